@@ -1,0 +1,48 @@
+import type { TableSchema } from '../data/data-types.js';
+import type { RegionId } from './engine.js';
+
+/** A partition rule: `PARTITION ON COLUMNS (a, b) (a < 10, a >= 10 AND b = 'x', ...)`. */
+export interface PartitionRule {
+  readonly columns: readonly string[];
+  /** Each region's bound expression as SQL text, one per region, in region order. */
+  readonly exprs: readonly string[];
+}
+
+/** A table as the catalog knows it. */
+export interface TableInfo {
+  readonly id: number;
+  readonly database: string;
+  readonly name: string;
+  readonly schema: TableSchema;
+  readonly engine: string;
+  readonly regionIds: readonly RegionId[];
+  readonly partition?: PartitionRule;
+  readonly createdAtMs: number;
+  readonly comment?: string;
+}
+
+/** A schema change for ALTER TABLE. */
+export type AlterTableChange =
+  | { readonly kind: 'add-columns'; readonly columns: TableSchema['columns'] }
+  | { readonly kind: 'drop-columns'; readonly names: readonly string[] }
+  | { readonly kind: 'modify-column'; readonly name: string; readonly type: TableSchema['columns'][number]['type'] }
+  | { readonly kind: 'rename'; readonly newName: string }
+  | { readonly kind: 'set-options'; readonly options: Readonly<Record<string, string>> };
+
+/**
+ * Databases and tables, persisted durably (so a restart sees every table
+ * created before it), with table ids and the regions of each table.
+ * Database `public` always exists.
+ */
+export interface Catalog {
+  listDatabases(): string[];
+  databaseExists(name: string): boolean;
+  createDatabase(name: string, options?: { ifNotExists?: boolean }): Promise<boolean>;
+  dropDatabase(name: string, options?: { ifExists?: boolean }): Promise<boolean>;
+  listTables(database: string): TableInfo[];
+  getTable(database: string, name: string): TableInfo | undefined;
+  createTable(database: string, name: string, schema: TableSchema,
+    options?: { ifNotExists?: boolean; partition?: PartitionRule; engine?: string; comment?: string }): Promise<TableInfo>;
+  alterTable(database: string, name: string, change: AlterTableChange): Promise<TableInfo>;
+  dropTable(database: string, name: string, options?: { ifExists?: boolean }): Promise<boolean>;
+}

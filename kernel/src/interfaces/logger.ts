@@ -1,0 +1,13 @@
+/**
+ * The structured logger plugins get (pino underneath). Pass an object of
+ * fields first and a message second: `log.info({ region }, 'flushed')`.
+ */
+export interface Logger {
+  trace(obj: object | string, msg?: string): void;
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+  fatal(obj: object | string, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}

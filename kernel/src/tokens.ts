@@ -1,0 +1,37 @@
+import { multiToken, token } from './di/token.js';
+import type { Catalog } from './interfaces/catalog.js';
+import type { Coprocessor } from './interfaces/coprocessor.js';
+import type { StorageEngine } from './interfaces/engine.js';
+import type { FunctionDefinition, FunctionRegistry } from './interfaces/function.js';
+import type { IndexProvider } from './interfaces/index-provider.js';
+import type { Logger } from './interfaces/logger.js';
+import type { Metrics } from './interfaces/metrics.js';
+import type { ProtocolServer } from './interfaces/protocol.js';
+import type { QueryService } from './interfaces/query.js';
+import type { ObjectStore } from './interfaces/store.js';
+import type { UserProvider } from './interfaces/auth.js';
+import type { Wal } from './interfaces/wal.js';
+import type { ServerInfo } from './server/server-info.js';
+
+// Services the kernel binds itself in every server's container.
+/** The server's structured logger. */
+export const LOGGER = token<Logger>('strata.logger');
+/** The server's metrics registry. */
+export const METRICS = token<Metrics>('strata.metrics');
+/** Facts about the running server: name, data home, version, start time. */
+export const SERVER_INFO = token<ServerInfo>('strata.server-info');
+
+// Singleton services provided by plugins (exactly one provider each).
+export const WAL = token<Wal>('strata.wal');
+export const ENGINE = token<StorageEngine>('strata.engine');
+export const STORE = token<ObjectStore>('strata.store');
+export const CATALOG = token<Catalog>('strata.catalog');
+export const QUERY = token<QueryService>('strata.query');
+export const FUNCTION_REGISTRY = token<FunctionRegistry>('strata.function-registry');
+export const USER_PROVIDER = token<UserProvider>('strata.user-provider');
+
+// Multi services: any number of providers.
+export const PROTOCOL = multiToken<ProtocolServer>('strata.protocol');
+export const INDEX = multiToken<IndexProvider>('strata.index');
+export const FUNCTIONS = multiToken<FunctionDefinition>('strata.functions');
+export const COPROCESSOR = multiToken<Coprocessor>('strata.coprocessor');
