@@ -140,7 +140,7 @@ export class StrataServer {
   static async fromDefinitions(plugins: ReadonlyArray<{ definition: PluginDefinition; options?: Record<string, unknown> }>,
     server: Partial<ServerSection> = {}, options: ComposeOptions = {}): Promise<StrataServer> {
     const section: ServerSection = { dataHome: './strata-data', logLevel: 'info', shutdownTimeoutMs: 30_000, ...server };
-    return StrataServer.compose(plugins.map((p) => ({ definition: p.definition, raw: structuredClone(p.options ?? {}), where: `plugin '${p.definition.name}'` })),
+    return StrataServer.compose(plugins.map((p, i) => ({ definition: p.definition, raw: structuredClone(p.options ?? {}), where: `inline plugins[${i}]` })),
       { ...section, dataHome: path.resolve(section.dataHome) }, '(inline)', options);
   }
 
