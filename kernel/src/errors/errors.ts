@@ -172,6 +172,13 @@ export class StorageError extends StrataError {
   }
 }
 
+/** An object-store `get` of a key that does not exist. */
+export class ObjectNotFoundError extends StrataError {
+  constructor(readonly key: string, opts?: Opts) {
+    super('OBJECT_NOT_FOUND', StatusCode.StorageUnavailable, `Object not found: ${key}`, { ...opts, origin: 'execution' });
+  }
+}
+
 /** Stored data failed a checksum or invariant when read back. */
 export class CorruptionError extends StrataError {
   constructor(message: string, opts?: Opts) {
@@ -247,6 +254,7 @@ export const ERROR_CODES: ReadonlyArray<{ code: string; status: StatusCode; fix:
   { code: 'TABLE_COLUMN_EXISTS', status: StatusCode.TableColumnExists, fix: 'The column exists already; pick another name.' },
   { code: 'REGION_NOT_FOUND', status: StatusCode.RegionNotFound, fix: 'The region is not open on this server.' },
   { code: 'STORAGE_UNAVAILABLE', status: StatusCode.StorageUnavailable, fix: 'The storage layer failed (disk, object store); check its log and retry.' },
+  { code: 'OBJECT_NOT_FOUND', status: StatusCode.StorageUnavailable, fix: 'The object store has no object under that key: a file was deleted outside Strata or the manifest is stale; restore it or the store root.' },
   { code: 'DATA_CORRUPTED', status: StatusCode.StorageUnavailable, fix: 'Stored data failed a checksum; restore the named file from a backup.' },
   { code: 'RESOURCES_EXHAUSTED', status: StatusCode.RuntimeResourcesExhausted, fix: 'A memory or size limit was hit; raise the limit or send smaller requests.' },
   { code: 'RATE_LIMITED', status: StatusCode.RateLimited, fix: 'The server is applying back-pressure; retry after the advised delay.' },
