@@ -1,6 +1,6 @@
 import { multiToken, token } from './di/token.js';
 import type { Catalog } from './interfaces/catalog.js';
-import type { Coprocessor } from './interfaces/coprocessor.js';
+import type { Coprocessor, ScriptService } from './interfaces/coprocessor.js';
 import type { StorageEngine } from './interfaces/engine.js';
 import type { FunctionDefinition, FunctionRegistry } from './interfaces/function.js';
 import type { IndexProvider } from './interfaces/index-provider.js';
@@ -29,6 +29,8 @@ export const CATALOG = token<Catalog>('strata.catalog');
 export const QUERY = token<QueryService>('strata.query');
 export const FUNCTION_REGISTRY = token<FunctionRegistry>('strata.function-registry');
 export const USER_PROVIDER = token<UserProvider>('strata.user-provider');
+/** Stored scripts (submit/run/list/delete by name), provided by a coprocessor plugin. */
+export const SCRIPTS = token<ScriptService>('strata.scripts');
 
 // Multi services: any number of providers.
 export const PROTOCOL = multiToken<ProtocolServer>('strata.protocol');
