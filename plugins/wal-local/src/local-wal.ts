@@ -568,8 +568,12 @@ export class LocalWal implements Wal {
     if (!Number.isSafeInteger(upToSequence) || upToSequence < 0) {
       throw new InvalidArgumentsError(`wal-local: obsolete(${regionId}, ${upToSequence}): expected a non-negative integer`);
     }
-    if (upToSequence <= (this.obsoleteUpTo.get(regionId) ?? 0)) return;
-    this.obsoleteUpTo.set(regionId, upToSequence);
+    // Never past the last sequence handed out: a mark beyond it would hide
+    // entries appended later (e.g. by a caller whose flushed sequence came
+    // from a WAL directory that has since been wiped).
+    const upTo = Math.min(upToSequence, this.lastSeq.get(regionId) ?? 0);
+    if (upTo <= (this.obsoleteUpTo.get(regionId) ?? 0)) return;
+    this.obsoleteUpTo.set(regionId, upTo);
     await this.collect();
   }
 

@@ -201,6 +201,13 @@ describe('wal-local: LocalWal', function () {
     expect(await wal.lastSequence('b_0')).to.equal(10);
     expect(await collect(wal.replay('a_0', 1))).to.deep.equal([]);
     expect(await wal.append('b_0', payloadOf('b_0', 11))).to.equal(11);
+    // A mark past the last sequence (or for an unknown region) cannot hide later appends.
+    await wal.obsolete('b_0', 1000);
+    await wal.obsolete('new_0', 5);
+    expect(await wal.append('b_0', payloadOf('b_0', 12))).to.equal(12);
+    expect(await wal.append('new_0', payloadOf('new_0', 1))).to.equal(1);
+    expect((await collect(wal.replay('b_0', 1))).map((e) => e.sequence)).to.deep.equal([12]);
+    expect((await collect(wal.replay('new_0', 1))).map((e) => e.sequence)).to.deep.equal([1]);
   });
 
   it('dropRegion hides the region at once and forgets it once no segment holds it', async () => {
