@@ -1,0 +1,175 @@
+import type * as arrow from 'apache-arrow';
+import type { ScanMetrics } from '@strata/kernel';
+import { OP_DELETE, type Chunk } from './chunk.js';
+import { OutputBuilder, type OutputColumn } from './output-builder.js';
+
+/** A stream of chunks in (series key, ts) order, with a priority: higher = newer data. */
+export interface ChunkSource {
+  readonly priority: number;
+  next(): Promise<Chunk | undefined>;
+  close?(): void;
+}
+
+export interface MergeOptions {
+  readonly columns: readonly OutputColumn[];
+  /** Adds `__op_type` and `__pk_id` (for SST writing). */
+  readonly internal: boolean;
+  readonly timeStart?: bigint;
+  readonly timeEnd?: bigint;
+  /** Series-level filter on tag values (tag predicates); false drops the series. */
+  readonly seriesFilter?: (tag: (name: string) => unknown) => boolean;
+  readonly batchSize: number;
+  readonly limit?: number;
+  readonly appendMode: boolean;
+  /** Keep delete markers in the output (a compaction that cannot see every older row). */
+  readonly keepDeletes: boolean;
+  readonly metrics?: ScanMetrics;
+  readonly signal?: AbortSignal;
+}
+
+class Cursor {
+  chunk!: Chunk;
+  pos = 0;
+  key = '';
+  constructor(readonly source: ChunkSource) {}
+  /** Moves to the next non-empty chunk; false at the end. */
+  async load(): Promise<boolean> {
+    for (;;) {
+      const c = await this.source.next();
+      if (!c) return false;
+      if (c.length === 0) continue;
+      this.chunk = c; this.pos = 0; this.key = c.keyAt(0);
+      return true;
+    }
+  }
+}
+
+interface Piece { chunk: Chunk; start: number; end: number; prio: number }
+
+/**
+ * The k-way merge of sorted sources. Keys are compared once per series per
+ * source; inside a series, a single source's range is copied as is (the
+ * common case after compaction) and several sources are merged by ts with
+ * last-write-wins by priority.
+ */
+export async function* mergeChunks(sources: readonly ChunkSource[], o: MergeOptions): AsyncGenerator<arrow.RecordBatch> {
+  const out = new OutputBuilder(o.columns, o.internal);
+  let cursors: Cursor[] = [];
+  try {
+    for (const s of sources) { const c = new Cursor(s); if (await c.load()) cursors.push(c); }
+    let ord = 0;
+    let returned = 0;
+    const limit = o.limit ?? Infinity;
+    while (cursors.length > 0) {
+      if (o.signal?.aborted) throw o.signal.reason ?? new Error('scan aborted');
+      let minKey = cursors[0]!.key;
+      for (let i = 1; i < cursors.length; i++) if (cursors[i]!.key < minKey) minKey = cursors[i]!.key;
+      const pieces: Piece[] = [];
+      let exhausted = false;
+      for (const c of cursors) {
+        if (c.key !== minKey) continue;
+        for (;;) {
+          const ch = c.chunk, s = c.pos, p = ch.pk[s]!;
+          let e = s + 1;
+          while (e < ch.length && ch.pk[e] === p) e++;
+          pieces.push({ chunk: ch, start: s, end: e, prio: c.source.priority });
+          if (e < ch.length) { c.pos = e; c.key = ch.keyAt(e); break; }
+          if (!(await c.load())) { c.pos = -1; exhausted = true; break; }
+          if (c.key !== minKey) break;
+        }
+      }
+      if (exhausted) cursors = cursors.filter((c) => c.pos >= 0);
+      let scanned = 0;
+      for (const p of pieces) scanned += p.end - p.start;
+      if (o.metrics) o.metrics.rowsScanned += scanned;
+      const first = pieces[0]!;
+      if (o.seriesFilter && !o.seriesFilter((name) => first.chunk.tagValue(name, first.start))) continue;
+      emitSeries(pieces, ord++, out, o);
+      while (out.rows >= o.batchSize || returned + out.rows >= limit) {
+        const b = out.take(Math.min(o.batchSize, limit - returned));
+        if (!b) break;
+        returned += b.numRows;
+        if (o.metrics) o.metrics.rowsReturned += b.numRows;
+        yield b;
+        if (returned >= limit) return;
+      }
+    }
+    const b = out.take(limit - returned);
+    if (b) { if (o.metrics) o.metrics.rowsReturned += b.numRows; yield b; }
+  } finally {
+    for (const s of sources) s.close?.();
+  }
+}
+
+function lowerBound(ts: BigInt64Array, a: number, b: number, t: bigint): number {
+  while (a < b) { const m = (a + b) >>> 1; if (ts[m]! < t) a = m + 1; else b = m; }
+  return a;
+}
+
+function emitSeries(pieces: Piece[], ord: number, out: OutputBuilder, o: MergeOptions): void {
+  const live: Piece[] = [];
+  for (const p of pieces) {
+    if (o.timeStart !== undefined) p.start = lowerBound(p.chunk.ts, p.start, p.end, o.timeStart);
+    if (o.timeEnd !== undefined) p.end = lowerBound(p.chunk.ts, p.start, p.end, o.timeEnd);
+    if (p.end > p.start) live.push(p);
+  }
+  if (live.length === 0) return;
+  if (live.length === 1) {
+    const { chunk, start, end } = live[0]!;
+    if (!chunk.hasDeletes || o.keepDeletes) { out.add(chunk, start, end, ord); return; }
+    const op = chunk.op;
+    let i = start;
+    while (i < end) {
+      while (i < end && op[i] === OP_DELETE) i++;
+      const s = i;
+      while (i < end && op[i] !== OP_DELETE) i++;
+      out.add(chunk, s, i, ord);
+    }
+    return;
+  }
+  // Several sources hold this series: merge by ts. Higher priority wins a tie.
+  live.sort((a, b) => a.prio - b.prio);
+  const k = live.length;
+  const ptr = live.map((p) => p.start);
+  const heads: number[] = [];
+  for (;;) {
+    let min: bigint | undefined;
+    for (let j = 0; j < k; j++) {
+      if (ptr[j]! < live[j]!.end) { const t = live[j]!.chunk.ts[ptr[j]!]!; if (min === undefined || t < min) min = t; }
+    }
+    if (min === undefined) break;
+    heads.length = 0;
+    for (let j = 0; j < k; j++) if (ptr[j]! < live[j]!.end && live[j]!.chunk.ts[ptr[j]!] === min) heads.push(j);
+    if (!o.appendMode) {
+      // The winner is the last equal-ts row of the highest-priority piece.
+      let wj = heads[heads.length - 1]!;
+      for (const j of heads) if (live[j]!.prio >= live[wj]!.prio) wj = j;
+      let row = -1;
+      for (const j of heads) {
+        const p = live[j]!;
+        let r = ptr[j]!;
+        while (r < p.end && p.chunk.ts[r] === min) r++;
+        if (j === wj) row = r - 1;
+        ptr[j] = r;
+      }
+      const p = live[wj]!;
+      if (o.keepDeletes || p.chunk.op[row] !== OP_DELETE) out.add(p.chunk, row, row + 1, ord);
+    } else {
+      // Append mode keeps every row, except rows older than a delete marker of the same key.
+      let delPrio = -Infinity;
+      for (const j of heads) {
+        const p = live[j]!;
+        for (let r = ptr[j]!; r < p.end && p.chunk.ts[r] === min; r++) if (p.chunk.op[r] === OP_DELETE && p.prio > delPrio) delPrio = p.prio;
+      }
+      for (const j of heads) {
+        const p = live[j]!;
+        let r = ptr[j]!;
+        const s = r;
+        while (r < p.end && p.chunk.ts[r] === min) r++;
+        if (o.keepDeletes) out.add(p.chunk, s, r, ord);
+        else if (p.prio > delPrio) for (let x = s; x < r; x++) if (p.chunk.op[x] !== OP_DELETE) out.add(p.chunk, x, x + 1, ord);
+        ptr[j] = r;
+      }
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import { o, type InferShape } from '@strata/kernel';
+
+/**
+ * Options of engine-lsm. Sizes take '64MiB'-style strings, durations '1h'.
+ *
+ * @example
+ * { memtableBytesMax: '128MiB', compaction: { windowMs: '1d', filesPerWindowMax: 4 } }
+ */
+export const engineLsmOptionsShape = {
+  /** Root key in the object store under which region data lives. */
+  dataPrefix: o.string({ default: 'data', description: 'Object-store key prefix for region data (SSTs, manifests).' }),
+  memtableBytesMax: o.bytes({ default: '64MiB', description: 'A region memtable is frozen and flushed when it grows past this.' }),
+  /** Frozen memtables a region may hold before writes wait for a flush (back-pressure). */
+  frozenMemtablesMax: o.integer({ default: 4, min: 1, description: 'Frozen memtables per region before writes wait for flushes.' }),
+  rowGroupRows: o.integer({ default: 65536, min: 16, description: 'Rows per Parquet row group (the unit of row-group pruning).' }),
+  scanBatchRows: o.integer({ default: 8192, min: 1, description: 'Rows per scan batch when the request does not say.' }),
+  flushConcurrency: o.integer({ default: 1, min: 1, description: 'Memtable flushes running at once, across regions.' }),
+  compactionConcurrency: o.integer({ default: 1, min: 1, description: 'Compactions running at once, across regions.' }),
+  compaction: o.object({
+    enabled: o.boolean({ default: true, description: 'Run compaction and TTL in the background.' }),
+    windowMs: o.duration({ default: '1d', description: 'TWCS time window: files are grouped by the window of their first row.' }),
+    filesPerWindowMax: o.integer({ default: 4, min: 2, description: 'A window with more files than this is merged.' }),
+    intervalMs: o.duration({ default: '5m', description: 'How often background compaction and TTL look at every region.' }),
+  }),
+  manifestCheckpointEdits: o.integer({ default: 16, min: 1, description: 'Manifest edits between checkpoints.' }),
+  zstdLevel: o.integer({ default: 3, min: 1, max: 22, description: 'Reserved: zstd level (parquet-wasm uses its default level).' }),
+};
+
+export const engineLsmOptions = o.object(engineLsmOptionsShape);
+export type EngineLsmOptions = InferShape<typeof engineLsmOptionsShape>;
+
+/** Fully defaulted options, for tests and embedders that build the engine directly. */
+export function defaultEngineLsmOptions(overrides: Partial<Record<string, unknown>> = {}): EngineLsmOptions {
+  return engineLsmOptions.parse(overrides, '') as EngineLsmOptions;
+}

@@ -1,0 +1,178 @@
+import * as arrow from 'apache-arrow';
+import { OP_COLUMN, PK_COLUMN, type Chunk } from './chunk.js';
+import type { AnyTypedArray } from './growable.js';
+import { convertValue, isValidAt, packValidity, utf8Vector } from './vectors.js';
+
+/** One output column: its name and Arrow type (from the region's current schema). */
+export interface OutputColumn { readonly name: string; readonly type: arrow.DataType; readonly isTime: boolean }
+
+/**
+ * Collects row ranges of chunks and turns them into Arrow record batches,
+ * copying typed-array ranges with `set` (no per-row objects). Columns a chunk
+ * lacks (added after it was written) come out null; a type that changed is
+ * converted value by value.
+ */
+export class OutputBuilder {
+  private segChunk: Chunk[] = [];
+  private segStart: number[] = [];
+  private segEnd: number[] = [];
+  private segSeries: number[] = [];
+  rows = 0;
+  private readonly schema: arrow.Schema;
+
+  constructor(readonly columns: readonly OutputColumn[], readonly internal: boolean) {
+    const fields = columns.map((c) => new arrow.Field(c.name, c.type, true));
+    if (internal) fields.push(new arrow.Field(OP_COLUMN, new arrow.Uint8(), false), new arrow.Field(PK_COLUMN, new arrow.Int32(), false));
+    this.schema = new arrow.Schema(fields);
+  }
+
+  add(chunk: Chunk, start: number, end: number, series: number): void {
+    if (end <= start) return;
+    const last = this.segChunk.length - 1;
+    if (last >= 0 && this.segChunk[last] === chunk && this.segEnd[last] === start && this.segSeries[last] === series) {
+      this.segEnd[last] = end;
+    } else {
+      this.segChunk.push(chunk); this.segStart.push(start); this.segEnd.push(end); this.segSeries.push(series);
+    }
+    this.rows += end - start;
+  }
+
+  /** Builds a batch of the first `max` rows added (all by default) and keeps the rest. */
+  take(max = Infinity): arrow.RecordBatch | undefined {
+    if (this.rows === 0) return undefined;
+    let rest: { c: Chunk[]; a: number[]; b: number[]; s: number[] } | undefined;
+    if (this.rows > max) {
+      let acc = 0, k = 0;
+      while (acc + this.segEnd[k]! - this.segStart[k]! <= max) { acc += this.segEnd[k]! - this.segStart[k]!; k++; }
+      const cut = this.segStart[k]! + (max - acc);
+      rest = { c: this.segChunk.slice(k), a: this.segStart.slice(k), b: this.segEnd.slice(k), s: this.segSeries.slice(k) };
+      rest.a[0] = cut;
+      this.segChunk.length = k + 1; this.segStart.length = k + 1; this.segEnd.length = k + 1; this.segSeries.length = k + 1;
+      this.segEnd[k] = cut;
+      if (cut === this.segStart[k]) { this.segChunk.length = k; this.segStart.length = k; this.segEnd.length = k; this.segSeries.length = k; }
+      this.rows = max;
+    }
+    const n = this.rows;
+    const children: arrow.Data[] = this.columns.map((c) => this.gather(c, n));
+    if (this.internal) {
+      const op = new Uint8Array(n), pk = new Int32Array(n);
+      let pos = 0;
+      for (let s = 0; s < this.segChunk.length; s++) {
+        const ch = this.segChunk[s]!, a = this.segStart[s]!, b = this.segEnd[s]!;
+        op.set(ch.op.subarray(a, b), pos); pk.fill(this.segSeries[s]!, pos, pos + b - a); pos += b - a;
+      }
+      children.push(arrow.makeData({ type: new arrow.Uint8(), length: n, data: op }), arrow.makeData({ type: new arrow.Int32(), length: n, data: pk }));
+    }
+    if (rest) {
+      this.segChunk = rest.c; this.segStart = rest.a; this.segEnd = rest.b; this.segSeries = rest.s;
+      let r = 0;
+      for (let i = 0; i < rest.a.length; i++) r += rest.b[i]! - rest.a[i]!;
+      this.rows = r;
+    } else {
+      this.segChunk = []; this.segStart = []; this.segEnd = []; this.segSeries = []; this.rows = 0;
+    }
+    const data = arrow.makeData({ type: new arrow.Struct(this.schema.fields), length: n, nullCount: 0, children });
+    return new arrow.RecordBatch(this.schema, data);
+  }
+
+  private gather(c: OutputColumn, n: number): arrow.Data {
+    const type = c.type;
+    if (c.isTime) {
+      const out = new BigInt64Array(n);
+      let pos = 0;
+      for (let s = 0; s < this.segChunk.length; s++) {
+        const a = this.segStart[s]!, b = this.segEnd[s]!;
+        out.set(this.segChunk[s]!.ts.subarray(a, b), pos); pos += b - a;
+      }
+      return arrow.makeData({ type, length: n, data: out, nullCount: 0 } as never);
+    }
+    const sources = this.segChunk.map((ch) => ch.column(c.name));
+    const ctor = typedCtor(type);
+    if (ctor && sources.every((v) => v === undefined || (v.data.length === 1 && v.data[0]!.values instanceof ctor && v.type.typeId === type.typeId))) {
+      const out = new ctor(n) as AnyTypedArray;
+      let valid: Uint8Array | undefined;
+      let pos = 0;
+      for (let s = 0; s < sources.length; s++) {
+        const a = this.segStart[s]!, b = this.segEnd[s]!;
+        const v = sources[s];
+        if (!v) {
+          valid ??= new Uint8Array(n).fill(1);
+          valid.fill(0, pos, pos + b - a);
+        } else {
+          const d = v.data[0]!;
+          (out as unknown as { set(x: unknown, o: number): void }).set((d.values as AnyTypedArray).subarray(d.offset + a, d.offset + b), pos);
+          if (d.nullCount > 0) {
+            valid ??= new Uint8Array(n).fill(1);
+            for (let i = a; i < b; i++) if (!isValidAt(d, i)) valid[pos + i - a] = 0;
+          }
+        }
+        pos += b - a;
+      }
+      if (!valid) return arrow.makeData({ type, length: n, data: out, nullCount: 0 } as never);
+      const { bitmap, nullCount } = packValidity(valid, n);
+      return arrow.makeData({ type, length: n, data: out, nullBitmap: bitmap, nullCount } as never);
+    }
+    if (type.typeId === arrow.Type.Utf8 && sources.every((v) => v === undefined || (v.data.length === 1 && v.type.typeId === arrow.Type.Utf8))) {
+      let total = 0;
+      for (let s = 0; s < sources.length; s++) {
+        const v = sources[s];
+        if (!v) continue;
+        const d = v.data[0]!, o = d.valueOffsets as Int32Array;
+        total += o[d.offset + this.segEnd[s]!]! - o[d.offset + this.segStart[s]!]!;
+      }
+      const offsets = new Int32Array(n + 1);
+      const bytes = new Uint8Array(total);
+      let valid: Uint8Array | undefined;
+      let pos = 0, bpos = 0;
+      for (let s = 0; s < sources.length; s++) {
+        const a = this.segStart[s]!, b = this.segEnd[s]!;
+        const v = sources[s];
+        if (!v) {
+          valid ??= new Uint8Array(n).fill(1);
+          for (let i = a; i < b; i++) { valid[pos] = 0; offsets[++pos] = bpos; }
+          continue;
+        }
+        const d = v.data[0]!, o = d.valueOffsets as Int32Array, buf = d.values as Uint8Array;
+        const b0 = o[d.offset + a]!, b1 = o[d.offset + b]!;
+        bytes.set(buf.subarray(b0, b1), bpos);
+        const shift = bpos - b0;
+        for (let i = a; i < b; i++) offsets[++pos] = o[d.offset + i + 1]! + shift;
+        bpos += b1 - b0;
+        if (d.nullCount > 0) {
+          valid ??= new Uint8Array(n).fill(1);
+          for (let i = a; i < b; i++) if (!isValidAt(d, i)) valid[pos - (b - i)] = 0;
+        }
+      }
+      return utf8Vector(offsets, bytes, n, valid).data[0]!;
+    }
+    // Slow path: value by value with conversion.
+    const builder = arrow.makeBuilder({ type, nullValues: [null, undefined] });
+    for (let s = 0; s < sources.length; s++) {
+      const v = sources[s];
+      for (let i = this.segStart[s]!; i < this.segEnd[s]!; i++) builder.append((v ? convertValue(v.get(i), type) : null) as never);
+    }
+    return builder.finish().flush();
+  }
+}
+
+function typedCtor(t: arrow.DataType): (new (n: number) => AnyTypedArray) | undefined {
+  switch (t.typeId) {
+    case arrow.Type.Int: {
+      const i = t as arrow.Int;
+      switch (i.bitWidth) {
+        case 8: return i.isSigned ? Int8Array : Uint8Array;
+        case 16: return i.isSigned ? Int16Array : Uint16Array;
+        case 32: return i.isSigned ? Int32Array : Uint32Array;
+        case 64: return i.isSigned ? BigInt64Array : BigUint64Array;
+      }
+      return undefined;
+    }
+    case arrow.Type.Float: {
+      const p = (t as arrow.Float).precision;
+      return p === arrow.Precision.DOUBLE ? Float64Array : p === arrow.Precision.SINGLE ? Float32Array : undefined;
+    }
+    case arrow.Type.Timestamp: return BigInt64Array;
+    case arrow.Type.Date: return (t as arrow.Date_).unit === arrow.DateUnit.DAY ? Int32Array : undefined;
+    default: return undefined;
+  }
+}

@@ -1,0 +1,491 @@
+import { randomUUID } from 'node:crypto';
+import * as arrow from 'apache-arrow';
+import {
+  ColumnNotFoundError, IllegalStateError, timestampUnitsPerSecond, toArrowType,
+  type IndexProvider, type IndexReader, type Logger, type ObjectStore, type RegionStats, type ScanPredicate,
+  type ScanRequest, type TableSchema, type Wal,
+} from '@strata/kernel';
+import { OP_DELETE, OP_PUT, type Chunk } from './chunk.js';
+import { InvalidArgumentsError, storageFailure } from './errors.js';
+import type { Limiter } from './limiter.js';
+import { Manifest } from './manifest.js';
+import { Memtable } from './memtable.js';
+import { mergeChunks, type ChunkSource, type MergeOptions } from './merge-chunks.js';
+import type { EngineLsmOptions } from './options.js';
+import type { OutputColumn } from './output-builder.js';
+import { encodeKeyPart } from './series-key.js';
+import { candidateRowGroups, SstSource, writeSst, type FileIndex, type FileMeta } from './sst.js';
+import { decodeWalPayload, encodeWalPayload } from './wal-codec.js';
+
+/** What a region needs from its engine. */
+export interface RegionDeps {
+  readonly wal: Wal;
+  readonly store: ObjectStore;
+  readonly options: EngineLsmOptions;
+  readonly indexProviders: readonly IndexProvider[];
+  readonly logger: Logger;
+  readonly flushLimiter: Limiter;
+  readonly compactionLimiter: Limiter;
+}
+
+interface LoadedIndex { readonly index: FileIndex; readonly readers: Array<{ column: string; reader: IndexReader }> }
+
+class OnceSource implements ChunkSource {
+  private done = false;
+  constructor(readonly priority: number, private readonly chunk: Chunk) {}
+  async next(): Promise<Chunk | undefined> { if (this.done) return undefined; this.done = true; return this.chunk; }
+}
+
+/**
+ * One region of the LSM engine: an active memtable, frozen memtables being
+ * flushed, and the SSTs its manifest lists.
+ *
+ * ```
+ *  write ─▶ WAL.append ─▶ active memtable ─▶ (full) freeze ─▶ flush ─▶ SST + index ─▶ manifest edit ─▶ WAL.obsolete
+ *  scan  ─▶ prune SSTs/row groups (time, tag index) ─▶ merge(SSTs, frozen, active) ─▶ batches
+ *  compact ─▶ TTL drop ─▶ TWCS window merge ─▶ manifest edit (add output, remove inputs)
+ * ```
+ */
+export class Region {
+  schema: TableSchema;
+  private active: Memtable;
+  private frozen: Memtable[] = [];
+  private flushChain: Promise<void> = Promise.resolve();
+  private compaction: Promise<void> | undefined;
+  private refs = new Map<string, number>();
+  private retired = new Set<string>();
+  private indexes = new Map<string, Promise<LoadedIndex>>();
+  /** Bumped by truncate: flushes and compactions started before it are discarded. */
+  private epoch = 0;
+  private closed = false;
+  private readonly prefix: string;
+  private readonly log: Logger;
+
+  private constructor(readonly id: string, schema: TableSchema, private readonly deps: RegionDeps, private readonly manifest: Manifest) {
+    this.schema = schema;
+    this.prefix = `${deps.options.dataPrefix}/${id}`;
+    this.active = this.newMemtable();
+    this.log = deps.logger.child({ region: id });
+  }
+
+  /** Opens (recovering from manifest + WAL) or creates a region. */
+  static async open(id: string, schema: TableSchema, deps: RegionDeps): Promise<Region> {
+    const manifest = new Manifest(deps.store, `${deps.options.dataPrefix}/${id}/manifest`, deps.options.manifestCheckpointEdits);
+    const exists = await manifest.exists();
+    if (exists) await manifest.load();
+    const r = new Region(id, schema, deps, manifest);
+    if (!exists) await manifest.apply({ schema, flushedSequence: 0 });
+    else if (!manifest.state.schema || manifest.state.schema.version !== schema.version) await manifest.apply({ schema });
+    await r.removeOrphans();
+    await r.replay();
+    return r;
+  }
+
+  private newMemtable(): Memtable { return new Memtable(this.schema, !!this.schema.options.appendMode); }
+  private sstKey(id: string): string { return `${this.prefix}/sst/${id}.parquet`; }
+  private indexKey(id: string): string { return `${this.prefix}/sst/${id}.index.json`; }
+
+  /** SSTs written but never recorded (a crash between the put and the manifest edit). */
+  private async removeOrphans(): Promise<void> {
+    const known = this.manifest.state.files;
+    const orphans: string[] = [];
+    for await (const m of this.deps.store.list(`${this.prefix}/sst/`)) {
+      const id = /\/sst\/([^/]+?)(\.index\.json|\.parquet)$/.exec(m.key)?.[1];
+      if (id && !known.has(id)) orphans.push(m.key);
+    }
+    if (orphans.length) { this.log.warn({ orphans: orphans.length }, 'removing SSTs not in the manifest'); await this.deps.store.deleteMany(orphans); }
+  }
+
+  private async replay(): Promise<void> {
+    const from = this.manifest.state.flushedSequence + 1;
+    let entries = 0;
+    try {
+      for await (const e of this.deps.wal.replay(this.id, from)) {
+        if (e.sequence < from) continue;
+        const { op, batches } = decodeWalPayload(e.payload);
+        for (const b of batches) this.active.insert(b, e.sequence, op);
+        entries++;
+        if (this.active.bytes >= this.deps.options.memtableBytesMax) this.freeze();
+      }
+    } catch (err) {
+      throw storageFailure(`replaying the WAL of region ${this.id}`, err);
+    }
+    if (entries) this.log.info({ entries, from }, 'replayed WAL');
+    if (this.frozen.length) void this.scheduleFlush();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new IllegalStateError(`region ${this.id} is closed`);
+  }
+
+  async write(batch: arrow.RecordBatch, op = OP_PUT): Promise<number> {
+    this.checkOpen();
+    if (batch.numRows === 0) return 0;
+    if (!batch.schema.fields.some((f) => f.name === this.schema.timeIndex)) {
+      throw new InvalidArgumentsError(`region ${this.id}: write is missing the time index column '${this.schema.timeIndex}'`);
+    }
+    if (op === OP_DELETE) {
+      for (const k of this.schema.primaryKey) {
+        if (!batch.schema.fields.some((f) => f.name === k)) throw new InvalidArgumentsError(`region ${this.id}: delete is missing primary key column '${k}'`);
+      }
+    }
+    // Back-pressure: too many memtables waiting for flush.
+    while (this.frozen.length >= this.deps.options.frozenMemtablesMax) await this.flushChain;
+    const payload = encodeWalPayload(op, this.schema.version, batch);
+    let seq: number;
+    try {
+      seq = await this.deps.wal.append(this.id, payload);
+    } catch (err) {
+      throw storageFailure(`WAL append for region ${this.id}`, err);
+    }
+    this.active.insert(batch, seq, op);
+    if (this.active.bytes >= this.deps.options.memtableBytesMax) {
+      this.freeze();
+      void this.scheduleFlush();
+    }
+    return batch.numRows;
+  }
+
+  private freeze(): void {
+    if (this.active.length === 0) return;
+    this.frozen.push(this.active);
+    this.active = this.newMemtable();
+  }
+
+  private scheduleFlush(): Promise<void> {
+    const p = this.flushChain.then(() => this.deps.flushLimiter.run(() => this.flushFrozen()));
+    this.flushChain = p.catch((err) => { this.log.error({ err }, 'flush failed; the rows stay in the WAL and memtable'); });
+    return p;
+  }
+
+  /** Freezes the active memtable and waits until every frozen memtable is in an SST. */
+  async flush(): Promise<void> {
+    this.checkOpen();
+    this.freeze();
+    await this.scheduleFlush();
+  }
+
+  private async flushFrozen(): Promise<void> {
+    while (this.frozen.length > 0) {
+      const mem = this.frozen[0]!;
+      const epoch = this.epoch;
+      let meta: FileMeta | undefined;
+      if (mem.length > 0) meta = await this.writeMemtable(mem);
+      if (epoch !== this.epoch) return;
+      // Entries of later memtables may have lower sequences than this one's
+      // last (concurrent appends): never claim past them.
+      let flushed = mem.maxSeq;
+      for (const m of [...this.frozen.slice(1), this.active]) if (m.length > 0) flushed = Math.min(flushed, m.minSeq - 1);
+      await this.manifest.apply({ ...(meta ? { add: [meta] } : {}), flushedSequence: flushed });
+      this.frozen.shift();
+      try { await this.deps.wal.obsolete(this.id, flushed); } catch (err) { this.log.warn({ err }, 'WAL obsolete failed'); }
+    }
+    if (this.deps.options.compaction.enabled) void this.maybeCompact(false).catch((err) => this.log.error({ err }, 'compaction failed'));
+  }
+
+  private async writeMemtable(mem: Memtable): Promise<FileMeta> {
+    const chunk = mem.snapshot(this.schema.primaryKey);
+    const cols = mem.schema.columns.map((c) => ({ name: c.name, type: toArrowType(c.type), isTime: c.name === mem.schema.timeIndex }));
+    const batches: arrow.RecordBatch[] = [];
+    for await (const b of mergeChunks([new OnceSource(0, chunk)], { columns: cols, internal: true, batchSize: 1 << 20, appendMode: !!mem.schema.options.appendMode, keepDeletes: true })) batches.push(b);
+    return this.writeFile(new arrow.Table(batches), mem.schema, mem.maxSeq, 0);
+  }
+
+  private async writeFile(table: arrow.Table, schema: TableSchema, maxSequence: number, level: number): Promise<FileMeta> {
+    const w = writeSst(table, schema, this.deps.options.rowGroupRows, this.deps.indexProviders);
+    const id = randomUUID();
+    try {
+      await this.deps.store.put(this.indexKey(id), Buffer.from(JSON.stringify(w.index)));
+      await this.deps.store.put(this.sstKey(id), w.bytes);
+    } catch (err) { throw storageFailure(`writing SST ${id} of region ${this.id}`, err); }
+    return {
+      id, rows: w.rows, bytes: w.bytes.length, minTs: w.minTs.toString(), maxTs: w.maxTs.toString(), maxSequence,
+      rowGroups: w.index.rowGroups.length, schemaVersion: schema.version, hasDeletes: w.hasDeletes, level, seriesCount: w.seriesCount,
+    };
+  }
+
+  private loadIndex(f: FileMeta): Promise<LoadedIndex> {
+    let p = this.indexes.get(f.id);
+    if (!p) {
+      p = (async () => {
+        const bytes = await this.deps.store.get(this.indexKey(f.id));
+        const index = JSON.parse(Buffer.from(bytes).toString('utf8')) as FileIndex;
+        const readers: LoadedIndex['readers'] = [];
+        for (const prov of this.deps.indexProviders) {
+          for (const [column, b64] of Object.entries(index.ext?.[prov.name] ?? {})) readers.push({ column, reader: prov.open(Buffer.from(b64, 'base64')) });
+        }
+        return { index, readers };
+      })();
+      p.catch(() => this.indexes.delete(f.id));
+      this.indexes.set(f.id, p);
+    }
+    return p;
+  }
+
+  private acquire(ids: readonly string[]): void { for (const id of ids) this.refs.set(id, (this.refs.get(id) ?? 0) + 1); }
+
+  private release(ids: readonly string[]): void {
+    const gone: string[] = [];
+    for (const id of ids) {
+      const n = (this.refs.get(id) ?? 1) - 1;
+      if (n > 0) this.refs.set(id, n); else { this.refs.delete(id); if (this.retired.delete(id)) gone.push(id); }
+    }
+    if (gone.length) void this.deleteFiles(gone);
+  }
+
+  /** Deletes removed SSTs once no scan reads them. */
+  private retire(ids: readonly string[]): void {
+    const now: string[] = [];
+    for (const id of ids) { this.indexes.delete(id); if (this.refs.has(id)) this.retired.add(id); else now.push(id); }
+    if (now.length) void this.deleteFiles(now);
+  }
+
+  private async deleteFiles(ids: readonly string[]): Promise<void> {
+    try { await this.deps.store.deleteMany(ids.flatMap((id) => [this.sstKey(id), this.indexKey(id)])); } catch (err) { this.log.warn({ err }, 'deleting SSTs failed'); }
+  }
+
+  private outputColumns(names: readonly string[] | undefined, schema: TableSchema): OutputColumn[] {
+    return (names ?? schema.columns.map((c) => c.name)).map((name) => {
+      const c = schema.columns.find((x) => x.name === name);
+      if (!c) throw new ColumnNotFoundError(name, this.id);
+      return { name, type: toArrowType(c.type), isTime: name === schema.timeIndex };
+    });
+  }
+
+  /** Sources in priority order (oldest SST first, active memtable last), after pruning. */
+  scan(req: ScanRequest): AsyncIterable<arrow.RecordBatch> {
+    this.checkOpen();
+    const schema = this.schema;
+    const cols = this.outputColumns(req.projection, schema);
+    const files = [...this.manifest.state.files.values()].sort((a, b) => a.maxSequence - b.maxSequence || (a.id < b.id ? -1 : 1));
+    const mems = [...this.frozen, this.active];
+    const ids = files.map((f) => f.id);
+    this.acquire(ids);
+    const self = this;
+    return (async function* () {
+      try {
+        const start = req.timeRange?.start, end = req.timeRange?.end;
+        const preds = (req.predicates ?? []).filter((p) => schema.primaryKey.includes(p.column));
+        const m = req.metrics;
+        const sources: ChunkSource[] = [];
+        if (m) m.filesTotal += files.length;
+        let prio = 0;
+        for (const f of files) {
+          prio++;
+          if ((start !== undefined && BigInt(f.maxTs) < start) || (end !== undefined && BigInt(f.minTs) >= end)) {
+            if (m) { m.filesPruned++; m.rowGroupsTotal += f.rowGroups; m.rowGroupsPruned += f.rowGroups; }
+            continue;
+          }
+          const { index, readers } = await self.loadIndex(f);
+          const rgs = candidateRowGroups(index, start, end, preds, readers);
+          if (m) { m.rowGroupsTotal += f.rowGroups; m.rowGroupsPruned += f.rowGroups - rgs.length; }
+          if (rgs.length === 0) { if (m) m.filesPruned++; continue; }
+          sources.push(new SstSource(prio, () => self.deps.store.get(self.sstKey(f.id)), rgs, schema.primaryKey, schema.timeIndex, self.deps.options.rowGroupRows));
+        }
+        for (const mem of mems) {
+          prio++;
+          if (mem.length === 0 || mem.minTs === undefined) continue;
+          if ((start !== undefined && mem.maxTs! < start) || (end !== undefined && mem.minTs >= end)) continue;
+          sources.push(new OnceSource(prio, mem.snapshot(schema.primaryKey)));
+        }
+        const opts: MergeOptions = {
+          columns: cols, internal: false, batchSize: req.batchSize ?? self.deps.options.scanBatchRows,
+          appendMode: !!schema.options.appendMode, keepDeletes: false,
+          ...(start !== undefined ? { timeStart: start } : {}), ...(end !== undefined ? { timeEnd: end } : {}),
+          ...(req.limit !== undefined ? { limit: req.limit } : {}), ...(m ? { metrics: m } : {}), ...(req.signal ? { signal: req.signal } : {}),
+          ...(preds.length ? { seriesFilter: seriesFilterOf(preds) } : {}),
+        };
+        yield* mergeChunks(sources, opts);
+      } finally {
+        self.release(ids);
+      }
+    })();
+  }
+
+  /** Runs TTL and compaction now: every window with more than one file is merged. */
+  async compact(): Promise<void> {
+    this.checkOpen();
+    await this.maybeCompact(true);
+  }
+
+  /** One compaction pass at a time per region; `force` merges every window with more than one file. */
+  maybeCompact(force: boolean): Promise<void> {
+    if (this.compaction) return force ? this.compaction.then(() => this.maybeCompact(true)) : this.compaction;
+    const p = this.deps.compactionLimiter.run(() => this.compactPass(force)).finally(() => { this.compaction = undefined; });
+    this.compaction = p;
+    return p;
+  }
+
+  private unitsPerSecond(): bigint {
+    const ts = this.schema.columns.find((c) => c.name === this.schema.timeIndex)!;
+    return timestampUnitsPerSecond(ts.type.name);
+  }
+
+  private async compactPass(force: boolean): Promise<void> {
+    if (this.closed) return;
+    const ups = this.unitsPerSecond();
+    // TTL: whole files past the cutoff go without being read.
+    const ttl = this.schema.options.ttlMs;
+    if (ttl !== undefined && ttl > 0) {
+      const cutoff = (BigInt(Date.now()) - BigInt(ttl)) * ups / 1000n;
+      const expired = [...this.manifest.state.files.values()].filter((f) => BigInt(f.maxTs) < cutoff).map((f) => f.id);
+      if (expired.length) {
+        await this.manifest.apply({ remove: expired });
+        this.retire(expired);
+        this.log.info({ files: expired.length }, 'TTL dropped expired SSTs');
+      }
+    }
+    const windowUnits = BigInt(this.deps.options.compaction.windowMs) * ups / 1000n || 1n;
+    for (;;) {
+      const files = [...this.manifest.state.files.values()];
+      const windows = new Map<bigint, FileMeta[]>();
+      for (const f of files) {
+        const w = floorDiv(BigInt(f.minTs), windowUnits);
+        const l = windows.get(w);
+        if (l) l.push(f); else windows.set(w, [f]);
+      }
+      const pick = [...windows.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))
+        .find(([, l]) => l.length > this.deps.options.compaction.filesPerWindowMax || (force && l.length > 1));
+      if (!pick) return;
+      const inputs = overlapClosure(pick[1], files);
+      const epoch = this.epoch;
+      const out = await this.mergeFiles(inputs);
+      if (epoch !== this.epoch || this.closed) return;
+      await this.manifest.apply({ ...(out ? { add: [out] } : {}), remove: inputs.map((f) => f.id) });
+      this.retire(inputs.map((f) => f.id));
+      this.log.debug({ inputs: inputs.length, rows: out?.rows ?? 0 }, 'compacted window');
+      if (inputs.length >= files.length && !force) return;
+    }
+  }
+
+  private async mergeFiles(inputs: FileMeta[]): Promise<FileMeta | undefined> {
+    const schema = this.schema;
+    const sorted = [...inputs].sort((a, b) => a.maxSequence - b.maxSequence || (a.id < b.id ? -1 : 1));
+    const ids = sorted.map((f) => f.id);
+    this.acquire(ids);
+    try {
+      const sources = sorted.map((f, i) => new SstSource(i + 1, () => this.deps.store.get(this.sstKey(f.id)),
+        Array.from({ length: f.rowGroups }, (_, k) => k), schema.primaryKey, schema.timeIndex, this.deps.options.rowGroupRows));
+      const batches: arrow.RecordBatch[] = [];
+      // Every file overlapping these is an input, so delete markers have nothing left to hide.
+      for await (const b of mergeChunks(sources, { columns: this.outputColumns(undefined, schema), internal: true, batchSize: 1 << 20, appendMode: !!schema.options.appendMode, keepDeletes: false })) batches.push(b);
+      const rows = batches.reduce((a, b) => a + b.numRows, 0);
+      if (rows === 0) return undefined;
+      return await this.writeFile(new arrow.Table(batches), schema, Math.max(...inputs.map((f) => f.maxSequence)), 1 + Math.max(...inputs.map((f) => f.level)));
+    } finally {
+      this.release(ids);
+    }
+  }
+
+  async alter(schema: TableSchema): Promise<void> {
+    this.checkOpen();
+    for (const k of this.schema.primaryKey) {
+      if (!schema.primaryKey.includes(k)) throw new InvalidArgumentsError(`region ${this.id}: cannot drop primary key column '${k}'`);
+    }
+    if (schema.timeIndex !== this.schema.timeIndex) throw new InvalidArgumentsError(`region ${this.id}: cannot change the time index`);
+    await this.manifest.apply({ schema });
+    // The active memtable keeps the layout of its schema: start a new one.
+    this.schema = schema;
+    this.freeze();
+    if (this.frozen.length) void this.scheduleFlush();
+  }
+
+  async truncate(): Promise<void> {
+    this.checkOpen();
+    this.epoch++;
+    await this.flushChain;
+    const last = await this.deps.wal.lastSequence(this.id);
+    const ids = [...this.manifest.state.files.keys()];
+    await this.manifest.apply({ removeAll: true, flushedSequence: last });
+    this.frozen = [];
+    this.active = this.newMemtable();
+    this.retire(ids);
+    try { await this.deps.wal.obsolete(this.id, last); } catch (err) { this.log.warn({ err }, 'WAL obsolete failed'); }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flushChain;
+    await this.compaction?.catch(() => undefined);
+    this.closed = true;
+  }
+
+  async drop(): Promise<void> {
+    this.epoch++;
+    await this.close();
+    const keys: string[] = [];
+    for await (const m of this.deps.store.list(`${this.prefix}/`)) keys.push(m.key);
+    await this.deps.store.deleteMany(keys);
+    await this.deps.wal.dropRegion(this.id);
+  }
+
+  stats(): RegionStats {
+    const files = [...this.manifest.state.files.values()];
+    const mems = [...this.frozen, this.active];
+    let minTs: bigint | undefined, maxTs: bigint | undefined;
+    const see = (lo: bigint | undefined, hi: bigint | undefined): void => {
+      if (lo !== undefined && (minTs === undefined || lo < minTs)) minTs = lo;
+      if (hi !== undefined && (maxTs === undefined || hi > maxTs)) maxTs = hi;
+    };
+    for (const f of files) see(BigInt(f.minTs), BigInt(f.maxTs));
+    for (const m of mems) see(m.minTs, m.maxTs);
+    return {
+      regionId: this.id,
+      rows: files.reduce((a, f) => a + f.rows, 0) + mems.reduce((a, m) => a + m.length, 0),
+      memtableBytes: mems.reduce((a, m) => a + m.bytes, 0),
+      sstBytes: files.reduce((a, f) => a + f.bytes, 0),
+      sstFiles: files.length,
+      // Series are not tracked across files: the largest single source is a lower bound.
+      seriesCount: Math.max(0, ...files.map((f) => f.seriesCount), ...mems.map((m) => m.seriesCount)),
+      ...(minTs !== undefined ? { minTs } : {}), ...(maxTs !== undefined ? { maxTs } : {}),
+      flushedSequence: this.manifest.state.flushedSequence,
+    };
+  }
+
+  /** Files as the manifest lists them (tests, tools). */
+  files(): FileMeta[] { return [...this.manifest.state.files.values()]; }
+  sstKeyOf(id: string): string { return this.sstKey(id); }
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && (a < 0n) !== (b < 0n) ? q - 1n : q;
+}
+
+/** Grows `seed` with every file whose time range overlaps the set's, until stable. */
+function overlapClosure(seed: FileMeta[], all: FileMeta[]): FileMeta[] {
+  const chosen = new Map(seed.map((f) => [f.id, f]));
+  let lo = seed.reduce((a, f) => (BigInt(f.minTs) < a ? BigInt(f.minTs) : a), BigInt(seed[0]!.minTs));
+  let hi = seed.reduce((a, f) => (BigInt(f.maxTs) > a ? BigInt(f.maxTs) : a), BigInt(seed[0]!.maxTs));
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const f of all) {
+      if (chosen.has(f.id)) continue;
+      if (BigInt(f.maxTs) >= lo && BigInt(f.minTs) <= hi) {
+        chosen.set(f.id, f); changed = true;
+        if (BigInt(f.minTs) < lo) lo = BigInt(f.minTs);
+        if (BigInt(f.maxTs) > hi) hi = BigInt(f.maxTs);
+      }
+    }
+  }
+  return [...chosen.values()];
+}
+
+/** A series-level filter for tag predicates (rows of a series share their tags). */
+function seriesFilterOf(preds: readonly ScanPredicate[]): (tag: (name: string) => unknown) => boolean {
+  const tests = preds.map((p): ((v: unknown) => boolean) => {
+    const key = (v: unknown): string => encodeKeyPart(v);
+    switch (p.op) {
+      case '=': { const k = key(p.value); return (v) => v !== null && key(v) === k; }
+      case '!=': { const k = key(p.value); return (v) => v !== null && key(v) !== k; }
+      case 'in': { const ks = new Set(p.values.map(key)); return (v) => v !== null && ks.has(key(v)); }
+      case 'not in': { const ks = new Set(p.values.map(key)); return (v) => v !== null && !ks.has(key(v)); }
+      case 'is null': return (v) => v === null || v === undefined;
+      case 'is not null': return (v) => v !== null && v !== undefined;
+      case 'regex': { const re = new RegExp(p.pattern); return (v) => v !== null && re.test(String(v)); }
+      case 'not regex': { const re = new RegExp(p.pattern); return (v) => v !== null && !re.test(String(v)); }
+      default: return () => true; // <, <= ... on tags: left to the query engine.
+    }
+  });
+  return (tag) => preds.every((p, i) => tests[i]!(tag(p.column)));
+}

@@ -1,0 +1,263 @@
+import * as arrow from 'apache-arrow';
+import type { ColumnSchema, IndexProvider, ScanPredicate, TableSchema } from '@strata/kernel';
+import { OP_COLUMN, OP_DELETE, PK_COLUMN, type Chunk } from './chunk.js';
+import { CorruptionError } from './errors.js';
+import type { ChunkSource } from './merge-chunks.js';
+import type * as PW from 'parquet-wasm/node';
+import { pw } from './parquet.js';
+import { encodeKeyPart, seriesKeyOf } from './series-key.js';
+
+/** What the manifest records about one SST. */
+export interface FileMeta {
+  readonly id: string;
+  readonly rows: number;
+  readonly bytes: number;
+  /** Time range as decimal strings (JSON has no bigint). */
+  readonly minTs: string;
+  readonly maxTs: string;
+  /** Highest WAL sequence whose rows are in the file: orders files for last-write-wins. */
+  readonly maxSequence: number;
+  readonly rowGroups: number;
+  readonly schemaVersion: number;
+  readonly hasDeletes: boolean;
+  readonly level: number;
+  readonly seriesCount: number;
+}
+
+/**
+ * The per-file index, stored beside the SST (`<id>.index.json`): per row
+ * group row counts and time range, and an inverted index of tag value ->
+ * row groups. Extra indexes from INDEX providers ride in `ext`.
+ */
+export interface FileIndex {
+  readonly version: 1;
+  readonly rowGroups: ReadonlyArray<{ readonly rows: number; readonly minTs: string; readonly maxTs: string }>;
+  readonly tags: Readonly<Record<string, Readonly<Record<string, number[]>>>>;
+  readonly ext?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+export interface WrittenSst {
+  readonly bytes: Uint8Array;
+  readonly index: FileIndex;
+  readonly rows: number;
+  readonly minTs: bigint;
+  readonly maxTs: bigint;
+  readonly hasDeletes: boolean;
+  readonly seriesCount: number;
+}
+
+/**
+ * Encodes sorted rows (table columns + `__op_type` + `__pk_id`) as Parquet:
+ * zstd everywhere, dictionary encoding only for tags, delta encoding for the
+ * time index, integers and the internal columns, byte-stream-split for floats
+ * (the bytes of a float compress far better split by position).
+ */
+export function writeSst(table: arrow.Table, schema: TableSchema, rowGroupRows: number, providers: readonly IndexProvider[] = []): WrittenSst {
+  const n = table.numRows;
+  const ts = column(table, schema.timeIndex);
+  const op = column(table, OP_COLUMN);
+  const pk = column(table, PK_COLUMN);
+  const tsArr = toBigInts(ts);
+  const opArr = op.toArray() as Uint8Array;
+  const pkArr = pk.toArray() as Int32Array;
+  let minTs = n ? tsArr[0]! : 0n, maxTs = minTs;
+  const rowGroups: Array<{ rows: number; minTs: string; maxTs: string }> = [];
+  const tags: Record<string, Record<string, number[]>> = {};
+  const tagVecs = schema.primaryKey.map((name) => table.getChild(name));
+  for (const t of schema.primaryKey) tags[t] = {};
+  let series = 0;
+  for (let rg = 0, s = 0; s < n; rg++, s += rowGroupRows) {
+    const e = Math.min(n, s + rowGroupRows);
+    let lo = tsArr[s]!, hi = lo;
+    for (let i = s + 1; i < e; i++) { const t = tsArr[i]!; if (t < lo) lo = t; if (t > hi) hi = t; }
+    if (lo < minTs) minTs = lo;
+    if (hi > maxTs) maxTs = hi;
+    rowGroups.push({ rows: e - s, minTs: lo.toString(), maxTs: hi.toString() });
+    for (let i = s; i < e; i++) {
+      if (i !== s && pkArr[i] === pkArr[i - 1]) continue;
+      if (i === 0 || pkArr[i] !== pkArr[i - 1]) series++;
+      for (let t = 0; t < tagVecs.length; t++) {
+        const key = encodeKeyPart(tagVecs[t]?.get(i) ?? null);
+        const m = tags[schema.primaryKey[t]!]!;
+        const l = (m[key] ??= []);
+        if (l[l.length - 1] !== rg) l.push(rg);
+      }
+    }
+  }
+  let hasDeletes = false;
+  for (let i = 0; i < n; i++) if (opArr[i] === OP_DELETE) { hasDeletes = true; break; }
+  const ext: Record<string, Record<string, string>> = {};
+  for (const p of providers) {
+    for (const c of schema.columns) {
+      if (!p.appliesTo(c)) continue;
+      const vec = table.getChild(c.name);
+      if (!vec) continue;
+      const b = p.createBuilder(c);
+      for (let rg = 0, s = 0; s < n; rg++, s += rowGroupRows) b.push(vec.slice(s, Math.min(n, s + rowGroupRows)), rg);
+      (ext[p.name] ??= {})[c.name] = Buffer.from(b.finish()).toString('base64');
+    }
+  }
+  const props = writerProperties(schema, rowGroupRows);
+  const wasmTable = pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream'));
+  const bytes = pw.writeParquet(wasmTable, props);
+  return {
+    bytes, rows: n, minTs, maxTs, hasDeletes, seriesCount: series,
+    index: { version: 1, rowGroups, tags, ...(Object.keys(ext).length ? { ext } : {}) },
+  };
+}
+
+function writerProperties(schema: TableSchema, rowGroupRows: number): PW.WriterProperties {
+  let b = new pw.WriterPropertiesBuilder()
+    .setCompression(pw.Compression.ZSTD)
+    .setDictionaryEnabled(false)
+    .setMaxRowGroupSize(rowGroupRows)
+    .setCreatedBy('strata engine-lsm')
+    .setColumnEncoding(OP_COLUMN, pw.Encoding.DELTA_BINARY_PACKED)
+    .setColumnEncoding(PK_COLUMN, pw.Encoding.DELTA_BINARY_PACKED);
+  for (const c of schema.columns) b = encodingFor(b, c);
+  return b.build();
+}
+
+function encodingFor(b: PW.WriterPropertiesBuilder, c: ColumnSchema): PW.WriterPropertiesBuilder {
+  if (c.semantic === 'tag') return b.setColumnDictionaryEnabled(c.name, true);
+  switch (c.type.name) {
+    case 'Int8': case 'Int16': case 'Int32': case 'Int64': case 'UInt8': case 'UInt16': case 'UInt32': case 'UInt64':
+    case 'TimestampSecond': case 'TimestampMillisecond': case 'TimestampMicrosecond': case 'TimestampNanosecond': case 'Date':
+      return b.setColumnEncoding(c.name, pw.Encoding.DELTA_BINARY_PACKED);
+    case 'Float32': case 'Float64':
+      return b.setColumnEncoding(c.name, pw.Encoding.BYTE_STREAM_SPLIT);
+    case 'String': case 'Binary':
+      // Low-cardinality strings are common in fields too (status, level).
+      return b.setColumnDictionaryEnabled(c.name, true);
+    default:
+      return b;
+  }
+}
+
+function column(table: arrow.Table, name: string): arrow.Vector {
+  const v = table.getChild(name);
+  if (!v) throw new CorruptionError(`SST is missing column '${name}'`);
+  return v;
+}
+
+function toBigInts(v: arrow.Vector): BigInt64Array {
+  if (v.data.length === 1 && v.data[0]!.values instanceof BigInt64Array) {
+    const d = v.data[0]!;
+    return (d.values as BigInt64Array).subarray(d.offset, d.offset + v.length);
+  }
+  const out = new BigInt64Array(v.length);
+  let i = 0;
+  for (const d of v.data) {
+    const vals = d.values as BigInt64Array;
+    out.set(vals.subarray(d.offset, d.offset + d.length), i);
+    i += d.length;
+  }
+  return out;
+}
+
+/** The row groups of a file that may hold rows matching the time range and tag predicates. */
+export function candidateRowGroups(index: FileIndex, start: bigint | undefined, end: bigint | undefined,
+  predicates: readonly ScanPredicate[], readers: ReadonlyArray<{ column: string; reader: { candidateRowGroups(p: ScanPredicate, n: number): Uint8Array | undefined } }> = []): number[] {
+  const n = index.rowGroups.length;
+  const ok = new Uint8Array(n).fill(1);
+  for (let rg = 0; rg < n; rg++) {
+    const g = index.rowGroups[rg]!;
+    if ((start !== undefined && BigInt(g.maxTs) < start) || (end !== undefined && BigInt(g.minTs) >= end)) ok[rg] = 0;
+  }
+  for (const p of predicates) {
+    const m = index.tags[p.column];
+    if (m && (p.op === '=' || p.op === 'in')) {
+      const values = 'values' in p ? p.values : 'value' in p ? [p.value] : [];
+      const allowed = new Uint8Array(n);
+      for (const v of values) for (const rg of m[encodeKeyPart(v)] ?? []) allowed[rg] = 1;
+      for (let rg = 0; rg < n; rg++) if (!allowed[rg]) ok[rg] = 0;
+    } else if (m && p.op === 'is null') {
+      const allowed = new Uint8Array(n);
+      for (const rg of m[encodeKeyPart(null)] ?? []) allowed[rg] = 1;
+      for (let rg = 0; rg < n; rg++) if (!allowed[rg]) ok[rg] = 0;
+    }
+    for (const r of readers) {
+      if (r.column !== p.column) continue;
+      const c = r.reader.candidateRowGroups(p, n);
+      if (c) for (let rg = 0; rg < n; rg++) if (!c[rg]) ok[rg] = 0;
+    }
+  }
+  const out: number[] = [];
+  for (let rg = 0; rg < n; rg++) if (ok[rg]) out.push(rg);
+  return out;
+}
+
+/** One batch of an SST read back, as a chunk keyed for the region's primary key. */
+export class SstChunk implements Chunk {
+  readonly length: number;
+  readonly pk: Int32Array;
+  readonly ts: BigInt64Array;
+  readonly op: Uint8Array;
+  readonly hasDeletes: boolean;
+  private keys = new Map<number, string>();
+  private tagVecs: Array<arrow.Vector | undefined>;
+
+  constructor(private readonly batch: arrow.RecordBatch, private readonly pkNames: readonly string[], timeIndex: string) {
+    this.length = batch.numRows;
+    const ts = batch.getChild(timeIndex), op = batch.getChild(OP_COLUMN), pk = batch.getChild(PK_COLUMN);
+    if (!ts || !op || !pk) throw new CorruptionError(`SST batch lacks '${timeIndex}', '${OP_COLUMN}' or '${PK_COLUMN}'`);
+    this.ts = toBigInts(ts);
+    this.op = op.data[0]!.values.subarray(op.data[0]!.offset, op.data[0]!.offset + this.length) as Uint8Array;
+    this.pk = pk.data[0]!.values.subarray(pk.data[0]!.offset, pk.data[0]!.offset + this.length) as Int32Array;
+    let del = false;
+    for (let i = 0; i < this.length; i++) if (this.op[i] === OP_DELETE) { del = true; break; }
+    this.hasDeletes = del;
+    this.tagVecs = pkNames.map((n) => batch.getChild(n) ?? undefined);
+  }
+
+  keyAt(row: number): string {
+    const p = this.pk[row]!;
+    let k = this.keys.get(p);
+    if (k === undefined) {
+      k = seriesKeyOf(this.tagVecs.map((v) => v?.get(row) ?? null));
+      this.keys.set(p, k);
+    }
+    return k;
+  }
+
+  tagValue(name: string, row: number): unknown {
+    const i = this.pkNames.indexOf(name);
+    const v = i >= 0 ? this.tagVecs[i] : this.batch.getChild(name);
+    return v?.get(row) ?? null;
+  }
+
+  column(name: string): arrow.Vector | undefined { return this.batch.getChild(name) ?? undefined; }
+}
+
+/**
+ * Reads the chosen row groups of one SST a few at a time, as chunks. The
+ * file bytes are fetched once when the merge first asks.
+ */
+export class SstSource implements ChunkSource {
+  private queue: Chunk[] = [];
+  private nextRg = 0;
+  private bytes: Uint8Array | undefined;
+
+  constructor(readonly priority: number, private readonly load: () => Promise<Uint8Array>, private readonly rowGroups: readonly number[],
+    private readonly pkNames: readonly string[], private readonly timeIndex: string, private readonly rowGroupRows: number,
+    private readonly rowGroupsPerRead = 4) {}
+
+  async next(): Promise<Chunk | undefined> {
+    while (this.queue.length === 0) {
+      if (this.nextRg >= this.rowGroups.length) { this.bytes = undefined; return undefined; }
+      this.bytes ??= await this.load();
+      const rgs = this.rowGroups.slice(this.nextRg, this.nextRg + this.rowGroupsPerRead);
+      this.nextRg += rgs.length;
+      let table: arrow.Table;
+      try {
+        table = arrow.tableFromIPC(pw.readParquet(this.bytes, { rowGroups: rgs, batchSize: this.rowGroupRows }).intoIPCStream());
+      } catch (err) {
+        throw new CorruptionError(`cannot read SST row groups ${rgs.join(',')}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+      for (const b of table.batches) this.queue.push(new SstChunk(b, this.pkNames, this.timeIndex));
+    }
+    return this.queue.shift();
+  }
+
+  close(): void { this.bytes = undefined; this.queue = []; }
+}

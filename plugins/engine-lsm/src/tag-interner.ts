@@ -1,0 +1,129 @@
+import * as arrow from 'apache-arrow';
+
+const decoder = new TextDecoder();
+
+/**
+ * Interns one tag column's values into small integer ids (0 = null), so a
+ * series is a tuple of ints. Utf8 values are hashed straight from the Arrow
+ * buffer and decoded to a JS string only the first time they are seen.
+ */
+export class TagInterner {
+  /** Value of each id; id 0 is null. */
+  readonly values: unknown[] = [null];
+  /** Approximate bytes held (for memtable accounting). */
+  bytes = 0;
+  private slots = new Int32Array(1024);
+  private hashes: number[] = [0];
+  private utf8: Uint8Array[] = [new Uint8Array(0)];
+  private map = new Map<unknown, number>();
+
+  get size(): number { return this.values.length; }
+
+  /** Ids of every row of a tag vector, written into `out`. */
+  internVector(vec: arrow.Vector, out: Int32Array): void {
+    const n = vec.length;
+    const data = vec.data;
+    if (data.length === 1 && vec.type.typeId === arrow.Type.Utf8) {
+      const d = data[0]!;
+      const offs = d.valueOffsets as Int32Array;
+      const buf = d.values as Uint8Array;
+      const base = d.offset;
+      const nullable = d.nullCount > 0;
+      let ps = -1, pe = -1, pid = 0;
+      for (let i = 0; i < n; i++) {
+        if (nullable && !valid(d, i)) { out[i] = 0; continue; }
+        const s = offs[base + i]!, e = offs[base + i + 1]!;
+        // Runs of one value are common (rows of one series): skip the hash.
+        if (e - s === pe - ps && equalRange(buf, s, ps, e - s)) { out[i] = pid; continue; }
+        pid = this.internUtf8(buf, s, e);
+        ps = s; pe = e;
+        out[i] = pid;
+      }
+      return;
+    }
+    if (data.length === 1 && arrow.DataType.isDictionary(vec.type)) {
+      const d = data[0]!;
+      const dict = d.dictionary!;
+      const ids = new Int32Array(dict.length);
+      for (let j = 0; j < dict.length; j++) ids[j] = this.internValue(dict.get(j));
+      const idx = d.values as Int32Array;
+      const nullable = d.nullCount > 0;
+      for (let i = 0; i < n; i++) out[i] = nullable && !valid(d, i) ? 0 : ids[Number(idx[d.offset + i])]!;
+      return;
+    }
+    for (let i = 0; i < n; i++) out[i] = this.internValue(vec.get(i));
+  }
+
+  /** The id of one value (strings, numbers, bigints, booleans). */
+  internValue(v: unknown): number {
+    if (v === null || v === undefined) return 0;
+    if (typeof v === 'string') {
+      const b = Buffer.from(v, 'utf8');
+      return this.internUtf8(b, 0, b.length);
+    }
+    const key = v instanceof Uint8Array ? `b:${Buffer.from(v).toString('latin1')}` : v;
+    let id = this.map.get(key);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(v);
+      this.hashes.push(0);
+      this.utf8.push(new Uint8Array(0));
+      this.map.set(key, id);
+      this.bytes += 48;
+    }
+    return id;
+  }
+
+  private internUtf8(buf: Uint8Array, s: number, e: number): number {
+    let h = 0x811c9dc5;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 16777619);
+    const mask = this.slots.length - 1;
+    let slot = h & mask;
+    for (;;) {
+      const id = this.slots[slot]!;
+      if (id === 0) break;
+      if (this.hashes[id] === h) {
+        const b = this.utf8[id]!;
+        if (b.length === e - s && equalBytes(b, buf, s)) return id;
+      }
+      slot = (slot + 1) & mask;
+    }
+    const id = this.values.length;
+    const copy = buf.slice(s, e);
+    this.values.push(decoder.decode(copy));
+    this.hashes.push(h);
+    this.utf8.push(copy);
+    this.slots[slot] = id;
+    this.bytes += 2 * (e - s) + 64;
+    if (id * 2 > this.slots.length) this.rehash();
+    return id;
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let id = 1; id < this.values.length; id++) {
+      if (this.utf8[id]!.length === 0 && typeof this.values[id] !== 'string') continue;
+      let slot = this.hashes[id]! & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = id;
+    }
+    this.slots = slots;
+  }
+}
+
+function valid(d: arrow.Data, i: number): boolean {
+  const j = d.offset + i;
+  return (d.nullBitmap![j >> 3]! & (1 << (j & 7))) !== 0;
+}
+
+function equalRange(buf: Uint8Array, a: number, b: number, len: number): boolean {
+  if (b < 0) return false;
+  for (let i = 0; i < len; i++) if (buf[a + i] !== buf[b + i]) return false;
+  return true;
+}
+
+function equalBytes(a: Uint8Array, buf: Uint8Array, s: number): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== buf[s + i]) return false;
+  return true;
+}

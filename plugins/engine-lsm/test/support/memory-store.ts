@@ -1,0 +1,30 @@
+import { StorageError, type ByteRange, type ObjectMeta, type ObjectStore } from '@strata/kernel';
+
+/** A test-only in-memory object store. */
+export class MemoryStore implements ObjectStore {
+  readonly name = 'memory-store';
+  readonly objects = new Map<string, Uint8Array>();
+  gets = 0;
+
+  async put(key: string, data: Uint8Array): Promise<void> { this.objects.set(key, data.slice()); }
+
+  async get(key: string, range?: ByteRange): Promise<Uint8Array> {
+    const o = this.objects.get(key);
+    if (!o) throw new StorageError(`object not found: ${key}`);
+    this.gets++;
+    if (!range) return o;
+    return o.subarray(range.offset, range.length === undefined ? undefined : range.offset + range.length);
+  }
+
+  async head(key: string): Promise<ObjectMeta | undefined> {
+    const o = this.objects.get(key);
+    return o ? { key, size: o.length, lastModifiedMs: 0 } : undefined;
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectMeta> {
+    for (const k of [...this.objects.keys()].sort()) if (k.startsWith(prefix)) yield { key: k, size: this.objects.get(k)!.length, lastModifiedMs: 0 };
+  }
+
+  async delete(key: string): Promise<void> { this.objects.delete(key); }
+  async deleteMany(keys: readonly string[]): Promise<void> { for (const k of keys) this.objects.delete(k); }
+}
