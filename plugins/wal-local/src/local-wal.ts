@@ -202,6 +202,10 @@ export class LocalWal implements Wal {
       if (seq > (this.lastSeq.get(region) ?? 0)) this.lastSeq.set(region, seq);
     }
     for (const [region, seq] of this.lastSeq) this.writtenSeq.set(region, seq);
+    // A region dropped and then written again is live: only its old entries are hidden.
+    for (const region of [...this.dropped]) {
+      if ((seen.get(region) ?? 0) > (this.obsoleteUpTo.get(region) ?? 0)) this.dropped.delete(region);
+    }
 
     const last = segments.at(-1);
     if (last && last.size < this.segmentBytesMax) {
@@ -516,7 +520,7 @@ export class LocalWal implements Wal {
     if (!Number.isSafeInteger(fromSequence)) throw new InvalidArgumentsError(`wal-local: replay from ${fromSequence}: not an integer`);
     const start = Math.max(fromSequence, (this.obsoleteUpTo.get(regionId) ?? 0) + 1);
     // Snapshot: the segments and sizes as of now; appends made later are not replayed.
-    const segments = [...this.sealed, ...(this.closed ? [] : [this.active])]
+    const segments = [...this.sealed, this.active]
       .filter((s) => (s.regions.get(regionId)?.max ?? 0) >= start)
       .map((s) => ({ file: s.file, size: s.size }));
     let prev = 0;

@@ -227,6 +227,23 @@ describe('wal-local: LocalWal', function () {
     await wal.dropRegion('never-seen');
   });
 
+  it('a region dropped and written again keeps its new entries and sequences across restarts', async () => {
+    let wal = await openWal({ segmentBytesMax: 1024 });
+    for (let i = 0; i < 5; i++) await wal.append('re_0', payloadOf('re_0', i));
+    await wal.dropRegion('re_0');
+    expect(await wal.append('re_0', payloadOf('re_0', 6))).to.equal(6);
+    await wal.close();
+    wal = await openWal({ segmentBytesMax: 1024 });
+    expect((await collect(wal.replay('re_0', 1))).map((e) => e.sequence)).to.deep.equal([6]);
+    // Push its entries into sealed segments and obsolete them: the last sequence survives.
+    for (let i = 0; i < 30; i++) await wal.append('other_0', payloadOf('other_0', i, 40));
+    await wal.obsolete('re_0', 6);
+    await wal.close();
+    wal = await openWal({ segmentBytesMax: 1024 });
+    expect(await wal.lastSequence('re_0')).to.equal(6);
+    expect(await wal.append('re_0', payloadOf('re_0', 7))).to.equal(7);
+  });
+
   it('recovers after a restart with every entry, and keeps appending to the last segment', async () => {
     let wal = await openWal();
     for (let i = 1; i <= 50; i++) await wal.append('r_0', payloadOf('r_0', i));
@@ -390,24 +407,29 @@ describe('wal-local: LocalWal', function () {
   it('kill -9 during appends with sync always: every acknowledged sequence is replayed exactly once', async function () {
     this.timeout(20_000);
     const child = spawn(process.execPath, [path.join(here, 'fixtures', 'wal-append-child.js'), walDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Whatever happens below, the child does not outlive the test.
+    const reap = () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); };
     let out = '';
     let errText = '';
     let ready = false;
     const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
     child.stderr.on('data', (d: Buffer) => { errText += d.toString(); });
-    await new Promise<void>((resolve, reject) => {
-      const giveUp = setTimeout(() => reject(new Error(`child did not start: ${errText}`)), 10_000);
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (!ready && out.includes('ready\n')) {
-          ready = true;
-          // Let it run a bounded while, then pull the plug.
-          setTimeout(() => { clearTimeout(giveUp); resolve(); }, 1200);
-        }
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const giveUp = setTimeout(() => reject(new Error(`child did not start: ${errText}`)), 10_000);
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (!ready && out.includes('ready\n')) {
+            ready = true;
+            // Let it run a bounded while, then pull the plug.
+            setTimeout(() => { clearTimeout(giveUp); resolve(); }, 1200);
+          }
+        });
+        child.on('exit', () => { if (!ready) { clearTimeout(giveUp); reject(new Error(`child exited early: ${errText}`)); } });
       });
-      child.on('exit', () => { if (!ready) reject(new Error(`child exited early: ${errText}`)); });
-    });
-    child.kill('SIGKILL');
+    } finally {
+      reap();
+    }
     await closed;
     expect(child.signalCode).to.equal('SIGKILL');
 
