@@ -33,4 +33,8 @@ export * from './builtin/builtin-plugins.js';
 export * from './cli/cli-commands.js';
 export { main as runCli } from './cli/main.js';
 export { KERNEL_VERSION } from './version.js';
+// SQL parser (GreptimeDB dialect): parseSql -> ast.Statement[]
+export { parseSql, type ParseSqlOptions } from './sql/parser/parse-sql.js';
+export { toDataType, isKnownTypeName } from './sql/parser/type-names.js';
+export * as ast from './sql/ast.js';
 export { inject, injectable } from 'tsyringe';

@@ -1,0 +1,792 @@
+# GreptimeDB-dialect SQL grammar (nearley + moo tokens from lexer.ts).
+# Compiled to grammar.ts by scripts/build-grammar.mjs (npm run build does it).
+#
+# The grammar is unambiguous on purpose: Earley parsing keeps every
+# derivation alive, so ambiguity costs time and yields several results.
+# Expression precedence is layered (lowest first): OR, XOR, AND, NOT, IS,
+# comparison, BETWEEN/IN/LIKE, | ^ & << >> ||, + -, * / % DIV, unary, ::.
+# Statements come back without `text`; parse-sql.ts adds it.
+
+@preprocessor typescript
+@{%
+import * as g from './grammar-support.js';
+import type * as ast from '../ast.js';
+import type { SqlToken } from './lexer.js';
+
+// The real token source is a per-parse adapter (parse-sql.ts); nearley only
+// needs `has` at grammar build time.
+const lexer = { has: (_name: string) => true } as unknown as NearleyLexer;
+const S = g.span;
+type D = any[];
+const first = (d: D) => d[0];
+const kwText = (t: SqlToken) => t.text.toUpperCase();
+const notOf = (x: unknown) => x !== null && x !== undefined;
+function placeholder(t: SqlToken): ast.Placeholder {
+  const index = t.text === '?' ? (t.paramIndex ?? 1) : Number(t.text.slice(1));
+  return { kind: 'Placeholder', index, text: t.text, span: S(t) };
+}
+function sessionVar(t: SqlToken): ast.SessionVariable {
+  if (t.type === 'USERVAR') return { kind: 'SessionVariable', name: t.text.slice(1).toLowerCase(), user: true, span: S(t) };
+  const body = t.text.slice(2).toLowerCase();
+  const dot = body.indexOf('.');
+  if (dot > 0) {
+    const scope = body.slice(0, dot).toUpperCase();
+    if (scope === 'SESSION' || scope === 'GLOBAL' || scope === 'LOCAL') return { kind: 'SessionVariable', name: body.slice(dot + 1), scope, user: false, span: S(t) };
+  }
+  return { kind: 'SessionVariable', name: body, user: false, span: S(t) };
+}
+function fill(d: D): ast.FillOption {
+  const v = d[1];
+  if (v && v.type === 'NULL') return { kind: 'FillNull' };
+  if (v && v.type === 'PREV') return { kind: 'FillPrev' };
+  if (v && v.type === 'LINEAR') return { kind: 'FillLinear' };
+  return { kind: 'FillValue', value: v };
+}
+function query(d: D): ast.Query {
+  const [w, body, order, limit] = d;
+  if (!w && !order && !limit) return g.toQuery(body);
+  return {
+    kind: 'Query', ...(w ? { with: w } : {}), body, orderBy: order ?? [],
+    ...(limit?.limit ? { limit: limit.limit } : {}), ...(limit?.offset ? { offset: limit.offset } : {}),
+    span: S(d),
+  };
+}
+function setOp(d: D): ast.SetOperation {
+  const q = d[2];
+  return { kind: 'SetOperation', op: kwText(d[1]) as ast.SetOperation['op'], all: !!q && q[0].type === 'ALL', left: d[0], right: d[3], span: S(d) };
+}
+function intervalLit(d: D): ast.IntervalLiteral {
+  const v: SqlToken = d[1];
+  const unit: SqlToken | null = d[2];
+  const u = unit ? kwText(unit).replace(/S$/, '') : undefined;
+  return { kind: 'IntervalLiteral', value: v.type === 'STRING' ? v.value : v.text, ...(u ? { unit: u } : {}), span: S(d) };
+}
+function joinType(d: D): { joinType: ast.JoinType; natural: boolean } {
+  const toks: SqlToken[] = d.flat(3).filter((x: unknown) => x && typeof x === 'object' && 'type' in (x as object));
+  const natural = toks.some((t) => t.type === 'NATURAL');
+  const t = toks.find((t) => ['INNER', 'LEFT', 'RIGHT', 'FULL', 'CROSS'].includes(t.type));
+  return { joinType: (t ? t.type : 'INNER') as ast.JoinType, natural };
+}
+function showFilter(f: ast.ShowFilter | null) { return f ? { filter: f } : {}; }
+function withDb(name: ast.ObjectName, db: D | null): ast.ObjectName {
+  if (!db) return name;
+  return { ...name, database: g.identText(db[1]) };
+}
+%}
+@lexer lexer
+
+main -> statement {% id %}
+
+statement ->
+    query {% d => ({ kind: 'QueryStatement', query: d[0], span: d[0].span }) %}
+  | insert_stmt {% id %}
+  | delete_stmt {% id %}
+  | create_database {% id %}
+  | drop_database {% id %}
+  | use_stmt {% id %}
+  | create_table {% id %}
+  | alter_table {% id %}
+  | drop_table {% id %}
+  | truncate_stmt {% id %}
+  | show_stmt {% id %}
+  | describe_stmt {% id %}
+  | explain_stmt {% id %}
+  | admin_stmt {% id %}
+  | set_stmt {% id %}
+  | create_function {% id %}
+  | drop_function {% id %}
+  | tql_head {% id %}
+  | transaction_stmt {% id %}
+
+# ---------------------------------------------------------------- names
+
+ident -> %IDENT {% id %} | %QIDENT {% id %} | nonreserved {% id %}
+bare_alias -> %IDENT {% id %} | %QIDENT {% id %} | nonreserved_alias {% id %}
+
+ident_list -> ident ("," ident):* {% d => g.list(d[0], d[1]) %}
+ident_names -> ident_list {% d => d[0].map(g.identText) %}
+
+object_name ->
+    ident {% d => g.objectName([d[0]]) %}
+  | ident "." ident {% d => g.objectName([d[0], d[2]]) %}
+  | ident "." ident "." ident {% d => g.objectName([d[0], d[2], d[4]]) %}
+
+column_ref ->
+    ident {% d => g.columnRef([d[0]]) %}
+  | ident "." ident {% d => g.columnRef([d[0], d[2]]) %}
+  | ident "." ident "." ident {% d => g.columnRef([d[0], d[2], d[4]]) %}
+  | ident "." ident "." ident "." ident {% d => g.columnRef([d[0], d[2], d[4], d[6]]) %}
+
+# ---------------------------------------------------------------- types
+
+type ->
+    type_word type_args:? %UNSIGNED:? {% d => g.typeName([d[0]], d[1], d[2], d) %}
+  | %IDENT %PRECISION {% d => g.typeName([d[0], d[1]], null, null, d) %}
+type_word -> %IDENT {% id %} | %TIMESTAMP {% id %} | %DATE {% id %} | %TIME {% id %} | %DATETIME {% id %} | %INTERVAL {% id %}
+type_args -> "(" number ("," number):* ")" {% d => g.list(d[1], d[2]) %}
+number -> %NUMBER {% d => g.numberFromToken(d[0]) %}
+
+# ---------------------------------------------------------------- expressions
+
+expr -> expr_or {% id %}
+
+expr_or ->
+    expr_or %OR expr_xor {% d => g.binary('OR', d[0], d[2]) %}
+  | expr_xor {% id %}
+expr_xor ->
+    expr_xor %XOR expr_and {% d => g.binary('XOR', d[0], d[2]) %}
+  | expr_and {% id %}
+expr_and ->
+    expr_and %AND expr_not {% d => g.binary('AND', d[0], d[2]) %}
+  | expr_not {% id %}
+expr_not ->
+    %NOT expr_not {% d => ({ kind: 'UnaryExpr', op: 'NOT', operand: d[1], span: S(d) }) %}
+  | expr_is {% id %}
+expr_is ->
+    expr_is %IS %NOT:? is_test {% d => ({ kind: 'IsExpr', expr: d[0], test: kwText(d[3]), not: notOf(d[2]), span: S(d) }) %}
+  | expr_cmp {% id %}
+is_test -> %NULL {% id %} | %TRUE {% id %} | %FALSE {% id %} | %UNKNOWN {% id %}
+
+expr_cmp ->
+    expr_cmp cmp_op expr_pred {% d => g.binary(d[1], d[0], d[2]) %}
+  | expr_pred {% id %}
+cmp_op ->
+    "=" {% () => '=' %} | "==" {% () => '=' %} | "<>" {% () => '<>' %} | "!=" {% () => '<>' %}
+  | "<" {% () => '<' %} | "<=" {% () => '<=' %} | ">" {% () => '>' %} | ">=" {% () => '>=' %}
+  | "~" {% () => '~' %} | "~*" {% () => '~*' %} | "!~" {% () => '!~' %} | "!~*" {% () => '!~*' %}
+
+expr_pred ->
+    expr_bor %NOT:? %BETWEEN expr_bor %AND expr_bor
+      {% d => ({ kind: 'BetweenExpr', expr: d[0], low: d[3], high: d[5], not: notOf(d[1]), span: S(d) }) %}
+  | expr_bor %NOT:? %IN "(" expr_list ")"
+      {% (d, _l, reject) => (d[4].length === 1 && d[4][0].kind === 'SubqueryExpr') ? reject
+           : ({ kind: 'InListExpr', expr: d[0], list: d[4], not: notOf(d[1]), span: S(d) }) %}
+  | expr_bor %NOT:? %IN "(" query ")"
+      {% d => ({ kind: 'InSubqueryExpr', expr: d[0], query: d[4], not: notOf(d[1]), span: S(d) }) %}
+  | expr_bor %NOT:? like_op expr_bor (%ESCAPE expr_bor):?
+      {% d => ({ kind: 'LikeExpr', expr: d[0], pattern: d[3], not: notOf(d[1]), caseInsensitive: d[2].type === 'ILIKE',
+                 ...(d[4] ? { escape: d[4][1] } : {}), span: S(d) }) %}
+  | expr_bor {% id %}
+like_op -> %LIKE {% id %} | %ILIKE {% id %}
+
+expr_bor ->
+    expr_bor "|" expr_bxor {% d => g.binary('|', d[0], d[2]) %}
+  | expr_bxor {% id %}
+expr_bxor ->
+    expr_bxor "^" expr_band {% d => g.binary('^', d[0], d[2]) %}
+  | expr_band {% id %}
+expr_band ->
+    expr_band "&" expr_shift {% d => g.binary('&', d[0], d[2]) %}
+  | expr_shift {% id %}
+expr_shift ->
+    expr_shift "<<" expr_concat {% d => g.binary('<<', d[0], d[2]) %}
+  | expr_shift ">>" expr_concat {% d => g.binary('>>', d[0], d[2]) %}
+  | expr_concat {% id %}
+expr_concat ->
+    expr_concat "||" expr_add {% d => g.binary('||', d[0], d[2]) %}
+  | expr_add {% id %}
+expr_add ->
+    expr_add "+" expr_mul {% d => g.binary('+', d[0], d[2]) %}
+  | expr_add "-" expr_mul {% d => g.binary('-', d[0], d[2]) %}
+  | expr_mul {% id %}
+expr_mul ->
+    expr_mul "*" expr_unary {% d => g.binary('*', d[0], d[2]) %}
+  | expr_mul "/" expr_unary {% d => g.binary('/', d[0], d[2]) %}
+  | expr_mul "%" expr_unary {% d => g.binary('%', d[0], d[2]) %}
+  | expr_mul %DIV expr_unary {% d => g.binary('DIV', d[0], d[2]) %}
+  | expr_unary {% id %}
+expr_unary ->
+    "-" expr_unary {% d => g.negate(d[0], d[1]) %}
+  | "+" expr_unary {% d => ({ kind: 'UnaryExpr', op: '+', operand: d[1], span: S(d) }) %}
+  | "~" expr_unary {% d => ({ kind: 'UnaryExpr', op: '~', operand: d[1], span: S(d) }) %}
+  | expr_postfix {% id %}
+expr_postfix ->
+    expr_postfix "::" type {% d => ({ kind: 'CastExpr', expr: d[0], type: d[2], syntax: '::', span: S(d) }) %}
+  | primary {% id %}
+
+expr_list -> expr ("," expr):* {% d => g.list(d[0], d[1]) %}
+
+primary ->
+    literal {% id %}
+  | column_ref {% id %}
+  | %PARAM {% d => placeholder(d[0]) %}
+  | %SYSVAR {% d => sessionVar(d[0]) %}
+  | %USERVAR {% d => sessionVar(d[0]) %}
+  | "(" expr ")" {% (d, _l, reject) => d[1].kind === 'SubqueryExpr' ? reject : d[1] %}
+  | "(" expr "," expr_list ")" {% d => ({ kind: 'RowExpr', items: [d[1], ...d[3]], span: S(d) }) %}
+  | "(" query ")" {% d => ({ kind: 'SubqueryExpr', query: d[1], span: S(d) }) %}
+  | %EXISTS "(" query ")" {% d => ({ kind: 'ExistsExpr', query: d[2], not: false, span: S(d) }) %}
+  | case_expr {% id %}
+  | cast_kw "(" expr %AS type ")" {% d => ({ kind: 'CastExpr', expr: d[2], type: d[4], syntax: d[0].type, span: S(d) }) %}
+  | func_call {% id %}
+  | func_call range_suffix {% d => ({ kind: 'RangeExpr', expr: d[0], ...d[1], span: S(d) }) %}
+  | "(" expr ")" range_suffix {% d => ({ kind: 'RangeExpr', expr: d[1], ...d[3], span: S(d) }) %}
+  | interval_literal {% id %}
+  | typed_literal_type %STRING {% d => ({ kind: 'TypedLiteral', type: g.typeName([d[0]], null, null, [d[0]]), value: d[1].value, span: S(d) }) %}
+  | current_kw ("(" ")"):? {% d => ({ kind: 'FunctionCall', name: d[0].text.toLowerCase(), args: [], distinct: false, span: S(d) }) %}
+  | %EXTRACT "(" ident %FROM expr ")"
+      {% d => ({ kind: 'FunctionCall', name: 'date_part', args: [{ kind: 'StringLiteral', value: g.identText(d[2]), span: S(d[2]) }, d[4]], distinct: false, span: S(d) }) %}
+
+cast_kw -> %CAST {% id %} | %TRY_CAST {% id %}
+current_kw -> %CURRENT_TIMESTAMP {% id %} | %CURRENT_DATE {% id %} | %CURRENT_TIME {% id %} | %LOCALTIMESTAMP {% id %}
+typed_literal_type -> %TIMESTAMP {% id %} | %DATE {% id %} | %TIME {% id %} | %DATETIME {% id %}
+
+literal ->
+    %NUMBER {% d => g.numberFromToken(d[0]) %}
+  | %STRING {% d => g.stringLiteral(d[0]) %}
+  | %TRUE {% d => ({ kind: 'BooleanLiteral', value: true, span: S(d) }) %}
+  | %FALSE {% d => ({ kind: 'BooleanLiteral', value: false, span: S(d) }) %}
+  | %NULL {% d => ({ kind: 'NullLiteral', span: S(d) }) %}
+
+interval_literal -> %INTERVAL interval_value interval_unit:? {% intervalLit %}
+interval_value -> %STRING {% id %} | %NUMBER {% id %}
+
+case_expr ->
+    %CASE expr:? when_clause:+ (%ELSE expr):? %END
+      {% d => ({ kind: 'CaseExpr', ...(d[1] ? { operand: d[1] } : {}), whens: d[2], ...(d[3] ? { else: d[3][1] } : {}), span: S(d) }) %}
+when_clause -> %WHEN expr %THEN expr {% d => ({ when: d[1], then: d[3] }) %}
+
+func_call ->
+    func_name "(" func_args ")" filter_clause:? over_clause:?
+      {% d => ({ kind: 'FunctionCall', ...d[0], ...d[2], ...(d[4] ? { filter: d[4] } : {}), ...(d[5] ? { over: d[5] } : {}), span: S(d) }) %}
+func_name ->
+    ident {% d => ({ name: g.identText(d[0]) }) %}
+  | %LEFT {% () => ({ name: 'left' }) %}
+  | %RIGHT {% () => ({ name: 'right' }) %}
+  | ident "." ident {% d => ({ database: g.identText(d[0]), name: g.identText(d[2]) }) %}
+func_args ->
+    null {% () => ({ args: [], distinct: false }) %}
+  | "*" {% d => ({ args: [{ kind: 'Wildcard', span: S(d) }], distinct: false }) %}
+  | set_quant:? expr_list order_by_clause:?
+      {% d => ({ args: d[1], distinct: !!d[0] && d[0][0].type === 'DISTINCT', ...(d[2] ? { orderBy: d[2] } : {}) }) %}
+filter_clause -> %FILTER "(" %WHERE expr ")" {% d => d[3] %}
+
+over_clause ->
+    %OVER %IDENT {% d => ({ kind: 'WindowSpec', name: g.identText(d[1]), partitionBy: [], orderBy: [], span: S(d) }) %}
+  | %OVER %QIDENT {% d => ({ kind: 'WindowSpec', name: g.identText(d[1]), partitionBy: [], orderBy: [], span: S(d) }) %}
+  | %OVER "(" window_spec ")" {% d => ({ ...d[2], span: S(d) }) %}
+window_spec ->
+    window_ref:? (%PARTITION %BY expr_list):? order_by_clause:? frame_clause:?
+      {% d => ({ kind: 'WindowSpec', ...(d[0] ? { name: g.identText(d[0]) } : {}), partitionBy: d[1] ? d[1][2] : [], orderBy: d[2] ?? [],
+                 ...(d[3] ? { frame: d[3] } : {}), span: S(d) }) %}
+window_ref -> %IDENT {% id %} | %QIDENT {% id %}
+frame_clause ->
+    frame_units frame_bound {% d => ({ kind: 'WindowFrame', units: d[0], start: d[1], end: { kind: 'CurrentRow' }, span: S(d) }) %}
+  | frame_units %BETWEEN frame_bound %AND frame_bound {% d => ({ kind: 'WindowFrame', units: d[0], start: d[2], end: d[4], span: S(d) }) %}
+frame_units -> %ROWS {% () => 'ROWS' %} | %RANGE {% () => 'RANGE' %} | %GROUPS {% () => 'GROUPS' %}
+frame_bound ->
+    %UNBOUNDED %PRECEDING {% () => ({ kind: 'UnboundedPreceding' }) %}
+  | %UNBOUNDED %FOLLOWING {% () => ({ kind: 'UnboundedFollowing' }) %}
+  | %CURRENT %ROW {% () => ({ kind: 'CurrentRow' }) %}
+  | frame_offset %PRECEDING {% d => ({ kind: 'Preceding', offset: d[0] }) %}
+  | frame_offset %FOLLOWING {% d => ({ kind: 'Following', offset: d[0] }) %}
+frame_offset ->
+    %NUMBER {% d => g.numberFromToken(d[0]) %}
+  | %STRING {% d => g.stringLiteral(d[0]) %}
+  | %PARAM {% d => placeholder(d[0]) %}
+  | interval_literal {% id %}
+  | "(" expr ")" {% (d, _l, reject) => d[1].kind === 'SubqueryExpr' ? reject : d[1] %}
+
+# GreptimeDB range queries
+range_suffix -> %RANGE duration fill_clause:? {% d => ({ range: d[1], ...(d[2] ? { fill: d[2] } : {}) }) %}
+duration ->
+    %STRING {% d => g.stringLiteral(d[0]) %}
+  | interval_literal {% id %}
+  | "(" expr ")" {% (d, _l, reject) => d[1].kind === 'SubqueryExpr' ? reject : d[1] %}
+fill_clause -> %FILL fill_value {% fill %}
+fill_value ->
+    %NULL {% id %} | %PREV {% id %} | %LINEAR {% id %}
+  | %NUMBER {% d => g.numberFromToken(d[0]) %}
+  | "-" %NUMBER {% d => g.numberLiteral(d[1].text, S(d), true) %}
+  | %STRING {% d => g.stringLiteral(d[0]) %}
+  | %TRUE {% d => ({ kind: 'BooleanLiteral', value: true, span: S(d) }) %}
+  | %FALSE {% d => ({ kind: 'BooleanLiteral', value: false, span: S(d) }) %}
+
+# ---------------------------------------------------------------- queries
+
+query -> with_clause:? set_expr order_by_clause:? limit_clause:? {% query %}
+
+with_clause -> %WITH %RECURSIVE:? cte ("," cte):* {% d => ({ kind: 'With', recursive: notOf(d[1]), ctes: g.list(d[2], d[3]), span: S(d) }) %}
+cte -> ident ("(" ident_names ")"):? %AS "(" query ")"
+  {% d => ({ kind: 'CommonTableExpr', name: g.identText(d[0]), ...(d[1] ? { columns: d[1][1] } : {}), query: d[4], span: S(d) }) %}
+
+set_expr ->
+    set_expr %UNION set_quant:? set_term {% setOp %}
+  | set_expr %EXCEPT set_quant:? set_term {% setOp %}
+  | set_term {% id %}
+set_term ->
+    set_term %INTERSECT set_quant:? set_primary {% setOp %}
+  | set_primary {% id %}
+set_primary ->
+    select {% id %}
+  | values_clause {% id %}
+  | "(" query ")" {% d => d[1] %}
+set_quant -> %ALL | %DISTINCT
+
+values_clause -> %VALUES values_row ("," values_row):*
+  {% d => { const rows = g.list(d[1], d[2]); return { kind: 'Values', rows: rows.map((r: any) => r.exprs), span: S(d[0], rows[rows.length - 1].close) }; } %}
+values_row -> "(" expr_list ")" {% d => ({ exprs: d[1], close: d[2] }) %}
+
+order_by_clause -> %ORDER %BY order_item ("," order_item):* {% d => g.list(d[2], d[3]) %}
+order_item -> expr order_dir:? (%NULLS first_last):?
+  {% d => ({ kind: 'OrderByItem', expr: d[0], desc: !!d[1] && d[1].type === 'DESC', ...(d[2] ? { nulls: d[2][1] } : {}), span: S(d) }) %}
+order_dir -> %ASC {% id %} | %DESC {% id %}
+first_last -> %FIRST {% () => 'FIRST' %} | %LAST {% () => 'LAST' %}
+
+limit_clause ->
+    %LIMIT limit_value {% d => ({ limit: d[1] }) %}
+  | %LIMIT limit_value %OFFSET limit_value {% d => ({ limit: d[1], offset: d[3] }) %}
+  | %LIMIT limit_value "," limit_value {% d => ({ limit: d[3], offset: d[1] }) %}
+  | %OFFSET limit_value {% d => ({ offset: d[1] }) %}
+  | %OFFSET limit_value %LIMIT limit_value {% d => ({ limit: d[3], offset: d[1] }) %}
+limit_value -> %NUMBER {% d => g.numberFromToken(d[0]) %} | %PARAM {% d => placeholder(d[0]) %}
+
+select ->
+    %SELECT set_quant:? select_list from_clause:? where_clause:? group_by_clause:? having_clause:? align_clause:? window_clause:?
+      {% d => ({ kind: 'Select', distinct: !!d[1] && d[1][0].type === 'DISTINCT', items: d[2], from: d[3] ?? [],
+                 ...(d[4] ? { where: d[4] } : {}), groupBy: d[5] ?? [], ...(d[6] ? { having: d[6] } : {}),
+                 ...(d[7] ? { align: d[7] } : {}), windows: d[8] ?? [], span: S(d) }) %}
+
+select_list -> select_item ("," select_item):* {% d => g.list(d[0], d[1]) %}
+select_item ->
+    expr {% d => ({ kind: 'SelectExprItem', expr: d[0], span: S(d) }) %}
+  | expr %AS ident {% d => ({ kind: 'SelectExprItem', expr: d[0], alias: g.identText(d[2]), span: S(d) }) %}
+  | expr %AS %STRING {% d => ({ kind: 'SelectExprItem', expr: d[0], alias: d[2].value, span: S(d) }) %}
+  | expr bare_alias {% d => ({ kind: 'SelectExprItem', expr: d[0], alias: g.identText(d[1]), span: S(d) }) %}
+  | "*" {% d => ({ kind: 'Wildcard', span: S(d) }) %}
+  | ident "." "*" {% d => ({ kind: 'Wildcard', table: g.identText(d[0]), span: S(d) }) %}
+  | ident "." ident "." "*" {% d => ({ kind: 'Wildcard', database: g.identText(d[0]), table: g.identText(d[2]), span: S(d) }) %}
+
+from_clause -> %FROM table_ref ("," table_ref):* {% d => g.list(d[1], d[2]) %}
+table_ref -> table_primary {% id %} | joined_table {% id %}
+joined_table ->
+    table_ref join_op table_primary join_condition:?
+      {% d => ({ kind: 'Join', ...d[1], left: d[0], right: d[2], ...(d[3] ?? {}), span: S(d) }) %}
+join_op ->
+    %JOIN {% joinType %}
+  | %INNER %JOIN {% joinType %}
+  | %CROSS %JOIN {% joinType %}
+  | outer_kind %OUTER:? %JOIN {% joinType %}
+  | %NATURAL (%INNER | outer_kind %OUTER:?):? %JOIN {% joinType %}
+outer_kind -> %LEFT {% id %} | %RIGHT {% id %} | %FULL {% id %}
+join_condition ->
+    %ON expr {% d => ({ on: d[1] }) %}
+  | %USING "(" ident_names ")" {% d => ({ using: d[2] }) %}
+table_primary ->
+    object_name table_alias:? {% d => ({ kind: 'NamedTable', name: d[0], ...(d[1] ? { alias: d[1] } : {}), span: S(d) }) %}
+  | "(" query ")" table_alias:? {% d => ({ kind: 'DerivedTable', query: d[1], ...(d[3] ? { alias: d[3] } : {}), span: S(d) }) %}
+  | "(" joined_table ")" {% d => d[1] %}
+table_alias ->
+    %AS ident alias_columns:? {% d => ({ name: g.identText(d[1]), ...(d[2] ? { columns: d[2] } : {}) }) %}
+  | bare_alias alias_columns:? {% d => ({ name: g.identText(d[0]), ...(d[1] ? { columns: d[1] } : {}) }) %}
+alias_columns -> "(" ident_names ")" {% d => d[1] %}
+
+where_clause -> %WHERE expr {% d => d[1] %}
+group_by_clause -> %GROUP %BY expr_list {% d => d[2] %}
+having_clause -> %HAVING expr {% d => d[1] %}
+
+align_clause -> %ALIGN duration align_to:? align_by:? fill_clause:?
+  {% d => ({ kind: 'Align', interval: d[1], ...(d[2] ? { to: d[2] } : {}), ...(d[3] ? { by: d[3] } : {}), ...(d[4] ? { fill: d[4] } : {}), span: S(d) }) %}
+align_to ->
+    %TO %NOW {% () => ({ kind: 'AlignToNow' }) %}
+  | %TO %CALENDAR {% () => ({ kind: 'AlignToCalendar' }) %}
+  | %TO %STRING {% d => ({ kind: 'AlignToExpr', expr: g.stringLiteral(d[1]) }) %}
+  | %TO %NUMBER {% d => ({ kind: 'AlignToExpr', expr: g.numberFromToken(d[1]) }) %}
+  | %TO "(" expr ")" {% d => ({ kind: 'AlignToExpr', expr: d[2] }) %}
+align_by ->
+    %BY "(" ")" {% () => [] %}
+  | %BY "(" expr_list ")" {% d => d[2] %}
+
+window_clause -> %WINDOW named_window ("," named_window):* {% d => g.list(d[1], d[2]) %}
+named_window -> ident %AS "(" window_spec ")" {% d => ({ kind: 'NamedWindow', name: g.identText(d[0]), spec: d[3], span: S(d) }) %}
+
+# ---------------------------------------------------------------- DML
+
+insert_stmt -> %INSERT %INTO object_name ("(" ident_list ")"):? query
+  {% d => {
+    const q = d[4];
+    const source = (q.kind === 'Query' && !q.with && q.orderBy.length === 0 && !q.limit && !q.offset && q.body.kind === 'Values') ? q.body : q;
+    return { kind: 'Insert', table: d[2], ...(d[3] ? { columns: d[3][1].map(g.identifier) } : {}), source, span: S(d) };
+  } %}
+delete_stmt -> %DELETE %FROM object_name where_clause:?
+  {% d => ({ kind: 'Delete', table: d[2], ...(d[3] ? { where: d[3] } : {}), span: S(d) }) %}
+
+# ---------------------------------------------------------------- DDL
+
+if_not_exists -> %IF %NOT %EXISTS
+if_exists -> %IF %EXISTS
+database_kw -> %DATABASE | %SCHEMA
+
+create_database -> %CREATE database_kw if_not_exists:? ident (%WITH options):?
+  {% d => ({ kind: 'CreateDatabase', name: g.identText(d[3]), ifNotExists: notOf(d[2]), options: d[4] ? d[4][1] : [], span: S(d) }) %}
+drop_database -> %DROP database_kw if_exists:? ident
+  {% d => ({ kind: 'DropDatabase', name: g.identText(d[3]), ifExists: notOf(d[2]), span: S(d) }) %}
+use_stmt -> %USE ident {% d => ({ kind: 'Use', database: g.identText(d[1]), span: S(d) }) %}
+
+create_table -> %CREATE %TABLE if_not_exists:? object_name "(" table_element ("," table_element):* ")" table_tail:*
+  {% d => g.createTable({ name: d[3], ifNotExists: notOf(d[2]), elements: g.list(d[5], d[6]), tail: d[8], span: S(d) }) %}
+table_element ->
+    column_def {% id %}
+  | %TIME %INDEX "(" ident ")" {% d => ({ kind: 'TimeIndexConstraint', column: g.identText(d[3]), span: S(d) }) %}
+  | %PRIMARY %KEY "(" ident_names ")" {% d => ({ kind: 'PrimaryKeyConstraint', columns: d[3], span: S(d) }) %}
+table_tail ->
+    %ENGINE "=" ident {% d => ({ kind: 'Engine', value: g.identText(d[2]) }) %}
+  | %PARTITION %ON %COLUMNS "(" ident_names ")" "(" partition_rules:? ")"
+      {% d => ({ kind: 'Partition', value: { kind: 'Partition', columns: d[4], rules: d[7] ?? [], span: S(d) } }) %}
+  | %WITH options {% d => ({ kind: 'With', value: d[1] }) %}
+partition_rules -> expr_list {% id %}
+
+column_def -> ident type column_constraint:* {% d => g.columnDef(d[0], d[1], d[2], d) %}
+column_constraint ->
+    %NULL {% () => ({ kind: 'Null' }) %}
+  | %NOT %NULL {% () => ({ kind: 'NotNull' }) %}
+  | %DEFAULT expr_add {% d => ({ kind: 'Default', expr: d[1] }) %}
+  | %COMMENT %STRING {% d => ({ kind: 'Comment', value: d[1].value }) %}
+  | %TIME %INDEX {% () => ({ kind: 'TimeIndex' }) %}
+  | %PRIMARY %KEY {% () => ({ kind: 'PrimaryKey' }) %}
+  | %INVERTED %INDEX {% () => ({ kind: 'Index', index: 'inverted', options: [] }) %}
+  | %FULLTEXT %INDEX:? (%WITH options):? {% d => ({ kind: 'Index', index: 'fulltext', options: d[2] ? d[2][1] : [] }) %}
+  | %SKIPPING %INDEX (%WITH options):? {% d => ({ kind: 'Index', index: 'skipping', options: d[2] ? d[2][1] : [] }) %}
+
+options -> "(" option ("," option):* ")" {% d => g.list(d[1], d[2]) %}
+  | "(" ")" {% () => [] %}
+option -> option_key "=" option_value {% d => ({ key: d[0], value: d[2] }) %}
+option_key ->
+    ident ("." ident):* {% d => g.optionKey(g.list(d[0], d[1])) %}
+  | %STRING {% d => g.optionKey([d[0]]) %}
+option_value ->
+    %STRING {% d => g.optionValue(d[0]) %}
+  | %NUMBER {% d => g.optionValue(d[0]) %}
+  | "-" %NUMBER {% d => '-' + d[1].text %}
+  | ident {% d => g.optionValue(d[0]) %}
+  | %TRUE {% d => g.optionValue(d[0]) %}
+  | %FALSE {% d => g.optionValue(d[0]) %}
+
+alter_table -> %ALTER %TABLE object_name alter_action ("," alter_action):*
+  {% d => ({ kind: 'AlterTable', table: d[2], actions: g.list(d[3], d[4]), span: S(d) }) %}
+alter_action ->
+    %ADD %COLUMN:? if_not_exists:? column_def column_position:?
+      {% d => ({ kind: 'AddColumn', column: d[3], ifNotExists: notOf(d[2]), ...(d[4] ? { position: d[4] } : {}) }) %}
+  | %DROP %COLUMN:? if_exists:? ident {% d => ({ kind: 'DropColumn', name: g.identText(d[3]), ifExists: notOf(d[2]) }) %}
+  | %MODIFY %COLUMN:? ident type null_spec:?
+      {% d => ({ kind: 'ModifyColumn', name: g.identText(d[2]), type: d[3], ...(d[4] !== null ? { nullable: d[4] } : {}) }) %}
+  | %RENAME %TO:? object_name {% d => ({ kind: 'RenameTable', newName: d[2] }) %}
+  | %SET option ("," option):* {% d => ({ kind: 'SetOptions', options: g.list(d[1], d[2]) }) %}
+  | %UNSET option_key ("," option_key):* {% d => ({ kind: 'UnsetOptions', keys: g.list(d[1], d[2]) }) %}
+column_position -> %FIRST {% () => ({ kind: 'First' }) %} | %AFTER ident {% d => ({ kind: 'After', column: g.identText(d[1]) }) %}
+null_spec -> %NULL {% () => true %} | %NOT %NULL {% () => false %}
+
+drop_table -> %DROP %TABLE if_exists:? object_name ("," object_name):*
+  {% d => ({ kind: 'DropTable', names: g.list(d[3], d[4]), ifExists: notOf(d[2]), span: S(d) }) %}
+truncate_stmt -> %TRUNCATE %TABLE:? object_name {% d => ({ kind: 'Truncate', table: d[2], span: S(d) }) %}
+
+# ---------------------------------------------------------------- SHOW / DESCRIBE / EXPLAIN / ADMIN
+
+show_stmt ->
+    %SHOW %FULL:? databases_kw show_filter:? {% d => ({ kind: 'ShowDatabases', full: notOf(d[1]), ...showFilter(d[3]), span: S(d) }) %}
+  | %SHOW %FULL:? %TABLES (from_in ident):? show_filter:?
+      {% d => ({ kind: 'ShowTables', full: notOf(d[1]), ...(d[3] ? { database: g.identText(d[3][1]) } : {}), ...showFilter(d[4]), span: S(d) }) %}
+  | %SHOW %CREATE %TABLE object_name {% d => ({ kind: 'ShowCreateTable', table: d[3], span: S(d) }) %}
+  | %SHOW %FULL:? columns_kw from_in object_name (from_in ident):? show_filter:?
+      {% d => ({ kind: 'ShowColumns', full: notOf(d[1]), table: withDb(d[4], d[5]), ...showFilter(d[6]), span: S(d) }) %}
+  | %SHOW index_kw from_in object_name (from_in ident):? show_filter:?
+      {% d => ({ kind: 'ShowIndex', table: withDb(d[3], d[4]), ...showFilter(d[5]), span: S(d) }) %}
+  | %SHOW scope_kw:? %VARIABLES show_filter:?
+      {% d => ({ kind: 'ShowVariables', ...(d[1] ? { scope: d[1] } : {}), ...showFilter(d[3]), span: S(d) }) %}
+  | %SHOW scope_kw:? %STATUS show_filter:?
+      {% d => ({ kind: 'ShowStatus', ...(d[1] ? { scope: d[1] } : {}), ...showFilter(d[3]), span: S(d) }) %}
+  | %SHOW %FUNCTIONS show_filter:? {% d => ({ kind: 'ShowFunctions', ...showFilter(d[2]), span: S(d) }) %}
+  | %SHOW %ALL {% d => ({ kind: 'ShowVariables', name: 'all', span: S(d) }) %}
+  | %SHOW %TIME %ZONE {% d => ({ kind: 'ShowVariables', name: 'time_zone', span: S(d) }) %}
+  | %SHOW %TRANSACTION %ISOLATION %LEVEL {% d => ({ kind: 'ShowVariables', name: 'transaction_isolation', span: S(d) }) %}
+  | %SHOW %IDENT {% d => ({ kind: 'ShowVariables', name: g.identText(d[1]), span: S(d) }) %}
+  | %SHOW %QIDENT {% d => ({ kind: 'ShowVariables', name: g.identText(d[1]), span: S(d) }) %}
+databases_kw -> %DATABASES | %SCHEMAS
+columns_kw -> %COLUMNS | %FIELDS
+index_kw -> %INDEX | %INDEXES | %KEYS
+from_in -> %FROM | %IN
+scope_kw -> %GLOBAL {% () => 'GLOBAL' %} | %SESSION {% () => 'SESSION' %}
+show_filter ->
+    %LIKE %STRING {% d => ({ kind: 'Like', pattern: d[1].value }) %}
+  | %WHERE expr {% d => ({ kind: 'Where', expr: d[1] }) %}
+
+describe_stmt -> describe_kw %TABLE:? object_name {% d => ({ kind: 'Describe', table: d[2], span: S(d) }) %}
+describe_kw -> %DESCRIBE | %DESC
+
+explain_stmt -> %EXPLAIN %ANALYZE:? %VERBOSE:? (%FORMAT ident):? statement
+  {% d => ({ kind: 'Explain', analyze: notOf(d[1]), verbose: notOf(d[2]), ...(d[3] ? { format: g.identText(d[3][1]) } : {}),
+             statement: { ...d[4], text: '' }, span: S(d) }) %}
+
+admin_stmt -> %ADMIN func_call {% d => ({ kind: 'Admin', call: d[1], span: S(d) }) %}
+
+# ---------------------------------------------------------------- SET
+
+set_stmt ->
+    %SET set_assignment ("," set_assignment):* {% d => ({ kind: 'SetVariable', assignments: g.list(d[1], d[2]), span: S(d) }) %}
+  | %SET %NAMES names_value (%COLLATE names_value):?
+      {% d => ({ kind: 'SetNames', charset: d[2], ...(d[3] ? { collate: d[3][1] } : {}), span: S(d) }) %}
+  | %SET scope_or_local:? %TIME %ZONE set_values
+      {% d => ({ kind: 'SetVariable', assignments: [{ ...(d[1] ? { scope: d[1] } : {}), name: 'time_zone', value: d[4] }], span: S(d) }) %}
+set_assignment ->
+    scope_or_local:? var_name assign_op set_values {% d => ({ ...(d[0] ? { scope: d[0] } : {}), name: d[1], value: d[3] }) %}
+  | %SYSVAR assign_op set_values
+      {% d => { const v = sessionVar(d[0]); return { ...(v.scope ? { scope: v.scope } : {}), name: v.name, value: d[2] }; } %}
+  | %USERVAR assign_op set_values {% d => ({ name: d[0].text.toLowerCase(), value: d[2] }) %}
+scope_or_local -> %SESSION {% () => 'SESSION' %} | %GLOBAL {% () => 'GLOBAL' %} | %LOCAL {% () => 'LOCAL' %}
+var_name -> ident ("." ident):* {% d => g.list(d[0], d[1]).map(g.identText).join('.') %}
+assign_op -> "=" | %TO
+set_values -> set_value ("," set_value):*
+  {% d => { const l = g.list(d[0], d[1]); return l.length === 1 ? l[0] : { kind: 'RowExpr', items: l, span: S(l) }; } %}
+set_value ->
+    expr_add {% id %}
+  | %ON {% d => ({ kind: 'ColumnRef', name: 'on', quoted: false, span: S(d) }) %}
+  | %DEFAULT {% d => ({ kind: 'ColumnRef', name: 'default', quoted: false, span: S(d) }) %}
+names_value -> ident {% d => g.identText(d[0]) %} | %STRING {% d => d[0].value %} | %DEFAULT {% () => 'default' %}
+
+# ---------------------------------------------------------------- functions, TQL, transactions
+
+create_function ->
+    %CREATE (%OR %REPLACE):? function_kind:? %FUNCTION if_not_exists:? object_name ("(" function_params:? ")"):?
+      (%RETURNS type):? (%LANGUAGE ident):? %AS %STRING (%WITH options):?
+  {% d => ({ kind: 'CreateFunction', name: d[5], functionKind: d[2] ?? 'scalar', orReplace: notOf(d[1]), ifNotExists: notOf(d[4]),
+             ...(d[6] ? { params: d[6][1] ?? [] } : {}), ...(d[7] ? { returns: d[7][1] } : {}),
+             ...(d[8] ? { language: g.identText(d[8][1]) } : {}), source: d[10].value, options: d[11] ? d[11][1] : [], span: S(d) }) %}
+function_kind -> %AGGREGATE {% () => 'aggregate' %} | %WINDOW {% () => 'window' %}
+function_params -> function_param ("," function_param):* {% d => g.list(d[0], d[1]) %}
+function_param ->
+    ident type {% d => ({ name: g.identText(d[0]), type: d[1] }) %}
+  | type {% d => ({ type: d[0] }) %}
+drop_function -> %DROP %FUNCTION if_exists:? object_name {% d => ({ kind: 'DropFunction', name: d[3], ifExists: notOf(d[2]), span: S(d) }) %}
+
+# Only the head of a TQL statement goes through the grammar; parse-sql.ts
+# appends the raw PromQL text that follows the closing parenthesis.
+tql_head -> %TQL tql_command %VERBOSE:? "(" expr_list ")"
+  {% (d, _l, reject) => (d[4].length < 3 || d[4].length > 4) ? reject : ({ kind: 'Tql', command: d[1], verbose: notOf(d[2]),
+       start: d[4][0], end: d[4][1], step: d[4][2], ...(d[4][3] ? { lookback: d[4][3] } : {}), query: '', span: S(d) }) %}
+tql_command -> %EVAL {% () => 'EVAL' %} | %EVALUATE {% () => 'EVAL' %} | %EXPLAIN {% () => 'EXPLAIN' %} | %ANALYZE {% () => 'ANALYZE' %}
+
+transaction_stmt ->
+    %BEGIN %WORK:? {% d => ({ kind: 'Transaction', action: 'BEGIN', span: S(d) }) %}
+  | %BEGIN %TRANSACTION {% d => ({ kind: 'Transaction', action: 'BEGIN', span: S(d) }) %}
+  | %START %TRANSACTION {% d => ({ kind: 'Transaction', action: 'BEGIN', span: S(d) }) %}
+  | %COMMIT %WORK:? {% d => ({ kind: 'Transaction', action: 'COMMIT', span: S(d) }) %}
+  | %ROLLBACK %WORK:? {% d => ({ kind: 'Transaction', action: 'ROLLBACK', span: S(d) }) %}
+
+# ---------------------------------------------------------------- keyword lists (generated from lexer.ts)
+
+nonreserved ->
+    %ADD {% id %}
+  | %ADMIN {% id %}
+  | %AFTER {% id %}
+  | %AGGREGATE {% id %}
+  | %ALIGN {% id %}
+  | %ANALYZE {% id %}
+  | %BEGIN {% id %}
+  | %CALENDAR {% id %}
+  | %COLLATE {% id %}
+  | %COLUMN {% id %}
+  | %COLUMNS {% id %}
+  | %COMMENT {% id %}
+  | %COMMIT {% id %}
+  | %CURRENT {% id %}
+  | %DATABASE {% id %}
+  | %DATABASES {% id %}
+  | %DATE {% id %}
+  | %DATETIME {% id %}
+  | %ENGINE {% id %}
+  | %ESCAPE {% id %}
+  | %EVAL {% id %}
+  | %EVALUATE {% id %}
+  | %EXPLAIN {% id %}
+  | %EXTERNAL {% id %}
+  | %FIELDS {% id %}
+  | %FILL {% id %}
+  | %FILTER {% id %}
+  | %FIRST {% id %}
+  | %FOLLOWING {% id %}
+  | %FORMAT {% id %}
+  | %FULLTEXT {% id %}
+  | %FUNCTION {% id %}
+  | %FUNCTIONS {% id %}
+  | %GLOBAL {% id %}
+  | %GROUPS {% id %}
+  | %IF {% id %}
+  | %INDEX {% id %}
+  | %INDEXES {% id %}
+  | %INVERTED {% id %}
+  | %ISOLATION {% id %}
+  | %KEY {% id %}
+  | %KEYS {% id %}
+  | %LANGUAGE {% id %}
+  | %LAST {% id %}
+  | %LEVEL {% id %}
+  | %LINEAR {% id %}
+  | %LOCAL {% id %}
+  | %MODIFY {% id %}
+  | %NAMES {% id %}
+  | %NOW {% id %}
+  | %NULLS {% id %}
+  | %PARTITION {% id %}
+  | %PRECEDING {% id %}
+  | %PRECISION {% id %}
+  | %PREV {% id %}
+  | %PRIMARY {% id %}
+  | %RANGE {% id %}
+  | %RECURSIVE {% id %}
+  | %RENAME {% id %}
+  | %REPLACE {% id %}
+  | %RETURNS {% id %}
+  | %ROLLBACK {% id %}
+  | %ROW {% id %}
+  | %ROWS {% id %}
+  | %SCHEMA {% id %}
+  | %SCHEMAS {% id %}
+  | %SESSION {% id %}
+  | %SHOW {% id %}
+  | %SKIPPING {% id %}
+  | %START {% id %}
+  | %STATUS {% id %}
+  | %TABLES {% id %}
+  | %TIME {% id %}
+  | %TIMESTAMP {% id %}
+  | %TO {% id %}
+  | %TQL {% id %}
+  | %TRANSACTION {% id %}
+  | %TRUNCATE {% id %}
+  | %UNBOUNDED {% id %}
+  | %UNKNOWN {% id %}
+  | %UNSET {% id %}
+  | %UNSIGNED {% id %}
+  | %USE {% id %}
+  | %VARIABLES {% id %}
+  | %VERBOSE {% id %}
+  | %WINDOW {% id %}
+  | %WORK {% id %}
+  | %ZONE {% id %}
+  | %YEAR {% id %}
+  | %YEARS {% id %}
+  | %MONTH {% id %}
+  | %MONTHS {% id %}
+  | %WEEK {% id %}
+  | %WEEKS {% id %}
+  | %DAY {% id %}
+  | %DAYS {% id %}
+  | %HOUR {% id %}
+  | %HOURS {% id %}
+  | %MINUTE {% id %}
+  | %MINUTES {% id %}
+  | %SECOND {% id %}
+  | %SECONDS {% id %}
+  | %MILLISECOND {% id %}
+  | %MILLISECONDS {% id %}
+  | %MICROSECOND {% id %}
+  | %MICROSECONDS {% id %}
+  | %NANOSECOND {% id %}
+  | %NANOSECONDS {% id %}
+
+nonreserved_alias ->
+    %ADD {% id %}
+  | %ADMIN {% id %}
+  | %AFTER {% id %}
+  | %AGGREGATE {% id %}
+  | %ANALYZE {% id %}
+  | %BEGIN {% id %}
+  | %CALENDAR {% id %}
+  | %COLLATE {% id %}
+  | %COLUMN {% id %}
+  | %COLUMNS {% id %}
+  | %COMMENT {% id %}
+  | %COMMIT {% id %}
+  | %CURRENT {% id %}
+  | %DATABASE {% id %}
+  | %DATABASES {% id %}
+  | %DATE {% id %}
+  | %DATETIME {% id %}
+  | %ENGINE {% id %}
+  | %EVAL {% id %}
+  | %EVALUATE {% id %}
+  | %EXPLAIN {% id %}
+  | %EXTERNAL {% id %}
+  | %FIELDS {% id %}
+  | %FIRST {% id %}
+  | %FOLLOWING {% id %}
+  | %FORMAT {% id %}
+  | %FULLTEXT {% id %}
+  | %FUNCTION {% id %}
+  | %FUNCTIONS {% id %}
+  | %GLOBAL {% id %}
+  | %GROUPS {% id %}
+  | %IF {% id %}
+  | %INDEX {% id %}
+  | %INDEXES {% id %}
+  | %INVERTED {% id %}
+  | %ISOLATION {% id %}
+  | %KEY {% id %}
+  | %KEYS {% id %}
+  | %LANGUAGE {% id %}
+  | %LAST {% id %}
+  | %LEVEL {% id %}
+  | %LINEAR {% id %}
+  | %LOCAL {% id %}
+  | %MODIFY {% id %}
+  | %NAMES {% id %}
+  | %NOW {% id %}
+  | %NULLS {% id %}
+  | %PARTITION {% id %}
+  | %PRECEDING {% id %}
+  | %PRECISION {% id %}
+  | %PREV {% id %}
+  | %PRIMARY {% id %}
+  | %RECURSIVE {% id %}
+  | %RENAME {% id %}
+  | %REPLACE {% id %}
+  | %RETURNS {% id %}
+  | %ROLLBACK {% id %}
+  | %ROW {% id %}
+  | %ROWS {% id %}
+  | %SCHEMA {% id %}
+  | %SCHEMAS {% id %}
+  | %SESSION {% id %}
+  | %SHOW {% id %}
+  | %SKIPPING {% id %}
+  | %START {% id %}
+  | %STATUS {% id %}
+  | %TABLES {% id %}
+  | %TIME {% id %}
+  | %TIMESTAMP {% id %}
+  | %TO {% id %}
+  | %TQL {% id %}
+  | %TRANSACTION {% id %}
+  | %TRUNCATE {% id %}
+  | %UNBOUNDED {% id %}
+  | %UNKNOWN {% id %}
+  | %UNSET {% id %}
+  | %UNSIGNED {% id %}
+  | %USE {% id %}
+  | %VARIABLES {% id %}
+  | %VERBOSE {% id %}
+  | %WORK {% id %}
+  | %ZONE {% id %}
+
+interval_unit ->
+    %YEAR {% id %}
+  | %YEARS {% id %}
+  | %MONTH {% id %}
+  | %MONTHS {% id %}
+  | %WEEK {% id %}
+  | %WEEKS {% id %}
+  | %DAY {% id %}
+  | %DAYS {% id %}
+  | %HOUR {% id %}
+  | %HOURS {% id %}
+  | %MINUTE {% id %}
+  | %MINUTES {% id %}
+  | %SECOND {% id %}
+  | %SECONDS {% id %}
+  | %MILLISECOND {% id %}
+  | %MILLISECONDS {% id %}
+  | %MICROSECOND {% id %}
+  | %MICROSECONDS {% id %}
+  | %NANOSECOND {% id %}
+  | %NANOSECONDS {% id %}
+

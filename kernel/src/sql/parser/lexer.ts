@@ -1,0 +1,117 @@
+import moo from 'moo';
+
+/**
+ * Keywords that can never be identifiers (nor implicit aliases). Everything
+ * else in KEYWORDS is "non-reserved": it lexes as its own token type so the
+ * grammar can use it, and `ident` in the grammar accepts it as a name.
+ */
+export const RESERVED_KEYWORDS: readonly string[] = [
+  'ALL', 'ALTER', 'AND', 'AS', 'ASC', 'BETWEEN', 'BY', 'CASE', 'CAST', 'CREATE', 'CROSS',
+  'CURRENT_DATE', 'CURRENT_TIME', 'CURRENT_TIMESTAMP', 'DEFAULT', 'DELETE', 'DESC', 'DESCRIBE', 'DISTINCT', 'DIV', 'DROP',
+  'ELSE', 'END', 'EXCEPT', 'EXISTS', 'EXTRACT', 'FALSE', 'FROM', 'FULL', 'GROUP', 'HAVING',
+  'ILIKE', 'IN', 'INNER', 'INSERT', 'INTERSECT', 'INTERVAL', 'INTO', 'IS', 'JOIN', 'LEFT', 'LIKE', 'LIMIT',
+  'LOCALTIMESTAMP', 'NATURAL', 'NOT', 'NULL', 'OFFSET', 'ON', 'OR', 'ORDER', 'OUTER', 'OVER', 'RIGHT', 'SELECT', 'SET',
+  'TABLE', 'THEN', 'TRUE', 'TRY_CAST', 'UNION', 'UPDATE', 'USING', 'VALUES', 'WHEN', 'WHERE', 'WITH', 'XOR',
+];
+
+/** Non-reserved keywords: usable as identifiers. */
+export const NONRESERVED_KEYWORDS: readonly string[] = [
+  'ADD', 'ADMIN', 'AFTER', 'AGGREGATE', 'ALIGN', 'ANALYZE', 'BEGIN', 'CALENDAR', 'COLLATE', 'COLUMN', 'COLUMNS', 'COMMENT',
+  'COMMIT', 'CURRENT', 'DATABASE', 'DATABASES', 'DATE', 'DATETIME', 'ENGINE', 'ESCAPE', 'EVAL', 'EVALUATE', 'EXPLAIN',
+  'EXTERNAL', 'FIELDS', 'FILL', 'FILTER', 'FIRST', 'FOLLOWING', 'FORMAT', 'FULLTEXT', 'FUNCTION', 'FUNCTIONS', 'GLOBAL',
+  'GROUPS', 'IF', 'INDEX', 'INDEXES', 'INVERTED', 'ISOLATION', 'KEY', 'KEYS', 'LANGUAGE', 'LAST', 'LEVEL', 'LINEAR', 'LOCAL', 'MODIFY',
+  'NAMES', 'NOW', 'NULLS', 'PARTITION', 'PRECEDING', 'PRECISION', 'PREV', 'PRIMARY', 'RANGE', 'RECURSIVE', 'RENAME', 'REPLACE',
+  'RETURNS', 'ROLLBACK', 'ROW', 'ROWS', 'SCHEMA', 'SCHEMAS', 'SESSION', 'SHOW', 'SKIPPING', 'START', 'STATUS',
+  'TABLES', 'TIME', 'TIMESTAMP', 'TO', 'TQL', 'TRANSACTION', 'TRUNCATE', 'UNBOUNDED', 'UNKNOWN', 'UNSET', 'UNSIGNED',
+  'USE', 'VARIABLES', 'VERBOSE', 'WINDOW', 'WORK', 'ZONE',
+  // interval units
+  'YEAR', 'YEARS', 'MONTH', 'MONTHS', 'WEEK', 'WEEKS', 'DAY', 'DAYS', 'HOUR', 'HOURS', 'MINUTE', 'MINUTES',
+  'SECOND', 'SECONDS', 'MILLISECOND', 'MILLISECONDS', 'MICROSECOND', 'MICROSECONDS', 'NANOSECOND', 'NANOSECONDS',
+];
+
+const KEYWORD_SET: ReadonlySet<string> = new Set([...RESERVED_KEYWORDS, ...NONRESERVED_KEYWORDS]);
+
+function keywordType(text: string): string {
+  const upper = text.toUpperCase();
+  return KEYWORD_SET.has(upper) ? upper : 'IDENT';
+}
+
+function decodeEscapeString(body: string): string {
+  return body.replace(/''/g, "'").replace(/\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{4}|[0-7]{1,3}|.)/gs, (_m, e: string) => {
+    switch (e[0]) {
+      case 'n': return '\n';
+      case 't': return '\t';
+      case 'r': return '\r';
+      case 'b': return '\b';
+      case 'f': return '\f';
+      case 'x': return String.fromCharCode(parseInt(e.slice(1), 16));
+      case 'u': return String.fromCharCode(parseInt(e.slice(1), 16));
+      default:
+        if (/^[0-7]+$/.test(e)) return String.fromCharCode(parseInt(e, 8));
+        return e;
+    }
+  });
+}
+
+/**
+ * The moo lexer. Rules are tried in order at each position (moo builds one
+ * alternation), so longer operators come before their prefixes and E'..'
+ * before identifiers. The last rule takes any single character so that lexing
+ * never throws: the parser reports an unexpected token with its position, and
+ * TQL statements (raw PromQL with `{`, `=~`, ...) can be split correctly.
+ */
+export const sqlLexer = moo.compile({
+  WS: { match: /[ \t\r\n\f\v]+/, lineBreaks: true },
+  COMMENT: [
+    { match: /--[^\n]*/ },
+    { match: /#[^\n]*/ },
+    { match: /\/\*[^]*?\*\//, lineBreaks: true },
+  ],
+  ESTRING: { match: /[eE]'(?:[^'\\]|\\[^]|'')*'/, lineBreaks: true, value: (s: string) => decodeEscapeString(s.slice(2, -1)) },
+  STRING: { match: /'(?:[^']|'')*'/, lineBreaks: true, value: (s: string) => s.slice(1, -1).replace(/''/g, "'") },
+  NUMBER: /(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?/,
+  QIDENT: { match: /"(?:[^"]|"")*"/, lineBreaks: true, value: (s: string) => s.slice(1, -1).replace(/""/g, '"') },
+  BQIDENT: { match: /`(?:[^`]|``)*`/, lineBreaks: true, value: (s: string) => s.slice(1, -1).replace(/``/g, '`') },
+  SYSVAR: /@@[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?/,
+  USERVAR: /@[A-Za-z_][A-Za-z0-9_$]*/,
+  PARAM: /\?|\$[0-9]+/,
+  IDENT: { match: /[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_$\u00C0-\uFFFF]*/, type: keywordType },
+  OP: [
+    '::', '<=>', '<=', '>=', '<>', '!=', '==', '||', '<<', '>>', '!~*', '!~', '~*',
+    '=', '<', '>', '+', '-', '*', '/', '%', '(', ')', ',', '.', ';', '&', '|', '^', '~',
+  ],
+  OTHER: { match: /[^]/, lineBreaks: true },
+});
+
+/** A lexed token (moo's token); `type` is IDENT, a keyword in upper case, STRING, NUMBER, QIDENT, OP, ... */
+export interface SqlToken {
+  type: string;
+  /** Decoded value (strings unquoted/unescaped, identifiers as written). */
+  value: string;
+  /** The source text. */
+  text: string;
+  offset: number;
+  line: number;
+  col: number;
+  lineBreaks: number;
+  /** For `?` placeholders: 1-based index within the statement. */
+  paramIndex?: number;
+}
+
+/** Lexes all of `text`, including whitespace and comments. Never throws. */
+export function lexAll(text: string): SqlToken[] {
+  sqlLexer.reset(text);
+  const out: SqlToken[] = [];
+  for (;;) {
+    const t = sqlLexer.next() as SqlToken | undefined;
+    if (!t) break;
+    if (t.type === 'ESTRING') t.type = 'STRING';
+    else if (t.type === 'BQIDENT') t.type = 'QIDENT';
+    out.push(t);
+  }
+  return out;
+}
+
+export function isTrivia(t: SqlToken): boolean {
+  return t.type === 'WS' || t.type === 'COMMENT';
+}

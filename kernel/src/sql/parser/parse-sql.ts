@@ -1,0 +1,172 @@
+import nearley from 'nearley';
+import type * as ast from '../ast.js';
+import compiledGrammar from './grammar.js';
+import { lexAll, isTrivia, type SqlToken } from './lexer.js';
+import { SyntaxError } from '../../errors/errors.js';
+import { isKnownTypeName } from './type-names.js';
+import { tryFastInsert } from './fast-insert.js';
+import { expectedDescription, tokenDescription, syntaxError } from './syntax-errors.js';
+
+const GRAMMAR = nearley.Grammar.fromCompiled(compiledGrammar as unknown as nearley.CompiledRules);
+const EXPR_GRAMMAR = nearley.Grammar.fromCompiled({ ...compiledGrammar, ParserStart: 'expr' } as unknown as nearley.CompiledRules);
+
+/** Feeds pre-lexed tokens (trivia removed) to nearley. */
+class TokenStream {
+  private index = 0;
+  constructor(private readonly tokens: readonly SqlToken[]) {}
+  reset(): void { /* tokens are fixed; feed('') is called once */ }
+  next(): SqlToken | undefined { return this.tokens[this.index++]; }
+  save(): undefined { return undefined; }
+  formatError(): string { return ''; }
+  has(): boolean { return true; }
+}
+
+/** Options for tests and tools; production callers use `parseSql`. */
+export interface ParseSqlOptions {
+  /** Use the hand-written INSERT ... VALUES fast path (default true). */
+  fastInsert?: boolean;
+  /** Receives the number of complete derivations per statement (1 = unambiguous; the fast path reports 1). */
+  onDerivations?: (count: number, statementText: string) => void;
+}
+
+/**
+ * Parses one or more `;`-separated SQL statements (GreptimeDB dialect).
+ * Empty statements are ignored. Each statement carries its source `text`
+ * and `span` (offsets into `sql`). Throws a kernel SyntaxError (code
+ * INVALID_SYNTAX) with 1-based line/column on bad input.
+ *
+ * @example
+ * const [s] = parseSql("SELECT avg(cpu) RANGE '5m' FROM cpu ALIGN '1m' BY (host)");
+ * s.kind === 'QueryStatement'
+ */
+export function parseSql(sql: string, options: ParseSqlOptions = {}): ast.Statement[] {
+  const tokens = lexAll(sql);
+  const statements: ast.Statement[] = [];
+  let segment: SqlToken[] = [];
+  for (const t of tokens) {
+    if (isTrivia(t)) continue;
+    if (t.type === 'OP' && t.text === ';') {
+      if (segment.length) statements.push(parseStatement(sql, segment, options));
+      segment = [];
+    } else {
+      segment.push(t);
+    }
+  }
+  if (segment.length) statements.push(parseStatement(sql, segment, options));
+  return statements;
+}
+
+function parseStatement(sql: string, tokens: SqlToken[], options: ParseSqlOptions): ast.Statement {
+  let param = 0;
+  for (const t of tokens) if (t.type === 'PARAM' && t.text === '?') t.paramIndex = ++param;
+
+  const firstTok = tokens[0]!;
+  const lastTok = tokens[tokens.length - 1]!;
+  const stmtSpan: ast.Span = { start: firstTok.offset, end: lastTok.offset + lastTok.text.length, line: firstTok.line, column: firstTok.col };
+  const text = sql.slice(stmtSpan.start, stmtSpan.end);
+
+  if (firstTok.type === 'TQL') return parseTql(sql, tokens, stmtSpan, text, options);
+
+  if (options.fastInsert !== false && firstTok.type === 'INSERT') {
+    const fast = tryFastInsert(tokens, parseExprTokens);
+    if (fast) {
+      options.onDerivations?.(1, text);
+      return { ...fast, span: stmtSpan, text };
+    }
+  }
+  const stmt = runParser(tokens, options, text);
+  return finish(sql, { ...stmt, span: stmtSpan, text } as ast.Statement);
+}
+
+function runParser(tokens: SqlToken[], options: ParseSqlOptions, text: string): Omit<ast.Statement, 'text'> {
+  const parser = new nearley.Parser(GRAMMAR, { lexer: new TokenStream(tokens) as unknown as nearley.Lexer });
+  // nearley's own report walks every state to print derivations: slow and
+  // unreadable. We build a short message from the last column instead.
+  (parser as unknown as { reportError: () => string }).reportError = () => '';
+  try {
+    parser.feed('');
+  } catch (err) {
+    const token = (err as { token?: SqlToken }).token;
+    if (!token) throw err;
+    const table = (parser as unknown as { table: Column[] }).table;
+    const column = table[table.length - 2];
+    throw syntaxError(token.line, token.col, `unexpected ${tokenDescription(token)}${expectedDescription(column?.states ?? [])}`, err);
+  }
+  const results = parser.results as Omit<ast.Statement, 'text'>[];
+  options.onDerivations?.(results.length, text);
+  if (results.length === 0) {
+    const table = (parser as unknown as { table: Column[] }).table;
+    const column = table[table.length - 1];
+    const last = tokens[tokens.length - 1]!;
+    const endLine = last.line + last.lineBreaks;
+    const endCol = last.lineBreaks ? last.text.length - last.text.lastIndexOf('\n') : last.col + last.text.length;
+    throw syntaxError(endLine, endCol, `unexpected end of input${expectedDescription(column?.states ?? [])}`);
+  }
+  return results[0]!;
+}
+
+/** Parses tokens as one expression; undefined on any error (the caller falls back to the full grammar). */
+function parseExprTokens(tokens: SqlToken[]): ast.Expr | undefined {
+  const parser = new nearley.Parser(EXPR_GRAMMAR, { lexer: new TokenStream(tokens) as unknown as nearley.Lexer });
+  (parser as unknown as { reportError: () => string }).reportError = () => '';
+  try {
+    parser.feed('');
+  } catch {
+    return undefined;
+  }
+  return parser.results[0] as ast.Expr | undefined;
+}
+
+interface Column { states: Array<{ rule: { symbols: unknown[] }; dot: number }> }
+
+function parseTql(sql: string, tokens: SqlToken[], stmtSpan: ast.Span, text: string, options: ParseSqlOptions): ast.Statement {
+  // TQL's PromQL tail is not SQL: only `TQL EVAL (start, end, step)` goes
+  // through the grammar, the rest is kept verbatim.
+  const open = tokens.findIndex((t) => t.type === 'OP' && t.text === '(');
+  let close = -1;
+  if (open >= 0) {
+    let depth = 0;
+    for (let i = open; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if (t.type === 'OP' && t.text === '(') depth++;
+      else if (t.type === 'OP' && t.text === ')' && --depth === 0) { close = i; break; }
+    }
+  }
+  const head = close >= 0 ? tokens.slice(0, close + 1) : tokens;
+  const stmt = runParser(head, options, text) as Omit<ast.TqlStatement, 'text'>;
+  const closeTok = tokens[close]!;
+  const query = sql.slice(closeTok.offset + 1, stmtSpan.end).trim();
+  if (!query) {
+    throw syntaxError(closeTok.line, closeTok.col + 1, 'TQL needs a PromQL query after its parameters');
+  }
+  return finish(sql, { ...stmt, query, span: stmtSpan, text });
+}
+
+/** Post-parse checks and fix-ups: unknown type names, EXPLAIN's inner text. */
+function finish(sql: string, stmt: ast.Statement): ast.Statement {
+  checkTypes(stmt);
+  if (stmt.kind === 'Explain') {
+    const inner = stmt.statement;
+    const fixed = finish(sql, { ...inner, text: sql.slice(inner.span.start, inner.span.end) } as ast.Statement);
+    return { ...stmt, statement: fixed };
+  }
+  return stmt;
+}
+
+function checkTypes(node: unknown): void {
+  if (node === null || typeof node !== 'object') return;
+  if (Array.isArray(node)) { for (const n of node) checkTypes(n); return; }
+  const o = node as Record<string, unknown>;
+  if (o.kind === 'TypeName') {
+    const t = o as unknown as ast.TypeName;
+    if (!isKnownTypeName(t.name)) {
+      throw new SyntaxError(`Syntax error at line ${t.span.line}, column ${t.span.column}: unknown data type '${t.name}'`, t.span.line, t.span.column);
+    }
+    return;
+  }
+  for (const k in o) {
+    if (k === 'span') continue;
+    const v = o[k];
+    if (v !== null && typeof v === 'object') checkTypes(v);
+  }
+}

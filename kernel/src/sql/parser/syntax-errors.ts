@@ -1,0 +1,79 @@
+import { SyntaxError } from '../../errors/errors.js';
+import { NONRESERVED_KEYWORDS, type SqlToken } from './lexer.js';
+
+/** A SyntaxError whose message starts with the position, as `Syntax error at line L, column C: ...`. */
+export function syntaxError(line: number, column: number, detail: string, cause?: unknown): SyntaxError {
+  return new SyntaxError(`Syntax error at line ${line}, column ${column}: ${detail}`, line, column, cause === undefined ? undefined : { cause });
+}
+
+/** How a token is named in an error message. */
+export function tokenDescription(t: SqlToken): string {
+  switch (t.type) {
+    case 'IDENT': return `identifier ${t.text}`;
+    case 'QIDENT': return `identifier ${t.text}`;
+    case 'NUMBER': return `number ${t.text}`;
+    case 'STRING': return `string ${t.text.length > 40 ? `${t.text.slice(0, 37)}...` : t.text}`;
+    case 'PARAM': return `placeholder ${t.text}`;
+    case 'SYSVAR': case 'USERVAR': return `variable ${t.text}`;
+    case 'OP': return `'${t.text}'`;
+    case 'OTHER': return `character '${t.text}'`;
+    default: return `keyword ${t.type}`;
+  }
+}
+
+const NONRESERVED = new Set(NONRESERVED_KEYWORDS);
+/** Tokens that start an expression; collapsed into "an expression" when most of them are expected. */
+const EXPRESSION_STARTS = new Set([
+  'identifier', 'number', 'string', 'placeholder', 'variable', "'('", "'-'", "'+'", "'~'",
+  'NOT', 'CASE', 'CAST', 'TRY_CAST', 'EXISTS', 'INTERVAL', 'TRUE', 'FALSE', 'NULL', 'EXTRACT',
+  'CURRENT_TIMESTAMP', 'CURRENT_DATE', 'CURRENT_TIME', 'LOCALTIMESTAMP', 'LEFT', 'RIGHT',
+  'TIMESTAMP', 'DATE', 'TIME', 'DATETIME',
+]);
+const MAX_LISTED = 8;
+
+function symbolName(sym: unknown): string | undefined {
+  if (typeof sym !== 'object' || sym === null) return undefined;
+  const s = sym as { type?: string; literal?: string };
+  if (s.literal !== undefined) return `'${s.literal}'`;
+  switch (s.type) {
+    case undefined: return undefined;
+    case 'IDENT': case 'QIDENT': return 'identifier';
+    case 'NUMBER': return 'number';
+    case 'STRING': return 'string';
+    case 'PARAM': return 'placeholder';
+    case 'SYSVAR': case 'USERVAR': return 'variable';
+    default: return s.type;
+  }
+}
+
+/**
+ * `; expected X, Y or Z` from the Earley states of the column where parsing
+ * stopped: the terminals some live state was waiting for, summarized (all
+ * identifier-like keywords fold into "identifier", expression starts into
+ * "an expression") and capped to a few entries.
+ */
+export function expectedDescription(states: ReadonlyArray<{ rule: { symbols: unknown[] }; dot: number }>): string {
+  const seen = new Set<string>();
+  for (const st of states) {
+    const name = symbolName(st.rule.symbols[st.dot]);
+    if (name) seen.add(name);
+  }
+  if (seen.size === 0) return '; expected end of statement';
+  let names = [...seen];
+  if (seen.has('identifier')) {
+    const nonreservedCount = names.filter((n) => NONRESERVED.has(n)).length;
+    if (nonreservedCount > NONRESERVED.size / 2) names = names.filter((n) => !NONRESERVED.has(n));
+  }
+  const exprHits = names.filter((n) => EXPRESSION_STARTS.has(n)).length;
+  if (seen.has('identifier') && seen.has('number') && seen.has('string') && exprHits >= 6) {
+    names = ['an expression', ...names.filter((n) => !EXPRESSION_STARTS.has(n))];
+  }
+  // Punctuation and specific keywords first, then categories.
+  const rank = (n: string) => (n === 'an expression' ? 0 : n.startsWith("'") ? 1 : /^[A-Z_]+$/.test(n) ? 2 : 3);
+  names.sort((a, b) => rank(a) - rank(b));
+  const more = names.length > MAX_LISTED;
+  const shown = names.slice(0, MAX_LISTED);
+  if (more) return `; expected one of ${shown.join(', ')}, ...`;
+  if (shown.length === 1) return `; expected ${shown[0]}`;
+  return `; expected ${shown.slice(0, -1).join(', ')} or ${shown[shown.length - 1]}`;
+}
