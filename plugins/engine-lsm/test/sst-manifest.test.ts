@@ -1,0 +1,151 @@
+import { expect } from 'chai';
+import { batchOf, cpuSchema, harness, newMetrics, scanRows } from './support/fixtures.js';
+
+const R = '2048_0';
+
+function rowsFor(hosts: number, points: number, t0 = 0, step = 10, salt = 0): Array<Record<string, unknown>> {
+  const rows = [];
+  for (let t = 0; t < points; t++) for (let h = 0; h < hosts; h++) {
+    rows.push({ host: `host_${h}`, region: `r${h % 3}`, ts: t0 + t * step, usage: (h * 7 + t + salt) % 100 + 0.5, cnt: BigInt(t + salt) });
+  }
+  return rows;
+}
+
+describe('engine-lsm: SSTs, manifest and recovery', function () {
+  this.timeout(30000);
+
+  it('a flush does not change scan answers', async () => {
+    const { engine } = harness({ rowGroupRows: 64 });
+    const s = cpuSchema();
+    await engine.createRegion(R, s);
+    await engine.write(R, batchOf(s, rowsFor(10, 50)));
+    await engine.write(R, batchOf(s, rowsFor(10, 20, 0, 10, 3))); // overwrites the first 20 points
+    const before = await scanRows(engine, R);
+    const beforeRange = await scanRows(engine, R, { timeRange: { start: 100n, end: 250n }, predicates: [{ column: 'host', op: '=', value: 'host_3' }] });
+    await engine.flush(R);
+    expect(engine.stats(R).sstFiles).to.equal(1);
+    expect(engine.stats(R).memtableBytes).to.be.lessThan(2000);
+    expect(await scanRows(engine, R)).to.deep.equal(before);
+    expect(await scanRows(engine, R, { timeRange: { start: 100n, end: 250n }, predicates: [{ column: 'host', op: '=', value: 'host_3' }] })).to.deep.equal(beforeRange);
+    // Newer memtable rows override SST rows.
+    await engine.write(R, batchOf(s, [{ host: 'host_0', region: 'r0', ts: 0, usage: 999, cnt: 0n }]));
+    const after = await scanRows(engine, R, { predicates: [{ column: 'host', op: '=', value: 'host_0' }], timeRange: { start: 0n, end: 1n } });
+    expect(after.map((r) => r.usage)).to.deep.equal([999]);
+    expect((await scanRows(engine, R)).length).to.equal(before.length);
+  });
+
+  it('recovers from manifest + WAL replay after a restart', async () => {
+    const h = harness();
+    const s = cpuSchema();
+    await h.engine.createRegion(R, s);
+    await h.engine.write(R, batchOf(s, rowsFor(5, 30)));
+    await h.engine.flush(R);
+    const flushed = h.engine.stats(R).flushedSequence;
+    expect(flushed).to.equal(1);
+    expect(h.wal.obsoleted.get(R)).to.equal(1);
+    await h.engine.write(R, batchOf(s, rowsFor(5, 10, 1000)));
+    await h.engine.delete(R, batchOf(s, [{ host: 'host_1', region: 'r1', ts: 0 }], ['host', 'region', 'ts']));
+    const before = await scanRows(h.engine, R);
+    const engine = await h.reopen();
+    await engine.openRegion(R, s);
+    expect(engine.stats(R).flushedSequence).to.equal(1);
+    expect(await scanRows(engine, R)).to.deep.equal(before);
+    expect(before.length).to.equal(5 * 30 + 5 * 10 - 1);
+  });
+
+  it('checkpoints the manifest and recovers from checkpoint + later edits', async () => {
+    const h = harness({ manifestCheckpointEdits: 3 });
+    const s = cpuSchema();
+    await h.engine.createRegion(R, s);
+    for (let i = 0; i < 7; i++) {
+      await h.engine.write(R, batchOf(s, rowsFor(2, 5, i * 1000)));
+      await h.engine.flush(R);
+    }
+    const keys = [...h.store.objects.keys()].filter((k) => k.includes('/manifest/'));
+    expect(keys.some((k) => k.endsWith('.checkpoint.json'))).to.equal(true);
+    expect(keys.filter((k) => k.endsWith('.edit.json')).length).to.be.lessThan(3);
+    const before = await scanRows(h.engine, R);
+    const engine = await h.reopen();
+    await engine.openRegion(R, s);
+    expect(engine.stats(R).sstFiles).to.equal(7);
+    expect(await scanRows(engine, R)).to.deep.equal(before);
+  });
+
+  it('removes SSTs that a crash left out of the manifest', async () => {
+    const h = harness();
+    const s = cpuSchema();
+    await h.engine.createRegion(R, s);
+    await h.engine.write(R, batchOf(s, rowsFor(2, 5)));
+    await h.engine.flush(R);
+    await h.store.put(`data/${R}/sst/orphan.parquet`, new Uint8Array([1, 2, 3]));
+    const engine = await h.reopen();
+    await engine.openRegion(R, s);
+    expect(h.store.objects.has(`data/${R}/sst/orphan.parquet`)).to.equal(false);
+    expect((await scanRows(engine, R)).length).to.equal(10);
+  });
+
+  it('prunes files and row groups by time range and tag index (metrics)', async () => {
+    const { engine } = harness({ rowGroupRows: 100 });
+    const s = cpuSchema();
+    await engine.createRegion(R, s);
+    // File 1: t in [0, 1000); file 2: t in [10000, 11000).
+    await engine.write(R, batchOf(s, rowsFor(10, 100, 0)));
+    await engine.flush(R);
+    await engine.write(R, batchOf(s, rowsFor(10, 100, 10000)));
+    await engine.flush(R);
+    const m = newMetrics();
+    const rows = await scanRows(engine, R, { timeRange: { start: 10000n, end: 10100n }, metrics: m });
+    expect(rows.length).to.equal(100);
+    expect(m.filesTotal).to.equal(2);
+    expect(m.filesPruned).to.equal(1);
+    expect(m.rowGroupsTotal).to.equal(20);
+    expect(m.rowGroupsPruned).to.be.greaterThanOrEqual(10);
+    const m2 = newMetrics();
+    const one = await scanRows(engine, R, { predicates: [{ column: 'host', op: '=', value: 'host_7' }], metrics: m2 });
+    expect(one.length).to.equal(200);
+    expect(one.every((r) => r.host === 'host_7')).to.equal(true);
+    // 10 series of 100 rows per file, 100-row groups: one row group per file holds host_7.
+    expect(m2.rowGroupsPruned).to.equal(18);
+    expect(m2.rowsScanned).to.equal(200);
+    const m3 = newMetrics();
+    expect((await scanRows(engine, R, { predicates: [{ column: 'host', op: 'in', values: ['nobody'] }], metrics: m3 })).length).to.equal(0);
+    expect(m3.filesPruned).to.equal(2);
+  });
+
+  it('truncate empties a region, drop removes its objects', async () => {
+    const h = harness();
+    const s = cpuSchema();
+    await h.engine.createRegion(R, s);
+    await h.engine.write(R, batchOf(s, rowsFor(2, 5)));
+    await h.engine.flush(R);
+    await h.engine.write(R, batchOf(s, rowsFor(2, 5, 100)));
+    await h.engine.truncate(R);
+    expect((await scanRows(h.engine, R)).length).to.equal(0);
+    expect(h.engine.stats(R).sstFiles).to.equal(0);
+    await h.engine.write(R, batchOf(s, rowsFor(1, 1, 5000)));
+    const engine = await h.reopen();
+    await engine.openRegion(R, s);
+    expect((await scanRows(engine, R)).length).to.equal(1);
+    expect(engine.listRegions()).to.deep.equal([R]);
+    await engine.dropRegion(R);
+    expect(engine.listRegions()).to.deep.equal([]);
+    expect([...h.store.objects.keys()].filter((k) => k.startsWith(`data/${R}/`))).to.deep.equal([]);
+  });
+
+  it('stats report rows, bytes, files, series and time range', async () => {
+    const { engine } = harness();
+    const s = cpuSchema();
+    await engine.createRegion(R, s);
+    await engine.write(R, batchOf(s, rowsFor(4, 10, 100)));
+    await engine.flush(R);
+    await engine.write(R, batchOf(s, rowsFor(4, 1, 5000)));
+    const st = engine.stats(R);
+    expect(st.rows).to.equal(44);
+    expect(st.sstFiles).to.equal(1);
+    expect(st.sstBytes).to.be.greaterThan(0);
+    expect(st.memtableBytes).to.be.greaterThan(0);
+    expect(st.seriesCount).to.equal(4);
+    expect(st.minTs).to.equal(100n);
+    expect(st.maxTs).to.equal(5000n);
+  });
+});
