@@ -111,7 +111,7 @@ export class Region {
       throw storageFailure(`replaying the WAL of region ${this.id}`, err);
     }
     if (entries) this.log.info({ entries, from }, 'replayed WAL');
-    if (this.frozen.length) void this.scheduleFlush();
+    if (this.frozen.length) this.scheduleFlush().catch(() => undefined);
   }
 
   private checkOpen(): void {
@@ -141,7 +141,7 @@ export class Region {
     this.active.insert(batch, seq, op);
     if (this.active.bytes >= this.deps.options.memtableBytesMax) {
       this.freeze();
-      void this.scheduleFlush();
+      this.scheduleFlush().catch(() => undefined);
     }
     return batch.numRows;
   }
@@ -386,8 +386,8 @@ export class Region {
     await this.manifest.apply({ schema });
     // The active memtable keeps the layout of its schema: start a new one.
     this.schema = schema;
-    this.freeze();
-    if (this.frozen.length) void this.scheduleFlush();
+    if (this.active.length === 0) this.active = this.newMemtable();
+    else { this.freeze(); this.scheduleFlush().catch(() => undefined); }
   }
 
   async truncate(): Promise<void> {
