@@ -18,6 +18,7 @@ export * from './interfaces/coprocessor.js';
 export * from './interfaces/logger.js';
 export * from './interfaces/metrics.js';
 export * from './interfaces/auth.js';
+export * from './auth/index.js';
 export * from './tokens.js';
 export * from './plugin/plugin-definition.js';
 export * from './config/config-file.js';

@@ -1,0 +1,2 @@
+export * from './static-user-provider.js';
+export * from './auth-static-plugin.js';

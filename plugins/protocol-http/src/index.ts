@@ -1,0 +1,79 @@
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { definePlugin, InvalidArgumentsError, PROTOCOL, QUERY, USER_PROVIDER } from '@strata/kernel';
+import { buildHttpApp } from './http/http-app.js';
+import { HttpProtocolServer } from './http/http-protocol-server.js';
+import { protocolHttpOptions } from './options.js';
+
+export { buildHttpApp, type HttpAppDeps } from './http/http-app.js';
+export { HttpProtocolServer } from './http/http-protocol-server.js';
+export { LineProtocolParser, parsePrecision, INFLUXDB_TIMESTAMP_COLUMN, type Precision } from './influxdb/line-protocol-parser.js';
+export { parseOpentsdbPut } from './opentsdb/opentsdb-parser.js';
+export { decodeRemoteWrite } from './prometheus/remote-write.js';
+export { decodeReadRequest, encodeReadResponse } from './prometheus/remote-read.js';
+export { snappyCompress, snappyDecompress } from './prometheus/snappy.js';
+export { ProtoReader, ProtoWriter } from './prometheus/protobuf.js';
+export * from './errors.js';
+export * from './options.js';
+
+const servers = new WeakMap<object, HttpProtocolServer>();
+
+function readPem(file: string, what: string): Buffer {
+  try {
+    return readFileSync(path.resolve(file));
+  } catch (err) {
+    throw new InvalidArgumentsError(`protocol-http: cannot read TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  }
+}
+
+/**
+ * The HTTP protocol plugin: GreptimeDB's HTTP API on port 4000 — /v1/sql,
+ * InfluxDB line protocol, OpenTSDB, Prometheus remote write/read, /health,
+ * /status, /metrics — with optional Basic auth (when a USER_PROVIDER is
+ * bound) and TLS.
+ */
+export default definePlugin({
+  name: 'protocol-http',
+  kind: 'protocol',
+  description: 'GreptimeDB-compatible HTTP API (SQL, InfluxDB, OpenTSDB, Prometheus remote storage).',
+  provides: [PROTOCOL],
+  requires: [QUERY],
+  optional: [USER_PROVIDER],
+  options: protocolHttpOptions,
+  register(ctx, opts) {
+    const { cert, key } = opts.tls ?? {};
+    if ((cert === undefined) !== (key === undefined)) throw new InvalidArgumentsError("protocol-http: TLS needs both 'tls.cert' and 'tls.key'");
+    const https = cert && key ? { cert: readPem(cert, 'certificate'), key: readPem(key, 'key') } : undefined;
+    const userProvider = ctx.tryGet(USER_PROVIDER);
+    let server: HttpProtocolServer | undefined;
+    const app = buildHttpApp({
+      query: ctx.get(QUERY),
+      userProvider,
+      metrics: ctx.metrics,
+      logger: ctx.logger,
+      server: ctx.server,
+      options: opts,
+      https,
+      status: () => {
+        const info = ctx.server as unknown as { plugins?: unknown };
+        return {
+          ...(info.plugins ? { plugins: info.plugins } : {}),
+          protocols: ctx.getAll(PROTOCOL).map((p) => ({ name: p.name, addresses: p.addresses().map((a) => a.url), connections: p.connections() })),
+          auth: userProvider ? userProvider.name : 'off',
+        };
+      },
+    });
+    server = new HttpProtocolServer(app, { host: opts.host, port: opts.port, tls: !!https, shutdownGraceMs: opts.shutdownGrace });
+    servers.set(ctx.server, server);
+    ctx.bind(PROTOCOL, server);
+  },
+  async start(ctx) {
+    const server = servers.get(ctx.server)!;
+    await server.start();
+    ctx.logger.info({ url: server.addresses()[0]?.url }, 'http listening');
+  },
+  async stop(ctx) {
+    await servers.get(ctx.server)?.stop();
+  },
+});
