@@ -1,5 +1,5 @@
 import { constants as fsConstants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { MetricsRegistry, type Logger, type Metrics, type RegionId, type Wal, type WalEntry, type WalSyncMode } from '@strata/kernel';
 import type { Counter, Gauge, Histogram } from 'prom-client';
@@ -64,6 +64,9 @@ interface WalMeta {
 }
 
 const META_FILE = 'wal-meta.json';
+const LOCK_FILE = 'wal.lock';
+/** Directories opened by a LocalWal of this process (the lock file cannot tell, its pid is ours). */
+const openInProcess = new Set<string>();
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 const DEFAULT_PAYLOAD_BYTES = 128 * 1024 * 1024;
 /** More small buffers than this are copied into one before the write. */
@@ -179,15 +182,53 @@ export class LocalWal implements Wal {
    */
   static async open(options: LocalWalOptions): Promise<LocalWal> {
     const wal = new LocalWal(options);
-    await wal.recover();
+    await mkdir(wal.dir, { recursive: true }).then(async (created) => { if (created !== undefined) await syncDir(path.dirname(wal.dir)); });
+    await wal.lock();
+    try {
+      await wal.recover();
+    } catch (err) {
+      await (wal.activeFh as FileHandle | undefined)?.close().catch(() => undefined);
+      await wal.unlock();
+      throw err;
+    }
     return wal;
   }
 
   // ---------------------------------------------------------------- recovery
 
+  /**
+   * Takes `wal.lock` (holding our pid) so that two servers never append to
+   * one directory. A lock whose process is gone — a kill -9, or a container
+   * restart that reuses our pid — is stale and taken over.
+   */
+  private async lock(): Promise<void> {
+    if (openInProcess.has(this.dir)) throw new IllegalStateError(`wal-local: ${this.dir} is already open in this process`);
+    const file = path.join(this.dir, LOCK_FILE);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await writeFile(file, `${process.pid}\n`, { flag: 'wx' });
+        openInProcess.add(this.dir);
+        return;
+      } catch (err) {
+        if (errnoOf(err) !== 'EEXIST') throw err;
+      }
+      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
+        throw new IllegalStateError(`wal-local: ${this.dir} is in use by process ${pid} (${file}); stop that server first, `
+          + 'or delete the lock file if that process is not a Strata server');
+      }
+      this.log.warn({ file, pid }, 'wal-local: stale lock file taken over (its process is gone)');
+      await unlink(file).catch(() => undefined);
+    }
+    throw new IllegalStateError(`wal-local: could not take the lock ${file}`);
+  }
+
+  private async unlock(): Promise<void> {
+    if (!openInProcess.delete(this.dir)) return;
+    await unlink(path.join(this.dir, LOCK_FILE)).catch(() => undefined);
+  }
+
   private async recover(): Promise<void> {
-    const created = await mkdir(this.dir, { recursive: true });
-    if (created !== undefined) await syncDir(path.dirname(this.dir));
     await this.readMeta();
 
     const names = (await readdir(this.dir)).filter((n) => SEGMENT_FILE_PATTERN.test(n)).sort();
@@ -678,6 +719,7 @@ export class LocalWal implements Wal {
     } finally {
       this.closed = true;
       await this.activeFh.close().catch(() => undefined);
+      await this.unlock();
     }
   }
 }
@@ -687,6 +729,15 @@ function noteEntry(seg: Segment, region: RegionId, sequence: number): void {
   if (r) r.max = sequence;
   else seg.regions.set(region, { min: sequence, max: sequence });
   seg.entries++;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errnoOf(err) === 'EPERM'; // exists, owned by someone else
+  }
 }
 
 async function syncDir(dir: string): Promise<void> {

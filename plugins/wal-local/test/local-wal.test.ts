@@ -392,6 +392,23 @@ describe('wal-local: LocalWal', function () {
     });
   });
 
+  it('locks its directory: a second open fails while the first is open or another live process holds it', async () => {
+    const wal = await openWal();
+    expect(await rejection(LocalWal.open({ dir: walDir }))).to.be.instanceOf(IllegalStateError);
+    await wal.close();
+    expect(existsSync(path.join(walDir, 'wal.lock'))).to.equal(false);
+    // A lock held by a live process (our parent stands in for another server).
+    await writeFile(path.join(walDir, 'wal.lock'), `${process.ppid}\n`);
+    const err = await rejection(LocalWal.open({ dir: walDir }));
+    expect(err).to.be.instanceOf(IllegalStateError);
+    expect((err as Error).message).to.contain(`process ${process.ppid}`);
+    // A lock left by a dead process is stale and taken over.
+    await writeFile(path.join(walDir, 'wal.lock'), '2147483646\n');
+    const again = await openWal();
+    expect(logs.some((l) => l.level === 'warn' && /stale lock/.test(l.msg))).to.equal(true);
+    expect(await again.append('l_0', Buffer.from('x'))).to.equal(1);
+  });
+
   it('rejects bad arguments and appends after close with typed errors', async () => {
     const wal = await openWal({ payloadBytesMax: 1000 });
     expect(await rejection(wal.append('', Buffer.from('x')))).to.be.instanceOf(InvalidArgumentsError);
@@ -443,6 +460,7 @@ describe('wal-local: LocalWal', function () {
     expect(lines.length, 'the child acknowledged appends before it was killed').to.be.greaterThan(20);
 
     const wal = await openWal();
+    expect(logs.some((l) => l.level === 'warn' && /stale lock/.test(l.msg)), 'the dead child\'s lock was taken over').to.equal(true);
     for (const [region, seqs] of acked) {
       const replayed = await collect(wal.replay(region, 1));
       const got = replayed.map((e) => e.sequence);
