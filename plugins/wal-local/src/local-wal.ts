@@ -4,9 +4,10 @@ import path from 'node:path';
 import { MetricsRegistry, type Logger, type Metrics, type RegionId, type Wal, type WalEntry, type WalSyncMode } from '@strata/kernel';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { CorruptionError, errnoOf, IllegalStateError, InternalError, InvalidArgumentsError, walWriteError } from './errors.js';
+import { RegionEntryIndex } from './region-entry-index.js';
 import { PAYLOAD_BYTES_HARD_MAX, SegmentReader } from './segment-reader.js';
 import {
-  decodeSegmentHeader, encodeEntry, encodeSegmentHeader, REGION_BYTES_MAX, SEGMENT_FILE_PATTERN,
+  decodeSegmentHeader, encodeEntry, encodeSegmentHeader, parseEntry, REGION_BYTES_MAX, SEGMENT_FILE_PATTERN,
   SEGMENT_HEADER_BYTES, segmentFileName,
 } from './wal-format.js';
 
@@ -36,6 +37,8 @@ export interface LocalWalStats {
   segmentsDeleted: number;
   /** Segment tails cut at open because they were torn or corrupt. */
   truncations: number;
+  /** Bytes read by replay (not by the scan at open). */
+  replayBytesRead: number;
 }
 
 /** What the WAL knows about one segment file without reading it again. */
@@ -45,8 +48,8 @@ interface Segment {
   /** Bytes of header + valid entries: where the next entry goes. */
   size: number;
   entries: number;
-  /** Per region: the smallest and largest sequence in this segment. */
-  readonly regions: Map<RegionId, { min: number; max: number }>;
+  /** Per region: where its entries are in this segment, with their sequences. */
+  readonly regions: Map<RegionId, RegionEntryIndex>;
 }
 
 interface Pending {
@@ -69,6 +72,12 @@ const LOCK_FILE = 'wal.lock';
 const openInProcess = new Set<string>();
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 const DEFAULT_PAYLOAD_BYTES = 128 * 1024 * 1024;
+/** Replay reads over gaps up to this size (other regions' entries) rather than issuing another read. */
+const REPLAY_GAP_BYTES_MAX = 64 * 1024;
+/** Replay reads at most this much at once (more when a single entry is larger). */
+const REPLAY_READ_BYTES_MAX = 4 * 1024 * 1024;
+/** Segments stay under this so entry offsets fit the index comfortably. */
+const SEGMENT_BYTES_LIMIT = 2 ** 31;
 /** More small buffers than this are copied into one before the write. */
 const WRITEV_BUFFERS_MAX = 64;
 
@@ -130,7 +139,7 @@ export class LocalWal implements Wal {
   readonly name = 'wal-local';
   readonly dir: string;
   readonly syncMode: WalSyncMode;
-  readonly stats: LocalWalStats = { appends: 0, batches: 0, fsyncs: 0, bytesWritten: 0, rotations: 0, segmentsDeleted: 0, truncations: 0 };
+  readonly stats: LocalWalStats = { appends: 0, batches: 0, fsyncs: 0, bytesWritten: 0, rotations: 0, segmentsDeleted: 0, truncations: 0, replayBytesRead: 0 };
 
   private readonly syncIntervalMs: number;
   private readonly segmentBytesMax: number;
@@ -171,7 +180,9 @@ export class LocalWal implements Wal {
     this.log = options.logger ?? SILENT;
     this.m = walMetrics(options.metrics ?? new MetricsRegistry());
     if (!['always', 'interval', 'none'].includes(this.syncMode)) throw new InvalidArgumentsError(`wal-local: unknown syncMode '${this.syncMode}'`);
-    if (!(this.segmentBytesMax > SEGMENT_HEADER_BYTES)) throw new InvalidArgumentsError(`wal-local: segmentBytesMax must be more than ${SEGMENT_HEADER_BYTES} bytes`);
+    if (!(this.segmentBytesMax > SEGMENT_HEADER_BYTES) || this.segmentBytesMax > SEGMENT_BYTES_LIMIT) {
+      throw new InvalidArgumentsError(`wal-local: segmentBytesMax must be more than ${SEGMENT_HEADER_BYTES} bytes and at most 2GiB`);
+    }
     if (!(this.syncIntervalMs > 0)) throw new InvalidArgumentsError('wal-local: syncIntervalMs must be positive');
   }
 
@@ -335,7 +346,7 @@ export class LocalWal implements Wal {
           break;
         }
         seen.set(e.region, e.sequence);
-        noteEntry(seg, e.region, e.sequence);
+        noteEntry(seg, e.region, e.sequence, e.offset, e.bytes);
         seg.size = e.offset + e.bytes;
       }
       problem ??= reader.problem;
@@ -503,8 +514,13 @@ export class LocalWal implements Wal {
         if (bufs[0]!.length <= n) { n -= bufs[0]!.length; bufs = bufs.slice(1); } else { bufs = [bufs[0]!.subarray(n), ...bufs.slice(1)]; n = 0; }
       }
     }
+    let at = this.active.size;
     this.active.size = position;
-    for (let i = from; i < to; i++) noteEntry(this.active, batch[i]!.region, batch[i]!.sequence);
+    for (let i = from; i < to; i++) {
+      const p = batch[i]!;
+      noteEntry(this.active, p.region, p.sequence, at, p.buf.length);
+      at += p.buf.length;
+    }
     this.dirty = true;
     this.stats.appends += to - from;
     this.stats.bytesWritten += bytes;
@@ -560,31 +576,66 @@ export class LocalWal implements Wal {
     this.regionBuf(regionId);
     if (!Number.isSafeInteger(fromSequence)) throw new InvalidArgumentsError(`wal-local: replay from ${fromSequence}: not an integer`);
     const start = Math.max(fromSequence, (this.obsoleteUpTo.get(regionId) ?? 0) + 1);
-    // Snapshot: the segments and sizes as of now; appends made later are not replayed.
-    const segments = [...this.sealed, this.active]
-      .filter((s) => (s.regions.get(regionId)?.max ?? 0) >= start)
-      .map((s) => ({ file: s.file, size: s.size }));
+    // Snapshot: the segments and their entry counts as of now; appends made
+    // later are not replayed.
+    const plan: Array<{ file: string; index: RegionEntryIndex; from: number; to: number }> = [];
+    for (const s of [...this.sealed, this.active]) {
+      const index = s.regions.get(regionId);
+      if (!index || index.maxSequence < start) continue;
+      plan.push({ file: s.file, index, from: index.lowerBound(start), to: index.count });
+    }
     let prev = 0;
-    for (const seg of segments) {
+    for (const { file, index, from, to } of plan) {
       let fh: FileHandle;
       try {
-        fh = await open(seg.file, 'r');
+        fh = await open(file, 'r');
       } catch (err) {
         if (errnoOf(err) === 'ENOENT') continue; // deleted by obsolete() meanwhile: nothing live in it
         throw err;
       }
       try {
-        const reader = new SegmentReader(fh, SEGMENT_HEADER_BYTES, seg.size);
-        for await (const e of reader.entries()) {
-          if (e.region !== regionId) continue;
-          if (e.sequence <= prev) {
-            throw new CorruptionError(`wal-local: ${seg.file} at offset ${e.offset}: sequence ${e.sequence} of region ${regionId} does not follow ${prev}`);
+        let i = from;
+        while (i < to) {
+          // Coalesce nearby entries into one read: a small gap (other
+          // regions' entries) costs less than another read call.
+          const runStart = index.offset(i);
+          let runEnd = runStart + index.length(i);
+          let j = i + 1;
+          while (j < to && index.offset(j) - runEnd <= REPLAY_GAP_BYTES_MAX && index.offset(j) + index.length(j) - runStart <= REPLAY_READ_BYTES_MAX) {
+            runEnd = index.offset(j) + index.length(j);
+            j++;
           }
-          prev = e.sequence;
-          if (e.sequence >= start) yield { regionId, sequence: e.sequence, payload: e.payload };
-        }
-        if (reader.problem) {
-          throw new CorruptionError(`wal-local: ${seg.file} at offset ${reader.problem.offset}: ${reader.problem.reason} (the file changed after the WAL opened it)`);
+          const buf = Buffer.allocUnsafe(runEnd - runStart);
+          let got = 0;
+          while (got < buf.length) {
+            const { bytesRead } = await fh.read(buf, got, buf.length - got, runStart + got);
+            if (bytesRead === 0) break;
+            got += bytesRead;
+          }
+          this.stats.replayBytesRead += got;
+          for (let k = i; k < j; k++) {
+            const offset = index.offset(k);
+            const at = offset - runStart;
+            const r = parseEntry(buf, at, got, offset, PAYLOAD_BYTES_HARD_MAX);
+            const where = `wal-local: ${file} at offset ${offset}`;
+            if (r.kind !== 'entry') {
+              throw new CorruptionError(`${where}: ${r.kind === 'corrupt' ? r.reason : 'entry cut short'} (the file changed after the WAL opened it)`);
+            }
+            const e = r.entry;
+            // Read-side invariants: the entry is the one the index promised,
+            // and the region's sequences strictly increase.
+            if (e.region !== regionId || e.sequence !== index.sequence(k) || e.bytes !== index.length(k)) {
+              throw new CorruptionError(`${where}: expected sequence ${index.sequence(k)} of region ${regionId}, found sequence ${e.sequence} of region ${e.region}`);
+            }
+            if (e.sequence <= prev) {
+              throw new CorruptionError(`${where}: sequence ${e.sequence} of region ${regionId} does not follow ${prev}`);
+            }
+            prev = e.sequence;
+            // A copy: a view would pin the whole read buffer, other regions'
+            // bytes included, for as long as the caller keeps the payload.
+            yield { regionId, sequence: e.sequence, payload: Uint8Array.prototype.slice.call(e.payload) };
+          }
+          i = j;
         }
       } finally {
         await fh.close().catch(() => undefined);
@@ -673,8 +724,8 @@ export class LocalWal implements Wal {
   }
 
   private isObsolete(s: Segment): boolean {
-    for (const [region, range] of s.regions) {
-      if (range.max > (this.obsoleteUpTo.get(region) ?? 0)) return false;
+    for (const [region, index] of s.regions) {
+      if (index.maxSequence > (this.obsoleteUpTo.get(region) ?? 0)) return false;
     }
     return true;
   }
@@ -724,10 +775,10 @@ export class LocalWal implements Wal {
   }
 }
 
-function noteEntry(seg: Segment, region: RegionId, sequence: number): void {
-  const r = seg.regions.get(region);
-  if (r) r.max = sequence;
-  else seg.regions.set(region, { min: sequence, max: sequence });
+function noteEntry(seg: Segment, region: RegionId, sequence: number, offset: number, bytes: number): void {
+  let index = seg.regions.get(region);
+  if (!index) { index = new RegionEntryIndex(); seg.regions.set(region, index); }
+  index.push(offset, bytes, sequence);
   seg.entries++;
 }
 

@@ -128,6 +128,26 @@ describe('wal-local: LocalWal', function () {
     expect(big[0]!.payload.byteLength).to.equal(10_000);
   });
 
+  it('replay reads only the region\'s entries at or after the start, not the whole shared log', async () => {
+    const wal = await openWal({ syncMode: 'none' });
+    const payload = Buffer.alloc(8192, 1);
+    for (let i = 0; i < 40; i++) {
+      await Promise.all(Array.from({ length: 20 }, (_, r) => wal.append(`t_${String(r).padStart(2, '0')}`, payload)));
+    }
+    const entryBytes = ENTRY_HEADER_BYTES + 4 + 8192;
+    const logBytes = wal.stats.bytesWritten;
+    expect(logBytes).to.equal(800 * entryBytes);
+    let before = wal.stats.replayBytesRead;
+    expect((await collect(wal.replay('t_07', 1))).length).to.equal(40);
+    expect(wal.stats.replayBytesRead - before).to.equal(40 * entryBytes);
+    before = wal.stats.replayBytesRead;
+    expect((await collect(wal.replay('t_07', 36))).map((e) => e.sequence)).to.deep.equal([36, 37, 38, 39, 40]);
+    expect(wal.stats.replayBytesRead - before).to.equal(5 * entryBytes);
+    // The first region's entries are close together; they are coalesced into few reads and still come back whole.
+    const dense = await collect(wal.replay('t_00', 1));
+    expect(dense.length).to.equal(40);
+  });
+
   it('group commit: concurrent appends share writes and fsyncs', async () => {
     const metrics = new MetricsRegistry();
     const wal = await openWal({ syncMode: 'always', metrics });
