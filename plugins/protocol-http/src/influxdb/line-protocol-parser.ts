@@ -227,14 +227,20 @@ export class LineProtocolParser {
     let tagIdx = 0;
     while (i < e && buf[i] === COMMA) {
       const ks = i + 1;
-      const ke = this.scan(ks, e, EQ, COMMA, SPACE);
-      if (ke >= e || buf[ke] !== EQ) this.fail(`tag key without '=' value`);
-      if (ke === ks) this.fail('empty tag key');
-      const kEsc = this.esc;
+      // Fast path: the same key as at this position of the table's previous line.
+      const hit = t.tagCache[tagIdx];
+      let ke: number; let col: ColumnBuilder | undefined;
+      if (hit !== undefined && ks + hit.bytes.length < e && buf[ks + hit.bytes.length] === EQ && this.sameBytes(ks, ks + hit.bytes.length, hit.bytes)) {
+        ke = ks + hit.bytes.length; col = hit.col;
+      } else {
+        ke = this.scan(ks, e, EQ, COMMA, SPACE);
+        if (ke >= e || buf[ke] !== EQ) this.fail(`tag key without '=' value`);
+        if (ke === ks) this.fail('empty tag key');
+        col = this.column(t, t.tagCache, tagIdx, ks, ke, this.esc, 'tag', 'str');
+      }
       const vs = ke + 1;
       const ve = this.scan(vs, e, COMMA, SPACE, SPACE);
       if (ve === vs) this.fail('empty tag value');
-      const col = this.column(t, t.tagCache, tagIdx, ks, ke, kEsc, 'tag', 'str');
       if (!col.slot(row)) this.fail(`duplicate tag '${col.name}'`);
       const dst = col.ensureBytes(ve - vs);
       if (this.esc) {
@@ -256,12 +262,18 @@ export class LineProtocolParser {
     let fieldIdx = 0;
     for (;;) {
       const ks = i;
-      const ke = this.scan(ks, e, EQ, COMMA, SPACE);
-      if (ke >= e || buf[ke] !== EQ) this.fail(`field '${buf.toString('utf8', ks, ke)}' has no '=' value`);
-      if (ke === ks) this.fail('empty field key');
-      const kEsc = this.esc;
+      const hit = t.fieldCache[fieldIdx];
+      let ke: number; let kEsc = false; let known: ColumnBuilder | undefined;
+      if (hit !== undefined && ks + hit.bytes.length < e && buf[ks + hit.bytes.length] === EQ && this.sameBytes(ks, ks + hit.bytes.length, hit.bytes)) {
+        ke = ks + hit.bytes.length; known = hit.col;
+      } else {
+        ke = this.scan(ks, e, EQ, COMMA, SPACE);
+        if (ke >= e || buf[ke] !== EQ) this.fail(`field '${buf.toString('utf8', ks, ke)}' has no '=' value`);
+        if (ke === ks) this.fail('empty field key');
+        kEsc = this.esc;
+      }
       i = this.scanValue(ke + 1, e);
-      this.storeField(t, fieldIdx, ks, ke, kEsc, row);
+      this.storeField(t, fieldIdx, ks, ke, kEsc, row, known);
       fieldIdx++;
       if (i < e && buf[i] === COMMA) { i++; continue; }
       break;
@@ -323,10 +335,10 @@ export class LineProtocolParser {
     this.fail(`invalid field value '${buf.toString('utf8', s, j)}'`);
   }
 
-  private storeField(t: TableState, idx: number, ks: number, ke: number, kEsc: boolean, row: number): void {
+  private storeField(t: TableState, idx: number, ks: number, ke: number, kEsc: boolean, row: number, known: ColumnBuilder | undefined): void {
     const kind = this.vKind;
     const wanted: ColumnKind = kind === V.Float ? 'f64' : kind === V.Int ? 'i64' : kind === V.UInt ? 'u64' : kind === V.Bool ? 'bool' : 'str';
-    const col = this.column(t, t.fieldCache, idx, ks, ke, kEsc, 'field', wanted);
+    const col = known ?? this.column(t, t.fieldCache, idx, ks, ke, kEsc, 'field', wanted);
     if (!col.slot(row)) { col.rewind(row); col.slot(row); }
     let ck = col.kind;
     if (ck !== wanted) {
@@ -373,17 +385,38 @@ export class LineProtocolParser {
     if (i < e && buf[i] === MINUS) { if (!signed) this.fail(`negative unsigned integer '${buf.toString('utf8', s, e + 1)}'`); neg = true; i++; }
     if (i >= e) this.fail(`invalid integer '${buf.toString('utf8', s, e + 1)}'`);
     const limit = signed ? TWO_31 : TWO_32;
-    let lo = 0; let hi = 0;
+    this.digits(i, e, limit, s, e + 1, 'integer');
+    const lo = this.vLo; const hi = this.vHi;
+    if (neg) this.negate(lo, hi); else { this.vLo = lo; this.vHi = hi; }
+  }
+
+  /**
+   * Reads decimal digits [i, e) into vLo/vHi (unsigned 64-bit). The first 15
+   * digits accumulate in a plain double (exact below 2^53); only longer
+   * numbers (nanosecond timestamps) pay for 32-bit limb arithmetic.
+   */
+  private digits(i: number, e: number, limit: number, s: number, textEnd: number, what: string): void {
+    const buf = this.buf;
+    let a = 0;
+    const fastEnd = e - i > 15 ? i + 15 : e;
+    for (; i < fastEnd; i++) {
+      const d = buf[i]! - CH_0;
+      if (d < 0 || d > 9) this.fail(`invalid ${what} '${buf.toString('utf8', s, textEnd)}'`);
+      a = a * 10 + d;
+    }
+    let hi = Math.floor(a / TWO_32);
+    let lo = a - hi * TWO_32;
     for (; i < e; i++) {
       const d = buf[i]! - CH_0;
-      if (d < 0 || d > 9) this.fail(`invalid integer '${buf.toString('utf8', s, e + 1)}'`);
+      if (d < 0 || d > 9) this.fail(`invalid ${what} '${buf.toString('utf8', s, textEnd)}'`);
       lo = lo * 10 + d;
       const carry = Math.floor(lo / TWO_32);
       lo -= carry * TWO_32;
       hi = hi * 10 + carry;
-      if (hi >= limit) this.fail(`integer out of range '${buf.toString('utf8', s, e + 1)}'`);
+      if (hi >= limit) this.fail(`${what} out of range '${buf.toString('utf8', s, textEnd)}'`);
     }
-    if (neg) this.negate(lo, hi); else { this.vLo = lo; this.vHi = hi; }
+    if (hi >= limit) this.fail(`${what} out of range '${buf.toString('utf8', s, textEnd)}'`);
+    this.vLo = lo; this.vHi = hi;
   }
 
   private negate(lo: number, hi: number): void {
@@ -396,16 +429,8 @@ export class LineProtocolParser {
     let i = s; let neg = false;
     if (buf[i] === MINUS) { neg = true; i++; }
     if (i >= e) this.fail(`invalid timestamp '${buf.toString('utf8', s, e)}'`);
-    let lo = 0; let hi = 0;
-    for (; i < e; i++) {
-      const d = buf[i]! - CH_0;
-      if (d < 0 || d > 9) this.fail(`invalid timestamp '${buf.toString('utf8', s, e)}'`);
-      lo = lo * 10 + d;
-      const carry = Math.floor(lo / TWO_32);
-      lo -= carry * TWO_32;
-      hi = hi * 10 + carry;
-      if (hi >= TWO_31) this.fail(`timestamp out of range '${buf.toString('utf8', s, e)}'`);
-    }
+    this.digits(i, e, TWO_31, s, e, 'timestamp');
+    let lo = this.vLo; let hi = this.vHi;
     const steps = this.steps;
     for (let k = 0; k < steps.length; k++) {
       const f = steps[k]!;
