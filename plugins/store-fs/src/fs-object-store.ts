@@ -54,10 +54,6 @@ export function validatePrefix(prefix: string): void {
   validateKey(body, 'prefix');
 }
 
-/** Byte-wise (UTF-8) order, which is S3's list order; JS `<` compares UTF-16 units. */
-function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
 
 /**
  * An ObjectStore on a local directory. Keys map to files under `root`
@@ -228,8 +224,9 @@ export class FsObjectStore implements ObjectStore {
     }
     const kept = entries
       .filter((e) => e.name.startsWith(namePrefix) && !e.name.includes(TEMP_MARKER) && (e.isFile() || e.isDirectory()))
-      .map((e) => ({ e, sortKey: e.isDirectory() ? `${e.name}/` : e.name }))
-      .sort((a, b) => compareUtf8(a.sortKey, b.sortKey));
+      // UTF-8 byte order is S3's list order (JS `<` compares UTF-16 units, which differs above U+FFFF).
+      .map((e) => ({ e, sortKey: Buffer.from(e.isDirectory() ? `${e.name}/` : e.name) }))
+      .sort((a, b) => Buffer.compare(a.sortKey, b.sortKey));
     for (const { e } of kept) {
       const key = dirKey === '' ? e.name : `${dirKey}/${e.name}`;
       if (e.isDirectory()) {

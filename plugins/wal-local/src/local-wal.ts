@@ -553,6 +553,10 @@ export class LocalWal implements Wal {
     this.m.fsyncSeconds.observe(Number(process.hrtime.bigint() - t0) / 1e9);
   }
 
+  private checkOpen(): void {
+    if (this.closing) throw new IllegalStateError('wal-local: the WAL is closed');
+  }
+
   private regionBuf(regionId: RegionId): Buffer {
     let b = this.regionBytes.get(regionId);
     if (b) return b;
@@ -660,6 +664,7 @@ export class LocalWal implements Wal {
   // ---------------------------------------------------------------- obsolete
 
   async obsolete(regionId: RegionId, upToSequence: number): Promise<void> {
+    this.checkOpen();
     this.regionBuf(regionId);
     if (!Number.isSafeInteger(upToSequence) || upToSequence < 0) {
       throw new InvalidArgumentsError(`wal-local: obsolete(${regionId}, ${upToSequence}): expected a non-negative integer`);
@@ -680,6 +685,7 @@ export class LocalWal implements Wal {
    * continues after it and never sees the old entries.
    */
   async dropRegion(regionId: RegionId): Promise<void> {
+    this.checkOpen();
     this.regionBuf(regionId);
     const last = this.lastSeq.get(regionId);
     if (last === undefined) return;

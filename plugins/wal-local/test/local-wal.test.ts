@@ -439,6 +439,8 @@ describe('wal-local: LocalWal', function () {
     expect(await wal.append('r', Buffer.from('ok'))).to.equal(1);
     await wal.close();
     expect(await rejection(wal.append('r', Buffer.from('late')))).to.be.instanceOf(IllegalStateError);
+    expect(await rejection(wal.obsolete('r', 1))).to.be.instanceOf(IllegalStateError);
+    expect(await rejection(wal.dropRegion('r'))).to.be.instanceOf(IllegalStateError);
   });
 
   it('kill -9 during appends with sync always: every acknowledged sequence is replayed exactly once', async function () {
