@@ -429,6 +429,25 @@ describe('wal-local: LocalWal', function () {
     expect(await again.append('l_0', Buffer.from('x'))).to.equal(1);
   });
 
+  it('after a failed write it rejects every append with STORAGE_UNAVAILABLE until reopened, losing nothing acknowledged', async () => {
+    let wal = await openWal();
+    expect(await wal.append('f_0', payloadOf('f_0', 1))).to.equal(1);
+    // Pull the file out from under the writer: the next write fails with EBADF.
+    await (wal as unknown as { activeFh: { close(): Promise<void> } }).activeFh.close();
+    const results = await Promise.allSettled([wal.append('f_0', payloadOf('f_0', 2)), wal.append('f_0', payloadOf('f_0', 3))]);
+    for (const r of results) {
+      expect(r.status).to.equal('rejected');
+      expect((r as PromiseRejectedResult).reason.code).to.equal('STORAGE_UNAVAILABLE');
+    }
+    const later = await rejection(wal.append('f_0', payloadOf('f_0', 4)));
+    expect((later as { code?: string }).code).to.equal('STORAGE_UNAVAILABLE');
+    expect(logs.some((l) => l.level === 'error' && /write path failed/.test(l.msg))).to.equal(true);
+    await wal.close();
+    wal = await openWal();
+    expect((await collect(wal.replay('f_0', 1))).map((e) => e.sequence)).to.deep.equal([1]);
+    expect(await wal.append('f_0', payloadOf('f_0', 2))).to.equal(2);
+  });
+
   it('rejects bad arguments and appends after close with typed errors', async () => {
     const wal = await openWal({ payloadBytesMax: 1000 });
     expect(await rejection(wal.append('', Buffer.from('x')))).to.be.instanceOf(InvalidArgumentsError);
