@@ -51,7 +51,8 @@ export function classifyS3Error(err: unknown): S3Failure {
   const http = typeof meta?.httpStatusCode === 'number' ? meta.httpStatusCode : undefined;
   const s3code = typeof field(err, 'Code') === 'string' ? field(err, 'Code') as string : name;
   if (http !== undefined) {
-    const retryable = http >= 500 || http === 429 || (s3code !== undefined && RETRYABLE_S3_CODES.has(s3code));
+    // 501 NotImplemented is an answer (the service lacks the API), not a transient fault.
+    const retryable = (http >= 500 && http !== 501) || http === 429 || (s3code !== undefined && RETRYABLE_S3_CODES.has(s3code));
     return { status: String(http), retryable, httpStatus: http, code: s3code };
   }
   if (nodeCode !== undefined) return { status: 'network', retryable: RETRYABLE_NODE_CODES.has(nodeCode) || nodeCode.startsWith('E'), code: nodeCode };
@@ -67,6 +68,12 @@ export function classifyS3Error(err: unknown): S3Failure {
 export function isNotFound(err: unknown): boolean {
   const f = classifyS3Error(err);
   return f.httpStatus === 404 || f.code === 'NoSuchKey' || f.code === 'NotFound';
+}
+
+/** True when the service does not implement the request (GCS has no DeleteObjects, for one). */
+export function isNotImplemented(err: unknown): boolean {
+  const f = classifyS3Error(err);
+  return f.httpStatus === 501 || f.code === 'NotImplemented';
 }
 
 /**

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { ByteRange, Logger, Metrics, ObjectMeta, ObjectStore } from '@strata/kernel';
 import {
-  classifyS3Error, InvalidArgumentsError, isNotFound, ObjectNotFoundError, s3Error, StorageError,
+  classifyS3Error, InvalidArgumentsError, isNotFound, isNotImplemented, ObjectNotFoundError, s3Error, StorageError,
 } from './errors.js';
 import { ObjectCache } from './object-cache.js';
 import { S3_DELETE_BATCH_MAX, S3_PARTS_MAX } from './options.js';
@@ -14,6 +14,8 @@ import { RetriesExhausted, withRetries, type AttemptObserver, type RetryPolicy }
 
 /** S3's key limit (the prefix included). */
 const KEY_BYTES_MAX = 1024;
+/** Single deletes in flight when DeleteObjects is not available. */
+const DELETE_CONCURRENCY = 16;
 
 export interface S3ObjectStoreCacheConfig {
   readonly dir: string;
@@ -167,6 +169,8 @@ export class S3ObjectStore implements ObjectStore {
   private readonly generations = new Map<string, number>();
   private readonly fills = new Map<string, Promise<void>>();
   private closed = false;
+  /** Set when the service answered DeleteObjects with 501 NotImplemented. */
+  private batchDeleteUnsupported = false;
 
   constructor(private readonly config: S3ObjectStoreConfig) {
     if (!config.bucket) throw new InvalidArgumentsError('store-s3: bucket is required');
@@ -562,6 +566,10 @@ export class S3ObjectStore implements ObjectStore {
     const fullKey = this.fullKey(key);
     this.bump(fullKey);
     await this.cache?.invalidate(this.cacheId(fullKey));
+    await this.deleteFull(fullKey);
+  }
+
+  private async deleteFull(fullKey: string): Promise<void> {
     try {
       await this.request('delete', fullKey, (signal) => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: fullKey }), { abortSignal: signal }),
         (err) => !isNotFound(err) && classifyS3Error(err).retryable);
@@ -571,7 +579,11 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  /** Deletes in batches of up to 1000 keys (DeleteObjects, quiet mode); missing keys are fine. */
+  /**
+   * Deletes in batches of up to 1000 keys (DeleteObjects, quiet mode); missing
+   * keys are fine. A service without DeleteObjects (501, e.g. GCS's XML API)
+   * is remembered and served by single deletes, `deleteConcurrency` at once.
+   */
   async deleteMany(keys: readonly string[]): Promise<void> {
     const full = [...new Set(keys.map((k) => this.fullKey(k)))];
     for (const k of full) {
@@ -580,14 +592,28 @@ export class S3ObjectStore implements ObjectStore {
     }
     for (let i = 0; i < full.length; i += this.deleteBatchSize) {
       const batch = full.slice(i, i + this.deleteBatchSize);
-      const res = await this.request('delete_many', `${batch[0]} (+${batch.length - 1})`, (signal) => this.client.send(new DeleteObjectsCommand({
-        Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
-      }), { abortSignal: signal }));
-      const failed = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
-      if (failed.length > 0) {
-        const shown = failed.slice(0, 5).map((e) => `${e.Key}: ${e.Code} ${e.Message ?? ''}`.trim()).join('; ');
-        throw new StorageError(`store-s3: deleteMany: ${failed.length} of ${batch.length} keys were not deleted (${shown})`);
+      if (!this.batchDeleteUnsupported) {
+        try {
+          const res = await this.request('delete_many', `${batch[0]} (+${batch.length - 1})`, (signal) => this.client.send(new DeleteObjectsCommand({
+            Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+          }), { abortSignal: signal }));
+          const failed = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+          if (failed.length > 0) {
+            const shown = failed.slice(0, 5).map((e) => `${e.Key}: ${e.Code} ${e.Message ?? ''}`.trim()).join('; ');
+            throw new StorageError(`store-s3: deleteMany: ${failed.length} of ${batch.length} keys were not deleted (${shown})`);
+          }
+          continue;
+        } catch (err) {
+          if (!(err instanceof StorageError && isNotImplemented(err.cause))) throw err;
+          this.batchDeleteUnsupported = true;
+          this.config.logger?.warn({ bucket: this.bucket }, 'store-s3: the service does not implement DeleteObjects; deleting key by key');
+        }
       }
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < batch.length) await this.deleteFull(batch[next++]!);
+      };
+      await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, batch.length) }, worker));
     }
   }
 }
