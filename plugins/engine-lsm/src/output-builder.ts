@@ -145,6 +145,10 @@ export class OutputBuilder {
       }
       return utf8Vector(offsets, bytes, n, valid).data[0]!;
     }
+    if (type.typeId === arrow.Type.Utf8 && sources.every((v) => v === undefined || (v.data.length === 1 && arrow.DataType.isDictionary(v.type)
+      && v.data[0]!.dictionary?.type.typeId === arrow.Type.Utf8 && v.data[0]!.dictionary.data.length === 1))) {
+      return gatherDictionary(sources, { segStart: this.segStart, segEnd: this.segEnd }, n);
+    }
     // Slow path: value by value with conversion.
     const builder = arrow.makeBuilder({ type, nullValues: [null, undefined] });
     for (let s = 0; s < sources.length; s++) {
@@ -153,6 +157,41 @@ export class OutputBuilder {
     }
     return builder.finish().flush();
   }
+}
+
+/** Utf8 output from dictionary-encoded sources (tags read back from SSTs): copies each row's bytes. */
+function gatherDictionary(sources: Array<arrow.Vector | undefined>, self: { segStart: number[]; segEnd: number[] }, n: number): arrow.Data {
+  let total = 0;
+  for (let s = 0; s < sources.length; s++) {
+    const v = sources[s];
+    if (!v) continue;
+    const d = v.data[0]!, dd = d.dictionary!.data[0]!, o = dd.valueOffsets as Int32Array, idx = d.values as Int32Array;
+    for (let i = self.segStart[s]!; i < self.segEnd[s]!; i++) { const k = idx[d.offset + i]!; total += o[dd.offset + k + 1]! - o[dd.offset + k]!; }
+  }
+  const offsets = new Int32Array(n + 1);
+  const bytes = new Uint8Array(total);
+  let valid: Uint8Array | undefined;
+  let pos = 0, bpos = 0;
+  for (let s = 0; s < sources.length; s++) {
+    const a = self.segStart[s]!, b = self.segEnd[s]!;
+    const v = sources[s];
+    if (!v) {
+      valid ??= new Uint8Array(n).fill(1);
+      for (let i = a; i < b; i++) { valid[pos] = 0; offsets[++pos] = bpos; }
+      continue;
+    }
+    const d = v.data[0]!, dd = d.dictionary!.data[0]!, o = dd.valueOffsets as Int32Array, buf = dd.values as Uint8Array, idx = d.values as Int32Array;
+    const nullable = d.nullCount > 0;
+    for (let i = a; i < b; i++) {
+      if (nullable && !isValidAt(d, i)) { valid ??= new Uint8Array(n).fill(1); valid[pos] = 0; offsets[++pos] = bpos; continue; }
+      const k = idx[d.offset + i]!;
+      const x = o[dd.offset + k]!, y = o[dd.offset + k + 1]!;
+      if (y - x < 16) for (let j = x; j < y; j++) bytes[bpos++] = buf[j]!;
+      else { bytes.set(buf.subarray(x, y), bpos); bpos += y - x; }
+      offsets[++pos] = bpos;
+    }
+  }
+  return utf8Vector(offsets, bytes, n, valid).data[0]!;
 }
 
 function typedCtor(t: arrow.DataType): (new (n: number) => AnyTypedArray) | undefined {

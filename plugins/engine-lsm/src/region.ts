@@ -5,7 +5,7 @@ import {
   type IndexProvider, type IndexReader, type Logger, type ObjectStore, type RegionStats, type ScanPredicate,
   type ScanRequest, type TableSchema, type Wal,
 } from '@strata/kernel';
-import { OP_DELETE, OP_PUT, type Chunk } from './chunk.js';
+import { OP_COLUMN, OP_DELETE, OP_PUT, PK_COLUMN, type Chunk } from './chunk.js';
 import { InvalidArgumentsError, storageFailure } from './errors.js';
 import type { Limiter } from './limiter.js';
 import { Manifest } from './manifest.js';
@@ -201,6 +201,7 @@ export class Region {
     return {
       id, rows: w.rows, bytes: w.bytes.length, minTs: w.minTs.toString(), maxTs: w.maxTs.toString(), maxSequence,
       rowGroups: w.index.rowGroups.length, schemaVersion: schema.version, hasDeletes: w.hasDeletes, level, seriesCount: w.seriesCount,
+      columns: table.schema.fields.map((f) => f.name),
     };
   }
 
@@ -280,7 +281,9 @@ export class Region {
           const rgs = candidateRowGroups(index, start, end, preds, readers);
           if (m) { m.rowGroupsTotal += f.rowGroups; m.rowGroupsPruned += f.rowGroups - rgs.length; }
           if (rgs.length === 0) { if (m) m.filesPruned++; continue; }
-          sources.push(new SstSource(prio, () => self.deps.store.get(self.sstKey(f.id)), rgs, schema.primaryKey, schema.timeIndex, self.deps.options.rowGroupRows));
+          const wanted = new Set([...cols.map((c) => c.name), ...schema.primaryKey, schema.timeIndex, OP_COLUMN, PK_COLUMN]);
+          sources.push(new SstSource(prio, () => self.deps.store.get(self.sstKey(f.id)), rgs, schema.primaryKey, schema.timeIndex,
+            self.deps.options.rowGroupRows, f.columns.filter((c) => wanted.has(c))));
         }
         for (const mem of mems) {
           prio++;
@@ -365,7 +368,7 @@ export class Region {
     this.acquire(ids);
     try {
       const sources = sorted.map((f, i) => new SstSource(i + 1, () => this.deps.store.get(this.sstKey(f.id)),
-        Array.from({ length: f.rowGroups }, (_, k) => k), schema.primaryKey, schema.timeIndex, this.deps.options.rowGroupRows));
+        Array.from({ length: f.rowGroups }, (_, k) => k), schema.primaryKey, schema.timeIndex, this.deps.options.rowGroupRows, undefined));
       const batches: arrow.RecordBatch[] = [];
       // Every file overlapping these is an input, so delete markers have nothing left to hide.
       for await (const b of mergeChunks(sources, { columns: this.outputColumns(undefined, schema), internal: true, batchSize: 1 << 20, appendMode: !!schema.options.appendMode, keepDeletes: false })) batches.push(b);

@@ -6,6 +6,8 @@ import type { ChunkSource } from './merge-chunks.js';
 import type * as PW from 'parquet-wasm/node';
 import { pw } from './parquet.js';
 import { encodeKeyPart, seriesKeyOf } from './series-key.js';
+import { TagInterner } from './tag-interner.js';
+import { packValidity } from './vectors.js';
 
 /** What the manifest records about one SST. */
 export interface FileMeta {
@@ -22,6 +24,8 @@ export interface FileMeta {
   readonly hasDeletes: boolean;
   readonly level: number;
   readonly seriesCount: number;
+  /** Column names stored in the file (table columns at its schema version + internal ones). */
+  readonly columns: readonly string[];
 }
 
 /**
@@ -98,12 +102,47 @@ export function writeSst(table: arrow.Table, schema: TableSchema, rowGroupRows: 
     }
   }
   const props = writerProperties(schema, rowGroupRows);
-  const wasmTable = pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream'));
+  const wasmTable = pw.Table.fromIPCStream(arrow.tableToIPC(dictionaryEncodeTags(table, schema), 'stream'));
   const bytes = pw.writeParquet(wasmTable, props);
   return {
     bytes, rows: n, minTs, maxTs, hasDeletes, seriesCount: series,
     index: { version: 1, rowGroups, tags, ...(Object.keys(ext).length ? { ext } : {}) },
   };
+}
+
+/**
+ * String tags are written as Arrow dictionaries: the Parquet file is the same
+ * (dictionary pages), but readers then get dictionary arrays back, so a scan
+ * decodes each distinct tag value once instead of once per row.
+ */
+function dictionaryEncodeTags(table: arrow.Table, schema: TableSchema): arrow.Table {
+  const cols: Record<string, arrow.Vector> = {};
+  for (const f of table.schema.fields) {
+    const v = table.getChild(f.name)!;
+    const isStringTag = schema.primaryKey.includes(f.name) && f.type.typeId === arrow.Type.Utf8;
+    cols[f.name] = isStringTag ? toDictionary(v) : v;
+  }
+  return new arrow.Table(cols);
+}
+
+function toDictionary(v: arrow.Vector): arrow.Vector {
+  const n = v.length;
+  const interner = new TagInterner();
+  const ids = new Int32Array(n);
+  let at = 0;
+  for (const d of v.data) {
+    const part = new Int32Array(d.length);
+    interner.internVector(arrow.makeVector(d), part);
+    ids.set(part, at);
+    at += d.length;
+  }
+  const valid = new Uint8Array(n);
+  let nulls = 0;
+  for (let i = 0; i < n; i++) { if (ids[i] === 0) nulls++; else { valid[i] = 1; ids[i]!--; } }
+  const dict = arrow.vectorFromArray(interner.values.slice(1) as string[], new arrow.Utf8());
+  const type = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
+  const { bitmap } = packValidity(valid, n);
+  return arrow.makeVector(arrow.makeData({ type, length: n, data: ids, dictionary: dict, nullCount: nulls, ...(nulls ? { nullBitmap: bitmap } : {}) }));
 }
 
 function writerProperties(schema: TableSchema, rowGroupRows: number): PW.WriterProperties {
@@ -236,21 +275,23 @@ export class SstChunk implements Chunk {
 export class SstSource implements ChunkSource {
   private queue: Chunk[] = [];
   private nextRg = 0;
-  private bytes: Uint8Array | undefined;
+  private file: PW.ParquetFile | undefined;
 
   constructor(readonly priority: number, private readonly load: () => Promise<Uint8Array>, private readonly rowGroups: readonly number[],
     private readonly pkNames: readonly string[], private readonly timeIndex: string, private readonly rowGroupRows: number,
-    private readonly rowGroupsPerRead = 4) {}
+    /** Columns to decode (undefined = all); Parquet is columnar, so unread columns cost nothing. */
+    private readonly columns: readonly string[] | undefined, private readonly rowGroupsPerRead = 8) {}
 
   async next(): Promise<Chunk | undefined> {
     while (this.queue.length === 0) {
-      if (this.nextRg >= this.rowGroups.length) { this.bytes = undefined; return undefined; }
-      this.bytes ??= await this.load();
+      if (this.nextRg >= this.rowGroups.length) { this.close(); return undefined; }
       const rgs = this.rowGroups.slice(this.nextRg, this.nextRg + this.rowGroupsPerRead);
       this.nextRg += rgs.length;
       let table: arrow.Table;
       try {
-        table = arrow.tableFromIPC(pw.readParquet(this.bytes, { rowGroups: rgs, batchSize: this.rowGroupRows }).intoIPCStream());
+        this.file ??= await pw.ParquetFile.fromFile(new Blob([await this.load()]));
+        const wasmTable = await this.file.read({ rowGroups: rgs, batchSize: this.rowGroupRows, ...(this.columns ? { columns: [...this.columns] } : {}) });
+        table = arrow.tableFromIPC(wasmTable.intoIPCStream());
       } catch (err) {
         throw new CorruptionError(`cannot read SST row groups ${rgs.join(',')}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
@@ -259,5 +300,5 @@ export class SstSource implements ChunkSource {
     return this.queue.shift();
   }
 
-  close(): void { this.bytes = undefined; this.queue = []; }
+  close(): void { this.file?.free(); this.file = undefined; this.queue = []; }
 }

@@ -1,0 +1,138 @@
+/**
+ * engine-lsm bench: `npm run bench -w plugins/engine-lsm` (after `npx tsc -b plugins/engine-lsm`).
+ *
+ * TSBS cpu-like data: 10 tags (hostname, region, datacenter, rack, os, arch,
+ * team, service, service_version, service_environment), 10 float fields
+ * (random walks of integers 0..100 as TSBS cpu-only emits), 10 s interval.
+ * Prints memtable insert rows/s, engine write rows/s (WAL encode + in-memory
+ * WAL), flush + compaction bytes/row, and full-scan rows/s.
+ * Env: BENCH_HOSTS (default 1000), BENCH_POINTS (default 1000).
+ */
+import * as arrow from 'apache-arrow';
+import type { TableSchema } from '@strata/kernel';
+import { defaultEngineLsmOptions, LsmEngine, Memtable } from '../src/index.js';
+import { MemoryStore } from '../test/support/memory-store.js';
+import { MemoryWal } from '../test/support/memory-wal.js';
+import { silentLogger } from '../test/support/fixtures.js';
+
+const HOSTS = Number(process.env.BENCH_HOSTS ?? 1000);
+const POINTS = Number(process.env.BENCH_POINTS ?? 1000);
+const BATCH_ROWS = 10_000;
+const TAGS = ['hostname', 'region', 'datacenter', 'rack', 'os', 'arch', 'team', 'service', 'service_version', 'service_environment'];
+const FIELDS = ['usage_user', 'usage_system', 'usage_idle', 'usage_nice', 'usage_iowait', 'usage_irq', 'usage_softirq', 'usage_steal', 'usage_guest', 'usage_guest_nice'];
+
+const schema: TableSchema = {
+  columns: [
+    ...TAGS.map((name) => ({ name, type: { name: 'String' as const }, semantic: 'tag' as const, nullable: true })),
+    { name: 'ts', type: { name: 'TimestampMillisecond' }, semantic: 'timestamp', nullable: false },
+    ...FIELDS.map((name) => ({ name, type: { name: 'Float64' as const }, semantic: 'field' as const, nullable: true })),
+  ],
+  timeIndex: 'ts', primaryKey: TAGS, options: {}, version: 1,
+};
+
+let seed = 42;
+const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+
+function hostTags(h: number): string[] {
+  const regions = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1'];
+  return [`host_${h}`, regions[h % 9]!, `${regions[h % 9]}${'abc'[h % 3]}`, String(h % 100), ['Ubuntu16.10', 'Ubuntu16.04LTS', 'Ubuntu15.10'][h % 3]!,
+    ['x64', 'x86'][h % 2]!, ['SF', 'NYC', 'LON', 'CHI'][h % 4]!, String(h % 20), String(h % 2), ['production', 'staging', 'test'][h % 3]!];
+}
+
+/** Batches in arrival order: each timestamp, every host (as TSBS emits). */
+function makeBatches(): arrow.RecordBatch[] {
+  const total = HOSTS * POINTS;
+  const tags = Array.from({ length: HOSTS }, (_, h) => hostTags(h));
+  const state = Array.from({ length: HOSTS * FIELDS.length }, () => Math.floor(rnd() * 100));
+  const out: arrow.RecordBatch[] = [];
+  const t0 = 1_700_000_000_000;
+  for (let start = 0; start < total; start += BATCH_ROWS) {
+    const n = Math.min(BATCH_ROWS, total - start);
+    const cols: Record<string, arrow.Vector> = {};
+    for (let t = 0; t < TAGS.length; t++) {
+      const vals = new Array<string>(n);
+      for (let i = 0; i < n; i++) vals[i] = tags[(start + i) % HOSTS]![t]!;
+      cols[TAGS[t]!] = arrow.vectorFromArray(vals, new arrow.Utf8());
+    }
+    const ts = new BigInt64Array(n);
+    for (let i = 0; i < n; i++) ts[i] = BigInt(t0 + Math.floor((start + i) / HOSTS) * 10_000);
+    cols.ts = arrow.makeVector({ type: new arrow.TimestampMillisecond(), data: ts });
+    for (let f = 0; f < FIELDS.length; f++) {
+      const v = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const k = ((start + i) % HOSTS) * FIELDS.length + f;
+        let x = state[k]! + Math.floor(rnd() * 5) - 2;
+        x = x < 0 ? 0 : x > 100 ? 100 : x;
+        state[k] = x;
+        v[i] = x;
+      }
+      cols[FIELDS[f]!] = arrow.makeVector(v);
+    }
+    out.push(new arrow.Table(cols).batches[0]!);
+  }
+  return out;
+}
+
+function rate(rows: number, ms: number): string { return `${(rows / ms / 1000).toFixed(2)}M rows/s`; }
+
+async function main(): Promise<void> {
+  const batches = makeBatches();
+  const rows = batches.reduce((a, b) => a + b.numRows, 0);
+  console.log(`data: ${HOSTS} hosts x ${POINTS} points = ${rows} rows, 10 tags + 10 float fields, ${batches.length} batches of ${BATCH_ROWS}`);
+
+  // 1. Memtable insert (the engine's in-memory write path, no WAL).
+  for (let round = 0; round < 2; round++) {
+    const mem = new Memtable(schema, false);
+    const t = performance.now();
+    let seq = 1;
+    for (const b of batches) mem.insert(b, seq++, 0);
+    const ms = performance.now() - t;
+    if (round === 1) console.log(`memtable insert: ${rate(rows, ms)} (${ms.toFixed(0)} ms), ${(mem.bytes / rows).toFixed(1)} memtable bytes/row, ${mem.seriesCount} series`);
+  }
+
+  // 2. Engine write path: WAL payload encode + in-memory WAL + memtable.
+  const store = new MemoryStore();
+  const engine = new LsmEngine(new MemoryWal(), store, defaultEngineLsmOptions({ memtableBytesMax: '1GiB', compaction: { enabled: false, windowMs: '1d' } }), silentLogger);
+  await engine.createRegion('1_0', schema);
+  let t = performance.now();
+  for (const b of batches) await engine.write('1_0', b);
+  console.log(`engine.write (IPC encode + memory WAL + memtable): ${rate(rows, performance.now() - t)}`);
+
+  // 3. Scan of the memtable.
+  t = performance.now();
+  let n = 0;
+  for await (const b of engine.scan('1_0', {})) n += b.numRows;
+  console.log(`memtable full scan (all 21 columns): ${rate(n, performance.now() - t)}`);
+
+  // 4. Flush + compaction: bytes per row on disk.
+  t = performance.now();
+  await engine.flush('1_0');
+  const flushMs = performance.now() - t;
+  let st = engine.stats('1_0');
+  console.log(`flush: ${rate(rows, flushMs)}, ${st.sstFiles} SST(s), ${(st.sstBytes / rows).toFixed(2)} bytes/row`);
+  t = performance.now();
+  await engine.compact('1_0');
+  st = engine.stats('1_0');
+  console.log(`after compaction: ${st.sstFiles} SST(s), ${st.sstBytes} bytes, ${(st.sstBytes / rows).toFixed(2)} bytes/row`);
+
+  // 5. Full scans of flushed data.
+  const tsStart = 1_700_000_000_000n + 10_000n * BigInt(Math.floor(POINTS / 10));
+  const tsEnd = 1_700_000_000_000n + 10_000n * BigInt(POINTS);
+  for (const [label, req] of [
+    ['all columns', {}],
+    ['all columns, time range 90%', { timeRange: { start: tsStart, end: tsEnd } }],
+    ['ts + 10 fields, time range 90%', { projection: ['ts', ...FIELDS], timeRange: { start: tsStart, end: tsEnd } }],
+    ['one host (tag index)', { predicates: [{ column: 'hostname', op: '=' as const, value: 'host_7' }] }],
+  ] as const) {
+    for (let round = 0; round < 2; round++) {
+      t = performance.now();
+      n = 0;
+      for await (const b of engine.scan('1_0', req)) n += b.numRows;
+      const ms = performance.now() - t;
+      if (round === 1) console.log(`SST scan (${label}): ${n} rows in ${ms.toFixed(0)} ms = ${rate(n, ms)}`);
+    }
+  }
+  await engine.stop();
+}
+
+await main();
