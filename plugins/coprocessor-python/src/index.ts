@@ -1,0 +1,66 @@
+import 'reflect-metadata';
+import path from 'node:path';
+import { COPROCESSOR, QUERY, SCRIPTS, definePlugin } from '@strata/kernel';
+import { coprocessorPythonOptions } from './options.js';
+import { PythonCoprocessor } from './python-coprocessor.js';
+import { PythonScriptService } from './script-service.js';
+import { ScriptStore } from './script-store.js';
+import { PythonWorkerPool } from './worker-pool.js';
+
+export { coprocessorPythonOptions, type CoprocessorPythonOptions } from './options.js';
+export { PythonCoprocessor, queryTable, toSignature, type PythonScriptSignature } from './python-coprocessor.js';
+export { PythonScriptService, tableToOutput } from './script-service.js';
+export { ScriptStore } from './script-store.js';
+export { PythonWorkerPool, pyodideIndexURL, PYTHON_DIR, type WorkerPoolOptions } from './worker-pool.js';
+export * from './column-codec.js';
+export * from './errors.js';
+
+/** Each server's pool, by its plugin context (the loader passes the same one to register/start/stop). */
+const pools = new WeakMap<object, PythonWorkerPool>();
+
+/**
+ * Python coprocessors (GreptimeDB's `@copr` scripts) on Pyodide, in a pool of
+ * worker threads with time and memory limits. Provides the COPROCESSOR
+ * ('python') and the SCRIPTS service that protocol-http's /v1/scripts and
+ * /v1/run-script call.
+ *
+ * @example
+ * plugins:
+ *   - use: coprocessor-python
+ *     options: { workers: 2, timeoutMs: 5s, memoryLimitBytes: 256MiB }
+ */
+export default definePlugin({
+  name: 'coprocessor-python',
+  kind: 'coprocessor',
+  description: 'Python scripts (GreptimeDB @copr coprocessors) on Pyodide worker threads.',
+  provides: [COPROCESSOR, SCRIPTS],
+  requires: [QUERY],
+  options: coprocessorPythonOptions,
+  startTimeoutMs: 120_000,
+  async register(ctx, opts) {
+    const store = new ScriptStore(path.resolve(ctx.server.dataHome, opts.dir), opts.fsync);
+    await store.open();
+    const pool = new PythonWorkerPool({
+      workers: opts.workers,
+      timeoutMs: opts.timeoutMs,
+      interruptGraceMs: opts.interruptGraceMs,
+      memoryLimitBytes: opts.memoryLimitBytes,
+      startTimeoutMs: opts.startTimeoutMs,
+      ...(opts.wheelsDir ? { wheelsDir: path.resolve(ctx.server.dataHome, opts.wheelsDir) } : {}),
+      logger: ctx.logger,
+    });
+    pools.set(ctx, pool);
+    const copr = new PythonCoprocessor(pool, ctx.get(QUERY));
+    ctx.bind(COPROCESSOR, copr);
+    ctx.bind(SCRIPTS, new PythonScriptService(copr, store));
+  },
+  async start(ctx) {
+    const pool = pools.get(ctx)!;
+    const t0 = performance.now();
+    await pool.start();
+    ctx.logger.info({ workers: pool.readyWorkers, startMs: Math.round(performance.now() - t0) }, 'Python coprocessor ready');
+  },
+  async stop(ctx) {
+    await pools.get(ctx)?.stop();
+  },
+});

@@ -1,0 +1,105 @@
+import * as arrow from 'apache-arrow';
+import {
+  ExecutionError, createSession, type Coprocessor, type DataTypeName, type QueryService, type ScriptSignature, type Session,
+} from '@strata/kernel';
+import { tableToWire, wireToRecordBatch } from './column-codec.js';
+import { ScriptCompileError, ScriptMemoryLimitError, ScriptRuntimeError, ScriptTimeoutError } from './errors.js';
+import type { PythonWorkerPool, QueryHandler } from './worker-pool.js';
+import type { QueryAnswer, RawSignature, ScriptFailure } from './worker-protocol.js';
+
+/** A signature with what the runner needs beyond the kernel's ScriptSignature. */
+export interface PythonScriptSignature extends ScriptSignature {
+  /** The decorated function's name. */
+  readonly function: string;
+  /** True when the function takes `**kwargs` (the extra request parameters). */
+  readonly kwargs: boolean;
+}
+
+export function toSignature(name: string, raw: RawSignature): PythonScriptSignature {
+  return {
+    name,
+    function: raw.function,
+    args: raw.args,
+    returns: raw.returns.map((r) => (r.type ? { name: r.name, type: { name: r.type as DataTypeName } } : { name: r.name })),
+    ...(raw.sql ? { sql: raw.sql } : {}),
+    kwargs: raw.kwargs,
+  };
+}
+
+/** Runs SQL for a script (its `sql=` input or a query() call) and returns the first result's rows. */
+export async function queryTable(query: QueryService, sql: string, session: Session): Promise<arrow.Table> {
+  let table: arrow.Table | undefined;
+  for await (const out of query.execute(sql, session)) {
+    if (out.kind !== 'records') continue;
+    const batches: arrow.RecordBatch[] = [];
+    for await (const b of out.batches) batches.push(b);
+    if (!table) table = batches.length ? new arrow.Table(batches) : new arrow.Table(out.schema);
+  }
+  if (!table) throw new ExecutionError(`the SQL of a script returned no rows (it must be a query): ${sql}`);
+  return table;
+}
+
+/**
+ * GreptimeDB-style Python coprocessors on a pool of Pyodide workers.
+ *
+ * @example
+ * const sig = await copr.compile('double', src);
+ * const out = await copr.run('double', src, inputTable, {}, session);
+ */
+export class PythonCoprocessor implements Coprocessor {
+  readonly language = 'python';
+
+  constructor(private readonly pool: PythonWorkerPool, private readonly query?: QueryService) {}
+
+  async compile(name: string, source: string): Promise<PythonScriptSignature> {
+    const res = await this.pool.describe(name, source);
+    if ('failure' in res) throw this.failure(name, res.failure);
+    return toSignature(name, res.signature);
+  }
+
+  /**
+   * Runs a script. Its input is `input` when given, else the result of its
+   * `sql=` (run in the session's database), else nothing.
+   */
+  async run(name: string, source: string, input: arrow.Table | undefined,
+    params: Readonly<Record<string, string>>, session: Session): Promise<arrow.Table> {
+    let table = input;
+    if (!table) {
+      const sig = await this.compile(name, source);
+      if (sig.sql) {
+        if (!this.query) throw new ExecutionError(`script '${name}' has sql= but no query service is available`);
+        table = await queryTable(this.query, sig.sql, session);
+      }
+    }
+    const { columns, rowCount } = table ? tableToWire(table) : { columns: [], rowCount: 0 };
+    const res = await this.pool.run(name, source, columns, rowCount, { ...params }, this.queryHandler(session));
+    if ('failure' in res) throw this.failure(name, res.failure);
+    return new arrow.Table([wireToRecordBatch(res.columns)]);
+  }
+
+  private queryHandler(session: Session): QueryHandler | undefined {
+    const query = this.query;
+    if (!query) return undefined;
+    // query() runs as the caller, in the caller's database, on its own session
+    const inner = createSession({ channel: 'internal', database: session.database, timezone: session.timezone, ...(session.user ? { user: session.user } : {}) });
+    return async (sql: string): Promise<QueryAnswer> => {
+      const t = await queryTable(query, sql, inner);
+      const { columns } = tableToWire(t);
+      return { names: columns.map((c) => c.name), columns };
+    };
+  }
+
+  private failure(name: string, f: ScriptFailure): Error {
+    switch (f.error) {
+      case 'syntax':
+      case 'definition':
+        return new ScriptCompileError(name, f.message, f.line ?? undefined);
+      case 'memory':
+        return new ScriptMemoryLimitError(name, 0, f.message);
+      case 'interrupt':
+        return new ScriptTimeoutError(name, 0);
+      default:
+        return new ScriptRuntimeError(name, f.message, f.line ?? undefined);
+    }
+  }
+}
