@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   createSession, DeadlineExceededError, InvalidArgumentsError, UnsupportedError,
-  type InsertRequest, type Logger, type Metrics, type QueryService, type ServerInfo, type UserProvider,
+  type InsertRequest, type Logger, type Metrics, type QueryService, type ScriptService, type ServerInfo, type UserProvider,
 } from '@strata/kernel';
 import { mapHttpError, PayloadTooLargeError } from '../errors.js';
 import type { ColumnarTableBuilder } from '../ingest/columnar-table-builder.js';
@@ -23,6 +23,8 @@ import { authenticateRequest } from './http-auth.js';
 export interface HttpAppDeps {
   readonly query: QueryService;
   readonly userProvider?: UserProvider;
+  /** Stored Python scripts (/v1/scripts, /v1/run-script), when a coprocessor plugin provides SCRIPTS. */
+  readonly scripts?: ScriptService;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly server: ServerInfo;
@@ -221,6 +223,34 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   };
   app.get('/v1/sql', sqlHandler);
   app.post('/v1/sql', sqlHandler);
+
+  // ---- Python scripts (GreptimeDB's /v1/scripts and /v1/run-script) ----
+  const scripts = (): ScriptService => {
+    if (!deps.scripts) throw new UnsupportedError('Python scripts are not enabled: add the coprocessor-python plugin to the config');
+    return deps.scripts;
+  };
+  app.post('/v1/scripts', async (req, reply) => {
+    const q = req.query as Query;
+    if (!q.name) throw new InvalidArgumentsError('name parameter is required.');
+    const source = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+    if (source.trim() === '') throw new InvalidArgumentsError('the script is required as the request body.');
+    await scripts().submit(databaseFromParam(header(req, 'x-greptime-db-name') || q.db), q.name, source);
+    return reply.code(200).header('content-type', 'application/json').send(`{"output":[],"execution_time_ms":${elapsedMs(req)}}`);
+  });
+  app.post('/v1/run-script', async (req, reply) => {
+    const q = req.query as Query;
+    if (!q.name) throw new InvalidArgumentsError('name parameter is required.');
+    const database = databaseFromParam(header(req, 'x-greptime-db-name') || q.db);
+    // every other query parameter reaches the script as **kwargs (strings)
+    const params: Record<string, string> = {};
+    for (const [k, v] of Object.entries(q)) if (k !== 'db' && k !== 'name' && typeof v === 'string') params[k] = v;
+    const out = await scripts().run(database, q.name, params, httpSession(database, header(req, 'x-greptime-timezone'), req.strataUser));
+    const batches = [];
+    let rows = 0;
+    if (out.kind === 'records') for await (const b of out.batches) { batches.push(b); rows += b.numRows; }
+    const collected = out.kind === 'records' ? { ...out, batches, rows } : out;
+    return reply.code(200).header('content-type', 'application/json').send(encodeGreptimeV1([collected], elapsedMs(req)));
+  });
 
   // ---- ingest ----
   const insert = async (req: FastifyRequest, protocol: string, database: string, tables: ColumnarTableBuilder[]): Promise<number> => {
