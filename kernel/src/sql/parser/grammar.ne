@@ -320,7 +320,7 @@ set_term ->
 set_primary ->
     select {% id %}
   | values_clause {% id %}
-  | "(" query ")" {% d => d[1] %}
+  | "(" query ")" {% d => { const q = d[1]; return (!q.with && q.orderBy.length === 0 && !q.limit && !q.offset) ? q.body : q; } %}
 set_quant -> %ALL | %DISTINCT
 
 values_clause -> %VALUES values_row ("," values_row):*
@@ -572,7 +572,10 @@ transaction_stmt ->
   | %COMMIT %WORK:? {% d => ({ kind: 'Transaction', action: 'COMMIT', span: S(d) }) %}
   | %ROLLBACK %WORK:? {% d => ({ kind: 'Transaction', action: 'ROLLBACK', span: S(d) }) %}
 
-# ---------------------------------------------------------------- keyword lists (generated from lexer.ts)
+# ---------------------------------------------------------------- keyword lists
+# nonreserved = NONRESERVED_KEYWORDS of lexer.ts (a test checks they agree);
+# nonreserved_alias leaves out words that may follow an expression or table
+# (RANGE, FILL, ALIGN, WINDOW, ESCAPE, FILTER, UNSIGNED, PRECISION, interval units).
 
 nonreserved ->
     %ADD {% id %}
@@ -734,7 +737,6 @@ nonreserved_alias ->
   | %NULLS {% id %}
   | %PARTITION {% id %}
   | %PRECEDING {% id %}
-  | %PRECISION {% id %}
   | %PREV {% id %}
   | %PRIMARY {% id %}
   | %RECURSIVE {% id %}
@@ -761,7 +763,6 @@ nonreserved_alias ->
   | %UNBOUNDED {% id %}
   | %UNKNOWN {% id %}
   | %UNSET {% id %}
-  | %UNSIGNED {% id %}
   | %USE {% id %}
   | %VARIABLES {% id %}
   | %VERBOSE {% id %}

@@ -61,8 +61,8 @@ function decodeEscapeString(body: string): string {
  * TQL statements (raw PromQL with `{`, `=~`, ...) can be split correctly.
  */
 export const sqlLexer = moo.compile({
-  WS: { match: /[ \t\r\n\f\v]+/, lineBreaks: true },
-  COMMENT: [
+  ws: { match: /[ \t\r\n\f\v]+/, lineBreaks: true },
+  comment: [
     { match: /--[^\n]*/ },
     { match: /#[^\n]*/ },
     { match: /\/\*[^]*?\*\//, lineBreaks: true },
@@ -113,5 +113,5 @@ export function lexAll(text: string): SqlToken[] {
 }
 
 export function isTrivia(t: SqlToken): boolean {
-  return t.type === 'WS' || t.type === 'COMMENT';
+  return t.type === 'ws' || t.type === 'comment';
 }

@@ -90,7 +90,9 @@ function runParser(tokens: SqlToken[], options: ParseSqlOptions, text: string): 
     if (!token) throw err;
     const table = (parser as unknown as { table: Column[] }).table;
     const column = table[table.length - 2];
-    throw syntaxError(token.line, token.col, `unexpected ${tokenDescription(token)}${expectedDescription(column?.states ?? [])}`, err);
+    const what = tokenDescription(token);
+    const head = what.startsWith('unterminated') ? what : `unexpected ${what}`;
+    throw syntaxError(token.line, token.col, `${head}${expectedDescription(column?.states ?? [])}`, err);
   }
   const results = parser.results as Omit<ast.Statement, 'text'>[];
   options.onDerivations?.(results.length, text);
@@ -130,6 +132,21 @@ function parseTql(sql: string, tokens: SqlToken[], stmtSpan: ast.Span, text: str
       const t = tokens[i]!;
       if (t.type === 'OP' && t.text === '(') depth++;
       else if (t.type === 'OP' && t.text === ')' && --depth === 0) { close = i; break; }
+    }
+  }
+  if (close >= 0) {
+    let depth = 0;
+    let commas = 0;
+    for (let i = open; i <= close; i++) {
+      const t = tokens[i]!;
+      if (t.type !== 'OP') continue;
+      if (t.text === '(') depth++;
+      else if (t.text === ')') depth--;
+      else if (t.text === ',' && depth === 1) commas++;
+    }
+    if (commas < 2 || commas > 3) {
+      const o = tokens[open]!;
+      throw syntaxError(o.line, o.col, `TQL takes (start, end, step[, lookback]), got ${commas + 1} parameter(s)`);
     }
   }
   const head = close >= 0 ? tokens.slice(0, close + 1) : tokens;

@@ -16,7 +16,10 @@ export function tokenDescription(t: SqlToken): string {
     case 'PARAM': return `placeholder ${t.text}`;
     case 'SYSVAR': case 'USERVAR': return `variable ${t.text}`;
     case 'OP': return `'${t.text}'`;
-    case 'OTHER': return `character '${t.text}'`;
+    case 'OTHER':
+      if (t.text === "'") return 'unterminated string literal';
+      if (t.text === '"' || t.text === '`') return 'unterminated quoted identifier';
+      return `character '${t.text}'`;
     default: return `keyword ${t.type}`;
   }
 }
@@ -30,6 +33,12 @@ const EXPRESSION_STARTS = new Set([
   'TIMESTAMP', 'DATE', 'TIME', 'DATETIME',
 ]);
 const MAX_LISTED = 8;
+const STRUCTURAL = new Set(["','", "')'", "'('", "'.'"]);
+const OPERATORS = new Set(["'*'", "'='", "'::'", "'%'", "'/'", "'-'", "'+'", "'||'", "'>>'", "'<<'", "'&'", "'^'", "'|'", "'<'", "'<='",
+  "'>'", "'>='", "'<>'", "'!='", "'=='", "'~'", "'~*'", "'!~'", "'!~*'", 'AND', 'OR', 'XOR', 'DIV', 'IS', 'NOT', 'BETWEEN', 'IN', 'LIKE', 'ILIKE']);
+/** Keywords listed first when expected, roughly in clause order. */
+const COMMON_KEYWORDS = ['SELECT', 'FROM', 'WHERE', 'GROUP', 'HAVING', 'ORDER', 'LIMIT', 'BY', 'AS', 'ON', 'JOIN', 'VALUES',
+  'INSERT', 'CREATE', 'DROP', 'ALTER', 'SHOW', 'DESCRIBE', 'EXPLAIN', 'SET', 'USE', 'DELETE', 'WITH', 'TABLE', 'DATABASE'];
 
 function symbolName(sym: unknown): string | undefined {
   if (typeof sym !== 'object' || sym === null) return undefined;
@@ -68,8 +77,19 @@ export function expectedDescription(states: ReadonlyArray<{ rule: { symbols: unk
   if (seen.has('identifier') && seen.has('number') && seen.has('string') && exprHits >= 6) {
     names = ['an expression', ...names.filter((n) => !EXPRESSION_STARTS.has(n))];
   }
-  // Punctuation and specific keywords first, then categories.
-  const rank = (n: string) => (n === 'an expression' ? 0 : n.startsWith("'") ? 1 : /^[A-Z_]+$/.test(n) ? 2 : 3);
+  const operators = names.filter((n) => OPERATORS.has(n));
+  if (operators.length >= 4) names = [...names.filter((n) => !OPERATORS.has(n)), 'an operator'];
+  // Expression first, then structural punctuation, common keywords, other
+  // keywords, categories, operators; stable within a rank.
+  const rank = (n: string): number => {
+    if (n === 'an expression') return 0;
+    if (STRUCTURAL.has(n)) return 1;
+    const common = COMMON_KEYWORDS.indexOf(n);
+    if (common >= 0) return 2 + common / 100;
+    if (/^[A-Z_]+$/.test(n)) return 3;
+    if (n === 'an operator' || OPERATORS.has(n)) return 5;
+    return 4;
+  };
   names.sort((a, b) => rank(a) - rank(b));
   const more = names.length > MAX_LISTED;
   const shown = names.slice(0, MAX_LISTED);

@@ -1,0 +1,70 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type * as ast from '../../src/sql/ast.js';
+import { toDataType, isKnownTypeName } from '../../src/sql/parser/type-names.js';
+import { NONRESERVED_KEYWORDS, RESERVED_KEYWORDS } from '../../src/sql/parser/lexer.js';
+import { PlanError } from '../../src/errors/errors.js';
+import { parseKind } from './parser-helpers.js';
+import * as kernel from '../../src/index.js';
+
+function typeOf(sqlType: string) {
+  const c = parseKind(`CREATE TABLE t (ts TIMESTAMP TIME INDEX, x ${sqlType})`, 'CreateTable');
+  return toDataType(c.columns[1]!.type);
+}
+
+describe('sql parser: data types and keywords', () => {
+  it('maps GreptimeDB type names and aliases to kernel DataTypes', () => {
+    const cases: Array<[string, string]> = [
+      ['BOOLEAN', 'Boolean'], ['bool', 'Boolean'],
+      ['TINYINT', 'Int8'], ['SMALLINT', 'Int16'], ['INT', 'Int32'], ['INTEGER', 'Int32'], ['BIGINT', 'Int64'],
+      ['Int8', 'Int8'], ['INT16', 'Int16'], ['int32', 'Int32'], ['Int64', 'Int64'],
+      ['TINYINT UNSIGNED', 'UInt8'], ['SMALLINT UNSIGNED', 'UInt16'], ['INT UNSIGNED', 'UInt32'], ['BIGINT UNSIGNED', 'UInt64'],
+      ['UInt8', 'UInt8'], ['UINT16', 'UInt16'], ['uint32', 'UInt32'], ['UInt64', 'UInt64'],
+      ['FLOAT', 'Float32'], ['Float32', 'Float32'], ['REAL', 'Float32'], ['DOUBLE', 'Float64'], ['Float64', 'Float64'], ['DOUBLE PRECISION', 'Float64'],
+      ['STRING', 'String'], ['TEXT', 'String'], ['VARCHAR', 'String'], ['VARCHAR(255)', 'String'], ['CHAR', 'String'], ['JSON', 'String'],
+      ['BINARY', 'Binary'], ['VARBINARY', 'Binary'], ['BYTEA', 'Binary'],
+      ['DATE', 'Date'], ['DATETIME', 'TimestampMicrosecond'],
+      ['TIMESTAMP', 'TimestampMillisecond'], ['TIMESTAMP(0)', 'TimestampSecond'], ['TIMESTAMP(3)', 'TimestampMillisecond'],
+      ['TIMESTAMP(6)', 'TimestampMicrosecond'], ['TIMESTAMP(9)', 'TimestampNanosecond'],
+      ['TIMESTAMP_S', 'TimestampSecond'], ['TIMESTAMP_MS', 'TimestampMillisecond'], ['TIMESTAMP_US', 'TimestampMicrosecond'], ['TIMESTAMP_NS', 'TimestampNanosecond'],
+      ['TimestampSecond', 'TimestampSecond'], ['TimestampMillisecond', 'TimestampMillisecond'],
+      ['TimestampMicrosecond', 'TimestampMicrosecond'], ['TimestampNanosecond', 'TimestampNanosecond'],
+      ['INTERVAL', 'IntervalMonthDayNano'],
+    ];
+    for (const [sql, name] of cases) expect(typeOf(sql).name, sql).to.equal(name);
+  });
+
+  it('DECIMAL precision and scale', () => {
+    expect(typeOf('DECIMAL(10, 2)')).to.deep.equal({ name: 'Decimal128', precision: 10, scale: 2 });
+    expect(typeOf('DECIMAL(5)')).to.deep.equal({ name: 'Decimal128', precision: 5, scale: 0 });
+    expect(typeOf('DECIMAL')).to.deep.equal({ name: 'Decimal128', precision: 38, scale: 10 });
+    expect(typeOf('NUMERIC(20,4)')).to.deep.equal({ name: 'Decimal128', precision: 20, scale: 4 });
+    expect(() => typeOf('DECIMAL(40, 2)')).to.throw(PlanError, /precision/);
+    expect(() => typeOf('DECIMAL(4, 5)')).to.throw(PlanError, /scale/);
+  });
+
+  it('rejects bad type arguments at plan time', () => {
+    expect(() => typeOf('TIMESTAMP(4)')).to.throw(PlanError, /precision must be 0, 3, 6 or 9/);
+    expect(() => typeOf('STRING UNSIGNED')).to.throw(PlanError, /cannot be UNSIGNED/);
+    expect(isKnownTypeName('TIME')).to.equal(true);
+    expect(() => toDataType({ name: 'TIME', args: [], unsigned: false })).to.throw(PlanError, /unsupported/);
+  });
+
+  it('the grammar lists exactly the lexer\'s non-reserved keywords as identifiers', () => {
+    const ne = readFileSync(fileURLToPath(new URL('../../../src/sql/parser/grammar.ne', import.meta.url)), 'utf8');
+    const section = ne.slice(ne.indexOf('\nnonreserved ->'), ne.indexOf('\nnonreserved_alias ->'));
+    const listed = [...section.matchAll(/%([A-Z_]+)/g)].map((m) => m[1]);
+    expect([...listed].sort()).to.deep.equal([...NONRESERVED_KEYWORDS].sort());
+    const overlap = RESERVED_KEYWORDS.filter((k) => NONRESERVED_KEYWORDS.includes(k));
+    expect(overlap).to.deep.equal([]);
+  });
+
+  it('the kernel index exports parseSql, toDataType and the ast namespace', () => {
+    const stmts = kernel.parseSql('SELECT 1; SHOW TABLES');
+    expect(stmts.map((s: ast.Statement) => s.kind)).to.deep.equal(['QueryStatement', 'ShowTables']);
+    expect(kernel.toDataType({ name: 'BIGINT', args: [], unsigned: false })).to.deep.equal({ name: 'Int64' });
+    const k: kernel.ast.StatementKind = 'Insert';
+    expect(k).to.equal('Insert');
+  });
+});
