@@ -35,7 +35,8 @@ export * from './cli/cli-commands.js';
 export { main as runCli } from './cli/main.js';
 export { KERNEL_VERSION } from './version.js';
 // SQL parser (GreptimeDB dialect): parseSql -> ast.Statement[]
-export { parseSql, type ParseSqlOptions } from './sql/parser/parse-sql.js';
+export { parseSql, parseSqlExpression, type ParseSqlOptions } from './sql/parser/parse-sql.js';
 export { toDataType, isKnownTypeName } from './sql/parser/type-names.js';
 export * as ast from './sql/ast.js';
 export { inject, injectable } from 'tsyringe';
+export * from './sql/index.js';

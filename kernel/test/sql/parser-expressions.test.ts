@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import type * as ast from '../../src/sql/ast.js';
-import { exprOf, selectOf, shown, show, parseOne } from './parser-helpers.js';
+import { exprOf, selectOf, shown, show, parseOne, syntaxErrorOf } from './parser-helpers.js';
+import { parseSqlExpression } from '../../src/sql/parser/parse-sql.js';
+import { SyntaxError } from '../../src/errors/errors.js';
 
 describe('sql parser: expressions', () => {
   describe('operator precedence', () => {
@@ -267,4 +269,37 @@ describe('sql parser: expressions', () => {
       expect(sql.slice(item.span.start, item.span.end)).to.equal('b + 10 AS c');
     });
   });
+  describe('lexing corners', () => {
+    it('line numbers stay right after multi-line strings, comments and CRLF', () => {
+      expect(syntaxErrorOf("SELECT 'a\nb\nc',\r\n /* x\ny */ FROM").line).to.equal(5);
+      const e = syntaxErrorOf("SELECT 'a\nb' FROM t WHERE");
+      expect([e.line, e.column]).to.deep.equal([2, 16]);
+    });
+
+    it('non-ASCII identifiers', () => {
+      const s = selectOf('SELECT 温度, "Ünïcode" FROM 表');
+      expect(((s.items[0] as ast.SelectExprItem).expr as ast.ColumnRef).name).to.equal('温度');
+      expect((s.from[0] as ast.NamedTableRef).name.name).to.equal('表');
+    });
+
+    it('operators need no spaces', () => {
+      expect(shown('a+-1*b')).to.equal('(a + (-1 * b))');
+      expect(shown("a||'x'")).to.equal("(a || 'x')");
+      expect(shown('a>=1AND b<>2')).to.equal('((a >= 1) AND (b <> 2))');
+    });
+  });
+
+  describe('parseSqlExpression', () => {
+    it('parses one expression', () => {
+      expect(show(parseSqlExpression('a >= 10 AND a < 20'))).to.equal('((a >= 10) AND (a < 20))');
+      expect(show(parseSqlExpression(' current_timestamp() '))).to.equal('current_timestamp()');
+    });
+    it('reports errors with positions', () => {
+      expect(() => parseSqlExpression('a >= ')).to.throw(SyntaxError, /line 1, column 5: unexpected end of input; expected an expression/);
+      expect(() => parseSqlExpression('a b')).to.throw(SyntaxError, /unexpected identifier b/);
+      expect(() => parseSqlExpression('')).to.throw(SyntaxError);
+      expect(() => parseSqlExpression('x::foo')).to.throw(SyntaxError, /unknown data type/);
+    });
+  });
 });
+

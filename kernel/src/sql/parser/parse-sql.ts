@@ -56,6 +56,38 @@ export function parseSql(sql: string, options: ParseSqlOptions = {}): ast.Statem
   return statements;
 }
 
+/**
+ * Parses a single SQL expression (e.g. a stored partition rule or a column
+ * default). Throws the same positioned SyntaxError as `parseSql`.
+ *
+ * @example
+ * parseSqlExpression('a >= 10 AND a < 20').kind === 'BinaryExpr'
+ */
+export function parseSqlExpression(text: string): ast.Expr {
+  const tokens = lexAll(text).filter((t) => !isTrivia(t));
+  let param = 0;
+  for (const t of tokens) if (t.type === 'PARAM' && t.text === '?') t.paramIndex = ++param;
+  if (tokens.length === 0) throw syntaxError(1, 1, 'expected an expression, got nothing');
+  const parser = new nearley.Parser(EXPR_GRAMMAR, { lexer: new TokenStream(tokens) as unknown as nearley.Lexer });
+  (parser as unknown as { reportError: () => string }).reportError = () => '';
+  try {
+    parser.feed('');
+  } catch (err) {
+    const token = (err as { token?: SqlToken }).token;
+    if (!token) throw err;
+    const table = (parser as unknown as { table: Column[] }).table;
+    throw syntaxError(token.line, token.col, `unexpected ${tokenDescription(token)}${expectedDescription(table[table.length - 2]?.states ?? [])}`, err);
+  }
+  const result = parser.results[0] as ast.Expr | undefined;
+  if (!result) {
+    const last = tokens[tokens.length - 1]!;
+    const table = (parser as unknown as { table: Column[] }).table;
+    throw syntaxError(last.line, last.col + last.text.length, `unexpected end of input${expectedDescription(table[table.length - 1]?.states ?? [])}`);
+  }
+  checkTypes(result);
+  return result;
+}
+
 function parseStatement(sql: string, tokens: SqlToken[], options: ParseSqlOptions): ast.Statement {
   let param = 0;
   for (const t of tokens) if (t.type === 'PARAM' && t.text === '?') t.paramIndex = ++param;
