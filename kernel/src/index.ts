@@ -39,4 +39,3 @@ export { parseSql, parseSqlExpression, type ParseSqlOptions } from './sql/parser
 export { toDataType, isKnownTypeName } from './sql/parser/type-names.js';
 export * as ast from './sql/ast.js';
 export { inject, injectable } from 'tsyringe';
-export * from './sql/index.js';
