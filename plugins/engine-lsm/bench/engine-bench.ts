@@ -18,6 +18,7 @@ import { silentLogger } from '../test/support/fixtures.js';
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 1000);
 const POINTS = Number(process.env.BENCH_POINTS ?? 1000);
 const BATCH_ROWS = 10_000;
+const SCAN_ROUNDS = Math.max(2, Number(process.env.BENCH_SCAN_ROUNDS ?? 2));
 const TAGS = ['hostname', 'region', 'datacenter', 'rack', 'os', 'arch', 'team', 'service', 'service_version', 'service_environment'];
 const FIELDS = ['usage_user', 'usage_system', 'usage_idle', 'usage_nice', 'usage_iowait', 'usage_irq', 'usage_softirq', 'usage_steal', 'usage_guest', 'usage_guest_nice'];
 
@@ -115,6 +116,12 @@ async function main(): Promise<void> {
   st = engine.stats('1_0');
   console.log(`after compaction: ${st.sstFiles} SST(s), ${st.sstBytes} bytes, ${(st.sstBytes / rows).toFixed(2)} bytes/row`);
 
+  if (process.env.BENCH_SST_OUT) {
+    const { writeFileSync } = await import('node:fs');
+    const region = engine.regionHandle('1_0');
+    writeFileSync(process.env.BENCH_SST_OUT, store.objects.get(region.sstKeyOf(region.files()[0]!.id))!);
+  }
+
   // 5. Full scans of flushed data.
   const tsStart = 1_700_000_000_000n + 10_000n * BigInt(Math.floor(POINTS / 10));
   const tsEnd = 1_700_000_000_000n + 10_000n * BigInt(POINTS);
@@ -124,12 +131,12 @@ async function main(): Promise<void> {
     ['ts + 10 fields, time range 90%', { projection: ['ts', ...FIELDS], timeRange: { start: tsStart, end: tsEnd } }],
     ['one host (tag index)', { predicates: [{ column: 'hostname', op: '=' as const, value: 'host_7' }] }],
   ] as const) {
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < SCAN_ROUNDS; round++) {
       t = performance.now();
       n = 0;
       for await (const b of engine.scan('1_0', req)) n += b.numRows;
       const ms = performance.now() - t;
-      if (round === 1) console.log(`SST scan (${label}): ${n} rows in ${ms.toFixed(0)} ms = ${rate(n, ms)}`);
+      if (round === SCAN_ROUNDS - 1) console.log(`SST scan (${label}): ${n} rows in ${ms.toFixed(0)} ms = ${rate(n, ms)}`);
     }
   }
   await engine.stop();

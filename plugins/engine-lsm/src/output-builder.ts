@@ -182,13 +182,23 @@ function gatherDictionary(sources: Array<arrow.Vector | undefined>, self: { segS
     }
     const d = v.data[0]!, dd = d.dictionary!.data[0]!, o = dd.valueOffsets as Int32Array, buf = dd.values as Uint8Array, idx = d.values as Int32Array;
     const nullable = d.nullCount > 0;
-    for (let i = a; i < b; i++) {
-      if (nullable && !isValidAt(d, i)) { valid ??= new Uint8Array(n).fill(1); valid[pos] = 0; offsets[++pos] = bpos; continue; }
+    for (let i = a; i < b;) {
+      if (nullable && !isValidAt(d, i)) { valid ??= new Uint8Array(n).fill(1); valid[pos] = 0; offsets[++pos] = bpos; i++; continue; }
       const k = idx[d.offset + i]!;
-      const x = o[dd.offset + k]!, y = o[dd.offset + k + 1]!;
-      if (y - x < 16) for (let j = x; j < y; j++) bytes[bpos++] = buf[j]!;
-      else { bytes.set(buf.subarray(x, y), bpos); bpos += y - x; }
-      offsets[++pos] = bpos;
+      // Rows of one series share their tags: copy a run's value once, then double it.
+      let j = i + 1;
+      if (!nullable) while (j < b && idx[d.offset + j] === k) j++;
+      const r = j - i;
+      const x = o[dd.offset + k]!, y = o[dd.offset + k + 1]!, len = y - x;
+      if (len < 16) for (let q = x; q < y; q++) bytes[bpos + q - x] = buf[q]!;
+      else bytes.set(buf.subarray(x, y), bpos);
+      for (let filled = 1; filled < r;) {
+        const c = Math.min(filled, r - filled);
+        bytes.copyWithin(bpos + filled * len, bpos, bpos + c * len);
+        filled += c;
+      }
+      for (let t = 0; t < r; t++) { bpos += len; offsets[++pos] = bpos; }
+      i = j;
     }
   }
   return utf8Vector(offsets, bytes, n, valid).data[0]!;
