@@ -2,62 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import * as arrow from 'apache-arrow';
-import { ENGINE, StorageError, StrataServer, toArrowSchema, type StorageEngine, type TableSchema } from '@strata/kernel';
+import { ENGINE, StorageError, StrataServer, type StorageEngine } from '@strata/kernel';
 import engineLsm from '@strata/engine-lsm';
 import storeS3 from '@strata/store-s3';
 import walLocal from '@strata/wal-local';
+import { cpuBatch as batchOf, cpuRows as rowsFor, cpuSchema as schema, expectedStrings as expected, scanStrings, type CpuRow as Row } from './support/cpu-table.js';
 import { S3rverProcess } from './support/s3rver-process.js';
 
 const BUCKET = 'strata-e2e';
 const REGION = '1024_0';
-
-/** cpu(host TAG, ts ms TIME INDEX, usage Float64, cnt Int64). */
-const schema: TableSchema = {
-  columns: [
-    { name: 'host', type: { name: 'String' }, semantic: 'tag', nullable: true },
-    { name: 'ts', type: { name: 'TimestampMillisecond' }, semantic: 'timestamp', nullable: false },
-    { name: 'usage', type: { name: 'Float64' }, semantic: 'field', nullable: true },
-    { name: 'cnt', type: { name: 'Int64' }, semantic: 'field', nullable: true },
-  ],
-  timeIndex: 'ts', primaryKey: ['host'], options: {}, version: 1,
-};
-
-interface Row { host: string; ts: number; usage: number; cnt: bigint }
-
-function batchOf(rows: readonly Row[]): arrow.RecordBatch {
-  const cols: Record<string, arrow.Vector> = {};
-  for (const f of toArrowSchema(schema).fields) {
-    const b = arrow.makeBuilder({ type: f.type, nullValues: [null, undefined] });
-    for (const r of rows) b.append(r[f.name as keyof Row] as never);
-    cols[f.name] = b.finish().toVector();
-  }
-  return new arrow.Table(cols).batches[0]!;
-}
-
-function rowsFor(batch: number, count: number, usageBase = 0): Row[] {
-  return Array.from({ length: count }, (_, i) => ({
-    host: `host-${i % 7}`, ts: 1_700_000_000_000 + batch * 100_000 + i, usage: usageBase + i / 10, cnt: BigInt(batch * 10_000 + i),
-  }));
-}
-
-async function scanAll(engine: StorageEngine): Promise<string[]> {
-  const out: string[] = [];
-  for await (const b of engine.scan(REGION, {})) {
-    for (let i = 0; i < b.numRows; i++) {
-      const ts = b.getChild('ts')!.get(i) as number | bigint;
-      out.push(`${b.getChild('host')!.get(i)}|${Number(ts)}|${b.getChild('usage')!.get(i)}|${b.getChild('cnt')!.get(i)}`);
-    }
-  }
-  return out.sort();
-}
-
-function expected(rows: readonly Row[]): string[] {
-  // Last write wins per (host, ts).
-  const byKey = new Map<string, Row>();
-  for (const r of rows) byKey.set(`${r.host}|${r.ts}`, r);
-  return [...byKey.values()].map((r) => `${r.host}|${r.ts}|${r.usage}|${r.cnt}`).sort();
-}
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   try {
@@ -124,7 +77,7 @@ describe('e2e storage-s3: engine-lsm + wal-local + store-s3', function () {
     await a.engine.flush(REGION);
     const want = expected(written);
     expect(want).to.have.length(6000);
-    expect(await scanAll(a.engine)).to.deep.equal(want);
+    expect(await scanStrings(a.engine, REGION)).to.deep.equal(want);
     expect(a.engine.stats(REGION).sstFiles).to.equal(4);
     await stopServer(a.server);
 
@@ -132,11 +85,11 @@ describe('e2e storage-s3: engine-lsm + wal-local + store-s3', function () {
     const b = await startServer('recover');
     expect(b.dataHome).to.not.equal(a.dataHome);
     await b.engine.openRegion(REGION, schema);
-    expect(await scanAll(b.engine)).to.deep.equal(want);
+    expect(await scanStrings(b.engine, REGION)).to.deep.equal(want);
     expect(b.engine.stats(REGION).sstFiles).to.equal(4);
     // The second scan is served by the local cache.
     const hitsBefore = /strata_s3_cache_hits_total (\d+)/.exec(await b.server.metrics.text())?.[1];
-    expect(await scanAll(b.engine)).to.deep.equal(want);
+    expect(await scanStrings(b.engine, REGION)).to.deep.equal(want);
     const hitsAfter = /strata_s3_cache_hits_total (\d+)/.exec(await b.server.metrics.text())?.[1];
     expect(Number(hitsAfter)).to.be.greaterThan(Number(hitsBefore ?? 0));
   });
@@ -161,21 +114,21 @@ describe('e2e storage-s3: engine-lsm + wal-local + store-s3', function () {
       expect(String((err as Error).message) + String((err as { cause?: Error }).cause?.message)).to.match(/store-s3|S3|unreachable|ECONNREFUSED/i);
       expect(err instanceof StorageError || (err as { code?: string }).code === 'STORAGE_UNAVAILABLE').to.equal(true);
       // Still readable from memory while S3 is down.
-      expect(await scanAll(a.engine)).to.deep.equal(expected([...first, ...second]));
+      expect(await scanStrings(a.engine, REGION)).to.deep.equal(expected([...first, ...second]));
 
       // The same server, restarted on its own disk while S3 is back: the WAL replays the unflushed rows.
       await own.restart();
       await stopServer(a.server);
       const a2 = await startServer('outage', a.dataHome, options);
       await a2.engine.openRegion(REGION, schema);
-      expect(await scanAll(a2.engine)).to.deep.equal(expected([...first, ...second]));
+      expect(await scanStrings(a2.engine, REGION)).to.deep.equal(expected([...first, ...second]));
       await a2.engine.flush(REGION);
       await stopServer(a2.server);
 
       // And a fresh machine sees everything from the bucket alone.
       const b = await startServer('outage', undefined, options);
       await b.engine.openRegion(REGION, schema);
-      expect(await scanAll(b.engine)).to.deep.equal(expected([...first, ...second]));
+      expect(await scanStrings(b.engine, REGION)).to.deep.equal(expected([...first, ...second]));
     } finally {
       await own.stop();
     }
@@ -197,7 +150,7 @@ describe('e2e storage-s3: engine-lsm + wal-local + store-s3', function () {
       await stopServer(a.server);
       const b = await startServer('retry', undefined, options);
       await b.engine.openRegion(REGION, schema);
-      expect(await scanAll(b.engine)).to.deep.equal(expected(rows));
+      expect(await scanStrings(b.engine, REGION)).to.deep.equal(expected(rows));
     } finally {
       await own.stop();
     }
