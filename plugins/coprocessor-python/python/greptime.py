@@ -16,6 +16,7 @@ import builtins as _builtins
 import math as _math
 import operator as _op
 import random as _random
+from itertools import repeat as _repeat
 
 # ---------------------------------------------------------------------------
 # types: the names used in return annotations (`-> vector[f64]`)
@@ -373,11 +374,10 @@ def _binop(a, o, fn, kind, reflected=False):
         elif a._nulls or fn is _div or fn is _floordiv:
             out = [None if p is None else (fn(o, p) if reflected else fn(p, o)) for p in a._v]
         elif reflected:
-            out = [fn(o, p) for p in a._v]
+            out = list(map(fn, _repeat(o, len(a._v)), a._v))
         else:
-            out = [fn(p, o) for p in a._v]
-    if dt in _FLOAT:
-        out = [None if p is None else float(p) for p in out] if kind != 'float' else out
+            out = list(map(fn, a._v, _repeat(o, len(a._v))))
+    # array('d', ...) takes ints as they are: no per-value float() pass
     return vector._of(_rebuild(out, dt), dt)
 
 
