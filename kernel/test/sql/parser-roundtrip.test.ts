@@ -1,0 +1,109 @@
+import { expect } from 'chai';
+import type * as ast from '../../src/sql/ast.js';
+import { formatExpr, formatQuery, formatIdent, formatString } from '../../src/sql/parser/format-sql.js';
+import { parseSqlExpression } from '../../src/sql/parser/parse-sql.js';
+import { parseOne, queryOf, strip, exprOf } from './parser-helpers.js';
+
+/** parse -> format -> parse gives the same AST (spans aside), and formatting is stable. */
+function roundTripQuery(sql: string): string {
+  const q1 = queryOf(sql);
+  const text = formatQuery(q1);
+  const q2 = queryOf(text);
+  expect(strip(q2), `${sql}\n  formatted as\n${text}`).to.deep.equal(strip(q1));
+  expect(formatQuery(q2)).to.equal(text);
+  return text;
+}
+
+function roundTripExpr(sql: string): string {
+  const e1 = exprOf(sql);
+  const text = formatExpr(e1);
+  const e2 = parseSqlExpression(text);
+  expect(strip(e2), `${sql}\n  formatted as\n${text}`).to.deep.equal(strip(e1));
+  return text;
+}
+
+describe('sql parser: round trips through formatSql', () => {
+  describe('tricky literals keep their exact values', () => {
+    const literals = [
+      "'it''s'", "''", "''''", "'multi\nline\ttab'", "E'esc\\n\\t\\'q\\\\'", "'unicode ✓ 温度'", "'-- not a comment'", "'/* nor this */'", "';'",
+      '0', '-0', '42', '-42', '1.5', '.5', '1.', '1e10', '1.5E-3', '-2.5e+7', '00012',
+      '9007199254740993', '9223372036854775807', '-9223372036854775808', '18446744073709551615', '123456789012345678901234567890',
+      'TRUE', 'FALSE', 'NULL',
+      "INTERVAL '5 minutes'", "INTERVAL '1' HOUR", 'INTERVAL 3 DAYS', "TIMESTAMP '2024-01-01 00:00:00'", "DATE '2024-02-29'",
+      '?', '$3', '@@version_comment', '@@session.time_zone', '@uservar',
+    ];
+    for (const lit of literals) {
+      it(lit.replace(/\n/g, '\\n'), () => {
+        roundTripExpr(lit);
+      });
+    }
+
+    it('big integers survive formatting digit for digit', () => {
+      for (const text of ['9223372036854775807', '-9223372036854775808', '18446744073709551615']) {
+        const e = exprOf(text) as ast.NumberLiteral;
+        expect(typeof e.value).to.equal('bigint');
+        expect(formatExpr(e)).to.equal(text);
+        expect((parseSqlExpression(formatExpr(e)) as ast.NumberLiteral).value).to.equal(BigInt(text));
+      }
+    });
+
+    it('strings are escaped and identifiers quoted only when needed', () => {
+      expect(formatString("a'b")).to.equal("'a''b'");
+      expect(formatIdent('host')).to.equal('host');
+      expect(formatIdent('Host')).to.equal('"Host"');
+      expect(formatIdent('select')).to.equal('"select"');
+      expect(formatIdent('range')).to.equal('range');
+      expect(formatIdent('we"ird')).to.equal('"we""ird"');
+      expect(formatIdent('1abc')).to.equal('"1abc"');
+    });
+  });
+
+  describe('expressions', () => {
+    const exprs = [
+      'a + b * c - d / e % f', 'a || b || c', 'a & b | c ^ d', 'a << 2 >> 1', '5 DIV 2', '~a', '- a', '-(5)', '+c', 'NOT a', 'a XOR b',
+      'a = 1 AND b <> 2 OR NOT c', "a ~ 'x' AND b !~* 'y'", 'x BETWEEN 1 AND 2', 'x NOT BETWEEN a + 1 AND b',
+      'x IN (1, 2, 3)', 'x NOT IN (SELECT a FROM t)', "a NOT ILIKE '%y' ESCAPE '!'", 'a IS NOT NULL', 'a IS TRUE',
+      "CASE WHEN a > 1 THEN 'x' ELSE 'z' END", 'CASE a WHEN 1 THEN 2 END', 'CAST(a AS DECIMAL(10, 2))', 'TRY_CAST(a AS BIGINT UNSIGNED)',
+      "'1'::INT::BIGINT", 'a::TIMESTAMP(3)', 'count(*)', 'count(DISTINCT host)', 'first_value(v ORDER BY ts DESC NULLS LAST)',
+      'count(*) FILTER (WHERE x > 1)', 'sum(x) OVER (PARTITION BY host ORDER BY ts ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)',
+      "avg(x) OVER (ORDER BY ts RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND UNBOUNDED FOLLOWING)", 'sum(x) OVER w', 'sum(x) OVER ()',
+      "avg(cpu) RANGE '5m' FILL LINEAR", "(max(v) - min(v)) RANGE '10s' FILL -1", "min(v) RANGE (INTERVAL '1 hour') FILL PREV",
+      'CURRENT_TIMESTAMP', 'EXTRACT(YEAR FROM ts)', 'database()', 'pg_catalog.version()', 'left(s, 2)', 'date(ts)',
+      '(SELECT max(x) FROM t)', 'EXISTS (SELECT 1)', 'NOT EXISTS (SELECT 1)', '(a, b) IN ((1, 2), (3, 4))',
+      '"Quoted"."Col"', 't."select"', 'db.t.col', '"lower"',
+    ];
+    for (const e of exprs) it(e, () => { roundTripExpr(e); });
+  });
+
+  describe('queries', () => {
+    const queries = [
+      'SELECT 1',
+      'SELECT DISTINCT a AS x, b y, t.*, * FROM t',
+      'SELECT a FROM t1, t2 JOIN t3 ON t2.id = t3.id LEFT OUTER JOIN t4 USING (id) CROSS JOIN t5 FULL JOIN t6 ON TRUE NATURAL JOIN t7',
+      'SELECT * FROM (SELECT 1 AS a) AS s(x) JOIN ((SELECT 2) UNION (SELECT 3)) u ON true',
+      'SELECT * FROM (a JOIN b ON a.x = b.x) JOIN c ON true',
+      'SELECT * FROM a JOIN (b JOIN c ON b.x = c.x) ON a.x = b.x',
+      'SELECT a, count(*) FROM t WHERE a > 0 GROUP BY 1, a + 1 HAVING count(*) > 1 ORDER BY a DESC NULLS FIRST, b LIMIT 5 OFFSET 10',
+      'SELECT a FROM t LIMIT 5, 10',
+      'SELECT 1 UNION SELECT 2 UNION ALL SELECT 3 INTERSECT SELECT 4 EXCEPT SELECT 5 ORDER BY 1 LIMIT 2',
+      '(SELECT 1 ORDER BY 1 LIMIT 1) UNION ALL (SELECT 2) ORDER BY 1',
+      'SELECT 1 UNION (SELECT 2 UNION SELECT 3)',
+      'WITH RECURSIVE a AS (SELECT 1 AS x), b(y) AS (SELECT x FROM a) SELECT * FROM b',
+      'VALUES (1, 2), (3, 4)',
+      "SELECT ts, host, avg(cpu) RANGE '5m' FILL LINEAR FROM t WHERE host = 'a' ALIGN '1m' TO NOW BY (host) FILL PREV ORDER BY ts",
+      "SELECT avg(v) RANGE '5m' FROM t ALIGN '1m' TO CALENDAR BY ()",
+      "SELECT avg(v) RANGE '5m' FROM t ALIGN (INTERVAL '1 minute') TO '2024-01-01T00:00:00Z' BY (host, region) FILL 0",
+      'SELECT sum(x) OVER w FROM t WINDOW w AS (PARTITION BY host ORDER BY ts)',
+      'SELECT @@session.auto_increment_increment AS auto_increment_increment, @@version_comment LIMIT 1',
+      'SELECT "Host", `x``y`, "we""ird" FROM "MyTable" AS "T" WHERE "T"."Host" = \'a\'',
+      'SELECT ?, $2 FROM t WHERE a = ? LIMIT ?',
+    ];
+    for (const q of queries) it(q, () => { roundTripQuery(q); });
+  });
+
+  it('formatting INSERT ... SELECT sources and subqueries keeps them parseable', () => {
+    const s = parseOne('INSERT INTO t SELECT a FROM u WHERE b IN (SELECT c FROM v)') as ast.InsertStatement;
+    const q = s.source as ast.Query;
+    expect(formatQuery(q)).to.equal('SELECT a FROM u WHERE (b IN (SELECT c FROM v))');
+  });
+});
