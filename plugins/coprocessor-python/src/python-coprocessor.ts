@@ -63,13 +63,16 @@ export class PythonCoprocessor implements Coprocessor {
    */
   async run(name: string, source: string, input: arrow.Table | undefined,
     params: Readonly<Record<string, string>>, session: Session): Promise<arrow.Table> {
+    return this.runCompiled(name, source, input ? undefined : await this.compile(name, source), input, params, session);
+  }
+
+  /** run() with the signature already known (a stored script's), saving a round trip to a worker. */
+  async runCompiled(name: string, source: string, signature: ScriptSignature | undefined, input: arrow.Table | undefined,
+    params: Readonly<Record<string, string>>, session: Session): Promise<arrow.Table> {
     let table = input;
-    if (!table) {
-      const sig = await this.compile(name, source);
-      if (sig.sql) {
-        if (!this.query) throw new ExecutionError(`script '${name}' has sql= but no query service is available`);
-        table = await queryTable(this.query, sig.sql, session);
-      }
+    if (!table && signature?.sql) {
+      if (!this.query) throw new ExecutionError(`script '${name}' has sql= but no query service is available`);
+      table = await queryTable(this.query, signature.sql, session);
     }
     const { columns, rowCount } = table ? tableToWire(table) : { columns: [], rowCount: 0 };
     const res = await this.pool.run(name, source, columns, rowCount, { ...params }, this.queryHandler(session));

@@ -44,7 +44,7 @@ export class PythonScriptService implements ScriptService {
     const script = this.store.get(database, name);
     if (!script) throw new ScriptNotFoundError(database, name);
     const runSession = session.database === database ? session : { ...session, database };
-    const table = await this.copr.run(name, script.source, undefined, params, runSession);
+    const table = await this.copr.runCompiled(name, script.source, script.signature, undefined, params, runSession);
     return tableToOutput(table);
   }
 
