@@ -165,8 +165,12 @@ export class S3ObjectStore implements ObjectStore {
   private readonly writeThrough: boolean;
   private readonly fillOnRangedRead: boolean;
   private readonly validation: 'once' | 'always' | 'never';
-  /** Bumped by every put/delete of a key: a cache fill started before must not insert stale bytes. */
-  private readonly generations = new Map<string, number>();
+  /**
+   * Per key with operations in flight: a generation bumped when a put or
+   * delete starts and ends, so a cache fill that began before cannot insert
+   * stale bytes. Entries are dropped when nothing is in flight (no leak).
+   */
+  private readonly keyStates = new Map<string, { gen: number; refs: number }>();
   private readonly fills = new Map<string, Promise<void>>();
   private closed = false;
   /** Set when the service answered DeleteObjects with 501 NotImplemented. */
@@ -287,8 +291,31 @@ export class S3ObjectStore implements ObjectStore {
     return `${this.bucket}/${fullKey}`;
   }
 
-  private bump(fullKey: string): void {
-    this.generations.set(fullKey, (this.generations.get(fullKey) ?? 0) + 1);
+  /**
+   * Registers an operation on a key. A writer bumps the generation when it
+   * starts and when it is released; `unchanged()` tells whether no writer
+   * started or finished since `track` was called.
+   */
+  private track(fullKey: string, write: boolean): { unchanged(): boolean; release(): void } {
+    let state = this.keyStates.get(fullKey);
+    if (!state) {
+      state = { gen: 0, refs: 0 };
+      this.keyStates.set(fullKey, state);
+    }
+    const st = state;
+    st.refs++;
+    if (write) st.gen++;
+    const start = st.gen;
+    let released = false;
+    return {
+      unchanged: () => st.gen === start,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (write) st.gen++;
+        if (--st.refs === 0 && this.keyStates.get(fullKey) === st) this.keyStates.delete(fullKey);
+      },
+    };
   }
 
   /** One S3 call with retries; failures become StorageError (the SDK error kept as cause). */
@@ -306,25 +333,34 @@ export class S3ObjectStore implements ObjectStore {
   async put(key: string, data: Uint8Array): Promise<void> {
     const fullKey = this.fullKey(key);
     if (!(data instanceof Uint8Array)) throw new InvalidArgumentsError(`store-s3: put '${key}': data must be a Uint8Array`);
-    this.bump(fullKey);
+    const op = this.track(fullKey, true);
     const id = this.cacheId(fullKey);
-    // Forget the old bytes first: if the put fails ambiguously (timed out
-    // after S3 stored it), a stale entry must not be served afterwards.
-    await this.cache?.invalidate(id);
-    const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    const etag = data.byteLength >= this.multipartThresholdBytes
-      ? await this.putMultipart(fullKey, body)
-      : unquote((await this.request('put', fullKey, (signal) => this.client.send(new PutObjectCommand({
-        Bucket: this.bucket, Key: fullKey, Body: body, ContentLength: body.byteLength,
-      }), { abortSignal: signal }))).ETag);
-    this.bump(fullKey);
-    if (this.cache && this.writeThrough && etag) {
+    try {
+      // Forget the old bytes first: if the put fails ambiguously (timed out
+      // after S3 stored it), a stale entry must not be served afterwards.
+      await this.cache?.invalidate(id);
+      const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      const etag = data.byteLength >= this.multipartThresholdBytes
+        ? await this.putMultipart(fullKey, body)
+        : unquote((await this.request('put', fullKey, (signal) => this.client.send(new PutObjectCommand({
+          Bucket: this.bucket, Key: fullKey, Body: body, ContentLength: body.byteLength,
+        }), { abortSignal: signal }))).ETag);
+      if (!this.cache) return;
+      if (!op.unchanged()) {
+        // Another put or delete of this key ran meanwhile: which one S3 kept
+        // last is unknown here, so cache neither (the next read fetches it).
+        await this.cache.invalidate(id);
+        return;
+      }
+      if (!this.writeThrough || !etag) return;
       try {
         await this.cache.insert(id, etag, data, true);
       } catch (err) {
         // The object is in S3; a cache that cannot write (disk full) must not fail the put.
         this.config.logger?.warn({ key: fullKey, err: (err as Error).message }, 'store-s3: cache write-through failed');
       }
+    } finally {
+      op.release();
     }
   }
 
@@ -402,17 +438,21 @@ export class S3ObjectStore implements ObjectStore {
       if (hit) return hit;
       this.m.misses?.inc();
     }
-    const gen = this.generations.get(fullKey) ?? 0;
     const whole = range === undefined || (range.offset === 0 && range.length === undefined);
     if (whole) {
-      const { bytes, etag } = await this.getObject(key, fullKey);
-      this.m.missBytes?.inc(bytes.byteLength);
-      if (this.cache && etag && (this.generations.get(fullKey) ?? 0) === gen) {
-        await this.cache.insert(id, etag, bytes, true).catch((err: unknown) => {
-          this.config.logger?.warn({ key: fullKey, err: (err as Error).message }, 'store-s3: cache insert failed');
-        });
+      const op = this.track(fullKey, false);
+      try {
+        const { bytes, etag } = await this.getObject(key, fullKey);
+        this.m.missBytes?.inc(bytes.byteLength);
+        if (this.cache && etag && op.unchanged()) {
+          await this.cache.insert(id, etag, bytes, true).catch((err: unknown) => {
+            this.config.logger?.warn({ key: fullKey, err: (err as Error).message }, 'store-s3: cache insert failed');
+          });
+        }
+        return bytes;
+      } finally {
+        op.release();
       }
-      return bytes;
     }
     if (range.length === 0) {
       // An empty range cannot be written as an HTTP Range; check the object and the offset.
@@ -425,7 +465,7 @@ export class S3ObjectStore implements ObjectStore {
     this.m.missBytes?.inc(bytes.byteLength);
     if (this.cache && this.fillOnRangedRead && !this.closed && totalSize !== undefined
       && totalSize <= this.cache.options.objectBytesMax && !this.fills.has(id)) {
-      const fill = this.fill(key, fullKey, id, gen).finally(() => this.fills.delete(id));
+      const fill = this.fill(key, fullKey, id).finally(() => this.fills.delete(id));
       this.fills.set(id, fill);
     }
     return bytes;
@@ -461,12 +501,15 @@ export class S3ObjectStore implements ObjectStore {
     return bytes;
   }
 
-  private async fill(key: string, fullKey: string, id: string, gen: number): Promise<void> {
+  private async fill(key: string, fullKey: string, id: string): Promise<void> {
+    const op = this.track(fullKey, false);
     try {
       const { bytes, etag } = await this.getObject(key, fullKey);
-      if (etag && (this.generations.get(fullKey) ?? 0) === gen) await this.cache!.insert(id, etag, bytes, true);
+      if (etag && op.unchanged()) await this.cache!.insert(id, etag, bytes, true);
     } catch (err) {
       this.config.logger?.debug({ key: fullKey, err: (err as Error).message }, 'store-s3: background cache fill failed');
+    } finally {
+      op.release();
     }
   }
 
@@ -564,9 +607,13 @@ export class S3ObjectStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     const fullKey = this.fullKey(key);
-    this.bump(fullKey);
-    await this.cache?.invalidate(this.cacheId(fullKey));
-    await this.deleteFull(fullKey);
+    const op = this.track(fullKey, true);
+    try {
+      await this.cache?.invalidate(this.cacheId(fullKey));
+      await this.deleteFull(fullKey);
+    } finally {
+      op.release();
+    }
   }
 
   private async deleteFull(fullKey: string): Promise<void> {
@@ -586,10 +633,16 @@ export class S3ObjectStore implements ObjectStore {
    */
   async deleteMany(keys: readonly string[]): Promise<void> {
     const full = [...new Set(keys.map((k) => this.fullKey(k)))];
-    for (const k of full) {
-      this.bump(k);
-      await this.cache?.invalidate(this.cacheId(k));
+    const ops = full.map((k) => this.track(k, true));
+    try {
+      for (const k of full) await this.cache?.invalidate(this.cacheId(k));
+      await this.deleteBatches(full);
+    } finally {
+      for (const op of ops) op.release();
     }
+  }
+
+  private async deleteBatches(full: readonly string[]): Promise<void> {
     for (let i = 0; i < full.length; i += this.deleteBatchSize) {
       const batch = full.slice(i, i + this.deleteBatchSize);
       if (!this.batchDeleteUnsupported) {

@@ -334,6 +334,27 @@ describe('store-s3: S3ObjectStore against s3rver', function () {
       expect(await readFile(path.join(cache.dir, left.find((f) => f.endsWith('.bin'))!, ), 'utf8')).to.equal('good bytes');
     });
 
+    it('never caches bytes a read fetched while a put of the same key was running', async () => {
+      const proxy = await DelayProxy.start(s3.port, { delayMs: 300, slowConnections: Infinity });
+      try {
+        const store = await makeStore({ endpoint: proxy.endpoint, cache: cacheConfig('c8', { writeThrough: false, validation: 'never' }) }, false);
+        await store.init({ checkBucket: false });
+        await store.put('manifest/race', Buffer.from('old'));
+        // The GET is answered (with the old bytes) while the PUT of the new ones is in flight.
+        const reading = store.get('manifest/race');
+        await new Promise((r) => setTimeout(r, 50));
+        const writing = store.put('manifest/race', Buffer.from('new'));
+        expect(text(await reading)).to.equal('old');
+        await writing;
+        expect(store.cache!.lookup(`${BUCKET}/${store.prefix}manifest/race`)).to.equal(undefined);
+        expect(text(await store.get('manifest/race'))).to.equal('new');
+        expect(text(await store.get('manifest/race'))).to.equal('new'); // now from the cache
+        expect(store['keyStates'].size).to.equal(0); // nothing left behind per key
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('stays under its byte bound, evicting the least recently used objects', async () => {
       const metrics = new MetricsRegistry();
       const store = await makeStore({ metrics, cache: cacheConfig('c7', { bytesMax: 3000, objectBytesMax: 2000 }) });
