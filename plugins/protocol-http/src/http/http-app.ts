@@ -207,7 +207,8 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     const session = httpSession(databaseFromParam(header(req, 'x-greptime-db-name') || params.db), header(req, 'x-greptime-timezone'), req.strataUser);
     const timeoutMs = timeoutFromHeader(header(req, 'x-greptime-timeout'), options.requestTimeout);
     const aborted = new AbortController();
-    req.raw.once('close', () => { if (!reply.sent) aborted.abort(); });
+    // The response's 'close' before it finished means the client went away: cancel the query.
+    reply.raw.once('close', () => { if (!reply.raw.writableFinished) aborted.abort(); });
     const outputs = await runSql(query, sql, session, timeoutMs, aborted.signal);
     const ms = elapsedMs(req);
     reply.header('x-greptime-execution-time', String(ms)).header('x-greptime-format', format);
