@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type * as ast from '../../src/sql/ast.js';
 import { toDataType, isKnownTypeName } from '../../src/sql/parser/type-names.js';
@@ -58,6 +59,12 @@ describe('sql parser: data types and keywords', () => {
     expect([...listed].sort()).to.deep.equal([...NONRESERVED_KEYWORDS].sort());
     const overlap = RESERVED_KEYWORDS.filter((k) => NONRESERVED_KEYWORDS.includes(k));
     expect(overlap).to.deep.equal([]);
+  });
+
+  it('the committed grammar.ts is compiled from the current grammar.ne', () => {
+    const script = fileURLToPath(new URL('../../../../scripts/build-grammar.mjs', import.meta.url));
+    // Throws (non-zero exit) when stale; the message says how to rebuild.
+    execFileSync(process.execPath, [script, '--check'], { stdio: 'pipe', timeout: 20_000 });
   });
 
   it('the kernel index exports parseSql, toDataType and the ast namespace', () => {
