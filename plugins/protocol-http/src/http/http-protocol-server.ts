@@ -12,8 +12,12 @@ export class HttpProtocolServer implements ProtocolServer {
   readonly name = 'http';
   private bound: ListenAddress[] = [];
   private readonly sockets = new Set<Socket>();
+  /** True once stop began: answers then carry `Connection: close`. */
+  closing = false;
 
-  constructor(readonly app: FastifyInstance, private readonly opts: { host: string; port: number; tls: boolean; shutdownGraceMs: number }) {}
+  constructor(readonly app: FastifyInstance, private readonly opts: { host: string; port: number; tls: boolean; shutdownGraceMs: number }) {
+    app.addHook('onSend', async (_req, reply) => { if (this.closing) reply.header('connection', 'close'); });
+  }
 
   addresses(): ListenAddress[] { return this.bound; }
 
@@ -30,6 +34,11 @@ export class HttpProtocolServer implements ProtocolServer {
   }
 
   async stop(): Promise<void> {
+    this.closing = true;
+    // Keep-alive sockets that go idle after their last response are closed
+    // right away rather than after keepAliveTimeout.
+    const sweep = setInterval(() => this.app.server.closeIdleConnections?.(), 50);
+    sweep.unref();
     const grace = setTimeout(() => {
       // In-flight requests had their chance; close what is left so stop ends.
       this.app.server.closeAllConnections?.();
@@ -40,6 +49,7 @@ export class HttpProtocolServer implements ProtocolServer {
       await this.app.close();
     } finally {
       clearTimeout(grace);
+      clearInterval(sweep);
       this.bound = [];
     }
   }

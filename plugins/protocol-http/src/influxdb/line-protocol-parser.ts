@@ -71,6 +71,8 @@ export class LineProtocolParser {
   private line = 0;
   private readonly steps: readonly number[];
   private readonly tables = new Map<string, TableState>();
+  /** Initial rows per table, estimated from the body size so that columns rarely regrow. */
+  private capacity = 256;
   private readonly order: TableState[] = [];
   private lastTable: TableState | undefined;
   private defLo = 0;
@@ -98,6 +100,7 @@ export class LineProtocolParser {
   parse(body: Uint8Array): ColumnarTableBuilder[] {
     const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     this.buf = buf;
+    this.capacity = Math.min(8192, Math.max(256, Math.ceil(buf.length / 128)));
     if (!isUtf8(buf)) this.failOnInvalidUtf8(buf);
     const n = buf.length;
     let p = 0;
@@ -190,7 +193,7 @@ export class LineProtocolParser {
     let t = this.tables.get(name);
     if (!t) {
       // The key is copied: the caller may reuse the body buffer after parse.
-      t = { key: new Uint8Array(this.buf.subarray(s, e)), builder: new ColumnarTableBuilder(name, INFLUXDB_TIMESTAMP_COLUMN, new arrow.TimestampNanosecond()), tagCache: [], fieldCache: [] };
+      t = { key: new Uint8Array(this.buf.subarray(s, e)), builder: new ColumnarTableBuilder(name, INFLUXDB_TIMESTAMP_COLUMN, new arrow.TimestampNanosecond(), this.capacity), tagCache: [], fieldCache: [] };
       this.tables.set(name, t);
       this.order.push(t);
     }
@@ -404,6 +407,7 @@ export class LineProtocolParser {
       if (d < 0 || d > 9) this.fail(`invalid ${what} '${buf.toString('utf8', s, textEnd)}'`);
       a = a * 10 + d;
     }
+    if (i === e && a < TWO_32) { this.vLo = a; this.vHi = 0; return; }
     let hi = Math.floor(a / TWO_32);
     let lo = a - hi * TWO_32;
     for (; i < e; i++) {
