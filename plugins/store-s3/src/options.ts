@@ -30,7 +30,7 @@ export const storeS3Options = o.object({
     description: 'Address the bucket as http://endpoint/bucket/key instead of http://bucket.endpoint/key (most S3-compatible servers need true).',
   }),
   createBucket: o.boolean({ default: false, description: 'Create the bucket at startup if it does not exist.' }),
-  checkBucketOnStart: o.boolean({ default: true, description: 'HEAD the bucket at startup so a wrong name or credentials fail the start, not the first flush.' }),
+  checkBucketOnStart: o.boolean({ default: true, description: 'List one key of the prefix at startup so a wrong bucket, endpoint or credentials fail the start, not the first flush.' }),
   checksums: o.enum(['auto', 'when-supported', 'when-required'], {
     default: 'auto',
     description: "Request/response checksums (CRC32). 'auto': when-supported on AWS, when-required with a custom endpoint (many S3-compatible servers reject the newer checksum headers).",

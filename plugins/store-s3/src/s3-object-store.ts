@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand,
-  DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand,
+  DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand,
   ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand, type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import type { ByteRange, Logger, Metrics, ObjectMeta, ObjectStore } from '@strata/kernel';
@@ -254,13 +254,17 @@ export class S3ObjectStore implements ObjectStore {
 
   /**
    * Checks (and optionally creates) the bucket and opens the cache. A wrong
-   * bucket name or bad credentials fail here rather than at the first flush.
+   * bucket name, endpoint or bad credentials fail here rather than at the
+   * first flush.
    */
   async init(options: { checkBucket?: boolean; createBucket?: boolean } = {}): Promise<void> {
     if (options.checkBucket ?? true) {
       try {
-        await this.request('head_bucket', this.bucket, (signal) => this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: signal }),
-          (err) => !isNotFound(err) && classifyS3Error(err).retryable);
+        // A one-key listing of our prefix rather than HeadBucket: it needs only the
+        // permissions Strata uses anyway (ListBucket may be limited to the prefix).
+        await this.request('check_bucket', `${this.bucket}/${this.prefix}`, (signal) => this.client.send(new ListObjectsV2Command({
+          Bucket: this.bucket, Prefix: this.prefix === '' ? undefined : this.prefix, MaxKeys: 1,
+        }), { abortSignal: signal }), (err) => !isNotFound(err) && classifyS3Error(err).retryable);
       } catch (err) {
         if (!(options.createBucket && err instanceof StorageError && isNotFound(err.cause))) throw err;
         await this.request('create_bucket', this.bucket, (signal) => this.client.send(new CreateBucketCommand({ Bucket: this.bucket }), { abortSignal: signal }));
