@@ -60,7 +60,8 @@ async function start(): Promise<void> {
   if (init.wheelsDir) {
     // extra packages come only from this local directory: nothing is fetched
     for (const f of fs.readdirSync(init.wheelsDir).filter((x) => x.endsWith('.whl')).sort()) {
-      py.unpackArchive(fs.readFileSync(path.join(init.wheelsDir, f)), 'wheel');
+      const bytes = fs.readFileSync(path.join(init.wheelsDir, f));
+      py.unpackArchive(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'wheel');
     }
   }
   py.runPython("import sys\nif '/strata' not in sys.path: sys.path.insert(0, '/strata')");

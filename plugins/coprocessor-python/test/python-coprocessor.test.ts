@@ -1,3 +1,6 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { expect } from 'chai';
 import { createSession } from '@strata/kernel';
@@ -5,6 +8,7 @@ import {
   PythonCoprocessor, PythonWorkerPool, ScriptCompileError, ScriptMemoryLimitError, ScriptRuntimeError, ScriptTimeoutError,
 } from '../src/index.js';
 import { FakeQueryService } from './fake-query.js';
+import { writeWheel } from './make-wheel.js';
 
 const numbers = arrow.tableFromArrays({ number: new Float64Array([1, 2, 3, 4]), label: ['a', 'b', 'c', 'd'] });
 
@@ -29,10 +33,19 @@ describe('coprocessor-python: scripts on a Pyodide pool', function () {
   const query = new FakeQueryService({ numbers });
   const session = createSession({ channel: 'internal', database: 'metrics' });
 
+  let wheelsDir: string;
+
   before(async function () {
     this.timeout(90_000);
+    wheelsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'strata-wheels-'));
+    await writeWheel(path.join(wheelsDir, 'strata_test_pkg-0.1-py3-none-any.whl'), {
+      'strata_test_pkg/__init__.py': 'def triple(x):\n    return x * 3\n',
+      'strata_test_pkg-0.1.dist-info/METADATA': 'Metadata-Version: 2.1\nName: strata-test-pkg\nVersion: 0.1\n',
+      'strata_test_pkg-0.1.dist-info/WHEEL': 'Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n',
+      'strata_test_pkg-0.1.dist-info/RECORD': '',
+    });
     pool = new PythonWorkerPool({
-      workers: 2, timeoutMs: 1500, interruptGraceMs: 500, memoryLimitBytes: 192 * 1024 * 1024, startTimeoutMs: 60_000,
+      workers: 2, timeoutMs: 1500, interruptGraceMs: 500, memoryLimitBytes: 192 * 1024 * 1024, startTimeoutMs: 60_000, wheelsDir,
     });
     await pool.start();
     copr = new PythonCoprocessor(pool, query);
@@ -40,6 +53,7 @@ describe('coprocessor-python: scripts on a Pyodide pool', function () {
 
   after(async () => {
     await pool?.stop();
+    await fs.rm(wheelsDir, { recursive: true, force: true });
   });
 
   const run = (src: string, input?: arrow.Table, params: Record<string, string> = {}) =>
@@ -218,6 +232,11 @@ describe('coprocessor-python: scripts on a Pyodide pool', function () {
       expect(await rowsOf(out)).to.deep.equal([
         { doubled: 2, label: 'a' }, { doubled: 4, label: 'b' }, { doubled: 6, label: 'c' }, { doubled: 8, label: 'd' },
       ]);
+    });
+
+    it('imports packages installed from local wheels (wheelsDir)', async () => {
+      const out = await run('import strata_test_pkg\n@copr(returns=["x"])\ndef f() -> vector[i64]:\n    return strata_test_pkg.triple(14)\n');
+      expect(await rowsOf(out)).to.deep.equal([{ x: 42n }]);
     });
 
     it('a failing query() raises QueryError inside the script', async () => {
