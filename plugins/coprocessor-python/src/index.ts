@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import path from 'node:path';
-import { COPROCESSOR, QUERY, SCRIPTS, definePlugin } from '@strata/kernel';
+import { COPROCESSOR, PluginOptionError, QUERY, SCRIPTS, definePlugin } from '@strata/kernel';
 import { coprocessorPythonOptions } from './options.js';
 import { PythonCoprocessor } from './python-coprocessor.js';
 import { PythonScriptService } from './script-service.js';
@@ -14,6 +14,8 @@ export { ScriptStore } from './script-store.js';
 export { PythonWorkerPool, pyodideIndexURL, PYTHON_DIR, type WorkerPoolOptions } from './worker-pool.js';
 export * from './column-codec.js';
 export * from './errors.js';
+
+const MIN_MEMORY_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /** Each server's pool, by its plugin context (the loader passes the same one to register/start/stop). */
 const pools = new WeakMap<object, PythonWorkerPool>();
@@ -38,6 +40,10 @@ export default definePlugin({
   options: coprocessorPythonOptions,
   startTimeoutMs: 120_000,
   async register(ctx, opts) {
+    if (opts.memoryLimitBytes < MIN_MEMORY_LIMIT_BYTES) {
+      // Pyodide itself needs about 30 MB before any script runs
+      throw new PluginOptionError('coprocessor-python', 'memoryLimitBytes', `must be at least 64MiB, got ${opts.memoryLimitBytes} bytes`);
+    }
     const store = new ScriptStore(path.resolve(ctx.server.dataHome, opts.dir), opts.fsync);
     await store.open();
     const pool = new PythonWorkerPool({

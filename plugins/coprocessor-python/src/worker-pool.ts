@@ -132,7 +132,8 @@ export class PythonWorkerPool {
       slot.task = task;
       const transfer = task.msg.type === 'run' ? transferablesOf(task.msg.columns) : [];
       slot.worker.postMessage(task.msg, transfer);
-      if (task.msg.type === 'run') slot.timer = setTimeout(() => this.onTimeout(slot, task), this.opts.timeoutMs);
+      // describe is bounded too: parsing a pathological source must not hold a worker forever
+      slot.timer = setTimeout(() => this.onTimeout(slot, task), this.opts.timeoutMs);
     }
   }
 

@@ -50,6 +50,16 @@ describe('coprocessor-python: the plugin and its script service', function () {
     { definition: coprocessorPython, options: { workers: 1, timeoutMs: '5s', fsync: false } },
   ], { dataHome }, { logLevel: 'silent' });
 
+  it('refuses a memory limit too small for Pyodide, naming the option', async () => {
+    const server = await StrataServer.fromDefinitions([
+      { definition: fakeQueryPlugin, options: {} },
+      { definition: coprocessorPython, options: { memoryLimitBytes: '16MiB' } },
+    ], { dataHome }, { logLevel: 'silent' });
+    const err = await server.start().then(() => new Error('started'), (e: Error) => e);
+    await server.stop();
+    expect(err.message).to.match(/coprocessor-python.*memoryLimitBytes.*at least 64MiB/);
+  });
+
   it('submits, lists, runs with parameters and deletes scripts; they survive a restart', async () => {
     const server = await compose();
     await server.start();
