@@ -35,6 +35,10 @@ const CH_0 = 48, CH_9 = 57, CH_E = 69, CH_e = 101, CH_i = 105, CH_u = 117;
 
 const enum V { Float, Int, UInt, Bool, Str }
 
+/** Bytes that can end or escape a token: `,` `=` space and backslash. */
+const SPECIAL = new Uint8Array(256);
+for (const c of [COMMA, EQ, SPACE, BSL]) SPECIAL[c] = 1;
+
 interface KeyCacheEntry { bytes: Uint8Array; col: ColumnBuilder }
 
 interface TableState {
@@ -137,12 +141,16 @@ export class LineProtocolParser {
     throw new LineProtocolError(1, 'invalid UTF-8');
   }
 
-  /** Scans an escapable token until one of the stop bytes; sets this.esc. */
+  /**
+   * Scans an escapable token until one of the stop bytes; sets this.esc.
+   * One table load per byte filters out ordinary bytes before any compare.
+   */
   private scan(i: number, e: number, stop1: number, stop2: number, stop3: number): number {
     const buf = this.buf;
     let esc = false;
     while (i < e) {
       const c = buf[i]!;
+      if (SPECIAL[c] === 0) { i++; continue; }
       if (c === BSL) { esc = true; i += 2; continue; }
       if (c === stop1 || c === stop2 || c === stop3) break;
       i++;
@@ -242,17 +250,25 @@ export class LineProtocolParser {
         col = this.column(t, t.tagCache, tagIdx, ks, ke, this.esc, 'tag', 'str');
       }
       const vs = ke + 1;
-      const ve = this.scan(vs, e, COMMA, SPACE, SPACE);
-      if (ve === vs) this.fail('empty tag value');
       if (!col.slot(row)) this.fail(`duplicate tag '${col.name}'`);
-      const dst = col.ensureBytes(ve - vs);
-      if (this.esc) {
-        col.byteLength = this.copyUnescaped(vs, ve, dst, col.byteLength, false);
-      } else {
-        let at = col.byteLength;
-        for (let k = vs; k < ve; k++) dst[at++] = buf[k]!;
-        col.byteLength = at;
+      // Scan and copy the value in one pass (unescaping as it goes); the rest
+      // of the line bounds its length.
+      const dst = col.ensureBytes(e - vs);
+      let at = col.byteLength;
+      let ve = vs;
+      while (ve < e) {
+        const c = buf[ve]!;
+        if (SPECIAL[c] !== 0) {
+          if (c === COMMA || c === SPACE) break;
+          if (c === BSL && ve + 1 < e) {
+            const d = buf[ve + 1]!;
+            if (d === COMMA || d === EQ || d === SPACE || d === BSL) { dst[at++] = d; ve += 2; continue; }
+          }
+        }
+        dst[at++] = c; ve++;
       }
+      if (ve === vs) this.fail('empty tag value');
+      col.byteLength = at;
       col.endString(row);
       tagIdx++;
       i = ve;
@@ -319,6 +335,26 @@ export class LineProtocolParser {
       if (j >= e) this.fail('unterminated string field value');
       this.vKind = V.Str; this.vStart = s + 1; this.vEnd = j; this.esc = esc;
       return j + 1;
+    }
+    if ((c0 >= CH_0 && c0 <= CH_9) || c0 === MINUS) {
+      // Fast path for short integers (`12i`, `7u`, `42`): one pass, no re-scan.
+      let k = s; let neg = false;
+      if (c0 === MINUS) { neg = true; k++; }
+      const ds = k; let a = 0;
+      while (k < e) { const d = buf[k]! - CH_0; if (d < 0 || d > 9) break; a = a * 10 + d; k++; }
+      const nd = k - ds;
+      if (nd > 0 && nd <= 15) {
+        const c = k < e ? buf[k]! : SPACE;
+        if (c === COMMA || c === SPACE) { this.vF64 = neg ? -a : a; this.vKind = V.Float; return k; }
+        if ((c === CH_i || c === CH_u) && (k + 1 === e || buf[k + 1] === COMMA || buf[k + 1] === SPACE)) {
+          if (c === CH_u && neg) this.fail(`negative unsigned integer '${buf.toString('utf8', s, k + 1)}'`);
+          const hi = a < TWO_32 ? 0 : Math.floor(a / TWO_32);
+          const lo = a - hi * TWO_32;
+          if (neg) this.negate(lo, hi); else { this.vLo = lo; this.vHi = hi; }
+          this.vKind = c === CH_i ? V.Int : V.UInt;
+          return k + 1;
+        }
+      }
     }
     let j = s;
     while (j < e) { const c = buf[j]!; if (c === COMMA || c === SPACE) break; j++; }
