@@ -105,21 +105,32 @@ async function main(): Promise<void> {
   for await (const b of engine.scan('1_0', {})) n += b.numRows;
   console.log(`memtable full scan (all 21 columns): ${rate(n, performance.now() - t)}`);
 
-  // 4. Flush + compaction: bytes per row on disk.
+  // 4. Flush + compaction: bytes per row on disk. A second region with small
+  // memtables flushes several overlapping SSTs, then compaction merges them.
   t = performance.now();
   await engine.flush('1_0');
   const flushMs = performance.now() - t;
   let st = engine.stats('1_0');
-  console.log(`flush: ${rate(rows, flushMs)}, ${st.sstFiles} SST(s), ${(st.sstBytes / rows).toFixed(2)} bytes/row`);
+  console.log(`flush of one 1M-row memtable: ${rate(rows, flushMs)}, ${(st.sstBytes / rows).toFixed(2)} bytes/row`);
+  await engine.dropRegion('1_0');
+  await engine.stop();
+  const small = new LsmEngine(new MemoryWal(), store, defaultEngineLsmOptions({ memtableBytesMax: '16MiB', compaction: { enabled: false, windowMs: '1d' } }), silentLogger);
+  await small.createRegion('2_0', schema);
+  for (const b of batches) await small.write('2_0', b);
+  await small.flush('2_0');
+  st = small.stats('2_0');
+  console.log(`16MiB memtables: ${st.sstFiles} SSTs, ${(st.sstBytes / rows).toFixed(2)} bytes/row`);
   t = performance.now();
-  await engine.compact('1_0');
-  st = engine.stats('1_0');
-  console.log(`after compaction: ${st.sstFiles} SST(s), ${st.sstBytes} bytes, ${(st.sstBytes / rows).toFixed(2)} bytes/row`);
+  await small.compact('2_0');
+  st = small.stats('2_0');
+  console.log(`after compaction: ${st.sstFiles} SST(s), ${st.sstBytes} bytes = ${(st.sstBytes / rows).toFixed(2)} bytes/row (${(performance.now() - t).toFixed(0)} ms)`);
+  const engine2 = small;
+  const region = '2_0';
 
   if (process.env.BENCH_SST_OUT) {
     const { writeFileSync } = await import('node:fs');
-    const region = engine.regionHandle('1_0');
-    writeFileSync(process.env.BENCH_SST_OUT, store.objects.get(region.sstKeyOf(region.files()[0]!.id))!);
+    const h = engine2.regionHandle(region);
+    writeFileSync(process.env.BENCH_SST_OUT, store.objects.get(h.sstKeyOf(h.files()[0]!.id))!);
   }
 
   // 5. Full scans of flushed data.
@@ -134,12 +145,32 @@ async function main(): Promise<void> {
     for (let round = 0; round < SCAN_ROUNDS; round++) {
       t = performance.now();
       n = 0;
-      for await (const b of engine.scan('1_0', req)) n += b.numRows;
+      for await (const b of engine2.scan(region, req)) n += b.numRows;
       const ms = performance.now() - t;
       if (round === SCAN_ROUNDS - 1) console.log(`SST scan (${label}): ${n} rows in ${ms.toFixed(0)} ms = ${rate(n, ms)}`);
     }
   }
-  await engine.stop();
+  await engine2.stop();
+
+  // 6. High cardinality: memtable bytes per series with one row per series.
+  const SERIES = Number(process.env.BENCH_SERIES ?? 200_000);
+  const mem = new Memtable(schema, false);
+  const used = (): number => { const u = process.memoryUsage(); return u.heapUsed + u.arrayBuffers; };
+  global.gc?.();
+  const heap0 = used();
+  for (let start = 0; start < SERIES; start += BATCH_ROWS) {
+    const n2 = Math.min(BATCH_ROWS, SERIES - start);
+    const cols: Record<string, arrow.Vector> = {};
+    for (let tg = 0; tg < TAGS.length; tg++) {
+      cols[TAGS[tg]!] = arrow.vectorFromArray(Array.from({ length: n2 }, (_, i) => (tg === 0 ? `host_${start + i}` : hostTags(start + i)[tg]!)), new arrow.Utf8());
+    }
+    cols.ts = arrow.makeVector({ type: new arrow.TimestampMillisecond(), data: new BigInt64Array(n2).fill(1_700_000_000_000n) });
+    for (const f of FIELDS) cols[f] = arrow.makeVector(new Float64Array(n2).fill(1));
+    mem.insert(new arrow.Table(cols).batches[0]!, 1, 0);
+  }
+  global.gc?.();
+  const heap1 = used();
+  console.log(`high cardinality: ${mem.seriesCount} series, memtable accounting ${(mem.bytes / SERIES).toFixed(0)} bytes/series, heap + array buffers growth ${((heap1 - heap0) / SERIES).toFixed(0)} bytes/series`);
 }
 
 await main();

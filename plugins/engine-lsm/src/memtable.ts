@@ -4,10 +4,8 @@ import { OP_DELETE, type Chunk } from './chunk.js';
 import { grow, type AnyTypedArray } from './growable.js';
 import { seriesKeyOf } from './series-key.js';
 import { TagInterner } from './tag-interner.js';
-import { boolVector, convertValue, isValidAt, jsVector, storageOf, typedVector, utf8Vector, type Storage } from './vectors.js';
+import { boolVector, convertValue, isValidAt, jsVector, packValidity, storageOf, typedVector, type Storage } from './vectors.js';
 import { InvalidArgumentsError } from './errors.js';
-
-const encoder = new TextEncoder();
 
 /** One field column of a memtable: a growable typed array (or JS array) plus validity. */
 class FieldColumn {
@@ -184,6 +182,7 @@ export class Memtable {
   private interners: TagInterner[];
   private series: SeriesTable;
   private keys: string[] = [];
+  private keyBytes = 0;
   private sid = new Int32Array(1024);
   private tsv = new BigInt64Array(1024);
   private seq = new Float64Array(1024);
@@ -204,9 +203,9 @@ export class Memtable {
 
   /** Approximate bytes held: rows, interned tag values, series tuples and keys. */
   get bytes(): number {
-    let b = this.length * this.rowBytes + this.series.count * (this.tags.length * 4 + 8);
+    // Series: tag ids, hash, table slot (x2 for the load factor), key string and its array slot.
+    let b = this.length * this.rowBytes + this.series.count * (this.tags.length * 4 + 4 + 8 + 8) + this.keyBytes;
     for (const it of this.interners) b += it.bytes;
-    for (const k of this.keys) b += 2 * k.length + 40;
     return b;
   }
 
@@ -232,7 +231,7 @@ export class Memtable {
       const before = this.series.count;
       const sid = this.sid;
       for (let i = 0; i < n; i++) sid[at + i] = this.series.lookup(tagIds, i);
-      for (let s = before; s < this.series.count; s++) this.keys.push(this.keyOfSeries(s));
+      for (let s = before; s < this.series.count; s++) { const k = this.keyOfSeries(s); this.keys.push(k); this.keyBytes += k.length + 40; }
     }
     // Timestamps.
     this.tsv = grow(this.tsv, at + n);
@@ -331,7 +330,7 @@ export class Memtable {
         }
       }
     }
-    const chunk = new MemtableChunk(this, perm.subarray(0, out), pkOut.subarray(0, out), ordKeys, ordSeries);
+    const chunk = new MemtableChunk(this, perm.slice(0, out), pkOut.slice(0, out), ordKeys, ordSeries);
     this.snap = { len, pkSig, chunk };
     return chunk;
   }
@@ -383,18 +382,15 @@ export class MemtableChunk implements Chunk {
       const vals = new Array<unknown>(S);
       for (let o = 0; o < S; o++) vals[o] = this.mem.tagOfSeries(this.ordSeries[o]!, name);
       if (tag.type.name === 'String') {
-        const enc = vals.map((v) => (v === null || v === undefined ? undefined : encoder.encode(v as string)));
-        const offsets = new Int32Array(n + 1);
-        let total = 0;
-        for (let i = 0; i < n; i++) { total += enc[this.pk[i]!]?.length ?? 0; offsets[i + 1] = total; }
-        const bytes = new Uint8Array(total);
-        let valid: Uint8Array | undefined;
-        for (let i = 0; i < n; i++) {
-          const e = enc[this.pk[i]!];
-          if (e) bytes.set(e, offsets[i]!);
-          else { valid ??= new Uint8Array(n).fill(1); valid[i] = 0; }
-        }
-        return utf8Vector(offsets, bytes, n, valid);
+        // A dictionary over the series' values, indexed by series ordinal: no per-row work.
+        const valid = new Uint8Array(n);
+        let nulls = 0;
+        for (let i = 0; i < n; i++) { if (vals[this.pk[i]!] === null || vals[this.pk[i]!] === undefined) nulls++; else valid[i] = 1; }
+        const dict = arrow.vectorFromArray(vals.map((v) => (v === null || v === undefined ? '' : String(v))), new arrow.Utf8());
+        const type = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
+        // A copy per column: Arrow JS IPC mis-writes one buffer shared by two columns.
+        return arrow.makeVector(arrow.makeData({ type, length: n, data: this.pk.slice(), dictionary: dict, nullCount: nulls,
+          ...(nulls ? { nullBitmap: packValidity(valid, n).bitmap } : {}) }));
       }
       const out = new Array<unknown>(n);
       for (let i = 0; i < n; i++) out[i] = vals[this.pk[i]!];

@@ -184,11 +184,13 @@ export class Region {
   }
 
   private async writeMemtable(mem: Memtable): Promise<FileMeta> {
+    // The snapshot is already sorted and deduplicated: its columns are the file.
     const chunk = mem.snapshot(this.schema.primaryKey);
-    const cols = mem.schema.columns.map((c) => ({ name: c.name, type: toArrowType(c.type), isTime: c.name === mem.schema.timeIndex }));
-    const batches: arrow.RecordBatch[] = [];
-    for await (const b of mergeChunks([new OnceSource(0, chunk)], { columns: cols, internal: true, batchSize: 1 << 20, appendMode: !!mem.schema.options.appendMode, keepDeletes: true })) batches.push(b);
-    return this.writeFile(new arrow.Table(batches), mem.schema, mem.maxSeq, 0);
+    const cols: Record<string, arrow.Vector> = {};
+    for (const c of mem.schema.columns) cols[c.name] = chunk.column(c.name)!;
+    cols[OP_COLUMN] = arrow.makeVector(chunk.op);
+    cols[PK_COLUMN] = arrow.makeVector(chunk.pk.slice());
+    return this.writeFile(new arrow.Table(cols), mem.schema, mem.maxSeq, 0);
   }
 
   private async writeFile(table: arrow.Table, schema: TableSchema, maxSequence: number, level: number): Promise<FileMeta> {

@@ -36,7 +36,6 @@ function sortableFloat(v: number): string {
 
 /** The key of a tuple of tag values (in primary-key order). */
 export function seriesKeyOf(values: readonly unknown[]): string {
-  let s = '';
-  for (const v of values) s += encodeKeyPart(v);
-  return s;
+  // join() yields a flat string; `+=` would keep a rope of cons-strings per key (memory).
+  return values.map(encodeKeyPart).join('');
 }

@@ -1,4 +1,5 @@
 import * as arrow from 'apache-arrow';
+import { grow } from './growable.js';
 
 const decoder = new TextDecoder();
 
@@ -13,8 +14,12 @@ export class TagInterner {
   /** Approximate bytes held (for memtable accounting). */
   bytes = 0;
   private slots = new Int32Array(1024);
-  private hashes: number[] = [0];
-  private utf8: Uint8Array[] = [new Uint8Array(0)];
+  private hashes = new Int32Array(1024);
+  /** UTF-8 bytes of every interned string, back to back (one arena, not one Uint8Array each). */
+  private arena = new Uint8Array(4096);
+  private arenaUsed = 0;
+  /** Arena start of id i is starts[i], its end starts[i + 1]; non-strings take no bytes. */
+  private starts = new Int32Array(1024);
   private map = new Map<unknown, number>();
 
   get size(): number { return this.values.length; }
@@ -66,10 +71,11 @@ export class TagInterner {
     if (id === undefined) {
       id = this.values.length;
       this.values.push(v);
-      this.hashes.push(0);
-      this.utf8.push(new Uint8Array(0));
+      this.starts = grow(this.starts, id + 2);
+      this.starts[id + 1] = this.arenaUsed;
+      this.hashes = grow(this.hashes, id + 1);
       this.map.set(key, id);
-      this.bytes += 48;
+      this.bytes += 64;
     }
     return id;
   }
@@ -79,22 +85,29 @@ export class TagInterner {
     for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 16777619);
     const mask = this.slots.length - 1;
     let slot = h & mask;
+    const len = e - s;
     for (;;) {
       const id = this.slots[slot]!;
       if (id === 0) break;
       if (this.hashes[id] === h) {
-        const b = this.utf8[id]!;
-        if (b.length === e - s && equalBytes(b, buf, s)) return id;
+        const a = this.starts[id]!;
+        if (this.starts[id + 1]! - a === len && equalRange2(this.arena, a, buf, s, len)) return id;
       }
       slot = (slot + 1) & mask;
     }
     const id = this.values.length;
-    const copy = buf.slice(s, e);
-    this.values.push(decoder.decode(copy));
-    this.hashes.push(h);
-    this.utf8.push(copy);
+    this.arena = grow(this.arena, this.arenaUsed + len);
+    this.arena.set(buf.subarray(s, e), this.arenaUsed);
+    this.values.push(decoder.decode(buf.subarray(s, e)));
+    this.starts = grow(this.starts, id + 2);
+    this.starts[id] = this.arenaUsed;
+    this.arenaUsed += len;
+    this.starts[id + 1] = this.arenaUsed;
+    this.hashes = grow(this.hashes, id + 1);
+    this.hashes[id] = h;
     this.slots[slot] = id;
-    this.bytes += 2 * (e - s) + 64;
+    // Arena bytes + the decoded JS string + hash, offsets and table slots.
+    this.bytes += 2 * len + 56;
     if (id * 2 > this.slots.length) this.rehash();
     return id;
   }
@@ -103,7 +116,7 @@ export class TagInterner {
     const slots = new Int32Array(this.slots.length * 2);
     const mask = slots.length - 1;
     for (let id = 1; id < this.values.length; id++) {
-      if (this.utf8[id]!.length === 0 && typeof this.values[id] !== 'string') continue;
+      if (typeof this.values[id] !== 'string') continue;
       let slot = this.hashes[id]! & mask;
       while (slots[slot] !== 0) slot = (slot + 1) & mask;
       slots[slot] = id;
@@ -123,7 +136,7 @@ function equalRange(buf: Uint8Array, a: number, b: number, len: number): boolean
   return true;
 }
 
-function equalBytes(a: Uint8Array, buf: Uint8Array, s: number): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== buf[s + i]) return false;
+function equalRange2(a: Uint8Array, as: number, b: Uint8Array, bs: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (a[as + i] !== b[bs + i]) return false;
   return true;
 }

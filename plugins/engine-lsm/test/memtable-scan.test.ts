@@ -109,6 +109,23 @@ describe('engine-lsm: memtable writes and scans', function () {
     expect((await scanRows(engine, R)).length).to.equal(2000);
   });
 
+  it('counts series in memtable accounting (high cardinality flushes like many rows do)', async () => {
+    const { engine } = harness({ memtableBytesMax: '1MiB' });
+    const s = cpuSchema();
+    await engine.createRegion(R, s);
+    for (let k = 0; k < 4; k++) {
+      const rows = [];
+      for (let i = 0; i < 2500; i++) rows.push({ host: `host-with-a-long-name-${k}-${i}`, region: `region-${k}-${i}`, ts: 1 });
+      await engine.write(R, batchOf(s, rows, ['host', 'region', 'ts']));
+    }
+    await engine.flush(R);
+    const st = engine.stats(R);
+    // 10,000 rows of one ts, but 10,000 series of ~50-byte keys: past 1 MiB more than once.
+    expect(st.sstFiles).to.be.greaterThan(1);
+    expect(st.memtableBytes).to.be.lessThan(100_000);
+    expect((await scanRows(engine, R, { projection: ['host'] })).length).to.equal(10000);
+  });
+
   it('rejects a write without the time index', async () => {
     const { engine } = harness();
     const s = cpuSchema();
