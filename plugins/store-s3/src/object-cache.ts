@@ -119,6 +119,13 @@ export class ObjectCache {
     return this.entries.get(id);
   }
 
+  /** Ids of entries not yet confirmed against S3 in this process. */
+  unverifiedIds(): string[] {
+    const out: string[] = [];
+    for (const e of this.entries.values()) if (!e.remoteVerified) out.push(e.id);
+    return out;
+  }
+
   markRemoteVerified(id: string, etag: string): void {
     const e = this.entries.get(id);
     if (e && e.etag === etag) e.remoteVerified = true;

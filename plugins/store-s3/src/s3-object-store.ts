@@ -172,6 +172,8 @@ export class S3ObjectStore implements ObjectStore {
    */
   private readonly keyStates = new Map<string, { gen: number; refs: number }>();
   private readonly fills = new Map<string, Promise<void>>();
+  /** The startup revalidation of cache entries (see revalidateCache). */
+  private revalidation?: Promise<void>;
   private closed = false;
   /** Set when the service answered DeleteObjects with 501 NotImplemented. */
   private batchDeleteUnsupported = false;
@@ -272,6 +274,62 @@ export class S3ObjectStore implements ObjectStore {
       }
     }
     await this.cache?.open();
+    if (this.cache && this.validation === 'once' && this.cache.entryCount > 0) {
+      this.revalidation = this.revalidateCache().catch((err: unknown) => {
+        this.config.logger?.warn({ err: (err as Error).message }, 'store-s3: cache revalidation by listing failed; entries are checked one by one');
+      });
+    }
+  }
+
+  /**
+   * Confirms the cache entries left by a previous run in bulk: lists the
+   * directories that hold them (ETag and size of up to 1000 keys per request)
+   * instead of one HEAD per entry on first use. Matching entries are marked
+   * verified, changed or vanished ones dropped. Runs in the background after
+   * init; entries it has not reached yet are HEADed on use as before. Only
+   * entries still unverified are touched, so a concurrent put or read, which
+   * inserts verified entries, is never undone. Gives up (leaving the rest to
+   * HEAD) past ~10 listed keys per cached entry.
+   */
+  private async revalidateCache(): Promise<void> {
+    const cache = this.cache!;
+    const mine = `${this.bucket}/${this.prefix}`;
+    const byDir = new Map<string, Set<string>>();
+    for (const id of cache.unverifiedIds()) {
+      if (!id.startsWith(mine)) continue;
+      const key = id.slice(mine.length);
+      const slash = key.lastIndexOf('/');
+      const dir = slash < 0 ? '' : key.slice(0, slash + 1);
+      let set = byDir.get(dir);
+      if (!set) byDir.set(dir, set = new Set());
+      set.add(id);
+    }
+    let budget = Math.max(10_000, 10 * cache.entryCount);
+    for (const [dir, ids] of byDir) {
+      let complete = true;
+      for await (const meta of this.list(dir)) {
+        if (this.closed) return;
+        if (--budget < 0) { complete = false; break; }
+        const id = mine + meta.key;
+        if (!ids.delete(id)) continue;
+        const entry = cache.lookup(id);
+        if (!entry || entry.remoteVerified) continue;
+        if (meta.etag === entry.etag && meta.size === entry.size) {
+          cache.markRemoteVerified(id, entry.etag);
+        } else {
+          await cache.invalidate(id);
+          this.m.invalidations?.inc({ reason: 'changed' });
+        }
+      }
+      if (!complete) return;
+      // Listed the whole directory: what is left is no longer in S3.
+      for (const id of ids) {
+        const entry = cache.lookup(id);
+        if (!entry || entry.remoteVerified) continue;
+        await cache.invalidate(id);
+        this.m.invalidations?.inc({ reason: 'gone' });
+      }
+    }
   }
 
   /** Waits for background cache fills, then releases the HTTP connections. */
@@ -281,8 +339,9 @@ export class S3ObjectStore implements ObjectStore {
     this.client.destroy();
   }
 
-  /** Resolves when no background cache fill is running. */
+  /** Resolves when no background cache work (startup revalidation, fills) is running. */
   async whenIdle(): Promise<void> {
+    await this.revalidation;
     while (this.fills.size > 0) await Promise.allSettled([...this.fills.values()]);
   }
 

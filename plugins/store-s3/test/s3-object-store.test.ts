@@ -268,7 +268,7 @@ describe('store-s3: S3ObjectStore against s3rver', function () {
       expect(await metricValue(metrics, 'strata_s3_requests_total', { op: 'get' })).to.equal(2); // the range + the fill
     });
 
-    it('survives a restart: a new store on the same cache directory serves the object after one HEAD, without a GET', async () => {
+    it('survives a restart: a new store on the same cache directory revalidates its entries with one LIST and serves them without a GET', async () => {
       const cache = cacheConfig('c4', { writeThrough: false });
       const first = await makeStore({ cache });
       const bytes = randomBytes(50_000);
@@ -278,28 +278,49 @@ describe('store-s3: S3ObjectStore against s3rver', function () {
       const metrics = new MetricsRegistry();
       const second = await makeStore({ cache, prefix: first.prefix, metrics });
       expect(second.cache!.entryCount).to.equal(1);
+      await second.whenIdle(); // the background revalidation
       expect(Buffer.from(await second.get('sst/3')).equals(bytes)).to.equal(true);
       expect(Buffer.from(await second.get('sst/3', { offset: 10, length: 10 })).equals(bytes.subarray(10, 20))).to.equal(true);
       expect(await metricValue(metrics, 'strata_s3_cache_hits_total')).to.equal(2);
       expect(await metricValue(metrics, 'strata_s3_requests_total', { op: 'get' })).to.equal(0);
-      // 'once': verified against S3 on first use after the restart only.
-      expect(await metricValue(metrics, 'strata_s3_requests_total', { op: 'head' })).to.equal(1);
+      // 'once': confirmed in bulk by listing its directory, not one HEAD per entry.
+      expect(await metricValue(metrics, 'strata_s3_requests_total', { op: 'list' })).to.equal(1);
+      expect(await metricValue(metrics, 'strata_s3_requests_total', { op: 'head' })).to.equal(0);
+
+      // A read racing the bulk pass is served locally too: confirmed by the pass or by its own HEAD.
+      await second.close();
+      const metrics3 = new MetricsRegistry();
+      const third = await makeStore({ cache, prefix: first.prefix, metrics: metrics3 }, false);
+      await third.init();
+      const reading = third.get('sst/3');
+      expect(Buffer.from(await reading).equals(bytes)).to.equal(true);
+      await third.whenIdle();
+      expect(await metricValue(metrics3, 'strata_s3_requests_total', { op: 'get' })).to.equal(0);
+      expect(await metricValue(metrics3, 'strata_s3_cache_hits_total')).to.equal(1);
+      const checks = await metricValue(metrics3, 'strata_s3_requests_total', { op: 'head' }) + await metricValue(metrics3, 'strata_s3_requests_total', { op: 'list' });
+      expect(checks).to.be.within(1, 2);
     });
 
     it('drops an entry whose ETag or size no longer match S3 (another writer), after a restart and with validation "always"', async () => {
       const cache = cacheConfig('c5', { writeThrough: false });
       const a = await makeStore({ cache });
       await a.put('manifest/current', Buffer.from('version-1'));
+      await a.put('manifest/old', Buffer.from('old'));
       expect(text(await a.get('manifest/current'))).to.equal('version-1');
+      expect(text(await a.get('manifest/old'))).to.equal('old');
       await a.close();
       // Someone else replaces the object behind our back.
       const other = await makeStore({ prefix: a.prefix });
       await other.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${a.prefix}manifest/current`, Body: Buffer.from('version-22') }));
+      await other.delete('manifest/old');
       const metrics = new MetricsRegistry();
       const b = await makeStore({ cache, prefix: a.prefix, metrics });
-      expect(b.cache!.lookup(`${BUCKET}/${a.prefix}manifest/current`)).to.not.equal(undefined);
-      expect(text(await b.get('manifest/current'))).to.equal('version-22');
+      await b.whenIdle();
+      expect(b.cache!.entryCount).to.equal(0);
       expect(await metricValue(metrics, 'strata_s3_cache_invalidations_total', { reason: 'changed' })).to.equal(1);
+      expect(await metricValue(metrics, 'strata_s3_cache_invalidations_total', { reason: 'gone' })).to.equal(1);
+      expect(text(await b.get('manifest/current'))).to.equal('version-22');
+      expect(await rejection(b.get('manifest/old'))).to.be.instanceOf(ObjectNotFoundError);
       expect(await metricValue(metrics, 'strata_s3_cache_hits_total')).to.equal(0);
       // The new version is cached now.
       expect(text(await b.get('manifest/current'))).to.equal('version-22');
