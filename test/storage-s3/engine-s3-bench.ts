@@ -5,6 +5,7 @@
  * (entries verified: HEAD + re-hash), and disabled.
  *
  *   npx tsc -p test && node test/dist/storage-s3/engine-s3-bench.js [rows] [rowsPerFlush]
+ *   S3_LATENCY_MS=20 node ...   # every S3 response held back 20 ms, like a real network
  *
  * s3rver is a single Node process writing files: per request it is slower
  * than S3 or MinIO but has no network latency. Read the S3 figures as the
@@ -19,6 +20,7 @@ import storeFs from '@strata/store-fs';
 import storeS3 from '@strata/store-s3';
 import walLocal from '@strata/wal-local';
 import { cpuBatch, cpuRows, cpuSchema } from './support/cpu-table.js';
+import { DelayProxy } from './support/delay-proxy.js';
 import { S3rverProcess } from './support/s3rver-process.js';
 
 const rows = Number(process.argv[2] ?? 300_000);
@@ -29,6 +31,9 @@ const BUCKET = 'strata-bench';
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'strata-engine-s3-bench-'));
 const s3 = await S3rverProcess.start(path.join(dir, 's3'), [BUCKET]);
+const latencyMs = Number(process.env.S3_LATENCY_MS ?? 0);
+const proxy = latencyMs > 0 ? await DelayProxy.start(s3.port, { delayMs: latencyMs, slowConnections: Infinity }) : undefined;
+const endpoint = proxy?.endpoint ?? s3.endpoint;
 let homes = 0;
 
 async function serve(store: { definition: PluginDefinition; options: Record<string, unknown> }, dataHome: string): Promise<{ server: StrataServer; engine: StorageEngine }> {
@@ -44,7 +49,7 @@ async function serve(store: { definition: PluginDefinition; options: Record<stri
 function s3Store(extra: Record<string, unknown> = {}): { definition: PluginDefinition; options: Record<string, unknown> } {
   return {
     definition: storeS3 as PluginDefinition,
-    options: { bucket: BUCKET, prefix: 'bench', endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', ...extra },
+    options: { bucket: BUCKET, prefix: 'bench', endpoint, forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', ...extra },
   };
 }
 
@@ -78,11 +83,12 @@ async function cacheStats(server: StrataServer): Promise<string> {
   const v = (name: string): string => new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? '0';
   const gets = [...text.matchAll(/^strata_s3_requests_total\{op="get",status="[^"]+"\} (\d+)/gm)].reduce((s, m) => s + Number(m[1]), 0);
   const heads = [...text.matchAll(/^strata_s3_requests_total\{op="head",status="[^"]+"\} (\d+)/gm)].reduce((s, m) => s + Number(m[1]), 0);
-  return `hits ${v('strata_s3_cache_hits_total')}, misses ${v('strata_s3_cache_misses_total')}, GETs ${gets}, HEADs ${heads}`;
+  const lists = [...text.matchAll(/^strata_s3_requests_total\{op="list",status="[^"]+"\} (\d+)/gm)].reduce((s, m) => s + Number(m[1]), 0);
+  return `hits ${v('strata_s3_cache_hits_total')}, misses ${v('strata_s3_cache_misses_total')}, GETs ${gets}, HEADs ${heads}, LISTs ${lists}`;
 }
 
 try {
-  console.log(`engine-lsm + wal-local, ${rows} rows, flush every ${rowsPerFlush} rows (${Math.ceil(rows / rowsPerFlush)} SSTs), node ${process.version}`);
+  console.log(`engine-lsm + wal-local, ${rows} rows, flush every ${rowsPerFlush} rows (${Math.ceil(rows / rowsPerFlush)} SSTs), S3 latency ${latencyMs} ms, node ${process.version}`);
 
   // Warm-up (JIT, parquet-wasm instantiation), not reported: otherwise the first configuration pays for it.
   {
@@ -138,6 +144,7 @@ try {
   line('store-s3: full scan again, cache disabled', s.ms, s.rows);
   await a.server.stop();
 } finally {
+  await proxy?.close();
   await s3.stop();
   await rm(dir, { recursive: true, force: true });
 }
