@@ -211,6 +211,17 @@ describe('store-s3: S3ObjectStore against s3rver', function () {
       expect(await metricValue(metrics, 'strata_s3_requests_total', { op: 'put', status: '200' })).to.equal(1);
     });
 
+    it('works with the CRC32 checksums sent to AWS by default (checksums: when-supported)', async () => {
+      const store = await makeStore({ checksums: 'when-supported', multipartThresholdBytes: 6 << 20, multipartPartBytes: 5 << 20 });
+      const big = randomBytes((10 << 20) + 1);
+      await store.put('crc/big', big);
+      await store.put('crc/small', Buffer.from('small'));
+      expect(Buffer.from(await store.get('crc/big')).equals(big)).to.equal(true);
+      expect(text(await store.get('crc/small', { offset: 1, length: 3 }))).to.equal('mal');
+      await store.deleteMany(['crc/big', 'crc/small']);
+      expect(await keysOf(store.list('crc/'))).to.deep.equal([]);
+    });
+
     it('backoff delays grow exponentially, stay under the cap, and are jittered', () => {
       const policy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1000, attemptTimeoutMs: 1 };
       expect(backoffDelayMs(policy, 1, () => 0.999)).to.equal(99);
