@@ -40,3 +40,4 @@ export { toDataType, isKnownTypeName } from './sql/parser/type-names.js';
 export { formatExpr, formatQuery, formatIdent, formatString } from './sql/parser/format-sql.js';
 export * as ast from './sql/ast.js';
 export { inject, injectable } from 'tsyringe';
+export * from './sql/index.js';

@@ -1,0 +1,314 @@
+import { validateTableSchema, type ColumnSchema, type TableSchema } from '../data/data-types.js';
+import {
+  ColumnAlreadyExistsError, ColumnNotFoundError, CorruptionError, DatabaseAlreadyExistsError, DatabaseNotFoundError,
+  InvalidArgumentsError, TableAlreadyExistsError, TableNotFoundError, UnsupportedError,
+} from '../errors/errors.js';
+import type { AlterTableChange, Catalog, PartitionRule, TableInfo } from '../interfaces/catalog.js';
+import { regionIdOf, type StorageEngine } from '../interfaces/engine.js';
+import type { Logger } from '../interfaces/logger.js';
+import type { ObjectStore } from '../interfaces/store.js';
+
+/** The object key of the catalog snapshot. */
+export const CATALOG_KEY = 'catalog/catalog.json';
+/** Table ids start here, as GreptimeDB's user tables do (lower ids are system tables). */
+export const FIRST_TABLE_ID = 1024;
+
+interface DatabaseEntry { readonly name: string; readonly createdAtMs: number; readonly options: Readonly<Record<string, string>> }
+
+interface CatalogFile {
+  readonly format: 'strata-catalog';
+  readonly version: 1;
+  readonly nextTableId: number;
+  readonly databases: DatabaseEntry[];
+  readonly tables: TableInfo[];
+}
+
+/** JSON with bigints (column defaults may be timestamps) kept exact. */
+function toJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? { $bigint: x.toString() } : x), 1);
+}
+function fromJson(s: string): unknown {
+  return JSON.parse(s, (_k, x) => (x && typeof x === 'object' && typeof x.$bigint === 'string' && Object.keys(x).length === 1 ? BigInt(x.$bigint) : x));
+}
+
+/**
+ * The catalog: databases and tables, kept in memory and persisted as one
+ * JSON snapshot in the object store after every change (`put` is atomic, so
+ * a crash leaves the old or the new catalog, never a torn one). Engine
+ * regions are created before the snapshot that names them is written and
+ * dropped after the snapshot that forgets them, so a crash can leak an
+ * orphan region but never reference a missing one.
+ *
+ * Mutations are serialized; reads are synchronous on the in-memory state.
+ *
+ * @example
+ * const catalog = new StoreCatalog(store, engine, logger);
+ * await catalog.load();
+ * await catalog.createTable('public', 'cpu', schema);
+ */
+export class StoreCatalog implements Catalog {
+  private databases = new Map<string, DatabaseEntry>();
+  private tables = new Map<string, Map<string, TableInfo>>();
+  private nextTableId = FIRST_TABLE_ID;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly store: ObjectStore, private readonly engine: StorageEngine, private readonly logger?: Logger) {
+    this.databases.set('public', { name: 'public', createdAtMs: Date.now(), options: {} });
+    this.tables.set('public', new Map());
+  }
+
+  /** Reads the snapshot (if any) and opens every table's regions in the engine. */
+  async load(): Promise<void> {
+    const meta = await this.store.head(CATALOG_KEY);
+    if (meta) {
+      const text = Buffer.from(await this.store.get(CATALOG_KEY)).toString('utf8');
+      let file: CatalogFile;
+      try {
+        file = fromJson(text) as CatalogFile;
+      } catch (err) {
+        throw new CorruptionError(`catalog snapshot ${CATALOG_KEY} is not valid JSON`, { cause: err });
+      }
+      if (file?.format !== 'strata-catalog' || !Array.isArray(file.tables) || !Array.isArray(file.databases)) {
+        throw new CorruptionError(`catalog snapshot ${CATALOG_KEY} has an unknown format`);
+      }
+      this.databases.clear();
+      this.tables.clear();
+      for (const d of file.databases) { this.databases.set(d.name, d); this.tables.set(d.name, new Map()); }
+      for (const t of file.tables) {
+        const db = this.tables.get(t.database);
+        if (!db) throw new CorruptionError(`catalog snapshot: table ${t.database}.${t.name} belongs to a missing database`);
+        db.set(t.name, t);
+      }
+      this.nextTableId = Math.max(file.nextTableId, ...file.tables.map((t) => t.id + 1), FIRST_TABLE_ID);
+    }
+    if (!this.databases.has('public')) { this.databases.set('public', { name: 'public', createdAtMs: Date.now(), options: {} }); this.tables.set('public', new Map()); }
+    for (const db of this.tables.values()) {
+      for (const t of db.values()) {
+        for (const r of t.regionIds) await this.engine.openRegion(r, t.schema);
+      }
+    }
+    this.logger?.info({ databases: this.databases.size, tables: [...this.tables.values()].reduce((n, m) => n + m.size, 0) }, 'catalog loaded');
+  }
+
+  /** Closes every open region (server stop). */
+  async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    for (const db of this.tables.values()) for (const t of db.values()) for (const r of t.regionIds) await this.engine.closeRegion(r).catch(() => undefined);
+  }
+
+  private serialize<T>(f: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(f, f);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  private async persist(): Promise<void> {
+    const file: CatalogFile = {
+      format: 'strata-catalog', version: 1, nextTableId: this.nextTableId,
+      databases: [...this.databases.values()],
+      tables: [...this.tables.values()].flatMap((m) => [...m.values()]),
+    };
+    await this.store.put(CATALOG_KEY, Buffer.from(toJson(file), 'utf8'));
+  }
+
+  listDatabases(): string[] { return [...this.databases.keys()].sort(); }
+  databaseExists(name: string): boolean { return this.databases.has(name); }
+
+  createDatabase(name: string, options?: { ifNotExists?: boolean; options?: Record<string, string> }): Promise<boolean> {
+    return this.serialize(async () => {
+      if (!name) throw new InvalidArgumentsError('database name is empty');
+      if (name === 'information_schema') throw new DatabaseAlreadyExistsError(name);
+      if (this.databases.has(name)) {
+        if (options?.ifNotExists) return false;
+        throw new DatabaseAlreadyExistsError(name);
+      }
+      this.databases.set(name, { name, createdAtMs: Date.now(), options: options?.options ?? {} });
+      this.tables.set(name, new Map());
+      try { await this.persist(); } catch (err) { this.databases.delete(name); this.tables.delete(name); throw err; }
+      return true;
+    });
+  }
+
+  dropDatabase(name: string, options?: { ifExists?: boolean }): Promise<boolean> {
+    return this.serialize(async () => {
+      const tables = this.tables.get(name);
+      if (!tables) {
+        if (options?.ifExists) return false;
+        throw new DatabaseNotFoundError(name);
+      }
+      const dropped = [...tables.values()];
+      this.databases.delete(name);
+      this.tables.delete(name);
+      await this.persist();
+      for (const t of dropped) for (const r of t.regionIds) await this.engine.dropRegion(r);
+      if (name === 'public') { this.databases.set('public', { name: 'public', createdAtMs: Date.now(), options: {} }); this.tables.set('public', new Map()); await this.persist(); }
+      return true;
+    });
+  }
+
+  listTables(database: string): TableInfo[] {
+    const db = this.tables.get(database);
+    if (!db) throw new DatabaseNotFoundError(database);
+    return [...db.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  getTable(database: string, name: string): TableInfo | undefined {
+    return this.tables.get(database)?.get(name);
+  }
+
+  /** Every table of every database. */
+  allTables(): TableInfo[] {
+    return [...this.tables.values()].flatMap((m) => [...m.values()]);
+  }
+
+  createTable(database: string, name: string, schema: TableSchema,
+    options?: { ifNotExists?: boolean; partition?: PartitionRule; engine?: string; comment?: string }): Promise<TableInfo> {
+    return this.serialize(async () => {
+      const db = this.tables.get(database);
+      if (!db) throw new DatabaseNotFoundError(database);
+      const existing = db.get(name);
+      if (existing) {
+        if (options?.ifNotExists) return existing;
+        throw new TableAlreadyExistsError(`${database}.${name}`);
+      }
+      validateTableSchema(schema, `${database}.${name}`);
+      const partition = options?.partition;
+      if (partition) {
+        for (const c of partition.columns) {
+          if (!schema.columns.some((x) => x.name === c)) throw new ColumnNotFoundError(c, `${database}.${name}`);
+        }
+      }
+      const id = this.nextTableId++;
+      const regions = Math.max(1, partition?.exprs.length ?? 1);
+      const regionIds = Array.from({ length: regions }, (_, i) => regionIdOf(id, i));
+      const info: TableInfo = {
+        id, database, name, schema: { ...schema, version: schema.version ?? 0 }, engine: options?.engine ?? 'mito', regionIds,
+        ...(partition ? { partition } : {}), createdAtMs: Date.now(), ...(options?.comment ? { comment: options.comment } : {}),
+      };
+      const created: string[] = [];
+      try {
+        for (const r of regionIds) { await this.engine.createRegion(r, info.schema); created.push(r); }
+        db.set(name, info);
+        await this.persist();
+      } catch (err) {
+        db.delete(name);
+        for (const r of created) await this.engine.dropRegion(r).catch(() => undefined);
+        throw err;
+      }
+      return info;
+    });
+  }
+
+  alterTable(database: string, name: string, change: AlterTableChange): Promise<TableInfo> {
+    return this.serialize(async () => {
+      const db = this.tables.get(database);
+      if (!db) throw new DatabaseNotFoundError(database);
+      const t = db.get(name);
+      if (!t) throw new TableNotFoundError(`${database}.${name}`);
+      const full = `${database}.${name}`;
+      if (change.kind === 'rename') {
+        if (db.has(change.newName)) throw new TableAlreadyExistsError(`${database}.${change.newName}`);
+        const renamed: TableInfo = { ...t, name: change.newName };
+        db.delete(name);
+        db.set(change.newName, renamed);
+        try { await this.persist(); } catch (err) { db.delete(change.newName); db.set(name, t); throw err; }
+        return renamed;
+      }
+      const schema = applyChange(t.schema, change, full);
+      validateTableSchema(schema, full);
+      for (const r of t.regionIds) await this.engine.alterRegion(r, schema);
+      const next: TableInfo = { ...t, schema };
+      db.set(name, next);
+      try { await this.persist(); } catch (err) { db.set(name, t); throw err; }
+      return next;
+    });
+  }
+
+  dropTable(database: string, name: string, options?: { ifExists?: boolean }): Promise<boolean> {
+    return this.serialize(async () => {
+      const db = this.tables.get(database);
+      if (!db) {
+        if (options?.ifExists) return false;
+        throw new DatabaseNotFoundError(database);
+      }
+      const t = db.get(name);
+      if (!t) {
+        if (options?.ifExists) return false;
+        throw new TableNotFoundError(`${database}.${name}`);
+      }
+      db.delete(name);
+      try { await this.persist(); } catch (err) { db.set(name, t); throw err; }
+      for (const r of t.regionIds) await this.engine.dropRegion(r);
+      return true;
+    });
+  }
+}
+
+function applyChange(s: TableSchema, change: AlterTableChange, table: string): TableSchema {
+  const version = s.version + 1;
+  switch (change.kind) {
+    case 'add-columns': {
+      const cols: ColumnSchema[] = [...s.columns];
+      const pk = [...s.primaryKey];
+      for (const c of change.columns) {
+        if (cols.some((x) => x.name === c.name)) throw new ColumnAlreadyExistsError(c.name, table);
+        if (c.semantic === 'timestamp') throw new InvalidArgumentsError(`${table}: cannot add a second TIME INDEX column '${c.name}'`);
+        if (!c.nullable && c.default === undefined) throw new InvalidArgumentsError(`${table}: a NOT NULL column '${c.name}' needs a DEFAULT to be added to an existing table`);
+        cols.push(c);
+        if (c.semantic === 'tag') pk.push(c.name);
+      }
+      return { ...s, columns: cols, primaryKey: pk, version };
+    }
+    case 'drop-columns': {
+      for (const n of change.names) {
+        const c = s.columns.find((x) => x.name === n);
+        if (!c) throw new ColumnNotFoundError(n, table);
+        if (n === s.timeIndex) throw new InvalidArgumentsError(`${table}: cannot drop the TIME INDEX column '${n}'`);
+        if (s.primaryKey.includes(n)) throw new InvalidArgumentsError(`${table}: cannot drop the PRIMARY KEY column '${n}'`);
+      }
+      return { ...s, columns: s.columns.filter((c) => !change.names.includes(c.name)), version };
+    }
+    case 'modify-column': {
+      const c = s.columns.find((x) => x.name === change.name);
+      if (!c) throw new ColumnNotFoundError(change.name, table);
+      if (c.semantic !== 'field') throw new InvalidArgumentsError(`${table}: only field columns can change type ('${change.name}' is a ${c.semantic === 'tag' ? 'PRIMARY KEY' : 'TIME INDEX'} column)`);
+      return { ...s, columns: s.columns.map((x) => (x.name === change.name ? { ...x, type: change.type } : x)), version };
+    }
+    case 'set-options': {
+      const extra: Record<string, string> = { ...(s.options.extra ?? {}) };
+      let ttlMs = s.options.ttlMs;
+      let appendMode = s.options.appendMode;
+      for (const [k, v] of Object.entries(change.options)) {
+        if (k === 'ttl') ttlMs = v === '' ? undefined : parseDurationMs(v);
+        else if (k === 'append_mode') appendMode = v === 'true';
+        else if (v === '') delete extra[k];
+        else extra[k] = v;
+      }
+      return { ...s, options: { ...(ttlMs !== undefined ? { ttlMs } : {}), ...(appendMode !== undefined ? { appendMode } : {}), extra }, version };
+    }
+    default:
+      throw new UnsupportedError(`unsupported ALTER change ${(change as { kind: string }).kind}`);
+  }
+}
+
+/** Parses GreptimeDB/humantime durations ('7d', '1h 30m', '10s', 'forever'). */
+export function parseDurationMs(text: string): number | undefined {
+  const s = text.trim().toLowerCase();
+  if (s === 'forever' || s === 'instant' || s === '0' || s === '') return undefined;
+  const units: Record<string, number> = {
+    ns: 1e-6, nsec: 1e-6, us: 1e-3, usec: 1e-3, ms: 1, msec: 1, millis: 1, s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000,
+    m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000, h: 3_600_000, hr: 3_600_000, hour: 3_600_000, hours: 3_600_000,
+    d: 86_400_000, day: 86_400_000, days: 86_400_000, w: 604_800_000, week: 604_800_000, weeks: 604_800_000,
+    month: 2_630_016_000, months: 2_630_016_000, y: 31_557_600_000, year: 31_557_600_000, years: 31_557_600_000,
+  };
+  let total = 0;
+  let matched = '';
+  for (const m of s.matchAll(/(\d+(?:\.\d+)?)\s*([a-z]+)/g)) {
+    const u = units[m[2]!];
+    if (u === undefined) throw new InvalidArgumentsError(`invalid duration '${text}': unknown unit '${m[2]}'`);
+    total += Number(m[1]) * u;
+    matched += m[0];
+  }
+  if (!matched || matched.replace(/\s/g, '') !== s.replace(/\s/g, '')) throw new InvalidArgumentsError(`invalid duration '${text}'`);
+  return total;
+}

@@ -1,0 +1,102 @@
+import type * as arrow from 'apache-arrow';
+import { isInteger, timestampUnitsPerSecond, type DataType, type DataTypeName } from '../../data/data-types.js';
+import type { ArgType, FunctionContext, ReturnTypeRule, ScalarFunction, Signature } from '../../interfaces/function.js';
+import { allocData, columnFromArrow, columnToArrow, valueAt, type Column } from '../../sql/exec/column.js';
+
+/** Signature shorthand: sig('numeric', 'integer'). */
+export function sig(...args: ArgType[]): Signature { return { args }; }
+export function variadic(...args: ArgType[]): Signature { return { args, variadic: true }; }
+
+export const F64: DataType = { name: 'Float64' };
+export const I64: DataType = { name: 'Int64' };
+export const U64: DataType = { name: 'UInt64' };
+export const STR: DataType = { name: 'String' };
+export const BOOL: DataType = { name: 'Boolean' };
+
+/** Return type = type of argument i. */
+export const sameAs = (i = 0): ReturnTypeRule => (a) => a[i] ?? { name: 'Null' };
+
+/**
+ * Defines a scalar built-in whose body works on executor columns; the
+ * registry contract (Arrow vectors in and out) is kept by converting at
+ * the edge (zero-copy for fixed-width types).
+ */
+export function columnar(def: Omit<ScalarFunction, 'kind' | 'invoke'> & {
+  body(args: Column[], ctx: FunctionContext, returnType: DataType | undefined): Column;
+  ret?: (args: Column[]) => DataType;
+}): ScalarFunction {
+  const { body, ret, ...rest } = def;
+  return {
+    kind: 'scalar',
+    ...rest,
+    invoke(args: readonly arrow.Vector[], ctx: FunctionContext): arrow.Vector {
+      const cols = args.map((a) => columnFromArrow(a));
+      const rt = ret ? ret(cols) : typeof def.returnType === 'function' ? def.returnType(cols.map((c) => c.type)) : def.returnType;
+      return columnToArrow(body(cols, ctx, rt));
+    },
+  };
+}
+
+/** Row-wise map over columns with NULL propagation; `f` sees JS values. */
+export function mapRows(type: DataType, n: number, args: readonly Column[], f: (vals: unknown[], i: number) => unknown, propagateNulls = true): Column {
+  const data = allocData(type.name, n);
+  let valid: Uint8Array | null = null;
+  const vals = new Array<unknown>(args.length);
+  const isBool = type.name === 'Boolean';
+  outer: for (let i = 0; i < n; i++) {
+    for (let k = 0; k < args.length; k++) {
+      const v = valueAt(args[k]!, i);
+      if (v === null && propagateNulls) {
+        valid ??= new Uint8Array(n).fill(1);
+        valid[i] = 0;
+        continue outer;
+      }
+      vals[k] = v;
+    }
+    const r = f(vals, i);
+    if (r === null || r === undefined || (typeof r === 'number' && Number.isNaN(r) && type.name !== 'Float64' && type.name !== 'Float32')) {
+      valid ??= new Uint8Array(n).fill(1);
+      valid[i] = 0;
+      continue;
+    }
+    (data as unknown[])[i] = isBool ? (r ? 1 : 0) : r;
+  }
+  return { type, length: n, data, valid };
+}
+
+/** Fast numeric map to Float64 (NULLs kept). */
+export function mapFloat(c: Column, f: (x: number) => number): Column {
+  const n = c.length;
+  const out = new Float64Array(n);
+  const d = c.data as ArrayLike<number | bigint>;
+  for (let i = 0; i < n; i++) out[i] = f(Number(d[i]));
+  return { type: F64, length: n, data: out, valid: c.valid ? c.valid.slice() : null };
+}
+
+export function num(v: unknown): number { return typeof v === 'number' ? v : Number(v); }
+
+/** Nanoseconds per unit of a timestamp type. */
+export function nanosPerUnit(t: DataTypeName): bigint { return 1_000_000_000n / timestampUnitsPerSecond(t); }
+
+export function toNanos(v: bigint, t: DataTypeName): bigint { return v * nanosPerUnit(t); }
+export function fromNanos(v: bigint, t: DataTypeName): bigint {
+  const u = nanosPerUnit(t);
+  const q = v / u;
+  return v % u !== 0n && v < 0n ? q - 1n : q;
+}
+
+/** Floor division for bigints. */
+export function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return (a % b !== 0n) && ((a < 0n) !== (b < 0n)) ? q - 1n : q;
+}
+
+/** Result type of integer + integer etc.: the wider signed type, floats win. */
+export function numericResult(a: DataType, b: DataType): DataType {
+  if (a.name === 'Float64' || b.name === 'Float64' || a.name === 'Float32' || b.name === 'Float32' || a.name === 'Decimal128' || b.name === 'Decimal128') return F64;
+  if (a.name === 'UInt64' && (b.name === 'UInt64' || b.name.startsWith('UInt'))) return U64;
+  if (isInteger(a) && isInteger(b)) return I64;
+  if (a.name === 'Null') return b;
+  if (b.name === 'Null') return a;
+  return F64;
+}

@@ -1,0 +1,440 @@
+import { InvalidArgumentsError } from '../../errors/errors.js';
+import { isTimestamp, type DataType } from '../../data/data-types.js';
+import type { FunctionContext, ScalarFunction } from '../../interfaces/function.js';
+import { constantColumn, isInterval, valueAt, type Column, type Interval } from '../../sql/exec/column.js';
+import { formatTimestampNanos, localToUtcMs, parseTimestampNanos, zoneOffsetMs } from '../time-zone.js';
+import { BOOL, columnar, F64, floorDiv, fromNanos, I64, mapFloat, mapRows, num, sameAs, sig, STR, toNanos, variadic } from './function-helpers.js';
+
+const math1 = (name: string, f: (x: number) => number, aliases?: string[]): ScalarFunction => columnar({
+  name, aliases, signatures: [sig('numeric')], returnType: F64,
+  body: ([x]) => mapFloat(x!, f),
+});
+
+function roundTo(x: number, d: number): number {
+  const m = 10 ** d;
+  const y = Math.abs(x) * m;
+  const r = Math.round(y);
+  // Round half away from zero, as SQL engines do.
+  return (Math.sign(x) * (y - Math.floor(y) === 0.5 ? Math.floor(y) + 1 : r)) / m;
+}
+
+export const mathFunctions: ScalarFunction[] = [
+  columnar({
+    name: 'abs', signatures: [sig('numeric')], returnType: sameAs(0),
+    body: ([x]) => mapRows(x!.type, x!.length, [x!], ([v]) => (typeof v === 'bigint' ? (v < 0n ? -v : v) : Math.abs(v as number))),
+  }),
+  math1('ceil', Math.ceil, ['ceiling']),
+  math1('floor', Math.floor),
+  columnar({
+    name: 'round', signatures: [sig('numeric'), sig('numeric', 'integer')], returnType: F64,
+    body: ([x, d]) => (d ? mapRows(F64, x!.length, [x!, d], ([v, p]) => roundTo(num(v), num(p))) : mapFloat(x!, (v) => roundTo(v, 0))),
+  }),
+  columnar({
+    name: 'trunc', signatures: [sig('numeric'), sig('numeric', 'integer')], returnType: F64,
+    body: ([x, d]) => mapRows(F64, x!.length, d ? [x!, d] : [x!], ([v, p]) => { const m = 10 ** num(p ?? 0); return Math.trunc(num(v) * m) / m; }),
+  }),
+  math1('sqrt', Math.sqrt),
+  math1('cbrt', Math.cbrt),
+  math1('ln', Math.log),
+  math1('log10', Math.log10),
+  math1('log2', Math.log2),
+  math1('exp', Math.exp),
+  math1('sin', Math.sin), math1('cos', Math.cos), math1('tan', Math.tan),
+  math1('asin', Math.asin), math1('acos', Math.acos), math1('atan', Math.atan),
+  math1('degrees', (x) => (x * 180) / Math.PI), math1('radians', (x) => (x * Math.PI) / 180),
+  math1('sign', (x) => Math.sign(x), ['signum']),
+  columnar({
+    name: 'log', signatures: [sig('numeric'), sig('numeric', 'numeric')], returnType: F64,
+    body: ([a, b]) => (b ? mapRows(F64, a!.length, [a!, b], ([base, x]) => Math.log(num(x)) / Math.log(num(base))) : mapFloat(a!, Math.log10)),
+  }),
+  columnar({
+    name: 'pow', aliases: ['power'], signatures: [sig('numeric', 'numeric')], returnType: F64,
+    body: ([a, b]) => mapRows(F64, a!.length, [a!, b!], ([x, y]) => num(x) ** num(y)),
+  }),
+  columnar({
+    name: 'atan2', signatures: [sig('numeric', 'numeric')], returnType: F64,
+    body: ([a, b]) => mapRows(F64, a!.length, [a!, b!], ([y, x]) => Math.atan2(num(y), num(x))),
+  }),
+  columnar({
+    name: 'mod', signatures: [sig('numeric', 'numeric')], returnType: (a) => (a.every((t) => t.name.includes('Int')) ? I64 : F64),
+    body: ([a, b], _c, rt) => mapRows(rt!, a!.length, [a!, b!], ([x, y]) => {
+      if (rt!.name === 'Int64') { const d = BigInt(y as number | bigint); return d === 0n ? null : BigInt(x as number | bigint) % d; }
+      return num(x) % num(y);
+    }),
+  }),
+  columnar({ name: 'pi', signatures: [sig()], returnType: F64, body: (_a, ctx) => constantColumn(F64, Math.PI, ctx.rowCount) }),
+  columnar({
+    name: 'random', volatility: 'volatile', signatures: [sig()], returnType: F64,
+    body: (_a, ctx) => { const out = new Float64Array(ctx.rowCount); for (let i = 0; i < out.length; i++) out[i] = Math.random(); return { type: F64, length: out.length, data: out, valid: null }; },
+  }),
+  columnar({
+    name: 'isnan', signatures: [sig('numeric')], returnType: BOOL,
+    body: ([x]) => mapRows(BOOL, x!.length, [x!], ([v]) => Number.isNaN(num(v))),
+  }),
+];
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : String(v));
+const likeCache = new Map<string, RegExp>();
+function regexOf(p: string, flags = ''): RegExp {
+  const k = `${flags}/${p}`;
+  let r = likeCache.get(k);
+  if (!r) {
+    try { r = new RegExp(p, flags); } catch (err) { throw new InvalidArgumentsError(`invalid regular expression '${p}'`, { cause: err }); }
+    likeCache.set(k, r);
+  }
+  return r;
+}
+
+const I32OrI64 = I64;
+
+export const stringFunctions: ScalarFunction[] = [
+  columnar({
+    name: 'length', aliases: ['char_length', 'character_length'], signatures: [sig('string')], returnType: I32OrI64,
+    body: ([s]) => mapRows(I64, s!.length, [s!], ([v]) => BigInt([...str(v)].length)),
+  }),
+  columnar({
+    name: 'octet_length', signatures: [sig('string')], returnType: I64,
+    body: ([s]) => mapRows(I64, s!.length, [s!], ([v]) => BigInt(Buffer.byteLength(str(v)))),
+  }),
+  columnar({ name: 'lower', signatures: [sig('string')], returnType: STR, body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => str(v).toLowerCase()) }),
+  columnar({ name: 'upper', signatures: [sig('string')], returnType: STR, body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => str(v).toUpperCase()) }),
+  columnar({
+    name: 'concat', nullHandling: 'custom', signatures: [variadic('any')], returnType: STR,
+    body: (args, ctx) => mapRows(STR, ctx.rowCount, args, (vals) => vals.map((v) => (v === null ? '' : textOf(v))).join(''), false),
+  }),
+  columnar({
+    name: 'concat_ws', nullHandling: 'custom', signatures: [variadic('string', 'any')], returnType: STR,
+    body: ([sep, ...args], ctx) => mapRows(STR, ctx.rowCount, [sep!, ...args], ([s, ...vals]) => (s === null ? null : vals.filter((v) => v !== null).map(textOf).join(str(s))), false),
+  }),
+  columnar({
+    name: 'substr', aliases: ['substring'], signatures: [sig('string', 'integer'), sig('string', 'integer', 'integer')], returnType: STR,
+    body: (args) => mapRows(STR, args[0]!.length, args, ([s, start, len]) => {
+      const cps = [...str(s)];
+      const st = num(start);
+      let from = st - 1;
+      let to = len === undefined ? cps.length : from + num(len);
+      if (from < 0) from = 0;
+      if (to < from) to = from;
+      return cps.slice(from, to).join('');
+    }),
+  }),
+  columnar({ name: 'trim', aliases: ['btrim'], signatures: [sig('string')], returnType: STR, body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => str(v).trim()) }),
+  columnar({ name: 'ltrim', signatures: [sig('string')], returnType: STR, body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => str(v).trimStart()) }),
+  columnar({ name: 'rtrim', signatures: [sig('string')], returnType: STR, body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => str(v).trimEnd()) }),
+  columnar({
+    name: 'replace', signatures: [sig('string', 'string', 'string')], returnType: STR,
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, f, t]) => str(s).split(str(f)).join(str(t))),
+  }),
+  columnar({
+    name: 'starts_with', signatures: [sig('string', 'string')], returnType: BOOL,
+    body: (a) => mapRows(BOOL, a[0]!.length, a, ([s, p]) => str(s).startsWith(str(p))),
+  }),
+  columnar({
+    name: 'ends_with', signatures: [sig('string', 'string')], returnType: BOOL,
+    body: (a) => mapRows(BOOL, a[0]!.length, a, ([s, p]) => str(s).endsWith(str(p))),
+  }),
+  columnar({
+    name: 'strpos', aliases: ['instr', 'position'], signatures: [sig('string', 'string')], returnType: I64,
+    body: (a) => mapRows(I64, a[0]!.length, a, ([s, p]) => { const t = str(s); const i = t.indexOf(str(p)); return BigInt(i < 0 ? 0 : [...t.slice(0, i)].length + 1); }),
+  }),
+  columnar({
+    name: 'left', signatures: [sig('string', 'integer')], returnType: STR,
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, k]) => { const c = [...str(s)]; const n = num(k); return (n >= 0 ? c.slice(0, n) : c.slice(0, Math.max(0, c.length + n))).join(''); }),
+  }),
+  columnar({
+    name: 'right', signatures: [sig('string', 'integer')], returnType: STR,
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, k]) => { const c = [...str(s)]; const n = num(k); return (n >= 0 ? c.slice(Math.max(0, c.length - n)) : c.slice(-n)).join(''); }),
+  }),
+  columnar({
+    name: 'lpad', signatures: [sig('string', 'integer'), sig('string', 'integer', 'string')], returnType: STR,
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, k, p]) => { const n = num(k); const t = str(s); return t.length >= n ? t.slice(0, n) : t.padStart(n, p === undefined ? ' ' : str(p)); }),
+  }),
+  columnar({
+    name: 'rpad', signatures: [sig('string', 'integer'), sig('string', 'integer', 'string')], returnType: STR,
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, k, p]) => { const n = num(k); const t = str(s); return t.length >= n ? t.slice(0, n) : t.padEnd(n, p === undefined ? ' ' : str(p)); }),
+  }),
+  columnar({ name: 'reverse', signatures: [sig('string')], returnType: STR, body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => [...str(v)].reverse().join('')) }),
+  columnar({
+    name: 'repeat', signatures: [sig('string', 'integer')], returnType: STR,
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, k]) => str(s).repeat(Math.max(0, num(k)))),
+  }),
+  columnar({
+    name: 'split_part', signatures: [sig('string', 'string', 'integer')], returnType: STR,
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, d, k]) => str(s).split(str(d))[num(k) - 1] ?? ''),
+  }),
+  columnar({
+    name: 'regexp_like', signatures: [sig('string', 'string'), sig('string', 'string', 'string')], returnType: BOOL,
+    body: (a) => mapRows(BOOL, a[0]!.length, a, ([s, p, f]) => regexOf(str(p), f === undefined ? '' : str(f)).test(str(s))),
+  }),
+  columnar({
+    name: 'regexp_match', description: 'The first match of the pattern (or of its first capture group), NULL when none.',
+    signatures: [sig('string', 'string'), sig('string', 'string', 'string')], returnType: STR,
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, p, f]) => {
+      const m = regexOf(str(p), f === undefined ? '' : str(f)).exec(str(s));
+      return m ? (m.length > 1 ? m[1] ?? null : m[0]) : null;
+    }),
+  }),
+  columnar({
+    name: 'regexp_replace', signatures: [sig('string', 'string', 'string'), sig('string', 'string', 'string', 'string')], returnType: STR,
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, p, r, f]) => str(s).replace(regexOf(str(p), f === undefined ? '' : str(f)), str(r).replace(/\\(\d)/g, '$$$1'))),
+  }),
+  columnar({
+    name: 'to_hex', signatures: [sig('integer')], returnType: STR,
+    body: ([x]) => mapRows(STR, x!.length, [x!], ([v]) => BigInt.asUintN(64, BigInt(v as number)).toString(16)),
+  }),
+  columnar({
+    name: 'ascii', signatures: [sig('string')], returnType: I64,
+    body: ([s]) => mapRows(I64, s!.length, [s!], ([v]) => BigInt(str(v).codePointAt(0) ?? 0)),
+  }),
+];
+
+function textOf(v: unknown): string {
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return String(v);
+}
+
+/** The common type of several argument types (first non-NULL wins; numbers widen). */
+export function commonType(types: readonly DataType[]): DataType {
+  let out: DataType = { name: 'Null' };
+  for (const t of types) {
+    if (t.name === 'Null') continue;
+    if (out.name === 'Null') { out = t; continue; }
+    if (out.name === t.name) continue;
+    const numeric = (x: DataType) => /Int|Float|Decimal/.test(x.name);
+    if (numeric(out) && numeric(t)) {
+      out = out.name.startsWith('Float') || t.name.startsWith('Float') || out.name === 'Decimal128' || t.name === 'Decimal128' ? F64 : I64;
+    } else if (isTimestamp(out) && isTimestamp(t)) {
+      // keep the finer unit
+      const order = ['TimestampSecond', 'TimestampMillisecond', 'TimestampMicrosecond', 'TimestampNanosecond'];
+      if (order.indexOf(t.name) > order.indexOf(out.name)) out = t;
+    } else {
+      out = STR;
+    }
+  }
+  return out;
+}
+
+const pick = (args: Column[], i: number, rt: DataType, k: number) => {
+  const v = valueAt(args[k]!, i);
+  return v;
+};
+
+export const conditionalFunctions: ScalarFunction[] = [
+  columnar({
+    name: 'coalesce', nullHandling: 'custom', signatures: [variadic('any')], returnType: (a) => commonType(a),
+    body: (args, ctx, rt) => mapRows(rt!, ctx.rowCount, args, (vals) => vals.find((v) => v !== null) ?? null, false),
+  }),
+  columnar({
+    name: 'ifnull', aliases: ['nvl'], nullHandling: 'custom', signatures: [sig('any', 'any')], returnType: (a) => commonType(a),
+    body: (args, ctx, rt) => mapRows(rt!, ctx.rowCount, args, ([a, b]) => a ?? b, false),
+  }),
+  columnar({
+    name: 'nullif', nullHandling: 'custom', signatures: [sig('any', 'any')], returnType: sameAs(0),
+    body: (args, ctx, rt) => mapRows(rt!, ctx.rowCount, args, ([a, b]) => (a !== null && b !== null && a === b ? null : a), false),
+  }),
+  columnar({
+    name: 'greatest', nullHandling: 'custom', signatures: [variadic('any')], returnType: (a) => commonType(a),
+    body: (args, ctx, rt) => mapRows(rt!, ctx.rowCount, args, (vals) => vals.reduce<unknown>((m, v) => (v === null ? m : m === null || (v as number) > (m as number) ? v : m), null), false),
+  }),
+  columnar({
+    name: 'least', nullHandling: 'custom', signatures: [variadic('any')], returnType: (a) => commonType(a),
+    body: (args, ctx, rt) => mapRows(rt!, ctx.rowCount, args, (vals) => vals.reduce<unknown>((m, v) => (v === null ? m : m === null || (v as number) < (m as number) ? v : m), null), false),
+  }),
+  columnar({
+    name: 'if', nullHandling: 'custom', signatures: [sig('Boolean', 'any', 'any')], returnType: (a) => commonType([a[1]!, a[2]!]),
+    body: (args, ctx, rt) => mapRows(rt!, ctx.rowCount, args, ([c, a, b]) => (c === true ? a : b), false),
+  }),
+  columnar({
+    name: 'isnull', nullHandling: 'custom', signatures: [sig('any')], returnType: BOOL,
+    body: (args, ctx) => mapRows(BOOL, ctx.rowCount, args, ([a]) => a === null, false),
+  }),
+];
+void pick;
+
+// ---- date/time ----
+
+const MS_PER_DAY = 86_400_000;
+const TRUNC_UNITS = ['microsecond', 'millisecond', 'second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year'] as const;
+
+/** Truncates a UTC instant (ms) to `unit` in the time zone `tz`. */
+export function truncMs(unit: string, utcMs: number, tz: string): number {
+  const u = unit.toLowerCase().replace(/s$/, '');
+  if (u === 'millisecond' || u === 'microsecond' || u === 'nanosecond') return utcMs;
+  if (u === 'second') return Math.floor(utcMs / 1000) * 1000;
+  const local = utcMs + zoneOffsetMs(tz, utcMs);
+  let t: number;
+  const d = new Date(local);
+  switch (u) {
+    case 'minute': t = Math.floor(local / 60_000) * 60_000; break;
+    case 'hour': t = Math.floor(local / 3_600_000) * 3_600_000; break;
+    case 'day': t = Math.floor(local / MS_PER_DAY) * MS_PER_DAY; break;
+    case 'week': { const day = Math.floor(local / MS_PER_DAY); const dow = (((day + 3) % 7) + 7) % 7; t = (day - dow) * MS_PER_DAY; break; }
+    case 'month': t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1); break;
+    case 'quarter': t = Date.UTC(d.getUTCFullYear(), Math.floor(d.getUTCMonth() / 3) * 3, 1); break;
+    case 'year': t = Date.UTC(d.getUTCFullYear(), 0, 1); break;
+    default: throw new InvalidArgumentsError(`unsupported date_trunc unit '${unit}' (one of ${TRUNC_UNITS.join(', ')})`);
+  }
+  return u === 'minute' ? utcMs - (local - t) : localToUtcMs(tz, t);
+}
+
+function truncNanos(unit: string, nanos: bigint, tz: string): bigint {
+  const u = unit.toLowerCase().replace(/s$/, '');
+  if (u === 'nanosecond') return nanos;
+  if (u === 'microsecond') return floorDiv(nanos, 1000n) * 1000n;
+  if (u === 'millisecond') return floorDiv(nanos, 1_000_000n) * 1_000_000n;
+  const ms = Number(floorDiv(nanos, 1_000_000n));
+  return BigInt(truncMs(u, ms, tz)) * 1_000_000n;
+}
+
+/** Nanoseconds of an interval without months (for date_bin and RANGE). */
+export function intervalNanos(iv: Interval): bigint {
+  if (iv.months !== 0) throw new InvalidArgumentsError('intervals with months or years have no fixed length here; use days or smaller units');
+  return BigInt(iv.days) * 86_400_000_000_000n + iv.nanos;
+}
+
+/** Adds an interval to a UTC instant in nanoseconds (months move the calendar in UTC). */
+export function addInterval(nanos: bigint, iv: Interval, sign = 1): bigint {
+  let n = nanos;
+  if (iv.months !== 0) {
+    const ms = Number(floorDiv(n, 1_000_000n));
+    const rem = n - BigInt(ms) * 1_000_000n;
+    const d = new Date(ms);
+    const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + sign * iv.months, 1, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()));
+    const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+    target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
+    n = BigInt(target.getTime()) * 1_000_000n + rem;
+  }
+  return n + BigInt(sign) * (BigInt(iv.days) * 86_400_000_000_000n + iv.nanos);
+}
+
+function tsNanosOf(v: unknown, t: DataType, tz: string): bigint {
+  if (typeof v === 'string') return parseTimestampNanos(v, tz);
+  if (t.name === 'Date') return BigInt(v as number) * 86_400_000_000_000n;
+  if (isTimestamp(t)) return toNanos(v as bigint, t.name);
+  if (typeof v === 'bigint') return v * 1_000_000_000n;
+  return BigInt(Math.trunc(num(v) * 1000)) * 1_000_000n;
+}
+
+function strftime(nanos: bigint, fmt: string, tz: string): string {
+  const base = formatTimestampNanos(nanos, tz, 9); // YYYY-MM-DD HH:MM:SS.fffffffff
+  const [date, time] = base.split(' ');
+  const [Y, m, d] = date!.split('-');
+  const [hms, frac] = time!.split('.');
+  const [H, M, S] = hms!.split(':');
+  const ms = Number(floorDiv(nanos, 1_000_000n));
+  const dow = new Date(ms + zoneOffsetMs(tz, ms)).getUTCDay();
+  return fmt.replace(/%(\.\d)?f|%\.3f|%[YmdHMSjaAbBeyzZsT%]/g, (tok) => {
+    switch (tok) {
+      case '%Y': return Y!; case '%m': return m!; case '%d': return d!; case '%H': return H!; case '%M': return M!; case '%S': return S!;
+      case '%e': return String(Number(d)).padStart(2, ' ');
+      case '%y': return Y!.slice(2);
+      case '%T': return `${H}:${M}:${S}`;
+      case '%s': return String(floorDiv(nanos, 1_000_000_000n));
+      case '%a': return ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][dow]!;
+      case '%A': return ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][dow]!;
+      case '%b': return ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][Number(m) - 1]!;
+      case '%z': case '%Z': { const off = zoneOffsetMs(tz, ms) / 60_000; const a = Math.abs(off); return `${off < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}${String(a % 60).padStart(2, '0')}`; }
+      case '%%': return '%';
+      case '%f': return frac!;
+      case '%.3f': return `.${frac!.slice(0, 3)}`;
+      default: { const k = Number(tok.slice(2, 3)); return tok.startsWith('%.') ? `.${frac!.slice(0, k)}` : tok; }
+    }
+  });
+}
+
+/** Extracts a date part; returns a number (seconds include fractions). */
+export function datePart(part: string, nanos: bigint, tz: string): number {
+  const ms = Number(floorDiv(nanos, 1_000_000n));
+  const local = new Date(ms + zoneOffsetMs(tz, ms));
+  const subNs = Number(((nanos % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n);
+  switch (part.toLowerCase().replace(/s$/, '')) {
+    case 'year': return local.getUTCFullYear();
+    case 'quarter': return Math.floor(local.getUTCMonth() / 3) + 1;
+    case 'month': return local.getUTCMonth() + 1;
+    case 'week': {
+      const d = new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()));
+      const day = d.getUTCDay() || 7;
+      d.setUTCDate(d.getUTCDate() + 4 - day);
+      const y0 = Date.UTC(d.getUTCFullYear(), 0, 1);
+      return Math.ceil(((d.getTime() - y0) / MS_PER_DAY + 1) / 7);
+    }
+    case 'day': return local.getUTCDate();
+    case 'dow': return local.getUTCDay();
+    case 'doy': return Math.floor((local.getTime() - Date.UTC(local.getUTCFullYear(), 0, 1)) / MS_PER_DAY) + 1;
+    case 'hour': return local.getUTCHours();
+    case 'minute': return local.getUTCMinutes();
+    case 'second': return local.getUTCSeconds() + subNs / 1e9;
+    case 'millisecond': return local.getUTCSeconds() * 1000 + subNs / 1e6;
+    case 'microsecond': return local.getUTCSeconds() * 1e6 + subNs / 1e3;
+    case 'epoch': return Number(nanos) / 1e9;
+    default: throw new InvalidArgumentsError(`unsupported date part '${part}'`);
+  }
+}
+
+const TS_MS: DataType = { name: 'TimestampMillisecond' };
+
+function tsResult(a: readonly DataType[], i: number): DataType {
+  const t = a[i];
+  return t && isTimestamp(t) ? t : t?.name === 'Date' ? { name: 'TimestampMillisecond' } : TS_MS;
+}
+
+export const dateTimeFunctions: ScalarFunction[] = [
+  columnar({
+    name: 'now', aliases: ['current_timestamp', 'localtimestamp'], volatility: 'stable', signatures: [sig()], returnType: TS_MS,
+    body: (_a, ctx) => constantColumn(TS_MS, BigInt(Date.now()), ctx.rowCount),
+  }),
+  columnar({
+    name: 'current_date', aliases: ['today'], volatility: 'stable', signatures: [sig()], returnType: { name: 'Date' },
+    body: (_a, ctx) => constantColumn({ name: 'Date' }, Math.floor((Date.now() + zoneOffsetMs(ctx.timezone, Date.now())) / MS_PER_DAY), ctx.rowCount),
+  }),
+  columnar({
+    name: 'date_trunc', signatures: [sig('string', 'timestamp'), sig('string', 'Date'), sig('string', 'string')], returnType: (a) => tsResult(a, 1),
+    body: ([u, ts], ctx, rt) => mapRows(rt!, ts!.length, [u!, ts!], ([unit, v]) => fromNanos(truncNanos(String(unit), tsNanosOf(v, ts!.type, ctx.timezone), ctx.timezone), rt!.name)),
+  }),
+  columnar({
+    name: 'date_bin', signatures: [sig('IntervalMonthDayNano', 'timestamp'), sig('IntervalMonthDayNano', 'timestamp', 'timestamp'), sig('IntervalMonthDayNano', 'string')],
+    returnType: (a) => tsResult(a, 1),
+    body: ([iv, ts, origin], ctx, rt) => mapRows(rt!, ts!.length, origin ? [iv!, ts!, origin] : [iv!, ts!], ([i, v, o]) => {
+      const stride = intervalNanos(i as Interval);
+      if (stride <= 0n) throw new InvalidArgumentsError('date_bin stride must be positive');
+      const t = tsNanosOf(v, ts!.type, ctx.timezone);
+      const org = o === undefined ? 0n : tsNanosOf(o, origin!.type, ctx.timezone);
+      return fromNanos(floorDiv(t - org, stride) * stride + org, rt!.name);
+    }),
+  }),
+  columnar({
+    name: 'to_unixtime', signatures: [sig('timestamp'), sig('string'), sig('Date'), sig('integer')], returnType: I64,
+    body: ([ts], ctx) => mapRows(I64, ts!.length, [ts!], ([v]) => (ts!.type.name.includes('Int') ? BigInt(v as number) : floorDiv(tsNanosOf(v, ts!.type, ctx.timezone), 1_000_000_000n))),
+  }),
+  columnar({
+    name: 'to_timestamp', signatures: [sig('string'), sig('integer'), sig('float'), sig('timestamp')], returnType: { name: 'TimestampSecond' },
+    ret: () => ({ name: 'TimestampSecond' }),
+    body: ([v], ctx, rt) => mapRows(rt!, v!.length, [v!], ([x]) => fromNanos(tsNanosOf(x, v!.type, ctx.timezone), 'TimestampSecond')),
+  }),
+  columnar({
+    name: 'to_timestamp_millis', signatures: [sig('string'), sig('integer'), sig('timestamp')], returnType: TS_MS,
+    body: ([v], ctx) => mapRows(TS_MS, v!.length, [v!], ([x]) => (typeof x === 'bigint' && !isTimestamp(v!.type) ? x : v!.type.name.includes('Int') ? BigInt(x as number) : fromNanos(tsNanosOf(x, v!.type, ctx.timezone), 'TimestampMillisecond'))),
+  }),
+  columnar({
+    name: 'date_format', signatures: [sig('timestamp', 'string'), sig('Date', 'string')], returnType: STR,
+    body: ([ts, f], ctx) => mapRows(STR, ts!.length, [ts!, f!], ([v, fmt]) => strftime(tsNanosOf(v, ts!.type, ctx.timezone), String(fmt), ctx.timezone)),
+  }),
+  columnar({
+    name: 'date_part', aliases: ['datepart'], signatures: [sig('string', 'timestamp'), sig('string', 'Date'), sig('string', 'string')], returnType: F64,
+    body: ([p, ts], ctx) => mapRows(F64, ts!.length, [p!, ts!], ([part, v]) => datePart(String(part), tsNanosOf(v, ts!.type, ctx.timezone), ctx.timezone)),
+  }),
+  columnar({
+    name: 'timezone', volatility: 'stable', signatures: [sig()], returnType: STR,
+    body: (_a, ctx) => constantColumn(STR, ctx.timezone, ctx.rowCount),
+  }),
+];
+
+/** Interval arithmetic used by the expression evaluator. */
+export function isIntervalValue(v: unknown): v is Interval { return isInterval(v); }
+
+/** Every scalar built-in. */
+export function builtinScalarFunctions(): ScalarFunction[] {
+  return [...mathFunctions, ...stringFunctions, ...conditionalFunctions, ...dateTimeFunctions];
+}
+
+export type { FunctionContext };

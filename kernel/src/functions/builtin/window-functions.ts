@@ -1,0 +1,121 @@
+import type * as arrow from 'apache-arrow';
+import type { DataType } from '../../data/data-types.js';
+import type { FunctionContext, WindowFunction } from '../../interfaces/function.js';
+import { columnFromArrow, columnFromValues, columnToArrow, valueAt, type Column } from '../../sql/exec/column.js';
+import { F64, I64, sameAs, sig } from './function-helpers.js';
+
+/** True when rows i and j have equal ORDER BY keys (peers). */
+function peers(keys: readonly Column[], i: number, j: number): boolean {
+  for (const k of keys) {
+    const a = valueAt(k, i);
+    const b = valueAt(k, j);
+    if (a !== b && !(a instanceof Uint8Array)) return false;
+  }
+  return true;
+}
+
+function partitionFn(name: string, ret: DataType | ((a: readonly DataType[]) => DataType), signatures: WindowFunction['signatures'],
+  body: (args: Column[], keys: Column[], n: number, ctx: FunctionContext, rt: DataType) => unknown[]): WindowFunction {
+  return {
+    kind: 'window', name, signatures, returnType: ret, evaluation: 'partition',
+    evaluatePartition(args: readonly arrow.Vector[], orderKeys: readonly arrow.Vector[], ctx: FunctionContext): arrow.Vector {
+      const cols = args.map((a) => columnFromArrow(a));
+      const keys = orderKeys.map((k) => columnFromArrow(k));
+      const rt = typeof ret === 'function' ? ret(cols.map((c) => c.type)) : ret;
+      return columnToArrow(columnFromValues(rt, body(cols, keys, ctx.rowCount, ctx, rt)));
+    },
+  };
+}
+
+const rowNumber = partitionFn('row_number', I64, [sig()], (_a, _k, n) => Array.from({ length: n }, (_, i) => BigInt(i + 1)));
+
+const rank = partitionFn('rank', I64, [sig()], (_a, keys, n) => {
+  const out = new Array<unknown>(n);
+  let r = 1;
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && !peers(keys, i, i - 1)) r = i + 1;
+    out[i] = BigInt(r);
+  }
+  return out;
+});
+
+const denseRank = partitionFn('dense_rank', I64, [sig()], (_a, keys, n) => {
+  const out = new Array<unknown>(n);
+  let r = 1;
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && !peers(keys, i, i - 1)) r++;
+    out[i] = BigInt(r);
+  }
+  return out;
+});
+
+/** Index of the last peer of row i. */
+function lastPeer(keys: readonly Column[], i: number, n: number): number {
+  let j = i;
+  while (j + 1 < n && peers(keys, j + 1, i)) j++;
+  return j;
+}
+
+const percentRank = partitionFn('percent_rank', F64, [sig()], (_a, keys, n) => {
+  const out = new Array<unknown>(n);
+  let r = 1;
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && !peers(keys, i, i - 1)) r = i + 1;
+    out[i] = n <= 1 ? 0 : (r - 1) / (n - 1);
+  }
+  return out;
+});
+
+const cumeDist = partitionFn('cume_dist', F64, [sig()], (_a, keys, n) => {
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n;) {
+    const j = lastPeer(keys, i, n);
+    for (let k = i; k <= j; k++) out[k] = (j + 1) / n;
+    i = j + 1;
+  }
+  return out;
+});
+
+const ntile = partitionFn('ntile', I64, [sig('integer')], ([b], _k, n) => {
+  const buckets = Math.max(1, Number(valueAt(b!, 0) ?? 1));
+  const out = new Array<unknown>(n);
+  const base = Math.floor(n / buckets);
+  const extra = n % buckets;
+  let i = 0;
+  for (let bucket = 1; bucket <= buckets && i < n; bucket++) {
+    const size = base + (bucket <= extra ? 1 : 0);
+    for (let k = 0; k < size && i < n; k++) out[i++] = BigInt(bucket);
+  }
+  return out;
+});
+
+function shift(name: 'lag' | 'lead'): WindowFunction {
+  const dir = name === 'lag' ? -1 : 1;
+  return partitionFn(name, sameAs(0), [sig('any'), sig('any', 'integer'), sig('any', 'integer', 'any')], ([x, off, def], _k, n) => {
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) {
+      const o = off ? Number(valueAt(off, i) ?? 1) : 1;
+      const j = i + dir * o;
+      out[i] = j >= 0 && j < n ? valueAt(x!, j) : def ? valueAt(def, i) : null;
+    }
+    return out;
+  });
+}
+
+const nthValue: WindowFunction = {
+  kind: 'window', name: 'nth_value', signatures: [sig('any', 'integer')], returnType: sameAs(0), evaluation: 'frame',
+  evaluateFrame(args, start, end, _row, _ctx) {
+    const x = columnFromArrow(args[0]!);
+    const k = Number(valueAt(columnFromArrow(args[1]!), 0));
+    const i = start + k - 1;
+    return k >= 1 && i < end ? valueAt(x, i) : null;
+  },
+};
+
+/**
+ * Every window-only built-in. first_value/last_value and every aggregate
+ * also work with OVER (evaluated over the frame by the window operator).
+ */
+export function builtinWindowFunctions(): WindowFunction[] {
+  return [rowNumber, rank, denseRank, percentRank, cumeDist, ntile, shift('lag'), shift('lead'), nthValue];
+}

@@ -1,0 +1,33 @@
+import { registerBuiltinPlugin } from '../builtin/builtin-plugins.js';
+import type { FunctionDefinition } from '../interfaces/function.js';
+import { definePlugin } from '../plugin/plugin-definition.js';
+import { FUNCTION_REGISTRY, FUNCTIONS } from '../tokens.js';
+import { builtinFunctions } from './builtin-functions.js';
+import { DefaultFunctionRegistry } from './function-registry.js';
+
+/** Where a plugin function came from: a definition may carry `origin` (the SDK sets it); otherwise its position. */
+function originOf(fn: FunctionDefinition, i: number): string {
+  const o = (fn as { origin?: unknown; plugin?: unknown }).origin ?? (fn as { plugin?: unknown }).plugin;
+  return typeof o === 'string' ? `plugin '${o}'` : `a function plugin (FUNCTIONS entry #${i + 1})`;
+}
+
+/**
+ * The 'functions' built-in: provides FUNCTION_REGISTRY with every built-in
+ * function, plus the definitions function plugins bind to FUNCTIONS. A
+ * name clash fails startup and names both origins.
+ */
+export const functionsPlugin = definePlugin({
+  name: 'functions',
+  kind: 'function',
+  description: 'Function registry with the built-in scalar, aggregate and window functions',
+  provides: [FUNCTION_REGISTRY],
+  optional: [FUNCTIONS],
+  register(ctx) {
+    const registry = new DefaultFunctionRegistry();
+    for (const fn of builtinFunctions()) registry.register(fn, 'built-in');
+    ctx.getAll(FUNCTIONS).forEach((fn, i) => registry.register(fn, originOf(fn, i)));
+    ctx.bind(FUNCTION_REGISTRY, registry);
+  },
+});
+
+registerBuiltinPlugin(functionsPlugin);

@@ -1,0 +1,93 @@
+import { InvalidArgumentsError } from '../errors/errors.js';
+
+/**
+ * Time-zone arithmetic for date/time functions and timestamp literals.
+ * A zone is 'UTC', an offset ('+08:00', '-0530') or an IANA name; offsets of
+ * IANA zones come from Intl, cached per zone.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function fixedOffsetMs(tz: string): number | undefined {
+  if (tz === 'UTC' || tz === 'utc' || tz === 'Z' || tz === 'SYSTEM') return 0;
+  const m = /^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$/i.exec(tz);
+  if (!m) return undefined;
+  const sign = m[1] === '-' ? -1 : 1;
+  return sign * (Number(m[2]) * 3600_000 + Number(m[3] ?? 0) * 60_000);
+}
+
+/** Throws when the zone is not known. */
+export function checkTimeZone(tz: string): void {
+  if (fixedOffsetMs(tz) !== undefined) return;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+  } catch (err) {
+    throw new InvalidArgumentsError(`unknown time zone '${tz}'`, { cause: err });
+  }
+}
+
+/** Offset of `tz` from UTC (ms) at the UTC instant `utcMs`. */
+export function zoneOffsetMs(tz: string, utcMs: number): number {
+  const fixed = fixedOffsetMs(tz);
+  if (fixed !== undefined) return fixed;
+  let f = formatters.get(tz);
+  if (!f) {
+    try {
+      f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    } catch (err) {
+      throw new InvalidArgumentsError(`unknown time zone '${tz}'`, { cause: err });
+    }
+    formatters.set(tz, f);
+  }
+  const parts = f.formatToParts(new Date(utcMs));
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
+  const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour') % 24, get('minute'), get('second'));
+  return local - Math.floor(utcMs / 1000) * 1000;
+}
+
+/** Converts a local wall-clock time (as if UTC ms) in `tz` to a UTC instant. */
+export function localToUtcMs(tz: string, localMs: number): number {
+  let utc = localMs - zoneOffsetMs(tz, localMs);
+  utc = localMs - zoneOffsetMs(tz, utc);
+  return utc;
+}
+
+/**
+ * Parses a timestamp literal ('2024-01-02 03:04:05.123', ISO with 'T', with
+ * or without a zone suffix) into nanoseconds since the epoch; a literal
+ * without a zone is read in `tz`.
+ */
+export function parseTimestampNanos(text: string, tz = 'UTC'): bigint {
+  const s = text.trim();
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2}|[+-]\d{2}|UTC)?$/i.exec(s);
+  if (!m) {
+    if (/^-?\d+$/.test(s)) return BigInt(s) * 1_000_000n;
+    throw new InvalidArgumentsError(`invalid timestamp '${text}'`);
+  }
+  const local = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
+  if (Number.isNaN(local)) throw new InvalidArgumentsError(`invalid timestamp '${text}'`);
+  const frac = BigInt((m[7] ?? '').padEnd(9, '0') || '0');
+  let utcMs: number;
+  if (m[8]) {
+    const z = m[8].toUpperCase();
+    const off = z === 'Z' || z === 'UTC' ? 0 : fixedOffsetMs(z.length === 3 ? `${z}:00` : z)!;
+    utcMs = local - off;
+  } else {
+    utcMs = localToUtcMs(tz, local);
+  }
+  return BigInt(utcMs) * 1_000_000n + frac;
+}
+
+/** Formats nanoseconds since the epoch as 'YYYY-MM-DD HH:MM:SS[.fff]' in `tz`. */
+export function formatTimestampNanos(nanos: bigint, tz = 'UTC', fractionDigits = -1): string {
+  const ms = Number(nanos / 1_000_000n) - (nanos % 1_000_000n < 0n ? 1 : 0);
+  const sub = ((nanos % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n;
+  const local = new Date(Math.floor(ms / 1000) * 1000 + zoneOffsetMs(tz, ms));
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  let out = `${p(local.getUTCFullYear(), 4)}-${p(local.getUTCMonth() + 1)}-${p(local.getUTCDate())} ${p(local.getUTCHours())}:${p(local.getUTCMinutes())}:${p(local.getUTCSeconds())}`;
+  if (fractionDigits < 0) {
+    if (sub !== 0n) out += `.${String(sub).padStart(9, '0').replace(/0+$/, '')}`;
+  } else if (fractionDigits > 0) {
+    out += `.${String(sub).padStart(9, '0').slice(0, fractionDigits)}`;
+  }
+  return out;
+}

@@ -1,0 +1,331 @@
+import * as arrow from 'apache-arrow';
+import { fromArrowType, toArrowType, type DataType, type DataTypeName } from '../../data/data-types.js';
+
+/**
+ * The executor's column: one typed array (or a JS array for variable-width
+ * values) plus an optional validity mask (1 = value, 0 = NULL). Operators and
+ * expressions work on these column-at-a-time; Arrow vectors are converted at
+ * the edges (scan in, results out, function calls).
+ *
+ * Each data type has one JS representation, so operators never guess:
+ *
+ * | type                              | storage          | element  |
+ * |-----------------------------------|------------------|----------|
+ * | Boolean                           | Uint8Array       | 0/1      |
+ * | Int8..Int32, UInt8..UInt32        | typed array      | number   |
+ * | Float32, Float64, Decimal128      | Float32/64Array  | number   |
+ * | Int64, UInt64, Timestamp*         | BigInt64/BigUint64Array | bigint |
+ * | Date                              | Int32Array       | days     |
+ * | String, Binary, Interval, Null    | unknown[]        | string / Uint8Array / Interval / null |
+ */
+export type ColumnData =
+  | Uint8Array | Int8Array | Int16Array | Int32Array | Uint16Array | Uint32Array
+  | Float32Array | Float64Array | BigInt64Array | BigUint64Array | unknown[];
+
+export interface Column {
+  readonly type: DataType;
+  readonly length: number;
+  readonly data: ColumnData;
+  /** 1 = valid, 0 = NULL; null means no NULLs. */
+  readonly valid: Uint8Array | null;
+}
+
+/** A batch of rows: columns of equal length (names live in the plan's schema). */
+export interface Batch {
+  readonly columns: readonly Column[];
+  readonly numRows: number;
+}
+
+/** A month-day-nano interval value. */
+export interface Interval { readonly months: number; readonly days: number; readonly nanos: bigint }
+
+export function isInterval(v: unknown): v is Interval {
+  return typeof v === 'object' && v !== null && 'months' in v && 'nanos' in v;
+}
+
+type Storage = 'u8' | 'i8' | 'i16' | 'i32' | 'u16' | 'u32' | 'f32' | 'f64' | 'i64' | 'u64' | 'js';
+
+export function storageOf(t: DataTypeName): Storage {
+  switch (t) {
+    case 'Boolean': case 'UInt8': return 'u8';
+    case 'Int8': return 'i8';
+    case 'Int16': return 'i16';
+    case 'Int32': case 'Date': return 'i32';
+    case 'UInt16': return 'u16';
+    case 'UInt32': return 'u32';
+    case 'Float32': return 'f32';
+    case 'Float64': case 'Decimal128': return 'f64';
+    case 'Int64': case 'TimestampSecond': case 'TimestampMillisecond': case 'TimestampMicrosecond': case 'TimestampNanosecond': return 'i64';
+    case 'UInt64': return 'u64';
+    default: return 'js';
+  }
+}
+
+/** True when values of this type are bigints. */
+export function isBigIntType(t: DataTypeName): boolean {
+  const s = storageOf(t);
+  return s === 'i64' || s === 'u64';
+}
+
+export function allocData(t: DataTypeName, n: number): ColumnData {
+  switch (storageOf(t)) {
+    case 'u8': return new Uint8Array(n);
+    case 'i8': return new Int8Array(n);
+    case 'i16': return new Int16Array(n);
+    case 'i32': return new Int32Array(n);
+    case 'u16': return new Uint16Array(n);
+    case 'u32': return new Uint32Array(n);
+    case 'f32': return new Float32Array(n);
+    case 'f64': return new Float64Array(n);
+    case 'i64': return new BigInt64Array(n);
+    case 'u64': return new BigUint64Array(n);
+    case 'js': return new Array<unknown>(n).fill(null);
+  }
+}
+
+export function isNullAt(c: Column, i: number): boolean {
+  return c.valid !== null && c.valid[i] === 0;
+}
+
+/** The value at row i in its JS representation, or null. Booleans come back as true/false. */
+export function valueAt(c: Column, i: number): unknown {
+  if (c.valid !== null && c.valid[i] === 0) return null;
+  const v = (c.data as ArrayLike<unknown>)[i];
+  if (c.type.name === 'Boolean') return v === 1;
+  return v ?? null;
+}
+
+/** Coerces a JS value into the representation of type t (null stays null). */
+export function coerceValue(t: DataTypeName, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  const s = storageOf(t);
+  if (t === 'Boolean') return typeof v === 'boolean' ? v : Boolean(v);
+  if (s === 'i64' || s === 'u64') {
+    if (typeof v === 'bigint') return v;
+    if (typeof v === 'number') return BigInt(Math.trunc(v));
+    if (typeof v === 'boolean') return v ? 1n : 0n;
+    return BigInt(String(v));
+  }
+  if (s === 'js') {
+    if (t === 'String') return typeof v === 'string' ? v : String(v);
+    return v;
+  }
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return Number(v);
+}
+
+/** Builds a column from JS values (already in the type's representation, or coercible). */
+export function columnFromValues(type: DataType, values: ArrayLike<unknown>): Column {
+  const n = values.length;
+  const data = allocData(type.name, n);
+  let valid: Uint8Array | null = null;
+  const isBool = type.name === 'Boolean';
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) {
+      valid ??= new Uint8Array(n).fill(1);
+      valid[i] = 0;
+      continue;
+    }
+    (data as unknown[])[i] = isBool ? (v ? 1 : 0) : coerceValue(type.name, v);
+  }
+  return { type, length: n, data, valid };
+}
+
+/** A column of n copies of one value. */
+export function constantColumn(type: DataType, value: unknown, n: number): Column {
+  const data = allocData(type.name, n);
+  if (value === null || value === undefined) return { type, length: n, data, valid: new Uint8Array(n) };
+  const v = type.name === 'Boolean' ? (value ? 1 : 0) : coerceValue(type.name, value);
+  (data as { fill(v: unknown): unknown }).fill(v);
+  return { type, length: n, data, valid: null };
+}
+
+/** Gathers rows by index (a new column). */
+export function takeColumn(c: Column, idx: ArrayLike<number>): Column {
+  const n = idx.length;
+  const data = allocData(c.type.name, n);
+  const src = c.data as ArrayLike<unknown>;
+  const dst = data as unknown[];
+  for (let i = 0; i < n; i++) dst[i] = src[idx[i]!];
+  let valid: Uint8Array | null = null;
+  if (c.valid) {
+    valid = new Uint8Array(n);
+    let any = false;
+    for (let i = 0; i < n; i++) { const b = c.valid[idx[i]!]!; valid[i] = b; if (!b) any = true; }
+    if (!any) valid = null;
+  }
+  return { type: c.type, length: n, data, valid };
+}
+
+/** Gathers rows where idx may be -1 (NULL), for outer joins. */
+export function takeColumnNullable(c: Column, idx: ArrayLike<number>): Column {
+  const n = idx.length;
+  const data = allocData(c.type.name, n);
+  const src = c.data as ArrayLike<unknown>;
+  const dst = data as unknown[];
+  const valid = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const j = idx[i]!;
+    if (j < 0) continue;
+    dst[i] = src[j];
+    valid[i] = c.valid ? c.valid[j]! : 1;
+  }
+  return { type: c.type, length: n, data, valid };
+}
+
+export function sliceColumn(c: Column, start: number, end: number): Column {
+  const data = (c.data as { slice(a: number, b: number): ColumnData }).slice(start, end);
+  return { type: c.type, length: end - start, data, valid: c.valid ? c.valid.slice(start, end) : null };
+}
+
+export function concatColumns(type: DataType, cols: readonly Column[]): Column {
+  if (cols.length === 1) return cols[0]!;
+  let n = 0;
+  for (const c of cols) n += c.length;
+  const data = allocData(type.name, n);
+  const anyNull = cols.some((c) => c.valid !== null);
+  const valid = anyNull ? new Uint8Array(n).fill(1) : null;
+  let off = 0;
+  for (const c of cols) {
+    if (Array.isArray(data)) { for (let i = 0; i < c.length; i++) data[off + i] = (c.data as unknown[])[i]; } else (data as Float64Array).set(c.data as Float64Array, off);
+    if (valid && c.valid) valid.set(c.valid, off);
+    off += c.length;
+  }
+  return { type, length: n, data, valid };
+}
+
+export function sliceBatch(b: Batch, start: number, end: number): Batch {
+  return { columns: b.columns.map((c) => sliceColumn(c, start, end)), numRows: end - start };
+}
+
+export function takeBatch(b: Batch, idx: ArrayLike<number>): Batch {
+  return { columns: b.columns.map((c) => takeColumn(c, idx)), numRows: idx.length };
+}
+
+export function concatBatches(types: readonly DataType[], batches: readonly Batch[]): Batch {
+  if (batches.length === 1) return batches[0]!;
+  let n = 0;
+  for (const b of batches) n += b.numRows;
+  return { columns: types.map((t, i) => concatColumns(t, batches.map((b) => b.columns[i]!))), numRows: n };
+}
+
+export function emptyBatch(types: readonly DataType[]): Batch {
+  return { columns: types.map((t) => ({ type: t, length: 0, data: allocData(t.name, 0), valid: null })), numRows: 0 };
+}
+
+// ---- Arrow conversion ----
+
+const columnCache = new WeakMap<arrow.Vector, Column>();
+
+/** Converts an Arrow vector to a column (memoized per vector, so repeated aggregate calls are cheap). */
+export function columnFromArrow(v: arrow.Vector, type?: DataType): Column {
+  const cached = columnCache.get(v);
+  if (cached && (!type || cached.type.name === type.name)) return cached;
+  const t = type ?? fromArrowType(v.type);
+  const n = v.length;
+  const s = storageOf(t.name);
+  let col: Column;
+  const dictionary = arrow.DataType.isDictionary(v.type);
+  if (s !== 'js' && t.name !== 'Boolean' && t.name !== 'Decimal128' && !dictionary && fromArrowType(v.type).name === t.name) {
+    const data = allocData(t.name, n) as Float64Array;
+    let valid: Uint8Array | null = null;
+    let off = 0;
+    for (const d of v.data) {
+      const vals = d.values as Float64Array;
+      data.set(vals.subarray(d.offset, d.offset + d.length), off);
+      if (d.nullCount > 0 && d.nullBitmap) {
+        valid ??= new Uint8Array(n).fill(1);
+        const bm = d.nullBitmap;
+        for (let i = 0; i < d.length; i++) {
+          const j = d.offset + i;
+          if (((bm[j >> 3]! >> (j & 7)) & 1) === 0) valid[off + i] = 0;
+        }
+      }
+      off += d.length;
+    }
+    col = { type: t, length: n, data, valid };
+  } else {
+    const vals = new Array<unknown>(n);
+    const src = fromArrowType(v.type);
+    for (let i = 0; i < n; i++) vals[i] = fromArrowValue(src, v.get(i));
+    col = columnFromValues(t, vals);
+  }
+  columnCache.set(v, col);
+  return col;
+}
+
+function fromArrowValue(t: DataType, x: unknown): unknown {
+  if (x === null || x === undefined) return null;
+  switch (t.name) {
+    case 'Date': return Math.floor(Number(x) / 86_400_000);
+    case 'TimestampSecond': case 'TimestampMillisecond': case 'TimestampMicrosecond': case 'TimestampNanosecond':
+      return typeof x === 'bigint' ? x : BigInt(Math.trunc(Number(x)));
+    case 'Decimal128': return Number(String(x)) / 10 ** (t.scale ?? 0);
+    case 'IntervalMonthDayNano': {
+      if (x instanceof Int32Array) {
+        const lo = BigInt(x[2]! >>> 0); const hi = BigInt(x[3]!);
+        return { months: x[0]!, days: x[1]!, nanos: (hi << 32n) | lo };
+      }
+      return x;
+    }
+    default: return x;
+  }
+}
+
+function packBits(valid: Uint8Array): Uint8Array {
+  const out = new Uint8Array((valid.length + 7) >> 3);
+  for (let i = 0; i < valid.length; i++) if (valid[i]) out[i >> 3]! |= 1 << (i & 7);
+  return out;
+}
+
+/** Converts a column to an Arrow vector of its type. */
+export function columnToArrow(c: Column): arrow.Vector {
+  const at = toArrowType(c.type);
+  const nullBitmap = c.valid ? packBits(c.valid) : undefined;
+  const s = storageOf(c.type.name);
+  if (c.type.name === 'Boolean') {
+    return arrow.makeVector(arrow.makeData({ type: at as arrow.Bool, length: c.length, data: packBits(c.data as Uint8Array), nullBitmap }));
+  }
+  if (s !== 'js' && c.type.name !== 'Decimal128') {
+    return arrow.makeVector(arrow.makeData({ type: at as arrow.Int32, length: c.length, data: c.data as Int32Array, nullBitmap }));
+  }
+  if (c.type.name === 'Decimal128') {
+    // Decimals are carried as floats inside the executor; results go out as Float64.
+    return arrow.makeVector(arrow.makeData({ type: new arrow.Float64(), length: c.length, data: c.data as Float64Array, nullBitmap }));
+  }
+  if (c.type.name === 'IntervalMonthDayNano') {
+    const data = new Int32Array(c.length * 4);
+    for (let i = 0; i < c.length; i++) {
+      const v = valueAt(c, i) as Interval | null;
+      if (!v) continue;
+      data[i * 4] = v.months; data[i * 4 + 1] = v.days;
+      data[i * 4 + 2] = Number(BigInt.asIntN(32, v.nanos)); data[i * 4 + 3] = Number(v.nanos >> 32n);
+    }
+    return arrow.makeVector(arrow.makeData({ type: at as arrow.IntervalMonthDayNano, length: c.length, data, nullBitmap }));
+  }
+  if (c.type.name === 'Null') return arrow.makeVector(arrow.makeData({ type: new arrow.Null(), length: c.length }));
+  const vals = new Array<unknown>(c.length);
+  for (let i = 0; i < c.length; i++) vals[i] = valueAt(c, i);
+  return arrow.vectorFromArray(vals, at as arrow.Utf8);
+}
+
+/** Converts a record batch to a batch with the given column types (by position). */
+export function batchFromArrow(rb: arrow.RecordBatch, types?: readonly DataType[]): Batch {
+  const cols: Column[] = [];
+  for (let i = 0; i < rb.numCols; i++) cols.push(columnFromArrow(rb.getChildAt(i)!, types?.[i]));
+  return { columns: cols, numRows: rb.numRows };
+}
+
+/** Converts a batch to an Arrow record batch with the given field names. */
+export function batchToArrow(b: Batch, names: readonly string[]): arrow.RecordBatch {
+  const fields = b.columns.map((c, i) => new arrow.Field(names[i]!, c.type.name === 'Decimal128' ? new arrow.Float64() : toArrowType(c.type), true));
+  const schema = new arrow.Schema(fields);
+  if (b.columns.length === 0) {
+    return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(fields), length: b.numRows, children: [] }));
+  }
+  const data = arrow.makeData({ type: new arrow.Struct(fields), length: b.numRows, nullCount: 0, children: b.columns.map((c) => columnToArrow(c).data[0]!) });
+  return new arrow.RecordBatch(schema, data);
+}

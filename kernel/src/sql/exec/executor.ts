@@ -1,0 +1,742 @@
+import type * as arrow from 'apache-arrow';
+import { CancelledError, DeadlineExceededError, ExecutionError } from '../../errors/errors.js';
+import type { ScanMetrics, StorageEngine } from '../../interfaces/engine.js';
+import type { AggregateFunction, FunctionContext, WindowFunction } from '../../interfaces/function.js';
+import {
+  exprRefs, schemaOf, type AggCall, type BExpr, type Field, type Plan, type RangeCall, type SortKey, type WinCall,
+} from '../plan/logical-plan.js';
+import {
+  batchFromArrow, columnFromArrow, columnFromValues, columnToArrow, concatBatches, constantColumn, emptyBatch, sliceBatch, takeBatch,
+  takeColumn, takeColumnNullable, valueAt, type Batch, type Column,
+} from './column.js';
+import { compareValues, compileExpr, keyOfValue, type CompiledExpr, type EvalContext } from './expression-evaluator.js';
+
+/** Per-operator counters for EXPLAIN ANALYZE. */
+export interface OperatorMetrics { rows: number; batches: number; elapsedMs: number; scan?: ScanMetrics }
+
+export interface ExecOptions {
+  readonly engine: StorageEngine;
+  readonly timezone: string;
+  readonly signal?: AbortSignal;
+  /** Filled per plan node when given (EXPLAIN ANALYZE). */
+  readonly metrics?: Map<Plan, OperatorMetrics>;
+  readonly batchSize?: number;
+}
+
+function layoutOf(fields: readonly Field[]): Map<number, number> {
+  const m = new Map<number, number>();
+  fields.forEach((f, i) => { if (!m.has(f.id)) m.set(f.id, i); });
+  return m;
+}
+
+/** A string key for row i over the given columns (NULL-aware; numbers and bigints that are equal match). */
+export function rowKey(cols: readonly Column[], i: number): string {
+  if (cols.length === 1) { const v = valueAt(cols[0]!, i); return v === null ? '\u0000' : `${typeof v === 'string' ? 's' : 'v'}${String(keyOfValue(v))}`; }
+  let k = '';
+  for (const c of cols) {
+    const v = valueAt(c, i);
+    k += v === null ? '\u0000|' : `${typeof v === 'string' ? 's' : 'v'}${String(keyOfValue(v))}\u0001|`;
+  }
+  return k;
+}
+
+/** Compares rows i and j of key columns per sort keys. */
+function makeComparator(cols: readonly Column[], keys: readonly SortKey[]): (a: number, b: number) => number {
+  return (a, b) => {
+    for (let k = 0; k < cols.length; k++) {
+      const c = cols[k]!;
+      const x = valueAt(c, a); const y = valueAt(c, b);
+      if (x === null || y === null) {
+        if (x === y) continue;
+        const nf = keys[k]!.nullsFirst;
+        return (x === null ? -1 : 1) * (nf ? 1 : -1);
+      }
+      const r = compareValues(x, y);
+      if (r !== 0) return keys[k]!.desc ? -r : r;
+    }
+    return a - b;
+  };
+}
+
+/**
+ * Runs optimized plans: one async generator of batches per node, pulling
+ * from its children (Volcano style, but a batch at a time).
+ */
+export class Executor {
+  private readonly evalCtx: EvalContext;
+  private readonly batchSize: number;
+
+  constructor(private readonly opts: ExecOptions) {
+    this.batchSize = opts.batchSize ?? 8192;
+    this.evalCtx = {
+      timezone: opts.timezone,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      runPlan: (p) => this.collect(p),
+    };
+  }
+
+  async collect(p: Plan): Promise<Batch[]> {
+    const out: Batch[] = [];
+    for await (const b of this.run(p)) out.push(b);
+    return out;
+  }
+
+  private check(): void {
+    const s = this.opts.signal;
+    if (s?.aborted) {
+      const r = s.reason;
+      if (r instanceof DeadlineExceededError || r instanceof CancelledError) throw r;
+      throw new CancelledError();
+    }
+  }
+
+  private fctx(n: number): FunctionContext {
+    return { rowCount: n, timezone: this.opts.timezone, ...(this.opts.signal ? { signal: this.opts.signal } : {}) };
+  }
+
+  /** Executes a node, recording metrics when asked. */
+  async *run(p: Plan, region?: string): AsyncGenerator<Batch> {
+    const m = this.opts.metrics;
+    if (!m) { yield* this.exec(p, region); return; }
+    let om = m.get(p);
+    if (!om) { om = { rows: 0, batches: 0, elapsedMs: 0 }; m.set(p, om); }
+    const it = this.exec(p, region);
+    for (;;) {
+      const t0 = performance.now();
+      const r = await it.next();
+      om.elapsedMs += performance.now() - t0;
+      if (r.done) return;
+      om.rows += r.value.numRows;
+      om.batches++;
+      yield r.value;
+    }
+  }
+
+  private async *exec(p: Plan, region?: string): AsyncGenerator<Batch> {
+    this.check();
+    switch (p.k) {
+      case 'scan': yield* this.scan(p, region); return;
+      case 'values': {
+        const dummy: Batch = { columns: [], numRows: 1 };
+        const cols: unknown[][] = p.fields.map(() => []);
+        for (const row of p.rows) {
+          for (let i = 0; i < row.length; i++) {
+            const f = await compileExpr(row[i]!, new Map(), this.evalCtx);
+            cols[i]!.push(valueAt(f(dummy), 0));
+          }
+        }
+        yield { columns: p.fields.map((f, i) => columnFromValues(f.type, cols[i]!)), numRows: p.rows.length };
+        return;
+      }
+      case 'memory': {
+        for (const b of await p.load()) yield b;
+        return;
+      }
+      case 'alias': yield* this.run(p.input, region); return;
+      case 'filter': {
+        const f = await compileExpr(p.pred, layoutOf(schemaOf(p.input)), this.evalCtx);
+        for await (const b of this.run(p.input, region)) {
+          if (b.numRows === 0) continue;
+          const c = f(b);
+          const d = c.data as Uint8Array;
+          const idx: number[] = [];
+          for (let i = 0; i < b.numRows; i++) if (d[i] === 1 && (c.valid === null || c.valid[i] === 1)) idx.push(i);
+          if (idx.length === b.numRows) yield b;
+          else if (idx.length) yield takeBatch(b, idx);
+        }
+        return;
+      }
+      case 'project': {
+        const layout = layoutOf(schemaOf(p.input));
+        const fs = await Promise.all(p.exprs.map((e) => compileExpr(e.expr, layout, this.evalCtx)));
+        for await (const b of this.run(p.input, region)) {
+          yield { columns: fs.map((f) => f(b)), numRows: b.numRows };
+        }
+        return;
+      }
+      case 'limit': {
+        let skip = p.offset;
+        let left = p.limit ?? Infinity;
+        if (left === 0) return;
+        for await (const b of this.run(p.input, region)) {
+          let batch = b;
+          if (skip > 0) {
+            if (batch.numRows <= skip) { skip -= batch.numRows; continue; }
+            batch = sliceBatch(batch, skip, batch.numRows);
+            skip = 0;
+          }
+          if (batch.numRows > left) batch = sliceBatch(batch, 0, left);
+          left -= batch.numRows;
+          if (batch.numRows) yield batch;
+          if (left <= 0) return;
+        }
+        return;
+      }
+      case 'sort': yield* this.sort(p, region); return;
+      case 'aggregate': yield* this.aggregate(p); return;
+      case 'distinct': {
+        const seen = new Set<string>();
+        for await (const b of this.run(p.input, region)) {
+          const idx: number[] = [];
+          for (let i = 0; i < b.numRows; i++) {
+            const k = rowKey(b.columns, i);
+            if (!seen.has(k)) { seen.add(k); idx.push(i); }
+          }
+          if (idx.length) yield takeBatch(b, idx);
+        }
+        return;
+      }
+      case 'join': yield* this.join(p); return;
+      case 'window': yield* this.window(p); return;
+      case 'setop': yield* this.setop(p); return;
+      case 'range': yield* this.range(p); return;
+    }
+  }
+
+  // ---------------------------------------------------------------- scan
+
+  private async *scan(p: Extract<Plan, { k: 'scan' }>, region?: string): AsyncGenerator<Batch> {
+    const regions = region ? [region] : p.table.regionIds;
+    const names = p.fields.map((f) => f.name);
+    const types = p.fields.map((f) => f.type);
+    let remaining = p.limit ?? Infinity;
+    const om = this.opts.metrics?.get(p);
+    for (const r of regions) {
+      if (remaining <= 0) return;
+      const metrics: ScanMetrics = { rowsScanned: 0, rowsReturned: 0, filesTotal: 0, filesPruned: 0, rowGroupsTotal: 0, rowGroupsPruned: 0 };
+      const req = {
+        projection: names,
+        ...(p.timeRange ? { timeRange: p.timeRange } : {}),
+        ...(p.predicates.length ? { predicates: p.predicates } : {}),
+        ...(p.limit !== undefined ? { limit: remaining } : {}),
+        batchSize: this.batchSize,
+        ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+        metrics,
+      };
+      for await (const rb of this.opts.engine.scan(r, req) as AsyncIterable<arrow.RecordBatch>) {
+        this.check();
+        const fieldNames = rb.schema.fields.map((f) => f.name);
+        const cols = names.map((n, i) => {
+          const j = fieldNames.indexOf(n);
+          if (j < 0) throw new ExecutionError(`engine scan of ${r} did not return column ${n}`);
+          return columnFromArrow(rb.getChildAt(j)!, types[i]);
+        });
+        let b: Batch = { columns: cols, numRows: rb.numRows };
+        if (b.numRows > remaining) b = sliceBatch(b, 0, remaining);
+        remaining -= b.numRows;
+        if (b.numRows) yield b;
+        if (remaining <= 0) break;
+      }
+      if (om) {
+        om.scan ??= { rowsScanned: 0, rowsReturned: 0, filesTotal: 0, filesPruned: 0, rowGroupsTotal: 0, rowGroupsPruned: 0 };
+        for (const k of Object.keys(metrics) as Array<keyof ScanMetrics>) om.scan[k] += metrics[k];
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- sort
+
+  private async *sort(p: Extract<Plan, { k: 'sort' }>, region?: string): AsyncGenerator<Batch> {
+    const fields = schemaOf(p.input);
+    const layout = layoutOf(fields);
+    const keyFns = await Promise.all(p.keys.map((k) => compileExpr(k.expr, layout, this.evalCtx)));
+    const types = fields.map((f) => f.type);
+    const k = p.limit;
+    let buf: Batch[] = [];
+    let rows = 0;
+    const compact = (): Batch => {
+      const all = buf.length ? concatBatches(types, buf) : emptyBatch(types);
+      const keyCols = keyFns.map((f) => f(all));
+      const idx = Array.from({ length: all.numRows }, (_, i) => i);
+      idx.sort(makeComparator(keyCols, p.keys));
+      return takeBatch(all, k !== undefined ? idx.slice(0, k) : idx);
+    };
+    for await (const b of this.run(p.input, region)) {
+      buf.push(b);
+      rows += b.numRows;
+      // Top-k: keep at most ~2k rows buffered.
+      if (k !== undefined && rows > Math.max(2 * k, 4096)) { const c = compact(); buf = [c]; rows = c.numRows; }
+    }
+    const out = compact();
+    for (let i = 0; i < out.numRows; i += this.batchSize) yield sliceBatch(out, i, Math.min(out.numRows, i + this.batchSize));
+  }
+
+  // ---------------------------------------------------------------- aggregate
+
+  /** Leaf scans' regions below a chain of filter/project: the partitions for partial aggregation. */
+  private partitionsOf(p: Plan): string[] | undefined {
+    switch (p.k) {
+      case 'scan': return p.table.regionIds.length > 1 ? [...p.table.regionIds] : undefined;
+      case 'filter': case 'project': case 'alias': return this.partitionsOf(p.input);
+      default: return undefined;
+    }
+  }
+
+  private async *aggregate(p: Extract<Plan, { k: 'aggregate' }>): AsyncGenerator<Batch> {
+    const layout = layoutOf(schemaOf(p.input));
+    const groupFns = await Promise.all(p.groups.map((g) => compileExpr(g.expr, layout, this.evalCtx)));
+    const plain = p.aggs.filter((a) => !a.orderBy?.length);
+    const ordered = p.aggs.filter((a) => a.orderBy?.length);
+    const argFns = await Promise.all(p.aggs.map((a) => Promise.all(a.args.map((x) => compileExpr(x, layout, this.evalCtx)))));
+    const filterFns = await Promise.all(p.aggs.map((a) => (a.filter ? compileExpr(a.filter, layout, this.evalCtx) : undefined)));
+    const orderFns = await Promise.all(p.aggs.map((a) => Promise.all((a.orderBy ?? []).map((o) => compileExpr(o.expr, layout, this.evalCtx)))));
+
+    interface Table { keys: Map<string, number>; groupVals: unknown[][]; states: unknown[][]; distinct: Array<Array<Set<unknown>> | undefined> }
+    const newTable = (): Table => ({ keys: new Map(), groupVals: p.groups.map(() => []), states: p.aggs.map(() => []), distinct: p.aggs.map((a) => (a.distinct ? [] : undefined)) });
+
+    const consume = (t: Table, b: Batch) => {
+      const n = b.numRows;
+      const gcols = groupFns.map((f) => f(b));
+      const gid = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const key = gcols.length ? rowKey(gcols, i) : '';
+        let g = t.keys.get(key);
+        if (g === undefined) {
+          g = t.keys.size;
+          t.keys.set(key, g);
+          for (let c = 0; c < gcols.length; c++) t.groupVals[c]!.push(valueAt(gcols[c]!, i));
+          for (let a = 0; a < p.aggs.length; a++) { t.states[a]!.push(p.aggs[a]!.fn.init()); t.distinct[a]?.push(new Set()); }
+        }
+        gid[i] = g;
+      }
+      const ngroups = t.keys.size;
+      for (let a = 0; a < p.aggs.length; a++) {
+        const agg = p.aggs[a]!;
+        if (agg.orderBy?.length) continue;
+        const argCols = argFns[a]!.map((f) => f(b));
+        const vecs = argCols.map(columnToArrow);
+        let mask: Uint8Array | undefined;
+        if (filterFns[a]) { const fc = filterFns[a]!(b); mask = new Uint8Array(n); for (let i = 0; i < n; i++) mask[i] = (fc.data as Uint8Array)[i]! & (fc.valid ? fc.valid[i]! : 1); }
+        if (agg.distinct) {
+          const sets = t.distinct[a]!;
+          if (!mask) mask = new Uint8Array(n).fill(1);
+          for (let i = 0; i < n; i++) {
+            if (!mask[i]) continue;
+            const k = rowKey(argCols, i);
+            if (argCols.some((c) => valueAt(c, i) === null)) { mask[i] = 0; continue; }
+            const s = sets[gid[i]!]!;
+            if (s.has(k)) mask[i] = 0; else s.add(k);
+          }
+        }
+        // Bucket rows by group (counting sort) so each group gets one update call per batch.
+        const counts = new Uint32Array(ngroups + 1);
+        let total = 0;
+        for (let i = 0; i < n; i++) if (!mask || mask[i]) { counts[gid[i]! + 1]!++; total++; }
+        for (let g = 0; g < ngroups; g++) counts[g + 1]! += counts[g]!;
+        const rows = new Uint32Array(total);
+        const pos = counts.slice(0, ngroups);
+        for (let i = 0; i < n; i++) if (!mask || mask[i]) rows[pos[gid[i]!]!++] = i;
+        const fctx = this.fctx(n);
+        const st = t.states[a]!;
+        for (let g = 0; g < ngroups; g++) {
+          const s0 = counts[g]!; const s1 = counts[g + 1]!;
+          if (s1 === s0) continue;
+          st[g] = agg.fn.update(st[g], vecs, s1 - s0 === n ? null : rows.subarray(s0, s1), fctx);
+        }
+      }
+    };
+
+    // Phase 1: partial aggregation per partition (region), then merge (phase 2).
+    const parts = ordered.length ? undefined : this.partitionsOf(p.input);
+    let final: Table;
+    if (parts) {
+      const partials: Table[] = [];
+      for (const r of parts) {
+        const t = newTable();
+        for await (const b of this.run(p.input, r)) consume(t, b);
+        partials.push(t);
+      }
+      final = newTable();
+      for (const t of partials) {
+        for (const [key, g] of t.keys) {
+          let fg = final.keys.get(key);
+          if (fg === undefined) {
+            fg = final.keys.size;
+            final.keys.set(key, fg);
+            for (let c = 0; c < p.groups.length; c++) final.groupVals[c]!.push(t.groupVals[c]![g]);
+            for (let a = 0; a < p.aggs.length; a++) { final.states[a]!.push(t.states[a]![g]); final.distinct[a]?.push(t.distinct[a]![g]!); }
+            continue;
+          }
+          for (let a = 0; a < p.aggs.length; a++) {
+            if (p.aggs[a]!.distinct) {
+              // Re-feed values new to the merged group (distinct sets cannot simply be merged with states).
+              const mine = final.distinct[a]![fg]!;
+              const theirs = t.distinct[a]![g]!;
+              const fresh = [...theirs].filter((k) => !mine.has(k));
+              if (fresh.length !== theirs.size) throw new ExecutionError('DISTINCT aggregate across partitions needs a single phase (planner bug)');
+              for (const k of fresh) mine.add(k);
+            }
+            final.states[a]![fg] = p.aggs[a]!.fn.merge(final.states[a]![fg], t.states[a]![g]);
+          }
+        }
+      }
+    } else {
+      final = newTable();
+      const all: Batch[] = [];
+      for await (const b of this.run(p.input)) { consume(final, b); if (ordered.length) all.push(b); }
+      if (ordered.length) {
+        const whole = all.length ? concatBatches(schemaOf(p.input).map((f) => f.type), all) : emptyBatch(schemaOf(p.input).map((f) => f.type));
+        const gcols = groupFns.map((f) => f(whole));
+        for (const agg of ordered) {
+          const a = p.aggs.indexOf(agg);
+          const keyCols = orderFns[a]!.map((f) => f(whole));
+          const idx = Array.from({ length: whole.numRows }, (_, i) => i).sort(makeComparator(keyCols, agg.orderBy!));
+          const sorted = takeBatch(whole, idx);
+          const sg = gcols.map((c) => takeColumn(c, idx));
+          const vecs = argFns[a]!.map((f) => columnToArrow(f(sorted)));
+          const byGroup = new Map<number, number[]>();
+          const fc = filterFns[a] ? filterFns[a]!(sorted) : undefined;
+          for (let i = 0; i < sorted.numRows; i++) {
+            if (fc && !((fc.data as Uint8Array)[i] && (!fc.valid || fc.valid[i]))) continue;
+            const g = final.keys.get(sg.length ? rowKey(sg, i) : '')!;
+            let l = byGroup.get(g); if (!l) byGroup.set(g, l = []); l.push(i);
+          }
+          for (const [g, rows] of byGroup) final.states[a]![g] = agg.fn.update(final.states[a]![g], vecs, Uint32Array.from(rows), this.fctx(sorted.numRows));
+        }
+      }
+    }
+    void plain;
+    if (final.keys.size === 0 && p.groups.length === 0) {
+      // Aggregates over no rows still give one row (count = 0, sum = NULL).
+      for (let a = 0; a < p.aggs.length; a++) final.states[a]!.push(p.aggs[a]!.fn.init());
+      final.keys.set('', 0);
+    }
+    const n = final.keys.size;
+    const cols: Column[] = [
+      ...p.groups.map((g, c) => columnFromValues(g.out.type, final.groupVals[c]!)),
+      ...p.aggs.map((a, i) => columnFromValues(a.out.type, final.states[i]!.map((s) => normalizeAggValue(a.fn.finalize(s), a)))),
+    ];
+    const out: Batch = { columns: cols, numRows: n };
+    for (let i = 0; i < n; i += this.batchSize) yield sliceBatch(out, i, Math.min(n, i + this.batchSize));
+    if (n === 0) return;
+  }
+
+  // ---------------------------------------------------------------- join
+
+  private async *join(p: Extract<Plan, { k: 'join' }>): AsyncGenerator<Batch> {
+    const lf = schemaOf(p.left); const rf = schemaOf(p.right);
+    const ll = layoutOf(lf); const rl = layoutOf(rf);
+    const lkeys = await Promise.all(p.equi.map(([l]) => compileExpr(l, ll, this.evalCtx)));
+    const rkeys = await Promise.all(p.equi.map(([, r]) => compileExpr(r, rl, this.evalCtx)));
+    const outFields = [...lf, ...rf];
+    const residual = p.on ? await compileExpr(p.on, layoutOf(outFields), this.evalCtx) : undefined;
+    const rightBatches = await this.collect(p.right);
+    const right = rightBatches.length ? concatBatches(rf.map((f) => f.type), rightBatches) : emptyBatch(rf.map((f) => f.type));
+    const table = new Map<string, number[]>();
+    if (p.equi.length) {
+      const kc = rkeys.map((f) => f(right));
+      for (let i = 0; i < right.numRows; i++) {
+        if (kc.some((c) => valueAt(c, i) === null)) continue;
+        const k = rowKey(kc, i);
+        let l = table.get(k); if (!l) table.set(k, l = []); l.push(i);
+      }
+    }
+    const allRight = Array.from({ length: right.numRows }, (_, i) => i);
+    const rightMatched = new Uint8Array(right.numRows);
+    const keepLeftUnmatched = p.type === 'left' || p.type === 'full';
+    const keepRightUnmatched = p.type === 'right' || p.type === 'full';
+    const build = (left: Batch, li: number[], ri: number[]): Batch => ({
+      columns: [...left.columns.map((c) => takeColumnNullable(c, li)), ...right.columns.map((c) => takeColumnNullable(c, ri))],
+      numRows: li.length,
+    });
+    for await (const b of this.run(p.left)) {
+      this.check();
+      const kc = lkeys.map((f) => f(b));
+      let li: number[] = []; let ri: number[] = [];
+      for (let i = 0; i < b.numRows; i++) {
+        let cands: number[] | undefined;
+        if (p.equi.length) {
+          if (kc.some((c) => valueAt(c, i) === null)) cands = undefined;
+          else cands = table.get(rowKey(kc, i));
+        } else cands = allRight;
+        if (cands) for (const j of cands) { li.push(i); ri.push(j); }
+        if (li.length > 1_000_000 && !residual && !keepLeftUnmatched) {
+          for (const j of ri) rightMatched[j] = 1;
+          yield build(b, li, ri); li = []; ri = [];
+        }
+      }
+      let pairs = build(b, li, ri);
+      if (residual && pairs.numRows) {
+        const c = residual(pairs);
+        const keep: number[] = [];
+        for (let i = 0; i < pairs.numRows; i++) if ((c.data as Uint8Array)[i] && (!c.valid || c.valid[i])) keep.push(i);
+        li = keep.map((k) => li[k]!); ri = keep.map((k) => ri[k]!);
+        pairs = build(b, li, ri);
+      }
+      for (const j of ri) rightMatched[j] = 1;
+      if (keepLeftUnmatched) {
+        const matched = new Uint8Array(b.numRows);
+        for (const i of li) matched[i] = 1;
+        const ul: number[] = [];
+        for (let i = 0; i < b.numRows; i++) if (!matched[i]) ul.push(i);
+        if (ul.length) { li = li.concat(ul); ri = ri.concat(ul.map(() => -1)); pairs = build(b, li, ri); }
+      }
+      if (pairs.numRows) yield pairs;
+    }
+    if (keepRightUnmatched) {
+      const ri: number[] = [];
+      for (let j = 0; j < right.numRows; j++) if (!rightMatched[j]) ri.push(j);
+      if (ri.length) {
+        const nullLeft = emptyBatch(lf.map((f) => f.type));
+        yield build(nullLeft, ri.map(() => -1), ri);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- window
+
+  private async *window(p: Extract<Plan, { k: 'window' }>): AsyncGenerator<Batch> {
+    const fields = schemaOf(p.input);
+    const layout = layoutOf(fields);
+    const batches = await this.collect(p.input);
+    const all = batches.length ? concatBatches(fields.map((f) => f.type), batches) : emptyBatch(fields.map((f) => f.type));
+    const n = all.numRows;
+    const outCols: Column[] = [];
+    for (const call of p.calls) outCols.push(await this.windowCall(call, all, layout));
+    const out: Batch = { columns: [...all.columns, ...outCols], numRows: n };
+    for (let i = 0; i < n; i += this.batchSize) yield sliceBatch(out, i, Math.min(n, i + this.batchSize));
+  }
+
+  private async windowCall(call: WinCall, all: Batch, layout: Map<number, number>): Promise<Column> {
+    const n = all.numRows;
+    const pfn = await Promise.all(call.partitionBy.map((e) => compileExpr(e, layout, this.evalCtx)));
+    const ofn = await Promise.all(call.orderBy.map((k) => compileExpr(k.expr, layout, this.evalCtx)));
+    const afn = await Promise.all(call.args.map((e) => compileExpr(e, layout, this.evalCtx)));
+    const pcols = pfn.map((f) => f(all));
+    const ocols = ofn.map((f) => f(all));
+    const acols = afn.map((f) => f(all));
+    const keys: SortKey[] = [...call.partitionBy.map((e) => ({ expr: e, desc: false, nullsFirst: true })), ...call.orderBy];
+    const idx = Array.from({ length: n }, (_, i) => i).sort(makeComparator([...pcols, ...ocols], keys));
+    const result = new Array<unknown>(n).fill(null);
+    let start = 0;
+    while (start < n) {
+      let end = start + 1;
+      const pk = pcols.length ? rowKey(pcols, idx[start]!) : '';
+      while (end < n && (pcols.length ? rowKey(pcols, idx[end]!) === pk : true)) end++;
+      const part = idx.slice(start, end);
+      const vals = this.evalWindowPartition(call, part, acols, ocols);
+      for (let i = 0; i < part.length; i++) result[part[i]!] = vals[i];
+      start = end;
+    }
+    return columnFromValues(call.out.type, result.map((v) => normalizeValue(v, call.out.type.name)));
+  }
+
+  private evalWindowPartition(call: WinCall, part: number[], acols: Column[], ocols: Column[]): unknown[] {
+    const m = part.length;
+    const args = acols.map((c) => takeColumn(c, part));
+    const okeys = ocols.map((c) => takeColumn(c, part));
+    const fctx = this.fctx(m);
+    const fn = call.fn;
+    if (fn.kind === 'window' && fn.evaluation === 'partition') {
+      const v = (fn as WindowFunction).evaluatePartition!(args.map(columnToArrow), okeys.map(columnToArrow), fctx);
+      const c = columnFromArrow(v);
+      return Array.from({ length: m }, (_, i) => valueAt(c, i));
+    }
+    // Frame-based: compute [s, e) per row.
+    const frame = call.frame;
+    const peersEnd = (i: number): number => { let j = i; while (j + 1 < m && okeys.every((k) => compareValues(valueAt(k, j + 1), valueAt(k, i)) === 0 || (valueAt(k, j + 1) === null && valueAt(k, i) === null))) j++; return j + 1; };
+    const peersStart = (i: number): number => { let j = i; while (j - 1 >= 0 && okeys.every((k) => compareValues(valueAt(k, j - 1), valueAt(k, i)) === 0 || (valueAt(k, j - 1) === null && valueAt(k, i) === null))) j--; return j; };
+    const bounds = (i: number): [number, number] => {
+      if (!frame) return call.orderBy.length ? [0, peersEnd(i)] : [0, m];
+      const off = (b: typeof frame.start, isStart: boolean): number => {
+        switch (b.kind) {
+          case 'unbounded': return isStart ? 0 : m;
+          case 'current': return frame.units === 'rows' ? (isStart ? i : i + 1) : (isStart ? peersStart(i) : peersEnd(i));
+          case 'preceding': case 'following': {
+            const o = (b.offset ?? 0) * (b.kind === 'preceding' ? -1 : 1);
+            if (frame.units === 'rows') return Math.min(m, Math.max(0, isStart ? i + o : i + o + 1));
+            // RANGE with offset: by the (single, numeric or timestamp) order key.
+            const k = okeys[0];
+            if (!k) return isStart ? 0 : m;
+            const desc = call.orderBy[0]!.desc;
+            const cur = valueAt(k, i);
+            if (cur === null) return isStart ? peersStart(i) : peersEnd(i);
+            const target = typeof cur === 'bigint' ? cur + BigInt(desc ? -o : o) : (cur as number) + (desc ? -o : o);
+            if (isStart) { let j = 0; while (j < m && (valueAt(k, j) === null || (desc ? compareValues(valueAt(k, j), target) > 0 : compareValues(valueAt(k, j), target) < 0))) j++; return j; }
+            let j = m; while (j > 0 && (valueAt(k, j - 1) === null || (desc ? compareValues(valueAt(k, j - 1), target) < 0 : compareValues(valueAt(k, j - 1), target) > 0))) j--; return j;
+          }
+        }
+      };
+      return [off(frame.start, true), off(frame.end, false)];
+    };
+    const out = new Array<unknown>(m);
+    if (fn.kind === 'window') {
+      const vecs = args.map(columnToArrow);
+      for (let i = 0; i < m; i++) { const [s, e] = bounds(i); out[i] = (fn as WindowFunction).evaluateFrame!(vecs, s, Math.max(s, e), i, fctx); }
+      return out;
+    }
+    const agg = fn as AggregateFunction<any>;
+    const vecs = args.map(columnToArrow);
+    // Running frames (start fixed at 0) reuse one growing state.
+    let running: unknown; let runEnd = 0; let runStart = -1;
+    for (let i = 0; i < m; i++) {
+      const [s, e0] = bounds(i);
+      const e = Math.max(s, e0);
+      if (s === 0 && runStart === 0 && e >= runEnd) {
+        if (e > runEnd) running = agg.update(running, vecs, Uint32Array.from({ length: e - runEnd }, (_, k) => runEnd + k), fctx);
+        runEnd = e;
+      } else if (s === 0) {
+        running = agg.init(); runStart = 0; runEnd = e;
+        if (e > 0) running = agg.update(running, vecs, Uint32Array.from({ length: e }, (_, k) => k), fctx);
+      } else {
+        let st = agg.init();
+        if (e > s) st = agg.update(st, vecs, Uint32Array.from({ length: e - s }, (_, k) => s + k), fctx);
+        out[i] = agg.finalize(st);
+        continue;
+      }
+      out[i] = agg.finalize(running);
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- set operations
+
+  private async *setop(p: Extract<Plan, { k: 'setop' }>): AsyncGenerator<Batch> {
+    if (p.op === 'union') {
+      const seen = p.all ? undefined : new Set<string>();
+      for (const side of [p.left, p.right]) {
+        for await (const b of this.run(side)) {
+          if (!seen) { yield b; continue; }
+          const idx: number[] = [];
+          for (let i = 0; i < b.numRows; i++) { const k = rowKey(b.columns, i); if (!seen.has(k)) { seen.add(k); idx.push(i); } }
+          if (idx.length) yield takeBatch(b, idx);
+        }
+      }
+      return;
+    }
+    const counts = new Map<string, number>();
+    for await (const b of this.run(p.right)) for (let i = 0; i < b.numRows; i++) { const k = rowKey(b.columns, i); counts.set(k, (counts.get(k) ?? 0) + 1); }
+    const emitted = new Set<string>();
+    for await (const b of this.run(p.left)) {
+      const idx: number[] = [];
+      for (let i = 0; i < b.numRows; i++) {
+        const k = rowKey(b.columns, i);
+        const c = counts.get(k) ?? 0;
+        if (p.op === 'intersect') {
+          if (p.all) { if (c > 0) { counts.set(k, c - 1); idx.push(i); } } else if (c > 0 && !emitted.has(k)) { emitted.add(k); idx.push(i); }
+        } else if (p.all) { if (c > 0) counts.set(k, c - 1); else idx.push(i); } else if (c === 0 && !emitted.has(k)) { emitted.add(k); idx.push(i); }
+      }
+      if (idx.length) yield takeBatch(b, idx);
+    }
+  }
+
+  // ---------------------------------------------------------------- range query
+
+  private async *range(p: Extract<Plan, { k: 'range' }>): AsyncGenerator<Batch> {
+    const layout = layoutOf(schemaOf(p.input));
+    const tsFn = await compileExpr(p.ts, layout, this.evalCtx);
+    const byFns = await Promise.all(p.by.map((b) => compileExpr(b.expr, layout, this.evalCtx)));
+    const argFns = await Promise.all(p.calls.map((c) => Promise.all(c.agg.args.map((a) => compileExpr(a, layout, this.evalCtx)))));
+    const unitNs = nanosPerUnit(p.ts.type.name);
+    const align = p.alignNanos / unitNs || 1n;
+    const alignTo = p.alignToNanos / unitNs;
+    // series key -> { by values, slots: Map<slot ts, states[]> }
+    const series = new Map<string, { by: unknown[]; slots: Map<bigint, unknown[]> }>();
+    for await (const b of this.run(p.input)) {
+      this.check();
+      const ts = tsFn(b);
+      const byCols = byFns.map((f) => f(b));
+      const argCols = argFns.map((fs) => fs.map((f) => f(b)));
+      const vecs = argCols.map((cs) => cs.map(columnToArrow));
+      const fctx = this.fctx(b.numRows);
+      // Group rows per (series, slot, call) then update once per group.
+      const groups = new Map<string, { s: { by: unknown[]; slots: Map<bigint, unknown[]> }; slot: bigint; rows: number[][] }>();
+      for (let i = 0; i < b.numRows; i++) {
+        const t = valueAt(ts, i) as bigint | null;
+        if (t === null) continue;
+        const sk = byCols.length ? rowKey(byCols, i) : '';
+        let s = series.get(sk);
+        if (!s) { s = { by: byCols.map((c) => valueAt(c, i)), slots: new Map() }; series.set(sk, s); }
+        for (let c = 0; c < p.calls.length; c++) {
+          const range = p.calls[c]!.rangeNanos / unitNs || 1n;
+          // slots t0 with t0 <= t < t0 + range, t0 = alignTo + k * align
+          const kMax = floorDiv(t - alignTo, align);
+          const kMin = floorDiv(t - range - alignTo, align) + 1n;
+          for (let k = kMin; k <= kMax; k++) {
+            const slot = alignTo + k * align;
+            const gk = `${sk}\u0002${slot}`;
+            let g = groups.get(gk);
+            if (!g) { g = { s, slot, rows: p.calls.map(() => []) }; groups.set(gk, g); }
+            g.rows[c]!.push(i);
+          }
+        }
+      }
+      for (const g of groups.values()) {
+        let states = g.s.slots.get(g.slot);
+        if (!states) { states = p.calls.map((c) => c.agg.fn.init()); g.s.slots.set(g.slot, states); }
+        for (let c = 0; c < p.calls.length; c++) {
+          if (g.rows[c]!.length) states[c] = p.calls[c]!.agg.fn.update(states[c], vecs[c]!, Uint32Array.from(g.rows[c]!), fctx);
+        }
+      }
+    }
+    const tsOut: unknown[] = []; const byOut: unknown[][] = p.by.map(() => []); const vals: unknown[][] = p.calls.map(() => []);
+    const keys = [...series.keys()].sort();
+    for (const sk of keys) {
+      const s = series.get(sk)!;
+      const slots = [...s.slots.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      if (slots.length === 0) continue;
+      const needFill = p.calls.some((c) => c.fill);
+      const all: bigint[] = [];
+      if (needFill) for (let t = slots[0]!; t <= slots[slots.length - 1]!; t += align) all.push(t); else all.push(...slots);
+      const cols = p.calls.map((c) => all.map((t) => { const st = s.slots.get(t); return st ? normalizeAggValue(c.agg.fn.finalize(st[p.calls.indexOf(c)]), c.agg) : null; }));
+      p.calls.forEach((c, ci) => fillSeries(cols[ci]!, all, c.fill));
+      for (let i = 0; i < all.length; i++) {
+        // Without FILL, slots with no data are not output; with FILL every slot is.
+        if (!s.slots.has(all[i]!) && !p.calls.some((c) => c.fill)) continue;
+        tsOut.push(all[i]);
+        p.by.forEach((_, j) => byOut[j]!.push(s.by[j]));
+        p.calls.forEach((_, c) => vals[c]!.push(cols[c]![i]));
+      }
+    }
+    const n = tsOut.length;
+    const out: Batch = {
+      columns: [columnFromValues(p.tsOut.type, tsOut), ...p.by.map((b, j) => columnFromValues(b.out.type, byOut[j]!)), ...p.calls.map((c, j) => columnFromValues(c.agg.out.type, vals[j]!))],
+      numRows: n,
+    };
+    for (let i = 0; i < n; i += this.batchSize) yield sliceBatch(out, i, Math.min(n, i + this.batchSize));
+  }
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return (a % b !== 0n) && ((a < 0n) !== (b < 0n)) ? q - 1n : q;
+}
+
+function nanosPerUnit(t: string): bigint {
+  switch (t) {
+    case 'TimestampSecond': return 1_000_000_000n;
+    case 'TimestampMillisecond': return 1_000_000n;
+    case 'TimestampMicrosecond': return 1_000n;
+    default: return 1n;
+  }
+}
+
+function fillSeries(vals: unknown[], ts: bigint[], fill: RangeCall['fill']): void {
+  if (!fill || fill.kind === 'null') return;
+  if (fill.kind === 'value') { for (let i = 0; i < vals.length; i++) if (vals[i] === null) vals[i] = fill.value; return; }
+  if (fill.kind === 'prev') { for (let i = 1; i < vals.length; i++) if (vals[i] === null) vals[i] = vals[i - 1]; return; }
+  // linear: interpolate between the nearest non-null neighbours
+  for (let i = 0; i < vals.length; i++) {
+    if (vals[i] !== null) continue;
+    let a = i - 1; while (a >= 0 && vals[a] === null) a--;
+    let b = i + 1; while (b < vals.length && vals[b] === null) b++;
+    if (a < 0 || b >= vals.length) continue;
+    const va = Number(vals[a]); const vb = Number(vals[b]);
+    vals[i] = va + ((vb - va) * Number(ts[i]! - ts[a]!)) / Number(ts[b]! - ts[a]!);
+  }
+}
+
+/** Brings an aggregate's finalized value into its declared output representation. */
+function normalizeAggValue(v: unknown, a: AggCall): unknown {
+  return normalizeValue(v, a.out.type.name);
+}
+
+function normalizeValue(v: unknown, t: string): unknown {
+  if (v === null || v === undefined) return null;
+  if ((t === 'Int64' || t === 'UInt64' || t.startsWith('Timestamp')) && typeof v === 'number') return BigInt(Math.trunc(v));
+  if ((t === 'Float64' || t === 'Float32' || t.startsWith('Int') || t.startsWith('UInt')) && typeof v === 'bigint' && !(t === 'Int64' || t === 'UInt64')) return Number(v);
+  return v;
+}
+
+export { constantColumn, exprRefs };
+export type { CompiledExpr, BExpr };

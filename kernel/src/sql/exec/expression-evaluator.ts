@@ -1,0 +1,636 @@
+import { isTimestamp, timestampUnitsPerSecond, type DataType, type DataTypeName } from '../../data/data-types.js';
+import { ExecutionError, InvalidArgumentsError } from '../../errors/errors.js';
+import type { FunctionContext } from '../../interfaces/function.js';
+import { addInterval } from '../../functions/builtin/scalar-functions.js';
+import { formatTimestampNanos, parseTimestampNanos } from '../../functions/time-zone.js';
+import type { BExpr, Plan } from '../plan/logical-plan.js';
+import {
+  allocData, columnFromArrow, columnToArrow, constantColumn, isBigIntType, isInterval, storageOf, valueAt,
+  type Batch, type Column, type Interval,
+} from './column.js';
+
+/** What expressions need at run time. */
+export interface EvalContext {
+  readonly timezone: string;
+  readonly signal?: AbortSignal;
+  /** Runs an (uncorrelated) subquery to completion. */
+  runPlan(plan: Plan): Promise<Batch[]>;
+}
+
+/** A compiled expression: batch in, column out. */
+export type CompiledExpr = (b: Batch) => Column;
+
+const BOOL: DataType = { name: 'Boolean' };
+
+/** Compiles a bound expression against an input layout (field id -> column position). */
+export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>, ctx: EvalContext): Promise<CompiledExpr> {
+  switch (e.k) {
+    case 'col': {
+      const pos = layout.get(e.id);
+      if (pos === undefined) throw new ExecutionError(`column ${e.name} (#${e.id}) is not in the operator input (planner bug)`);
+      return (b) => b.columns[pos]!;
+    }
+    case 'lit': return (b) => constantColumn(e.type, e.value, b.numRows);
+    case 'call': {
+      const args = await Promise.all(e.args.map((a) => compileExpr(a, layout, ctx)));
+      const fn = e.fn;
+      const propagate = fn.nullHandling !== 'custom';
+      return (b) => {
+        const cols = args.map((a) => a(b));
+        const fctx: FunctionContext = { rowCount: b.numRows, timezone: ctx.timezone, ...(ctx.signal ? { signal: ctx.signal } : {}) };
+        let out: Column;
+        try {
+          out = columnFromArrow(fn.invoke(cols.map(columnToArrow), fctx), e.type);
+        } catch (err) {
+          if (err instanceof Error && 'code' in err) throw err;
+          throw new ExecutionError(`function ${fn.name} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        }
+        if (out.length !== b.numRows) throw new ExecutionError(`function ${fn.name} returned ${out.length} values for ${b.numRows} rows`);
+        if (propagate && cols.some((c) => c.valid)) {
+          const valid = out.valid ? out.valid.slice() : new Uint8Array(out.length).fill(1);
+          for (const c of cols) if (c.valid) for (let i = 0; i < valid.length; i++) valid[i]! &= c.valid[i]!;
+          out = { ...out, valid };
+        }
+        return out;
+      };
+    }
+    case 'bin': return compileBinary(e, await compileExpr(e.left, layout, ctx), await compileExpr(e.right, layout, ctx), ctx);
+    case 'not': {
+      const a = await compileExpr(e.arg, layout, ctx);
+      return (b) => { const c = a(b); const d = new Uint8Array(c.length); const s = c.data as Uint8Array; for (let i = 0; i < d.length; i++) d[i] = s[i] ? 0 : 1; return { type: BOOL, length: c.length, data: d, valid: c.valid }; };
+    }
+    case 'neg': {
+      const a = await compileExpr(e.arg, layout, ctx);
+      return (b) => {
+        const c = a(b);
+        const d = allocData(e.type.name, c.length) as Float64Array;
+        const s = c.data as Float64Array;
+        if (isBigIntType(e.type.name)) for (let i = 0; i < d.length; i++) (d as unknown as BigInt64Array)[i] = -BigInt(s[i] as unknown as bigint);
+        else for (let i = 0; i < d.length; i++) d[i] = -Number(s[i]);
+        return { type: e.type, length: c.length, data: d, valid: c.valid };
+      };
+    }
+    case 'is': {
+      const a = await compileExpr(e.arg, layout, ctx);
+      return (b) => {
+        const c = a(b);
+        const d = new Uint8Array(c.length);
+        for (let i = 0; i < d.length; i++) {
+          const isNull = c.valid !== null && c.valid[i] === 0;
+          let r: boolean;
+          if (e.test === 'NULL') r = isNull;
+          else if (e.test === 'TRUE') r = !isNull && (c.data as Uint8Array)[i] === 1;
+          else r = !isNull && (c.data as Uint8Array)[i] === 0;
+          d[i] = (e.not ? !r : r) ? 1 : 0;
+        }
+        return { type: BOOL, length: c.length, data: d, valid: null };
+      };
+    }
+    case 'in': {
+      const a = await compileExpr(e.arg, layout, ctx);
+      const allLit = e.list.every((x) => x.k === 'lit');
+      if (allLit) {
+        const set = new Set<unknown>();
+        let hasNull = false;
+        for (const x of e.list) { const v = (x as { value: unknown }).value; if (v === null) hasNull = true; else set.add(keyOfValue(v, e.arg.type)); }
+        return (b) => inSet(a(b), set, hasNull, e.not);
+      }
+      const items = await Promise.all(e.list.map((x) => compileExpr(x, layout, ctx)));
+      return (b) => {
+        const c = a(b);
+        const cols = items.map((f) => f(b));
+        const d = new Uint8Array(c.length);
+        const valid = new Uint8Array(c.length).fill(1);
+        for (let i = 0; i < c.length; i++) {
+          const v = valueAt(c, i);
+          if (v === null) { valid[i] = 0; continue; }
+          let found = false; let sawNull = false;
+          for (const col of cols) { const w = valueAt(col, i); if (w === null) sawNull = true; else if (compareValues(v, w) === 0) { found = true; break; } }
+          if (found) d[i] = e.not ? 0 : 1; else if (sawNull) valid[i] = 0; else d[i] = e.not ? 1 : 0;
+        }
+        return { type: BOOL, length: c.length, data: d, valid };
+      };
+    }
+    case 'insub': {
+      const a = await compileExpr(e.arg, layout, ctx);
+      const batches = await ctx.runPlan(e.plan);
+      const set = new Set<unknown>();
+      let hasNull = false;
+      for (const bt of batches) { const c = bt.columns[0]!; for (let i = 0; i < bt.numRows; i++) { const v = valueAt(c, i); if (v === null) hasNull = true; else set.add(keyOfValue(v, e.arg.type)); } }
+      return (b) => inSet(a(b), set, hasNull, e.not);
+    }
+    case 'exists': {
+      const batches = await ctx.runPlan(e.plan);
+      const any = batches.some((b) => b.numRows > 0);
+      return (b) => constantColumn(BOOL, e.not ? !any : any, b.numRows);
+    }
+    case 'subquery': {
+      const batches = await ctx.runPlan(e.plan);
+      const rows = batches.reduce((n, b) => n + b.numRows, 0);
+      if (rows > 1) throw new ExecutionError('a scalar subquery returned more than one row');
+      const first = batches.find((b) => b.numRows > 0);
+      const v = first ? valueAt(first.columns[0]!, 0) : null;
+      return (b) => constantColumn(e.type, v, b.numRows);
+    }
+    case 'like': {
+      const a = await compileExpr(e.arg, layout, ctx);
+      const p = await compileExpr(e.pattern, layout, ctx);
+      const cache = new Map<string, RegExp>();
+      return (b) => {
+        const c = a(b);
+        const pc = p(b);
+        const d = new Uint8Array(c.length);
+        let valid: Uint8Array | null = null;
+        for (let i = 0; i < c.length; i++) {
+          const v = valueAt(c, i);
+          const pat = valueAt(pc, i);
+          if (v === null || pat === null) { valid ??= new Uint8Array(c.length).fill(1); valid[i] = 0; continue; }
+          let re = cache.get(pat as string);
+          if (!re) { re = likeToRegExp(String(pat), e.ci); cache.set(pat as string, re); }
+          d[i] = re.test(String(v)) !== e.not ? 1 : 0;
+        }
+        return { type: BOOL, length: c.length, data: d, valid };
+      };
+    }
+    case 'case': {
+      const whens = await Promise.all(e.whens.map(async (w) => ({ when: await compileExpr(w.when, layout, ctx), result: await compileExpr(w.then, layout, ctx) })));
+      const els = e.else ? await compileExpr(e.else, layout, ctx) : undefined;
+      return (b) => {
+        const n = b.numRows;
+        const out = new Array<unknown>(n).fill(null);
+        const done = new Uint8Array(n);
+        for (const w of whens) {
+          const c = w.when(b);
+          const t = w.result(b);
+          for (let i = 0; i < n; i++) {
+            if (done[i] || (c.valid && !c.valid[i]) || !(c.data as Uint8Array)[i]) continue;
+            done[i] = 1;
+            out[i] = castValue(valueAt(t, i), t.type, e.type, ctx.timezone);
+          }
+        }
+        if (els) {
+          const c = els(b);
+          for (let i = 0; i < n; i++) if (!done[i]) out[i] = castValue(valueAt(c, i), c.type, e.type, ctx.timezone);
+        }
+        return columnFromValuesTyped(e.type, out);
+      };
+    }
+    case 'cast': {
+      const a = await compileExpr(e.arg, layout, ctx);
+      return (b) => castColumn(a(b), e.type, ctx.timezone, e.try);
+    }
+  }
+}
+
+function columnFromValuesTyped(t: DataType, vals: unknown[]): Column {
+  const n = vals.length;
+  const data = allocData(t.name, n);
+  let valid: Uint8Array | null = null;
+  const bool = t.name === 'Boolean';
+  for (let i = 0; i < n; i++) {
+    const v = vals[i];
+    if (v === null || v === undefined) { valid ??= new Uint8Array(n).fill(1); valid[i] = 0; continue; }
+    (data as unknown[])[i] = bool ? (v ? 1 : 0) : v;
+  }
+  return { type: t, length: n, data, valid };
+}
+
+/** A hashable key for a value of a given type (numbers and bigints that are equal share a key). */
+export function keyOfValue(v: unknown, _t?: DataType): unknown {
+  if (typeof v === 'bigint') return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : `${v}n`;
+  if (v instanceof Uint8Array) return `b:${Buffer.from(v).toString('hex')}`;
+  if (isInterval(v)) return `i:${v.months}:${v.days}:${v.nanos}`;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return v;
+}
+
+function inSet(c: Column, set: Set<unknown>, hasNull: boolean, not: boolean): Column {
+  const d = new Uint8Array(c.length);
+  let valid: Uint8Array | null = null;
+  for (let i = 0; i < c.length; i++) {
+    const v = valueAt(c, i);
+    if (v === null) { valid ??= new Uint8Array(c.length).fill(1); valid[i] = 0; continue; }
+    const found = set.has(keyOfValue(v));
+    if (!found && hasNull) { valid ??= new Uint8Array(c.length).fill(1); valid[i] = 0; continue; }
+    d[i] = found !== not ? 1 : 0;
+  }
+  return { type: BOOL, length: c.length, data: d, valid };
+}
+
+export function likeToRegExp(p: string, ci: boolean): RegExp {
+  let re = '^';
+  for (let i = 0; i < p.length; i++) {
+    const ch = p[i]!;
+    if (ch === '\\' && i + 1 < p.length) { re += p[++i]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); continue; }
+    if (ch === '%') re += '[\\s\\S]*';
+    else if (ch === '_') re += '[\\s\\S]';
+    else re += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`${re}$`, ci ? 'i' : '');
+}
+
+/** Total order used by comparisons and sorts (numbers and bigints compare across types). */
+export function compareValues(a: unknown, b: unknown): number {
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'boolean' || typeof b === 'boolean') return Number(a) - Number(b);
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b);
+  if (isInterval(a) && isInterval(b)) return a.months - b.months || a.days - b.days || (a.nanos < b.nanos ? -1 : a.nanos > b.nanos ? 1 : 0);
+  if (typeof a === 'number' && Number.isNaN(a)) return typeof b === 'number' && Number.isNaN(b) ? 0 : 1;
+  if (typeof b === 'number' && Number.isNaN(b)) return -1;
+  return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+}
+
+const NUMERIC_OPS = new Set(['+', '-', '*', '/', '%', 'DIV', '&', '|', '^', '<<', '>>']);
+
+function compileBinary(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: CompiledExpr, ctx: EvalContext): CompiledExpr {
+  const op = e.op;
+  if (op === 'AND' || op === 'OR') {
+    const and = op === 'AND';
+    return (b) => {
+      const x = l(b); const y = r(b);
+      const n = b.numRows;
+      const d = new Uint8Array(n);
+      let valid: Uint8Array | null = null;
+      const xd = x.data as Uint8Array; const yd = y.data as Uint8Array;
+      for (let i = 0; i < n; i++) {
+        const xn = x.valid !== null && x.valid[i] === 0; const yn = y.valid !== null && y.valid[i] === 0;
+        const xv = xd[i] === 1; const yv = yd[i] === 1;
+        if (and) {
+          if ((!xn && !xv) || (!yn && !yv)) d[i] = 0;
+          else if (xn || yn) { valid ??= new Uint8Array(n).fill(1); valid[i] = 0; } else d[i] = 1;
+        } else if ((!xn && xv) || (!yn && yv)) d[i] = 1;
+        else if (xn || yn) { valid ??= new Uint8Array(n).fill(1); valid[i] = 0; } else d[i] = 0;
+      }
+      return { type: BOOL, length: n, data: d, valid };
+    };
+  }
+  if (['=', '<>', '<', '<=', '>', '>='].includes(op)) {
+    const test = op === '=' ? (c: number) => c === 0 : op === '<>' ? (c: number) => c !== 0 : op === '<' ? (c: number) => c < 0
+      : op === '<=' ? (c: number) => c <= 0 : op === '>' ? (c: number) => c > 0 : (c: number) => c >= 0;
+    const rightLit = e.right.k === 'lit' ? e.right.value : undefined;
+    return (b) => {
+      const x = l(b);
+      const n = b.numRows;
+      const d = new Uint8Array(n);
+      // Fast path: typed column vs constant.
+      if (rightLit !== undefined && rightLit !== null && storageOf(x.type.name) !== 'js' && x.type.name !== 'Boolean') {
+        const xs = x.data as Float64Array;
+        const c = typeof xs[0] === 'bigint' || x.data instanceof BigInt64Array || x.data instanceof BigUint64Array
+          ? (typeof rightLit === 'bigint' ? rightLit : BigInt(Math.trunc(Number(rightLit))) ) : Number(rightLit);
+        const frac = typeof c === 'bigint' && typeof rightLit === 'number' && !Number.isInteger(rightLit);
+        if (!frac) {
+          switch (op) {
+            case '=': for (let i = 0; i < n; i++) d[i] = xs[i] === c ? 1 : 0; break;
+            case '<>': for (let i = 0; i < n; i++) d[i] = xs[i] !== c ? 1 : 0; break;
+            case '<': for (let i = 0; i < n; i++) d[i] = xs[i]! < (c as number) ? 1 : 0; break;
+            case '<=': for (let i = 0; i < n; i++) d[i] = xs[i]! <= (c as number) ? 1 : 0; break;
+            case '>': for (let i = 0; i < n; i++) d[i] = xs[i]! > (c as number) ? 1 : 0; break;
+            case '>=': for (let i = 0; i < n; i++) d[i] = xs[i]! >= (c as number) ? 1 : 0; break;
+          }
+          return { type: BOOL, length: n, data: d, valid: x.valid };
+        }
+      }
+      const y = r(b);
+      let valid: Uint8Array | null = null;
+      for (let i = 0; i < n; i++) {
+        const a = valueAt(x, i); const c = valueAt(y, i);
+        if (a === null || c === null) { valid ??= new Uint8Array(n).fill(1); valid[i] = 0; continue; }
+        d[i] = test(compareValues(a, c)) ? 1 : 0;
+      }
+      return { type: BOOL, length: n, data: d, valid };
+    };
+  }
+  if (op === '||') {
+    return (b) => {
+      const x = l(b); const y = r(b);
+      const out = new Array<unknown>(b.numRows);
+      for (let i = 0; i < b.numRows; i++) {
+        const a = valueAt(x, i); const c = valueAt(y, i);
+        out[i] = a === null || c === null ? null : `${textOf(a, x.type, ctx.timezone)}${textOf(c, y.type, ctx.timezone)}`;
+      }
+      return columnFromValuesTyped({ name: 'String' }, out);
+    };
+  }
+  if (op === '~' || op === '~*' || op === '!~' || op === '!~*') {
+    const ci = op.endsWith('*'); const neg = op.startsWith('!');
+    const cache = new Map<string, RegExp>();
+    return (b) => {
+      const x = l(b); const y = r(b);
+      const d = new Uint8Array(b.numRows);
+      let valid: Uint8Array | null = null;
+      for (let i = 0; i < b.numRows; i++) {
+        const a = valueAt(x, i); const p = valueAt(y, i);
+        if (a === null || p === null) { valid ??= new Uint8Array(b.numRows).fill(1); valid[i] = 0; continue; }
+        let re = cache.get(p as string);
+        if (!re) {
+          try { re = new RegExp(String(p), ci ? 'i' : ''); } catch (err) { throw new InvalidArgumentsError(`invalid regular expression '${String(p)}'`, { cause: err }); }
+          cache.set(p as string, re);
+        }
+        d[i] = re.test(String(a)) !== neg ? 1 : 0;
+      }
+      return { type: BOOL, length: b.numRows, data: d, valid };
+    };
+  }
+  if (NUMERIC_OPS.has(op)) return compileArithmetic(e, l, r);
+  throw new ExecutionError(`unsupported operator ${op}`);
+}
+
+function textOf(v: unknown, t: DataType, tz: string): string {
+  return String(castValue(v, t, { name: 'String' }, tz));
+}
+
+function compileArithmetic(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: CompiledExpr): CompiledExpr {
+  const op = e.op;
+  const t = e.type;
+  const lt = e.left.type; const rt = e.right.type;
+  // Timestamp +/- interval, timestamp - timestamp.
+  if (isTimestamp(t) || t.name === 'Date' || t.name === 'IntervalMonthDayNano') {
+    return (b) => {
+      const x = l(b); const y = r(b);
+      const out = new Array<unknown>(b.numRows);
+      for (let i = 0; i < b.numRows; i++) {
+        const a = valueAt(x, i); const c = valueAt(y, i);
+        out[i] = a === null || c === null ? null : temporalArith(op, a, lt, c, rt, t);
+      }
+      return columnFromValuesTyped(t, out);
+    };
+  }
+  const big = isBigIntType(t.name);
+  return (b) => {
+    const x = l(b); const y = r(b);
+    const n = b.numRows;
+    const d = allocData(t.name, n);
+    let valid: Uint8Array | null = null;
+    if (x.valid || y.valid) {
+      valid = new Uint8Array(n);
+      for (let i = 0; i < n; i++) valid[i] = (x.valid ? x.valid[i]! : 1) & (y.valid ? y.valid[i]! : 1);
+    }
+    const xs = x.data as ArrayLike<number | bigint>; const ys = y.data as ArrayLike<number | bigint>;
+    if (!big) {
+      const o = d as Float64Array;
+      const xf = x.data instanceof Float64Array ? x.data : null;
+      const yf = y.data instanceof Float64Array ? y.data : null;
+      if (xf && yf && (op === '+' || op === '-' || op === '*' || op === '/')) {
+        if (op === '+') for (let i = 0; i < n; i++) o[i] = xf[i]! + yf[i]!;
+        else if (op === '-') for (let i = 0; i < n; i++) o[i] = xf[i]! - yf[i]!;
+        else if (op === '*') for (let i = 0; i < n; i++) o[i] = xf[i]! * yf[i]!;
+        else for (let i = 0; i < n; i++) o[i] = xf[i]! / yf[i]!;
+      } else {
+        for (let i = 0; i < n; i++) {
+          const a = Number(xs[i]); const c = Number(ys[i]);
+          switch (op) {
+            case '+': o[i] = a + c; break;
+            case '-': o[i] = a - c; break;
+            case '*': o[i] = a * c; break;
+            case '/': o[i] = a / c; break;
+            case '%': o[i] = a % c; break;
+            case 'DIV': o[i] = Math.trunc(a / c); break;
+            default: o[i] = Number(intOp(op, BigInt(Math.trunc(a)), BigInt(Math.trunc(c))) ?? 0n);
+          }
+        }
+      }
+      return { type: t, length: n, data: o, valid };
+    }
+    const o = d as BigInt64Array;
+    for (let i = 0; i < n; i++) {
+      if (valid && !valid[i]) continue;
+      const a = BigInt(xs[i] as bigint); const c = BigInt(ys[i] as bigint);
+      const v = intOp(op, a, c);
+      if (v === null) { valid ??= new Uint8Array(n).fill(1); valid[i] = 0; continue; }
+      o[i] = v;
+    }
+    return { type: t, length: n, data: o, valid };
+  };
+}
+
+function intOp(op: string, a: bigint, c: bigint): bigint | null {
+  switch (op) {
+    case '+': return a + c;
+    case '-': return a - c;
+    case '*': return a * c;
+    case '/': case 'DIV': return c === 0n ? null : a / c;
+    case '%': return c === 0n ? null : a % c;
+    case '&': return a & c;
+    case '|': return a | c;
+    case '^': return a ^ c;
+    case '<<': return a << c;
+    case '>>': return a >> c;
+  }
+  return null;
+}
+
+function nanosOf(v: unknown, t: DataType): bigint {
+  if (t.name === 'Date') return BigInt(v as number) * 86_400_000_000_000n;
+  return (v as bigint) * (1_000_000_000n / timestampUnitsPerSecond(t.name));
+}
+
+function temporalArith(op: string, a: unknown, at: DataType, c: unknown, ct: DataType, out: DataType): unknown {
+  if (out.name === 'IntervalMonthDayNano') {
+    if (isInterval(a) && isInterval(c)) {
+      const s = op === '-' ? -1 : 1;
+      return { months: a.months + s * c.months, days: a.days + s * c.days, nanos: a.nanos + BigInt(s) * c.nanos };
+    }
+    if (isInterval(a) && (typeof c === 'number' || typeof c === 'bigint')) {
+      const k = Number(c);
+      return op === '*' ? { months: a.months * k, days: a.days * k, nanos: a.nanos * BigInt(Math.trunc(k)) } : { months: Math.trunc(a.months / k), days: Math.trunc(a.days / k), nanos: a.nanos / BigInt(Math.trunc(k)) };
+    }
+    // ts - ts
+    const d = nanosOf(a, at) - nanosOf(c, ct);
+    return { months: 0, days: 0, nanos: d } satisfies Interval;
+  }
+  const unitNs = out.name === 'Date' ? 86_400_000_000_000n : 1_000_000_000n / timestampUnitsPerSecond(out.name);
+  if (isInterval(c) || isInterval(a)) {
+    const [tsv, tst, iv] = isInterval(c) ? [a, at, c] : [c, ct, a as Interval];
+    const n = addInterval(nanosOf(tsv, tst), iv, op === '-' ? -1 : 1);
+    return out.name === 'Date' ? Number(n / unitNs) : n / unitNs;
+  }
+  // timestamp +/- integer (in the timestamp's unit) or Date +/- days
+  const base = isTimestamp(at) || at.name === 'Date' ? a : c;
+  const delta = isTimestamp(at) || at.name === 'Date' ? c : a;
+  if (out.name === 'Date') return Number(base) + (op === '-' ? -1 : 1) * Number(delta);
+  return (base as bigint) + (op === '-' ? -1n : 1n) * BigInt(delta as number);
+}
+
+// ---- CAST ----
+
+export function castColumn(c: Column, to: DataType, tz: string, tryCast = false): Column {
+  if (c.type.name === to.name) return c;
+  const out = new Array<unknown>(c.length);
+  for (let i = 0; i < c.length; i++) {
+    const v = valueAt(c, i);
+    try {
+      out[i] = castValue(v, c.type, to, tz);
+    } catch (err) {
+      if (tryCast) { out[i] = null; continue; }
+      throw err;
+    }
+  }
+  return columnFromValuesTyped(to, out);
+}
+
+const INT_RANGES: Partial<Record<DataTypeName, [number, number]>> = {
+  Int8: [-128, 127], Int16: [-32768, 32767], Int32: [-2147483648, 2147483647], UInt8: [0, 255], UInt16: [0, 65535], UInt32: [0, 4294967295],
+};
+
+/** Casts one value between types (throws InvalidArgumentsError when it cannot). */
+export function castValue(v: unknown, from: DataType, to: DataType, tz: string): unknown {
+  if (v === null || v === undefined) return null;
+  if (from.name === to.name) return v;
+  const bad = () => new InvalidArgumentsError(`cannot cast ${typeof v === 'string' ? `'${v}'` : String(v)} from ${from.name} to ${to.name}`);
+  switch (to.name) {
+    case 'String': {
+      if (isTimestamp(from)) {
+        const ns = nanosOf(v, from);
+        return formatTimestampNanos(ns, tz).replace(' ', from.name === 'TimestampSecond' ? ' ' : ' ');
+      }
+      if (from.name === 'Date') return formatTimestampNanos(BigInt(v as number) * 86_400_000_000_000n, 'UTC').slice(0, 10);
+      if (typeof v === 'boolean') return v ? 'true' : 'false';
+      if (isInterval(v)) return intervalText(v);
+      if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
+      return String(v);
+    }
+    case 'Boolean': {
+      if (typeof v === 'boolean') return v;
+      if (typeof v === 'string') {
+        const s = v.trim().toLowerCase();
+        if (['true', 't', '1', 'yes', 'on'].includes(s)) return true;
+        if (['false', 'f', '0', 'no', 'off'].includes(s)) return false;
+        throw bad();
+      }
+      return Number(v) !== 0;
+    }
+    case 'Float32': case 'Float64': case 'Decimal128': {
+      if (typeof v === 'string') { const x = Number(v.trim()); if (v.trim() === '' || Number.isNaN(x) && !/^nan$/i.test(v.trim())) throw bad(); return to.name === 'Decimal128' ? roundDecimal(x, to.scale ?? 10) : x; }
+      if (typeof v === 'boolean') return v ? 1 : 0;
+      if (isTimestamp(from)) return Number(v);
+      const x = Number(v);
+      return to.name === 'Decimal128' ? roundDecimal(x, to.scale ?? 10) : to.name === 'Float32' ? Math.fround(x) : x;
+    }
+    case 'Int8': case 'Int16': case 'Int32': case 'UInt8': case 'UInt16': case 'UInt32': {
+      let x: number;
+      if (typeof v === 'string') { if (!/^\s*[+-]?\d+(\.\d+)?\s*$/.test(v)) throw bad(); x = Math.trunc(Number(v)); } else if (typeof v === 'boolean') x = v ? 1 : 0; else x = Math.trunc(Number(v));
+      const [lo, hi] = INT_RANGES[to.name]!;
+      if (x < lo || x > hi || Number.isNaN(x)) throw new InvalidArgumentsError(`value ${String(v)} is out of range for ${to.name}`);
+      return x;
+    }
+    case 'Int64': case 'UInt64': {
+      let x: bigint;
+      if (typeof v === 'bigint') x = v;
+      else if (typeof v === 'string') { if (!/^\s*[+-]?\d+(\.\d+)?\s*$/.test(v)) throw bad(); x = BigInt(v.trim().split('.')[0]!); }
+      else if (typeof v === 'boolean') x = v ? 1n : 0n;
+      else { if (!Number.isFinite(v as number)) throw bad(); x = BigInt(Math.trunc(v as number)); }
+      if (to.name === 'UInt64' && x < 0n) throw new InvalidArgumentsError(`value ${String(v)} is out of range for UInt64`);
+      return x;
+    }
+    case 'TimestampSecond': case 'TimestampMillisecond': case 'TimestampMicrosecond': case 'TimestampNanosecond': {
+      const per = 1_000_000_000n / timestampUnitsPerSecond(to.name);
+      let ns: bigint;
+      if (typeof v === 'string') ns = parseTimestampNanos(v, tz);
+      else if (isTimestamp(from) || from.name === 'Date') ns = nanosOf(v, from);
+      else if (typeof v === 'bigint') return v;
+      else if (typeof v === 'number') return BigInt(Math.trunc(v));
+      else throw bad();
+      const q = ns / per;
+      return ns % per !== 0n && ns < 0n ? q - 1n : q;
+    }
+    case 'Date': {
+      if (typeof v === 'string') {
+        const ns = parseTimestampNanos(v, 'UTC');
+        return Number(ns / 86_400_000_000_000n) - (ns < 0n && ns % 86_400_000_000_000n !== 0n ? 1 : 0);
+      }
+      if (isTimestamp(from)) { const ns = nanosOf(v, from); return Math.floor(Number(ns / 1_000_000n) / 86_400_000); }
+      return Math.trunc(Number(v));
+    }
+    case 'IntervalMonthDayNano': {
+      if (typeof v === 'string') return parseInterval(v);
+      throw bad();
+    }
+    case 'Binary': {
+      if (typeof v === 'string') return new Uint8Array(Buffer.from(v, 'utf8'));
+      throw bad();
+    }
+    case 'Null': return null;
+  }
+  throw bad();
+}
+
+function roundDecimal(x: number, scale: number): number {
+  const m = 10 ** scale;
+  return Math.round(x * m) / m;
+}
+
+export function intervalText(v: Interval): string {
+  const parts: string[] = [];
+  if (v.months) parts.push(`${v.months} mons`);
+  if (v.days) parts.push(`${v.days} days`);
+  if (v.nanos || parts.length === 0) {
+    let ns = v.nanos;
+    const neg = ns < 0n; if (neg) ns = -ns;
+    const h = ns / 3_600_000_000_000n; ns %= 3_600_000_000_000n;
+    const m = ns / 60_000_000_000n; ns %= 60_000_000_000n;
+    const s = ns / 1_000_000_000n; ns %= 1_000_000_000n;
+    const p = (x: bigint) => String(x).padStart(2, '0');
+    parts.push(`${neg ? '-' : ''}${p(h)}:${p(m)}:${p(s)}${ns ? `.${String(ns).padStart(9, '0').replace(/0+$/, '')}` : ''}`);
+  }
+  return parts.join(' ');
+}
+
+const INTERVAL_UNITS: Record<string, { months?: number; days?: number; nanos?: bigint }> = {
+  year: { months: 12 }, month: { months: 1 }, week: { days: 7 }, day: { days: 1 },
+  hour: { nanos: 3_600_000_000_000n }, minute: { nanos: 60_000_000_000n }, second: { nanos: 1_000_000_000n },
+  millisecond: { nanos: 1_000_000n }, microsecond: { nanos: 1_000n }, nanosecond: { nanos: 1n },
+};
+const UNIT_ALIASES: Record<string, string> = {
+  y: 'year', yr: 'year', yrs: 'year', years: 'year', mon: 'month', mons: 'month', months: 'month', w: 'week', weeks: 'week',
+  d: 'day', days: 'day', h: 'hour', hr: 'hour', hrs: 'hour', hours: 'hour', m: 'minute', min: 'minute', mins: 'minute', minutes: 'minute',
+  s: 'second', sec: 'second', secs: 'second', seconds: 'second', ms: 'millisecond', msec: 'millisecond', milliseconds: 'millisecond',
+  us: 'microsecond', usec: 'microsecond', microseconds: 'microsecond', ns: 'nanosecond', nanoseconds: 'nanosecond',
+};
+
+/** Parses interval text: '5 minutes', '1 hour 30 minutes', '1h30m', '2 days', PromQL '5m', '01:02:03'. */
+export function parseInterval(text: string, unit?: string): Interval {
+  let months = 0; let days = 0; let nanos = 0n;
+  const s = text.trim().toLowerCase();
+  if (unit) {
+    const u = INTERVAL_UNITS[UNIT_ALIASES[unit.toLowerCase()] ?? unit.toLowerCase()];
+    if (!u) throw new InvalidArgumentsError(`unknown interval unit '${unit}'`);
+    const k = Number(s);
+    if (Number.isNaN(k)) throw new InvalidArgumentsError(`invalid interval '${text}'`);
+    return scaleUnit(u, k);
+  }
+  const hms = /^(-)?(\d+):(\d{2})(?::(\d{2})(?:\.(\d+))?)?$/.exec(s);
+  if (hms) {
+    const sign = hms[1] ? -1n : 1n;
+    const ns = BigInt(hms[2]!) * 3_600_000_000_000n + BigInt(hms[3]!) * 60_000_000_000n + BigInt(hms[4] ?? 0) * 1_000_000_000n + BigInt((hms[5] ?? '').padEnd(9, '0').slice(0, 9) || '0');
+    return { months: 0, days: 0, nanos: sign * ns };
+  }
+  let matched = '';
+  for (const m of s.matchAll(/([+-]?\d+(?:\.\d+)?)\s*([a-z]+)/g)) {
+    const name = UNIT_ALIASES[m[2]!] ?? m[2]!;
+    const u = INTERVAL_UNITS[name];
+    if (!u) throw new InvalidArgumentsError(`invalid interval '${text}': unknown unit '${m[2]}'`);
+    const part = scaleUnit(u, Number(m[1]));
+    months += part.months; days += part.days; nanos += part.nanos;
+    matched += m[0];
+  }
+  if (!matched || matched.replace(/\s/g, '') !== s.replace(/\s|,/g, '').replace(/ago$/, '')) {
+    if (/^\d+$/.test(s)) return { months: 0, days: 0, nanos: BigInt(s) * 1_000_000_000n };
+    throw new InvalidArgumentsError(`invalid interval '${text}'`);
+  }
+  return { months, days, nanos };
+}
+
+function scaleUnit(u: { months?: number; days?: number; nanos?: bigint }, k: number): Interval {
+  if (u.months) {
+    const total = u.months * k;
+    const whole = Math.trunc(total);
+    return { months: whole, days: Math.round((total - whole) * 30), nanos: 0n };
+  }
+  if (u.days) {
+    const total = u.days * k;
+    const whole = Math.trunc(total);
+    return { months: 0, days: whole, nanos: BigInt(Math.round((total - whole) * 86_400e9)) };
+  }
+  const per = u.nanos!;
+  return { months: 0, days: 0, nanos: Number.isInteger(k) ? BigInt(k) * per : BigInt(Math.round(k * Number(per))) };
+}

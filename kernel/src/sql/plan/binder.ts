@@ -1,0 +1,1008 @@
+import { isFloat, isInteger, isNumeric, isTimestamp, type DataType } from '../../data/data-types.js';
+import { ColumnNotFoundError, DatabaseNotFoundError, PlanError, TableNotFoundError } from '../../errors/errors.js';
+import type { Catalog } from '../../interfaces/catalog.js';
+import type { AggregateFunction, ArgType, FunctionDefinition, FunctionRegistry, ScalarFunction, WindowFunction } from '../../interfaces/function.js';
+import type { Session } from '../../interfaces/session.js';
+import { commonType } from '../../functions/builtin/scalar-functions.js';
+import { numericResult } from '../../functions/builtin/function-helpers.js';
+import type * as ast from '../ast.js';
+import { toDataType } from '../parser/type-names.js';
+import { parseInterval } from '../exec/expression-evaluator.js';
+import { parseDurationMs } from '../../catalog/store-catalog.js';
+import {
+  newField, schemaOf, type AggCall, type BExpr, type BinaryOp, type Field, type FrameSpec, type Plan, type RangeCall, type SortKey, type WinCall,
+} from './logical-plan.js';
+
+const BOOL: DataType = { name: 'Boolean' };
+const I64: DataType = { name: 'Int64' };
+const F64: DataType = { name: 'Float64' };
+const STR: DataType = { name: 'String' };
+const NULL_T: DataType = { name: 'Null' };
+const INTERVAL_T: DataType = { name: 'IntervalMonthDayNano' };
+
+/** What the binder needs from the outside world. */
+export interface BinderEnv {
+  readonly catalog: Catalog;
+  readonly registry: FunctionRegistry;
+  readonly session: Session;
+  readonly params: readonly unknown[];
+  /** The statement's source text (select items without alias are named after their text). */
+  readonly text: string;
+  /** System tables (information_schema.*), or undefined. */
+  systemTable(database: string, name: string, alias: string): Plan | undefined;
+  /** Values of @@variables. */
+  variable(name: string): unknown;
+  /** Server version text for version(). */
+  readonly version: string;
+}
+
+/** A structural key of an AST expression (ignores positions). */
+export function exprKey(e: unknown): string {
+  return JSON.stringify(e, (k, v) => (k === 'span' ? undefined : typeof v === 'bigint' ? `${v}n` : v));
+}
+
+interface Ctx {
+  /** Fields that names resolve against. */
+  readonly scope: readonly Field[];
+  /** AST expressions already computed below (aggregates, group keys, window calls): key -> field. */
+  readonly replace?: ReadonlyMap<string, Field>;
+  /** Post-aggregation: input field id -> group output field (for plain column group keys). */
+  readonly groupCols?: ReadonlyMap<number, Field>;
+  /** Pre-aggregation scope, to resolve columns then map them through groupCols. */
+  readonly preAggScope?: readonly Field[];
+  /** Select-item aliases usable here (ORDER BY / GROUP BY / HAVING). */
+  readonly aliases?: ReadonlyMap<string, BExpr>;
+  /** Range expression currently being bound (its range key). */
+  readonly rangeKey?: string;
+  /** Outer scope for correlated references (not supported: gives a clear error). */
+  readonly ctes: ReadonlyMap<string, { plan: Plan; fields: Field[] }>;
+}
+
+const SPECIAL_NULLARY = new Set(['database', 'current_database', 'schema', 'current_schema', 'version', 'user', 'current_user', 'session_user', 'connection_id', 'pg_backend_pid', 'current_role']);
+
+export class Binder {
+  constructor(private readonly env: BinderEnv) {}
+
+  // ---------------------------------------------------------------- queries
+
+  /** Binds a query; returns the plan and its visible output fields. */
+  bindQuery(q: ast.Query, outerCtes: ReadonlyMap<string, { plan: Plan; fields: Field[] }> = new Map()): { plan: Plan; fields: Field[] } {
+    let ctes = outerCtes;
+    if (q.with) {
+      const m = new Map(outerCtes);
+      for (const c of q.with.ctes) {
+        const b = this.bindQuery(c.query, m);
+        m.set(c.name, { plan: b.plan, fields: b.fields.map((f, i) => ({ ...f, name: c.columns?.[i] ?? f.name })) });
+      }
+      ctes = m;
+    }
+    if (q.body.kind === 'Select') return this.bindSelect(q.body, q, ctes);
+    let { plan, fields } = this.bindSetExpr(q.body, ctes);
+    if (q.orderBy.length) {
+      const ctx: Ctx = { scope: fields, ctes };
+      const keys = q.orderBy.map((o) => this.sortKey(o, ctx, fields));
+      plan = { k: 'sort', input: plan, keys };
+    }
+    plan = this.applyLimit(plan, q);
+    return { plan, fields };
+  }
+
+  private applyLimit(plan: Plan, q: ast.Query): Plan {
+    if (q.limit === undefined && q.offset === undefined) return plan;
+    const limit = q.limit ? this.constInt(q.limit, 'LIMIT') : undefined;
+    const offset = q.offset ? this.constInt(q.offset, 'OFFSET') : 0;
+    return { k: 'limit', input: plan, ...(limit !== undefined ? { limit } : {}), offset };
+  }
+
+  private constInt(e: ast.Expr, what: string): number {
+    const b = this.bindExpr(e, { scope: [], ctes: new Map() });
+    if (b.k !== 'lit' || (typeof b.value !== 'number' && typeof b.value !== 'bigint')) throw new PlanError(`${what} must be a constant integer`);
+    const n = Number(b.value);
+    if (!Number.isInteger(n) || n < 0) throw new PlanError(`${what} must be a non-negative integer, got ${n}`);
+    return n;
+  }
+
+  private bindSetExpr(s: ast.SetExpr, ctes: ReadonlyMap<string, { plan: Plan; fields: Field[] }>): { plan: Plan; fields: Field[] } {
+    switch (s.kind) {
+      case 'Select': return this.bindSelect(s, undefined, ctes);
+      case 'Query': return this.bindQuery(s, ctes);
+      case 'Values': {
+        if (s.rows.length === 0) throw new PlanError('VALUES needs at least one row');
+        const width = s.rows[0]!.length;
+        const rows = s.rows.map((r) => {
+          if (r.length !== width) throw new PlanError(`VALUES rows must all have ${width} values`);
+          return r.map((e) => this.bindExpr(e, { scope: [], ctes }));
+        });
+        const types = Array.from({ length: width }, (_, i) => commonType(rows.map((r) => r[i]!.type)));
+        const fields = types.map((t, i) => newField(`column${i + 1}`, t.name === 'Null' ? STR : t));
+        return { plan: { k: 'values', rows: rows.map((r) => r.map((e, i) => this.coerceTo(e, fields[i]!.type))), fields }, fields };
+      }
+      case 'SetOperation': {
+        const l = this.bindSetExpr(s.left, ctes);
+        const r = this.bindSetExpr(s.right, ctes);
+        if (l.fields.length !== r.fields.length) throw new PlanError(`${s.op} inputs have ${l.fields.length} and ${r.fields.length} columns`);
+        const types = l.fields.map((f, i) => commonType([f.type, r.fields[i]!.type]));
+        const left = this.castProject(l.plan, l.fields, types);
+        const right = this.castProject(r.plan, r.fields, types);
+        const fields = l.fields.map((f, i) => newField(f.name, types[i]!.name === 'Null' ? STR : types[i]!));
+        const op = s.op === 'UNION' ? 'union' : s.op === 'INTERSECT' ? 'intersect' : 'except';
+        return { plan: { k: 'setop', op, all: s.all, left, right, fields }, fields };
+      }
+    }
+  }
+
+  /** Projects a plan's visible fields to the given types (for set operations). */
+  private castProject(plan: Plan, fields: Field[], types: DataType[]): Plan {
+    return {
+      k: 'project', input: plan,
+      exprs: fields.map((f, i) => {
+        const c: BExpr = { k: 'col', id: f.id, type: f.type, name: f.name };
+        const t = types[i]!.name === 'Null' ? STR : types[i]!;
+        return { expr: this.coerceTo(c, t), out: newField(f.name, t) };
+      }),
+    };
+  }
+
+  private bindSelect(s: ast.Select, q: ast.Query | undefined, ctes: ReadonlyMap<string, { plan: Plan; fields: Field[] }>): { plan: Plan; fields: Field[] } {
+    // FROM
+    let plan: Plan;
+    let scope: Field[];
+    if (s.from.length === 0) {
+      const f = newField('__dummy', I64, undefined, true);
+      plan = { k: 'values', rows: [[{ k: 'lit', value: 0n, type: I64 }]], fields: [f] };
+      scope = [];
+    } else {
+      let acc: { plan: Plan; fields: Field[] } | undefined;
+      for (const t of s.from) {
+        const b = this.bindTableRef(t, ctes);
+        acc = acc ? { plan: { k: 'join', left: acc.plan, right: b.plan, type: 'cross', equi: [] }, fields: [...acc.fields, ...b.fields] } : b;
+      }
+      plan = acc!.plan;
+      scope = acc!.fields;
+    }
+    const base: Ctx = { scope, ctes };
+
+    // Select-item aliases (for GROUP BY / WHERE-less references).
+    const items = s.items;
+
+    // WHERE
+    if (s.where) {
+      const pred = this.bindExpr(s.where, base);
+      this.expectBool(pred, 'WHERE');
+      plan = { k: 'filter', input: plan, pred };
+    }
+
+    // Range query (ALIGN)
+    if (s.align) return this.bindRangeSelect(s, q, plan, scope, ctes);
+
+    // Aggregation
+    const aggAsts: ast.FunctionCall[] = [];
+    const collect = (e: ast.Expr | undefined) => { if (e) this.collectAggregates(e, aggAsts); };
+    for (const it of items) if (it.kind === 'SelectExprItem') collect(it.expr);
+    collect(s.having);
+    for (const o of q?.orderBy ?? []) collect(o.expr);
+    let ctx: Ctx = base;
+    const grouped = s.groupBy.length > 0 || aggAsts.length > 0;
+    if (grouped) {
+      const groups: Array<{ expr: BExpr; out: Field }> = [];
+      const replace = new Map<string, Field>();
+      const groupCols = new Map<number, Field>();
+      for (const g of s.groupBy) {
+        let ge: ast.Expr = g;
+        if (g.kind === 'NumberLiteral') {
+          const item = items[Number(g.value) - 1];
+          if (!item || item.kind !== 'SelectExprItem') throw new PlanError(`GROUP BY position ${String(g.value)} is not in the select list`);
+          ge = item.expr;
+        } else if (g.kind === 'ColumnRef' && !g.table && !this.tryResolve(g, scope)) {
+          const item = items.find((it) => it.kind === 'SelectExprItem' && it.alias === g.name) as ast.SelectExprItem | undefined;
+          if (item) ge = item.expr;
+        }
+        const expr = this.bindExpr(ge, base);
+        const out = newField(expr.k === 'col' ? expr.name : this.textOf(ge), expr.type, expr.k === 'col' ? scope.find((f) => f.id === expr.id)?.qualifier : undefined);
+        groups.push({ expr, out });
+        replace.set(exprKey(ge), out);
+        if (expr.k === 'col') groupCols.set(expr.id, out);
+      }
+      const aggs: AggCall[] = [];
+      for (const a of aggAsts) {
+        const key = exprKey(a);
+        if (replace.has(key)) continue;
+        const call = this.bindAggregate(a, base);
+        aggs.push(call);
+        replace.set(key, call.out);
+      }
+      plan = { k: 'aggregate', input: plan, groups, aggs };
+      const aggScope = [...groups.map((g) => g.out), ...aggs.map((a) => a.out)];
+      ctx = { scope: aggScope, replace, groupCols, preAggScope: scope, ctes };
+      if (s.having) {
+        const pred = this.bindExpr(s.having, this.withAliases(ctx, items));
+        this.expectBool(pred, 'HAVING');
+        plan = { k: 'filter', input: plan, pred };
+      }
+    } else if (s.having) {
+      throw new PlanError('HAVING needs GROUP BY or an aggregate');
+    }
+
+    // Window functions
+    const winAsts: ast.FunctionCall[] = [];
+    for (const it of items) if (it.kind === 'SelectExprItem') this.collectWindows(it.expr, winAsts);
+    for (const o of q?.orderBy ?? []) this.collectWindows(o.expr, winAsts);
+    if (winAsts.length) {
+      const replace = new Map(ctx.replace ?? []);
+      const calls: WinCall[] = [];
+      for (const w of winAsts) {
+        const key = exprKey(w);
+        if (replace.has(key)) continue;
+        const call = this.bindWindow(w, ctx, s.windows);
+        calls.push(call);
+        replace.set(key, call.out);
+      }
+      plan = { k: 'window', input: plan, calls };
+      ctx = { ...ctx, scope: [...ctx.scope, ...calls.map((c) => c.out)], replace };
+    }
+
+    // Projection
+    const exprs: Array<{ expr: BExpr; out: Field }> = [];
+    for (const it of items) {
+      if (it.kind === 'Wildcard') {
+        const visible = (grouped ? ctx.preAggScope! : ctx.scope).filter((f) => !f.hidden && !f.name.startsWith('__') && (!it.table || f.qualifier === it.table));
+        if (it.table && visible.length === 0) throw new PlanError(`no table named ${it.table} in FROM for ${it.table}.*`);
+        if (s.from.length === 0) throw new PlanError('SELECT * needs a FROM clause');
+        for (const f of visible) {
+          const e = grouped ? this.resolveColumnRef({ kind: 'ColumnRef', name: f.name, quoted: true, ...(f.qualifier ? { table: f.qualifier } : {}), span: it.span }, ctx) : { k: 'col' as const, id: f.id, type: f.type, name: f.name };
+          exprs.push({ expr: e, out: newField(f.name, f.type, f.qualifier) });
+        }
+        continue;
+      }
+      const expr = this.bindExpr(it.expr, ctx);
+      const name = it.alias ?? (it.expr.kind === 'ColumnRef' ? (expr.k === 'col' ? expr.name : it.expr.name) : this.textOf(it.expr));
+      exprs.push({ expr, out: newField(name, expr.type, it.expr.kind === 'ColumnRef' && expr.k === 'col' ? ctx.scope.find((f) => f.id === expr.id)?.qualifier : undefined) });
+    }
+    const visible = exprs.map((e) => e.out);
+    const aliasMap = new Map<string, BExpr>();
+    for (const e of exprs) if (!aliasMap.has(e.out.name)) aliasMap.set(e.out.name, { k: 'col', id: e.out.id, type: e.out.type, name: e.out.name });
+
+    const orderBy = q?.orderBy ?? [];
+    if (s.distinct) {
+      plan = { k: 'distinct', input: { k: 'project', input: plan, exprs } };
+      if (orderBy.length) {
+        const octx: Ctx = { scope: visible, ctes, aliases: aliasMap };
+        plan = { k: 'sort', input: plan, keys: orderBy.map((o) => this.sortKey(o, octx, visible)) };
+      }
+      if (q) plan = this.applyLimit(plan, q);
+      return { plan, fields: visible };
+    }
+    if (orderBy.length) {
+      // Carry the pre-projection fields through as hidden so ORDER BY may use them.
+      const hidden = ctx.scope.filter((f) => !exprs.some((e) => e.out.id === f.id)).map((f) => ({ expr: { k: 'col', id: f.id, type: f.type, name: f.name } as BExpr, out: { ...f, hidden: true } }));
+      plan = { k: 'project', input: plan, exprs: [...exprs, ...hidden] };
+      const octx: Ctx = { ...ctx, aliases: aliasMap };
+      const keys = orderBy.map((o) => this.sortKey(o, octx, visible));
+      plan = { k: 'sort', input: plan, keys };
+      if (q) plan = this.applyLimit(plan, q);
+      plan = { k: 'project', input: plan, exprs: visible.map((f) => ({ expr: { k: 'col', id: f.id, type: f.type, name: f.name }, out: f })) };
+      return { plan, fields: visible };
+    }
+    plan = { k: 'project', input: plan, exprs };
+    if (q) plan = this.applyLimit(plan, q);
+    return { plan, fields: visible };
+  }
+
+  private withAliases(ctx: Ctx, items: readonly ast.SelectItem[]): Ctx {
+    void items;
+    return ctx;
+  }
+
+  private sortKey(o: ast.OrderByItem, ctx: Ctx, visible: readonly Field[]): SortKey {
+    let expr: BExpr;
+    if (o.expr.kind === 'NumberLiteral') {
+      const f = visible[Number(o.expr.value) - 1];
+      if (!f) throw new PlanError(`ORDER BY position ${String(o.expr.value)} is not in the select list`);
+      expr = { k: 'col', id: f.id, type: f.type, name: f.name };
+    } else if (o.expr.kind === 'ColumnRef' && !o.expr.table && ctx.aliases?.has(o.expr.name)) {
+      const direct = this.tryResolve(o.expr, ctx.preAggScope ?? ctx.scope);
+      // An output alias wins over an input column of the same name unless the item is that column.
+      expr = ctx.aliases.get(o.expr.name)!;
+      void direct;
+    } else {
+      expr = this.bindExpr(o.expr, ctx);
+    }
+    // PostgreSQL/DataFusion default: NULLS LAST for ASC, NULLS FIRST for DESC.
+    return { expr, desc: o.desc, nullsFirst: o.nulls ? o.nulls === 'FIRST' : o.desc };
+  }
+
+  // ---------------------------------------------------------------- FROM
+
+  private bindTableRef(t: ast.TableRef, ctes: ReadonlyMap<string, { plan: Plan; fields: Field[] }>): { plan: Plan; fields: Field[] } {
+    switch (t.kind) {
+      case 'NamedTable': {
+        const alias = t.alias?.name ?? t.name.name;
+        if (!t.name.database && ctes.has(t.name.name)) {
+          const c = ctes.get(t.name.name)!;
+          return this.aliased(c.plan, c.fields, alias, t.alias?.columns);
+        }
+        const database = t.name.database ?? this.env.session.database;
+        const sys = this.env.systemTable(database, t.name.name, alias);
+        if (sys) return this.aliased(sys, schemaOf(sys), alias, t.alias?.columns, true);
+        if (!this.env.catalog.databaseExists(database)) throw new DatabaseNotFoundError(database);
+        const info = this.env.catalog.getTable(database, t.name.name);
+        if (!info) throw new TableNotFoundError(`${database}.${t.name.name}`);
+        const fields = info.schema.columns.map((c) => newField(c.name, c.type, alias));
+        return { plan: { k: 'scan', table: info, alias, fields, predicates: [] }, fields };
+      }
+      case 'DerivedTable': {
+        const b = this.bindQuery(t.query, ctes);
+        return this.aliased(b.plan, b.fields, t.alias?.name ?? '__subquery', t.alias?.columns);
+      }
+      case 'Join': {
+        const l = this.bindTableRef(t.left, ctes);
+        const r = this.bindTableRef(t.right, ctes);
+        const fields = [...l.fields, ...r.fields];
+        const ctx: Ctx = { scope: fields, ctes };
+        let on: BExpr | undefined;
+        let using = t.using;
+        if (t.natural) using = l.fields.filter((f) => r.fields.some((g) => g.name === f.name)).map((f) => f.name);
+        if (using) {
+          const conds: BExpr[] = using.map((n) => {
+            const lf = l.fields.find((f) => f.name === n);
+            const rf = r.fields.find((f) => f.name === n);
+            if (!lf || !rf) throw new ColumnNotFoundError(n);
+            return this.binary('=', { k: 'col', id: lf.id, type: lf.type, name: lf.name }, { k: 'col', id: rf.id, type: rf.type, name: rf.name });
+          });
+          on = conds.reduce((a, c) => this.binary('AND', a, c));
+        } else if (t.on) {
+          on = this.bindExpr(t.on, ctx);
+          this.expectBool(on, 'JOIN ON');
+        }
+        const type = t.joinType === 'INNER' ? 'inner' : t.joinType === 'LEFT' ? 'left' : t.joinType === 'RIGHT' ? 'right' : t.joinType === 'FULL' ? 'full' : 'cross';
+        if (type !== 'cross' && !on) throw new PlanError(`${t.joinType} JOIN needs ON or USING`);
+        const { equi, rest } = splitJoinCondition(on, new Set(l.fields.map((f) => f.id)), new Set(r.fields.map((f) => f.id)));
+        return { plan: { k: 'join', left: l.plan, right: r.plan, type: type === 'cross' && on ? 'inner' : type, equi, ...(rest ? { on: rest } : {}) }, fields };
+      }
+    }
+  }
+
+  private aliased(plan: Plan, fields: readonly Field[], alias: string, columns?: readonly string[], keepName = false): { plan: Plan; fields: Field[] } {
+    const out = fields.map((f, i) => newField(columns?.[i] ?? f.name, f.type, alias));
+    void keepName;
+    return { plan: { k: 'project', input: plan, exprs: fields.map((f, i) => ({ expr: { k: 'col', id: f.id, type: f.type, name: f.name }, out: out[i]! })) }, fields: out };
+  }
+
+  // ---------------------------------------------------------------- aggregates & windows
+
+  private isAggregateCall(e: ast.FunctionCall): boolean {
+    if (e.over) return false;
+    const fn = this.env.registry.lookup(e.name);
+    return fn?.kind === 'aggregate';
+  }
+
+  private collectAggregates(e: ast.Expr, out: ast.FunctionCall[]): void {
+    visitAst(e, (x) => {
+      if (x.kind === 'FunctionCall' && this.isAggregateCall(x)) { out.push(x); return false; }
+      if (x.kind === 'SubqueryExpr' || x.kind === 'ExistsExpr' || x.kind === 'InSubqueryExpr') return false;
+      if (x.kind === 'FunctionCall' && x.over) {
+        // aggregates inside a window call's arguments still count
+        return true;
+      }
+      return true;
+    });
+  }
+
+  private collectWindows(e: ast.Expr, out: ast.FunctionCall[]): void {
+    visitAst(e, (x) => {
+      if (x.kind === 'FunctionCall' && x.over) { out.push(x); return false; }
+      if (x.kind === 'SubqueryExpr' || x.kind === 'ExistsExpr' || x.kind === 'InSubqueryExpr') return false;
+      return true;
+    });
+  }
+
+  private bindAggregate(a: ast.FunctionCall, ctx: Ctx, outName?: string): AggCall {
+    const fn = this.env.registry.lookup(a.name) as AggregateFunction<any>;
+    const args = a.args.length === 1 && a.args[0]!.kind === 'Wildcard' ? [] : a.args.map((x) => this.bindExpr(x, ctx));
+    for (const x of args) this.noAggregatesInside(x);
+    const { args: cargs, returnType } = this.checkCall(fn, args, a.name);
+    const filter = a.filter ? this.bindExpr(a.filter, ctx) : undefined;
+    const orderBy = a.orderBy?.map((o) => ({ expr: this.bindExpr(o.expr, ctx), desc: o.desc, nullsFirst: o.nulls ? o.nulls === 'FIRST' : o.desc }));
+    return { fn, args: cargs, distinct: a.distinct, ...(filter ? { filter } : {}), ...(orderBy ? { orderBy } : {}), out: newField(outName ?? this.textOf(a), returnType) };
+  }
+
+  private noAggregatesInside(_e: BExpr): void { /* nested aggregates are rejected when binding (no replace map in the pre-agg scope) */ }
+
+  private bindWindow(w: ast.FunctionCall, ctx: Ctx, named: readonly ast.NamedWindow[]): WinCall {
+    const fn = this.env.registry.lookup(w.name);
+    if (!fn) throw new PlanError(`Invalid function '${w.name}'`);
+    if (fn.kind === 'scalar') throw new PlanError(`${w.name} is not an aggregate or window function and cannot be used with OVER`);
+    let spec = w.over!;
+    if (spec.name) {
+      const base = named.find((n) => n.name === spec.name);
+      if (!base) throw new PlanError(`window '${spec.name}' is not defined`);
+      spec = { ...base.spec, ...(spec.partitionBy.length ? { partitionBy: spec.partitionBy } : {}), ...(spec.orderBy.length ? { orderBy: spec.orderBy } : {}), ...(spec.frame ? { frame: spec.frame } : {}) };
+    }
+    const args = w.args.length === 1 && w.args[0]!.kind === 'Wildcard' ? [] : w.args.map((x) => this.bindExpr(x, ctx));
+    const { args: cargs, returnType } = this.checkCall(fn, args, w.name);
+    const partitionBy = spec.partitionBy.map((e) => this.bindExpr(e, ctx));
+    const orderBy = spec.orderBy.map((o) => ({ expr: this.bindExpr(o.expr, ctx), desc: o.desc, nullsFirst: o.nulls ? o.nulls === 'FIRST' : o.desc }));
+    let frame: FrameSpec | undefined;
+    if (spec.frame) {
+      const bound = (b: ast.FrameBound): FrameSpec['start'] => {
+        switch (b.kind) {
+          case 'UnboundedPreceding': case 'UnboundedFollowing': return { kind: 'unbounded' };
+          case 'CurrentRow': return { kind: 'current' };
+          case 'Preceding': case 'Following': return { kind: b.kind === 'Preceding' ? 'preceding' : 'following', offset: this.constInt(b.offset, 'frame offset') };
+        }
+      };
+      if (spec.frame.units === 'GROUPS') throw new PlanError('GROUPS frames are not supported');
+      const st = bound(spec.frame.start);
+      const en = bound(spec.frame.end);
+      frame = {
+        units: spec.frame.units === 'ROWS' ? 'rows' : 'range',
+        start: spec.frame.start.kind === 'UnboundedFollowing' ? { kind: 'unbounded' } : st,
+        end: en,
+      };
+      // Mark which unbounded side: start unbounded = preceding, end unbounded = following.
+    }
+    return { fn: fn as WindowFunction | AggregateFunction<any>, args: cargs, partitionBy, orderBy, ...(frame ? { frame } : {}), out: newField(this.textOf(w), returnType) };
+  }
+
+  // ---------------------------------------------------------------- range queries
+
+  private bindRangeSelect(s: ast.Select, q: ast.Query | undefined, input: Plan, scope: Field[], ctes: ReadonlyMap<string, { plan: Plan; fields: Field[] }>): { plan: Plan; fields: Field[] } {
+    const align = s.align!;
+    const scan = findScan(input);
+    if (!scan) throw new PlanError('a range query (ALIGN) needs a table in FROM');
+    const base: Ctx = { scope, ctes };
+    const tsField = scope.find((f) => f.name === scan.table.schema.timeIndex && f.qualifier === scan.alias) ?? scope.find((f) => f.name === scan.table.schema.timeIndex);
+    if (!tsField) throw new PlanError('range query: the time index is not visible');
+    const alignNanos = this.durationNanos(align.interval, 'ALIGN');
+    let alignToNanos = 0n;
+    if (align.to?.kind === 'AlignToNow') alignToNanos = BigInt(Date.now()) * 1_000_000n;
+    else if (align.to?.kind === 'AlignToExpr') {
+      const e = this.bindExpr(align.to.expr, { scope: [], ctes });
+      if (e.k !== 'lit') throw new PlanError('ALIGN TO must be a constant');
+      alignToNanos = typeof e.value === 'string' ? this.tsLiteralNanos(e.value) : isTimestamp(e.type) ? BigInt(e.value as bigint) * (1_000_000_000n / unitsPerSecond(e.type)) : BigInt(e.value as number) * 1_000_000n;
+    }
+    const byExprs: ast.Expr[] | undefined = align.by ? [...align.by] : undefined;
+    const by: Array<{ expr: BExpr; out: Field }> = [];
+    const replace = new Map<string, Field>();
+    const groupCols = new Map<number, Field>();
+    if (byExprs) {
+      for (const e of byExprs) {
+        const x = this.bindExpr(e, base);
+        const out = newField(x.k === 'col' ? x.name : this.textOf(e), x.type);
+        by.push({ expr: x, out });
+        replace.set(exprKey(e), out);
+        if (x.k === 'col') groupCols.set(x.id, out);
+      }
+    } else {
+      for (const k of scan.table.schema.primaryKey) {
+        const f = scope.find((x) => x.name === k)!;
+        const out = newField(f.name, f.type);
+        by.push({ expr: { k: 'col', id: f.id, type: f.type, name: f.name }, out });
+        groupCols.set(f.id, out);
+      }
+    }
+    const tsOut = newField(tsField.name, tsField.type);
+    groupCols.set(tsField.id, tsOut);
+    const calls: RangeCall[] = [];
+    const defaultFill = align.fill ? this.bindFill(align.fill) : undefined;
+    const rangeKeys = new Map<ast.RangeExpr, string>();
+    for (const it of s.items) {
+      if (it.kind !== 'SelectExprItem') continue;
+      visitAst(it.expr, (x) => {
+        if (x.kind !== 'RangeExpr') return true;
+        const rangeNanos = this.durationNanos(x.range, 'RANGE');
+        const rk = `${rangeNanos}`;
+        rangeKeys.set(x, rk);
+        const fill = x.fill ? this.bindFill(x.fill) : defaultFill;
+        const aggs: ast.FunctionCall[] = [];
+        this.collectAggregates(x.expr, aggs);
+        if (aggs.length === 0) throw new PlanError('a RANGE expression must contain an aggregate');
+        for (const a of aggs) {
+          const key = `${exprKey(a)}@${rk}@${JSON.stringify(fill ?? null, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`;
+          if (replace.has(key)) continue;
+          const call = this.bindAggregate(a, base, `${this.textOf(x)}`);
+          calls.push({ agg: call, rangeNanos, ...(fill ? { fill } : {}) });
+          replace.set(key, call.out);
+          replace.set(`${exprKey(a)}@${rk}`, call.out);
+        }
+        return false;
+      });
+    }
+    if (calls.length === 0) throw new PlanError('a range query needs at least one RANGE expression');
+    let plan: Plan = {
+      k: 'range', input, ts: { k: 'col', id: tsField.id, type: tsField.type, name: tsField.name }, by, calls, alignNanos, alignToNanos, tsOut,
+      ...(defaultFill ? { fill: defaultFill } : {}),
+    };
+    const rscope = [tsOut, ...by.map((b) => b.out), ...calls.map((c) => c.agg.out)];
+    const ctx: Ctx = { scope: rscope, replace, groupCols, preAggScope: scope, ctes };
+    const exprs: Array<{ expr: BExpr; out: Field }> = [];
+    for (const it of s.items) {
+      if (it.kind === 'Wildcard') throw new PlanError('SELECT * is not allowed in a range query');
+      const expr = this.bindRangeItem(it.expr, ctx, rangeKeys);
+      const name = it.alias ?? (it.expr.kind === 'ColumnRef' ? it.expr.name : this.textOf(it.expr));
+      exprs.push({ expr, out: newField(name, expr.type) });
+    }
+    const visible = exprs.map((e) => e.out);
+    const orderBy = q?.orderBy ?? [];
+    if (orderBy.length) {
+      const hidden = rscope.filter((f) => !exprs.some((e) => e.out.id === f.id)).map((f) => ({ expr: { k: 'col', id: f.id, type: f.type, name: f.name } as BExpr, out: { ...f, hidden: true } }));
+      plan = { k: 'project', input: plan, exprs: [...exprs, ...hidden] };
+      const aliasMap = new Map<string, BExpr>(visible.map((f) => [f.name, { k: 'col', id: f.id, type: f.type, name: f.name }]));
+      const keys = orderBy.map((o) => this.sortKey(o, { ...ctx, aliases: aliasMap }, visible));
+      plan = { k: 'sort', input: plan, keys };
+      if (q) plan = this.applyLimit(plan, q);
+      plan = { k: 'project', input: plan, exprs: visible.map((f) => ({ expr: { k: 'col', id: f.id, type: f.type, name: f.name }, out: f })) };
+    } else {
+      plan = { k: 'project', input: plan, exprs };
+      if (q) plan = this.applyLimit(plan, q);
+    }
+    return { plan, fields: visible };
+  }
+
+  private bindRangeItem(e: ast.Expr, ctx: Ctx, rangeKeys: Map<ast.RangeExpr, string>): BExpr {
+    if (e.kind === 'RangeExpr') return this.bindExpr(e.expr, { ...ctx, rangeKey: rangeKeys.get(e)! });
+    return this.bindExpr(e, ctx);
+  }
+
+  private bindFill(f: ast.FillOption): RangeCall['fill'] {
+    switch (f.kind) {
+      case 'FillNull': return { kind: 'null' };
+      case 'FillPrev': return { kind: 'prev' };
+      case 'FillLinear': return { kind: 'linear' };
+      case 'FillValue': {
+        const v = this.bindExpr(f.value, { scope: [], ctes: new Map() });
+        if (v.k !== 'lit') throw new PlanError('FILL value must be a constant');
+        return { kind: 'value', value: v.value };
+      }
+    }
+  }
+
+  private durationNanos(e: ast.Expr, what: string): bigint {
+    if (e.kind === 'StringLiteral') {
+      const ms = parseDurationMs(e.value);
+      if (ms === undefined || ms <= 0) throw new PlanError(`${what} duration must be positive, got '${e.value}'`);
+      return BigInt(Math.round(ms * 1_000_000));
+    }
+    const b = this.bindExpr(e, { scope: [], ctes: new Map() });
+    if (b.k === 'lit' && b.type.name === 'IntervalMonthDayNano') {
+      const iv = b.value as { months: number; days: number; nanos: bigint };
+      if (iv.months) throw new PlanError(`${what} cannot use months or years`);
+      return BigInt(iv.days) * 86_400_000_000_000n + iv.nanos;
+    }
+    throw new PlanError(`${what} must be a duration string like '5m' or an INTERVAL`);
+  }
+
+  private tsLiteralNanos(s: string): bigint {
+    const e = this.cast({ k: 'lit', value: s, type: STR }, { name: 'TimestampNanosecond' });
+    return e.k === 'lit' ? (e.value as bigint) : 0n;
+  }
+
+  // ---------------------------------------------------------------- expressions
+
+  textOf(e: ast.Expr | ast.FunctionCall): string {
+    let t = this.env.text.slice(e.span.start, e.span.end);
+    // Some parser spans of calls start at the parenthesis; name them fully.
+    if (e.kind === 'FunctionCall' && !t.toLowerCase().startsWith(e.name.toLowerCase())) t = `${e.name}${t}`;
+    return t || e.kind;
+  }
+
+  private tryResolve(ref: ast.ColumnRef, scope: readonly Field[]): Field | undefined {
+    try { return this.resolveIn(ref, scope); } catch { return undefined; }
+  }
+
+  private resolveIn(ref: ast.ColumnRef, scope: readonly Field[]): Field {
+    const byName = (ci: boolean) => scope.filter((f) => (ci ? f.name.toLowerCase() === ref.name.toLowerCase() : f.name === ref.name)
+      && (!ref.table || f.qualifier === ref.table || (ci && f.qualifier?.toLowerCase() === ref.table.toLowerCase())));
+    let c = byName(false);
+    if (c.length === 0 && !ref.quoted) c = byName(true);
+    if (c.length > 1) {
+      const visible = c.filter((f) => !f.hidden);
+      if (visible.length === 1) return visible[0]!;
+      const ids = new Set(c.map((f) => f.id));
+      if (ids.size === 1) return c[0]!;
+      throw new PlanError(`Ambiguous reference to column ${ref.table ? `${ref.table}.` : ''}${ref.name} (qualify it with a table name)`);
+    }
+    if (c.length === 0) throw new ColumnNotFoundError(`${ref.table ? `${ref.table}.` : ''}${ref.name}`);
+    return c[0]!;
+  }
+
+  private resolveColumnRef(ref: ast.ColumnRef, ctx: Ctx): BExpr {
+    const col = (f: Field): BExpr => ({ k: 'col', id: f.id, type: f.type, name: f.name });
+    if (ctx.groupCols && ctx.preAggScope) {
+      // Post-aggregation: an input column must be a group key.
+      const inPre = this.tryResolve(ref, ctx.preAggScope);
+      if (inPre) {
+        const g = ctx.groupCols.get(inPre.id);
+        if (g) return col(g);
+        if (!ref.table && ctx.aliases?.has(ref.name)) return ctx.aliases.get(ref.name)!;
+        throw new PlanError(`Column ${ref.name} must appear in the GROUP BY clause or be used in an aggregate function`);
+      }
+      const other = this.tryResolve(ref, ctx.scope);
+      if (other) return col(other);
+      if (!ref.table && ctx.aliases?.has(ref.name)) return ctx.aliases.get(ref.name)!;
+      this.resolveIn(ref, ctx.preAggScope);
+    }
+    const scopeHit = this.tryResolve(ref, ctx.scope);
+    if (!scopeHit && !ref.table && ctx.aliases?.has(ref.name)) return ctx.aliases.get(ref.name)!;
+    return col(scopeHit ?? this.resolveIn(ref, ctx.scope));
+  }
+
+  bindExpr(e: ast.Expr, ctx: Ctx): BExpr {
+    if (ctx.replace) {
+      const key = exprKey(e);
+      const hit = (ctx.rangeKey !== undefined ? ctx.replace.get(`${key}@${ctx.rangeKey}`) : undefined) ?? ctx.replace.get(key);
+      if (hit) return { k: 'col', id: hit.id, type: hit.type, name: hit.name };
+    }
+    switch (e.kind) {
+      case 'NumberLiteral':
+        if (e.isInteger) return { k: 'lit', value: BigInt(e.value), type: I64 };
+        return { k: 'lit', value: Number(e.value), type: F64 };
+      case 'StringLiteral': return { k: 'lit', value: e.value, type: STR };
+      case 'BooleanLiteral': return { k: 'lit', value: e.value, type: BOOL };
+      case 'NullLiteral': return { k: 'lit', value: null, type: NULL_T };
+      case 'IntervalLiteral': return { k: 'lit', value: parseIntervalChecked(e.value, e.unit), type: INTERVAL_T };
+      case 'TypedLiteral': {
+        if (e.type.name === 'INTERVAL') return { k: 'lit', value: parseIntervalChecked(e.value), type: INTERVAL_T };
+        return this.cast({ k: 'lit', value: e.value, type: STR }, toDataType(e.type));
+      }
+      case 'ColumnRef': return this.resolveColumnRef(e, ctx);
+      case 'Wildcard': throw new PlanError('* is only allowed in a select list or count(*)');
+      case 'Placeholder': {
+        if (e.index < 1 || e.index > this.env.params.length) throw new PlanError(`no value for placeholder ${e.text} (${this.env.params.length} given)`);
+        return literalOf(this.env.params[e.index - 1]);
+      }
+      case 'SessionVariable': {
+        if (e.user) return literalOf(this.env.session.variables.get(`@${e.name}`) ?? null);
+        return literalOf(this.env.variable(e.name));
+      }
+      case 'UnaryExpr': {
+        const a = this.bindExpr(e.operand, ctx);
+        if (e.op === 'NOT') { this.expectBool(a, 'NOT'); return { k: 'not', arg: a, type: BOOL }; }
+        if (e.op === '+') return a;
+        if (e.op === '-') {
+          if (a.k === 'lit' && typeof a.value === 'bigint') return { k: 'lit', value: -a.value, type: a.type };
+          if (a.k === 'lit' && typeof a.value === 'number') return { k: 'lit', value: -a.value, type: a.type };
+          if (!isNumeric(a.type) && a.type.name !== 'Null' && a.type.name !== 'IntervalMonthDayNano') throw new PlanError(`cannot negate a ${a.type.name}`);
+          const t = isInteger(a.type) ? I64 : a.type.name === 'Null' ? I64 : a.type.name === 'IntervalMonthDayNano' ? a.type : F64;
+          return { k: 'neg', arg: this.coerceTo(a, t), type: t };
+        }
+        throw new PlanError(`unsupported unary operator ${e.op}`);
+      }
+      case 'BinaryExpr': {
+        const l = this.bindExpr(e.left, ctx);
+        const r = this.bindExpr(e.right, ctx);
+        if (e.op === 'XOR') return this.binary('<>', this.coerceTo(l, BOOL), this.coerceTo(r, BOOL));
+        return this.binary(e.op as BinaryOp, l, r);
+      }
+      case 'IsExpr': {
+        const a = this.bindExpr(e.expr, ctx);
+        const test = e.test === 'UNKNOWN' ? 'NULL' : e.test;
+        return { k: 'is', arg: a, test, not: e.not, type: BOOL };
+      }
+      case 'BetweenExpr': {
+        const a = this.bindExpr(e.expr, ctx);
+        const lo = this.binary('>=', a, this.bindExpr(e.low, ctx));
+        const hi = this.binary('<=', a, this.bindExpr(e.high, ctx));
+        const both = this.binary('AND', lo, hi);
+        return e.not ? { k: 'not', arg: both, type: BOOL } : both;
+      }
+      case 'InListExpr': {
+        const a = this.bindExpr(e.expr, ctx);
+        const list = e.list.map((x) => this.coerceLiteralFor(this.bindExpr(x, ctx), a.type));
+        return { k: 'in', arg: a, list, not: e.not, type: BOOL };
+      }
+      case 'InSubqueryExpr': {
+        const a = this.bindExpr(e.expr, ctx);
+        const sub = this.bindSubquery(e.query, ctx);
+        if (sub.fields.length !== 1) throw new PlanError('IN (subquery) must return one column');
+        return { k: 'insub', arg: a, plan: this.castProject(sub.plan, sub.fields, [coerceForCompare(a.type, sub.fields[0]!.type)]), not: e.not, type: BOOL };
+      }
+      case 'ExistsExpr': {
+        const sub = this.bindSubquery(e.query, ctx);
+        return { k: 'exists', plan: sub.plan, not: e.not, type: BOOL };
+      }
+      case 'SubqueryExpr': {
+        const sub = this.bindSubquery(e.query, ctx);
+        if (sub.fields.length !== 1) throw new PlanError('a scalar subquery must return one column');
+        return { k: 'subquery', plan: sub.plan, type: sub.fields[0]!.type };
+      }
+      case 'LikeExpr': {
+        const a = this.bindExpr(e.expr, ctx);
+        const p = this.bindExpr(e.pattern, ctx);
+        return { k: 'like', arg: this.coerceTo(a, STR), pattern: this.coerceTo(p, STR), ci: e.caseInsensitive, not: e.not, type: BOOL };
+      }
+      case 'CaseExpr': {
+        const operand = e.operand ? this.bindExpr(e.operand, ctx) : undefined;
+        const whens = e.whens.map((w) => {
+          const cond = operand ? this.binary('=', operand, this.bindExpr(w.when, ctx)) : this.bindExpr(w.when, ctx);
+          return { when: cond, then: this.bindExpr(w.then, ctx) };
+        });
+        const els = e.else ? this.bindExpr(e.else, ctx) : undefined;
+        const t = commonType([...whens.map((w) => w.then.type), ...(els ? [els.type] : [])]);
+        const type = t.name === 'Null' ? STR : t;
+        return { k: 'case', whens: whens.map((w) => ({ when: w.when, then: this.coerceTo(w.then, type) })), ...(els ? { else: this.coerceTo(els, type) } : {}), type };
+      }
+      case 'CastExpr': {
+        const a = this.bindExpr(e.expr, ctx);
+        return this.cast(a, toDataType(e.type), e.syntax === 'TRY_CAST');
+      }
+      case 'FunctionCall': return this.bindCall(e, ctx);
+      case 'RangeExpr': throw new PlanError('RANGE expressions need an ALIGN clause');
+      case 'RowExpr': throw new PlanError('row values are not supported here');
+    }
+  }
+
+  private bindSubquery(q: ast.Query, ctx: Ctx): { plan: Plan; fields: Field[] } {
+    try {
+      return this.bindQuery(q, ctx.ctes);
+    } catch (err) {
+      if (err instanceof ColumnNotFoundError && (ctx.preAggScope ?? ctx.scope).length) {
+        throw new PlanError(`${err.message} (correlated subqueries are not supported; rewrite as a JOIN)`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  private bindCall(e: ast.FunctionCall, ctx: Ctx): BExpr {
+    const name = e.name;
+    if (SPECIAL_NULLARY.has(name) && e.args.length === 0) {
+      switch (name) {
+        case 'database': case 'current_database': case 'schema': case 'current_schema': return { k: 'lit', value: this.env.session.database, type: STR };
+        case 'version': return { k: 'lit', value: this.env.version, type: STR };
+        case 'user': case 'current_user': case 'session_user': case 'current_role': return { k: 'lit', value: this.env.session.user ?? 'greptime', type: STR };
+        case 'connection_id': case 'pg_backend_pid': return { k: 'lit', value: BigInt(Number(this.env.session.id.replace(/\D/g, '')) || 0), type: I64 };
+      }
+    }
+    const fn = this.env.registry.lookup(name);
+    if (!fn) throw new PlanError(`Invalid function '${name}' (not a built-in or registered function)`);
+    if (fn.kind === 'aggregate') {
+      if (e.over) throw new PlanError(`window call ${name}(...) OVER is only allowed in SELECT and ORDER BY`);
+      throw new PlanError(`aggregate ${name}(...) is not allowed here (WHERE, GROUP BY, or nested inside another aggregate)`);
+    }
+    if (fn.kind === 'window') throw new PlanError(`window function ${name} needs an OVER clause`);
+    const args = e.args.map((a) => this.bindExpr(a, ctx));
+    const { args: cargs, returnType } = this.checkCall(fn, args, name);
+    return { k: 'call', fn: fn as ScalarFunction, args: cargs, type: returnType };
+  }
+
+  /** Picks the first signature the arguments fit (with implicit coercions) and computes the return type. */
+  private checkCall(fn: FunctionDefinition, args: BExpr[], name: string): { args: BExpr[]; returnType: DataType } {
+    for (const sig of fn.signatures) {
+      const n = sig.args.length;
+      if (sig.variadic ? args.length < Math.max(0, n - 1) : args.length !== n) continue;
+      const out: BExpr[] = [];
+      let ok = true;
+      for (let i = 0; i < args.length; i++) {
+        const want = sig.args[Math.min(i, n - 1)]!;
+        const c = this.fitArg(args[i]!, want);
+        if (!c) { ok = false; break; }
+        out.push(c);
+      }
+      if (!ok) continue;
+      const types = out.map((a) => a.type);
+      const rt = typeof fn.returnType === 'function' ? fn.returnType(types) : fn.returnType;
+      return { args: out, returnType: rt.name === 'Null' ? (types.find((t) => t.name !== 'Null') ?? STR) : rt };
+    }
+    const sigs = fn.signatures.map((s) => `${name}(${s.args.join(', ')}${s.variadic ? ', ...' : ''})`).join(' or ');
+    throw new PlanError(`No function matches ${name}(${args.map((a) => a.type.name).join(', ')}); expected ${sigs}`);
+  }
+
+  private fitArg(a: BExpr, want: ArgType): BExpr | undefined {
+    const t = a.type;
+    if (t.name === 'Null') return a;
+    switch (want) {
+      case 'any': return a;
+      case 'numeric': return isNumeric(t) ? a : undefined;
+      case 'integer': return isInteger(t) ? a : undefined;
+      case 'float': return isFloat(t) || t.name === 'Decimal128' ? a : isInteger(t) ? this.coerceTo(a, F64) : undefined;
+      case 'string': return t.name === 'String' ? a : undefined;
+      case 'timestamp': return isTimestamp(t) ? a : undefined;
+      default:
+        if (t.name === want) return a;
+        if (want === 'Float64' && isNumeric(t)) return this.coerceTo(a, F64);
+        if (want === 'Int64' && isInteger(t)) return this.coerceTo(a, I64);
+        if (want === 'IntervalMonthDayNano' && a.k === 'lit' && typeof a.value === 'string') {
+          return { k: 'lit', value: parseIntervalChecked(a.value), type: INTERVAL_T };
+        }
+        if (want === 'Boolean' && a.k === 'lit') return undefined;
+        return undefined;
+    }
+  }
+
+  private expectBool(e: BExpr, where: string): void {
+    if (e.type.name !== 'Boolean' && e.type.name !== 'Null') throw new PlanError(`${where} must be a boolean expression, got ${e.type.name}`);
+  }
+
+  /** Casts; literal casts fold immediately. */
+  cast(a: BExpr, to: DataType, tryCast = false): BExpr {
+    if (a.type.name === to.name && (to.name !== 'Decimal128' || (a.type.scale === to.scale))) return a;
+    return { k: 'cast', arg: a, try: tryCast, type: to };
+  }
+
+  coerceTo(a: BExpr, to: DataType): BExpr {
+    if (a.type.name === to.name || to.name === 'Null') return a;
+    if (a.type.name === 'Null') return { k: 'lit', value: null, type: to };
+    return this.cast(a, to);
+  }
+
+  /** For IN lists and comparisons against typed columns: string/number literals adopt the column's type. */
+  private coerceLiteralFor(x: BExpr, t: DataType): BExpr {
+    if (x.k !== 'lit' || x.value === null) return x;
+    if ((isTimestamp(t) || t.name === 'Date') && (x.type.name === 'String' || isInteger(x.type) || isTimestamp(x.type))) return this.cast(x, t);
+    if (isNumeric(t) && x.type.name === 'String') return this.cast(x, isInteger(t) ? I64 : F64);
+    if (t.name === 'String' && x.type.name !== 'String') return this.cast(x, STR);
+    if (t.name === 'Boolean' && x.type.name === 'String') return this.cast(x, BOOL);
+    return x;
+  }
+
+  binary(op: BinaryOp, l: BExpr, r: BExpr): BExpr {
+    switch (op) {
+      case 'AND': case 'OR':
+        this.expectBool(l, op); this.expectBool(r, op);
+        return { k: 'bin', op, left: l, right: r, type: BOOL };
+      case '=': case '<>': case '<': case '<=': case '>': case '>=': {
+        let left = l; let right = r;
+        if (left.type.name !== right.type.name) {
+          right = this.coerceLiteralFor(right, left.type);
+          left = this.coerceLiteralFor(left, right.type);
+        }
+        if (left.type.name !== right.type.name) {
+          const lt = left.type; const rt = right.type;
+          if (isTimestamp(lt) && isTimestamp(rt)) {
+            const fine = unitsPerSecond(lt) >= unitsPerSecond(rt) ? lt : rt;
+            left = this.coerceTo(left, fine); right = this.coerceTo(right, fine);
+          } else if ((isTimestamp(lt) && rt.name === 'Date') || (lt.name === 'Date' && isTimestamp(rt))) {
+            const ts = isTimestamp(lt) ? lt : rt;
+            left = this.coerceTo(left, ts); right = this.coerceTo(right, ts);
+          } else if (isNumeric(lt) && isNumeric(rt)) {
+            // JS compares numbers and bigints exactly; no cast needed.
+          } else if (lt.name === 'Null' || rt.name === 'Null') {
+            // NULL compares to anything (always NULL).
+          } else if (lt.name === 'String' || rt.name === 'String') {
+            const other = lt.name === 'String' ? rt : lt;
+            if (other.name === 'Boolean' || isNumeric(other)) { left = this.coerceTo(left, other); right = this.coerceTo(right, other); } else { left = this.coerceTo(left, STR); right = this.coerceTo(right, STR); }
+          } else {
+            throw new PlanError(`type mismatch: cannot compare ${lt.name} with ${rt.name}`);
+          }
+        }
+        // Put a literal on the right for the fast path and pushdown.
+        if (left.k === 'lit' && right.k !== 'lit') {
+          const flip: Record<string, BinaryOp> = { '=': '=', '<>': '<>', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+          return { k: 'bin', op: flip[op]!, left: right, right: left, type: BOOL };
+        }
+        return { k: 'bin', op, left, right, type: BOOL };
+      }
+      case '||': return { k: 'bin', op, left: l, right: r, type: STR };
+      case '~': case '~*': case '!~': case '!~*': return { k: 'bin', op, left: this.coerceTo(l, STR), right: this.coerceTo(r, STR), type: BOOL };
+      default: {
+        const lt = l.type; const rt = r.type;
+        const temporal = (t: DataType) => isTimestamp(t) || t.name === 'Date';
+        if (op === '+' || op === '-') {
+          if (temporal(lt) && (rt.name === 'IntervalMonthDayNano' || isInteger(rt))) return { k: 'bin', op, left: l, right: r, type: lt };
+          if (op === '+' && lt.name === 'IntervalMonthDayNano' && temporal(rt)) return { k: 'bin', op, left: l, right: r, type: rt };
+          if (op === '-' && temporal(lt) && temporal(rt)) return { k: 'bin', op, left: l, right: r, type: INTERVAL_T };
+          if (lt.name === 'IntervalMonthDayNano' && rt.name === 'IntervalMonthDayNano') return { k: 'bin', op, left: l, right: r, type: INTERVAL_T };
+          if (temporal(lt) && r.k === 'lit' && r.type.name === 'String') return { k: 'bin', op, left: l, right: { k: 'lit', value: parseIntervalChecked(String(r.value)), type: INTERVAL_T }, type: lt };
+        }
+        if ((op === '*' || op === '/') && lt.name === 'IntervalMonthDayNano' && isNumeric(rt)) return { k: 'bin', op, left: l, right: r, type: INTERVAL_T };
+        if (op === '*' && rt.name === 'IntervalMonthDayNano' && isNumeric(lt)) return { k: 'bin', op, left: r, right: l, type: INTERVAL_T };
+        const num = (x: BExpr) => (x.type.name === 'String' && x.k === 'lit' ? this.cast(x, F64) : x);
+        const a = num(l); const b = num(r);
+        if (!(isNumeric(a.type) || a.type.name === 'Null') || !(isNumeric(b.type) || b.type.name === 'Null')) {
+          throw new PlanError(`type mismatch: cannot apply ${op} to ${lt.name} and ${rt.name}`);
+        }
+        let t = numericResult(a.type, b.type);
+        if (t.name === 'Null') t = I64;
+        if (['&', '|', '^', '<<', '>>'].includes(op)) t = I64;
+        if (op === 'DIV') t = I64;
+        return { k: 'bin', op, left: this.coerceTo(a, t.name === 'UInt64' ? a.type : t), right: this.coerceTo(b, t.name === 'UInt64' ? b.type : t), type: t };
+      }
+    }
+  }
+}
+
+function unitsPerSecond(t: DataType): bigint {
+  switch (t.name) {
+    case 'TimestampSecond': return 1n;
+    case 'TimestampMillisecond': return 1_000n;
+    case 'TimestampMicrosecond': return 1_000_000n;
+    default: return 1_000_000_000n;
+  }
+}
+
+function coerceForCompare(a: DataType, b: DataType): DataType {
+  if (a.name === b.name) return b;
+  if (isNumeric(a) && isNumeric(b)) return b;
+  if (isTimestamp(a)) return a;
+  return b.name === 'Null' ? a : b;
+}
+
+function parseIntervalChecked(text: string, unit?: string) {
+  try {
+    return parseInterval(text, unit);
+  } catch (err) {
+    throw new PlanError(err instanceof Error ? err.message : String(err), { cause: err });
+  }
+}
+
+/** A literal for a JS value (placeholders, variables). */
+export function literalOf(v: unknown): BExpr {
+  if (v === null || v === undefined) return { k: 'lit', value: null, type: NULL_T };
+  if (typeof v === 'boolean') return { k: 'lit', value: v, type: BOOL };
+  if (typeof v === 'bigint') return { k: 'lit', value: v, type: I64 };
+  if (typeof v === 'number') return Number.isInteger(v) ? { k: 'lit', value: BigInt(v), type: I64 } : { k: 'lit', value: v, type: F64 };
+  if (v instanceof Date) return { k: 'lit', value: BigInt(v.getTime()), type: { name: 'TimestampMillisecond' } };
+  if (v instanceof Uint8Array) return { k: 'lit', value: v, type: { name: 'Binary' } };
+  return { k: 'lit', value: String(v), type: STR };
+}
+
+/** Visits AST expression nodes (pre-order); return false to skip children. */
+export function visitAst(e: ast.Expr, f: (e: ast.Expr) => boolean): void {
+  if (!f(e)) return;
+  const v = (x: ast.Expr | undefined) => { if (x) visitAst(x, f); };
+  switch (e.kind) {
+    case 'UnaryExpr': v(e.operand); break;
+    case 'BinaryExpr': v(e.left); v(e.right); break;
+    case 'IsExpr': v(e.expr); break;
+    case 'BetweenExpr': v(e.expr); v(e.low); v(e.high); break;
+    case 'InListExpr': v(e.expr); e.list.forEach(v); break;
+    case 'InSubqueryExpr': v(e.expr); break;
+    case 'LikeExpr': v(e.expr); v(e.pattern); break;
+    case 'CaseExpr': v(e.operand); for (const w of e.whens) { v(w.when); v(w.then); } v(e.else); break;
+    case 'CastExpr': v(e.expr); break;
+    case 'FunctionCall': e.args.forEach(v); v(e.filter); e.orderBy?.forEach((o) => v(o.expr)); if (e.over) { e.over.partitionBy.forEach(v); e.over.orderBy.forEach((o) => v(o.expr)); } break;
+    case 'RangeExpr': v(e.expr); break;
+    case 'RowExpr': e.items.forEach(v); break;
+    default: break;
+  }
+}
+
+/** Splits a join condition into equi pairs (left expr, right expr) and the rest. */
+export function splitJoinCondition(on: BExpr | undefined, left: Set<number>, right: Set<number>): { equi: Array<readonly [BExpr, BExpr]>; rest?: BExpr } {
+  if (!on) return { equi: [] };
+  const conj: BExpr[] = [];
+  const split = (e: BExpr) => { if (e.k === 'bin' && e.op === 'AND') { split(e.left); split(e.right); } else conj.push(e); };
+  split(on);
+  const equi: Array<readonly [BExpr, BExpr]> = [];
+  const rest: BExpr[] = [];
+  const side = (e: BExpr): 'l' | 'r' | 'both' | 'none' => {
+    let l = false; let r = false;
+    const visit = (x: BExpr) => {
+      if (x.k === 'col') { if (left.has(x.id)) l = true; else if (right.has(x.id)) r = true; }
+      for (const c of childrenOf(x)) visit(c);
+    };
+    visit(e);
+    return l && r ? 'both' : l ? 'l' : r ? 'r' : 'none';
+  };
+  for (const c of conj) {
+    if (c.k === 'bin' && c.op === '=') {
+      const a = side(c.left); const b = side(c.right);
+      if (a === 'l' && b === 'r') { equi.push([c.left, c.right]); continue; }
+      if (a === 'r' && b === 'l') { equi.push([c.right, c.left]); continue; }
+    }
+    rest.push(c);
+  }
+  const restExpr = rest.length ? rest.reduce((a, b) => ({ k: 'bin', op: 'AND', left: a, right: b, type: BOOL })) : undefined;
+  return { equi, ...(restExpr ? { rest: restExpr } : {}) };
+}
+
+function childrenOf(e: BExpr): BExpr[] {
+  switch (e.k) {
+    case 'call': return [...e.args];
+    case 'bin': return [e.left, e.right];
+    case 'not': case 'neg': case 'is': case 'cast': return [e.arg];
+    case 'in': return [e.arg, ...e.list];
+    case 'like': return [e.arg, e.pattern];
+    case 'case': return [...e.whens.flatMap((w) => [w.when, w.then]), ...(e.else ? [e.else] : [])];
+    case 'insub': return [e.arg];
+    default: return [];
+  }
+}
+
+function findScan(p: Plan): Extract<Plan, { k: 'scan' }> | undefined {
+  switch (p.k) {
+    case 'scan': return p;
+    case 'filter': case 'project': case 'sort': case 'limit': case 'distinct': case 'alias': return findScan(p.input);
+    default: return undefined;
+  }
+}

@@ -1,0 +1,280 @@
+import { isTimestamp } from '../../data/data-types.js';
+import type { ScanPredicate } from '../../interfaces/engine.js';
+import { valueAt } from '../exec/column.js';
+import { compileExpr, type EvalContext } from '../exec/expression-evaluator.js';
+import { splitJoinCondition } from './binder.js';
+import { exprRefs, mapExpr, schemaOf, type BExpr, type Field, type Plan } from './logical-plan.js';
+
+const BOOL = { name: 'Boolean' } as const;
+
+/**
+ * Rewrites a bound plan:
+ *
+ * 1. constant folding (immutable calls and operators over literals),
+ * 2. predicate pushdown: conjuncts below joins, equi-conditions of a filter
+ *    over a cross join into a hash join, time-index ranges and simple tag/field
+ *    predicates into the ScanRequest (the filter stays: engines may ignore
+ *    predicates),
+ * 3. limit pushdown: ORDER BY + LIMIT becomes a top-k sort; a LIMIT straight
+ *    over a scan is passed to the engine,
+ * 4. projection pushdown: every scan reads only the columns used above it.
+ */
+export async function optimize(plan: Plan, ctx: EvalContext): Promise<Plan> {
+  let p = await foldPlan(plan, ctx);
+  p = pushFilters(p);
+  p = pushLimits(p);
+  prune(p, new Set(schemaOf(p).map((f) => f.id)));
+  return p;
+}
+
+// ---------------------------------------------------------------- constant folding
+
+async function foldExpr(e: BExpr, ctx: EvalContext): Promise<BExpr> {
+  // Fold children first (bottom-up), then this node when all its children are literals.
+  let n: BExpr;
+  switch (e.k) {
+    case 'call': n = { ...e, args: await Promise.all(e.args.map((a) => foldExpr(a, ctx))) }; break;
+    case 'bin': n = { ...e, left: await foldExpr(e.left, ctx), right: await foldExpr(e.right, ctx) }; break;
+    case 'not': case 'neg': case 'is': case 'cast': n = { ...e, arg: await foldExpr(e.arg, ctx) } as BExpr; break;
+    case 'in': n = { ...e, arg: await foldExpr(e.arg, ctx), list: await Promise.all(e.list.map((a) => foldExpr(a, ctx))) }; break;
+    case 'like': n = { ...e, arg: await foldExpr(e.arg, ctx), pattern: await foldExpr(e.pattern, ctx) }; break;
+    case 'case': n = { ...e, whens: await Promise.all(e.whens.map(async (w) => ({ when: await foldExpr(w.when, ctx), then: await foldExpr(w.then, ctx) }))), ...(e.else ? { else: await foldExpr(e.else, ctx) } : {}) }; break;
+    case 'insub': n = { ...e, arg: await foldExpr(e.arg, ctx) }; break;
+    default: return e;
+  }
+  if (n.k === 'insub') return n;
+  if (n.k === 'call' && (n.fn.volatility ?? 'immutable') !== 'immutable') return n;
+  if (!children(n).every((c) => c.k === 'lit')) return n;
+  try {
+    const f = await compileExpr(n, new Map(), ctx);
+    const c = f({ columns: [], numRows: 1 });
+    return { k: 'lit', value: valueAt(c, 0), type: n.type };
+  } catch {
+    // Leave it for run time, where the error surfaces with the rows that cause it.
+    return n;
+  }
+}
+
+function children(e: BExpr): BExpr[] {
+  switch (e.k) {
+    case 'call': return [...e.args];
+    case 'bin': return [e.left, e.right];
+    case 'not': case 'neg': case 'is': case 'cast': return [e.arg];
+    case 'in': return [e.arg, ...e.list];
+    case 'like': return [e.arg, e.pattern];
+    case 'case': return [...e.whens.flatMap((w) => [w.when, w.then]), ...(e.else ? [e.else] : [])];
+    default: return [];
+  }
+}
+
+async function foldPlan(p: Plan, ctx: EvalContext): Promise<Plan> {
+  const f = (e: BExpr) => foldExpr(e, ctx);
+  switch (p.k) {
+    case 'scan': case 'memory': return p;
+    case 'values': return { ...p, rows: await Promise.all(p.rows.map((r) => Promise.all(r.map(f)))) };
+    case 'filter': {
+      const input = await foldPlan(p.input, ctx);
+      const pred = await f(p.pred);
+      if (pred.k === 'lit' && pred.value === true) return input;
+      return { k: 'filter', input, pred };
+    }
+    case 'project': return { k: 'project', input: await foldPlan(p.input, ctx), exprs: await Promise.all(p.exprs.map(async (e) => ({ expr: await f(e.expr), out: e.out }))) };
+    case 'aggregate': return { ...p, input: await foldPlan(p.input, ctx) };
+    case 'window': return { ...p, input: await foldPlan(p.input, ctx) };
+    case 'sort': return { ...p, input: await foldPlan(p.input, ctx) };
+    case 'limit': case 'distinct': case 'alias': case 'range': return { ...p, input: await foldPlan(p.input, ctx) } as Plan;
+    case 'join': return { ...p, left: await foldPlan(p.left, ctx), right: await foldPlan(p.right, ctx), ...(p.on ? { on: await f(p.on) } : {}) };
+    case 'setop': return { ...p, left: await foldPlan(p.left, ctx), right: await foldPlan(p.right, ctx) };
+  }
+}
+
+// ---------------------------------------------------------------- filters
+
+function conjuncts(e: BExpr): BExpr[] {
+  return e.k === 'bin' && e.op === 'AND' ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e];
+}
+function and(list: BExpr[]): BExpr | undefined {
+  return list.length ? list.reduce((a, b) => ({ k: 'bin', op: 'AND', left: a, right: b, type: BOOL })) : undefined;
+}
+
+function idsOf(p: Plan): Set<number> { return new Set(schemaOf(p).map((f) => f.id)); }
+function within(e: BExpr, ids: Set<number>): boolean { for (const id of exprRefs(e)) if (!ids.has(id)) return false; return true; }
+
+function pushFilters(p: Plan): Plan {
+  switch (p.k) {
+    case 'filter': {
+      const input = pushFilters(p.input);
+      return pushInto(input, conjuncts(p.pred));
+    }
+    case 'project': case 'aggregate': case 'window': case 'sort': case 'limit': case 'distinct': case 'alias': case 'range':
+      return { ...p, input: pushFilters(p.input) } as Plan;
+    case 'join': return { ...p, left: pushFilters(p.left), right: pushFilters(p.right) };
+    case 'setop': return { ...p, left: pushFilters(p.left), right: pushFilters(p.right) };
+    default: return p;
+  }
+}
+
+/** Places conjuncts as low as they can go above `p`. */
+function pushInto(p: Plan, preds: BExpr[]): Plan {
+  if (preds.length === 0) return p;
+  if (p.k === 'join' && (p.type === 'inner' || p.type === 'cross')) {
+    const l = idsOf(p.left); const r = idsOf(p.right);
+    const toLeft = preds.filter((e) => within(e, l) && !hasSubquery(e));
+    const toRight = preds.filter((e) => !toLeft.includes(e) && within(e, r) && !hasSubquery(e));
+    const rest = preds.filter((e) => !toLeft.includes(e) && !toRight.includes(e));
+    const { equi, rest: residual } = splitJoinCondition(and([...rest, ...(p.on ? [p.on] : [])]), l, r);
+    return {
+      k: 'join', left: pushInto(p.left, toLeft), right: pushInto(p.right, toRight),
+      type: equi.length || p.equi.length || residual ? 'inner' : p.type, equi: [...p.equi, ...equi], ...(residual ? { on: residual } : {}),
+    };
+  }
+  if (p.k === 'project') {
+    // Push through a projection when the conjunct only reads pass-through columns.
+    const passthrough = new Map<number, BExpr>();
+    for (const e of p.exprs) if (e.expr.k === 'col' || e.expr.k === 'lit') passthrough.set(e.out.id, e.expr);
+    const down: BExpr[] = []; const keep: BExpr[] = [];
+    for (const c of preds) {
+      if (!hasSubquery(c) && [...exprRefs(c)].every((id) => passthrough.has(id))) down.push(mapExpr(c, (x) => (x.k === 'col' ? passthrough.get(x.id) ?? x : x)));
+      else keep.push(c);
+    }
+    const inner: Plan = { ...p, input: pushInto(p.input, down) };
+    return keep.length ? { k: 'filter', input: inner, pred: and(keep)! } : inner;
+  }
+  if (p.k === 'scan') pushIntoScan(p, preds);
+  return { k: 'filter', input: p, pred: and(preds)! };
+}
+
+function hasSubquery(e: BExpr): boolean {
+  let found = false;
+  mapExpr(e, (x) => { if (x.k === 'subquery' || x.k === 'insub' || x.k === 'exists') found = true; return x; });
+  return found;
+}
+
+/** Derives the scan's time range and engine predicates from conjuncts over its columns. */
+function pushIntoScan(scan: Extract<Plan, { k: 'scan' }>, preds: BExpr[]): void {
+  const byId = new Map<number, Field>(scan.fields.map((f) => [f.id, f]));
+  const ti = scan.table.schema.timeIndex;
+  let start = scan.timeRange?.start;
+  let end = scan.timeRange?.end;
+  const out: ScanPredicate[] = [...scan.predicates];
+  for (const c of preds) {
+    if (c.k === 'bin' && c.left.k === 'col' && c.right.k === 'lit' && byId.has(c.left.id)) {
+      const f = byId.get(c.left.id)!;
+      const v = c.right.value;
+      if (v === null) continue;
+      if (f.name === ti && isTimestamp(f.type) && typeof v === 'bigint' && c.right.type.name === f.type.name) {
+        switch (c.op) {
+          case '>': start = max(start, v + 1n); break;
+          case '>=': start = max(start, v); break;
+          case '<': end = min(end, v); break;
+          case '<=': end = min(end, v + 1n); break;
+          case '=': start = max(start, v); end = min(end, v + 1n); break;
+          default: break;
+        }
+        continue;
+      }
+      if (['=', '<>', '<', '<=', '>', '>='].includes(c.op) && isScalar(v)) {
+        if (isTimestamp(f.type) && c.right.type.name !== f.type.name) continue;
+        out.push({ column: f.name, op: c.op === '<>' ? '!=' : (c.op as '='), value: v as string });
+      }
+      continue;
+    }
+    if (c.k === 'in' && c.arg.k === 'col' && byId.has(c.arg.id) && c.list.every((x) => x.k === 'lit' && isScalar(x.value) && x.type.name === (c.arg as { type: { name: string } }).type.name)) {
+      out.push({ column: byId.get(c.arg.id)!.name, op: c.not ? 'not in' : 'in', values: c.list.map((x) => (x as { value: string }).value) });
+      continue;
+    }
+    if (c.k === 'is' && c.test === 'NULL' && c.arg.k === 'col' && byId.has(c.arg.id)) {
+      out.push({ column: byId.get(c.arg.id)!.name, op: c.not ? 'is not null' : 'is null' });
+      continue;
+    }
+    if (c.k === 'bin' && (c.op === '~' || c.op === '!~') && c.left.k === 'col' && c.right.k === 'lit' && typeof c.right.value === 'string' && byId.has(c.left.id)) {
+      out.push({ column: byId.get(c.left.id)!.name, op: c.op === '~' ? 'regex' : 'not regex', pattern: c.right.value });
+    }
+  }
+  if (start !== undefined || end !== undefined) scan.timeRange = { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) };
+  scan.predicates = out;
+}
+
+function isScalar(v: unknown): boolean { return ['string', 'number', 'bigint', 'boolean'].includes(typeof v); }
+function max(a: bigint | undefined, b: bigint): bigint { return a === undefined || b > a ? b : a; }
+function min(a: bigint | undefined, b: bigint): bigint { return a === undefined || b < a ? b : a; }
+
+// ---------------------------------------------------------------- limits
+
+function pushLimits(p: Plan): Plan {
+  switch (p.k) {
+    case 'limit': {
+      const input = pushLimits(p.input);
+      if (p.limit !== undefined) {
+        const need = p.limit + p.offset;
+        let q: Plan = input;
+        // Walk through projections to a sort (top-k) or a bare scan (engine limit hint).
+        const path: Plan[] = [];
+        while (q.k === 'project') { path.push(q); q = q.input; }
+        if (q.k === 'sort') q.limit = q.limit === undefined ? need : Math.min(q.limit, need);
+        else if (q.k === 'scan' && q.table.regionIds.length === 1) q.limit = q.limit === undefined ? need : Math.min(q.limit, need);
+      }
+      return { ...p, input };
+    }
+    case 'filter': case 'project': case 'aggregate': case 'window': case 'sort': case 'distinct': case 'alias': case 'range':
+      return { ...p, input: pushLimits(p.input) } as Plan;
+    case 'join': case 'setop': return { ...p, left: pushLimits(p.left), right: pushLimits(p.right) } as Plan;
+    default: return p;
+  }
+}
+
+// ---------------------------------------------------------------- projection pruning
+
+function refsOfAll(exprs: readonly BExpr[], into: Set<number>): Set<number> {
+  for (const e of exprs) exprRefs(e, into);
+  return into;
+}
+
+/** Drops unused projection items and narrows scans, top-down. Mutates the (freshly built) plan. */
+function prune(p: Plan, required: Set<number>): void {
+  switch (p.k) {
+    case 'scan': {
+      let kept = p.fields.filter((f) => required.has(f.id));
+      if (kept.length === 0) kept = p.fields.filter((f) => f.name === p.table.schema.timeIndex).slice(0, 1);
+      p.fields = kept;
+      return;
+    }
+    case 'values': case 'memory': return;
+    case 'filter': prune(p.input, exprRefs(p.pred, new Set(required))); return;
+    case 'project': {
+      let exprs = p.exprs.filter((e) => required.has(e.out.id));
+      if (exprs.length === 0 && p.exprs.length) exprs = [p.exprs[0]!];
+      p.exprs = exprs;
+      prune(p.input, refsOfAll(exprs.map((e) => e.expr), new Set()));
+      return;
+    }
+    case 'aggregate': {
+      const need = refsOfAll([...p.groups.map((g) => g.expr), ...p.aggs.flatMap((a) => [...a.args, ...(a.filter ? [a.filter] : []), ...(a.orderBy ?? []).map((o) => o.expr)])], new Set());
+      prune(p.input, need);
+      return;
+    }
+    case 'window': {
+      const need = new Set(required);
+      refsOfAll(p.calls.flatMap((c) => [...c.args, ...c.partitionBy, ...c.orderBy.map((o) => o.expr)]), need);
+      prune(p.input, need);
+      return;
+    }
+    case 'sort': prune(p.input, refsOfAll(p.keys.map((k) => k.expr), new Set(required))); return;
+    case 'limit': case 'distinct': prune(p.input, p.k === 'distinct' ? new Set(schemaOf(p.input).map((f) => f.id)) : required); return;
+    case 'alias': prune(p.input, new Set(schemaOf(p.input).map((f) => f.id))); return;
+    case 'join': {
+      const need = new Set(required);
+      if (p.on) exprRefs(p.on, need);
+      for (const [l, r] of p.equi) { exprRefs(l, need); exprRefs(r, need); }
+      prune(p.left, new Set([...need].filter((id) => idsOf(p.left).has(id))));
+      prune(p.right, new Set([...need].filter((id) => idsOf(p.right).has(id))));
+      return;
+    }
+    case 'setop': prune(p.left, idsOf(p.left)); prune(p.right, idsOf(p.right)); return;
+    case 'range': {
+      const need = refsOfAll([p.ts, ...p.by.map((b) => b.expr), ...p.calls.flatMap((c) => [...c.agg.args, ...(c.agg.filter ? [c.agg.filter] : [])])], new Set());
+      prune(p.input, need);
+      return;
+    }
+  }
+}

@@ -1,0 +1,797 @@
+import * as arrow from 'apache-arrow';
+import {
+  dataTypeDisplayName, fromArrowType, isInteger, isFloat, isTimestamp, validateTableSchema,
+  type ColumnSchema, type DataType, type TableSchema,
+} from '../data/data-types.js';
+import {
+  CancelledError, ColumnNotFoundError, DatabaseNotFoundError, DeadlineExceededError, InvalidArgumentsError, PlanError,
+  TableNotFoundError, UnsupportedError, ColumnAlreadyExistsError,
+} from '../errors/errors.js';
+import type { AlterTableChange, Catalog, PartitionRule, TableInfo } from '../interfaces/catalog.js';
+import type { StorageEngine } from '../interfaces/engine.js';
+import type { FunctionRegistry } from '../interfaces/function.js';
+import type { Logger } from '../interfaces/logger.js';
+import type { ExecuteOptions, InsertRequest, QueryOutput, QueryService, ResultColumn } from '../interfaces/query.js';
+import type { Session } from '../interfaces/session.js';
+import { parseDurationMs } from '../catalog/store-catalog.js';
+import { checkTimeZone } from '../functions/time-zone.js';
+import { KERNEL_VERSION } from '../version.js';
+import type * as ast from './ast.js';
+import {
+  batchFromArrow, batchToArrow, columnFromArrow, columnFromValues, concatBatches, emptyBatch, takeBatch, valueAt, type Batch, type Column,
+} from './exec/column.js';
+import { Executor, type OperatorMetrics } from './exec/executor.js';
+import { castColumn, compileExpr, likeToRegExp, type EvalContext } from './exec/expression-evaluator.js';
+import { parseSql } from './parser/parse-sql.js';
+import { toDataType } from './parser/type-names.js';
+import { Binder, type BinderEnv } from './plan/binder.js';
+import { explainLines, newField, schemaOf, type Field, type Plan } from './plan/logical-plan.js';
+import { optimize } from './plan/optimizer.js';
+import { SystemTables } from './system-tables.js';
+
+const STR: DataType = { name: 'String' };
+const I64: DataType = { name: 'Int64' };
+
+/** The MySQL server version we report (GreptimeDB reports 8.4.2 to MySQL clients). */
+export const MYSQL_VERSION = '8.4.2';
+
+interface Row extends Array<unknown> {}
+
+/** Static result rows as an output. */
+export function rowsOutput(columns: ReadonlyArray<{ name: string; type: DataType }>, rows: readonly Row[]): QueryOutput {
+  const cols = columns.map((c, i) => columnFromValues(c.type, rows.map((r) => r[i] ?? null)));
+  const batch: Batch = { columns: cols, numRows: rows.length };
+  return batchesOutput(columns, (async function* () { yield batch; })());
+}
+
+function batchesOutput(columns: ReadonlyArray<{ name: string; type: DataType }>, batches: AsyncIterable<Batch>): QueryOutput {
+  const names = columns.map((c) => c.name);
+  const schema = new arrow.Schema(columns.map((c) => new arrow.Field(c.name, c.type.name === 'Decimal128' ? new arrow.Float64() : arrowTypeOf(c.type), true)));
+  const rc: ResultColumn[] = columns.map((c) => ({ name: c.name, type: c.type }));
+  return {
+    kind: 'records', columns: rc, schema,
+    batches: (async function* () { for await (const b of batches) yield batchToArrow(b, names); })(),
+  };
+}
+
+function arrowTypeOf(t: DataType): arrow.DataType {
+  return batchToArrow({ columns: [columnFromValues(t, [])], numRows: 0 }, ['x']).schema.fields[0]!.type;
+}
+
+const affected = (n: number): QueryOutput => ({ kind: 'affected', affectedRows: n });
+
+function likeFilter(pattern: string): (s: string) => boolean {
+  const re = likeToRegExp(pattern, true);
+  return (s) => re.test(s);
+}
+
+/**
+ * The query service: parses statements, runs DDL against the catalog, plans
+ * queries (binder -> optimizer) and executes them over the storage engine.
+ *
+ * @example
+ * const q = new QueryEngine(catalog, engine, registry);
+ * for await (const out of q.execute('SELECT 1', createSession({ channel: 'internal' }))) ...
+ */
+export class QueryEngine implements QueryService {
+  private readonly system: SystemTables;
+  private readonly schemaLocks = new Map<string, Promise<unknown>>();
+
+  constructor(readonly catalog: Catalog, readonly engine: StorageEngine, readonly registry: FunctionRegistry, private readonly logger?: Logger) {
+    this.system = new SystemTables(catalog, engine, registry);
+  }
+
+  async *execute(sql: string, session: Session, options: ExecuteOptions = {}): AsyncIterable<QueryOutput> {
+    const statements = parseSql(sql);
+    for (const st of statements) {
+      const ac = new AbortController();
+      const onAbort = () => ac.abort(options.signal?.reason instanceof Error ? options.signal.reason : new CancelledError());
+      if (options.signal?.aborted) throw new CancelledError();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      let timer: NodeJS.Timeout | undefined;
+      if (options.timeoutMs && options.timeoutMs > 0) {
+        timer = setTimeout(() => ac.abort(new DeadlineExceededError(`query exceeded its timeout of ${options.timeoutMs} ms`)), options.timeoutMs);
+        timer.unref?.();
+      }
+      const cleanup = () => { clearTimeout(timer); options.signal?.removeEventListener('abort', onAbort); };
+      try {
+        const out = await this.runStatement(st, sql, session, options.params ?? [], ac.signal);
+        if (out.kind === 'records') {
+          const inner = out.batches;
+          const signal = ac.signal;
+          yield {
+            ...out,
+            batches: (async function* () {
+              try {
+                for await (const b of inner) {
+                  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledError();
+                  yield b;
+                }
+              } finally { cleanup(); }
+            })(),
+          };
+        } else {
+          cleanup();
+          yield out;
+        }
+      } catch (err) {
+        cleanup();
+        if (ac.signal.aborted && ac.signal.reason instanceof Error && !(err instanceof DeadlineExceededError)) throw ac.signal.reason;
+        throw err;
+      }
+    }
+  }
+
+  private binderEnv(sql: string, session: Session, params: readonly unknown[]): BinderEnv {
+    return {
+      catalog: this.catalog, registry: this.registry, session, params, text: sql, version: `${MYSQL_VERSION}-strata-${KERNEL_VERSION}`,
+      systemTable: (db, name, alias) => this.system.plan(db, name, alias, session),
+      variable: (name) => this.variable(name, session),
+    };
+  }
+
+  private variable(name: string, session: Session): unknown {
+    const n = name.replace(/^(session|global|local)\./, '');
+    const set = session.variables.get(n);
+    if (set !== undefined) return set;
+    switch (n) {
+      case 'version_comment': return 'Strata (GreptimeDB compatible)';
+      case 'version': return `${MYSQL_VERSION}-strata-${KERNEL_VERSION}`;
+      case 'time_zone': case 'system_time_zone': return session.timezone;
+      case 'autocommit': return 1n;
+      case 'max_allowed_packet': return 134217728n;
+      case 'sql_mode': return 'ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
+      case 'character_set_client': case 'character_set_connection': case 'character_set_results': case 'character_set_server': case 'character_set_database': return 'utf8mb4';
+      case 'collation_connection': case 'collation_server': case 'collation_database': return 'utf8mb4_0900_ai_ci';
+      case 'transaction_isolation': case 'tx_isolation': return 'REPEATABLE-READ';
+      case 'transaction_read_only': case 'tx_read_only': return 0n;
+      case 'lower_case_table_names': return 0n;
+      case 'interactive_timeout': case 'wait_timeout': return 28800n;
+      case 'net_write_timeout': return 60n;
+      case 'net_buffer_length': return 16384n;
+      case 'license': return 'Apache-2.0';
+      case 'init_connect': return '';
+      case 'performance_schema': return 0n;
+      case 'query_cache_size': case 'query_cache_type': return 0n;
+      case 'have_ssl': return 'DISABLED';
+      case 'protocol_version': return 10n;
+      case 'hostname': return 'strata';
+      case 'port': return 4002n;
+      case 'max_execution_time': return 0n;
+      default: return null;
+    }
+  }
+
+  private async plan(q: ast.Query, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<{ plan: Plan; fields: Field[]; executor: Executor; evalCtx: EvalContext; metrics?: Map<Plan, OperatorMetrics> }> {
+    const binder = new Binder(this.binderEnv(sql, session, params));
+    const bound = binder.bindQuery(q);
+    const executor = new Executor({ engine: this.engine, timezone: session.timezone, signal });
+    const evalCtx: EvalContext = { timezone: session.timezone, signal, runPlan: (p) => executor.collect(p) };
+    const plan = await optimize(bound.plan, evalCtx);
+    return { plan, fields: bound.fields, executor, evalCtx };
+  }
+
+  private async runQuery(q: ast.Query, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<QueryOutput> {
+    const { plan, fields, executor } = await this.plan(q, sql, session, params, signal);
+    return batchesOutput(fields.map((f) => ({ name: f.name, type: f.type })), executor.run(plan));
+  }
+
+  // ---------------------------------------------------------------- statements
+
+  private async runStatement(st: ast.Statement, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<QueryOutput> {
+    switch (st.kind) {
+      case 'QueryStatement': return this.runQuery(st.query, sql, session, params, signal);
+      case 'Insert': return affected(await this.insertStatement(st, sql, session, params, signal));
+      case 'Delete': return affected(await this.deleteStatement(st, sql, session, params, signal));
+      case 'CreateDatabase': {
+        await (this.catalog.createDatabase as (n: string, o: unknown) => Promise<boolean>)(st.name, { ifNotExists: st.ifNotExists, options: Object.fromEntries(st.options.map((o) => [o.key, o.value])) });
+        return affected(1);
+      }
+      case 'DropDatabase': await this.catalog.dropDatabase(st.name, { ifExists: st.ifExists }); return affected(0);
+      case 'Use': {
+        if (st.database !== 'information_schema' && !this.catalog.databaseExists(st.database)) throw new DatabaseNotFoundError(st.database);
+        session.database = st.database;
+        return affected(0);
+      }
+      case 'CreateTable': await this.createTable(st, sql, session); return affected(0);
+      case 'AlterTable': await this.alterTable(st, session); return affected(0);
+      case 'DropTable': {
+        for (const n of st.names) {
+          const db = n.database ?? session.database;
+          await this.catalog.dropTable(db, n.name, { ifExists: st.ifExists });
+        }
+        return affected(0);
+      }
+      case 'Truncate': {
+        const t = this.table(st.table, session);
+        for (const r of t.regionIds) await this.engine.truncate(r);
+        return affected(0);
+      }
+      case 'ShowDatabases': {
+        const dbs = ['information_schema', ...this.catalog.listDatabases()].sort();
+        return this.filtered([{ name: 'Database', type: STR }], dbs.map((d) => [d]), st.filter, sql, session, params, signal);
+      }
+      case 'ShowTables': {
+        const db = st.database ?? session.database;
+        const names = db === 'information_schema' ? this.system.tableNames() : (this.catalog.databaseExists(db) ? this.catalog.listTables(db).map((t) => t.name) : (() => { throw new DatabaseNotFoundError(db); })());
+        const rows = names.sort().map((n) => (st.full ? [n, db === 'information_schema' ? 'LOCAL TEMPORARY' : 'BASE TABLE'] : [n]));
+        const cols = st.full ? [{ name: 'Tables', type: STR }, { name: 'Table_type', type: STR }] : [{ name: 'Tables', type: STR }];
+        return this.filtered(cols, rows, st.filter, sql, session, params, signal);
+      }
+      case 'ShowCreateTable': {
+        const t = this.table(st.table, session);
+        return rowsOutput([{ name: 'Table', type: STR }, { name: 'Create Table', type: STR }], [[t.name, showCreateTable(t)]]);
+      }
+      case 'ShowColumns': {
+        const t = this.table(st.table, session);
+        const cols = [{ name: 'Field', type: STR }, { name: 'Type', type: STR }, { name: 'Null', type: STR }, { name: 'Key', type: STR }, { name: 'Default', type: STR }, { name: 'Extra', type: STR }];
+        if (st.full) cols.push({ name: 'Privileges', type: STR }, { name: 'Comment', type: STR });
+        const rows = t.schema.columns.map((c) => {
+          const r: unknown[] = [c.name, sqlTypeName(c.type), c.nullable ? 'Yes' : 'No', keyOf(t, c), defaultText(c), ''];
+          if (st.full) r.push('select,insert', c.comment ?? '');
+          return r;
+        });
+        return this.filtered(cols, rows, st.filter, sql, session, params, signal);
+      }
+      case 'ShowIndex': {
+        const t = this.table(st.table, session);
+        const cols = ['Table', 'Non_unique', 'Key_name', 'Seq_in_index', 'Column_name', 'Index_type'].map((n) => ({ name: n, type: n === 'Non_unique' || n === 'Seq_in_index' ? I64 : STR }));
+        const rows: unknown[][] = [];
+        t.schema.primaryKey.forEach((k, i) => rows.push([t.name, 1n, 'PRIMARY', BigInt(i + 1), k, 'greptime-primary-key-v1']));
+        rows.push([t.name, 1n, 'TIME INDEX', 1n, t.schema.timeIndex, 'greptime-time-index-v1']);
+        return this.filtered(cols, rows, st.filter, sql, session, params, signal);
+      }
+      case 'ShowVariables': {
+        if (st.name && st.name !== 'all') {
+          const v = this.variable(st.name.replace(/ /g, '_'), session) ?? (st.name === 'timezone' ? session.timezone : st.name === 'transaction isolation level' ? 'read committed' : '');
+          return rowsOutput([{ name: st.name, type: STR }], [[String(v)]]);
+        }
+        const names = ['autocommit', 'character_set_client', 'character_set_connection', 'character_set_results', 'character_set_server', 'collation_connection', 'collation_server', 'init_connect', 'interactive_timeout', 'license', 'lower_case_table_names', 'max_allowed_packet', 'net_write_timeout', 'performance_schema', 'sql_mode', 'system_time_zone', 'time_zone', 'transaction_isolation', 'tx_isolation', 'version', 'version_comment', 'wait_timeout'];
+        const rows = names.map((n) => [n, String(this.variable(n, session) ?? '')]);
+        return this.filtered([{ name: 'Variable_name', type: STR }, { name: 'Value', type: STR }], rows, st.filter, sql, session, params, signal);
+      }
+      case 'ShowStatus': return this.filtered([{ name: 'Variable_name', type: STR }, { name: 'Value', type: STR }], [['Uptime', '0']], st.filter, sql, session, params, signal);
+      case 'ShowFunctions': {
+        const rows = this.registry.list().map((e) => [e.fn.name, e.fn.kind, e.origin]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+        return this.filtered([{ name: 'Function', type: STR }, { name: 'Kind', type: STR }, { name: 'Origin', type: STR }], rows, st.filter, sql, session, params, signal);
+      }
+      case 'Describe': {
+        const t = this.table(st.table, session);
+        const rows = t.schema.columns.map((c) => [c.name, dataTypeDisplayName(c.type), c.semantic === 'field' ? '' : 'PRI', c.nullable ? 'YES' : 'NO', defaultText(c), c.semantic.toUpperCase()]);
+        return rowsOutput(['Column', 'Type', 'Key', 'Null', 'Default', 'Semantic Type'].map((n) => ({ name: n, type: STR })), rows);
+      }
+      case 'Explain': return this.explain(st, sql, session, params, signal);
+      case 'Admin': return this.admin(st, session);
+      case 'SetVariable': {
+        for (const a of st.assignments) {
+          const v = this.constValue(a.value, sql, session);
+          const name = a.name.replace(/^@@/, '');
+          if (name === 'time_zone' || name === 'timezone') {
+            const tz = String(v);
+            const z = tz.toUpperCase() === 'SYSTEM' || tz.toLowerCase() === 'local' ? 'UTC' : tz;
+            checkTimeZone(z);
+            session.timezone = z;
+          }
+          session.variables.set(name.startsWith('@') ? name : name.replace(/^(session|global|local)\./, ''), v === null ? '' : String(v));
+        }
+        return affected(0);
+      }
+      case 'SetNames': return affected(0);
+      case 'Transaction': return affected(0);
+      case 'CreateFunction': case 'DropFunction': throw new UnsupportedError(`${st.kind === 'CreateFunction' ? 'CREATE' : 'DROP'} FUNCTION is not supported yet`);
+      case 'Tql': throw new UnsupportedError('TQL (PromQL) is not supported by this query engine yet');
+    }
+  }
+
+  private constValue(e: ast.Expr, sql: string, session: Session): unknown {
+    if (e.kind === 'ColumnRef') return e.name;
+    if (e.kind === 'RowExpr') return e.items.map((x) => String(this.constValue(x, sql, session))).join(', ');
+    const b = new Binder(this.binderEnv(sql, session, [])).bindExpr(e, { scope: [], ctes: new Map() });
+    if (b.k === 'lit') return typeof b.value === 'bigint' ? b.value.toString() : b.value;
+    throw new PlanError('SET needs a constant value');
+  }
+
+  /** Applies SHOW ... LIKE 'x' (on the first column) or WHERE expr (over the output columns). */
+  private async filtered(cols: Array<{ name: string; type: DataType }>, rows: unknown[][], filter: ast.ShowFilter | undefined, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<QueryOutput> {
+    if (!filter) return rowsOutput(cols, rows);
+    if (filter.kind === 'Like') { const m = likeFilter(filter.pattern); return rowsOutput(cols, rows.filter((r) => m(String(r[0])))); }
+    const fields = cols.map((c) => newField(c.name, c.type));
+    const binder = new Binder(this.binderEnv(sql, session, params));
+    const pred = binder.bindExpr(filter.expr, { scope: fields, ctes: new Map() });
+    const batch: Batch = { columns: cols.map((c, i) => columnFromValues(c.type, rows.map((r) => r[i] ?? null))), numRows: rows.length };
+    const executor = new Executor({ engine: this.engine, timezone: session.timezone, signal });
+    const f = await compileExpr(pred, new Map(fields.map((x, i) => [x.id, i])), { timezone: session.timezone, runPlan: (p) => executor.collect(p) });
+    const c = f(batch);
+    const idx: number[] = [];
+    for (let i = 0; i < batch.numRows; i++) if ((c.data as Uint8Array)[i] && (!c.valid || c.valid[i])) idx.push(i);
+    return rowsOutput(cols, idx.map((i) => rows[i]!));
+  }
+
+  private table(n: ast.ObjectName, session: Session): TableInfo {
+    const db = n.database ?? session.database;
+    if (!this.catalog.databaseExists(db)) throw new DatabaseNotFoundError(db);
+    const t = this.catalog.getTable(db, n.name);
+    if (!t) throw new TableNotFoundError(`${db}.${n.name}`);
+    return t;
+  }
+
+  // ---------------------------------------------------------------- DDL
+
+  private async createTable(st: ast.CreateTableStatement, sql: string, session: Session): Promise<void> {
+    const db = st.name.database ?? session.database;
+    if (!this.catalog.databaseExists(db)) throw new DatabaseNotFoundError(db);
+    if (st.ifNotExists && this.catalog.getTable(db, st.name.name)) return;
+    const timeIndex = st.timeIndex ?? st.columns.find((c) => c.timeIndex)?.name;
+    if (!timeIndex) throw new InvalidArgumentsError(`table ${db}.${st.name.name} needs a TIME INDEX column`);
+    const pk = st.primaryKey.length ? [...st.primaryKey] : st.columns.filter((c) => c.primaryKey).map((c) => c.name);
+    const binder = new Binder(this.binderEnv(sql, session, []));
+    const columns: ColumnSchema[] = st.columns.map((c) => this.columnSchema(c, binder, timeIndex, pk, session));
+    for (const k of [...pk, timeIndex]) if (!columns.some((c) => c.name === k)) throw new ColumnNotFoundError(k, `${db}.${st.name.name}`);
+    const schema: TableSchema = { columns, timeIndex, primaryKey: pk, options: tableOptions(st.options), version: 0 };
+    validateTableSchema(schema, `${db}.${st.name.name}`);
+    let partition: PartitionRule | undefined;
+    if (st.partition) partition = { columns: [...st.partition.columns], exprs: st.partition.rules.map((r) => sql.slice(r.span.start, r.span.end)) };
+    await this.catalog.createTable(db, st.name.name, schema, { ifNotExists: st.ifNotExists, ...(partition ? { partition } : {}), ...(st.engine ? { engine: st.engine } : {}) });
+  }
+
+  private columnSchema(c: ast.ColumnDef, binder: Binder, timeIndex: string, pk: readonly string[], session: Session): ColumnSchema {
+    const type = toDataType(c.type);
+    const semantic = c.name === timeIndex ? 'timestamp' : pk.includes(c.name) ? 'tag' : 'field';
+    let def: ColumnSchema['default'];
+    if (c.default) {
+      if (c.default.kind === 'FunctionCall' && ['now', 'current_timestamp', 'localtimestamp'].includes(c.default.name)) def = { fn: `${c.default.name}()` };
+      else {
+        const b = binder.bindExpr(c.default, { scope: [], ctes: new Map() });
+        if (b.k !== 'lit') throw new InvalidArgumentsError(`DEFAULT of column ${c.name} must be a constant or now()`);
+        const col = castColumn(columnFromValues(b.type.name === 'Null' ? type : b.type, [(b as { value: unknown }).value]), type, session.timezone);
+        def = { value: valueAt(col, 0) };
+      }
+    }
+    const nullable = semantic === 'timestamp' ? false : (c.nullable ?? true);
+    return { name: c.name, type, semantic, nullable, ...(def ? { default: def } : {}), ...(c.comment ? { comment: c.comment } : {}) };
+  }
+
+  private async alterTable(st: ast.AlterTableStatement, session: Session): Promise<void> {
+    const db = st.table.database ?? session.database;
+    let t = this.table(st.table, session);
+    for (const a of st.actions) {
+      let change: AlterTableChange;
+      switch (a.kind) {
+        case 'AddColumn': {
+          if (a.ifNotExists && t.schema.columns.some((c) => c.name === a.column.name)) continue;
+          const binder = new Binder(this.binderEnv('', session, []));
+          const col = this.columnSchema(a.column, binder, '\u0000', a.column.primaryKey ? [a.column.name] : [], session);
+          change = { kind: 'add-columns', columns: [col] };
+          break;
+        }
+        case 'DropColumn':
+          if (a.ifExists && !t.schema.columns.some((c) => c.name === a.name)) continue;
+          change = { kind: 'drop-columns', names: [a.name] };
+          break;
+        case 'ModifyColumn': change = { kind: 'modify-column', name: a.name, type: toDataType(a.type) }; break;
+        case 'RenameTable': change = { kind: 'rename', newName: a.newName.name }; break;
+        case 'SetOptions': change = { kind: 'set-options', options: Object.fromEntries(a.options.map((o) => [o.key, o.value])) }; break;
+        case 'UnsetOptions': change = { kind: 'set-options', options: Object.fromEntries(a.keys.map((k) => [k, ''])) }; break;
+      }
+      t = await this.catalog.alterTable(db, t.name, change);
+    }
+  }
+
+  private async admin(st: ast.AdminStatement, session: Session): Promise<QueryOutput> {
+    const name = st.call.name;
+    const arg = st.call.args[0];
+    if (!arg || arg.kind !== 'StringLiteral') throw new InvalidArgumentsError(`ADMIN ${name} needs a table name string`);
+    const parts = arg.value.split('.');
+    const t = this.table({ kind: 'ObjectName', name: parts[parts.length - 1]!, ...(parts.length > 1 ? { database: parts[parts.length - 2]! } : {}), span: st.span }, session);
+    switch (name) {
+      case 'flush_table': for (const r of t.regionIds) await this.engine.flush(r); break;
+      case 'compact_table': for (const r of t.regionIds) await this.engine.compact(r); break;
+      default: throw new UnsupportedError(`unknown ADMIN function ${name} (flush_table, compact_table)`);
+    }
+    return rowsOutput([{ name: `${name}(${this.quote(arg.value)})`, type: { name: 'UInt64' } }], [[0n]]);
+  }
+
+  private quote(s: string): string { return `'${s.replace(/'/g, "''")}'`; }
+
+  // ---------------------------------------------------------------- EXPLAIN
+
+  private async explain(st: ast.ExplainStatement, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<QueryOutput> {
+    if (st.statement.kind !== 'QueryStatement') throw new UnsupportedError('EXPLAIN supports queries only');
+    const { plan, executor } = await this.plan(st.statement.query, sql, session, params, signal);
+    if (!st.analyze) {
+      const logical = explainLines(plan).join('\n');
+      const physical = physicalLines(plan).join('\n');
+      return rowsOutput([{ name: 'plan_type', type: STR }, { name: 'plan', type: STR }], [['logical_plan', logical], ['physical_plan', physical]]);
+    }
+    const metrics = new Map<Plan, OperatorMetrics>();
+    const analyzed = new Executor({ engine: this.engine, timezone: session.timezone, signal, metrics });
+    void executor;
+    const t0 = performance.now();
+    let rows = 0;
+    for await (const b of analyzed.run(plan)) rows += b.numRows;
+    const total = performance.now() - t0;
+    const lines = physicalLines(plan, 0, (p) => {
+      const m = metrics.get(p);
+      if (!m) return '';
+      const scan = m.scan ? `, rows_scanned=${m.scan.rowsScanned}, files=${m.scan.filesTotal}, files_pruned=${m.scan.filesPruned}, row_groups_pruned=${m.scan.rowGroupsPruned}/${m.scan.rowGroupsTotal}` : '';
+      return ` metrics=[output_rows=${m.rows}, output_batches=${m.batches}, elapsed=${m.elapsedMs.toFixed(3)}ms${scan}]`;
+    });
+    return rowsOutput([{ name: 'stage', type: I64 }, { name: 'node', type: I64 }, { name: 'plan', type: STR }],
+      [[0n, 0n, `${lines.join('\n')}\n\nTotal rows: ${rows}, elapsed: ${total.toFixed(3)}ms`]]);
+  }
+
+  // ---------------------------------------------------------------- INSERT / DELETE
+
+  private async insertStatement(st: ast.InsertStatement, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<number> {
+    const t = this.table(st.table, session);
+    const names = st.columns ? st.columns.map((c) => c.value) : t.schema.columns.map((c) => c.name);
+    const cols = names.map((n) => {
+      const c = t.schema.columns.find((x) => x.name === n) ?? t.schema.columns.find((x) => x.name.toLowerCase() === n.toLowerCase());
+      if (!c) throw new ColumnNotFoundError(n, `${t.database}.${t.name}`);
+      return c;
+    });
+    let batch: Batch;
+    if (st.source.kind === 'Values') {
+      const binder = new Binder(this.binderEnv(sql, session, params));
+      const executor = new Executor({ engine: this.engine, timezone: session.timezone, signal });
+      const evalCtx: EvalContext = { timezone: session.timezone, signal, runPlan: (p) => executor.collect(p) };
+      const data: unknown[][] = cols.map(() => []);
+      const types: DataType[] = cols.map(() => ({ name: 'Null' }));
+      const dummy: Batch = { columns: [], numRows: 1 };
+      for (const row of st.source.rows) {
+        if (row.length !== cols.length) throw new InvalidArgumentsError(`INSERT has ${cols.length} columns but a row has ${row.length} values`);
+        for (let i = 0; i < row.length; i++) {
+          const e = row[i]!;
+          let v: unknown; let ty: DataType;
+          if (e.kind === 'NumberLiteral') { v = e.isInteger ? BigInt(e.value) : Number(e.value); ty = e.isInteger ? I64 : { name: 'Float64' }; } else if (e.kind === 'StringLiteral') { v = e.value; ty = STR; } else if (e.kind === 'NullLiteral') { v = null; ty = { name: 'Null' }; } else if (e.kind === 'ColumnRef' && e.name.toLowerCase() === 'default') { v = undefined; ty = { name: 'Null' }; } else {
+            const b = binder.bindExpr(e, { scope: [], ctes: new Map() });
+            const f = await compileExpr(b, new Map(), evalCtx);
+            v = valueAt(f(dummy), 0); ty = b.type;
+          }
+          data[i]!.push(v === undefined ? DEFAULT_MARK : v === null ? null : castOne(v, ty, cols[i]!, session.timezone, cols[i]!.name));
+          void types;
+        }
+      }
+      const n = st.source.rows.length;
+      batch = { columns: cols.map((c, i) => fillDefaults(c, data[i]!)), numRows: n };
+    } else {
+      const { plan, fields, executor } = await this.plan(st.source, sql, session, params, signal);
+      if (fields.length !== cols.length) throw new InvalidArgumentsError(`INSERT has ${cols.length} columns but the SELECT returns ${fields.length}`);
+      const batches = await executor.collect(plan);
+      const all = batches.length ? concatBatches(fields.map((f) => f.type), batches) : emptyBatch(fields.map((f) => f.type));
+      batch = { columns: all.columns.map((c, i) => castColumnChecked(c, cols[i]!, session.timezone)), numRows: all.numRows };
+    }
+    // Required columns.
+    for (const c of t.schema.columns) {
+      const i = cols.indexOf(c);
+      if (i < 0) {
+        if (!c.nullable && c.default === undefined) throw new InvalidArgumentsError(`column ${c.name} of ${t.name} is NOT NULL and has no default; give it a value`);
+        continue;
+      }
+      const col = batch.columns[i]!;
+      if (!c.nullable && col.valid && col.valid.some((x) => x === 0)) throw new InvalidArgumentsError(`column ${c.name} of ${t.name} is NOT NULL`);
+    }
+    return this.writeRows(t, cols.map((c) => c.name), batch, sql);
+  }
+
+  /** Writes a batch to a table's regions (routing rows by partition rule). */
+  private async writeRows(t: TableInfo, names: readonly string[], batch: Batch, sql = ''): Promise<number> {
+    if (batch.numRows === 0) return 0;
+    void sql;
+    if (t.regionIds.length === 1 || !t.partition) {
+      return this.engine.write(t.regionIds[0]!, batchToArrow(batch, names));
+    }
+    const assign = await this.routeRows(t, names, batch);
+    let n = 0;
+    for (let r = 0; r < t.regionIds.length; r++) {
+      const idx: number[] = [];
+      for (let i = 0; i < batch.numRows; i++) if (assign[i] === r) idx.push(i);
+      if (idx.length) n += await this.engine.write(t.regionIds[r]!, batchToArrow(takeBatch(batch, idx), names));
+    }
+    return n;
+  }
+
+  private async routeRows(t: TableInfo, names: readonly string[], batch: Batch): Promise<Int32Array> {
+    const fields = names.map((n) => newField(n, t.schema.columns.find((c) => c.name === n)!.type));
+    const session = { id: 'route', channel: 'internal', database: t.database, timezone: 'UTC', variables: new Map(), memoryLimitBytes: 0 } as Session;
+    const assign = new Int32Array(batch.numRows).fill(-1);
+    const exprs = t.partition!.exprs;
+    for (let r = 0; r < exprs.length; r++) {
+      const text = `SELECT ${exprs[r]}`;
+      const stmt = parseSql(text)[0] as ast.QueryStatement;
+      const item = (stmt.query.body as ast.Select).items[0] as ast.SelectExprItem;
+      const binder = new Binder(this.binderEnv(text, session, []));
+      let pred;
+      try { pred = binder.bindExpr(item.expr, { scope: fields, ctes: new Map() }); } catch (err) {
+        if (err instanceof ColumnNotFoundError) throw new InvalidArgumentsError(`insert into partitioned table ${t.name} must include partition column(s) ${t.partition!.columns.join(', ')}`);
+        throw err;
+      }
+      const f = await compileExpr(pred, new Map(fields.map((x, i) => [x.id, i])), { timezone: 'UTC', runPlan: async () => [] });
+      const c = f(batch);
+      for (let i = 0; i < batch.numRows; i++) if (assign[i] === -1 && (c.data as Uint8Array)[i] && (!c.valid || c.valid[i])) assign[i] = r;
+    }
+    for (let i = 0; i < batch.numRows; i++) if (assign[i] === -1) throw new InvalidArgumentsError(`row ${i + 1} matches no partition of ${t.name}`);
+    return assign;
+  }
+
+  private async deleteStatement(st: ast.DeleteStatement, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<number> {
+    const t = this.table(st.table, session);
+    const keyCols = [...t.schema.primaryKey, t.schema.timeIndex];
+    const span = st.span;
+    const q: ast.Query = {
+      kind: 'Query', span, orderBy: [],
+      body: {
+        kind: 'Select', span, distinct: false, groupBy: [], windows: [],
+        items: keyCols.map((n) => ({ kind: 'SelectExprItem' as const, span, expr: { kind: 'ColumnRef' as const, name: n, quoted: true, span } })),
+        from: [{ kind: 'NamedTable', span, name: { kind: 'ObjectName', name: t.name, database: t.database, span } }],
+        ...(st.where ? { where: st.where } : {}),
+      },
+    };
+    let n = 0;
+    // Delete per region so keys go to the region that holds them.
+    for (const r of t.regionIds) {
+      const { plan, executor } = await this.plan(q, sql, session, params, signal);
+      const restricted = restrictToRegion(plan, r);
+      const batches = await executor.collect(restricted);
+      for (const b of batches) if (b.numRows) n += await this.engine.delete(r, batchToArrow(b, keyCols));
+    }
+    return n;
+  }
+
+  // ---------------------------------------------------------------- ingest
+
+  async insert(requests: readonly InsertRequest[], session: Session): Promise<number> {
+    let total = 0;
+    for (const req of requests) total += await this.insertOne(req, session);
+    return total;
+  }
+
+  private async withSchemaLock<T>(key: string, f: () => Promise<T>): Promise<T> {
+    const prev = this.schemaLocks.get(key) ?? Promise.resolve();
+    const p = prev.then(f, f);
+    const tail = p.catch(() => undefined);
+    this.schemaLocks.set(key, tail);
+    try { return await p; } finally { if (this.schemaLocks.get(key) === tail) this.schemaLocks.delete(key); }
+  }
+
+  private async insertOne(req: InsertRequest, session: Session): Promise<number> {
+    const db = req.database || session.database;
+    if (!this.catalog.databaseExists(db)) throw new DatabaseNotFoundError(db);
+    for (const c of req.columns) {
+      if (c.vector.length !== req.rowCount) throw new InvalidArgumentsError(`insert into ${req.table}: column ${c.name} has ${c.vector.length} values, expected ${req.rowCount}`);
+    }
+    const names = new Set<string>();
+    for (const c of req.columns) {
+      if (names.has(c.name)) throw new InvalidArgumentsError(`insert into ${req.table}: duplicate column ${c.name}`);
+      names.add(c.name);
+    }
+    const t = await this.withSchemaLock(`${db}.${req.table}`, async () => {
+      let info = this.catalog.getTable(db, req.table);
+      if (!info) {
+        if (!req.autoCreate) throw new TableNotFoundError(`${db}.${req.table}`);
+        const ts = req.columns.filter((c) => c.semantic === 'timestamp');
+        if (ts.length !== 1) throw new InvalidArgumentsError(`cannot create table ${req.table}: exactly one timestamp column is needed, got ${ts.length}`);
+        const columns: ColumnSchema[] = req.columns.map((c) => ({
+          name: c.name, type: c.semantic === 'tag' ? STR : fromArrowType(c.vector.type), semantic: c.semantic, nullable: c.semantic !== 'timestamp',
+        }));
+        for (const c of columns) if (c.semantic === 'timestamp' && !isTimestamp(c.type)) throw new InvalidArgumentsError(`column ${c.name} is the time index but is ${c.type.name}`);
+        // Tags first, then the time index, then fields (GreptimeDB's layout for auto-created tables).
+        const order = (s: string) => (s === 'tag' ? 0 : s === 'timestamp' ? 1 : 2);
+        columns.sort((a, b) => order(a.semantic) - order(b.semantic));
+        const schema: TableSchema = { columns, timeIndex: ts[0]!.name, primaryKey: columns.filter((c) => c.semantic === 'tag').map((c) => c.name), options: tableOptions(Object.entries(req.tableOptions ?? {}).map(([key, value]) => ({ key, value }))), version: 0 };
+        info = await this.catalog.createTable(db, req.table, schema, { ifNotExists: true });
+        return info;
+      }
+      const missing = req.columns.filter((c) => !info!.schema.columns.some((x) => x.name === c.name));
+      if (missing.length) {
+        if (!req.autoCreate) throw new ColumnNotFoundError(missing[0]!.name, `${db}.${req.table}`);
+        for (const c of missing) if (c.semantic === 'timestamp') throw new InvalidArgumentsError(`table ${req.table} already has time index ${info.schema.timeIndex}; got timestamp column ${c.name}`);
+        // Validate the other columns before changing the schema (all-or-nothing).
+        for (const c of req.columns) {
+          const existing = info.schema.columns.find((x) => x.name === c.name);
+          if (existing) checkIngestType(existing, c.vector.type, req.table);
+        }
+        try {
+          info = await this.catalog.alterTable(db, req.table, {
+            kind: 'add-columns',
+            columns: missing.map((c) => ({ name: c.name, type: c.semantic === 'tag' ? STR : fromArrowType(c.vector.type), semantic: c.semantic, nullable: true })),
+          });
+        } catch (err) {
+          if (!(err instanceof ColumnAlreadyExistsError)) throw err;
+          info = this.catalog.getTable(db, req.table)!;
+        }
+      }
+      return info;
+    });
+    const cols: Column[] = [];
+    const outNames: string[] = [];
+    for (const c of req.columns) {
+      const target = t.schema.columns.find((x) => x.name === c.name)!;
+      checkIngestType(target, c.vector.type, req.table);
+      const src = columnFromArrow(c.vector);
+      cols.push(src.type.name === target.type.name ? src : castColumn(src, target.type, session.timezone));
+      outNames.push(c.name);
+    }
+    const tsCol = cols[outNames.indexOf(t.schema.timeIndex)];
+    if (!tsCol) throw new InvalidArgumentsError(`insert into ${req.table}: the time index ${t.schema.timeIndex} is missing`);
+    if (tsCol.valid && tsCol.valid.some((v) => v === 0)) throw new InvalidArgumentsError(`insert into ${req.table}: the time index ${t.schema.timeIndex} has NULLs`);
+    return this.writeRows(t, outNames, { columns: cols, numRows: req.rowCount });
+  }
+}
+
+const DEFAULT_MARK = Symbol('default');
+
+function fillDefaults(c: ColumnSchema, vals: unknown[]): Column {
+  const out = vals.map((v) => {
+    if (v !== DEFAULT_MARK) return v;
+    if (c.default?.fn) return c.type.name.startsWith('Timestamp') ? BigInt(Date.now()) * ({ TimestampSecond: 1n, TimestampMillisecond: 1_000n, TimestampMicrosecond: 1_000_000n, TimestampNanosecond: 1_000_000_000n } as Record<string, bigint>)[c.type.name]! / 1000n : null;
+    return c.default?.value ?? null;
+  });
+  return columnFromValues(c.type, out);
+}
+
+function castOne(v: unknown, from: DataType, col: ColumnSchema, tz: string, name: string): unknown {
+  try {
+    const c = castColumn(columnFromValues(from, [v]), col.type, tz);
+    return valueAt(c, 0);
+  } catch (err) {
+    throw new InvalidArgumentsError(`column ${name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+function castColumnChecked(c: Column, col: ColumnSchema, tz: string): Column {
+  try { return castColumn(c, col.type, tz); } catch (err) {
+    throw new InvalidArgumentsError(`column ${col.name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+/** An ingest value type must match the column, except integers widening into floats. */
+function checkIngestType(col: ColumnSchema, t: arrow.DataType, table: string): void {
+  const src = fromArrowType(t);
+  if (src.name === col.type.name) return;
+  if (isFloat(col.type) && (isInteger(src) || isFloat(src))) return;
+  if (isInteger(col.type) && isInteger(src)) return;
+  if (isTimestamp(col.type) && isTimestamp(src)) return;
+  if (src.name === 'Null') return;
+  throw new InvalidArgumentsError(`column ${col.name} of ${table} is ${col.type.name}, cannot write ${src.name} into it`);
+}
+
+function tableOptions(options: readonly ast.OptionEntry[]): TableSchema['options'] {
+  let ttlMs: number | undefined;
+  let appendMode: boolean | undefined;
+  const extra: Record<string, string> = {};
+  for (const o of options) {
+    if (o.key === 'ttl') ttlMs = parseDurationMs(o.value);
+    else if (o.key === 'append_mode') appendMode = o.value.toLowerCase() === 'true';
+    else extra[o.key] = o.value;
+  }
+  return { ...(ttlMs !== undefined ? { ttlMs } : {}), ...(appendMode !== undefined ? { appendMode } : {}), ...(Object.keys(extra).length ? { extra } : {}) };
+}
+
+function keyOf(t: TableInfo, c: ColumnSchema): string {
+  return c.semantic === 'tag' ? 'PRI' : c.semantic === 'timestamp' ? 'TIME INDEX' : '';
+}
+
+function defaultText(c: ColumnSchema): string {
+  if (!c.default) return '';
+  if (c.default.fn) return c.default.fn;
+  const v = c.default.value;
+  return v === null || v === undefined ? '' : typeof v === 'string' ? v : String(v);
+}
+
+/** MySQL-style lower-case type name for SHOW COLUMNS. */
+function sqlTypeName(t: DataType): string {
+  switch (t.name) {
+    case 'String': return 'string';
+    case 'Float64': return 'double';
+    case 'Float32': return 'float';
+    case 'Int64': return 'bigint';
+    case 'Int32': return 'int';
+    case 'Int16': return 'smallint';
+    case 'Int8': return 'tinyint';
+    case 'UInt64': return 'bigint unsigned';
+    case 'UInt32': return 'int unsigned';
+    case 'UInt16': return 'smallint unsigned';
+    case 'UInt8': return 'tinyint unsigned';
+    case 'Boolean': return 'boolean';
+    case 'TimestampSecond': return 'timestamp(0)';
+    case 'TimestampMillisecond': return 'timestamp(3)';
+    case 'TimestampMicrosecond': return 'timestamp(6)';
+    case 'TimestampNanosecond': return 'timestamp(9)';
+    default: return dataTypeDisplayName(t).toLowerCase();
+  }
+}
+
+function sqlTypeForCreate(t: DataType): string {
+  switch (t.name) {
+    case 'TimestampSecond': return 'TIMESTAMP(0)';
+    case 'TimestampMillisecond': return 'TIMESTAMP(3)';
+    case 'TimestampMicrosecond': return 'TIMESTAMP(6)';
+    case 'TimestampNanosecond': return 'TIMESTAMP(9)';
+    case 'Decimal128': return `DECIMAL(${t.precision ?? 38}, ${t.scale ?? 10})`;
+    case 'IntervalMonthDayNano': return 'INTERVAL';
+    default: return t.name.toUpperCase();
+  }
+}
+
+/** GreptimeDB-style SHOW CREATE TABLE text. */
+export function showCreateTable(t: TableInfo): string {
+  const q = (n: string) => `"${n.replace(/"/g, '""')}"`;
+  const lines = t.schema.columns.map((c) => {
+    let s = `  ${q(c.name)} ${sqlTypeForCreate(c.type)}${c.nullable ? ' NULL' : ' NOT NULL'}`;
+    if (c.default) s += ` DEFAULT ${c.default.fn ?? (typeof c.default.value === 'string' ? `'${c.default.value}'` : String(c.default.value))}`;
+    if (c.comment) s += ` COMMENT '${c.comment.replace(/'/g, "''")}'`;
+    return s;
+  });
+  lines.push(`  TIME INDEX (${q(t.schema.timeIndex)})`);
+  if (t.schema.primaryKey.length) lines.push(`  PRIMARY KEY (${t.schema.primaryKey.map(q).join(', ')})`);
+  let out = `CREATE TABLE IF NOT EXISTS ${q(t.name)} (\n${lines.join(',\n')}\n)`;
+  if (t.partition) out += `\nPARTITION ON COLUMNS (${t.partition.columns.map(q).join(', ')}) (\n  ${t.partition.exprs.join(',\n  ')}\n)`;
+  out += `\n\nENGINE=${t.engine}`;
+  const opts: string[] = [];
+  if (t.schema.options.ttlMs !== undefined) opts.push(`ttl = '${humanDuration(t.schema.options.ttlMs)}'`);
+  if (t.schema.options.appendMode !== undefined) opts.push(`append_mode = '${t.schema.options.appendMode}'`);
+  for (const [k, v] of Object.entries(t.schema.options.extra ?? {})) opts.push(`${k} = '${v}'`);
+  if (opts.length) out += `\nWITH(\n  ${opts.join(',\n  ')}\n)`;
+  return out;
+}
+
+function humanDuration(ms: number): string {
+  const units: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];
+  let rest = ms;
+  let out = '';
+  for (const [u, n] of units) { const k = Math.floor(rest / n); if (k) { out += `${k}${u}`; rest -= k * n; } }
+  return out || '0s';
+}
+
+/** Physical operator names for EXPLAIN (two-phase aggregation shown explicitly). */
+function physicalLines(p: Plan, depth = 0, annotate?: (p: Plan) => string): string[] {
+  const pad = '  '.repeat(depth);
+  const extra = annotate ? annotate(p) : '';
+  const kids = (...c: Plan[]) => c.flatMap((x) => physicalLines(x, depth + 1, annotate));
+  const one = explainLines(p, 0)[0] ?? '';
+  const body = one.replace(/^\s*/, '');
+  const rename = (from: string, to: string) => body.startsWith(from) ? `${to}${body.slice(from.length)}` : body;
+  switch (p.k) {
+    case 'scan': return [`${pad}${rename('TableScan:', 'SeqScan:')}${extra}`];
+    case 'aggregate': {
+      const parts = partitionsOf(p.input);
+      if (parts > 1) {
+        return [`${pad}${rename('Aggregate:', 'AggregateExec: mode=Final,')}${extra}`, `${pad}  CoalescePartitionsExec: partitions=${parts}`,
+          ...physicalLines(p.input, depth + 2, annotate).map((l, i) => (i === 0 ? `${pad}    AggregateExec: mode=Partial (per region)\n${l}` : l))];
+      }
+      return [`${pad}${rename('Aggregate:', 'AggregateExec: mode=Single,')}${extra}`, ...kids(p.input)];
+    }
+    case 'filter': return [`${pad}${rename('Filter:', 'FilterExec:')}${extra}`, ...kids(p.input)];
+    case 'project': return [`${pad}${rename('Projection:', 'ProjectionExec:')}${extra}`, ...kids(p.input)];
+    case 'sort': return [`${pad}${rename('Sort:', p.limit !== undefined ? 'SortExec(TopK):' : 'SortExec:')}${extra}`, ...kids(p.input)];
+    case 'limit': return [`${pad}${rename('Limit:', 'GlobalLimitExec:')}${extra}`, ...kids(p.input)];
+    case 'window': return [`${pad}${rename('Window:', 'WindowAggExec:')}${extra}`, ...kids(p.input)];
+    case 'join': return [`${pad}${body.replace(/^(HashJoin|NestedLoopJoin):/, '$1Exec:')}${extra}`, ...kids(p.left, p.right)];
+    case 'setop': return [`${pad}${body}Exec${extra}`, ...kids(p.left, p.right)];
+    case 'distinct': return [`${pad}DistinctExec${extra}`, ...kids(p.input)];
+    case 'range': return [`${pad}${rename('RangeSelect:', 'RangeSelectExec:')}${extra}`, ...kids(p.input)];
+    case 'values': case 'memory': return [`${pad}${body.replace(':', 'Exec:')}${extra}`];
+    case 'alias': return physicalLines(p.input, depth, annotate);
+  }
+}
+
+function partitionsOf(p: Plan): number {
+  switch (p.k) {
+    case 'scan': return p.table.regionIds.length;
+    case 'filter': case 'project': case 'alias': return partitionsOf(p.input);
+    default: return 1;
+  }
+}
+
+/** A copy of a plan whose scans read only one region (DELETE routes keys per region). */
+function restrictToRegion(p: Plan, region: string): Plan {
+  switch (p.k) {
+    case 'scan': return { ...p, table: { ...p.table, regionIds: [region] } };
+    case 'filter': case 'project': case 'sort': case 'limit': case 'distinct': case 'alias':
+      return { ...p, input: restrictToRegion(p.input, region) } as Plan;
+    default: return p;
+  }
+}
+
+export { schemaOf, batchFromArrow };

@@ -1,0 +1,107 @@
+import { dataTypeDisplayName, type DataType } from '../data/data-types.js';
+import type { Catalog } from '../interfaces/catalog.js';
+import type { StorageEngine } from '../interfaces/engine.js';
+import type { FunctionRegistry } from '../interfaces/function.js';
+import type { Session } from '../interfaces/session.js';
+import { KERNEL_VERSION } from '../version.js';
+import { columnFromValues, type Batch } from './exec/column.js';
+import { newField, type Plan } from './plan/logical-plan.js';
+
+const S: DataType = { name: 'String' };
+const I: DataType = { name: 'Int64' };
+const U: DataType = { name: 'UInt64' };
+const TS: DataType = { name: 'TimestampMillisecond' };
+
+type Def = { columns: Array<[string, DataType]>; rows: (s: Session) => unknown[][] };
+
+/**
+ * `information_schema`: GreptimeDB's system views, computed from the catalog
+ * and the engine when queried (schemata, tables, columns, engines,
+ * region_statistics, build_info, ...).
+ */
+export class SystemTables {
+  private readonly defs: Record<string, Def>;
+
+  constructor(catalog: Catalog, engine: StorageEngine, registry: FunctionRegistry) {
+    const tables = () => catalog.listDatabases().flatMap((d) => catalog.listTables(d));
+    this.defs = {
+      schemata: {
+        columns: [['catalog_name', S], ['schema_name', S], ['default_character_set_name', S], ['default_collation_name', S], ['sql_path', S], ['options', S]],
+        rows: () => ['information_schema', ...catalog.listDatabases()].sort().map((d) => ['greptime', d, 'utf8', 'utf8_bin', null, '']),
+      },
+      tables: {
+        columns: [['table_catalog', S], ['table_schema', S], ['table_name', S], ['table_type', S], ['table_id', U], ['engine', S], ['table_rows', U], ['create_time', TS], ['table_comment', S]],
+        rows: () => [
+          ...this.tableNames().map((n) => ['greptime', 'information_schema', n, 'LOCAL TEMPORARY', null, null, null, null, null]),
+          ...tables().map((t) => ['greptime', t.database, t.name, 'BASE TABLE', BigInt(t.id), t.engine,
+            BigInt(t.regionIds.reduce((n, r) => n + safeStats(engine, r).rows, 0)), BigInt(t.createdAtMs), t.comment ?? '']),
+        ],
+      },
+      columns: {
+        columns: [['table_catalog', S], ['table_schema', S], ['table_name', S], ['column_name', S], ['ordinal_position', I], ['data_type', S], ['semantic_type', S], ['column_default', S], ['is_nullable', S], ['column_type', S], ['column_key', S], ['column_comment', S], ['greptime_data_type', S]],
+        rows: () => tables().flatMap((t) => t.schema.columns.map((c, i) => ['greptime', t.database, t.name, c.name, BigInt(i + 1), dataTypeDisplayName(c.type).toLowerCase(),
+          c.semantic.toUpperCase(), c.default ? (c.default.fn ?? String(c.default.value)) : null, c.nullable ? 'Yes' : 'No', dataTypeDisplayName(c.type).toLowerCase(),
+          c.semantic === 'tag' ? 'PRI' : c.semantic === 'timestamp' ? 'TIME INDEX' : '', c.comment ?? '', dataTypeDisplayName(c.type)])),
+      },
+      engines: {
+        columns: [['engine', S], ['support', S], ['comment', S], ['transactions', S], ['xa', S], ['savepoints', S]],
+        rows: () => [['mito', 'DEFAULT', `Storage engine for time-series data (${engine.name})`, 'NO', 'NO', 'NO']],
+      },
+      region_statistics: {
+        columns: [['region_id', U], ['table_id', U], ['region_number', U], ['region_rows', U], ['disk_size', U], ['memtable_size', U], ['manifest_size', U], ['sst_size', U], ['sst_num', U], ['index_size', U], ['engine', S], ['region_role', S]],
+        rows: () => tables().flatMap((t) => t.regionIds.map((r, i) => {
+          const st = safeStats(engine, r);
+          return [(BigInt(t.id) << 32n) | BigInt(i), BigInt(t.id), BigInt(i), BigInt(st.rows), BigInt(st.sstBytes + st.memtableBytes), BigInt(st.memtableBytes), 0n, BigInt(st.sstBytes), BigInt(st.sstFiles), 0n, 'mito', 'Leader'];
+        })),
+      },
+      build_info: {
+        columns: [['git_branch', S], ['git_commit', S], ['git_commit_short', S], ['git_clean', S], ['pkg_version', S]],
+        rows: () => [['main', 'unknown', 'unknown', 'true', KERNEL_VERSION]],
+      },
+      functions: {
+        columns: [['function_name', S], ['function_type', S], ['origin', S], ['description', S]],
+        rows: () => registry.list().map((e) => [e.fn.name, e.fn.kind, e.origin, e.fn.description ?? '']),
+      },
+      character_sets: {
+        columns: [['character_set_name', S], ['default_collate_name', S], ['description', S], ['maxlen', I]],
+        rows: () => [['utf8', 'utf8_bin', 'UTF-8 Unicode', 4n]],
+      },
+      collations: {
+        columns: [['collation_name', S], ['character_set_name', S], ['id', I], ['is_default', S], ['is_compiled', S], ['sortlen', I]],
+        rows: () => [['utf8_bin', 'utf8', 1n, 'Yes', 'Yes', 1n]],
+      },
+      key_column_usage: {
+        columns: [['constraint_catalog', S], ['constraint_schema', S], ['constraint_name', S], ['table_catalog', S], ['table_schema', S], ['table_name', S], ['column_name', S], ['ordinal_position', I]],
+        rows: () => tables().flatMap((t) => [
+          ['def', t.database, 'TIME INDEX', 'def', t.database, t.name, t.schema.timeIndex, 1n],
+          ...t.schema.primaryKey.map((k, i) => ['def', t.database, 'PRIMARY', 'def', t.database, t.name, k, BigInt(i + 1)]),
+        ]),
+      },
+      partitions: {
+        columns: [['table_catalog', S], ['table_schema', S], ['table_name', S], ['partition_name', S], ['partition_expression', S], ['greptime_partition_id', U]],
+        rows: () => tables().flatMap((t) => t.regionIds.map((r, i) => ['greptime', t.database, t.name, `p${i}`, t.partition?.exprs[i] ?? null, (BigInt(t.id) << 32n) | BigInt(i)])),
+      },
+    };
+  }
+
+  tableNames(): string[] { return Object.keys(this.defs).sort(); }
+
+  /** A plan reading the system table, or undefined when `database.name` is not one. */
+  plan(database: string, name: string, alias: string, session: Session): Plan | undefined {
+    if (database !== 'information_schema') return undefined;
+    const def = this.defs[name];
+    if (!def) return undefined;
+    const fields = def.columns.map(([n, t]) => newField(n, t, alias));
+    return {
+      k: 'memory', name: `information_schema.${name}`, fields,
+      load: (): Batch[] => {
+        const rows = def.rows(session);
+        return [{ columns: def.columns.map(([, t], i) => columnFromValues(t, rows.map((r) => r[i] ?? null))), numRows: rows.length }];
+      },
+    };
+  }
+}
+
+function safeStats(engine: StorageEngine, region: string) {
+  try { return engine.stats(region); } catch { return { rows: 0, memtableBytes: 0, sstBytes: 0, sstFiles: 0 }; }
+}
