@@ -19,7 +19,12 @@
 // Positions
 // ---------------------------------------------------------------------------
 
-/** A source range: `start`/`end` are UTF-16 offsets into the parsed text (end exclusive); line/column (1-based) locate `start`. */
+/**
+ * A source range: `start`/`end` are UTF-16 offsets into the parsed text (end
+ * exclusive); line/column (1-based) locate `start`. An expression's span covers
+ * exactly its text (including the parentheses of a parenthesized expression),
+ * so `text.slice(span.start, span.end)` re-parses to the same expression.
+ */
 export interface Span {
   readonly start: number;
   readonly end: number;

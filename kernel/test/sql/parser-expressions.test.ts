@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type * as ast from '../../src/sql/ast.js';
-import { exprOf, selectOf, shown, show, parseOne, syntaxErrorOf } from './parser-helpers.js';
+import { exprOf, selectOf, shown, show, parseOne, syntaxErrorOf, strip } from './parser-helpers.js';
 import { parseSqlExpression } from '../../src/sql/parser/parse-sql.js';
 import { SyntaxError } from '../../src/errors/errors.js';
 
@@ -260,6 +260,64 @@ describe('sql parser: expressions', () => {
   });
 
   describe('spans', () => {
+    const EXPR_KINDS = new Set(['NumberLiteral', 'StringLiteral', 'BooleanLiteral', 'NullLiteral', 'IntervalLiteral', 'TypedLiteral',
+      'ColumnRef', 'SessionVariable', 'UnaryExpr', 'BinaryExpr', 'IsExpr', 'BetweenExpr', 'InListExpr', 'InSubqueryExpr',
+      'LikeExpr', 'CaseExpr', 'CastExpr', 'FunctionCall', 'RangeExpr', 'SubqueryExpr', 'ExistsExpr', 'RowExpr']);
+    function exprNodes(node: unknown, out: ast.Expr[] = []): ast.Expr[] {
+      if (Array.isArray(node)) { for (const n of node) exprNodes(n, out); return out; }
+      if (node === null || typeof node !== 'object') return out;
+      const o = node as { kind?: string };
+      if (o.kind && EXPR_KINDS.has(o.kind)) out.push(o as ast.Expr);
+      for (const [k, v] of Object.entries(o)) if (k !== 'span') exprNodes(v, out);
+      return out;
+    }
+
+    const corpus = [
+      "SELECT ts, host, avg(cpu) RANGE '5m' FILL LINEAR, (max(v) - min(v)) RANGE '10s' FROM t ALIGN '1m' TO NOW BY (host) FILL PREV",
+      'SELECT count(*) FILTER (WHERE x > 1), sum(x) OVER (PARTITION BY a ORDER BY b ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS s FROM t AS u',
+      "SELECT CASE WHEN a > 1 THEN 'x' ELSE -1 END, CAST(a AS DOUBLE), a::INT, -5, - 5, NOT a IS NULL FROM t",
+      "SELECT * FROM a JOIN b ON a.x = b.x WHERE a.y IN (1, 2) AND b.z NOT IN (SELECT z FROM c) AND EXISTS (SELECT 1) AND w LIKE 'x%' ESCAPE '!'",
+      "SELECT (a + b) * c, (a, b), INTERVAL '1' HOUR, TIMESTAMP '2024-01-01', EXTRACT(YEAR FROM ts), CURRENT_TIMESTAMP, @@version, x BETWEEN 1 AND 2",
+      "SELECT date_bin(INTERVAL '1 minute', ts) AS m, first_value(v ORDER BY ts DESC) FROM t GROUP BY 1 HAVING count(DISTINCT h) > 1 ORDER BY m LIMIT 5",
+    ];
+    for (const sql of corpus) {
+      it(`every expression's span re-parses to that expression: ${sql.slice(0, 50)}...`, () => {
+        const nodes = exprNodes(parseOne(sql));
+        expect(nodes.length).to.be.greaterThan(5);
+        for (const n of nodes) {
+          const text = sql.slice(n.span.start, n.span.end);
+          if (n.kind === 'StringLiteral' && !/^[eE]?'/.test(text)) continue; // synthesized: EXTRACT's field name
+          expect(strip(parseSqlExpression(text)), `span text '${text}' of a ${n.kind}`).to.deep.equal(strip(n));
+          const before = sql.slice(0, n.span.start).split('\n');
+          expect([n.span.line, n.span.column]).to.deep.equal([before.length, before[before.length - 1]!.length + 1]);
+        }
+      });
+    }
+
+    it('clause and table spans cover their text', () => {
+      const sql = "SELECT a FROM t AS x JOIN u USING (id) JOIN v ON v.id = x.id ALIGN '1m' TO NOW LIMIT 5";
+      const q = (parseOne(sql) as ast.QueryStatement).query;
+      const s = q.body as ast.Select;
+      const j = s.from[0] as ast.JoinRef;
+      expect(sql.slice(j.span.start, j.span.end)).to.equal('t AS x JOIN u USING (id) JOIN v ON v.id = x.id');
+      expect(sql.slice(j.left.span.start, j.left.span.end)).to.equal('t AS x JOIN u USING (id)');
+      expect(sql.slice(s.align!.span.start, s.align!.span.end)).to.equal("ALIGN '1m' TO NOW");
+      expect(sql.slice(q.span.start, q.span.end)).to.equal(sql);
+    });
+
+    it("EXPLAIN's inner statement text and span", () => {
+      const sql = 'EXPLAIN ANALYZE (SELECT 1) UNION (SELECT 2) LIMIT 5';
+      const e = parseOne(sql) as ast.ExplainStatement;
+      expect(e.statement.text).to.equal('(SELECT 1) UNION (SELECT 2) LIMIT 5');
+      expect(e.statement.span).to.include({ start: 16, line: 1, column: 17 });
+    });
+
+    it('column definition spans include their constraints', () => {
+      const sql = "CREATE TABLE t (ts TIMESTAMP DEFAULT now() COMMENT 'c' TIME INDEX, v DOUBLE)";
+      const c = parseOne(sql) as ast.CreateTableStatement;
+      expect(sql.slice(c.columns[0]!.span.start, c.columns[0]!.span.end)).to.equal("ts TIMESTAMP DEFAULT now() COMMENT 'c' TIME INDEX");
+    });
+
     it('expression spans point into the source text', () => {
       const sql = 'SELECT a,\n  b + 10 AS c FROM t';
       const s = selectOf(sql);

@@ -115,7 +115,9 @@ export function typeName(nameTokens: SqlToken[], args: ast.NumberLiteral[] | nul
 /** Folds a unary minus into a numeric literal so that `-9223372036854775808` stays exact. */
 export function negate(op: SqlToken, operand: ast.Expr): ast.Expr {
   const s = span(op, operand);
-  if (operand.kind === 'NumberLiteral' && !operand.text.startsWith('-') && operand.span.start === op.offset + op.text.length) {
+  // Only a literal written right after the minus: not `- 5`, not `-(5)` (its span then covers the parentheses).
+  if (operand.kind === 'NumberLiteral' && !operand.text.startsWith('-') && operand.span.start === op.offset + op.text.length
+    && operand.span.end - operand.span.start === operand.text.length) {
     return numberLiteral(operand.text, s, true);
   }
   return { kind: 'UnaryExpr', op: '-', operand, span: s };

@@ -212,15 +212,15 @@ primary ->
   | %PARAM {% d => placeholder(d[0]) %}
   | %SYSVAR {% d => sessionVar(d[0]) %}
   | %USERVAR {% d => sessionVar(d[0]) %}
-  | "(" expr ")" {% (d, _l, reject) => d[1].kind === 'SubqueryExpr' ? reject : d[1] %}
+  | "(" expr ")" {% (d, _l, reject) => d[1].kind === 'SubqueryExpr' ? reject : { ...d[1], span: S(d) } %}
   | "(" expr "," expr_list ")" {% d => ({ kind: 'RowExpr', items: [d[1], ...d[3]], span: S(d) }) %}
   | "(" query ")" {% d => ({ kind: 'SubqueryExpr', query: d[1], span: S(d) }) %}
   | %EXISTS "(" query ")" {% d => ({ kind: 'ExistsExpr', query: d[2], not: false, span: S(d) }) %}
   | case_expr {% id %}
   | cast_kw "(" expr %AS type ")" {% d => ({ kind: 'CastExpr', expr: d[2], type: d[4], syntax: d[0].type, span: S(d) }) %}
   | func_call {% id %}
-  | func_call range_suffix {% d => ({ kind: 'RangeExpr', expr: d[0], ...d[1], span: S(d) }) %}
-  | "(" expr ")" range_suffix {% d => ({ kind: 'RangeExpr', expr: d[1], ...d[3], span: S(d) }) %}
+  | func_call range_suffix {% d => ({ kind: 'RangeExpr', expr: d[0], ...d[1].value, span: S(d) }) %}
+  | "(" expr ")" range_suffix {% d => ({ kind: 'RangeExpr', expr: d[1], ...d[3].value, span: S(d) }) %}
   | interval_literal {% id %}
   | typed_literal_type %STRING {% d => ({ kind: 'TypedLiteral', type: g.typeName([d[0]], null, null, [d[0]]), value: d[1].value, span: S(d) }) %}
   | current_kw ("(" ")"):? {% d => ({ kind: 'FunctionCall', name: d[0].text.toLowerCase(), args: [], distinct: false, span: S(d) }) %}
@@ -248,18 +248,18 @@ when_clause -> %WHEN expr %THEN expr {% d => ({ when: d[1], then: d[3] }) %}
 
 func_call ->
     func_name "(" func_args ")" filter_clause:? over_clause:?
-      {% d => ({ kind: 'FunctionCall', ...d[0], ...d[2], ...(d[4] ? { filter: d[4] } : {}), ...(d[5] ? { over: d[5] } : {}), span: S(d) }) %}
+      {% d => ({ kind: 'FunctionCall', ...d[0].value, ...d[2], ...(d[4] ? { filter: d[4].value } : {}), ...(d[5] ? { over: d[5] } : {}), span: S(d) }) %}
 func_name ->
-    ident {% d => ({ name: g.identText(d[0]) }) %}
-  | %LEFT {% () => ({ name: 'left' }) %}
-  | %RIGHT {% () => ({ name: 'right' }) %}
-  | ident "." ident {% d => ({ database: g.identText(d[0]), name: g.identText(d[2]) }) %}
+    ident {% d => ({ value: { name: g.identText(d[0]) }, span: S(d) }) %}
+  | %LEFT {% d => ({ value: { name: 'left' }, span: S(d) }) %}
+  | %RIGHT {% d => ({ value: { name: 'right' }, span: S(d) }) %}
+  | ident "." ident {% d => ({ value: { database: g.identText(d[0]), name: g.identText(d[2]) }, span: S(d) }) %}
 func_args ->
     null {% () => ({ args: [], distinct: false }) %}
   | "*" {% d => ({ args: [{ kind: 'Wildcard', span: S(d) }], distinct: false }) %}
   | set_quant:? expr_list order_by_clause:?
       {% d => ({ args: d[1], distinct: !!d[0] && d[0][0].type === 'DISTINCT', ...(d[2] ? { orderBy: d[2] } : {}) }) %}
-filter_clause -> %FILTER "(" %WHERE expr ")" {% d => d[3] %}
+filter_clause -> %FILTER "(" %WHERE expr ")" {% d => ({ value: d[3], span: S(d) }) %}
 
 over_clause ->
     %OVER %IDENT {% d => ({ kind: 'WindowSpec', name: g.identText(d[1]), partitionBy: [], orderBy: [], span: S(d) }) %}
@@ -285,15 +285,16 @@ frame_offset ->
   | %STRING {% d => g.stringLiteral(d[0]) %}
   | %PARAM {% d => placeholder(d[0]) %}
   | interval_literal {% id %}
-  | "(" expr ")" {% (d, _l, reject) => d[1].kind === 'SubqueryExpr' ? reject : d[1] %}
+  | "(" expr ")" {% (d, _l, reject) => d[1].kind === 'SubqueryExpr' ? reject : { ...d[1], span: S(d) } %}
 
 # GreptimeDB range queries
-range_suffix -> %RANGE duration fill_clause:? {% d => ({ range: d[1], ...(d[2] ? { fill: d[2] } : {}) }) %}
+# Helper rules that return { value, span } keep spans right without adding span fields to span-less AST parts.
+range_suffix -> %RANGE duration fill_clause:? {% d => ({ value: { range: d[1], ...(d[2] ? { fill: d[2].value } : {}) }, span: S(d) }) %}
 duration ->
     %STRING {% d => g.stringLiteral(d[0]) %}
   | interval_literal {% id %}
-  | "(" expr ")" {% (d, _l, reject) => d[1].kind === 'SubqueryExpr' ? reject : d[1] %}
-fill_clause -> %FILL fill_value {% fill %}
+  | "(" expr ")" {% (d, _l, reject) => d[1].kind === 'SubqueryExpr' ? reject : { ...d[1], span: S(d) } %}
+fill_clause -> %FILL fill_value {% d => ({ value: fill(d), span: S(d) }) %}
 fill_value ->
     %NULL {% id %} | %PREV {% id %} | %LINEAR {% id %}
   | %NUMBER {% d => g.numberFromToken(d[0]) %}
@@ -334,11 +335,11 @@ order_dir -> %ASC {% id %} | %DESC {% id %}
 first_last -> %FIRST {% () => 'FIRST' %} | %LAST {% () => 'LAST' %}
 
 limit_clause ->
-    %LIMIT limit_value {% d => ({ limit: d[1] }) %}
-  | %LIMIT limit_value %OFFSET limit_value {% d => ({ limit: d[1], offset: d[3] }) %}
-  | %LIMIT limit_value "," limit_value {% d => ({ limit: d[3], offset: d[1] }) %}
-  | %OFFSET limit_value {% d => ({ offset: d[1] }) %}
-  | %OFFSET limit_value %LIMIT limit_value {% d => ({ limit: d[3], offset: d[1] }) %}
+    %LIMIT limit_value {% d => ({ limit: d[1], span: S(d) }) %}
+  | %LIMIT limit_value %OFFSET limit_value {% d => ({ limit: d[1], offset: d[3], span: S(d) }) %}
+  | %LIMIT limit_value "," limit_value {% d => ({ limit: d[3], offset: d[1], span: S(d) }) %}
+  | %OFFSET limit_value {% d => ({ offset: d[1], span: S(d) }) %}
+  | %OFFSET limit_value %LIMIT limit_value {% d => ({ limit: d[3], offset: d[1], span: S(d) }) %}
 limit_value -> %NUMBER {% d => g.numberFromToken(d[0]) %} | %PARAM {% d => placeholder(d[0]) %}
 
 select ->
@@ -361,7 +362,7 @@ from_clause -> %FROM table_ref ("," table_ref):* {% d => g.list(d[1], d[2]) %}
 table_ref -> table_primary {% id %} | joined_table {% id %}
 joined_table ->
     table_ref join_op table_primary join_condition:?
-      {% d => ({ kind: 'Join', ...d[1], left: d[0], right: d[2], ...(d[3] ?? {}), span: S(d) }) %}
+      {% d => ({ kind: 'Join', ...d[1], left: d[0], right: d[2], ...(d[3]?.value ?? {}), span: S(d) }) %}
 join_op ->
     %JOIN {% joinType %}
   | %INNER %JOIN {% joinType %}
@@ -370,32 +371,32 @@ join_op ->
   | %NATURAL (%INNER | outer_kind %OUTER:?):? %JOIN {% joinType %}
 outer_kind -> %LEFT {% id %} | %RIGHT {% id %} | %FULL {% id %}
 join_condition ->
-    %ON expr {% d => ({ on: d[1] }) %}
-  | %USING "(" ident_names ")" {% d => ({ using: d[2] }) %}
+    %ON expr {% d => ({ value: { on: d[1] }, span: S(d) }) %}
+  | %USING "(" ident_names ")" {% d => ({ value: { using: d[2] }, span: S(d) }) %}
 table_primary ->
-    object_name table_alias:? {% d => ({ kind: 'NamedTable', name: d[0], ...(d[1] ? { alias: d[1] } : {}), span: S(d) }) %}
-  | "(" query ")" table_alias:? {% d => ({ kind: 'DerivedTable', query: d[1], ...(d[3] ? { alias: d[3] } : {}), span: S(d) }) %}
+    object_name table_alias:? {% d => ({ kind: 'NamedTable', name: d[0], ...(d[1] ? { alias: d[1].value } : {}), span: S(d) }) %}
+  | "(" query ")" table_alias:? {% d => ({ kind: 'DerivedTable', query: d[1], ...(d[3] ? { alias: d[3].value } : {}), span: S(d) }) %}
   | "(" joined_table ")" {% d => d[1] %}
 table_alias ->
-    %AS ident alias_columns:? {% d => ({ name: g.identText(d[1]), ...(d[2] ? { columns: d[2] } : {}) }) %}
-  | bare_alias alias_columns:? {% d => ({ name: g.identText(d[0]), ...(d[1] ? { columns: d[1] } : {}) }) %}
-alias_columns -> "(" ident_names ")" {% d => d[1] %}
+    %AS ident alias_columns:? {% d => ({ value: { name: g.identText(d[1]), ...(d[2] ? { columns: d[2].value } : {}) }, span: S(d) }) %}
+  | bare_alias alias_columns:? {% d => ({ value: { name: g.identText(d[0]), ...(d[1] ? { columns: d[1].value } : {}) }, span: S(d) }) %}
+alias_columns -> "(" ident_names ")" {% d => ({ value: d[1], span: S(d) }) %}
 
 where_clause -> %WHERE expr {% d => d[1] %}
 group_by_clause -> %GROUP %BY expr_list {% d => d[2] %}
 having_clause -> %HAVING expr {% d => d[1] %}
 
 align_clause -> %ALIGN duration align_to:? align_by:? fill_clause:?
-  {% d => ({ kind: 'Align', interval: d[1], ...(d[2] ? { to: d[2] } : {}), ...(d[3] ? { by: d[3] } : {}), ...(d[4] ? { fill: d[4] } : {}), span: S(d) }) %}
+  {% d => ({ kind: 'Align', interval: d[1], ...(d[2] ? { to: d[2].value } : {}), ...(d[3] ? { by: d[3].value } : {}), ...(d[4] ? { fill: d[4].value } : {}), span: S(d) }) %}
 align_to ->
-    %TO %NOW {% () => ({ kind: 'AlignToNow' }) %}
-  | %TO %CALENDAR {% () => ({ kind: 'AlignToCalendar' }) %}
-  | %TO %STRING {% d => ({ kind: 'AlignToExpr', expr: g.stringLiteral(d[1]) }) %}
-  | %TO %NUMBER {% d => ({ kind: 'AlignToExpr', expr: g.numberFromToken(d[1]) }) %}
-  | %TO "(" expr ")" {% d => ({ kind: 'AlignToExpr', expr: d[2] }) %}
+    %TO %NOW {% d => ({ value: { kind: 'AlignToNow' }, span: S(d) }) %}
+  | %TO %CALENDAR {% d => ({ value: { kind: 'AlignToCalendar' }, span: S(d) }) %}
+  | %TO %STRING {% d => ({ value: { kind: 'AlignToExpr', expr: g.stringLiteral(d[1]) }, span: S(d) }) %}
+  | %TO %NUMBER {% d => ({ value: { kind: 'AlignToExpr', expr: g.numberFromToken(d[1]) }, span: S(d) }) %}
+  | %TO "(" expr ")" {% d => ({ value: { kind: 'AlignToExpr', expr: d[2] }, span: S(d) }) %}
 align_by ->
-    %BY "(" ")" {% () => [] %}
-  | %BY "(" expr_list ")" {% d => d[2] %}
+    %BY "(" ")" {% d => ({ value: [], span: S(d) }) %}
+  | %BY "(" expr_list ")" {% d => ({ value: d[2], span: S(d) }) %}
 
 window_clause -> %WINDOW named_window ("," named_window):* {% d => g.list(d[1], d[2]) %}
 named_window -> ident %AS "(" window_spec ")" {% d => ({ kind: 'NamedWindow', name: g.identText(d[0]), spec: d[3], span: S(d) }) %}
@@ -438,15 +439,15 @@ partition_rules -> expr_list {% id %}
 
 column_def -> ident type column_constraint:* {% d => g.columnDef(d[0], d[1], d[2], d) %}
 column_constraint ->
-    %NULL {% () => ({ kind: 'Null' }) %}
-  | %NOT %NULL {% () => ({ kind: 'NotNull' }) %}
-  | %DEFAULT expr_add {% d => ({ kind: 'Default', expr: d[1] }) %}
-  | %COMMENT %STRING {% d => ({ kind: 'Comment', value: d[1].value }) %}
-  | %TIME %INDEX {% () => ({ kind: 'TimeIndex' }) %}
-  | %PRIMARY %KEY {% () => ({ kind: 'PrimaryKey' }) %}
-  | %INVERTED %INDEX {% () => ({ kind: 'Index', index: 'inverted', options: [] }) %}
-  | %FULLTEXT %INDEX:? (%WITH options):? {% d => ({ kind: 'Index', index: 'fulltext', options: d[2] ? d[2][1] : [] }) %}
-  | %SKIPPING %INDEX (%WITH options):? {% d => ({ kind: 'Index', index: 'skipping', options: d[2] ? d[2][1] : [] }) %}
+    %NULL {% d => ({ kind: 'Null', span: S(d) }) %}
+  | %NOT %NULL {% d => ({ kind: 'NotNull', span: S(d) }) %}
+  | %DEFAULT expr_add {% d => ({ kind: 'Default', expr: d[1], span: S(d) }) %}
+  | %COMMENT %STRING {% d => ({ kind: 'Comment', value: d[1].value, span: S(d) }) %}
+  | %TIME %INDEX {% d => ({ kind: 'TimeIndex', span: S(d) }) %}
+  | %PRIMARY %KEY {% d => ({ kind: 'PrimaryKey', span: S(d) }) %}
+  | %INVERTED %INDEX {% d => ({ kind: 'Index', index: 'inverted', options: [], span: S(d) }) %}
+  | %FULLTEXT %INDEX:? (%WITH options):? {% d => ({ kind: 'Index', index: 'fulltext', options: d[2] ? d[2][1] : [], span: S(d) }) %}
+  | %SKIPPING %INDEX (%WITH options):? {% d => ({ kind: 'Index', index: 'skipping', options: d[2] ? d[2][1] : [], span: S(d) }) %}
 
 options -> "(" option ("," option):* ")" {% d => g.list(d[1], d[2]) %}
   | "(" ")" {% () => [] %}

@@ -107,7 +107,16 @@ function parseStatement(sql: string, tokens: SqlToken[], options: ParseSqlOption
     }
   }
   const stmt = runParser(tokens, options, text);
-  return finish(sql, { ...stmt, span: stmtSpan, text } as ast.Statement);
+  return finish(sql, { ...stmt, span: stmtSpan, text } as ast.Statement, tokens);
+}
+
+/** The span of EXPLAIN's inner statement: from the first token after the EXPLAIN options to the end. */
+function explainedSpan(tokens: readonly SqlToken[], end: number): ast.Span {
+  let i = 1;
+  while (tokens[i] && (tokens[i]!.type === 'ANALYZE' || tokens[i]!.type === 'VERBOSE')) i++;
+  if (tokens[i]?.type === 'FORMAT') i += 2;
+  const t = tokens[i]!;
+  return { start: t.offset, end, line: t.line, column: t.col };
 }
 
 function runParser(tokens: SqlToken[], options: ParseSqlOptions, text: string): Omit<ast.Statement, 'text'> {
@@ -191,13 +200,14 @@ function parseTql(sql: string, tokens: SqlToken[], stmtSpan: ast.Span, text: str
   return finish(sql, { ...stmt, query, span: stmtSpan, text });
 }
 
-/** Post-parse checks and fix-ups: unknown type names, EXPLAIN's inner text. */
-function finish(sql: string, stmt: ast.Statement): ast.Statement {
+/** Post-parse checks and fix-ups: unknown type names, EXPLAIN's inner span and text. */
+function finish(sql: string, stmt: ast.Statement, tokens?: readonly SqlToken[]): ast.Statement {
   checkTypes(stmt);
-  if (stmt.kind === 'Explain') {
-    const inner = stmt.statement;
-    const fixed = finish(sql, { ...inner, text: sql.slice(inner.span.start, inner.span.end) } as ast.Statement);
-    return { ...stmt, statement: fixed };
+  if (stmt.kind === 'Explain' && tokens) {
+    const innerSpan = explainedSpan(tokens, stmt.span.end);
+    const innerTokens = tokens.filter((t) => t.offset >= innerSpan.start);
+    const inner = { ...stmt.statement, span: innerSpan, text: sql.slice(innerSpan.start, innerSpan.end) } as ast.Statement;
+    return { ...stmt, statement: finish(sql, inner, innerTokens) };
   }
   return stmt;
 }
