@@ -268,7 +268,8 @@ export class Region {
     return (async function* () {
       try {
         const start = req.timeRange?.start, end = req.timeRange?.end;
-        const preds = (req.predicates ?? []).filter((p) => schema.primaryKey.includes(p.column));
+        const allPreds = req.predicates ?? [];
+        const preds = allPreds.filter((p) => schema.primaryKey.includes(p.column));
         const m = req.metrics;
         const sources: ChunkSource[] = [];
         if (m) m.filesTotal += files.length;
@@ -280,7 +281,7 @@ export class Region {
             continue;
           }
           const { index, readers } = await self.loadIndex(f);
-          const rgs = candidateRowGroups(index, start, end, preds, readers);
+          const rgs = candidateRowGroups(index, start, end, allPreds, readers);
           if (m) { m.rowGroupsTotal += f.rowGroups; m.rowGroupsPruned += f.rowGroups - rgs.length; }
           if (rgs.length === 0) { if (m) m.filesPruned++; continue; }
           const wanted = new Set([...cols.map((c) => c.name), ...schema.primaryKey, schema.timeIndex, OP_COLUMN, PK_COLUMN]);
