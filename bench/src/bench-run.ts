@@ -1,0 +1,320 @@
+import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem, tmpdir, release, platform } from 'node:os';
+import { join } from 'node:path';
+import { TsbsCpuGenerator, CPU_FIELD_KEYS } from './tsbs/tsbs-cpu-generator.js';
+import { QUERY_TYPES, makeCpuQueries, type CpuQuery, type QueryType } from './tsbs/tsbs-cpu-queries.js';
+import { writeLineFile } from './load/line-file.js';
+import { loadLinesOverHttp, type LoadResult } from './load/http-line-loader.js';
+import { loadRowsWithSqlInsert } from './load/sql-insert-loader.js';
+import { StrataPeer } from './peers/strata-peer.js';
+import { InfluxDbPeer } from './peers/influxdb-peer.js';
+import { VictoriaMetricsPeer } from './peers/victoria-metrics-peer.js';
+import { DuckDbReference } from './peers/duckdb-reference.js';
+import { ensureAptPackage } from './peers/apt-packages.js';
+import { startedProcesses } from './peers/managed-process.js';
+import type { Peer } from './peers/peer.js';
+import { runQueries, type QueryTarget, type QueryTypeResult } from './query/query-runner.js';
+import { median } from './util/process-stats.js';
+import { closeHttpAgent } from './util/http-client.js';
+
+export type BenchMode = 'compare' | 'ingest' | 'sql';
+
+export interface BenchOptions {
+  mode: BenchMode;
+  hosts: number;
+  hours: number;
+  seed: number;
+  workers: number;
+  batchLines: number;
+  /** Query instances (random parameters) per type. */
+  queriesPerType: number;
+  /** Timed runs of each instance. */
+  repeats: number;
+  /** Run InfluxDB and VictoriaMetrics too (always on for compare). */
+  peers: boolean;
+  /** DuckDB reference on the query side. */
+  duckdb: boolean;
+  /** Also load the rows into Strata with SQL INSERT (table cpu_sql). */
+  sqlInsert: boolean;
+  strataRoot: string;
+  resultsDir: string;
+  timeLimitMs: number;
+  queryTypes: QueryType[];
+  keepWorkDir: boolean;
+  walSyncMode: 'always' | 'interval' | 'none';
+}
+
+export interface SystemResult {
+  name: string;
+  version: string;
+  load?: LoadResult;
+  sqlInsertLoad?: LoadResult;
+  bytesOnDisk?: number;
+  bytesPerRow?: number;
+  peakRssBytes?: number;
+  error?: string;
+  notes: string[];
+}
+
+export interface TargetCheck {
+  issue: number;
+  target: string;
+  strata: string;
+  reference: string;
+  met: boolean | null;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  durationS: number;
+  mode: BenchMode;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; os: string };
+  options: Omit<BenchOptions, 'strataRoot' | 'resultsDir'>;
+  data: { rows: number; metrics: number; lineProtocolBytes: number; generateMs: number; start: string; end: string };
+  systems: SystemResult[];
+  unavailable: Array<{ name: string; reason: string }>;
+  queries: QueryTypeResult[];
+  targets: TargetCheck[];
+  notes: string[];
+}
+
+const log = (s: string): void => {
+  process.stderr.write(`[bench] ${s}\n`);
+};
+
+/**
+ * One benchmark run: generate the data once, then for each system in turn
+ * start it, load the same bytes, settle, measure disk and memory, run the
+ * queries, stop it. Systems run one at a time so none competes with another
+ * for the two cores.
+ */
+export async function runBench(opts: BenchOptions): Promise<BenchResults> {
+  const t0 = Date.now();
+  const deadlineMs = t0 + opts.timeLimitMs;
+  const notes: string[] = [];
+  const workDir = await mkdtemp(join(tmpdir(), 'strata-bench-'));
+  log(`work dir ${workDir}; time limit ${Math.round(opts.timeLimitMs / 60000)} min`);
+  const gen = new TsbsCpuGenerator({ hosts: opts.hosts, hours: opts.hours, seed: opts.seed });
+  const results: BenchResults = {
+    startedAt: new Date(t0).toISOString(),
+    durationS: 0,
+    mode: opts.mode,
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      os: `${platform()} ${release()}`,
+    },
+    options: {
+      mode: opts.mode, hosts: opts.hosts, hours: opts.hours, seed: opts.seed, workers: opts.workers, batchLines: opts.batchLines,
+      queriesPerType: opts.queriesPerType, repeats: opts.repeats, peers: opts.peers, duckdb: opts.duckdb, sqlInsert: opts.sqlInsert,
+      timeLimitMs: opts.timeLimitMs, queryTypes: opts.queryTypes, keepWorkDir: opts.keepWorkDir, walSyncMode: opts.walSyncMode,
+    },
+    data: { rows: gen.rowCount, metrics: gen.rowCount * CPU_FIELD_KEYS.length, lineProtocolBytes: 0, generateMs: 0,
+      start: new Date(gen.startMs).toISOString(), end: new Date(gen.endMs).toISOString() },
+    systems: [],
+    unavailable: [],
+    queries: [],
+    targets: [],
+    notes,
+  };
+  const onSignal = (sig: NodeJS.Signals): void => {
+    log(`${sig}: stopping the processes this run started`);
+    void stopAll().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  // The hard bound: whatever is running when the limit passes is stopped and
+  // the partial results are written.
+  const watchdog = setTimeout(() => {
+    log('time limit reached: stopping everything');
+    notes.push('time limit reached: the run was cut short');
+    void stopAll().finally(async () => {
+      results.durationS = (Date.now() - t0) / 1000;
+      await writeResults(results, opts.resultsDir).catch(() => undefined);
+      process.exit(2);
+    });
+  }, opts.timeLimitMs + 30_000);
+  watchdog.unref();
+
+  try {
+    log(`generating TSBS cpu-only: ${opts.hosts} hosts x ${opts.hours} h at 10 s = ${gen.rowCount} rows (seed ${opts.seed})`);
+    const g0 = performance.now();
+    const file = await writeLineFile(gen, join(workDir, 'cpu.lp'), opts.batchLines);
+    results.data.generateMs = performance.now() - g0;
+    results.data.lineProtocolBytes = file.bytes;
+    log(`line protocol: ${(file.bytes / 2 ** 20).toFixed(1)} MiB in ${file.batches.length} batches of ${opts.batchLines} lines`);
+
+    const wantQueries = opts.mode !== 'ingest';
+    const queries = new Map<QueryType, CpuQuery[]>();
+    for (const type of opts.queryTypes) {
+      queries.set(type, makeCpuQueries(type, opts.queriesPerType, {
+        hostCount: opts.hosts, dataStartMs: gen.startMs, dataEndMs: gen.endMs, seed: opts.seed,
+      }));
+    }
+    const targets: QueryTarget[] = [];
+    const queryResults = new Map<QueryType, QueryTypeResult>();
+    const runQueriesOn = async (target: QueryTarget): Promise<void> => {
+      const res = await runQueries([target], queries, { repeats: opts.repeats, deadlineMs, reference: queryResults, log });
+      for (const r of res) {
+        const prev = queryResults.get(r.type);
+        if (prev) prev.results.push(...r.results);
+        else queryResults.set(r.type, r);
+      }
+      targets.push(target);
+    };
+
+    // DuckDB first: its row counts are the reference for the servers' answers.
+    if (wantQueries && opts.duckdb) {
+      const duck = new DuckDbReference(workDir);
+      const sys: SystemResult = { name: 'duckdb', version: 'unknown', notes: [] };
+      results.systems.push(sys);
+      try {
+        await duck.start();
+        sys.version = duck.version;
+        const l = await duck.load(gen);
+        sys.notes.push(`loaded in ${(l.elapsedMs / 1000).toFixed(1)} s from CSV (reference only, not an ingest figure)`);
+        sys.bytesOnDisk = await duck.dataBytes();
+        sys.bytesPerRow = sys.bytesOnDisk / gen.rowCount;
+        await runQueriesOn({ name: 'duckdb', supports: () => true, query: (q) => duck.query(q) });
+      } catch (err) {
+        sys.error = (err as Error).message;
+        log(`duckdb: ${sys.error}`);
+      } finally {
+        await duck.stop();
+      }
+    }
+
+    const peers: Peer[] = [];
+    if (opts.peers) {
+      for (const [pkg, make] of [
+        ['influxdb', () => new InfluxDbPeer(workDir)],
+        ['victoria-metrics', () => new VictoriaMetricsPeer(workDir)],
+      ] as const) {
+        const outcome = await ensureAptPackage(pkg, log);
+        if (outcome.installed) peers.push(make());
+        else {
+          results.unavailable.push({ name: pkg, reason: outcome.reason ?? 'not installed' });
+          log(`${pkg}: unavailable: ${outcome.reason}`);
+        }
+      }
+    }
+    peers.push(new StrataPeer({ root: opts.strataRoot, workDir, walSyncMode: opts.walSyncMode }));
+
+    for (const peer of peers) {
+      if (Date.now() > deadlineMs) {
+        notes.push(`${peer.name}: skipped, time limit reached`);
+        continue;
+      }
+      const sys: SystemResult = { name: peer.name, version: peer.version, notes: [] };
+      results.systems.push(sys);
+      log(`${peer.name}: starting`);
+      try {
+        await peer.start();
+        sys.version = peer.version;
+        sys.load = await loadLinesOverHttp({
+          label: peer.name, url: peer.writeUrl, file, workers: opts.workers, fieldsPerRow: CPU_FIELD_KEYS.length, deadlineMs,
+        });
+        sys.notes.push(...(await peer.settle()));
+        sys.bytesOnDisk = await peer.dataBytes();
+        sys.bytesPerRow = sys.bytesOnDisk / gen.rowCount;
+        if (peer instanceof StrataPeer && opts.sqlInsert) {
+          sys.sqlInsertLoad = await loadRowsWithSqlInsert({
+            label: 'strata (SQL)', execute: (sql) => peer.sql(sql), table: 'cpu_sql', gen, workers: opts.workers,
+            rowsPerStatement: 1000, deadlineMs,
+          });
+        }
+        if (wantQueries) await runQueriesOn({ name: peer.name, supports: (q) => peer.supports(q), query: (q) => peer.query(q) });
+        sys.peakRssBytes = await peer.peakRssBytes();
+      } catch (err) {
+        sys.error = (err as Error).message;
+        log(`${peer.name}: ${sys.error}`);
+        sys.peakRssBytes ??= await peer.peakRssBytes().catch(() => undefined);
+      } finally {
+        await peer.stop().catch((err: Error) => sys.notes.push(`stop failed: ${err.message}`));
+      }
+    }
+    results.queries = opts.queryTypes.map((t) => queryResults.get(t)).filter((r): r is QueryTypeResult => r !== undefined);
+    results.targets = evaluateTargets(results);
+  } finally {
+    clearTimeout(watchdog);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await stopAll();
+    closeHttpAgent();
+    if (!opts.keepWorkDir) await rm(workDir, { recursive: true, force: true });
+    else notes.push(`work dir kept: ${workDir}`);
+  }
+  results.durationS = (Date.now() - t0) / 1000;
+  return results;
+}
+
+async function stopAll(): Promise<void> {
+  await Promise.all([...startedProcesses].map((p) => p.stop(10_000).catch(() => undefined)));
+  startedProcesses.clear();
+}
+
+function fmtRate(n: number | undefined): string {
+  return n === undefined ? 'n/a' : `${Math.round(n).toLocaleString('en-US')} rows/s`;
+}
+
+/** The targets of issues 4, 5 and 6 against this run's figures; a missed target is reported with its figure. */
+export function evaluateTargets(r: BenchResults): TargetCheck[] {
+  const sys = (n: string) => r.systems.find((s) => s.name === n && !s.error);
+  const strata = r.systems.find((s) => s.name === 'strata');
+  const influx = sys('influxdb');
+  const vm = sys('victoriametrics');
+  const out: TargetCheck[] = [];
+  const sRate = strata?.load?.rowsPerSec;
+  out.push({
+    issue: 6, target: 'ingest >= 1.5x InfluxDB rows/s', strata: fmtRate(sRate),
+    reference: influx?.load ? `InfluxDB ${fmtRate(influx.load.rowsPerSec)} (x1.5 = ${fmtRate(influx.load.rowsPerSec * 1.5)})` : 'InfluxDB not run',
+    met: sRate !== undefined && influx?.load ? sRate >= 1.5 * influx.load.rowsPerSec : null,
+  });
+  out.push({
+    issue: 6, target: 'ingest >= VictoriaMetrics rows/s', strata: fmtRate(sRate),
+    reference: vm?.load ? `VictoriaMetrics ${fmtRate(vm.load.rowsPerSec)}` : 'VictoriaMetrics not run',
+    met: sRate !== undefined && vm?.load ? sRate >= vm.load.rowsPerSec : null,
+  });
+  out.push({
+    issue: 4, target: 'bytes on disk per row <= VictoriaMetrics',
+    strata: strata?.bytesPerRow !== undefined ? `${strata.bytesPerRow.toFixed(1)} B/row` : 'n/a',
+    reference: vm?.bytesPerRow !== undefined ? `VictoriaMetrics ${vm.bytesPerRow.toFixed(1)} B/row` : 'VictoriaMetrics not run',
+    met: strata?.bytesPerRow !== undefined && vm?.bytesPerRow !== undefined ? strata.bytesPerRow <= vm.bytesPerRow : null,
+  });
+  for (const q of r.queries) {
+    const get = (n: string) => q.results.find((x) => x.target === n);
+    const s = get('strata');
+    const d = get('duckdb');
+    const i = get('influxdb');
+    const sm = s && !s.error ? s.medianMs : undefined;
+    const dm = d && !d.error ? d.medianMs : undefined;
+    const im = i && !i.error ? i.medianMs : undefined;
+    out.push({
+      issue: 5, target: `${q.type}: <= 10x DuckDB`, strata: sm !== undefined ? `${sm.toFixed(1)} ms` : s?.error ? `failed: ${s.error.slice(0, 80)}` : 'not run',
+      reference: dm !== undefined ? `DuckDB ${dm.toFixed(1)} ms (x10 = ${(dm * 10).toFixed(1)} ms)` : 'DuckDB not run',
+      met: sm !== undefined && dm !== undefined ? sm <= 10 * dm : s?.error ? false : null,
+    });
+    out.push({
+      issue: 5, target: `${q.type}: <= InfluxDB median`, strata: sm !== undefined ? `${sm.toFixed(1)} ms` : s?.error ? 'failed' : 'not run',
+      reference: im !== undefined ? `InfluxDB ${im.toFixed(1)} ms` : 'InfluxDB not run',
+      met: sm !== undefined && im !== undefined ? sm <= im : s?.error ? false : null,
+    });
+  }
+  return out;
+}
+
+export async function writeResults(r: BenchResults, dir: string): Promise<{ json: string; svg: string; md: string }> {
+  const { renderSvgChart } = await import('./report/svg-chart.js');
+  const { renderTextReport } = await import('./report/text-report.js');
+  await mkdir(dir, { recursive: true });
+  const stamp = r.startedAt.replace(/[:.]/g, '-').replace('Z', '');
+  const base = join(dir, `${r.mode}-${stamp}`);
+  await writeFile(base + '.json', JSON.stringify(r, null, 2) + '\n');
+  await writeFile(base + '.svg', renderSvgChart(r));
+  await writeFile(base + '.md', renderTextReport(r) + '\n');
+  return { json: base + '.json', svg: base + '.svg', md: base + '.md' };
+}
+
+export { median };

@@ -1,0 +1,143 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CpuQuery } from '../tsbs/tsbs-cpu-queries.js';
+import { freePort, peakRssBytes, directoryBytes } from '../util/process-stats.js';
+import { httpRequest, waitForHttp } from '../util/http-client.js';
+import { ManagedProcess, startedProcesses } from './managed-process.js';
+import type { Peer } from './peer.js';
+
+export interface StrataPeerOptions {
+  /** Repository root whose kernel/dist/src/cli/bin.js is started. */
+  root: string;
+  workDir: string;
+  /** WAL sync mode; issue 6 asks for fsync on (group commit). */
+  walSyncMode?: 'always' | 'interval' | 'none';
+  db?: string;
+}
+
+/**
+ * Strata as `strata start --config` with store-fs, wal-local, engine-lsm and
+ * protocol-http on 127.0.0.1 and a free port, data under the work dir.
+ */
+export class StrataPeer implements Peer {
+  readonly name = 'strata';
+  version = 'unknown';
+  private port = 0;
+  private proc: ManagedProcess | undefined;
+  private readonly dataHome: string;
+  private readonly db: string;
+
+  constructor(private readonly opts: StrataPeerOptions) {
+    this.dataHome = join(opts.workDir, 'strata-data');
+    this.db = opts.db ?? 'public';
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get writeUrl(): string {
+    return `${this.baseUrl}/v1/influxdb/write?db=${this.db}`;
+  }
+
+  async start(): Promise<void> {
+    const bin = join(this.opts.root, 'kernel/dist/src/cli/bin.js');
+    if (!existsSync(bin)) throw new Error(`${bin} is missing: build first (npm run build)`);
+    this.port = await freePort();
+    await mkdir(this.dataHome, { recursive: true });
+    const config = join(this.opts.workDir, 'strata.config.yaml');
+    await writeFile(
+      config,
+      [
+        'server:',
+        `  dataHome: ${this.dataHome}`,
+        '  logLevel: warn',
+        'plugins:',
+        '  - use: store-fs',
+        '  - use: wal-local',
+        `    options: { syncMode: ${this.opts.walSyncMode ?? 'always'} }`,
+        '  - use: engine-lsm',
+        '  - use: protocol-http',
+        `    options: { host: 127.0.0.1, port: ${this.port}, requestTimeout: 300s }`,
+        '',
+      ].join('\n'),
+    );
+    this.proc = new ManagedProcess('strata', process.execPath, [bin, 'start', '--config', config], join(this.opts.workDir, 'strata.log'), {
+      cwd: this.opts.root,
+    });
+    startedProcesses.add(this.proc);
+    this.proc.start();
+    const proc = this.proc;
+    await waitForHttp(`${this.baseUrl}/health`, 60_000, () => proc.alive).catch((err: Error) => {
+      throw new Error(`strata did not start: ${err.message} (${proc.describeExit()})`);
+    });
+    try {
+      const res = await httpRequest(`${this.baseUrl}/status`);
+      const status = JSON.parse(res.body.toString('utf8')) as { version?: string };
+      this.version = status.version ?? 'unknown';
+    } catch {
+      // /status is informative only.
+    }
+  }
+
+  /** Runs SQL; resolves to the parsed JSON answer or throws with the server's message. */
+  async sql(sql: string, timeoutMs = 300_000): Promise<SqlAnswer> {
+    const res = await httpRequest(`${this.baseUrl}/v1/sql?db=${this.db}`, {
+      method: 'POST',
+      body: 'sql=' + encodeURIComponent(sql),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      timeoutMs,
+    });
+    const text = res.body.toString('utf8');
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${text.slice(0, 300)}`);
+    return JSON.parse(text) as SqlAnswer;
+  }
+
+  async settle(): Promise<string[]> {
+    const notes: string[] = [];
+    for (const stmt of ["ADMIN flush_table('cpu')", "ADMIN compact_table('cpu')"]) {
+      try {
+        await this.sql(stmt);
+      } catch (err) {
+        notes.push(`strata: ${stmt} failed: ${(err as Error).message.slice(0, 200)}`);
+      }
+    }
+    return notes;
+  }
+
+  dataBytes(): Promise<number> {
+    return directoryBytes(this.dataHome);
+  }
+
+  async peakRssBytes(): Promise<number | undefined> {
+    return this.proc?.pid ? peakRssBytes(this.proc.pid) : undefined;
+  }
+
+  supports(): boolean {
+    return true;
+  }
+
+  async query(q: CpuQuery): Promise<number> {
+    const answer = await this.sql(q.sql);
+    return countRecords(answer);
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc) {
+      await this.proc.stop(60_000);
+      startedProcesses.delete(this.proc);
+    }
+  }
+}
+
+export interface SqlAnswer {
+  output: Array<{ records?: { rows: unknown[][]; total_rows?: number }; affectedrows?: number }>;
+  execution_time_ms?: number;
+}
+
+export function countRecords(answer: SqlAnswer): number {
+  let n = 0;
+  for (const o of answer.output ?? []) if (o.records) n += o.records.rows.length;
+  return n;
+}

@@ -1,0 +1,109 @@
+import type { CpuQuery, QueryType } from '../tsbs/tsbs-cpu-queries.js';
+import { median } from '../util/process-stats.js';
+
+/** Something the runner can send a query to. */
+export interface QueryTarget {
+  name: string;
+  supports(q: CpuQuery): boolean;
+  /** Resolves to the answer's row count. */
+  query(q: CpuQuery): Promise<number>;
+}
+
+export interface TargetQueryResult {
+  target: string;
+  supported: boolean;
+  /** Median over every timed run (instances x repeats). */
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  timedRuns: number;
+  /** Row count of each instance's answer. */
+  rows: number[];
+  /** First failure: an error, or an answer that was empty (or disagreed with the reference on emptiness). */
+  error?: string;
+}
+
+export interface QueryTypeResult {
+  type: QueryType;
+  instances: Array<{ label: string; sql: string }>;
+  results: TargetQueryResult[];
+}
+
+export interface RunQueriesOptions {
+  repeats: number;
+  deadlineMs: number;
+  /** Results of targets run before (DuckDB first): their row counts decide whether an empty answer is right. */
+  reference?: Map<QueryType, QueryTypeResult>;
+  log?: (s: string) => void;
+  /** An instance slower than this on its warm-up stops further runs of its type on this target. */
+  slowMs?: number;
+}
+
+/**
+ * Runs every query instance on every target: one untimed warm-up of the
+ * first instance, then each instance `repeats` times. Each answer must be
+ * non-empty (high-cpu may be empty only where the reference agrees), or the
+ * type is marked failed on that target. The median covers all timed runs.
+ */
+export async function runQueries(
+  targets: QueryTarget[],
+  queries: Map<QueryType, CpuQuery[]>,
+  opts: RunQueriesOptions,
+): Promise<QueryTypeResult[]> {
+  const out: QueryTypeResult[] = [];
+  const slowMs = opts.slowMs ?? 30_000;
+  for (const [type, instances] of queries) {
+    const typeResult: QueryTypeResult = { type, instances: instances.map((q) => ({ label: q.label, sql: q.sql })), results: [] };
+    out.push(typeResult);
+    const refRows = opts.reference?.get(type)?.results.find((r) => r.target === 'duckdb')?.rows;
+    for (const target of targets) {
+      const r: TargetQueryResult = { target: target.name, supported: true, medianMs: NaN, minMs: NaN, maxMs: NaN, timedRuns: 0, rows: [] };
+      typeResult.results.push(r);
+      if (!instances.every((q) => target.supports(q))) {
+        r.supported = false;
+        continue;
+      }
+      const times: number[] = [];
+      try {
+        if (Date.now() > opts.deadlineMs) throw new Error('skipped: time limit reached');
+        const w0 = performance.now();
+        await target.query(instances[0]!);
+        const warmMs = performance.now() - w0;
+        const runs = warmMs > slowMs ? 1 : opts.repeats;
+        for (let i = 0; i < instances.length; i++) {
+          const q = instances[i]!;
+          let rows = 0;
+          for (let k = 0; k < runs; k++) {
+            if (Date.now() > opts.deadlineMs) throw new Error(`stopped after ${times.length} runs: time limit reached`);
+            const t0 = performance.now();
+            rows = await target.query(q);
+            times.push(performance.now() - t0);
+          }
+          r.rows.push(rows);
+          const ref = refRows?.[i];
+          if (rows === 0 && !(q.mayBeEmpty && (ref === undefined || ref === 0))) {
+            throw new Error(`empty answer for ${q.label}${ref ? ` (reference: ${ref} rows)` : ''}`);
+          }
+          if (warmMs > slowMs) {
+            // One timed run of one instance is all a slow query gets within the time bound.
+            break;
+          }
+        }
+      } catch (err) {
+        r.error = (err as Error).message.slice(0, 400);
+      }
+      r.timedRuns = times.length;
+      if (times.length) {
+        r.medianMs = median(times);
+        r.minMs = Math.min(...times);
+        r.maxMs = Math.max(...times);
+      }
+      opts.log?.(
+        `${target.name.padEnd(16)} ${type.padEnd(22)} ` +
+          (times.length ? `median ${r.medianMs.toFixed(2)} ms over ${times.length} runs` : 'no timed run') +
+          (r.error ? `  FAILED: ${r.error.slice(0, 160)}` : ''),
+      );
+    }
+  }
+  return out;
+}

@@ -1,0 +1,63 @@
+import { readFile, readdir, lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+
+/**
+ * Peak resident set size of a live process in bytes (VmHWM from
+ * /proc/PID/status), or undefined when it cannot be read.
+ */
+export async function peakRssBytes(pid: number): Promise<number | undefined> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Apparent size in bytes of every file below a directory (like `du -sb`). */
+export async function directoryBytes(dir: string): Promise<number> {
+  let total = 0;
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of entries) {
+    const p = join(dir, name);
+    try {
+      const st = await lstat(p);
+      if (st.isDirectory()) total += await directoryBytes(p);
+      else if (st.isFile()) total += st.size;
+    } catch {
+      // A file removed while we walk (compaction, WAL rotation) counts as gone.
+    }
+  }
+  return total;
+}
+
+/** A free TCP port on 127.0.0.1 (bound then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
