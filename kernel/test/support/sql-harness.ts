@@ -8,7 +8,11 @@ export interface Result { columns: string[]; types: string[]; rows: unknown[][];
 export async function drain(o: QueryOutput): Promise<Result> {
   if (o.kind === 'affected') return { columns: [], types: [], rows: [], affected: o.affectedRows };
   const rows: unknown[][] = [];
-  for await (const b of o.batches) for (const r of b) rows.push(r.toArray());
+  for await (const b of o.batches) {
+    // By position: Arrow rows key by name, and results may repeat a name (m.host, d.host).
+    const cols = Array.from({ length: b.numCols }, (_, j) => b.getChildAt(j)!);
+    for (let i = 0; i < b.numRows; i++) rows.push(cols.map((c) => c.get(i)));
+  }
   return { columns: o.columns.map((c) => c.name), types: o.columns.map((c) => c.type.name), rows };
 }
 

@@ -1,7 +1,7 @@
 import type * as arrow from 'apache-arrow';
 import { isInteger, timestampUnitsPerSecond, type DataType, type DataTypeName } from '../../data/data-types.js';
 import type { ArgType, FunctionContext, ReturnTypeRule, ScalarFunction, Signature } from '../../interfaces/function.js';
-import { allocData, columnFromArrow, columnToArrow, valueAt, type Column } from '../../sql/exec/column.js';
+import { allocData, coerceValue, columnFromArrow, columnToArrow, valueAt, type Column } from '../../sql/exec/column.js';
 
 /** Signature shorthand: sig('numeric', 'integer'). */
 export function sig(...args: ArgType[]): Signature { return { args }; }
@@ -59,7 +59,7 @@ export function mapRows(type: DataType, n: number, args: readonly Column[], f: (
       valid[i] = 0;
       continue;
     }
-    (data as unknown[])[i] = isBool ? (r ? 1 : 0) : r;
+    (data as unknown[])[i] = isBool ? (r ? 1 : 0) : coerceValue(type.name, r);
   }
   return { type, length: n, data, valid };
 }

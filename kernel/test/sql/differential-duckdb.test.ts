@@ -1,0 +1,271 @@
+import { expect } from 'chai';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { SqlHarness } from '../support/sql-harness.js';
+
+/**
+ * Differential test: randomized tables and generated queries run through
+ * Strata and DuckDB; results compared as multisets (or in order when the
+ * query orders totally) with float tolerance. Seeded, bounded in time.
+ */
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SEED = Number(process.env.STRATA_DIFF_SEED ?? 20261125);
+const QUERIES = Number(process.env.STRATA_DIFF_QUERIES ?? 400);
+const BUDGET_MS = 25_000;
+
+interface Q { strata: string; duck: string; ordered: boolean }
+
+function norm(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'object' && v !== null && 'micros' in (v as object)) return Number((v as { micros: bigint }).micros / 1000n);
+  if (typeof v === 'number' && Object.is(v, -0)) return 0;
+  return v;
+}
+
+function sortKey(row: unknown[]): string {
+  return JSON.stringify(row.map((v) => (typeof v === 'number' ? Number(v.toPrecision(8)) : v)));
+}
+
+function close(a: unknown, b: unknown): boolean {
+  if (a === null || b === null) return a === b;
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
+    return Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
+  }
+  return a === b;
+}
+
+function compareResults(q: Q, s: unknown[][], d: unknown[][]): string | undefined {
+  if (s.length !== d.length) return `row count ${s.length} (strata) vs ${d.length} (duckdb)`;
+  const a = s.map((r) => r.map(norm));
+  const b = d.map((r) => r.map(norm));
+  if (!q.ordered) { a.sort((x, y) => (sortKey(x) < sortKey(y) ? -1 : 1)); b.sort((x, y) => (sortKey(x) < sortKey(y) ? -1 : 1)); }
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]!.length !== b[i]!.length) return `row ${i}: ${a[i]!.length} vs ${b[i]!.length} columns`;
+    for (let j = 0; j < a[i]!.length; j++) {
+      if (!close(a[i]![j], b[i]![j])) return `row ${i} col ${j}: strata ${JSON.stringify(a[i])} vs duckdb ${JSON.stringify(b[i])}`;
+    }
+  }
+  return undefined;
+}
+
+/** Generates paired queries (Strata dialect, DuckDB dialect). */
+function makeGenerator(rnd: () => number) {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+  const both = (s: string, d = s) => ({ s, d });
+
+  const pred = (depth = 0): { s: string; d: string } => {
+    const atoms = [
+      () => both(`v ${pick(['>', '<', '>=', '<=', '=', '<>'])} ${int(-50, 150)}`),
+      () => both(`k BETWEEN ${int(-10, 50)} AND ${int(50, 120)}`),
+      () => both(`host IN ('h${int(0, 5)}', 'h${int(0, 5)}')`),
+      () => both(`host NOT IN ('h${int(0, 5)}')`),
+      () => both(`dc IS ${pick(['NULL', 'NOT NULL'])}`),
+      () => both(`v IS ${pick(['NULL', 'NOT NULL'])}`),
+      () => both(`host LIKE 'h${int(0, 5)}%'`),
+      () => both(`dc = '${pick(['east', 'west', 'north'])}'`),
+      () => { const t = int(0, 300) * 10_000; const op = pick(['>=', '<']); return { s: `ts ${op} ${t}`, d: `epoch_ms(ts) ${op} ${t}` }; },
+      () => { const t = int(0, 300) * 10_000; return { s: `ts >= '${new Date(t).toISOString().replace('T', ' ').replace('Z', '')}'`, d: `ts >= TIMESTAMP '${new Date(t).toISOString().replace('T', ' ').replace('Z', '')}'` }; },
+      () => both(`k % ${int(2, 5)} = 0`),
+      () => both(`abs(v) > ${int(0, 60)}`),
+      () => both(`coalesce(v, 0) > ${int(0, 80)}`),
+    ];
+    const a = pick(atoms)();
+    if (depth < 2 && rnd() < 0.4) {
+      const b = pred(depth + 1);
+      const op = pick(['AND', 'OR']);
+      const neg = rnd() < 0.2;
+      return { s: `${neg ? 'NOT ' : ''}(${a.s} ${op} ${b.s})`, d: `${neg ? 'NOT ' : ''}(${a.d} ${op} ${b.d})` };
+    }
+    return a;
+  };
+
+  const aggs = [
+    both('count(*)'), both('count(v)'), both('sum(v)'), both('avg(v)'), both('min(v)'), both('max(v)'),
+    both('sum(k)'), both('max(k)'), both('min(host)'), both('count(DISTINCT host)'), both('count(DISTINCT dc)'),
+    both('stddev(v)', 'stddev_samp(v)'), both('variance(v)', 'var_samp(v)'), both('median(v)'), both('avg(k)'),
+    both('stddev_pop(v)'), both('sum(v * 2 + k)'),
+  ];
+
+  const families: Array<() => Q> = [
+    // filters
+    () => { const p = pred(); return { strata: `SELECT host, dc, ts, v, k FROM m WHERE ${p.s}`, duck: `SELECT host, dc, epoch_ms(ts), v, k FROM m WHERE ${p.d}`, ordered: false }; },
+    // scalar expressions
+    () => {
+      const exprs = pick([
+        both('round(v, 1)'), both('abs(k)'), both('v + k'), both('k * 3 - 1'), both('CASE WHEN v > 50 THEN \'hi\' WHEN v > 0 THEN \'mid\' ELSE \'lo\' END'),
+        both('nullif(k, 7)'), both('coalesce(dc, host)'), both('upper(host)'), both('length(host)'), both("concat(host, '-', dc)", "concat(host, '-', coalesce(dc, ''))"),
+        both('substr(host, 2)'), both("replace(host, 'h', 'x')"), both('CAST(k AS DOUBLE) / 4'), both('floor(v)'), both('ceil(v)'), both('sqrt(abs(v))'),
+        both('v IS NULL'), both("starts_with(host, 'h1')"), both('k BETWEEN 10 AND 20'), both('-v'),
+      ]);
+      return { strata: `SELECT ts, ${exprs.s} FROM m`, duck: `SELECT epoch_ms(ts), ${exprs.d} FROM m`, ordered: false };
+    },
+    // aggregates with GROUP BY
+    () => {
+      const g = pick([[], ['host'], ['dc'], ['host', 'dc']]);
+      const as = [pick(aggs), pick(aggs), pick(aggs)];
+      const p = rnd() < 0.5 ? pred() : undefined;
+      const having = g.length && rnd() < 0.3 ? ` HAVING count(*) > ${int(1, 20)}` : '';
+      const sel = (k: 's' | 'd') => [...g, ...as.map((a) => a[k])].join(', ');
+      return {
+        strata: `SELECT ${sel('s')} FROM m${p ? ` WHERE ${p.s}` : ''}${g.length ? ` GROUP BY ${g.join(', ')}` : ''}${having}`,
+        duck: `SELECT ${sel('d')} FROM m${p ? ` WHERE ${p.d}` : ''}${g.length ? ` GROUP BY ${g.join(', ')}` : ''}${having}`, ordered: false,
+      };
+    },
+    // time buckets
+    () => {
+      const mins = pick([1, 5, 10, 30]);
+      const a = pick(aggs);
+      const byHost = rnd() < 0.5;
+      if (rnd() < 0.5) {
+        return {
+          strata: `SELECT date_bin(INTERVAL '${mins} minutes', ts) AS b${byHost ? ', host' : ''}, ${a.s} FROM m GROUP BY b${byHost ? ', host' : ''}`,
+          duck: `SELECT epoch_ms(time_bucket(INTERVAL '${mins} minutes', ts, TIMESTAMP '1970-01-01')) AS b${byHost ? ', host' : ''}, ${a.d} FROM m GROUP BY b${byHost ? ', host' : ''}`, ordered: false,
+        };
+      }
+      const unit = pick(['minute', 'hour']);
+      return {
+        strata: `SELECT date_trunc('${unit}', ts) AS b, ${a.s} FROM m GROUP BY b`,
+        duck: `SELECT epoch_ms(date_trunc('${unit}', ts)) AS b, ${a.d} FROM m GROUP BY b`, ordered: false,
+      };
+    },
+    // ORDER BY + LIMIT with a total order (ts is unique)
+    () => {
+      const dir = pick(['ASC', 'DESC']);
+      const key = pick(['v', 'k', 'host']);
+      const lim = int(1, 30);
+      const off = rnd() < 0.3 ? ` OFFSET ${int(0, 20)}` : '';
+      const p = rnd() < 0.5 ? pred() : undefined;
+      return {
+        strata: `SELECT host, ts, v FROM m${p ? ` WHERE ${p.s}` : ''} ORDER BY ${key} ${dir} NULLS LAST, ts ASC LIMIT ${lim}${off}`,
+        duck: `SELECT host, epoch_ms(ts), v FROM m${p ? ` WHERE ${p.d}` : ''} ORDER BY ${key} ${dir} NULLS LAST, ts ASC LIMIT ${lim}${off}`, ordered: true,
+      };
+    },
+    // windows
+    () => {
+      const w = pick([
+        both('row_number() OVER (PARTITION BY host ORDER BY ts)'),
+        both('rank() OVER (ORDER BY k)'), both('dense_rank() OVER (PARTITION BY dc ORDER BY k)'),
+        both('lag(v) OVER (PARTITION BY host ORDER BY ts)'), both('lead(k, 2) OVER (ORDER BY ts)'),
+        both('sum(v) OVER (PARTITION BY host ORDER BY ts)'), both('count(*) OVER (PARTITION BY host)'),
+        both('avg(v) OVER (PARTITION BY host ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)'),
+        both('max(k) OVER (ORDER BY ts ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING)'),
+        both('first_value(v) OVER (PARTITION BY host ORDER BY ts)'), both('ntile(4) OVER (ORDER BY ts)'),
+        both('cume_dist() OVER (ORDER BY k)'), both('percent_rank() OVER (PARTITION BY host ORDER BY k)'),
+        both('min(v) OVER ()'),
+      ]);
+      return { strata: `SELECT host, ts, ${w.s} FROM m`, duck: `SELECT host, epoch_ms(ts), ${w.d} FROM m`, ordered: false };
+    },
+    // joins
+    () => {
+      const jt = pick(['JOIN', 'LEFT JOIN', 'RIGHT JOIN', 'FULL JOIN']);
+      const extra = rnd() < 0.4 ? ` AND d.w > ${int(0, 50)}` : '';
+      const p = rnd() < 0.4 ? pred() : undefined;
+      const pq = (x: string) => x.replace(/\b(v|k|host|dc|ts)\b/g, 'm.$1');
+      return {
+        strata: `SELECT m.host, m.ts, m.v, d.host, d.w FROM m ${jt} d ON m.host = d.host${extra}${p ? ` WHERE ${pq(p.s)}` : ''}`,
+        duck: `SELECT m.host, epoch_ms(m.ts), m.v, d.host, d.w FROM m ${jt} d ON m.host = d.host${extra}${p ? ` WHERE ${pq(p.d).replace(/epoch_ms\(m\.ts\)/g, 'epoch_ms(m.ts)')}` : ''}`, ordered: false,
+      };
+    },
+    // join + aggregate
+    () => ({
+      strata: 'SELECT d.host, count(*), sum(m.v), max(d.w) FROM m JOIN d ON m.host = d.host GROUP BY d.host',
+      duck: 'SELECT d.host, count(*), sum(m.v), max(d.w) FROM m JOIN d ON m.host = d.host GROUP BY d.host', ordered: false,
+    }),
+    // subqueries
+    () => {
+      const c = int(0, 60);
+      return pick([
+        { strata: 'SELECT host, ts, v FROM m WHERE v > (SELECT avg(v) FROM m)', duck: 'SELECT host, epoch_ms(ts), v FROM m WHERE v > (SELECT avg(v) FROM m)', ordered: false },
+        { strata: `SELECT host, ts FROM m WHERE host IN (SELECT host FROM d WHERE w > ${c})`, duck: `SELECT host, epoch_ms(ts) FROM m WHERE host IN (SELECT host FROM d WHERE w > ${c})`, ordered: false },
+        { strata: `SELECT host, ts FROM m WHERE host NOT IN (SELECT host FROM d WHERE w > ${c})`, duck: `SELECT host, epoch_ms(ts) FROM m WHERE host NOT IN (SELECT host FROM d WHERE w > ${c})`, ordered: false },
+        { strata: `SELECT count(*) FROM m WHERE EXISTS (SELECT 1 FROM d WHERE w > ${c})`, duck: `SELECT count(*) FROM m WHERE EXISTS (SELECT 1 FROM d WHERE w > ${c})`, ordered: false },
+        { strata: `SELECT h, n FROM (SELECT host AS h, count(*) AS n FROM m GROUP BY host) t WHERE n > ${int(5, 40)}`, duck: `SELECT h, n FROM (SELECT host AS h, count(*) AS n FROM m GROUP BY host) t WHERE n > ${int(5, 40)}`, ordered: false },
+        { strata: 'WITH s AS (SELECT host, max(v) AS mv FROM m GROUP BY host) SELECT s.host, s.mv, d.w FROM s JOIN d ON s.host = d.host', duck: 'WITH s AS (SELECT host, max(v) AS mv FROM m GROUP BY host) SELECT s.host, s.mv, d.w FROM s JOIN d ON s.host = d.host', ordered: false },
+      ]);
+    },
+    // set operations and DISTINCT
+    () => {
+      const a = pred(); const b = pred();
+      const op = pick(['UNION', 'UNION ALL', 'INTERSECT', 'EXCEPT']);
+      return { strata: `SELECT host, dc FROM m WHERE ${a.s} ${op} SELECT host, dc FROM m WHERE ${b.s}`, duck: `SELECT host, dc FROM m WHERE ${a.d} ${op} SELECT host, dc FROM m WHERE ${b.d}`, ordered: false };
+    },
+    () => { const p = pred(); return { strata: `SELECT DISTINCT host, dc FROM m WHERE ${p.s}`, duck: `SELECT DISTINCT host, dc FROM m WHERE ${p.d}`, ordered: false }; },
+  ];
+  return () => pick(families)();
+}
+
+describe('sql: differential test against DuckDB', function () {
+  this.timeout(60_000);
+  let h: SqlHarness;
+  let duck: DuckDBConnection;
+
+  before(async () => {
+    const rnd = mulberry32(SEED);
+    h = await SqlHarness.start();
+    duck = await (await DuckDBInstance.create(':memory:')).connect();
+    await h.q('CREATE TABLE m (host STRING, dc STRING, ts TIMESTAMP TIME INDEX, v DOUBLE, k BIGINT, PRIMARY KEY (host, dc))');
+    await h.q('CREATE TABLE d (host STRING PRIMARY KEY, ts TIMESTAMP TIME INDEX, w DOUBLE)');
+    await duck.run('CREATE TABLE m (host VARCHAR, dc VARCHAR, ts TIMESTAMP, v DOUBLE, k BIGINT)');
+    await duck.run('CREATE TABLE d (host VARCHAR, ts TIMESTAMP, w DOUBLE)');
+    const rows: string[] = [];
+    const duckRows: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const host = `'h${Math.floor(rnd() * 6)}'`;
+      const dc = rnd() < 0.15 ? 'NULL' : `'${['east', 'west', 'north'][Math.floor(rnd() * 3)]}'`;
+      const ts = i * 7_500 + Math.floor(rnd() * 5_000);
+      const v = rnd() < 0.1 ? 'NULL' : (rnd() * 200 - 50).toFixed(3);
+      const k = rnd() < 0.1 ? 'NULL' : String(Math.floor(rnd() * 120) - 10);
+      rows.push(`(${host}, ${dc}, ${ts}, ${v}, ${k})`);
+      duckRows.push(`(${host}, ${dc}, make_timestamp(${ts * 1000}), ${v}, ${k})`);
+    }
+    await h.q(`INSERT INTO m (host, dc, ts, v, k) VALUES ${rows.join(', ')}`);
+    await duck.run(`INSERT INTO m VALUES ${duckRows.join(', ')}`);
+    const dims = ['h0', 'h1', 'h2', 'h3', 'h9'].map((x, i) => [`'${x}'`, i * 1000, (rnd() * 100).toFixed(2)] as const);
+    await h.q(`INSERT INTO d (host, ts, w) VALUES ${dims.map(([a, t, w]) => `(${a}, ${t}, ${w})`).join(', ')}`);
+    await duck.run(`INSERT INTO d VALUES ${dims.map(([a, t, w]) => `(${a}, make_timestamp(${t * 1000}), ${w})`).join(', ')}`);
+  });
+  after(async () => { await h?.stop(); duck?.closeSync(); });
+
+  it(`agrees with DuckDB on ${QUERIES} generated queries (seed ${SEED})`, async () => {
+    const gen = makeGenerator(mulberry32(SEED + 1));
+    const deadline = Date.now() + BUDGET_MS;
+    const failures: string[] = [];
+    let ran = 0;
+    for (let i = 0; i < QUERIES && Date.now() < deadline; i++) {
+      const q = gen();
+      let s: unknown[][];
+      let d: unknown[][];
+      try {
+        d = (await duck.runAndReadAll(q.duck)).getRows() as unknown[][];
+      } catch (err) {
+        failures.push(`duckdb rejected (generator bug): ${q.duck}: ${(err as Error).message}`);
+        continue;
+      }
+      try {
+        s = (await h.q(q.strata)).rows;
+      } catch (err) {
+        failures.push(`strata failed: ${q.strata}: ${(err as Error).message}`);
+        continue;
+      }
+      ran++;
+      const diff = compareResults(q, s, d);
+      if (diff) failures.push(`${q.strata}\n    ${diff}`);
+    }
+    expect(ran).to.be.greaterThan(Math.min(QUERIES, 100));
+    expect(failures, failures.slice(0, 8).join('\n')).to.deep.equal([]);
+  });
+});
