@@ -54,9 +54,10 @@ export default definePlugin({
       startTimeoutMs: opts.startTimeoutMs,
       ...(opts.wheelsDir ? { wheelsDir: path.resolve(ctx.server.dataHome, opts.wheelsDir) } : {}),
       logger: ctx.logger,
+      metrics: ctx.metrics,
     });
     pools.set(ctx, pool);
-    const copr = new PythonCoprocessor(pool, ctx.get(QUERY));
+    const copr = new PythonCoprocessor(pool, ctx.get(QUERY), ctx.metrics);
     ctx.bind(COPROCESSOR, copr);
     ctx.bind(SCRIPTS, new PythonScriptService(copr, store));
   },

@@ -1,6 +1,7 @@
 import * as arrow from 'apache-arrow';
 import {
-  ExecutionError, createSession, type Coprocessor, type DataTypeName, type QueryService, type ScriptSignature, type Session,
+  ExecutionError, StrataError, createSession, type Coprocessor, type DataTypeName, type Metrics, type QueryService, type ScriptSignature,
+  type Session,
 } from '@strata/kernel';
 import { tableToWire, wireToRecordBatch } from './column-codec.js';
 import { ScriptCompileError, ScriptMemoryLimitError, ScriptRuntimeError, ScriptTimeoutError } from './errors.js';
@@ -49,7 +50,16 @@ export async function queryTable(query: QueryService, sql: string, session: Sess
 export class PythonCoprocessor implements Coprocessor {
   readonly language = 'python';
 
-  constructor(private readonly pool: PythonWorkerPool, private readonly query?: QueryService) {}
+  constructor(private readonly pool: PythonWorkerPool, private readonly query?: QueryService, private readonly metrics?: Metrics) {}
+
+  /** Counts a run by outcome (ok or the error code) and records its duration. */
+  private observe(startMs: number, err?: unknown): void {
+    if (!this.metrics) return;
+    const outcome = err === undefined ? 'ok' : err instanceof StrataError ? err.code : 'INTERNAL';
+    this.metrics.counter('strata_script_runs_total', 'Python script runs by outcome (ok or error code)', ['outcome']).inc({ outcome });
+    this.metrics.histogram('strata_script_run_duration_seconds', 'Python script run time, including its sql= query',
+      [], [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60]).observe((performance.now() - startMs) / 1000);
+  }
 
   async compile(name: string, source: string): Promise<PythonScriptSignature> {
     const res = await this.pool.describe(name, source);
@@ -68,6 +78,19 @@ export class PythonCoprocessor implements Coprocessor {
 
   /** run() with the signature already known (a stored script's), saving a round trip to a worker. */
   async runCompiled(name: string, source: string, signature: ScriptSignature | undefined, input: arrow.Table | undefined,
+    params: Readonly<Record<string, string>>, session: Session): Promise<arrow.Table> {
+    const t0 = performance.now();
+    try {
+      const out = await this.execute(name, source, signature, input, params, session);
+      this.observe(t0);
+      return out;
+    } catch (err) {
+      this.observe(t0, err);
+      throw err;
+    }
+  }
+
+  private async execute(name: string, source: string, signature: ScriptSignature | undefined, input: arrow.Table | undefined,
     params: Readonly<Record<string, string>>, session: Session): Promise<arrow.Table> {
     let table = input;
     if (!table && signature?.sql) {

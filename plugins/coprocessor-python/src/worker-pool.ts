@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { IllegalStateError, type Logger } from '@strata/kernel';
+import { IllegalStateError, type Logger, type Metrics } from '@strata/kernel';
 import { transferablesOf, type WireColumn } from './column-codec.js';
 import { ScriptMemoryLimitError, ScriptTimeoutError, ScriptWorkerError } from './errors.js';
 import type { FromWorker, QueryAnswer, QueryCall, RawSignature, ScriptFailure, ToWorker, WorkerInit } from './worker-protocol.js';
@@ -15,6 +15,8 @@ export interface WorkerPoolOptions {
   readonly startTimeoutMs: number;
   readonly wheelsDir?: string;
   readonly logger?: Logger;
+  /** Counts worker replacements (strata_script_worker_restarts_total). */
+  readonly metrics?: Metrics;
 }
 
 /** Answers a script's query() calls for one run. */
@@ -312,6 +314,7 @@ export class PythonWorkerPool {
   private async replace(slot: Slot, err?: Error): Promise<void> {
     if (slot.retired) return;
     this.stats.restarts++;
+    this.opts.metrics?.counter('strata_script_worker_restarts_total', 'Python workers replaced after a timeout, memory error or crash').inc();
     await this.kill(slot, err ?? new ScriptWorkerError('?', 'worker replaced'));
     if (this.stopped) return;
     while (!this.stopped) {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { expect } from 'chai';
 import {
-  COPROCESSOR, QUERY, SCRIPTS, StrataServer, createSession, definePlugin, type QueryOutput,
+  COPROCESSOR, METRICS, QUERY, SCRIPTS, StrataServer, createSession, definePlugin, type QueryOutput,
 } from '@strata/kernel';
 import coprocessorPython, { ScriptCompileError, ScriptNotFoundError } from '../src/index.js';
 import { FakeQueryService } from './fake-query.js';
@@ -91,6 +91,9 @@ describe('coprocessor-python: the plugin and its script service', function () {
       const missing = await scripts.run('other', 'hello', {}, session).then(() => new Error('resolved'), (e: Error) => e);
       expect(missing).to.be.instanceOf(ScriptNotFoundError);
       expect(missing.message).to.equal('Script not found: other.hello');
+      const metrics = await server.get(METRICS).text();
+      expect(metrics).to.match(/strata_script_runs_total\{outcome="ok"\} 2\b/);
+      expect(metrics).to.match(/strata_script_run_duration_seconds_count 2\b/);
     } finally {
       await server.stop();
     }
