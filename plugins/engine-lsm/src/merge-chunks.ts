@@ -106,6 +106,20 @@ function lowerBound(ts: BigInt64Array, a: number, b: number, t: bigint): number 
   return a;
 }
 
+/** Emits one source's range of a series, skipping delete markers unless they are kept. */
+function emitBlock(p: Piece, ord: number, out: OutputBuilder, o: MergeOptions): void {
+  const { chunk, start, end } = p;
+  if (!chunk.hasDeletes || o.keepDeletes) { out.add(chunk, start, end, ord); return; }
+  const op = chunk.op;
+  let i = start;
+  while (i < end) {
+    while (i < end && op[i] === OP_DELETE) i++;
+    const s = i;
+    while (i < end && op[i] !== OP_DELETE) i++;
+    out.add(chunk, s, i, ord);
+  }
+}
+
 function emitSeries(pieces: Piece[], ord: number, out: OutputBuilder, o: MergeOptions): void {
   const live: Piece[] = [];
   for (const p of pieces) {
@@ -114,19 +128,16 @@ function emitSeries(pieces: Piece[], ord: number, out: OutputBuilder, o: MergeOp
     if (p.end > p.start) live.push(p);
   }
   if (live.length === 0) return;
-  if (live.length === 1) {
-    const { chunk, start, end } = live[0]!;
-    if (!chunk.hasDeletes || o.keepDeletes) { out.add(chunk, start, end, ord); return; }
-    const op = chunk.op;
-    let i = start;
-    while (i < end) {
-      while (i < end && op[i] === OP_DELETE) i++;
-      const s = i;
-      while (i < end && op[i] !== OP_DELETE) i++;
-      out.add(chunk, s, i, ord);
-    }
-    return;
+  if (live.length === 1) { emitBlock(live[0]!, ord, out, o); return; }
+  // Sources that cover disjoint time spans of the series (the usual case: files
+  // flushed one after another) are copied block by block, with no per-row merge.
+  live.sort((a, b) => (a.chunk.ts[a.start]! < b.chunk.ts[b.start]! ? -1 : a.chunk.ts[a.start]! > b.chunk.ts[b.start]! ? 1 : 0));
+  let disjoint = true;
+  for (let j = 1; j < live.length; j++) {
+    const p = live[j - 1]!, q = live[j]!;
+    if (p.chunk.ts[p.end - 1]! >= q.chunk.ts[q.start]!) { disjoint = false; break; }
   }
+  if (disjoint) { for (const p of live) emitBlock(p, ord, out, o); return; }
   // Several sources hold this series: merge by ts. Higher priority wins a tie.
   live.sort((a, b) => a.prio - b.prio);
   const k = live.length;

@@ -4,6 +4,7 @@ import { OP_COLUMN, OP_DELETE, PK_COLUMN, type Chunk } from './chunk.js';
 import { CorruptionError } from './errors.js';
 import type { ChunkSource } from './merge-chunks.js';
 import type * as PW from 'parquet-wasm/node';
+import { parseRecordBatch } from 'arrow-js-ffi';
 import { pw } from './parquet.js';
 import { encodeKeyPart, seriesKeyOf } from './series-key.js';
 import { TagInterner } from './tag-interner.js';
@@ -269,6 +270,23 @@ export class SstChunk implements Chunk {
 }
 
 /**
+ * Moves decoded batches out of wasm memory through the Arrow C data interface
+ * (one copy per buffer), about twice as fast as an IPC round trip.
+ */
+function wasmBatchesToArrow(t: PW.Table): arrow.RecordBatch[] {
+  const ffi = t.intoFFI();
+  try {
+    const mem = pw.wasmMemory();
+    const out: arrow.RecordBatch[] = [];
+    // copy = true: wasm memory is reused and may grow (detaching views) after free().
+    for (let i = 0; i < ffi.numArrays(); i++) out.push(parseRecordBatch(mem.buffer, ffi.arrayAddr(i), ffi.schemaAddr(), true) as unknown as arrow.RecordBatch);
+    return out;
+  } finally {
+    ffi.free();
+  }
+}
+
+/**
  * Reads the chosen row groups of one SST a few at a time, as chunks. The
  * file bytes are fetched once when the merge first asks.
  */
@@ -287,15 +305,15 @@ export class SstSource implements ChunkSource {
       if (this.nextRg >= this.rowGroups.length) { this.close(); return undefined; }
       const rgs = this.rowGroups.slice(this.nextRg, this.nextRg + this.rowGroupsPerRead);
       this.nextRg += rgs.length;
-      let table: arrow.Table;
+      let batches: arrow.RecordBatch[];
       try {
         this.file ??= await pw.ParquetFile.fromFile(new Blob([await this.load()]));
         const wasmTable = await this.file.read({ rowGroups: rgs, batchSize: this.rowGroupRows, ...(this.columns ? { columns: [...this.columns] } : {}) });
-        table = arrow.tableFromIPC(wasmTable.intoIPCStream());
+        batches = wasmBatchesToArrow(wasmTable);
       } catch (err) {
         throw new CorruptionError(`cannot read SST row groups ${rgs.join(',')}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
-      for (const b of table.batches) this.queue.push(new SstChunk(b, this.pkNames, this.timeIndex));
+      for (const b of batches) this.queue.push(new SstChunk(b, this.pkNames, this.timeIndex));
     }
     return this.queue.shift();
   }
