@@ -41,7 +41,7 @@ describe('sql parser: syntax errors', () => {
     expect(syntaxErrorOf('SELECT a FROM t ORDER a').message).to.contain('unexpected identifier a; expected BY');
     expect(syntaxErrorOf('SELECT count(* FROM t').message).to.contain("unexpected keyword FROM; expected ')'");
     expect(syntaxErrorOf('CREATE TABLE t (ts TIMESTAMP TIME INDEX) ENGIN=mito').message).to.contain('ENGINE');
-    expect(syntaxErrorOf('CREATE TABLE t (a INT,)').message).to.contain("unexpected ')'; expected identifier");
+    expect(syntaxErrorOf('CREATE TABLE t (a INT,)').message).to.contain("unexpected ')'; expected TIME, PRIMARY or identifier");
   });
 
   it('unterminated strings and quoted identifiers, stray characters', () => {
@@ -79,6 +79,15 @@ describe('sql parser: syntax errors', () => {
     const e = syntaxErrorOf("INSERT INTO t VALUES (1, 'a'), (2 'b')");
     expect([e.line, e.column]).to.deep.equal([1, 35]);
     expect(e.message).to.contain("unexpected string 'b'");
+  });
+
+  it('positions after a long IN list (folded into one token) are exact', () => {
+    const list = Array.from({ length: 50 }, (_, i) => (i % 10 === 9 ? `${i},\n` : `${i}, `)).join('').replace(/,\s*$/, '');
+    const e = syntaxErrorOf(`SELECT a FROM t WHERE x IN (${list}) AND AND`);
+    const lines = `SELECT a FROM t WHERE x IN (${list}) AND `.split('\n');
+    expect([e.line, e.column]).to.deep.equal([lines.length, lines[lines.length - 1]!.length + 1]);
+    const f = syntaxErrorOf(`SELECT a FROM t WHERE x IN (${list}`);
+    expect(f.message).to.contain('unexpected end of input');
   });
 
   it('keeps the nearley error as the cause, not in the message', () => {

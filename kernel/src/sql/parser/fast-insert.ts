@@ -22,7 +22,8 @@ function isOp(t: SqlToken | undefined, text: string): boolean {
   return t !== undefined && t.type === 'OP' && t.text === text;
 }
 
-function literal(tokens: readonly SqlToken[], i: number): [ast.Expr, number] | undefined {
+/** A literal value at `i` (number, -number, string, NULL, TRUE/FALSE, placeholder) and the index after it. */
+export function literal(tokens: readonly SqlToken[], i: number): [ast.Expr, number] | undefined {
   const t = tokens[i];
   if (!t) return undefined;
   switch (t.type) {
@@ -122,4 +123,49 @@ export function tryFastInsert(
   const table = g.objectName(nameParts);
   const source: ast.Values = { kind: 'Values', rows, span: g.span(valuesTok, lastClose) };
   return { kind: 'Insert', table, ...(columns ? { columns } : {}), source, span: g.span(tokens[0], lastClose) };
+}
+
+/** Lists shorter than this go through the grammar as usual. */
+export const LITERAL_LIST_MIN_ITEMS = 8;
+
+/**
+ * Folds each `IN (lit, lit, ...)` with at least LITERAL_LIST_MIN_ITEMS pure
+ * literal items into one LITERAL_LIST token carrying the built expressions
+ * (the grammar has a rule for it). Dashboards send IN lists of thousands of
+ * values; through the grammar each costs several Earley steps. The token's
+ * text is the source from `(` to `)`, so spans and positions stay exact.
+ * Returns the input array when nothing was folded.
+ */
+export function foldLiteralLists(sql: string, tokens: SqlToken[]): SqlToken[] {
+  let out: SqlToken[] | undefined;
+  let copied = 0;
+  for (let i = 0; i < tokens.length - 2; i++) {
+    if (tokens[i]!.type !== 'IN' || !isOp(tokens[i + 1], '(')) continue;
+    const items: ast.Expr[] = [];
+    let j = i + 2;
+    let close: SqlToken | undefined;
+    for (;;) {
+      const lit = literal(tokens, j);
+      if (!lit) break;
+      items.push(lit[0]);
+      j = lit[1];
+      if (isOp(tokens[j], ',')) { j++; continue; }
+      if (isOp(tokens[j], ')')) close = tokens[j];
+      break;
+    }
+    if (!close || items.length < LITERAL_LIST_MIN_ITEMS) continue;
+    const open = tokens[i + 1]!;
+    const text = sql.slice(open.offset, close.offset + close.text.length);
+    out ??= [];
+    out.push(...tokens.slice(copied, i + 1));
+    out.push({
+      type: 'LITERAL_LIST', value: text, text, offset: open.offset, line: open.line, col: open.col,
+      lineBreaks: (text.match(/\n/g) ?? []).length, items,
+    } as SqlToken & { items: ast.Expr[] });
+    copied = j + 1;
+    i = j;
+  }
+  if (!out) return tokens;
+  out.push(...tokens.slice(copied));
+  return out;
 }

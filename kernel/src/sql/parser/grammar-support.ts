@@ -133,6 +133,30 @@ export function optionKey(parts: SqlToken[]): string {
   return parts.map((t) => (t.type === 'STRING' || t.type === 'QIDENT' ? t.value : t.text.toLowerCase())).join('.');
 }
 
+/**
+ * A persistent list built one item at a time by left-recursive list rules.
+ * Earley completes a list rule after every item (the list may end there), so
+ * building an array at each step would cost O(n^2) for n items (nearley's own
+ * `:*` does that); a cons cell is O(1) and the array is built once, by the
+ * rule that consumes the list.
+ */
+export interface Seq<T> {
+  readonly prev: Seq<T> | null;
+  readonly item: T;
+  readonly length: number;
+}
+
+export function seq<T>(prev: Seq<T> | null, item: T): Seq<T> {
+  return { prev, item, length: prev ? prev.length + 1 : 1 };
+}
+
+export function seqArray<T>(s: Seq<T>): T[] {
+  const out = new Array<T>(s.length);
+  let i = s.length - 1;
+  for (let c: Seq<T> | null = s; c; c = c.prev) out[i--] = c.item;
+  return out;
+}
+
 /** Flattens `x (sep x)*` EBNF results: d = [first, [[sep, x], ...]] -> [first, x, ...]. */
 export function list<T>(head: T, tail: unknown[][] | null, index = 1): T[] {
   const out = [head];

@@ -11,11 +11,28 @@
 @{%
 import * as g from './grammar-support.js';
 import type * as ast from '../ast.js';
-import type { SqlToken } from './lexer.js';
+import { NONRESERVED_KEYWORDS, ALIAS_EXCLUDED_KEYWORDS, INTERVAL_UNIT_KEYWORDS, type SqlToken } from './lexer.js';
+
+// Terminals that match a class of tokens with one test instead of one rule
+// alternative per keyword: predicting `ident` then adds one state, not ~120,
+// which is most of the parse time of an expression. `display` names them in
+// syntax errors. (scripts/build-grammar.mjs drops nearleyc's `declare var`
+// lines for these names.)
+const NONRESERVED = new Set(NONRESERVED_KEYWORDS);
+const ALIAS_EXCLUDED = new Set(ALIAS_EXCLUDED_KEYWORDS);
+const UNITS = new Set(INTERVAL_UNIT_KEYWORDS);
+const NAME = { test: (t: SqlToken) => t.type === 'IDENT' || t.type === 'QIDENT' || NONRESERVED.has(t.type), display: 'identifier' };
+const ALIAS_NAME = {
+  test: (t: SqlToken) => t.type === 'IDENT' || t.type === 'QIDENT' || (NONRESERVED.has(t.type) && !ALIAS_EXCLUDED.has(t.type)),
+  display: 'identifier',
+};
+const UNIT = { test: (t: SqlToken) => UNITS.has(t.type), display: 'interval unit' };
+const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
-// needs `has` at grammar build time.
-const lexer = { has: (_name: string) => true } as unknown as NearleyLexer;
+// needs `has` at grammar build time: token types match by type, except the
+// custom terminals above.
+const lexer = { has: (name: string) => !CUSTOM_TERMINALS.has(name) } as unknown as NearleyLexer;
 const S = g.span;
 type D = any[];
 const first = (d: D) => d[0];
@@ -100,8 +117,10 @@ statement ->
 
 # ---------------------------------------------------------------- names
 
-ident -> %IDENT {% id %} | %QIDENT {% id %} | nonreserved {% id %}
-bare_alias -> %IDENT {% id %} | %QIDENT {% id %} | nonreserved_alias {% id %}
+# Names: identifiers, quoted identifiers and non-reserved keywords (lexer.ts).
+ident -> %NAME {% id %}
+bare_alias -> %ALIAS_NAME {% id %}
+interval_unit -> %UNIT {% id %}
 
 ident_list -> ident ("," ident):* {% d => g.list(d[0], d[1]) %}
 ident_names -> ident_list {% d => d[0].map(g.identText) %}
@@ -158,9 +177,11 @@ cmp_op ->
 expr_pred ->
     expr_bor %NOT:? %BETWEEN expr_bor %AND expr_bor
       {% d => ({ kind: 'BetweenExpr', expr: d[0], low: d[3], high: d[5], not: notOf(d[1]), span: S(d) }) %}
-  | expr_bor %NOT:? %IN "(" expr_list ")"
-      {% (d, _l, reject) => (d[4].length === 1 && d[4][0].kind === 'SubqueryExpr') ? reject
-           : ({ kind: 'InListExpr', expr: d[0], list: d[4], not: notOf(d[1]), span: S(d) }) %}
+  | expr_bor %NOT:? %IN "(" expr_seq ")"
+      {% (d, _l, reject) => (d[4].length === 1 && d[4].item.kind === 'SubqueryExpr') ? reject
+           : ({ kind: 'InListExpr', expr: d[0], list: g.seqArray(d[4]), not: notOf(d[1]), span: S(d) }) %}
+  | expr_bor %NOT:? %IN %LITERAL_LIST
+      {% d => ({ kind: 'InListExpr', expr: d[0], list: d[3].items, not: notOf(d[1]), span: S(d) }) %}
   | expr_bor %NOT:? %IN "(" query ")"
       {% d => ({ kind: 'InSubqueryExpr', expr: d[0], query: d[4], not: notOf(d[1]), span: S(d) }) %}
   | expr_bor %NOT:? like_op expr_bor (%ESCAPE expr_bor):?
@@ -204,7 +225,11 @@ expr_postfix ->
     expr_postfix "::" type {% d => ({ kind: 'CastExpr', expr: d[0], type: d[2], syntax: '::', span: S(d) }) %}
   | primary {% id %}
 
-expr_list -> expr ("," expr):* {% d => g.list(d[0], d[1]) %}
+expr_list -> expr_seq {% d => g.seqArray(d[0]) %}
+# Long lists (IN, VALUES rows, call arguments) use expr_seq directly and build their array once.
+expr_seq ->
+    expr {% d => g.seq(null, d[0]) %}
+  | expr_seq "," expr {% d => g.seq(d[0], d[2]) %}
 
 primary ->
     literal {% id %}
@@ -213,7 +238,7 @@ primary ->
   | %SYSVAR {% d => sessionVar(d[0]) %}
   | %USERVAR {% d => sessionVar(d[0]) %}
   | "(" expr ")" {% (d, _l, reject) => d[1].kind === 'SubqueryExpr' ? reject : { ...d[1], span: S(d) } %}
-  | "(" expr "," expr_list ")" {% d => ({ kind: 'RowExpr', items: [d[1], ...d[3]], span: S(d) }) %}
+  | "(" expr "," expr_seq ")" {% d => ({ kind: 'RowExpr', items: [d[1], ...g.seqArray(d[3])], span: S(d) }) %}
   | "(" query ")" {% d => ({ kind: 'SubqueryExpr', query: d[1], span: S(d) }) %}
   | %EXISTS "(" query ")" {% d => ({ kind: 'ExistsExpr', query: d[2], not: false, span: S(d) }) %}
   | case_expr {% id %}
@@ -257,8 +282,8 @@ func_name ->
 func_args ->
     null {% () => ({ args: [], distinct: false }) %}
   | "*" {% d => ({ args: [{ kind: 'Wildcard', span: S(d) }], distinct: false }) %}
-  | set_quant:? expr_list order_by_clause:?
-      {% d => ({ args: d[1], distinct: !!d[0] && d[0][0].type === 'DISTINCT', ...(d[2] ? { orderBy: d[2] } : {}) }) %}
+  | set_quant:? expr_seq order_by_clause:?
+      {% d => ({ args: g.seqArray(d[1]), distinct: !!d[0] && d[0][0].type === 'DISTINCT', ...(d[2] ? { orderBy: d[2] } : {}) }) %}
 filter_clause -> %FILTER "(" %WHERE expr ")" {% d => ({ value: d[3], span: S(d) }) %}
 
 over_clause ->
@@ -324,9 +349,12 @@ set_primary ->
   | "(" query ")" {% d => { const q = d[1]; return (!q.with && q.orderBy.length === 0 && !q.limit && !q.offset) ? q.body : q; } %}
 set_quant -> %ALL | %DISTINCT
 
-values_clause -> %VALUES values_row ("," values_row):*
-  {% d => { const rows = g.list(d[1], d[2]); return { kind: 'Values', rows: rows.map((r: any) => r.exprs), span: S(d[0], rows[rows.length - 1].close) }; } %}
-values_row -> "(" expr_list ")" {% d => ({ exprs: d[1], close: d[2] }) %}
+values_clause -> %VALUES values_rows
+  {% d => { const rows = g.seqArray<{ exprs: ast.Expr[]; close: SqlToken }>(d[1]); return { kind: 'Values', rows: rows.map((r) => r.exprs), span: S(d[0], rows[rows.length - 1]!.close) }; } %}
+values_rows ->
+    values_row {% d => g.seq(null, d[0]) %}
+  | values_rows "," values_row {% d => g.seq(d[0], d[2]) %}
+values_row -> "(" expr_seq ")" {% d => ({ exprs: g.seqArray(d[1]), close: d[2] }) %}
 
 order_by_clause -> %ORDER %BY order_item ("," order_item):* {% d => g.list(d[2], d[3]) %}
 order_item -> expr order_dir:? (%NULLS first_last):?
@@ -572,223 +600,3 @@ transaction_stmt ->
   | %START %TRANSACTION {% d => ({ kind: 'Transaction', action: 'BEGIN', span: S(d) }) %}
   | %COMMIT %WORK:? {% d => ({ kind: 'Transaction', action: 'COMMIT', span: S(d) }) %}
   | %ROLLBACK %WORK:? {% d => ({ kind: 'Transaction', action: 'ROLLBACK', span: S(d) }) %}
-
-# ---------------------------------------------------------------- keyword lists
-# nonreserved = NONRESERVED_KEYWORDS of lexer.ts (a test checks they agree);
-# nonreserved_alias leaves out words that may follow an expression or table
-# (RANGE, FILL, ALIGN, WINDOW, ESCAPE, FILTER, UNSIGNED, PRECISION, interval units).
-
-nonreserved ->
-    %ADD {% id %}
-  | %ADMIN {% id %}
-  | %AFTER {% id %}
-  | %AGGREGATE {% id %}
-  | %ALIGN {% id %}
-  | %ANALYZE {% id %}
-  | %BEGIN {% id %}
-  | %CALENDAR {% id %}
-  | %COLLATE {% id %}
-  | %COLUMN {% id %}
-  | %COLUMNS {% id %}
-  | %COMMENT {% id %}
-  | %COMMIT {% id %}
-  | %CURRENT {% id %}
-  | %DATABASE {% id %}
-  | %DATABASES {% id %}
-  | %DATE {% id %}
-  | %DATETIME {% id %}
-  | %ENGINE {% id %}
-  | %ESCAPE {% id %}
-  | %EVAL {% id %}
-  | %EVALUATE {% id %}
-  | %EXPLAIN {% id %}
-  | %EXTERNAL {% id %}
-  | %FIELDS {% id %}
-  | %FILL {% id %}
-  | %FILTER {% id %}
-  | %FIRST {% id %}
-  | %FOLLOWING {% id %}
-  | %FORMAT {% id %}
-  | %FULLTEXT {% id %}
-  | %FUNCTION {% id %}
-  | %FUNCTIONS {% id %}
-  | %GLOBAL {% id %}
-  | %GROUPS {% id %}
-  | %IF {% id %}
-  | %INDEX {% id %}
-  | %INDEXES {% id %}
-  | %INVERTED {% id %}
-  | %ISOLATION {% id %}
-  | %KEY {% id %}
-  | %KEYS {% id %}
-  | %LANGUAGE {% id %}
-  | %LAST {% id %}
-  | %LEVEL {% id %}
-  | %LINEAR {% id %}
-  | %LOCAL {% id %}
-  | %MODIFY {% id %}
-  | %NAMES {% id %}
-  | %NOW {% id %}
-  | %NULLS {% id %}
-  | %PARTITION {% id %}
-  | %PRECEDING {% id %}
-  | %PRECISION {% id %}
-  | %PREV {% id %}
-  | %PRIMARY {% id %}
-  | %RANGE {% id %}
-  | %RECURSIVE {% id %}
-  | %RENAME {% id %}
-  | %REPLACE {% id %}
-  | %RETURNS {% id %}
-  | %ROLLBACK {% id %}
-  | %ROW {% id %}
-  | %ROWS {% id %}
-  | %SCHEMA {% id %}
-  | %SCHEMAS {% id %}
-  | %SESSION {% id %}
-  | %SHOW {% id %}
-  | %SKIPPING {% id %}
-  | %START {% id %}
-  | %STATUS {% id %}
-  | %TABLES {% id %}
-  | %TIME {% id %}
-  | %TIMESTAMP {% id %}
-  | %TO {% id %}
-  | %TQL {% id %}
-  | %TRANSACTION {% id %}
-  | %TRUNCATE {% id %}
-  | %UNBOUNDED {% id %}
-  | %UNKNOWN {% id %}
-  | %UNSET {% id %}
-  | %UNSIGNED {% id %}
-  | %USE {% id %}
-  | %VARIABLES {% id %}
-  | %VERBOSE {% id %}
-  | %WINDOW {% id %}
-  | %WORK {% id %}
-  | %ZONE {% id %}
-  | %YEAR {% id %}
-  | %YEARS {% id %}
-  | %MONTH {% id %}
-  | %MONTHS {% id %}
-  | %WEEK {% id %}
-  | %WEEKS {% id %}
-  | %DAY {% id %}
-  | %DAYS {% id %}
-  | %HOUR {% id %}
-  | %HOURS {% id %}
-  | %MINUTE {% id %}
-  | %MINUTES {% id %}
-  | %SECOND {% id %}
-  | %SECONDS {% id %}
-  | %MILLISECOND {% id %}
-  | %MILLISECONDS {% id %}
-  | %MICROSECOND {% id %}
-  | %MICROSECONDS {% id %}
-  | %NANOSECOND {% id %}
-  | %NANOSECONDS {% id %}
-
-nonreserved_alias ->
-    %ADD {% id %}
-  | %ADMIN {% id %}
-  | %AFTER {% id %}
-  | %AGGREGATE {% id %}
-  | %ANALYZE {% id %}
-  | %BEGIN {% id %}
-  | %CALENDAR {% id %}
-  | %COLLATE {% id %}
-  | %COLUMN {% id %}
-  | %COLUMNS {% id %}
-  | %COMMENT {% id %}
-  | %COMMIT {% id %}
-  | %CURRENT {% id %}
-  | %DATABASE {% id %}
-  | %DATABASES {% id %}
-  | %DATE {% id %}
-  | %DATETIME {% id %}
-  | %ENGINE {% id %}
-  | %EVAL {% id %}
-  | %EVALUATE {% id %}
-  | %EXPLAIN {% id %}
-  | %EXTERNAL {% id %}
-  | %FIELDS {% id %}
-  | %FIRST {% id %}
-  | %FOLLOWING {% id %}
-  | %FORMAT {% id %}
-  | %FULLTEXT {% id %}
-  | %FUNCTION {% id %}
-  | %FUNCTIONS {% id %}
-  | %GLOBAL {% id %}
-  | %GROUPS {% id %}
-  | %IF {% id %}
-  | %INDEX {% id %}
-  | %INDEXES {% id %}
-  | %INVERTED {% id %}
-  | %ISOLATION {% id %}
-  | %KEY {% id %}
-  | %KEYS {% id %}
-  | %LANGUAGE {% id %}
-  | %LAST {% id %}
-  | %LEVEL {% id %}
-  | %LINEAR {% id %}
-  | %LOCAL {% id %}
-  | %MODIFY {% id %}
-  | %NAMES {% id %}
-  | %NOW {% id %}
-  | %NULLS {% id %}
-  | %PARTITION {% id %}
-  | %PRECEDING {% id %}
-  | %PREV {% id %}
-  | %PRIMARY {% id %}
-  | %RECURSIVE {% id %}
-  | %RENAME {% id %}
-  | %REPLACE {% id %}
-  | %RETURNS {% id %}
-  | %ROLLBACK {% id %}
-  | %ROW {% id %}
-  | %ROWS {% id %}
-  | %SCHEMA {% id %}
-  | %SCHEMAS {% id %}
-  | %SESSION {% id %}
-  | %SHOW {% id %}
-  | %SKIPPING {% id %}
-  | %START {% id %}
-  | %STATUS {% id %}
-  | %TABLES {% id %}
-  | %TIME {% id %}
-  | %TIMESTAMP {% id %}
-  | %TO {% id %}
-  | %TQL {% id %}
-  | %TRANSACTION {% id %}
-  | %TRUNCATE {% id %}
-  | %UNBOUNDED {% id %}
-  | %UNKNOWN {% id %}
-  | %UNSET {% id %}
-  | %USE {% id %}
-  | %VARIABLES {% id %}
-  | %VERBOSE {% id %}
-  | %WORK {% id %}
-  | %ZONE {% id %}
-
-interval_unit ->
-    %YEAR {% id %}
-  | %YEARS {% id %}
-  | %MONTH {% id %}
-  | %MONTHS {% id %}
-  | %WEEK {% id %}
-  | %WEEKS {% id %}
-  | %DAY {% id %}
-  | %DAYS {% id %}
-  | %HOUR {% id %}
-  | %HOURS {% id %}
-  | %MINUTE {% id %}
-  | %MINUTES {% id %}
-  | %SECOND {% id %}
-  | %SECONDS {% id %}
-  | %MILLISECOND {% id %}
-  | %MILLISECONDS {% id %}
-  | %MICROSECOND {% id %}
-  | %MICROSECONDS {% id %}
-  | %NANOSECOND {% id %}
-  | %NANOSECONDS {% id %}
-

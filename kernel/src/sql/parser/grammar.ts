@@ -5,9 +5,8 @@
 // Bypasses TS6133. Allow declared but unused functions.
 // @ts-ignore
 function id(d: any[]): any { return d[0]; }
-declare var IDENT: any;
-declare var QIDENT: any;
 declare var UNSIGNED: any;
+declare var IDENT: any;
 declare var PRECISION: any;
 declare var TIMESTAMP: any;
 declare var DATE: any;
@@ -26,6 +25,7 @@ declare var FALSE: any;
 declare var UNKNOWN: any;
 declare var BETWEEN: any;
 declare var IN: any;
+declare var LITERAL_LIST: any;
 declare var ESCAPE: any;
 declare var LIKE: any;
 declare var ILIKE: any;
@@ -54,6 +54,7 @@ declare var RIGHT: any;
 declare var FILTER: any;
 declare var WHERE: any;
 declare var OVER: any;
+declare var QIDENT: any;
 declare var PARTITION: any;
 declare var BY: any;
 declare var ROWS: any;
@@ -166,35 +167,31 @@ declare var WORK: any;
 declare var START: any;
 declare var COMMIT: any;
 declare var ROLLBACK: any;
-declare var EXTERNAL: any;
-declare var YEAR: any;
-declare var YEARS: any;
-declare var MONTH: any;
-declare var MONTHS: any;
-declare var WEEK: any;
-declare var WEEKS: any;
-declare var DAY: any;
-declare var DAYS: any;
-declare var HOUR: any;
-declare var HOURS: any;
-declare var MINUTE: any;
-declare var MINUTES: any;
-declare var SECOND: any;
-declare var SECONDS: any;
-declare var MILLISECOND: any;
-declare var MILLISECONDS: any;
-declare var MICROSECOND: any;
-declare var MICROSECONDS: any;
-declare var NANOSECOND: any;
-declare var NANOSECONDS: any;
 
 import * as g from './grammar-support.js';
 import type * as ast from '../ast.js';
-import type { SqlToken } from './lexer.js';
+import { NONRESERVED_KEYWORDS, ALIAS_EXCLUDED_KEYWORDS, INTERVAL_UNIT_KEYWORDS, type SqlToken } from './lexer.js';
+
+// Terminals that match a class of tokens with one test instead of one rule
+// alternative per keyword: predicting `ident` then adds one state, not ~120,
+// which is most of the parse time of an expression. `display` names them in
+// syntax errors. (scripts/build-grammar.mjs drops nearleyc's `declare var`
+// lines for these names.)
+const NONRESERVED = new Set(NONRESERVED_KEYWORDS);
+const ALIAS_EXCLUDED = new Set(ALIAS_EXCLUDED_KEYWORDS);
+const UNITS = new Set(INTERVAL_UNIT_KEYWORDS);
+const NAME = { test: (t: SqlToken) => t.type === 'IDENT' || t.type === 'QIDENT' || NONRESERVED.has(t.type), display: 'identifier' };
+const ALIAS_NAME = {
+  test: (t: SqlToken) => t.type === 'IDENT' || t.type === 'QIDENT' || (NONRESERVED.has(t.type) && !ALIAS_EXCLUDED.has(t.type)),
+  display: 'identifier',
+};
+const UNIT = { test: (t: SqlToken) => UNITS.has(t.type), display: 'interval unit' };
+const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
-// needs `has` at grammar build time.
-const lexer = { has: (_name: string) => true } as unknown as NearleyLexer;
+// needs `has` at grammar build time: token types match by type, except the
+// custom terminals above.
+const lexer = { has: (name: string) => !CUSTOM_TERMINALS.has(name) } as unknown as NearleyLexer;
 const S = g.span;
 type D = any[];
 const first = (d: D) => d[0];
@@ -302,12 +299,9 @@ const grammar: Grammar = {
     {"name": "statement", "symbols": ["drop_function"], "postprocess": id},
     {"name": "statement", "symbols": ["tql_head"], "postprocess": id},
     {"name": "statement", "symbols": ["transaction_stmt"], "postprocess": id},
-    {"name": "ident", "symbols": [(lexer.has("IDENT") ? {type: "IDENT"} : IDENT)], "postprocess": id},
-    {"name": "ident", "symbols": [(lexer.has("QIDENT") ? {type: "QIDENT"} : QIDENT)], "postprocess": id},
-    {"name": "ident", "symbols": ["nonreserved"], "postprocess": id},
-    {"name": "bare_alias", "symbols": [(lexer.has("IDENT") ? {type: "IDENT"} : IDENT)], "postprocess": id},
-    {"name": "bare_alias", "symbols": [(lexer.has("QIDENT") ? {type: "QIDENT"} : QIDENT)], "postprocess": id},
-    {"name": "bare_alias", "symbols": ["nonreserved_alias"], "postprocess": id},
+    {"name": "ident", "symbols": [(lexer.has("NAME") ? {type: "NAME"} : NAME)], "postprocess": id},
+    {"name": "bare_alias", "symbols": [(lexer.has("ALIAS_NAME") ? {type: "ALIAS_NAME"} : ALIAS_NAME)], "postprocess": id},
+    {"name": "interval_unit", "symbols": [(lexer.has("UNIT") ? {type: "UNIT"} : UNIT)], "postprocess": id},
     {"name": "ident_list$ebnf$1", "symbols": []},
     {"name": "ident_list$ebnf$1$subexpression$1", "symbols": [{"literal":","}, "ident"]},
     {"name": "ident_list$ebnf$1", "symbols": ["ident_list$ebnf$1", "ident_list$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
@@ -373,17 +367,20 @@ const grammar: Grammar = {
     {"name": "expr_pred", "symbols": ["expr_bor", "expr_pred$ebnf$1", (lexer.has("BETWEEN") ? {type: "BETWEEN"} : BETWEEN), "expr_bor", (lexer.has("AND") ? {type: "AND"} : AND), "expr_bor"], "postprocess": d => ({ kind: 'BetweenExpr', expr: d[0], low: d[3], high: d[5], not: notOf(d[1]), span: S(d) })},
     {"name": "expr_pred$ebnf$2", "symbols": [(lexer.has("NOT") ? {type: "NOT"} : NOT)], "postprocess": id},
     {"name": "expr_pred$ebnf$2", "symbols": [], "postprocess": () => null},
-    {"name": "expr_pred", "symbols": ["expr_bor", "expr_pred$ebnf$2", (lexer.has("IN") ? {type: "IN"} : IN), {"literal":"("}, "expr_list", {"literal":")"}], "postprocess":  (d, _l, reject) => (d[4].length === 1 && d[4][0].kind === 'SubqueryExpr') ? reject
-        : ({ kind: 'InListExpr', expr: d[0], list: d[4], not: notOf(d[1]), span: S(d) }) },
+    {"name": "expr_pred", "symbols": ["expr_bor", "expr_pred$ebnf$2", (lexer.has("IN") ? {type: "IN"} : IN), {"literal":"("}, "expr_seq", {"literal":")"}], "postprocess":  (d, _l, reject) => (d[4].length === 1 && d[4].item.kind === 'SubqueryExpr') ? reject
+        : ({ kind: 'InListExpr', expr: d[0], list: g.seqArray(d[4]), not: notOf(d[1]), span: S(d) }) },
     {"name": "expr_pred$ebnf$3", "symbols": [(lexer.has("NOT") ? {type: "NOT"} : NOT)], "postprocess": id},
     {"name": "expr_pred$ebnf$3", "symbols": [], "postprocess": () => null},
-    {"name": "expr_pred", "symbols": ["expr_bor", "expr_pred$ebnf$3", (lexer.has("IN") ? {type: "IN"} : IN), {"literal":"("}, "query", {"literal":")"}], "postprocess": d => ({ kind: 'InSubqueryExpr', expr: d[0], query: d[4], not: notOf(d[1]), span: S(d) })},
+    {"name": "expr_pred", "symbols": ["expr_bor", "expr_pred$ebnf$3", (lexer.has("IN") ? {type: "IN"} : IN), (lexer.has("LITERAL_LIST") ? {type: "LITERAL_LIST"} : LITERAL_LIST)], "postprocess": d => ({ kind: 'InListExpr', expr: d[0], list: d[3].items, not: notOf(d[1]), span: S(d) })},
     {"name": "expr_pred$ebnf$4", "symbols": [(lexer.has("NOT") ? {type: "NOT"} : NOT)], "postprocess": id},
     {"name": "expr_pred$ebnf$4", "symbols": [], "postprocess": () => null},
-    {"name": "expr_pred$ebnf$5$subexpression$1", "symbols": [(lexer.has("ESCAPE") ? {type: "ESCAPE"} : ESCAPE), "expr_bor"]},
-    {"name": "expr_pred$ebnf$5", "symbols": ["expr_pred$ebnf$5$subexpression$1"], "postprocess": id},
+    {"name": "expr_pred", "symbols": ["expr_bor", "expr_pred$ebnf$4", (lexer.has("IN") ? {type: "IN"} : IN), {"literal":"("}, "query", {"literal":")"}], "postprocess": d => ({ kind: 'InSubqueryExpr', expr: d[0], query: d[4], not: notOf(d[1]), span: S(d) })},
+    {"name": "expr_pred$ebnf$5", "symbols": [(lexer.has("NOT") ? {type: "NOT"} : NOT)], "postprocess": id},
     {"name": "expr_pred$ebnf$5", "symbols": [], "postprocess": () => null},
-    {"name": "expr_pred", "symbols": ["expr_bor", "expr_pred$ebnf$4", "like_op", "expr_bor", "expr_pred$ebnf$5"], "postprocess":  d => ({ kind: 'LikeExpr', expr: d[0], pattern: d[3], not: notOf(d[1]), caseInsensitive: d[2].type === 'ILIKE',
+    {"name": "expr_pred$ebnf$6$subexpression$1", "symbols": [(lexer.has("ESCAPE") ? {type: "ESCAPE"} : ESCAPE), "expr_bor"]},
+    {"name": "expr_pred$ebnf$6", "symbols": ["expr_pred$ebnf$6$subexpression$1"], "postprocess": id},
+    {"name": "expr_pred$ebnf$6", "symbols": [], "postprocess": () => null},
+    {"name": "expr_pred", "symbols": ["expr_bor", "expr_pred$ebnf$5", "like_op", "expr_bor", "expr_pred$ebnf$6"], "postprocess":  d => ({ kind: 'LikeExpr', expr: d[0], pattern: d[3], not: notOf(d[1]), caseInsensitive: d[2].type === 'ILIKE',
         ...(d[4] ? { escape: d[4][1] } : {}), span: S(d) }) },
     {"name": "expr_pred", "symbols": ["expr_bor"], "postprocess": id},
     {"name": "like_op", "symbols": [(lexer.has("LIKE") ? {type: "LIKE"} : LIKE)], "postprocess": id},
@@ -413,17 +410,16 @@ const grammar: Grammar = {
     {"name": "expr_unary", "symbols": ["expr_postfix"], "postprocess": id},
     {"name": "expr_postfix", "symbols": ["expr_postfix", {"literal":"::"}, "type"], "postprocess": d => ({ kind: 'CastExpr', expr: d[0], type: d[2], syntax: '::', span: S(d) })},
     {"name": "expr_postfix", "symbols": ["primary"], "postprocess": id},
-    {"name": "expr_list$ebnf$1", "symbols": []},
-    {"name": "expr_list$ebnf$1$subexpression$1", "symbols": [{"literal":","}, "expr"]},
-    {"name": "expr_list$ebnf$1", "symbols": ["expr_list$ebnf$1", "expr_list$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
-    {"name": "expr_list", "symbols": ["expr", "expr_list$ebnf$1"], "postprocess": d => g.list(d[0], d[1])},
+    {"name": "expr_list", "symbols": ["expr_seq"], "postprocess": d => g.seqArray(d[0])},
+    {"name": "expr_seq", "symbols": ["expr"], "postprocess": d => g.seq(null, d[0])},
+    {"name": "expr_seq", "symbols": ["expr_seq", {"literal":","}, "expr"], "postprocess": d => g.seq(d[0], d[2])},
     {"name": "primary", "symbols": ["literal"], "postprocess": id},
     {"name": "primary", "symbols": ["column_ref"], "postprocess": id},
     {"name": "primary", "symbols": [(lexer.has("PARAM") ? {type: "PARAM"} : PARAM)], "postprocess": d => placeholder(d[0])},
     {"name": "primary", "symbols": [(lexer.has("SYSVAR") ? {type: "SYSVAR"} : SYSVAR)], "postprocess": d => sessionVar(d[0])},
     {"name": "primary", "symbols": [(lexer.has("USERVAR") ? {type: "USERVAR"} : USERVAR)], "postprocess": d => sessionVar(d[0])},
     {"name": "primary", "symbols": [{"literal":"("}, "expr", {"literal":")"}], "postprocess": (d, _l, reject) => d[1].kind === 'SubqueryExpr' ? reject : { ...d[1], span: S(d) }},
-    {"name": "primary", "symbols": [{"literal":"("}, "expr", {"literal":","}, "expr_list", {"literal":")"}], "postprocess": d => ({ kind: 'RowExpr', items: [d[1], ...d[3]], span: S(d) })},
+    {"name": "primary", "symbols": [{"literal":"("}, "expr", {"literal":","}, "expr_seq", {"literal":")"}], "postprocess": d => ({ kind: 'RowExpr', items: [d[1], ...g.seqArray(d[3])], span: S(d) })},
     {"name": "primary", "symbols": [{"literal":"("}, "query", {"literal":")"}], "postprocess": d => ({ kind: 'SubqueryExpr', query: d[1], span: S(d) })},
     {"name": "primary", "symbols": [(lexer.has("EXISTS") ? {type: "EXISTS"} : EXISTS), {"literal":"("}, "query", {"literal":")"}], "postprocess": d => ({ kind: 'ExistsExpr', query: d[2], not: false, span: S(d) })},
     {"name": "primary", "symbols": ["case_expr"], "postprocess": id},
@@ -482,7 +478,7 @@ const grammar: Grammar = {
     {"name": "func_args$ebnf$1", "symbols": [], "postprocess": () => null},
     {"name": "func_args$ebnf$2", "symbols": ["order_by_clause"], "postprocess": id},
     {"name": "func_args$ebnf$2", "symbols": [], "postprocess": () => null},
-    {"name": "func_args", "symbols": ["func_args$ebnf$1", "expr_list", "func_args$ebnf$2"], "postprocess": d => ({ args: d[1], distinct: !!d[0] && d[0][0].type === 'DISTINCT', ...(d[2] ? { orderBy: d[2] } : {}) })},
+    {"name": "func_args", "symbols": ["func_args$ebnf$1", "expr_seq", "func_args$ebnf$2"], "postprocess": d => ({ args: g.seqArray(d[1]), distinct: !!d[0] && d[0][0].type === 'DISTINCT', ...(d[2] ? { orderBy: d[2] } : {}) })},
     {"name": "filter_clause", "symbols": [(lexer.has("FILTER") ? {type: "FILTER"} : FILTER), {"literal":"("}, (lexer.has("WHERE") ? {type: "WHERE"} : WHERE), "expr", {"literal":")"}], "postprocess": d => ({ value: d[3], span: S(d) })},
     {"name": "over_clause", "symbols": [(lexer.has("OVER") ? {type: "OVER"} : OVER), (lexer.has("IDENT") ? {type: "IDENT"} : IDENT)], "postprocess": d => ({ kind: 'WindowSpec', name: g.identText(d[1]), partitionBy: [], orderBy: [], span: S(d) })},
     {"name": "over_clause", "symbols": [(lexer.has("OVER") ? {type: "OVER"} : OVER), (lexer.has("QIDENT") ? {type: "QIDENT"} : QIDENT)], "postprocess": d => ({ kind: 'WindowSpec', name: g.identText(d[1]), partitionBy: [], orderBy: [], span: S(d) })},
@@ -563,11 +559,10 @@ const grammar: Grammar = {
     {"name": "set_primary", "symbols": [{"literal":"("}, "query", {"literal":")"}], "postprocess": d => { const q = d[1]; return (!q.with && q.orderBy.length === 0 && !q.limit && !q.offset) ? q.body : q; }},
     {"name": "set_quant", "symbols": [(lexer.has("ALL") ? {type: "ALL"} : ALL)]},
     {"name": "set_quant", "symbols": [(lexer.has("DISTINCT") ? {type: "DISTINCT"} : DISTINCT)]},
-    {"name": "values_clause$ebnf$1", "symbols": []},
-    {"name": "values_clause$ebnf$1$subexpression$1", "symbols": [{"literal":","}, "values_row"]},
-    {"name": "values_clause$ebnf$1", "symbols": ["values_clause$ebnf$1", "values_clause$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
-    {"name": "values_clause", "symbols": [(lexer.has("VALUES") ? {type: "VALUES"} : VALUES), "values_row", "values_clause$ebnf$1"], "postprocess": d => { const rows = g.list(d[1], d[2]); return { kind: 'Values', rows: rows.map((r: any) => r.exprs), span: S(d[0], rows[rows.length - 1].close) }; }},
-    {"name": "values_row", "symbols": [{"literal":"("}, "expr_list", {"literal":")"}], "postprocess": d => ({ exprs: d[1], close: d[2] })},
+    {"name": "values_clause", "symbols": [(lexer.has("VALUES") ? {type: "VALUES"} : VALUES), "values_rows"], "postprocess": d => { const rows = g.seqArray<{ exprs: ast.Expr[]; close: SqlToken }>(d[1]); return { kind: 'Values', rows: rows.map((r) => r.exprs), span: S(d[0], rows[rows.length - 1]!.close) }; }},
+    {"name": "values_rows", "symbols": ["values_row"], "postprocess": d => g.seq(null, d[0])},
+    {"name": "values_rows", "symbols": ["values_rows", {"literal":","}, "values_row"], "postprocess": d => g.seq(d[0], d[2])},
+    {"name": "values_row", "symbols": [{"literal":"("}, "expr_seq", {"literal":")"}], "postprocess": d => ({ exprs: g.seqArray(d[1]), close: d[2] })},
     {"name": "order_by_clause$ebnf$1", "symbols": []},
     {"name": "order_by_clause$ebnf$1$subexpression$1", "symbols": [{"literal":","}, "order_item"]},
     {"name": "order_by_clause$ebnf$1", "symbols": ["order_by_clause$ebnf$1", "order_by_clause$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
@@ -966,215 +961,7 @@ const grammar: Grammar = {
     {"name": "transaction_stmt", "symbols": [(lexer.has("COMMIT") ? {type: "COMMIT"} : COMMIT), "transaction_stmt$ebnf$2"], "postprocess": d => ({ kind: 'Transaction', action: 'COMMIT', span: S(d) })},
     {"name": "transaction_stmt$ebnf$3", "symbols": [(lexer.has("WORK") ? {type: "WORK"} : WORK)], "postprocess": id},
     {"name": "transaction_stmt$ebnf$3", "symbols": [], "postprocess": () => null},
-    {"name": "transaction_stmt", "symbols": [(lexer.has("ROLLBACK") ? {type: "ROLLBACK"} : ROLLBACK), "transaction_stmt$ebnf$3"], "postprocess": d => ({ kind: 'Transaction', action: 'ROLLBACK', span: S(d) })},
-    {"name": "nonreserved", "symbols": [(lexer.has("ADD") ? {type: "ADD"} : ADD)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("ADMIN") ? {type: "ADMIN"} : ADMIN)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("AFTER") ? {type: "AFTER"} : AFTER)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("AGGREGATE") ? {type: "AGGREGATE"} : AGGREGATE)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("ALIGN") ? {type: "ALIGN"} : ALIGN)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("ANALYZE") ? {type: "ANALYZE"} : ANALYZE)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("BEGIN") ? {type: "BEGIN"} : BEGIN)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("CALENDAR") ? {type: "CALENDAR"} : CALENDAR)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("COLLATE") ? {type: "COLLATE"} : COLLATE)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("COLUMN") ? {type: "COLUMN"} : COLUMN)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("COLUMNS") ? {type: "COLUMNS"} : COLUMNS)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("COMMENT") ? {type: "COMMENT"} : COMMENT)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("COMMIT") ? {type: "COMMIT"} : COMMIT)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("CURRENT") ? {type: "CURRENT"} : CURRENT)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("DATABASE") ? {type: "DATABASE"} : DATABASE)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("DATABASES") ? {type: "DATABASES"} : DATABASES)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("DATE") ? {type: "DATE"} : DATE)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("DATETIME") ? {type: "DATETIME"} : DATETIME)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("ENGINE") ? {type: "ENGINE"} : ENGINE)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("ESCAPE") ? {type: "ESCAPE"} : ESCAPE)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("EVAL") ? {type: "EVAL"} : EVAL)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("EVALUATE") ? {type: "EVALUATE"} : EVALUATE)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("EXPLAIN") ? {type: "EXPLAIN"} : EXPLAIN)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("EXTERNAL") ? {type: "EXTERNAL"} : EXTERNAL)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("FIELDS") ? {type: "FIELDS"} : FIELDS)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("FILL") ? {type: "FILL"} : FILL)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("FILTER") ? {type: "FILTER"} : FILTER)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("FIRST") ? {type: "FIRST"} : FIRST)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("FOLLOWING") ? {type: "FOLLOWING"} : FOLLOWING)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("FORMAT") ? {type: "FORMAT"} : FORMAT)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("FULLTEXT") ? {type: "FULLTEXT"} : FULLTEXT)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("FUNCTION") ? {type: "FUNCTION"} : FUNCTION)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("FUNCTIONS") ? {type: "FUNCTIONS"} : FUNCTIONS)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("GLOBAL") ? {type: "GLOBAL"} : GLOBAL)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("GROUPS") ? {type: "GROUPS"} : GROUPS)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("IF") ? {type: "IF"} : IF)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("INDEX") ? {type: "INDEX"} : INDEX)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("INDEXES") ? {type: "INDEXES"} : INDEXES)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("INVERTED") ? {type: "INVERTED"} : INVERTED)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("ISOLATION") ? {type: "ISOLATION"} : ISOLATION)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("KEY") ? {type: "KEY"} : KEY)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("KEYS") ? {type: "KEYS"} : KEYS)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("LANGUAGE") ? {type: "LANGUAGE"} : LANGUAGE)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("LAST") ? {type: "LAST"} : LAST)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("LEVEL") ? {type: "LEVEL"} : LEVEL)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("LINEAR") ? {type: "LINEAR"} : LINEAR)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("LOCAL") ? {type: "LOCAL"} : LOCAL)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("MODIFY") ? {type: "MODIFY"} : MODIFY)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("NAMES") ? {type: "NAMES"} : NAMES)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("NOW") ? {type: "NOW"} : NOW)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("NULLS") ? {type: "NULLS"} : NULLS)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("PARTITION") ? {type: "PARTITION"} : PARTITION)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("PRECEDING") ? {type: "PRECEDING"} : PRECEDING)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("PRECISION") ? {type: "PRECISION"} : PRECISION)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("PREV") ? {type: "PREV"} : PREV)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("PRIMARY") ? {type: "PRIMARY"} : PRIMARY)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("RANGE") ? {type: "RANGE"} : RANGE)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("RECURSIVE") ? {type: "RECURSIVE"} : RECURSIVE)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("RENAME") ? {type: "RENAME"} : RENAME)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("REPLACE") ? {type: "REPLACE"} : REPLACE)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("RETURNS") ? {type: "RETURNS"} : RETURNS)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("ROLLBACK") ? {type: "ROLLBACK"} : ROLLBACK)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("ROW") ? {type: "ROW"} : ROW)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("ROWS") ? {type: "ROWS"} : ROWS)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("SCHEMA") ? {type: "SCHEMA"} : SCHEMA)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("SCHEMAS") ? {type: "SCHEMAS"} : SCHEMAS)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("SESSION") ? {type: "SESSION"} : SESSION)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("SKIPPING") ? {type: "SKIPPING"} : SKIPPING)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("START") ? {type: "START"} : START)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("STATUS") ? {type: "STATUS"} : STATUS)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("TABLES") ? {type: "TABLES"} : TABLES)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("TIME") ? {type: "TIME"} : TIME)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("TIMESTAMP") ? {type: "TIMESTAMP"} : TIMESTAMP)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("TO") ? {type: "TO"} : TO)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("TQL") ? {type: "TQL"} : TQL)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("TRANSACTION") ? {type: "TRANSACTION"} : TRANSACTION)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("TRUNCATE") ? {type: "TRUNCATE"} : TRUNCATE)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("UNBOUNDED") ? {type: "UNBOUNDED"} : UNBOUNDED)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("UNKNOWN") ? {type: "UNKNOWN"} : UNKNOWN)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("UNSET") ? {type: "UNSET"} : UNSET)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("UNSIGNED") ? {type: "UNSIGNED"} : UNSIGNED)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("USE") ? {type: "USE"} : USE)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("VARIABLES") ? {type: "VARIABLES"} : VARIABLES)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("VERBOSE") ? {type: "VERBOSE"} : VERBOSE)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("WINDOW") ? {type: "WINDOW"} : WINDOW)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("WORK") ? {type: "WORK"} : WORK)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("ZONE") ? {type: "ZONE"} : ZONE)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("YEAR") ? {type: "YEAR"} : YEAR)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("YEARS") ? {type: "YEARS"} : YEARS)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("MONTH") ? {type: "MONTH"} : MONTH)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("MONTHS") ? {type: "MONTHS"} : MONTHS)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("WEEK") ? {type: "WEEK"} : WEEK)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("WEEKS") ? {type: "WEEKS"} : WEEKS)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("DAY") ? {type: "DAY"} : DAY)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("DAYS") ? {type: "DAYS"} : DAYS)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("HOUR") ? {type: "HOUR"} : HOUR)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("HOURS") ? {type: "HOURS"} : HOURS)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("MINUTE") ? {type: "MINUTE"} : MINUTE)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("MINUTES") ? {type: "MINUTES"} : MINUTES)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("SECOND") ? {type: "SECOND"} : SECOND)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("SECONDS") ? {type: "SECONDS"} : SECONDS)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("MILLISECOND") ? {type: "MILLISECOND"} : MILLISECOND)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("MILLISECONDS") ? {type: "MILLISECONDS"} : MILLISECONDS)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("MICROSECOND") ? {type: "MICROSECOND"} : MICROSECOND)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("MICROSECONDS") ? {type: "MICROSECONDS"} : MICROSECONDS)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("NANOSECOND") ? {type: "NANOSECOND"} : NANOSECOND)], "postprocess": id},
-    {"name": "nonreserved", "symbols": [(lexer.has("NANOSECONDS") ? {type: "NANOSECONDS"} : NANOSECONDS)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("ADD") ? {type: "ADD"} : ADD)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("ADMIN") ? {type: "ADMIN"} : ADMIN)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("AFTER") ? {type: "AFTER"} : AFTER)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("AGGREGATE") ? {type: "AGGREGATE"} : AGGREGATE)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("ANALYZE") ? {type: "ANALYZE"} : ANALYZE)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("BEGIN") ? {type: "BEGIN"} : BEGIN)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("CALENDAR") ? {type: "CALENDAR"} : CALENDAR)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("COLLATE") ? {type: "COLLATE"} : COLLATE)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("COLUMN") ? {type: "COLUMN"} : COLUMN)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("COLUMNS") ? {type: "COLUMNS"} : COLUMNS)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("COMMENT") ? {type: "COMMENT"} : COMMENT)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("COMMIT") ? {type: "COMMIT"} : COMMIT)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("CURRENT") ? {type: "CURRENT"} : CURRENT)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("DATABASE") ? {type: "DATABASE"} : DATABASE)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("DATABASES") ? {type: "DATABASES"} : DATABASES)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("DATE") ? {type: "DATE"} : DATE)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("DATETIME") ? {type: "DATETIME"} : DATETIME)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("ENGINE") ? {type: "ENGINE"} : ENGINE)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("EVAL") ? {type: "EVAL"} : EVAL)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("EVALUATE") ? {type: "EVALUATE"} : EVALUATE)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("EXPLAIN") ? {type: "EXPLAIN"} : EXPLAIN)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("EXTERNAL") ? {type: "EXTERNAL"} : EXTERNAL)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("FIELDS") ? {type: "FIELDS"} : FIELDS)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("FIRST") ? {type: "FIRST"} : FIRST)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("FOLLOWING") ? {type: "FOLLOWING"} : FOLLOWING)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("FORMAT") ? {type: "FORMAT"} : FORMAT)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("FULLTEXT") ? {type: "FULLTEXT"} : FULLTEXT)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("FUNCTION") ? {type: "FUNCTION"} : FUNCTION)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("FUNCTIONS") ? {type: "FUNCTIONS"} : FUNCTIONS)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("GLOBAL") ? {type: "GLOBAL"} : GLOBAL)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("GROUPS") ? {type: "GROUPS"} : GROUPS)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("IF") ? {type: "IF"} : IF)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("INDEX") ? {type: "INDEX"} : INDEX)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("INDEXES") ? {type: "INDEXES"} : INDEXES)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("INVERTED") ? {type: "INVERTED"} : INVERTED)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("ISOLATION") ? {type: "ISOLATION"} : ISOLATION)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("KEY") ? {type: "KEY"} : KEY)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("KEYS") ? {type: "KEYS"} : KEYS)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("LANGUAGE") ? {type: "LANGUAGE"} : LANGUAGE)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("LAST") ? {type: "LAST"} : LAST)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("LEVEL") ? {type: "LEVEL"} : LEVEL)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("LINEAR") ? {type: "LINEAR"} : LINEAR)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("LOCAL") ? {type: "LOCAL"} : LOCAL)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("MODIFY") ? {type: "MODIFY"} : MODIFY)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("NAMES") ? {type: "NAMES"} : NAMES)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("NOW") ? {type: "NOW"} : NOW)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("NULLS") ? {type: "NULLS"} : NULLS)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("PARTITION") ? {type: "PARTITION"} : PARTITION)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("PRECEDING") ? {type: "PRECEDING"} : PRECEDING)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("PREV") ? {type: "PREV"} : PREV)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("PRIMARY") ? {type: "PRIMARY"} : PRIMARY)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("RECURSIVE") ? {type: "RECURSIVE"} : RECURSIVE)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("RENAME") ? {type: "RENAME"} : RENAME)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("REPLACE") ? {type: "REPLACE"} : REPLACE)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("RETURNS") ? {type: "RETURNS"} : RETURNS)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("ROLLBACK") ? {type: "ROLLBACK"} : ROLLBACK)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("ROW") ? {type: "ROW"} : ROW)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("ROWS") ? {type: "ROWS"} : ROWS)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("SCHEMA") ? {type: "SCHEMA"} : SCHEMA)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("SCHEMAS") ? {type: "SCHEMAS"} : SCHEMAS)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("SESSION") ? {type: "SESSION"} : SESSION)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("SKIPPING") ? {type: "SKIPPING"} : SKIPPING)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("START") ? {type: "START"} : START)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("STATUS") ? {type: "STATUS"} : STATUS)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("TABLES") ? {type: "TABLES"} : TABLES)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("TIME") ? {type: "TIME"} : TIME)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("TIMESTAMP") ? {type: "TIMESTAMP"} : TIMESTAMP)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("TO") ? {type: "TO"} : TO)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("TQL") ? {type: "TQL"} : TQL)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("TRANSACTION") ? {type: "TRANSACTION"} : TRANSACTION)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("TRUNCATE") ? {type: "TRUNCATE"} : TRUNCATE)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("UNBOUNDED") ? {type: "UNBOUNDED"} : UNBOUNDED)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("UNKNOWN") ? {type: "UNKNOWN"} : UNKNOWN)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("UNSET") ? {type: "UNSET"} : UNSET)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("USE") ? {type: "USE"} : USE)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("VARIABLES") ? {type: "VARIABLES"} : VARIABLES)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("VERBOSE") ? {type: "VERBOSE"} : VERBOSE)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("WORK") ? {type: "WORK"} : WORK)], "postprocess": id},
-    {"name": "nonreserved_alias", "symbols": [(lexer.has("ZONE") ? {type: "ZONE"} : ZONE)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("YEAR") ? {type: "YEAR"} : YEAR)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("YEARS") ? {type: "YEARS"} : YEARS)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("MONTH") ? {type: "MONTH"} : MONTH)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("MONTHS") ? {type: "MONTHS"} : MONTHS)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("WEEK") ? {type: "WEEK"} : WEEK)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("WEEKS") ? {type: "WEEKS"} : WEEKS)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("DAY") ? {type: "DAY"} : DAY)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("DAYS") ? {type: "DAYS"} : DAYS)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("HOUR") ? {type: "HOUR"} : HOUR)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("HOURS") ? {type: "HOURS"} : HOURS)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("MINUTE") ? {type: "MINUTE"} : MINUTE)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("MINUTES") ? {type: "MINUTES"} : MINUTES)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("SECOND") ? {type: "SECOND"} : SECOND)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("SECONDS") ? {type: "SECONDS"} : SECONDS)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("MILLISECOND") ? {type: "MILLISECOND"} : MILLISECOND)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("MILLISECONDS") ? {type: "MILLISECONDS"} : MILLISECONDS)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("MICROSECOND") ? {type: "MICROSECOND"} : MICROSECOND)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("MICROSECONDS") ? {type: "MICROSECONDS"} : MICROSECONDS)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("NANOSECOND") ? {type: "NANOSECOND"} : NANOSECOND)], "postprocess": id},
-    {"name": "interval_unit", "symbols": [(lexer.has("NANOSECONDS") ? {type: "NANOSECONDS"} : NANOSECONDS)], "postprocess": id}
+    {"name": "transaction_stmt", "symbols": [(lexer.has("ROLLBACK") ? {type: "ROLLBACK"} : ROLLBACK), "transaction_stmt$ebnf$3"], "postprocess": d => ({ kind: 'Transaction', action: 'ROLLBACK', span: S(d) })}
   ],
   ParserStart: "main",
 };

@@ -29,6 +29,18 @@ export const NONRESERVED_KEYWORDS: readonly string[] = [
   'SECOND', 'SECONDS', 'MILLISECOND', 'MILLISECONDS', 'MICROSECOND', 'MICROSECONDS', 'NANOSECOND', 'NANOSECONDS',
 ];
 
+/** Interval unit keywords (`INTERVAL '1' HOUR`). */
+export const INTERVAL_UNIT_KEYWORDS: readonly string[] = NONRESERVED_KEYWORDS.slice(NONRESERVED_KEYWORDS.indexOf('YEAR'));
+
+/**
+ * Non-reserved keywords that cannot be an implicit alias (without AS) because
+ * they may continue the expression or table before them: `avg(x) RANGE '5m'`,
+ * `FROM t ALIGN '1m'`, `x::INT UNSIGNED`, `INTERVAL '1' HOUR`, ...
+ */
+export const ALIAS_EXCLUDED_KEYWORDS: readonly string[] = [
+  'ALIGN', 'FILL', 'RANGE', 'WINDOW', 'ESCAPE', 'FILTER', 'UNSIGNED', 'PRECISION', ...INTERVAL_UNIT_KEYWORDS,
+];
+
 const KEYWORD_SET: ReadonlySet<string> = new Set([...RESERVED_KEYWORDS, ...NONRESERVED_KEYWORDS]);
 
 function keywordType(text: string): string {

@@ -4,7 +4,7 @@ import compiledGrammar from './grammar.js';
 import { lexAll, isTrivia, type SqlToken } from './lexer.js';
 import { SyntaxError } from '../../errors/errors.js';
 import { isKnownTypeName } from './type-names.js';
-import { tryFastInsert } from './fast-insert.js';
+import { tryFastInsert, foldLiteralLists } from './fast-insert.js';
 import { expectedDescription, tokenDescription, syntaxError } from './syntax-errors.js';
 
 const GRAMMAR = nearley.Grammar.fromCompiled(compiledGrammar as unknown as nearley.CompiledRules);
@@ -106,7 +106,7 @@ function parseStatement(sql: string, tokens: SqlToken[], options: ParseSqlOption
       return { ...fast, span: stmtSpan, text };
     }
   }
-  const stmt = runParser(tokens, options, text);
+  const stmt = runParser(options.fastInsert === false ? tokens : foldLiteralLists(sql, tokens), options, text);
   return finish(sql, { ...stmt, span: stmtSpan, text } as ast.Statement, tokens);
 }
 

@@ -42,7 +42,8 @@ const COMMON_KEYWORDS = ['SELECT', 'FROM', 'WHERE', 'GROUP', 'HAVING', 'ORDER', 
 
 function symbolName(sym: unknown): string | undefined {
   if (typeof sym !== 'object' || sym === null) return undefined;
-  const s = sym as { type?: string; literal?: string };
+  const s = sym as { type?: string; literal?: string; display?: string };
+  if (s.display !== undefined) return s.display;
   if (s.literal !== undefined) return `'${s.literal}'`;
   switch (s.type) {
     case undefined: return undefined;
@@ -51,6 +52,7 @@ function symbolName(sym: unknown): string | undefined {
     case 'STRING': return 'string';
     case 'PARAM': return 'placeholder';
     case 'SYSVAR': case 'USERVAR': return 'variable';
+    case 'LITERAL_LIST': return "'('";
     default: return s.type;
   }
 }
