@@ -100,6 +100,10 @@ export class InfluxDbPeer implements Peer {
     return Promise.all([directoryBytes(join(this.dir, 'data')), directoryBytes(join(this.dir, 'wal'))]).then(([a, b]) => a + b);
   }
 
+  async dataBreakdown(): Promise<Record<string, number>> {
+    return { data: await directoryBytes(join(this.dir, 'data')), wal: await directoryBytes(join(this.dir, 'wal')) };
+  }
+
   async peakRssBytes(): Promise<number | undefined> {
     return this.proc?.pid ? peakRssBytes(this.proc.pid) : undefined;
   }

@@ -18,6 +18,8 @@ export interface Peer {
   /** Makes written data durable in its final on-disk form (flush, compaction) before measuring bytes. */
   settle(): Promise<string[]>;
   dataBytes(): Promise<number>;
+  /** The same bytes split by part (e.g. store vs WAL), for the notes. */
+  dataBreakdown(): Promise<Record<string, number>>;
   peakRssBytes(): Promise<number | undefined>;
   /** Whether this system has a phrasing of the query. */
   supports(q: CpuQuery): boolean;

@@ -75,7 +75,7 @@ export class StrataPeer implements Peer {
     try {
       const res = await httpRequest(`${this.baseUrl}/status`);
       const status = JSON.parse(res.body.toString('utf8')) as { version?: string };
-      this.version = status.version ?? 'unknown';
+      this.version = 'Strata ' + (status.version ?? 'unknown');
     } catch {
       // /status is informative only.
     }
@@ -110,8 +110,27 @@ export class StrataPeer implements Peer {
     return directoryBytes(this.dataHome);
   }
 
+  async dataBreakdown(): Promise<Record<string, number>> {
+    return {
+      store: await directoryBytes(join(this.dataHome, 'store')),
+      wal: await directoryBytes(join(this.dataHome, 'wal')),
+    };
+  }
+
   async peakRssBytes(): Promise<number | undefined> {
     return this.proc?.pid ? peakRssBytes(this.proc.pid) : undefined;
+  }
+
+  /**
+   * Rows the scans read for a query (the sum of rows_scanned over the scan
+   * operators of EXPLAIN ANALYZE), to show pruning.
+   */
+  async rowsScanned(sql: string): Promise<number | undefined> {
+    const answer = await this.sql('EXPLAIN ANALYZE ' + sql);
+    const text = JSON.stringify(answer);
+    let total: number | undefined;
+    for (const m of text.matchAll(/rows_scanned=(\d+)/g)) total = (total ?? 0) + Number(m[1]);
+    return total;
   }
 
   supports(): boolean {

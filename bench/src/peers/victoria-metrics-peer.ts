@@ -43,6 +43,9 @@ export class VictoriaMetricsPeer implements Peer {
         // TSBS data starts in 2016: keep it (the default retention is one month).
         '-retentionPeriod=100y',
         '-loggerLevel=ERROR',
+        // The benchmark repeats each query; VictoriaMetrics' rollup result cache
+        // would answer repeats from memory, which no other system here does.
+        '-search.disableCache',
       ],
       join(this.workDir, 'victoria-metrics.log'),
     );
@@ -64,6 +67,13 @@ export class VictoriaMetricsPeer implements Peer {
 
   dataBytes(): Promise<number> {
     return directoryBytes(this.dir);
+  }
+
+  async dataBreakdown(): Promise<Record<string, number>> {
+    return {
+      data: await directoryBytes(join(this.dir, 'data')),
+      indexdb: await directoryBytes(join(this.dir, 'indexdb')),
+    };
   }
 
   async peakRssBytes(): Promise<number | undefined> {

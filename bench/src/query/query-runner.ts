@@ -27,6 +27,8 @@ export interface QueryTypeResult {
   type: QueryType;
   instances: Array<{ label: string; sql: string }>;
   results: TargetQueryResult[];
+  /** Rows Strata's scans read for the first instance (EXPLAIN ANALYZE rows_scanned). */
+  strataRowsScanned?: number;
 }
 
 export interface RunQueriesOptions {
@@ -51,7 +53,7 @@ export async function runQueries(
   opts: RunQueriesOptions,
 ): Promise<QueryTypeResult[]> {
   const out: QueryTypeResult[] = [];
-  const slowMs = opts.slowMs ?? 30_000;
+  const slowMs = opts.slowMs ?? 10_000;
   for (const [type, instances] of queries) {
     const typeResult: QueryTypeResult = { type, instances: instances.map((q) => ({ label: q.label, sql: q.sql })), results: [] };
     out.push(typeResult);

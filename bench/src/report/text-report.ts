@@ -36,7 +36,7 @@ export function renderTextReport(r: BenchResults): string {
     out.push('');
     const names = ['strata', ...r.systems.map((s) => s.name).filter((n) => n !== 'strata')];
     const others = names.filter((n) => n !== 'strata');
-    const header = ['query', ...names.map((n) => `${n} ms`), ...others.map((n) => `strata/${n}`)];
+    const header = ['query', ...names.map((n) => `${n} ms`), ...others.map((n) => `strata/${n}`), 'strata rows scanned'];
     const rows = r.queries.map((q) => {
       const get = (n: string) => q.results.find((x) => x.target === n);
       const cell = (n: string) => {
@@ -52,7 +52,8 @@ export function renderTextReport(r: BenchResults): string {
         if (!s || !x || !Number.isFinite(s.medianMs) || !Number.isFinite(x.medianMs) || s.error || x.error) return '-';
         return (s.medianMs / x.medianMs).toFixed(2) + 'x';
       });
-      return [q.type, ...names.map(cell), ...ratios];
+      const scanned = q.strataRowsScanned !== undefined ? `${n0(q.strataRowsScanned)} (${((100 * q.strataRowsScanned) / r.data.rows).toFixed(1)}%)` : 'n/a';
+      return [q.type, ...names.map(cell), ...ratios, scanned];
     });
     out.push(`Queries: median over ${o.queriesPerType} random instances x ${o.repeats} runs after one warm-up (ratio > 1: Strata slower)`);
     out.push('');

@@ -16,7 +16,11 @@ export async function peakRssBytes(pid: number): Promise<number | undefined> {
   }
 }
 
-/** Apparent size in bytes of every file below a directory (like `du -sb`). */
+/**
+ * Bytes allocated on disk for every file below a directory (st_blocks x 512,
+ * like `du -s`): preallocated or sparse files (InfluxDB's series file) count
+ * only what they occupy.
+ */
 export async function directoryBytes(dir: string): Promise<number> {
   let total = 0;
   let entries: string[];
@@ -30,7 +34,7 @@ export async function directoryBytes(dir: string): Promise<number> {
     try {
       const st = await lstat(p);
       if (st.isDirectory()) total += await directoryBytes(p);
-      else if (st.isFile()) total += st.size;
+      else if (st.isFile()) total += st.blocks * 512;
     } catch {
       // A file removed while we walk (compaction, WAL rotation) counts as gone.
     }

@@ -34,7 +34,8 @@ export class ProgressBar {
       }
     } else {
       const decile = Math.floor((this.done / this.total) * 10);
-      if (decile !== this.lastDecile) {
+      // The last line comes from finish().
+      if (decile !== this.lastDecile && this.done < this.total) {
         this.lastDecile = decile;
         this.out.write(this.render(now) + '\n');
       }
