@@ -93,6 +93,8 @@ function crash(err: unknown): ScriptFailure {
 }
 
 function handle(msg: ToWorker): void {
+  // an interrupt aimed at the previous request (its timeout raced its answer) must not hit this one
+  interrupt[0] = 0;
   if (msg.type === 'describe') {
     let res: PyProxyAny;
     try {
@@ -107,7 +109,6 @@ function handle(msg: ToWorker): void {
     }
     return;
   }
-  interrupt[0] = 0;
   let res: PyProxyAny;
   try {
     res = runner.run(msg.name, msg.source, msg.columns, msg.params, msg.rowCount, syncQuery);
