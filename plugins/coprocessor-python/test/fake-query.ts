@@ -4,7 +4,7 @@ import { ExecutionError, type QueryOutput, type QueryService, type Session } fro
 /**
  * A stand-in for the kernel's SQL engine (not committed when these tests
  * were written): answers `SELECT ... FROM <table>` with a whole registered
- * table and fails for anything else, recording each statement and the
+ * table (`hang` never answers) and fails for anything else, recording each statement and the
  * session database it ran in. End-to-end tests in the root test/ run the real one.
  */
 export class FakeQueryService implements QueryService {
@@ -14,6 +14,8 @@ export class FakeQueryService implements QueryService {
   async *execute(sql: string, session: Session): AsyncIterable<QueryOutput> {
     this.calls.push({ sql, database: session.database });
     const m = /\bfrom\s+([A-Za-z_][A-Za-z0-9_]*)/i.exec(sql);
+    // `hang` never answers: for time-limit tests
+    if (m?.[1] === 'hang') await new Promise(() => undefined);
     const table = m ? this.tables[m[1]!] : undefined;
     if (!table) throw new ExecutionError(`Table not found: ${m?.[1] ?? '?'}`);
     yield {

@@ -287,6 +287,15 @@ describe('coprocessor-python: scripts on a Pyodide pool', function () {
       expect(await rowsOf(ok)).to.deep.equal([{ x: 7n }]);
     });
 
+    it('stops a script waiting on a query() that never answers; the worker is reused', async () => {
+      const restarts = pool.stats.restarts;
+      const err = await rejection(run('from greptime import sql\n@copr(returns=["x"])\ndef f():\n    return sql("select * from hang")[0]\n'));
+      expect(err).to.be.instanceOf(ScriptTimeoutError);
+      const outs = await Promise.all([1, 2].map(() => run('@copr(returns=["x"])\ndef f():\n    return 5\n')));
+      expect(await Promise.all(outs.map(rowsOf))).to.deep.equal([[{ x: 5n }], [{ x: 5n }]]);
+      expect(pool.stats.restarts).to.equal(restarts);
+    });
+
     it('replaces a worker whose script swallows the interrupt', async () => {
       const restarts = pool.stats.restarts;
       const err = await rejection(run([
