@@ -35,7 +35,7 @@ export * from './cli/cli-commands.js';
 export { main as runCli } from './cli/main.js';
 export { KERNEL_VERSION } from './version.js';
 // SQL parser (GreptimeDB dialect): parseSql -> ast.Statement[]
-export { parseSql, parseSqlExpression, type ParseSqlOptions } from './sql/parser/parse-sql.js';
+export { parseSql, parseSqlExpression, placeholderCount, type ParseSqlOptions } from './sql/parser/parse-sql.js';
 export { toDataType, isKnownTypeName } from './sql/parser/type-names.js';
 export { formatExpr, formatQuery, formatIdent, formatString } from './sql/parser/format-sql.js';
 export * as ast from './sql/ast.js';

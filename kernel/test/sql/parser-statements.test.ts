@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type * as ast from '../../src/sql/ast.js';
 import { parseAll, parseKind, queryOf, selectOf, show, strip } from './parser-helpers.js';
+import { placeholderCount } from '../../src/sql/parser/parse-sql.js';
 
 describe('sql parser: statements', () => {
   describe('script splitting', () => {
@@ -23,6 +24,17 @@ describe('sql parser: statements', () => {
     it('comments: --, # and /* */', () => {
       const s = selectOf('SELECT a, -- first\n b /* second */ FROM t # third');
       expect(s.items).to.have.length(2);
+    });
+  });
+
+  describe('placeholders', () => {
+    it('placeholderCount gives the number of parameters', () => {
+      expect(placeholderCount(parseAll('SELECT * FROM t WHERE a = ? AND b IN (?, ?) LIMIT ?')[0])).to.equal(4);
+      expect(placeholderCount(parseAll('SELECT $2, $1')[0])).to.equal(2);
+      expect(placeholderCount(parseAll('INSERT INTO t VALUES (?, ?), (?, ?)')[0])).to.equal(4);
+      expect(placeholderCount(parseAll('SELECT 1')[0])).to.equal(0);
+      const [a, b] = parseAll('SELECT ?; SELECT ?, ?');
+      expect([placeholderCount(a), placeholderCount(b)]).to.deep.equal([1, 2]);
     });
   });
 

@@ -229,3 +229,24 @@ function checkTypes(node: unknown): void {
     if (v !== null && typeof v === 'object') checkTypes(v);
   }
 }
+
+/**
+ * The number of parameters a statement takes: the highest placeholder index
+ * (`?` are numbered 1.. in order, `$n` is n). Protocols use it to answer
+ * prepare requests (MySQL COM_STMT_PREPARE, PostgreSQL Parse/Describe).
+ *
+ * @example
+ * placeholderCount(parseSql('SELECT * FROM t WHERE a = ? AND b > ?')[0]) // 2
+ */
+export function placeholderCount(node: unknown): number {
+  let max = 0;
+  const walk = (n: unknown): void => {
+    if (n === null || typeof n !== 'object') return;
+    if (Array.isArray(n)) { for (const x of n) walk(x); return; }
+    const o = n as { kind?: string; index?: number };
+    if (o.kind === 'Placeholder' && typeof o.index === 'number') { if (o.index > max) max = o.index; return; }
+    for (const k in o) if (k !== 'span') walk((o as Record<string, unknown>)[k]);
+  };
+  walk(node);
+  return max;
+}
