@@ -6,7 +6,7 @@ import {
   type ScanRequest, type TableSchema, type Wal,
 } from '@strata/kernel';
 import { OP_COLUMN, OP_DELETE, OP_PUT, PK_COLUMN, type Chunk } from './chunk.js';
-import { InvalidArgumentsError, storageFailure } from './errors.js';
+import { CorruptionError, InvalidArgumentsError, storageFailure } from './errors.js';
 import type { Limiter } from './limiter.js';
 import { Manifest } from './manifest.js';
 import { Memtable } from './memtable.js';
@@ -211,8 +211,11 @@ export class Region {
     let p = this.indexes.get(f.id);
     if (!p) {
       p = (async () => {
-        const bytes = await this.deps.store.get(this.indexKey(f.id));
-        const index = JSON.parse(Buffer.from(bytes).toString('utf8')) as FileIndex;
+        let bytes: Uint8Array;
+        try { bytes = await this.deps.store.get(this.indexKey(f.id)); } catch (err) { throw storageFailure(`reading the index of SST ${f.id}`, err); }
+        let index: FileIndex;
+        try { index = JSON.parse(Buffer.from(bytes).toString('utf8')) as FileIndex; } catch (err) { throw new CorruptionError(`index of SST ${f.id} is not valid JSON`, { cause: err }); }
+        if (index.version !== 1 || index.rowGroups.length !== f.rowGroups) throw new CorruptionError(`index of SST ${f.id} does not match the manifest (${index.rowGroups.length} vs ${f.rowGroups} row groups)`);
         const readers: LoadedIndex['readers'] = [];
         for (const prov of this.deps.indexProviders) {
           for (const [column, b64] of Object.entries(index.ext?.[prov.name] ?? {})) readers.push({ column, reader: prov.open(Buffer.from(b64, 'base64')) });

@@ -1,7 +1,7 @@
 import * as arrow from 'apache-arrow';
 import type { ColumnSchema, IndexProvider, ScanPredicate, TableSchema } from '@strata/kernel';
 import { OP_COLUMN, OP_DELETE, PK_COLUMN, type Chunk } from './chunk.js';
-import { CorruptionError } from './errors.js';
+import { CorruptionError, storageFailure } from './errors.js';
 import type { ChunkSource } from './merge-chunks.js';
 import type * as PW from 'parquet-wasm/node';
 import { parseRecordBatch } from 'arrow-js-ffi';
@@ -305,9 +305,15 @@ export class SstSource implements ChunkSource {
       if (this.nextRg >= this.rowGroups.length) { this.close(); return undefined; }
       const rgs = this.rowGroups.slice(this.nextRg, this.nextRg + this.rowGroupsPerRead);
       this.nextRg += rgs.length;
+      if (!this.file) {
+        let bytes: Uint8Array;
+        try { bytes = await this.load(); } catch (err) { throw storageFailure('reading an SST', err); }
+        try { this.file = await pw.ParquetFile.fromFile(new Blob([bytes])); } catch (err) {
+          throw new CorruptionError(`SST is not a readable Parquet file: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        }
+      }
       let batches: arrow.RecordBatch[];
       try {
-        this.file ??= await pw.ParquetFile.fromFile(new Blob([await this.load()]));
         const wasmTable = await this.file.read({ rowGroups: rgs, batchSize: this.rowGroupRows, ...(this.columns ? { columns: [...this.columns] } : {}) });
         batches = wasmBatchesToArrow(wasmTable);
       } catch (err) {

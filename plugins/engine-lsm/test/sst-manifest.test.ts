@@ -132,6 +132,28 @@ describe('engine-lsm: SSTs, manifest and recovery', function () {
     expect([...h.store.objects.keys()].filter((k) => k.startsWith(`data/${R}/`))).to.deep.equal([]);
   });
 
+  it('a failed flush keeps its rows (memtable + WAL) and the next flush lands them; a failed WAL append is not applied', async () => {
+    const h = harness();
+    const s = cpuSchema();
+    await h.engine.createRegion(R, s);
+    await h.engine.write(R, batchOf(s, rowsFor(3, 10)));
+    h.store.failPuts = true;
+    let err: unknown;
+    try { await h.engine.flush(R); } catch (e) { err = e; }
+    expect((err as { code?: string }).code).to.equal('STORAGE_UNAVAILABLE');
+    expect((await scanRows(h.engine, R)).length).to.equal(30);
+    expect(h.wal.obsoleted.get(R)).to.equal(undefined);
+    h.store.failPuts = false;
+    await h.engine.flush(R);
+    expect(h.engine.stats(R).sstFiles).to.equal(1);
+    expect((await scanRows(h.engine, R)).length).to.equal(30);
+    h.wal.failAppends = true;
+    let err2: unknown;
+    try { await h.engine.write(R, batchOf(s, rowsFor(3, 1, 99999))); } catch (e) { err2 = e; }
+    expect((err2 as { code?: string }).code).to.equal('STORAGE_UNAVAILABLE');
+    expect((await scanRows(h.engine, R)).length).to.equal(30);
+  });
+
   it('stats report rows, bytes, files, series and time range', async () => {
     const { engine } = harness();
     const s = cpuSchema();

@@ -5,8 +5,13 @@ export class MemoryStore implements ObjectStore {
   readonly name = 'memory-store';
   readonly objects = new Map<string, Uint8Array>();
   gets = 0;
+  /** When set, every put fails (an outage). */
+  failPuts = false;
 
-  async put(key: string, data: Uint8Array): Promise<void> { this.objects.set(key, data.slice()); }
+  async put(key: string, data: Uint8Array): Promise<void> {
+    if (this.failPuts) throw new StorageError(`put failed: ${key}`);
+    this.objects.set(key, data.slice());
+  }
 
   async get(key: string, range?: ByteRange): Promise<Uint8Array> {
     const o = this.objects.get(key);

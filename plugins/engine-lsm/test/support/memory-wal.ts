@@ -7,7 +7,11 @@ export class MemoryWal implements Wal {
   private last = new Map<RegionId, number>();
   obsoleted = new Map<RegionId, number>();
 
+  /** When set, appends fail (a full or broken disk). */
+  failAppends = false;
+
   async append(regionId: RegionId, payload: Uint8Array): Promise<number> {
+    if (this.failAppends) throw new Error('disk full');
     const seq = (this.last.get(regionId) ?? 0) + 1;
     this.last.set(regionId, seq);
     const l = this.entries.get(regionId) ?? [];
