@@ -27,9 +27,9 @@ export function compileGrammar(neSource = readFileSync(source, 'utf8')) {
   parser.feed('\n');
   if (parser.results.length !== 1) throw new Error(`grammar.ne: nearley found ${parser.results.length} parses of the grammar file`);
   const compiled = Compile(parser.results[0], { version, args: [source] });
-  // Terminals defined in the grammar's preamble (NAME, ALIAS_NAME, UNIT)
+  // Terminals defined in the grammar's preamble (NAME, ALIAS_NAME, UNIT, W_*)
   // must not also be declared as ambient `any` variables.
-  return HEADER + generate(compiled, 'grammar').replace(/^declare var (NAME|ALIAS_NAME|UNIT): any;\n/gm, '');
+  return HEADER + generate(compiled, 'grammar').replace(/^declare var (NAME|ALIAS_NAME|UNIT|W_[A-Z]+): any;\n/gm, '');
 }
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];

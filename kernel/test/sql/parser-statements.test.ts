@@ -368,6 +368,11 @@ describe('sql parser: statements', () => {
       expect(a('SET DateStyle = ISO')).to.deep.equal([':datestyle=iso']);
       expect(a('SET character_set_results = NULL')).to.deep.equal([':character_set_results=NULL']);
       expect(a('SET @x = 1')).to.deep.equal([':@x=1']);
+      expect(a('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED')).to.deep.equal(["SESSION:transaction_isolation='READ COMMITTED'"]);
+      expect(a('SET TRANSACTION READ ONLY, ISOLATION LEVEL SERIALIZABLE')).to.deep.equal([':transaction_read_only=1', ":transaction_isolation='SERIALIZABLE'"]);
+      expect(a('SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL REPEATABLE READ')).to.deep.equal(["SESSION:transaction_isolation='REPEATABLE READ'"]);
+      expect(a('set global transaction read write')).to.deep.equal(['GLOBAL:transaction_read_only=0']);
+      expect(a('SET transaction = 1')).to.deep.equal([':transaction=1']);
       expect(parseKind('SET NAMES utf8mb4', 'SetNames')).to.include({ charset: 'utf8mb4' });
       expect(parseKind("SET NAMES 'utf8mb4' COLLATE utf8mb4_general_ci", 'SetNames')).to.include({ charset: 'utf8mb4', collate: 'utf8mb4_general_ci' });
     });

@@ -27,7 +27,19 @@ const ALIAS_NAME = {
   display: 'identifier',
 };
 const UNIT = { test: (t: SqlToken) => UNITS.has(t.type), display: 'interval unit' };
-const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT']);
+// Words that matter in one statement only (SET TRANSACTION ...) stay plain
+// identifiers in the lexer and are matched by text here.
+const word = (w: string) => ({ test: (t: SqlToken) => t.type === 'IDENT' && t.text.toUpperCase() === w, display: w });
+const W_READ = word('READ');
+const W_WRITE = word('WRITE');
+const W_ONLY = word('ONLY');
+const W_COMMITTED = word('COMMITTED');
+const W_UNCOMMITTED = word('UNCOMMITTED');
+const W_REPEATABLE = word('REPEATABLE');
+const W_SERIALIZABLE = word('SERIALIZABLE');
+const W_CHARACTERISTICS = word('CHARACTERISTICS');
+const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRITE', 'W_ONLY', 'W_COMMITTED', 'W_UNCOMMITTED',
+  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
 // needs `has` at grammar build time: token types match by type, except the
@@ -556,6 +568,23 @@ set_stmt ->
       {% d => ({ kind: 'SetNames', charset: d[2], ...(d[3] ? { collate: d[3][1] } : {}), span: S(d) }) %}
   | %SET scope_or_local:? %TIME %ZONE set_values
       {% d => ({ kind: 'SetVariable', assignments: [{ ...(d[1] ? { scope: d[1] } : {}), name: 'time_zone', value: d[4] }], span: S(d) }) %}
+# SET [SESSION|GLOBAL] TRANSACTION ... and PostgreSQL's SET SESSION CHARACTERISTICS
+# AS TRANSACTION ... become assignments of transaction_isolation ('READ COMMITTED',
+# ...) and transaction_read_only (1 / 0).
+  | %SET scope_or_local:? %TRANSACTION transaction_mode ("," transaction_mode):*
+      {% d => ({ kind: 'SetVariable', assignments: g.list(d[3], d[4]).map((m: object) => ({ ...(d[1] ? { scope: d[1] } : {}), ...m })), span: S(d) }) %}
+  | %SET %SESSION %W_CHARACTERISTICS %AS %TRANSACTION transaction_mode ("," transaction_mode):*
+      {% d => ({ kind: 'SetVariable', assignments: g.list(d[5], d[6]).map((m: object) => ({ scope: 'SESSION', ...m })), span: S(d) }) %}
+transaction_mode ->
+    %ISOLATION %LEVEL isolation_level
+      {% d => ({ name: 'transaction_isolation', value: { kind: 'StringLiteral', value: d[2], span: S(d[2]) } }) %}
+  | %W_READ %W_ONLY {% d => ({ name: 'transaction_read_only', value: g.numberLiteral('1', S(d)) }) %}
+  | %W_READ %W_WRITE {% d => ({ name: 'transaction_read_only', value: g.numberLiteral('0', S(d)) }) %}
+isolation_level ->
+    %W_READ %W_COMMITTED {% () => 'READ COMMITTED' %}
+  | %W_READ %W_UNCOMMITTED {% () => 'READ UNCOMMITTED' %}
+  | %W_REPEATABLE %W_READ {% () => 'REPEATABLE READ' %}
+  | %W_SERIALIZABLE {% () => 'SERIALIZABLE' %}
 set_assignment ->
     scope_or_local:? var_name assign_op set_values {% d => ({ ...(d[0] ? { scope: d[0] } : {}), name: d[1], value: d[3] }) %}
   | %SYSVAR assign_op set_values

@@ -186,7 +186,19 @@ const ALIAS_NAME = {
   display: 'identifier',
 };
 const UNIT = { test: (t: SqlToken) => UNITS.has(t.type), display: 'interval unit' };
-const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT']);
+// Words that matter in one statement only (SET TRANSACTION ...) stay plain
+// identifiers in the lexer and are matched by text here.
+const word = (w: string) => ({ test: (t: SqlToken) => t.type === 'IDENT' && t.text.toUpperCase() === w, display: w });
+const W_READ = word('READ');
+const W_WRITE = word('WRITE');
+const W_ONLY = word('ONLY');
+const W_COMMITTED = word('COMMITTED');
+const W_UNCOMMITTED = word('UNCOMMITTED');
+const W_REPEATABLE = word('REPEATABLE');
+const W_SERIALIZABLE = word('SERIALIZABLE');
+const W_CHARACTERISTICS = word('CHARACTERISTICS');
+const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRITE', 'W_ONLY', 'W_COMMITTED', 'W_UNCOMMITTED',
+  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
 // needs `has` at grammar build time: token types match by type, except the
@@ -884,6 +896,23 @@ const grammar: Grammar = {
     {"name": "set_stmt$ebnf$3", "symbols": ["scope_or_local"], "postprocess": id},
     {"name": "set_stmt$ebnf$3", "symbols": [], "postprocess": () => null},
     {"name": "set_stmt", "symbols": [(lexer.has("SET") ? {type: "SET"} : SET), "set_stmt$ebnf$3", (lexer.has("TIME") ? {type: "TIME"} : TIME), (lexer.has("ZONE") ? {type: "ZONE"} : ZONE), "set_values"], "postprocess": d => ({ kind: 'SetVariable', assignments: [{ ...(d[1] ? { scope: d[1] } : {}), name: 'time_zone', value: d[4] }], span: S(d) })},
+    {"name": "set_stmt$ebnf$4", "symbols": ["scope_or_local"], "postprocess": id},
+    {"name": "set_stmt$ebnf$4", "symbols": [], "postprocess": () => null},
+    {"name": "set_stmt$ebnf$5", "symbols": []},
+    {"name": "set_stmt$ebnf$5$subexpression$1", "symbols": [{"literal":","}, "transaction_mode"]},
+    {"name": "set_stmt$ebnf$5", "symbols": ["set_stmt$ebnf$5", "set_stmt$ebnf$5$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "set_stmt", "symbols": [(lexer.has("SET") ? {type: "SET"} : SET), "set_stmt$ebnf$4", (lexer.has("TRANSACTION") ? {type: "TRANSACTION"} : TRANSACTION), "transaction_mode", "set_stmt$ebnf$5"], "postprocess": d => ({ kind: 'SetVariable', assignments: g.list(d[3], d[4]).map((m: object) => ({ ...(d[1] ? { scope: d[1] } : {}), ...m })), span: S(d) })},
+    {"name": "set_stmt$ebnf$6", "symbols": []},
+    {"name": "set_stmt$ebnf$6$subexpression$1", "symbols": [{"literal":","}, "transaction_mode"]},
+    {"name": "set_stmt$ebnf$6", "symbols": ["set_stmt$ebnf$6", "set_stmt$ebnf$6$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "set_stmt", "symbols": [(lexer.has("SET") ? {type: "SET"} : SET), (lexer.has("SESSION") ? {type: "SESSION"} : SESSION), (lexer.has("W_CHARACTERISTICS") ? {type: "W_CHARACTERISTICS"} : W_CHARACTERISTICS), (lexer.has("AS") ? {type: "AS"} : AS), (lexer.has("TRANSACTION") ? {type: "TRANSACTION"} : TRANSACTION), "transaction_mode", "set_stmt$ebnf$6"], "postprocess": d => ({ kind: 'SetVariable', assignments: g.list(d[5], d[6]).map((m: object) => ({ scope: 'SESSION', ...m })), span: S(d) })},
+    {"name": "transaction_mode", "symbols": [(lexer.has("ISOLATION") ? {type: "ISOLATION"} : ISOLATION), (lexer.has("LEVEL") ? {type: "LEVEL"} : LEVEL), "isolation_level"], "postprocess": d => ({ name: 'transaction_isolation', value: { kind: 'StringLiteral', value: d[2], span: S(d[2]) } })},
+    {"name": "transaction_mode", "symbols": [(lexer.has("W_READ") ? {type: "W_READ"} : W_READ), (lexer.has("W_ONLY") ? {type: "W_ONLY"} : W_ONLY)], "postprocess": d => ({ name: 'transaction_read_only', value: g.numberLiteral('1', S(d)) })},
+    {"name": "transaction_mode", "symbols": [(lexer.has("W_READ") ? {type: "W_READ"} : W_READ), (lexer.has("W_WRITE") ? {type: "W_WRITE"} : W_WRITE)], "postprocess": d => ({ name: 'transaction_read_only', value: g.numberLiteral('0', S(d)) })},
+    {"name": "isolation_level", "symbols": [(lexer.has("W_READ") ? {type: "W_READ"} : W_READ), (lexer.has("W_COMMITTED") ? {type: "W_COMMITTED"} : W_COMMITTED)], "postprocess": () => 'READ COMMITTED'},
+    {"name": "isolation_level", "symbols": [(lexer.has("W_READ") ? {type: "W_READ"} : W_READ), (lexer.has("W_UNCOMMITTED") ? {type: "W_UNCOMMITTED"} : W_UNCOMMITTED)], "postprocess": () => 'READ UNCOMMITTED'},
+    {"name": "isolation_level", "symbols": [(lexer.has("W_REPEATABLE") ? {type: "W_REPEATABLE"} : W_REPEATABLE), (lexer.has("W_READ") ? {type: "W_READ"} : W_READ)], "postprocess": () => 'REPEATABLE READ'},
+    {"name": "isolation_level", "symbols": [(lexer.has("W_SERIALIZABLE") ? {type: "W_SERIALIZABLE"} : W_SERIALIZABLE)], "postprocess": () => 'SERIALIZABLE'},
     {"name": "set_assignment$ebnf$1", "symbols": ["scope_or_local"], "postprocess": id},
     {"name": "set_assignment$ebnf$1", "symbols": [], "postprocess": () => null},
     {"name": "set_assignment", "symbols": ["set_assignment$ebnf$1", "var_name", "assign_op", "set_values"], "postprocess": d => ({ ...(d[0] ? { scope: d[0] } : {}), name: d[1], value: d[3] })},
