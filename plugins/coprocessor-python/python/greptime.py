@@ -355,29 +355,41 @@ def _result_dtype(a, b, kind):
     return 'i64' if a != 'none' or b != 'none' else 'none'
 
 
+_FAST = {_div: _op.truediv, _floordiv: _op.floordiv}  # the plain operator for each NULL-safe one
+
+
 def _binop(a, o, fn, kind, reflected=False):
     if isinstance(o, (list, tuple, _array.array)):
         o = vector(o)
+    n = len(a._v)
     if isinstance(o, vector):
-        if len(o._v) != len(a._v):
-            raise ValueError(f'vectors of different lengths: {len(a._v)} and {len(o._v)}')
+        if len(o._v) != n:
+            raise ValueError(f'vectors of different lengths: {n} and {len(o._v)}')
         dt = _result_dtype(a.dtype, o.dtype, kind)
         x, y = (o._v, a._v) if reflected else (a._v, o._v)
-        if a._nulls or o._nulls or fn is _div or fn is _floordiv:
-            out = [None if p is None or q is None else fn(p, q) for p, q in zip(x, y)]
-        else:
-            out = list(map(fn, x, y))
+        fast = not (a._nulls or o._nulls)
+
+        def operands():
+            return x, y
     else:
         dt = _result_dtype(a.dtype, _scalar_dtype(o), kind)
         if o is None:
-            out = [None] * len(a._v)
-        elif a._nulls or fn is _div or fn is _floordiv:
-            out = [None if p is None else (fn(o, p) if reflected else fn(p, o)) for p in a._v]
-        elif reflected:
-            out = list(map(fn, _repeat(o, len(a._v)), a._v))
-        else:
-            out = list(map(fn, a._v, _repeat(o, len(a._v))))
-    # array('d', ...) takes ints as they are: no per-value float() pass
+            return vector._of([None] * n, dt, True)
+        fast = not a._nulls
+
+        def operands():
+            return (_repeat(o, n), a._v) if reflected else (a._v, _repeat(o, n))
+    if fast:
+        # one C-level pass straight into an array; any surprise (x/0, an int
+        # too large for the type, mixed types) falls back to the careful path
+        code = DTYPES[dt][0]
+        try:
+            it = map(_FAST.get(fn, fn), *operands())
+            return vector._of(_array.array(code, it) if code is not None else list(it), dt, False)
+        except (ZeroDivisionError, TypeError, OverflowError):
+            pass
+    p, q = operands()
+    out = [None if u is None or v is None else fn(u, v) for u, v in zip(p, q)]
     return vector._of(_rebuild(out, dt), dt)
 
 

@@ -112,6 +112,9 @@ describe('coprocessor-python: scripts on a Pyodide pool', function () {
         'def f():',
         '    a = vector([1.0, 2.0, 3.0])',
         '    b = vector([3, 2, 1])',
+        '    z = vector([1.0, 0.0, None])',
+        '    assert list(1 / z) == [1.0, None, None] and list(z // 0) == [None, None, None]  # x/0 is NULL, as in SQL',
+        '    assert list(vector([1, 2]) + vector([0.5, None])) == [1.5, None]',
         '    return a + b, 10 - b, a / b, b ** 2, a >= 2.0, a > b, -b',
       ].join('\n'));
       expect(out.schema.fields.map((f) => String(f.type))).to.deep.equal(['Float64', 'Int64', 'Float64', 'Int64', 'Bool', 'Bool', 'Int64']);
