@@ -76,6 +76,8 @@ function likeFilter(pattern: string): (s: string) => boolean {
 export class QueryEngine implements QueryService {
   private readonly system: SystemTables;
   private readonly schemaLocks = new Map<string, Promise<unknown>>();
+  /** Deadlines of running statements, by their abort signal. */
+  private readonly deadlines = new WeakMap<AbortSignal, number>();
 
   constructor(readonly catalog: Catalog, readonly engine: StorageEngine, readonly registry: FunctionRegistry, private readonly logger?: Logger) {
     this.system = new SystemTables(catalog, engine, registry);
@@ -92,6 +94,7 @@ export class QueryEngine implements QueryService {
       if (options.timeoutMs && options.timeoutMs > 0) {
         timer = setTimeout(() => ac.abort(new DeadlineExceededError(`query exceeded its timeout of ${options.timeoutMs} ms`)), options.timeoutMs);
         timer.unref?.();
+        this.deadlines.set(ac.signal, Date.now() + options.timeoutMs);
       }
       const cleanup = () => { clearTimeout(timer); options.signal?.removeEventListener('abort', onAbort); };
       try {
@@ -130,6 +133,11 @@ export class QueryEngine implements QueryService {
     };
   }
 
+  private executor(session: Session, signal: AbortSignal, metrics?: Map<Plan, OperatorMetrics>): Executor {
+    const deadlineAtMs = this.deadlines.get(signal);
+    return new Executor({ engine: this.engine, timezone: session.timezone, signal, ...(metrics ? { metrics } : {}), ...(deadlineAtMs !== undefined ? { deadlineAtMs } : {}) });
+  }
+
   private variable(name: string, session: Session): unknown {
     const n = name.replace(/^(session|global|local)\./, '');
     const set = session.variables.get(n);
@@ -165,7 +173,7 @@ export class QueryEngine implements QueryService {
   private async plan(q: ast.Query, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<{ plan: Plan; fields: Field[]; executor: Executor; evalCtx: EvalContext; metrics?: Map<Plan, OperatorMetrics> }> {
     const binder = new Binder(this.binderEnv(sql, session, params));
     const bound = binder.bindQuery(q);
-    const executor = new Executor({ engine: this.engine, timezone: session.timezone, signal });
+    const executor = this.executor(session, signal);
     const evalCtx: EvalContext = { timezone: session.timezone, signal, runPlan: (p) => executor.collect(p) };
     const plan = await optimize(bound.plan, evalCtx);
     return { plan, fields: bound.fields, executor, evalCtx };
@@ -299,7 +307,7 @@ export class QueryEngine implements QueryService {
     const binder = new Binder(this.binderEnv(sql, session, params));
     const pred = binder.bindExpr(filter.expr, { scope: fields, ctes: new Map() });
     const batch: Batch = { columns: cols.map((c, i) => columnFromValues(c.type, rows.map((r) => r[i] ?? null))), numRows: rows.length };
-    const executor = new Executor({ engine: this.engine, timezone: session.timezone, signal });
+    const executor = this.executor(session, signal);
     const f = await compileExpr(pred, new Map(fields.map((x, i) => [x.id, i])), { timezone: session.timezone, runPlan: (p) => executor.collect(p) });
     const c = f(batch);
     const idx: number[] = [];
@@ -404,7 +412,7 @@ export class QueryEngine implements QueryService {
       return rowsOutput([{ name: 'plan_type', type: STR }, { name: 'plan', type: STR }], [['logical_plan', logical], ['physical_plan', physical]]);
     }
     const metrics = new Map<Plan, OperatorMetrics>();
-    const analyzed = new Executor({ engine: this.engine, timezone: session.timezone, signal, metrics });
+    const analyzed = this.executor(session, signal, metrics);
     void executor;
     const t0 = performance.now();
     let rows = 0;
@@ -433,7 +441,7 @@ export class QueryEngine implements QueryService {
     let batch: Batch;
     if (st.source.kind === 'Values') {
       const binder = new Binder(this.binderEnv(sql, session, params));
-      const executor = new Executor({ engine: this.engine, timezone: session.timezone, signal });
+      const executor = this.executor(session, signal);
       const evalCtx: EvalContext = { timezone: session.timezone, signal, runPlan: (p) => executor.collect(p) };
       const data: unknown[][] = cols.map(() => []);
       const types: DataType[] = cols.map(() => ({ name: 'Null' }));

@@ -21,6 +21,8 @@ export interface ExecOptions {
   /** Filled per plan node when given (EXPLAIN ANALYZE). */
   readonly metrics?: Map<Plan, OperatorMetrics>;
   readonly batchSize?: number;
+  /** Wall-clock deadline (ms since epoch): checked between batches even when timers cannot fire. */
+  readonly deadlineAtMs?: number;
 }
 
 function layoutOf(fields: readonly Field[]): Map<number, number> {
@@ -82,6 +84,7 @@ export class Executor {
   }
 
   private check(): void {
+    if (this.opts.deadlineAtMs !== undefined && Date.now() > this.opts.deadlineAtMs) throw new DeadlineExceededError('query exceeded its timeout');
     const s = this.opts.signal;
     if (s?.aborted) {
       const r = s.reason;

@@ -1,0 +1,138 @@
+import * as arrow from 'apache-arrow';
+import { expect } from 'chai';
+import {
+  DefaultFunctionRegistry, builtinFunctions, definePlugin, FUNCTIONS, StrataServer, FUNCTION_REGISTRY,
+  type AggregateFunction, type ScalarFunction, type WindowFunction,
+} from '../../src/index.js';
+import { memoryPlugins } from '../support/memory-plugins.js';
+import { SqlHarness } from '../support/sql-harness.js';
+
+const ctx = (n: number) => ({ rowCount: n, timezone: 'UTC' });
+const f64 = (xs: Array<number | null>) => arrow.vectorFromArray(xs, new arrow.Float64());
+const str = (xs: Array<string | null>) => arrow.vectorFromArray(xs, new arrow.Utf8());
+
+function registry() {
+  const r = new DefaultFunctionRegistry();
+  for (const f of builtinFunctions()) r.register(f, 'built-in');
+  return r;
+}
+
+describe('functions: registry', () => {
+  it('registers every built-in once and resolves aliases', () => {
+    const r = registry();
+    for (const n of ['abs', 'ceil', 'ceiling', 'floor', 'round', 'sqrt', 'pow', 'power', 'ln', 'log10', 'exp', 'sign', 'length', 'lower', 'upper', 'concat', 'substr',
+      'trim', 'replace', 'starts_with', 'regexp_match', 'coalesce', 'nullif', 'greatest', 'least', 'if', 'now', 'date_trunc', 'date_bin', 'to_unixtime', 'date_format',
+      'date_part', 'count', 'sum', 'avg', 'min', 'max', 'stddev', 'variance', 'first_value', 'last_value', 'approx_distinct', 'approx_percentile_cont', 'median',
+      'percentile', 'row_number', 'rank', 'dense_rank', 'lag', 'lead', 'nth_value', 'ntile', 'cume_dist', 'percent_rank']) {
+      expect(r.lookup(n), n).to.not.equal(undefined);
+    }
+    expect(r.lookup('POWER')!.name).to.equal('pow');
+  });
+
+  it('refuses a name clash, naming both origins', () => {
+    const r = registry();
+    const mine: ScalarFunction = { kind: 'scalar', name: 'abs', signatures: [{ args: ['any'] }], returnType: { name: 'Float64' }, invoke: (a) => a[0]! };
+    expect(() => r.register(mine, "plugin 'functions-x'")).to.throw(/'abs' from plugin 'functions-x' clashes .* from built-in/);
+  });
+
+  it('checks definitions and says what was expected', () => {
+    const r = new DefaultFunctionRegistry();
+    expect(() => r.register({ kind: 'aggregate', name: 'bad', signatures: [{ args: [] }], returnType: { name: 'Int64' } } as unknown as AggregateFunction, 'x')).to.throw(/aggregates need init/);
+    expect(() => r.register({ kind: 'scalar', name: 'Bad Name', signatures: [{ args: [] }], returnType: { name: 'Int64' }, invoke: () => f64([]) }, 'x')).to.throw(/lower-case SQL identifier/);
+    expect(r.unregister('nope')).to.equal(false);
+  });
+
+  it('startup fails when a function plugin clashes with a built-in', async () => {
+    const fn: ScalarFunction & { origin: string } = { kind: 'scalar', name: 'sqrt', origin: 'functions-clash', signatures: [{ args: ['any'] }], returnType: { name: 'Float64' }, invoke: (a) => a[0]! };
+    const plugin = definePlugin({ name: 'functions-clash', kind: 'function', provides: [FUNCTIONS], register(c) { c.bind(FUNCTIONS, fn); } });
+    const s = await StrataServer.fromDefinitions([...memoryPlugins().plugins, { definition: plugin }], {}, { logLevel: 'silent', processMetrics: false });
+    await s.start().then(() => expect.fail('should not start'), (e) => expect(String(e.message)).to.match(/'sqrt' from plugin 'functions-clash' clashes .*built-in/));
+    await s.stop();
+  });
+
+  it('plugin functions are registered alongside built-ins', async () => {
+    const triple: ScalarFunction = {
+      kind: 'scalar', name: 'triple', signatures: [{ args: ['Float64'] }], returnType: { name: 'Float64' },
+      invoke([x], c) { const out = new Float64Array(c.rowCount); for (let i = 0; i < c.rowCount; i++) out[i] = (x!.get(i) as number) * 3; return arrow.makeVector(out); },
+    };
+    const plugin = definePlugin({ name: 'functions-triple', kind: 'function', provides: [FUNCTIONS], register(c) { c.bind(FUNCTIONS, triple); } });
+    const s = await StrataServer.fromDefinitions([...memoryPlugins().plugins, { definition: plugin }], {}, { logLevel: 'silent', processMetrics: false });
+    await s.start();
+    try {
+      expect(s.get(FUNCTION_REGISTRY).lookup('triple')).to.equal(triple);
+    } finally { await s.stop(); }
+  });
+});
+
+describe('functions: scalar built-ins (vectorized, NULLs)', () => {
+  const r = registry();
+  const call = (name: string, args: arrow.Vector[], n = args[0]?.length ?? 1): any[] => { const v = (r.lookup(name) as ScalarFunction).invoke(args, ctx(n)); return Array.from({ length: v.length }, (_, i) => v.get(i)); };
+  it('math', () => {
+    expect([...call('abs', [f64([-1.5, 2])])]).to.deep.equal([1.5, 2]);
+    expect([...call('round', [f64([1.25, -2.5])])]).to.deep.equal([1, -3]);
+    expect([...call('sqrt', [f64([4, 9])])]).to.deep.equal([2, 3]);
+    expect([...call('pow', [f64([2]), f64([10])])]).to.deep.equal([1024]);
+    expect([...call('sign', [f64([-3, 0, 2])])]).to.deep.equal([-1, 0, 1]);
+  });
+  it('strings with NULLs', () => {
+    expect(call('upper', [str(['ab', null])])).to.deep.equal(['AB', null]);
+    expect(Array.from(call('length', [str(['héllo', null])]) as ArrayLike<unknown>).map((x: unknown) => (x === null ? null : Number(x)))).to.deep.equal([5, null]);
+    expect(call('concat', [str(['a', null]), str(['b', 'c'])])).to.deep.equal(['ab', 'c']);
+    expect(call('substr', [str(['abcdef']), arrow.vectorFromArray([2n], new arrow.Int64()), arrow.vectorFromArray([3n], new arrow.Int64())])).to.deep.equal(['bcd']);
+    expect(call('regexp_match', [str(['id=42', 'none']), str(['id=(\\d+)', 'id=(\\d+)'])])).to.deep.equal(['42', null]);
+    expect(call('replace', [str(['a.b.c']), str(['.']), str(['-'])])).to.deep.equal(['a-b-c']);
+  });
+  it('conditionals skip NULLs', () => {
+    expect([...call('coalesce', [f64([null, 2]), f64([1, 3])])]).to.deep.equal([1, 2]);
+    expect([...call('greatest', [f64([null, 2]), f64([1, 3])])]).to.deep.equal([1, 3]);
+    expect(call('nullif', [f64([1, 2]), f64([1, 3])]).length).to.equal(2);
+  });
+});
+
+describe('functions: aggregates (init/update/merge/finalize)', () => {
+  const r = registry();
+  const run = (name: string, parts: Array<Array<number | null>>) => {
+    const fn = r.lookup(name) as AggregateFunction<unknown>;
+    const states = parts.map((p) => fn.update(fn.init(), [f64(p)], null, ctx(p.length)));
+    return fn.finalize(states.reduce((a, b) => fn.merge(a, b), fn.init()));
+  };
+  it('merged partial states equal one pass, NULLs skipped', () => {
+    expect(run('sum', [[1, null], [2, 3]])).to.equal(6);
+    expect(run('avg', [[1, null], [], [2, 3]])).to.equal(2);
+    expect(run('count', [[1, null], [2]])).to.equal(2n);
+    expect(run('min', [[5, null], [2, 9]])).to.equal(2);
+    expect(run('max', [[5, null], [2, 9]])).to.equal(9);
+    expect(run('variance', [[1, 2], [3, 4]])).to.be.closeTo(1.6666667, 1e-6);
+    expect(run('stddev_pop', [[1, 2], [3, 4]])).to.be.closeTo(Math.sqrt(1.25), 1e-9);
+    expect(run('median', [[1, 9], [3]])).to.equal(3);
+    expect(run('approx_distinct', [[1, 1, null], [2]])).to.equal(2n);
+  });
+  it('empty input gives NULL (count gives 0)', () => {
+    expect(run('sum', [[]])).to.equal(null);
+    expect(run('avg', [])).to.equal(null);
+    expect(run('count', [[]])).to.equal(0n);
+    expect(run('stddev', [[1]])).to.equal(null);
+  });
+});
+
+describe('functions: window built-ins', () => {
+  const r = registry();
+  it('rank family over peers', () => {
+    const keys = [f64([1, 1, 2, 3])];
+    const ev = (n: string) => [...(r.lookup(n) as WindowFunction).evaluatePartition!([], keys, ctx(4)).toArray()].map(Number);
+    expect(ev('row_number')).to.deep.equal([1, 2, 3, 4]);
+    expect(ev('rank')).to.deep.equal([1, 1, 3, 4]);
+    expect(ev('dense_rank')).to.deep.equal([1, 1, 2, 3]);
+    expect(ev('cume_dist')).to.deep.equal([0.5, 0.5, 0.75, 1]);
+    expect(ev('percent_rank').map((x) => Math.round(x * 1000) / 1000)).to.deep.equal([0, 0, 0.667, 1]);
+  });
+  it('ntile, lag and lead through SQL', async () => {
+    const h = await SqlHarness.start();
+    try {
+      await h.q('CREATE TABLE w (ts TIMESTAMP TIME INDEX, v DOUBLE)');
+      await h.q('INSERT INTO w VALUES (1, 10), (2, NULL), (3, 30), (4, 40), (5, 50)');
+      expect(await h.rows('SELECT ntile(2) OVER (ORDER BY ts), lag(v) OVER (ORDER BY ts), lead(v, 2) OVER (ORDER BY ts), first_value(v) OVER (ORDER BY ts DESC), last_value(v) OVER (ORDER BY ts ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) FROM w ORDER BY ts'))
+        .to.deep.equal([[1, null, 30, 50, 50], [1, 10, 40, 50, 50], [1, null, 50, 50, 50], [2, 30, null, 50, 50], [2, 40, null, 50, 50]]);
+    } finally { await h.stop(); }
+  });
+});
