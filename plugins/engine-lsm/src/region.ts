@@ -12,9 +12,9 @@ import { Manifest } from './manifest.js';
 import { Memtable } from './memtable.js';
 import { mergeChunks, type ChunkSource, type MergeOptions } from './merge-chunks.js';
 import type { EngineLsmOptions } from './options.js';
-import type { OutputColumn } from './output-builder.js';
+import { OutputBuilder, type OutputColumn } from './output-builder.js';
 import { encodeKeyPart } from './series-key.js';
-import { candidateRowGroups, SstSource, writeSst, type FileIndex, type FileMeta } from './sst.js';
+import { candidateRowGroups, SstChunk, SstSource, writeSst, type FileIndex, type FileMeta } from './sst.js';
 import { decodeWalPayload, encodeWalPayload } from './wal-codec.js';
 
 /** What a region needs from its engine. */
@@ -345,6 +345,7 @@ export class Region {
       }
     }
     const windowUnits = BigInt(this.deps.options.compaction.windowMs) * ups / 1000n || 1n;
+    let rounds = 0;
     for (;;) {
       const files = [...this.manifest.state.files.values()];
       const windows = new Map<bigint, FileMeta[]>();
@@ -358,16 +359,21 @@ export class Region {
       if (!pick) return;
       const inputs = overlapClosure(pick[1], files);
       const epoch = this.epoch;
-      const out = await this.mergeFiles(inputs);
+      const out = await this.mergeFiles(inputs, windowUnits);
       if (epoch !== this.epoch || this.closed) return;
-      await this.manifest.apply({ ...(out ? { add: [out] } : {}), remove: inputs.map((f) => f.id) });
+      await this.manifest.apply({ add: out, remove: inputs.map((f) => f.id) });
       this.retire(inputs.map((f) => f.id));
-      this.log.debug({ inputs: inputs.length, rows: out?.rows ?? 0 }, 'compacted window');
-      if (inputs.length >= files.length && !force) return;
+      this.log.debug({ inputs: inputs.length, outputs: out.length, rows: out.reduce((a, f) => a + f.rows, 0) }, 'compacted window');
+      if ((inputs.length >= files.length && !force) || ++rounds >= 1000) return;
     }
   }
 
-  private async mergeFiles(inputs: FileMeta[]): Promise<FileMeta | undefined> {
+  /**
+   * Merges `inputs` (every file overlapping them is among them) and writes one
+   * SST per TWCS window, so a file never spans windows after compaction and
+   * old windows are not rewritten when new data arrives.
+   */
+  private async mergeFiles(inputs: FileMeta[], windowUnits: bigint): Promise<FileMeta[]> {
     const schema = this.schema;
     const sorted = [...inputs].sort((a, b) => a.maxSequence - b.maxSequence || (a.id < b.id ? -1 : 1));
     const ids = sorted.map((f) => f.id);
@@ -375,12 +381,31 @@ export class Region {
     try {
       const sources = sorted.map((f, i) => new SstSource(i + 1, () => this.deps.store.get(this.sstKey(f.id)),
         Array.from({ length: f.rowGroups }, (_, k) => k), schema.primaryKey, schema.timeIndex, this.deps.options.rowGroupRows, undefined));
-      const batches: arrow.RecordBatch[] = [];
+      const columns = this.outputColumns(undefined, schema);
+      const perWindow = new Map<bigint, OutputBuilder>();
       // Every file overlapping these is an input, so delete markers have nothing left to hide.
-      for await (const b of mergeChunks(sources, { columns: this.outputColumns(undefined, schema), internal: true, batchSize: 1 << 20, appendMode: !!schema.options.appendMode, keepDeletes: false })) batches.push(b);
-      const rows = batches.reduce((a, b) => a + b.numRows, 0);
-      if (rows === 0) return undefined;
-      return await this.writeFile(new arrow.Table(batches), schema, Math.max(...inputs.map((f) => f.maxSequence)), 1 + Math.max(...inputs.map((f) => f.level)));
+      for await (const b of mergeChunks(sources, { columns, internal: true, batchSize: 1 << 20, appendMode: !!schema.options.appendMode, keepDeletes: false })) {
+        const chunk = new SstChunk(b, schema.primaryKey, schema.timeIndex);
+        const ts = chunk.ts, pk = chunk.pk, n = chunk.length;
+        for (let i = 0; i < n;) {
+          const w = floorDiv(ts[i]!, windowUnits);
+          const lo = w * windowUnits, hi = lo + windowUnits;
+          let j = i + 1;
+          while (j < n && pk[j] === pk[i] && ts[j]! >= lo && ts[j]! < hi) j++;
+          let ob = perWindow.get(w);
+          if (!ob) { ob = new OutputBuilder(columns, true); perWindow.set(w, ob); }
+          ob.add(chunk, i, j, pk[i]!);
+          i = j;
+        }
+      }
+      const maxSequence = Math.max(...inputs.map((f) => f.maxSequence));
+      const level = 1 + Math.max(...inputs.map((f) => f.level));
+      const out: FileMeta[] = [];
+      for (const w of [...perWindow.keys()].sort((a, b) => (a < b ? -1 : 1))) {
+        const batch = perWindow.get(w)!.take();
+        if (batch) out.push(await this.writeFile(new arrow.Table([batch]), schema, maxSequence, level));
+      }
+      return out;
     } finally {
       this.release(ids);
     }

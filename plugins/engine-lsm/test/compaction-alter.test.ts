@@ -47,6 +47,26 @@ describe('engine-lsm: compaction, TTL, alter, external readers', function () {
     expect(files.some((f) => f.hasDeletes)).to.equal(false);
   });
 
+  it('compaction writes one file per time window', async () => {
+    const { engine } = harness({ compaction: { enabled: false, windowMs: '1h', filesPerWindowMax: 2 } });
+    const s = cpuSchema();
+    await engine.createRegion(R, s);
+    // Two flushes, each spanning three hourly windows.
+    for (let k = 0; k < 2; k++) {
+      const rows = [];
+      for (let h = 0; h < 3; h++) for (let t = 0; t < 3 * 60; t++) rows.push({ host: `h${h}`, region: 'eu', ts: t * 60_000 + k * 1000, usage: k });
+      await engine.write(R, batchOf(s, rows));
+      await engine.flush(R);
+    }
+    const before = await scanRows(engine, R);
+    await engine.compact(R);
+    const files = engine.regionHandle(R).files().sort((a, b) => Number(a.minTs) - Number(b.minTs));
+    expect(files.length).to.equal(3);
+    for (const f of files) expect(Math.floor(Number(f.minTs) / HOUR)).to.equal(Math.floor(Number(f.maxTs) / HOUR));
+    expect(await scanRows(engine, R)).to.deep.equal(before);
+    expect(before.length).to.equal(2 * 3 * 180);
+  });
+
   it('background-style compaction only merges windows with too many files', async () => {
     const { engine } = harness({ compaction: { enabled: false, windowMs: '1h', filesPerWindowMax: 3 } });
     const s = cpuSchema();
