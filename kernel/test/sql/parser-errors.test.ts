@@ -48,6 +48,7 @@ describe('sql parser: syntax errors', () => {
     const e = syntaxErrorOf("SELECT 'abc");
     expect(e.message).to.contain('line 1, column 8: unterminated string literal');
     expect(syntaxErrorOf('SELECT "abc').message).to.contain('unterminated quoted identifier');
+    expect(syntaxErrorOf('SELECT `abc').message).to.contain('unterminated quoted identifier');
     const f = syntaxErrorOf('SELECT a ! b');
     expect(f.column).to.equal(10);
     expect(f.message).to.contain("unexpected character '!'");

@@ -347,6 +347,29 @@ describe('sql parser: expressions', () => {
     });
   });
 
+  describe('dialects', () => {
+    it("mysql: \"x\" is a string and backslash escapes are decoded; backticks stay identifiers", () => {
+      const s = parseOne(`SELECT "a\\"b", 'it\\'s', 'x\\ny', 'p\\%', \`Col\` FROM t WHERE host = "h1"`, { dialect: 'mysql' }) as ast.QueryStatement;
+      const sel = s.query.body as ast.Select;
+      const items = sel.items.map((i) => (i as ast.SelectExprItem).expr);
+      expect(items.slice(0, 4).map((e) => (e as ast.StringLiteral).value)).to.deep.equal(['a"b', "it's", 'x\ny', 'p\\%']);
+      expect(items[4]).to.include({ kind: 'ColumnRef', name: 'Col', quoted: true });
+      expect(show(sel.where!)).to.equal("(host = 'h1')");
+    });
+    it('greptime (default) and postgres: "x" is an identifier and backslashes are literal', () => {
+      for (const dialect of [undefined, 'postgres'] as const) {
+        const sel = (parseOne(`SELECT "Host", 'a\\nb' FROM t`, dialect ? { dialect } : {}) as ast.QueryStatement).query.body as ast.Select;
+        expect((sel.items[0] as ast.SelectExprItem).expr).to.include({ kind: 'ColumnRef', name: 'Host' });
+        expect(((sel.items[1] as ast.SelectExprItem).expr as ast.StringLiteral).value).to.equal('a\\nb');
+      }
+    });
+    it('mysql INSERT fast path reads "..." strings too', () => {
+      const i = parseOne(`INSERT INTO t VALUES ("a", 'b\\'c', 1)`, { dialect: 'mysql' }) as ast.InsertStatement;
+      expect((i.source as ast.Values).rows[0]!.map((e) => show(e))).to.deep.equal(["'a'", "'b''c'", '1']);
+      expect(parseSqlExpression('"x" = 1', { dialect: 'mysql' }).kind).to.equal('BinaryExpr');
+    });
+  });
+
   describe('parseSqlExpression', () => {
     it('parses one expression', () => {
       expect(show(parseSqlExpression('a >= 10 AND a < 20'))).to.equal('((a >= 10) AND (a < 20))');

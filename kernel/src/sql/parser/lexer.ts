@@ -65,35 +65,72 @@ function decodeEscapeString(body: string): string {
   });
 }
 
+/** MySQL string escapes: `\%` and `\_` keep their backslash (LIKE patterns), unknown escapes drop it. */
+function decodeMysqlString(body: string, quote: string): string {
+  return body.replace(quote === "'" ? /''/g : /""/g, quote).replace(/\\([^])/g, (_m, c: string) => {
+    switch (c) {
+      case '0': return '\0';
+      case 'b': return '\b';
+      case 'n': return '\n';
+      case 'r': return '\r';
+      case 't': return '\t';
+      case 'Z': return '\x1a';
+      case '%': return '\\%';
+      case '_': return '\\_';
+      default: return c;
+    }
+  });
+}
+
+/** SQL dialects that lex differently (GreptimeDB picks one per protocol). */
+export type SqlDialect = 'greptime' | 'mysql' | 'postgres';
+
+function lexerRules(dialect: SqlDialect): moo.Rules {
+  const mysql = dialect === 'mysql';
+  return {
+    ws: { match: /[ \t\r\n\f\v]+/, lineBreaks: true },
+    comment: [
+      { match: /--[^\n]*/ },
+      { match: /#[^\n]*/ },
+      { match: /\/\*[^]*?\*\//, lineBreaks: true },
+    ],
+    ESTRING: { match: /[eE]'(?:[^'\\]|\\[^]|'')*'/, lineBreaks: true, value: (s: string) => decodeEscapeString(s.slice(2, -1)) },
+    STRING: mysql
+      ? { match: /'(?:[^'\\]|\\[^]|'')*'/, lineBreaks: true, value: (s: string) => decodeMysqlString(s.slice(1, -1), "'") }
+      : { match: /'(?:[^']|'')*'/, lineBreaks: true, value: (s: string) => s.slice(1, -1).replace(/''/g, "'") },
+    NUMBER: /(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?/,
+    // MySQL: "..." is a string literal (GreptimeDB's MySQL protocol uses MySqlDialect).
+    ...(mysql
+      ? { DQSTRING: { match: /"(?:[^"\\]|\\[^]|"")*"/, lineBreaks: true, value: (s: string) => decodeMysqlString(s.slice(1, -1), '"') } }
+      : { QIDENT: { match: /"(?:[^"]|"")*"/, lineBreaks: true, value: (s: string) => s.slice(1, -1).replace(/""/g, '"') } }),
+    BQIDENT: { match: /`(?:[^`]|``)*`/, lineBreaks: true, value: (s: string) => s.slice(1, -1).replace(/``/g, '`') },
+    SYSVAR: /@@[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?/,
+    USERVAR: /@[A-Za-z_][A-Za-z0-9_$]*/,
+    PARAM: /\?|\$[0-9]+/,
+    IDENT: { match: /[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_$\u00C0-\uFFFF]*/, type: keywordType },
+    OP: [
+      '::', '<=>', '<=', '>=', '<>', '!=', '==', '||', '<<', '>>', '!~*', '!~', '~*',
+      '=', '<', '>', '+', '-', '*', '/', '%', '(', ')', ',', '.', ';', '&', '|', '^', '~',
+    ],
+    OTHER: { match: /[^]/, lineBreaks: true },
+  };
+}
+
 /**
- * The moo lexer. Rules are tried in order at each position (moo builds one
- * alternation), so longer operators come before their prefixes and E'..'
- * before identifiers. The last rule takes any single character so that lexing
- * never throws: the parser reports an unexpected token with its position, and
- * TQL statements (raw PromQL with `{`, `=~`, ...) can be split correctly.
+ * The moo lexers, one per dialect. Rules are tried in order at each position
+ * (moo builds one alternation), so longer operators come before their prefixes
+ * and E'..' before identifiers. The last rule takes any single character so
+ * that lexing never throws: the parser reports an unexpected token with its
+ * position, and TQL statements (raw PromQL with `{`, `=~`, ...) can be split
+ * correctly. Dialects differ only in quoting: `greptime` (HTTP, default) and
+ * `postgres` treat "..." as an identifier and backslashes in '...' literally;
+ * `mysql` treats "..." as a string and decodes backslash escapes in both.
  */
-export const sqlLexer = moo.compile({
-  ws: { match: /[ \t\r\n\f\v]+/, lineBreaks: true },
-  comment: [
-    { match: /--[^\n]*/ },
-    { match: /#[^\n]*/ },
-    { match: /\/\*[^]*?\*\//, lineBreaks: true },
-  ],
-  ESTRING: { match: /[eE]'(?:[^'\\]|\\[^]|'')*'/, lineBreaks: true, value: (s: string) => decodeEscapeString(s.slice(2, -1)) },
-  STRING: { match: /'(?:[^']|'')*'/, lineBreaks: true, value: (s: string) => s.slice(1, -1).replace(/''/g, "'") },
-  NUMBER: /(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?/,
-  QIDENT: { match: /"(?:[^"]|"")*"/, lineBreaks: true, value: (s: string) => s.slice(1, -1).replace(/""/g, '"') },
-  BQIDENT: { match: /`(?:[^`]|``)*`/, lineBreaks: true, value: (s: string) => s.slice(1, -1).replace(/``/g, '`') },
-  SYSVAR: /@@[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?/,
-  USERVAR: /@[A-Za-z_][A-Za-z0-9_$]*/,
-  PARAM: /\?|\$[0-9]+/,
-  IDENT: { match: /[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_$\u00C0-\uFFFF]*/, type: keywordType },
-  OP: [
-    '::', '<=>', '<=', '>=', '<>', '!=', '==', '||', '<<', '>>', '!~*', '!~', '~*',
-    '=', '<', '>', '+', '-', '*', '/', '%', '(', ')', ',', '.', ';', '&', '|', '^', '~',
-  ],
-  OTHER: { match: /[^]/, lineBreaks: true },
-});
+const LEXERS: Record<SqlDialect, moo.Lexer> = {
+  greptime: moo.compile(lexerRules('greptime')),
+  mysql: moo.compile(lexerRules('mysql')),
+  postgres: moo.compile(lexerRules('postgres')),
+};
 
 /** A lexed token (moo's token); `type` is IDENT, a keyword in upper case, STRING, NUMBER, QIDENT, OP, ... */
 export interface SqlToken {
@@ -111,13 +148,14 @@ export interface SqlToken {
 }
 
 /** Lexes all of `text`, including whitespace and comments. Never throws. */
-export function lexAll(text: string): SqlToken[] {
-  sqlLexer.reset(text);
+export function lexAll(text: string, dialect: SqlDialect = 'greptime'): SqlToken[] {
+  const lexer = LEXERS[dialect];
+  lexer.reset(text);
   const out: SqlToken[] = [];
   for (;;) {
-    const t = sqlLexer.next() as SqlToken | undefined;
+    const t = lexer.next() as SqlToken | undefined;
     if (!t) break;
-    if (t.type === 'ESTRING') t.type = 'STRING';
+    if (t.type === 'ESTRING' || t.type === 'DQSTRING') t.type = 'STRING';
     else if (t.type === 'BQIDENT') t.type = 'QIDENT';
     out.push(t);
   }

@@ -1,7 +1,7 @@
 import nearley from 'nearley';
 import type * as ast from '../ast.js';
 import compiledGrammar from './grammar.js';
-import { lexAll, isTrivia, type SqlToken } from './lexer.js';
+import { lexAll, isTrivia, type SqlToken, type SqlDialect } from './lexer.js';
 import { SyntaxError } from '../../errors/errors.js';
 import { isKnownTypeName } from './type-names.js';
 import { tryFastInsert, foldLiteralLists } from './fast-insert.js';
@@ -23,6 +23,13 @@ class TokenStream {
 
 /** Options for tests and tools; production callers use `parseSql`. */
 export interface ParseSqlOptions {
+  /**
+   * Quoting rules, as GreptimeDB picks per protocol: 'greptime' (default; HTTP
+   * and gRPC) and 'postgres' read "x" as an identifier; 'mysql' reads "x" as a
+   * string and decodes backslash escapes in string literals. Backticks quote
+   * identifiers in all three.
+   */
+  dialect?: SqlDialect;
   /** Use the hand-written INSERT ... VALUES fast path (default true). */
   fastInsert?: boolean;
   /** Receives the number of complete derivations per statement (1 = unambiguous; the fast path reports 1). */
@@ -40,7 +47,7 @@ export interface ParseSqlOptions {
  * s.kind === 'QueryStatement'
  */
 export function parseSql(sql: string, options: ParseSqlOptions = {}): ast.Statement[] {
-  const tokens = lexAll(sql);
+  const tokens = lexAll(sql, options.dialect);
   const statements: ast.Statement[] = [];
   let segment: SqlToken[] = [];
   for (const t of tokens) {
@@ -63,8 +70,8 @@ export function parseSql(sql: string, options: ParseSqlOptions = {}): ast.Statem
  * @example
  * parseSqlExpression('a >= 10 AND a < 20').kind === 'BinaryExpr'
  */
-export function parseSqlExpression(text: string): ast.Expr {
-  const tokens = lexAll(text).filter((t) => !isTrivia(t));
+export function parseSqlExpression(text: string, options: Pick<ParseSqlOptions, 'dialect'> = {}): ast.Expr {
+  const tokens = lexAll(text, options.dialect).filter((t) => !isTrivia(t));
   let param = 0;
   for (const t of tokens) if (t.type === 'PARAM' && t.text === '?') t.paramIndex = ++param;
   if (tokens.length === 0) throw syntaxError(1, 1, 'expected an expression, got nothing');

@@ -18,7 +18,8 @@ export function tokenDescription(t: SqlToken): string {
     case 'OP': return `'${t.text}'`;
     case 'OTHER':
       if (t.text === "'") return 'unterminated string literal';
-      if (t.text === '"' || t.text === '`') return 'unterminated quoted identifier';
+      if (t.text === '"') return 'unterminated quoted identifier or string';
+      if (t.text === '`') return 'unterminated quoted identifier';
       return `character '${t.text}'`;
     default: return `keyword ${t.type}`;
   }
