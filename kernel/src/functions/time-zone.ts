@@ -7,7 +7,8 @@ import { InvalidArgumentsError } from '../errors/errors.js';
  */
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function fixedOffsetMs(tz: string): number | undefined {
+/** The offset of a fixed-offset zone ('UTC', '+08:00'), or undefined for IANA zones. */
+export function fixedOffsetMs(tz: string): number | undefined {
   if (tz === 'UTC' || tz === 'utc' || tz === 'Z' || tz === 'SYSTEM') return 0;
   const m = /^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$/i.exec(tz);
   if (!m) return undefined;

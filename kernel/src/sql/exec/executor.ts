@@ -42,6 +42,28 @@ export function rowKey(cols: readonly Column[], i: number): string {
   return k;
 }
 
+const NO_KEY = Symbol('no-key');
+const NULL_KEY = Symbol('null');
+const EMPTY_KEY = '';
+
+/**
+ * A hash key for row i of the group columns: the value itself for one
+ * column (a single type, so no collisions), a composite string otherwise.
+ */
+export function groupKeyFn(cols: readonly Column[]): (i: number) => unknown {
+  if (cols.length === 0) return () => EMPTY_KEY;
+  if (cols.length === 1) {
+    const c = cols[0]!;
+    const d = c.data as ArrayLike<unknown>;
+    const valid = c.valid;
+    const big = c.data instanceof BigInt64Array || c.data instanceof BigUint64Array;
+    if (big) return (i) => (valid !== null && valid[i] === 0 ? NULL_KEY : keyOfValue(d[i]));
+    if (Array.isArray(d)) return (i) => (valid !== null && valid[i] === 0 ? NULL_KEY : (typeof d[i] === 'string' || typeof d[i] === 'number' ? d[i] : keyOfValue(d[i])));
+    return (i) => (valid !== null && valid[i] === 0 ? NULL_KEY : d[i]);
+  }
+  return (i) => rowKey(cols, i);
+}
+
 /** Compares rows i and j of key columns per sort keys. */
 function makeComparator(cols: readonly Column[], keys: readonly SortKey[]): (a: number, b: number) => number {
   return (a, b) => {
@@ -284,15 +306,20 @@ export class Executor {
     const filterFns = await Promise.all(p.aggs.map((a) => (a.filter ? compileExpr(a.filter, layout, this.evalCtx) : undefined)));
     const orderFns = await Promise.all(p.aggs.map((a) => Promise.all((a.orderBy ?? []).map((o) => compileExpr(o.expr, layout, this.evalCtx)))));
 
-    interface Table { keys: Map<string, number>; groupVals: unknown[][]; states: unknown[][]; distinct: Array<Array<Set<unknown>> | undefined> }
+    interface Table { keys: Map<unknown, number>; groupVals: unknown[][]; states: unknown[][]; distinct: Array<Array<Set<unknown>> | undefined> }
     const newTable = (): Table => ({ keys: new Map(), groupVals: p.groups.map(() => []), states: p.aggs.map(() => []), distinct: p.aggs.map((a) => (a.distinct ? [] : undefined)) });
 
     const consume = (t: Table, b: Batch) => {
       const n = b.numRows;
       const gcols = groupFns.map((f) => f(b));
       const gid = new Int32Array(n);
+      const keyOf = groupKeyFn(gcols);
+      let lastKey: unknown = NO_KEY;
+      let lastG = -1;
       for (let i = 0; i < n; i++) {
-        const key = gcols.length ? rowKey(gcols, i) : '';
+        const key = keyOf(i);
+        // Runs of equal keys are common (scans come sorted by series): skip the map lookup.
+        if (key === lastKey) { gid[i] = lastG; continue; }
         let g = t.keys.get(key);
         if (g === undefined) {
           g = t.keys.size;
@@ -301,6 +328,7 @@ export class Executor {
           for (let a = 0; a < p.aggs.length; a++) { t.states[a]!.push(p.aggs[a]!.fn.init()); t.distinct[a]?.push(new Set()); }
         }
         gid[i] = g;
+        lastKey = key; lastG = g;
       }
       const ngroups = t.keys.size;
       for (let a = 0; a < p.aggs.length; a++) {
@@ -391,7 +419,7 @@ export class Executor {
           const fc = filterFns[a] ? filterFns[a]!(sorted) : undefined;
           for (let i = 0; i < sorted.numRows; i++) {
             if (fc && !((fc.data as Uint8Array)[i] && (!fc.valid || fc.valid[i]))) continue;
-            const g = final.keys.get(sg.length ? rowKey(sg, i) : '')!;
+            const g = final.keys.get(groupKeyFn(sg)(i))!;
             let l = byGroup.get(g); if (!l) byGroup.set(g, l = []); l.push(i);
           }
           for (const [g, rows] of byGroup) final.states[a]![g] = agg.fn.update(final.states[a]![g], vecs, Uint32Array.from(rows), this.fctx(sorted.numRows));
@@ -402,7 +430,7 @@ export class Executor {
     if (final.keys.size === 0 && p.groups.length === 0) {
       // Aggregates over no rows still give one row (count = 0, sum = NULL).
       for (let a = 0; a < p.aggs.length; a++) final.states[a]!.push(p.aggs[a]!.fn.init());
-      final.keys.set('', 0);
+      final.keys.set(groupKeyFn([])(0), 0);
     }
     const n = final.keys.size;
     const cols: Column[] = [
