@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { syntaxErrorOf } from './parser-helpers.js';
+import { parseSql } from '../../src/sql/parser/parse-sql.js';
+import { SyntaxError } from '../../src/errors/errors.js';
 
 describe('sql parser: syntax errors', () => {
   it('names the unexpected token, its line/column and a few expected tokens', () => {
@@ -95,5 +97,59 @@ describe('sql parser: syntax errors', () => {
     const e = syntaxErrorOf('SELECT FROM');
     expect(e.cause).to.be.instanceOf(Error);
     expect(e.message).not.to.contain('Instead, I was expecting');
+  });
+});
+
+describe('sql parser: fuzzing', function () {
+  this.timeout(30_000);
+  it('random and mutated statements either parse or raise a SyntaxError, quickly', () => {
+    const vocab = ['SELECT', 'FROM', 'WHERE', 'GROUP', 'BY', 'ORDER', 'LIMIT', 'OFFSET', '(', ')', ',', '*', '+', '-', '=', '<', 'AND', 'OR',
+      'NOT', 'IN', 'BETWEEN', 'LIKE', 'IS', 'NULL', 'TRUE', 'a', 'b', 't', '1', '2.5', "'x'", '"Q"', '?', '$1', '@@v', 'CASE', 'WHEN', 'THEN',
+      'ELSE', 'END', 'CAST', 'AS', 'INT', '::', 'RANGE', "'5m'", 'FILL', 'LINEAR', 'ALIGN', 'TO', 'NOW', 'OVER', 'PARTITION', 'ROWS',
+      'PRECEDING', 'UNBOUNDED', 'CURRENT', 'ROW', 'JOIN', 'LEFT', 'ON', 'USING', 'UNION', 'ALL', 'INTERSECT', 'WITH', 'VALUES', 'INSERT',
+      'INTO', 'CREATE', 'TABLE', 'TIME', 'INDEX', 'PRIMARY', 'KEY', 'TIMESTAMP', 'DEFAULT', 'SHOW', 'TABLES', 'SET', 'NAMES', 'EXPLAIN',
+      'ANALYZE', 'TQL', 'EVAL', 'ADMIN', 'DROP', 'IF', 'EXISTS', 'ALTER', 'ADD', 'COLUMN', 'INTERVAL', 'HOUR', ';', '.', 'DISTINCT',
+      'FILTER', 'EXTRACT', 'DATE', 'DESC', 'NULLS', 'FIRST', 'count', 'sum', "E'\\n'", 'TRANSACTION', 'ISOLATION', 'LEVEL', 'READ'];
+    const bases = [
+      'SELECT a, count(*) FROM t WHERE b IN (1, 2) GROUP BY a ORDER BY a DESC LIMIT 5',
+      "SELECT avg(x) RANGE '5m' FILL LINEAR FROM t ALIGN '1m' TO NOW BY (h)",
+      "INSERT INTO t (a, b) VALUES (1, 'x'), (2, now())",
+      "CREATE TABLE t (ts TIMESTAMP TIME INDEX, h STRING PRIMARY KEY, v DOUBLE DEFAULT 0) WITH (ttl='1d')",
+      'SELECT sum(x) OVER (PARTITION BY a ORDER BY b ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t',
+      'WITH c AS (SELECT 1) SELECT * FROM c JOIN d USING (k) UNION ALL SELECT 2',
+      'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', "TQL EVAL (0, 10, '5s') up",
+      'SELECT * FROM t WHERE x IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)',
+    ];
+    let seed = 12345;
+    const r = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    let parsed = 0;
+    let rejected = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < 3000; i++) {
+      let text: string;
+      if (r() < 0.5) {
+        text = Array.from({ length: 1 + Math.floor(r() * 25) }, () => pick(vocab)).join(' ');
+      } else {
+        const toks = pick(bases).split(/(\s+|,|\(|\))/).filter((x) => x.trim());
+        for (let k = 1 + Math.floor(r() * 3); k > 0; k--) {
+          const p = Math.floor(r() * toks.length);
+          const op = r();
+          if (op < 0.33) toks.splice(p, 1); else if (op < 0.66) toks.splice(p, 0, pick(vocab)); else toks[p] = pick(vocab);
+        }
+        text = toks.join(' ');
+      }
+      try {
+        parseSql(text);
+        parsed++;
+      } catch (err) {
+        expect(err, text).to.be.instanceOf(SyntaxError);
+        expect((err as SyntaxError).line, text).to.be.a('number');
+        rejected++;
+      }
+    }
+    expect(parsed).to.be.greaterThan(20);
+    expect(rejected).to.be.greaterThan(2000);
+    expect(performance.now() - t0).to.be.lessThan(20_000);
   });
 });

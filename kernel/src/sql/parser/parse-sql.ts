@@ -2,7 +2,7 @@ import nearley from 'nearley';
 import type * as ast from '../ast.js';
 import compiledGrammar from './grammar.js';
 import { lexAll, isTrivia, type SqlToken, type SqlDialect } from './lexer.js';
-import { SyntaxError } from '../../errors/errors.js';
+import { SyntaxError, InternalError, StrataError } from '../../errors/errors.js';
 import { isKnownTypeName } from './type-names.js';
 import { tryFastInsert, foldLiteralLists } from './fast-insert.js';
 import { expectedDescription, tokenDescription, syntaxError } from './syntax-errors.js';
@@ -81,7 +81,7 @@ export function parseSqlExpression(text: string, options: Pick<ParseSqlOptions, 
     parser.feed('');
   } catch (err) {
     const token = (err as { token?: SqlToken }).token;
-    if (!token) throw err;
+    if (!token) throw asStrataError(err);
     const table = (parser as unknown as { table: Column[] }).table;
     throw syntaxError(token.line, token.col, `unexpected ${tokenDescription(token)}${expectedDescription(table[table.length - 2]?.states ?? [])}`, err);
   }
@@ -135,7 +135,7 @@ function runParser(tokens: SqlToken[], options: ParseSqlOptions, text: string): 
     parser.feed('');
   } catch (err) {
     const token = (err as { token?: SqlToken }).token;
-    if (!token) throw err;
+    if (!token) throw asStrataError(err);
     const table = (parser as unknown as { table: Column[] }).table;
     const column = table[table.length - 2];
     const what = tokenDescription(token);
@@ -165,6 +165,12 @@ function parseExprTokens(tokens: SqlToken[]): ast.Expr | undefined {
     return undefined;
   }
   return parser.results[0] as ast.Expr | undefined;
+}
+
+/** Errors from the grammar's own checks pass through; anything else is a parser bug. */
+function asStrataError(err: unknown): StrataError {
+  if (err instanceof StrataError) return err;
+  return new InternalError(`SQL parser failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 }
 
 interface Column { states: Array<{ rule: { symbols: unknown[] }; dot: number }> }
