@@ -23,7 +23,7 @@ export const Capability = {
 /** Command bytes (COM_*). */
 export const Command = {
   QUIT: 0x01, INIT_DB: 0x02, QUERY: 0x03, FIELD_LIST: 0x04, STATISTICS: 0x09, PING: 0x0e, STMT_PREPARE: 0x16,
-  STMT_EXECUTE: 0x17, STMT_SEND_LONG_DATA: 0x18, STMT_CLOSE: 0x19, STMT_RESET: 0x1a, SET_OPTION: 0x1b, RESET_CONNECTION: 0x1f,
+  CHANGE_USER: 0x11, STMT_EXECUTE: 0x17, STMT_SEND_LONG_DATA: 0x18, STMT_CLOSE: 0x19, STMT_RESET: 0x1a, SET_OPTION: 0x1b, RESET_CONNECTION: 0x1f,
 } as const;
 
 const STATUS_AUTOCOMMIT = 0x0002;
@@ -455,6 +455,7 @@ export class MysqlConnection {
         this.session.timezone = 'UTC';
         this.sendOk();
         return true;
+      case Command.CHANGE_USER: return this.changeUser(payload);
       case Command.STMT_PREPARE: this.prepare(payload.toString('utf8', 1)); return true;
       case Command.STMT_EXECUTE: await this.execute(payload); return true;
       case Command.STMT_SEND_LONG_DATA: {
@@ -485,6 +486,30 @@ export class MysqlConnection {
         this.sendError(MYSQL_WIRE_ERRORS.unknownCommand, `Unknown command 0x${cmd.toString(16)}`);
         return true;
     }
+  }
+
+  /** COM_CHANGE_USER: authenticates again (same scramble) and starts a fresh session. */
+  private async changeUser(payload: Buffer): Promise<boolean> {
+    const r = new PacketReader(payload); r.skip(1);
+    const user = r.strNul();
+    const token = (this.clientCaps & Capability.SECURE_CONNECTION) ? r.bytes(r.int1()) : Buffer.from(r.strNul(), 'utf8');
+    const database = r.remaining > 0 ? r.strNul() : '';
+    if (r.remaining >= 2) r.int2(); // character set
+    const plugin = (this.clientCaps & Capability.PLUGIN_AUTH) && r.remaining > 0 ? r.strNul() : 'mysql_native_password';
+    try {
+      await this.authenticate(user, token, plugin);
+    } catch (err) {
+      if (err instanceof ConnectionClosed || err instanceof MysqlProtocolError) throw err;
+      const e = mysqlErrorOf(err);
+      this.sendError(e, e.message);
+      await this.flush();
+      return false; // a failed change-user ends the connection, as in MySQL
+    }
+    this.statements.clear();
+    this.session = createSession({ channel: 'mysql', user, memoryLimitBytes: this.deps.options.sessionMemoryLimit });
+    if (database) this.useDatabase(database);
+    this.sendOk();
+    return true;
   }
 
   /** Runs `;`-separated statements, one result set (or OK) each, with SERVER_MORE_RESULTS_EXISTS between them. */

@@ -27,7 +27,7 @@ export const fakeQuery: QueryService = {
         ps.map((p) => arrow.vectorFromArray([p === null ? null : `${typeof p}:${p instanceof Uint8Array ? Buffer.from(p).toString('hex') : String(p)}`], new arrow.Utf8())));
       return;
     }
-    if (s === 'select * from t') {
+    if (s === 'select * from t' || s === 'select * from t where x = $1') {
       yield records([
         { name: 'host', type: { name: 'String' } },
         { name: 'ts', type: { name: 'TimestampMillisecond' } },

@@ -46,6 +46,43 @@ function rawExchange(port: number, bytes: Buffer, waitMs = 300): Promise<{ data:
   });
 }
 
+/** Startup (trust) + Parse/Bind(all results binary)/Execute/Sync on a raw socket; returns each DataRow's raw values. */
+function binaryRows(port: number, sql: string, params: string[]): Promise<Array<Array<Buffer | null>>> {
+  const msg = (type: string, body: Buffer) => { const h = Buffer.alloc(5); h.write(type, 0, 'latin1'); h.writeInt32BE(body.length + 4, 1); return Buffer.concat([h, body]); };
+  const cstr = (x: string) => Buffer.from(`${x}\0`);
+  const i16 = (n: number) => { const b = Buffer.alloc(2); b.writeInt16BE(n); return b; };
+  const i32 = (n: number) => { const b = Buffer.alloc(4); b.writeInt32BE(n); return b; };
+  const startupBody = Buffer.concat([i32(196608), cstr('user'), cstr('postgres'), Buffer.from([0])]);
+  const wire = Buffer.concat([
+    i32(startupBody.length + 4), startupBody,
+    msg('P', Buffer.concat([cstr(''), cstr(sql), i16(0)])),
+    msg('B', Buffer.concat([cstr(''), cstr(''), i16(0), i16(params.length), ...params.flatMap((p) => [i32(Buffer.byteLength(p)), Buffer.from(p)]), i16(1), i16(1)])),
+    msg('E', Buffer.concat([cstr(''), i32(0)])),
+    msg('S', Buffer.alloc(0)),
+  ]);
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => s.write(wire));
+    let buf = Buffer.alloc(0); let readyCount = 0;
+    const rows: Array<Array<Buffer | null>> = [];
+    const timer = setTimeout(() => { s.destroy(); reject(new Error('no answer')); }, 5000);
+    s.on('data', (c) => {
+      buf = Buffer.concat([buf, c]);
+      while (buf.length >= 5 && buf.length >= 1 + buf.readInt32BE(1)) {
+        const type = String.fromCharCode(buf[0]!); const body = buf.subarray(5, 1 + buf.readInt32BE(1));
+        buf = buf.subarray(1 + buf.readInt32BE(1));
+        if (type === 'E') { clearTimeout(timer); s.destroy(); reject(new Error(body.toString())); return; }
+        if (type === 'D') {
+          const n = body.readInt16BE(0); let off = 2; const row: Array<Buffer | null> = [];
+          for (let i = 0; i < n; i++) { const len = body.readInt32BE(off); off += 4; row.push(len < 0 ? null : body.subarray(off, off + len)); off += Math.max(0, len); }
+          rows.push(row);
+        }
+        if (type === 'Z' && ++readyCount === 2) { clearTimeout(timer); s.end(); resolve(rows); return; }
+      }
+    });
+    s.on('error', reject);
+  });
+}
+
 describe('protocol-postgres server (fake query service, pg client)', function () {
   this.timeout(20_000);
   let ctx: Awaited<ReturnType<typeof startServer>>;
@@ -79,9 +116,16 @@ describe('protocol-postgres server (fake query service, pg client)', function ()
       const named = { name: 'sel', text: 'SELECT * FROM t', values: [] };
       expect((await c.query(named)).rows).to.have.length(3);
       expect((await c.query(named)).rows).to.have.length(3);
-      const bin = await c.query({ text: 'SELECT * FROM t', binary: true } as pg.QueryConfig);
-      expect(bin.rows[0]!.i32).to.equal(-7);
-      expect(bin.rows[0]!.cpu).to.equal(1.5);
+      // Binary results, read byte by byte (pg decodes binary rows through a UTF-8 string).
+      const rows = await binaryRows(ctx.port, 'SELECT * FROM t WHERE x = $1', ['1']);
+      expect(rows[0]![0]!.toString()).to.equal('a');
+      expect(rows[0]![1]!.readBigInt64BE(0)).to.equal((1700000000123n - 946684800000n) * 1000n);
+      expect(rows[0]![2]!.readDoubleBE(0)).to.equal(1.5);
+      expect(rows[0]![3]!.readBigInt64BE(0)).to.equal(9007199254740993n);
+      expect(rows[0]![4]![0]).to.equal(1);
+      expect(rows[0]![5]!.readInt32BE(0)).to.equal(-7);
+      expect(rows[1]![2]).to.equal(null);
+      expect(rows[0]).to.have.length(6);
       const err = await errorOf(() => c.query('SELECT * FROM missing WHERE x = $1', [1]));
       expect(err.code).to.equal('42P01');
       expect(err.message).to.match(/Table not found/);
