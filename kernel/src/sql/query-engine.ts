@@ -21,7 +21,7 @@ import {
   batchFromArrow, batchToArrow, columnFromArrow, columnFromValues, concatBatches, emptyBatch, takeBatch, valueAt, type Batch, type Column,
 } from './exec/column.js';
 import { Executor, type OperatorMetrics } from './exec/executor.js';
-import { castColumn, compileExpr, likeToRegExp, type EvalContext } from './exec/expression-evaluator.js';
+import { castColumn, castValue, compileExpr, likeToRegExp, type EvalContext } from './exec/expression-evaluator.js';
 import { parseSql } from './parser/parse-sql.js';
 import { toDataType } from './parser/type-names.js';
 import { Binder, type BinderEnv } from './plan/binder.js';
@@ -84,7 +84,9 @@ export class QueryEngine implements QueryService {
   }
 
   async *execute(sql: string, session: Session, options: ExecuteOptions = {}): AsyncIterable<QueryOutput> {
-    const statements = parseSql(sql);
+    // GreptimeDB parses MySQL-protocol text with the MySQL dialect ("x" is a string) and PostgreSQL text with PostgreSQL's.
+    const dialect = session.channel === 'mysql' ? 'mysql' : session.channel === 'postgres' ? 'postgres' : 'greptime';
+    const statements = parseSql(sql, { dialect });
     for (const st of statements) {
       const ac = new AbortController();
       const onAbort = () => ac.abort(options.signal?.reason instanceof Error ? options.signal.reason : new CancelledError());
@@ -640,8 +642,9 @@ function fillDefaults(c: ColumnSchema, vals: unknown[]): Column {
 
 function castOne(v: unknown, from: DataType, col: ColumnSchema, tz: string, name: string): unknown {
   try {
-    const c = castColumn(columnFromValues(from, [v]), col.type, tz);
-    return valueAt(c, 0);
+    const out = castValue(v, from, col.type, tz);
+    // Integer columns reject fractions silently truncated by casts only when the literal was a float: keep SQL cast semantics.
+    return out;
   } catch (err) {
     throw new InvalidArgumentsError(`column ${name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }

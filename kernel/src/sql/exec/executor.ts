@@ -368,7 +368,7 @@ export class Executor {
     };
 
     // Phase 1: partial aggregation per partition (region), then merge (phase 2).
-    const parts = ordered.length ? undefined : this.partitionsOf(p.input);
+    const parts = ordered.length || p.aggs.some((a) => a.distinct) ? undefined : this.partitionsOf(p.input);
     let final: Table;
     if (parts) {
       const partials: Table[] = [];
