@@ -115,6 +115,40 @@ describe('sql parser: statements', () => {
         { key: 'compaction.type', value: 'twcs' }, { key: 'compaction.twcs.time_window', value: '1h' }, { key: 'n', value: '3' }]);
     });
 
+    it("parses GreptimeDB's SHOW CREATE TABLE output back", () => {
+      const c = parseKind(`CREATE TABLE IF NOT EXISTS "monitor" (
+  "host" STRING NULL,
+  "ts" TIMESTAMP(3) NOT NULL DEFAULT current_timestamp(),
+  "cpu" DOUBLE NULL DEFAULT 0,
+  "n" UINT64 NULL DEFAULT 18446744073709551615,
+  "f" FLOAT32 NULL, "b" BOOLEAN NULL DEFAULT true, "bin" BINARY NULL, "d" DATE NULL, "i8" INT8 NULL,
+  "dec" DECIMAL(38, 10) NULL, "iv" INTERVAL NULL, "t0" TIMESTAMP(0) NULL, "t9" TIMESTAMP(9) NULL,
+  "s" STRING NULL DEFAULT 'it''s' COMMENT 'a ''quoted'' comment',
+  TIME INDEX ("ts"),
+  PRIMARY KEY ("host")
+)
+PARTITION ON COLUMNS ("host") (
+  host < 'm',
+  host >= 'm'
+)
+
+ENGINE=mito
+WITH(
+  append_mode = 'true',
+  ttl = '7d',
+  compaction.type = 'twcs'
+)`, 'CreateTable');
+      expect(c.name.name).to.equal('monitor');
+      expect(c.timeIndex).to.equal('ts');
+      expect(c.primaryKey).to.deep.equal(['host']);
+      expect(c.columns).to.have.length(14);
+      expect((c.columns[3]!.default as ast.NumberLiteral).value).to.equal(18446744073709551615n);
+      expect(c.columns[13]).to.include({ comment: "a 'quoted' comment" });
+      expect(show(c.columns[13]!.default!)).to.equal("'it''s'");
+      expect(c.partition!.rules).to.have.length(2);
+      expect(c.options.map((o) => o.key)).to.deep.equal(['append_mode', 'ttl', 'compaction.type']);
+    });
+
     it('qualified table name', () => {
       const c = parseKind('CREATE TABLE mydb.t (ts TIMESTAMP TIME INDEX)', 'CreateTable');
       expect(c.name).to.include({ database: 'mydb', name: 't' });

@@ -47,7 +47,6 @@ const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRI
 const lexer = { has: (name: string) => !CUSTOM_TERMINALS.has(name) } as unknown as NearleyLexer;
 const S = g.span;
 type D = any[];
-const first = (d: D) => d[0];
 const kwText = (t: SqlToken) => t.text.toUpperCase();
 const notOf = (x: unknown) => x !== null && x !== undefined;
 function placeholder(t: SqlToken): ast.Placeholder {
