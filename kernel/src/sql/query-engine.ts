@@ -11,6 +11,7 @@ import type { AlterTableChange, Catalog, PartitionRule, TableInfo } from '../int
 import type { StorageEngine } from '../interfaces/engine.js';
 import type { FunctionRegistry } from '../interfaces/function.js';
 import type { Logger } from '../interfaces/logger.js';
+import type { Metrics } from '../interfaces/metrics.js';
 import type { ExecuteOptions, InsertRequest, QueryOutput, QueryService, ResultColumn } from '../interfaces/query.js';
 import type { Session } from '../interfaces/session.js';
 import { parseDurationMs } from '../catalog/store-catalog.js';
@@ -79,8 +80,15 @@ export class QueryEngine implements QueryService {
   /** Deadlines of running statements, by their abort signal. */
   private readonly deadlines = new WeakMap<AbortSignal, number>();
 
-  constructor(readonly catalog: Catalog, readonly engine: StorageEngine, readonly registry: FunctionRegistry, private readonly logger?: Logger) {
+  private readonly statementsTotal?: ReturnType<Metrics['counter']>;
+  private readonly statementErrors?: ReturnType<Metrics['counter']>;
+  private readonly insertRows?: ReturnType<Metrics['counter']>;
+
+  constructor(readonly catalog: Catalog, readonly engine: StorageEngine, readonly registry: FunctionRegistry, private readonly logger?: Logger, metrics?: Metrics) {
     this.system = new SystemTables(catalog, engine, registry);
+    this.statementsTotal = metrics?.counter('strata_sql_statements_total', 'SQL statements run, by statement kind', ['kind']);
+    this.statementErrors = metrics?.counter('strata_sql_statement_errors_total', 'SQL statements that failed, by error code', ['code']);
+    this.insertRows = metrics?.counter('strata_insert_rows_total', 'rows written through the insert path (ingest protocols)');
   }
 
   async *execute(sql: string, session: Session, options: ExecuteOptions = {}): AsyncIterable<QueryOutput> {
@@ -99,6 +107,7 @@ export class QueryEngine implements QueryService {
         this.deadlines.set(ac.signal, Date.now() + options.timeoutMs);
       }
       const cleanup = () => { clearTimeout(timer); options.signal?.removeEventListener('abort', onAbort); };
+      this.statementsTotal?.inc({ kind: st.kind });
       try {
         const out = await this.runStatement(st, sql, session, options.params ?? [], ac.signal);
         if (out.kind === 'records') {
@@ -121,6 +130,7 @@ export class QueryEngine implements QueryService {
         }
       } catch (err) {
         cleanup();
+        this.statementErrors?.inc({ code: (err as { code?: string }).code ?? 'INTERNAL' });
         if (ac.signal.aborted && ac.signal.reason instanceof Error && !(err instanceof DeadlineExceededError)) throw ac.signal.reason;
         throw err;
       }
@@ -553,6 +563,7 @@ export class QueryEngine implements QueryService {
   async insert(requests: readonly InsertRequest[], session: Session): Promise<number> {
     let total = 0;
     for (const req of requests) total += await this.insertOne(req, session);
+    this.insertRows?.inc(total);
     return total;
   }
 

@@ -11,7 +11,7 @@ export const queryPlugin = definePlugin({
   provides: [QUERY],
   requires: [CATALOG, ENGINE, FUNCTION_REGISTRY],
   register(ctx) {
-    ctx.bind(QUERY, new QueryEngine(ctx.get(CATALOG), ctx.get(ENGINE), ctx.get(FUNCTION_REGISTRY), ctx.logger));
+    ctx.bind(QUERY, new QueryEngine(ctx.get(CATALOG), ctx.get(ENGINE), ctx.get(FUNCTION_REGISTRY), ctx.logger, ctx.metrics));
   },
 });
 

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { METRICS } from '../../src/index.js';
 import { SqlHarness } from '../support/sql-harness.js';
 
 describe('sql: query engine end to end (in-memory engine)', function () {
@@ -46,5 +47,13 @@ describe('sql: query engine end to end (in-memory engine)', function () {
     expect(text).to.contain('time_range=[1001, +inf)');
     expect(text).to.contain('"column":"host","op":"=","value":"a"');
     expect(text).to.contain('projection=[host, ts, usage]');
+  });
+
+  it('counts statements and errors in the server metrics', async () => {
+    await h.q('SELECT 1').catch(() => undefined);
+    await h.q('SELECT * FROM missing').catch(() => undefined);
+    const text = await h.server.get(METRICS).text();
+    expect(text).to.match(/strata_sql_statements_total\{kind="QueryStatement"\} [1-9]/);
+    expect(text).to.contain('strata_sql_statement_errors_total{code="TABLE_NOT_FOUND"} 1');
   });
 });
