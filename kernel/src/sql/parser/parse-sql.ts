@@ -30,6 +30,13 @@ export interface ParseSqlOptions {
    * identifiers in all three.
    */
   dialect?: SqlDialect;
+  /**
+   * Reuse the statements of an identical earlier text (same dialect): an LRU
+   * of PARSE_CACHE_ENTRIES texts up to PARSE_CACHE_TEXT_CHARS long. Cached
+   * statements are deep-frozen and shared, so callers must not mutate them
+   * (the AST types are readonly; a mutation throws). Default false.
+   */
+  cache?: boolean;
   /** Use the hand-written INSERT ... VALUES fast path (default true). */
   fastInsert?: boolean;
   /** Receives the number of complete derivations per statement (1 = unambiguous; the fast path reports 1). */
@@ -47,6 +54,36 @@ export interface ParseSqlOptions {
  * s.kind === 'QueryStatement'
  */
 export function parseSql(sql: string, options: ParseSqlOptions = {}): ast.Statement[] {
+  if (options.cache && sql.length <= PARSE_CACHE_TEXT_CHARS && !options.onDerivations && options.fastInsert !== false) {
+    const key = `${options.dialect ?? 'greptime'}\u0000${sql}`;
+    const hit = parseCache.get(key);
+    if (hit) {
+      parseCache.delete(key);
+      parseCache.set(key, hit);
+      return hit.slice();
+    }
+    const out = parseUncached(sql, options);
+    deepFreeze(out);
+    parseCache.set(key, out);
+    if (parseCache.size > PARSE_CACHE_ENTRIES) parseCache.delete(parseCache.keys().next().value!);
+    return out.slice();
+  }
+  return parseUncached(sql, options);
+}
+
+/** Texts longer than this are never cached (bulk INSERTs). */
+export const PARSE_CACHE_TEXT_CHARS = 8192;
+/** Distinct texts kept by the parse cache. */
+export const PARSE_CACHE_ENTRIES = 512;
+const parseCache = new Map<string, ast.Statement[]>();
+
+function deepFreeze(node: unknown): void {
+  if (node === null || typeof node !== 'object' || Object.isFrozen(node)) return;
+  Object.freeze(node);
+  for (const v of Object.values(node)) deepFreeze(v);
+}
+
+function parseUncached(sql: string, options: ParseSqlOptions): ast.Statement[] {
   const tokens = lexAll(sql, options.dialect);
   const statements: ast.Statement[] = [];
   let segment: SqlToken[] = [];
