@@ -739,7 +739,11 @@ export interface AdminStatement extends StatementBase {
  * expression; bare words (`SET x = ON`, `SET DateStyle = ISO`) are ColumnRefs
  * whose `name` is the word, `DEFAULT` is a ColumnRef 'default'; lists
  * (`SET search_path TO a, b`) are a RowExpr.
- * `SET TIME ZONE 'x'` is name 'time_zone'.
+ * `SET TIME ZONE 'x'` is name 'time_zone'. `SET [SESSION] TRANSACTION ISOLATION
+ * LEVEL READ COMMITTED` (and PostgreSQL's `SET SESSION CHARACTERISTICS AS
+ * TRANSACTION ...`) is name 'transaction_isolation' with a StringLiteral
+ * ('READ COMMITTED', 'REPEATABLE READ', ...); `... TRANSACTION READ ONLY|WRITE`
+ * is name 'transaction_read_only' with 1 or 0.
  */
 export interface VariableAssignment {
   readonly scope?: 'SESSION' | 'GLOBAL' | 'LOCAL';

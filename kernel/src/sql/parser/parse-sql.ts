@@ -37,7 +37,11 @@ export interface ParseSqlOptions {
    * (the AST types are readonly; a mutation throws). Default false.
    */
   cache?: boolean;
-  /** Use the hand-written INSERT ... VALUES fast path (default true). */
+  /**
+   * Use the fast paths (default true): hand-built INSERT ... VALUES literal
+   * rows and folding of long literal IN lists. `false` sends everything through
+   * the grammar (tests compare both).
+   */
   fastInsert?: boolean;
   /** Receives the number of complete derivations per statement (1 = unambiguous; the fast path reports 1). */
   onDerivations?: (count: number, statementText: string) => void;
