@@ -40,6 +40,7 @@ export class Manifest {
   state: ManifestState = { files: new Map(), flushedSequence: 0, schema: undefined };
   private version = 0;
   private editsSinceCheckpoint = 0;
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly store: ObjectStore, private readonly prefix: string, private readonly checkpointEvery: number) {}
 
@@ -89,8 +90,18 @@ export class Manifest {
     } catch (err) { throw new CorruptionError(`manifest file ${key} is not valid JSON`, { cause: err }); }
   }
 
-  /** Records an edit durably, then applies it in memory. */
-  async apply(edit: ManifestEdit): Promise<void> {
+  /**
+   * Records an edit durably, then applies it in memory. Edits are serialized:
+   * flushes and compactions of one region apply concurrently, and two edits
+   * must never be given the same version (one would overwrite the other).
+   */
+  apply(edit: ManifestEdit): Promise<void> {
+    const p = this.queue.then(() => this.applyNow(edit));
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  private async applyNow(edit: ManifestEdit): Promise<void> {
     const v = this.version + 1;
     const key = `${this.prefix}/${pad(v)}.edit.json`;
     try {
@@ -101,8 +112,8 @@ export class Manifest {
     if (++this.editsSinceCheckpoint >= this.checkpointEvery) await this.checkpoint();
   }
 
-  /** Writes the whole state at the current version and deletes what it supersedes. */
-  async checkpoint(): Promise<void> {
+  /** Writes the whole state at the current version and deletes what it supersedes (called inside the apply queue). */
+  private async checkpoint(): Promise<void> {
     const v = this.version;
     const key = `${this.prefix}/${pad(v)}.checkpoint.json`;
     const state = { files: [...this.state.files.values()], flushedSequence: this.state.flushedSequence, ...(this.state.schema ? { schema: this.state.schema } : {}) };

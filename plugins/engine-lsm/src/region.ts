@@ -239,11 +239,11 @@ export class Region {
     if (gone.length) void this.deleteFiles(gone);
   }
 
-  /** Deletes removed SSTs once no scan reads them. */
-  private retire(ids: readonly string[]): void {
+  /** Deletes removed SSTs now, or once the last scan reading them ends. */
+  private async retire(ids: readonly string[]): Promise<void> {
     const now: string[] = [];
     for (const id of ids) { this.indexes.delete(id); if (this.refs.has(id)) this.retired.add(id); else now.push(id); }
-    if (now.length) void this.deleteFiles(now);
+    if (now.length) await this.deleteFiles(now);
   }
 
   private async deleteFiles(ids: readonly string[]): Promise<void> {
@@ -340,7 +340,7 @@ export class Region {
       const expired = [...this.manifest.state.files.values()].filter((f) => BigInt(f.maxTs) < cutoff).map((f) => f.id);
       if (expired.length) {
         await this.manifest.apply({ remove: expired });
-        this.retire(expired);
+        await this.retire(expired);
         this.log.info({ files: expired.length }, 'TTL dropped expired SSTs');
       }
     }
@@ -362,7 +362,7 @@ export class Region {
       const out = await this.mergeFiles(inputs, windowUnits);
       if (epoch !== this.epoch || this.closed) return;
       await this.manifest.apply({ add: out, remove: inputs.map((f) => f.id) });
-      this.retire(inputs.map((f) => f.id));
+      await this.retire(inputs.map((f) => f.id));
       this.log.debug({ inputs: inputs.length, outputs: out.length, rows: out.reduce((a, f) => a + f.rows, 0) }, 'compacted window');
       if ((inputs.length >= files.length && !force) || ++rounds >= 1000) return;
     }
@@ -433,7 +433,7 @@ export class Region {
     await this.manifest.apply({ removeAll: true, flushedSequence: last });
     this.frozen = [];
     this.active = this.newMemtable();
-    this.retire(ids);
+    await this.retire(ids);
     try { await this.deps.wal.obsolete(this.id, last); } catch (err) { this.log.warn({ err }, 'WAL obsolete failed'); }
   }
 

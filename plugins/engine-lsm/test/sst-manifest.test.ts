@@ -1,5 +1,8 @@
 import { expect } from 'chai';
+import { Manifest } from '../src/manifest.js';
+import type { FileMeta } from '../src/sst.js';
 import { batchOf, cpuSchema, harness, newMetrics, scanRows } from './support/fixtures.js';
+import { MemoryStore } from './support/memory-store.js';
 
 const R = '2048_0';
 
@@ -69,6 +72,19 @@ describe('engine-lsm: SSTs, manifest and recovery', function () {
     await engine.openRegion(R, s);
     expect(engine.stats(R).sstFiles).to.equal(7);
     expect(await scanRows(engine, R)).to.deep.equal(before);
+  });
+
+  it('serializes concurrent manifest edits (no version is written twice)', async () => {
+    const store = new MemoryStore();
+    const m = new Manifest(store, 'data/r/manifest', 4);
+    const meta = (id: string): FileMeta => ({ id, rows: 1, bytes: 1, minTs: '0', maxTs: '0', maxSequence: 1, rowGroups: 1, schemaVersion: 1, hasDeletes: false, level: 0, seriesCount: 1, columns: [] });
+    // Flushes and compactions apply edits at the same time.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => m.apply(i % 3 === 2 ? { remove: [`f${i - 1}`] } : { add: [meta(`f${i}`)], flushedSequence: i })));
+    const again = new Manifest(store, 'data/r/manifest', 4);
+    await again.load();
+    expect([...again.state.files.keys()].sort()).to.deep.equal([...m.state.files.keys()].sort());
+    expect(again.state.flushedSequence).to.equal(m.state.flushedSequence);
+    expect(m.state.files.size).to.equal(8);
   });
 
   it('removes SSTs that a crash left out of the manifest', async () => {
