@@ -1,5 +1,5 @@
 import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
-import { cpus, totalmem, tmpdir, release, platform } from 'node:os';
+import { cpus, totalmem, tmpdir, release, platform, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { TsbsCpuGenerator, CPU_FIELD_KEYS } from './tsbs/tsbs-cpu-generator.js';
 import { QUERY_TYPES, makeCpuQueries, type CpuQuery, type QueryType } from './tsbs/tsbs-cpu-queries.js';
@@ -70,7 +70,8 @@ export interface BenchResults {
   startedAt: string;
   durationS: number;
   mode: BenchMode;
-  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; os: string };
+  /** loadAvg1m: the machine's 1-minute load average at the start and end (other work shares the cores). */
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; os: string; loadAvg1mStart: number; loadAvg1mEnd: number };
   options: Omit<BenchOptions, 'strataRoot' | 'resultsDir'>;
   data: { rows: number; metrics: number; lineProtocolBytes: number; generateMs: number; start: string; end: string };
   systems: SystemResult[];
@@ -107,6 +108,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       node: process.version,
       os: `${platform()} ${release()}`,
+      loadAvg1mStart: loadavg()[0]!,
+      loadAvg1mEnd: NaN,
     },
     options: {
       mode: opts.mode, hosts: opts.hosts, hours: opts.hours, seed: opts.seed, workers: opts.workers, batchLines: opts.batchLines,
@@ -219,14 +222,14 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
           label: peer.name, url: peer.writeUrl, file, workers: opts.workers, fieldsPerRow: CPU_FIELD_KEYS.length, deadlineMs,
         });
         sys.notes.push(...(await peer.settle()));
-        if (wantQueries) await runQueriesOn({ name: peer.name, supports: (q) => peer.supports(q), query: (q) => peer.query(q) });
+        if (wantQueries) await runQueriesOn({ name: peer.name, supports: (q) => peer.supports(q), query: (q, t) => peer.query(q, t) });
         if (wantQueries && peer instanceof StrataPeer) {
           // Issue 5 asks for the rows the scans read (pruning), from EXPLAIN ANALYZE.
           for (const [type, qs] of queries) {
             const r = queryResults.get(type);
             if (!r || Date.now() > deadlineMs) continue;
             try {
-              r.strataRowsScanned = await peer.rowsScanned(qs[0]!.sql);
+              r.strataRowsScanned = await peer.rowsScanned(qs[0]!.sql, Math.min(120_000, Math.max(1000, deadlineMs - Date.now())));
             } catch (err) {
               sys.notes.push(`EXPLAIN ANALYZE ${type} failed: ${(err as Error).message.slice(0, 120)}`);
             }
@@ -278,6 +281,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     else notes.push(`work dir kept: ${workDir}`);
   }
   results.durationS = (Date.now() - t0) / 1000;
+  results.machine.loadAvg1mEnd = loadavg()[0]!;
   return results;
 }
 

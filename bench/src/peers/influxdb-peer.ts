@@ -75,9 +75,9 @@ export class InfluxDbPeer implements Peer {
     await this.influxql('CREATE DATABASE benchmark', 'POST');
   }
 
-  private async influxql(q: string, method: 'GET' | 'POST' = 'GET'): Promise<InfluxAnswer> {
+  private async influxql(q: string, method: 'GET' | 'POST' = 'GET', timeoutMs = 300_000): Promise<InfluxAnswer> {
     const url = `${this.baseUrl}/query?db=benchmark&q=${encodeURIComponent(q)}`;
-    const res = await httpRequest(url, { method, timeoutMs: 300_000 });
+    const res = await httpRequest(url, { method, timeoutMs });
     const text = res.body.toString('utf8');
     if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${text.slice(0, 300)}`);
     const answer = JSON.parse(text) as InfluxAnswer;
@@ -112,8 +112,8 @@ export class InfluxDbPeer implements Peer {
     return true;
   }
 
-  async query(q: CpuQuery): Promise<number> {
-    const answer = await this.influxql(q.influxql);
+  async query(q: CpuQuery, timeoutMs: number): Promise<number> {
+    const answer = await this.influxql(q.influxql, 'GET', timeoutMs);
     let n = 0;
     for (const r of answer.results ?? []) for (const s of r.series ?? []) n += s.values?.length ?? 0;
     return n;

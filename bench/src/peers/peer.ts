@@ -24,6 +24,6 @@ export interface Peer {
   /** Whether this system has a phrasing of the query. */
   supports(q: CpuQuery): boolean;
   /** Runs the query; resolves to the number of result rows (points for PromQL). */
-  query(q: CpuQuery): Promise<number>;
+  query(q: CpuQuery, timeoutMs: number): Promise<number>;
   stop(): Promise<void>;
 }

@@ -86,8 +86,9 @@ export class StrataPeer implements Peer {
     const res = await httpRequest(`${this.baseUrl}/v1/sql?db=${this.db}`, {
       method: 'POST',
       body: 'sql=' + encodeURIComponent(sql),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      timeoutMs,
+      // The server gives up at the same limit, so an abandoned query stops using the cores.
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-greptime-timeout': `${Math.round(timeoutMs)}ms` },
+      timeoutMs: timeoutMs + 5000,
     });
     const text = res.body.toString('utf8');
     if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${text.slice(0, 300)}`);
@@ -125,8 +126,8 @@ export class StrataPeer implements Peer {
    * Rows the scans read for a query (the sum of rows_scanned over the scan
    * operators of EXPLAIN ANALYZE), to show pruning.
    */
-  async rowsScanned(sql: string): Promise<number | undefined> {
-    const answer = await this.sql('EXPLAIN ANALYZE ' + sql);
+  async rowsScanned(sql: string, timeoutMs: number): Promise<number | undefined> {
+    const answer = await this.sql('EXPLAIN ANALYZE ' + sql, timeoutMs);
     const text = JSON.stringify(answer);
     let total: number | undefined;
     for (const m of text.matchAll(/rows_scanned=(\d+)/g)) total = (total ?? 0) + Number(m[1]);
@@ -137,8 +138,8 @@ export class StrataPeer implements Peer {
     return true;
   }
 
-  async query(q: CpuQuery): Promise<number> {
-    const answer = await this.sql(q.sql);
+  async query(q: CpuQuery, timeoutMs: number): Promise<number> {
+    const answer = await this.sql(q.sql, timeoutMs);
     return countRecords(answer);
   }
 

@@ -84,12 +84,12 @@ export class VictoriaMetricsPeer implements Peer {
     return q.promql !== undefined;
   }
 
-  async query(q: CpuQuery): Promise<number> {
+  async query(q: CpuQuery, timeoutMs: number): Promise<number> {
     const p = q.promql;
     if (!p) throw new Error(`${q.type} has no PromQL form`);
     const url =
       `${this.baseUrl}/api/v1/query_range?query=${encodeURIComponent(p.query)}` + `&start=${p.startS}&end=${p.endS}&step=${p.stepS}`;
-    const res = await httpRequest(url, { timeoutMs: 300_000 });
+    const res = await httpRequest(url, { timeoutMs });
     const text = res.body.toString('utf8');
     if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${text.slice(0, 300)}`);
     const answer = JSON.parse(text) as { status: string; data?: { result?: Array<{ values?: unknown[] }> }; error?: string };

@@ -6,7 +6,7 @@ export interface QueryTarget {
   name: string;
   supports(q: CpuQuery): boolean;
   /** Resolves to the answer's row count. */
-  query(q: CpuQuery): Promise<number>;
+  query(q: CpuQuery, timeoutMs: number): Promise<number>;
 }
 
 export interface TargetQueryResult {
@@ -39,6 +39,8 @@ export interface RunQueriesOptions {
   log?: (s: string) => void;
   /** An instance slower than this on its warm-up stops further runs of its type on this target. */
   slowMs?: number;
+  /** Longest a single query may take (also bounded by the deadline). */
+  queryTimeoutMs?: number;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function runQueries(
 ): Promise<QueryTypeResult[]> {
   const out: QueryTypeResult[] = [];
   const slowMs = opts.slowMs ?? 10_000;
+  const timeout = (): number => Math.max(1000, Math.min(opts.queryTimeoutMs ?? 120_000, opts.deadlineMs - Date.now()));
   for (const [type, instances] of queries) {
     const typeResult: QueryTypeResult = { type, instances: instances.map((q) => ({ label: q.label, sql: q.sql })), results: [] };
     out.push(typeResult);
@@ -69,7 +72,7 @@ export async function runQueries(
       try {
         if (Date.now() > opts.deadlineMs) throw new Error('skipped: time limit reached');
         const w0 = performance.now();
-        await target.query(instances[0]!);
+        await target.query(instances[0]!, timeout());
         const warmMs = performance.now() - w0;
         const runs = warmMs > slowMs ? 1 : opts.repeats;
         for (let i = 0; i < instances.length; i++) {
@@ -78,7 +81,7 @@ export async function runQueries(
           for (let k = 0; k < runs; k++) {
             if (Date.now() > opts.deadlineMs) throw new Error(`stopped after ${times.length} runs: time limit reached`);
             const t0 = performance.now();
-            rows = await target.query(q);
+            rows = await target.query(q, timeout());
             times.push(performance.now() - t0);
           }
           r.rows.push(rows);

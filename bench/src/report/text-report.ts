@@ -16,7 +16,7 @@ export function renderTextReport(r: BenchResults): string {
   const o = r.options;
   out.push(`## TSBS cpu-only, ${o.hosts} hosts x ${o.hours} h at 10 s: ${n0(r.data.rows)} rows, ${n0(r.data.metrics)} metrics (seed ${o.seed})`);
   out.push('');
-  out.push(`Machine: ${r.machine.cpus} x ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, ${r.machine.os}, Node ${r.machine.node}. ` +
+  out.push(`Machine: ${r.machine.cpus} x ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, ${r.machine.os}, Node ${r.machine.node}; load average ${r.machine.loadAvg1mStart.toFixed(1)} at start, ${r.machine.loadAvg1mEnd.toFixed(1)} at end. ` +
     `Run ${r.startedAt}, ${r.durationS.toFixed(0)} s. Load: line protocol over HTTP, ${o.workers} writers x ${o.batchLines} lines; Strata WAL syncMode ${o.walSyncMode}.`);
   out.push('');
   const sysRows = r.systems.map((s) => [
