@@ -15,7 +15,7 @@ export const mysqlOptions = o.object({
     default: 'mysql_native_password',
     description: 'Authentication plugin asked of clients when a user provider is bound (clients using the other are switched).',
   }),
-  serverVersion: o.string({ default: '8.4.2-strata', description: 'Version string sent in the handshake and answered to SELECT VERSION().' }),
+  serverVersion: o.string({ default: '8.4.2-strata', description: 'Version string sent in the handshake and answered as @@version.' }),
   tls: o.object({
     mode: o.enum(['disable', 'prefer', 'require'] as const, { default: 'disable', description: "'prefer' offers TLS; 'require' refuses clients that do not upgrade." }),
     certPath: o.string({ optional: true, description: 'PEM certificate chain file.' }),

@@ -346,11 +346,14 @@ export class PgConnection {
     if (!users) { return; } // trust: no provider bound (GreptimeDB's default)
     let method = this.deps.options.authMethod;
     let plaintext: string | undefined;
-    if (users.passwordMaterial) {
+    const material = users.passwordMaterial ? await users.passwordMaterial(user) : {};
+    if (material === undefined) {
       // An unknown user still goes through the exchange (with a random secret), so it fails the same way.
-      plaintext = (await users.passwordMaterial(user))?.plaintext ?? randomBytes(24).toString('base64');
+      plaintext = randomBytes(24).toString('base64');
+    } else if (material.plaintext === undefined) {
+      method = 'password'; // the provider holds no plaintext for this user: it can only check one
     } else {
-      method = 'password'; // the provider can only check plaintext
+      plaintext = material.plaintext;
     }
     if (method === 'password') {
       this.out.begin('R').int32(3).end();

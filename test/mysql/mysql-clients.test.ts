@@ -1,0 +1,185 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import mysql from 'mysql2/promise';
+import { authStaticPlugin } from '@strata/kernel';
+import { prng, sendRaw, startSqlServer, type SqlServer } from '../protocol-support/sql-server.js';
+
+const run = promisify(execFile);
+
+async function errorOf(fn: () => Promise<unknown>): Promise<{ errno?: number; sqlState?: string; message?: string }> {
+  try { await fn(); } catch (e) { return e as { errno?: number }; }
+  throw new Error('expected an error');
+}
+
+describe('MySQL protocol end to end (real server, mysql2 and mariadb clients)', function () {
+  this.timeout(60_000);
+  let s: SqlServer;
+  before(async () => { s = await startSqlServer({ mysql: { connectTimeout: '2s' } }); });
+  after(async () => { await s?.close(); });
+
+  const connect = (extra: mysql.ConnectionOptions = {}) =>
+    mysql.createConnection({ host: '127.0.0.1', port: s.mysqlPort, user: 'root', database: 'public', timezone: 'Z', supportBigNumbers: true, bigNumberStrings: true, ...extra });
+
+  it('creates a table, inserts and selects with the text protocol', async () => {
+    const c = await connect();
+    try {
+      await c.query('CREATE TABLE cpu (host STRING, ts TIMESTAMP TIME INDEX, usage_user DOUBLE, cnt BIGINT, ok BOOLEAN, PRIMARY KEY (host))');
+      const [ins] = await c.query("INSERT INTO cpu VALUES ('a', 1700000000000, 1.5, 10, true), ('b', 1700000001000, 2.25, 9007199254740993, false)") as [mysql.ResultSetHeader, unknown];
+      expect(ins.affectedRows).to.equal(2);
+      const [rows, fields] = await c.query('SELECT host, ts, usage_user, cnt, ok FROM cpu ORDER BY host') as [Array<Record<string, unknown>>, mysql.FieldPacket[]];
+      expect(fields.map((f) => f.name)).to.deep.equal(['host', 'ts', 'usage_user', 'cnt', 'ok']);
+      expect(rows).to.have.length(2);
+      expect(rows[0]).to.deep.include({ host: 'a', usage_user: 1.5, cnt: '10', ok: 1 });
+      expect((rows[0]!.ts as Date).toISOString()).to.equal('2023-11-14T22:13:20.000Z');
+      expect(rows[1]).to.deep.include({ host: 'b', cnt: '9007199254740993', ok: 0 });
+    } finally { await c.end(); }
+  });
+
+  it('runs prepared statements with parameters of every supported type', async () => {
+    const c = await connect();
+    try {
+      await c.execute('INSERT INTO cpu (host, ts, usage_user, cnt, ok) VALUES (?, ?, ?, ?, ?)', ['c', new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 678)), 3.75, 42, true]);
+      await c.execute('INSERT INTO cpu (host, ts, usage_user, cnt, ok) VALUES (?, ?, ?, ?, ?)', ['d', 1700000003000, null, 12345678901234567n, false]);
+      const [rows] = await c.execute('SELECT host, ts, usage_user, cnt, ok FROM cpu WHERE host = ? AND ts >= ? ORDER BY host', ['c', new Date(Date.UTC(2024, 0, 1))]) as [Array<Record<string, unknown>>, unknown];
+      expect(rows).to.have.length(1);
+      expect(rows[0]).to.deep.include({ host: 'c', usage_user: 3.75, cnt: '42', ok: 1 });
+      expect((rows[0]!.ts as Date).toISOString()).to.equal('2024-01-02T03:04:05.678Z');
+      const [d] = await c.execute('SELECT usage_user, cnt, ok FROM cpu WHERE host = ?', ['d']) as [Array<Record<string, unknown>>, unknown];
+      expect(d).to.deep.equal([{ usage_user: null, cnt: '12345678901234567', ok: 0 }]);
+      const [n] = await c.execute('SELECT count(*) AS n FROM cpu WHERE usage_user > ?', [2]) as [Array<Record<string, unknown>>, unknown];
+      expect(Number(n[0]!.n)).to.equal(2);
+    } finally { await c.end(); }
+  });
+
+  it('reports errors with MySQL codes and SQLSTATE and keeps the connection usable', async () => {
+    const c = await connect();
+    try {
+      const missing = await errorOf(() => c.query('SELECT * FROM no_such_table'));
+      expect([missing.errno, missing.sqlState]).to.deep.equal([1146, '42S02']);
+      const syntax = await errorOf(() => c.query('SELEC 1'));
+      expect([syntax.errno, syntax.sqlState]).to.deep.equal([1064, '42000']);
+      const dup = await errorOf(() => c.query('CREATE TABLE cpu (ts TIMESTAMP TIME INDEX)'));
+      expect(dup.errno).to.equal(1050);
+      const prepared = await errorOf(() => c.execute('SELECT * FROM no_such_table WHERE x = ?', [1]));
+      expect(prepared.errno).to.equal(1146);
+      const [rows] = await c.query('SELECT 1 AS one') as [Array<Record<string, unknown>>, unknown];
+      expect(Number(rows[0]!.one)).to.equal(1);
+    } finally { await c.end(); }
+  });
+
+  it('answers the queries drivers send on connect and multiple statements', async () => {
+    const c = await connect({ multipleStatements: true });
+    try {
+      const [v] = await c.query('SELECT @@version_comment LIMIT 1') as [Array<Record<string, unknown>>, unknown];
+      expect(v).to.deep.equal([{ '@@version_comment': 'Strata' }]);
+      await c.query('SET NAMES utf8mb4');
+      const [db] = await c.query('SELECT DATABASE()') as [Array<Record<string, unknown>>, unknown];
+      expect(db).to.deep.equal([{ 'DATABASE()': 'public' }]);
+      const [results] = await c.query("SELECT count(*) AS n FROM cpu; SHOW VARIABLES LIKE 'max_allowed_packet'") as [unknown[], unknown];
+      expect(results).to.have.length(2);
+      expect(Number((results[0] as Array<Record<string, unknown>>)[0]!.n)).to.equal(4);
+      await c.query('CREATE DATABASE IF NOT EXISTS other');
+      await c.changeUser({ database: 'other' });
+      const [d2] = await c.query('SELECT DATABASE()') as [Array<Record<string, unknown>>, unknown];
+      expect(d2).to.deep.equal([{ 'DATABASE()': 'other' }]);
+      const bad = await errorOf(() => c.query('USE nowhere'));
+      expect(bad.errno).to.equal(1049);
+    } finally { await c.end(); }
+  });
+
+  it('serves 50 concurrent connections', async () => {
+    const conns = await Promise.all(Array.from({ length: 50 }, () => connect()));
+    try {
+      const results = await Promise.all(conns.map((c, i) => c.execute('SELECT count(*) AS n FROM cpu WHERE cnt >= ?', [i % 3])));
+      for (const [rows] of results) expect((rows as unknown[]).length).to.equal(1);
+    } finally { await Promise.all(conns.map((c) => c.end())); }
+  });
+
+  it('encrypts with TLS using a self-signed certificate generated for the test', async () => {
+    const c = await connect({ ssl: { ca: s.cert, rejectUnauthorized: false } });
+    try {
+      const [rows] = await c.query('SELECT host FROM cpu ORDER BY host') as [Array<Record<string, unknown>>, unknown];
+      expect(rows.map((r) => r.host)).to.deep.equal(['a', 'b', 'c', 'd']);
+      const sock = (c as unknown as { connection: { stream: { encrypted?: boolean } } }).connection.stream;
+      expect(sock.encrypted).to.equal(true);
+    } finally { await c.end(); }
+  });
+
+  it('closes connections sending malformed, truncated, oversized or random bytes; others are unaffected', async () => {
+    const healthy = await connect();
+    try {
+      const rnd = prng(7);
+      const cases: Buffer[] = [];
+      for (let i = 0; i < 10; i++) {
+        // Random bytes announcing a packet far larger than any handshake.
+        const b = Buffer.from(Array.from({ length: 64 + Math.floor(rnd() * 400) }, () => Math.floor(rnd() * 256)));
+        b[2] = 1 + Math.floor(rnd() * 254);
+        cases.push(b);
+      }
+      for (let i = 0; i < 10; i++) {
+        // A well-framed but truncated/garbled handshake response.
+        const body = Buffer.from(Array.from({ length: 1 + Math.floor(rnd() * 30) }, () => Math.floor(rnd() * 256)));
+        const head = Buffer.from([body.length, 0, 0, 1]);
+        cases.push(Buffer.concat([head, body]));
+      }
+      const results = await Promise.all(cases.map((b) => sendRaw(s.mysqlPort, b, { waitForGreeting: true, waitMs: 4000 })));
+      results.slice(0, 10).forEach((r, i) => {
+        expect(r.closed, `random case ${i}`).to.equal(true);
+        expect(r.data.includes(Buffer.from('max_allowed_packet')), `random case ${i}`).to.equal(true);
+      });
+      results.slice(10).forEach((r, i) => expect(r.closed, `truncated case ${i}`).to.equal(true));
+
+      // A truncated COM_STMT_EXECUTE after a real login closes just that connection.
+      const victim = await connect();
+      const stream = (victim as unknown as { connection: { stream: NodeJS.WritableStream & NodeJS.EventEmitter } }).connection.stream;
+      victim.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+      stream.write(Buffer.from([3, 0, 0, 0, 0x17, 1, 0]));
+      await Promise.race([closed, new Promise((_, rej) => setTimeout(() => rej(new Error('not closed')), 3000))]);
+
+      const [rows] = await healthy.query('SELECT count(*) AS n FROM cpu') as [Array<Record<string, unknown>>, unknown];
+      expect(Number(rows[0]!.n)).to.equal(4);
+    } finally { await healthy.end(); }
+  });
+
+  it('works with the mariadb command-line client', async () => {
+    const args = ['-h', '127.0.0.1', '-P', String(s.mysqlPort), '-u', 'root', '--protocol=TCP', '-t', 'public', '-e'];
+    const sql = [
+      'CREATE TABLE cli (host STRING, ts TIMESTAMP TIME INDEX, v DOUBLE, PRIMARY KEY (host))',
+      "INSERT INTO cli VALUES ('x', 1700000000000, 1.5), ('y', 1700000000500, 2)",
+      'SELECT host, ts, v FROM cli ORDER BY host',
+      'SHOW TABLES',
+      'DESCRIBE cli',
+    ].join('; ');
+    const { stdout } = await run('mariadb', [...args, sql], { timeout: 20_000 });
+    expect(stdout).to.contain('| host | ts                      | v    |');
+    expect(stdout).to.contain('| x    | 2023-11-14 22:13:20.000 |  1.5 |');
+    expect(stdout).to.contain('| y    | 2023-11-14 22:13:20.500 |    2 |');
+    expect(stdout).to.match(/\|\s+cli\s+\|/);
+    expect(stdout).to.match(/\|\s+cpu\s+\|/);
+    expect(stdout).to.match(/\|\s+host\s+\|\s+String/);
+    const failed = await run('mariadb', [...args, 'SELECT * FROM nope'], { timeout: 20_000 }).then(() => undefined, (e: { stderr?: string }) => e.stderr);
+    expect(failed).to.match(/ERROR 1146 \(42S02\)/);
+  });
+});
+
+describe('MySQL protocol end to end with auth-static users', function () {
+  this.timeout(60_000);
+  for (const authPlugin of ['mysql_native_password', 'caching_sha2_password']) {
+    it(`logs in with ${authPlugin} and refuses a wrong password with 1045`, async () => {
+      const s = await startSqlServer({ mysql: { authPlugin }, plugins: [{ definition: authStaticPlugin, options: { users: ['alice=s3cret'] } }] });
+      try {
+        const c = await mysql.createConnection({ host: '127.0.0.1', port: s.mysqlPort, user: 'alice', password: 's3cret' });
+        const [rows] = await c.query('SELECT 1 AS one') as [Array<Record<string, unknown>>, unknown];
+        expect(Number(rows[0]!.one)).to.equal(1);
+        await c.end();
+        const bad = await errorOf(() => mysql.createConnection({ host: '127.0.0.1', port: s.mysqlPort, user: 'alice', password: 'nope' }));
+        expect([bad.errno, bad.sqlState]).to.deep.equal([1045, '28000']);
+        const tls = await mysql.createConnection({ host: '127.0.0.1', port: s.mysqlPort, user: 'alice', password: 's3cret', ssl: { rejectUnauthorized: false } });
+        await tls.ping();
+        await tls.end();
+      } finally { await s.close(); }
+    });
+  }
+});

@@ -1,0 +1,160 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { authStaticPlugin } from '@strata/kernel';
+import { prng, sendRaw, startSqlServer, type SqlServer } from '../protocol-support/sql-server.js';
+
+const run = promisify(execFile);
+
+async function errorOf(fn: () => Promise<unknown>): Promise<{ code?: string; message?: string }> {
+  try { await fn(); } catch (e) { return e as { code?: string }; }
+  throw new Error('expected an error');
+}
+
+describe('PostgreSQL protocol end to end (real server, pg and psql clients)', function () {
+  this.timeout(60_000);
+  let s: SqlServer;
+  before(async () => { s = await startSqlServer({ postgres: { connectTimeout: '2s' } }); });
+  after(async () => { await s?.close(); });
+
+  const client = async (extra: pg.ClientConfig = {}) => {
+    const c = new pg.Client({ host: '127.0.0.1', port: s.pgPort, user: 'postgres', database: 'public', ...extra });
+    await c.connect();
+    return c;
+  };
+
+  it('creates a table, inserts and selects with simple queries', async () => {
+    const c = await client();
+    try {
+      const created = await c.query('CREATE TABLE cpu (host STRING, ts TIMESTAMP TIME INDEX, usage_user DOUBLE, cnt BIGINT, ok BOOLEAN, PRIMARY KEY (host))');
+      expect(created.command).to.equal('CREATE');
+      const ins = await c.query("INSERT INTO cpu VALUES ('a', 1700000000000, 1.5, 10, true), ('b', 1700000001000, 2.25, 9007199254740993, false)");
+      expect([ins.command, ins.rowCount]).to.deep.equal(['INSERT', 2]);
+      const r = await c.query('SELECT host, ts, usage_user, cnt, ok FROM cpu ORDER BY host');
+      expect(r.fields.map((f) => [f.name, f.dataTypeID])).to.deep.equal([['host', 25], ['ts', 1114], ['usage_user', 701], ['cnt', 20], ['ok', 16]]);
+      expect(r.rows.map((x) => [x.host, x.usage_user, x.cnt, x.ok])).to.deep.equal([['a', 1.5, '10', true], ['b', 2.25, '9007199254740993', false]]);
+      expect(r.rowCount).to.equal(2);
+    } finally { await c.end(); }
+  });
+
+  it('runs extended queries with $n parameters of every supported type and named prepared statements', async () => {
+    const c = await client();
+    try {
+      await c.query('INSERT INTO cpu (host, ts, usage_user, cnt, ok) VALUES ($1, $2, $3, $4, $5)', ['c', '2024-01-02 03:04:05.678', 3.75, 42, true]);
+      await c.query('INSERT INTO cpu (host, ts, usage_user, cnt, ok) VALUES ($1, $2, $3, $4, $5)', ['d', 1700000003000, null, '12345678901234567', false]);
+      const byHost = { name: 'by-host', text: 'SELECT host, usage_user, cnt, ok FROM cpu WHERE host = $1' };
+      expect((await c.query({ ...byHost, values: ['c'] })).rows).to.deep.equal([{ host: 'c', usage_user: 3.75, cnt: '42', ok: true }]);
+      expect((await c.query({ ...byHost, values: ['d'] })).rows).to.deep.equal([{ host: 'd', usage_user: null, cnt: '12345678901234567', ok: false }]);
+      // A JS Date travels as ISO text with an offset; the engine reads it as an instant.
+      const since = await c.query('SELECT host FROM cpu WHERE ts >= $1 ORDER BY host', [new Date(Date.UTC(2024, 0, 1))]);
+      expect(since.rows).to.deep.equal([{ host: 'c' }]);
+      const r = await c.query('SELECT count(*) AS n FROM cpu WHERE usage_user > $1 AND host <> $2', [2, 'zzz']);
+      expect(Number(r.rows[0]!.n)).to.equal(2);
+    } finally { await c.end(); }
+  });
+
+  it('reports errors with SQLSTATE and recovers', async () => {
+    const c = await client();
+    try {
+      expect((await errorOf(() => c.query('SELECT * FROM no_such_table'))).code).to.equal('42P01');
+      expect((await errorOf(() => c.query('SELEC 1'))).code).to.equal('42601');
+      expect((await errorOf(() => c.query('SELECT * FROM no_such_table WHERE x = $1', [1]))).code).to.equal('42P01');
+      expect((await errorOf(() => c.query('CREATE TABLE cpu (ts TIMESTAMP TIME INDEX)'))).code).to.equal('42P07');
+      expect((await c.query('SELECT 1 AS one')).rows.length).to.equal(1);
+    } finally { await c.end(); }
+  });
+
+  it('serves 50 concurrent clients', async () => {
+    const clients = await Promise.all(Array.from({ length: 50 }, () => client()));
+    try {
+      const rs = await Promise.all(clients.map((c, i) => c.query('SELECT count(*) AS n FROM cpu WHERE cnt >= $1', [i % 3])));
+      rs.forEach((r) => expect(r.rows).to.have.length(1));
+    } finally { await Promise.all(clients.map((c) => c.end())); }
+  });
+
+  it('encrypts with TLS using a self-signed certificate generated for the test', async () => {
+    const c = await client({ ssl: { ca: s.cert.toString(), rejectUnauthorized: false } });
+    try {
+      expect((await c.query('SELECT host FROM cpu ORDER BY host')).rows.map((r) => r.host)).to.deep.equal(['a', 'b', 'c', 'd']);
+      expect((c as unknown as { connection: { stream: { encrypted?: boolean } } }).connection.stream.encrypted).to.equal(true);
+    } finally { await c.end(); }
+  });
+
+  it('closes connections sending malformed, truncated, oversized or random bytes; others are unaffected', async () => {
+    const healthy = await client();
+    try {
+      const rnd = prng(11);
+      const cases: Buffer[] = [];
+      for (let i = 0; i < 10; i++) {
+        const b = Buffer.from(Array.from({ length: 16 + Math.floor(rnd() * 300) }, () => Math.floor(rnd() * 256)));
+        b[0] = 1 + Math.floor(rnd() * 100); // a startup length far over the 10000-byte limit
+        cases.push(b);
+      }
+      for (let i = 0; i < 10; i++) {
+        // A well-sized startup packet with a garbled body.
+        const body = Buffer.from(Array.from({ length: 4 + Math.floor(rnd() * 40) }, () => Math.floor(rnd() * 256)));
+        const head = Buffer.alloc(4); head.writeInt32BE(body.length + 4);
+        cases.push(Buffer.concat([head, body]));
+      }
+      const results = await Promise.all(cases.map((b) => sendRaw(s.pgPort, b, { waitMs: 4000 })));
+      results.forEach((r, i) => expect(r.closed, `case ${i}`).to.equal(true));
+      results.slice(0, 10).forEach((r) => expect(r.data.includes(Buffer.from('exceeds the limit'))).to.equal(true));
+
+      // A message with a bad length after a real login closes just that connection.
+      const victim = await client();
+      victim.on('error', () => undefined);
+      const stream = (victim as unknown as { connection: { stream: NodeJS.WritableStream & NodeJS.EventEmitter } }).connection.stream;
+      const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+      stream.write(Buffer.from([0x51, 0, 0, 0, 1]));
+      await Promise.race([closed, new Promise((_, rej) => setTimeout(() => rej(new Error('not closed')), 3000))]);
+
+      expect(Number((await healthy.query('SELECT count(*) AS n FROM cpu')).rows[0]!.n)).to.equal(4);
+    } finally { await healthy.end(); }
+  });
+
+  const psql = (sql: string) => run('psql', ['-h', '127.0.0.1', '-p', String(s.pgPort), '-U', 'postgres', '-d', 'public', '-X', '-v', 'ON_ERROR_STOP=1', '-c', sql],
+    { timeout: 20_000, env: { ...process.env, PGSSLMODE: 'prefer', PGCONNECT_TIMEOUT: '5' } });
+
+  it('works with psql: statements, \\dt answered, \\d refused cleanly', async () => {
+    await psql('CREATE TABLE cli (host STRING, ts TIMESTAMP TIME INDEX, v DOUBLE, PRIMARY KEY (host))');
+    const ins = await psql("INSERT INTO cli VALUES ('x', 1700000000000, 1.5), ('y', 1700000000500, 2)");
+    expect(ins.stdout.trim()).to.equal('INSERT 0 2');
+    const sel = await psql('SELECT host, ts, v FROM cli ORDER BY host');
+    expect(sel.stdout).to.match(/^ host \|\s+ts\s+\|\s+v\s*$/m);
+    expect(sel.stdout).to.match(/^ x\s+\| 2023-11-14 22:13:20\s+\|\s+1\.5$/m);
+    expect(sel.stdout).to.match(/^ y\s+\| 2023-11-14 22:13:20\.5\s+\|\s+2$/m);
+    expect(sel.stdout).to.contain('(2 rows)');
+    const tables = await psql('SHOW TABLES');
+    expect(tables.stdout).to.match(/\bcli\b/);
+    const desc = await psql('DESCRIBE cli');
+    expect(desc.stdout).to.match(/host\s+\|\s+String/);
+    const dt = await psql('\\dt');
+    expect(dt.stdout).to.match(/public\s+\|\s+cli\s+\|\s+table/);
+    expect(dt.stdout).to.match(/public\s+\|\s+cpu\s+\|\s+table/);
+    const d = await psql('\\d cli').then(() => undefined, (e: { stderr?: string }) => e.stderr);
+    expect(d).to.match(/ERROR:\s+catalog query not supported/);
+    const err = await psql('SELECT * FROM nope').then(() => undefined, (e: { stderr?: string }) => e.stderr);
+    expect(err).to.match(/ERROR:\s+Table not found/);
+  });
+});
+
+describe('PostgreSQL protocol end to end with auth-static users', function () {
+  this.timeout(60_000);
+  for (const authMethod of ['scram-sha-256', 'md5', 'password']) {
+    it(`logs in with ${authMethod} and refuses a wrong password with 28P01`, async () => {
+      const s = await startSqlServer({ postgres: { authMethod }, plugins: [{ definition: authStaticPlugin, options: { users: ['alice=s3cret'] } }] });
+      try {
+        const c = new pg.Client({ host: '127.0.0.1', port: s.pgPort, user: 'alice', password: 's3cret', database: 'public' });
+        await c.connect();
+        expect((await c.query('SELECT 1 AS one')).rows).to.have.length(1);
+        await c.end();
+        const bad = await errorOf(async () => { const d = new pg.Client({ host: '127.0.0.1', port: s.pgPort, user: 'alice', password: 'nope' }); await d.connect(); });
+        expect(bad.code).to.equal('28P01');
+        const { stdout } = await run('psql', ['-h', '127.0.0.1', '-p', String(s.pgPort), '-U', 'alice', '-d', 'public', '-X', '-t', '-c', 'SELECT 41 + 1'],
+          { timeout: 20_000, env: { ...process.env, PGPASSWORD: 's3cret', PGSSLMODE: 'require' } });
+        expect(stdout.trim()).to.equal('42');
+      } finally { await s.close(); }
+    });
+  }
+});
