@@ -56,6 +56,20 @@ describe('sql parser: syntax errors', () => {
     expect(f.message).to.contain("unexpected character '!'");
   });
 
+  it('unterminated block comments are errors, not silently dropped text', () => {
+    const e = syntaxErrorOf('SELECT 1 /* oops\n FROM t');
+    expect([e.line, e.column]).to.deep.equal([1, 10]);
+    expect(e.message).to.contain('unterminated /* comment');
+  });
+
+  it('a reserved word where a name belongs gets a quoting hint', () => {
+    const e = syntaxErrorOf('SELECT * FROM order');
+    expect(e.message).to.contain('unexpected keyword ORDER');
+    expect(e.message).to.contain('ORDER is a reserved word; write "order" to use it as a name');
+    expect(syntaxErrorOf('SELECT 1 FROM t WHERE').message).not.to.contain('reserved word');
+    expect(() => parseSql('SELECT * FROM order', { dialect: 'mysql' })).to.throw(SyntaxError, /write `order` to use it as a name/);
+  });
+
   it('unknown data types are reported at the type', () => {
     const e = syntaxErrorOf('CREATE TABLE t (a FOO, ts TIMESTAMP TIME INDEX)');
     expect([e.line, e.column]).to.deep.equal([1, 19]);

@@ -94,6 +94,8 @@ function lexerRules(dialect: SqlDialect): moo.Rules {
       { match: /#[^\n]*/ },
       { match: /\/\*[^]*?\*\//, lineBreaks: true },
     ],
+    // Not trivia: an unclosed /* must be an error, not a silently dropped tail.
+    UNTERMINATED_COMMENT: { match: /\/\*[^]*/, lineBreaks: true },
     ESTRING: { match: /[eE]'(?:[^'\\]|\\[^]|'')*'/, lineBreaks: true, value: (s: string) => decodeEscapeString(s.slice(2, -1)) },
     STRING: mysql
       ? { match: /'(?:[^'\\]|\\[^]|'')*'/, lineBreaks: true, value: (s: string) => decodeMysqlString(s.slice(1, -1), "'") }

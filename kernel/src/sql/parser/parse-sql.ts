@@ -5,7 +5,7 @@ import { lexAll, isTrivia, type SqlToken, type SqlDialect } from './lexer.js';
 import { SyntaxError, InternalError, StrataError } from '../../errors/errors.js';
 import { isKnownTypeName } from './type-names.js';
 import { tryFastInsert, foldLiteralLists } from './fast-insert.js';
-import { expectedDescription, tokenDescription, syntaxError } from './syntax-errors.js';
+import { expectedDescription, tokenDescription, syntaxError, reservedWordHint } from './syntax-errors.js';
 
 const GRAMMAR = nearley.Grammar.fromCompiled(compiledGrammar as unknown as nearley.CompiledRules);
 const EXPR_GRAMMAR = nearley.Grammar.fromCompiled({ ...compiledGrammar, ParserStart: 'expr' } as unknown as nearley.CompiledRules);
@@ -181,7 +181,8 @@ function runParser(tokens: SqlToken[], options: ParseSqlOptions, text: string): 
     const column = table[table.length - 2];
     const what = tokenDescription(token);
     const head = what.startsWith('unterminated') ? what : `unexpected ${what}`;
-    throw syntaxError(token.line, token.col, `${head}${expectedDescription(column?.states ?? [])}`, err);
+    const expected = expectedDescription(column?.states ?? []);
+    throw syntaxError(token.line, token.col, `${head}${expected}${reservedWordHint(token, expected, options.dialect === 'mysql')}`, err);
   }
   const results = parser.results as Omit<ast.Statement, 'text'>[];
   options.onDerivations?.(results.length, text);

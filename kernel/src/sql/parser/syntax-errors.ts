@@ -1,5 +1,5 @@
 import { SyntaxError } from '../../errors/errors.js';
-import { NONRESERVED_KEYWORDS, type SqlToken } from './lexer.js';
+import { NONRESERVED_KEYWORDS, RESERVED_KEYWORDS, type SqlToken } from './lexer.js';
 
 /** A SyntaxError whose message starts with the position, as `Syntax error at line L, column C: ...`. */
 export function syntaxError(line: number, column: number, detail: string, cause?: unknown): SyntaxError {
@@ -16,6 +16,7 @@ export function tokenDescription(t: SqlToken): string {
     case 'PARAM': return `placeholder ${t.text}`;
     case 'SYSVAR': case 'USERVAR': return `variable ${t.text}`;
     case 'OP': return `'${t.text}'`;
+    case 'UNTERMINATED_COMMENT': return 'unterminated /* comment';
     case 'OTHER':
       if (t.text === "'") return 'unterminated string literal';
       if (t.text === '"') return 'unterminated quoted identifier or string';
@@ -99,4 +100,13 @@ export function expectedDescription(states: ReadonlyArray<{ rule: { symbols: unk
   if (more) return `; expected one of ${shown.join(', ')}, ...`;
   if (shown.length === 1) return `; expected ${shown[0]}`;
   return `; expected ${shown.slice(0, -1).join(', ')} or ${shown[shown.length - 1]}`;
+}
+
+const RESERVED = new Set(RESERVED_KEYWORDS);
+
+/** A hint when a reserved word stands where a name was expected: quote it. */
+export function reservedWordHint(token: SqlToken, expected: string, mysql = false): string {
+  if (!RESERVED.has(token.type) || !/\bidentifier\b/.test(expected)) return '';
+  const name = token.text.toLowerCase();
+  return ` (${token.type} is a reserved word; write ${mysql ? `\`${name}\`` : `"${name}"`} to use it as a name)`;
 }
