@@ -76,6 +76,7 @@ describe('sql parser: syntax errors', () => {
     expect(e.message).to.contain("unknown data type 'FOO'");
     expect(syntaxErrorOf('SELECT CAST(a AS BLAH)').message).to.contain("unknown data type 'BLAH'");
     expect(syntaxErrorOf('SELECT a::nope').message).to.contain("unknown data type 'NOPE'");
+    expect(syntaxErrorOf("INSERT INTO t VALUES (1, CAST('2' AS NOPE))").message).to.contain("unknown data type 'NOPE'");
   });
 
   it('wrong literal kinds and double operators', () => {

@@ -21,7 +21,7 @@ class TokenStream {
   has(): boolean { return true; }
 }
 
-/** Options for tests and tools; production callers use `parseSql`. */
+/** Options of `parseSql`. */
 export interface ParseSqlOptions {
   /**
    * Quoting rules, as GreptimeDB picks per protocol: 'greptime' (default; HTTP
@@ -116,22 +116,7 @@ export function parseSqlExpression(text: string, options: Pick<ParseSqlOptions, 
   let param = 0;
   for (const t of tokens) if (t.type === 'PARAM' && t.text === '?') t.paramIndex = ++param;
   if (tokens.length === 0) throw syntaxError(1, 1, 'expected an expression, got nothing');
-  const parser = new nearley.Parser(EXPR_GRAMMAR, { lexer: new TokenStream(tokens) as unknown as nearley.Lexer });
-  (parser as unknown as { reportError: () => string }).reportError = () => '';
-  try {
-    parser.feed('');
-  } catch (err) {
-    const token = (err as { token?: SqlToken }).token;
-    if (!token) throw asStrataError(err);
-    const table = (parser as unknown as { table: Column[] }).table;
-    throw syntaxError(token.line, token.col, `unexpected ${tokenDescription(token)}${expectedDescription(table[table.length - 2]?.states ?? [])}`, err);
-  }
-  const result = parser.results[0] as ast.Expr | undefined;
-  if (!result) {
-    const last = tokens[tokens.length - 1]!;
-    const table = (parser as unknown as { table: Column[] }).table;
-    throw syntaxError(last.line, last.col + last.text.length, `unexpected end of input${expectedDescription(table[table.length - 1]?.states ?? [])}`);
-  }
+  const result = runParser(tokens, options, text, EXPR_GRAMMAR) as unknown as ast.Expr;
   checkTypes(result);
   return result;
 }
@@ -167,8 +152,8 @@ function explainedSpan(tokens: readonly SqlToken[], end: number): ast.Span {
   return { start: t.offset, end, line: t.line, column: t.col };
 }
 
-function runParser(tokens: SqlToken[], options: ParseSqlOptions, text: string): Omit<ast.Statement, 'text'> {
-  const parser = new nearley.Parser(GRAMMAR, { lexer: new TokenStream(tokens) as unknown as nearley.Lexer });
+function runParser(tokens: SqlToken[], options: ParseSqlOptions, text: string, grammar = GRAMMAR): Omit<ast.Statement, 'text'> {
+  const parser = new nearley.Parser(grammar, { lexer: new TokenStream(tokens) as unknown as nearley.Lexer });
   // nearley's own report walks every state to print derivations: slow and
   // unreadable. We build a short message from the last column instead.
   (parser as unknown as { reportError: () => string }).reportError = () => '';
@@ -197,7 +182,11 @@ function runParser(tokens: SqlToken[], options: ParseSqlOptions, text: string): 
   return results[0]!;
 }
 
-/** Parses tokens as one expression; undefined on any error (the caller falls back to the full grammar). */
+/**
+ * Parses tokens as one expression for the INSERT fast path; undefined on a
+ * syntax error (the caller falls back to the full grammar, which reports it).
+ * Unknown type names are reported here, as `finish` does for grammar results.
+ */
 function parseExprTokens(tokens: SqlToken[]): ast.Expr | undefined {
   const parser = new nearley.Parser(EXPR_GRAMMAR, { lexer: new TokenStream(tokens) as unknown as nearley.Lexer });
   (parser as unknown as { reportError: () => string }).reportError = () => '';
@@ -206,7 +195,9 @@ function parseExprTokens(tokens: SqlToken[]): ast.Expr | undefined {
   } catch {
     return undefined;
   }
-  return parser.results[0] as ast.Expr | undefined;
+  const result = parser.results[0] as ast.Expr | undefined;
+  if (result) checkTypes(result);
+  return result;
 }
 
 /** Errors from the grammar's own checks pass through; anything else is a parser bug. */
