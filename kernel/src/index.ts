@@ -12,6 +12,7 @@ export * from './interfaces/index-provider.js';
 export * from './interfaces/protocol.js';
 export * from './interfaces/session.js';
 export * from './interfaces/query.js';
+export * from './interfaces/promql.js';
 export * from './interfaces/catalog.js';
 export * from './interfaces/function.js';
 export * from './interfaces/coprocessor.js';
@@ -41,3 +42,4 @@ export { formatExpr, formatQuery, formatIdent, formatString } from './sql/parser
 export * as ast from './sql/ast.js';
 export { inject, injectable } from 'tsyringe';
 export * from './sql/index.js';
+export * from './promql/index.js';

@@ -8,6 +8,7 @@ import type { Logger } from './interfaces/logger.js';
 import type { Metrics } from './interfaces/metrics.js';
 import type { ProtocolServer } from './interfaces/protocol.js';
 import type { QueryService } from './interfaces/query.js';
+import type { PromqlService } from './interfaces/promql.js';
 import type { ObjectStore } from './interfaces/store.js';
 import type { UserProvider } from './interfaces/auth.js';
 import type { Wal } from './interfaces/wal.js';
@@ -31,6 +32,8 @@ export const FUNCTION_REGISTRY = token<FunctionRegistry>('strata.function-regist
 export const USER_PROVIDER = token<UserProvider>('strata.user-provider');
 /** Stored scripts (submit/run/list/delete by name), provided by a coprocessor plugin. */
 export const SCRIPTS = token<ScriptService>('strata.scripts');
+/** PromQL evaluation and the Prometheus HTTP API (kernel built-in 'promql'). */
+export const PROMQL = token<PromqlService>('strata.promql');
 
 // Multi services: any number of providers.
 export const PROTOCOL = multiToken<ProtocolServer>('strata.protocol');

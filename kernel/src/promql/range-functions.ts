@@ -1,0 +1,190 @@
+// Functions over a window of samples (Prometheus promql/functions.go, 2.x).
+// Each takes the window's timestamps (ms) and values plus the window bounds
+// and returns a value or undefined (no output for this step).
+
+export interface Window {
+  readonly t: Float64Array;
+  readonly v: Float64Array;
+  readonly lo: number;
+  /** Exclusive. */
+  readonly hi: number;
+  /** Window start / end (ms) and range (ms) for extrapolation. */
+  readonly rangeStartMs: number;
+  readonly rangeEndMs: number;
+  readonly rangeMs: number;
+  /** The step's evaluation time (predict_linear's intercept). */
+  readonly evalMs: number;
+}
+
+export type RangeFunction = (w: Window, param: number) => number | undefined;
+
+function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): number | undefined {
+  const { t, v, lo, hi } = w;
+  const n = hi - lo;
+  if (n < 2) return undefined;
+  let result = v[hi - 1]! - v[lo]!;
+  if (isCounter) {
+    let prev = v[lo]!;
+    for (let i = lo + 1; i < hi; i++) {
+      const cur = v[i]!;
+      if (cur < prev) result += prev;
+      prev = cur;
+    }
+  }
+  const firstT = t[lo]!; const lastT = t[hi - 1]!;
+  let durationToStart = (firstT - w.rangeStartMs) / 1000;
+  let durationToEnd = (w.rangeEndMs - lastT) / 1000;
+  const sampledInterval = (lastT - firstT) / 1000;
+  const averageDurationBetweenSamples = sampledInterval / (n - 1);
+  if (isCounter && result > 0 && v[lo]! >= 0) {
+    const durationToZero = sampledInterval * (v[lo]! / result);
+    if (durationToZero < durationToStart) durationToStart = durationToZero;
+  }
+  const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
+  let extrapolateToInterval = sampledInterval;
+  extrapolateToInterval += durationToStart < extrapolationThreshold ? durationToStart : averageDurationBetweenSamples / 2;
+  extrapolateToInterval += durationToEnd < extrapolationThreshold ? durationToEnd : averageDurationBetweenSamples / 2;
+  result *= extrapolateToInterval / sampledInterval;
+  if (isRate) result /= w.rangeMs / 1000;
+  return result;
+}
+
+function instantValue(w: Window, isRate: boolean): number | undefined {
+  const { t, v, lo, hi } = w;
+  if (hi - lo < 2) return undefined;
+  const last = v[hi - 1]!; const prev = v[hi - 2]!;
+  let result = isRate && last < prev ? last : last - prev;
+  if (!isRate) return result;
+  const interval = t[hi - 1]! - t[hi - 2]!;
+  if (interval === 0) return undefined;
+  return result / (interval / 1000);
+}
+
+function kahanInc(inc: number, sum: number, c: number): [number, number] {
+  const t = sum + inc;
+  if (Math.abs(sum) >= Math.abs(inc)) c += (sum - t) + inc;
+  else c += (inc - t) + sum;
+  return [t, c];
+}
+
+/** Least squares slope and intercept at `interceptMs` (Prometheus's linearRegression). */
+export function linearRegression(w: Window, interceptMs: number): [number, number] {
+  const { t, v, lo, hi } = w;
+  let n = 0; let sumX = 0; let cX = 0; let sumY = 0; let cY = 0; let sumXY = 0; let cXY = 0; let sumX2 = 0; let cX2 = 0;
+  const initY = v[lo]!;
+  let constY = true;
+  for (let i = lo; i < hi; i++) {
+    const y = v[i]!;
+    if (constY && i > lo && y !== initY) constY = false;
+    n++;
+    const x = (t[i]! - interceptMs) / 1000;
+    [sumX, cX] = kahanInc(x, sumX, cX);
+    [sumY, cY] = kahanInc(y, sumY, cY);
+    [sumXY, cXY] = kahanInc(x * y, sumXY, cXY);
+    [sumX2, cX2] = kahanInc(x * x, sumX2, cX2);
+  }
+  if (constY) {
+    if (!Number.isFinite(initY) && !Number.isNaN(initY)) return [NaN, NaN];
+    return [0, initY];
+  }
+  sumX += cX; sumY += cY; sumXY += cXY; sumX2 += cX2;
+  const covXY = sumXY - (sumX * sumY) / n;
+  const varX = sumX2 - (sumX * sumX) / n;
+  const slope = covXY / varX;
+  return [slope, sumY / n - (slope * sumX) / n];
+}
+
+/** Prometheus's quantile over plain values (sorts `values`). */
+export function quantileOf(q: number, values: number[]): number {
+  if (values.length === 0 || Number.isNaN(q)) return NaN;
+  if (q < 0) return -Infinity;
+  if (q > 1) return Infinity;
+  values.sort((a, b) => (Number.isNaN(a) ? -1 : Number.isNaN(b) ? 1 : a - b));
+  const n = values.length;
+  const rank = q * (n - 1);
+  const lower = Math.max(0, Math.floor(rank));
+  const upper = Math.min(n - 1, lower + 1);
+  const weight = rank - Math.floor(rank);
+  return values[lower]! * (1 - weight) + values[upper]! * weight;
+}
+
+function stdvar(w: Window): number {
+  let count = 0; let mean = 0; let cMean = 0; let aux = 0; let cAux = 0;
+  for (let i = w.lo; i < w.hi; i++) {
+    const x = w.v[i]!;
+    count++;
+    const delta = x - (mean + cMean);
+    [mean, cMean] = kahanInc(delta / count, mean, cMean);
+    [aux, cAux] = kahanInc(delta * (x - (mean + cMean)), aux, cAux);
+  }
+  return (aux + cAux) / count;
+}
+
+function avgOverTime(w: Window): number {
+  // Prometheus 2.x: a plain Kahan sum, switching to an incremental mean when the sum would overflow.
+  let sum = 0; let c = 0; let mean = 0; let cMean = 0; let incremental = false; let count = 0;
+  for (let i = w.lo; i < w.hi; i++) {
+    const x = w.v[i]!;
+    count++;
+    if (!incremental) {
+      const [ns, nc] = kahanInc(x, sum, c);
+      if (!Number.isFinite(ns) && Number.isFinite(x) && Number.isFinite(sum)) {
+        incremental = true;
+        mean = sum / (count - 1); cMean = c / (count - 1);
+      } else { sum = ns; c = nc; continue; }
+    }
+    const q = (count - 1) / count;
+    [mean, cMean] = kahanInc(x / count, q * mean, q * cMean);
+  }
+  if (incremental) return mean + cMean;
+  return (sum + c) / count;
+}
+
+export const RANGE_FUNCTIONS: ReadonlyMap<string, RangeFunction> = new Map<string, RangeFunction>([
+  ['rate', (w) => extrapolatedRate(w, true, true)],
+  ['increase', (w) => extrapolatedRate(w, true, false)],
+  ['delta', (w) => extrapolatedRate(w, false, false)],
+  ['irate', (w) => instantValue(w, true)],
+  ['idelta', (w) => instantValue(w, false)],
+  ['deriv', (w) => (w.hi - w.lo < 2 ? undefined : linearRegression(w, w.t[w.lo]!)[0])],
+  ['predict_linear', (w, duration) => {
+    if (w.hi - w.lo < 2) return undefined;
+    const [slope, intercept] = linearRegression(w, w.evalMs);
+    return slope * duration + intercept;
+  }],
+  ['resets', (w) => {
+    let n = 0;
+    for (let i = w.lo + 1; i < w.hi; i++) if (w.v[i]! < w.v[i - 1]!) n++;
+    return n;
+  }],
+  ['changes', (w) => {
+    let n = 0;
+    for (let i = w.lo + 1; i < w.hi; i++) {
+      const a = w.v[i]!; const b = w.v[i - 1]!;
+      if (!(a === b || (Number.isNaN(a) && Number.isNaN(b)))) n++;
+    }
+    return n;
+  }],
+  ['avg_over_time', avgOverTime],
+  ['sum_over_time', (w) => {
+    let s = 0; let c = 0;
+    for (let i = w.lo; i < w.hi; i++) [s, c] = kahanInc(w.v[i]!, s, c);
+    return Number.isFinite(s) ? s + c : s;
+  }],
+  ['min_over_time', (w) => {
+    let m = w.v[w.lo]!;
+    for (let i = w.lo + 1; i < w.hi; i++) { const x = w.v[i]!; if (x < m || Number.isNaN(m)) m = x; }
+    return m;
+  }],
+  ['max_over_time', (w) => {
+    let m = w.v[w.lo]!;
+    for (let i = w.lo + 1; i < w.hi; i++) { const x = w.v[i]!; if (x > m || Number.isNaN(m)) m = x; }
+    return m;
+  }],
+  ['count_over_time', (w) => w.hi - w.lo],
+  ['last_over_time', (w) => w.v[w.hi - 1]!],
+  ['present_over_time', () => 1],
+  ['stddev_over_time', (w) => Math.sqrt(stdvar(w))],
+  ['stdvar_over_time', stdvar],
+  ['quantile_over_time', (w, q) => quantileOf(q, Array.from(w.v.subarray(w.lo, w.hi)))],
+]);
