@@ -207,6 +207,14 @@ export class Region {
     };
   }
 
+  /** Loads one SST; a failing get is STORAGE_UNAVAILABLE. */
+  private sstLoader(f: FileMeta): () => Promise<Uint8Array> {
+    const key = this.sstKey(f.id);
+    return async () => {
+      try { return await this.deps.store.get(key); } catch (err) { throw storageFailure(`reading SST ${f.id}`, err); }
+    };
+  }
+
   private loadIndex(f: FileMeta): Promise<LoadedIndex> {
     let p = this.indexes.get(f.id);
     if (!p) {
@@ -288,8 +296,8 @@ export class Region {
           if (m) { m.rowGroupsTotal += f.rowGroups; m.rowGroupsPruned += f.rowGroups - rgs.length; }
           if (rgs.length === 0) { if (m) m.filesPruned++; continue; }
           const wanted = new Set([...cols.map((c) => c.name), ...schema.primaryKey, schema.timeIndex, OP_COLUMN, PK_COLUMN]);
-          sources.push(new SstSource(prio, () => self.deps.store.get(self.sstKey(f.id)), rgs, schema.primaryKey, schema.timeIndex,
-            self.deps.options.rowGroupRows, f.columns.filter((c) => wanted.has(c))));
+          sources.push(new SstSource(prio, self.sstLoader(f), rgs, schema.primaryKey, schema.timeIndex,
+            self.deps.options.rowGroupRows, f.columns.filter((c) => wanted.has(c)), files.length > 8 ? 1 : 4));
         }
         for (const mem of mems) {
           prio++;
@@ -379,7 +387,7 @@ export class Region {
     const ids = sorted.map((f) => f.id);
     this.acquire(ids);
     try {
-      const sources = sorted.map((f, i) => new SstSource(i + 1, () => this.deps.store.get(this.sstKey(f.id)),
+      const sources = sorted.map((f, i) => new SstSource(i + 1, this.sstLoader(f),
         Array.from({ length: f.rowGroups }, (_, k) => k), schema.primaryKey, schema.timeIndex, this.deps.options.rowGroupRows, undefined));
       const columns = this.outputColumns(undefined, schema);
       const perWindow = new Map<bigint, OutputBuilder>();

@@ -1,7 +1,7 @@
 import * as arrow from 'apache-arrow';
-import type { ColumnSchema, IndexProvider, ScanPredicate, TableSchema } from '@strata/kernel';
+import { type ColumnSchema, type IndexProvider, type ScanPredicate, type TableSchema } from '@strata/kernel';
 import { OP_COLUMN, OP_DELETE, PK_COLUMN, type Chunk } from './chunk.js';
-import { CorruptionError, storageFailure } from './errors.js';
+import { CorruptionError } from './errors.js';
 import type { ChunkSource } from './merge-chunks.js';
 import type * as PW from 'parquet-wasm/node';
 import { parseRecordBatch } from 'arrow-js-ffi';
@@ -288,7 +288,10 @@ function wasmBatchesToArrow(t: PW.Table): arrow.RecordBatch[] {
 
 /**
  * Reads the chosen row groups of one SST a few at a time, as chunks. The
- * file bytes are fetched once when the merge first asks.
+ * file is fetched whole (once) and handed to parquet-wasm as a Blob, which
+ * then decodes only the needed column chunks. Ranged gets straight from the
+ * store would read less, but a failed read inside parquet-wasm's Blob reader
+ * is an uncatchable wasm panic, so every store read stays in JS.
  */
 export class SstSource implements ChunkSource {
   private queue: Chunk[] = [];
@@ -298,23 +301,23 @@ export class SstSource implements ChunkSource {
   constructor(readonly priority: number, private readonly load: () => Promise<Uint8Array>, private readonly rowGroups: readonly number[],
     private readonly pkNames: readonly string[], private readonly timeIndex: string, private readonly rowGroupRows: number,
     /** Columns to decode (undefined = all); Parquet is columnar, so unread columns cost nothing. */
-    private readonly columns: readonly string[] | undefined, private readonly rowGroupsPerRead = 8) {}
+    private readonly columns: readonly string[] | undefined, private readonly rowGroupsPerRead = 4) {}
 
   async next(): Promise<Chunk | undefined> {
     while (this.queue.length === 0) {
       if (this.nextRg >= this.rowGroups.length) { this.close(); return undefined; }
       const rgs = this.rowGroups.slice(this.nextRg, this.nextRg + this.rowGroupsPerRead);
       this.nextRg += rgs.length;
+      // The store read happens here, outside wasm, so its failure is an ordinary rejection.
       if (!this.file) {
-        let bytes: Uint8Array;
-        try { bytes = await this.load(); } catch (err) { throw storageFailure('reading an SST', err); }
+        const bytes = await this.load();
         try { this.file = await pw.ParquetFile.fromFile(new Blob([bytes])); } catch (err) {
           throw new CorruptionError(`SST is not a readable Parquet file: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
         }
       }
       let batches: arrow.RecordBatch[];
       try {
-        const wasmTable = await this.file.read({ rowGroups: rgs, batchSize: this.rowGroupRows, ...(this.columns ? { columns: [...this.columns] } : {}) });
+        const wasmTable = await this.file!.read({ rowGroups: rgs, batchSize: this.rowGroupRows, ...(this.columns ? { columns: [...this.columns] } : {}) });
         batches = wasmBatchesToArrow(wasmTable);
       } catch (err) {
         throw new CorruptionError(`cannot read SST row groups ${rgs.join(',')}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

@@ -170,6 +170,21 @@ describe('engine-lsm: SSTs, manifest and recovery', function () {
     expect((await scanRows(h.engine, R)).length).to.equal(30);
   });
 
+  it('reports an object-store outage during a scan as STORAGE_UNAVAILABLE', async () => {
+    const h = harness();
+    const s = cpuSchema();
+    await h.engine.createRegion(R, s);
+    await h.engine.write(R, batchOf(s, rowsFor(3, 10)));
+    await h.engine.flush(R);
+    expect((await scanRows(h.engine, R)).length).to.equal(30);
+    h.store.failGets = true;
+    let err: unknown;
+    try { await scanRows(h.engine, R); } catch (e) { err = e; }
+    expect((err as { code?: string }).code).to.equal('STORAGE_UNAVAILABLE');
+    h.store.failGets = false;
+    expect((await scanRows(h.engine, R)).length).to.equal(30);
+  });
+
   it('stats report rows, bytes, files, series and time range', async () => {
     const { engine } = harness();
     const s = cpuSchema();

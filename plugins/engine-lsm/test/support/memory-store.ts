@@ -13,7 +13,13 @@ export class MemoryStore implements ObjectStore {
     this.objects.set(key, data.slice());
   }
 
+  /** When set, every get fails (an outage). */
+  failGets = false;
+  rangedGets = 0;
+
   async get(key: string, range?: ByteRange): Promise<Uint8Array> {
+    if (this.failGets) throw new StorageError(`get failed: ${key}`);
+    if (range) this.rangedGets++;
     const o = this.objects.get(key);
     if (!o) throw new StorageError(`object not found: ${key}`);
     this.gets++;
