@@ -129,8 +129,8 @@ export class PgConnection {
   private readonly onData = (chunk: Buffer) => {
     let msgs: FrontendMessage[];
     try {
-      // In the startup phase cut one message at a time: an SSLRequest is followed by TLS bytes.
-      msgs = this.framer.push(chunk, this.session ? Infinity : 1);
+      // The framer stops after each startup-phase message (an SSLRequest is followed by TLS bytes).
+      msgs = this.framer.push(chunk);
     } catch (err) {
       this.fail(err);
       return;
@@ -473,7 +473,7 @@ export class PgConnection {
     for (let i = 0; i < nf; i++) pf.push(r.int16());
     const np = r.int16();
     if (np !== stmt.paramTypes.length) {
-      throw new PgProtocolError(`bind message supplies ${np} parameters, but prepared statement "${stmtName}" requires ${stmt.paramTypes.length}`);
+      throw new PgStatementError(`bind message supplies ${np} parameters, but prepared statement "${stmtName}" requires ${stmt.paramTypes.length}`, PG_WIRE_ERRORS.protocolViolation);
     }
     const params: unknown[] = [];
     for (let i = 0; i < np; i++) {

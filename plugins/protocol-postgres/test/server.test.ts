@@ -129,6 +129,9 @@ describe('protocol-postgres server (fake query service, pg client)', function ()
       const err = await errorOf(() => c.query('SELECT * FROM missing WHERE x = $1', [1]));
       expect(err.code).to.equal('42P01');
       expect(err.message).to.match(/Table not found/);
+      const mismatch = await errorOf(() => c.query('SELECT 1', [1]));
+      expect(mismatch.code).to.equal('08P01');
+      expect(mismatch.message).to.match(/supplies 1 parameters/);
       expect((await c.query('SELECT 1')).rows).to.have.length(1);
     } finally { await c.end(); }
   });
