@@ -194,6 +194,9 @@ function makeGenerator(rnd: () => number) {
         { strata: `SELECT host, ts FROM m WHERE host NOT IN (SELECT host FROM d WHERE w > ${c})`, duck: `SELECT host, epoch_ms(ts) FROM m WHERE host NOT IN (SELECT host FROM d WHERE w > ${c})`, ordered: false },
         { strata: `SELECT count(*) FROM m WHERE EXISTS (SELECT 1 FROM d WHERE w > ${c})`, duck: `SELECT count(*) FROM m WHERE EXISTS (SELECT 1 FROM d WHERE w > ${c})`, ordered: false },
         { strata: `SELECT h, n FROM (SELECT host AS h, count(*) AS n FROM m GROUP BY host) t WHERE n > ${int(5, 40)}`, duck: `SELECT h, n FROM (SELECT host AS h, count(*) AS n FROM m GROUP BY host) t WHERE n > ${int(5, 40)}`, ordered: false },
+        { strata: `SELECT host, ts, v FROM m a WHERE v > (SELECT avg(v) FROM m b WHERE b.host = a.host AND b.k > ${c})`, duck: `SELECT host, epoch_ms(ts), v FROM m a WHERE v > (SELECT avg(v) FROM m b WHERE b.host = a.host AND b.k > ${c})`, ordered: false },
+        { strata: `SELECT host, ts FROM m a WHERE EXISTS (SELECT 1 FROM d WHERE d.host = a.host AND d.w > ${c})`, duck: `SELECT host, epoch_ms(ts) FROM m a WHERE EXISTS (SELECT 1 FROM d WHERE d.host = a.host AND d.w > ${c})`, ordered: false },
+        { strata: 'SELECT host, ts, (SELECT max(w) FROM d WHERE d.host = m.host) FROM m', duck: 'SELECT host, epoch_ms(ts), (SELECT max(w) FROM d WHERE d.host = m.host) FROM m', ordered: false },
         { strata: 'WITH s AS (SELECT host, max(v) AS mv FROM m GROUP BY host) SELECT s.host, s.mv, d.w FROM s JOIN d ON s.host = d.host', duck: 'WITH s AS (SELECT host, max(v) AS mv FROM m GROUP BY host) SELECT s.host, s.mv, d.w FROM s JOIN d ON s.host = d.host', ordered: false },
       ]);
     },

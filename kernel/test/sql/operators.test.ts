@@ -99,8 +99,11 @@ describe('sql: operators and statements', function () {
       expect(await h.rows('WITH s AS (SELECT g, sum(n) AS total FROM t GROUP BY g) SELECT total FROM s WHERE g = \'a\'')).to.deep.equal([[30]]);
       expect(await h.rows('SELECT m FROM (SELECT max(n) AS m FROM t) AS q')).to.deep.equal([[50]]);
     });
-    it('rejects correlated subqueries with a clear message', async () => {
-      await fails(h.q('SELECT ts FROM t a WHERE x > (SELECT avg(x) FROM t b WHERE b.g = a.g)'), 'PLAN_QUERY', 'correlated');
+    it('correlated scalar, EXISTS and IN subqueries (WHERE and select list)', async () => {
+      expect((await h.rows('SELECT ts FROM t a WHERE x > (SELECT avg(x) FROM t b WHERE b.g = a.g) ORDER BY ts')).flat()).to.deep.equal([5000]);
+      expect((await h.rows('SELECT ts FROM t a WHERE EXISTS (SELECT 1 FROM t b WHERE b.g = a.g AND b.ts > a.ts) ORDER BY ts')).flat()).to.deep.equal([1000, 3000]);
+      expect((await h.rows('SELECT ts FROM t a WHERE n NOT IN (SELECT n FROM t b WHERE b.g = a.g AND b.ts < a.ts AND n IS NOT NULL) ORDER BY ts')).flat()).to.deep.equal([1000, 2000, 4000, 5000]);
+      expect(await h.rows('SELECT ts, (SELECT count(*) FROM t b WHERE b.g = a.g) FROM t a ORDER BY ts')).to.deep.equal([[1000, 2], [2000, 2], [3000, 2], [4000, 0], [5000, 2]]);
     });
     it('window functions with frames', async () => {
       const r = await h.rows("SELECT ts, row_number() OVER w, rank() OVER (ORDER BY g), sum(n) OVER (ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), lag(n, 1, 0) OVER (ORDER BY ts), nth_value(n, 2) OVER (ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM t WINDOW w AS (ORDER BY ts) ORDER BY ts");

@@ -23,6 +23,8 @@ export interface ExecOptions {
   readonly batchSize?: number;
   /** Wall-clock deadline (ms since epoch): checked between batches even when timers cannot fire. */
   readonly deadlineAtMs?: number;
+  /** Outer-column values when this executor runs a correlated subquery. */
+  readonly outerRow?: ReadonlyMap<number, unknown>;
 }
 
 function layoutOf(fields: readonly Field[]): Map<number, number> {
@@ -95,7 +97,8 @@ export class Executor {
     this.evalCtx = {
       timezone: opts.timezone,
       ...(opts.signal ? { signal: opts.signal } : {}),
-      runPlan: (p) => this.collect(p),
+      ...(opts.outerRow ? { outerRow: opts.outerRow } : {}),
+      runPlan: (p, outer) => (outer ? new Executor({ ...this.opts, metrics: undefined, outerRow: outer }).collect(p) : this.collect(p)),
     };
   }
 
@@ -159,9 +162,11 @@ export class Executor {
       }
       case 'alias': yield* this.run(p.input, region); return;
       case 'filter': {
-        const f = await compileExpr(p.pred, layoutOf(schemaOf(p.input)), this.evalCtx);
+        const preparers: Array<(b: Batch) => Promise<void>> = [];
+        const f = await compileExpr(p.pred, layoutOf(schemaOf(p.input)), { ...this.evalCtx, preparers });
         for await (const b of this.run(p.input, region)) {
           if (b.numRows === 0) continue;
+          for (const prep of preparers) await prep(b);
           const c = f(b);
           const d = c.data as Uint8Array;
           const idx: number[] = [];
@@ -173,8 +178,10 @@ export class Executor {
       }
       case 'project': {
         const layout = layoutOf(schemaOf(p.input));
-        const fs = await Promise.all(p.exprs.map((e) => compileExpr(e.expr, layout, this.evalCtx)));
+        const preparers: Array<(b: Batch) => Promise<void>> = [];
+        const fs = await Promise.all(p.exprs.map((e) => compileExpr(e.expr, layout, { ...this.evalCtx, preparers })));
         for await (const b of this.run(p.input, region)) {
+          for (const prep of preparers) await prep(b);
           yield { columns: fs.map((f) => f(b)), numRows: b.numRows };
         }
         return;

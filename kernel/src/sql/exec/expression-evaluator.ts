@@ -13,8 +13,16 @@ import {
 export interface EvalContext {
   readonly timezone: string;
   readonly signal?: AbortSignal;
-  /** Runs an (uncorrelated) subquery to completion. */
-  runPlan(plan: Plan): Promise<Batch[]>;
+  /** Runs a subquery to completion; `outer` gives the outer-column values of a correlated one. */
+  runPlan(plan: Plan, outer?: ReadonlyMap<number, unknown>): Promise<Batch[]>;
+  /** Outer-column values while running a correlated subquery. */
+  readonly outerRow?: ReadonlyMap<number, unknown>;
+  /**
+   * Async steps an operator runs on each batch before calling compiled
+   * expressions (correlated subqueries run there, since expressions are
+   * synchronous). Operators that support them pass an array.
+   */
+  readonly preparers?: Array<(b: Batch) => Promise<void>>;
 }
 
 /** A compiled expression: batch in, column out. */
@@ -111,26 +119,61 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
         return { type: BOOL, length: c.length, data: d, valid };
       };
     }
-    case 'insub': {
-      const a = await compileExpr(e.arg, layout, ctx);
-      const batches = await ctx.runPlan(e.plan);
-      const set = new Set<unknown>();
-      let hasNull = false;
-      for (const bt of batches) { const c = bt.columns[0]!; for (let i = 0; i < bt.numRows; i++) { const v = valueAt(c, i); if (v === null) hasNull = true; else set.add(keyOfValue(v, e.arg.type)); } }
-      return (b) => inSet(a(b), set, hasNull, e.not);
-    }
-    case 'exists': {
-      const batches = await ctx.runPlan(e.plan);
-      const any = batches.some((b) => b.numRows > 0);
-      return (b) => constantColumn(BOOL, e.not ? !any : any, b.numRows);
-    }
-    case 'subquery': {
-      const batches = await ctx.runPlan(e.plan);
-      const rows = batches.reduce((n, b) => n + b.numRows, 0);
-      if (rows > 1) throw new ExecutionError('a scalar subquery returned more than one row');
-      const first = batches.find((b) => b.numRows > 0);
-      const v = first ? valueAt(first.columns[0]!, 0) : null;
+    case 'outer': {
+      const row = ctx.outerRow;
+      if (!row || !row.has(e.id)) throw new ExecutionError(`outer column ${e.name} has no value (planner bug)`);
+      const v = row.get(e.id);
       return (b) => constantColumn(e.type, v, b.numRows);
+    }
+    case 'insub': case 'exists': case 'subquery': {
+      const arg = e.k === 'insub' ? await compileExpr(e.arg, layout, ctx) : undefined;
+      const finish = (batches: Batch[]): ((c: Column | undefined, n: number) => Column) => {
+        if (e.k === 'exists') {
+          const any = batches.some((b) => b.numRows > 0);
+          return (_c, n) => constantColumn(BOOL, e.not ? !any : any, n);
+        }
+        if (e.k === 'subquery') {
+          const rows = batches.reduce((n, b) => n + b.numRows, 0);
+          if (rows > 1) throw new ExecutionError('a scalar subquery returned more than one row');
+          const first = batches.find((b) => b.numRows > 0);
+          const v = first ? valueAt(first.columns[0]!, 0) : null;
+          return (_c, n) => constantColumn(e.type, v, n);
+        }
+        const set = new Set<unknown>();
+        let hasNull = false;
+        for (const bt of batches) { const c = bt.columns[0]!; for (let i = 0; i < bt.numRows; i++) { const v = valueAt(c, i); if (v === null) hasNull = true; else set.add(keyOfValue(v)); } }
+        return (c) => inSet(c!, set, hasNull, e.not);
+      };
+      if (!e.outer?.length) {
+        const f = finish(await ctx.runPlan(e.plan));
+        return (b) => f(arg?.(b), b.numRows);
+      }
+      // Correlated: run the subquery once per distinct combination of outer values, in the operator's prepare step.
+      if (!ctx.preparers) throw new ExecutionError('correlated subqueries are supported in WHERE, HAVING and the select list only');
+      const outerCols = e.outer.map((o) => { const pos = layout.get(o.id); if (pos === undefined) throw new ExecutionError(`outer column ${o.name} is not available to the subquery (only the directly enclosing query's columns are)`); return pos; });
+      const cache = new Map<string, ((c: Column | undefined, n: number) => Column)>();
+      const results = new WeakMap<Batch, Column>();
+      ctx.preparers.push(async (b: Batch) => {
+        const out: unknown[] = new Array(b.numRows);
+        const argCol = arg?.(b);
+        for (let i = 0; i < b.numRows; i++) {
+          const vals = outerCols.map((p) => valueAt(b.columns[p]!, i));
+          const key = JSON.stringify(vals.map((v) => (typeof v === 'bigint' ? `${v}n` : v)));
+          let f = cache.get(key);
+          if (!f) {
+            f = finish(await ctx.runPlan(e.plan, new Map(e.outer!.map((o, k) => [o.id, vals[k]]))));
+            cache.set(key, f);
+          }
+          const one = argCol ? f(columnFromValuesTyped(argCol.type, [valueAt(argCol, i)]), 1) : f(undefined, 1);
+          out[i] = valueAt(one, 0);
+        }
+        results.set(b, columnFromValuesTyped(e.type, out));
+      });
+      return (b) => {
+        const c = results.get(b);
+        if (!c) throw new ExecutionError('correlated subquery evaluated without its prepare step (planner bug)');
+        return c;
+      };
     }
     case 'like': {
       const a = await compileExpr(e.arg, layout, ctx);

@@ -10,7 +10,7 @@ import { toDataType } from '../parser/type-names.js';
 import { parseInterval } from '../exec/expression-evaluator.js';
 import { parseDurationMs } from '../../catalog/store-catalog.js';
 import {
-  newField, schemaOf, type AggCall, type BExpr, type BinaryOp, type Field, type FrameSpec, type Plan, type RangeCall, type SortKey, type WinCall,
+  newField, schemaOf, type OuterRef, type AggCall, type BExpr, type BinaryOp, type Field, type FrameSpec, type Plan, type RangeCall, type SortKey, type WinCall,
 } from './logical-plan.js';
 
 const BOOL: DataType = { name: 'Boolean' };
@@ -61,6 +61,9 @@ interface Ctx {
 const SPECIAL_NULLARY = new Set(['database', 'current_database', 'schema', 'current_schema', 'version', 'user', 'current_user', 'session_user', 'connection_id', 'pg_backend_pid', 'current_role']);
 
 export class Binder {
+  /** Scopes of enclosing queries (innermost last) and the outer columns each subquery reads. */
+  private readonly outerScopes: Array<{ scope: readonly Field[]; refs: Map<number, Field> }> = [];
+
   constructor(private readonly env: BinderEnv) {}
 
   // ---------------------------------------------------------------- queries
@@ -624,7 +627,17 @@ export class Binder {
     }
     const scopeHit = this.tryResolve(ref, ctx.scope);
     if (!scopeHit && !ref.table && ctx.aliases?.has(ref.name)) return ctx.aliases.get(ref.name)!;
-    return col(scopeHit ?? this.resolveIn(ref, ctx.scope));
+    if (scopeHit) return col(scopeHit);
+    try {
+      return col(this.resolveIn(ref, ctx.scope));
+    } catch (err) {
+      // A correlated reference to the directly enclosing query.
+      const outer = this.outerScopes[this.outerScopes.length - 1];
+      const f = outer && !(err instanceof PlanError) ? this.tryResolve(ref, outer.scope) : undefined;
+      if (!f) throw err;
+      outer!.refs.set(f.id, f);
+      return { k: 'outer', id: f.id, type: f.type, name: f.name };
+    }
   }
 
   bindExpr(e: ast.Expr, ctx: Ctx): BExpr {
@@ -695,16 +708,16 @@ export class Binder {
         const a = this.bindExpr(e.expr, ctx);
         const sub = this.bindSubquery(e.query, ctx);
         if (sub.fields.length !== 1) throw new PlanError('IN (subquery) must return one column');
-        return { k: 'insub', arg: a, plan: this.castProject(sub.plan, sub.fields, [coerceForCompare(a.type, sub.fields[0]!.type)]), not: e.not, type: BOOL };
+        return { k: 'insub', arg: a, plan: this.castProject(sub.plan, sub.fields, [coerceForCompare(a.type, sub.fields[0]!.type)]), not: e.not, type: BOOL, ...(sub.outer ? { outer: sub.outer } : {}) };
       }
       case 'ExistsExpr': {
         const sub = this.bindSubquery(e.query, ctx);
-        return { k: 'exists', plan: sub.plan, not: e.not, type: BOOL };
+        return { k: 'exists', plan: sub.plan, not: e.not, type: BOOL, ...(sub.outer ? { outer: sub.outer } : {}) };
       }
       case 'SubqueryExpr': {
         const sub = this.bindSubquery(e.query, ctx);
         if (sub.fields.length !== 1) throw new PlanError('a scalar subquery must return one column');
-        return { k: 'subquery', plan: sub.plan, type: sub.fields[0]!.type };
+        return { k: 'subquery', plan: sub.plan, type: sub.fields[0]!.type, ...(sub.outer ? { outer: sub.outer } : {}) };
       }
       case 'LikeExpr': {
         const a = this.bindExpr(e.expr, ctx);
@@ -732,14 +745,15 @@ export class Binder {
     }
   }
 
-  private bindSubquery(q: ast.Query, ctx: Ctx): { plan: Plan; fields: Field[] } {
+  private bindSubquery(q: ast.Query, ctx: Ctx): { plan: Plan; fields: Field[]; outer?: OuterRef[] } {
+    const frame = { scope: ctx.scope, refs: new Map<number, Field>() };
+    this.outerScopes.push(frame);
     try {
-      return this.bindQuery(q, ctx.ctes);
-    } catch (err) {
-      if (err instanceof ColumnNotFoundError && (ctx.preAggScope ?? ctx.scope).length) {
-        throw new PlanError(`${err.message} (correlated subqueries are not supported; rewrite as a JOIN)`, { cause: err });
-      }
-      throw err;
+      const b = this.bindQuery(q, ctx.ctes);
+      const outer = [...frame.refs.values()].map((f) => ({ id: f.id, type: f.type, name: f.name }));
+      return outer.length ? { ...b, outer } : b;
+    } finally {
+      this.outerScopes.pop();
     }
   }
 

@@ -36,9 +36,14 @@ export type BExpr =
   | { readonly k: 'like'; readonly arg: BExpr; readonly pattern: BExpr; readonly ci: boolean; readonly not: boolean; readonly type: DataType }
   | { readonly k: 'case'; readonly whens: ReadonlyArray<{ readonly when: BExpr; readonly then: BExpr }>; readonly else?: BExpr; readonly type: DataType }
   | { readonly k: 'cast'; readonly arg: BExpr; readonly try: boolean; readonly type: DataType }
-  | { readonly k: 'subquery'; readonly plan: Plan; readonly type: DataType }
-  | { readonly k: 'insub'; readonly arg: BExpr; readonly plan: Plan; readonly not: boolean; readonly type: DataType }
-  | { readonly k: 'exists'; readonly plan: Plan; readonly not: boolean; readonly type: DataType };
+  | { readonly k: 'subquery'; readonly plan: Plan; readonly type: DataType; readonly outer?: readonly OuterRef[] }
+  | { readonly k: 'insub'; readonly arg: BExpr; readonly plan: Plan; readonly not: boolean; readonly type: DataType; readonly outer?: readonly OuterRef[] }
+  | { readonly k: 'exists'; readonly plan: Plan; readonly not: boolean; readonly type: DataType; readonly outer?: readonly OuterRef[] }
+  /** A column of the enclosing query, inside a correlated subquery (a constant per outer row). */
+  | { readonly k: 'outer'; readonly id: number; readonly type: DataType; readonly name: string };
+
+/** An outer column a correlated subquery reads: evaluated per outer row, passed in as `outer` values. */
+export interface OuterRef { readonly id: number; readonly type: DataType; readonly name: string }
 
 /** An aggregate call in an Aggregate node. */
 export interface AggCall {
@@ -132,7 +137,11 @@ export function walkExpr(e: BExpr, f: (e: BExpr) => void): void {
 
 /** Field ids an expression reads. */
 export function exprRefs(e: BExpr, out = new Set<number>()): Set<number> {
-  walkExpr(e, (x) => { if (x.k === 'col') out.add(x.id); });
+  walkExpr(e, (x) => {
+    if (x.k === 'col') out.add(x.id);
+    // A correlated subquery reads outer columns from its operator's input.
+    else if ((x.k === 'subquery' || x.k === 'insub' || x.k === 'exists') && x.outer) for (const o of x.outer) out.add(o.id);
+  });
   return out;
 }
 
@@ -174,7 +183,8 @@ export function exprToString(e: BExpr): string {
     case 'like': return `${exprToString(e.arg)} ${e.not ? 'NOT ' : ''}${e.ci ? 'ILIKE' : 'LIKE'} ${exprToString(e.pattern)}`;
     case 'case': return `CASE ${e.whens.map((w) => `WHEN ${exprToString(w.when)} THEN ${exprToString(w.then)}`).join(' ')}${e.else ? ` ELSE ${exprToString(e.else)}` : ''} END`;
     case 'cast': return `CAST(${exprToString(e.arg)} AS ${e.type.name})`;
-    case 'subquery': return '(<subquery>)';
+    case 'outer': return `outer.${e.name}`;
+    case 'subquery': return e.outer?.length ? '(<correlated subquery>)' : '(<subquery>)';
     case 'insub': return `${exprToString(e.arg)} ${e.not ? 'NOT ' : ''}IN (<subquery>)`;
     case 'exists': return `${e.not ? 'NOT ' : ''}EXISTS (<subquery>)`;
   }

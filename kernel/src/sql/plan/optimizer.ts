@@ -39,10 +39,10 @@ async function foldExpr(e: BExpr, ctx: EvalContext): Promise<BExpr> {
     case 'in': n = { ...e, arg: await foldExpr(e.arg, ctx), list: await Promise.all(e.list.map((a) => foldExpr(a, ctx))) }; break;
     case 'like': n = { ...e, arg: await foldExpr(e.arg, ctx), pattern: await foldExpr(e.pattern, ctx) }; break;
     case 'case': n = { ...e, whens: await Promise.all(e.whens.map(async (w) => ({ when: await foldExpr(w.when, ctx), then: await foldExpr(w.then, ctx) }))), ...(e.else ? { else: await foldExpr(e.else, ctx) } : {}) }; break;
-    case 'insub': n = { ...e, arg: await foldExpr(e.arg, ctx) }; break;
+    case 'insub': n = { ...e, arg: await foldExpr(e.arg, ctx), plan: await optimize(e.plan, ctx) }; return n;
+    case 'subquery': case 'exists': return { ...e, plan: await optimize(e.plan, ctx) };
     default: return e;
   }
-  if (n.k === 'insub') return n;
   if (n.k === 'call' && (n.fn.volatility ?? 'immutable') !== 'immutable') return n;
   if (!children(n).every((c) => c.k === 'lit')) return n;
   try {
