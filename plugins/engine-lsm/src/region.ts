@@ -171,7 +171,7 @@ export class Region {
       const epoch = this.epoch;
       let meta: FileMeta | undefined;
       if (mem.length > 0) meta = await this.writeMemtable(mem);
-      if (epoch !== this.epoch) return;
+      if (epoch !== this.epoch) { if (meta) await this.deleteFiles([meta.id]); return; } // truncated meanwhile
       // Entries of later memtables may have lower sequences than this one's
       // last (concurrent appends): never claim past them.
       let flushed = mem.maxSeq;
@@ -271,12 +271,14 @@ export class Region {
     this.checkOpen();
     const schema = this.schema;
     const cols = this.outputColumns(req.projection, schema);
-    const files = [...this.manifest.state.files.values()].sort((a, b) => a.maxSequence - b.maxSequence || (a.id < b.id ? -1 : 1));
-    const mems = [...this.frozen, this.active];
-    const ids = files.map((f) => f.id);
-    this.acquire(ids);
     const self = this;
     return (async function* () {
+      // The snapshot is taken when iteration starts, so a scan that is never
+      // iterated holds no file references (its files can still be deleted).
+      const files = [...self.manifest.state.files.values()].sort((a, b) => a.maxSequence - b.maxSequence || (a.id < b.id ? -1 : 1));
+      const mems = [...self.frozen, self.active];
+      const ids = files.map((f) => f.id);
+      self.acquire(ids);
       try {
         const start = req.timeRange?.start, end = req.timeRange?.end;
         const allPreds = req.predicates ?? [];
@@ -368,7 +370,7 @@ export class Region {
       const inputs = overlapClosure(pick[1], files);
       const epoch = this.epoch;
       const out = await this.mergeFiles(inputs, windowUnits);
-      if (epoch !== this.epoch || this.closed) return;
+      if (epoch !== this.epoch || this.closed) { await this.deleteFiles(out.map((f) => f.id)); return; }
       await this.manifest.apply({ add: out, remove: inputs.map((f) => f.id) });
       await this.retire(inputs.map((f) => f.id));
       this.log.debug({ inputs: inputs.length, outputs: out.length, rows: out.reduce((a, f) => a + f.rows, 0) }, 'compacted window');
