@@ -8,4 +8,6 @@ export interface ServerInfo {
   readonly startedAtMs: number;
   /** Path of the config file, or '(embedded default)'. */
   readonly configSource: string;
+  /** The composed plugins in start order (for /status and logs). */
+  readonly plugins?: ReadonlyArray<{ readonly name: string; readonly kind: string }>;
 }

@@ -89,7 +89,8 @@ export class StrataServer {
     this.container = rootContainer.createChildContainer();
     this.logger = options.logger ?? createLogger({ level: options.logLevel ?? serverConfig.logLevel, base: { server: name } });
     this.metrics = new MetricsRegistry({ defaultMetrics: options.processMetrics ?? true });
-    this.info = Object.freeze({ name, dataHome: serverConfig.dataHome, version: KERNEL_VERSION, startedAtMs: Date.now(), configSource });
+    this.info = Object.freeze({ name, dataHome: serverConfig.dataHome, version: KERNEL_VERSION, startedAtMs: Date.now(), configSource,
+      plugins: Object.freeze(plugins.map((p) => Object.freeze({ name: p.definition.name, kind: p.definition.kind }))) });
     bind(this.container, LOGGER, this.logger);
     bind(this.container, METRICS, this.metrics);
     bind(this.container, SERVER_INFO, this.info);

@@ -57,9 +57,8 @@ export default definePlugin({
       options: opts,
       https,
       status: () => {
-        const info = ctx.server as unknown as { plugins?: unknown };
         return {
-          ...(info.plugins ? { plugins: info.plugins } : {}),
+          ...(ctx.server.plugins ? { plugins: ctx.server.plugins } : {}),
           protocols: ctx.getAll(PROTOCOL).map((p) => ({ name: p.name, addresses: p.addresses().map((a) => a.url), connections: p.connections() })),
           auth: userProvider ? userProvider.name : 'off',
         };

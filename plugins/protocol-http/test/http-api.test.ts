@@ -24,6 +24,8 @@ describe('protocol-http: admin endpoints, SQL encoding and errors', function () 
     const st = await (await fetch(`${s.url}/status`)).json() as Record<string, unknown>;
     expect(st.version).to.equal('0.1.0');
     expect(st.uptime_seconds).to.be.a('number');
+    expect(st.plugins).to.deep.include.members([{ name: 'test-query', kind: 'service' }, { name: 'protocol-http', kind: 'protocol' }]);
+    expect(st.auth).to.equal('off');
     expect(st.protocols).to.deep.equal([{ name: 'http', addresses: [s.url], connections: (st.protocols as Array<{ connections: number }>)[0]!.connections }]);
     const m = await fetch(`${s.url}/metrics`);
     expect(m.headers.get('content-type')).to.match(/^text\/plain/);
@@ -199,6 +201,10 @@ describe('protocol-http: ingest endpoints', function () {
     expect(second!.requests.map((r) => [r.table, r.columns[0]!.vector.data[0]!.values[0]])).to.deep.equal([['sys.cpu.nice', 1667898897000n], ['other', 1667898897000n]]);
     const bad = await fetch(`${s.url}/v1/opentsdb/api/put`, { method: 'POST', body: '{"metric":"m"' });
     expect(bad.status).to.equal(400);
+    const notUtf8 = await fetch(`${s.url}/v1/opentsdb/api/put`, { method: 'POST', body: Buffer.concat([Buffer.from('{"metric":"m'), Buffer.from([0xff]), Buffer.from('","timestamp":1,"value":1}')]) });
+    expect(notUtf8.status).to.equal(400);
+    expect(((await notUtf8.json()) as { error: string }).error).to.match(/UTF-8/);
+    expect(s.query.inserts).to.have.length(2);
   });
 
   it('InfluxDB ping and health answer without a query', async () => {

@@ -106,7 +106,7 @@ describe('Prometheus remote storage over HTTP', function () {
 
   it('POST /v1/prometheus/read answers samples from SQL, applying every matcher', async () => {
     s.query.executeImpl = async function* (sql): AsyncIterable<QueryOutput> {
-      expect(sql).to.equal('SELECT * FROM "up" WHERE "greptime_timestamp" >= 1000 AND "greptime_timestamp" <= 5000');
+      expect(sql).to.equal('SELECT * FROM "up" WHERE "greptime_timestamp" >= \'1970-01-01T00:00:01.000Z\' AND "greptime_timestamp" <= \'1970-01-01T00:00:05.000Z\'');
       yield recordsOutput({
         job: arrow.vectorFromArray(['api', 'api', 'db', 'api'], new arrow.Utf8()),
         greptime_timestamp: arrow.makeVector({ type: new arrow.TimestampMillisecond(), data: new BigInt64Array([3000n, 1000n, 2000n, 9000n]), length: 4 } as never),

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
@@ -296,6 +297,8 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
 
   app.post('/v1/opentsdb/api/put', async (req, reply) => {
     const body = await rawBody(req);
+    // Checked before decoding: toString would turn bad bytes into U+FFFD silently.
+    if (!isUtf8(body)) throw new InvalidArgumentsError('invalid OpenTSDB JSON request: the body is not valid UTF-8');
     const tables = parseOpentsdbPut(body.toString('utf8'));
     const rows = await insert(req, 'opentsdb', ingestDatabase(req), tables);
     const q = req.query as Query;

@@ -78,6 +78,18 @@ function compileMatcher(m: LabelMatcher): (v: string) => boolean {
   }
 }
 
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * A UTC timestamp literal for the range bounds: unambiguous whatever the
+ * session time zone, and clamped to what a Date can hold (Prometheus sends
+ * extreme bounds for open ranges).
+ */
+function isoLiteral(ms: number): string {
+  const clamped = Math.min(MAX_DATE_MS, Math.max(-MAX_DATE_MS, Math.trunc(ms)));
+  return `'${new Date(clamped).toISOString()}'`;
+}
+
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
@@ -111,7 +123,7 @@ export async function readSeries(query: QueryService, session: Session, q: ReadQ
   const series = new Map<string, ReadSeries>();
   for (const table of tables) {
     if (!checks.filter((c) => c.name === '__name__').every((c) => c.test(table))) continue;
-    const sql = `SELECT * FROM ${quoteIdent(table)} WHERE ${quoteIdent(PROM_TIMESTAMP_COLUMN)} >= ${Math.trunc(q.startMs)} AND ${quoteIdent(PROM_TIMESTAMP_COLUMN)} <= ${Math.trunc(q.endMs)}`;
+    const sql = `SELECT * FROM ${quoteIdent(table)} WHERE ${quoteIdent(PROM_TIMESTAMP_COLUMN)} >= ${isoLiteral(q.startMs)} AND ${quoteIdent(PROM_TIMESTAMP_COLUMN)} <= ${isoLiteral(q.endMs)}`;
     let outs;
     try {
       outs = await runSql(query, sql, session, timeoutMs, signal);
