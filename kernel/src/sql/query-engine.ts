@@ -732,6 +732,17 @@ function sqlTypeForCreate(t: DataType): string {
     case 'TimestampNanosecond': return 'TIMESTAMP(9)';
     case 'Decimal128': return `DECIMAL(${t.precision ?? 38}, ${t.scale ?? 10})`;
     case 'IntervalMonthDayNano': return 'INTERVAL';
+    case 'Float64': return 'DOUBLE';
+    case 'Float32': return 'FLOAT';
+    case 'Int64': return 'BIGINT';
+    case 'Int32': return 'INT';
+    case 'Int16': return 'SMALLINT';
+    case 'Int8': return 'TINYINT';
+    case 'UInt64': return 'BIGINT UNSIGNED';
+    case 'UInt32': return 'INT UNSIGNED';
+    case 'UInt16': return 'SMALLINT UNSIGNED';
+    case 'UInt8': return 'TINYINT UNSIGNED';
+    case 'Binary': return 'VARBINARY';
     default: return t.name.toUpperCase();
   }
 }

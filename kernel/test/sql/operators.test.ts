@@ -118,7 +118,12 @@ describe('sql: operators and statements', function () {
       expect(await h.rows('SELECT h, count(*) FROM p GROUP BY h ORDER BY h')).to.deep.equal([['a', 2], ['b', 1], ['q', 1], ['z', 1]]);
       const plan = String((await h.q('EXPLAIN SELECT h, sum(v) FROM p GROUP BY h')).rows[1]![1]);
       expect(plan).to.contain('mode=Final').and.to.contain('mode=Partial');
-      expect((await h.q('SHOW CREATE TABLE p')).rows[0]![1]).to.contain('PARTITION ON COLUMNS ("h")');
+      const ddl = String((await h.q('SHOW CREATE TABLE p')).rows[0]![1]);
+      expect(ddl).to.contain('PARTITION ON COLUMNS ("h")');
+      // The DDL re-creates the same table.
+      await h.q(ddl.replace('"p"', '"p2"'));
+      expect(await h.rows('DESC p2')).to.deep.equal(await h.rows('DESC p'));
+      expect((await h.rows("SELECT count(*) FROM information_schema.partitions WHERE table_name = 'p2'")).flat()).to.deep.equal([2]);
     });
     it('top-k: ORDER BY + LIMIT shows fetch in the plan', async () => {
       const plan = String((await h.q('EXPLAIN SELECT ts FROM t ORDER BY x DESC LIMIT 2')).rows[1]![1]);
