@@ -80,6 +80,15 @@ describe('sql parser: expressions', () => {
       expect(n('-0')).to.include({ value: 0 });
     });
 
+    it('hex numbers; letters right after a number start a new token (as in GreptimeDB)', () => {
+      expect(exprOf('0xFF')).to.include({ kind: 'NumberLiteral', value: 255, isInteger: true, text: '255' });
+      expect(exprOf('0xFFFFFFFFFFFFFFFF')).to.include({ value: 18446744073709551615n });
+      expect(exprOf('-0x10')).to.include({ kind: 'UnaryExpr' });
+      expect((selectOf('SELECT 1d').items[0] as ast.SelectExprItem).alias).to.equal('d');
+      expect((exprOf('1e5') as ast.NumberLiteral).value).to.equal(100000);
+      expect(shown('1.5+2')).to.equal('(1.5 + 2)');
+    });
+
     it('keeps int64/uint64 beyond 2^53 exact as bigint', () => {
       const n = (s: string) => (exprOf(s) as ast.NumberLiteral).value;
       expect(n('9007199254740991')).to.equal(9007199254740991);

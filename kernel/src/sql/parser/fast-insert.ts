@@ -39,7 +39,7 @@ export function literal(tokens: readonly SqlToken[], i: number): [ast.Expr, numb
     case 'OP': {
       const n = tokens[i + 1];
       if (t.text === '-' && n && n.type === 'NUMBER' && n.offset === t.offset + 1) {
-        return [g.numberLiteral(n.text, g.span(t, n), true), i + 2];
+        return [g.numberLiteral(n.value, g.span(t, n), true), i + 2];
       }
       return undefined;
     }

@@ -93,8 +93,9 @@ export function numberLiteral(text: string, s: ast.Span, negative = false): ast.
   return { kind: 'NumberLiteral', text: fullText, value, isInteger, span: s };
 }
 
+/** A NUMBER token's literal; `value` is the decimal text (differs from `text` for 0x hex numbers). */
 export function numberFromToken(t: SqlToken): ast.NumberLiteral {
-  return numberLiteral(t.text, span(t));
+  return numberLiteral(t.value, span(t));
 }
 
 export function stringLiteral(t: SqlToken): ast.StringLiteral {

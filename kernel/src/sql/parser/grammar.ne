@@ -334,7 +334,7 @@ fill_clause -> %FILL fill_value {% d => ({ value: fill(d), span: S(d) }) %}
 fill_value ->
     %NULL {% id %} | %PREV {% id %} | %LINEAR {% id %}
   | %NUMBER {% d => g.numberFromToken(d[0]) %}
-  | "-" %NUMBER {% d => g.numberLiteral(d[1].text, S(d), true) %}
+  | "-" %NUMBER {% d => g.numberLiteral(d[1].value, S(d), true) %}
   | %STRING {% d => g.stringLiteral(d[0]) %}
   | %TRUE {% d => ({ kind: 'BooleanLiteral', value: true, span: S(d) }) %}
   | %FALSE {% d => ({ kind: 'BooleanLiteral', value: false, span: S(d) }) %}

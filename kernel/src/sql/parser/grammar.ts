@@ -533,7 +533,7 @@ const grammar: Grammar = {
     {"name": "fill_value", "symbols": [(lexer.has("PREV") ? {type: "PREV"} : PREV)], "postprocess": id},
     {"name": "fill_value", "symbols": [(lexer.has("LINEAR") ? {type: "LINEAR"} : LINEAR)], "postprocess": id},
     {"name": "fill_value", "symbols": [(lexer.has("NUMBER") ? {type: "NUMBER"} : NUMBER)], "postprocess": d => g.numberFromToken(d[0])},
-    {"name": "fill_value", "symbols": [{"literal":"-"}, (lexer.has("NUMBER") ? {type: "NUMBER"} : NUMBER)], "postprocess": d => g.numberLiteral(d[1].text, S(d), true)},
+    {"name": "fill_value", "symbols": [{"literal":"-"}, (lexer.has("NUMBER") ? {type: "NUMBER"} : NUMBER)], "postprocess": d => g.numberLiteral(d[1].value, S(d), true)},
     {"name": "fill_value", "symbols": [(lexer.has("STRING") ? {type: "STRING"} : STRING)], "postprocess": d => g.stringLiteral(d[0])},
     {"name": "fill_value", "symbols": [(lexer.has("TRUE") ? {type: "TRUE"} : TRUE)], "postprocess": d => ({ kind: 'BooleanLiteral', value: true, span: S(d) })},
     {"name": "fill_value", "symbols": [(lexer.has("FALSE") ? {type: "FALSE"} : FALSE)], "postprocess": d => ({ kind: 'BooleanLiteral', value: false, span: S(d) })},

@@ -100,6 +100,10 @@ function lexerRules(dialect: SqlDialect): moo.Rules {
     STRING: mysql
       ? { match: /'(?:[^'\\]|\\[^]|'')*'/, lineBreaks: true, value: (s: string) => decodeMysqlString(s.slice(1, -1), "'") }
       : { match: /'(?:[^']|'')*'/, lineBreaks: true, value: (s: string) => s.slice(1, -1).replace(/''/g, "'") },
+    // 0xFF is a number (its value is the decimal text; MySQL's numeric reading).
+    // As in GreptimeDB (sqlparser), letters right after a number start a new
+    // token: `1AND x` is `1 AND x`, `SELECT 1d` is `1 AS d`.
+    HEXNUMBER: { match: /0[xX][0-9a-fA-F]+(?![A-Za-z0-9_$])/, value: (s: string) => BigInt(s).toString() },
     NUMBER: /(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?/,
     // MySQL: "..." is a string literal (GreptimeDB's MySQL protocol uses MySqlDialect).
     ...(mysql
@@ -158,6 +162,7 @@ export function lexAll(text: string, dialect: SqlDialect = 'greptime'): SqlToken
     const t = lexer.next() as SqlToken | undefined;
     if (!t) break;
     if (t.type === 'ESTRING' || t.type === 'DQSTRING') t.type = 'STRING';
+    else if (t.type === 'HEXNUMBER') t.type = 'NUMBER';
     else if (t.type === 'BQIDENT') t.type = 'QIDENT';
     out.push(t);
   }
