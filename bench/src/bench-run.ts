@@ -9,6 +9,9 @@ import { loadRowsWithSqlInsert } from './load/sql-insert-loader.js';
 import { StrataPeer } from './peers/strata-peer.js';
 import { InfluxDbPeer } from './peers/influxdb-peer.js';
 import { VictoriaMetricsPeer } from './peers/victoria-metrics-peer.js';
+import { PrometheusPeer } from './peers/prometheus-peer.js';
+import { writeRemoteWriteFile } from './load/remote-write-file.js';
+import type { LineFile } from './load/line-file.js';
 import { DuckDbReference } from './peers/duckdb-reference.js';
 import { ensureAptPackage } from './peers/apt-packages.js';
 import { startedProcesses } from './peers/managed-process.js';
@@ -32,6 +35,8 @@ export interface BenchOptions {
   repeats: number;
   /** Run InfluxDB and VictoriaMetrics too (always on for compare). */
   peers: boolean;
+  /** Prometheus fed by remote write, with the peers. */
+  prometheus: boolean;
   /** DuckDB reference on the query side. */
   duckdb: boolean;
   /** Also load the rows into Strata with SQL INSERT (table cpu_sql). */
@@ -113,7 +118,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     },
     options: {
       mode: opts.mode, hosts: opts.hosts, hours: opts.hours, seed: opts.seed, workers: opts.workers, batchLines: opts.batchLines,
-      queriesPerType: opts.queriesPerType, repeats: opts.repeats, peers: opts.peers, duckdb: opts.duckdb, sqlInsert: opts.sqlInsert,
+      queriesPerType: opts.queriesPerType, repeats: opts.repeats, peers: opts.peers, prometheus: opts.prometheus, duckdb: opts.duckdb, sqlInsert: opts.sqlInsert,
       timeLimitMs: opts.timeLimitMs, queryTypes: opts.queryTypes, keepWorkDir: opts.keepWorkDir, walSyncMode: opts.walSyncMode,
     },
     data: { rows: gen.rowCount, metrics: gen.rowCount * CPU_FIELD_KEYS.length, lineProtocolBytes: 0, generateMs: 0,
@@ -196,6 +201,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       for (const [pkg, make] of [
         ['influxdb', () => new InfluxDbPeer(workDir)],
         ['victoria-metrics', () => new VictoriaMetricsPeer(workDir)],
+        ...(opts.prometheus ? ([['prometheus', () => new PrometheusPeer(workDir)]] as const) : []),
       ] as const) {
         const outcome = await ensureAptPackage(pkg, log);
         if (outcome.installed) peers.push(make());
@@ -218,9 +224,16 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       try {
         await peer.start();
         sys.version = peer.version;
+        let input: LineFile = file;
+        if (peer.format === 'remote-write') {
+          log(`${peer.name}: encoding the same rows as remote-write bodies (outside the timing)`);
+          input = await writeRemoteWriteFile(gen, join(workDir, 'cpu.rw'), opts.batchLines);
+        }
         sys.load = await loadLinesOverHttp({
-          label: peer.name, url: peer.writeUrl, file, workers: opts.workers, fieldsPerRow: CPU_FIELD_KEYS.length, deadlineMs,
+          label: peer.name, url: peer.writeUrl, file: input, workers: opts.workers, fieldsPerRow: CPU_FIELD_KEYS.length, deadlineMs,
+          headers: peer.writeHeaders,
         });
+        if (peer.format === 'remote-write') sys.notes.push('fed by remote write, not line protocol');
         sys.notes.push(...(await peer.settle()));
         if (wantQueries) await runQueriesOn({ name: peer.name, supports: (q) => peer.supports(q), query: (q, t) => peer.query(q, t) });
         if (wantQueries && peer instanceof StrataPeer) {

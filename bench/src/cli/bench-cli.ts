@@ -24,6 +24,7 @@ options:
   --repeats N        timed runs per instance (default 3)
   --types a,b        query types (default all seven)
   --peers            also run InfluxDB and VictoriaMetrics (installed with apt-get when missing)
+  --no-prometheus    with the peers, skip Prometheus (fed by remote write)
   --no-duckdb        skip the DuckDB reference
   --sql-insert       also load Strata through SQL INSERT (table cpu_sql)
   --wal-sync M       Strata WAL syncMode: always (default) | interval | none
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     options: {
       hosts: { type: 'string' }, hours: { type: 'string' }, full: { type: 'boolean' }, seed: { type: 'string' },
       workers: { type: 'string' }, batch: { type: 'string' }, queries: { type: 'string' }, repeats: { type: 'string' },
-      types: { type: 'string' }, peers: { type: 'boolean' }, 'no-duckdb': { type: 'boolean' }, 'sql-insert': { type: 'boolean' },
+      types: { type: 'string' }, peers: { type: 'boolean' }, prometheus: { type: 'boolean' }, 'no-prometheus': { type: 'boolean' }, 'no-duckdb': { type: 'boolean' }, 'sql-insert': { type: 'boolean' },
       'wal-sync': { type: 'string' }, 'time-limit': { type: 'string' }, 'strata-root': { type: 'string' },
       results: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
     queriesPerType: Math.floor(int(values.queries, 5, 'queries')),
     repeats: Math.floor(int(values.repeats, 3, 'repeats')),
     peers: mode === 'compare' || Boolean(values.peers),
+    prometheus: values.prometheus ?? !values['no-prometheus'],
     duckdb: !values['no-duckdb'],
     sqlInsert: Boolean(values['sql-insert']),
     strataRoot: resolve(values['strata-root'] ?? repoRoot),

@@ -14,6 +14,9 @@ export interface Peer {
   version: string;
   /** InfluxDB line-protocol write endpoint (ns precision). */
   readonly writeUrl: string;
+  /** What the write endpoint takes: line protocol (default) or Prometheus remote-write bodies. */
+  readonly format?: 'line' | 'remote-write';
+  readonly writeHeaders?: Record<string, string>;
   start(): Promise<void>;
   /** Makes written data durable in its final on-disk form (flush, compaction) before measuring bytes. */
   settle(): Promise<string[]>;

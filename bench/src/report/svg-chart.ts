@@ -5,6 +5,7 @@ const COLORS: Record<string, string> = {
   influxdb: '#d9822b',
   victoriametrics: '#7a4fbf',
   duckdb: '#3a9a5b',
+  prometheus: '#c0392b',
 };
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 

@@ -28,7 +28,14 @@ const WINDOW_MS: Record<QueryType, number> = {
 
 /** A PromQL range query (VictoriaMetrics' /api/v1/query_range). */
 export interface PromRangeQuery {
+  /** MetricsQL/PromQL as TSBS's VictoriaMetrics generator writes it. */
   query: string;
+  /**
+   * The same for Prometheus, whose range functions drop the metric name, so
+   * `max(max_over_time({__name__=~...}[1m])) by (__name__)` would collide:
+   * one expression per metric, labelled with label_replace, joined by `or`.
+   */
+  prometheusQuery: string;
   startS: number;
   endS: number;
   stepS: number;
@@ -126,6 +133,7 @@ function makeOne(type: QueryType, rng: SeededRandom, opts: QueryGenOptions): Cpu
         influxql: `SELECT ${max(metrics)} from cpu where ${hostWhere(hosts)} and time >= '${s}' and time < '${e}' group by time(1m)`,
         promql: {
           query: `max(max_over_time(${promSelector(metrics, hosts)}[1m])) by (__name__)`,
+          prometheusQuery: perMetric(metrics, (m) => `max(max_over_time(${promSelector([m], hosts)}[1m]))`),
           startS, endS, stepS: 60,
         },
         mayBeEmpty: false,
@@ -141,7 +149,11 @@ function makeOne(type: QueryType, rng: SeededRandom, opts: QueryGenOptions): Cpu
         sql: q(s, e),
         duckdbSql: q(ds, de),
         influxql: `SELECT mean(usage_user) from cpu where time >= '${s}' and time < '${e}' group by time(1h),hostname`,
-        promql: { query: `avg(avg_over_time(${promSelector(metrics, [])}[1h])) by (__name__, hostname)`, startS, endS, stepS: 3600 },
+        promql: {
+          query: `avg(avg_over_time(${promSelector(metrics, [])}[1h])) by (__name__, hostname)`,
+          prometheusQuery: perMetric(metrics, (m) => `avg(avg_over_time(${promSelector([m], [])}[1h])) by (hostname)`),
+          startS, endS, stepS: 3600,
+        },
         mayBeEmpty: false,
       };
     }
@@ -155,7 +167,11 @@ function makeOne(type: QueryType, rng: SeededRandom, opts: QueryGenOptions): Cpu
         sql: q(s, e),
         duckdbSql: q(ds, de),
         influxql: `SELECT ${max(CPU_FIELD_KEYS)} from cpu where ${hostWhere(hosts)} and time >= '${s}' and time < '${e}' group by time(1h)`,
-        promql: { query: `max(max_over_time(${promSelector(CPU_FIELD_KEYS, hosts)}[1h])) by (__name__)`, startS, endS, stepS: 3600 },
+        promql: {
+          query: `max(max_over_time(${promSelector(CPU_FIELD_KEYS, hosts)}[1h])) by (__name__)`,
+          prometheusQuery: perMetric(CPU_FIELD_KEYS, (m) => `max(max_over_time(${promSelector([m], hosts)}[1h]))`),
+          startS, endS, stepS: 3600,
+        },
         mayBeEmpty: false,
       };
     }
@@ -200,6 +216,11 @@ function makeOne(type: QueryType, rng: SeededRandom, opts: QueryGenOptions): Cpu
       };
     }
   }
+}
+
+function perMetric(metrics: readonly string[], expr: (m: string) => string): string {
+  if (metrics.length === 1) return expr(metrics[0]!);
+  return metrics.map((m) => `label_replace(${expr(m)}, "field", "${m}", "", "")`).join(' or ');
 }
 
 function promSelector(metrics: readonly string[], hosts: string[]): string {
