@@ -106,7 +106,7 @@ export type Expr =
 
 /**
  * A numeric literal. `text` is the source spelling (with a leading `-` when
- * the parser folded a unary minus into it). Integers that fit in a safe JS
+ * the parser folded a unary minus into it; decimal digits for `0x` hex). Integers that fit in a safe JS
  * number have `value: number`; larger integers have `value: bigint` (exact).
  * Decimals/exponents are `number` (`isInteger: false`); `text` keeps the
  * exact digits for DECIMAL columns.
