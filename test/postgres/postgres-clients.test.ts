@@ -116,7 +116,7 @@ describe('PostgreSQL protocol end to end (real server, pg and psql clients)', fu
   const psql = (sql: string) => run('psql', ['-h', '127.0.0.1', '-p', String(s.pgPort), '-U', 'postgres', '-d', 'public', '-X', '-v', 'ON_ERROR_STOP=1', '-c', sql],
     { timeout: 20_000, env: { ...process.env, PGSSLMODE: 'prefer', PGCONNECT_TIMEOUT: '5' } });
 
-  it('works with psql: statements, \\dt answered, \\d refused cleanly', async () => {
+  it('works with psql: statements, \\dt and \\d answered, \\l refused cleanly', async () => {
     await psql('CREATE TABLE cli (host STRING, ts TIMESTAMP TIME INDEX, v DOUBLE, PRIMARY KEY (host))');
     const ins = await psql("INSERT INTO cli VALUES ('x', 1700000000000, 1.5), ('y', 1700000000500, 2)");
     expect(ins.stdout.trim()).to.equal('INSERT 0 2');
@@ -132,8 +132,16 @@ describe('PostgreSQL protocol end to end (real server, pg and psql clients)', fu
     const dt = await psql('\\dt');
     expect(dt.stdout).to.match(/public\s+\|\s+cli\s+\|\s+table/);
     expect(dt.stdout).to.match(/public\s+\|\s+cpu\s+\|\s+table/);
-    const d = await psql('\\d cli').then(() => undefined, (e: { stderr?: string }) => e.stderr);
-    expect(d).to.match(/ERROR:\s+catalog query not supported/);
+    const d = await psql('\\d cli');
+    expect(d.stdout).to.contain('Table "public.cli"');
+    expect(d.stdout).to.match(/^ host\s+\| text\s+\|/m);
+    expect(d.stdout).to.match(/^ ts\s+\| timestamp\(3\) without time zone \|\s+\| not null \|/m);
+    expect(d.stdout).to.match(/^ v\s+\| double precision\s+\|/m);
+    const missing = await psql('\\d nope').then((r) => r.stderr, (e: { stderr?: string }) => e.stderr);
+    expect(missing).to.contain('Did not find any relation named "nope"');
+    const l = await psql('\\l').then(() => undefined, (e: { stderr?: string }) => e.stderr);
+    expect(l).to.match(/ERROR:\s+catalog query not supported/);
+    expect(l).to.match(/HINT:\s+Strata answers psql's \\dt and \\d name/);
     const err = await psql('SELECT * FROM nope').then(() => undefined, (e: { stderr?: string }) => e.stderr);
     expect(err).to.match(/ERROR:\s+Table not found/);
   });

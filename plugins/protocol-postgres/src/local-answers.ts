@@ -13,8 +13,9 @@ import { isValidTimeZone } from './time-zone.js';
  * | `BEGIN`, `START TRANSACTION`, `COMMIT`, `END`, `ROLLBACK`, `ABORT` | the tag (Strata has no transactions: statements apply at once) |
  * | psql's `\dt [pattern]` catalog query | Schema, Name, Type, Owner of the session database's tables |
  *
- * Other `pg_catalog` queries go to the engine; when it cannot answer them
- * the client gets SQLSTATE 0A000 with a hint, never a hang.
+ * psql's `\d name` is answered from the catalog by psql-describe.ts. Other
+ * `pg_catalog` queries go to the engine; when it cannot answer them the
+ * client gets SQLSTATE 0A000 with a hint, never a hang.
  */
 export type LocalAnswer =
   | { readonly kind: 'command'; readonly tag: string }

@@ -13,6 +13,7 @@ import type { PostgresOptions } from './options.js';
 import { columnWriter, decodeParam, Oid, pgTypeOf, type ColumnWriter } from './pg-types.js';
 import { md5PasswordHash, ScramServer } from './scram.js';
 import { splitStatements } from './sql-splitter.js';
+import { ATTRIBUTE_COLUMNS, VERBOSE_ATTRIBUTE_COLUMNS, attributeRows, psqlDescribeQuery, RELINFO_COLUMNS, RELINFO_ROW, tableOid } from './psql-describe.js';
 
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
@@ -423,7 +424,7 @@ export class PgConnection {
       if (err instanceof PgProtocolError || err instanceof ConnectionClosed) throw err;
       const e = pgErrorOf(err);
       this.sendError('ERROR', e.sqlState, e.message, e.sqlState === PG_WIRE_ERRORS.featureNotSupported && /pg_catalog|information_schema/i.test(e.message)
-        ? 'Strata answers psql\'s \\dt; use SHOW TABLES, DESCRIBE TABLE t or SHOW CREATE TABLE t instead' : undefined);
+        ? 'Strata answers psql\'s \\dt and \\d name; use SHOW DATABASES, SHOW TABLES, DESCRIBE TABLE t or SHOW CREATE TABLE t instead' : undefined);
       if (this.txStatus === 'T') this.txStatus = 'E';
       if (msg.type === 'Q') { this.readyForQuery(); await this.flush(); } else this.skipUntilSync = true;
       return true;
@@ -556,6 +557,8 @@ export class PgConnection {
     if (sql === '') { portal.output = { kind: 'empty' }; return; }
     const local = localAnswer(sql, this.session, this.deps.options.serverVersion);
     if (local) { portal.output = await this.answerLocally(local); return; }
+    const described = this.psqlDescribe(sql);
+    if (described) { portal.output = described; return; }
     const ctl = new AbortController();
     this.running = ctl;
     const signal = AbortSignal.any([ctl.signal, this.connectionAbort.signal]);
@@ -607,6 +610,25 @@ export class PgConnection {
         return stringRecords(['Schema', 'Name', 'Type', 'Owner'], rows);
       }
     }
+  }
+
+  /** psql's `\d name` queries, answered from the catalog (see psql-describe.ts); undefined without a catalog. */
+  private psqlDescribe(sql: string): Output | undefined {
+    const catalog = this.deps.catalog;
+    if (!catalog) return undefined;
+    const q = psqlDescribeQuery(sql);
+    if (!q) return undefined;
+    const tables = catalog.listTables(this.session.database);
+    if (q.kind === 'lookup') {
+      const rows = tables.filter((t) => q.pattern.test(t.name)).sort((a, b) => a.name.localeCompare(b.name))
+        .map((t) => [String(tableOid(t)), this.session.database, t.name]);
+      return stringRecords(['oid', 'nspname', 'relname'], rows);
+    }
+    const table = tables.find((t) => tableOid(t) === q.oid);
+    if (!table) return undefined;
+    if (q.kind === 'relinfo') return stringRecords(RELINFO_COLUMNS, [RELINFO_ROW]);
+    if (q.kind === 'attributes') return stringRecords(q.verbose ? VERBOSE_ATTRIBUTE_COLUMNS : ATTRIBUTE_COLUMNS, attributeRows(table, q.verbose));
+    return stringRecords(['none'], []);
   }
 
   /** Table names of the session's database: from the catalog, else via SHOW TABLES. */

@@ -7,6 +7,7 @@ import { decodeParam, intervalText, Oid, writeNumericBinary } from '../src/pg-ty
 import { md5PasswordHash, ScramServer } from '../src/scram.js';
 import { splitStatements } from '../src/sql-splitter.js';
 import { localAnswer } from '../src/local-answers.js';
+import { attributeRows, psqlDescribeQuery, pgTypeName } from '../src/psql-describe.js';
 import { createSession } from '@strata/kernel';
 
 describe('protocol-postgres codecs', () => {
@@ -109,5 +110,30 @@ describe('protocol-postgres codecs', () => {
     const a = localAnswer(dt, s, '16.3');
     expect(a?.kind).to.equal('list-tables');
     expect(a?.kind === 'list-tables' && a.pattern?.test('cpu')).to.equal(true);
+  });
+
+  it("recognises psql's \\d queries and builds their rows from a table", () => {
+    const lookup = psqlDescribeQuery("SELECT c.oid,\n  n.nspname,\n  c.relname\nFROM pg_catalog.pg_class c\nWHERE c.relname OPERATOR(pg_catalog.~) '^(cpu)$' COLLATE pg_catalog.default");
+    expect(lookup?.kind === 'lookup' && lookup.pattern.test('cpu')).to.equal(true);
+    expect(psqlDescribeQuery("SELECT c.relchecks, c.relkind, c.relhasindex FROM pg_catalog.pg_class c WHERE c.oid = '16390';")).to.deep.equal({ kind: 'relinfo', oid: 16390 });
+    expect(psqlDescribeQuery("SELECT a.attname,\n  pg_catalog.format_type(a.atttypid, a.atttypmod)\nFROM pg_catalog.pg_attribute a\nWHERE a.attrelid = '16390' AND a.attnum > 0"))
+      .to.deep.equal({ kind: 'attributes', oid: 16390, verbose: false });
+    expect(psqlDescribeQuery("SELECT pol.polname FROM pg_catalog.pg_policy pol WHERE pol.polrelid = '16390'")).to.deep.equal({ kind: 'empty', oid: 16390 });
+    expect(psqlDescribeQuery('SELECT d.datname FROM pg_catalog.pg_database d')).to.equal(undefined);
+    expect(psqlDescribeQuery('SELECT * FROM cpu')).to.equal(undefined);
+    expect(pgTypeName({ name: 'TimestampMillisecond' })).to.equal('timestamp(3) without time zone');
+    const rows = attributeRows({
+      id: 6, database: 'public', name: 'cpu', engine: 'mito', regionIds: [], createdAtMs: 0,
+      schema: {
+        columns: [
+          { name: 'host', type: { name: 'String' }, semantic: 'tag', nullable: true },
+          { name: 'ts', type: { name: 'TimestampMillisecond' }, semantic: 'timestamp', nullable: false },
+          { name: 'v', type: { name: 'Float64' }, semantic: 'field', nullable: true, default: { value: 1.5 } },
+        ],
+        timeIndex: 'ts', primaryKey: ['host'], options: {}, version: 1,
+      },
+    }, true);
+    expect(rows.map((r) => r.slice(0, 4))).to.deep.equal([['host', 'text', null, 'f'], ['ts', 'timestamp(3) without time zone', null, 't'], ['v', 'double precision', '1.5', 'f']]);
+    expect(rows[0]).to.have.length(11);
   });
 });
