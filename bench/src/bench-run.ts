@@ -235,7 +235,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
         });
         if (peer.format === 'remote-write') sys.notes.push('fed by remote write, not line protocol');
         sys.notes.push(...(await peer.settle()));
-        if (wantQueries) await runQueriesOn({ name: peer.name, supports: (q) => peer.supports(q), query: (q, t) => peer.query(q, t) });
+        if (wantQueries) {
+          await runQueriesOn({
+            name: peer.name, supports: (q) => peer.supports(q), query: (q, t) => peer.query(q, t), sameSqlAsReference: peer instanceof StrataPeer,
+          });
+        }
         if (wantQueries && peer instanceof StrataPeer) {
           // Issue 5 asks for the rows the scans read (pruning), from EXPLAIN ANALYZE.
           for (const [type, qs] of queries) {

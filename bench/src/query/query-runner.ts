@@ -7,6 +7,8 @@ export interface QueryTarget {
   supports(q: CpuQuery): boolean;
   /** Resolves to the answer's row count. */
   query(q: CpuQuery, timeoutMs: number): Promise<number>;
+  /** Runs the same SQL as DuckDB, so its row counts must equal DuckDB's. */
+  sameSqlAsReference?: boolean;
 }
 
 export interface TargetQueryResult {
@@ -88,6 +90,9 @@ export async function runQueries(
           const ref = refRows?.[i];
           if (rows === 0 && !(q.mayBeEmpty && (ref === undefined || ref === 0))) {
             throw new Error(`empty answer for ${q.label}${ref ? ` (reference: ${ref} rows)` : ''}`);
+          }
+          if (target.sameSqlAsReference && ref !== undefined && rows !== ref) {
+            throw new Error(`wrong answer: ${rows} rows where DuckDB has ${ref} for ${q.label}`);
           }
           if (warmMs > slowMs) {
             // One timed run of one instance is all a slow query gets within the time bound.
