@@ -98,6 +98,7 @@ function makeGenerator(rnd: () => number) {
     both('sum(k)'), both('max(k)'), both('min(host)'), both('count(DISTINCT host)'), both('count(DISTINCT dc)'),
     both('stddev(v)', 'stddev_samp(v)'), both('variance(v)', 'var_samp(v)'), both('median(v)'), both('avg(k)'),
     both('stddev_pop(v)'), both('sum(v * 2 + k)'),
+    both('last_value(v ORDER BY ts)', 'arg_max_null(v, ts)'), both('first_value(k ORDER BY ts)', 'arg_min_null(k, ts)'), both('last_value(host ORDER BY ts DESC)', 'arg_min_null(host, ts)'),
   ];
 
   const families: Array<() => Q> = [

@@ -116,6 +116,7 @@ describe('sql: operators and statements', function () {
       await h.q("INSERT INTO p VALUES ('a', 1, 1), ('z', 2, 2), ('a', 3, 3), ('q', 4, 4), ('b', 5, NULL)");
       expect(await h.rows('SELECT count(*), sum(v), avg(v), min(v), max(v) FROM p')).to.deep.equal([[5, 10, 2.5, 1, 4]]);
       expect(await h.rows('SELECT h, count(*) FROM p GROUP BY h ORDER BY h')).to.deep.equal([['a', 2], ['b', 1], ['q', 1], ['z', 1]]);
+      expect(await h.rows('SELECT last_value(h ORDER BY ts), first_value(v ORDER BY ts DESC), last_value(v ORDER BY ts) FROM p')).to.deep.equal([['b', null, null]]);
       const plan = String((await h.q('EXPLAIN SELECT h, sum(v) FROM p GROUP BY h')).rows[1]![1]);
       expect(plan).to.contain('mode=Final').and.to.contain('mode=Partial');
       const ddl = String((await h.q('SHOW CREATE TABLE p')).rows[0]![1]);

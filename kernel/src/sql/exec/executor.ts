@@ -307,8 +307,30 @@ export class Executor {
   private async *aggregate(p: Extract<Plan, { k: 'aggregate' }>): AsyncGenerator<Batch> {
     const layout = layoutOf(schemaOf(p.input));
     const groupFns = await Promise.all(p.groups.map((g) => compileExpr(g.expr, layout, this.evalCtx)));
-    const plain = p.aggs.filter((a) => !a.orderBy?.length);
-    const ordered = p.aggs.filter((a) => a.orderBy?.length);
+    // first_value/last_value(x ORDER BY k) keep the best (key, value) per group while streaming
+    // (no sort, mergeable across regions); other ordered aggregates sort the materialized input.
+    const isPick = p.aggs.map((a) => a.orderBy?.length === 1 && !a.distinct && (a.fn.name === 'first_value' || a.fn.name === 'last_value'));
+    const plain = p.aggs.filter((a, i) => !a.orderBy?.length || isPick[i]);
+    const ordered = p.aggs.filter((a, i) => a.orderBy?.length && !isPick[i]);
+    interface Pick { set: boolean; k: unknown; v: unknown }
+    const initOf = (a: number): unknown => (isPick[a] ? { set: false, k: null, v: null } satisfies Pick : p.aggs[a]!.fn.init());
+    // True when key `k` should replace the current best `cur` for aggregate a.
+    const pickBetter = (a: number, k: unknown, cur: unknown): boolean => {
+      const key = p.aggs[a]!.orderBy![0]!;
+      let c: number;
+      if (k === null || cur === null) c = k === cur ? 0 : (k === null ? -1 : 1) * (key.nullsFirst ? 1 : -1);
+      else c = compareValues(k, cur) * (key.desc ? -1 : 1);
+      // c > 0: k sorts after cur. last_value keeps the last in order (ties: later rows win), first_value the first.
+      return p.aggs[a]!.fn.name === 'last_value' ? c >= 0 : c < 0;
+    };
+    const mergeOf = (a: number, x: unknown, y: unknown): unknown => {
+      if (!isPick[a]) return p.aggs[a]!.fn.merge(x, y);
+      const px = x as Pick; const py = y as Pick;
+      if (!py.set) return px;
+      if (!px.set) return py;
+      return pickBetter(a, py.k, px.k) ? py : px;
+    };
+    const finalOf = (a: number, st: unknown): unknown => (isPick[a] ? (st as Pick).v : p.aggs[a]!.fn.finalize(st));
     const argFns = await Promise.all(p.aggs.map((a) => Promise.all(a.args.map((x) => compileExpr(x, layout, this.evalCtx)))));
     const filterFns = await Promise.all(p.aggs.map((a) => (a.filter ? compileExpr(a.filter, layout, this.evalCtx) : undefined)));
     const orderFns = await Promise.all(p.aggs.map((a) => Promise.all((a.orderBy ?? []).map((o) => compileExpr(o.expr, layout, this.evalCtx)))));
@@ -332,7 +354,7 @@ export class Executor {
           g = t.keys.size;
           t.keys.set(key, g);
           for (let c = 0; c < gcols.length; c++) t.groupVals[c]!.push(valueAt(gcols[c]!, i));
-          for (let a = 0; a < p.aggs.length; a++) { t.states[a]!.push(p.aggs[a]!.fn.init()); t.distinct[a]?.push(new Set()); }
+          for (let a = 0; a < p.aggs.length; a++) { t.states[a]!.push(initOf(a)); t.distinct[a]?.push(new Set()); }
         }
         gid[i] = g;
         lastKey = key; lastG = g;
@@ -340,7 +362,20 @@ export class Executor {
       const ngroups = t.keys.size;
       for (let a = 0; a < p.aggs.length; a++) {
         const agg = p.aggs[a]!;
-        if (agg.orderBy?.length) continue;
+        if (agg.orderBy?.length && !isPick[a]) continue;
+        if (isPick[a]) {
+          const kc = orderFns[a]![0]!(b);
+          const vc = argFns[a]![0]!(b);
+          const fc = filterFns[a] ? filterFns[a]!(b) : undefined;
+          const st = t.states[a]! as Pick[];
+          for (let i = 0; i < n; i++) {
+            if (fc && !((fc.data as Uint8Array)[i] && (!fc.valid || fc.valid[i]))) continue;
+            const s0 = st[gid[i]!]!;
+            const k = valueAt(kc, i);
+            if (!s0.set || pickBetter(a, k, s0.k)) { s0.set = true; s0.k = k; s0.v = valueAt(vc, i); }
+          }
+          continue;
+        }
         const argCols = argFns[a]!.map((f) => f(b));
         const vecs = argCols.map(columnToArrow);
         let mask: Uint8Array | undefined;
@@ -404,7 +439,7 @@ export class Executor {
               if (fresh.length !== theirs.size) throw new ExecutionError('DISTINCT aggregate across partitions needs a single phase (planner bug)');
               for (const k of fresh) mine.add(k);
             }
-            final.states[a]![fg] = p.aggs[a]!.fn.merge(final.states[a]![fg], t.states[a]![g]);
+            final.states[a]![fg] = mergeOf(a, final.states[a]![fg], t.states[a]![g]);
           }
         }
       }
@@ -436,13 +471,13 @@ export class Executor {
     void plain;
     if (final.keys.size === 0 && p.groups.length === 0) {
       // Aggregates over no rows still give one row (count = 0, sum = NULL).
-      for (let a = 0; a < p.aggs.length; a++) final.states[a]!.push(p.aggs[a]!.fn.init());
+      for (let a = 0; a < p.aggs.length; a++) final.states[a]!.push(initOf(a));
       final.keys.set(groupKeyFn([])(0), 0);
     }
     const n = final.keys.size;
     const cols: Column[] = [
       ...p.groups.map((g, c) => columnFromValues(g.out.type, final.groupVals[c]!)),
-      ...p.aggs.map((a, i) => columnFromValues(a.out.type, final.states[i]!.map((s) => normalizeAggValue(a.fn.finalize(s), a)))),
+      ...p.aggs.map((a, i) => columnFromValues(a.out.type, final.states[i]!.map((s) => normalizeAggValue(finalOf(i, s), a)))),
     ];
     const out: Batch = { columns: cols, numRows: n };
     for (let i = 0; i < n; i += this.batchSize) yield sliceBatch(out, i, Math.min(n, i + this.batchSize));
