@@ -408,7 +408,8 @@ WITH(
       expect(a('set global transaction read write')).to.deep.equal(['GLOBAL:transaction_read_only=0']);
       expect(a('SET transaction = 1')).to.deep.equal([':transaction=1']);
       expect(parseKind('SET NAMES utf8mb4', 'SetNames')).to.include({ charset: 'utf8mb4' });
-      expect(parseKind("SET NAMES 'utf8mb4' COLLATE utf8mb4_general_ci", 'SetNames')).to.include({ charset: 'utf8mb4', collate: 'utf8mb4_general_ci' });
+      expect(parseKind("SET NAMES 'UTF8MB4' COLLATE utf8mb4_general_ci", 'SetNames')).to.include({ charset: 'utf8mb4', collate: 'utf8mb4_general_ci' });
+      expect(parseKind('SET NAMES DEFAULT', 'SetNames')).to.include({ charset: 'default' });
     });
     it('CREATE FUNCTION / DROP FUNCTION', () => {
       const f = parseKind("CREATE FUNCTION clamp(x DOUBLE, lo DOUBLE, DOUBLE) RETURNS DOUBLE LANGUAGE js AS './clamp.js'", 'CreateFunction');

@@ -598,7 +598,7 @@ set_value ->
     expr_add {% id %}
   | %ON {% d => ({ kind: 'ColumnRef', name: 'on', quoted: false, span: S(d) }) %}
   | %DEFAULT {% d => ({ kind: 'ColumnRef', name: 'default', quoted: false, span: S(d) }) %}
-names_value -> ident {% d => g.identText(d[0]) %} | %STRING {% d => d[0].value %} | %DEFAULT {% () => 'default' %}
+names_value -> ident {% d => g.identText(d[0]).toLowerCase() %} | %STRING {% d => d[0].value.toLowerCase() %} | %DEFAULT {% () => 'default' %}
 
 # ---------------------------------------------------------------- functions, TQL, transactions
 
