@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { definePlugin, InvalidArgumentsError, PROTOCOL, QUERY, SCRIPTS, USER_PROVIDER } from '@strata/kernel';
+import { definePlugin, InvalidArgumentsError, PROMQL, PROTOCOL, QUERY, SCRIPTS, USER_PROVIDER } from '@strata/kernel';
 import { buildHttpApp } from './http/http-app.js';
 import { HttpProtocolServer } from './http/http-protocol-server.js';
 import { protocolHttpOptions } from './options.js';
@@ -39,7 +39,7 @@ export default definePlugin({
   description: 'GreptimeDB-compatible HTTP API (SQL, InfluxDB, OpenTSDB, Prometheus remote storage).',
   provides: [PROTOCOL],
   requires: [QUERY],
-  optional: [USER_PROVIDER, SCRIPTS],
+  optional: [USER_PROVIDER, SCRIPTS, PROMQL],
   options: protocolHttpOptions,
   register(ctx, opts) {
     const { cert, key } = opts.tls ?? {};
@@ -51,6 +51,7 @@ export default definePlugin({
       query: ctx.get(QUERY),
       userProvider,
       scripts: ctx.tryGet(SCRIPTS),
+      promql: () => ctx.tryGet(PROMQL),
       metrics: ctx.metrics,
       logger: ctx.logger,
       server: ctx.server,

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   createSession, DeadlineExceededError, InvalidArgumentsError, UnsupportedError,
-  type InsertRequest, type Logger, type Metrics, type QueryService, type ScriptService, type ServerInfo, type UserProvider,
+  type InsertRequest, type Logger, type Metrics, type PromqlService, type QueryService, type ScriptService, type ServerInfo, type UserProvider,
 } from '@strata/kernel';
 import { mapHttpError, PayloadTooLargeError } from '../errors.js';
 import type { ColumnarTableBuilder } from '../ingest/columnar-table-builder.js';
@@ -26,6 +26,8 @@ export interface HttpAppDeps {
   readonly userProvider?: UserProvider;
   /** Stored Python scripts (/v1/scripts, /v1/run-script), when a coprocessor plugin provides SCRIPTS. */
   readonly scripts?: ScriptService;
+  /** The kernel PROMQL service (Prometheus HTTP API under /v1/prometheus/api/v1), looked up per request. */
+  readonly promql?: () => PromqlService | undefined;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly server: ServerInfo;
@@ -322,6 +324,38 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     await insert(req, 'prometheus', ingestDatabase(req), tables);
     return reply.code(204).send();
   });
+
+  // ---- Prometheus HTTP API (PromQL) through the kernel PROMQL service ----
+  // GreptimeDB serves it under /v1/prometheus/api/v1/ (Grafana's data source
+  // URL is http://host:4000/v1/prometheus); answers use Prometheus's JSON
+  // envelope and error types, not the /v1/sql shape.
+  const promqlApi = async (req: FastifyRequest, reply: FastifyReply) => {
+    const service = deps.promql?.();
+    const send = (status: number, body: unknown) => reply.code(status).header('content-type', 'application/json').send(JSON.stringify(body));
+    if (!service) return send(501, { status: 'error', errorType: 'unavailable', error: 'PromQL is not enabled in this server' });
+    const params: Record<string, string | string[]> = {};
+    const add = (k: string, v: string) => {
+      const prev = params[k];
+      if (prev === undefined) params[k] = v;
+      else if (Array.isArray(prev)) prev.push(v);
+      else params[k] = [prev, v];
+    };
+    const qIndex = req.url.indexOf('?');
+    if (qIndex >= 0) for (const [k, v] of new URLSearchParams(req.url.slice(qIndex + 1))) add(k, v);
+    if (req.method === 'POST' && Buffer.isBuffer(req.body) && req.body.length > 0) {
+      const type = (header(req, 'content-type') ?? '').toLowerCase();
+      if (type === '' || type.startsWith('application/x-www-form-urlencoded')) for (const [k, v] of new URLSearchParams(req.body.toString('utf8'))) add(k, v);
+    }
+    const dbParam = params.db;
+    const database = databaseFromParam(header(req, 'x-greptime-db-name') || (Array.isArray(dbParam) ? dbParam[0] : dbParam) || undefined);
+    const aborted = new AbortController();
+    reply.raw.once('close', () => { if (!reply.raw.writableFinished) aborted.abort(); });
+    const endpoint = (req.params as { '*': string })['*'];
+    const res = await service.handleApi(endpoint, params, { database, signal: aborted.signal });
+    return send(res.status, res.body);
+  };
+  app.get('/v1/prometheus/api/v1/*', promqlApi);
+  app.post('/v1/prometheus/api/v1/*', promqlApi);
 
   app.post('/v1/prometheus/read', async (req, reply) => {
     const queries = decodeReadRequest(snappyBody(req));
