@@ -14,6 +14,7 @@ import { InvalidArgumentsError } from '@strata/kernel';
  * | `SET NAMES ...`, `SET CHARACTER SET ...`, `SET [SESSION] var = v, ...`, `SET @@var = v` | OK; stored in the session (`time_zone` sets the session zone) |
  * | `SHOW [SESSION|GLOBAL] VARIABLES [LIKE 'p' / WHERE Variable_name = 'x']` | Variable_name, Value |
  * | `SHOW WARNINGS`, `SHOW ERRORS` | empty |
+ * | `SHOW COLLATION`, `SHOW CHARACTER SET` | utf8mb4 and binary |
  * | `BEGIN`, `START TRANSACTION`, `COMMIT`, `ROLLBACK` | OK (Strata has no transactions; each statement applies at once) |
  * | `USE db` | changes the session's database |
  */
@@ -128,6 +129,22 @@ export function localAnswer(sql: string, session: Session, facts: ServerFacts): 
     }
     const rows = [...vars.entries()].filter(([k]) => keep(k)).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v]);
     return { kind: 'records', columns: [{ name: 'Variable_name', type: STRING }, { name: 'Value', type: STRING }], rows };
+  }
+
+  if (/^show\s+(collation|character\s+set|charset)(\s+(like|where)\s[\s\S]*)?$/i.test(text)) {
+    // Drivers read these to map charset numbers; Strata speaks utf8mb4 only.
+    if (/^show\s+collation/i.test(text)) {
+      return {
+        kind: 'records',
+        columns: ['Collation', 'Charset', 'Id', 'Default', 'Compiled', 'Sortlen', 'Pad_attribute'].map((name) => ({ name, type: name === 'Id' || name === 'Sortlen' ? INT64 : STRING })),
+        rows: [['utf8mb4_general_ci', 'utf8mb4', '45', 'Yes', 'Yes', '1', 'PAD SPACE'], ['binary', 'binary', '63', 'Yes', 'Yes', '1', 'NO PAD']],
+      };
+    }
+    return {
+      kind: 'records',
+      columns: ['Charset', 'Description', 'Default collation', 'Maxlen'].map((name) => ({ name, type: name === 'Maxlen' ? INT64 : STRING })),
+      rows: [['utf8mb4', 'UTF-8 Unicode', 'utf8mb4_general_ci', '4'], ['binary', 'Binary pseudo charset', 'binary', '1']],
+    };
   }
 
   if (/^show\s+(warnings|errors)(\s+limit\s+\d+(\s*,\s*\d+)?)?$/i.test(text)) {

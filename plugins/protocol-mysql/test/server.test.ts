@@ -124,6 +124,8 @@ describe('protocol-mysql server (fake query service, mysql2 client)', function (
       expect(vars).to.deep.equal([{ Variable_name: 'time_zone', Value: '+08:00' }]);
       const [inc] = await c.query('SELECT @@session.auto_increment_increment AS auto_increment_increment, @@max_allowed_packet') as [Array<Record<string, unknown>>, unknown];
       expect(inc[0]).to.deep.equal({ auto_increment_increment: '1', '@@max_allowed_packet': String(16 * 1024 * 1024) });
+      const [coll] = await c.query('SHOW COLLATION') as [Array<Record<string, unknown>>, unknown];
+      expect(coll[0]).to.deep.include({ Collation: 'utf8mb4_general_ci', Id: 45 });
       await c.changeUser({ database: 'public' }).catch(() => undefined);
       await c.query('USE other');
       await c.query('SELECT * FROM t');
