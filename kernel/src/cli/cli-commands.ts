@@ -5,6 +5,7 @@ import { ConfigError } from '../errors/errors.js';
 import { StrataServer } from '../server/strata-server.js';
 import { KERNEL_VERSION } from '../version.js';
 import { checkFlags, flag, type ParsedArgs } from './parse-args.js';
+import { newPluginCommand } from './new-plugin-command.js';
 
 /** A `strata` subcommand. Plugins and later kernel modules add theirs to CLI_COMMANDS. */
 export interface CliCommand {
@@ -119,6 +120,7 @@ export const CLI_COMMANDS = new Map<string, CliCommand>([
   [startCommand.name, startCommand],
   [pluginsCommand.name, pluginsCommand],
   [configCommand.name, configCommand],
+  [newPluginCommand.name, newPluginCommand],
 ]);
 
 /** Help text listing every command. */
