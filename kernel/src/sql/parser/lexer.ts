@@ -153,14 +153,20 @@ export interface SqlToken {
   paramIndex?: number;
 }
 
-/** Lexes all of `text`, including whitespace and comments. Never throws. */
-export function lexAll(text: string, dialect: SqlDialect = 'greptime'): SqlToken[] {
+/**
+ * Lexes all of `text`. Whitespace and comments are dropped unless
+ * `keepTrivia` (nothing downstream needs them: statement text is sliced from
+ * the source, and bulk INSERTs would hold one whitespace token per value).
+ * Never throws.
+ */
+export function lexAll(text: string, dialect: SqlDialect = 'greptime', keepTrivia = false): SqlToken[] {
   const lexer = LEXERS[dialect];
   lexer.reset(text);
   const out: SqlToken[] = [];
   for (;;) {
     const t = lexer.next() as SqlToken | undefined;
     if (!t) break;
+    if (!keepTrivia && (t.type === 'ws' || t.type === 'comment')) continue;
     if (t.type === 'ESTRING' || t.type === 'DQSTRING') t.type = 'STRING';
     else if (t.type === 'HEXNUMBER') t.type = 'NUMBER';
     else if (t.type === 'BQIDENT') t.type = 'QIDENT';

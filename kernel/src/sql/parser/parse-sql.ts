@@ -1,7 +1,7 @@
 import nearley from 'nearley';
 import type * as ast from '../ast.js';
 import compiledGrammar from './grammar.js';
-import { lexAll, isTrivia, type SqlToken, type SqlDialect } from './lexer.js';
+import { lexAll, type SqlToken, type SqlDialect } from './lexer.js';
 import { SyntaxError, InternalError, StrataError } from '../../errors/errors.js';
 import { isKnownTypeName } from './type-names.js';
 import { tryFastInsert, foldLiteralLists } from './fast-insert.js';
@@ -92,7 +92,6 @@ function parseUncached(sql: string, options: ParseSqlOptions): ast.Statement[] {
   const statements: ast.Statement[] = [];
   let segment: SqlToken[] = [];
   for (const t of tokens) {
-    if (isTrivia(t)) continue;
     if (t.type === 'OP' && t.text === ';') {
       if (segment.length) statements.push(parseStatement(sql, segment, options));
       segment = [];
@@ -112,7 +111,7 @@ function parseUncached(sql: string, options: ParseSqlOptions): ast.Statement[] {
  * parseSqlExpression('a >= 10 AND a < 20').kind === 'BinaryExpr'
  */
 export function parseSqlExpression(text: string, options: Pick<ParseSqlOptions, 'dialect'> = {}): ast.Expr {
-  const tokens = lexAll(text, options.dialect).filter((t) => !isTrivia(t));
+  const tokens = lexAll(text, options.dialect);
   let param = 0;
   for (const t of tokens) if (t.type === 'PARAM' && t.text === '?') t.paramIndex = ++param;
   if (tokens.length === 0) throw syntaxError(1, 1, 'expected an expression, got nothing');
