@@ -17,7 +17,7 @@ import { ensureAptPackage } from './peers/apt-packages.js';
 import { startedProcesses } from './peers/managed-process.js';
 import type { Peer } from './peers/peer.js';
 import { runQueries, type QueryTarget, type QueryTypeResult } from './query/query-runner.js';
-import { median } from './util/process-stats.js';
+import { median, processCpuSeconds } from './util/process-stats.js';
 import { closeHttpAgent } from './util/http-client.js';
 
 export type BenchMode = 'compare' | 'ingest' | 'sql';
@@ -54,6 +54,9 @@ export interface SystemResult {
   version: string;
   load?: LoadResult;
   sqlInsertLoad?: LoadResult;
+  /** Server CPU seconds during the load, and that over the load's wall time (cores in use). */
+  loadCpuSeconds?: number;
+  loadCoresUsed?: number;
   bytesOnDisk?: number;
   bytesPerRow?: number;
   /** Bytes by part (Strata: store = SSTs, manifests, catalog; wal). */
@@ -229,10 +232,16 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
           log(`${peer.name}: encoding the same rows as remote-write bodies (outside the timing)`);
           input = await writeRemoteWriteFile(gen, join(workDir, 'cpu.rw'), opts.batchLines);
         }
+        const cpu0 = peer.pid ? await processCpuSeconds(peer.pid) : undefined;
         sys.load = await loadLinesOverHttp({
           label: peer.name, url: peer.writeUrl, file: input, workers: opts.workers, fieldsPerRow: CPU_FIELD_KEYS.length, deadlineMs,
           headers: peer.writeHeaders,
         });
+        const cpu1 = peer.pid ? await processCpuSeconds(peer.pid) : undefined;
+        if (cpu0 !== undefined && cpu1 !== undefined) {
+          sys.loadCpuSeconds = cpu1 - cpu0;
+          sys.loadCoresUsed = sys.loadCpuSeconds / (sys.load.elapsedMs / 1000);
+        }
         if (peer.format === 'remote-write') sys.notes.push('fed by remote write, not line protocol');
         sys.notes.push(...(await peer.settle()));
         if (wantQueries) {
@@ -265,6 +274,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
         sys.bytesOnDisk = await peer.dataBytes();
         sys.bytesPerRow = sys.bytesOnDisk / gen.rowCount;
         sys.bytesBreakdown = await peer.dataBreakdown();
+        const counted = Object.values(sys.bytesBreakdown).reduce((a, b) => a + b, 0);
+        // Whatever the parts do not name (VictoriaMetrics' cache dir, metadata) still counts in the total.
+        if (sys.bytesOnDisk - counted > 0) sys.bytesBreakdown.other = sys.bytesOnDisk - counted;
         sys.notes.push(
           'on disk: ' + Object.entries(sys.bytesBreakdown).map(([k, v]) => `${k} ${(v / gen.rowCount).toFixed(1)} B/row`).join(', '),
         );

@@ -104,6 +104,10 @@ export class InfluxDbPeer implements Peer {
     return { data: await directoryBytes(join(this.dir, 'data')), wal: await directoryBytes(join(this.dir, 'wal')) };
   }
 
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   async peakRssBytes(): Promise<number | undefined> {
     return this.proc?.pid ? peakRssBytes(this.proc.pid) : undefined;
   }

@@ -24,6 +24,8 @@ export interface Peer {
   /** The same bytes split by part (e.g. store vs WAL), for the notes. */
   dataBreakdown(): Promise<Record<string, number>>;
   peakRssBytes(): Promise<number | undefined>;
+  /** PID of the server process (for CPU accounting). */
+  readonly pid: number | undefined;
   /** Whether this system has a phrasing of the query. */
   supports(q: CpuQuery): boolean;
   /** Runs the query; resolves to the number of result rows (points for PromQL). */

@@ -78,6 +78,10 @@ export class PrometheusPeer implements Peer {
     return { wal, 'head chunks + blocks': total - wal };
   }
 
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   async peakRssBytes(): Promise<number | undefined> {
     return this.proc?.pid ? peakRssBytes(this.proc.pid) : undefined;
   }

@@ -118,6 +118,10 @@ export class StrataPeer implements Peer {
     };
   }
 
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   async peakRssBytes(): Promise<number | undefined> {
     return this.proc?.pid ? peakRssBytes(this.proc.pid) : undefined;
   }

@@ -76,6 +76,10 @@ export class VictoriaMetricsPeer implements Peer {
     };
   }
 
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   async peakRssBytes(): Promise<number | undefined> {
     return this.proc?.pid ? peakRssBytes(this.proc.pid) : undefined;
   }

@@ -1,7 +1,7 @@
 import type { BenchResults } from '../bench-run.js';
 
 const n0 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
-const mib = (b: number | undefined): string => (b === undefined ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MiB`);
+const mib = (b: number | undefined): string => (b === undefined ? 'n/a' : `${(b / 2 ** 20).toFixed(b < 10 * 2 ** 20 ? 1 : 0)} MiB`);
 const ms = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? 'n/a' : v < 10 ? v.toFixed(2) : v.toFixed(1));
 
 function table(header: string[], rows: string[][]): string {
@@ -24,14 +24,15 @@ export function renderTextReport(r: BenchResults): string {
     s.version,
     s.load ? n0(s.load.rowsPerSec) : s.name === 'duckdb' ? '(ref)' : 'n/a',
     s.load ? n0(s.load.metricsPerSec) : 'n/a',
+    s.loadCoresUsed !== undefined ? s.loadCoresUsed.toFixed(2) : 'n/a',
     s.bytesPerRow !== undefined ? s.bytesPerRow.toFixed(1) : 'n/a',
     mib(s.bytesOnDisk),
     s.name === 'duckdb' ? '(in bench)' : mib(s.peakRssBytes),
     [s.error ? `ERROR: ${s.error}` : '', s.sqlInsertLoad ? `SQL INSERT: ${n0(s.sqlInsertLoad.rowsPerSec)} rows/s` : '', ...s.notes]
       .filter(Boolean).join('; ').slice(0, 200),
   ]);
-  for (const u of r.unavailable) sysRows.push([u.name, '-', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', `unavailable: ${u.reason}`]);
-  out.push(table(['system', 'version', 'rows/s', 'metrics/s', 'bytes/row', 'on disk', 'peak RSS', 'notes'], sysRows));
+  for (const u of r.unavailable) sysRows.push([u.name, '-', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', `unavailable: ${u.reason}`]);
+  out.push(table(['system', 'version', 'rows/s', 'metrics/s', 'cores (load)', 'bytes/row', 'on disk', 'peak RSS', 'notes'], sysRows));
   if (r.queries.length) {
     out.push('');
     const names = ['strata', ...r.systems.map((s) => s.name).filter((n) => n !== 'strata')];

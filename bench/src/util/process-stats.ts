@@ -17,6 +17,22 @@ export async function peakRssBytes(pid: number): Promise<number | undefined> {
 }
 
 /**
+ * CPU seconds (user + system, all threads) a live process has used, from
+ * /proc/PID/stat; undefined when it cannot be read.
+ */
+export async function processCpuSeconds(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesized command name; utime and stime are 14 and 15.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(rest[11]) + Number(rest[12]);
+    return Number.isFinite(ticks) ? ticks / 100 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Bytes allocated on disk for every file below a directory (st_blocks x 512,
  * like `du -s`): preallocated or sparse files (InfluxDB's series file) count
  * only what they occupy.
