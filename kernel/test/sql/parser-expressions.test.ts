@@ -220,6 +220,13 @@ describe('sql parser: expressions', () => {
       expect(shown("a NOT ILIKE '%y' ESCAPE '!'")).to.equal("(a NOT ILIKE '%y' ESCAPE '!')");
     });
 
+    it('IS [NOT] DISTINCT FROM and <=> desugar to CASE over IS NULL', () => {
+      expect(shown('a IS DISTINCT FROM b')).to.equal('CASE WHEN (a IS NULL) THEN (b IS NOT NULL) WHEN (b IS NULL) THEN TRUE ELSE (a <> b) END');
+      expect(shown('a IS NOT DISTINCT FROM b + 1')).to.equal('CASE WHEN (a IS NULL) THEN ((b + 1) IS NULL) WHEN ((b + 1) IS NULL) THEN FALSE ELSE (a = (b + 1)) END');
+      expect(shown('a <=> b')).to.equal('CASE WHEN (a IS NULL) THEN (b IS NULL) WHEN (b IS NULL) THEN FALSE ELSE (a = b) END');
+      expect(shown('x AND a IS DISTINCT FROM b')).to.match(/^\(x AND CASE/);
+    });
+
     it('IS tests', () => {
       expect(shown('a IS NULL')).to.equal('(a IS NULL)');
       expect(shown('a IS NOT TRUE')).to.equal('(a IS NOT TRUE)');

@@ -249,3 +249,22 @@ export function columnDef(nameTok: SqlToken, type: ast.TypeName, constraints: Ar
     span: span(all),
   };
 }
+
+/**
+ * `a IS [NOT] DISTINCT FROM b` and MySQL's `a <=> b` (= IS NOT DISTINCT FROM),
+ * desugared into nodes the planner already knows (no AST change):
+ * CASE WHEN a IS NULL THEN b IS [NOT] NULL WHEN b IS NULL THEN TRUE|FALSE ELSE a <> b | a = b END.
+ * `distinct` is true for IS DISTINCT FROM. Operands appear more than once.
+ */
+export function distinctFrom(a: ast.Expr, b: ast.Expr, distinct: boolean, s: ast.Span): ast.Expr {
+  const isNull = (e: ast.Expr, not: boolean): ast.IsExpr => ({ kind: 'IsExpr', expr: e, test: 'NULL', not, span: e.span });
+  return {
+    kind: 'CaseExpr',
+    whens: [
+      { when: isNull(a, false), then: isNull(b, distinct) },
+      { when: isNull(b, false), then: { kind: 'BooleanLiteral', value: distinct, span: s } },
+    ],
+    else: { kind: 'BinaryExpr', op: distinct ? '<>' : '=', left: a, right: b, span: s },
+    span: s,
+  };
+}

@@ -174,11 +174,13 @@ expr_not ->
   | expr_is {% id %}
 expr_is ->
     expr_is %IS %NOT:? is_test {% d => ({ kind: 'IsExpr', expr: d[0], test: kwText(d[3]), not: notOf(d[2]), span: S(d) }) %}
+  | expr_is %IS %NOT:? %DISTINCT %FROM expr_cmp {% d => g.distinctFrom(d[0], d[5], !notOf(d[2]), S(d)) %}
   | expr_cmp {% id %}
 is_test -> %NULL {% id %} | %TRUE {% id %} | %FALSE {% id %} | %UNKNOWN {% id %}
 
 expr_cmp ->
     expr_cmp cmp_op expr_pred {% d => g.binary(d[1], d[0], d[2]) %}
+  | expr_cmp "<=>" expr_pred {% d => g.distinctFrom(d[0], d[2], false, S(d)) %}
   | expr_pred {% id %}
 cmp_op ->
     "=" {% () => '=' %} | "==" {% () => '=' %} | "<>" {% () => '<>' %} | "!=" {% () => '<>' %}

@@ -19,6 +19,8 @@ declare var XOR: any;
 declare var AND: any;
 declare var NOT: any;
 declare var IS: any;
+declare var DISTINCT: any;
+declare var FROM: any;
 declare var NULL: any;
 declare var TRUE: any;
 declare var FALSE: any;
@@ -37,7 +39,6 @@ declare var EXISTS: any;
 declare var AS: any;
 declare var STRING: any;
 declare var EXTRACT: any;
-declare var FROM: any;
 declare var CAST: any;
 declare var TRY_CAST: any;
 declare var CURRENT_TIMESTAMP: any;
@@ -74,7 +75,6 @@ declare var UNION: any;
 declare var EXCEPT: any;
 declare var INTERSECT: any;
 declare var ALL: any;
-declare var DISTINCT: any;
 declare var VALUES: any;
 declare var ORDER: any;
 declare var NULLS: any;
@@ -354,12 +354,16 @@ const grammar: Grammar = {
     {"name": "expr_is$ebnf$1", "symbols": [(lexer.has("NOT") ? {type: "NOT"} : NOT)], "postprocess": id},
     {"name": "expr_is$ebnf$1", "symbols": [], "postprocess": () => null},
     {"name": "expr_is", "symbols": ["expr_is", (lexer.has("IS") ? {type: "IS"} : IS), "expr_is$ebnf$1", "is_test"], "postprocess": d => ({ kind: 'IsExpr', expr: d[0], test: kwText(d[3]), not: notOf(d[2]), span: S(d) })},
+    {"name": "expr_is$ebnf$2", "symbols": [(lexer.has("NOT") ? {type: "NOT"} : NOT)], "postprocess": id},
+    {"name": "expr_is$ebnf$2", "symbols": [], "postprocess": () => null},
+    {"name": "expr_is", "symbols": ["expr_is", (lexer.has("IS") ? {type: "IS"} : IS), "expr_is$ebnf$2", (lexer.has("DISTINCT") ? {type: "DISTINCT"} : DISTINCT), (lexer.has("FROM") ? {type: "FROM"} : FROM), "expr_cmp"], "postprocess": d => g.distinctFrom(d[0], d[5], !notOf(d[2]), S(d))},
     {"name": "expr_is", "symbols": ["expr_cmp"], "postprocess": id},
     {"name": "is_test", "symbols": [(lexer.has("NULL") ? {type: "NULL"} : NULL)], "postprocess": id},
     {"name": "is_test", "symbols": [(lexer.has("TRUE") ? {type: "TRUE"} : TRUE)], "postprocess": id},
     {"name": "is_test", "symbols": [(lexer.has("FALSE") ? {type: "FALSE"} : FALSE)], "postprocess": id},
     {"name": "is_test", "symbols": [(lexer.has("UNKNOWN") ? {type: "UNKNOWN"} : UNKNOWN)], "postprocess": id},
     {"name": "expr_cmp", "symbols": ["expr_cmp", "cmp_op", "expr_pred"], "postprocess": d => g.binary(d[1], d[0], d[2])},
+    {"name": "expr_cmp", "symbols": ["expr_cmp", {"literal":"<=>"}, "expr_pred"], "postprocess": d => g.distinctFrom(d[0], d[2], false, S(d))},
     {"name": "expr_cmp", "symbols": ["expr_pred"], "postprocess": id},
     {"name": "cmp_op", "symbols": [{"literal":"="}], "postprocess": () => '='},
     {"name": "cmp_op", "symbols": [{"literal":"=="}], "postprocess": () => '='},

@@ -36,7 +36,7 @@ const EXPRESSION_STARTS = new Set([
 ]);
 const MAX_LISTED = 8;
 const STRUCTURAL = new Set(["','", "')'", "'('", "'.'"]);
-const OPERATORS = new Set(["'*'", "'='", "'::'", "'%'", "'/'", "'-'", "'+'", "'||'", "'>>'", "'<<'", "'&'", "'^'", "'|'", "'<'", "'<='",
+const OPERATORS = new Set(["'*'", "'='", "'<=>'", "'::'", "'%'", "'/'", "'-'", "'+'", "'||'", "'>>'", "'<<'", "'&'", "'^'", "'|'", "'<'", "'<='",
   "'>'", "'>='", "'<>'", "'!='", "'=='", "'~'", "'~*'", "'!~'", "'!~*'", 'AND', 'OR', 'XOR', 'DIV', 'IS', 'NOT', 'BETWEEN', 'IN', 'LIKE', 'ILIKE']);
 /** Keywords listed first when expected, roughly in clause order. */
 const COMMON_KEYWORDS = ['SELECT', 'FROM', 'WHERE', 'GROUP', 'HAVING', 'ORDER', 'LIMIT', 'BY', 'AS', 'ON', 'JOIN', 'VALUES',
