@@ -247,6 +247,8 @@ export function columnFromArrow(v: arrow.Vector, type?: DataType): Column {
       off += d.length;
     }
     col = { type: t, length: n, data, valid };
+  } else if (t.name === 'String' && v.type.typeId === arrow.Type.Utf8) {
+    col = utf8Column(v, t, n);
   } else {
     const vals = new Array<unknown>(n);
     const src = fromArrowType(v.type);
@@ -255,6 +257,41 @@ export function columnFromArrow(v: arrow.Vector, type?: DataType): Column {
   }
   columnCache.set(v, col);
   return col;
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * Decodes a Utf8 vector straight from its offsets and bytes; a value whose
+ * bytes equal the previous row's reuses that string (tag columns come in long
+ * runs, since scans are sorted by series).
+ */
+function utf8Column(v: arrow.Vector, t: DataType, n: number): Column {
+  const out = new Array<unknown>(n);
+  let valid: Uint8Array | null = null;
+  let off = 0;
+  for (const d of v.data) {
+    const offsets = d.valueOffsets as Int32Array;
+    const bytes = d.values as Uint8Array;
+    const bm = d.nullCount > 0 ? d.nullBitmap : null;
+    let prevStart = -1; let prevEnd = -1; let prev = '';
+    for (let i = 0; i < d.length; i++) {
+      const j = d.offset + i;
+      if (bm && ((bm[j >> 3]! >> (j & 7)) & 1) === 0) {
+        valid ??= new Uint8Array(n).fill(1);
+        valid[off + i] = 0;
+        out[off + i] = null;
+        continue;
+      }
+      const a = offsets[j]!; const b = offsets[j + 1]!;
+      let same = prevStart >= 0 && b - a === prevEnd - prevStart;
+      if (same) for (let k = 0; k < b - a; k++) if (bytes[a + k] !== bytes[prevStart + k]) { same = false; break; }
+      if (!same) { prev = utf8.decode(bytes.subarray(a, b)); prevStart = a; prevEnd = b; }
+      out[off + i] = prev;
+    }
+    off += d.length;
+  }
+  return { type: t, length: n, data: out, valid };
 }
 
 function fromArrowValue(t: DataType, x: unknown): unknown {

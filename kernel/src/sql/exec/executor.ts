@@ -52,18 +52,36 @@ const EMPTY_KEY = '';
  * A hash key for row i of the group columns: the value itself for one
  * column (a single type, so no collisions), a composite string otherwise.
  */
-export function groupKeyFn(cols: readonly Column[]): (i: number) => unknown {
+export function groupKeyFn(cols: readonly Column[], dicts?: Array<Map<unknown, number>>): (i: number) => unknown {
   if (cols.length === 0) return () => EMPTY_KEY;
-  if (cols.length === 1) {
-    const c = cols[0]!;
+  const single = (c: Column): ((i: number) => unknown) => {
     const d = c.data as ArrayLike<unknown>;
     const valid = c.valid;
     const big = c.data instanceof BigInt64Array || c.data instanceof BigUint64Array;
     if (big) return (i) => (valid !== null && valid[i] === 0 ? NULL_KEY : keyOfValue(d[i]));
     if (Array.isArray(d)) return (i) => (valid !== null && valid[i] === 0 ? NULL_KEY : (typeof d[i] === 'string' || typeof d[i] === 'number' ? d[i] : keyOfValue(d[i])));
     return (i) => (valid !== null && valid[i] === 0 ? NULL_KEY : d[i]);
+  };
+  if (cols.length === 1) return single(cols[0]!);
+  if (!dicts) return (i) => rowKey(cols, i);
+  // Several columns: each value gets a small dense code (dictionaries live as long as the
+  // operator), and the codes combine into one number (or a short string) — no per-row string of values.
+  const parts = cols.map(single);
+  while (dicts.length < cols.length) dicts.push(new Map());
+  const codeOf = (k: number, i: number): number => {
+    const v = parts[k]!(i);
+    const m = dicts[k]!;
+    let c = m.get(v);
+    if (c === undefined) { c = m.size; m.set(v, c); }
+    return c;
+  };
+  if (cols.length === 2) {
+    return (i) => {
+      const a = codeOf(0, i); const b = codeOf(1, i);
+      return b < 67_108_864 && a < 67_108_864 ? a * 67_108_864 + b : `${a},${b}`;
+    };
   }
-  return (i) => rowKey(cols, i);
+  return (i) => { let k = ''; for (let c = 0; c < cols.length; c++) k += `${codeOf(c, i)},`; return k; };
 }
 
 /** Compares rows i and j of key columns per sort keys. */
@@ -313,6 +331,7 @@ export class Executor {
     const plain = p.aggs.filter((a, i) => !a.orderBy?.length || isPick[i]);
     const ordered = p.aggs.filter((a, i) => a.orderBy?.length && !isPick[i]);
     interface Pick { set: boolean; k: unknown; v: unknown }
+    const dicts: Array<Map<unknown, number>> = [];
     const initOf = (a: number): unknown => (isPick[a] ? { set: false, k: null, v: null } satisfies Pick : p.aggs[a]!.fn.init());
     // True when key `k` should replace the current best `cur` for aggregate a.
     const pickBetter = (a: number, k: unknown, cur: unknown): boolean => {
@@ -342,7 +361,7 @@ export class Executor {
       const n = b.numRows;
       const gcols = groupFns.map((f) => f(b));
       const gid = new Int32Array(n);
-      const keyOf = groupKeyFn(gcols);
+      const keyOf = groupKeyFn(gcols, dicts);
       let lastKey: unknown = NO_KEY;
       let lastG = -1;
       for (let i = 0; i < n; i++) {
@@ -459,9 +478,10 @@ export class Executor {
           const vecs = argFns[a]!.map((f) => columnToArrow(f(sorted)));
           const byGroup = new Map<number, number[]>();
           const fc = filterFns[a] ? filterFns[a]!(sorted) : undefined;
+          const kf = groupKeyFn(sg, dicts);
           for (let i = 0; i < sorted.numRows; i++) {
             if (fc && !((fc.data as Uint8Array)[i] && (!fc.valid || fc.valid[i]))) continue;
-            const g = final.keys.get(groupKeyFn(sg)(i))!;
+            const g = final.keys.get(kf(i))!;
             let l = byGroup.get(g); if (!l) byGroup.set(g, l = []); l.push(i);
           }
           for (const [g, rows] of byGroup) final.states[a]![g] = agg.fn.update(final.states[a]![g], vecs, Uint32Array.from(rows), this.fctx(sorted.numRows));
