@@ -101,7 +101,9 @@ const log = (s: string): void => {
  */
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const t0 = Date.now();
-  const deadlineMs = t0 + opts.timeLimitMs;
+  // Phases start only before the deadline; the minute after it is for
+  // stopping servers and writing results, so the whole run stays in the limit.
+  const deadlineMs = t0 + opts.timeLimitMs - 60_000;
   const notes: string[] = [];
   const workDir = await mkdtemp(join(tmpdir(), 'strata-bench-'));
   log(`work dir ${workDir}; time limit ${Math.round(opts.timeLimitMs / 60000)} min`);
@@ -146,9 +148,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     void stopAll().finally(async () => {
       results.durationS = (Date.now() - t0) / 1000;
       await writeResults(results, opts.resultsDir).catch(() => undefined);
+      if (!opts.keepWorkDir) await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
       process.exit(2);
     });
-  }, opts.timeLimitMs + 30_000);
+  }, opts.timeLimitMs - 20_000);
   watchdog.unref();
 
   try {
@@ -175,6 +178,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
         if (prev) prev.results.push(...r.results);
         else queryResults.set(r.type, r);
       }
+      // Kept current so the watchdog's partial results carry what ran.
+      results.queries = opts.queryTypes.map((t) => queryResults.get(t)).filter((x): x is QueryTypeResult => x !== undefined);
       targets.push(target);
     };
 
