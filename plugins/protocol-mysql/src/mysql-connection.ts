@@ -531,7 +531,9 @@ export class MysqlConnection {
         continue;
       }
       const it = this.deps.query.execute(stmts[i]!.sql, this.session, {
-        params: params ?? [], signal: this.abort.signal, timeoutMs: this.deps.options.queryTimeout || undefined,
+        params: params ?? [], signal: this.abort.signal,
+        // SET max_execution_time = N (milliseconds, MySQL's session limit) overrides queryTimeout.
+        timeoutMs: Number(this.session.variables.get('max_execution_time')) || this.deps.options.queryTimeout || undefined,
       })[Symbol.asyncIterator]();
       let cur = await it.next();
       if (cur.done) { this.sendOk(0, STATUS_AUTOCOMMIT | (last ? 0 : STATUS_MORE_RESULTS)); continue; }

@@ -131,6 +131,9 @@ describe('protocol-mysql server (fake query service, mysql2 client)', function (
       await c.query('SELECT * FROM t');
       expect(seen.sessions.at(-1)!.database).to.equal('other');
       expect(seen.sessions.at(-1)!.timezone === '+08:00' || seen.sessions.at(-1)!.timezone === 'UTC').to.equal(true);
+      await c.query('SET max_execution_time = 1500');
+      await c.query('SELECT 1');
+      expect(seen.timeoutMs).to.equal(1500);
       await c.ping();
     } finally { await c.end(); }
   });

@@ -564,7 +564,7 @@ export class PgConnection {
     const signal = AbortSignal.any([ctl.signal, this.connectionAbort.signal]);
     try {
       const it = this.deps.query.execute(sql, this.session, {
-        params: portal.params, signal, timeoutMs: this.deps.options.queryTimeout || undefined,
+        params: portal.params, signal, timeoutMs: statementTimeoutMs(this.session) ?? (this.deps.options.queryTimeout || undefined),
       })[Symbol.asyncIterator]();
       const first = await it.next();
       portal.source = it;
@@ -686,6 +686,16 @@ export class PgConnection {
     void portal.source?.return?.(undefined).catch(() => undefined);
     portal.source = undefined;
   }
+}
+
+/** The session's `SET statement_timeout` ('5s', '500ms', '1min' or milliseconds; 0 = none), if set. */
+export function statementTimeoutMs(session: Session): number | undefined {
+  const v = session.variables.get('statement_timeout');
+  if (v === undefined) return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?\s*$/i.exec(v);
+  if (!m) return undefined;
+  const ms = Number(m[1]) * ({ ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms').toLowerCase() as 'ms'] ?? 1);
+  return ms > 0 ? ms : undefined;
 }
 
 function stringRecords(columns: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | null>>): Output {

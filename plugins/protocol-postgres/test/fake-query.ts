@@ -2,7 +2,7 @@ import * as arrow from 'apache-arrow';
 import { TableNotFoundError, type QueryOutput, type QueryService, type ResultColumn, type Session, type ExecuteOptions } from '@strata/kernel';
 
 /** Params seen by the last execute, for assertions. */
-export const seen: { params: unknown[]; sql: string[]; sessions: Session[] } = { params: [], sql: [], sessions: [] };
+export const seen: { params: unknown[]; sql: string[]; sessions: Session[]; timeoutMs?: number } = { params: [], sql: [], sessions: [] };
 
 function records(columns: ResultColumn[], vectors: arrow.Vector[]): QueryOutput {
   const batch = new arrow.RecordBatch(Object.fromEntries(columns.map((c, i) => [c.name, vectors[i]!.data[0]!])));
@@ -16,7 +16,7 @@ function records(columns: ResultColumn[], vectors: arrow.Vector[]): QueryOutput 
  */
 export const fakeQuery: QueryService = {
   async *execute(sql: string, session: Session, options?: ExecuteOptions): AsyncIterable<QueryOutput> {
-    seen.sql.push(sql); seen.sessions.push(session); seen.params = [...(options?.params ?? [])];
+    seen.sql.push(sql); seen.sessions.push(session); seen.params = [...(options?.params ?? [])]; seen.timeoutMs = options?.timeoutMs;
     const s = sql.trim().toLowerCase();
     if (s.startsWith('insert')) { yield { kind: 'affected', affectedRows: 2 }; return; }
     if (s.includes('pg_catalog')) throw new Error('no such relation pg_catalog.pg_class');

@@ -147,6 +147,9 @@ describe('protocol-postgres server (fake query service, pg client)', function ()
       expect(seen.sessions.at(-1)!.database).to.equal('public');
       expect((await c.query('SHOW server_version')).rows[0]!.server_version).to.equal('16.3');
       await c.query('BEGIN'); await c.query('COMMIT');
+      await c.query("SET statement_timeout = '2s'");
+      await c.query('SELECT 1');
+      expect(seen.timeoutMs).to.equal(2000);
     } finally { await c.end(); }
   });
 
