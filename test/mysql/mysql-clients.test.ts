@@ -52,6 +52,18 @@ describe('MySQL protocol end to end (real server, mysql2 and mariadb clients)', 
     } finally { await c.end(); }
   });
 
+  it('round-trips binary values through prepared statements and text queries', async () => {
+    const c = await connect();
+    try {
+      await c.query('CREATE TABLE blobs (ts TIMESTAMP TIME INDEX, b VARBINARY)');
+      await c.execute('INSERT INTO blobs VALUES (?, ?)', [1, Buffer.from([0, 1, 2, 255])]);
+      const [p] = await c.execute('SELECT b FROM blobs WHERE ts = ?', [1]) as [Array<Record<string, unknown>>, unknown];
+      expect(Buffer.from(p[0]!.b as Uint8Array).toString('hex')).to.equal('000102ff');
+      const [t] = await c.query('SELECT b FROM blobs') as [Array<Record<string, unknown>>, unknown];
+      expect(Buffer.from(t[0]!.b as Uint8Array).toString('hex')).to.equal('000102ff');
+    } finally { await c.end(); }
+  });
+
   it('reports errors with MySQL codes and SQLSTATE and keeps the connection usable', async () => {
     const c = await connect();
     try {

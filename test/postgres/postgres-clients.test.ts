@@ -54,6 +54,17 @@ describe('PostgreSQL protocol end to end (real server, pg and psql clients)', fu
     } finally { await c.end(); }
   });
 
+  it('round-trips bytea values through parameters and results', async () => {
+    const c = await client();
+    try {
+      await c.query('CREATE TABLE pblobs (ts TIMESTAMP TIME INDEX, b VARBINARY)');
+      await c.query('INSERT INTO pblobs VALUES ($1, $2)', [1, Buffer.from([0, 1, 2, 255])]);
+      const r = await c.query('SELECT b FROM pblobs WHERE ts = $1', [1]);
+      expect(r.fields[0]!.dataTypeID).to.equal(17);
+      expect((r.rows[0]!.b as Buffer).toString('hex')).to.equal('000102ff');
+    } finally { await c.end(); }
+  });
+
   it('reports errors with SQLSTATE and recovers', async () => {
     const c = await client();
     try {

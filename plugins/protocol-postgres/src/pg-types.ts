@@ -211,7 +211,8 @@ function parseInteger(s: string, oid: number): number | bigint {
 
 /**
  * Turns a Bind parameter into the value handed to the query service:
- * numbers (bigint past 2^53), booleans, strings, Buffers for bytea, and
+ * numbers (bigint past 2^53), booleans, strings, Buffers for bytea and for
+ * binary parameters of unspecified type, and
  * timestamps as 'YYYY-MM-DD HH:MM:SS[.ffffff]' wall-clock text in the
  * session's zone. Text parameters of unknown type stay strings: the engine
  * coerces them to the column's type, as PostgreSQL does with `unknown`.
@@ -255,8 +256,11 @@ export function decodeParam(bytes: Buffer, oid: number, binary: boolean, timezon
       const p = dateTimeParts(bytes.readBigInt64BE(0) + PG_EPOCH_MICROS, timezone);
       return formatDateTime(p, p.micros ? 6 : 0);
     }
-    case Oid.text: case Oid.varchar: case Oid.bpchar: case Oid.unknown: case Oid.json: case 0:
+    case Oid.text: case Oid.varchar: case Oid.bpchar: case Oid.json:
       return bytes.toString('utf8');
+    case Oid.unknown: case 0:
+      // Drivers send byte buffers this way (pg: a Buffer value): keep the bytes.
+      return Buffer.from(bytes);
     default:
       throw new PgStatementError(`binary parameters of type ${oid} are not supported; send them as text`, '0A000');
   }
