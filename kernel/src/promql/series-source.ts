@@ -227,14 +227,19 @@ function timestampReader(vec: arrow.Vector, unitPerMs: number): (i: number) => n
   return (i) => out[i]!;
 }
 
-/** Reads whether row i holds Prometheus's stale-marker NaN (0x7ff0000000000002). */
+/**
+ * Reads whether row i holds Prometheus's stale-marker NaN (0x7ff0000000000002).
+ * It is a signalling NaN; passing through a JS number (protobuf decoding)
+ * sets the quiet bit, giving 0x7ff8000000000002, which is accepted too:
+ * Prometheus's ordinary NaN is 0x7ff8000000000001, so the two stay distinct.
+ */
 function staleReader(vec: arrow.Vector): ((i: number) => boolean) | undefined {
   if (vec.data.length !== 1) return undefined;
   const d = vec.data[0]!;
   if (!(d.values instanceof Float64Array)) return undefined;
   const words = new Uint32Array(d.values.buffer, d.values.byteOffset, d.values.length * 2);
   const off = d.offset;
-  return (i) => words[2 * (off + i)] === 2 && words[2 * (off + i) + 1] === 0x7ff00000;
+  return (i) => words[2 * (off + i)] === 2 && (words[2 * (off + i) + 1] === 0x7ff00000 || words[2 * (off + i) + 1] === 0x7ff80000);
 }
 
 /** A numeric column as numbers, null where invalid. */
