@@ -167,6 +167,10 @@ function makeGenerator(rnd: () => number) {
         both('first_value(v) OVER (PARTITION BY host ORDER BY ts)'), both('ntile(4) OVER (ORDER BY ts)'),
         both('cume_dist() OVER (ORDER BY k)'), both('percent_rank() OVER (PARTITION BY host ORDER BY k)'),
         both('min(v) OVER ()'),
+        both('sum(v) OVER (ORDER BY k RANGE BETWEEN 5 PRECEDING AND CURRENT ROW)'),
+        both('count(*) OVER (ORDER BY k DESC RANGE BETWEEN 3 PRECEDING AND 2 FOLLOWING)'),
+        both("count(*) OVER (ORDER BY ts RANGE BETWEEN INTERVAL '30 seconds' PRECEDING AND CURRENT ROW)"),
+        both("avg(v) OVER (PARTITION BY host ORDER BY ts RANGE BETWEEN INTERVAL '1 minute' PRECEDING AND INTERVAL '1 minute' FOLLOWING)"),
       ]);
       return { strata: `SELECT host, ts, ${w.s} FROM m`, duck: `SELECT host, epoch_ms(ts), ${w.d} FROM m`, ordered: false };
     },

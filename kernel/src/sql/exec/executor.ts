@@ -636,17 +636,31 @@ export class Executor {
           case 'unbounded': return isStart ? 0 : m;
           case 'current': return frame.units === 'rows' ? (isStart ? i : i + 1) : (isStart ? peersStart(i) : peersEnd(i));
           case 'preceding': case 'following': {
-            const o = (b.offset ?? 0) * (b.kind === 'preceding' ? -1 : 1);
-            if (frame.units === 'rows') return Math.min(m, Math.max(0, isStart ? i + o : i + o + 1));
-            // RANGE with offset: by the (single, numeric or timestamp) order key.
+            const sign = b.kind === 'preceding' ? -1 : 1;
+            if (frame.units === 'rows') { const o = (b.offset ?? 0) * sign; return Math.min(m, Math.max(0, isStart ? i + o : i + o + 1)); }
+            // RANGE with offset: by the (single, numeric or timestamp) order key, found by binary search.
             const k = okeys[0];
             if (!k) return isStart ? 0 : m;
             const desc = call.orderBy[0]!.desc;
             const cur = valueAt(k, i);
             if (cur === null) return isStart ? peersStart(i) : peersEnd(i);
-            const target = typeof cur === 'bigint' ? cur + BigInt(desc ? -o : o) : (cur as number) + (desc ? -o : o);
-            if (isStart) { let j = 0; while (j < m && (valueAt(k, j) === null || (desc ? compareValues(valueAt(k, j), target) > 0 : compareValues(valueAt(k, j), target) < 0))) j++; return j; }
-            let j = m; while (j > 0 && (valueAt(k, j - 1) === null || (desc ? compareValues(valueAt(k, j - 1), target) < 0 : compareValues(valueAt(k, j - 1), target) > 0))) j--; return j;
+            let target: unknown;
+            if (typeof cur === 'bigint') {
+              const units = b.offsetNanos !== undefined ? b.offsetNanos / nanosPerUnit(k.type.name) : BigInt(b.offset ?? 0);
+              target = cur + BigInt(desc ? -sign : sign) * units;
+            } else {
+              if (b.offsetNanos !== undefined) throw new ExecutionError('an INTERVAL frame offset needs a timestamp ORDER BY key');
+              target = (cur as number) + (desc ? -sign : sign) * (b.offset ?? 0);
+            }
+            // Non-NULL keys form one sorted run [ns, ne).
+            let ns = 0; let ne = m;
+            while (ns < m && valueAt(k, ns) === null) ns++;
+            while (ne > ns && valueAt(k, ne - 1) === null) ne--;
+            // Rows "before" target in sort order: key < target (asc) or key > target (desc).
+            const before = (j: number, strict: boolean) => { const c = compareValues(valueAt(k, j), target) * (desc ? -1 : 1); return strict ? c < 0 : c <= 0; };
+            let lo = ns; let hi = ne;
+            while (lo < hi) { const mid = (lo + hi) >> 1; if (before(mid, isStart)) lo = mid + 1; else hi = mid; }
+            return lo;
           }
         }
       };

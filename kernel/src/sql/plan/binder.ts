@@ -431,7 +431,17 @@ export class Binder {
         switch (b.kind) {
           case 'UnboundedPreceding': case 'UnboundedFollowing': return { kind: 'unbounded' };
           case 'CurrentRow': return { kind: 'current' };
-          case 'Preceding': case 'Following': return { kind: b.kind === 'Preceding' ? 'preceding' : 'following', offset: this.constInt(b.offset, 'frame offset') };
+          case 'Preceding': case 'Following': {
+            const kind = b.kind === 'Preceding' ? 'preceding' as const : 'following' as const;
+            const v = this.bindExpr(b.offset, { scope: [], ctes: new Map() });
+            if (v.k === 'lit' && v.type.name === 'IntervalMonthDayNano') {
+              const iv = v.value as { months: number; days: number; nanos: bigint };
+              if (iv.months) throw new PlanError('frame offsets cannot use months or years');
+              return { kind, offsetNanos: BigInt(iv.days) * 86_400_000_000_000n + iv.nanos };
+            }
+            if (v.k === 'lit' && typeof v.value === 'string') return { kind, offsetNanos: this.durationNanos(b.offset, 'frame offset') };
+            return { kind, offset: this.constInt(b.offset, 'frame offset') };
+          }
         }
       };
       if (spec.frame.units === 'GROUPS') throw new PlanError('GROUPS frames are not supported');

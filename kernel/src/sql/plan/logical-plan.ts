@@ -59,9 +59,12 @@ export interface SortKey { readonly expr: BExpr; readonly desc: boolean; readonl
 
 export interface FrameSpec {
   readonly units: 'rows' | 'range';
-  readonly start: { readonly kind: 'unbounded' | 'current' | 'preceding' | 'following'; readonly offset?: number };
-  readonly end: { readonly kind: 'unbounded' | 'current' | 'preceding' | 'following'; readonly offset?: number };
+  readonly start: FrameBoundSpec;
+  readonly end: FrameBoundSpec;
 }
+
+/** A frame bound; RANGE offsets over timestamps may be intervals (`offsetNanos`). */
+export interface FrameBoundSpec { readonly kind: 'unbounded' | 'current' | 'preceding' | 'following'; readonly offset?: number; readonly offsetNanos?: bigint }
 
 /** A window call in a Window node. */
 export interface WinCall {
