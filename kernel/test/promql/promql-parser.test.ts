@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { SyntaxError } from '../../src/errors/errors.js';
 import { countPromqlDerivations, parsePromql } from '../../src/promql/parse-promql.js';
@@ -171,5 +173,15 @@ describe('promql parser', () => {
         expect(e.code).to.equal('INVALID_SYNTAX');
       });
     }
+  });
+
+  it('the committed grammar.ts is what scripts/build-grammar.mjs compiles from grammar.ne', async function () {
+    this.timeout(20_000);
+    const script = new URL('../../../../scripts/build-grammar.mjs', import.meta.url);
+    const build = await import(script.href) as { compileGrammar(ne: string): string; GRAMMARS: Array<{ source: string; target: string }> };
+    const g = build.GRAMMARS.find((x) => x.source.endsWith('promql/grammar.ne'))!;
+    expect(g, 'build-grammar.mjs lists the PromQL grammar').to.not.equal(undefined);
+    const srcDir = fileURLToPath(new URL('../../../src/promql/', import.meta.url));
+    expect(build.compileGrammar(readFileSync(`${srcDir}grammar.ne`, 'utf8'))).to.equal(readFileSync(`${srcDir}grammar.ts`, 'utf8'));
   });
 });
