@@ -67,6 +67,10 @@ describe('InfluxDB line protocol parser', () => {
     const [r] = parse('t v=1\nt v=2 -5', 'ms', 123n);
     expect([...col(r!, 'greptime_timestamp').data[0]!.values]).to.deep.equal([123n, -5_000_000n]);
     expect(() => parsePrecision('d')).to.throw(/invalid precision/);
+    // int64 bounds are exact; one past them is an error, not a wrap.
+    const [edge] = parse('t v=1 9223372036854775807\nt v=1 -9223372036854775807\nt v=1 1451606400123456789');
+    expect([...col(edge!, 'greptime_timestamp').data[0]!.values]).to.deep.equal([9223372036854775807n, -9223372036854775807n, 1451606400123456789n]);
+    expect(() => parse('t v=1 9223372036854775808')).to.throw(/out of range/);
   });
 
   it('fills missing columns with nulls and skips blank lines, comments and CRLF', () => {

@@ -446,6 +446,22 @@ export class LineProtocolParser {
     if (i === e && a < TWO_32) { this.vLo = a; this.vHi = 0; return; }
     let hi = Math.floor(a / TWO_32);
     let lo = a - hi * TWO_32;
+    const rest = e - i;
+    if (rest > 0 && rest <= 5) {
+      // Up to 5 more digits (19-digit nanosecond timestamps): one multiply-add
+      // by 10^rest; lo * 10^5 < 2^49 stays exact.
+      let b = 0;
+      for (; i < e; i++) {
+        const d = buf[i]! - CH_0;
+        if (d < 0 || d > 9) this.fail(`invalid ${what} '${buf.toString('utf8', s, textEnd)}'`);
+        b = b * 10 + d;
+      }
+      const p = POW10[rest]!;
+      const l = lo * p + b;
+      const carry = Math.floor(l / TWO_32);
+      lo = l - carry * TWO_32;
+      hi = hi * p + carry;
+    }
     for (; i < e; i++) {
       const d = buf[i]! - CH_0;
       if (d < 0 || d > 9) this.fail(`invalid ${what} '${buf.toString('utf8', s, textEnd)}'`);
