@@ -14,7 +14,7 @@ import { mergeChunks, type ChunkSource, type MergeOptions } from './merge-chunks
 import type { EngineLsmOptions } from './options.js';
 import { OutputBuilder, type OutputColumn } from './output-builder.js';
 import { encodeKeyPart } from './series-key.js';
-import { candidateRowGroups, SstChunk, SstSource, writeSst, type FileIndex, type FileMeta } from './sst.js';
+import { candidateRowGroups, parquetLayout, SstChunk, SstSource, writeSst, type FileIndex, type FileMeta, type SstFetch } from './sst.js';
 import { decodeWalPayload, encodeWalPayload } from './wal-codec.js';
 
 /** What a region needs from its engine. */
@@ -195,9 +195,10 @@ export class Region {
 
   private async writeFile(table: arrow.Table, schema: TableSchema, maxSequence: number, level: number): Promise<FileMeta> {
     const w = writeSst(table, schema, this.deps.options.rowGroupRows, this.deps.indexProviders);
+    const layout = await parquetLayout(w.bytes);
     const id = randomUUID();
     try {
-      await this.deps.store.put(this.indexKey(id), Buffer.from(JSON.stringify(w.index)));
+      await this.deps.store.put(this.indexKey(id), Buffer.from(JSON.stringify({ ...w.index, layout })));
       await this.deps.store.put(this.sstKey(id), w.bytes);
     } catch (err) { throw storageFailure(`writing SST ${id} of region ${this.id}`, err); }
     return {
@@ -207,12 +208,19 @@ export class Region {
     };
   }
 
-  /** Loads one SST; a failing get is STORAGE_UNAVAILABLE. */
-  private sstLoader(f: FileMeta): () => Promise<Uint8Array> {
+  /** How to fetch one SST (ranged when its index has a layout); a failing get is STORAGE_UNAVAILABLE. */
+  private sstFetch(f: FileMeta, index: FileIndex | undefined): SstFetch {
     const key = this.sstKey(f.id);
-    return async () => {
-      try { return await this.deps.store.get(key); } catch (err) { throw storageFailure(`reading SST ${f.id}`, err); }
-    };
+    const store = this.deps.store;
+    if (index?.layout) {
+      return {
+        kind: 'ranged', size: f.bytes, layout: index.layout,
+        async get(offset: number, length: number) {
+          try { return await store.get(key, { offset, length }); } catch (err) { throw storageFailure(`reading SST ${f.id}`, err); }
+        },
+      };
+    }
+    return { kind: 'whole', async load() { try { return await store.get(key); } catch (err) { throw storageFailure(`reading SST ${f.id}`, err); } } };
   }
 
   private loadIndex(f: FileMeta): Promise<LoadedIndex> {
@@ -298,7 +306,7 @@ export class Region {
           if (m) { m.rowGroupsTotal += f.rowGroups; m.rowGroupsPruned += f.rowGroups - rgs.length; }
           if (rgs.length === 0) { if (m) m.filesPruned++; continue; }
           const wanted = new Set([...cols.map((c) => c.name), ...schema.primaryKey, schema.timeIndex, OP_COLUMN, PK_COLUMN]);
-          sources.push(new SstSource(prio, self.sstLoader(f), rgs, schema.primaryKey, schema.timeIndex,
+          sources.push(new SstSource(prio, self.sstFetch(f, index), rgs, schema.primaryKey, schema.timeIndex,
             self.deps.options.rowGroupRows, f.columns.filter((c) => wanted.has(c)), files.length > 8 ? 1 : 4));
         }
         for (const mem of mems) {
@@ -389,7 +397,8 @@ export class Region {
     const ids = sorted.map((f) => f.id);
     this.acquire(ids);
     try {
-      const sources = sorted.map((f, i) => new SstSource(i + 1, this.sstLoader(f),
+      const indexes = await Promise.all(sorted.map((f) => this.loadIndex(f)));
+      const sources = sorted.map((f, i) => new SstSource(i + 1, this.sstFetch(f, indexes[i]!.index),
         Array.from({ length: f.rowGroups }, (_, k) => k), schema.primaryKey, schema.timeIndex, this.deps.options.rowGroupRows, undefined));
       const columns = this.outputColumns(undefined, schema);
       const perWindow = new Map<bigint, OutputBuilder>();

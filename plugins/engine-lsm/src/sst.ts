@@ -39,7 +39,99 @@ export interface FileIndex {
   readonly rowGroups: ReadonlyArray<{ readonly rows: number; readonly minTs: string; readonly maxTs: string }>;
   readonly tags: Readonly<Record<string, Readonly<Record<string, number[]>>>>;
   readonly ext?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Where each column chunk lies, so scans fetch just the chunks they decode (absent: fetch the file). */
+  readonly layout?: SstLayout;
 }
+
+/** Byte layout of an SST: column chunk [offset, length] per row group, in `columns` order. */
+export interface SstLayout {
+  readonly columns: readonly string[];
+  readonly chunks: ReadonlyArray<ReadonlyArray<readonly [number, number]>>;
+  /** Where the column data ends: page indexes and the footer follow. */
+  readonly dataEnd: number;
+}
+
+/** A Blob look-alike over bytes already in memory (never fails). */
+function memoryBlob(bytes: Uint8Array): Blob {
+  return {
+    size: bytes.length,
+    slice(start = 0, end = bytes.length) {
+      return { size: end - start, async arrayBuffer() { const b = bytes.subarray(start, end); return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer; } };
+    },
+  } as unknown as Blob;
+}
+
+/**
+ * The column-chunk layout of a Parquet file written by writeSst: arrow-rs
+ * writes chunks back to back from offset 4, row group by row group, so the
+ * offsets are running sums of the compressed sizes.
+ */
+export async function parquetLayout(bytes: Uint8Array): Promise<SstLayout> {
+  const f = await pw.ParquetFile.fromFile(memoryBlob(bytes));
+  try {
+    const md = f.metadata();
+    let off = 4;
+    let columns: string[] = [];
+    const chunks: Array<Array<[number, number]>> = [];
+    for (let rg = 0; rg < md.numRowGroups(); rg++) {
+      const cols = md.rowGroup(rg).columns();
+      if (rg === 0) columns = cols.map((c) => (c.columnPath() as unknown as string[]).join('.'));
+      const row: Array<[number, number]> = [];
+      for (const c of cols) { const len = Number(c.compressedSize()); row.push([off, len]); off += len; }
+      chunks.push(row);
+    }
+    if (off > bytes.length - 8) throw new CorruptionError(`SST layout runs past the footer (${off} > ${bytes.length - 8})`);
+    return { columns, chunks, dataEnd: off };
+  } finally {
+    f.free();
+  }
+}
+
+/**
+ * Serves parquet-wasm's reads from byte ranges fetched beforehand in JS. A
+ * read that fails inside parquet-wasm's Blob reader is an uncatchable wasm
+ * panic, so every store read happens before the wasm call, where a failure is
+ * an ordinary rejection. A miss (not expected) is fetched, and zero-filled if
+ * that fails so the decode reports an error instead of panicking.
+ */
+class PrefetchedBlob {
+  private parts: Array<{ start: number; bytes: Uint8Array }> = [];
+  misses = 0;
+  constructor(readonly size: number, private readonly fetch: (offset: number, length: number) => Promise<Uint8Array>) {}
+
+  add(start: number, bytes: Uint8Array): void { this.parts.push({ start, bytes }); }
+  /** Keeps only parts starting at or after `from` (the tail). */
+  dropBefore(from: number): void { this.parts = this.parts.filter((p) => p.start >= from); }
+
+  slice(start = 0, end = this.size): { size: number; arrayBuffer(): Promise<ArrayBuffer> } {
+    const a = Math.max(0, start < 0 ? this.size + start : start), b = Math.min(this.size, end < 0 ? this.size + end : end);
+    return {
+      size: Math.max(0, b - a),
+      arrayBuffer: async (): Promise<ArrayBuffer> => {
+        for (const p of this.parts) {
+          if (p.start <= a && p.start + p.bytes.length >= b) {
+            const v = p.bytes.subarray(a - p.start, b - p.start);
+            return v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength) as ArrayBuffer;
+          }
+        }
+        this.misses++;
+        try {
+          const v = await this.fetch(a, b - a);
+          return v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength) as ArrayBuffer;
+        } catch {
+          return new ArrayBuffer(Math.max(0, b - a));
+        }
+      },
+    };
+  }
+}
+
+const COALESCE_GAP_BYTES = 1024 * 1024;
+
+/** How an SST is fetched: ranged reads with a layout, or the whole object. */
+export type SstFetch =
+  | { readonly kind: 'ranged'; readonly size: number; readonly layout: SstLayout; get(offset: number, length: number): Promise<Uint8Array> }
+  | { readonly kind: 'whole'; load(): Promise<Uint8Array> };
 
 export interface WrittenSst {
   readonly bytes: Uint8Array;
@@ -287,18 +379,18 @@ function wasmBatchesToArrow(t: PW.Table): arrow.RecordBatch[] {
 }
 
 /**
- * Reads the chosen row groups of one SST a few at a time, as chunks. The
- * file is fetched whole (once) and handed to parquet-wasm as a Blob, which
- * then decodes only the needed column chunks. Ranged gets straight from the
- * store would read less, but a failed read inside parquet-wasm's Blob reader
- * is an uncatchable wasm panic, so every store read stays in JS.
+ * Reads the chosen row groups of one SST a few at a time, as chunks. With a
+ * layout (every SST this engine writes has one) it fetches the footer once
+ * and then only the column chunks each read decodes, as ranged gets; without
+ * one, the whole object.
  */
 export class SstSource implements ChunkSource {
   private queue: Chunk[] = [];
   private nextRg = 0;
   private file: PW.ParquetFile | undefined;
+  private blob: PrefetchedBlob | undefined;
 
-  constructor(readonly priority: number, private readonly load: () => Promise<Uint8Array>, private readonly rowGroups: readonly number[],
+  constructor(readonly priority: number, private readonly fetch: SstFetch, private readonly rowGroups: readonly number[],
     private readonly pkNames: readonly string[], private readonly timeIndex: string, private readonly rowGroupRows: number,
     /** Columns to decode (undefined = all); Parquet is columnar, so unread columns cost nothing. */
     private readonly columns: readonly string[] | undefined, private readonly rowGroupsPerRead = 4) {}
@@ -308,13 +400,8 @@ export class SstSource implements ChunkSource {
       if (this.nextRg >= this.rowGroups.length) { this.close(); return undefined; }
       const rgs = this.rowGroups.slice(this.nextRg, this.nextRg + this.rowGroupsPerRead);
       this.nextRg += rgs.length;
-      // The store read happens here, outside wasm, so its failure is an ordinary rejection.
-      if (!this.file) {
-        const bytes = await this.load();
-        try { this.file = await pw.ParquetFile.fromFile(new Blob([bytes])); } catch (err) {
-          throw new CorruptionError(`SST is not a readable Parquet file: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-        }
-      }
+      // Store reads happen here, outside wasm, so their failures are ordinary rejections.
+      await this.prepare(rgs);
       let batches: arrow.RecordBatch[];
       try {
         const wasmTable = await this.file!.read({ rowGroups: rgs, batchSize: this.rowGroupRows, ...(this.columns ? { columns: [...this.columns] } : {}) });
@@ -322,10 +409,51 @@ export class SstSource implements ChunkSource {
       } catch (err) {
         throw new CorruptionError(`cannot read SST row groups ${rgs.join(',')}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
+      if (this.blob && this.fetch.kind === 'ranged') this.blob.dropBefore(this.fetch.layout.dataEnd);
       for (const b of batches) this.queue.push(new SstChunk(b, this.pkNames, this.timeIndex));
     }
     return this.queue.shift();
   }
 
-  close(): void { this.file?.free(); this.file = undefined; this.queue = []; }
+  private async prepare(rgs: readonly number[]): Promise<void> {
+    const f = this.fetch;
+    if (f.kind === 'whole') {
+      if (this.file) return;
+      const bytes = await f.load();
+      try { this.file = await pw.ParquetFile.fromFile(new Blob([bytes])); } catch (err) {
+        throw new CorruptionError(`SST is not a readable Parquet file: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+      return;
+    }
+    if (!this.blob) {
+      this.blob = new PrefetchedBlob(f.size, (o, l) => f.get(o, l));
+      this.blob.add(f.layout.dataEnd, await f.get(f.layout.dataEnd, f.size - f.layout.dataEnd));
+      try { this.file = await pw.ParquetFile.fromFile(this.blob as unknown as Blob); } catch (err) {
+        throw new CorruptionError(`SST footer is not readable: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+    }
+    // The column chunks this read decodes. parquet-wasm coalesces requests whose
+    // gap is under 1 MiB (like object_store), so ranges are merged the same
+    // way: each of its reads then falls inside one prefetched range.
+    const want = this.columns ? new Set(this.columns) : undefined;
+    const ranges: Array<[number, number]> = [];
+    for (const rg of rgs) {
+      const row = f.layout.chunks[rg]!;
+      f.layout.columns.forEach((c, i) => { if (!want || want.has(c)) ranges.push([row[i]![0], row[i]![1]]); });
+    }
+    ranges.sort((x, y) => x[0] - y[0]);
+    const merged: Array<[number, number]> = [];
+    for (const r of ranges) {
+      const last = merged[merged.length - 1];
+      if (last && r[0] - (last[0] + last[1]) <= COALESCE_GAP_BYTES) last[1] = Math.max(last[1], r[0] + r[1] - last[0]); else merged.push([r[0], r[1]]);
+    }
+    const got = await Promise.all(merged.map(([o, l]) => f.get(o, l)));
+    merged.forEach(([o], i) => this.blob!.add(o, got[i]!));
+  }
+
+  /** Reads the blob served outside the prefetched ranges (0 when the layout is right). */
+  get misses(): number { return this.missCount + (this.blob?.misses ?? 0); }
+  private missCount = 0;
+
+  close(): void { this.missCount += this.blob?.misses ?? 0; this.file?.free(); this.file = undefined; this.blob = undefined; this.queue = []; }
 }

@@ -16,10 +16,13 @@ export class MemoryStore implements ObjectStore {
   /** When set, every get fails (an outage). */
   failGets = false;
   rangedGets = 0;
+  wholeSstGets = 0;
+  bytesRead = 0;
 
   async get(key: string, range?: ByteRange): Promise<Uint8Array> {
     if (this.failGets) throw new StorageError(`get failed: ${key}`);
-    if (range) this.rangedGets++;
+    if (range) this.rangedGets++; else if (key.endsWith('.parquet')) this.wholeSstGets++;
+    this.bytesRead += range?.length ?? o_len(this.objects.get(key));
     const o = this.objects.get(key);
     if (!o) throw new StorageError(`object not found: ${key}`);
     this.gets++;
@@ -39,3 +42,5 @@ export class MemoryStore implements ObjectStore {
   async delete(key: string): Promise<void> { this.objects.delete(key); }
   async deleteMany(keys: readonly string[]): Promise<void> { for (const k of keys) this.objects.delete(k); }
 }
+
+function o_len(o: Uint8Array | undefined): number { return o?.length ?? 0; }
