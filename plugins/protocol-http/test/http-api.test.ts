@@ -85,9 +85,16 @@ describe('protocol-http: admin endpoints, SQL encoding and errors', function () 
     expect(typed).to.equal('n,s\r\nInt32,String\r\n1,"x,y"\r\n2,"q""z"\r\n');
     const a = await fetch(`${s.url}/v1/sql?sql=q&format=arrow`);
     expect(a.headers.get('content-type')).to.equal('application/arrow');
+    expect(Buffer.from((await a.clone().arrayBuffer()).slice(0, 6)).toString('latin1')).to.equal('ARROW1');
     const table = arrow.tableFromIPC(new Uint8Array(await a.arrayBuffer()));
     expect(table.numRows).to.equal(2);
     expect(table.getChild('s')!.toArray()).to.deep.equal(['x,y', 'q"z']);
+    const st = await fetch(`${s.url}/v1/sql?sql=q&format=arrow`, { headers: { accept: 'application/vnd.apache.arrow.stream' } });
+    expect(st.headers.get('content-type')).to.equal('application/vnd.apache.arrow.stream');
+    const streamBytes = new Uint8Array(await st.arrayBuffer());
+    expect(Buffer.from(streamBytes.subarray(0, 6)).toString('latin1')).to.not.equal('ARROW1');
+    const reader = arrow.RecordBatchStreamReader.from(streamBytes);
+    expect([...reader].reduce((n, b) => n + b.numRows, 0)).to.equal(2);
     const bad = await fetch(`${s.url}/v1/sql?sql=q&format=yaml`);
     expect(bad.status).to.equal(400);
     s.query.executeImpl = undefined;

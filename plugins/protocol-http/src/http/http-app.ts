@@ -218,8 +218,11 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     switch (format) {
       case 'greptimedb_v1':
         return reply.code(200).header('content-type', 'application/json').send(encodeGreptimeV1(outputs, ms));
-      case 'arrow':
-        return reply.code(200).header('content-type', 'application/arrow').send(Buffer.from(encodeArrow(outputs)));
+      case 'arrow': {
+        const stream = (header(req, 'accept') ?? '').includes('application/vnd.apache.arrow.stream');
+        return reply.code(200).header('content-type', stream ? 'application/vnd.apache.arrow.stream' : 'application/arrow')
+          .send(Buffer.from(encodeArrow(outputs, stream ? 'stream' : 'file')));
+      }
       default:
         return reply.code(200).header('content-type', 'text/csv; charset=utf-8')
           .send(encodeCsv(outputs, format !== 'csv', format === 'csvwithnamesandtypes'));

@@ -128,10 +128,14 @@ export function encodeCsv(outputs: readonly CollectedOutput[], withNames: boolea
   return lines.length === 0 ? '' : `${lines.join('\r\n')}\r\n`;
 }
 
-/** Arrow IPC (file format, as GreptimeDB answers `format=arrow`) of a single output. */
-export function encodeArrow(outputs: readonly CollectedOutput[]): Uint8Array {
+/**
+ * Arrow IPC of a single output: the file format by default, as GreptimeDB
+ * answers `format=arrow`, or the streaming format when the client asks for
+ * `application/vnd.apache.arrow.stream`.
+ */
+export function encodeArrow(outputs: readonly CollectedOutput[], ipc: 'file' | 'stream' = 'file'): Uint8Array {
   if (outputs.length > 1) throw new InvalidArgumentsError('cannot output multi-statements result in arrow format');
   const o = outputs[0];
   if (!o || o.kind === 'affected') return new Uint8Array(0);
-  return arrow.tableToIPC(new arrow.Table(o.schema, o.batches), 'file');
+  return arrow.tableToIPC(new arrow.Table(o.schema, o.batches), ipc);
 }
