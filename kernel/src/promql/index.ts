@@ -9,3 +9,4 @@ export { Evaluator, formatSampleValue, type EvalOptions, type EvalValue, type St
 export { StorageSeriesSource, type RawSeries, type SeriesSource } from './series-source.js';
 export { DefaultPromqlService, parseApiTime, parseApiDuration } from './promql-service.js';
 export * as promqlAst from './ast.js';
+export { runTql, explainPromql, type TqlContext } from './tql.js';

@@ -1,0 +1,160 @@
+import * as arrow from 'apache-arrow';
+import { InvalidArgumentsError } from '../errors/errors.js';
+import type { Catalog } from '../interfaces/catalog.js';
+import type { StorageEngine } from '../interfaces/engine.js';
+import type { QueryOutput } from '../interfaces/query.js';
+import type * as sql from '../sql/ast.js';
+import type { Expr } from './ast.js';
+import { typeOf } from './check-promql.js';
+import { parseDurationText } from './grammar-support.js';
+import { parsePromql } from './parse-promql.js';
+import { DefaultPromqlService } from './promql-service.js';
+
+/** What `runTql` needs: the tables, the engine, the session's database. */
+export interface TqlContext {
+  readonly catalog: Catalog;
+  readonly engine: StorageEngine;
+  readonly database: string;
+  readonly signal?: AbortSignal;
+  /** For now() in the parameters (tests); Date.now() by default. */
+  readonly nowMs?: number;
+}
+
+const UNIT_MS: Record<string, number> = {
+  millisecond: 1, milliseconds: 1, ms: 1, second: 1000, seconds: 1000, sec: 1000, secs: 1000, s: 1000,
+  minute: 60_000, minutes: 60_000, min: 60_000, mins: 60_000, hour: 3_600_000, hours: 3_600_000, h: 3_600_000,
+  day: 86_400_000, days: 86_400_000, d: 86_400_000, week: 604_800_000, weeks: 604_800_000, w: 604_800_000,
+};
+
+function intervalMs(text: string, unit?: string): number {
+  if (unit) {
+    const n = Number(text);
+    const u = UNIT_MS[unit.toLowerCase()];
+    if (Number.isFinite(n) && u) return n * u;
+  }
+  const t = text.trim();
+  if (/^(\d+(ms|[smhdwy]))+$/.test(t)) return parseDurationText(t);
+  let total = 0; let matched = false;
+  for (const m of t.matchAll(/(-?\d+(?:\.\d+)?)\s*([a-zA-Z]+)/g)) {
+    const u = UNIT_MS[m[2]!.toLowerCase()];
+    if (!u) throw new InvalidArgumentsError(`TQL: unknown interval unit in '${text}'`);
+    total += Number(m[1]) * u; matched = true;
+  }
+  if (!matched) throw new InvalidArgumentsError(`TQL: cannot read interval '${text}'`);
+  return total;
+}
+
+/** A TQL time parameter in ms: unix seconds, an RFC 3339 string, now(), +/- intervals. */
+function timeParam(e: sql.Expr, ctx: TqlContext, what: string): number {
+  switch (e.kind) {
+    case 'NumberLiteral': return Number(e.value) * 1000;
+    case 'StringLiteral': {
+      if (/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(e.value.trim())) return Number(e.value) * 1000;
+      const ms = Date.parse(e.value);
+      if (Number.isNaN(ms)) throw new InvalidArgumentsError(`TQL ${what}: cannot parse '${e.value}' as a timestamp`);
+      return ms;
+    }
+    case 'FunctionCall':
+      if (/^(now|current_timestamp)$/i.test(e.name) && e.args.length === 0) return ctx.nowMs ?? Date.now();
+      break;
+    case 'UnaryExpr':
+      if (e.op === '-') return -timeParam(e.operand, ctx, what);
+      if (e.op === '+') return timeParam(e.operand, ctx, what);
+      break;
+    case 'BinaryExpr':
+      if (e.op === '+' || e.op === '-') {
+        const l = timeParam(e.left, ctx, what);
+        const r = e.right.kind === 'IntervalLiteral' ? intervalMs(e.right.value, e.right.unit) : timeParam(e.right, ctx, what);
+        return e.op === '+' ? l + r : l - r;
+      }
+      break;
+    default: break;
+  }
+  throw new InvalidArgumentsError(`TQL ${what}: expected a unix timestamp, an RFC 3339 string or now() +/- an interval`);
+}
+
+/** A TQL step/lookback in ms: seconds (number) or a duration ('15s', '1m', INTERVAL ...). */
+function durationParam(e: sql.Expr, what: string): number {
+  switch (e.kind) {
+    case 'NumberLiteral': return Number(e.value) * 1000;
+    case 'StringLiteral':
+      if (/^(\d+(\.\d*)?|\.\d+)$/.test(e.value.trim())) return Number(e.value) * 1000;
+      return intervalMs(e.value);
+    case 'IntervalLiteral': return intervalMs(e.value, e.unit);
+    default: throw new InvalidArgumentsError(`TQL ${what}: expected seconds or a duration such as '15s'`);
+  }
+}
+
+/** A plan-like description of a PromQL expression, one node per line, for TQL EXPLAIN. */
+export function explainPromql(e: Expr, indent = ''): string[] {
+  const child = (x: Expr) => explainPromql(x, `${indent}  `);
+  const mod = (o: number, at?: { kind: string; ms?: number }) =>
+    `${o ? ` offset=${o}ms` : ''}${at ? ` @=${at.kind === 'time' ? `${at.ms}ms` : `${at.kind}()`}` : ''}`;
+  switch (e.kind) {
+    case 'NumberLiteral': return [`${indent}Literal: ${e.value}`];
+    case 'StringLiteral': return [`${indent}Literal: ${JSON.stringify(e.value)}`];
+    case 'ParenExpr': return explainPromql(e.expr, indent);
+    case 'VectorSelector':
+      return [`${indent}InstantSelector: ${e.matchers.map((m) => `${m.name}${m.op}${JSON.stringify(m.value)}`).join(', ')}${mod(e.offsetMs, e.at)} lookback=5m`,
+        `${indent}  SeriesScan: table=${e.name ?? '(every table matching __name__)'} time range + tag predicates pushed down`];
+    case 'MatrixSelector':
+      return [`${indent}RangeSelector: range=${e.rangeMs}ms${mod(e.selector.offsetMs, e.selector.at)}`,
+        `${indent}  SeriesScan: table=${e.selector.name ?? '(every table matching __name__)'} ${e.selector.matchers.map((m) => `${m.name}${m.op}${JSON.stringify(m.value)}`).join(', ')}`];
+    case 'SubqueryExpr': return [`${indent}Subquery: range=${e.rangeMs}ms step=${e.stepMs || 'default'}${mod(e.offsetMs, e.at)}`, ...child(e.expr)];
+    case 'Call': return [`${indent}Function: ${e.func}`, ...e.args.flatMap(child)];
+    case 'AggregateExpr':
+      return [`${indent}Aggregate: ${e.op}${e.hasGrouping ? ` ${e.without ? 'without' : 'by'} (${e.grouping.join(', ')})` : ''}`, ...(e.param ? child(e.param) : []), ...child(e.expr)];
+    case 'UnaryExpr': return [`${indent}Unary: ${e.op}`, ...child(e.expr)];
+    case 'BinaryExpr': {
+      const m = e.matching;
+      const how = m ? ` ${m.card}${m.on || m.labels.length ? ` ${m.on ? 'on' : 'ignoring'}(${m.labels.join(', ')})` : ''}${m.include.length ? ` include(${m.include.join(', ')})` : ''}` : '';
+      return [`${indent}Binary: ${e.op}${e.bool ? ' bool' : ''}${how}`, ...child(e.lhs), ...child(e.rhs)];
+    }
+  }
+}
+
+function planOutput(rows: Array<[string, string]>): QueryOutput {
+  const table = new arrow.Table({
+    plan_type: arrow.vectorFromArray(rows.map((r) => r[0]), new arrow.Utf8()),
+    plan: arrow.vectorFromArray(rows.map((r) => r[1]), new arrow.Utf8()),
+  });
+  return {
+    kind: 'records', schema: table.schema,
+    columns: [{ name: 'plan_type', type: { name: 'String' } }, { name: 'plan', type: { name: 'String' } }],
+    batches: (async function* () { yield* table.batches; })(),
+  };
+}
+
+/**
+ * Runs a parsed `TQL EVAL|EXPLAIN|ANALYZE (start, end, step[, lookback]) <promql>`.
+ * EVAL answers one row per sample: the label columns (sorted, without
+ * __name__), `ts` (TimestampMillisecond) and `value` (Float64). EXPLAIN
+ * shows the evaluation tree; ANALYZE runs it and adds row count and time.
+ *
+ * @example
+ * const [st] = parseSql("TQL EVAL (0, 600, '60s') sum(rate(http_requests_total[5m]))");
+ * const out = await runTql(st as ast.TqlStatement, { catalog, engine, database: 'public' });
+ */
+export async function runTql(st: sql.TqlStatement, ctx: TqlContext): Promise<QueryOutput> {
+  const startMs = timeParam(st.start, ctx, 'start');
+  const endMs = timeParam(st.end, ctx, 'end');
+  const stepMs = durationParam(st.step, 'step');
+  const lookbackMs = st.lookback ? durationParam(st.lookback, 'lookback') : undefined;
+  if (!(stepMs > 0)) throw new InvalidArgumentsError('TQL step must be positive');
+  if (endMs < startMs) throw new InvalidArgumentsError('TQL end must not be before start');
+  const expr = parsePromql(st.query);
+  if (st.command === 'EXPLAIN') {
+    return planOutput([['logical_plan', [`PromqlEval: start=${startMs}ms end=${endMs}ms step=${stepMs}ms type=${typeOf(expr)}`, ...explainPromql(expr, '  ')].join('\n')]]);
+  }
+  const service = new DefaultPromqlService(ctx.catalog, ctx.engine);
+  const request = { startMs, endMs, stepMs, query: st.query, database: ctx.database, ...(lookbackMs !== undefined ? { lookbackMs } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) };
+  if (st.command === 'ANALYZE') {
+    const t0 = performance.now();
+    const out = await service.evaluateTql(request);
+    let rows = 0;
+    if (out.kind === 'records') for await (const b of out.batches) rows += b.numRows;
+    const ms = performance.now() - t0;
+    return planOutput([['logical_plan', explainPromql(expr).join('\n')], ['analyze', `output_rows=${rows} elapsed=${ms.toFixed(2)}ms steps=${Math.floor((endMs - startMs) / stepMs) + 1}`]]);
+  }
+  return service.evaluateTql(request);
+}

@@ -1,0 +1,84 @@
+import { expect } from 'chai';
+import { CATALOG, ENGINE, PROMQL } from '../../src/tokens.js';
+import { parseSql } from '../../src/sql/parser/parse-sql.js';
+import type * as ast from '../../src/sql/ast.js';
+import { runTql } from '../../src/promql/tql.js';
+import { drain, plain, SqlHarness } from '../support/sql-harness.js';
+
+describe('promql over the SQL engine tables: PROMQL built-in and TQL', function () {
+  this.timeout(20_000);
+  let h: SqlHarness;
+
+  before(async () => {
+    h = await SqlHarness.start();
+    await h.all(`CREATE TABLE http_requests_total (job STRING, instance STRING, greptime_value DOUBLE, greptime_timestamp TIMESTAMP TIME INDEX, PRIMARY KEY (job, instance));
+      INSERT INTO http_requests_total VALUES ('api', 'a', 0, 0), ('api', 'a', 30, 30000), ('api', 'a', 60, 60000), ('api', 'a', 90, 90000), ('api', 'a', 120, 120000),
+        ('api', 'b', 0, 0), ('api', 'b', 60, 30000), ('api', 'b', 120, 60000), ('api', 'b', 180, 90000), ('api', 'b', 240, 120000),
+        ('web', 'c', 5, 0);
+      CREATE TABLE multi (host STRING, cpu DOUBLE, mem DOUBLE, ts TIMESTAMP TIME INDEX, PRIMARY KEY (host));
+      INSERT INTO multi VALUES ('h1', 0.5, 100, 60000), ('h2', 0.25, 200, 60000)`);
+  });
+  after(async () => { await h.stop(); });
+
+  const tql = async (text: string) => {
+    const [st] = parseSql(text);
+    const out = await runTql(st as ast.TqlStatement, { catalog: h.server.get(CATALOG), engine: h.server.get(ENGINE), database: 'public', nowMs: 120_000 });
+    const r = await drain(out);
+    return { columns: r.columns, rows: r.rows.map((row) => row.map(plain)) };
+  };
+
+  it('TQL EVAL returns label columns, ts and value per step', async () => {
+    const r = await tql("TQL EVAL (60, 120, '30s') rate(http_requests_total{job=\"api\"}[1m])");
+    expect(r.columns).to.deep.equal(['instance', 'job', 'ts', 'value']);
+    expect(r.rows).to.deep.equal([
+      ['a', 'api', 60000, 1], ['a', 'api', 90000, 1], ['a', 'api', 120000, 1],
+      ['b', 'api', 60000, 2], ['b', 'api', 90000, 2], ['b', 'api', 120000, 2],
+    ]);
+  });
+
+  it('TQL parameters: RFC 3339, now() - interval, lookback', async () => {
+    const r = await tql("TQL EVAL ('1970-01-01T00:02:00Z', now(), '1m') sum by (job) (http_requests_total)");
+    expect(r.rows).to.deep.equal([['api', 120000, 360], ['web', 120000, 5]]);
+    const s = await tql("TQL EVAL (now() - interval '1 minute', now(), 60) count(http_requests_total)");
+    expect(s.rows).to.deep.equal([[60000, 3], [120000, 3]]);
+    const lb = await tql("TQL EVAL (120, 120, '1s', '1m') count(http_requests_total)");
+    expect(lb.rows).to.deep.equal([[120000, 2]]);
+  });
+
+  it('a multi-field table: fields are chosen with __field__', async () => {
+    const r = await tql('TQL EVAL (60, 60, 1) multi{__field__="mem"}');
+    expect(r.rows).to.deep.equal([['h1', 60000, 100], ['h2', 60000, 200]]);
+    const first = await tql('TQL EVAL (60, 60, 1) sum(multi)');
+    expect(first.rows).to.deep.equal([[60000, 0.75]]);
+  });
+
+  it('TQL EXPLAIN and ANALYZE describe the evaluation', async () => {
+    const e = await tql("TQL EXPLAIN (0, 100, '10s') sum by (job) (rate(http_requests_total[5m]))");
+    expect(e.columns).to.deep.equal(['plan_type', 'plan']);
+    expect(String(e.rows[0]![1])).to.match(/Aggregate: sum by \(job\)\n\s+Function: rate\n\s+RangeSelector: range=300000ms\n\s+SeriesScan: table=http_requests_total/);
+    const a = await tql("TQL ANALYZE (0, 120, '30s') http_requests_total");
+    expect(String(a.rows[1]![1])).to.match(/output_rows=15 /);
+  });
+
+  it('bad TQL parameters and PromQL are errors', async () => {
+    let err: Error | undefined;
+    try { await tql("TQL EVAL (0, 10, '0s') up"); } catch (e) { err = e as Error; }
+    expect(err?.message).to.match(/step must be positive/);
+    err = undefined;
+    try { await tql("TQL EVAL (0, 10, '1s') sum("); } catch (e) { err = e as Error; }
+    expect((err as { code?: string } | undefined)?.code).to.equal('INVALID_SYNTAX');
+  });
+
+  it('the PROMQL built-in is composed automatically and answers the Prometheus API', async () => {
+    const promql = h.server.get(PROMQL);
+    const r = await promql.handleApi('query', { query: 'sum by (job) (http_requests_total)', time: '120' }, { database: 'public' });
+    expect(r.status).to.equal(200);
+    expect(r.body).to.deep.equal({ status: 'success', data: { resultType: 'vector', result: [{ metric: { job: 'api' }, value: [120, '360'] }, { metric: { job: 'web' }, value: [120, '5'] }] } });
+    const bad = await promql.handleApi('query_range', { query: 'up', start: 'x', end: '1', step: '1' }, { database: 'public' });
+    expect(bad).to.deep.equal({ status: 400, body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "start": cannot parse "x" to a valid timestamp' } });
+    const nf = await promql.handleApi('nope', {}, { database: 'public' });
+    expect(nf.status).to.equal(404);
+    const lv = await promql.handleApi('label/job/values', { 'match[]': 'http_requests_total' }, { database: 'public' });
+    expect(lv.body).to.deep.equal({ status: 'success', data: ['api', 'web'] });
+  });
+});
