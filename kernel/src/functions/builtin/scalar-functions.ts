@@ -389,12 +389,22 @@ function fastTrunc(u: Column, ts: Column, tz: string, rt: DataType): Column | un
   const src = ts.data as BigInt64Array;
   const out = new BigInt64Array(ts.length);
   if (stepUnits <= 1n) { out.set(src); return { type: rt, length: ts.length, data: out, valid: ts.valid }; }
-  // Within 2^53 the arithmetic is exact in doubles, which is much faster than bigints.
+  // Within 2^53 the arithmetic is exact in doubles; reading and writing the 64-bit slots as
+  // (lo, hi) int32 pairs avoids creating a bigint per row.
   const step = Number(stepUnits); const o = Number(offUnits);
+  const src32 = new Int32Array(src.buffer, src.byteOffset, src.length * 2);
+  const out32 = new Int32Array(out.buffer, out.byteOffset, out.length * 2);
+  const TWO32 = 4294967296;
   for (let i = 0; i < out.length; i++) {
-    const v = Number(src[i]!) + o;
-    if (Number.isSafeInteger(v)) out[i] = BigInt(Math.floor(v / step) * step - o);
-    else out[i] = floorDiv(src[i]! + offUnits, stepUnits) * stepUnits - offUnits;
+    const lo = src32[2 * i]! >>> 0; const hi = src32[2 * i + 1]!;
+    const v = hi * TWO32 + lo + o;
+    if (hi >= -2097152 && hi < 2097152 && Number.isSafeInteger(v)) {
+      const r = Math.floor(v / step) * step - o;
+      out32[2 * i] = r % TWO32 | 0;
+      out32[2 * i + 1] = Math.floor(r / TWO32);
+    } else {
+      out[i] = floorDiv(src[i]! + offUnits, stepUnits) * stepUnits - offUnits;
+    }
   }
   return { type: rt, length: ts.length, data: out, valid: ts.valid };
 }

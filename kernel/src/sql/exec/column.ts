@@ -318,8 +318,52 @@ function packBits(valid: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Converts a column to an Arrow vector of its type. */
+const utf8Encoder = new TextEncoder();
+
+/** Builds a Utf8 vector from JS strings; runs of one string are encoded once. */
+function utf8Vector(c: Column): arrow.Vector {
+  const n = c.length;
+  const vals = c.data as unknown[];
+  const offsets = new Int32Array(n + 1);
+  let cap = Math.max(16, n * 8);
+  let bytes = new Uint8Array(cap);
+  let pos = 0;
+  let prev: unknown = undefined;
+  let prevBytes: Uint8Array = new Uint8Array(0);
+  for (let i = 0; i < n; i++) {
+    offsets[i] = pos;
+    if (c.valid !== null && c.valid[i] === 0) continue;
+    const v = vals[i];
+    if (v !== prev) { prevBytes = utf8Encoder.encode(typeof v === 'string' ? v : String(v)); prev = v; }
+    if (pos + prevBytes.length > cap) {
+      cap = Math.max(cap * 2, pos + prevBytes.length);
+      const nb = new Uint8Array(cap); nb.set(bytes.subarray(0, pos)); bytes = nb;
+    }
+    bytes.set(prevBytes, pos);
+    pos += prevBytes.length;
+  }
+  offsets[n] = pos;
+  const nullBitmap = c.valid ? packBits(c.valid) : undefined;
+  return arrow.makeVector(arrow.makeData({ type: new arrow.Utf8(), length: n, valueOffsets: offsets, data: bytes.subarray(0, pos), nullBitmap }));
+}
+
+/**
+ * Converts a column to an Arrow vector of its type. The vector remembers its
+ * source column, so converting it back (function bodies, aggregates) is free.
+ */
 export function columnToArrow(c: Column): arrow.Vector {
+  const hit = arrowCache.get(c);
+  if (hit) return hit;
+  const v = columnToArrowUncached(c);
+  if (c.type.name !== 'Decimal128') columnCache.set(v, c);
+  arrowCache.set(c, v);
+  return v;
+}
+
+const arrowCache = new WeakMap<Column, arrow.Vector>();
+
+function columnToArrowUncached(c: Column): arrow.Vector {
+  if (c.type.name === 'String') return utf8Vector(c);
   const at = toArrowType(c.type);
   const nullBitmap = c.valid ? packBits(c.valid) : undefined;
   const s = storageOf(c.type.name);

@@ -38,7 +38,11 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
       if (pos === undefined) throw new ExecutionError(`column ${e.name} (#${e.id}) is not in the operator input (planner bug)`);
       return (b) => b.columns[pos]!;
     }
-    case 'lit': return (b) => constantColumn(e.type, e.value, b.numRows);
+    case 'lit': {
+      // Batches mostly share one size: reuse the broadcast column (and so its Arrow vector).
+      let last: Column | undefined;
+      return (b) => (last && last.length === b.numRows ? last : (last = constantColumn(e.type, e.value, b.numRows)));
+    }
     case 'call': {
       const args = await Promise.all(e.args.map((a) => compileExpr(a, layout, ctx)));
       const fn = e.fn;
