@@ -50,6 +50,11 @@ export class PrometheusPeer implements Peer {
         `--web.listen-address=127.0.0.1:${this.port}`,
         '--web.enable-remote-write-receiver',
         '--storage.tsdb.retention.time=100y',
+        // Keep the whole data set in the head: a head compaction that cuts a
+        // block while queries run made Prometheus 2.42 fail queries with
+        // "cannot populate chunk ... not found" (with out-of-order samples on).
+        '--storage.tsdb.min-block-duration=48h',
+        '--storage.tsdb.max-block-duration=48h',
         '--log.level=error',
       ],
       join(this.workDir, 'prometheus.log'),
