@@ -126,6 +126,12 @@ describe('sql: operators and statements', function () {
       expect(await h.rows('DESC p2')).to.deep.equal(await h.rows('DESC p'));
       expect((await h.rows("SELECT count(*) FROM information_schema.partitions WHERE table_name = 'p2'")).flat()).to.deep.equal([2]);
     });
+    it('now()-relative time filters become a scan time range', async () => {
+      const plan = String((await h.q("EXPLAIN SELECT count(*) FROM t WHERE ts > now() - INTERVAL '1 hour'")).rows[0]![1]);
+      expect(plan).to.match(/time_range=\[\d{13}, \+inf\)/);
+      expect(await h.rows("SELECT count(*) FROM t WHERE ts > now() - INTERVAL '1 hour'")).to.deep.equal([[0]]);
+      expect(await h.rows('SELECT count(*) FROM t WHERE random() >= 0')).to.deep.equal([[5]]);
+    });
     it('top-k: ORDER BY + LIMIT shows fetch in the plan', async () => {
       const plan = String((await h.q('EXPLAIN SELECT ts FROM t ORDER BY x DESC LIMIT 2')).rows[1]![1]);
       expect(plan).to.contain('SortExec(TopK)');

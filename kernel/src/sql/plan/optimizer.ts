@@ -43,7 +43,9 @@ async function foldExpr(e: BExpr, ctx: EvalContext): Promise<BExpr> {
     case 'subquery': case 'exists': return { ...e, plan: await optimize(e.plan, ctx) };
     default: return e;
   }
-  if (n.k === 'call' && (n.fn.volatility ?? 'immutable') !== 'immutable') return n;
+  // 'stable' functions (now(), current_date) are constant within a statement, so they fold too:
+  // that is what lets `ts > now() - INTERVAL '1 hour'` become a scan time range.
+  if (n.k === 'call' && n.fn.volatility === 'volatile') return n;
   if (!children(n).every((c) => c.k === 'lit')) return n;
   try {
     const f = await compileExpr(n, new Map(), ctx);
