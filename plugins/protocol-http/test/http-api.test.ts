@@ -268,7 +268,7 @@ describe('protocol-http: authentication', function () {
 describe('protocol-http: concurrency limit', function () {
   this.timeout(15_000);
   it('queues up to maxQueuedRequests and refuses the rest with 503 + Retry-After', async () => {
-    const s = await startHttp({ maxConcurrentRequests: 1, maxQueuedRequests: 1, queueTimeout: '5s', retryAfter: '2s' });
+    const s = await startHttp({ maxConcurrentRequests: 1, maxQueuedRequests: 1, queueTimeout: '5s', retryAfter: '2s', shutdownGrace: '500ms' });
     try {
       let release!: () => void;
       const gate = new Promise<void>((r) => { release = r; });
@@ -284,6 +284,23 @@ describe('protocol-http: concurrency limit', function () {
       release();
       expect((await first).status).to.equal(200);
       expect((await second).status).to.equal(200);
+      // A client that gives up while queued does not keep a slot.
+      s.query.executeImpl = undefined;
+      let hold!: () => void;
+      const held = new Promise<void>((r) => { hold = r; });
+      s.query.executeImpl = async function* (): AsyncIterable<QueryOutput> { await held; yield { kind: 'affected', affectedRows: 1 }; };
+      const busy = fetch(`${s.url}/v1/sql?sql=hold`);
+      await new Promise((r) => setTimeout(r, 100));
+      const ac = new AbortController();
+      const gaveUp = fetch(`${s.url}/v1/sql?sql=queued`, { signal: ac.signal }).catch(() => 'aborted');
+      await new Promise((r) => setTimeout(r, 100));
+      ac.abort();
+      expect(await gaveUp).to.equal('aborted');
+      hold();
+      expect((await busy).status).to.equal(200);
+      s.query.executeImpl = undefined;
+      const after = await Promise.all([1, 2, 3].map(() => fetch(`${s.url}/v1/sql?sql=x`)));
+      expect(after.map((r) => r.status)).to.deep.equal([200, 200, 200]);
     } finally {
       await s.stop();
     }

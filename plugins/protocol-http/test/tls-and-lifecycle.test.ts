@@ -70,7 +70,8 @@ describe('protocol-http: TLS and lifecycle', function () {
   });
 
   it('cancels the query when the client goes away', async () => {
-    const s = await startHttp();
+    // The aborted client's socket may linger; a short grace keeps stop quick.
+    const s = await startHttp({ shutdownGrace: '500ms' });
     try {
       let aborted = false;
       s.query.executeImpl = async function* (_sql, _session, options): AsyncIterable<QueryOutput> {

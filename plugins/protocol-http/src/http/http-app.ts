@@ -130,6 +130,10 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
       .send(JSON.stringify({ code: m.error.status, error: m.error.message, execution_time_ms: req.strataStartedAt ? elapsedMs(req) : 0 }));
   };
 
+  const release = (req: FastifyRequest) => {
+    if (req.strataSlot) { req.strataSlot = false; limiter.release(); inflight.dec(); }
+  };
+
   app.addHook('onRequest', async (req, reply) => {
     req.strataStartedAt = performance.now();
     req.strataSlot = false;
@@ -143,6 +147,9 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
       }
       req.strataSlot = true;
       inflight.inc();
+      // Released when the response ends however it ends (sent, failed, or the
+      // client went away), so an aborted request never keeps its slot.
+      reply.raw.once('close', () => release(req));
     }
     if (deps.userProvider) {
       try {
@@ -159,16 +166,12 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     return undefined;
   });
 
-  const release = (req: FastifyRequest) => {
-    if (req.strataSlot) { req.strataSlot = false; limiter.release(); inflight.dec(); }
-  };
   app.addHook('onResponse', async (req, reply) => {
     release(req);
     const path = req.routeOptions.url ?? 'unmatched';
     requests.inc({ path, method: req.method, code: String(reply.statusCode) });
     duration.observe({ path, method: req.method }, (performance.now() - req.strataStartedAt) / 1000);
   });
-  app.addHook('onRequestAbort', async (req) => { release(req); });
 
   app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(req, reply, new PayloadTooLargeError(`request body is larger than the limit of ${options.bodyLimit} bytes`));
