@@ -56,9 +56,14 @@ class FieldColumn {
       const v = vec.get(i);
       if (v === null || v === undefined) { this.markNulls(at + i, 1); (dst as unknown as unknown[])[at + i] = big ? 0n : 0; continue; }
       let x: number | bigint;
-      if (big) x = typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)));
-      else if (st.kind === 'bool') x = v ? 1 : 0;
-      else x = typeof v === 'number' ? v : Number(v);
+      if (big) {
+        // Conversions never throw: a value that is not an integer becomes null
+        // (a throwing entry in the WAL would fail every replay).
+        const num = typeof v === 'bigint' ? undefined : Math.trunc(Number(v));
+        if (num !== undefined && !Number.isFinite(num)) { this.markNulls(at + i, 1); (dst as unknown as unknown[])[at + i] = 0n; continue; }
+        x = typeof v === 'bigint' ? v : BigInt(num!);
+      } else if (st.kind === 'bool') x = v ? 1 : 0;
+      else x = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : Number(v);
       (dst as unknown as unknown[])[at + i] = x;
       if (this.valid) this.ensureValid(at + i + 1)[at + i] = 1;
     }
@@ -237,7 +242,14 @@ export class Memtable {
     this.tsv = grow(this.tsv, at + n);
     const d = tsVec.data.length === 1 ? tsVec.data[0]! : undefined;
     if (d && d.values instanceof BigInt64Array) this.tsv.set(d.values.subarray(d.offset, d.offset + n), at);
-    else for (let i = 0; i < n; i++) { const v = tsVec.get(i); this.tsv[at + i] = typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v))); }
+    else {
+      for (let i = 0; i < n; i++) {
+        const v = tsVec.get(i);
+        const num = typeof v === 'bigint' ? 0 : Math.trunc(Number(v));
+        if (!Number.isFinite(num)) throw new InvalidArgumentsError(`time index column '${this.timeIndex}' has a value that is not a timestamp: ${String(v)}`);
+        this.tsv[at + i] = typeof v === 'bigint' ? v : BigInt(num);
+      }
+    }
     let mn = this.tsv[at]!, mx = mn;
     for (let i = at + 1; i < at + n; i++) { const t = this.tsv[i]!; if (t < mn) mn = t; if (t > mx) mx = t; }
     if (this.minTs === undefined || mn < this.minTs) this.minTs = mn;

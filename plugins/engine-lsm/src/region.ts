@@ -102,8 +102,14 @@ export class Region {
     try {
       for await (const e of this.deps.wal.replay(this.id, from)) {
         if (e.sequence < from) continue;
-        const { op, batches } = decodeWalPayload(e.payload);
-        for (const b of batches) this.active.insert(b, e.sequence, op);
+        try {
+          const { op, batches } = decodeWalPayload(e.payload);
+          for (const b of batches) this.active.insert(b, e.sequence, op);
+        } catch (err) {
+          // An entry that cannot be applied must not keep the region from opening.
+          this.log.error({ err, sequence: e.sequence }, 'skipping a WAL entry that cannot be applied');
+          continue;
+        }
         entries++;
         if (this.active.bytes >= this.deps.options.memtableBytesMax) this.freeze();
       }
@@ -123,6 +129,15 @@ export class Region {
     if (batch.numRows === 0) return 0;
     if (!batch.schema.fields.some((f) => f.name === this.schema.timeIndex)) {
       throw new InvalidArgumentsError(`region ${this.id}: write is missing the time index column '${this.schema.timeIndex}'`);
+    }
+    // Checked before the WAL append: an entry the memtable rejects must never be logged.
+    const tsVec = batch.getChild(this.schema.timeIndex)!;
+    if (tsVec.nullCount > 0) throw new InvalidArgumentsError(`region ${this.id}: time index column '${this.schema.timeIndex}' has null values`);
+    if (!(tsVec.data.length === 1 && tsVec.data[0]!.values instanceof BigInt64Array)) {
+      for (let i = 0; i < tsVec.length; i++) {
+        const v = tsVec.get(i);
+        if (typeof v !== 'bigint' && !Number.isFinite(Number(v))) throw new InvalidArgumentsError(`region ${this.id}: time index value ${String(v)} is not a timestamp`);
+      }
     }
     if (op === OP_DELETE) {
       for (const k of this.schema.primaryKey) {

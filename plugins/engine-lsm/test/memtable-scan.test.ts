@@ -126,13 +126,19 @@ describe('engine-lsm: memtable writes and scans', function () {
     expect((await scanRows(engine, R, { projection: ['host'] })).length).to.equal(10000);
   });
 
-  it('rejects a write without the time index', async () => {
-    const { engine } = harness();
+  it('rejects a write without the time index or with null timestamps, before the WAL', async () => {
+    const h2 = harness();
+    const { engine } = h2;
     const s = cpuSchema();
     await engine.createRegion(R, s);
     let err: unknown;
     try { await engine.write(R, batchOf(s, [{ host: 'a', region: 'x', usage: 1 }], ['host', 'region', 'usage'])); } catch (e) { err = e; }
     expect((err as { code?: string }).code).to.equal('INVALID_ARGUMENTS');
+    const { wal } = h2;
+    let err3: unknown;
+    try { await h2.engine.write(R, batchOf(s, [{ host: 'a', region: 'x', ts: null, usage: 1 }])); } catch (e) { err3 = e; }
+    expect((err3 as { code?: string }).code).to.equal('INVALID_ARGUMENTS');
+    expect(wal.entries.get(R) ?? []).to.have.length(0); // rejected before the WAL
     let err2: unknown;
     try { await engine.write('nope', batchOf(s, [])); } catch (e) { err2 = e; }
     expect((err2 as { code?: string }).code).to.equal('REGION_NOT_FOUND');
