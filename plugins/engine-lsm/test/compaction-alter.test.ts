@@ -147,6 +147,40 @@ describe('engine-lsm: compaction, TTL, alter, external readers', function () {
     ]);
   });
 
+  it('non-string tags (Int64, Boolean) and other field types survive flush and compaction', async () => {
+    const { engine } = harness({ compaction: { enabled: false } });
+    const s: TableSchema = {
+      columns: [
+        { name: 'dev', type: { name: 'Int64' }, semantic: 'tag', nullable: true },
+        { name: 'on', type: { name: 'Boolean' }, semantic: 'tag', nullable: true },
+        { name: 'ts', type: { name: 'TimestampNanosecond' }, semantic: 'timestamp', nullable: false },
+        { name: 'msg', type: { name: 'String' }, semantic: 'field', nullable: true },
+        { name: 'ok', type: { name: 'Boolean' }, semantic: 'field', nullable: true },
+        { name: 'n', type: { name: 'UInt32' }, semantic: 'field', nullable: true },
+      ],
+      timeIndex: 'ts', primaryKey: ['dev', 'on'], options: {}, version: 1,
+    };
+    await engine.createRegion(R, s);
+    const rows = [
+      { dev: -5n, on: true, ts: 3, msg: 'a', ok: true, n: 1 },
+      { dev: 10n, on: false, ts: 1, msg: null, ok: false, n: 2 },
+      { dev: -5n, on: true, ts: 1, msg: 'b', ok: null, n: null },
+      { dev: null, on: null, ts: 2, msg: 'c', ok: true, n: 3 },
+    ];
+    await engine.write(R, batchOf(s, rows));
+    const before = await scanRows(engine, R);
+    expect(before.map((r) => [r.dev, r.ts])).to.deep.equal([[null, 2], [-5n, 1], [-5n, 3], [10n, 1]]);
+    await engine.flush(R);
+    expect(await scanRows(engine, R)).to.deep.equal(before);
+    await engine.write(R, batchOf(s, [{ dev: -5n, on: true, ts: 3, msg: 'new', ok: false, n: 9 }]));
+    await engine.flush(R);
+    await engine.compact(R);
+    const after = await scanRows(engine, R);
+    expect(after.length).to.equal(4);
+    expect(after[2]).to.deep.equal({ dev: -5n, on: true, ts: 3, msg: 'new', ok: false, n: 9 });
+    expect((await scanRows(engine, R, { predicates: [{ column: 'dev', op: '=', value: -5 }] })).length).to.equal(2);
+  });
+
   it('DuckDB reads an SST with the same rows', async () => {
     const h = harness();
     const s = cpuSchema();
