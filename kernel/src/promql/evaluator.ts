@@ -540,36 +540,43 @@ export class Evaluator {
     const lsig = lhs.map((s) => signature(s.labels, m.on, names));
     const rsig = rhs.map((s) => signature(s.labels, m.on, names));
     const n = grid.n;
+    // Set operators: per step, the signatures present on the other side.
+    const presentSigs = (side: StepSeries[], sigs: string[]): Array<Set<string>> => {
+      const out: Array<Set<string>> = [];
+      for (let i = 0; i < n; i++) {
+        const set = new Set<string>();
+        side.forEach((s, j) => { if (s.present[i]) set.add(sigs[j]!); });
+        out.push(set);
+      }
+      return out;
+    };
     if (e.op === 'and' || e.op === 'unless') {
+      const rhsSigs = presentSigs(rhs, rsig);
+      const keep = e.op === 'and';
       const out: StepSeries[] = [];
       lhs.forEach((s, li) => {
         const values = new Float64Array(n); const present = new Uint8Array(n);
         let any = false;
         for (let i = 0; i < n; i++) {
           if (!s.present[i]) continue;
-          let found = false;
-          for (let ri = 0; ri < rhs.length; ri++) if (rhs[ri]!.present[i] && rsig[ri] === lsig[li]) { found = true; break; }
-          if (found === (e.op === 'and')) { values[i] = s.values[i]!; present[i] = 1; any = true; }
+          if (rhsSigs[i]!.has(lsig[li]!) === keep) { values[i] = s.values[i]!; present[i] = 1; any = true; }
         }
         if (any) out.push({ labels: s.labels, values, present });
       });
       return { type: 'vector', series: out };
     }
     if (e.op === 'or') {
+      const lhsSigs = presentSigs(lhs, lsig);
       const out: StepSeries[] = [...lhs];
-      const lsigs = new Set<string>();
       rhs.forEach((s, ri) => {
         const values = new Float64Array(n); const present = new Uint8Array(n);
         let any = false;
         for (let i = 0; i < n; i++) {
           if (!s.present[i]) continue;
-          let found = false;
-          for (let li = 0; li < lhs.length; li++) if (lhs[li]!.present[i] && lsig[li] === rsig[ri]) { found = true; break; }
-          if (!found) { values[i] = s.values[i]!; present[i] = 1; any = true; }
+          if (!lhsSigs[i]!.has(rsig[ri]!)) { values[i] = s.values[i]!; present[i] = 1; any = true; }
         }
         if (any) out.push({ labels: s.labels, values, present });
       });
-      void lsigs;
       return { type: 'vector', series: out };
     }
     // Arithmetic / comparison with one-to-one or grouped matching. For

@@ -137,7 +137,9 @@ export class StorageSeriesSource implements SeriesSource {
     const tagMatchers = labelMatchers.filter((m) => tagSet.has(m.name));
     const tags = mt.tags;
     const unitPerMs = UNIT_PER_MS[mt.timeUnit] ?? 1;
-    const builders = new Map<string, { labels: Labels; t: number[]; v: number[]; stale?: number[] }[]>();
+    // One builder per (series, field): chunks of typed arrays, one per run of
+    // rows of that series in a batch (rows come in (primary key, ts) order).
+    const builders = new Map<string, Builder[]>();
     const order: string[] = [];
     for (const regionId of mt.table.regionIds) {
       const scan = this.engine.scan(regionId, {
@@ -148,110 +150,165 @@ export class StorageSeriesSource implements SeriesSource {
       });
       for await (const rb of scan as AsyncIterable<arrow.RecordBatch>) {
         if (signal?.aborted) throw signal.reason;
-        const tagVecs = tags.map((n) => rb.getChild(n));
+        const n = rb.numRows;
         const tsVec = rb.getChild(mt.timeIndex);
-        const valVecs = fields.map((n) => rb.getChild(n));
-        if (!tsVec) continue;
-        const tsOf = timestampReader(tsVec, unitPerMs);
-        const valReaders = valVecs.map((v) => (v ? numberReader(v) : undefined));
-        const staleReaders = valVecs.map((v) => (v ? staleReader(v) : undefined));
-        let prevTags: (string | null)[] | undefined;
-        let current: { labels: Labels; t: number[]; v: number[]; stale?: number[] }[] | undefined;
-        for (let i = 0; i < rb.numRows; i++) {
-          const tagValues = tagVecs.map((v) => (v ? (v.get(i) as string | null) : null));
-          if (!prevTags || tagValues.some((x, j) => x !== prevTags![j])) {
-            prevTags = tagValues;
-            current = undefined;
-            const rec: Record<string, string> = {};
-            tags.forEach((n, j) => { const x = tagValues[j]; if (x) rec[n] = x; });
-            if (!tagMatchers.every((m) => matches(m, rec[m.name] ?? ''))) continue;
+        if (!tsVec || n === 0) continue;
+        const tagVecs = tags.map((name) => rb.getChild(name));
+        const changed = tagVecs.map((v) => (v ? changeDetector(v) : () => false));
+        const times = timestampsMs(tsVec, unitPerMs);
+        const values = fields.map((name) => { const v = rb.getChild(name); return v ? numbersOf(v) : undefined; });
+        let runStart = 0;
+        for (let i = 1; i <= n; i++) {
+          if (i < n && !changed.some((c) => c(i))) continue;
+          // rows [runStart, i) belong to one series
+          const rec: Record<string, string> = {};
+          tags.forEach((name, j) => { const x = tagVecs[j]?.get(runStart) as string | null | undefined; if (x) rec[name] = x; });
+          if (tagMatchers.every((m) => matches(m, rec[m.name] ?? ''))) {
             const key = labelsKey(labelsFrom(rec));
             let b = builders.get(key);
             if (!b) {
-              b = fields.map(() => ({ labels: labelsFrom({ ...rec, [METRIC_NAME]: mt.table.name }), t: [], v: [] }));
+              const labels = labelsFrom({ ...rec, [METRIC_NAME]: mt.table.name });
+              b = fields.map(() => ({ labels, t: [], v: [], stale: [], count: 0 }));
               builders.set(key, b);
               order.push(key);
             }
-            current = b;
+            for (let f = 0; f < fields.length; f++) {
+              const col = values[f];
+              if (!col) continue;
+              appendRun(b[f]!, times, col, runStart, i);
+            }
           }
-          if (!current) continue;
-          const t = tsOf(i);
-          for (let f = 0; f < current.length; f++) {
-            const r = valReaders[f];
-            const x = r ? r(i) : null;
-            if (x === null) continue;
-            current[f]!.t.push(t);
-            current[f]!.v.push(x);
-            if (x !== x && staleReaders[f]?.(i)) (current[f]!.stale ??= []).push(current[f]!.t.length - 1);
-          }
+          runStart = i;
         }
       }
     }
     const out: RawSeries[] = [];
     for (const key of order) {
       for (const b of builders.get(key)!) {
-        if (!b.t.length) continue;
-        let t = Float64Array.from(b.t);
-        let v = Float64Array.from(b.v);
-        // Regions are scanned one after another; a series normally lives in
-        // one region, but keep the time order even if it does not.
+        if (!b.count) continue;
+        const t = concat(b.t, b.count);
+        const v = concat(b.v, b.count);
+        let stale: Uint8Array | undefined;
+        if (b.stale.length) { stale = new Uint8Array(b.count); for (const i of b.stale) stale[i] = 1; }
         let sorted = true;
         for (let i = 1; i < t.length; i++) if (t[i]! < t[i - 1]!) { sorted = false; break; }
         if (!sorted) {
+          // Regions are scanned one after another; a series normally lives in one region, but keep time order regardless.
           const idx = Array.from(t.keys()).sort((a, c) => t[a]! - t[c]!);
-          t = Float64Array.from(idx, (i) => b.t[i]!);
-          v = Float64Array.from(idx, (i) => b.v[i]!);
+          out.push({ labels: b.labels, t: Float64Array.from(idx, (i) => t[i]!), v: Float64Array.from(idx, (i) => v[i]!), ...(stale ? { stale: Uint8Array.from(idx, (i) => stale![i]!) } : {}) });
+        } else {
+          out.push({ labels: b.labels, t, v, ...(stale ? { stale } : {}) });
         }
-        let stale: Uint8Array | undefined;
-        if (b.stale) {
-          stale = new Uint8Array(t.length);
-          for (const i of b.stale) stale[i] = 1;
-          if (!sorted) stale = undefined;
-        }
-        out.push({ labels: b.labels, t, v, ...(stale ? { stale } : {}) });
       }
     }
     return out;
   }
 }
 
-/** The time index column as ms, chunk by chunk from the raw int64 values. */
-function timestampReader(vec: arrow.Vector, unitPerMs: number): (i: number) => number {
-  const out = new Float64Array(vec.length);
-  let base = 0;
-  for (const d of vec.data) {
-    const values = d.values as unknown as ArrayLike<bigint | number>;
-    for (let i = 0; i < d.length; i++) out[base + i] = Math.floor(Number(values[d.offset + i]!) / unitPerMs);
-    base += d.length;
+interface Builder { labels: Labels; t: Float64Array[]; v: Float64Array[]; stale: number[]; count: number }
+
+/** A numeric column of a batch: values, validity (undefined = all valid), stale-marker test. */
+interface NumberColumn { values: Float64Array; valid?: Uint8Array; stale: (i: number) => boolean }
+
+function appendRun(b: Builder, times: Float64Array, col: NumberColumn, from: number, to: number): void {
+  if (!col.valid) {
+    b.t.push(times.slice(from, to));
+    const vs = col.values.slice(from, to);
+    b.v.push(vs);
+    for (let i = 0; i < vs.length; i++) if (vs[i] !== vs[i] && col.stale(from + i)) b.stale.push(b.count + i);
+    b.count += to - from;
+    return;
   }
-  return (i) => out[i]!;
+  const t: number[] = []; const v: number[] = [];
+  for (let i = from; i < to; i++) {
+    if (!col.valid[i]) continue;
+    const x = col.values[i]!;
+    if (x !== x && col.stale(i)) b.stale.push(b.count + t.length);
+    t.push(times[i]!); v.push(x);
+  }
+  b.t.push(Float64Array.from(t)); b.v.push(Float64Array.from(v));
+  b.count += t.length;
+}
+
+function concat(parts: Float64Array[], n: number): Float64Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Float64Array(n);
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
 }
 
 /**
- * Reads whether row i holds Prometheus's stale-marker NaN (0x7ff0000000000002).
- * It is a signalling NaN; passing through a JS number (protobuf decoding)
- * sets the quiet bit, giving 0x7ff8000000000002, which is accepted too:
- * Prometheus's ordinary NaN is 0x7ff8000000000001, so the two stay distinct.
+ * `changed(i)`: does row i hold a different value than row i - 1? Compares
+ * dictionary indices or UTF-8 bytes in place, so no string is decoded per row.
  */
-function staleReader(vec: arrow.Vector): ((i: number) => boolean) | undefined {
-  if (vec.data.length !== 1) return undefined;
-  const d = vec.data[0]!;
-  if (!(d.values instanceof Float64Array)) return undefined;
-  const words = new Uint32Array(d.values.buffer, d.values.byteOffset, d.values.length * 2);
-  const off = d.offset;
-  return (i) => words[2 * (off + i)] === 2 && (words[2 * (off + i) + 1] === 0x7ff00000 || words[2 * (off + i) + 1] === 0x7ff80000);
+function changeDetector(vec: arrow.Vector): (i: number) => boolean {
+  if (vec.data.length === 1) {
+    const d = vec.data[0]!;
+    const nulls = d.nullCount > 0 ? (i: number) => !vec.isValid(i) : undefined;
+    if (d.dictionary && d.values) {
+      const idx = d.values as unknown as ArrayLike<number>;
+      const off = d.offset;
+      return (i) => idx[off + i] !== idx[off + i - 1] || (nulls ? nulls(i) !== nulls(i - 1) : false);
+    }
+    if (d.valueOffsets && d.values instanceof Uint8Array) {
+      const offs = d.valueOffsets as unknown as ArrayLike<number>;
+      const bytes = d.values;
+      const off = d.offset;
+      return (i) => {
+        if (nulls && nulls(i) !== nulls(i - 1)) return true;
+        const a0 = Number(offs[off + i - 1]); const a1 = Number(offs[off + i]);
+        const b0 = a1; const b1 = Number(offs[off + i + 1]);
+        if (a1 - a0 !== b1 - b0) return true;
+        for (let k = 0; k < a1 - a0; k++) if (bytes[a0 + k] !== bytes[b0 + k]) return true;
+        return false;
+      };
+    }
+  }
+  return (i) => vec.get(i) !== vec.get(i - 1);
 }
 
-/** A numeric column as numbers, null where invalid. */
-function numberReader(vec: arrow.Vector): (i: number) => number | null {
-  if (vec.data.length === 1 && vec.nullCount === 0) {
-    const d = vec.data[0]!;
-    const values = d.values as unknown as ArrayLike<number | bigint>;
-    const off = d.offset;
-    if (values instanceof Float64Array || values instanceof Float32Array) return (i) => values[off + i] as number;
+/** The time index column in ms, from the raw int64 words (no BigInt per row). */
+function timestampsMs(vec: arrow.Vector, unitPerMs: number): Float64Array {
+  const out = new Float64Array(vec.length);
+  let base = 0;
+  for (const d of vec.data) {
+    const raw = d.values as unknown as BigInt64Array | Int32Array;
+    if (raw instanceof BigInt64Array) {
+      const words = new Int32Array(raw.buffer, raw.byteOffset, raw.length * 2);
+      for (let i = 0; i < d.length; i++) {
+        const j = 2 * (d.offset + i);
+        const x = words[j + 1]! * 4294967296 + (words[j]! >>> 0);
+        out[base + i] = unitPerMs === 1 ? x : Math.floor(x / unitPerMs);
+      }
+    } else {
+      for (let i = 0; i < d.length; i++) out[base + i] = Math.floor(Number(vec.get(base + i) as number) / unitPerMs);
+    }
+    base += d.length;
   }
-  return (i) => {
+  return out;
+}
+
+/** A numeric column as Float64 values with validity and a stale-marker test. */
+function numbersOf(vec: arrow.Vector): NumberColumn {
+  if (vec.data.length === 1 && vec.data[0]!.values instanceof Float64Array) {
+    const d = vec.data[0]!;
+    const values = (d.values as Float64Array).subarray(d.offset, d.offset + d.length);
+    const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
+    // Prometheus's stale marker is the signalling NaN 0x7ff0000000000002; a
+    // trip through a JS number sets its quiet bit (0x7ff8000000000002), so
+    // both count. Prometheus's ordinary NaN is 0x7ff8000000000001.
+    const stale = (i: number) => words[2 * i] === 2 && (words[2 * i + 1] === 0x7ff00000 || words[2 * i + 1] === 0x7ff80000);
+    if (d.nullCount === 0) return { values, stale };
+    const valid = new Uint8Array(d.length);
+    for (let i = 0; i < d.length; i++) valid[i] = vec.isValid(i) ? 1 : 0;
+    return { values, valid, stale };
+  }
+  const values = new Float64Array(vec.length);
+  const valid = new Uint8Array(vec.length);
+  for (let i = 0; i < vec.length; i++) {
     const x = vec.get(i) as number | bigint | null;
-    return x === null ? null : Number(x);
-  };
+    if (x !== null) { values[i] = Number(x); valid[i] = 1; }
+  }
+  return { values, valid, stale: () => false };
 }
