@@ -6,6 +6,7 @@ export const protocolHttpOptions = o.object({
   port: o.integer({ default: 4000, min: 0, max: 65535, description: 'TCP port (GreptimeDB default 4000; 0 picks a free port).' }),
   bodyLimit: o.bytes({ default: '64MiB', description: 'Largest request body accepted on the wire, before decompression (413 beyond).' }),
   decompressedBodyLimit: o.bytes({ default: '256MiB', description: 'Largest body after gzip/snappy decompression; checked before and while inflating (413 beyond).' }),
+  maxWriteCells: o.integer({ default: 64 * 1024 * 1024, min: 1024, description: 'Column cells (rows x columns, across tables) one ingest request may decode into; beyond, 413. Bounds memory for wide or sparse batches.' }),
   requestTimeout: o.duration({ default: '30s', description: 'Time limit of one request, including the query it runs; also the default X-Greptime-Timeout (0 = none).' }),
   maxConcurrentRequests: o.integer({ default: 256, min: 0, description: 'Requests served at once; more wait in a queue (0 = unlimited).' }),
   maxQueuedRequests: o.integer({ default: 1024, min: 0, description: 'Requests waiting for a slot; more are refused at once with 503 + Retry-After.' }),

@@ -186,6 +186,19 @@ describe('protocol-http: ingest endpoints', function () {
     expect(s.query.inserts).to.have.length(1);
   });
 
+  it('refuses a write that would decode into more column cells than maxWriteCells with 413', async () => {
+    const small = await startHttp({ maxWriteCells: 50_000 });
+    try {
+      const body = Array.from({ length: 1000 }, (_, i) => `wide f${i}=1 ${i}`).join('\n');
+      const r = await fetch(`${small.url}/v1/influxdb/write`, { method: 'POST', body });
+      expect(r.status).to.equal(413);
+      expect(((await r.json()) as { error: string }).error).to.match(/column cells/);
+      expect(small.query.inserts).to.have.length(0);
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('refuses bodies over bodyLimit with 413', async () => {
     const r = await fetch(`${s.url}/v1/influxdb/write`, { method: 'POST', body: `t v=1 1\n${'#'.repeat(70 * 1024)}` });
     expect(r.status).to.equal(413);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type * as arrow from 'apache-arrow';
-import { LineProtocolParser, parsePrecision, LineProtocolError } from '../src/index.js';
+import { LineProtocolParser, parsePrecision, LineProtocolError, PayloadTooLargeError } from '../src/index.js';
 
 function parse(text: string | Buffer, precision: Parameters<typeof parsePrecision>[0] = 'ns', now = 42n) {
   const tables = new LineProtocolParser({ precision: parsePrecision(precision), defaultTimestampNs: now }).parse(Buffer.isBuffer(text) ? text : Buffer.from(text));
@@ -127,5 +127,15 @@ describe('InfluxDB line protocol parser', () => {
     expect(r!.table).to.equal('température');
     expect(col(r!, 'lieu').get(0)).to.equal('café°C');
     expect(col(r!, 'note').get(0)).to.equal('é漢字');
+  });
+
+  it('bounds the memory of sparse, wide or many-table batches by a cell budget', () => {
+    const sparse = Buffer.from(Array.from({ length: 2000 }, (_, i) => `t f${i}=1 ${i}`).join('\n'));
+    expect(() => new LineProtocolParser({ maxCells: 100_000 }).parse(sparse)).to.throw(PayloadTooLargeError, /more than 100000 column cells/);
+    const manyTables = Buffer.from(Array.from({ length: 2000 }, (_, i) => `m${i} v=1 ${i}`).join('\n'));
+    expect(() => new LineProtocolParser({ maxCells: 100_000 }).parse(manyTables)).to.throw(PayloadTooLargeError);
+    // The same batches fit the default budget.
+    expect(new LineProtocolParser({}).parse(sparse)[0]!.build('public').columns).to.have.length(2001);
+    expect(new LineProtocolParser({}).parse(manyTables)).to.have.length(2000);
   });
 });

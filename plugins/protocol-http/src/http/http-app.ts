@@ -293,7 +293,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     const q = req.query as Query;
     const precision = parsePrecision(q.precision);
     const body = await rawBody(req);
-    const tables = new LineProtocolParser({ precision }).parse(body);
+    const tables = new LineProtocolParser({ precision, maxCells: options.maxWriteCells }).parse(body);
     await insert(req, 'influxdb', ingestDatabase(req, v2), tables);
     return reply.code(204).send();
   };
@@ -307,7 +307,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     const body = await rawBody(req);
     // Checked before decoding: toString would turn bad bytes into U+FFFD silently.
     if (!isUtf8(body)) throw new InvalidArgumentsError('invalid OpenTSDB JSON request: the body is not valid UTF-8');
-    const tables = parseOpentsdbPut(body.toString('utf8'));
+    const tables = parseOpentsdbPut(body.toString('utf8'), options.maxWriteCells);
     const rows = await insert(req, 'opentsdb', ingestDatabase(req), tables);
     const q = req.query as Query;
     if (q.summary !== undefined || q.details !== undefined) {
@@ -326,7 +326,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   app.post('/v1/prometheus/write', async (req, reply) => {
     const type = header(req, 'content-type') ?? '';
     if (type.includes('io.prometheus.write.v2')) throw new UnsupportedError('Prometheus remote write 2.0 is not supported; configure protobuf_message: prometheus.WriteRequest');
-    const tables = decodeRemoteWrite(snappyBody(req));
+    const tables = decodeRemoteWrite(snappyBody(req), options.maxWriteCells);
     await insert(req, 'prometheus', ingestDatabase(req), tables);
     return reply.code(204).send();
   });

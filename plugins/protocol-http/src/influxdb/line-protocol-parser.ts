@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import * as arrow from 'apache-arrow';
 import { InvalidArgumentsError } from '@strata/kernel';
 import { LineProtocolError } from '../errors.js';
-import { checkIngestName, ColumnarTableBuilder, ColumnTypeConflict, type ColumnBuilder, type ColumnKind } from '../ingest/columnar-table-builder.js';
+import { CellBudget, checkIngestName, ColumnarTableBuilder, ColumnTypeConflict, DEFAULT_MAX_WRITE_CELLS, type ColumnBuilder, type ColumnKind } from '../ingest/columnar-table-builder.js';
 
 /** Time index column of tables created by InfluxDB line protocol (GreptimeDB >= 1.0). */
 export const INFLUXDB_TIMESTAMP_COLUMN = 'greptime_timestamp';
@@ -52,6 +52,8 @@ export interface LineProtocolOptions {
   readonly precision?: Precision;
   /** Timestamp for lines without one, in nanoseconds (default: now, once per batch). */
   readonly defaultTimestampNs?: bigint;
+  /** Column cells (rows x columns) the batch may allocate (default 64M); beyond, PayloadTooLargeError. */
+  readonly maxCells?: number;
 }
 
 /**
@@ -74,6 +76,7 @@ export class LineProtocolParser {
   private buf!: Buffer;
   private line = 0;
   private readonly steps: readonly number[];
+  private readonly budget: CellBudget;
   private readonly tables = new Map<string, TableState>();
   /** Initial rows per table, estimated from the body size so that columns rarely regrow. */
   private capacity = 256;
@@ -94,6 +97,7 @@ export class LineProtocolParser {
 
   constructor(private readonly options: LineProtocolOptions = {}) {
     this.steps = PRECISION_STEPS[options.precision ?? 'ns'];
+    this.budget = new CellBudget(options.maxCells ?? DEFAULT_MAX_WRITE_CELLS);
     const now = options.defaultTimestampNs ?? BigInt(Date.now()) * 1_000_000n;
     const u = BigInt.asUintN(64, now);
     this.defLo = Number(u & 0xffffffffn);
@@ -201,7 +205,10 @@ export class LineProtocolParser {
     let t = this.tables.get(name);
     if (!t) {
       // The key is copied: the caller may reuse the body buffer after parse.
-      t = { key: new Uint8Array(this.buf.subarray(s, e)), builder: new ColumnarTableBuilder(name, INFLUXDB_TIMESTAMP_COLUMN, new arrow.TimestampNanosecond(), this.capacity), tagCache: [], fieldCache: [] };
+      // The first table gets room for the whole body; later ones start small
+      // (many-measurement batches would otherwise reserve a lot each).
+      const capacity = this.order.length === 0 ? this.capacity : 16;
+      t = { key: new Uint8Array(this.buf.subarray(s, e)), builder: new ColumnarTableBuilder(name, INFLUXDB_TIMESTAMP_COLUMN, new arrow.TimestampNanosecond(), capacity, this.budget), tagCache: [], fieldCache: [] };
       this.tables.set(name, t);
       this.order.push(t);
     }

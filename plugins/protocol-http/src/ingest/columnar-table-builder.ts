@@ -1,5 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { InvalidArgumentsError, type InsertColumn, type InsertRequest, type SemanticType } from '@strata/kernel';
+import { PayloadTooLargeError } from '../errors.js';
 
 /**
  * Storage kinds of an ingest column. 64-bit integers and timestamps are kept
@@ -8,6 +9,31 @@ import { InvalidArgumentsError, type InsertColumn, type InsertRequest, type Sema
  * BigInt64Array/BigUint64Array when the Arrow vector is built.
  */
 export type ColumnKind = 'str' | 'f64' | 'i64' | 'u64' | 'bool' | 'ts';
+
+/**
+ * Bounds the memory one write may take while it is decoded: every column
+ * slot allocated (rows x columns, including the null slots of a column that
+ * appears late) and a fixed cost per table count against it. Without it a
+ * small body could ask for a huge sparse table (a new field name on each of
+ * a million lines) or millions of one-row tables.
+ */
+export class CellBudget {
+  used = 0;
+  constructor(readonly max: number) {}
+
+  take(cells: number): void {
+    this.used += cells;
+    if (this.used > this.max) {
+      throw new PayloadTooLargeError(`write too large: it needs more than ${this.max} column cells (rows x columns, across tables); send smaller or narrower batches`);
+    }
+  }
+}
+
+/** Cells charged for a table's own bookkeeping. */
+export const TABLE_OVERHEAD_CELLS = 256;
+
+/** Default budget: 64M cells (about 600 MB of column storage at most). */
+export const DEFAULT_MAX_WRITE_CELLS = 64 * 1024 * 1024;
 
 /** Raised when a value's type does not fit its column; the caller adds the line. */
 export class ColumnTypeConflict extends Error {}
@@ -32,7 +58,8 @@ export class ColumnBuilder {
   bytes?: Uint8Array;
   byteLength = 0;
 
-  constructor(readonly name: string, readonly semantic: SemanticType, public kind: ColumnKind, capacity: number) {
+  constructor(readonly name: string, readonly semantic: SemanticType, public kind: ColumnKind, capacity: number, private readonly budget?: CellBudget) {
+    budget?.take(capacity);
     this.valid = new Uint8Array(capacity);
     this.allocate(kind, capacity);
   }
@@ -51,6 +78,7 @@ export class ColumnBuilder {
   private grow(min: number): void {
     let cap = this.valid.length;
     while (cap < min) cap *= 2;
+    this.budget?.take(cap - this.valid.length);
     const v = new Uint8Array(cap); v.set(this.valid); this.valid = v;
     if (this.f64) { const a = new Float64Array(cap); a.set(this.f64); this.f64 = a; }
     if (this.words) { const a = new Uint32Array(cap * 2); a.set(this.words); this.words = a; }
@@ -168,7 +196,9 @@ export class ColumnarTableBuilder {
   private readonly byName = new Map<string, ColumnBuilder>();
   readonly timeIndex: ColumnBuilder;
 
-  constructor(readonly table: string, timeIndexName: string, readonly timestampType: arrow.DataType, private readonly capacity = 256) {
+  constructor(readonly table: string, timeIndexName: string, readonly timestampType: arrow.DataType, private readonly capacity = 256,
+    private readonly budget?: CellBudget) {
+    budget?.take(TABLE_OVERHEAD_CELLS);
     this.timeIndex = this.column(timeIndexName, 'timestamp', 'ts');
   }
 
@@ -181,7 +211,7 @@ export class ColumnarTableBuilder {
       }
       return existing;
     }
-    const c = new ColumnBuilder(name, semantic, kind, Math.max(this.capacity, this.rowCount + 1));
+    const c = new ColumnBuilder(name, semantic, kind, Math.max(this.capacity, this.rowCount + 1), this.budget);
     this.byName.set(name, c);
     this.columns.push(c);
     return c;

@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { InvalidArgumentsError } from '@strata/kernel';
-import { checkIngestName, ColumnarTableBuilder, ColumnTypeConflict, writeSafeInteger } from '../ingest/columnar-table-builder.js';
+import { CellBudget, checkIngestName, ColumnarTableBuilder, ColumnTypeConflict, DEFAULT_MAX_WRITE_CELLS, writeSafeInteger } from '../ingest/columnar-table-builder.js';
 
 export const GREPTIME_VALUE = 'greptime_value';
 export const GREPTIME_TIMESTAMP = 'greptime_timestamp';
@@ -14,7 +14,8 @@ export const GREPTIME_TIMESTAMP = 'greptime_timestamp';
  * @example
  * parseOpentsdbPut('{"metric":"sys.cpu.nice","timestamp":1667898896,"value":18,"tags":{"host":"web01"}}')
  */
-export function parseOpentsdbPut(text: string): ColumnarTableBuilder[] {
+export function parseOpentsdbPut(text: string, maxCells = DEFAULT_MAX_WRITE_CELLS): ColumnarTableBuilder[] {
+  const budget = new CellBudget(maxCells);
   let json: unknown;
   try { json = JSON.parse(text); } catch (err) {
     throw new InvalidArgumentsError(`invalid OpenTSDB JSON request: ${(err as Error).message}`, { cause: err });
@@ -34,7 +35,7 @@ export function parseOpentsdbPut(text: string): ColumnarTableBuilder[] {
     const tags = dp.tags ?? {};
     if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) throw new InvalidArgumentsError(`${where}: 'tags' must be an object`);
     let t = tables.get(dp.metric);
-    if (!t) { t = new ColumnarTableBuilder(dp.metric, GREPTIME_TIMESTAMP, new arrow.TimestampMillisecond()); tables.set(dp.metric, t); }
+    if (!t) { t = new ColumnarTableBuilder(dp.metric, GREPTIME_TIMESTAMP, new arrow.TimestampMillisecond(), 16, budget); tables.set(dp.metric, t); }
     const row = t.rowCount;
     try {
       for (const [k, v] of Object.entries(tags as Record<string, unknown>)) {

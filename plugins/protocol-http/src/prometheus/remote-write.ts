@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import * as arrow from 'apache-arrow';
-import { checkIngestName, ColumnarTableBuilder, ColumnTypeConflict, writeSafeInteger } from '../ingest/columnar-table-builder.js';
+import { CellBudget, checkIngestName, ColumnarTableBuilder, ColumnTypeConflict, DEFAULT_MAX_WRITE_CELLS, writeSafeInteger } from '../ingest/columnar-table-builder.js';
 import { PrometheusDecodeError } from '../errors.js';
 import { ProtoReader } from './protobuf.js';
 
@@ -24,7 +24,8 @@ function utf8(buf: Buffer, s: number, e: number, what: string): string {
  * @example
  * const tables = decodeRemoteWrite(snappyDecompress(body, limit));
  */
-export function decodeRemoteWrite(buf: Buffer): ColumnarTableBuilder[] {
+export function decodeRemoteWrite(buf: Buffer, maxCells = DEFAULT_MAX_WRITE_CELLS): ColumnarTableBuilder[] {
+  const budget = new CellBudget(maxCells);
   const tables = new Map<string, ColumnarTableBuilder>();
   const top = new ProtoReader(buf);
   const labelRanges: number[] = [];
@@ -75,7 +76,7 @@ export function decodeRemoteWrite(buf: Buffer): ColumnarTableBuilder[] {
     if (metric === undefined || metric === '') throw new PrometheusDecodeError(`remote write: time series ${series} has no __name__ label`);
     try { checkIngestName(metric, 'metric'); } catch (err) { throw new PrometheusDecodeError(`remote write: ${(err as Error).message}`); }
     let t = tables.get(metric);
-    if (!t) { t = new ColumnarTableBuilder(metric, PROM_TIMESTAMP_COLUMN, new arrow.TimestampMillisecond()); tables.set(metric, t); }
+    if (!t) { t = new ColumnarTableBuilder(metric, PROM_TIMESTAMP_COLUMN, new arrow.TimestampMillisecond(), 64, budget); tables.set(metric, t); }
     // Resolve the label columns once per series, then repeat their bytes on every sample row.
     const cols = [];
     for (let k = 0; k < labelRanges.length; k += 4) {
