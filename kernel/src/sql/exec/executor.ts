@@ -739,6 +739,9 @@ export class Executor {
     const alignTo = p.alignToNanos / unitNs;
     // series key -> { by values, slots: Map<slot ts, states[]> }
     const series = new Map<string, { by: unknown[]; slots: Map<bigint, unknown[]> }>();
+    const seriesKeyOf = new Map<object, string>();
+    const distinctSeen = new Map<string, Set<string>>();
+    const filterFns = await Promise.all(p.calls.map((c) => (c.agg.filter ? compileExpr(c.agg.filter, layout, this.evalCtx) : undefined)));
     for await (const b of this.run(p.input)) {
       this.check();
       const ts = tsFn(b);
@@ -753,7 +756,7 @@ export class Executor {
         if (t === null) continue;
         const sk = byCols.length ? rowKey(byCols, i) : '';
         let s = series.get(sk);
-        if (!s) { s = { by: byCols.map((c) => valueAt(c, i)), slots: new Map() }; series.set(sk, s); }
+        if (!s) { s = { by: byCols.map((c) => valueAt(c, i)), slots: new Map() }; series.set(sk, s); seriesKeyOf.set(s, sk); }
         for (let c = 0; c < p.calls.length; c++) {
           const range = p.calls[c]!.rangeNanos / unitNs || 1n;
           // slots t0 with t0 <= t < t0 + range, t0 = alignTo + k * align
@@ -768,11 +771,29 @@ export class Executor {
           }
         }
       }
+      const filterCols = filterFns.map((f) => f?.(b));
       for (const g of groups.values()) {
         let states = g.s.slots.get(g.slot);
         if (!states) { states = p.calls.map((c) => c.agg.fn.init()); g.s.slots.set(g.slot, states); }
         for (let c = 0; c < p.calls.length; c++) {
-          if (g.rows[c]!.length) states[c] = p.calls[c]!.agg.fn.update(states[c], vecs[c]!, Uint32Array.from(g.rows[c]!), fctx);
+          let rows = g.rows[c]!;
+          const fc = filterCols[c];
+          if (fc) rows = rows.filter((i) => (fc.data as Uint8Array)[i] && (!fc.valid || fc.valid[i]));
+          if (p.calls[c]!.agg.distinct) {
+            // DISTINCT per (series, slot): only values not seen in this slot go in.
+            const dk = `${c}\u0003${g.slot}\u0003${g.s === undefined ? '' : seriesKeyOf.get(g.s)}`;
+            let seen = distinctSeen.get(dk);
+            if (!seen) distinctSeen.set(dk, seen = new Set());
+            const cols = argCols[c]!;
+            rows = rows.filter((i) => {
+              if (cols.some((col) => valueAt(col, i) === null)) return false;
+              const k = rowKey(cols, i);
+              if (seen!.has(k)) return false;
+              seen!.add(k);
+              return true;
+            });
+          }
+          if (rows.length) states[c] = p.calls[c]!.agg.fn.update(states[c], vecs[c]!, Uint32Array.from(rows), fctx);
         }
       }
     }

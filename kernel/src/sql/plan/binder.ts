@@ -504,19 +504,20 @@ export class Binder {
       visitAst(it.expr, (x) => {
         if (x.kind !== 'RangeExpr') return true;
         const rangeNanos = this.durationNanos(x.range, 'RANGE');
-        const rk = `${rangeNanos}`;
-        rangeKeys.set(x, rk);
         const fill = x.fill ? this.bindFill(x.fill) : defaultFill;
+        const rk = `${rangeNanos}@${JSON.stringify(fill ?? null, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`;
+        rangeKeys.set(x, rk);
         const aggs: ast.FunctionCall[] = [];
         this.collectAggregates(x.expr, aggs);
         if (aggs.length === 0) throw new PlanError('a RANGE expression must contain an aggregate');
         for (const a of aggs) {
-          const key = `${exprKey(a)}@${rk}@${JSON.stringify(fill ?? null, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`;
+          const key = `${exprKey(a)}@${rk}`;
           if (replace.has(key)) continue;
-          const call = this.bindAggregate(a, base, `${this.textOf(x)}`);
+          let call = this.bindAggregate(a, base, `${this.textOf(x)}`);
+          // FILL LINEAR interpolates, so its values are floats (GreptimeDB does the same).
+          if (fill?.kind === 'linear' && call.out.type.name !== 'Float64') call = { ...call, out: newField(call.out.name, F64) };
           calls.push({ agg: call, rangeNanos, ...(fill ? { fill } : {}) });
           replace.set(key, call.out);
-          replace.set(`${exprKey(a)}@${rk}`, call.out);
         }
         return false;
       });

@@ -1,0 +1,40 @@
+import { expect } from 'chai';
+import { SqlHarness } from '../support/sql-harness.js';
+
+// Expected rows follow GreptimeDB's own range-query cases (tests/cases/standalone/common/range).
+describe('sql: range queries (GreptimeDB semantics)', function () {
+  this.timeout(10_000);
+  let h: SqlHarness;
+  beforeEach(async () => {
+    h = await SqlHarness.start();
+    await h.q('CREATE TABLE host (ts timestamp(3) time index, host STRING PRIMARY KEY, val BIGINT)');
+    await h.q(`INSERT INTO host VALUES (0, 'host1', 0), (5000, 'host1', null), (10000, 'host1', 1), (15000, 'host1', null), (20000, 'host1', 2),
+      (0, 'host2', 3), (5000, 'host2', null), (10000, 'host2', 4), (15000, 'host2', null), (20000, 'host2', 5)`);
+  });
+  afterEach(async () => { await h.stop(); });
+
+  it('aggregates each slot t over [t, t + range) by an expression, a constant or nothing', async () => {
+    expect(await h.rows("SELECT ts, length(host), max(val) RANGE '5s' FROM host ALIGN '20s' BY (length(host)) ORDER BY ts")).to.deep.equal([[0, 5, 3], [20000, 5, 5]]);
+    expect(await h.rows("SELECT ts, max(val) RANGE '5s' FROM host ALIGN '20s' BY () ORDER BY ts")).to.deep.equal([[0, 3], [20000, 5]]);
+    // Without BY the primary key (host) is the key: one row per host and slot.
+    const rows = (await h.rows("SELECT ts, max(val) RANGE '5s' FROM host ALIGN '20s' ORDER BY ts")) as number[][];
+    expect(rows.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!)).to.deep.equal([[0, 0], [0, 3], [20000, 2], [20000, 5]]);
+  });
+
+  it('FILL NULL (default), value, PREV and LINEAR', async () => {
+    const r = await h.rows("SELECT ts, host, min(val) RANGE '5s', min(val) RANGE '5s' FILL 6, min(val) RANGE '5s' FILL PREV, min(val) RANGE '5s' FILL LINEAR FROM host ALIGN '5s' ORDER BY host, ts");
+    expect(r.slice(0, 5)).to.deep.equal([
+      [0, 'host1', 0, 0, 0, 0], [5000, 'host1', null, 6, 0, 0.5], [10000, 'host1', 1, 1, 1, 1], [15000, 'host1', null, 6, 1, 1.5], [20000, 'host1', 2, 2, 2, 2],
+    ]);
+    expect((await h.q("SELECT min(val) RANGE '5s' FILL LINEAR FROM host ALIGN '5s'")).types).to.deep.equal(['Float64']);
+  });
+
+  it('count(DISTINCT ...) per slot and intervals as RANGE/ALIGN', async () => {
+    expect(await h.rows("SELECT ts, count(distinct host) RANGE '10s' AS h FROM host ALIGN '10s' BY () ORDER BY ts")).to.deep.equal([[0, 2], [10000, 2], [20000, 2]]);
+    expect(await h.rows("SELECT ts, count(*) RANGE (INTERVAL '10 seconds') FROM host ALIGN (INTERVAL '10 seconds') BY () ORDER BY ts")).to.deep.equal([[0, 4], [10000, 4], [20000, 2]]);
+  });
+
+  it('refuses columns that are not BY keys', async () => {
+    await h.q("SELECT ts, host, max(val) RANGE '5s' FROM host ALIGN '20s' BY () ORDER BY ts").then(() => expect.fail('should fail'), (e) => expect(e.code).to.equal('PLAN_QUERY'));
+  });
+});
