@@ -85,7 +85,7 @@ export class QueryEngine implements QueryService {
   private readonly insertRows?: ReturnType<Metrics['counter']>;
 
   constructor(readonly catalog: Catalog, readonly engine: StorageEngine, readonly registry: FunctionRegistry, private readonly logger?: Logger, metrics?: Metrics) {
-    this.system = new SystemTables(catalog, engine, registry);
+    this.system = new SystemTables(catalog, engine, registry, metrics);
     this.statementsTotal = metrics?.counter('strata_sql_statements_total', 'SQL statements run, by statement kind', ['kind']);
     this.statementErrors = metrics?.counter('strata_sql_statement_errors_total', 'SQL statements that failed, by error code', ['code']);
     this.insertRows = metrics?.counter('strata_insert_rows_total', 'rows written through the insert path (ingest protocols)');
@@ -244,12 +244,16 @@ export class QueryEngine implements QueryService {
       }
       case 'ShowColumns': {
         const t = this.table(st.table, session);
-        const cols = [{ name: 'Field', type: STR }, { name: 'Type', type: STR }, { name: 'Null', type: STR }, { name: 'Key', type: STR }, { name: 'Default', type: STR }, { name: 'Extra', type: STR }];
-        if (st.full) cols.push({ name: 'Privileges', type: STR }, { name: 'Comment', type: STR });
-        const rows = t.schema.columns.map((c) => {
-          const r: unknown[] = [c.name, sqlTypeName(c.type), c.nullable ? 'Yes' : 'No', keyOf(t, c), defaultText(c), ''];
-          if (st.full) r.push('select,insert', c.comment ?? '');
-          return r;
+        const names = st.full
+          ? ['Field', 'Type', 'Collation', 'Null', 'Key', 'Default', 'Comment', 'Privileges', 'Extra', 'Greptime_type']
+          : ['Field', 'Type', 'Null', 'Key', 'Default', 'Extra', 'Greptime_type'];
+        const cols = names.map((n) => ({ name: n, type: STR }));
+        const rows = [...t.schema.columns].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)).map((c) => {
+          const v: Record<string, string> = {
+            Field: c.name, Type: sqlTypeName(c.type), Collation: c.type.name === 'String' ? 'utf8_bin' : '', Null: c.nullable ? 'YES' : 'NO',
+            Key: keyOf(t, c), Default: defaultText(c), Comment: c.comment ?? '', Privileges: 'select,insert', Extra: '', Greptime_type: dataTypeDisplayName(c.type),
+          };
+          return names.map((n) => v[n]!);
         });
         return this.filtered(cols, rows, st.filter, sql, session, params, signal);
       }

@@ -2,6 +2,7 @@ import { dataTypeDisplayName, type DataType } from '../data/data-types.js';
 import type { Catalog } from '../interfaces/catalog.js';
 import type { StorageEngine } from '../interfaces/engine.js';
 import type { FunctionRegistry } from '../interfaces/function.js';
+import type { Metrics } from '../interfaces/metrics.js';
 import type { Session } from '../interfaces/session.js';
 import { KERNEL_VERSION } from '../version.js';
 import { columnFromValues, type Batch } from './exec/column.js';
@@ -12,7 +13,7 @@ const I: DataType = { name: 'Int64' };
 const U: DataType = { name: 'UInt64' };
 const TS: DataType = { name: 'TimestampMillisecond' };
 
-type Def = { columns: Array<[string, DataType]>; rows: (s: Session) => unknown[][] };
+type Def = { columns: Array<[string, DataType]>; rows: (s: Session) => unknown[][] | Promise<unknown[][]> };
 
 /**
  * `information_schema`: GreptimeDB's system views, computed from the catalog
@@ -22,7 +23,7 @@ type Def = { columns: Array<[string, DataType]>; rows: (s: Session) => unknown[]
 export class SystemTables {
   private readonly defs: Record<string, Def>;
 
-  constructor(catalog: Catalog, engine: StorageEngine, registry: FunctionRegistry) {
+  constructor(catalog: Catalog, engine: StorageEngine, registry: FunctionRegistry, metrics?: Metrics) {
     const tables = () => catalog.listDatabases().flatMap((d) => catalog.listTables(d));
     this.defs = {
       schemata: {
@@ -77,6 +78,18 @@ export class SystemTables {
           ...t.schema.primaryKey.map((k, i) => ['def', t.database, 'PRIMARY', 'def', t.database, t.name, k, BigInt(i + 1)]),
         ]),
       },
+      runtime_metrics: {
+        columns: [['metric_name', S], ['value', { name: 'Float64' }], ['labels', S], ['node', S], ['node_type', S], ['timestamp', TS]],
+        rows: async () => {
+          if (!metrics) return [];
+          const now = BigInt(Date.now());
+          const all = await metrics.registry.getMetricsAsJSON();
+          return all.flatMap((m) => m.values.map((v) => [
+            (v as { metricName?: string }).metricName ?? m.name, Number(v.value),
+            Object.entries(v.labels ?? {}).map(([k, x]) => `${k}=${String(x)}`).join(', '), 'standalone', 'standalone', now,
+          ]));
+        },
+      },
       partitions: {
         columns: [['table_catalog', S], ['table_schema', S], ['table_name', S], ['partition_name', S], ['partition_expression', S], ['greptime_partition_id', U]],
         rows: () => tables().flatMap((t) => t.regionIds.map((r, i) => ['greptime', t.database, t.name, `p${i}`, t.partition?.exprs[i] ?? null, (BigInt(t.id) << 32n) | BigInt(i)])),
@@ -94,8 +107,8 @@ export class SystemTables {
     const fields = def.columns.map(([n, t]) => newField(n, t, alias));
     return {
       k: 'memory', name: `information_schema.${name}`, fields,
-      load: (): Batch[] => {
-        const rows = def.rows(session);
+      load: async (): Promise<Batch[]> => {
+        const rows = await def.rows(session);
         return [{ columns: def.columns.map(([, t], i) => columnFromValues(t, rows.map((r) => r[i] ?? null))), numRows: rows.length }];
       },
     };

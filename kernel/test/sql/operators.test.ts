@@ -226,7 +226,13 @@ describe('sql: operators and statements', function () {
     it('SHOW with LIKE and WHERE, SHOW COLUMNS, SHOW VARIABLES, SET', async () => {
       expect((await h.rows("SHOW TABLES LIKE 't%'")).flat()).to.deep.equal(['t']);
       expect((await h.rows("SHOW DATABASES WHERE Database = 'public'")).flat()).to.deep.equal(['public']);
-      expect((await h.q('SHOW COLUMNS FROM t')).columns).to.deep.equal(['Field', 'Type', 'Null', 'Key', 'Default', 'Extra']);
+      const cols = await h.q('SHOW COLUMNS FROM t');
+      expect(cols.columns).to.deep.equal(['Field', 'Type', 'Null', 'Key', 'Default', 'Extra', 'Greptime_type']);
+      expect(cols.rows).to.deep.equal([
+        ['g', 'string', 'YES', 'PRI', '', '', 'String'], ['n', 'bigint', 'YES', '', '', '', 'Int64'],
+        ['ts', 'timestamp(3)', 'NO', 'TIME INDEX', '', '', 'TimestampMillisecond'], ['x', 'double', 'YES', '', '', '', 'Float64'],
+      ]);
+      expect(await h.rows("SHOW COLUMNS FROM t WHERE Field = 'x'")).to.deep.equal([['x', 'double', 'YES', '', '', '', 'Float64']]);
       expect(await h.rows("SHOW VARIABLES LIKE 'time_zone'")).to.deep.equal([['time_zone', 'UTC']]);
       await h.q('SET NAMES utf8mb4');
       await h.q("SET @@session.sql_mode = 'ANSI'");

@@ -55,5 +55,7 @@ describe('sql: query engine end to end (in-memory engine)', function () {
     const text = await h.server.get(METRICS).text();
     expect(text).to.match(/strata_sql_statements_total\{kind="QueryStatement"\} [1-9]/);
     expect(text).to.contain('strata_sql_statement_errors_total{code="TABLE_NOT_FOUND"} 1');
+    const r = await h.rows("SELECT value FROM information_schema.runtime_metrics WHERE metric_name = 'strata_sql_statement_errors_total' AND labels = 'code=TABLE_NOT_FOUND'");
+    expect(r).to.deep.equal([[1]]);
   });
 });
