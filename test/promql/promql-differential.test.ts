@@ -119,6 +119,18 @@ function queries(atSeconds: number): string[] {
     `rate(${c}[5m] offset 10m)`, `sum(rate(${c}[5m] @ end()))`, `increase(${c}[10m] @ ${atSeconds})`,
     `max_over_time(rate(${c}[2m])[10m:1m])`, 'avg_over_time(temperature[10m:30s])', 'min_over_time(sum(up)[5m:])',
     `max_over_time(deriv(temperature[3m])[6m:2m] offset 1m)`, 'count_over_time(up[5m:20s])');
+  out.push('up[1m]', 'temperature[2m] offset 1m', `${c}{instance="i1"}[90s] @ ${atSeconds}`,
+    'temperature offset -2m', `rate(${c}[5m] offset -1m)`, `max_over_time(temperature[5m:1m] @ ${atSeconds})`,
+    `avg_over_time(sum by (code) (rate(${c}[2m]))[10m:2m])`, 'max_over_time(max_over_time(temperature[2m])[6m:1m])',
+    `quantile(0.5, temperature / 0)`, 'count_values("v", temperature > 100)', 'count_values("v", up / 0)',
+    `sum(${c}) without (instance, code) or on() vector(0)`, `up unless ignoring(instance) up{instance="i2"}`,
+    `up or ignoring(instance) ${c}`, '1 > bool 2 == bool 0', `${c} % 7 ^ 0.5`, `-${c} / -2`,
+    `sort_desc(sum by (code) (${c}))`, 'histogram_quantile(0.5, request_duration_seconds_bucket{le!="+Inf"})',
+    'histogram_quantile(2, sum by (le) (request_duration_seconds_bucket))', 'histogram_quantile(NaN, sum by (le) (request_duration_seconds_bucket))',
+    `label_replace(${c}, "short", "$1$2", "instance", "(i)([0-9])")`, 'label_replace(up, "short", "$1", "instance", `i(\\d)`)', 'label_replace(up, "x", "${1}-y", "job", "(?i)(API)")',
+    `topk(1, ${c}) by (code)`, `bottomk(2, temperature) * 2`, `count(count by (instance) (${c}))`, 'group(temperature) by (building)',
+    `sum by (instance) (increase(${c}[2m])) > bool 30`, `changes(up[10m])`, `resets(${c}[20m])`, 'absent(temperature{room="b"})',
+    'abs(temperature{room="c"}) unless temperature > 0', 'timestamp(temperature offset 1m)', 'vector(1) + on() group_left up');
   return out;
 }
 
@@ -186,7 +198,8 @@ describe('promql differential: Strata vs Prometheus on the same samples', functi
       runs++; if (r.nonEmpty) nonEmpty++;
       if (r.mismatch) mismatches.push(`range ${q}: ${r.mismatch}`);
     }
-    expect(runs).to.be.greaterThan(300);
+    expect(qs.length).to.be.greaterThan(200);
+    expect(runs).to.be.greaterThan(800);
     expect(nonEmpty, 'most queries should return data').to.be.greaterThan(runs * 0.8);
     expect(mismatches, `${mismatches.length} of ${runs} differ:\n${mismatches.slice(0, 25).join('\n')}`).to.deep.equal([]);
   });
