@@ -280,6 +280,11 @@ export class QueryEngine implements QueryService {
         return this.filtered([{ name: 'Function', type: STR }, { name: 'Kind', type: STR }, { name: 'Origin', type: STR }], rows, st.filter, sql, session, params, signal);
       }
       case 'Describe': {
+        const sys = this.system.plan(st.table.database ?? session.database, st.table.name, st.table.name, session);
+        if (sys) {
+          const rows = schemaOf(sys).map((f) => [f.name, dataTypeDisplayName(f.type), '', 'YES', '', 'FIELD']);
+          return rowsOutput(['Column', 'Type', 'Key', 'Null', 'Default', 'Semantic Type'].map((n) => ({ name: n, type: STR })), rows);
+        }
         const t = this.table(st.table, session);
         const rows = t.schema.columns.map((c) => [c.name, dataTypeDisplayName(c.type), c.semantic === 'field' ? '' : 'PRI', c.nullable ? 'YES' : 'NO', defaultText(c), c.semantic.toUpperCase()]);
         return rowsOutput(['Column', 'Type', 'Key', 'Null', 'Default', 'Semantic Type'].map((n) => ({ name: n, type: STR })), rows);

@@ -221,6 +221,10 @@ describe('sql: operators and statements', function () {
       expect(await h.rows("SELECT column_name, semantic_type FROM information_schema.columns WHERE table_name = 't' ORDER BY ordinal_position")).to.deep.equal([['g', 'TAG'], ['ts', 'TIMESTAMP'], ['x', 'FIELD'], ['n', 'FIELD']]);
       expect((await h.rows("SELECT region_rows FROM information_schema.region_statistics r JOIN information_schema.tables t ON r.table_id = t.table_id WHERE t.table_name = 't'")).flat()).to.deep.equal([5]);
       expect((await h.rows('SELECT pkg_version FROM information_schema.build_info')).length).to.equal(1);
+      expect((await h.rows('DESC information_schema.build_info'))[0]).to.deep.equal(['git_branch', 'String', '', 'YES', '', 'FIELD']);
+      await h.q('USE information_schema');
+      expect((await h.rows('SHOW TABLES')).flat()).to.include('region_statistics');
+      await h.q('USE public');
       expect((await h.rows('SELECT schema_name FROM information_schema.schemata ORDER BY schema_name')).flat()).to.deep.equal(['information_schema', 'public']);
     });
     it('SHOW with LIKE and WHERE, SHOW COLUMNS, SHOW VARIABLES, SET', async () => {
