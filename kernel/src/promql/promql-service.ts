@@ -75,6 +75,8 @@ export class DefaultPromqlService implements PromqlService {
       case 'labels': return this.labels(p, source, database, signal);
       case 'series': return this.series(p, source, signal);
       case 'metadata': return this.metadata(database);
+      // Grafana asks for exemplars next to range queries; Strata stores none.
+      case 'query_exemplars': return [];
       case 'status/buildinfo':
         return { version: KERNEL_VERSION, revision: '', branch: '', buildUser: 'strata', buildDate: '', goVersion: 'node' + process.versions.node };
       default: {

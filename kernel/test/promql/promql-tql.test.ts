@@ -81,4 +81,24 @@ describe('promql over the SQL engine tables: PROMQL built-in and TQL', function 
     const lv = await promql.handleApi('label/job/values', { 'match[]': 'http_requests_total' }, { database: 'public' });
     expect(lv.body).to.deep.equal({ status: 'success', data: ['api', 'web'] });
   });
+
+  it('API answers scalar and string results, honours lookback_delta and RFC 3339 times', async () => {
+    const promql = h.server.get(PROMQL);
+    const sc = await promql.handleApi('query', { query: '1 + 2', time: '1970-01-01T00:01:00Z' }, { database: 'public' });
+    expect(sc.body).to.deep.equal({ status: 'success', data: { resultType: 'scalar', result: [60, '3'] } });
+    const st = await promql.handleApi('query', { query: '"hi"', time: '5' }, { database: 'public' });
+    expect(st.body).to.deep.equal({ status: 'success', data: { resultType: 'string', result: [5, 'hi'] } });
+    const lb = await promql.handleApi('query', { query: 'count(http_requests_total)', time: '120', lookback_delta: '1m' }, { database: 'public' });
+    expect((lb.body as any).data.result[0].value).to.deep.equal([120, '2']);
+    const range = await promql.handleApi('query_range', { query: 'time()', start: '0', end: '60', step: '30s' }, { database: 'public' });
+    expect((range.body as any).data.result).to.deep.equal([{ metric: {}, values: [[0, '0'], [30, '30'], [60, '60']] }]);
+    const ex = await promql.handleApi('query_exemplars', { query: 'up' }, { database: 'public' });
+    expect(ex.body).to.deep.equal({ status: 'success', data: [] });
+    const badStep = await promql.handleApi('query_range', { query: 'up', start: '0', end: '60', step: 'x' }, { database: 'public' });
+    expect((badStep.body as any).error).to.equal('invalid parameter "step": cannot parse "x" to a valid duration');
+    const tooMany = await promql.handleApi('query_range', { query: 'up', start: '0', end: '100000', step: '1' }, { database: 'public' });
+    expect((tooMany.body as any).error).to.match(/exceeded maximum resolution of 11,000 points/);
+    const otherDb = await promql.handleApi('query', { query: 'http_requests_total', time: '120' }, { database: 'nope' });
+    expect(otherDb.body).to.deep.equal({ status: 'success', data: { resultType: 'vector', result: [] } });
+  });
 });
