@@ -3,6 +3,7 @@ import type { IndexProvider, Logger, ObjectStore, RegionId, RegionStats, ScanReq
 import { OP_DELETE, OP_PUT } from './chunk.js';
 import { RegionNotFoundError } from './errors.js';
 import { Limiter } from './limiter.js';
+import { sharedEncoderPool } from './parquet-encoder.js';
 import type { EngineLsmOptions } from './options.js';
 import { Region, type RegionDeps } from './region.js';
 
@@ -27,6 +28,7 @@ export class LsmEngine implements StorageEngine {
       wal, store, options, logger, indexProviders,
       flushLimiter: new Limiter(options.flushConcurrency),
       compactionLimiter: new Limiter(options.compactionConcurrency),
+      ...(options.encodeInWorkers ? { encoder: sharedEncoderPool(options.flushConcurrency + options.compactionConcurrency) } : {}),
     };
   }
 

@@ -16,6 +16,7 @@ export const engineLsmOptionsShape = {
   scanBatchRows: o.integer({ default: 8192, min: 1, description: 'Rows per scan batch when the request does not say.' }),
   flushConcurrency: o.integer({ default: 1, min: 1, description: 'Memtable flushes running at once, across regions.' }),
   compactionConcurrency: o.integer({ default: 1, min: 1, description: 'Compactions running at once, across regions.' }),
+  encodeInWorkers: o.boolean({ default: true, description: 'Encode SSTs (Parquet) in worker threads so flushes and compactions do not stall the event loop.' }),
   compaction: o.object({
     enabled: o.boolean({ default: true, description: 'Run compaction and TTL in the background.' }),
     windowMs: o.duration({ default: '1d', description: 'TWCS time window: files are grouped by the window of their first row.' }),

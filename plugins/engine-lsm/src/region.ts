@@ -14,7 +14,8 @@ import { mergeChunks, type ChunkSource, type MergeOptions } from './merge-chunks
 import type { EngineLsmOptions } from './options.js';
 import { OutputBuilder, type OutputColumn } from './output-builder.js';
 import { encodeKeyPart } from './series-key.js';
-import { candidateRowGroups, parquetLayout, SstChunk, SstSource, writeSst, type FileIndex, type FileMeta, type SstFetch } from './sst.js';
+import type { ParquetEncoderPool } from './parquet-encoder.js';
+import { candidateRowGroups, encodeParquet, prepareSst, SstChunk, SstSource, type FileIndex, type FileMeta, type SstFetch } from './sst.js';
 import { decodeWalPayload, encodeWalPayload } from './wal-codec.js';
 
 /** What a region needs from its engine. */
@@ -26,6 +27,8 @@ export interface RegionDeps {
   readonly logger: Logger;
   readonly flushLimiter: Limiter;
   readonly compactionLimiter: Limiter;
+  /** Encodes SSTs off the event loop; absent = on it. */
+  readonly encoder?: ParquetEncoderPool;
 }
 
 interface LoadedIndex { readonly index: FileIndex; readonly readers: Array<{ column: string; reader: IndexReader }> }
@@ -209,8 +212,11 @@ export class Region {
   }
 
   private async writeFile(table: arrow.Table, schema: TableSchema, maxSequence: number, level: number): Promise<FileMeta> {
-    const w = writeSst(table, schema, this.deps.options.rowGroupRows, this.deps.indexProviders);
-    const layout = await parquetLayout(w.bytes);
+    const prepared = prepareSst(table, schema, this.deps.options.rowGroupRows, this.deps.indexProviders);
+    const { bytes, layout } = this.deps.encoder
+      ? await this.deps.encoder.encode(prepared.ipc, schema, this.deps.options.rowGroupRows)
+      : await encodeParquet(prepared.ipc, schema, this.deps.options.rowGroupRows);
+    const w = { ...prepared, bytes };
     const id = randomUUID();
     try {
       await this.deps.store.put(this.indexKey(id), Buffer.from(JSON.stringify({ ...w.index, layout })));

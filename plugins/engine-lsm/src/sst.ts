@@ -133,8 +133,9 @@ export type SstFetch =
   | { readonly kind: 'ranged'; readonly size: number; readonly layout: SstLayout; get(offset: number, length: number): Promise<Uint8Array> }
   | { readonly kind: 'whole'; load(): Promise<Uint8Array> };
 
-export interface WrittenSst {
-  readonly bytes: Uint8Array;
+/** An SST ready to encode: its rows as Arrow IPC (tags as dictionaries) and its index. */
+export interface PreparedSst {
+  readonly ipc: Uint8Array;
   readonly index: FileIndex;
   readonly rows: number;
   readonly minTs: bigint;
@@ -149,7 +150,7 @@ export interface WrittenSst {
  * time index, integers and the internal columns, byte-stream-split for floats
  * (the bytes of a float compress far better split by position).
  */
-export function writeSst(table: arrow.Table, schema: TableSchema, rowGroupRows: number, providers: readonly IndexProvider[] = []): WrittenSst {
+export function prepareSst(table: arrow.Table, schema: TableSchema, rowGroupRows: number, providers: readonly IndexProvider[] = []): PreparedSst {
   const n = table.numRows;
   const ts = column(table, schema.timeIndex);
   const op = column(table, OP_COLUMN);
@@ -194,11 +195,9 @@ export function writeSst(table: arrow.Table, schema: TableSchema, rowGroupRows: 
       (ext[p.name] ??= {})[c.name] = Buffer.from(b.finish()).toString('base64');
     }
   }
-  const props = writerProperties(schema, rowGroupRows);
-  const wasmTable = pw.Table.fromIPCStream(arrow.tableToIPC(dictionaryEncodeTags(table, schema), 'stream'));
-  const bytes = pw.writeParquet(wasmTable, props);
+  const ipc = arrow.tableToIPC(dictionaryEncodeTags(table, schema), 'stream');
   return {
-    bytes, rows: n, minTs, maxTs, hasDeletes, seriesCount: series,
+    ipc, rows: n, minTs, maxTs, hasDeletes, seriesCount: series,
     index: { version: 1, rowGroups, tags, ...(Object.keys(ext).length ? { ext } : {}) },
   };
 }
@@ -236,6 +235,18 @@ function toDictionary(v: arrow.Vector): arrow.Vector {
   const type = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
   const { bitmap } = packValidity(valid, n);
   return arrow.makeVector(arrow.makeData({ type, length: n, data: ids, dictionary: dict, nullCount: nulls, ...(nulls ? { nullBitmap: bitmap } : {}) }));
+}
+
+/** Encodes prepared rows as Parquet (CPU-bound: runs in a worker thread when the engine has them). */
+export async function encodeParquet(ipc: Uint8Array, schema: TableSchema, rowGroupRows: number): Promise<{ bytes: Uint8Array; layout: SstLayout }> {
+  const bytes = pw.writeParquet(pw.Table.fromIPCStream(ipc), writerProperties(schema, rowGroupRows));
+  return { bytes, layout: await parquetLayout(bytes) };
+}
+
+/** prepareSst + encodeParquet on the calling thread. */
+export async function writeSst(table: arrow.Table, schema: TableSchema, rowGroupRows: number, providers: readonly IndexProvider[] = []): Promise<PreparedSst & { bytes: Uint8Array; layout: SstLayout }> {
+  const p = prepareSst(table, schema, rowGroupRows, providers);
+  return { ...p, ...(await encodeParquet(p.ipc, schema, rowGroupRows)) };
 }
 
 function writerProperties(schema: TableSchema, rowGroupRows: number): PW.WriterProperties {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type * as arrow from 'apache-arrow';
 import type { ColumnSchema, IndexProvider, ScanPredicate } from '@strata/kernel';
 import { defaultEngineLsmOptions, LsmEngine } from '../src/index.js';
+import { sharedEncoderPool } from '../src/parquet-encoder.js';
 import { batchOf, cpuSchema, newMetrics, scanRows, silentLogger } from './support/fixtures.js';
 import { MemoryStore } from './support/memory-store.js';
 import { MemoryWal } from './support/memory-wal.js';
@@ -49,6 +50,25 @@ describe('engine-lsm: INDEX providers and edge cases', function () {
     await scanRows(engine, R, { predicates: [{ column: 'usage', op: '>', value: 850 }], metrics: m });
     expect(m.rowGroupsTotal).to.equal(10);
     expect(m.rowGroupsPruned).to.equal(8);
+  });
+
+  it('encodes SSTs in worker threads by default and inline when asked, with the same rows', async () => {
+    const s = cpuSchema();
+    const rows = [];
+    for (let i = 0; i < 3000; i++) rows.push({ host: `h${i % 7}`, region: 'x', ts: i, usage: i / 3, cnt: BigInt(i) });
+    const results = [];
+    for (const encodeInWorkers of [true, false]) {
+      const engine = new LsmEngine(new MemoryWal(), new MemoryStore(), defaultEngineLsmOptions({ encodeInWorkers, compaction: { enabled: false } }), silentLogger);
+      await engine.createRegion(R, s);
+      await engine.write(R, batchOf(s, rows));
+      await engine.flush(R);
+      expect(engine.stats(R).sstFiles).to.equal(1);
+      results.push(await scanRows(engine, R));
+      await engine.stop();
+    }
+    expect(sharedEncoderPool(1).workers).to.be.greaterThan(0);
+    expect(results[0]).to.deep.equal(results[1]);
+    expect(results[0]!.length).to.equal(3000);
   });
 
   it('an empty projection yields row counts only', async () => {

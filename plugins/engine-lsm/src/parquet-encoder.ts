@@ -1,0 +1,82 @@
+import { Worker } from 'node:worker_threads';
+import type { TableSchema } from '@strata/kernel';
+import { StorageError } from './errors.js';
+import { encodeParquet, type SstLayout } from './sst.js';
+
+type Result = { bytes: Uint8Array; layout: SstLayout };
+interface Pending { resolve(r: Result): void; reject(e: Error): void }
+interface Slot { worker: Worker; pending: Map<number, Pending> }
+
+/**
+ * Encodes SSTs in worker threads (parquet-wasm is synchronous and takes
+ * about a second per 500k rows), round-robin over at most `size` workers.
+ * One pool per process, shared by every engine; workers are unref'd, so
+ * they never keep the process alive, and are replaced if one dies.
+ *
+ * ```
+ *  flush/compaction ─▶ prepareSst (index, IPC) ─▶ pool.encode ─▶ worker: writeParquet + layout ─▶ bytes
+ * ```
+ */
+export class ParquetEncoderPool {
+  private slots: Slot[] = [];
+  private next = 0;
+  private ids = 0;
+
+  constructor(private size: number) {}
+
+  /** Worker threads running now. */
+  get workers(): number { return this.slots.length; }
+
+  /** Lets the pool grow to `size` workers (engines with more concurrency). */
+  ensure(size: number): void { if (size > this.size) this.size = size; }
+
+  encode(ipc: Uint8Array, schema: TableSchema, rowGroupRows: number): Promise<Result> {
+    let slot: Slot;
+    try {
+      slot = this.slot();
+    } catch {
+      return encodeParquet(ipc, schema, rowGroupRows); // no workers here: encode inline
+    }
+    const id = ++this.ids;
+    return new Promise<Result>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      const own = ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength ? ipc : ipc.slice();
+      slot.worker.postMessage({ id, ipc: own, schema, rowGroupRows }, [own.buffer as ArrayBuffer]);
+    });
+  }
+
+  private slot(): Slot {
+    if (this.slots.length < this.size) {
+      const worker = new Worker(new URL('./parquet-worker.js', import.meta.url));
+      worker.unref();
+      const s: Slot = { worker, pending: new Map() };
+      worker.on('message', (m: { id: number; bytes?: Uint8Array; layout?: SstLayout; error?: string }) => {
+        const p = s.pending.get(m.id);
+        if (!p) return;
+        s.pending.delete(m.id);
+        if (m.error !== undefined || !m.bytes || !m.layout) p.reject(new StorageError(`engine-lsm: encoding an SST failed: ${m.error ?? 'no result'}`));
+        else p.resolve({ bytes: m.bytes, layout: m.layout });
+      });
+      const fail = (err: unknown): void => {
+        this.slots = this.slots.filter((x) => x !== s);
+        for (const p of s.pending.values()) p.reject(new StorageError('engine-lsm: an SST encoder thread died', { cause: err }));
+        s.pending.clear();
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+      this.slots.push(s);
+      return s;
+    }
+    const s = this.slots[this.next++ % this.slots.length]!;
+    return s;
+  }
+}
+
+let shared: ParquetEncoderPool | undefined;
+
+/** The process-wide encoder pool, grown to at least `size` workers. */
+export function sharedEncoderPool(size: number): ParquetEncoderPool {
+  shared ??= new ParquetEncoderPool(size);
+  shared.ensure(size);
+  return shared;
+}
