@@ -10,7 +10,7 @@ interface Slot { worker: Worker; pending: Map<number, Pending> }
 /**
  * Encodes SSTs in worker threads (parquet-wasm is synchronous and takes
  * about a second per 500k rows), round-robin over at most `size` workers.
- * One pool per process, shared by every engine; workers are unref'd, so
+ * One pool per process, shared by every engine; idle workers are unref'd, so
  * they never keep the process alive, and are replaced if one dies.
  *
  * ```
@@ -39,6 +39,8 @@ export class ParquetEncoderPool {
     }
     const id = ++this.ids;
     return new Promise<Result>((resolve, reject) => {
+      // Referenced while busy (a flush awaited with nothing else pending must not let the process exit), unreferenced when idle.
+      if (slot.pending.size === 0) slot.worker.ref();
       slot.pending.set(id, { resolve, reject });
       const own = ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength ? ipc : ipc.slice();
       slot.worker.postMessage({ id, ipc: own, schema, rowGroupRows }, [own.buffer as ArrayBuffer]);
@@ -54,6 +56,7 @@ export class ParquetEncoderPool {
         const p = s.pending.get(m.id);
         if (!p) return;
         s.pending.delete(m.id);
+        if (s.pending.size === 0) s.worker.unref();
         if (m.error !== undefined || !m.bytes || !m.layout) p.reject(new StorageError(`engine-lsm: encoding an SST failed: ${m.error ?? 'no result'}`));
         else p.resolve({ bytes: m.bytes, layout: m.layout });
       });
