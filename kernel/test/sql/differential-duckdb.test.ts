@@ -111,6 +111,17 @@ function makeGenerator(rnd: () => number) {
         both('nullif(k, 7)'), both('coalesce(dc, host)'), both('upper(host)'), both('length(host)'), both("concat(host, '-', dc)", "concat(host, '-', coalesce(dc, ''))"),
         both('substr(host, 2)'), both("replace(host, 'h', 'x')"), both('CAST(k AS DOUBLE) / 4'), both('floor(v)'), both('ceil(v)'), both('sqrt(abs(v))'),
         both('v IS NULL'), both("starts_with(host, 'h1')"), both('k BETWEEN 10 AND 20'), both('-v'),
+        both('greatest(v, k)'), both('least(v, k, 10)'), both("lpad(host, 5, '*')"), both("rpad(dc, 6, '-')"), both('reverse(dc)'),
+        both("split_part(concat(host, '-', dc), '-', 2)", "split_part(concat(host, '-', coalesce(dc, '')), '-', 2)"),
+        both("strpos(dc, 'st')"), both("regexp_replace(host, '[0-9]', 'N')"), both('trunc(v)'), both('round(v, 2)'), both('sign(k)'),
+        both('exp(v / 100)'), both('ln(abs(v) + 1)'), both('log10(abs(v) + 1)'), both('power(abs(k), 0.5)'), both('k % 7'),
+        both("CASE host WHEN 'h1' THEN 1 WHEN 'h2' THEN 2 END"), both('CASE WHEN v IS NULL THEN k ELSE NULL END'),
+        both("extract(hour FROM ts)", "extract(hour FROM ts)::DOUBLE"), both("date_part('minute', ts)", "date_part('minute', ts)::DOUBLE"),
+        both("extract(second FROM ts)", "date_part('millisecond', ts) / 1000.0"),
+        both("to_unixtime(ts) / 60", "epoch_ms(ts) // 60000"),
+        both('CAST(v AS BIGINT)', 'CAST(trunc(v) AS BIGINT)'), both('CAST(k AS VARCHAR)'), both("CAST('1.5' AS DOUBLE) + k"),
+        both("ts + INTERVAL '90 seconds'", "epoch_ms(ts + INTERVAL '90 seconds')"), both('upper(lower(host)) = host'),
+        both("coalesce(nullif(dc, 'east'), 'none')"), both('abs(v) < 10 OR k IS NULL'),
       ]);
       return { strata: `SELECT ts, ${exprs.s} FROM m`, duck: `SELECT epoch_ms(ts), ${exprs.d} FROM m`, ordered: false };
     },
