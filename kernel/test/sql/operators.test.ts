@@ -76,6 +76,10 @@ describe('sql: operators and statements', function () {
       await fails(h.q("SELECT x + 'abc' FROM t"), 'INVALID_ARGUMENTS');
       await fails(h.q('SELECT g + 1 FROM t'), 'PLAN_QUERY', 'type mismatch');
     });
+    it('MySQL conveniences: DUAL, unix_timestamp, arrow_typeof', async () => {
+      expect(await h.rows('SELECT 1 + 1 FROM dual')).to.deep.equal([[2]]);
+      expect(await h.rows('SELECT unix_timestamp(ts), arrow_typeof(x) FROM t WHERE ts = 2000')).to.deep.equal([[2, 'Float64']]);
+    });
     it('LIMIT and OFFSET', async () => {
       expect((await h.rows('SELECT ts FROM t ORDER BY ts LIMIT 2 OFFSET 1')).flat()).to.deep.equal([2000, 3000]);
       expect((await h.rows('SELECT ts FROM t LIMIT 0')).flat()).to.deep.equal([]);

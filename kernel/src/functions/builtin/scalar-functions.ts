@@ -439,7 +439,7 @@ export const dateTimeFunctions: ScalarFunction[] = [
     }),
   }),
   columnar({
-    name: 'to_unixtime', signatures: [sig('timestamp'), sig('string'), sig('Date'), sig('integer')], returnType: I64,
+    name: 'to_unixtime', aliases: ['unix_timestamp'], signatures: [sig('timestamp'), sig('string'), sig('Date'), sig('integer')], returnType: I64,
     body: ([ts], ctx) => mapRows(I64, ts!.length, [ts!], ([v]) => (ts!.type.name.includes('Int') ? BigInt(v as number) : floorDiv(tsNanosOf(v, ts!.type, ctx.timezone), 1_000_000_000n))),
   }),
   columnar({
@@ -458,6 +458,10 @@ export const dateTimeFunctions: ScalarFunction[] = [
   columnar({
     name: 'date_part', aliases: ['datepart'], signatures: [sig('string', 'timestamp'), sig('string', 'Date'), sig('string', 'string')], returnType: F64,
     body: ([p, ts], ctx) => mapRows(F64, ts!.length, [p!, ts!], ([part, v]) => datePart(String(part), tsNanosOf(v, ts!.type, ctx.timezone), ctx.timezone)),
+  }),
+  columnar({
+    name: 'arrow_typeof', nullHandling: 'custom', signatures: [sig('any')], returnType: STR,
+    body: ([x], ctx) => constantColumn(STR, x!.type.name, ctx.rowCount),
   }),
   columnar({
     name: 'timezone', volatility: 'stable', signatures: [sig()], returnType: STR,

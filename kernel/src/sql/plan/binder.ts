@@ -325,6 +325,11 @@ export class Binder {
           return this.aliased(c.plan, c.fields, alias, t.alias?.columns);
         }
         const database = t.name.database ?? this.env.session.database;
+        if (!t.name.database && t.name.name === 'dual' && !this.env.catalog.getTable(database, 'dual')) {
+          // MySQL's one-row DUAL table.
+          const f = newField('__dual', I64, alias, true);
+          return { plan: { k: 'values', rows: [[{ k: 'lit', value: 0n, type: I64 }]], fields: [f] }, fields: [f] };
+        }
         const sys = this.env.systemTable(database, t.name.name, alias);
         if (sys) return this.aliased(sys, schemaOf(sys), alias, t.alias?.columns, true);
         if (!this.env.catalog.databaseExists(database)) throw new DatabaseNotFoundError(database);
