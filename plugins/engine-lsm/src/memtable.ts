@@ -289,7 +289,8 @@ export class Memtable {
   snapshot(pk: readonly string[]): MemtableChunk {
     const len = this.length;
     const pkSig = pk.join('\u0000');
-    if (this.snap && this.snap.len === len && this.snap.pkSig === pkSig) return this.snap.chunk;
+    // The sort is cached; gathered columns are not (they belong to one scan and would double memory).
+    if (this.snap && this.snap.len === len && this.snap.pkSig === pkSig) return this.snap.chunk.fresh();
     const S = this.tags.length === 0 ? (len > 0 ? 1 : 0) : this.series.count;
     const sid = this.sid, ts = this.tsv, seq = this.seq;
     // Counting sort of rows by series id (stable: keeps arrival order).
@@ -344,7 +345,7 @@ export class Memtable {
     }
     const chunk = new MemtableChunk(this, perm.slice(0, out), pkOut.slice(0, out), ordKeys, ordSeries);
     this.snap = { len, pkSig, chunk };
-    return chunk;
+    return chunk.fresh();
   }
 
   /** Internal arrays for MemtableChunk (read-only use). */
@@ -360,8 +361,9 @@ export class MemtableChunk implements Chunk {
   private cols = new Map<string, arrow.Vector | undefined>();
 
   constructor(private readonly mem: Memtable, readonly perm: Int32Array, readonly pk: Int32Array,
-    private readonly keys: string[], private readonly ordSeries: Int32Array) {
+    private readonly keys: string[], private readonly ordSeries: Int32Array, sorted?: { ts: BigInt64Array; op: Uint8Array; hasDeletes: boolean }) {
     const n = perm.length;
+    if (sorted) { this.length = n; this.ts = sorted.ts; this.op = sorted.op; this.hasDeletes = sorted.hasDeletes; return; }
     this.length = n;
     const { ts, ops } = mem.arrays();
     this.ts = new BigInt64Array(n);
@@ -369,6 +371,11 @@ export class MemtableChunk implements Chunk {
     let del = false;
     for (let i = 0; i < n; i++) { const r = perm[i]!; this.ts[i] = ts[r]!; const o = ops[r]!; this.op[i] = o; if (o !== 0) del = true; }
     this.hasDeletes = del;
+  }
+
+  /** The same sorted rows with an empty column cache. */
+  fresh(): MemtableChunk {
+    return new MemtableChunk(this.mem, this.perm, this.pk, this.keys, this.ordSeries, { ts: this.ts, op: this.op, hasDeletes: this.hasDeletes });
   }
 
   keyAt(row: number): string { return this.keys[this.pk[row]!]!; }
