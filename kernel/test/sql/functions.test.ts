@@ -107,6 +107,16 @@ describe('functions: aggregates (init/update/merge/finalize)', () => {
     expect(run('median', [[1, 9], [3]])).to.equal(3);
     expect(run('approx_distinct', [[1, 1, null], [2]])).to.equal(2n);
   });
+  it('partial states survive serialize/deserialize (for distributed merges)', () => {
+    for (const name of ['count', 'sum', 'avg', 'min', 'variance', 'median', 'approx_distinct', 'first_value']) {
+      const fn = r.lookup(name) as AggregateFunction<unknown>;
+      const a = fn.update(fn.init(), [f64([1, 2, null])], null, ctx(3));
+      const b = fn.update(fn.init(), [f64([5])], null, ctx(1));
+      const viaBytes = fn.merge(fn.deserialize!(fn.serialize!(a)), fn.deserialize!(fn.serialize!(b)));
+      const direct = fn.merge(fn.update(fn.init(), [f64([1, 2, null])], null, ctx(3)), fn.update(fn.init(), [f64([5])], null, ctx(1)));
+      expect(fn.finalize(viaBytes), name).to.deep.equal(fn.finalize(direct));
+    }
+  });
   it('empty input gives NULL (count gives 0)', () => {
     expect(run('sum', [[]])).to.equal(null);
     expect(run('avg', [])).to.equal(null);

@@ -195,8 +195,39 @@ function percentile(name: string, aliases: string[], fixed?: number): AggregateF
   };
 }
 
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** JSON for partial states (bigints, byte arrays and sets tagged), so partial aggregates can cross nodes. */
+function serializeState(state: unknown): Uint8Array {
+  return enc.encode(JSON.stringify(state, (_k, v) => {
+    if (typeof v === 'bigint') return { $b: v.toString() };
+    if (v instanceof Uint8Array) return { $u: Buffer.from(v).toString('base64') };
+    if (v instanceof Set) return { $s: [...v] };
+    return v;
+  }));
+}
+function deserializeState(bytes: Uint8Array): unknown {
+  return JSON.parse(dec.decode(bytes), (_k, v) => {
+    if (v && typeof v === 'object') {
+      if (typeof v.$b === 'string') return BigInt(v.$b);
+      if (typeof v.$u === 'string') return new Uint8Array(Buffer.from(v.$u, 'base64'));
+      if (Array.isArray(v.$s)) return new Set(v.$s);
+    }
+    return v;
+  });
+}
+
+function withCodec<S>(fn: AggregateFunction<S>): AggregateFunction<S> {
+  return fn.serialize ? fn : { ...fn, serialize: serializeState, deserialize: (b) => deserializeState(b) as S };
+}
+
 /** Every aggregate built-in. DISTINCT is handled by the aggregate operator for any of them. */
 export function builtinAggregateFunctions(): AggregateFunction<any>[] {
+  return builtinAggregateList().map(withCodec);
+}
+
+function builtinAggregateList(): AggregateFunction<any>[] {
   return [
     count, sum, avg, extreme('min'), extreme('max'),
     variance('stddev', ['stddev_samp'], false, true), variance('stddev_pop', [], true, true),

@@ -214,7 +214,7 @@ function pushLimits(p: Plan): Plan {
         const path: Plan[] = [];
         while (q.k === 'project') { path.push(q); q = q.input; }
         if (q.k === 'sort') q.limit = q.limit === undefined ? need : Math.min(q.limit, need);
-        else if (q.k === 'scan' && q.table.regionIds.length === 1) q.limit = q.limit === undefined ? need : Math.min(q.limit, need);
+        else if (q.k === 'scan') q.limit = q.limit === undefined ? need : Math.min(q.limit, need);
       }
       return { ...p, input };
     }
