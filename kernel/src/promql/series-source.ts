@@ -154,12 +154,15 @@ export class StorageSeriesSource implements SeriesSource {
         const tsVec = rb.getChild(mt.timeIndex);
         if (!tsVec || n === 0) continue;
         const tagVecs = tags.map((name) => rb.getChild(name));
-        const changed = tagVecs.map((v) => (v ? changeDetector(v) : () => false));
+        // boundary[i] = 1 where row i starts a new series (a tag differs from row i - 1).
+        const boundary = new Uint8Array(n + 1);
+        boundary[n] = 1;
+        for (const v of tagVecs) if (v) markBoundaries(v, boundary);
         const times = timestampsMs(tsVec, unitPerMs);
         const values = fields.map((name) => { const v = rb.getChild(name); return v ? numbersOf(v) : undefined; });
         let runStart = 0;
         for (let i = 1; i <= n; i++) {
-          if (i < n && !changed.some((c) => c(i))) continue;
+          if (!boundary[i]) continue;
           // rows [runStart, i) belong to one series
           const rec: Record<string, string> = {};
           tags.forEach((name, j) => { const x = tagVecs[j]?.get(runStart) as string | null | undefined; if (x) rec[name] = x; });
@@ -239,33 +242,43 @@ function concat(parts: Float64Array[], n: number): Float64Array {
 }
 
 /**
- * `changed(i)`: does row i hold a different value than row i - 1? Compares
- * dictionary indices or UTF-8 bytes in place, so no string is decoded per row.
+ * Sets boundary[i] = 1 where row i of `vec` differs from row i - 1, comparing
+ * dictionary indices or UTF-8 bytes in place (no string decoded per row).
  */
-function changeDetector(vec: arrow.Vector): (i: number) => boolean {
+function markBoundaries(vec: arrow.Vector, boundary: Uint8Array): void {
+  const n = vec.length;
   if (vec.data.length === 1) {
     const d = vec.data[0]!;
-    const nulls = d.nullCount > 0 ? (i: number) => !vec.isValid(i) : undefined;
-    if (d.dictionary && d.values) {
-      const idx = d.values as unknown as ArrayLike<number>;
+    const nulls = d.nullCount > 0;
+    if (d.dictionary && d.values && !nulls) {
+      const idx = d.values as unknown as Int32Array;
       const off = d.offset;
-      return (i) => idx[off + i] !== idx[off + i - 1] || (nulls ? nulls(i) !== nulls(i - 1) : false);
+      for (let i = 1; i < n; i++) if (idx[off + i] !== idx[off + i - 1]) boundary[i] = 1;
+      return;
     }
-    if (d.valueOffsets && d.values instanceof Uint8Array) {
-      const offs = d.valueOffsets as unknown as ArrayLike<number>;
+    if (d.valueOffsets && d.values instanceof Uint8Array && !nulls && d.valueOffsets instanceof Int32Array) {
+      const offs = d.valueOffsets;
       const bytes = d.values;
       const off = d.offset;
-      return (i) => {
-        if (nulls && nulls(i) !== nulls(i - 1)) return true;
-        const a0 = Number(offs[off + i - 1]); const a1 = Number(offs[off + i]);
-        const b0 = a1; const b1 = Number(offs[off + i + 1]);
-        if (a1 - a0 !== b1 - b0) return true;
-        for (let k = 0; k < a1 - a0; k++) if (bytes[a0 + k] !== bytes[b0 + k]) return true;
-        return false;
-      };
+      let a0 = offs[off]!; let a1 = offs[off + 1]!;
+      for (let i = 1; i < n; i++) {
+        const b1 = offs[off + i + 1]!;
+        if (!boundary[i]) {
+          const len = a1 - a0;
+          if (b1 - a1 !== len) boundary[i] = 1;
+          else for (let k = 0; k < len; k++) if (bytes[a0 + k] !== bytes[a1 + k]) { boundary[i] = 1; break; }
+        }
+        a0 = a1; a1 = b1;
+      }
+      return;
     }
   }
-  return (i) => vec.get(i) !== vec.get(i - 1);
+  let prev = vec.get(0) as unknown;
+  for (let i = 1; i < n; i++) {
+    const cur = vec.get(i) as unknown;
+    if (cur !== prev) boundary[i] = 1;
+    prev = cur;
+  }
 }
 
 /** The time index column in ms, from the raw int64 words (no BigInt per row). */

@@ -14,7 +14,7 @@ describe('promql over the SQL engine tables: PROMQL built-in and TQL', function 
     await h.all(`CREATE TABLE http_requests_total (job STRING, instance STRING, greptime_value DOUBLE, greptime_timestamp TIMESTAMP TIME INDEX, PRIMARY KEY (job, instance));
       INSERT INTO http_requests_total VALUES ('api', 'a', 0, 0), ('api', 'a', 30, 30000), ('api', 'a', 60, 60000), ('api', 'a', 90, 90000), ('api', 'a', 120, 120000),
         ('api', 'b', 0, 0), ('api', 'b', 60, 30000), ('api', 'b', 120, 60000), ('api', 'b', 180, 90000), ('api', 'b', 240, 120000),
-        ('web', 'c', 5, 0);
+        ('web', 'c', 5, 0), ('web', NULL, 7, 0), ('web', NULL, 8, 30000);
       CREATE TABLE multi (host STRING, cpu DOUBLE, mem DOUBLE, ts TIMESTAMP TIME INDEX, PRIMARY KEY (host));
       INSERT INTO multi VALUES ('h1', 0.5, 100, 60000), ('h2', 0.25, 200, 60000)`);
   });
@@ -38,9 +38,12 @@ describe('promql over the SQL engine tables: PROMQL built-in and TQL', function 
 
   it('TQL parameters: RFC 3339, now() - interval, lookback', async () => {
     const r = await tql("TQL EVAL ('1970-01-01T00:02:00Z', now(), '1m') sum by (job) (http_requests_total)");
-    expect(r.rows).to.deep.equal([['api', 120000, 360], ['web', 120000, 5]]);
+    expect(r.rows).to.deep.equal([['api', 120000, 360], ['web', 120000, 13]]);
     const s = await tql("TQL EVAL (now() - interval '1 minute', now(), 60) count(http_requests_total)");
-    expect(s.rows).to.deep.equal([[60000, 3], [120000, 3]]);
+    expect(s.rows).to.deep.equal([[60000, 4], [120000, 4]]);
+    // a NULL tag is an absent label; it is a series of its own
+    const nul = await tql("TQL EVAL (30, 30, 1) http_requests_total{job=\"web\", instance=\"\"}");
+    expect(nul.rows).to.deep.equal([['web', 30000, 8]]);
     const lb = await tql("TQL EVAL (120, 120, '1s', '1m') count(http_requests_total)");
     expect(lb.rows).to.deep.equal([[120000, 2]]);
   });
@@ -57,7 +60,7 @@ describe('promql over the SQL engine tables: PROMQL built-in and TQL', function 
     expect(e.columns).to.deep.equal(['plan_type', 'plan']);
     expect(String(e.rows[0]![1])).to.match(/Aggregate: sum by \(job\)\n\s+Function: rate\n\s+RangeSelector: range=300000ms\n\s+SeriesScan: table=http_requests_total/);
     const a = await tql("TQL ANALYZE (0, 120, '30s') http_requests_total");
-    expect(String(a.rows[1]![1])).to.match(/output_rows=15 /);
+    expect(String(a.rows[1]![1])).to.match(/output_rows=20 /);
   });
 
   it('bad TQL parameters and PromQL are errors', async () => {
@@ -73,7 +76,7 @@ describe('promql over the SQL engine tables: PROMQL built-in and TQL', function 
     const promql = h.server.get(PROMQL);
     const r = await promql.handleApi('query', { query: 'sum by (job) (http_requests_total)', time: '120' }, { database: 'public' });
     expect(r.status).to.equal(200);
-    expect(r.body).to.deep.equal({ status: 'success', data: { resultType: 'vector', result: [{ metric: { job: 'api' }, value: [120, '360'] }, { metric: { job: 'web' }, value: [120, '5'] }] } });
+    expect(r.body).to.deep.equal({ status: 'success', data: { resultType: 'vector', result: [{ metric: { job: 'api' }, value: [120, '360'] }, { metric: { job: 'web' }, value: [120, '13'] }] } });
     const bad = await promql.handleApi('query_range', { query: 'up', start: 'x', end: '1', step: '1' }, { database: 'public' });
     expect(bad).to.deep.equal({ status: 400, body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "start": cannot parse "x" to a valid timestamp' } });
     const nf = await promql.handleApi('nope', {}, { database: 'public' });
