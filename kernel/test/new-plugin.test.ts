@@ -148,6 +148,15 @@ describe('strata new plugin', () => {
       expect(wrong.stderr[0]).to.contain('usage: strata new plugin');
     });
 
+    it('fixes the relative paths of tsconfig.json for a deeper --dir', async () => {
+      const g = await generatePlugin({ kind: 'store', name: 'deep', dir: 'packages/plugins', workspace: ws, templatesDir });
+      const tsconfig = JSON.parse(readFileSync(path.join(g.packageDir, 'tsconfig.json'), 'utf8')) as { extends: string; references: Array<{ path: string }> };
+      expect(tsconfig.extends).to.equal('../../../tsconfig.base.json');
+      expect(tsconfig.references).to.deep.equal([{ path: '../../../kernel' }]);
+      expect(existsSync(path.resolve(g.packageDir, tsconfig.extends.replace('tsconfig.base.json', 'package.json')))).to.equal(true);
+      expect(g.tsconfigReference).to.equal('packages/plugins/deep');
+    });
+
     it('finds the workspace root from a nested folder', () => {
       mkdirSync(path.join(ws, 'plugins', 'store-fs', 'src'), { recursive: true });
       expect(findWorkspaceRoot(path.join(ws, 'plugins', 'store-fs', 'src'))).to.equal(ws);

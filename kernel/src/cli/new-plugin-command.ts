@@ -190,10 +190,11 @@ export async function generatePlugin(req: GeneratePluginRequest): Promise<Genera
   if (!SCOPE_PATTERN.test(scope)) throw new InvalidArgumentsError(`'${scope}' is not an npm scope (expected e.g. '@acme')`);
   const forms = nameForms(req.name, scope);
   const dirRel = (req.dir ?? 'plugins').replace(/\\/g, '/').replace(/\/+$/, '');
-  if (path.isAbsolute(dirRel) || dirRel.split('/').includes('..')) {
+  if (path.isAbsolute(dirRel) || dirRel.split('/').includes('..') || dirRel === '' || dirRel === '.') {
     throw new InvalidArgumentsError(`--dir must be a folder inside the workspace, got '${dirRel}'`);
   }
   const parent = path.join(req.workspace, dirRel);
+  const depth = dirRel.split('/').filter((x) => x !== '' && x !== '.').length;
   const packageDir = path.join(parent, req.name);
   if (existsSync(packageDir)) throw new InvalidArgumentsError(`${packageDir} already exists; refusing to overwrite it (pick another --name or remove it)`);
   if (existsSync(path.join(req.workspace, 'node_modules', ...forms.packageName.split('/')))) {
@@ -220,7 +221,10 @@ export async function generatePlugin(req: GeneratePluginRequest): Promise<Genera
       const dst = path.join(staging, substitutePlaceholders(rel, forms));
       await mkdir(path.dirname(dst), { recursive: true });
       if (/\.(ts|json|md|ya?ml|toml|txt)$/.test(rel)) {
-        await writeFile(dst, substitutePlaceholders(await readFile(src, 'utf8'), forms));
+        let text = substitutePlaceholders(await readFile(src, 'utf8'), forms);
+        // Templates sit two levels below the workspace root, as plugins/<name> does; a deeper --dir needs more '../'.
+        if (rel === 'tsconfig.json' && depth !== 1) text = text.replaceAll('"../../', `"${'../'.repeat(depth + 1)}`);
+        await writeFile(dst, text);
       } else {
         await cp(src, dst);
       }

@@ -173,6 +173,22 @@ describe('__NAME__ protocol (line-based SQL over TCP)', function () {
     server = await startServer(dataHome); // afterEach stops it
   });
 
+  it('closes a connection idle longer than idleTimeout, not one that keeps talking', async () => {
+    await server.stop();
+    server = await startServer(dataHome, { idleTimeout: '300ms' });
+    port = server.addresses()[0]!.port;
+    const c = await LineClient.connect(port);
+    for (let i = 0; i < 4; i++) {
+      expect(await c.ask(`SELECT ${i} AS i\n`)).to.deep.equal(['i', String(i), 'OK 1']);
+      await new Promise((r) => setTimeout(r, 150)); // 4 x 150 ms: longer than the timeout in total, never idle that long
+    }
+    expect(c.closed).to.equal(false);
+    const t0 = Date.now();
+    while (!c.closed && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+    expect(c.closed).to.equal(true);
+    expect(Date.now() - t0).to.be.greaterThan(100);
+  });
+
   it('quotes CSV fields that need it and keeps NULL apart from the empty string', () => {
     expect(csvField(null, false)).to.equal('');
     expect(csvField('', false)).to.equal('""');
