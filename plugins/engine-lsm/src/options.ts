@@ -24,7 +24,6 @@ export const engineLsmOptionsShape = {
     intervalMs: o.duration({ default: '5m', description: 'How often background compaction and TTL look at every region.' }),
   }),
   manifestCheckpointEdits: o.integer({ default: 16, min: 1, description: 'Manifest edits between checkpoints.' }),
-  zstdLevel: o.integer({ default: 3, min: 1, max: 22, description: 'Reserved: zstd level (parquet-wasm uses its default level).' }),
 };
 
 export const engineLsmOptions = o.object(engineLsmOptionsShape);
