@@ -7,6 +7,8 @@ import type { __PASCAL_NAME__Options } from './options.js';
 /** Lines buffered ahead of the one running; past this we stop reading the socket (back-pressure). */
 const QUEUED_LINES_MAX = 1024;
 const NEWLINE = 0x0a;
+/** Queued in place of a line that went past maxLineBytes (a symbol: no client text can equal it). */
+const TOO_LONG = Symbol('line too long');
 
 /**
  * One client connection. Framing: a request is one line of UTF-8 text (`\n`
@@ -25,7 +27,7 @@ const NEWLINE = 0x0a;
  */
 export class LineConnection {
   private readonly session: Session;
-  private readonly lines: string[] = [];
+  private readonly lines: Array<string | typeof TOO_LONG> = [];
   private partial: Buffer[] = [];
   private partialBytes = 0;
   /** Dropping the rest of a line that went past maxLineBytes. */
@@ -90,7 +92,7 @@ export class LineConnection {
           // Keep the framing: answer once, then drop bytes up to the next newline.
           this.skipping = true;
           this.partial = []; this.partialBytes = 0;
-          this.lines.push('\u0000too-long');
+          this.lines.push(TOO_LONG);
         } else if (end > start) {
           this.partial.push(chunk.subarray(start, end));
           this.partialBytes += end - start;
@@ -126,8 +128,8 @@ export class LineConnection {
   }
 
   /** Answers one request line; false when the connection should close. */
-  private async answer(line: string): Promise<boolean> {
-    if (line === '\u0000too-long') return this.write([errorLine(lineTooLong(this.options.maxLineBytes))]);
+  private async answer(line: string | typeof TOO_LONG): Promise<boolean> {
+    if (line === TOO_LONG) return this.write([errorLine(lineTooLong(this.options.maxLineBytes))]);
     const sql = line.trim();
     if (sql === '') return true;
     if (/^(quit|exit|\\q);?$/i.test(sql)) { await this.write(['BYE']); return false; }

@@ -118,6 +118,17 @@ describe('__NAME__ protocol (line-based SQL over TCP)', function () {
     } finally { c.close(); }
   });
 
+  it('answers thousands of pipelined lines in one burst (reading pauses and resumes)', async () => {
+    const c = await LineClient.connect(port);
+    try {
+      const n = 3000;
+      const got = await c.ask(Array.from({ length: n }, (_, i) => `SELECT ${i} AS v\n`).join(''), n);
+      const values = got.filter((_, i) => i % 3 === 1).map(Number);
+      expect(values).to.have.length(n);
+      expect(values.every((v, i) => v === i)).to.equal(true);
+    } finally { c.close(); }
+  });
+
   it('skips a line longer than maxLineBytes with one ERR and keeps the framing', async () => {
     await server.stop();
     server = await startServer(dataHome, { maxLineBytes: 64 });
