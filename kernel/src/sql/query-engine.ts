@@ -84,7 +84,8 @@ export class QueryEngine implements QueryService {
   private readonly statementErrors?: ReturnType<Metrics['counter']>;
   private readonly insertRows?: ReturnType<Metrics['counter']>;
 
-  constructor(readonly catalog: Catalog, readonly engine: StorageEngine, readonly registry: FunctionRegistry, private readonly logger?: Logger, metrics?: Metrics) {
+  constructor(readonly catalog: Catalog, readonly engine: StorageEngine, readonly registry: FunctionRegistry, private readonly logger?: Logger, metrics?: Metrics,
+    private readonly limits: { memoryLimitBytes: number; timeoutMs: number } = { memoryLimitBytes: 0, timeoutMs: 0 }) {
     this.system = new SystemTables(catalog, engine, registry, metrics);
     this.statementsTotal = metrics?.counter('strata_sql_statements_total', 'SQL statements run, by statement kind', ['kind']);
     this.statementErrors = metrics?.counter('strata_sql_statement_errors_total', 'SQL statements that failed, by error code', ['code']);
@@ -101,10 +102,11 @@ export class QueryEngine implements QueryService {
       if (options.signal?.aborted) throw new CancelledError();
       options.signal?.addEventListener('abort', onAbort, { once: true });
       let timer: NodeJS.Timeout | undefined;
-      if (options.timeoutMs && options.timeoutMs > 0) {
-        timer = setTimeout(() => ac.abort(new DeadlineExceededError(`query exceeded its timeout of ${options.timeoutMs} ms`)), options.timeoutMs);
+      const timeoutMs = options.timeoutMs && options.timeoutMs > 0 ? options.timeoutMs : this.limits.timeoutMs;
+      if (timeoutMs > 0) {
+        timer = setTimeout(() => ac.abort(new DeadlineExceededError(`query exceeded its timeout of ${timeoutMs} ms`)), timeoutMs);
         timer.unref?.();
-        this.deadlines.set(ac.signal, Date.now() + options.timeoutMs);
+        this.deadlines.set(ac.signal, Date.now() + timeoutMs);
       }
       const cleanup = () => { clearTimeout(timer); options.signal?.removeEventListener('abort', onAbort); };
       this.statementsTotal?.inc({ kind: st.kind });
@@ -147,7 +149,11 @@ export class QueryEngine implements QueryService {
 
   private executor(session: Session, signal: AbortSignal, metrics?: Map<Plan, OperatorMetrics>): Executor {
     const deadlineAtMs = this.deadlines.get(signal);
-    return new Executor({ engine: this.engine, timezone: session.timezone, signal, ...(metrics ? { metrics } : {}), ...(deadlineAtMs !== undefined ? { deadlineAtMs } : {}) });
+    const memoryLimitBytes = session.memoryLimitBytes > 0 ? session.memoryLimitBytes : this.limits.memoryLimitBytes;
+    return new Executor({
+      engine: this.engine, timezone: session.timezone, signal, memoryLimitBytes,
+      ...(metrics ? { metrics } : {}), ...(deadlineAtMs !== undefined ? { deadlineAtMs } : {}),
+    });
   }
 
   private variable(name: string, session: Session): unknown {

@@ -1,4 +1,5 @@
 import { registerBuiltinPlugin } from '../builtin/builtin-plugins.js';
+import { o } from '../options/option-schema.js';
 import { definePlugin } from '../plugin/plugin-definition.js';
 import { CATALOG, ENGINE, FUNCTION_REGISTRY, QUERY } from '../tokens.js';
 import { QueryEngine } from './query-engine.js';
@@ -10,8 +11,19 @@ export const queryPlugin = definePlugin({
   description: 'SQL query engine (GreptimeDB dialect) and the insert path for ingest protocols',
   provides: [QUERY],
   requires: [CATALOG, ENGINE, FUNCTION_REGISTRY],
-  register(ctx) {
-    ctx.bind(QUERY, new QueryEngine(ctx.get(CATALOG), ctx.get(ENGINE), ctx.get(FUNCTION_REGISTRY), ctx.logger, ctx.metrics));
+  options: o.object({
+    memoryLimitBytes: o.bytes({
+      default: '1GiB',
+      description: 'Bytes one statement may buffer in sorts, join build sides, windows and group tables (a session limit overrides it); 0 = no limit. Past it the statement fails with RESOURCES_EXHAUSTED.',
+    }),
+    timeoutMs: o.duration({
+      default: 0,
+      description: 'Default statement timeout when the client gives none (0 = none); past it the statement fails with DEADLINE_EXCEEDED.',
+    }),
+  }),
+  register(ctx, opts) {
+    ctx.bind(QUERY, new QueryEngine(ctx.get(CATALOG), ctx.get(ENGINE), ctx.get(FUNCTION_REGISTRY), ctx.logger, ctx.metrics,
+      { memoryLimitBytes: opts.memoryLimitBytes, timeoutMs: opts.timeoutMs }));
   },
 });
 

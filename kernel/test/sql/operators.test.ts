@@ -257,6 +257,13 @@ describe('sql: operators and statements', function () {
       await fails(h.q('SELECT count(*) FROM big a CROSS JOIN big b CROSS JOIN big c', { timeoutMs: 50 }), 'DEADLINE_EXCEEDED');
       expect(Date.now() - t0).to.be.lessThan(8000);
     });
+    it('fails a statement past its memory limit with RESOURCES_EXHAUSTED', async () => {
+      h.session.memoryLimitBytes = 64;
+      await fails(h.q('SELECT * FROM t ORDER BY x'), 'RESOURCES_EXHAUSTED', 'memory limit');
+      expect((await h.rows('SELECT ts FROM t ORDER BY ts LIMIT 1')).flat()).to.deep.equal([1000]);
+      h.session.memoryLimitBytes = 0;
+      expect((await h.rows('SELECT ts FROM t ORDER BY x DESC NULLS LAST')).length).to.equal(5);
+    });
     it('honours an AbortSignal', async () => {
       const ac = new AbortController();
       ac.abort();

@@ -1,5 +1,5 @@
 import type * as arrow from 'apache-arrow';
-import { CancelledError, DeadlineExceededError, ExecutionError } from '../../errors/errors.js';
+import { CancelledError, DeadlineExceededError, ExecutionError, ResourcesExhaustedError } from '../../errors/errors.js';
 import type { ScanMetrics, StorageEngine } from '../../interfaces/engine.js';
 import type { AggregateFunction, FunctionContext, WindowFunction } from '../../interfaces/function.js';
 import {
@@ -25,6 +25,23 @@ export interface ExecOptions {
   readonly deadlineAtMs?: number;
   /** Outer-column values when this executor runs a correlated subquery. */
   readonly outerRow?: ReadonlyMap<number, unknown>;
+  /** Bytes the query's buffering operators (sort, join build, window, groups) may hold; 0 = no limit. */
+  readonly memoryLimitBytes?: number;
+  /** Shared across the executors of one statement (subqueries). */
+  readonly memory?: { used: number };
+}
+
+/** Approximate bytes a batch holds (typed arrays exactly, strings by length). */
+export function batchBytes(b: Batch): number {
+  let n = 0;
+  for (const c of b.columns) {
+    if (Array.isArray(c.data)) {
+      n += c.length * 16;
+      for (let i = 0; i < c.length; i++) { const v = c.data[i]; if (typeof v === 'string') n += v.length * 2; }
+    } else n += (c.data as Uint8Array).byteLength;
+    if (c.valid) n += c.valid.byteLength;
+  }
+  return n;
 }
 
 function layoutOf(fields: readonly Field[]): Map<number, number> {
@@ -110,20 +127,32 @@ export class Executor {
   private readonly evalCtx: EvalContext;
   private readonly batchSize: number;
 
+  private readonly memory: { used: number };
+
   constructor(private readonly opts: ExecOptions) {
     this.batchSize = opts.batchSize ?? 8192;
+    this.memory = opts.memory ?? { used: 0 };
     this.evalCtx = {
       timezone: opts.timezone,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.outerRow ? { outerRow: opts.outerRow } : {}),
-      runPlan: (p, outer) => (outer ? new Executor({ ...this.opts, metrics: undefined, outerRow: outer }).collect(p) : this.collect(p)),
+      runPlan: (p, outer) => (outer ? new Executor({ ...this.opts, metrics: undefined, outerRow: outer, memory: { used: 0 } }).collect(p) : this.collect(p)),
     };
   }
 
   async collect(p: Plan): Promise<Batch[]> {
     const out: Batch[] = [];
-    for await (const b of this.run(p)) out.push(b);
+    for await (const b of this.run(p)) { this.reserve(batchBytes(b)); out.push(b); }
     return out;
+  }
+
+  /** Accounts bytes held by a buffering operator; fails the query past the memory limit. */
+  private reserve(bytes: number): void {
+    this.memory.used += bytes;
+    const limit = this.opts.memoryLimitBytes ?? 0;
+    if (limit > 0 && this.memory.used > limit) {
+      throw new ResourcesExhaustedError(`query exceeded its memory limit of ${limit} bytes (sorts, joins, windows and groups hold rows in memory); narrow the query or raise the limit`);
+    }
   }
 
   private check(): void {
@@ -304,6 +333,7 @@ export class Executor {
     for await (const b of this.run(p.input, region)) {
       buf.push(b);
       rows += b.numRows;
+      if (k === undefined) this.reserve(batchBytes(b));
       // Top-k: keep at most ~2k rows buffered.
       if (k !== undefined && rows > Math.max(2 * k, 4096)) { const c = compact(); buf = [c]; rows = c.numRows; }
     }
@@ -374,6 +404,7 @@ export class Executor {
           t.keys.set(key, g);
           for (let c = 0; c < gcols.length; c++) t.groupVals[c]!.push(valueAt(gcols[c]!, i));
           for (let a = 0; a < p.aggs.length; a++) { t.states[a]!.push(initOf(a)); t.distinct[a]?.push(new Set()); }
+          this.reserve(64 + 48 * (gcols.length + p.aggs.length));
         }
         gid[i] = g;
         lastKey = key; lastG = g;
