@@ -9,6 +9,22 @@ function numberAt(v: arrow.Vector, i: number): number | null {
   return x === null || x === undefined ? null : Number(x);
 }
 
+/**
+ * A whole argument vector as doubles plus a validity test: a single-chunk
+ * Float64 vector is read in place (no copy, no per-row `get`); other numeric
+ * types are converted once.
+ */
+function doublesOf(v: arrow.Vector, n: number): { values: ArrayLike<number>; isNull: (i: number) => boolean } {
+  const isNull = v.nullCount > 0 ? (i: number) => !v.isValid(i) : () => false;
+  const d = v.data[0];
+  if (v.data.length === 1 && d && arrow.DataType.isFloat(v.type) && d.values instanceof Float64Array) {
+    return { values: d.values.subarray(d.offset, d.offset + n), isNull };
+  }
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = numberAt(v, i) ?? NaN;
+  return { values, isNull };
+}
+
 /** A Float64 vector from a value array with a validity bitmap (no per-row objects). */
 function float64Vector(values: Float64Array, valid: Uint8Array | null): arrow.Vector<arrow.Float64> {
   const data = arrow.makeData({ type: new arrow.Float64(), length: values.length, data: values, nullBitmap: valid ?? undefined });
@@ -41,9 +57,10 @@ export function clampFunction(opts: __PASCAL_NAME__Options): ScalarFunction {
         valid ??= new Uint8Array((n + 7) >> 3).fill(0xff);
         valid[i >> 3]! &= ~(1 << (i & 7));
       };
+      const xs = doublesOf(x!, n); const los = doublesOf(lo!, n); const his = doublesOf(hi!, n);
       for (let i = 0; i < n; i++) {
-        const v = numberAt(x!, i); const a = numberAt(lo!, i); const b = numberAt(hi!, i);
-        if (v === null || a === null || b === null) { setNull(i); continue; }
+        if (xs.isNull(i) || los.isNull(i) || his.isNull(i)) { setNull(i); continue; }
+        const v = xs.values[i]!; const a = los.values[i]!; const b = his.values[i]!;
         if (a > b) throw badBounds(name, i, a, b);
         if (Number.isNaN(v)) { if (opts.clampNaN === 'null') setNull(i); else out[i] = NaN; continue; }
         out[i] = v < a ? a : v > b ? b : v;

@@ -7,7 +7,7 @@ import { FUNCTION_REGISTRY, QUERY, StrataServer, createSession, type QueryServic
 import engineLsm from '@strata/engine-lsm';
 import storeFs from '@strata/store-fs';
 import walLocal from '@strata/wal-local';
-import plugin, { spreadFunction } from '../src/index.js';
+import plugin, { clampFunction, spreadFunction } from '../src/index.js';
 
 /** Runs SQL and returns the rows of the last statement as arrays (or the affected count). */
 async function sql(query: QueryService, text: string): Promise<unknown[][] | number> {
@@ -71,6 +71,16 @@ describe('__NAME__ functions', function () {
   it('computes the spread per group, NULL for a group without values', async () => {
     expect(await sql(query, 'SELECT host, tpl_spread(usage) FROM cpu GROUP BY host ORDER BY host')).to.deep.equal([['a', 155], ['b', 0]]);
     expect(await sql(query, 'SELECT tpl_spread(usage) FROM cpu WHERE usage > 1000')).to.deep.equal([[null]]);
+  });
+
+  it('gives NULL for a NaN input by default, NaN with clampNaN: keep', () => {
+    const ctx = { rowCount: 2, timezone: 'UTC' };
+    const f64 = (xs: number[]) => arrow.vectorFromArray(xs, new arrow.Float64());
+    const args = [f64([NaN, 5]), f64([0, 0]), f64([1, 1])];
+    expect([...clampFunction({ prefix: 't', clampNaN: 'null' }).invoke(args, ctx)]).to.deep.equal([null, 1]);
+    const kept = [...clampFunction({ prefix: 't', clampNaN: 'keep' }).invoke(args, ctx)] as number[];
+    expect(Number.isNaN(kept[0])).to.equal(true);
+    expect(kept[1]).to.equal(1);
   });
 
   it('merges partial states, and serializes them losslessly', () => {
