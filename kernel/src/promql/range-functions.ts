@@ -121,23 +121,20 @@ function stdvar(w: Window): number {
 }
 
 function avgOverTime(w: Window): number {
-  // Prometheus 2.x: a plain Kahan sum, switching to an incremental mean when the sum would overflow.
-  let sum = 0; let c = 0; let mean = 0; let cMean = 0; let incremental = false; let count = 0;
+  // Prometheus 2.x: an incremental mean with Kahan compensation; an infinite
+  // mean stays as it is unless a NaN or an opposite infinity arrives.
+  let mean = 0; let c = 0; let count = 0;
   for (let i = w.lo; i < w.hi; i++) {
     const x = w.v[i]!;
     count++;
-    if (!incremental) {
-      const [ns, nc] = kahanInc(x, sum, c);
-      if (!Number.isFinite(ns) && Number.isFinite(x) && Number.isFinite(sum)) {
-        incremental = true;
-        mean = sum / (count - 1); cMean = c / (count - 1);
-      } else { sum = ns; c = nc; continue; }
+    if (!Number.isFinite(mean) && !Number.isNaN(mean)) {
+      if (!Number.isFinite(x) && !Number.isNaN(x) && (mean > 0) === (x > 0)) continue;
+      if (Number.isFinite(x)) continue;
     }
-    const q = (count - 1) / count;
-    [mean, cMean] = kahanInc(x / count, q * mean, q * cMean);
+    [mean, c] = kahanInc(x / count - mean / count, mean, c);
   }
-  if (incremental) return mean + cMean;
-  return (sum + c) / count;
+  if (!Number.isFinite(mean) && !Number.isNaN(mean)) return mean;
+  return mean + c;
 }
 
 export const RANGE_FUNCTIONS: ReadonlyMap<string, RangeFunction> = new Map<string, RangeFunction>([

@@ -336,3 +336,60 @@ describe('promql evaluator', () => {
     expect(labelsKey(series({ b: '2', a: '1' }, []).labels)).to.equal(labelsKey(series({ a: '1', b: '2' }, []).labels));
   });
 });
+
+describe('promql functions: every function on empty, NaN and Inf input', () => {
+  const d = [
+    series({ __name__: 'nanv' }, [[0, NaN], [10, NaN]]),
+    series({ __name__: 'pinf' }, [[0, Infinity], [10, Infinity]]),
+    series({ __name__: 'ninf' }, [[0, -Infinity], [10, -Infinity]]),
+  ];
+  const argsFor = (name: string, sig: { args: readonly string[]; optional?: number }, input: string): string | undefined => {
+    const args = sig.args.map((t, i) => {
+      if (t === 'matrix') return `${input}[1m]`;
+      if (t === 'vector') return input;
+      if (t === 'scalar') return name === 'quantile_over_time' || name === 'histogram_quantile' ? '0.5' : name === 'clamp' && i === 2 ? '10' : '1';
+      return name === 'label_replace' && i === 4 ? '"(.*)"' : '"x"';
+    });
+    if (!sig.args.some((a) => a === 'vector' || a === 'matrix')) return undefined;
+    return `${name}(${args.join(', ')})`;
+  };
+
+  it('on a selector that matches nothing, every function gives an empty result except absent*', async () => {
+    const { FUNCTIONS } = await import('../../src/promql/function-signatures.js');
+    for (const [name, sig] of FUNCTIONS) {
+      const q = argsFor(name, sig, 'nothing');
+      if (!q) continue;
+      const r = await instant(d, q, 10);
+      if (name === 'absent' || name === 'absent_over_time') expect(r, q).to.deep.equal({ '{}': 1 });
+      else if (name === 'scalar') expect(Number.isNaN(r as number), q).to.equal(true);
+      else expect(r, q).to.deep.equal({});
+    }
+  });
+
+  it('NaN and Inf flow through every function without errors, with Prometheus values where defined', async () => {
+    const { FUNCTIONS } = await import('../../src/promql/function-signatures.js');
+    for (const input of ['nanv', 'pinf', 'ninf']) {
+      for (const [name, sig] of FUNCTIONS) {
+        const q = argsFor(name, sig, input);
+        if (!q) continue;
+        await instant(d, q, 10);
+      }
+    }
+    const v = async (q: string) => Object.values(await instant(d, q, 10) as Record<string, number>)[0];
+    expect(await v('abs(ninf)')).to.equal(Infinity);
+    expect(Number.isNaN(await v('sgn(nanv)'))).to.equal(true);
+    expect(await v('clamp(pinf, 0, 5)')).to.equal(5);
+    expect(Number.isNaN(await v('clamp(nanv, 0, 5)'))).to.equal(true);
+    expect(await v('rate(pinf[1m])')).to.satisfy((x: number) => Number.isNaN(x));
+    expect(await v('max_over_time(nanv[1m])')).to.satisfy((x: number) => Number.isNaN(x));
+    expect(await v('count_over_time(nanv[1m])')).to.equal(2);
+    expect(await v('changes(nanv[1m])')).to.equal(0);
+    expect(await v('deriv(pinf[1m])')).to.satisfy((x: number) => Number.isNaN(x));
+    expect(await v('sum_over_time(pinf[1m])')).to.equal(Infinity);
+    expect(await v('avg_over_time(pinf[1m])')).to.equal(Infinity);
+    expect(await v('ln(vector(0))')).to.equal(-Infinity);
+    expect(Number.isNaN(await v('sqrt(vector(-1))'))).to.equal(true);
+    expect(await v('round(pinf)')).to.equal(Infinity);
+    expect(await v('timestamp(nanv)')).to.equal(10);
+  });
+});
