@@ -121,6 +121,7 @@ export const CLI_COMMANDS = new Map<string, CliCommand>([
   [pluginsCommand.name, pluginsCommand],
   [configCommand.name, configCommand],
   [newPluginCommand.name, newPluginCommand],
+  ['wal-node', { name: 'wal-node', summary: 'run a WAL node for wal-quorum writers (loads @strata/wal-quorum at run time)', usage: 'strata wal-node --port PORT --dir DIR [--host HOST] [--sync-mode always|interval|none] [--log-level LEVEL]', run: async (args, io) => ((await import('@strata/wal-quorum' as string)) as { runWalNodeCommand: CliCommand['run'] }).runWalNodeCommand(args, io) }],
 ]);
 
 /** Help text listing every command. */
