@@ -135,6 +135,10 @@ describe('strata new plugin', () => {
       expect(text).to.contain("Created @strata/lines (protocol plugin 'lines') in extra/lines/");
       expect(text).to.match(/npm install[\s\S]*npx tsc -b extra\/lines[\s\S]*mocha[\s\S]*use: @strata\/lines/);
       expect(readFileSync(path.join(ws, 'tsconfig.json'), 'utf8')).to.contain('{ "path": "extra/lines" }');
+      expect(text).to.contain('Note: package.json "workspaces" does not list extra/*');
+      const inPlugins = capture();
+      expect(await runCli(['new', 'plugin', '--kind', 'wal', '--name', 'wal-two', '--workspace', ws, '--templates', templatesDir], inPlugins)).to.equal(0);
+      expect(inPlugins.stdout.join('\n')).to.not.contain('Note:');
 
       const again = capture();
       expect(await runCli(['new', 'plugin', '--kind', 'protocol', '--name', 'lines', '--dir', 'extra', '--workspace', ws, '--templates', templatesDir], again)).to.equal(1);

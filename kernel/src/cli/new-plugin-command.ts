@@ -270,6 +270,12 @@ export const newPluginCommand: CliCommand = {
     io.out(`Created ${g.forms.packageName} (${kind} plugin '${name}') in ${rel}/ — ${g.files.length} files:`);
     for (const f of g.files) io.out(`  ${rel}/${f}`);
     io.out(g.tsconfigReference ? `Added { "path": "${g.tsconfigReference}" } to tsconfig.json references.` : 'tsconfig.json references unchanged.');
+    const parentRel = path.dirname(rel).split(path.sep).join('/');
+    const workspaces = (JSON.parse(readFileSync(path.join(workspace, 'package.json'), 'utf8')) as { workspaces?: string[] | { packages?: string[] } }).workspaces;
+    const globs = Array.isArray(workspaces) ? workspaces : workspaces?.packages ?? [];
+    if (!globs.some((g) => g === `${parentRel}/*` || g === rel.split(path.sep).join('/'))) {
+      io.out(`Note: package.json "workspaces" does not list ${parentRel}/* — add it so npm links ${g.forms.packageName}.`);
+    }
     io.out('');
     io.out('Next steps:');
     io.out(`  1. npm install                 # links ${g.forms.packageName} into node_modules (the workspaces glob ${path.dirname(rel)}/*)`);
