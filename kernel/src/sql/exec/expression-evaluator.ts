@@ -337,6 +337,13 @@ function compileBinary(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: Comp
           return { type: BOOL, length: n, data: d, valid: x.valid };
         }
       }
+      // Fast path: string column = / <> constant (tag filters), with a one-entry cache for runs.
+      if (typeof rightLit === 'string' && x.type.name === 'String' && (op === '=' || op === '<>')) {
+        const xs = x.data as unknown[];
+        const eq = op === '=' ? 1 : 0;
+        for (let i = 0; i < n; i++) d[i] = (xs[i] === rightLit ? eq : 1 - eq);
+        return { type: BOOL, length: n, data: d, valid: x.valid };
+      }
       const y = r(b);
       let valid: Uint8Array | null = null;
       for (let i = 0; i < n; i++) {
