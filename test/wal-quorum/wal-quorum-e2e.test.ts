@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import * as arrow from 'apache-arrow';
+import { expect } from 'chai';
+import { ENGINE, StrataServer, toArrowSchema, WAL, type TableSchema } from '@strata/kernel';
+import engineLsm from '@strata/engine-lsm';
+import storeFs from '@strata/store-fs';
+import walQuorum, { type QuorumWal } from '@strata/wal-quorum';
+
+// The kernel's `strata` command: the nodes run as `strata wal-node`, which loads @strata/wal-quorum by name.
+const STRATA_BIN = path.join(path.dirname(createRequire(import.meta.url).resolve('@strata/kernel')), 'cli', 'bin.js');
+
+const REGION = '7100_0';
+const schema: TableSchema = {
+  columns: [
+    { name: 'host', type: { name: 'String' }, semantic: 'tag', nullable: true },
+    { name: 'ts', type: { name: 'TimestampMillisecond' }, semantic: 'timestamp', nullable: false },
+    { name: 'batch', type: { name: 'Int64' }, semantic: 'field', nullable: true },
+  ],
+  timeIndex: 'ts', primaryKey: ['host'], options: {}, version: 1,
+};
+const ROWS = 100;
+
+function batchOf(b: number): arrow.RecordBatch {
+  const fields = toArrowSchema(schema).fields;
+  const host = arrow.vectorFromArray(Array.from({ length: ROWS }, (_, i) => `h${i % 5}`), fields[0]!.type);
+  const ts = new BigInt64Array(ROWS);
+  for (let i = 0; i < ROWS; i++) ts[i] = BigInt(b * 1000 + Math.floor(i / 5));
+  return new arrow.Table({
+    host, ts: arrow.makeVector({ type: new arrow.TimestampMillisecond(), data: ts }), batch: arrow.makeVector(new BigInt64Array(ROWS).fill(BigInt(b))),
+  }).batches[0]!;
+}
+
+/** A `strata wal-node` child process; resolves with its port once it listens. */
+function startNode(dir: string, port: number): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [STRATA_BIN, 'wal-node', '--port', String(port), '--dir', dir, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`wal-node did not start: ${out} ${err}`)); }, 20_000);
+    child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /wal-node listening on grpc:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) { clearTimeout(timer); resolve({ child, port: Number(m[1]) }); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`wal-node exited with ${code}: ${err}`)); });
+  });
+}
+
+function killNow(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+describe('e2e wal-quorum: engine-lsm + store-fs on a 3-node quorum WAL (child processes)', function () {
+  this.timeout(90_000);
+  let dir: string;
+  const children: ChildProcess[] = [];
+  before(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'strata-e2e-walq-')); });
+  after(async () => {
+    await Promise.all(children.map(killNow));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps every acknowledged row through kill -9 of a node and a datanode restart', async () => {
+    const nodes = await Promise.all([0, 1, 2].map((i) => startNode(path.join(dir, `node${i}`), 0)));
+    children.push(...nodes.map((n) => n.child));
+    const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
+    const compose = () => StrataServer.fromDefinitions([
+      { definition: storeFs, options: {} },
+      { definition: walQuorum, options: { nodes: addresses, writeQuorum: 3, ackQuorum: 2, addTimeoutMs: '1s', appendTimeoutMs: '10s' } },
+      { definition: engineLsm, options: { memtableBytesMax: '64KiB', compaction: { enabled: false } } },
+    ], { dataHome: path.join(dir, 'datanode') }, { logLevel: 'silent', processMetrics: false });
+
+    const acked: number[] = [];
+    let server = await compose();
+    await server.start();
+    try {
+      const engine = server.get(ENGINE);
+      await engine.createRegion(REGION, schema);
+      const write = async (from: number, to: number) => {
+        // Several writes in flight at once: the WAL pipelines them.
+        for (let b = from; b < to; b += 4) {
+          await Promise.all([b, b + 1, b + 2, b + 3].filter((x) => x < to).map((x) => engine.write(REGION, batchOf(x)).then(() => { acked.push(x); })));
+        }
+      };
+      await write(0, 60);
+      await killNow(nodes[2]!.child);                       // kill -9 one WAL node mid-ingest
+      await write(60, 120);
+      const wal = server.get(WAL) as QuorumWal;
+      expect(wal.healthyNodes()).to.not.include(2);
+      expect(acked).to.have.length(120);
+    } finally {
+      await server.stop();
+    }
+
+    // A new datanode process-equivalent: a new writer fences the log on the two live nodes and replays it.
+    server = await compose();
+    await server.start();
+    try {
+      const engine = server.get(ENGINE);
+      await engine.openRegion(REGION, schema);
+      await engine.write(REGION, batchOf(120));
+      acked.push(120);
+      const perBatch = new Map<number, number>();
+      for await (const b of engine.scan(REGION, {})) {
+        const col = b.getChild('batch')!;
+        for (let i = 0; i < b.numRows; i++) { const k = Number(col.get(i)); perBatch.set(k, (perBatch.get(k) ?? 0) + 1); }
+      }
+      for (const b of acked) expect(perBatch.get(b), `batch ${b}`).to.equal(ROWS);
+      expect(perBatch.size).to.equal(acked.length);
+    } finally {
+      await server.stop();
+    }
+  });
+});
