@@ -67,6 +67,7 @@ describe('sql: operators and statements', function () {
     it('GROUP BY ordinal and alias, HAVING, ORDER BY aggregate', async () => {
       expect(await h.rows('SELECT g AS k, sum(n) AS s FROM t GROUP BY 1 HAVING sum(n) > 20 ORDER BY s DESC')).to.deep.equal([['b', 50], [null, 40], ['a', 30]]);
       expect(await h.rows('SELECT g AS k, count(*) FROM t WHERE g IS NOT NULL GROUP BY k ORDER BY k')).to.deep.equal([['a', 2], ['b', 2]]);
+      expect(await h.rows('SELECT g, sum(n) AS s FROM t GROUP BY g HAVING s > 35 ORDER BY g')).to.deep.equal([['b', 50], [null, 40]]);
     });
     it('rejects a non-grouped column', async () => {
       await fails(h.q('SELECT g, x FROM t GROUP BY g'), 'PLAN_QUERY', 'GROUP BY');

@@ -291,9 +291,14 @@ export class Binder {
     return { plan, fields: visible };
   }
 
+  /** HAVING may name select-list aliases (MySQL/GreptimeDB): bind those items in the post-aggregation context. */
   private withAliases(ctx: Ctx, items: readonly ast.SelectItem[]): Ctx {
-    void items;
-    return ctx;
+    const aliases = new Map<string, BExpr>();
+    for (const it of items) {
+      if (it.kind !== 'SelectExprItem' || !it.alias) continue;
+      try { aliases.set(it.alias, this.bindExpr(it.expr, ctx)); } catch { /* not usable here (e.g. a window call) */ }
+    }
+    return aliases.size ? { ...ctx, aliases } : ctx;
   }
 
   private sortKey(o: ast.OrderByItem, ctx: Ctx, visible: readonly Field[]): SortKey {
