@@ -14,6 +14,8 @@ import {
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const quiet = { logLevel: 'silent' as const, processMetrics: false };
+/** Names of the configured plugins, in start order (kernel built-ins left out). */
+const configured = (s: StrataServer) => s.plugins.filter((p) => p.where !== 'built-in').map((p) => p.definition.name);
 
 async function sendLine(port: number, line: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -31,7 +33,7 @@ describe('StrataServer composition', () => {
 
   it('orders plugins by requires/provides regardless of config order', async () => {
     const s = await StrataServer.fromDefinitions([{ definition: echoPlugin }, { definition: journalPlugin }, { definition: kvPlugin }], { dataHome: dir }, quiet);
-    expect(s.plugins.map((p) => p.definition.name)).to.deep.equal(['fixture-kv', 'fixture-journal', 'fixture-echo']);
+    expect(configured(s)).to.deep.equal(['fixture-kv', 'fixture-journal', 'fixture-echo']);
   });
 
   it('starts in order, serves, and stops in reverse order', async () => {
@@ -185,7 +187,7 @@ describe('StrataServer composition', () => {
         { target: 'fixture-kv', path: ['capacity'], value: '7', origin: '--set fixture-kv.capacity=7' },
         { target: 'server', path: ['dataHome'], value: './other', origin: '--data-home' },
       ] });
-      expect(s.plugins.map((p) => p.definition.name)).to.deep.equal(['fixture-kv', 'fixture-journal', 'fixture-echo']);
+      expect(configured(s)).to.deep.equal(['fixture-kv', 'fixture-journal', 'fixture-echo']);
       expect(s.plugins[0]!.options).to.deep.equal({ capacity: 7 });
       expect(s.info.dataHome).to.equal(path.join(dir, 'other'));
       expect(s.info.configSource).to.equal(file);
@@ -229,7 +231,7 @@ describe('StrataServer composition', () => {
       writeFileSync(file, `plugins:\n  - use: ${path.join(fixtures, 'kv-plugin.js')}\n  - use: ${path.join(fixtures, 'echo-plugin.js')}\n    enabled: false\n`);
       const c = await readConfigFile(file);
       const s = await StrataServer.fromConfig(c, quiet);
-      expect(s.plugins.map((p) => p.definition.name)).to.deep.equal(['fixture-kv']);
+      expect(configured(s)).to.deep.equal(['fixture-kv']);
     });
   });
 });
