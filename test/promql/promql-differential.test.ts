@@ -131,6 +131,11 @@ function queries(atSeconds: number): string[] {
     `topk(1, ${c}) by (code)`, `bottomk(2, temperature) * 2`, `count(count by (instance) (${c}))`, 'group(temperature) by (building)',
     `sum by (instance) (increase(${c}[2m])) > bool 30`, `changes(up[10m])`, `resets(${c}[20m])`, 'absent(temperature{room="b"})',
     'abs(temperature{room="c"}) unless temperature > 0', 'timestamp(temperature offset 1m)', 'vector(1) + on() group_left up');
+  for (const f of ['avg', 'sum', 'min', 'max', 'count', 'last', 'stddev', 'stdvar']) out.push(`${f}_over_time(odd[2m])`);
+  out.push('quantile_over_time(0.5, odd[3m])', 'rate(odd[5m])', 'delta(odd[5m])', 'deriv(odd[5m])', 'changes(odd[5m])', 'resets(odd[5m])',
+    'sum(odd)', 'avg(odd)', 'min(odd)', 'max(odd)', 'stddev(odd)', 'quantile(0.5, odd)', 'topk(2, odd)', 'bottomk(1, odd)',
+    'count_values("v", odd)', 'odd > 5', 'odd == bool odd', 'odd * 0', 'abs(odd)', 'clamp(odd, 1, 5)', 'round(odd)', 'sgn(odd)',
+    'odd{kind="nan"} + on() group_left odd{kind="inf"}', 'sort(odd)', 'max_over_time(odd[5m:1m])', 'predict_linear(odd[5m], 60)');
   return out;
 }
 

@@ -127,6 +127,16 @@ export function generateDataset(t0: number, minutes = 50, seed = 42): GenSeries[
     }
     out.push(...series, sumS, countS);
   }
+  // Values Prometheus stores as they are: NaN (not a stale marker) and infinities.
+  for (const kind of ['nan', 'inf', 'mixed']) {
+    const s: GenSeries = { labels: { __name__: 'odd', kind }, samples: [] };
+    for (let i = 0; i < steps; i++) {
+      const x = Math.round(rnd() * 100) / 10;
+      const v = kind === 'nan' ? (i % 7 === 3 ? NaN : x) : kind === 'inf' ? (i % 11 === 5 ? Infinity : i % 13 === 2 ? -Infinity : x) : (i % 9 === 0 ? NaN : i % 10 === 0 ? Infinity : x);
+      s.samples.push([time(i), v]);
+    }
+    out.push(s);
+  }
   for (const instance of ['i1', 'i2', 'i3']) {
     const s: GenSeries = { labels: { __name__: 'up', job: 'api', instance }, samples: [] };
     for (let i = 0; i < steps; i++) s.samples.push([time(i), instance === 'i3' && i > 150 ? 0 : 1]);

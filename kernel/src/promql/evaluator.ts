@@ -668,13 +668,8 @@ export class Evaluator {
           const kk = Math.trunc(k[i]!);
           if (!(kk >= 1)) continue;
           const present = g.members.filter((mi) => v[mi]!.present[i]);
-          present.sort((a, c) => {
-            const x = v[a]!.values[i]!; const y = v[c]!.values[i]!;
-            if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : 1;
-            if (Number.isNaN(y)) return -1;
-            return op === 'topk' ? y - x : x - y;
-          });
-          for (const mi of present.slice(0, kk)) b.add(v[mi]!.labels, i, v[mi]!.values[i]!);
+          const chosen = topkHeap(present, (mi) => v[mi]!.values[i]!, kk, op === 'bottomk');
+          for (const mi of chosen) b.add(v[mi]!.labels, i, v[mi]!.values[i]!);
         }
       }
       return { type: 'vector', series: b.series() };
@@ -749,6 +744,58 @@ export class Evaluator {
     }
     return { type: 'vector', series: out };
   }
+}
+
+/**
+ * The members topk/bottomk keep, chosen exactly as Prometheus 2.x does: a
+ * Go container/heap of size k (NaN counts as the smallest value; on ties the
+ * earlier series stays), so results with NaN or equal values match.
+ */
+function topkHeap(members: number[], valueOf: (m: number) => number, k: number, bottom: boolean): number[] {
+  const h: number[] = [];
+  const less = (i: number, j: number): boolean => {
+    const a = valueOf(h[i]!); const b = valueOf(h[j]!);
+    if (Number.isNaN(a)) return true;
+    return bottom ? a > b : a < b;
+  };
+  const swap = (i: number, j: number) => { const t = h[i]!; h[i] = h[j]!; h[j] = t; };
+  const up = (j: number) => {
+    for (;;) {
+      const i = Math.trunc((j - 1) / 2);
+      if (i === j || !less(j, i)) break;
+      swap(i, j); j = i;
+    }
+  };
+  const down = (i0: number): boolean => {
+    let i = i0; const n = h.length;
+    for (;;) {
+      const j1 = 2 * i + 1;
+      if (j1 >= n) break;
+      let j = j1;
+      const j2 = j1 + 1;
+      if (j2 < n && less(j2, j1)) j = j2;
+      if (!less(j, i)) break;
+      swap(i, j); i = j;
+    }
+    return i > i0;
+  };
+  for (const m of members) {
+    if (h.length === 0) { h.push(m); continue; }
+    const x = valueOf(m); const top = valueOf(h[0]!);
+    if (h.length < k) { h.push(m); up(h.length - 1); continue; }
+    const replace = bottom ? (top > x || (Number.isNaN(top) && !Number.isNaN(x))) : (top < x || (Number.isNaN(top) && !Number.isNaN(x)));
+    if (replace) {
+      h[0] = m;
+      if (k > 1 && !down(0)) up(0);
+    }
+  }
+  // Output order: by value, largest first for topk (Prometheus sorts the heap in reverse).
+  return h.sort((a, b) => {
+    const x = valueOf(a); const y = valueOf(b);
+    if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : 1;
+    if (Number.isNaN(y)) return -1;
+    return bottom ? (x < y ? -1 : x > y ? 1 : 0) : (x > y ? -1 : x < y ? 1 : 0);
+  });
 }
 
 function withoutStale(s: RawSeries): RawSeries {
