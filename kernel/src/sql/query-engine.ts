@@ -194,7 +194,43 @@ export class QueryEngine implements QueryService {
     const executor = this.executor(session, signal);
     const evalCtx: EvalContext = { timezone: session.timezone, signal, runPlan: (p) => executor.collect(p) };
     const plan = await optimize(bound.plan, evalCtx);
+    await this.prunePartitions(plan);
     return { plan, fields: bound.fields, executor, evalCtx };
+  }
+
+  /**
+   * Region pruning for partitioned tables: when the scan predicates pin every
+   * partition column to a few values (= or IN), only the regions those values
+   * route to are read.
+   */
+  private async prunePartitions(p: Plan): Promise<void> {
+    const visit = async (x: Plan): Promise<void> => {
+      if (x.k === 'scan') {
+        const t = x.table;
+        if (!t.partition || t.regionIds.length < 2) return;
+        const choices: unknown[][] = [];
+        for (const c of t.partition.columns) {
+          const eq = x.predicates.filter((q) => q.column === c && (q.op === '=' || q.op === 'in'));
+          if (eq.length === 0) return;
+          const q = eq[0]!;
+          choices.push('values' in q ? [...q.values] : ['value' in q ? q.value : null]);
+        }
+        let combos: unknown[][] = [[]];
+        for (const vals of choices) combos = combos.flatMap((cmb) => vals.map((v) => [...cmb, v]));
+        if (combos.length > 256) return;
+        const cols = t.partition.columns.map((c, i) => {
+          const type = t.schema.columns.find((col) => col.name === c)!.type;
+          return columnFromValues(type, combos.map((cmb) => cmb[i] ?? null));
+        });
+        const assign = await this.routeRows(t, t.partition.columns, { columns: cols, numRows: combos.length }, false);
+        const keep = new Set<number>();
+        for (const a of assign) if (a >= 0) keep.add(a);
+        x.table = { ...t, regionIds: t.regionIds.filter((_, i) => keep.has(i)) };
+        return;
+      }
+      for (const child of childrenOfPlan(x)) await visit(child);
+    };
+    await visit(p);
   }
 
   private async runQuery(q: ast.Query, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<QueryOutput> {
@@ -526,7 +562,7 @@ export class QueryEngine implements QueryService {
     return n;
   }
 
-  private async routeRows(t: TableInfo, names: readonly string[], batch: Batch): Promise<Int32Array> {
+  private async routeRows(t: TableInfo, names: readonly string[], batch: Batch, strict = true): Promise<Int32Array> {
     const fields = names.map((n) => newField(n, t.schema.columns.find((c) => c.name === n)!.type));
     const session = { id: 'route', channel: 'internal', database: t.database, timezone: 'UTC', variables: new Map(), memoryLimitBytes: 0 } as Session;
     const assign = new Int32Array(batch.numRows).fill(-1);
@@ -545,7 +581,7 @@ export class QueryEngine implements QueryService {
       const c = f(batch);
       for (let i = 0; i < batch.numRows; i++) if (assign[i] === -1 && (c.data as Uint8Array)[i] && (!c.valid || c.valid[i])) assign[i] = r;
     }
-    for (let i = 0; i < batch.numRows; i++) if (assign[i] === -1) throw new InvalidArgumentsError(`row ${i + 1} matches no partition of ${t.name}`);
+    if (strict) for (let i = 0; i < batch.numRows; i++) if (assign[i] === -1) throw new InvalidArgumentsError(`row ${i + 1} matches no partition of ${t.name}`);
     return assign;
   }
 
@@ -829,6 +865,14 @@ function partitionsOf(p: Plan): number {
     case 'scan': return p.table.regionIds.length;
     case 'filter': case 'project': case 'alias': return partitionsOf(p.input);
     default: return 1;
+  }
+}
+
+function childrenOfPlan(p: Plan): Plan[] {
+  switch (p.k) {
+    case 'scan': case 'values': case 'memory': return [];
+    case 'join': case 'setop': return [p.left, p.right];
+    default: return [p.input];
   }
 }
 

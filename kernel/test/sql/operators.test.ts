@@ -124,6 +124,11 @@ describe('sql: operators and statements', function () {
       expect(await h.rows('SELECT last_value(h ORDER BY ts), first_value(v ORDER BY ts DESC), last_value(v ORDER BY ts) FROM p')).to.deep.equal([['b', null, null]]);
       const plan = String((await h.q('EXPLAIN SELECT h, sum(v) FROM p GROUP BY h')).rows[1]![1]);
       expect(plan).to.contain('mode=Final').and.to.contain('mode=Partial');
+      // Region pruning: h = 'a' only routes to the first region.
+      expect(String((await h.q("EXPLAIN SELECT * FROM p WHERE h = 'a'")).rows[0]![1])).to.contain('regions=1');
+      expect(String((await h.q("EXPLAIN SELECT * FROM p WHERE h IN ('a', 'z')")).rows[0]![1])).to.contain('regions=2');
+      expect(await h.rows("SELECT ts FROM p WHERE h = 'z'")).to.deep.equal([[2]]);
+      expect(await h.rows("SELECT count(*) FROM p WHERE h IN ('a', 'q')")).to.deep.equal([[3]]);
       const ddl = String((await h.q('SHOW CREATE TABLE p')).rows[0]![1]);
       expect(ddl).to.contain('PARTITION ON COLUMNS ("h")');
       // The DDL re-creates the same table.

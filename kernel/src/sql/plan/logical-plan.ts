@@ -87,7 +87,7 @@ export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'cross' | 'semi' | 
 
 /** A logical plan node; executed directly by the executor after optimization. */
 export type Plan =
-  | { readonly k: 'scan'; readonly table: TableInfo; readonly alias: string; fields: Field[]; timeRange?: { start?: bigint; end?: bigint }; predicates: ScanPredicate[]; limit?: number }
+  | { readonly k: 'scan'; table: TableInfo; readonly alias: string; fields: Field[]; timeRange?: { start?: bigint; end?: bigint }; predicates: ScanPredicate[]; limit?: number }
   | { readonly k: 'values'; readonly rows: readonly (readonly BExpr[])[]; readonly fields: Field[] }
   | { readonly k: 'memory'; readonly name: string; readonly fields: Field[]; readonly load: () => Promise<Batch[]> | Batch[] }
   | { readonly k: 'filter'; input: Plan; pred: BExpr }
