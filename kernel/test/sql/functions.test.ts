@@ -146,3 +146,39 @@ describe('functions: window built-ins', () => {
     } finally { await h.stop(); }
   });
 });
+
+describe('functions: every scalar built-in through SQL', function () {
+  this.timeout(20_000);
+  let h: SqlHarness;
+  before(async () => {
+    h = await SqlHarness.start();
+    await h.q('CREATE TABLE e (ts TIMESTAMP TIME INDEX, x DOUBLE, s STRING)');
+  });
+  after(async () => { await h.stop(); });
+
+  const sample: Record<string, string> = {
+    numeric: 'x', integer: 'CAST(x AS BIGINT)', float: 'x', string: 's', timestamp: 'ts', any: 'x', Boolean: 'x > 0',
+    IntervalMonthDayNano: "INTERVAL '1 minute'", Date: 'CAST(ts AS DATE)', Float64: 'x', Int64: 'CAST(x AS BIGINT)', String: 's',
+  };
+
+  it('NULL in gives NULL out (for NULL-propagating functions), and empty input gives no rows', async () => {
+    const reg = registry();
+    let checked = 0;
+    for (const { fn } of reg.list()) {
+      if (fn.kind !== 'scalar' || fn.volatility === 'volatile') continue;
+      for (const sg of fn.signatures) {
+        if (sg.args.length === 0) continue;
+        if (fn.nullHandling !== 'custom') {
+          const nulls = sg.args.map(() => 'NULL').join(', ');
+          const r = await h.rows(`SELECT ${fn.name}(${nulls})`);
+          expect(r, `${fn.name}(${nulls})`).to.deep.equal([[null]]);
+        }
+        const args = sg.args.map((a) => sample[a] ?? 'x').join(', ');
+        const empty = await h.rows(`SELECT ${fn.name}(${args}) FROM e`).catch((err) => { throw new Error(`${fn.name}(${args}): ${(err as Error).message}`); });
+        expect(empty, `${fn.name}(${args}) over no rows`).to.deep.equal([]);
+        checked++;
+      }
+    }
+    expect(checked).to.be.greaterThan(60);
+  });
+});
