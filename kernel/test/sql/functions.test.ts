@@ -182,3 +182,39 @@ describe('functions: every scalar built-in through SQL', function () {
     expect(checked).to.be.greaterThan(60);
   });
 });
+
+describe('functions: every aggregate and window built-in through SQL', function () {
+  this.timeout(20_000);
+  let h: SqlHarness;
+  before(async () => {
+    h = await SqlHarness.start();
+    await h.q('CREATE TABLE e (ts TIMESTAMP TIME INDEX, x DOUBLE)');
+    await h.q('CREATE TABLE n (ts TIMESTAMP TIME INDEX, x DOUBLE)');
+    await h.q('INSERT INTO n VALUES (1, NULL), (2, NULL)');
+  });
+  after(async () => { await h.stop(); });
+
+  it('aggregates: empty input and all-NULL input give NULL (counts give 0)', async () => {
+    const reg = registry();
+    let checked = 0;
+    for (const { fn } of reg.list()) {
+      if (fn.kind !== 'aggregate') continue;
+      const args = fn.signatures[0]!.args.length === 2 ? 'x, 0.5' : fn.signatures[0]!.args.length === 0 ? '*' : 'x';
+      const zero = fn.name === 'count' || fn.name === 'approx_distinct' ? 0 : null;
+      expect(await h.rows(`SELECT ${fn.name}(${args}) FROM e`), `${fn.name} over empty`).to.deep.equal([[zero]]);
+      const overNulls = await h.rows(`SELECT ${fn.name}(${args}) FROM n`);
+      expect(overNulls, `${fn.name} over NULLs`).to.deep.equal([[fn.name === 'count' && args === '*' ? 2 : zero]]);
+      expect(await h.rows(`SELECT ${fn.name}(${args}) OVER (ORDER BY ts) FROM e`), `${fn.name} OVER over empty`).to.deep.equal([]);
+      checked++;
+    }
+    for (const { fn } of reg.list()) {
+      if (fn.kind !== 'window') continue;
+      const sg = fn.signatures.find((s) => s.args.length > 0) ?? fn.signatures[0]!;
+      const args = sg.args.map((a) => (a === 'integer' ? '2' : 'x')).join(', ');
+      expect(await h.rows(`SELECT ${fn.name}(${args}) OVER (ORDER BY ts) FROM e`), `${fn.name} over empty`).to.deep.equal([]);
+      expect((await h.rows(`SELECT ${fn.name}(${args}) OVER (ORDER BY ts) FROM n`)).length, `${fn.name} over NULLs`).to.equal(2);
+      checked++;
+    }
+    expect(checked).to.be.greaterThan(20);
+  });
+});
