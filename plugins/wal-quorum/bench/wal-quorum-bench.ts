@@ -1,0 +1,80 @@
+// wal-quorum vs wal-local: appends/s and append latency (p50/p99), with 3 WAL
+// nodes as child processes on 127.0.0.1 (`strata-wal-node`), write quorum 3,
+// ack quorum 2, fsync on every node. "batch 1": one append at a time;
+// "batch 1000": 1000 appends issued together, then awaited (pipelined).
+// Run after a build:  node plugins/wal-quorum/dist/bench/wal-quorum-bench.js [seconds-per-case] [payloadBytes]
+// Prints one JSON line per case. Writes under os.tmpdir() and removes it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Wal } from '@strata/kernel';
+import { LocalWal } from '@strata/wal-local';
+import { QUORUM_WAL_DEFAULTS, QuorumWal } from '../src/index.js';
+
+const seconds = Number(process.argv[2] ?? 3);
+const payloadBytes = Number(process.argv[3] ?? 256);
+const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'wal-node-bin.js');
+
+function startNode(dir: string): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, '--port', '0', '--dir', dir, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on grpc:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve({ child, port: Number(m[1]) });
+    });
+    child.on('exit', (code) => reject(new Error(`node exited ${code}`)));
+  });
+}
+
+async function run(name: string, wal: Wal, batch: number): Promise<void> {
+  const payload = randomBytes(payloadBytes);
+  const region = 'bench_0';
+  await wal.append(region, payload); // open (fence + recovery for the quorum WAL)
+  const latencies: number[] = [];
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000) {
+    const ps: Promise<void>[] = [];
+    for (let i = 0; i < batch; i++) {
+      const s = performance.now();
+      ps.push(wal.append(region, payload).then(() => { latencies.push(performance.now() - s); }));
+    }
+    await Promise.all(ps);
+    n += batch;
+  }
+  const ms = performance.now() - t0;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => Number((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0).toFixed(2));
+  console.log(JSON.stringify({ case: name, batch, payloadBytes, appends: n, appendsPerSecond: Math.round((n / ms) * 1000), p50Ms: pct(0.5), p99Ms: pct(0.99) }));
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'strata-walq-bench-'));
+  const children: ChildProcess[] = [];
+  try {
+    for (const batch of [1, 1000]) {
+      const local = await LocalWal.open({ dir: path.join(dir, `local-${batch}`), syncMode: 'always' });
+      await run('wal-local (fsync always)', local, batch);
+      await local.close();
+    }
+    const nodes = await Promise.all([0, 1, 2].map((i) => startNode(path.join(dir, `node${i}`))));
+    children.push(...nodes.map((x) => x.child));
+    for (const batch of [1, 1000]) {
+      const wal = new QuorumWal({ ...QUORUM_WAL_DEFAULTS, nodes: nodes.map((x) => `127.0.0.1:${x.port}`) });
+      await run('wal-quorum 3 nodes (W3/A2, fsync always)', wal, batch);
+      await wal.dropRegion('bench_0');
+      await wal.close();
+    }
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+void main();
