@@ -84,8 +84,9 @@ function literalAlternatives(re: string): string[] | undefined {
  * Reads series from the catalog's tables through the storage engine: a
  * metric name is a table (GreptimeDB's convention), labels are its String
  * tag columns, the value is `greptime_value` (or the fields chosen with
- * `__field__`). Equality and literal-alternation matchers on tags and the
- * time range are pushed into the scan; every matcher is applied again per
+ * `__field__`). Equality, literal-alternation (IN) and flag-free regex
+ * matchers on tags (those that do not match the empty string) and the time
+ * range are pushed into the scan; every matcher is applied again per
  * series, since engines may ignore predicates.
  */
 export class StorageSeriesSource implements SeriesSource {
@@ -132,6 +133,9 @@ export class StorageSeriesSource implements SeriesSource {
       else if (m.op === '=~' && !m.re!.test('')) {
         const alts = literalAlternatives(m.value);
         if (alts) predicates.push({ column: m.name, op: 'in', values: alts });
+        // Engines test `regex` with a plain JS RegExp (no flags); push only
+        // patterns that mean the same without PromQL's `s`/`i` flags.
+        else if (!m.re!.flags.includes('i') && !m.re!.source.includes('.')) predicates.push({ column: m.name, op: 'regex', pattern: m.re!.source });
       }
     }
     const tagMatchers = labelMatchers.filter((m) => tagSet.has(m.name));

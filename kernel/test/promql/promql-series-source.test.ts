@@ -1,0 +1,105 @@
+import { expect } from 'chai';
+import * as arrow from 'apache-arrow';
+import type { Catalog, TableInfo } from '../../src/interfaces/catalog.js';
+import type { ScanRequest, StorageEngine } from '../../src/interfaces/engine.js';
+import { parsePromql } from '../../src/promql/parse-promql.js';
+import { StorageSeriesSource } from '../../src/promql/series-source.js';
+import { labelsObj } from './promql-test-helpers.js';
+
+function table(name: string, tagNames: string[], fields: string[], unit = 'TimestampMillisecond'): TableInfo {
+  return {
+    id: 1, database: 'public', name, engine: 'test', regionIds: [`${name}_0`], createdAtMs: 0,
+    schema: {
+      columns: [
+        ...tagNames.map((n) => ({ name: n, type: { name: 'String' as const }, semantic: 'tag' as const, nullable: true })),
+        { name: 'ts', type: { name: unit as 'TimestampMillisecond' }, semantic: 'timestamp' as const, nullable: false },
+        ...fields.map((n) => ({ name: n, type: { name: 'Float64' as const }, semantic: 'field' as const, nullable: true })),
+      ],
+      timeIndex: 'ts', primaryKey: tagNames, options: {}, version: 1,
+    },
+  };
+}
+
+/** A catalog of fixed tables and an engine that answers every scan with fixed batches, recording requests. */
+function fixture(tables: TableInfo[], batches: Record<string, arrow.RecordBatch[]>) {
+  const requests: Array<{ region: string; req: ScanRequest }> = [];
+  const catalog = { listTables: () => tables, getTable: (_db: string, n: string) => tables.find((t) => t.name === n) } as unknown as Catalog;
+  const engine = {
+    async *scan(region: string, req: ScanRequest) { requests.push({ region, req }); yield* batches[region] ?? []; },
+  } as unknown as StorageEngine;
+  return { source: new StorageSeriesSource(catalog, engine, 'public'), requests };
+}
+
+const dict = (values: Array<string | null>) => arrow.vectorFromArray(values, new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()));
+function matchersOf(q: string) {
+  const e = parsePromql(q);
+  if (e.kind !== 'VectorSelector') throw new Error('selector');
+  return e.matchers;
+}
+const utf8 = (values: Array<string | null>) => arrow.vectorFromArray(values, new arrow.Utf8());
+
+describe('promql StorageSeriesSource', () => {
+  it('pushes the time range and tag matchers (=, IN, flag-free regex) and re-applies every matcher', async () => {
+    const rb = new arrow.Table({
+      host: utf8(['a', 'a', 'b', 'c']), dc: utf8(['x', 'x', 'x', 'y']),
+      ts: arrow.vectorFromArray([1000n, 2000n, 1000n, 1000n], new arrow.TimestampMillisecond()),
+      greptime_value: arrow.vectorFromArray([1, 2, 3, 4], new arrow.Float64()),
+    }).batches[0]!;
+    const { source, requests } = fixture([table('cpu', ['host', 'dc'], ['greptime_value'])], { cpu_0: [rb] });
+    const sel = parsePromql('cpu{host=~"a|b", dc="x", host!="zz", dc=~"[xy]", missing=""}');
+    if (sel.kind !== 'VectorSelector') throw new Error('selector');
+    const out = await source.select(sel.matchers, 500, 2500);
+    expect(requests[0]!.req.timeRange).to.deep.equal({ start: 500n, end: 2501n });
+    expect(requests[0]!.req.predicates).to.deep.equal([
+      { column: 'host', op: 'in', values: ['a', 'b'] }, { column: 'dc', op: '=', value: 'x' }, { column: 'dc', op: 'regex', pattern: '^(?:[xy])$' },
+    ]);
+    // the engine ignored the predicates: host c is filtered here
+    expect(out.map((s) => [labelsObj(s.labels), Array.from(s.t), Array.from(s.v)])).to.deep.equal([
+      [{ __name__: 'cpu', dc: 'x', host: 'a' }, [1000, 2000], [1, 2]],
+      [{ __name__: 'cpu', dc: 'x', host: 'b' }, [1000], [3]],
+    ]);
+  });
+
+  it('a matcher on a label the table lacks sees the empty string; a non-empty = skips the table without scanning', async () => {
+    const { source, requests } = fixture([table('cpu', ['host'], ['greptime_value'])], {});
+    const sel = parsePromql('cpu{nolabel="v"}');
+    if (sel.kind !== 'VectorSelector') throw new Error('selector');
+    expect(await source.select(sel.matchers, 0, 1)).to.deep.equal([]);
+    expect(requests).to.have.length(0);
+  });
+
+  it('reads dictionary and null tags, second timestamps, nullable values, and several batches of one series', async () => {
+    const b1 = new arrow.Table({
+      host: dict(['a', 'a', null, null]),
+      ts: arrow.vectorFromArray([1000, 2000, 1000, 2000], new arrow.TimestampSecond()),
+      greptime_value: arrow.vectorFromArray([1, null, 3, 4], new arrow.Float64()),
+    }).batches[0]!;
+    const b2 = new arrow.Table({
+      host: dict([null]),
+      ts: arrow.vectorFromArray([3000], new arrow.TimestampSecond()),
+      greptime_value: arrow.vectorFromArray([5], new arrow.Float64()),
+    }).batches[0]!;
+    const { source, requests } = fixture([table('m', ['host'], ['greptime_value'], 'TimestampSecond')], { m_0: [b1, b2] });
+    const out = await source.select(matchersOf('m'), 1500, 3000);
+    expect(requests[0]!.req.timeRange).to.deep.equal({ start: 1n, end: 4n });
+    expect(out.map((s) => [labelsObj(s.labels), Array.from(s.t), Array.from(s.v)])).to.deep.equal([
+      [{ __name__: 'm', host: 'a' }, [1000], [1]],
+      [{ __name__: 'm' }, [1000, 2000, 3000], [3, 4, 5]],
+    ]);
+  });
+
+  it('__field__ picks fields; __name__ regex spans tables', async () => {
+    const rb = (v: number) => new arrow.Table({
+      ts: arrow.vectorFromArray([0n], new arrow.TimestampMillisecond()),
+      usage: arrow.vectorFromArray([v], new arrow.Float64()), idle: arrow.vectorFromArray([v * 10], new arrow.Float64()),
+    }).batches[0]!;
+    const { source } = fixture([table('cpu_a', [], ['usage', 'idle']), table('cpu_b', [], ['usage', 'idle']), table('mem', [], ['usage'])],
+      { cpu_a_0: [rb(1)], cpu_b_0: [rb(2)], mem_0: [rb(3)] });
+    const sel = parsePromql('{__name__=~"cpu_.*", __field__="idle"}');
+    if (sel.kind !== 'VectorSelector') throw new Error('selector');
+    const out = await source.select(sel.matchers, 0, 0);
+    expect(out.map((s) => [labelsObj(s.labels), Array.from(s.v)])).to.deep.equal([[{ __name__: 'cpu_a' }, [10]], [{ __name__: 'cpu_b' }, [20]]]);
+    const first = await source.select(matchersOf('mem'), 0, 0);
+    expect(first.map((s) => Array.from(s.v))).to.deep.equal([[3]]);
+  });
+});
