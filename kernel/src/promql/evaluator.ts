@@ -23,6 +23,8 @@ export interface EvalOptions {
   readonly signal?: AbortSignal;
   /** Most points a query may produce per series (Prometheus: 11000). */
   readonly maxPointsPerSeries?: number;
+  /** Most samples a query may hold at once, loaded plus per-step (Prometheus's --query.max-samples: 50M). */
+  readonly maxSamples?: number;
 }
 
 /** A series over the evaluation steps: `present[i]` says whether `values[i]` exists. */
@@ -152,6 +154,7 @@ export class Evaluator {
   private readonly subqueryStepMs: number;
   private readonly root: Grid;
   private checks = 0;
+  private samples = 0;
 
   constructor(private readonly source: SeriesSource, private readonly opts: EvalOptions) {
     this.lookbackMs = opts.lookbackMs ?? 300_000;
@@ -225,10 +228,18 @@ export class Evaluator {
 
   // ------------------------------------------------------------- selectors
 
+  /** Counts samples loaded from storage or expanded over steps against maxSamples. */
+  private account(samples: number): void {
+    this.samples += samples;
+    const max = this.opts.maxSamples ?? 50_000_000;
+    if (this.samples > max) throw new ExecutionError('query processing would load too many samples into memory in query execution');
+  }
+
   private async vectorSelector(e: VectorSelector, grid: Grid): Promise<EvalValue> {
     const eff = this.effectiveTimes(grid, e.offsetMs, e.at);
     if (grid.n === 0) return { type: 'vector', series: [] };
     const raw = await this.source.select(e.matchers, eff[0]! - this.lookbackMs, eff[grid.n - 1]!, this.opts.signal);
+    this.account(raw.reduce((n, s) => n + s.t.length, 0) + raw.length * grid.n);
     const out: StepSeries[] = [];
     for (const s of raw) {
       const values = new Float64Array(grid.n);
@@ -257,6 +268,7 @@ export class Evaluator {
       const eff = this.effectiveTimes(grid, sel.offsetMs, sel.at);
       if (grid.n === 0) return { series: [], rangeMs: u.rangeMs, effectiveTimes: eff };
       const raw = await this.source.select(sel.matchers, eff[0]! - u.rangeMs, eff[grid.n - 1]!, this.opts.signal);
+      this.account(raw.reduce((n, s) => n + s.t.length, 0) + raw.length * grid.n);
       return { series: raw.map(withoutStale), rangeMs: u.rangeMs, effectiveTimes: eff };
     }
     if (u.kind === 'SubqueryExpr') return this.subquery(u, grid);

@@ -322,6 +322,15 @@ describe('promql evaluator', () => {
       await new Evaluator(src, { startMs: 600_000, endMs: 900_000, stepMs: 60_000 }).evaluate(parsePromql('rate(c[2m] offset 1m) + c'));
       expect(src.requests.map((r) => [r.minMs, r.maxMs])).to.deep.equal([[420_000, 840_000], [300_000, 900_000]]);
     });
+    it('refuses to hold more samples than maxSamples', async () => {
+      let err: Error | undefined;
+      try {
+        await new Evaluator(new MemorySource(d), { startMs: 0, endMs: 600_000, stepMs: 10_000, maxSamples: 100 }).evaluate(parsePromql('c'));
+      } catch (e) { err = e as Error; }
+      expect(err?.message).to.equal('query processing would load too many samples into memory in query execution');
+      const ok = await new Evaluator(new MemorySource(d), { startMs: 0, endMs: 600_000, stepMs: 10_000, maxSamples: 1000 }).evaluate(parsePromql('c'));
+      expect(ok.type).to.equal('vector');
+    });
     it('refuses more than 11000 steps', () => {
       expect(() => new Evaluator(new MemorySource(d), { startMs: 0, endMs: 11_000_000, stepMs: 1000 })).to.throw(/maximum resolution/);
     });
