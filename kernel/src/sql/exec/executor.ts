@@ -546,12 +546,13 @@ export class Executor {
     const residual = p.on ? await compileExpr(p.on, layoutOf(outFields), this.evalCtx) : undefined;
     const rightBatches = await this.collect(p.right);
     const right = rightBatches.length ? concatBatches(rf.map((f) => f.type), rightBatches) : emptyBatch(rf.map((f) => f.type));
-    const table = new Map<string, number[]>();
+    const table = new Map<unknown, number[]>();
     if (p.equi.length) {
       const kc = rkeys.map((f) => f(right));
+      const keyOf = groupKeyFn(kc);
       for (let i = 0; i < right.numRows; i++) {
         if (kc.some((c) => valueAt(c, i) === null)) continue;
-        const k = rowKey(kc, i);
+        const k = keyOf(i);
         let l = table.get(k); if (!l) table.set(k, l = []); l.push(i);
       }
     }
@@ -566,12 +567,13 @@ export class Executor {
     for await (const b of this.run(p.left)) {
       this.check();
       const kc = lkeys.map((f) => f(b));
+      const keyOf = groupKeyFn(kc);
       let li: number[] = []; let ri: number[] = [];
       for (let i = 0; i < b.numRows; i++) {
         let cands: number[] | undefined;
         if (p.equi.length) {
           if (kc.some((c) => valueAt(c, i) === null)) cands = undefined;
-          else cands = table.get(rowKey(kc, i));
+          else cands = table.get(keyOf(i));
         } else cands = allRight;
         if (cands) for (const j of cands) { li.push(i); ri.push(j); }
         if (li.length > 1_000_000 && !residual && !keepLeftUnmatched) {
