@@ -11,3 +11,6 @@ export {
 export type {
   PluginDefinition, PluginContext, PluginKind, Token, Infer, InferShape, ObjectSpec, OptionSpec,
 } from '@strata/kernel';
+
+// ---- the TypeScript client (gRPC + HTTP) ----
+export * from './client/index.js';
