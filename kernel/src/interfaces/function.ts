@@ -37,6 +37,12 @@ export interface FunctionContext {
   /** The session time zone, for date/time functions. */
   readonly timezone: string;
   readonly signal?: AbortSignal;
+  /**
+   * Wall-clock deadline of the query (ms since epoch), if it has a timeout.
+   * A timer cannot fire while a synchronous body runs, so long bodies compare
+   * Date.now() with this between chunks of rows (the SDK's checkTimeout()).
+   */
+  readonly deadlineAtMs?: number;
 }
 
 /**
