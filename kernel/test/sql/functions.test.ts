@@ -1,7 +1,7 @@
 import * as arrow from 'apache-arrow';
 import { expect } from 'chai';
 import {
-  DefaultFunctionRegistry, builtinFunctions, definePlugin, FUNCTIONS, StrataServer, FUNCTION_REGISTRY,
+  DefaultFunctionRegistry, builtinFunctions, definePlugin, FUNCTIONS, StrataServer, FUNCTION_REGISTRY, QUERY, createSession,
   type AggregateFunction, type ScalarFunction, type WindowFunction,
 } from '../../src/index.js';
 import { memoryPlugins } from '../support/memory-plugins.js';
@@ -50,16 +50,25 @@ describe('functions: registry', () => {
     await s.stop();
   });
 
-  it('plugin functions are registered alongside built-ins', async () => {
+  it('plugin functions are registered and callable from SQL, with the statement deadline', async () => {
     const triple: ScalarFunction = {
       kind: 'scalar', name: 'triple', signatures: [{ args: ['Float64'] }], returnType: { name: 'Float64' },
       invoke([x], c) { const out = new Float64Array(c.rowCount); for (let i = 0; i < c.rowCount; i++) out[i] = (x!.get(i) as number) * 3; return arrow.makeVector(out); },
     };
-    const plugin = definePlugin({ name: 'functions-triple', kind: 'function', provides: [FUNCTIONS], register(c) { c.bind(FUNCTIONS, triple); } });
+    let seenDeadline: unknown;
+    const spy: ScalarFunction = { ...triple, name: 'deadline_spy', volatility: 'volatile', invoke(args, c) { seenDeadline = (c as { deadlineAtMs?: number }).deadlineAtMs; return triple.invoke(args, c); } };
+    const plugin = definePlugin({ name: 'functions-triple', kind: 'function', provides: [FUNCTIONS], register(c) { c.bind(FUNCTIONS, triple); c.bind(FUNCTIONS, spy); } });
     const s = await StrataServer.fromDefinitions([...memoryPlugins().plugins, { definition: plugin }], {}, { logLevel: 'silent', processMetrics: false });
     await s.start();
     try {
       expect(s.get(FUNCTION_REGISTRY).lookup('triple')).to.equal(triple);
+      const session = createSession({ channel: 'internal' });
+      const out: unknown[] = [];
+      for await (const o of s.get(QUERY).execute('SELECT triple(2.0), deadline_spy(1.0)', session, { timeoutMs: 5000 })) {
+        if (o.kind === 'records') for await (const b of o.batches) out.push(b.getChildAt(0)!.get(0), b.getChildAt(1)!.get(0));
+      }
+      expect(out).to.deep.equal([6, 3]);
+      expect(seenDeadline).to.be.a('number');
     } finally { await s.stop(); }
   });
 });

@@ -136,6 +136,7 @@ export class Executor {
       timezone: opts.timezone,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.outerRow ? { outerRow: opts.outerRow } : {}),
+      ...(opts.deadlineAtMs !== undefined ? { deadlineAtMs: opts.deadlineAtMs } : {}),
       runPlan: (p, outer) => (outer ? new Executor({ ...this.opts, metrics: undefined, outerRow: outer, memory: { used: 0 } }).collect(p) : this.collect(p)),
     };
   }
@@ -166,7 +167,11 @@ export class Executor {
   }
 
   private fctx(n: number): FunctionContext {
-    return { rowCount: n, timezone: this.opts.timezone, ...(this.opts.signal ? { signal: this.opts.signal } : {}) };
+    // deadlineAtMs lets long function bodies stop in time (timers cannot fire during a synchronous body).
+    return {
+      rowCount: n, timezone: this.opts.timezone, ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+      ...(this.opts.deadlineAtMs !== undefined ? { deadlineAtMs: this.opts.deadlineAtMs } : {}),
+    } as FunctionContext;
   }
 
   /** Executes a node, recording metrics when asked. */

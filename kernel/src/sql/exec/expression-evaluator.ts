@@ -23,6 +23,8 @@ export interface EvalContext {
    * synchronous). Operators that support them pass an array.
    */
   readonly preparers?: Array<(b: Batch) => Promise<void>>;
+  /** Wall-clock deadline of the statement, passed on to function bodies. */
+  readonly deadlineAtMs?: number;
 }
 
 /** A compiled expression: batch in, column out. */
@@ -49,7 +51,10 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
       const propagate = fn.nullHandling !== 'custom';
       return (b) => {
         const cols = args.map((a) => a(b));
-        const fctx: FunctionContext = { rowCount: b.numRows, timezone: ctx.timezone, ...(ctx.signal ? { signal: ctx.signal } : {}) };
+        const fctx = {
+          rowCount: b.numRows, timezone: ctx.timezone, ...(ctx.signal ? { signal: ctx.signal } : {}),
+          ...(ctx.deadlineAtMs !== undefined ? { deadlineAtMs: ctx.deadlineAtMs } : {}),
+        } as FunctionContext;
         let out: Column;
         try {
           out = columnFromArrow(fn.invoke(cols.map(columnToArrow), fctx), e.type);
