@@ -137,7 +137,8 @@ function queries(atSeconds: number): string[] {
     'count_values("v", odd)', 'odd > 5', 'odd == bool odd', 'odd * 0', 'abs(odd)', 'clamp(odd, 1, 5)', 'round(odd)', 'sgn(odd)',
     'odd{kind="nan"} + on() group_left odd{kind="inf"}', 'sort(odd)', 'max_over_time(odd[5m:1m])', 'predict_linear(odd[5m], 60)');
   out.push('count by (__name__) ({job="api"})', '{job="api", __name__!~"up|http.*", le=""}', 'sum by (__name__) ({__name__=~"request_duration_seconds_(sum|count)"})',
-    'rate({__name__=~"request_duration_seconds_(sum|count)"}[5m])', '{__name__="up", instance!="i1"}', 'count({instance=~"i.", __name__!="up"}) by (__name__)');
+    'rate({__name__=~"request_duration_seconds_(sum|count)"}[5m])', '{__name__="up", instance!="i1"}', 'count({instance=~"i.", __name__!="up"}) by (__name__)',
+    'abs({__name__=~"request_duration_seconds_(sum|count)"})', '{__name__=~"up|temperature"} * 1', 'timestamp({__name__=~"request_duration_seconds_(sum|count)"})');
   return out;
 }
 

@@ -92,6 +92,31 @@ class SeriesBuilder {
   series(): StepSeries[] { return [...this.byKey.values()]; }
 }
 
+/**
+ * Series that lost their distinguishing labels (`__name__` dropped) merge
+ * into one when their steps do not overlap; overlapping steps are
+ * Prometheus's "vector cannot contain metrics with the same labelset".
+ */
+function mergeSameLabels(series: StepSeries[]): StepSeries[] {
+  if (series.length < 2) return series;
+  const byKey = new Map<string, StepSeries>();
+  let merged = false;
+  for (const s of series) {
+    const key = labelsKey(s.labels);
+    const prev = byKey.get(key);
+    if (!prev) { byKey.set(key, s); continue; }
+    merged = true;
+    const values = Float64Array.from(prev.values); const present = Uint8Array.from(prev.present);
+    for (let i = 0; i < present.length; i++) {
+      if (!s.present[i]) continue;
+      if (present[i]) throw new ExecutionError('vector cannot contain metrics with the same labelset');
+      present[i] = 1; values[i] = s.values[i]!;
+    }
+    byKey.set(key, { labels: prev.labels, values, present });
+  }
+  return merged ? [...byKey.values()] : series;
+}
+
 function unwrapParens(e: Expr): Expr {
   while (e.kind === 'ParenExpr') e = e.expr;
   return e;
@@ -218,7 +243,7 @@ export class Evaluator {
         if (e.op === '+') return v;
         if (v.type === 'scalar') return { type: 'scalar', values: v.values.map((x) => -x) };
         if (v.type !== 'vector') throw new ExecutionError('unary minus needs a scalar or vector');
-        return { type: 'vector', series: v.series.map((s) => ({ labels: dropMetricName(s.labels), values: s.values.map((x) => -x), present: s.present })) };
+        return { type: 'vector', series: mergeSameLabels(v.series.map((s) => ({ labels: dropMetricName(s.labels), values: s.values.map((x) => -x), present: s.present }))) };
       }
       case 'BinaryExpr': return this.binary(e, grid);
       case 'AggregateExpr': return this.aggregate(e, grid);
@@ -369,10 +394,10 @@ export class Evaluator {
         const useSampleTimes = inner.kind === 'VectorSelector';
         return {
           type: 'vector',
-          series: v.map((s) => ({
+          series: mergeSameLabels(v.map((s) => ({
             labels: dropMetricName(s.labels), present: s.present,
             values: useSampleTimes && s.sampleTimes ? s.sampleTimes.map((t) => t / 1000) : grid.times.map((t) => t / 1000),
-          })),
+          }))),
         };
       }
       case 'clamp': case 'clamp_min': case 'clamp_max': {
@@ -445,7 +470,7 @@ export class Evaluator {
   }
 
   private mapVector(v: StepSeries[], fn: (x: number) => number): EvalValue {
-    return { type: 'vector', series: v.map((s) => ({ labels: dropMetricName(s.labels), values: s.values.map(fn), present: s.present })) };
+    return { type: 'vector', series: mergeSameLabels(v.map((s) => ({ labels: dropMetricName(s.labels), values: s.values.map(fn), present: s.present }))) };
   }
 
   private mapVectorIndexed(v: StepSeries[], fn: (x: number, i: number) => number | undefined): EvalValue {
@@ -462,7 +487,7 @@ export class Evaluator {
       }
       if (any) out.push({ labels: dropMetricName(s.labels), values, present });
     }
-    return { type: 'vector', series: out };
+    return { type: 'vector', series: mergeSameLabels(out) };
   }
 
   private async vectorValue(e: Expr, grid: Grid): Promise<StepSeries[]> {
@@ -543,7 +568,7 @@ export class Evaluator {
       }
       if (any) out.push({ labels: drop ? dropMetricName(s.labels) : s.labels, values, present });
     }
-    return { type: 'vector', series: out };
+    return { type: 'vector', series: mergeSameLabels(out) };
   }
 
   private vectorBinary(e: BinaryExpr, lhs: StepSeries[], rhs: StepSeries[], grid: Grid): EvalValue {

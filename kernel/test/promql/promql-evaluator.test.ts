@@ -402,3 +402,17 @@ describe('promql functions: every function on empty, NaN and Inf input', () => {
     expect(await v('timestamp(nanv)')).to.equal(10);
   });
 });
+
+describe('promql: series that lose __name__', () => {
+  const d = [series({ __name__: 'p', i: '1' }, [[0, 1]]), series({ __name__: 'q', i: '1' }, [[0, 2]]), series({ __name__: 'r', i: '1' }, [[400, 3]])];
+  it('collide when they overlap in time', async () => {
+    for (const q of ['abs({__name__=~"p|q"})', '{__name__=~"p|q"} * 2', '-{__name__=~"p|q"}', 'timestamp({__name__=~"p|q"})', 'clamp_min({__name__=~"p|q"}, 0)']) {
+      let err: Error | undefined;
+      try { await instant(d, q, 10); } catch (e) { err = e as Error; }
+      expect(err?.message, q).to.equal('vector cannot contain metrics with the same labelset');
+    }
+  });
+  it('merge into one series when their steps do not overlap', async () => {
+    expect(await range(d, 'abs({__name__=~"p|r"})', 0, 400, 400)).to.deep.equal({ [JSON.stringify({ i: '1' })]: [1, 3] });
+  });
+});
