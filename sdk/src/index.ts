@@ -14,3 +14,5 @@ export type {
 
 // ---- the TypeScript client (gRPC + HTTP) ----
 export * from './client/index.js';
+// SQL function authoring (issue #8): vectorized scalar, aggregate and window functions.
+export * from './functions/index.js';
