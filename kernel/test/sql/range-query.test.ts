@@ -34,6 +34,11 @@ describe('sql: range queries (GreptimeDB semantics)', function () {
     expect(await h.rows("SELECT ts, count(*) RANGE (INTERVAL '10 seconds') FROM host ALIGN (INTERVAL '10 seconds') BY () ORDER BY ts")).to.deep.equal([[0, 4], [10000, 4], [20000, 2]]);
   });
 
+  it('first_value/last_value with ORDER BY inside a range expression', async () => {
+    expect(await h.rows("SELECT ts, first_value(val ORDER BY ts) RANGE '10s', last_value(val ORDER BY ts) RANGE '10s' FROM host WHERE host = 'host1' ALIGN '10s' ORDER BY ts"))
+      .to.deep.equal([[0, 0, null], [10000, 1, null], [20000, 2, 2]]);
+  });
+
   it('refuses columns that are not BY keys', async () => {
     await h.q("SELECT ts, host, max(val) RANGE '5s' FROM host ALIGN '20s' BY () ORDER BY ts").then(() => expect.fail('should fail'), (e) => expect(e.code).to.equal('PLAN_QUERY'));
   });

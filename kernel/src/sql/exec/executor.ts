@@ -780,6 +780,21 @@ export class Executor {
     const seriesKeyOf = new Map<object, string>();
     const distinctSeen = new Map<string, Set<string>>();
     const filterFns = await Promise.all(p.calls.map((c) => (c.agg.filter ? compileExpr(c.agg.filter, layout, this.evalCtx) : undefined)));
+    // first_value/last_value(x ORDER BY k) RANGE ...: keep the best (key, value) per slot.
+    const pickKey = await Promise.all(p.calls.map((c) => (c.agg.orderBy?.length === 1 && (c.agg.fn.name === 'first_value' || c.agg.fn.name === 'last_value')
+      ? compileExpr(c.agg.orderBy[0]!.expr, layout, this.evalCtx) : undefined)));
+    for (let c = 0; c < p.calls.length; c++) {
+      if (p.calls[c]!.agg.orderBy?.length && !pickKey[c]) throw new ExecutionError(`ORDER BY inside ${p.calls[c]!.agg.fn.name}(...) RANGE is supported for first_value/last_value only`);
+    }
+    const better = (c: number, k: unknown, cur: unknown): boolean => {
+      const key = p.calls[c]!.agg.orderBy![0]!;
+      let r: number;
+      if (k === null || cur === null) r = k === cur ? 0 : (k === null ? -1 : 1) * (key.nullsFirst ? 1 : -1);
+      else r = compareValues(k, cur) * (key.desc ? -1 : 1);
+      return p.calls[c]!.agg.fn.name === 'last_value' ? r >= 0 : r < 0;
+    };
+    const initCall = (c: number): unknown => (pickKey[c] ? { set: false, k: null, v: null } : p.calls[c]!.agg.fn.init());
+    const finalCall = (c: number, st: unknown): unknown => (pickKey[c] ? (st as { v: unknown }).v : p.calls[c]!.agg.fn.finalize(st));
     for await (const b of this.run(p.input)) {
       this.check();
       const ts = tsFn(b);
@@ -810,11 +825,23 @@ export class Executor {
         }
       }
       const filterCols = filterFns.map((f) => f?.(b));
+      const pickCols = pickKey.map((f) => f?.(b));
       for (const g of groups.values()) {
         let states = g.s.slots.get(g.slot);
-        if (!states) { states = p.calls.map((c) => c.agg.fn.init()); g.s.slots.set(g.slot, states); }
+        if (!states) { states = p.calls.map((_c, ci) => initCall(ci)); g.s.slots.set(g.slot, states); }
         for (let c = 0; c < p.calls.length; c++) {
           let rows = g.rows[c]!;
+          if (pickKey[c]) {
+            const st = states[c] as { set: boolean; k: unknown; v: unknown };
+            const kc = pickCols[c]!; const vc = argCols[c]![0]!;
+            const fc = filterCols[c];
+            for (const i of rows) {
+              if (fc && !((fc.data as Uint8Array)[i] && (!fc.valid || fc.valid[i]))) continue;
+              const k = valueAt(kc, i);
+              if (!st.set || better(c, k, st.k)) { st.set = true; st.k = k; st.v = valueAt(vc, i); }
+            }
+            continue;
+          }
           const fc = filterCols[c];
           if (fc) rows = rows.filter((i) => (fc.data as Uint8Array)[i] && (!fc.valid || fc.valid[i]));
           if (p.calls[c]!.agg.distinct) {
@@ -844,7 +871,7 @@ export class Executor {
       const needFill = p.calls.some((c) => c.fill);
       const all: bigint[] = [];
       if (needFill) for (let t = slots[0]!; t <= slots[slots.length - 1]!; t += align) all.push(t); else all.push(...slots);
-      const cols = p.calls.map((c) => all.map((t) => { const st = s.slots.get(t); return st ? normalizeAggValue(c.agg.fn.finalize(st[p.calls.indexOf(c)]), c.agg) : null; }));
+      const cols = p.calls.map((c) => all.map((t) => { const st = s.slots.get(t); return st ? normalizeAggValue(finalCall(p.calls.indexOf(c), st[p.calls.indexOf(c)]), c.agg) : null; }));
       p.calls.forEach((c, ci) => fillSeries(cols[ci]!, all, c.fill));
       for (let i = 0; i < all.length; i++) {
         // Without FILL, slots with no data are not output; with FILL every slot is.

@@ -274,7 +274,7 @@ function prune(p: Plan, required: Set<number>): void {
     }
     case 'setop': prune(p.left, idsOf(p.left)); prune(p.right, idsOf(p.right)); return;
     case 'range': {
-      const need = refsOfAll([p.ts, ...p.by.map((b) => b.expr), ...p.calls.flatMap((c) => [...c.agg.args, ...(c.agg.filter ? [c.agg.filter] : [])])], new Set());
+      const need = refsOfAll([p.ts, ...p.by.map((b) => b.expr), ...p.calls.flatMap((c) => [...c.agg.args, ...(c.agg.filter ? [c.agg.filter] : []), ...(c.agg.orderBy ?? []).map((o) => o.expr)])], new Set());
       prune(p.input, need);
       return;
     }
