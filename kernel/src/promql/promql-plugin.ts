@@ -1,4 +1,5 @@
 import { registerBuiltinPlugin } from '../builtin/builtin-plugins.js';
+import { o } from '../options/option-schema.js';
 import { definePlugin } from '../plugin/plugin-definition.js';
 import { CATALOG, ENGINE, PROMQL } from '../tokens.js';
 import { DefaultPromqlService } from './promql-service.js';
@@ -10,8 +11,23 @@ export const promqlPlugin = definePlugin({
   description: 'PromQL engine and Prometheus HTTP API (query, query_range, labels, series, metadata)',
   provides: [PROMQL],
   requires: [CATALOG, ENGINE],
-  register(ctx) {
-    ctx.bind(PROMQL, new DefaultPromqlService(ctx.get(CATALOG), ctx.get(ENGINE)));
+  options: o.object({
+    lookbackDelta: o.duration({
+      default: '5m',
+      description: "How far back an instant selector looks for a sample (Prometheus's --query.lookback-delta); a request's lookback_delta overrides it.",
+    }),
+    subqueryStep: o.duration({
+      default: '1m',
+      description: 'Step of a subquery written without one, e.g. foo[10m:] (Prometheus uses its global evaluation interval).',
+    }),
+    maxSamples: o.integer({
+      default: 50_000_000, min: 1,
+      description: "Most samples one query may hold (Prometheus's --query.max-samples); past it the query fails.",
+    }),
+  }),
+  register(ctx, opts) {
+    ctx.bind(PROMQL, new DefaultPromqlService(ctx.get(CATALOG), ctx.get(ENGINE),
+      { lookbackMs: opts.lookbackDelta, subqueryStepMs: opts.subqueryStep, maxSamples: opts.maxSamples }));
   },
 });
 

@@ -55,7 +55,7 @@ const sec = (ms: number): number => ms / 1000;
  * and answers the Prometheus HTTP API with Prometheus's JSON envelope.
  */
 export class DefaultPromqlService implements PromqlService {
-  constructor(private readonly catalog: Catalog, private readonly engine: StorageEngine, private readonly options: { lookbackMs?: number } = {}) {}
+  constructor(private readonly catalog: Catalog, private readonly engine: StorageEngine, private readonly options: { lookbackMs?: number; subqueryStepMs?: number; maxSamples?: number } = {}) {}
 
   async handleApi(endpoint: string, params: Params, options: { database: string; signal?: AbortSignal }): Promise<PromqlApiResponse> {
     try {
@@ -87,6 +87,13 @@ export class DefaultPromqlService implements PromqlService {
     }
   }
 
+  private limits(): { subqueryStepMs?: number; maxSamples?: number } {
+    return {
+      ...(this.options.subqueryStepMs !== undefined ? { subqueryStepMs: this.options.subqueryStepMs } : {}),
+      ...(this.options.maxSamples !== undefined ? { maxSamples: this.options.maxSamples } : {}),
+    };
+  }
+
   private lookback(p: Params): number {
     const lb = one(p, 'lookback_delta');
     return lb ? parseApiDuration(lb, 'lookback_delta') : this.options.lookbackMs ?? 300_000;
@@ -111,7 +118,7 @@ export class DefaultPromqlService implements PromqlService {
     const expr = parse(q);
     const to = this.withTimeout(p, signal);
     try {
-      const ev = new Evaluator(source, { startMs: t, endMs: t, stepMs: 0, lookbackMs: this.lookback(p), ...(to.signal ? { signal: to.signal } : {}) });
+      const ev = new Evaluator(source, { startMs: t, endMs: t, stepMs: 0, lookbackMs: this.lookback(p), ...this.limits(), ...(to.signal ? { signal: to.signal } : {}) });
       return formatInstant(await ev.evaluate(expr), t);
     } finally { to.done(); }
   }
@@ -135,7 +142,7 @@ export class DefaultPromqlService implements PromqlService {
     }
     const to = this.withTimeout(p, signal);
     try {
-      const ev = new Evaluator(source, { startMs: start, endMs: end, stepMs: step, lookbackMs: this.lookback(p), ...(to.signal ? { signal: to.signal } : {}) });
+      const ev = new Evaluator(source, { startMs: start, endMs: end, stepMs: step, lookbackMs: this.lookback(p), ...this.limits(), ...(to.signal ? { signal: to.signal } : {}) });
       const v = await ev.evaluate(expr);
       return { resultType: 'matrix', result: formatMatrix(v, ev.times) };
     } finally { to.done(); }
@@ -216,7 +223,7 @@ export class DefaultPromqlService implements PromqlService {
     const expr = parsePromql(r.query);
     const source = new StorageSeriesSource(this.catalog, this.engine, r.database);
     const ev = new Evaluator(source, {
-      startMs: r.startMs, endMs: r.endMs, stepMs: r.stepMs, lookbackMs: r.lookbackMs ?? this.options.lookbackMs ?? 300_000,
+      startMs: r.startMs, endMs: r.endMs, stepMs: r.stepMs, lookbackMs: r.lookbackMs ?? this.options.lookbackMs ?? 300_000, ...this.limits(),
       ...(r.signal ? { signal: r.signal } : {}),
     });
     const v = await ev.evaluate(expr);

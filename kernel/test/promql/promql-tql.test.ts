@@ -105,3 +105,37 @@ describe('promql over the SQL engine tables: PROMQL built-in and TQL', function 
     expect(otherDb.body).to.deep.equal({ status: 'success', data: { resultType: 'vector', result: [] } });
   });
 });
+
+describe('promql built-in options', function () {
+  this.timeout(20_000);
+  it('lookbackDelta and maxSamples apply to API queries; bad options are refused at startup', async () => {
+    const { StrataServer } = await import('../../src/server/strata-server.js');
+    const { memoryPlugins } = await import('../support/memory-plugins.js');
+    const { promqlPlugin } = await import('../../src/promql/promql-plugin.js');
+    const { QUERY } = await import('../../src/tokens.js');
+    const { createSession } = await import('../../src/interfaces/session.js');
+    const mem = memoryPlugins();
+    const server = await StrataServer.fromDefinitions([...mem.plugins, { definition: promqlPlugin, options: { lookbackDelta: '30s', maxSamples: 3 } }],
+      { dataHome: '/tmp/strata-promql-options-test' }, { logLevel: 'silent', processMetrics: false });
+    await server.start();
+    try {
+      const session = createSession({ channel: 'internal' });
+      for await (const o of server.get(QUERY).execute(`CREATE TABLE g (greptime_value DOUBLE, greptime_timestamp TIMESTAMP TIME INDEX);
+        INSERT INTO g VALUES (1, 0), (2, 10000)`, session)) void o;
+      const promql = server.get(PROMQL);
+      const near = await promql.handleApi('query', { query: 'g', time: '30' }, { database: 'public' });
+      expect((near.body as any).data.result).to.have.length(1);
+      const far = await promql.handleApi('query', { query: 'g', time: '41' }, { database: 'public' });
+      expect((far.body as any).data.result).to.have.length(0);
+      const big = await promql.handleApi('query', { query: 'count_over_time(g[1m]) + count_over_time(g[1m])', time: '30' }, { database: 'public' });
+      expect(big.status).to.equal(422);
+      expect((big.body as any).error).to.match(/too many samples/);
+    } finally { await server.stop(); }
+    let err: Error | undefined;
+    try {
+      await StrataServer.fromDefinitions([...memoryPlugins().plugins, { definition: promqlPlugin, options: { lookbackDelta: 'soon' } }],
+        { dataHome: '/tmp/strata-promql-options-test' }, { logLevel: 'silent', processMetrics: false });
+    } catch (e) { err = e as Error; }
+    expect(err?.message).to.match(/promql.*lookbackDelta/);
+  });
+});
