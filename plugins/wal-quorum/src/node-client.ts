@@ -28,7 +28,7 @@ export interface NodeClientOptions {
   rpcTimeoutMs: number;
   reconnectDelayMs: number;
   batchBytesMax: number;
-  nodeBacklogMax: number;
+  nodeBacklogBytesMax: number;
   writer: string;
   logger?: Logger;
 }
@@ -48,6 +48,7 @@ export class NodeClient {
   private readonly client: grpc.Client;
   private stream: grpc.ClientDuplexStream<Buffer, Buffer> | undefined;
   private queue: OutgoingEntry[] = [];
+  private queueBytes = 0;
   private inflight: InflightBatch[] = [];
   private seq = 0;
   private flushScheduled = false;
@@ -58,6 +59,8 @@ export class NodeClient {
   /** False after a stream failure until a new stream has had a batch acknowledged. */
   healthy = true;
   acksReceived = 0;
+  /** Times the backlog overflowed and was dropped. */
+  droppedEntries = 0;
 
   constructor(readonly index: number, readonly address: string, private readonly opts: NodeClientOptions) {
     this.client = new grpc.Client(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
@@ -74,13 +77,16 @@ export class NodeClient {
 
   send(e: OutgoingEntry): void {
     if (this.closed) return;
-    if (this.queue.length >= this.opts.nodeBacklogMax) {
+    if (this.queueBytes + e.payload.byteLength > this.opts.nodeBacklogBytesMax && this.queue.length > 0) {
       // Holding more for a node that is away would grow without bound; it is
-      // left behind (other nodes hold the ack quorum) — see README.
-      this.opts.logger?.warn({ node: this.address, backlog: this.queue.length }, 'wal-quorum: node backlog full, dropping its queued entries');
+      // left behind for these entries (the others hold their ack quorum) — see README.
+      this.opts.logger?.warn({ node: this.address, entries: this.queue.length, bytes: this.queueBytes }, 'wal-quorum: node backlog full, dropping its queued entries');
       this.queue = [];
+      this.queueBytes = 0;
+      this.droppedEntries++;
     }
     this.queue.push(e);
+    this.queueBytes += e.payload.byteLength;
     this.scheduleFlush();
   }
 
@@ -127,17 +133,19 @@ export class NodeClient {
       const items: AddItem[] = [];
       const payloads: Uint8Array[] = [];
       const entries: OutgoingEntry[] = [];
-      let bytes = 0, i = 0;
+      let bytes = 0, consumed = 0, i = 0;
       for (; i < this.queue.length; i++) {
         const e = this.queue[i]!;
-        if (e.abandoned) continue;
+        if (e.abandoned) { consumed += e.payload.byteLength; continue; }
         if (entries.length > 0 && bytes + e.payload.byteLength > this.opts.batchBytesMax) break;
         items.push([e.regionId, e.id, e.epoch, e.writerEpoch, e.lac()]);
         payloads.push(e.payload);
         entries.push(e);
         bytes += e.payload.byteLength;
+        consumed += e.payload.byteLength;
       }
       this.queue = i >= this.queue.length ? [] : this.queue.slice(i);
+      this.queueBytes = this.queue.length === 0 ? 0 : Math.max(0, this.queueBytes - consumed);
       if (entries.length === 0) continue;
       const seq = ++this.seq;
       this.inflight.push({ seq, entries, sentAt: Date.now() });
@@ -182,6 +190,7 @@ export class NodeClient {
     for (const b of this.inflight) back.push(...b.entries);
     this.inflight = [];
     this.queue = back.concat(this.queue);
+    for (const e of back) this.queueBytes += e.payload.byteLength;
     this.reconnectTimer = setTimeout(() => { this.reconnectTimer = undefined; this.flush(); }, this.reconnectDelayMs);
     this.reconnectTimer.unref();
     this.reconnectDelayMs = Math.min(5000, this.reconnectDelayMs * 2);

@@ -14,7 +14,7 @@ export const walQuorumOptions = o.object({
   reconnectDelayMs: o.duration({ default: '200ms', description: 'Pause before reconnecting to a failed node (doubles up to 5s).' }),
   maxInFlight: o.integer({ default: 16384, min: 1, description: 'Appends not yet acknowledged, per region, before append waits (back-pressure).' }),
   batchBytesMax: o.bytes({ default: '1MiB', description: 'Largest batch of entries sent to a node in one message.' }),
-  nodeBacklogMax: o.integer({ default: 1_000_000, min: 1, description: 'Entries kept in memory for one failed node to catch up on when it returns; past this it is left behind (see README).' }),
+  nodeBacklogBytesMax: o.bytes({ default: '256MiB', description: 'Payload bytes kept in memory for one failed node to catch up on when it returns; past this it is left behind for those entries (see README).' }),
   readPageBytes: o.bytes({ default: '4MiB', description: 'Bytes a node returns per read page (recovery, replay).' }),
 });
 

@@ -18,7 +18,7 @@ export interface QuorumWalOptions {
   reconnectDelayMs: number;
   maxInFlight: number;
   batchBytesMax: number;
-  nodeBacklogMax: number;
+  nodeBacklogBytesMax: number;
   readPageBytes: number;
   logger?: Logger;
 }
@@ -26,7 +26,7 @@ export interface QuorumWalOptions {
 /** Defaults for embedding (the plugin fills these from its option schema). */
 export const QUORUM_WAL_DEFAULTS: Omit<QuorumWalOptions, 'nodes'> = {
   writeQuorum: 3, ackQuorum: 2, addTimeoutMs: 5000, appendTimeoutMs: 10_000, rpcTimeoutMs: 5000,
-  reconnectDelayMs: 200, maxInFlight: 16_384, batchBytesMax: 1 << 20, nodeBacklogMax: 1_000_000, readPageBytes: 4 << 20,
+  reconnectDelayMs: 200, maxInFlight: 16_384, batchBytesMax: 1 << 20, nodeBacklogBytesMax: 256 << 20, readPageBytes: 4 << 20,
 };
 
 class Append implements OutgoingEntry {

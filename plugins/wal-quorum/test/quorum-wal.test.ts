@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { absentQuorumOf, fenceQuorumOf, ownerOf, WalFencedError, WalQuorumUnavailableError, writeSetOf } from '../src/index.js';
+import { StrataServer, WAL } from '@strata/kernel';
+import walQuorum, { absentQuorumOf, fenceQuorumOf, ownerOf, WalFencedError, WalQuorumUnavailableError, writeSetOf } from '../src/index.js';
 import { collect, payloadOf, rejection, startCluster, textOf, waitFor, type Cluster } from './harness.js';
 
 describe('wal-quorum: ledger arithmetic', () => {
@@ -155,5 +156,44 @@ describe('wal-quorum: writer and nodes on 127.0.0.1', function () {
     const got = (await collect(w2.replay('r', 1))).map((e) => textOf(e.payload));
     expect(got.slice(0, 5)).to.deep.equal(['ok0', 'ok1', 'ok2', 'ok3', 'ok4']);
     expect(got.length).to.be.at.most(6); // 'doomed' may be in the log (outcome unknown), nothing else
+  });
+});
+
+describe('wal-quorum: as plugins in composed servers', function () {
+  this.timeout(30_000);
+  let c: Cluster;
+  beforeEach(async () => { c = await startCluster(3); });
+  afterEach(async () => { await c.close(); });
+
+  it('a server with wal-quorum provides WAL; a bad quorum shape is a startup error naming it', async () => {
+    const server = await StrataServer.fromDefinitions([{ definition: walQuorum, options: { nodes: c.nodes.map((n) => n.address), addTimeoutMs: '1s' } }],
+      { dataHome: c.root }, { logLevel: 'silent', processMetrics: false });
+    await server.start();
+    try {
+      const wal = server.get(WAL);
+      expect(wal.name).to.equal('wal-quorum');
+      expect(await wal.append('p', payloadOf('via plugin'))).to.equal(1);
+    } finally {
+      await server.stop();
+    }
+    const bad = StrataServer.fromDefinitions([{ definition: walQuorum, options: { nodes: c.nodes.map((n) => n.address), writeQuorum: 4 } }],
+      { dataHome: c.root }, { logLevel: 'silent', processMetrics: false }).then(async (s) => { await s.start(); await s.stop(); });
+    expect(String(await rejection(bad))).to.match(/writeQuorum 4 > number of nodes 3/);
+    const badNode = StrataServer.fromDefinitions([{ definition: walQuorum, options: { nodes: ['no-port'] } }], { dataHome: c.root }, { logLevel: 'silent', processMetrics: false });
+    expect(String(await rejection(badNode))).to.match(/nodes/);
+  });
+
+  it('a node away past nodeBacklogBytesMax is left behind for those entries; the log stays complete', async () => {
+    const w = c.writer({ nodeBacklogBytesMax: 2000 });
+    await w.append('r', payloadOf('first'));
+    await c.nodes[2]!.stop();
+    for (let i = 0; i < 100; i++) await w.append('r', payloadOf(`payload-of-some-length-${i}`));
+    await c.nodes[2]!.start();
+    await waitFor(() => w.backlogs()[2] === 0, 10_000, 'node 2 to drain what it still has queued');
+    const held = c.nodes[2]!.node!.regionStats('r').entries;
+    expect(held).to.be.lessThan(101);
+    await c.nodes[0]!.stop(); // node 2 and node 1 must still give the whole log
+    const got = await collect(c.writer().replay('r', 1));
+    expect(got.map((e) => e.sequence)).to.deep.equal(Array.from({ length: 101 }, (_, i) => i + 1));
   });
 });
