@@ -107,7 +107,11 @@ export function guard<T>(name: string, phase: string, f: () => T): T {
 
 export function wrapError(name: string, phase: string, err: unknown): Error {
   if (err instanceof DeadlineExceededError || err instanceof CancelledError) return err;
-  if (err instanceof StrataError && err.message.includes(`function '${name}'`)) return err;
+  if (err instanceof StrataError) {
+    // A Strata error keeps its code and status (e.g. INVALID_ARGUMENTS for bad input); it only gains the function's name.
+    if (!err.message.includes(`function '${name}'`)) err.message = `function '${name}' failed in ${phase}: ${err.message}`;
+    return err;
+  }
   const msg = err instanceof Error ? err.message : String(err);
   return new ExecutionError(`function '${name}' failed in ${phase}: ${msg}`, { cause: err });
 }
