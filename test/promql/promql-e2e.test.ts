@@ -92,4 +92,23 @@ describe('e2e promql: Prometheus HTTP API over remote-written data', function ()
     const body = await res.json() as any;
     expect(body.data.result).to.deep.equal([{ metric: {}, value: [at, '3'] }]);
   });
+
+  it("GreptimeDB's /v1/promql answers a range query in the /v1/sql shape", async () => {
+    const start = (t0 + 5 * 60_000) / 1000;
+    const q = new URLSearchParams({ query: 'sum by (code) (increase(http_requests_total[5m]))', start: String(start), end: String(start + 120), step: '1m', db: 'public' });
+    const res = await fetch(`${api.replace('/v1/prometheus', '')}/v1/promql?${q}`);
+    const body = await res.json() as any;
+    expect(res.status, JSON.stringify(body)).to.equal(200);
+    const records = body.output[0].records;
+    expect(records.schema.column_schemas).to.deep.equal([
+      { name: 'code', data_type: 'String' }, { name: 'ts', data_type: 'TimestampMillisecond' }, { name: 'value', data_type: 'Float64' },
+    ]);
+    expect(records.rows.map((r: unknown[]) => [r[0], r[1]])).to.deep.equal([
+      ['200', start * 1000], ['200', start * 1000 + 60_000], ['200', start * 1000 + 120_000],
+      ['500', start * 1000], ['500', start * 1000 + 60_000], ['500', start * 1000 + 120_000],
+    ]);
+    const bad = await fetch(`${api.replace('/v1/prometheus', '')}/v1/promql?query=rate(up)&start=0&end=1&step=1`);
+    expect(bad.status).to.equal(400);
+    expect(((await bad.json()) as any).code).to.equal(2000);
+  });
 });

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
-  createSession, DeadlineExceededError, InvalidArgumentsError, UnsupportedError,
+  createSession, DeadlineExceededError, InvalidArgumentsError, parseApiDuration, parseApiTime, UnsupportedError,
   type InsertRequest, type Logger, type Metrics, type PromqlService, type QueryService, type ScriptService, type ServerInfo, type UserProvider,
 } from '@strata/kernel';
 import { mapHttpError, PayloadTooLargeError } from '../errors.js';
@@ -362,6 +362,41 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   };
   app.get('/v1/prometheus/api/v1/*', promqlApi);
   app.post('/v1/prometheus/api/v1/*', promqlApi);
+
+  // GreptimeDB's own PromQL endpoint: a range query answered in the /v1/sql shape.
+  const promqlFrame = async (req: FastifyRequest, reply: FastifyReply) => {
+    const service = deps.promql?.();
+    if (!service) throw new UnsupportedError('PromQL is not enabled in this server');
+    const params = sqlParams(req);
+    const need = (name: string): string => {
+      const v = params[name];
+      if (!v) throw new InvalidArgumentsError(`${name} parameter is required.`);
+      return v;
+    };
+    const query = need('query');
+    const time = (name: string): number => {
+      try { return parseApiTime(need(name), name); } catch (err) { throw new InvalidArgumentsError(`invalid ${name}: ${(err as Error).message}`, { cause: err }); }
+    };
+    const startMs = time('start'); const endMs = time('end');
+    let stepMs: number;
+    try { stepMs = parseApiDuration(need('step'), 'step'); } catch (err) { throw new InvalidArgumentsError(`invalid step: ${(err as Error).message}`, { cause: err }); }
+    if (!(stepMs > 0)) throw new InvalidArgumentsError('step must be positive');
+    if (endMs < startMs) throw new InvalidArgumentsError('end must not be before start');
+    const lookback = params.lookback;
+    const aborted = new AbortController();
+    reply.raw.once('close', () => { if (!reply.raw.writableFinished) aborted.abort(); });
+    const out = await service.evaluateTql({
+      startMs, endMs, stepMs, query, database: databaseFromParam(header(req, 'x-greptime-db-name') || params.db), signal: aborted.signal,
+      ...(lookback ? { lookbackMs: parseApiDuration(lookback, 'lookback') } : {}),
+    });
+    const batches = [];
+    let rows = 0;
+    if (out.kind === 'records') for await (const b of out.batches) { batches.push(b); rows += b.numRows; }
+    const collected = out.kind === 'records' ? { ...out, batches, rows } : out;
+    return reply.code(200).header('content-type', 'application/json').send(encodeGreptimeV1([collected], elapsedMs(req)));
+  };
+  app.get('/v1/promql', promqlFrame);
+  app.post('/v1/promql', promqlFrame);
 
   app.post('/v1/prometheus/read', async (req, reply) => {
     const queries = decodeReadRequest(snappyBody(req));
