@@ -10,6 +10,7 @@ import engineLsm from '@strata/engine-lsm';
 import storeFs from '@strata/store-fs';
 import walLocal from '@strata/wal-local';
 import protocolHttp from '@strata/protocol-http';
+import authStatic from '@strata/auth-static';
 import protocolGrpc, { messageCodec, recordBatchMessages, schemaMessage, serviceDefinition } from '@strata/protocol-grpc';
 import { StrataClient, StrataClientError } from '@strata/sdk';
 
@@ -56,8 +57,9 @@ async function catchGrpc(p: Promise<unknown>): Promise<grpc.ServiceError> {
   throw new Error('expected a gRPC error');
 }
 
-async function startServer(dir: string, grpcOptions: Json = {}): Promise<StrataServer> {
+async function startServer(dir: string, grpcOptions: Json = {}, users?: string[]): Promise<StrataServer> {
   const server = await StrataServer.fromDefinitions([
+    ...(users ? [{ definition: authStatic as PluginDefinition, options: { users } }] : []),
     { definition: storeFs as PluginDefinition },
     { definition: walLocal as PluginDefinition },
     { definition: engineLsm as PluginDefinition },
@@ -252,6 +254,32 @@ describe('e2e grpc: GreptimeDatabase and Arrow Flight over the real engine', fun
       expect((e as StrataClientError).retryable).to.equal(false);
     } finally {
       client.close();
+    }
+  });
+
+  it('with auth-static composed, every gRPC call needs Basic credentials; the SDK sends them on both transports', async () => {
+    const authDir = await mkdtemp(path.join(os.tmpdir(), 'strata-e2e-grpc-auth-'));
+    let authServer: StrataServer | undefined;
+    try {
+      authServer = await startServer(authDir, {}, ['greptime_user=greptime_pwd']);
+      const g = authServer.addresses().find((a) => a.protocol === 'grpc')!;
+      const h = authServer.addresses().find((a) => a.protocol === 'http')!;
+      const anonymous = new StrataClient({ grpc: `${g.host}:${g.port}`, retry: { maxAttempts: 1 } });
+      const wrong = new StrataClient({ grpc: `${g.host}:${g.port}`, auth: { username: 'greptime_user', password: 'nope' }, retry: { maxAttempts: 1 } });
+      const good = new StrataClient({ grpc: `${g.host}:${g.port}`, http: h.url, auth: { username: 'greptime_user', password: 'greptime_pwd' } });
+      try {
+        const e1 = await anonymous.insert({ table: 'auth_t', rows: [{ ts: 1, v: 1 }] }).then(() => undefined, (x: unknown) => x) as StrataClientError;
+        expect(e1.details).to.include({ grpcStatus: grpc.status.UNAUTHENTICATED, code: 7003 });
+        const e2 = await wrong.query('SELECT 1').then(() => undefined, (x: unknown) => x) as StrataClientError;
+        expect(e2.details).to.include({ grpcStatus: grpc.status.UNAUTHENTICATED, code: 7002 });
+        expect(await good.insert({ table: 'auth_t', rows: [{ ts: 1, v: 1 }] })).to.equal(1);
+        expect(await good.insert({ table: 'auth_http', rows: [{ ts: 2, v: 2 }] }, { via: 'http' })).to.equal(1);
+        expect(await good.queryRows('SELECT count(*) AS c FROM auth_t')).to.deep.equal([{ c: 1n }]);
+        expect(await good.queryRows('SELECT v FROM auth_http', { via: 'http' })).to.deep.equal([{ v: 2 }]);
+      } finally { anonymous.close(); wrong.close(); good.close(); }
+    } finally {
+      await authServer?.stop();
+      await rm(authDir, { recursive: true, force: true });
     }
   });
 
