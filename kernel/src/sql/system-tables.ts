@@ -63,6 +63,14 @@ export class SystemTables {
         columns: [['function_name', S], ['function_type', S], ['origin', S], ['description', S]],
         rows: () => registry.list().map((e) => [e.fn.name, e.fn.kind, e.origin, e.fn.description ?? '']),
       },
+      // MySQL's ROUTINES columns (subset) for every SQL function; data_type is empty when a rule derives it from the arguments.
+      routines: {
+        columns: [['specific_name', S], ['routine_catalog', S], ['routine_schema', S], ['routine_name', S], ['routine_type', S], ['data_type', S],
+          ['routine_body', S], ['external_name', S], ['external_language', S], ['is_deterministic', S], ['routine_comment', S], ['function_kind', S]],
+        rows: () => registry.list().map((e) => [e.fn.name, 'def', 'public', e.fn.name, 'FUNCTION',
+          typeof e.fn.returnType === 'function' ? '' : dataTypeDisplayName(e.fn.returnType).toLowerCase(), 'EXTERNAL', e.origin,
+          e.origin === 'built-in' ? 'BUILTIN' : 'JAVASCRIPT', (e.fn.volatility ?? 'immutable') === 'immutable' ? 'YES' : 'NO', e.fn.description ?? '', e.fn.kind]),
+      },
       character_sets: {
         columns: [['character_set_name', S], ['default_collate_name', S], ['description', S], ['maxlen', I]],
         rows: () => [['utf8', 'utf8_bin', 'UTF-8 Unicode', 4n]],
