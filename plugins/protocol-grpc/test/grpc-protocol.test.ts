@@ -166,6 +166,26 @@ describe('protocol-grpc: server over a recording query service', function () {
     expect(ins.requests[0]).to.include({ database: 'db2', table: 'puts', rowCount: 3, autoCreate: true });
   });
 
+  it('GetFlightInfo answers the schema (encapsulated IPC) and a ticket for DoGet', async () => {
+    s.query.executeImpl = async function* (): AsyncIterable<QueryOutput> { yield recordsOutput(sampleTable()); };
+    try {
+      const info = await unary<{ schema: Buffer; endpoint: Array<{ ticket: { ticket: Buffer } }> }>(s.flight, 'GetFlightInfo', { type: 1, path: ['cpu'] });
+      expect(s.query.statements.at(-1)!.sql).to.equal('SELECT * FROM "cpu"');
+      expect(info.endpoint[0]!.ticket.ticket.toString()).to.equal('SELECT * FROM "cpu"');
+      const schema = arrow.RecordBatchReader.from(Buffer.concat([info.schema, IPC_END_OF_STREAM])).open().schema;
+      expect(schema.fields.map((f) => f.name)).to.deep.equal(['host', 'ts', 'n', 'v']);
+    } finally { s.query.executeImpl = undefined; }
+  });
+
+  it('refuses messages over maxMessageSize with RESOURCE_EXHAUSTED', async () => {
+    const small = await startGrpc({ maxMessageSize: '1KiB' });
+    try {
+      const err = await unary(small.database, 'Handle', { query: { sql: `SELECT '${'x'.repeat(4096)}'` } }).then(() => undefined, (e: unknown) => e as grpc.ServiceError);
+      expect(err?.code).to.equal(grpc.status.RESOURCE_EXHAUSTED);
+      expect(small.query.statements).to.have.length(0);
+    } finally { await small.stop(); }
+  });
+
   it('stop drains: an in-flight call completes before the server closes', async () => {
     const t = await startGrpc();
     let release!: () => void;
