@@ -186,8 +186,25 @@ export class QuorumWal implements Wal {
     await log.ensureOpen();
     const end = log.lac;
     let k = Math.max(fromSequence, log.floor + 1, 1);
+    // Pages come from one preferred node while it has every entry (W = E:
+    // any node that was never away); a gap there asks all nodes once.
+    let preferred = this.clients.find((c) => c.healthy) ?? this.clients[0]!;
     while (k <= end) {
-      const pages = await Promise.allSettled(this.clients.map((c) => c.call<ReadReply>('Read', { region: regionId, from: k, bytesMax: this.opts.readPageBytes })));
+      const read = (c: NodeClient) => c.call<ReadReply>('Read', { region: regionId, from: k, bytesMax: this.opts.readPageBytes });
+      const one = await read(preferred).catch(() => undefined);
+      if (one) {
+        const { header, payloads } = one;
+        let yielded = 0;
+        for (let i = 0; i < header.entries.length && k <= end; i++) {
+          const [id, epoch] = header.entries[i]!;
+          if (id < k) continue;
+          if (id !== k || epoch !== ownerOf(log.ledgers, id)) break;
+          yield { regionId, sequence: k, payload: payloads[i]! };
+          k++; yielded++;
+        }
+        if (yielded > 0) continue;
+      }
+      const pages = await Promise.allSettled(this.clients.map(read));
       const got = pages.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
       if (got.length === 0) throw new WalQuorumUnavailableError(`replay of region ${regionId}: no node answered a read from entry ${k}`);
       let coveredTo = Infinity;
@@ -207,6 +224,8 @@ export class QuorumWal implements Wal {
         if (k <= floor) continue; // obsoleted meanwhile
         throw new CorruptionError(`wal-quorum: replay of region ${regionId}: acknowledged entry ${k} is on none of the ${got.length} reachable node(s)`);
       }
+      // Prefer a node that answered for the next page.
+      preferred = this.clients[pages.findIndex((p) => p.status === 'fulfilled')] ?? preferred;
     }
   }
 

@@ -243,8 +243,8 @@ export class WalNodeServer implements ProtocolServer {
         continue;
       }
       if (id <= r.floor) continue; // already obsolete: nothing to keep
-      // Copy: the payload view points into the gRPC message buffer.
-      const payload = Buffer.from(payloads[i]!);
+      // A view into the batch message: it lives until the entry is fsynced (the local WAL copies it).
+      const payload = payloads[i]!;
       const p: PendingEntry = { epoch: entryEpoch, payload };
       r.pending.set(id, p);
       r.addId(id);
@@ -313,7 +313,7 @@ export class WalNodeServer implements ProtocolServer {
         if (i === undefined) continue;
         const f = unframe(q.region, e.payload);
         if (f.id !== wanted[i]![0]) throw new CorruptionError(`wal-node: region ${q.region}: local sequence ${e.sequence} holds entry ${f.id}, index says ${wanted[i]![0]}`);
-        payloads[i] = Buffer.from(f.payload);
+        payloads[i] = f.payload;
         if (--left === 0) break;
       }
       if (left > 0) throw new CorruptionError(`wal-node: region ${q.region}: ${left} indexed entries missing from the local WAL`);
