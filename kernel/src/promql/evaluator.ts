@@ -5,11 +5,10 @@ import {
   compareLabels, dropMetricName, EMPTY_LABELS, labelsFrom, labelsKey, labelValue, METRIC_NAME, onlyLabels, setLabel, signature, withoutLabels,
   type Labels,
 } from './labels.js';
-import { linearRegression as _lr, quantileOf, RANGE_FUNCTIONS, type Window } from './range-functions.js';
+import { quantileOf, RANGE_FUNCTIONS, type Window } from './range-functions.js';
 import { compileAnchoredRegex } from './regex.js';
 import type { RawSeries, SeriesSource } from './series-source.js';
 
-void _lr;
 
 /** Evaluation settings; times in ms. An instant query is start = end. */
 export interface EvalOptions {
@@ -46,8 +45,6 @@ interface Grid { readonly times: Float64Array; readonly n: number; readonly star
 
 /** A range-vector argument: samples (stale markers removed) plus the window end of each step. */
 interface RangeArg { readonly series: RawSeries[]; readonly rangeMs: number; readonly effectiveTimes: Float64Array }
-
-const STALE_CHECK_EVERY = 1;
 
 function makeGrid(startMs: number, endMs: number, stepMs: number): Grid {
   const n = stepMs > 0 ? Math.floor((endMs - startMs) / stepMs) + 1 : 1;
@@ -178,7 +175,6 @@ export class Evaluator {
   private readonly lookbackMs: number;
   private readonly subqueryStepMs: number;
   private readonly root: Grid;
-  private checks = 0;
   private samples = 0;
 
   constructor(private readonly source: SeriesSource, private readonly opts: EvalOptions) {
@@ -211,8 +207,9 @@ export class Evaluator {
     return this.eval(e, this.root);
   }
 
+  /** Cancellation point, once per evaluated node (each node is a loop over all steps). */
   private check(): void {
-    if ((++this.checks % STALE_CHECK_EVERY) === 0 && this.opts.signal?.aborted) {
+    if (this.opts.signal?.aborted) {
       const r = this.opts.signal.reason;
       throw r instanceof Error ? r : new CancelledError();
     }

@@ -72,7 +72,7 @@ export class DefaultPromqlService implements PromqlService {
     switch (endpoint) {
       case 'query': return this.instantQuery(p, source, signal);
       case 'query_range': return this.rangeQuery(p, source, signal);
-      case 'labels': return this.labels(p, source, database, signal);
+      case 'labels': return this.labels(p, source, signal);
       case 'series': return this.series(p, source, signal);
       case 'metadata': return this.metadata(database);
       // Grafana asks for exemplars next to range queries; Strata stores none.
@@ -81,7 +81,7 @@ export class DefaultPromqlService implements PromqlService {
         return { version: KERNEL_VERSION, revision: '', branch: '', buildUser: 'strata', buildDate: '', goVersion: 'node' + process.versions.node };
       default: {
         const m = /^label\/([^/]+)\/values$/.exec(endpoint);
-        if (m) return this.labelValues(decodeURIComponent(m[1]!), p, source, database, signal);
+        if (m) return this.labelValues(decodeURIComponent(m[1]!), p, source, signal);
         throw new ApiError('not_found', `unknown API endpoint ${endpoint}`);
       }
     }
@@ -178,14 +178,13 @@ export class DefaultPromqlService implements PromqlService {
     return [...seen.values()];
   }
 
-  private async labels(p: Params, source: StorageSeriesSource, database: string, signal?: AbortSignal): Promise<unknown> {
+  private async labels(p: Params, source: StorageSeriesSource, signal?: AbortSignal): Promise<unknown> {
     const sets = this.parseMatches(p);
     const names = new Set<string>();
     if (!sets.length) {
       const tables = source.metricTables([]);
       if (tables.length) names.add(METRIC_NAME);
       for (const t of tables) for (const tag of t.tags) names.add(tag);
-      void database;
     } else {
       const [start, end] = this.timeRange(p);
       for (const ms of sets) for (const s of await source.select(ms, start, end, signal)) for (const [n] of s.labels) names.add(n);
@@ -193,7 +192,7 @@ export class DefaultPromqlService implements PromqlService {
     return [...names].sort();
   }
 
-  private async labelValues(name: string, p: Params, source: StorageSeriesSource, _database: string, signal?: AbortSignal): Promise<unknown> {
+  private async labelValues(name: string, p: Params, source: StorageSeriesSource, signal?: AbortSignal): Promise<unknown> {
     if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name)) throw new ApiError('bad_data', `invalid label name: "${name}"`);
     const sets = this.parseMatches(p);
     const values = new Set<string>();
@@ -278,7 +277,8 @@ function formatInstant(v: EvalValue, t: number): unknown {
     case 'scalar': return { resultType: 'scalar', result: [sec(t), formatSampleValue(v.values[0]!)] };
     case 'string': return { resultType: 'string', result: [sec(t), v.value] };
     case 'vector': {
-      const series = v.sorted ? v.series : v.series;
+      // sort()/sort_desc() ordered the series; other vectors keep evaluation order, as Prometheus.
+      const series = v.series;
       return {
         resultType: 'vector',
         result: series.filter((s) => s.present[0]).map((s) => ({ metric: labelsToObject(s.labels), value: [sec(t), formatSampleValue(s.values[0]!)] })),
