@@ -161,8 +161,12 @@ describe('promql differential: Strata vs Prometheus on the same samples', functi
       `--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver', '--log.level=error',
     ], { stdio: 'ignore' });
-    prom.once('error', (err) => { throw new Error(`cannot start prometheus (apt-get install prometheus): ${err.message}`); });
-    await waitReady(promUrl, 30_000);
+    const failed = new Promise<never>((_, reject) => {
+      prom!.once('error', (err) => reject(new Error(`cannot start prometheus (Debian package prometheus, listed in .ci/apt-packages.txt): ${err.message}`)));
+      prom!.once('exit', (code) => reject(new Error(`prometheus exited with code ${code} before it was ready`)));
+    });
+    failed.catch(() => { /* only matters before ready; stopping it later rejects too */ });
+    await Promise.race([waitReady(promUrl, 30_000), failed]);
     strata = await startPromqlServer();
     await remoteWrite(`${promUrl}/api/v1/write`, data);
     await remoteWrite(`${strata.url}/v1/prometheus/write`, data);
