@@ -8,7 +8,7 @@ import { FlightDataError, toServiceError } from './errors.js';
 import {
   encapsulatedSchema, frameMessage, IPC_END_OF_STREAM, recordBatchMessages, schemaMessage, type IpcMessage,
 } from './flight-data.js';
-import { messageCodec, serviceDefinition } from './proto-codec.js';
+import { DECODE_ERROR, messageCodec, serviceDefinition } from './proto-codec.js';
 import { recordBatchToInsertRequest, rowInsertToInsertRequest, type RowInsertMessage } from './row-insert.js';
 
 /** What the gRPC server needs from the plugin context. */
@@ -58,7 +58,21 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * no longer send its answer or status; this iterator leaves it open.
  */
 function messagesOf<T>(call: grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>): AsyncIterable<T> {
-  return { [Symbol.asyncIterator]: () => call.iterator({ destroyOnReturn: false }) as AsyncIterator<T> };
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const msg of { [Symbol.asyncIterator]: () => call.iterator({ destroyOnReturn: false }) }) yield checkDecoded(msg) as T;
+    },
+  };
+}
+
+/** Throws INVALID_ARGUMENTS for a message the codec could not decode. */
+function checkDecoded(msg: unknown): unknown {
+  if (msg && typeof msg === 'object' && DECODE_ERROR in msg) {
+    const cause = (msg as { [DECODE_ERROR]: unknown })[DECODE_ERROR];
+    if (cause instanceof InvalidArgumentsError) throw cause;
+    throw new InvalidArgumentsError(`malformed protobuf message: ${(cause as Error).message ?? String(cause)}`, { cause });
+  }
+  return msg;
 }
 
 /**
@@ -135,7 +149,8 @@ export class GrpcProtocolServer implements ProtocolServer {
   private unary(fn: (call: AnyCall) => Promise<unknown>): grpc.handleUnaryCall<unknown, unknown> {
     return (call, callback) => {
       this.inFlight++;
-      fn(call).then((res) => callback(null, res), (err) => callback(this.serviceError(err)))
+      Promise.resolve().then(() => { checkDecoded(call.request); return fn(call); })
+        .then((res) => callback(null, res), (err) => callback(this.serviceError(err)))
         .finally(() => { this.inFlight--; });
     };
   }
@@ -151,7 +166,8 @@ export class GrpcProtocolServer implements ProtocolServer {
   private serverStream(fn: (call: AnyCall) => Promise<void>): grpc.handleServerStreamingCall<unknown, unknown> {
     return (call) => {
       this.inFlight++;
-      fn(call).then(() => call.end(), (err) => { call.emit('error', this.serviceError(err)); })
+      Promise.resolve().then(() => { checkDecoded(call.request); return fn(call); })
+        .then(() => call.end(), (err) => { call.emit('error', this.serviceError(err)); })
         .finally(() => { this.inFlight--; });
     };
   }

@@ -1,7 +1,9 @@
+import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
+import { InvalidArgumentsError } from '@strata/kernel';
 
 /** Where the package's .proto files are (protos/ next to dist/). */
 export const PROTOS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'protos');
@@ -16,6 +18,24 @@ export const FLIGHT_PROTO = path.join(PROTOS_DIR, 'arrow', 'flight', 'flight.pro
 const TO_OBJECT: protobuf.IConversionOptions = { longs: String, enums: Number, oneofs: true, defaults: false, arrays: true };
 
 let root: protobuf.Root | undefined;
+
+/**
+ * A reader that refuses invalid UTF-8 in string fields. protobufjs would
+ * turn bad bytes into U+FFFD silently, and a table, column or tag value
+ * stored that way cannot be told from the real character later.
+ */
+class StrictUtf8Reader extends protobuf.Reader {
+  override string(): string {
+    const bytes = this.bytes();
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (!isUtf8(buf)) throw new InvalidArgumentsError('invalid UTF-8 in a protobuf string field');
+    return buf.toString('utf8');
+  }
+}
+
+/** Marks a request that did not decode, so the handler answers INVALID_ARGUMENT (grpc-js would say INTERNAL). */
+export const DECODE_ERROR = Symbol('strata.grpc.decodeError');
+export type DecodeFailure = { [DECODE_ERROR]: unknown };
 
 /** The protobufjs root of the package's protos (loaded once). */
 export function protoRoot(): protobuf.Root {
@@ -41,7 +61,7 @@ export function messageCodec<T = Record<string, unknown>>(name: string): Message
       const bytes = type.encode(message).finish();
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     },
-    decode: (bytes) => type.toObject(type.decode(bytes), TO_OBJECT) as T,
+    decode: (bytes) => type.toObject(type.decode(new StrictUtf8Reader(bytes)), TO_OBJECT) as T,
   };
 }
 
@@ -62,7 +82,13 @@ export function serviceDefinition(serviceName: string): ServiceDefinition {
       requestStream: !!method.requestStream,
       responseStream: !!method.responseStream,
       requestSerialize: (v) => req.encode(v as Record<string, unknown>),
-      requestDeserialize: (b) => req.decode(b),
+      requestDeserialize: (b) => {
+        try {
+          return req.decode(b);
+        } catch (err) {
+          return { [DECODE_ERROR]: err } satisfies DecodeFailure;
+        }
+      },
       responseSerialize: (v) => res.encode(v as Record<string, unknown>),
       responseDeserialize: (b) => res.decode(b),
       originalName: method.name,

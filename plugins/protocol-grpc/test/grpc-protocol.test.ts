@@ -151,6 +151,28 @@ describe('protocol-grpc: server over a recording query service', function () {
     } finally { s.query.executeImpl = undefined; }
   });
 
+  it('rejects invalid UTF-8 in string fields and undecodable messages with INVALID_ARGUMENT, writing nothing', async () => {
+    const codec = messageCodec('greptime.v1.GreptimeRequest');
+    const good = codec.encode({ row_inserts: { inserts: [{ table_name: 'utf', rows: { schema: [{ column_name: 'ts', datatype: 15, semantic_type: 2 }, { column_name: 'tag', datatype: 12, semantic_type: 0 }], rows: [{ values: [{ timestamp_second_value: '1' }, { string_value: 'h\u00e9' }] }] } }] } });
+    const at = good.indexOf(Buffer.from([0xc3, 0xa9]));
+    expect(at).to.be.greaterThan(0);
+    const bad = Buffer.from(good); bad[at + 1] = 0x28; // 0xC3 0x28: not UTF-8
+    const raw = new grpc.Client(s.address, grpc.credentials.createInsecure());
+    const send = (bytes: Buffer): Promise<grpc.ServiceError | null> => new Promise((resolve) => {
+      raw.makeUnaryRequest('/greptime.v1.GreptimeDatabase/Handle', (b: Buffer) => b, (b: Buffer) => b, bytes, (err) => resolve(err));
+    });
+    try {
+      const before = s.query.inserts.length;
+      const e1 = await send(bad);
+      expect(e1?.code).to.equal(grpc.status.INVALID_ARGUMENT);
+      expect(e1?.details).to.match(/invalid UTF-8/);
+      const e2 = await send(Buffer.from([0x32, 0xff, 0xff]));
+      expect(e2?.code).to.equal(grpc.status.INVALID_ARGUMENT);
+      expect(s.query.inserts.length).to.equal(before);
+      expect(await send(good)).to.equal(null);
+    } finally { raw.close(); }
+  });
+
   it('DoPut inserts each record batch into the descriptor path table and acknowledges it', async () => {
     const t = sampleTable();
     const call = s.flight.DoPut!() as grpc.ClientDuplexStream<unknown, { app_metadata: Buffer }>;
