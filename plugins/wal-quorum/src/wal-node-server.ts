@@ -49,6 +49,8 @@ class RegionOnNode {
   floor = 0;
   lac = 0;
   maxLocalSeq = 0;
+  /** Bumped by a drop: appends that complete after it belong to the dropped log. */
+  generation = 0;
   /** Durable entries by id (the newest epoch's copy). */
   readonly index = new Map<number, StoredEntry>();
   /** Accepted, not yet fsynced: recovery reads must see them (they may be acknowledged elsewhere). */
@@ -249,8 +251,11 @@ export class WalNodeServer implements ProtocolServer {
       r.pending.set(id, p);
       r.addId(id);
       if (lac > r.lac) r.lac = lac;
+      const generation = r.generation;
       waits.push(this.opts.wal.append(name, frame(id, entryEpoch, lac, payload)).then((seq) => {
         if (seq > r.maxLocalSeq) r.maxLocalSeq = seq;
+        // Obsoleted or dropped while it was being written: nothing to index.
+        if (generation !== r.generation || id <= r.floor) return;
         const cur = r.index.get(id);
         if (!cur || entryEpoch >= cur.epoch) r.index.set(id, { epoch: entryEpoch, localSeq: seq, size: payload.length });
         if (r.pending.get(id) === p) r.pending.delete(id);
@@ -342,6 +347,7 @@ export class WalNodeServer implements ProtocolServer {
   private async drop(q: DropRequest): Promise<Record<string, unknown>> {
     const { r } = this.region(q.region);
     if (!r.admits(q.epoch, q.writer)) return { ok: false, fencedEpoch: r.fencedEpoch };
+    r.generation++;
     await this.opts.wal.dropRegion(q.region);
     r.index.clear(); r.pending.clear(); r.ids = [];
     r.lac = 0; r.floor = 0;
