@@ -211,9 +211,11 @@ export class GrpcProtocolServer implements ProtocolServer {
     return provider.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1));
   }
 
-  /** The database: header dbname, else header schema, else `x-greptime-db-name` metadata, else public. */
+  /** The database: header dbname, else header schema, else `x-greptime-db-name` metadata, else public (`greptime-` catalog prefix dropped). */
   private session(metadata: grpc.Metadata, header: RequestHeaderMessage | undefined, user: UserInfo | undefined): Session {
-    const database = header?.dbname || header?.schema || firstMetadata(metadata, 'x-greptime-db-name') || 'public';
+    const named = header?.dbname || header?.schema || firstMetadata(metadata, 'x-greptime-db-name') || 'public';
+    // GreptimeDB clients may name the database as `catalog-schema`; the default catalog is `greptime`.
+    const database = named.startsWith('greptime-') ? named.slice('greptime-'.length) : named;
     const timezone = header?.timezone || firstMetadata(metadata, 'x-greptime-timezone') || 'UTC';
     return createSession({ channel: 'grpc', database, timezone, user: user?.username });
   }

@@ -98,7 +98,7 @@ describe('protocol-grpc: server over a recording query service', function () {
 
   it('Handle row_inserts calls QueryService.insert with the header database and answers affected rows', async () => {
     const res = await unary<{ affected_rows: { value: number } }>(s.database, 'Handle', {
-      header: { dbname: 'metrics' },
+      header: { dbname: 'greptime-metrics' },
       row_inserts: { inserts: [{ table_name: 'cpu', rows: { schema: [{ column_name: 'ts', datatype: 15, semantic_type: 2 }, { column_name: 'v', datatype: 10, semantic_type: 1 }], rows: [{ values: [{ timestamp_second_value: '1' }, { f64_value: 1 }] }, { values: [{ timestamp_second_value: '2' }, { f64_value: 2 }] }] } }] },
     });
     expect(res.affected_rows.value).to.equal(2);
