@@ -83,8 +83,9 @@ function literalAlternatives(re: string): string[] | undefined {
 /**
  * Reads series from the catalog's tables through the storage engine: a
  * metric name is a table (GreptimeDB's convention), labels are its String
- * tag columns, the value is `greptime_value` (or the fields chosen with
- * `__field__`). Equality, literal-alternation (IN) and flag-free regex
+ * tag columns, the values are its numeric field columns (`greptime_value`
+ * for remote-written tables) or the fields chosen with `__field__`; when
+ * several fields are selected each series carries a `__field__` label. Equality, literal-alternation (IN) and flag-free regex
  * matchers on tags (those that do not match the empty string) and the time
  * range are pushed into the scan; every matcher is applied again per
  * series, since engines may ignore predicates.
@@ -120,7 +121,7 @@ export class StorageSeriesSource implements SeriesSource {
     const fieldMatchers = matchers.filter((m) => m.name === FIELD_LABEL);
     let fields: string[];
     if (fieldMatchers.length) fields = mt.fields.filter((f) => fieldMatchers.every((m) => matches(m, f)));
-    else fields = mt.fields.includes(DEFAULT_VALUE_COLUMN) ? [DEFAULT_VALUE_COLUMN] : [mt.fields[0]!];
+    else fields = [...mt.fields];
     if (!fields.length) return [];
     const labelMatchers = matchers.filter((m) => m.name !== METRIC_NAME && m.name !== FIELD_LABEL);
     const predicates: ScanPredicate[] = [];
@@ -174,8 +175,11 @@ export class StorageSeriesSource implements SeriesSource {
             const key = labelsKey(labelsFrom(rec));
             let b = builders.get(key);
             if (!b) {
-              const labels = labelsFrom({ ...rec, [METRIC_NAME]: mt.table.name });
-              b = fields.map(() => ({ labels, t: [], v: [], stale: [], count: 0 }));
+              // Several fields of one row are several series: each carries its field name as __field__.
+              b = fields.map((f) => ({
+                labels: labelsFrom({ ...rec, [METRIC_NAME]: mt.table.name, ...(fields.length > 1 ? { [FIELD_LABEL]: f } : {}) }),
+                t: [], v: [], stale: [], count: 0,
+              }));
               builders.set(key, b);
               order.push(key);
             }

@@ -48,11 +48,15 @@ describe('promql over the SQL engine tables: PROMQL built-in and TQL', function 
     expect(lb.rows).to.deep.equal([[120000, 2]]);
   });
 
-  it('a multi-field table: fields are chosen with __field__', async () => {
+  it('a multi-field table: every field by default, chosen with __field__', async () => {
     const r = await tql('TQL EVAL (60, 60, 1) multi{__field__="mem"}');
     expect(r.rows).to.deep.equal([['h1', 60000, 100], ['h2', 60000, 200]]);
-    const first = await tql('TQL EVAL (60, 60, 1) sum(multi)');
-    expect(first.rows).to.deep.equal([[60000, 0.75]]);
+    // without __field__ every numeric field is a series of its own, labelled with its field
+    const all = await tql('TQL EVAL (60, 60, 1) multi');
+    expect(all.columns).to.deep.equal(['__field__', 'host', 'ts', 'value']);
+    expect(all.rows).to.deep.equal([['cpu', 'h1', 60000, 0.5], ['cpu', 'h2', 60000, 0.25], ['mem', 'h1', 60000, 100], ['mem', 'h2', 60000, 200]]);
+    const byField = await tql('TQL EVAL (60, 60, 1) sum by (__field__) (multi{__field__=~"cpu|mem"})');
+    expect(byField.rows).to.deep.equal([['cpu', 60000, 0.75], ['mem', 60000, 300]]);
   });
 
   it('TQL EXPLAIN and ANALYZE describe the evaluation', async () => {
