@@ -30,7 +30,7 @@ export default definePlugin({
   provides: [WAL],
   options: walQuorumOptions,
   async register(ctx, opts) {
-    const wal = new QuorumWal({ ...opts, logger: ctx.logger });
+    const wal = new QuorumWal({ ...opts, logger: ctx.logger, metrics: ctx.metrics });
     wals.set(ctx.server, wal);
     ctx.bind(WAL, wal);
   },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger, RegionId, Wal, WalEntry } from '@strata/kernel';
+import type { Logger, Metrics, RegionId, Wal, WalEntry } from '@strata/kernel';
 import { CorruptionError, InvalidArgumentsError, WalFencedError, WalQuorumUnavailableError } from './errors.js';
 import {
   absentQuorumOf, fenceQuorumOf, lastEpochOf, ownerOf, shapeProblem, writeSetOf,
@@ -21,6 +21,7 @@ export interface QuorumWalOptions {
   nodeBacklogBytesMax: number;
   readPageBytes: number;
   logger?: Logger;
+  metrics?: Metrics;
 }
 
 /** Defaults for embedding (the plugin fills these from its option schema). */
@@ -105,6 +106,7 @@ class RegionLog {
     if (n === 0) return;
     const done = this.waiting.splice(0, n);
     for (const a of done) { this.lac = a.id; a.resolve(a.id); }
+    this.wal.appendsAcked?.inc(n);
     const wake = this.slotWaiters.splice(0, n);
     for (const w of wake) w();
   }
@@ -128,6 +130,7 @@ class RegionLog {
 
   failAll(err: Error): void {
     const all = this.waiting;
+    if (all.length > 0) this.wal.countFailures(err, all.length);
     this.waiting = [];
     for (const a of all) { a.abandoned = true; a.reject(err); }
     for (const w of this.slotWaiters.splice(0)) w();
@@ -157,6 +160,8 @@ export class QuorumWal implements Wal {
   private readonly regions = new Map<string, RegionLog>();
   private readonly deadlineTimer: NodeJS.Timeout;
   private closed = false;
+  readonly appendsAcked: { inc(n: number): void } | undefined;
+  private readonly appendFailures: { inc(labels: { reason: string }): void } | undefined;
 
   constructor(readonly opts: QuorumWalOptions) {
     this.shape = { ensemble: opts.nodes.length, writeQuorum: opts.writeQuorum, ackQuorum: opts.ackQuorum };
@@ -164,7 +169,17 @@ export class QuorumWal implements Wal {
     if (problem) throw new InvalidArgumentsError(`wal-quorum: ${problem}`);
     if (opts.nodes.length > 30) throw new InvalidArgumentsError('wal-quorum: at most 30 nodes');
     this.clients = opts.nodes.map((addr, i) => new NodeClient(i, addr, { ...opts, writer: this.writer }));
-    this.deadlineTimer = setInterval(() => { const now = Date.now(); for (const r of this.regions.values()) r.checkDeadline(now); },
+    const m = opts.metrics;
+    const healthy = m?.gauge('strata_wal_quorum_node_healthy', 'wal-quorum: 1 while the stream to the node is healthy', ['node']);
+    const backlog = m?.gauge('strata_wal_quorum_node_backlog_entries', 'wal-quorum: entries the node has not acknowledged yet', ['node']);
+    this.appendsAcked = m?.counter('strata_wal_quorum_appends_total', 'wal-quorum: appends acknowledged (ack quorum fsynced, in order)');
+    const failures = m?.counter('strata_wal_quorum_append_failures_total', 'wal-quorum: appends failed, by reason', ['reason']);
+    this.appendFailures = failures ? { inc: (l) => failures.inc(l) } : undefined;
+    this.deadlineTimer = setInterval(() => {
+      const now = Date.now();
+      for (const r of this.regions.values()) r.checkDeadline(now);
+      for (const c of this.clients) { healthy?.set({ node: c.address }, c.healthy ? 1 : 0); backlog?.set({ node: c.address }, c.backlog()); }
+    },
       Math.max(20, Math.min(1000, Math.floor(opts.appendTimeoutMs / 5))));
     this.deadlineTimer.unref();
   }
@@ -257,6 +272,11 @@ export class QuorumWal implements Wal {
     log.waiting = [];
     log.ledgers = [[log.epoch, 1]];
     log.nextId = 1; log.lac = 0; log.floor = 0;
+  }
+
+  countFailures(err: Error, n: number): void {
+    const reason = err instanceof WalFencedError ? 'fenced' : 'quorum-unavailable';
+    for (let i = 0; i < n; i++) this.appendFailures?.inc({ reason });
   }
 
   /** Nodes whose stream is currently healthy. */

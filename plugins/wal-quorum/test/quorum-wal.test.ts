@@ -173,6 +173,7 @@ describe('wal-quorum: as plugins in composed servers', function () {
       const wal = server.get(WAL);
       expect(wal.name).to.equal('wal-quorum');
       expect(await wal.append('p', payloadOf('via plugin'))).to.equal(1);
+      expect(await server.metrics.text()).to.match(/strata_wal_quorum_appends_total 1\b/);
     } finally {
       await server.stop();
     }
