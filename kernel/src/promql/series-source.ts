@@ -295,12 +295,21 @@ function timestampsMs(vec: arrow.Vector, unitPerMs: number): Float64Array {
   let base = 0;
   for (const d of vec.data) {
     const raw = d.values as unknown as BigInt64Array | Int32Array;
-    if (raw instanceof BigInt64Array) {
+    if (raw instanceof BigInt64Array && unitPerMs <= 1) {
+      // ms and s values fit a double exactly: read the two words, no BigInt per row.
       const words = new Int32Array(raw.buffer, raw.byteOffset, raw.length * 2);
       for (let i = 0; i < d.length; i++) {
         const j = 2 * (d.offset + i);
         const x = words[j + 1]! * 4294967296 + (words[j]! >>> 0);
-        out[base + i] = unitPerMs === 1 ? x : Math.floor(x / unitPerMs);
+        out[base + i] = unitPerMs === 1 ? x : x / unitPerMs;
+      }
+    } else if (raw instanceof BigInt64Array) {
+      // us and ns values exceed 2^53: divide exactly in BigInt, flooring toward -inf.
+      const div = BigInt(unitPerMs);
+      for (let i = 0; i < d.length; i++) {
+        const x = raw[d.offset + i]!;
+        const q = x / div;
+        out[base + i] = Number(x < 0n && q * div !== x ? q - 1n : q);
       }
     } else {
       for (let i = 0; i < d.length; i++) out[base + i] = Math.floor(Number(vec.get(base + i) as number) / unitPerMs);

@@ -103,3 +103,18 @@ describe('promql StorageSeriesSource', () => {
     expect(first.map((s) => Array.from(s.v))).to.deep.equal([[3]]);
   });
 });
+
+describe('promql StorageSeriesSource timestamps', () => {
+  it('converts nanosecond time indexes to exact milliseconds (values beyond 2^53)', async () => {
+    const ns = [1_700_000_000_001_000_000n, 1_700_000_000_001_999_999n, 1_700_000_000_123_456_789n];
+    const rb = new arrow.Table({
+      ts: arrow.makeVector({ type: new arrow.TimestampNanosecond(), data: BigInt64Array.from(ns) } as never),
+      greptime_value: arrow.vectorFromArray([1, 2, 3], new arrow.Float64()),
+    }).batches[0]!;
+    const t = table('n', [], ['greptime_value'], 'TimestampNanosecond');
+    const catalog = { listTables: () => [t], getTable: () => t } as unknown as Catalog;
+    const engine = { async *scan() { yield rb; } } as unknown as StorageEngine;
+    const out = await new StorageSeriesSource(catalog, engine, 'public').select(matchersOf('n'), 0, 2e12);
+    expect(Array.from(out[0]!.t)).to.deep.equal([1_700_000_000_001, 1_700_000_000_001, 1_700_000_000_123]);
+  });
+});
