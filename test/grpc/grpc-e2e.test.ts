@@ -248,6 +248,10 @@ describe('e2e grpc: GreptimeDatabase and Arrow Flight over the real engine', fun
       expect(writer.batches).to.equal(4);
       expect(await client.queryRows('SELECT count(*) AS c, sum(v) AS s FROM sdk_stream')).to.deep.equal([{ c: 1000n, s: 499500 }]);
 
+      const empty = await client.query("SELECT host, usage FROM sdk_cpu WHERE host = 'nobody'");
+      expect(empty.numRows).to.equal(0);
+      expect(empty.schema.fields.map((f) => f.name)).to.deep.equal(['host', 'usage']);
+
       const e = await client.query('SELECT * FROM sdk_missing').then(() => undefined, (x: unknown) => x);
       expect(e).to.be.instanceOf(StrataClientError);
       expect((e as StrataClientError).code).to.equal(4001);

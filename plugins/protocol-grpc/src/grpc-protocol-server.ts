@@ -358,11 +358,15 @@ export class GrpcProtocolServer implements ProtocolServer {
       if (sentRecords) throw new InvalidArgumentsError('DoGet answers one result set; run the other SELECT statements in their own tickets');
       sentRecords = true;
       const toFlight = (m: IpcMessage): unknown => ({ data_header: m.dataHeader, data_body: m.dataBody });
-      await this.write(call, toFlight(schemaMessage(out.schema)));
+      // The schema message is taken from the first batch when there is one, so the
+      // dictionary ids it declares are the ones that batch's dictionary messages use.
+      let schemaSent = false;
       for await (const batch of out.batches) {
         if (call.cancelled) return;
+        if (!schemaSent) { await this.write(call, toFlight(schemaMessage(batch.schema))); schemaSent = true; }
         for (const m of recordBatchMessages(batch)) await this.write(call, toFlight(m));
       }
+      if (!schemaSent) await this.write(call, toFlight(schemaMessage(out.schema)));
     }
   }
 
