@@ -1,5 +1,5 @@
 import { InvalidArgumentsError, PluginCompositionError } from '../errors/errors.js';
-import type { FunctionDefinition, FunctionRegistry } from '../interfaces/function.js';
+import type { FunctionDefinition, FunctionRegistry, RuntimeFunctions } from '../interfaces/function.js';
 
 /**
  * The function registry: every SQL-callable function (built-ins and plugin
@@ -14,6 +14,8 @@ import type { FunctionDefinition, FunctionRegistry } from '../interfaces/functio
 export class DefaultFunctionRegistry implements FunctionRegistry {
   private readonly byName = new Map<string, { fn: FunctionDefinition; origin: string }>();
   private readonly entries: Array<{ fn: FunctionDefinition; origin: string }> = [];
+  /** Set by the 'functions' built-in when runtime functions are enabled. */
+  runtime?: RuntimeFunctions;
 
   register(fn: FunctionDefinition, origin: string): void {
     checkDefinition(fn, origin);

@@ -122,4 +122,34 @@ export interface FunctionRegistry {
   unregister(name: string): boolean;
   lookup(name: string): FunctionDefinition | undefined;
   list(): ReadonlyArray<{ readonly fn: FunctionDefinition; readonly origin: string }>;
+  /** CREATE / DROP FUNCTION; absent when runtime functions are off (the default). */
+  readonly runtime?: RuntimeFunctions;
+}
+
+/** CREATE [OR REPLACE] [AGGREGATE | WINDOW] FUNCTION, resolved from the statement. */
+export interface CreateFunctionRequest {
+  readonly name: string;
+  readonly kind: 'scalar' | 'aggregate' | 'window';
+  /** The module path after AS, as written. */
+  readonly source: string;
+  /** WITH (export = 'name'); default export otherwise. */
+  readonly exportName?: string;
+  /** When written, they replace the module's signatures / return type. */
+  readonly params?: readonly DataType[];
+  readonly returns?: DataType;
+  readonly orReplace: boolean;
+  readonly ifNotExists: boolean;
+}
+
+/**
+ * Runtime function registration: loads a JavaScript module from an allowed
+ * directory, registers its definition and remembers it across restarts.
+ *
+ * @example
+ * await registry.runtime?.create({ name: 'f2c', kind: 'scalar', source: 'f2c.mjs', orReplace: false, ifNotExists: false });
+ */
+export interface RuntimeFunctions {
+  create(req: CreateFunctionRequest): Promise<void>;
+  /** Returns false when absent and `ifExists`. */
+  drop(name: string, ifExists: boolean): Promise<boolean>;
 }

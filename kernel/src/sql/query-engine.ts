@@ -349,7 +349,20 @@ export class QueryEngine implements QueryService {
       }
       case 'SetNames': return affected(0);
       case 'Transaction': return affected(0);
-      case 'CreateFunction': case 'DropFunction': throw new UnsupportedError(`${st.kind === 'CreateFunction' ? 'CREATE' : 'DROP'} FUNCTION is not supported yet`);
+      case 'CreateFunction': case 'DropFunction': {
+        const rt = this.registry.runtime;
+        if (!rt) throw new UnsupportedError(`${st.kind === 'CreateFunction' ? 'CREATE' : 'DROP'} FUNCTION is off: enable the option runtimeFunctions (and list runtimeFunctionDirectories) of the 'functions' built-in`);
+        if (st.kind === 'DropFunction') { await rt.drop(st.name.name, st.ifExists); return affected(0); }
+        if (st.language !== undefined && !['js', 'javascript'].includes(st.language)) throw new UnsupportedError(`CREATE FUNCTION ... LANGUAGE ${st.language}: only LANGUAGE js is supported`);
+        const exportName = st.options.find((e) => e.key.toLowerCase() === 'export')?.value;
+        await rt.create({
+          name: st.name.name, kind: st.functionKind, source: st.source, orReplace: st.orReplace, ifNotExists: st.ifNotExists,
+          ...(exportName !== undefined ? { exportName } : {}),
+          ...(st.params ? { params: st.params.map((p) => toDataType(p.type)) } : {}),
+          ...(st.returns ? { returns: toDataType(st.returns) } : {}),
+        });
+        return affected(0);
+      }
       case 'Tql': throw new UnsupportedError('TQL (PromQL) is not supported by this query engine yet');
     }
   }
