@@ -111,4 +111,28 @@ describe('e2e promql: Prometheus HTTP API over remote-written data', function ()
     expect(bad.status).to.equal(400);
     expect(((await bad.json()) as any).code).to.equal(2000);
   });
+
+  it('queries tables filled by InfluxDB line protocol: nanosecond time index, several fields, __field__', async () => {
+    const base = api.replace('/v1/prometheus', '');
+    const t = t0 + 60_000;
+    const lines = [
+      `weather,city=paris temp=11.5,humidity=80i ${t}000000`,
+      `weather,city=oslo temp=-3.25,humidity=60i ${t}000123`,
+      `weather,city=paris temp=12,humidity=82i ${t + 30_000}000000`,
+    ].join('\n');
+    const w = await fetch(`${base}/v1/influxdb/write?db=public`, { method: 'POST', body: lines });
+    expect(w.status).to.equal(204);
+    const r = await promGet(api, 'query', { query: 'weather{__field__="temp"}', time: String((t + 30_000) / 1000) });
+    expect(r.body.data.result).to.have.deep.members([
+      { metric: { __name__: 'weather', city: 'paris' }, value: [(t + 30_000) / 1000, '12'] },
+      { metric: { __name__: 'weather', city: 'oslo' }, value: [(t + 30_000) / 1000, '-3.25'] },
+    ]);
+    const all = await promGet(api, 'query', { query: 'max by (__field__) (weather)', time: String((t + 30_000) / 1000) });
+    expect(all.body.data.result).to.have.deep.members([
+      { metric: { __field__: 'temp' }, value: [(t + 30_000) / 1000, '12'] },
+      { metric: { __field__: 'humidity' }, value: [(t + 30_000) / 1000, '82'] },
+    ]);
+    const ts = await promGet(api, 'query', { query: 'timestamp(weather{city="oslo", __field__="temp"})', time: String((t + 30_000) / 1000) });
+    expect(ts.body.data.result[0].value[1]).to.equal(String(t / 1000));
+  });
 });
