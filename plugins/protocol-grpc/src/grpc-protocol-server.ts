@@ -9,7 +9,9 @@ import {
   encapsulatedSchema, frameMessage, IPC_END_OF_STREAM, recordBatchMessages, schemaMessage, type IpcMessage,
 } from './flight-data.js';
 import { DECODE_ERROR, messageCodec, serviceDefinition } from './proto-codec.js';
-import { recordBatchToInsertRequest, rowInsertToInsertRequest, type RowInsertMessage } from './row-insert.js';
+import { decodeGreptimeRequest, type GreptimeRequestMessage } from './greptime-request-decoder.js';
+import { recordBatchToInsertRequest } from './row-insert.js';
+import { decodeRowInsertRequests } from './row-insert-decoder.js';
 
 /** What the gRPC server needs from the plugin context. */
 export interface GrpcServerDeps {
@@ -24,22 +26,12 @@ export interface GrpcServerDeps {
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
 
-interface RequestHeaderMessage {
-  catalog?: string; schema?: string; dbname?: string; timezone?: string;
-  authorization?: { auth_scheme?: string; basic?: { username?: string; password?: string }; token?: { token?: string } };
-}
-interface GreptimeRequestMessage {
-  header?: RequestHeaderMessage;
-  request?: string;
-  query?: { query?: string; sql?: string };
-  row_inserts?: { inserts?: RowInsertMessage[] };
-}
+type RequestHeaderMessage = NonNullable<GreptimeRequestMessage['header']>;
 interface FlightDataMessage {
   flight_descriptor?: { type?: number; cmd?: Buffer; path?: string[] };
   data_header?: Uint8Array; app_metadata?: Uint8Array; data_body?: Uint8Array;
 }
 
-const greptimeRequestCodec = messageCodec<GreptimeRequestMessage>('greptime.v1.GreptimeRequest');
 const flightMetadataCodec = messageCodec<{ affected_rows: { value: number } }>('greptime.v1.FlightMetadata');
 
 type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown>
@@ -106,7 +98,14 @@ export class GrpcProtocolServer implements ProtocolServer {
       'grpc.max_receive_message_length': this.deps.maxMessageSizeBytes,
       'grpc.max_send_message_length': this.deps.maxMessageSizeBytes,
     });
-    server.addService(serviceDefinition('greptime.v1.GreptimeDatabase'), {
+    // GreptimeRequests are decoded by hand at the top level so row inserts reach the columnar decoder as bytes.
+    const database = serviceDefinition('greptime.v1.GreptimeDatabase');
+    const databaseService: grpc.ServiceDefinition = {
+      ...database,
+      Handle: { ...database.Handle!, requestDeserialize: decodeGreptimeRequest },
+      HandleRequests: { ...database.HandleRequests!, requestDeserialize: decodeGreptimeRequest },
+    };
+    server.addService(databaseService, {
       Handle: this.unary((call) => this.handle(call as grpc.ServerUnaryCall<GreptimeRequestMessage, unknown>)),
       HandleRequests: this.clientStream((call) => this.handleRequests(call as grpc.ServerReadableStream<GreptimeRequestMessage, unknown>)),
     });
@@ -269,9 +268,8 @@ export class GrpcProtocolServer implements ProtocolServer {
    */
   private async runRequest(req: GreptimeRequestMessage, session: Session, call: AnyCall): Promise<{ affected: number; ipc?: Uint8Array }> {
     if (req.request === 'row_inserts') {
-      const inserts = req.row_inserts?.inserts ?? [];
-      if (inserts.length === 0) return { affected: 0 };
-      const requests = inserts.map((r) => rowInsertToInsertRequest(r, session.database));
+      const requests = decodeRowInsertRequests(req.row_inserts_bytes ?? Buffer.alloc(0), session.database);
+      if (requests.length === 0) return { affected: 0 };
       return { affected: await this.deps.query.insert(requests, session) };
     }
     if (req.request === 'query') {
@@ -314,12 +312,8 @@ export class GrpcProtocolServer implements ProtocolServer {
     // An encoded GreptimeRequest starts with the tag of field 1 (header, 0x0a) or 3 (query, 0x1a);
     // SQL text starts with a printable character (or a newline, which is 0x0a too: decided by decoding).
     if (bytes[0] !== 0x0a && bytes[0] !== 0x1a) return asSql();
-    let req: GreptimeRequestMessage | undefined;
-    try {
-      req = greptimeRequestCodec.decode(bytes);
-    } catch {
-      req = undefined;
-    }
+    const decoded = decodeGreptimeRequest(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    const req = DECODE_ERROR in decoded ? undefined : decoded as GreptimeRequestMessage;
     if (!req || req.request !== 'query' || req.query?.query !== 'sql' || req.query.sql === undefined) {
       if (req?.request === 'query') throw new UnsupportedError('Flight ticket: only a GreptimeRequest with QueryRequest.sql is supported');
       return asSql();

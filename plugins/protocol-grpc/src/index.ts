@@ -6,6 +6,8 @@ import { protocolGrpcOptions } from './options.js';
 
 export { GrpcProtocolServer, type GrpcServerDeps } from './grpc-protocol-server.js';
 export { splitIpcStream, schemaMessage, recordBatchMessages, encapsulatedSchema, frameMessage, IPC_END_OF_STREAM, type IpcMessage } from './flight-data.js';
+export { decodeRowInsertRequests } from './row-insert-decoder.js';
+export { decodeGreptimeRequest, type GreptimeRequestMessage } from './greptime-request-decoder.js';
 export { rowInsertToInsertRequest, recordBatchToInsertRequest, COLUMN_DATA_TYPES, type RowInsertMessage } from './row-insert.js';
 export { messageCodec, serviceDefinition, protoRoot, PROTOS_DIR, GREPTIME_PROTO, FLIGHT_PROTO, type MessageCodec } from './proto-codec.js';
 export * from './errors.js';

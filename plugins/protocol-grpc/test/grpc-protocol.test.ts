@@ -3,7 +3,7 @@ import * as arrow from 'apache-arrow';
 import { expect } from 'chai';
 import { AuthError, StatusCode, TableNotFoundError, type QueryOutput, type UserProvider } from '@strata/kernel';
 import {
-  frameMessage, grpcStatusOf, IPC_END_OF_STREAM, messageCodec, recordBatchMessages, recordBatchToInsertRequest,
+  decodeRowInsertRequests, frameMessage, grpcStatusOf, IPC_END_OF_STREAM, messageCodec, recordBatchMessages, recordBatchToInsertRequest,
   rowInsertToInsertRequest, schemaMessage, splitIpcStream,
 } from '../src/index.js';
 import { collect, flightDataToTable, recordsOutput, startGrpc, unary, type TestServer } from './fixtures.js';
@@ -82,6 +82,50 @@ describe('protocol-grpc: status mapping and Arrow IPC framing', function () {
     expect(req.columns[2]!.vector.get(1)).to.equal(null);
     expect(() => rowInsertToInsertRequest({ table_name: 't', rows: { schema: [{ column_name: 'ts', datatype: 16, semantic_type: 2 }], rows: [{ values: [{ value_data: 'string_value', string_value: 'x' }] }] } }, 'public'))
       .to.throw(/string_value given for a TimestampMillisecond column/);
+  });
+
+  it('the columnar row-insert decoder agrees with protobufjs on every type, nulls and 64-bit extremes', () => {
+    const fields: Array<[string, number, number, string, (i: number) => unknown]> = [
+      ['tag', 12, 0, 'string_value', (i) => (i % 5 === 0 ? undefined : `h\u00e9-${i % 3}`)],
+      ['ts', 16, 2, 'timestamp_millisecond_value', (i) => String(1_700_000_000_000 + i)],
+      ['b', 0, 1, 'bool_value', (i) => (i % 4 === 1 ? undefined : i % 2 === 0)],
+      ['i8', 1, 1, 'i8_value', (i) => -128 + (i % 256)],
+      ['i16', 2, 1, 'i16_value', (i) => (i % 2 ? -32768 : 32767)],
+      ['i32', 3, 1, 'i32_value', (i) => (i % 2 ? -2147483648 : i)],
+      ['i64', 4, 1, 'i64_value', (i) => ['9223372036854775807', '-9223372036854775808', '-1', '0', String(2 ** 40 + i)][i % 5]],
+      ['u8', 5, 1, 'u8_value', (i) => i % 256],
+      ['u16', 6, 1, 'u16_value', () => 65535],
+      ['u32', 7, 1, 'u32_value', (i) => (i % 2 ? 4294967295 : i)],
+      ['u64', 8, 1, 'u64_value', (i) => (i % 2 ? '18446744073709551615' : String(i))],
+      ['f32', 9, 1, 'f32_value', (i) => i / 4],
+      ['f64', 10, 1, 'f64_value', (i) => (i % 3 === 0 ? undefined : i / 3 - 7)],
+      ['bin', 11, 1, 'binary_value', (i) => Buffer.from([i % 256, 0, 255])],
+      ['d', 13, 1, 'date_value', (i) => 19000 + i],
+      ['tns', 18, 1, 'timestamp_nanosecond_value', (i) => String(-1_000_000_000_000_000_000n + BigInt(i))],
+    ];
+    const rows = Array.from({ length: 37 }, (_, i) => ({ values: fields.map(([, , , f, gen]) => { const v = gen(i); return v === undefined ? {} : { [f]: v }; }) }));
+    const msg = { row_inserts: { inserts: [{ table_name: 'all_types', rows: { schema: fields.map(([n, t, sem]) => ({ column_name: n, datatype: t, semantic_type: sem })), rows } }] } };
+    const codec = messageCodec<{ row_inserts: { inserts: Array<Record<string, unknown>> } }>('greptime.v1.GreptimeRequest');
+    const bytes = codec.encode(msg);
+    const reference = rowInsertToInsertRequest(codec.decode(bytes).row_inserts.inserts[0]!, 'db');
+    const insertsBytes = messageCodec('greptime.v1.RowInsertRequests').encode(msg.row_inserts);
+    const [fast] = decodeRowInsertRequests(insertsBytes, 'db');
+    expect(fast!.rowCount).to.equal(37);
+    expect(fast!.columns.map((c) => [c.name, c.semantic, String(c.vector.type)])).to.deep.equal(reference.columns.map((c) => [c.name, c.semantic, String(c.vector.type)]));
+    for (let c = 0; c < fields.length; c++) {
+      const a = fast!.columns[c]!.vector; const b = reference.columns[c]!.vector;
+      expect(a.nullCount, fields[c]![0]).to.equal(b.nullCount);
+      for (let i = 0; i < 37; i++) {
+        const x = a.get(i); const y = b.get(i);
+        if (x instanceof Uint8Array) expect(Buffer.from(x).equals(Buffer.from(y as Uint8Array)), `${fields[c]![0]}[${i}]`).to.equal(true);
+        else expect(x, `${fields[c]![0]}[${i}]`).to.deep.equal(y);
+      }
+      expect(a.data[0]!.values, fields[c]![0]).to.deep.equal(b.data[0]!.values.subarray(0, a.data[0]!.values.length));
+    }
+    const badKind = messageCodec('greptime.v1.RowInsertRequests').encode({ inserts: [{ table_name: 't', rows: { schema: [{ column_name: 'ts', datatype: 16, semantic_type: 2 }], rows: [{ values: [{ string_value: 'x' }] }] } }] });
+    expect(() => decodeRowInsertRequests(badKind, 'db')).to.throw(/string_value given for a TimestampMillisecond column/);
+    const shortRow = messageCodec('greptime.v1.RowInsertRequests').encode({ inserts: [{ table_name: 't', rows: { schema: [{ column_name: 'ts', datatype: 16, semantic_type: 2 }, { column_name: 'v', datatype: 10, semantic_type: 1 }], rows: [{ values: [{ timestamp_millisecond_value: '1' }] }] } }] });
+    expect(() => decodeRowInsertRequests(shortRow, 'db')).to.throw(/row 0 has 1 values, schema has 2 columns/);
   });
 
   it('derives DoPut column roles from Arrow types or greptime:semantic_type metadata', () => {
