@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { QUERY, StrataServer, createSession, functionsPlugin, type QueryService } from '@strata/kernel';
+import { QUERY, StrataServer, createSession, functionsPlugin, type AggregateFunction, type QueryService } from '@strata/kernel';
 import { defineFunctionPack, defineScalarFunction } from '@strata/sdk';
 import engineLsm from '@strata/engine-lsm';
 import functionsExample from '@strata/functions-example';
@@ -40,6 +40,11 @@ const fixtures = defineFunctionPack({
       // Busy for 150 ms per batch without ever checking: only the checks between batches can stop it.
       body([x]) { const t0 = Date.now(); while (Date.now() - t0 < 150) { /* busy */ } return x!.float64().slice(); },
     }),
+    // Written against the raw kernel interface (no SDK): the 'functions' built-in guards it too.
+    {
+      kind: 'aggregate', name: 'raw_fail_agg', signatures: [{ args: ['numeric'] }], returnType: { name: 'Float64' },
+      init: () => ({}), update: () => { throw new TypeError('cannot read properties of undefined'); }, merge: (a: object) => a, finalize: () => null,
+    } as AggregateFunction<object>,
   ],
 });
 
@@ -146,6 +151,9 @@ describe('e2e: user functions (functions-example through SQL)', function () {
     const err = await sqlError(query, 'SELECT boom(v) FROM m');
     expect(err.code).to.equal('EXECUTE_QUERY');
     expect(err.message).to.equal("function 'boom' failed in body: value too hot");
+    const raw = await sqlError(query, 'SELECT host, raw_fail_agg(v) FROM m GROUP BY host');
+    expect(raw.code).to.equal('EXECUTE_QUERY');
+    expect(raw.message).to.equal("function 'raw_fail_agg' failed in update: cannot read properties of undefined");
     expect(await sql(query, 'SELECT count(*) FROM m')).to.deep.equal([[BigInt(rows.length)]]);
   });
 

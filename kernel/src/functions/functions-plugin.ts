@@ -6,6 +6,7 @@ import { definePlugin } from '../plugin/plugin-definition.js';
 import { FUNCTION_REGISTRY, FUNCTIONS } from '../tokens.js';
 import { builtinFunctions } from './builtin-functions.js';
 import { DefaultFunctionRegistry } from './function-registry.js';
+import { guardFunction } from './guard-function.js';
 import { RuntimeFunctionLoader } from './runtime-functions.js';
 
 /** Where a plugin function came from: a definition may carry `origin` (the SDK sets it); otherwise its position. */
@@ -38,7 +39,8 @@ export const functionsPlugin = definePlugin({
   async register(ctx, opts) {
     const registry = new DefaultFunctionRegistry();
     for (const fn of builtinFunctions()) registry.register(fn, 'built-in');
-    ctx.getAll(FUNCTIONS).forEach((fn, i) => registry.register(fn, originOf(fn, i)));
+    // Plugin functions are guarded: whatever they throw becomes a query error naming them.
+    ctx.getAll(FUNCTIONS).forEach((fn, i) => registry.register(typeof fn === 'object' && fn !== null ? guardFunction(fn) : fn, originOf(fn, i)));
     if (opts.runtimeFunctions) {
       const dirs = opts.runtimeFunctionDirectories.map((d) => path.resolve(ctx.server.dataHome, d));
       const loader = new RuntimeFunctionLoader(registry, dirs, path.join(ctx.server.dataHome, 'functions', 'runtime-functions.json'), ctx.logger);

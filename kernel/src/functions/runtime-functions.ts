@@ -6,6 +6,7 @@ import { InvalidArgumentsError, UnsupportedError } from '../errors/errors.js';
 import type { CreateFunctionRequest, FunctionDefinition, RuntimeFunctions } from '../interfaces/function.js';
 import type { Logger } from '../interfaces/logger.js';
 import type { DefaultFunctionRegistry } from './function-registry.js';
+import { guardFunction } from './guard-function.js';
 
 /** What the state file keeps per function: the request, with the module's resolved real path. */
 interface Entry extends CreateFunctionRequest { readonly realPath: string }
@@ -119,7 +120,7 @@ export class RuntimeFunctionLoader implements RuntimeFunctions {
       ...(e.returns ? { returnType: e.returns } : {}),
     } as FunctionDefinition;
     if (this.registry.originOf(e.name)?.startsWith(ORIGIN_PREFIX)) this.registry.unregister(e.name);
-    this.registry.register(fn, `${ORIGIN_PREFIX}${e.realPath}`);
+    this.registry.register(guardFunction(fn), `${ORIGIN_PREFIX}${e.realPath}`);
   }
 
   private async persist(): Promise<void> {
