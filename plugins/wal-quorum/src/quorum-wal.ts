@@ -30,6 +30,29 @@ export const QUORUM_WAL_DEFAULTS: Omit<QuorumWalOptions, 'nodes'> = {
   reconnectDelayMs: 200, maxInFlight: 16_384, batchBytesMax: 1 << 20, nodeBacklogBytesMax: 256 << 20, readPageBytes: 4 << 20,
 };
 
+/**
+ * Settles once every promise has, or as soon as `enough` holds for the
+ * fulfilled values so far: a hung node must not hold up a quorum call until
+ * its deadline. Promises still pending read as rejected ('no answer yet');
+ * their requests still reach the node.
+ */
+function settleEnough<T>(ps: ReadonlyArray<Promise<T>>, enough: (values: T[]) => boolean): Promise<Array<PromiseSettledResult<T>>> {
+  const results: Array<PromiseSettledResult<T>> = ps.map(() => ({ status: 'rejected', reason: new Error('no answer yet') }));
+  return new Promise((resolve) => {
+    let left = ps.length;
+    if (left === 0) { resolve(results); return; }
+    const check = () => {
+      const values = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      if (left === 0 || enough(values)) resolve(results);
+    };
+    ps.forEach((p, i) => p.then(
+      (value) => { results[i] = { status: 'fulfilled', value }; left--; check(); },
+      (reason: unknown) => { results[i] = { status: 'rejected', reason }; left--; check(); }));
+  });
+}
+
+const okCount = (values: Array<{ header: { ok: boolean } }>): number => values.filter((v) => v.header.ok).length;
+
 class Append implements OutgoingEntry {
   acks = 0;
   ackedMask = 0;
@@ -257,18 +280,29 @@ export class QuorumWal implements Wal {
     if (upTo <= log.floor) return;
     log.floor = upTo;
     // Best effort: a node that misses it keeps more than it needs until the next obsolete (the bound is cumulative).
-    await Promise.allSettled(this.clients.map((c) => c.call<SimpleReply>('Obsolete', { region: regionId, upTo })));
+    await settleEnough(this.clients.map((c) => c.call<SimpleReply>('Obsolete', { region: regionId, upTo })), (v) => okCount(v) >= this.shape.ackQuorum);
   }
 
   async dropRegion(regionId: RegionId): Promise<void> {
     const log = this.log(regionId);
     await log.ensureOpen();
     for (const a of log.waiting) a.abandoned = true;
-    const replies = await Promise.allSettled(this.clients.map((c) => c.call<SimpleReply>('Drop', { region: regionId, epoch: log.epoch, writer: this.writer })));
-    const ok = replies.filter((r) => r.status === 'fulfilled' && r.value.header.ok).length;
-    const fencedBy = Math.max(0, ...replies.map((r) => (r.status === 'fulfilled' && !r.value.header.ok ? r.value.header.fencedEpoch ?? 0 : 0)));
-    if (fencedBy > 0) { log.fenced(fencedBy); throw new WalFencedError(regionId, log.epoch, fencedBy); }
-    if (ok < this.shape.ackQuorum) throw new WalQuorumUnavailableError(`drop of region ${regionId}: only ${ok} of ${this.shape.ackQuorum} nodes confirmed`);
+    // The drop runs under a fresh epoch: its ledger list [[epoch, 1]] must be
+    // newer than any list a node that misses the drop still holds, so that
+    // node's old entries (and LAC) are never taken for the new log's.
+    try {
+      const { epoch } = await this.fence(log);
+      log.epoch = epoch;
+      const replies = await settleEnough(this.clients.map((c) => c.call<SimpleReply>('Drop', { region: regionId, epoch, writer: this.writer })), (v) => okCount(v) >= this.shape.ackQuorum);
+      const ok = replies.filter((r) => r.status === 'fulfilled' && r.value.header.ok).length;
+      const fencedBy = Math.max(0, ...replies.map((r) => (r.status === 'fulfilled' && !r.value.header.ok ? r.value.header.fencedEpoch ?? 0 : 0)));
+      if (fencedBy > 0) { log.fenced(fencedBy); throw new WalFencedError(regionId, log.epoch, fencedBy); }
+      if (ok < this.shape.ackQuorum) throw new WalQuorumUnavailableError(`drop of region ${regionId}: only ${ok} of ${this.shape.ackQuorum} nodes confirmed`);
+    } catch (err) {
+      // Half-dropped: the next operation re-opens the region (recovery decides what is left).
+      if (log.status === 'open') log.status = 'closed';
+      throw err;
+    }
     log.waiting = [];
     log.ledgers = [[log.epoch, 1]];
     log.nextId = 1; log.lac = 0; log.floor = 0;
@@ -316,6 +350,28 @@ export class QuorumWal implements Wal {
     for (const n of writeSetOf(this.shape, a.id)) this.clients[n]!.send(a);
   }
 
+  /** Step 1 of open (and of drop): a new epoch, above any seen, fenced on at least E - AQ + 1 nodes. */
+  private async fence(log: RegionLog): Promise<{ epoch: number; fencedSet: Array<{ node: number; state: NodeRegionState }> }> {
+    const F = fenceQuorumOf(this.shape);
+    let epoch = log.epoch + 1;
+    let fencedSet: Array<{ node: number; state: NodeRegionState }> = [];
+    for (let attempt = 0; ; attempt++) {
+      const replies = await settleEnough(this.clients.map((c) => c.call<FenceReply>('Fence', { region: log.regionId, epoch, writer: this.writer })), (v) => okCount(v) >= F);
+      fencedSet = [];
+      let highest = 0;
+      replies.forEach((r, node) => {
+        if (r.status !== 'fulfilled') return;
+        if (r.value.header.ok) fencedSet.push({ node, state: r.value.header.state });
+        else highest = Math.max(highest, r.value.header.state.fencedEpoch);
+      });
+      if (fencedSet.length >= F) break;
+      if (highest >= epoch && attempt < 8) { epoch = highest + 1; continue; }
+      const down = replies.flatMap((r, i) => (r.status === 'rejected' ? [`${this.opts.nodes[i]} (${(r.reason as Error).message})`] : []));
+      throw new WalQuorumUnavailableError(`cannot open region ${log.regionId}: fenced ${fencedSet.length} node(s), ${F} needed; unreachable: ${down.join(', ') || 'none'}`);
+    }
+    return { epoch, fencedSet };
+  }
+
   /**
    * Takes ownership of a region (BookKeeper's open-with-recovery):
    * 1. fence: a new epoch on at least E - AQ + 1 nodes (so no old writer can
@@ -329,23 +385,7 @@ export class QuorumWal implements Wal {
    *    above L from older epochs are invalid from now on, everywhere.
    */
   async recover(log: RegionLog): Promise<void> {
-    const F = fenceQuorumOf(this.shape);
-    let epoch = log.epoch + 1;
-    let fencedSet: Array<{ node: number; state: NodeRegionState }> = [];
-    for (let attempt = 0; ; attempt++) {
-      const replies = await Promise.allSettled(this.clients.map((c) => c.call<FenceReply>('Fence', { region: log.regionId, epoch, writer: this.writer })));
-      fencedSet = [];
-      let highest = 0;
-      replies.forEach((r, node) => {
-        if (r.status !== 'fulfilled') return;
-        if (r.value.header.ok) fencedSet.push({ node, state: r.value.header.state });
-        else highest = Math.max(highest, r.value.header.state.fencedEpoch);
-      });
-      if (fencedSet.length >= F) break;
-      if (highest >= epoch && attempt < 8) { epoch = highest + 1; continue; }
-      const down = replies.flatMap((r, i) => (r.status === 'rejected' ? [`${this.opts.nodes[i]} (${(r.reason as Error).message})`] : []));
-      throw new WalQuorumUnavailableError(`cannot open region ${log.regionId}: fenced ${fencedSet.length} node(s), ${F} needed; unreachable: ${down.join(', ') || 'none'}`);
-    }
+    const { epoch, fencedSet } = await this.fence(log);
     log.epoch = epoch;
     // The ledger list of the newest writer any fenced node heard of.
     let ledgers: LedgerList = [];
@@ -399,7 +439,7 @@ export class QuorumWal implements Wal {
 
     // Step 4: the new ledger starts after L.
     const next: Array<[number, number]> = [...ledgers.map((l) => [l[0], l[1]] as [number, number]), [epoch, last + 1]];
-    const replies = await Promise.allSettled(this.clients.map((c) => c.call<SimpleReply>('SetLedgers', { region: log.regionId, epoch, writer: this.writer, ledgers: next })));
+    const replies = await settleEnough(this.clients.map((c) => c.call<SimpleReply>('SetLedgers', { region: log.regionId, epoch, writer: this.writer, ledgers: next })), (v) => okCount(v) >= this.shape.ackQuorum);
     const ok = replies.filter((r) => r.status === 'fulfilled' && r.value.header.ok).length;
     const fencedBy = Math.max(0, ...replies.map((r) => (r.status === 'fulfilled' && !r.value.header.ok ? r.value.header.fencedEpoch ?? 0 : 0)));
     if (fencedBy > epoch) { log.fenced(fencedBy); throw new WalFencedError(log.regionId, epoch, fencedBy); }

@@ -47,6 +47,19 @@ describe('wal-quorum: writer and nodes on 127.0.0.1', function () {
     expect((await collect(w2.replay('r2', 1))).map((e) => textOf(e.payload))).to.deep.equal(['other']);
   });
 
+  it('a node that missed a drop never brings the dropped entries back', async () => {
+    const w = c.writer();
+    for (let i = 0; i < 20; i++) await w.append('d', payloadOf(`old${i}`));
+    await c.nodes[2]!.stop();
+    await w.dropRegion('d');
+    expect(await w.append('d', payloadOf('new'))).to.equal(1);
+    await c.nodes[2]!.start();                 // still holds old1..old19 and the pre-drop ledger list
+    await c.nodes[0]!.stop();
+    const w2 = c.writer();
+    expect((await collect(w2.replay('d', 1))).map((e) => textOf(e.payload))).to.deep.equal(['new']);
+    expect(await w2.lastSequence('d')).to.equal(1);
+  });
+
   it('acknowledges in order when acks arrive out of order (striped 3/2/2, one slow node)', async () => {
     const w = c.writer({ writeQuorum: 2, ackQuorum: 2 });
     await w.append('r', payloadOf('warm'));                  // id 1; opens the region
