@@ -6,6 +6,7 @@ import { QUERY, StrataServer, createSession, functionsPlugin, type AggregateFunc
 import { defineFunctionPack, defineScalarFunction } from '@strata/sdk';
 import engineLsm from '@strata/engine-lsm';
 import functionsExample from '@strata/functions-example';
+import protocolHttp from '@strata/protocol-http';
 import storeFs from '@strata/store-fs';
 import walLocal from '@strata/wal-local';
 
@@ -70,13 +71,15 @@ describe('e2e: user functions (functions-example through SQL)', function () {
   let dataHome: string;
   let server: StrataServer;
   let query: QueryService;
+  let url: string;
   const rows: Array<{ host: string; ts: number; v: number | null; w: number }> = [];
 
   before(async () => {
     dataHome = await mkdtemp(path.join(os.tmpdir(), 'functions-e2e-'));
-    server = await composition(dataHome, [{ definition: fixtures as never }]);
+    server = await composition(dataHome, [{ definition: fixtures as never }, { definition: protocolHttp as never, options: { port: 0 } }]);
     await server.start();
     query = server.get(QUERY);
+    url = server.addresses().find((a) => a.protocol === 'http')!.url;
     // Three regions, so GROUP BY aggregates each region on its own and merges the partial states.
     await sql(query, `CREATE TABLE m (host STRING, ts TIMESTAMP TIME INDEX, v DOUBLE, w DOUBLE, PRIMARY KEY (host))
       PARTITION ON COLUMNS (host) (host < 'h3', host >= 'h3' AND host < 'h6', host >= 'h6')`);
@@ -109,7 +112,8 @@ describe('e2e: user functions (functions-example through SQL)', function () {
 
   it('aggregate: weighted_avg with per-region partial states merged equals sum(v*w)/sum(w) per group and overall', async () => {
     const plan = (await sql(query, 'EXPLAIN SELECT host, weighted_avg(v, w) FROM m GROUP BY host') as string[][]).flat().join('\n');
-    expect(plan).to.match(/weighted_avg/);
+    // The plan aggregates per region (Partial) and merges the states (Final).
+    expect(plan).to.match(/weighted_avg/).and.match(/mode=Final/).and.match(/mode=Partial \(per region\)/).and.match(/partitions=3/);
     const got = await sql(query, 'SELECT host, weighted_avg(v, w), sum(v * w) / sum(CASE WHEN v IS NULL THEN NULL ELSE w END) FROM m GROUP BY host ORDER BY host') as Array<[string, number, number]>;
     expect(got.length).to.equal(9);
     for (const [, mine, builtin] of got) expect(mine).to.be.closeTo(builtin, 1e-9 * Math.abs(builtin));
@@ -169,6 +173,24 @@ describe('e2e: user functions (functions-example through SQL)', function () {
     // Stopped after the first batch overran (150 ms), not after all of them.
     expect(Date.now() - t0).to.be.lessThan(2_000);
     expect(await sql(query, 'SELECT count(*) FROM m')).to.deep.equal([[BigInt(rows.length)]]);
+  });
+
+  it('over HTTP /v1/sql: a throwing or timed-out function is a JSON error, and the server keeps serving', async () => {
+    const post = (statement: string, headers: Record<string, string> = {}) => fetch(`${url}/v1/sql?db=public`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams({ sql: statement }).toString(),
+    });
+    let r = await post('SELECT boom(v) FROM m');
+    expect(r.status).to.be.within(400, 599);
+    let body = await r.json() as { code: number; error: string };
+    expect(body.error).to.contain("function 'boom' failed in body: value too hot");
+    r = await post('SELECT spin_checked(v) FROM m', { 'X-Greptime-Timeout': '150ms' });
+    expect(r.status).to.equal(504);
+    body = await r.json() as { code: number; error: string };
+    expect(body.error).to.contain("function 'spin_checked'");
+    r = await post("SELECT clamp(v, 0, 10) FROM m WHERE host = 'h0' AND v IS NOT NULL LIMIT 1");
+    expect(r.status).to.equal(200);
+    const ok = await r.json() as { output: Array<{ records: { rows: number[][] } }> };
+    expect(ok.output[0]!.records.rows[0]![0]).to.be.within(0, 10);
   });
 
   it('CREATE FUNCTION is off by default', async () => {
