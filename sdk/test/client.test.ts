@@ -5,8 +5,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import {
-  ARROW_FLIGHT_PROTO, GREPTIME_DATABASE_PROTO, isReadOnlySql, StrataClient, StrataClientError, toLineProtocol, toRowInsertRequest, withRetries,
+  ARROW_FLIGHT_PROTO, encodeRowInsertRequests, GREPTIME_DATABASE_PROTO, isReadOnlySql, StrataClient, StrataClientError, toLineProtocol, toRowInsertRequest, withRetries,
 } from '../src/index.js';
+import { decodeMessage, encodeMessage } from '../src/client/grpc-transport.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..', '..');
@@ -53,6 +54,22 @@ describe('sdk client: encoding', () => {
     expect(r.rows.rows[0]!.values).to.deep.equal([{ string_value: 'a' }, { timestamp_millisecond_value: '5' }, { f64_value: 1.5 }, { i64_value: '9223372036854775807' }, {}]);
     expect(r.rows.rows[1]!.values[4]).to.deep.equal({ bool_value: false });
     expect(() => toRowInsertRequest({ table: 't', rows: [{ v: 1 }] })).to.throw(/no timestamp column 'ts'/);
+  });
+
+  it('the hand-written row encoder produces what protobufjs encodes from toRowInsertRequest', () => {
+    const tables = [
+      { table: 'all', tags: ['host'], types: { i8: 'Int8', i32: 'Int32', u32: 'UInt32', u64: 'UInt64', f32: 'Float32', d: 'Date', tns: 'TimestampNanosecond' } as const,
+        rows: Array.from({ length: 20 }, (_, i) => ({
+          host: i % 4 === 0 ? null : `h\u00e9${i}`, ts: 1_700_000_000_000 + i, v: i % 3 ? i / 7 : undefined, n: [2n ** 63n - 1n, -(2n ** 63n), -1n, 0n, 123456789012345n][i % 5],
+          i8: -i, i32: i % 2 ? -2147483648 : i, u32: 4294967295 - i, u64: 2n ** 64n - 1n - BigInt(i), f32: i / 4, ok: i % 2 === 0,
+          bin: new Uint8Array([i, 0, 255]), d: 19000 + i, tns: -5n * BigInt(i),
+        })) },
+      { table: 'second', timestamp: 'at', rows: [{ at: new Date(0), x: 'y' }] },
+    ];
+    const fast = decodeMessage('greptime.v1.RowInsertRequests', encodeRowInsertRequests(tables));
+    const reference = decodeMessage('greptime.v1.RowInsertRequests', encodeMessage('greptime.v1.RowInsertRequests', { inserts: tables.map((t) => toRowInsertRequest(t)) }));
+    expect(fast).to.deep.equal(reference);
+    expect((fast as { inserts: unknown[] }).inserts).to.have.length(2);
   });
 
   it('tells read-only SQL from statements that change data', () => {

@@ -23,6 +23,7 @@ function serviceDefinition(name: string): grpc.ServiceDefinition {
     m.resolve();
     const req = m.resolvedRequestType!; const res = m.resolvedResponseType!;
     const enc = (t: protobuf.Type) => (v: unknown): Buffer => {
+      if (Buffer.isBuffer(v)) return v; // pre-encoded (row inserts are encoded by hand)
       const b = t.encode(t.fromObject(v as Record<string, unknown>)).finish();
       return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
     };

@@ -59,7 +59,7 @@ export function planColumns(t: TableRows): ColumnPlan[] {
   });
 }
 
-function timestampValue(v: CellValue, type: ColumnType): bigint {
+export function timestampValue(v: CellValue, type: ColumnType): bigint {
   if (v instanceof Date) {
     const ms = BigInt(v.getTime());
     return type === 'TimestampSecond' ? ms / 1000n : type === 'TimestampMicrosecond' ? ms * 1000n : type === 'TimestampNanosecond' ? ms * 1_000_000n : ms;
@@ -70,18 +70,18 @@ function timestampValue(v: CellValue, type: ColumnType): bigint {
   throw new TypeError(`not a timestamp: ${String(v)}`);
 }
 
-const VALUE_FIELD: Record<ColumnType, string> = {
+export const VALUE_FIELD: Record<ColumnType, string> = {
   Boolean: 'bool_value', Int8: 'i8_value', Int16: 'i16_value', Int32: 'i32_value', Int64: 'i64_value',
   UInt8: 'u8_value', UInt16: 'u16_value', UInt32: 'u32_value', UInt64: 'u64_value', Float32: 'f32_value', Float64: 'f64_value',
   String: 'string_value', Binary: 'binary_value', Date: 'date_value',
   TimestampSecond: 'timestamp_second_value', TimestampMillisecond: 'timestamp_millisecond_value',
   TimestampMicrosecond: 'timestamp_microsecond_value', TimestampNanosecond: 'timestamp_nanosecond_value',
 };
-const DATATYPE: Record<ColumnType, number> = {
+export const DATATYPE: Record<ColumnType, number> = {
   Boolean: 0, Int8: 1, Int16: 2, Int32: 3, Int64: 4, UInt8: 5, UInt16: 6, UInt32: 7, UInt64: 8, Float32: 9, Float64: 10,
   Binary: 11, String: 12, Date: 13, TimestampSecond: 15, TimestampMillisecond: 16, TimestampMicrosecond: 17, TimestampNanosecond: 18,
 };
-const SEMANTIC = { tag: 0, field: 1, timestamp: 2 } as const;
+export const SEMANTIC = { tag: 0, field: 1, timestamp: 2 } as const;
 
 function grpcValue(v: CellValue, c: ColumnPlan): Record<string, unknown> | null {
   if (v === null || v === undefined) return null;

@@ -3,7 +3,8 @@ import * as arrow from 'apache-arrow';
 import { decodeMessage, encodeMessage, fromGrpcError, GrpcChannels } from './grpc-transport.js';
 import { httpRequest } from './http-transport.js';
 import { isReadOnlySql, StrataClientError, withRetries, type RetryOptions } from './retry-policy.js';
-import { toLineProtocol, toRowInsertRequest, type TableRows } from './rows.js';
+import { encodeRowInsertGreptimeRequest } from './row-encoder.js';
+import { toLineProtocol, type TableRows } from './rows.js';
 import { StrataStreamWriter, type StreamWriterOptions } from './stream-writer.js';
 
 /** Where and how to reach a Strata (or GreptimeDB) server. */
@@ -74,10 +75,12 @@ export class StrataClient {
     return url;
   }
 
-  private handle(request: Record<string, unknown>, database: string): Promise<{ affected_rows?: { value?: number }; strata_arrow_ipc?: Buffer }> {
+  /** One Handle call; `request` is a GreptimeRequest object (header added) or pre-encoded bytes. */
+  private handle(request: Record<string, unknown> | Buffer, database: string): Promise<{ affected_rows?: { value?: number }; strata_arrow_ipc?: Buffer }> {
     const { database: stub } = this.grpc();
+    const message = Buffer.isBuffer(request) ? request : { header: { dbname: database }, ...request };
     return new Promise((resolve, reject) => {
-      stub.Handle!({ header: { dbname: database }, ...request }, this.metadata(database), { deadline: Date.now() + this.timeoutMs },
+      stub.Handle!(message, this.metadata(database), { deadline: Date.now() + this.timeoutMs },
         (err: grpc.ServiceError | null, res: { affected_rows?: { value?: number } }) => (err ? reject(fromGrpcError(err)) : resolve(res)));
     });
   }
@@ -95,7 +98,7 @@ export class StrataClient {
     const via = options.via ?? (this.options.grpc ? 'grpc' : 'http');
     if (list.every((t) => t.rows.length === 0)) return 0;
     if (via === 'grpc') {
-      const request = { row_inserts: { inserts: list.filter((t) => t.rows.length > 0).map(toRowInsertRequest) } };
+      const request = encodeRowInsertGreptimeRequest(encodeMessage('greptime.v1.RequestHeader', { dbname: database }), list);
       const res = await withRetries(() => this.handle(request, database), this.options.retry ?? {}, true);
       return res.affected_rows?.value ?? 0;
     }
