@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BUILTIN_PLUGINS } from '../builtin/builtin-plugins.js';
 import { PluginNotFoundError } from '../errors/errors.js';
 import { pluginDefinitionProblem, type PluginDefinition } from '../plugin/plugin-definition.js';
 
@@ -49,6 +50,9 @@ export async function resolvePlugin(use: string, baseDir: string, where: string,
     if (file) break;
   }
   if (!file) {
+    // A kernel built-in ('functions', 'catalog', 'query') may be listed by name to pass it options.
+    const builtin = BUILTIN_PLUGINS.find((b) => b.name === use);
+    if (builtin) return { definition: builtin, file: '(built-in)' };
     if (ifAvailable) return undefined;
     throw new PluginNotFoundError(use, `${where}: unknown plugin '${use}': no module found (tried ${tried.map((t) => `'${t}'`).join(', ')} from ${baseDir})`);
   }
