@@ -290,3 +290,40 @@ export const twice = defineScalarFunction({ name: 'twice', args: ['numeric'], re
     } finally { await server.stop(); }
   });
 });
+
+describe('e2e: user functions — a server from a config file', function () {
+  this.timeout(30_000);
+  let dir: string;
+  before(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'functions-config-')); });
+  after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  it('lists the pack by name with options, and the functions built-in with runtime options (directories under the data home)', async () => {
+    const dataHome = path.join(dir, 'data');
+    await mkdir(path.join(dataHome, 'udfs'), { recursive: true });
+    await writeFile(path.join(dataHome, 'udfs', 'inc.mjs'), `export default { kind: 'scalar', name: 'inc', signatures: [{ args: ['Float64'] }], returnType: { name: 'Float64' },
+  invoke([x], ctx) { const d = x.data[0]; const out = new Float64Array(ctx.rowCount); for (let i = 0; i < out.length; i++) out[i] = d.values[d.offset + i] + 1; return x.constructor.prototype.constructor === undefined ? null : makeVector(out); } };
+import { makeVector } from '${import.meta.resolve('apache-arrow')}';
+`);
+    const file = path.join(dir, 'strata.config.json');
+    await writeFile(file, JSON.stringify({
+      server: { dataHome },
+      plugins: [
+        { use: 'store-fs', options: { fsync: false } },
+        { use: 'wal-local', options: { syncMode: 'none' } },
+        { use: 'engine-lsm' },
+        { use: 'functions-example', options: { prefix: 'cfg_' } },
+        { use: 'functions', options: { runtimeFunctions: true, runtimeFunctionDirectories: ['udfs'] } },
+      ],
+    }));
+    const server = await StrataServer.fromFile(file, { logLevel: 'silent', processMetrics: false });
+    await server.start();
+    try {
+      const query = server.get(QUERY);
+      expect(await sql(query, 'SELECT cfg_clamp(5, 0, 1), cfg_c_to_f(100)')).to.deep.equal([[1, 212]]);
+      expect((await sql(query, "SHOW FUNCTIONS LIKE 'cfg_%'") as unknown[][]).length).to.equal(6);
+      // A module written against the raw kernel interface (no SDK), from the data home's udfs directory.
+      expect(await sql(query, "CREATE FUNCTION inc AS 'inc.mjs'")).to.equal(0);
+      expect(await sql(query, 'SELECT inc(cfg_c_to_f(0))')).to.deep.equal([[33]]);
+    } finally { await server.stop(); }
+  });
+});
