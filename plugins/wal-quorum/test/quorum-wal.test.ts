@@ -120,6 +120,29 @@ describe('wal-quorum: writer and nodes on 127.0.0.1', function () {
     expect(texts).to.deep.equal([...Array.from({ length: 10 }, (_, i) => `old${i}`), 'new']);
   });
 
+  it('a new writer opens while the old one is streaming: every ack the old one got is in the new log, then it is fenced', async () => {
+    const w1 = c.writer();
+    const acked = new Map<number, string>();
+    const errors: unknown[] = [];
+    let n = 0;
+    const loop = async (): Promise<void> => {
+      for (;;) {
+        const text = `w1-${n++}`;
+        try { acked.set(await w1.append('r', payloadOf(text)), text); } catch (err) { errors.push(err); return; }
+      }
+    };
+    const loops = Array.from({ length: 8 }, () => loop());
+    await waitFor(() => acked.size >= 100, 10_000, '100 acks');
+    const w2 = c.writer();
+    const log = await collect(w2.replay('r', 1));           // opens: fence + recovery, while w1 keeps sending
+    await Promise.all(loops);
+    expect(errors).to.have.length(8);
+    for (const e of errors) expect(e).to.be.instanceOf(WalFencedError);
+    const byId = new Map(log.map((e) => [e.sequence, textOf(e.payload)]));
+    for (const [id, text] of acked) expect(byId.get(id), `w1 ack ${id} after the fence`).to.equal(text);
+    expect(log.map((e) => e.sequence)).to.deep.equal(Array.from({ length: log.length }, (_, i) => i + 1));
+  });
+
   it('writer crash mid-stream: recovery keeps every acked entry; a cut tail never reappears', async () => {
     const w1 = c.writer();
     const acked = new Set<number>();
