@@ -301,7 +301,7 @@ describe('e2e: user functions — a server from a config file', function () {
     const dataHome = path.join(dir, 'data');
     await mkdir(path.join(dataHome, 'udfs'), { recursive: true });
     await writeFile(path.join(dataHome, 'udfs', 'inc.mjs'), `export default { kind: 'scalar', name: 'inc', signatures: [{ args: ['Float64'] }], returnType: { name: 'Float64' },
-  invoke([x], ctx) { const d = x.data[0]; const out = new Float64Array(ctx.rowCount); for (let i = 0; i < out.length; i++) out[i] = d.values[d.offset + i] + 1; return x.constructor.prototype.constructor === undefined ? null : makeVector(out); } };
+  invoke([x], ctx) { const d = x.data[0]; const out = new Float64Array(ctx.rowCount); for (let i = 0; i < out.length; i++) out[i] = d.values[d.offset + i] + 1; return makeVector(out); } };
 import { makeVector } from '${import.meta.resolve('apache-arrow')}';
 `);
     const file = path.join(dir, 'strata.config.json');
