@@ -193,6 +193,6 @@ export class NodeClient {
     for (const e of back) this.queueBytes += e.payload.byteLength;
     this.reconnectTimer = setTimeout(() => { this.reconnectTimer = undefined; this.flush(); }, this.reconnectDelayMs);
     this.reconnectTimer.unref();
-    this.reconnectDelayMs = Math.min(5000, this.reconnectDelayMs * 2);
+    this.reconnectDelayMs = Math.min(5000, this.opts.reconnectDelayMs * 20, this.reconnectDelayMs * 2);
   }
 }

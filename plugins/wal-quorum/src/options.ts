@@ -11,7 +11,7 @@ export const walQuorumOptions = o.object({
   addTimeoutMs: o.duration({ default: '5s', description: 'A node that has not acknowledged a batch after this long is treated as failed and reconnected; its entries are re-sent.' }),
   appendTimeoutMs: o.duration({ default: '10s', description: 'An append not acknowledged by the ack quorum after this long fails (outcome unknown, see README).' }),
   rpcTimeoutMs: o.duration({ default: '5s', description: 'Deadline of fence, ledger, read, obsolete and drop calls.' }),
-  reconnectDelayMs: o.duration({ default: '200ms', description: 'Pause before reconnecting to a failed node (doubles up to 5s).' }),
+  reconnectDelayMs: o.duration({ default: '200ms', description: 'Pause before reconnecting to a failed node (doubles up to 20x this, at most 5s).' }),
   maxInFlight: o.integer({ default: 16384, min: 1, description: 'Appends not yet acknowledged, per region, before append waits (back-pressure).' }),
   batchBytesMax: o.bytes({ default: '1MiB', description: 'Largest batch of entries sent to a node in one message.' }),
   nodeBacklogBytesMax: o.bytes({ default: '256MiB', description: 'Payload bytes kept in memory for one failed node to catch up on when it returns; past this it is left behind for those entries (see README).' }),

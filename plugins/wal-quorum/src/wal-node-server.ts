@@ -167,8 +167,10 @@ export class WalNodeServer implements ProtocolServer {
 
   async stop(): Promise<void> {
     for (const s of this.streams) s.destroy();
+    // Writers keep their connections open for good, so a graceful shutdown
+    // would always wait the full grace: give in-flight calls 500 ms, then close.
     await new Promise<void>((resolve) => {
-      const t = setTimeout(() => { this.server.forceShutdown(); resolve(); }, 2000);
+      const t = setTimeout(() => { this.server.forceShutdown(); resolve(); }, 500);
       this.server.tryShutdown(() => { clearTimeout(t); resolve(); });
     });
     await this.metaWrite;

@@ -16,7 +16,7 @@ function rng(seed: number): () => number {
 
 describe('wal-quorum: randomized faults (seeded)', function () {
   this.timeout(60_000);
-  const SEEDS = [1, 2, 3, 4, 5, 6];
+  const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 
   for (const seed of SEEDS) {
     it(`seed ${seed}: every acknowledged entry is replayed once, in order, after slow/silent/restarted nodes and writer crashes`, async () => {
