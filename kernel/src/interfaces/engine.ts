@@ -34,6 +34,15 @@ export interface ScanRequest {
   readonly timeRange?: { readonly start?: bigint; readonly end?: bigint };
   readonly predicates?: readonly ScanPredicate[];
   readonly limit?: number;
+  /**
+   * A hint that only each series' newest row is wanted (GreptimeDB's
+   * `TimeSeriesRowSelector::LastRow`): the engine may return, per series, just
+   * the row with the greatest timestamp after dedup and deletes, and may answer
+   * from a cache of each file's last rows instead of reading whole files. The
+   * planner sets it only where that is exact (`last_value(x ORDER BY ts)`
+   * grouped by tags, no time range); an engine may ignore it.
+   */
+  readonly seriesRowSelector?: 'last_row';
   /** Rows per batch the caller would like (default engine-specific, e.g. 8192). */
   readonly batchSize?: number;
   readonly signal?: AbortSignal;

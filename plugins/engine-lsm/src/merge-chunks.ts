@@ -6,6 +6,12 @@ import { OutputBuilder, type OutputColumn } from './output-builder.js';
 /** A stream of chunks in (series key, ts) order, with a priority: higher = newer data. */
 export interface ChunkSource {
   readonly priority: number;
+  /**
+   * True when the source holds only each series' newest rows (a last-row
+   * cache), not all of them: a last-row merge that would need an older row of
+   * it (the newest row was deleted) throws LastRowMiss instead of guessing.
+   */
+  readonly partial?: boolean;
   next(): Promise<Chunk | undefined>;
   close?(): void;
 }
@@ -25,6 +31,13 @@ export interface MergeOptions {
   readonly keepDeletes: boolean;
   readonly metrics?: ScanMetrics;
   readonly signal?: AbortSignal;
+  /** Emit only each series' newest surviving row (ScanRequest.seriesRowSelector = 'last_row'). */
+  readonly lastRow?: boolean;
+}
+
+/** A last-row merge over partial sources met a deleted newest row: read the full data instead. */
+export class LastRowMiss extends Error {
+  constructor() { super('last-row cache cannot answer: the newest row of a series is deleted'); }
 }
 
 class Cursor {
@@ -44,7 +57,7 @@ class Cursor {
   }
 }
 
-interface Piece { chunk: Chunk; start: number; end: number; prio: number }
+interface Piece { chunk: Chunk; start: number; end: number; prio: number; partial: boolean }
 
 /**
  * The k-way merge of sorted sources. Keys are compared once per series per
@@ -72,7 +85,7 @@ export async function* mergeChunks(sources: readonly ChunkSource[], o: MergeOpti
           const ch = c.chunk, s = c.pos, p = ch.pk[s]!;
           let e = s + 1;
           while (e < ch.length && ch.pk[e] === p) e++;
-          pieces.push({ chunk: ch, start: s, end: e, prio: c.source.priority });
+          pieces.push({ chunk: ch, start: s, end: e, prio: c.source.priority, partial: !!c.source.partial });
           if (e < ch.length) { c.pos = e; c.key = ch.keyAt(e); break; }
           if (!(await c.load())) { c.pos = -1; exhausted = true; break; }
           if (c.key !== minKey) break;
@@ -128,6 +141,7 @@ function emitSeries(pieces: Piece[], ord: number, out: OutputBuilder, o: MergeOp
     if (p.end > p.start) live.push(p);
   }
   if (live.length === 0) return;
+  if (o.lastRow && !o.appendMode) { emitLastRow(live, ord, out, o.keepDeletes); return; }
   if (live.length === 1) { emitBlock(live[0]!, ord, out, o); return; }
   // Sources that cover disjoint time spans of the series (the usual case: files
   // flushed one after another) are copied block by block, with no per-row merge.
@@ -182,5 +196,26 @@ function emitSeries(pieces: Piece[], ord: number, out: OutputBuilder, o: MergeOp
         ptr[j] = r;
       }
     }
+  }
+}
+
+/**
+ * The newest surviving row of one series: the newest ts over the pieces, won
+ * by the highest priority; a deleted winner hides that ts in every piece, and
+ * the search goes on with the next older ts (which a partial piece may not
+ * hold: LastRowMiss). With `keepDeletes` the newest row is emitted whatever its
+ * op (how a file's last-row cache is built).
+ */
+function emitLastRow(live: Piece[], ord: number, out: OutputBuilder, keepDeletes: boolean): void {
+  for (;;) {
+    let max: bigint | undefined;
+    for (const p of live) if (p.end > p.start) { const t = p.chunk.ts[p.end - 1]!; if (max === undefined || t > max) max = t; }
+    if (max === undefined) return;
+    let w: Piece | undefined;
+    for (const p of live) if (p.end > p.start && p.chunk.ts[p.end - 1] === max && (!w || p.prio >= w.prio)) w = p;
+    const row = w!.end - 1;
+    if (keepDeletes || w!.chunk.op[row] !== OP_DELETE) { out.add(w!.chunk, row, row + 1, ord); return; }
+    if (live.some((p) => p.partial)) throw new LastRowMiss();
+    for (const p of live) while (p.end > p.start && p.chunk.ts[p.end - 1] === max) p.end--;
   }
 }

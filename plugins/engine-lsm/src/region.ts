@@ -3,14 +3,14 @@ import * as arrow from 'apache-arrow';
 import {
   ColumnNotFoundError, IllegalStateError, timestampUnitsPerSecond, toArrowType,
   type IndexProvider, type IndexReader, type Logger, type ObjectStore, type RegionStats, type ScanPredicate,
-  type ScanRequest, type TableSchema, type Wal,
+  type ScanMetrics, type ScanRequest, type TableSchema, type Wal,
 } from '@strata/kernel';
 import { OP_COLUMN, OP_DELETE, OP_PUT, PK_COLUMN, type Chunk } from './chunk.js';
 import { CorruptionError, InvalidArgumentsError, storageFailure } from './errors.js';
 import type { Limiter } from './limiter.js';
 import { Manifest } from './manifest.js';
 import { Memtable } from './memtable.js';
-import { mergeChunks, type ChunkSource, type MergeOptions } from './merge-chunks.js';
+import { LastRowMiss, mergeChunks, type ChunkSource, type MergeOptions } from './merge-chunks.js';
 import type { EngineLsmOptions } from './options.js';
 import { OutputBuilder, type OutputColumn } from './output-builder.js';
 import { encodeKeyPart } from './series-key.js';
@@ -39,6 +39,14 @@ class OnceSource implements ChunkSource {
   async next(): Promise<Chunk | undefined> { if (this.done) return undefined; this.done = true; return this.chunk; }
 }
 
+/** A file's last-row cache as a merge source: partial, it holds one row per series. */
+class LastRowSource implements ChunkSource {
+  private i = 0;
+  readonly partial = true;
+  constructor(readonly priority: number, private readonly chunks: readonly Chunk[]) {}
+  async next(): Promise<Chunk | undefined> { return this.chunks[this.i++]; }
+}
+
 /**
  * One region of the LSM engine: an active memtable, frozen memtables being
  * flushed, and the SSTs its manifest lists.
@@ -58,6 +66,12 @@ export class Region {
   private refs = new Map<string, number>();
   private retired = new Set<string>();
   private indexes = new Map<string, Promise<LoadedIndex>>();
+  /**
+   * Per SST (and schema version), the newest row of each series in it, delete
+   * markers included: GreptimeDB's selector result cache. SSTs are immutable,
+   * so an entry stays valid until its file is removed.
+   */
+  private lastRows = new Map<string, Promise<Chunk[]>>();
   /** Bumped by truncate: flushes and compactions started before it are discarded. */
   private epoch = 0;
   private closed = false;
@@ -279,7 +293,10 @@ export class Region {
   /** Deletes removed SSTs now, or once the last scan reading them ends. */
   private async retire(ids: readonly string[]): Promise<void> {
     const now: string[] = [];
-    for (const id of ids) { this.indexes.delete(id); if (this.refs.has(id)) this.retired.add(id); else now.push(id); }
+    for (const id of ids) {
+      this.indexes.delete(id);
+      for (const k of [...this.lastRows.keys()]) if (k.startsWith(`${id}@`)) this.lastRows.delete(k);
+      if (this.refs.has(id)) this.retired.add(id); else now.push(id); }
     if (now.length) await this.deleteFiles(now);
   }
 
@@ -304,6 +321,10 @@ export class Region {
     return (async function* () {
       // The snapshot is taken when iteration starts, so a scan that is never
       // iterated holds no file references (its files can still be deleted).
+      if (req.seriesRowSelector === 'last_row' && !schema.options.appendMode && req.timeRange?.start === undefined && req.timeRange?.end === undefined) {
+        const got = await self.scanLastRows(req, cols);
+        if (got) { yield* got; return; }
+      }
       const files = [...self.manifest.state.files.values()].sort((a, b) => a.maxSequence - b.maxSequence || (a.id < b.id ? -1 : 1));
       const mems = [...self.frozen, self.active];
       const ids = files.map((f) => f.id);
@@ -342,12 +363,83 @@ export class Region {
           ...(start !== undefined ? { timeStart: start } : {}), ...(end !== undefined ? { timeEnd: end } : {}),
           ...(req.limit !== undefined ? { limit: req.limit } : {}), ...(m ? { metrics: m } : {}), ...(req.signal ? { signal: req.signal } : {}),
           ...(preds.length ? { seriesFilter: seriesFilterOf(preds) } : {}),
+          ...(req.seriesRowSelector === 'last_row' ? { lastRow: true } : {}),
         };
         yield* mergeChunks(sources, opts);
       } finally {
         self.release(ids);
       }
     })();
+  }
+
+  /**
+   * `seriesRowSelector: 'last_row'` from the files' last-row caches and the
+   * memtables: each SST contributes one row per series (read in full once per
+   * file, then cached), so a lastpoint query reads about series x files rows
+   * plus the memtables. Collected before yielding, since a deleted newest row
+   * (LastRowMiss) means this answer cannot be used: undefined, and the caller
+   * runs the full merge (still emitting one row per series).
+   */
+  private async scanLastRows(req: ScanRequest, cols: OutputColumn[]): Promise<arrow.RecordBatch[] | undefined> {
+    const schema = this.schema;
+    const files = [...this.manifest.state.files.values()].sort((a, b) => a.maxSequence - b.maxSequence || (a.id < b.id ? -1 : 1));
+    const mems = [...this.frozen, this.active];
+    const ids = files.map((f) => f.id);
+    this.acquire(ids);
+    try {
+      const m = req.metrics;
+      const local: ScanMetrics = { rowsScanned: 0, rowsReturned: 0, filesTotal: 0, filesPruned: 0, rowGroupsTotal: 0, rowGroupsPruned: 0 };
+      const sources: ChunkSource[] = [];
+      let prio = 0;
+      for (const f of files) {
+        local.filesTotal++;
+        local.rowGroupsTotal += f.rowGroups;
+        sources.push(new LastRowSource(++prio, await this.lastRowsOf(f, local)));
+      }
+      for (const mem of mems) {
+        prio++;
+        if (mem.length === 0 || mem.minTs === undefined) continue;
+        sources.push(new OnceSource(prio, mem.snapshot(schema.primaryKey)));
+      }
+      const preds = (req.predicates ?? []).filter((p) => schema.primaryKey.includes(p.column));
+      const out: arrow.RecordBatch[] = [];
+      try {
+        for await (const b of mergeChunks(sources, {
+          columns: cols, internal: false, batchSize: req.batchSize ?? this.deps.options.scanBatchRows,
+          appendMode: false, keepDeletes: false, lastRow: true, metrics: local,
+          ...(req.signal ? { signal: req.signal } : {}), ...(preds.length ? { seriesFilter: seriesFilterOf(preds) } : {}),
+        })) out.push(b);
+      } catch (err) {
+        if (err instanceof LastRowMiss) { if (m) { m.rowsScanned += local.rowsScanned; } return undefined; }
+        throw err;
+      }
+      if (m) for (const k of Object.keys(local) as Array<keyof ScanMetrics>) m[k] += local[k];
+      return out;
+    } finally {
+      this.release(ids);
+    }
+  }
+
+  /** One SST's last rows per series (delete markers kept), read once and cached. */
+  private lastRowsOf(f: FileMeta, m: ScanMetrics): Promise<Chunk[]> {
+    const schema = this.schema;
+    const key = `${f.id}@${schema.version}`;
+    let p = this.lastRows.get(key);
+    if (p) return p;
+    p = (async () => {
+      const { index } = await this.loadIndex(f);
+      const rgs = index.rowGroups.map((_r, i) => i);
+      const names = f.columns.filter((c) => c !== OP_COLUMN && c !== PK_COLUMN && schema.columns.some((x) => x.name === c));
+      const src = new SstSource(0, this.sstFetch(f, index), rgs, schema.primaryKey, schema.timeIndex, this.deps.options.rowGroupRows, f.columns, 4);
+      const chunks: Chunk[] = [];
+      for await (const b of mergeChunks([src], {
+        columns: this.outputColumns(names, schema), internal: true, batchSize: 1 << 30, appendMode: false, keepDeletes: true, lastRow: true, metrics: m,
+      })) chunks.push(new SstChunk(b, schema.primaryKey, schema.timeIndex));
+      return chunks;
+    })();
+    p.catch(() => this.lastRows.delete(key));
+    this.lastRows.set(key, p);
+    return p;
   }
 
   /** Runs TTL and compaction now: every window with more than one file is merged. */

@@ -293,6 +293,7 @@ export class Executor {
         ...(p.timeRange ? { timeRange: p.timeRange } : {}),
         ...(p.predicates.length ? { predicates: p.predicates } : {}),
         ...(p.limit !== undefined ? { limit: remaining } : {}),
+        ...(p.seriesRowSelector ? { seriesRowSelector: p.seriesRowSelector } : {}),
         batchSize: this.batchSize,
         ...(this.opts.signal ? { signal: this.opts.signal } : {}),
         metrics,

@@ -87,7 +87,7 @@ export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'cross' | 'semi' | 
 
 /** A logical plan node; executed directly by the executor after optimization. */
 export type Plan =
-  | { readonly k: 'scan'; table: TableInfo; readonly alias: string; fields: Field[]; timeRange?: { start?: bigint; end?: bigint }; predicates: ScanPredicate[]; limit?: number }
+  | { readonly k: 'scan'; table: TableInfo; readonly alias: string; fields: Field[]; timeRange?: { start?: bigint; end?: bigint }; predicates: ScanPredicate[]; limit?: number; seriesRowSelector?: 'last_row' }
   | { readonly k: 'values'; readonly rows: readonly (readonly BExpr[])[]; readonly fields: Field[] }
   | { readonly k: 'memory'; readonly name: string; readonly fields: Field[]; readonly load: () => Promise<Batch[]> | Batch[] }
   | { readonly k: 'filter'; input: Plan; pred: BExpr }
@@ -209,6 +209,7 @@ export function explainLines(p: Plan, depth = 0, annotate?: (p: Plan) => string)
       if (p.timeRange) parts.push(`time_range=[${p.timeRange.start ?? '-inf'}, ${p.timeRange.end ?? '+inf'})`);
       if (p.predicates.length) parts.push(`predicates=[${p.predicates.map((x) => JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).join(', ')}]`);
       if (p.limit !== undefined) parts.push(`limit=${p.limit}`);
+      if (p.seriesRowSelector) parts.push(`series_row_selector=${p.seriesRowSelector}`);
       return [line(`TableScan: ${parts.join(', ')}`)];
     }
     case 'values': return [line(`Values: rows=${p.rows.length}`)];

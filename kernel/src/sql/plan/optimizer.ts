@@ -23,6 +23,7 @@ export async function optimize(plan: Plan, ctx: EvalContext): Promise<Plan> {
   let p = await foldPlan(plan, ctx);
   p = pushFilters(p);
   p = pushLimits(p);
+  hintLastRow(p);
   prune(p, new Set(schemaOf(p).map((f) => f.id)));
   return p;
 }
@@ -223,6 +224,52 @@ function pushLimits(p: Plan): Plan {
     case 'join': case 'setop': return { ...p, left: pushLimits(p.left), right: pushLimits(p.right) } as Plan;
     default: return p;
   }
+}
+
+// ---------------------------------------------------------------- last row per series
+
+/**
+ * GreptimeDB's scan hint for "latest row per series" (TSBS lastpoint):
+ * `SELECT tag.., last_value(x ORDER BY ts) .. GROUP BY tag..` needs only each
+ * series' newest row, since every group is a union of whole series and
+ * last_value's winner is the newest row of one of them. The scan is marked
+ * with `seriesRowSelector = 'last_row'` so the engine can skip older rows.
+ * Exact only when nothing between the aggregate and the scan drops rows by a
+ * non-tag column, so: group keys and filters on tag columns only, every
+ * aggregate `last_value(..)` ordered by the time index ascending (or
+ * max(time index)), no time range or limit on the scan. Mutates the plan.
+ */
+function hintLastRow(p: Plan): void {
+  if (p.k === 'aggregate') tryHintLastRow(p);
+  switch (p.k) {
+    case 'scan': case 'values': case 'memory': return;
+    case 'join': case 'setop': hintLastRow(p.left); hintLastRow(p.right); return;
+    default: hintLastRow(p.input);
+  }
+}
+
+function tryHintLastRow(agg: Extract<Plan, { k: 'aggregate' }>): void {
+  const filters: BExpr[] = [];
+  let q: Plan = agg.input;
+  while (q.k === 'filter') { filters.push(q.pred); q = q.input; }
+  if (q.k !== 'scan' || q.timeRange || q.limit !== undefined || agg.aggs.length === 0) return;
+  const scan = q;
+  const schema = scan.table.schema;
+  const tagIds = new Set(scan.fields.filter((f) => schema.primaryKey.includes(f.name)).map((f) => f.id));
+  const tsIds = new Set(scan.fields.filter((f) => f.name === schema.timeIndex).map((f) => f.id));
+  if (tsIds.size === 0) return;
+  if (!agg.groups.every((g) => g.expr.k === 'col' && tagIds.has(g.expr.id))) return;
+  if (!filters.every((f) => !hasSubquery(f) && within(f, tagIds))) return;
+  if (!scan.predicates.every((x) => schema.primaryKey.includes(x.column))) return;
+  for (const a of agg.aggs) {
+    if (a.distinct || a.filter) return;
+    const o = a.orderBy;
+    const byTs = o?.length === 1 && !o[0]!.desc && o[0]!.expr.k === 'col' && tsIds.has(o[0]!.expr.id);
+    if (a.fn.name === 'last_value' && byTs) continue;
+    if (a.fn.name === 'max' && !o?.length && a.args.length === 1 && a.args[0]!.k === 'col' && tsIds.has(a.args[0]!.id)) continue;
+    return;
+  }
+  scan.seriesRowSelector = 'last_row';
 }
 
 // ---------------------------------------------------------------- projection pruning
