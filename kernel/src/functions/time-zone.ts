@@ -7,13 +7,26 @@ import { InvalidArgumentsError } from '../errors/errors.js';
  */
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** The offset of a fixed-offset zone ('UTC', '+08:00'), or undefined for IANA zones. */
+/**
+ * The offset of a fixed-offset zone ('UTC', 'SYSTEM' — the server runs in UTC —,
+ * '+08:00', '-0530', 'UTC+8'), or undefined for IANA zones. An offset beyond
+ * ±14:59 is an error, not an IANA name.
+ */
 export function fixedOffsetMs(tz: string): number | undefined {
-  if (tz === 'UTC' || tz === 'utc' || tz === 'Z' || tz === 'SYSTEM') return 0;
-  const m = /^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$/i.exec(tz);
+  const t = tz.trim();
+  const upper = t.toUpperCase();
+  if (upper === 'UTC' || upper === 'Z' || upper === 'SYSTEM' || upper === 'GMT' || upper === '') return 0;
+  const m = /^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$/i.exec(t);
   if (!m) return undefined;
+  const hours = Number(m[2]); const minutes = Number(m[3] ?? 0);
+  if (hours > 14 || minutes > 59) throw new InvalidArgumentsError(`invalid time zone offset '${tz}'`);
   const sign = m[1] === '-' ? -1 : 1;
-  return sign * (Number(m[2]) * 3600_000 + Number(m[3] ?? 0) * 60_000);
+  return sign * (hours * 3600_000 + minutes * 60_000);
+}
+
+/** True for 'UTC', '+08:00'-style offsets and IANA names Node knows. */
+export function isValidTimeZone(tz: string): boolean {
+  try { checkTimeZone(tz); return true; } catch { return false; }
 }
 
 /** Throws when the zone is not known. */
@@ -91,4 +104,40 @@ export function formatTimestampNanos(nanos: bigint, tz = 'UTC', fractionDigits =
     out += `.${String(sub).padStart(9, '0').slice(0, fractionDigits)}`;
   }
   return out;
+}
+
+const pad = (n: number, w: number) => String(n).padStart(w, '0');
+
+/** Calendar fields of an instant in a zone (what wire protocols print and parse). */
+export interface DateTimeParts { year: number; month: number; day: number; hour: number; minute: number; second: number; micros: number }
+
+/** Splits microseconds since the epoch into calendar fields in `tz`. */
+export function dateTimeParts(epochMicros: bigint, tz: string): DateTimeParts {
+  let ms = Number(epochMicros / 1000n);
+  let micros = Number(epochMicros % 1_000_000n);
+  if (micros < 0) micros += 1_000_000;
+  if (epochMicros < 0n && epochMicros % 1000n !== 0n) ms -= 1;
+  const d = new Date(ms + zoneOffsetMs(tz, ms));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), micros };
+}
+
+/** 'YYYY-MM-DD HH:MM:SS[.f...]' with `fracDigits` (0..6) fraction digits. */
+export function formatDateTime(p: DateTimeParts, fracDigits: number): string {
+  const base = `${pad(p.year, 4)}-${pad(p.month, 2)}-${pad(p.day, 2)} ${pad(p.hour, 2)}:${pad(p.minute, 2)}:${pad(p.second, 2)}`;
+  return fracDigits > 0 ? `${base}.${pad(p.micros, 6).slice(0, fracDigits)}` : base;
+}
+
+/** 'YYYY-MM-DD' for days since the epoch. */
+export function formatDate(days: number): string {
+  const d = new Date(days * 86_400_000);
+  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
+}
+
+/**
+ * Microseconds since the epoch for calendar fields read in `tz` (the inverse
+ * of dateTimeParts; exact outside DST transitions, like localToUtcMs).
+ */
+export function epochMicrosOf(p: DateTimeParts, tz: string): bigint {
+  const ms = localToUtcMs(tz, Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second));
+  return BigInt(ms) * 1000n + BigInt(p.micros);
 }

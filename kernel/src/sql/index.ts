@@ -11,4 +11,7 @@ export { DefaultFunctionRegistry } from '../functions/function-registry.js';
 export { builtinFunctions } from '../functions/builtin-functions.js';
 export { StoreCatalog, CATALOG_KEY } from '../catalog/store-catalog.js';
 export { QueryEngine, showCreateTable, rowsOutput } from './query-engine.js';
-export { parseTimestampNanos, formatTimestampNanos, zoneOffsetMs } from '../functions/time-zone.js';
+export {
+  parseTimestampNanos, formatTimestampNanos, zoneOffsetMs, checkTimeZone, isValidTimeZone, localToUtcMs,
+  dateTimeParts, formatDateTime, formatDate, epochMicrosOf, type DateTimeParts,
+} from '../functions/time-zone.js';

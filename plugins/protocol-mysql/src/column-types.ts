@@ -1,7 +1,7 @@
 import type * as arrow from 'apache-arrow';
 import type { DataType, ResultColumn } from '@strata/kernel';
 import type { PacketWriter } from './packet-codec.js';
-import { dateTimeParts, formatDate, formatDateTime } from './time-zone.js';
+import { dateTimeParts, formatDate, formatDateTime } from '@strata/kernel';
 
 /** MySQL column type codes (protocol `enum_field_types`). */
 export const MysqlType = {

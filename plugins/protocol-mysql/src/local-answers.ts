@@ -1,5 +1,5 @@
 import type { DataType, Session } from '@strata/kernel';
-import { isValidTimeZone } from './time-zone.js';
+import { isValidTimeZone } from '@strata/kernel';
 import { InvalidArgumentsError } from '@strata/kernel';
 
 /**

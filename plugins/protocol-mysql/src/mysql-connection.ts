@@ -11,7 +11,7 @@ import { localAnswer, type LocalAnswer } from './local-answers.js';
 import type { MysqlOptions } from './options.js';
 import { framePacket, PacketFramer, PacketReader, PacketWriter, MAX_PACKET_PAYLOAD, type ClientPacket } from './packet-codec.js';
 import { splitStatements } from './sql-splitter.js';
-import { epochMicrosOf, dateTimeParts, formatDateTime } from './time-zone.js';
+import { epochMicrosOf, dateTimeParts, formatDateTime } from '@strata/kernel';
 
 /** Capability flags (CLIENT_*) of the handshake. */
 export const Capability = {

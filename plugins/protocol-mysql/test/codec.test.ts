@@ -5,7 +5,7 @@ import { MYSQL_ERROR_OF_STATUS, MysqlProtocolError, mysqlErrorOf } from '../src/
 import { framePacket, PacketFramer, PacketReader, PacketWriter, MAX_PACKET_PAYLOAD } from '../src/packet-codec.js';
 import { splitStatements } from '../src/sql-splitter.js';
 import { decimalText, float32Text, intervalText } from '../src/column-types.js';
-import { dateTimeParts, epochMicrosOf, formatDateTime, zoneOffsetMs } from '../src/time-zone.js';
+import { dateTimeParts, epochMicrosOf, formatDateTime, zoneOffsetMs } from '@strata/kernel';
 
 describe('protocol-mysql codecs', () => {
   it('writes and reads length-encoded integers at every width', () => {

@@ -1,5 +1,5 @@
 import { InvalidArgumentsError, type Session } from '@strata/kernel';
-import { isValidTimeZone } from './time-zone.js';
+import { isValidTimeZone } from '@strata/kernel';
 
 /**
  * Statements the plugin answers itself, before the SQL engine: session

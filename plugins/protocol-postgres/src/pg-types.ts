@@ -2,7 +2,7 @@ import type * as arrow from 'apache-arrow';
 import type { DataType } from '@strata/kernel';
 import { PgStatementError } from './errors.js';
 import type { MessageWriter } from './message-codec.js';
-import { dateTimeParts, epochMicrosOf, formatDate, formatDateTime, type DateTimeParts } from './time-zone.js';
+import { dateTimeParts, epochMicrosOf, formatDate, formatDateTime, type DateTimeParts } from '@strata/kernel';
 
 /** Type OIDs of pg_type that Strata speaks. */
 export const Oid = {
