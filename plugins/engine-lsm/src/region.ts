@@ -141,8 +141,15 @@ export class Region {
     if (this.closed) throw new IllegalStateError(`region ${this.id} is closed`);
   }
 
+  /** WAL appends started and not yet applied to a memtable. */
+  private appendsInFlight = 0;
+  private appendsDrained?: () => void;
+  /** Set while a truncate runs: new writes wait so they land after it, never inside its range. */
+  private truncateGate?: Promise<void>;
+
   async write(batch: arrow.RecordBatch, op = OP_PUT): Promise<number> {
     this.checkOpen();
+    while (this.truncateGate) await this.truncateGate;
     if (batch.numRows === 0) return 0;
     if (!batch.schema.fields.some((f) => f.name === this.schema.timeIndex)) {
       throw new InvalidArgumentsError(`region ${this.id}: write is missing the time index column '${this.schema.timeIndex}'`);
@@ -165,10 +172,14 @@ export class Region {
     while (this.frozen.length >= this.deps.options.frozenMemtablesMax) await this.flushChain;
     const payload = encodeWalPayload(op, this.schema.version, batch);
     let seq: number;
+    this.appendsInFlight++;
     try {
       seq = await this.deps.wal.append(this.id, payload);
     } catch (err) {
       throw storageFailure(`WAL append for region ${this.id}`, err);
+    } finally {
+      // The memtable insert below runs in this same continuation, before a waiting truncate resumes.
+      if (--this.appendsInFlight === 0) this.appendsDrained?.();
     }
     this.active.insert(batch, seq, op);
     if (this.active.bytes >= this.deps.options.memtableBytesMax) {
@@ -558,15 +569,28 @@ export class Region {
 
   async truncate(): Promise<void> {
     this.checkOpen();
-    this.epoch++;
-    await this.flushChain;
-    const last = await this.deps.wal.lastSequence(this.id);
-    const ids = [...this.manifest.state.files.keys()];
-    await this.manifest.apply({ removeAll: true, flushedSequence: last });
-    this.frozen = [];
-    this.active = this.newMemtable();
-    await this.retire(ids);
-    try { await this.deps.wal.obsolete(this.id, last); } catch (err) { this.log.warn({ err }, 'WAL obsolete failed'); }
+    while (this.truncateGate) await this.truncateGate;
+    let open!: () => void;
+    this.truncateGate = new Promise<void>((resolve) => { open = resolve; });
+    try {
+      // Appends already handed to the WAL must reach the memtable (and be truncated with it)
+      // before the flushed sequence moves past them; otherwise an acknowledged write that
+      // lands after the truncate would sit below the flushed sequence and be lost on replay.
+      if (this.appendsInFlight > 0) await new Promise<void>((resolve) => { this.appendsDrained = resolve; });
+      this.appendsDrained = undefined;
+      this.epoch++;
+      await this.flushChain;
+      const last = await this.deps.wal.lastSequence(this.id);
+      const ids = [...this.manifest.state.files.keys()];
+      await this.manifest.apply({ removeAll: true, flushedSequence: last });
+      this.frozen = [];
+      this.active = this.newMemtable();
+      await this.retire(ids);
+      try { await this.deps.wal.obsolete(this.id, last); } catch (err) { this.log.warn({ err }, 'WAL obsolete failed'); }
+    } finally {
+      this.truncateGate = undefined;
+      open();
+    }
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { Manifest } from '../src/manifest.js';
 import type { FileMeta } from '../src/sst.js';
-import { batchOf, cpuSchema, harness, newMetrics, scanRows } from './support/fixtures.js';
+import { defaultEngineLsmOptions, LsmEngine } from '../src/index.js';
+import { batchOf, cpuSchema, harness, newMetrics, scanRows, silentLogger } from './support/fixtures.js';
 import { MemoryStore } from './support/memory-store.js';
 
 const R = '2048_0';
@@ -126,6 +127,26 @@ describe('engine-lsm: SSTs, manifest and recovery', function () {
     const m3 = newMetrics();
     expect((await scanRows(engine, R, { predicates: [{ column: 'host', op: 'in', values: ['nobody'] }], metrics: m3 })).length).to.equal(0);
     expect(m3.filesPruned).to.equal(2);
+  });
+
+  it('truncate racing writes loses no write acknowledged after it (crash before any flush)', async () => {
+    const h = harness();
+    const s = cpuSchema();
+    await h.engine.createRegion(R, s);
+    h.wal.appendDelayMs = 20;
+    const before = Array.from({ length: 10 }, (_, i) => h.engine.write(R, batchOf(s, rowsFor(1, 1, i * 10))));
+    await new Promise((r) => setTimeout(r, 5)); // sequences assigned, appends not yet durable
+    const truncated = h.engine.truncate(R);
+    const after = Array.from({ length: 5 }, (_, i) => h.engine.write(R, batchOf(s, rowsFor(1, 1, 10_000 + i * 10))));
+    await Promise.all([...before, truncated, ...after]);
+    const visible = (await scanRows(h.engine, R)).map((r) => Number(r.ts)).sort((a, b) => a - b);
+    expect(visible).to.deep.equal([10_000, 10_010, 10_020, 10_030, 10_040]);
+    // Crash: a new engine over the same WAL and store, without stopping (flushing) the old one.
+    h.wal.appendDelayMs = 0;
+    const crashed = new LsmEngine(h.wal, h.store, defaultEngineLsmOptions({ compaction: { enabled: false } }), silentLogger);
+    await crashed.openRegion(R, s);
+    expect((await scanRows(crashed, R)).map((r) => Number(r.ts)).sort((a, b) => a - b)).to.deep.equal(visible);
+    await crashed.stop();
   });
 
   it('truncate empties a region, drop removes its objects', async () => {

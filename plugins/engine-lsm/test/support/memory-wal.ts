@@ -9,6 +9,8 @@ export class MemoryWal implements Wal {
 
   /** When set, appends fail (a full or broken disk). */
   failAppends = false;
+  /** When set, an append takes this long after its sequence is assigned (a slow fsync). */
+  appendDelayMs = 0;
 
   async append(regionId: RegionId, payload: Uint8Array): Promise<number> {
     if (this.failAppends) throw new Error('disk full');
@@ -17,7 +19,7 @@ export class MemoryWal implements Wal {
     const l = this.entries.get(regionId) ?? [];
     l.push({ regionId, sequence: seq, payload: payload.slice() });
     this.entries.set(regionId, l);
-    await Promise.resolve();
+    await (this.appendDelayMs > 0 ? new Promise((r) => setTimeout(r, this.appendDelayMs)) : Promise.resolve());
     return seq;
   }
 
