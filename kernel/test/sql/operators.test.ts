@@ -142,6 +142,23 @@ describe('sql: operators and statements', function () {
       expect(await h.rows("SELECT count(*) FROM t WHERE ts > now() - INTERVAL '1 hour'")).to.deep.equal([[0]]);
       expect(await h.rows('SELECT count(*) FROM t WHERE random() >= 0')).to.deep.equal([[5]]);
     });
+    it('time conjuncts that became the scan time range are not filtered again; the others are', async () => {
+      const lines = async (sql: string) => (await h.q(`EXPLAIN ${sql}`)).rows.map((r) => String(r[1])).join('\n');
+      const only = await lines('SELECT ts FROM t WHERE ts >= 2000 AND ts < 5000');
+      expect(only).to.match(/time_range=\[2000, 5000\)/);
+      expect(only).not.to.match(/Filter/i);
+      expect((await h.rows('SELECT ts FROM t WHERE ts >= 2000 AND ts < 5000 ORDER BY ts')).flat()).to.deep.equal([2000, 3000, 4000]);
+      expect((await h.rows('SELECT ts FROM t WHERE ts > 2000 AND ts <= 4000 ORDER BY ts')).flat()).to.deep.equal([3000, 4000]);
+      expect((await h.rows('SELECT ts FROM t WHERE ts = 3000')).flat()).to.deep.equal([3000]);
+      // A field conjunct stays a filter; the time ones still go to the range only.
+      const mixed = await lines('SELECT ts FROM t WHERE ts >= 2000 AND x > 3');
+      expect(mixed).to.match(/time_range=\[2000, \+inf\)/);
+      expect(mixed).to.match(/Filter.*x > 3/i);
+      expect(mixed).not.to.match(/Filter.*ts/i);
+      expect((await h.rows('SELECT ts FROM t WHERE ts >= 2000 AND x > 3 ORDER BY ts')).flat()).to.deep.equal([4000, 5000]);
+      // ts <> v is not a range: it stays a filter.
+      expect((await h.rows('SELECT ts FROM t WHERE ts <> 3000 ORDER BY ts')).flat()).to.deep.equal([1000, 2000, 4000, 5000]);
+    });
     it('top-k: ORDER BY + LIMIT shows fetch in the plan', async () => {
       const plan = String((await h.q('EXPLAIN SELECT ts FROM t ORDER BY x DESC LIMIT 2')).rows[1]![1]);
       expect(plan).to.contain('SortExec(TopK)');

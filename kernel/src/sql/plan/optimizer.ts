@@ -143,7 +143,13 @@ function pushInto(p: Plan, preds: BExpr[]): Plan {
     const inner: Plan = { ...p, input: pushInto(p.input, down) };
     return keep.length ? { k: 'filter', input: inner, pred: and(keep)! } : inner;
   }
-  if (p.k === 'scan') pushIntoScan(p, preds);
+  if (p.k === 'scan') {
+    // Conjuncts that became the scan's time range are not evaluated again: the
+    // engine's time range is exact (ScanRequest), so re-checking ts per row is waste.
+    const absorbed = pushIntoScan(p, preds);
+    const rest = preds.filter((c) => !absorbed.has(c));
+    return rest.length ? { k: 'filter', input: p, pred: and(rest)! } : p;
+  }
   return { k: 'filter', input: p, pred: and(preds)! };
 }
 
@@ -153,8 +159,12 @@ function hasSubquery(e: BExpr): boolean {
   return found;
 }
 
-/** Derives the scan's time range and engine predicates from conjuncts over its columns. */
-function pushIntoScan(scan: Extract<Plan, { k: 'scan' }>, preds: BExpr[]): void {
+/**
+ * Derives the scan's time range and engine predicates from conjuncts over its
+ * columns; returns the conjuncts the time range expresses exactly.
+ */
+function pushIntoScan(scan: Extract<Plan, { k: 'scan' }>, preds: BExpr[]): Set<BExpr> {
+  const absorbed = new Set<BExpr>();
   const byId = new Map<number, Field>(scan.fields.map((f) => [f.id, f]));
   const ti = scan.table.schema.timeIndex;
   let start = scan.timeRange?.start;
@@ -172,8 +182,9 @@ function pushIntoScan(scan: Extract<Plan, { k: 'scan' }>, preds: BExpr[]): void 
           case '<': end = min(end, v); break;
           case '<=': end = min(end, v + 1n); break;
           case '=': start = max(start, v); end = min(end, v + 1n); break;
-          default: break;
+          default: continue;
         }
+        absorbed.add(c);
         continue;
       }
       if (['=', '<>', '<', '<=', '>', '>='].includes(c.op) && isScalar(v)) {
@@ -196,6 +207,7 @@ function pushIntoScan(scan: Extract<Plan, { k: 'scan' }>, preds: BExpr[]): void 
   }
   if (start !== undefined || end !== undefined) scan.timeRange = { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) };
   scan.predicates = out;
+  return absorbed;
 }
 
 function isScalar(v: unknown): boolean { return ['string', 'number', 'bigint', 'boolean'].includes(typeof v); }
