@@ -142,6 +142,15 @@ describe('sql: operators and statements', function () {
       expect(await h.rows("SELECT count(*) FROM t WHERE ts > now() - INTERVAL '1 hour'")).to.deep.equal([[0]]);
       expect(await h.rows('SELECT count(*) FROM t WHERE random() >= 0')).to.deep.equal([[5]]);
     });
+    it('groups Int64 and timestamp keys exactly, inside and beyond 2^53, negative and NULL', async () => {
+      await h.q('CREATE TABLE big (k BIGINT, ts TIMESTAMP TIME INDEX, v DOUBLE)');
+      const ks = ['-9007199254740993', '-9007199254740992', '-5', '0', '4294967295', '4294967296', '9007199254740991', '9007199254740992', '9007199254740993', '1152921504606846976', 'NULL'];
+      await h.q(`INSERT INTO big VALUES ${ks.flatMap((k, i) => [`(${k}, ${i * 10}, 1)`, `(${k}, ${i * 10 + 1}, 2)`]).join(', ')}`);
+      const rows = await h.rows('SELECT CAST(k AS STRING), sum(v), count(*) FROM big GROUP BY k ORDER BY k NULLS LAST');
+      expect(rows).to.deep.equal(ks.map((k) => [k === 'NULL' ? null : k, 3, 2]));
+      // Two keys (timestamp bucket, Int64): the composite path.
+      expect(await h.rows('SELECT count(*) FROM (SELECT date_trunc(\'second\', ts) AS s, k FROM big GROUP BY s, k)')).to.deep.equal([[11]]);
+    });
     it('time conjuncts that became the scan time range are not filtered again; the others are', async () => {
       const lines = async (sql: string) => (await h.q(`EXPLAIN ${sql}`)).rows.map((r) => String(r[1])).join('\n');
       const only = await lines('SELECT ts FROM t WHERE ts >= 2000 AND ts < 5000');

@@ -74,8 +74,19 @@ export function groupKeyFn(cols: readonly Column[], dicts?: Array<Map<unknown, n
   const single = (c: Column): ((i: number) => unknown) => {
     const d = c.data as ArrayLike<unknown>;
     const valid = c.valid;
-    const big = c.data instanceof BigInt64Array || c.data instanceof BigUint64Array;
-    if (big) return (i) => (valid !== null && valid[i] === 0 ? NULL_KEY : keyOfValue(d[i]));
+    if (c.data instanceof BigInt64Array) {
+      // Timestamps (date_trunc/date_bin keys) and Int64: read the slot as two int32 halves
+      // and build the number directly when it is within 2^53, which is what keyOfValue
+      // returns for such values, without allocating a bigint per row.
+      const d32 = new Int32Array(c.data.buffer, c.data.byteOffset, c.data.length * 2);
+      const big = c.data;
+      return (i) => {
+        if (valid !== null && valid[i] === 0) return NULL_KEY;
+        const hi = d32[2 * i + 1]!;
+        return hi > -2097152 && hi < 2097152 ? hi * 4294967296 + (d32[2 * i]! >>> 0) : keyOfValue(big[i]);
+      };
+    }
+    if (c.data instanceof BigUint64Array) return (i) => (valid !== null && valid[i] === 0 ? NULL_KEY : keyOfValue(d[i]));
     if (Array.isArray(d)) return (i) => (valid !== null && valid[i] === 0 ? NULL_KEY : (typeof d[i] === 'string' || typeof d[i] === 'number' ? d[i] : keyOfValue(d[i])));
     return (i) => (valid !== null && valid[i] === 0 ? NULL_KEY : d[i]);
   };
@@ -85,11 +96,17 @@ export function groupKeyFn(cols: readonly Column[], dicts?: Array<Map<unknown, n
   // operator), and the codes combine into one number (or a short string) — no per-row string of values.
   const parts = cols.map(single);
   while (dicts.length < cols.length) dicts.push(new Map());
+  // Scans come sorted by series and time, so each column's value repeats in runs:
+  // remember the last value per column and skip the dictionary lookup on a repeat.
+  const lastV: unknown[] = cols.map(() => NO_KEY);
+  const lastC = new Float64Array(cols.length);
   const codeOf = (k: number, i: number): number => {
     const v = parts[k]!(i);
+    if (v === lastV[k]) return lastC[k]!;
     const m = dicts[k]!;
     let c = m.get(v);
     if (c === undefined) { c = m.size; m.set(v, c); }
+    lastV[k] = v; lastC[k] = c;
     return c;
   };
   if (cols.length === 2) {
