@@ -16,6 +16,7 @@ export * from './interfaces/promql.js';
 export * from './interfaces/catalog.js';
 export * from './interfaces/function.js';
 export * from './interfaces/coprocessor.js';
+export * from './interfaces/system-table.js';
 export * from './interfaces/logger.js';
 export * from './interfaces/metrics.js';
 export * from './interfaces/auth.js';

@@ -1,6 +1,7 @@
 import type * as arrow from 'apache-arrow';
 import type { DataType, SemanticType } from '../data/data-types.js';
 import type { Session } from './session.js';
+import type { SystemTableProvider } from './system-table.js';
 
 /** A column of a result, with its GreptimeDB type (timestamps keep their unit). */
 export interface ResultColumn {
@@ -68,4 +69,10 @@ export interface QueryService {
   execute(sql: string, session: Session, options?: ExecuteOptions): AsyncIterable<QueryOutput>;
   /** Inserts rows into several tables (each all-or-nothing); returns rows written. */
   insert(requests: readonly InsertRequest[], session: Session): Promise<number>;
+  /**
+   * Adds a plugin's read-only system table (see SystemTableProvider); returns
+   * a function that removes it. Throws when that database.name is already a
+   * system table. Optional: a query service without system tables omits it.
+   */
+  addSystemTable?(provider: SystemTableProvider): () => void;
 }

@@ -14,6 +14,7 @@ import type { Logger } from '../interfaces/logger.js';
 import type { Metrics } from '../interfaces/metrics.js';
 import type { ExecuteOptions, InsertRequest, QueryOutput, QueryService, ResultColumn } from '../interfaces/query.js';
 import type { Session } from '../interfaces/session.js';
+import type { SystemTableProvider } from '../interfaces/system-table.js';
 import { parseDurationMs } from '../catalog/store-catalog.js';
 import { checkTimeZone } from '../functions/time-zone.js';
 import { KERNEL_VERSION } from '../version.js';
@@ -90,6 +91,11 @@ export class QueryEngine implements QueryService {
     this.statementsTotal = metrics?.counter('strata_sql_statements_total', 'SQL statements run, by statement kind', ['kind']);
     this.statementErrors = metrics?.counter('strata_sql_statement_errors_total', 'SQL statements that failed, by error code', ['code']);
     this.insertRows = metrics?.counter('strata_insert_rows_total', 'rows written through the insert path (ingest protocols)');
+  }
+
+  /** Adds a plugin's read-only table (see SystemTableProvider); returns its remover. */
+  addSystemTable(provider: SystemTableProvider): () => void {
+    return this.system.add(provider);
   }
 
   async *execute(sql: string, session: Session, options: ExecuteOptions = {}): AsyncIterable<QueryOutput> {
@@ -276,7 +282,8 @@ export class QueryEngine implements QueryService {
       case 'ShowTables': {
         const db = st.database ?? session.database;
         const names = db === 'information_schema' ? this.system.tableNames() : (this.catalog.databaseExists(db) ? this.catalog.listTables(db).map((t) => t.name) : (() => { throw new DatabaseNotFoundError(db); })());
-        const rows = names.sort().map((n) => (st.full ? [n, db === 'information_schema' ? 'LOCAL TEMPORARY' : 'BASE TABLE'] : [n]));
+        const added = db === 'information_schema' ? [] : this.system.providerNames(db);
+        const rows = [...names, ...added].sort().map((n) => (st.full ? [n, db === 'information_schema' || added.includes(n) ? 'LOCAL TEMPORARY' : 'BASE TABLE'] : [n]));
         const cols = st.full ? [{ name: 'Tables', type: STR }, { name: 'Table_type', type: STR }] : [{ name: 'Tables', type: STR }];
         return this.filtered(cols, rows, st.filter, sql, session, params, signal);
       }

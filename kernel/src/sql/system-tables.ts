@@ -4,8 +4,10 @@ import type { StorageEngine } from '../interfaces/engine.js';
 import type { FunctionRegistry } from '../interfaces/function.js';
 import type { Metrics } from '../interfaces/metrics.js';
 import type { Session } from '../interfaces/session.js';
+import type { SystemTableProvider } from '../interfaces/system-table.js';
+import { InvalidArgumentsError } from '../errors/errors.js';
 import { KERNEL_VERSION } from '../version.js';
-import { columnFromValues, type Batch } from './exec/column.js';
+import { columnFromArrow, columnFromValues, type Batch } from './exec/column.js';
 import { newField, type Plan } from './plan/logical-plan.js';
 
 const S: DataType = { name: 'String' };
@@ -22,8 +24,10 @@ type Def = { columns: Array<[string, DataType]>; rows: (s: Session) => unknown[]
  */
 export class SystemTables {
   private readonly defs: Record<string, Def>;
+  /** Plugins' tables (QueryService.addSystemTable), by `database.name`. */
+  private readonly providers = new Map<string, SystemTableProvider>();
 
-  constructor(catalog: Catalog, engine: StorageEngine, registry: FunctionRegistry, metrics?: Metrics) {
+  constructor(private readonly catalog: Catalog, engine: StorageEngine, registry: FunctionRegistry, metrics?: Metrics) {
     const tables = () => catalog.listDatabases().flatMap((d) => catalog.listTables(d));
     this.defs = {
       schemata: {
@@ -34,6 +38,8 @@ export class SystemTables {
         columns: [['table_catalog', S], ['table_schema', S], ['table_name', S], ['table_type', S], ['table_id', U], ['engine', S], ['table_rows', U], ['create_time', TS], ['table_comment', S]],
         rows: () => [
           ...this.tableNames().map((n) => ['greptime', 'information_schema', n, 'LOCAL TEMPORARY', null, null, null, null, null]),
+          ...this.visibleProviders().filter((p) => p.database !== 'information_schema')
+            .map((p) => ['greptime', p.database, p.name, 'LOCAL TEMPORARY', null, null, null, null, null]),
           ...tables().map((t) => ['greptime', t.database, t.name, 'BASE TABLE', BigInt(t.id), t.engine,
             BigInt(t.regionIds.reduce((n, r) => n + safeStats(engine, r).rows, 0)), BigInt(t.createdAtMs), t.comment ?? '']),
         ],
@@ -42,7 +48,9 @@ export class SystemTables {
         columns: [['table_catalog', S], ['table_schema', S], ['table_name', S], ['column_name', S], ['ordinal_position', I], ['data_type', S], ['semantic_type', S], ['column_default', S], ['is_nullable', S], ['column_type', S], ['column_key', S], ['column_comment', S], ['greptime_data_type', S]],
         rows: () => tables().flatMap((t) => t.schema.columns.map((c, i) => ['greptime', t.database, t.name, c.name, BigInt(i + 1), dataTypeDisplayName(c.type).toLowerCase(),
           c.semantic.toUpperCase(), c.default ? (c.default.fn ?? String(c.default.value)) : null, c.nullable ? 'Yes' : 'No', dataTypeDisplayName(c.type).toLowerCase(),
-          c.semantic === 'tag' ? 'PRI' : c.semantic === 'timestamp' ? 'TIME INDEX' : '', c.comment ?? '', dataTypeDisplayName(c.type)])),
+          c.semantic === 'tag' ? 'PRI' : c.semantic === 'timestamp' ? 'TIME INDEX' : '', c.comment ?? '', dataTypeDisplayName(c.type)]))
+          .concat(this.visibleProviders().flatMap((p) => p.columns.map((c, i) => ['greptime', p.database, p.name, c.name, BigInt(i + 1),
+            dataTypeDisplayName(c.type).toLowerCase(), 'FIELD', null, 'Yes', dataTypeDisplayName(c.type).toLowerCase(), '', '', dataTypeDisplayName(c.type)]))),
       },
       engines: {
         columns: [['engine', S], ['support', S], ['comment', S], ['transactions', S], ['xa', S], ['savepoints', S]],
@@ -105,21 +113,62 @@ export class SystemTables {
     };
   }
 
-  tableNames(): string[] { return Object.keys(this.defs).sort(); }
+  /** Names of the `information_schema` tables, built-in and added. */
+  tableNames(): string[] {
+    return [...Object.keys(this.defs), ...this.providerNames('information_schema')].sort();
+  }
+
+  /** Names of the tables plugins added to `database` that no catalog table of that name hides. */
+  providerNames(database: string): string[] {
+    return this.visibleProviders().filter((p) => p.database === database).map((p) => p.name).sort();
+  }
+
+  /** Adds a plugin's table; returns its remover. */
+  add(provider: SystemTableProvider): () => void {
+    const key = `${provider.database}.${provider.name}`;
+    if (this.providers.has(key) || (provider.database === 'information_schema' && this.defs[provider.name])) {
+      throw new InvalidArgumentsError(`system table ${key} already exists`);
+    }
+    if (provider.columns.length === 0) throw new InvalidArgumentsError(`system table ${key} has no columns`);
+    this.providers.set(key, provider);
+    return () => { if (this.providers.get(key) === provider) this.providers.delete(key); };
+  }
 
   /** A plan reading the system table, or undefined when `database.name` is not one. */
   plan(database: string, name: string, alias: string, session: Session): Plan | undefined {
-    if (database !== 'information_schema') return undefined;
-    const def = this.defs[name];
-    if (!def) return undefined;
-    const fields = def.columns.map(([n, t]) => newField(n, t, alias));
+    const def = database === 'information_schema' ? this.defs[name] : undefined;
+    if (def) {
+      const fields = def.columns.map(([n, t]) => newField(n, t, alias));
+      return {
+        k: 'memory', name: `information_schema.${name}`, fields,
+        load: async (): Promise<Batch[]> => {
+          const rows = await def.rows(session);
+          return [{ columns: def.columns.map(([, t], i) => columnFromValues(t, rows.map((r) => r[i] ?? null))), numRows: rows.length }];
+        },
+      };
+    }
+    const p = this.providers.get(`${database}.${name}`);
+    if (!p || this.hidden(p)) return undefined;
     return {
-      k: 'memory', name: `information_schema.${name}`, fields,
-      load: async (): Promise<Batch[]> => {
-        const rows = await def.rows(session);
-        return [{ columns: def.columns.map(([, t], i) => columnFromValues(t, rows.map((r) => r[i] ?? null))), numRows: rows.length }];
-      },
+      k: 'memory', name: `${database}.${name}`, fields: p.columns.map((c) => newField(c.name, c.type, alias)),
+      // Columns by name, so a provider may build its batches in any order; a missing one reads as NULL.
+      load: async (): Promise<Batch[]> => (await p.rows(session)).map((rb) => ({
+        numRows: rb.numRows,
+        columns: p.columns.map((c) => {
+          const v = rb.getChild(c.name);
+          return v ? columnFromArrow(v, c.type) : columnFromValues(c.type, new Array<null>(rb.numRows).fill(null));
+        }),
+      })),
     };
+  }
+
+  private visibleProviders(): SystemTableProvider[] {
+    return [...this.providers.values()].filter((p) => !this.hidden(p));
+  }
+
+  /** A catalog table of the same name wins over a plugin's table: user data is never hidden. */
+  private hidden(p: SystemTableProvider): boolean {
+    return p.database !== 'information_schema' && this.catalog.databaseExists(p.database) && !!this.catalog.getTable(p.database, p.name);
   }
 }
 
