@@ -6,6 +6,8 @@ import { QUERY_TYPES, makeCpuQueries, type CpuQuery, type QueryType } from './ts
 import { writeLineFile } from './load/line-file.js';
 import { loadLinesOverHttp, type LoadResult } from './load/http-line-loader.js';
 import { loadRowsWithSqlInsert } from './load/sql-insert-loader.js';
+import { loadArrowOverFlight, loadRowInsertsOverGrpc } from './load/grpc-loader.js';
+import { CpuRowInsertEncoder, encodeFlightBatch, flightPutHeader, writeGrpcRequestFile } from './load/grpc-request-file.js';
 import { StrataPeer } from './peers/strata-peer.js';
 import { InfluxDbPeer } from './peers/influxdb-peer.js';
 import { VictoriaMetricsPeer } from './peers/victoria-metrics-peer.js';
@@ -21,6 +23,10 @@ import { median, processCpuSeconds } from './util/process-stats.js';
 import { closeHttpAgent } from './util/http-client.js';
 
 export type BenchMode = 'compare' | 'ingest' | 'sql';
+
+/** How Strata is loaded: line protocol over HTTP, gRPC row inserts, Flight DoPut, or SQL INSERT. Peers always get line protocol (Prometheus remote write). */
+export type LoadProtocol = 'http' | 'grpc' | 'flight' | 'sql';
+export const LOAD_PROTOCOLS: readonly LoadProtocol[] = ['http', 'grpc', 'flight', 'sql'];
 
 export interface BenchOptions {
   mode: BenchMode;
@@ -47,12 +53,16 @@ export interface BenchOptions {
   queryTypes: QueryType[];
   keepWorkDir: boolean;
   walSyncMode: 'always' | 'interval' | 'none';
+  /** Strata's load path (default http). */
+  protocol: LoadProtocol;
 }
 
 export interface SystemResult {
   name: string;
   version: string;
   load?: LoadResult;
+  /** What the load went through (Strata: --protocol; peers: http, or remote-write). */
+  loadProtocol?: string;
   sqlInsertLoad?: LoadResult;
   /** Server CPU seconds during the load, and that over the load's wall time (cores in use). */
   loadCpuSeconds?: number;
@@ -125,6 +135,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       mode: opts.mode, hosts: opts.hosts, hours: opts.hours, seed: opts.seed, workers: opts.workers, batchLines: opts.batchLines,
       queriesPerType: opts.queriesPerType, repeats: opts.repeats, peers: opts.peers, prometheus: opts.prometheus, duckdb: opts.duckdb, sqlInsert: opts.sqlInsert,
       timeLimitMs: opts.timeLimitMs, queryTypes: opts.queryTypes, keepWorkDir: opts.keepWorkDir, walSyncMode: opts.walSyncMode,
+      protocol: opts.protocol,
     },
     data: { rows: gen.rowCount, metrics: gen.rowCount * CPU_FIELD_KEYS.length, lineProtocolBytes: 0, generateMs: 0,
       start: new Date(gen.startMs).toISOString(), end: new Date(gen.endMs).toISOString() },
@@ -237,11 +248,36 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
           log(`${peer.name}: encoding the same rows as remote-write bodies (outside the timing)`);
           input = await writeRemoteWriteFile(gen, join(workDir, 'cpu.rw'), opts.batchLines);
         }
+        const strata = peer instanceof StrataPeer ? peer : undefined;
+        const strataVia = strata ? opts.protocol : 'http';
+        let requestFile: LineFile | undefined;
+        let putHeader: Buffer | undefined;
+        if (strata && strataVia === 'grpc') {
+          log(`${peer.name}: encoding the same rows as gRPC row-insert requests (outside the timing)`);
+          const enc = new CpuRowInsertEncoder(gen, 'cpu', 'public');
+          requestFile = await writeGrpcRequestFile(gen, join(workDir, 'cpu.grpc'), opts.batchLines, (b) => enc.encode(b));
+        } else if (strata && strataVia === 'flight') {
+          log(`${peer.name}: encoding the same rows as Arrow record batches for Flight DoPut (outside the timing)`);
+          requestFile = await writeGrpcRequestFile(gen, join(workDir, 'cpu.flight'), opts.batchLines, (b) => encodeFlightBatch(gen, b));
+          putHeader = flightPutHeader(gen, 'cpu');
+        }
         const cpu0 = peer.pid ? await processCpuSeconds(peer.pid) : undefined;
-        sys.load = await loadLinesOverHttp({
-          label: peer.name, url: peer.writeUrl, file: input, workers: opts.workers, fieldsPerRow: CPU_FIELD_KEYS.length, deadlineMs,
-          headers: peer.writeHeaders,
-        });
+        const common = { label: peer.name, workers: opts.workers, fieldsPerRow: CPU_FIELD_KEYS.length, deadlineMs };
+        if (strata && strataVia === 'grpc') {
+          sys.load = await loadRowInsertsOverGrpc({ ...common, address: strata.grpcAddress, file: requestFile! });
+        } else if (strata && strataVia === 'flight') {
+          sys.load = await loadArrowOverFlight({ ...common, address: strata.grpcAddress, file: requestFile!, putHeader: putHeader! });
+        } else if (strata && strataVia === 'sql') {
+          sys.load = await loadRowsWithSqlInsert({
+            ...common, execute: (sql) => strata.sql(sql), table: 'cpu', gen, rowsPerStatement: Math.min(opts.batchLines, 1000),
+          });
+        } else {
+          sys.load = await loadLinesOverHttp({ ...common, url: peer.writeUrl, file: input, headers: peer.writeHeaders });
+        }
+        sys.loadProtocol = peer.format === 'remote-write' ? 'remote-write' : strataVia;
+        if (strata) {
+          sys.notes.push(`loaded over ${({ http: 'line protocol (HTTP)', grpc: 'gRPC row inserts (GreptimeDatabase/Handle)', flight: 'Arrow Flight DoPut', sql: `SQL INSERT (${Math.min(opts.batchLines, 1000)} rows a statement)` })[strataVia]}`);
+        }
         const cpu1 = peer.pid ? await processCpuSeconds(peer.pid) : undefined;
         if (cpu0 !== undefined && cpu1 !== undefined) {
           sys.loadCpuSeconds = cpu1 - cpu0;

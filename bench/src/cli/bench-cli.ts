@@ -2,7 +2,7 @@
 import { resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runBench, writeResults, type BenchMode } from '../bench-run.js';
+import { LOAD_PROTOCOLS, runBench, writeResults, type BenchMode, type LoadProtocol } from '../bench-run.js';
 import { renderTextReport } from '../report/text-report.js';
 import { QUERY_TYPES, type QueryType } from '../tsbs/tsbs-cpu-queries.js';
 
@@ -18,8 +18,12 @@ options:
   --hours H          hours of data at 10 s (default 4; --full = 24)
   --full             the full TSBS scale: 100 hosts x 24 h
   --seed N           data and query seed (default 123)
+  --protocol P       how Strata is loaded: http (line protocol, default) | grpc
+                     (GreptimeDatabase row inserts) | flight (Arrow Flight DoPut) |
+                     sql (multi-row INSERT, at most 1000 rows a statement); peers always
+                     get line protocol (Prometheus: remote write)
   --workers N        concurrent writers (default 4)
-  --batch N          lines per write (default 5000)
+  --batch N          rows per write (default 5000)
   --queries N        random instances per query type (default 5)
   --repeats N        timed runs per instance (default 3)
   --types a,b        query types (default all seven)
@@ -39,7 +43,7 @@ async function main(): Promise<void> {
     allowPositionals: true,
     options: {
       hosts: { type: 'string' }, hours: { type: 'string' }, full: { type: 'boolean' }, seed: { type: 'string' },
-      workers: { type: 'string' }, batch: { type: 'string' }, queries: { type: 'string' }, repeats: { type: 'string' },
+      protocol: { type: 'string' }, workers: { type: 'string' }, batch: { type: 'string' }, queries: { type: 'string' }, repeats: { type: 'string' },
       types: { type: 'string' }, peers: { type: 'boolean' }, prometheus: { type: 'boolean' }, 'no-prometheus': { type: 'boolean' }, 'no-duckdb': { type: 'boolean' }, 'sql-insert': { type: 'boolean' },
       'wal-sync': { type: 'string' }, 'time-limit': { type: 'string' }, 'strata-root': { type: 'string' },
       results: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
@@ -61,6 +65,8 @@ async function main(): Promise<void> {
   for (const t of types) if (!QUERY_TYPES.includes(t)) throw new Error(`unknown query type '${t}' (known: ${QUERY_TYPES.join(', ')})`);
   const walSync = (values['wal-sync'] ?? 'always') as 'always' | 'interval' | 'none';
   if (!['always', 'interval', 'none'].includes(walSync)) throw new Error(`--wal-sync must be always, interval or none`);
+  const protocol = (values.protocol ?? 'http') as LoadProtocol;
+  if (!LOAD_PROTOCOLS.includes(protocol)) throw new Error(`--protocol must be one of ${LOAD_PROTOCOLS.join(', ')}, got '${values.protocol}'`);
   const results = await runBench({
     mode: mode!,
     hosts: Math.floor(int(values.hosts, 100, 'hosts')),
@@ -80,6 +86,7 @@ async function main(): Promise<void> {
     queryTypes: types,
     keepWorkDir: Boolean(values.keep),
     walSyncMode: walSync,
+    protocol,
   });
   process.stdout.write('\n' + renderTextReport(results) + '\n');
   const files = await writeResults(results, resolve(values.results ?? resolve(repoRoot, 'bench/results')));

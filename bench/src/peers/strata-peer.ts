@@ -17,13 +17,15 @@ export interface StrataPeerOptions {
 }
 
 /**
- * Strata as `strata start --config` with store-fs, wal-local, engine-lsm and
- * protocol-http on 127.0.0.1 and a free port, data under the work dir.
+ * Strata as `strata start --config` with store-fs, wal-local, engine-lsm,
+ * protocol-http and protocol-grpc on 127.0.0.1 and free ports, data under
+ * the work dir.
  */
 export class StrataPeer implements Peer {
   readonly name = 'strata';
   version = 'unknown';
   private port = 0;
+  private grpcPort = 0;
   private proc: ManagedProcess | undefined;
   private readonly dataHome: string;
   private readonly db: string;
@@ -37,6 +39,11 @@ export class StrataPeer implements Peer {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** `host:port` of protocol-grpc (GreptimeDatabase row inserts, Flight DoPut). */
+  get grpcAddress(): string {
+    return `127.0.0.1:${this.grpcPort}`;
+  }
+
   get writeUrl(): string {
     return `${this.baseUrl}/v1/influxdb/write?db=${this.db}`;
   }
@@ -45,6 +52,8 @@ export class StrataPeer implements Peer {
     const bin = join(this.opts.root, 'kernel/dist/src/cli/bin.js');
     if (!existsSync(bin)) throw new Error(`${bin} is missing: build first (npm run build)`);
     this.port = await freePort();
+    this.grpcPort = await freePort();
+    if (this.grpcPort === this.port) this.grpcPort = await freePort();
     await mkdir(this.dataHome, { recursive: true });
     const config = join(this.opts.workDir, 'strata.config.yaml');
     await writeFile(
@@ -60,6 +69,8 @@ export class StrataPeer implements Peer {
         '  - use: engine-lsm',
         '  - use: protocol-http',
         `    options: { host: 127.0.0.1, port: ${this.port}, requestTimeout: 300s }`,
+        '  - use: protocol-grpc',
+        `    options: { host: 127.0.0.1, port: ${this.grpcPort}, requestTimeout: 300s }`,
         '',
       ].join('\n'),
     );

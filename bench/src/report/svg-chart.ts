@@ -1,4 +1,5 @@
 import type { BenchResults } from '../bench-run.js';
+import { loadPath } from './text-report.js';
 
 const COLORS: Record<string, string> = {
   strata: '#2f6fdf',
@@ -26,7 +27,7 @@ export function renderSvgChart(r: BenchResults): string {
 
   const loaded = r.systems.filter((s) => s.load);
   if (loaded.length) {
-    parts.push(`<text x="20" y="${y}" font-size="13" font-weight="bold">Ingest, rows/s (line protocol over HTTP, ${r.options.workers} writers x ${r.options.batchLines} lines)</text>`);
+    parts.push(`<text x="20" y="${y}" font-size="13" font-weight="bold">Ingest, rows/s (${loadPath(r.options.protocol)}, ${r.options.workers} writers x ${r.options.batchLines} rows)</text>`);
     y += 12;
     const max = Math.max(...loaded.map((s) => s.load!.rowsPerSec));
     for (const s of loaded) {

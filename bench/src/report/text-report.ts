@@ -17,7 +17,7 @@ export function renderTextReport(r: BenchResults): string {
   out.push(`## TSBS cpu-only, ${o.hosts} hosts x ${o.hours} h at 10 s: ${n0(r.data.rows)} rows, ${n0(r.data.metrics)} metrics (seed ${o.seed})`);
   out.push('');
   out.push(`Machine: ${r.machine.cpus} x ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, ${r.machine.os}, Node ${r.machine.node}; load average ${r.machine.loadAvg1mStart.toFixed(1)} at start, ${r.machine.loadAvg1mEnd.toFixed(1)} at end. ` +
-    `Run ${r.startedAt}, ${r.durationS.toFixed(0)} s. Load: line protocol over HTTP, ${o.workers} writers x ${o.batchLines} lines; Strata WAL syncMode ${o.walSyncMode}.`);
+    `Run ${r.startedAt}, ${r.durationS.toFixed(0)} s. Load: ${loadPath(o.protocol)}, ${o.workers} writers x ${o.batchLines} rows; Strata WAL syncMode ${o.walSyncMode}.`);
   out.push('');
   const sysRows = r.systems.map((s) => [
     s.name,
@@ -70,4 +70,14 @@ export function renderTextReport(r: BenchResults): string {
   }
   if (r.notes.length) out.push('', ...r.notes.map((n) => `- ${n}`));
   return out.join('\n');
+}
+
+/** What Strata was loaded through (peers: line protocol, Prometheus remote write). Old results files have no protocol: HTTP. */
+export function loadPath(protocol: string | undefined): string {
+  switch (protocol ?? 'http') {
+    case 'grpc': return 'Strata over gRPC row inserts (GreptimeDatabase/Handle), peers line protocol over HTTP';
+    case 'flight': return 'Strata over Arrow Flight DoPut, peers line protocol over HTTP';
+    case 'sql': return 'Strata over SQL INSERT (at most 1000 rows a statement), peers line protocol over HTTP';
+    default: return 'line protocol over HTTP';
+  }
 }
