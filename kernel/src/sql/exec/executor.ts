@@ -118,6 +118,18 @@ export function groupKeyFn(cols: readonly Column[], dicts?: Array<Map<unknown, n
   return (i) => { let k = ''; for (let c = 0; c < cols.length; c++) k += `${codeOf(c, i)},`; return k; };
 }
 
+/** Row indexes grouped by group id (counting sort): group g's rows are rows[counts[g] .. counts[g + 1]). */
+function bucketRows(gid: Int32Array, n: number, ngroups: number, mask: Uint8Array | undefined): { counts: Uint32Array; rows: Uint32Array } {
+  const counts = new Uint32Array(ngroups + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) if (!mask || mask[i]) { counts[gid[i]! + 1]!++; total++; }
+  for (let g = 0; g < ngroups; g++) counts[g + 1]! += counts[g]!;
+  const rows = new Uint32Array(total);
+  const pos = counts.slice(0, ngroups);
+  for (let i = 0; i < n; i++) if (!mask || mask[i]) rows[pos[gid[i]!]!++] = i;
+  return { counts, rows };
+}
+
 /** Compares rows i and j of key columns per sort keys. */
 function makeComparator(cols: readonly Column[], keys: readonly SortKey[]): (a: number, b: number) => number {
   return (a, b) => {
@@ -433,6 +445,7 @@ export class Executor {
         lastKey = key; lastG = g;
       }
       const ngroups = t.keys.size;
+      let unmasked: { counts: Uint32Array; rows: Uint32Array } | undefined;
       for (let a = 0; a < p.aggs.length; a++) {
         const agg = p.aggs[a]!;
         if (agg.orderBy?.length && !isPick[a]) continue;
@@ -464,14 +477,9 @@ export class Executor {
             if (s.has(k)) mask[i] = 0; else s.add(k);
           }
         }
-        // Bucket rows by group (counting sort) so each group gets one update call per batch.
-        const counts = new Uint32Array(ngroups + 1);
-        let total = 0;
-        for (let i = 0; i < n; i++) if (!mask || mask[i]) { counts[gid[i]! + 1]!++; total++; }
-        for (let g = 0; g < ngroups; g++) counts[g + 1]! += counts[g]!;
-        const rows = new Uint32Array(total);
-        const pos = counts.slice(0, ngroups);
-        for (let i = 0; i < n; i++) if (!mask || mask[i]) rows[pos[gid[i]!]!++] = i;
+        // Bucket rows by group (counting sort) so each group gets one update call per batch;
+        // without a per-aggregate mask every aggregate shares one bucketing.
+        const { counts, rows } = mask ? bucketRows(gid, n, ngroups, mask) : (unmasked ??= bucketRows(gid, n, ngroups, undefined));
         const fctx = this.fctx(n);
         const st = t.states[a]!;
         for (let g = 0; g < ngroups; g++) {
