@@ -1,13 +1,16 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { definePlugin, InvalidArgumentsError, PROMQL, PROTOCOL, QUERY, SCRIPTS, USER_PROVIDER } from '@strata/kernel';
 import { buildHttpApp } from './http/http-app.js';
 import { HttpProtocolServer } from './http/http-protocol-server.js';
+import { LineProtocolParsePool } from './ingest/line-protocol-parse-pool.js';
 import { protocolHttpOptions } from './options.js';
 
 export { buildHttpApp, type HttpAppDeps } from './http/http-app.js';
 export { HttpProtocolServer } from './http/http-protocol-server.js';
+export { LineProtocolParsePool, TransferredTable, type InsertSource, type LineProtocolParsePoolOptions } from './ingest/line-protocol-parse-pool.js';
 export { LineProtocolParser, parsePrecision, INFLUXDB_TIMESTAMP_COLUMN, type Precision } from './influxdb/line-protocol-parser.js';
 export { parseOpentsdbPut } from './opentsdb/opentsdb-parser.js';
 export { decodeRemoteWrite } from './prometheus/remote-write.js';
@@ -18,6 +21,15 @@ export * from './errors.js';
 export * from './options.js';
 
 const servers = new WeakMap<object, HttpProtocolServer>();
+const parsePools = new WeakMap<object, LineProtocolParsePool>();
+
+/**
+ * The line-protocol parse pool behind a protocol-http PROTOCOL binding, when
+ * it has one (tests, diagnostics): `parsePoolOf(strata.getAll(PROTOCOL)[0])`.
+ */
+export function parsePoolOf(protocolServer: object): LineProtocolParsePool | undefined {
+  return parsePools.get(protocolServer);
+}
 
 function readPem(file: string, what: string): Buffer {
   try {
@@ -47,6 +59,11 @@ export default definePlugin({
     const https = cert && key ? { cert: readPem(cert, 'certificate'), key: readPem(key, 'key') } : undefined;
     const userProvider = ctx.tryGet(USER_PROVIDER);
     let server: HttpProtocolServer | undefined;
+    // Threads are started in start(); 0 or 1 worker parses on the event loop.
+    const workers = opts.parseWorkers ?? Math.min(2, availableParallelism());
+    const parsePool = workers > 1
+      ? new LineProtocolParsePool({ workers, maxQueued: opts.parseQueueLength, retryAfterMs: opts.retryAfter, logger: ctx.logger })
+      : undefined;
     const app = buildHttpApp({
       query: ctx.get(QUERY),
       userProvider,
@@ -57,6 +74,7 @@ export default definePlugin({
       server: ctx.server,
       options: opts,
       https,
+      parsePool,
       status: () => {
         return {
           ...(ctx.server.plugins ? { plugins: ctx.server.plugins } : {}),
@@ -67,14 +85,28 @@ export default definePlugin({
     });
     server = new HttpProtocolServer(app, { host: opts.host, port: opts.port, tls: !!https, shutdownGraceMs: opts.shutdownGrace });
     servers.set(ctx.server, server);
+    if (parsePool) parsePools.set(server, parsePool);
     ctx.bind(PROTOCOL, server);
   },
   async start(ctx) {
     const server = servers.get(ctx.server)!;
-    await server.start();
+    const pool = parsePools.get(server);
+    pool?.start();
+    try {
+      await server.start();
+    } catch (err) {
+      await pool?.stop();
+      throw err;
+    }
     ctx.logger.info({ url: server.addresses()[0]?.url }, 'http listening');
   },
   async stop(ctx) {
-    await servers.get(ctx.server)?.stop();
+    try {
+      await servers.get(ctx.server)?.stop();
+    } finally {
+      // After the HTTP server drained: requests in flight may still be parsing.
+      const server = servers.get(ctx.server);
+      if (server) await parsePools.get(server)?.stop();
+    }
   },
 });

@@ -14,6 +14,9 @@ export const protocolHttpOptions = o.object({
   retryAfter: o.duration({ default: '1s', description: 'Retry-After advised with 503 answers from the concurrency limit.' }),
   keepAliveTimeout: o.duration({ default: '72s', description: 'Idle keep-alive connections are closed after this long.' }),
   shutdownGrace: o.duration({ default: '10s', description: 'How long stop waits for in-flight requests before closing connections.' }),
+  parseWorkers: o.integer({ optional: true, min: 0, max: 64, description: 'Worker threads parsing large InfluxDB line-protocol bodies (default min(2, available cores); 0 or 1 parses on the event loop).' }),
+  parseWorkerMinBytes: o.bytes({ default: '64KiB', description: 'Line-protocol bodies (after gzip) at least this large go to the parse workers; smaller ones are parsed in-thread.' }),
+  parseQueueLength: o.integer({ default: 64, min: 1, description: 'Line-protocol bodies waiting for a parse worker; more are refused with 503 + Retry-After.' }),
   tls: o.object({
     cert: o.string({ optional: true, description: 'PEM certificate chain file; with `key`, serves HTTPS.' }),
     key: o.string({ optional: true, description: 'PEM private key file.' }),

@@ -6,7 +6,7 @@ import {
   type InsertRequest, type Logger, type Metrics, type PromqlService, type QueryService, type ScriptService, type ServerInfo, type UserProvider,
 } from '@strata/kernel';
 import { mapHttpError, PayloadTooLargeError } from '../errors.js';
-import type { ColumnarTableBuilder } from '../ingest/columnar-table-builder.js';
+import type { InsertSource, LineProtocolParsePool } from '../ingest/line-protocol-parse-pool.js';
 import { LineProtocolParser, parsePrecision } from '../influxdb/line-protocol-parser.js';
 import { parseOpentsdbPut } from '../opentsdb/opentsdb-parser.js';
 import type { ProtocolHttpOptions } from '../options.js';
@@ -33,6 +33,8 @@ export interface HttpAppDeps {
   readonly server: ServerInfo;
   readonly options: ProtocolHttpOptions;
   readonly https?: { readonly cert: Buffer; readonly key: Buffer };
+  /** Worker pool for large line-protocol bodies (started and stopped by the plugin). */
+  readonly parsePool?: LineProtocolParsePool;
   /** Extra facts for /status (plugins, protocols). */
   readonly status?: () => Record<string, unknown>;
 }
@@ -263,7 +265,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   });
 
   // ---- ingest ----
-  const insert = async (req: FastifyRequest, protocol: string, database: string, tables: ColumnarTableBuilder[]): Promise<number> => {
+  const insert = async (req: FastifyRequest, protocol: string, database: string, tables: readonly InsertSource[]): Promise<number> => {
     if (tables.length === 0) return 0;
     const requests: InsertRequest[] = tables.map((t) => t.build(database));
     const session = createSession({ channel: protocol, database, user: req.strataUser });
@@ -293,7 +295,10 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     const q = req.query as Query;
     const precision = parsePrecision(q.precision);
     const body = await rawBody(req);
-    const tables = new LineProtocolParser({ precision, maxCells: options.maxWriteCells }).parse(body);
+    const pool = deps.parsePool;
+    const tables = pool?.running && body.length >= options.parseWorkerMinBytes
+      ? await pool.parse(body, { precision, maxCells: options.maxWriteCells })
+      : new LineProtocolParser({ precision, maxCells: options.maxWriteCells }).parse(body);
     await insert(req, 'influxdb', ingestDatabase(req, v2), tables);
     return reply.code(204).send();
   };

@@ -148,6 +148,15 @@ export class ColumnBuilder {
 
   /** Builds the Arrow vector of `rowCount` rows. */
   toVector(rowCount: number, tsType: arrow.DataType): arrow.Vector {
+    return vectorFromBuffers(this.toBuffers(rowCount), tsType);
+  }
+
+  /**
+   * The final Arrow buffers of `rowCount` rows (null bitmap and bool bits
+   * packed), as plain typed arrays: the part of building a vector that a
+   * parse worker can do, transferring the buffers to the main thread.
+   */
+  toBuffers(rowCount: number): ColumnBuffers {
     if (this.length < rowCount) {
       if (rowCount > this.valid.length) this.grow(rowCount);
       while (this.length < rowCount) { if (this.offsets) this.offsets[this.length + 1] = this.byteLength; this.length++; this.nulls++; }
@@ -158,26 +167,53 @@ export class ColumnBuilder {
       nullBitmap = new Uint8Array((n + 7) >> 3);
       for (let i = 0; i < n; i++) if (this.valid[i]) nullBitmap[i >> 3]! |= 1 << (i & 7);
     }
-    const common = { length: n, nullCount: this.nulls, nullBitmap };
-    let data: arrow.Data;
+    const common = { name: this.name, semantic: this.semantic, kind: this.kind, length: n, nullCount: this.nulls, nullBitmap };
     switch (this.kind) {
-      case 'f64': data = arrow.makeData({ type: new arrow.Float64(), ...common, data: this.f64!.subarray(0, n) }); break;
-      case 'i64': data = arrow.makeData({ type: new arrow.Int64(), ...common, data: new BigInt64Array(this.words!.buffer, 0, n) }); break;
-      case 'u64': data = arrow.makeData({ type: new arrow.Uint64(), ...common, data: new BigUint64Array(this.words!.buffer, 0, n) }); break;
-      case 'ts': data = arrow.makeData({ type: tsType as arrow.Timestamp, ...common, data: new BigInt64Array(this.words!.buffer, 0, n) }); break;
+      case 'f64': return { ...common, data: this.f64!.subarray(0, n) };
+      case 'i64': case 'u64': case 'ts': return { ...common, data: this.words!.subarray(0, 2 * n) };
       case 'bool': {
         const packed = new Uint8Array((n + 7) >> 3);
         const b = this.bools!;
         for (let i = 0; i < n; i++) if (b[i]) packed[i >> 3]! |= 1 << (i & 7);
-        data = arrow.makeData({ type: new arrow.Bool(), ...common, data: packed });
-        break;
+        return { ...common, data: packed };
       }
       case 'str':
-        data = arrow.makeData({ type: new arrow.Utf8(), ...common, valueOffsets: this.offsets!.subarray(0, n + 1), data: this.bytes!.subarray(0, this.byteLength) });
-        break;
+        return { ...common, valueOffsets: this.offsets!.subarray(0, n + 1), data: this.bytes!.subarray(0, this.byteLength) };
     }
-    return arrow.makeVector(data);
   }
+}
+
+/**
+ * One column's finished Arrow buffers: `data` is Float64Array (f64),
+ * Uint32Array (lo, hi) pairs (i64/u64/ts), packed bits (bool) or UTF-8
+ * bytes with `valueOffsets` (str). Structured-clone friendly: a worker
+ * posts it with the typed arrays' buffers transferred.
+ */
+export interface ColumnBuffers {
+  readonly name: string;
+  readonly semantic: SemanticType;
+  readonly kind: ColumnKind;
+  readonly length: number;
+  readonly nullCount: number;
+  readonly nullBitmap?: Uint8Array;
+  readonly data: Float64Array | Uint32Array | Uint8Array;
+  readonly valueOffsets?: Int32Array;
+}
+
+/** The Arrow vector over a column's buffers (no copy). */
+export function vectorFromBuffers(b: ColumnBuffers, tsType: arrow.DataType): arrow.Vector {
+  const common = { length: b.length, nullCount: b.nullCount, nullBitmap: b.nullBitmap };
+  const words = (): [ArrayBufferLike, number] => [b.data.buffer, b.data.byteOffset];
+  let data: arrow.Data;
+  switch (b.kind) {
+    case 'f64': data = arrow.makeData({ type: new arrow.Float64(), ...common, data: b.data as Float64Array }); break;
+    case 'i64': data = arrow.makeData({ type: new arrow.Int64(), ...common, data: new BigInt64Array(...words(), b.length) }); break;
+    case 'u64': data = arrow.makeData({ type: new arrow.Uint64(), ...common, data: new BigUint64Array(...words(), b.length) }); break;
+    case 'ts': data = arrow.makeData({ type: tsType as arrow.Timestamp, ...common, data: new BigInt64Array(...words(), b.length) }); break;
+    case 'bool': data = arrow.makeData({ type: new arrow.Bool(), ...common, data: b.data as Uint8Array }); break;
+    case 'str': data = arrow.makeData({ type: new arrow.Utf8(), ...common, valueOffsets: b.valueOffsets!, data: b.data as Uint8Array }); break;
+  }
+  return arrow.makeVector(data);
 }
 
 /**

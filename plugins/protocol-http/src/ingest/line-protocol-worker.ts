@@ -1,0 +1,42 @@
+import { parentPort } from 'node:worker_threads';
+import { InvalidArgumentsError } from '@strata/kernel';
+import { LineProtocolError, PayloadTooLargeError } from '../errors.js';
+import { LineProtocolParser } from '../influxdb/line-protocol-parser.js';
+import type { ParseReply, ParseTask, TransferredTableData, WorkerErrorData } from './line-protocol-parse-pool.js';
+
+// Worker entry of LineProtocolParsePool: runs the in-thread parser on a body
+// and posts the finished column buffers back, transferred (not copied).
+
+function errorData(err: unknown): WorkerErrorData {
+  if (err instanceof LineProtocolError) return { type: 'line', line: err.line, message: err.message };
+  if (err instanceof PayloadTooLargeError) return { type: 'too-large', message: err.message };
+  if (err instanceof InvalidArgumentsError) return { type: 'invalid', message: err.message };
+  const e = err as Error;
+  return { type: 'other', message: String(e?.message ?? err), stack: e?.stack };
+}
+
+const port = parentPort!;
+port.on('message', (task: ParseTask) => {
+  let reply: ParseReply;
+  const transfer: ArrayBuffer[] = [];
+  try {
+    const parser = new LineProtocolParser({ precision: task.precision, defaultTimestampNs: task.defaultTimestampNs, maxCells: task.maxCells });
+    const builders = parser.parse(new Uint8Array(task.body, task.byteOffset, task.byteLength));
+    const seen = new Set<ArrayBufferLike>();
+    const add = (a: ArrayBufferView | undefined): void => {
+      if (a === undefined || seen.has(a.buffer)) return;
+      seen.add(a.buffer);
+      transfer.push(a.buffer as ArrayBuffer);
+    };
+    const tables: TransferredTableData[] = builders.map((b) => {
+      const columns = b.columns.map((c) => c.toBuffers(b.rowCount));
+      for (const c of columns) { add(c.nullBitmap); add(c.data); add(c.valueOffsets); }
+      return { table: b.table, rowCount: b.rowCount, columns };
+    });
+    reply = { id: task.id, tables };
+  } catch (err) {
+    reply = { id: task.id, error: errorData(err) };
+    transfer.length = 0;
+  }
+  port.postMessage(reply, transfer);
+});
