@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { StrataServer, type PluginDefinition } from '@strata/kernel';
+import { SCRIPTS, StrataServer, type PluginDefinition } from '@strata/kernel';
 import coprocessorPython from '@strata/coprocessor-python';
 import engineLsm from '@strata/engine-lsm';
 import protocolHttp from '@strata/protocol-http';
@@ -129,6 +129,20 @@ describe('e2e coprocessor-python: /v1/scripts and /v1/run-script over the real e
     expect(rowsOf(await runScript('twice'))).to.deep.equal([['a', 20], ['b', 120], ['c', 180]]);
   });
 
+  it('lists stored scripts in SQL as GreptimeDB\'s public.scripts table; a deleted script leaves it', async () => {
+    expect(rowsOf(await sql("SELECT schema, name, engine, script FROM scripts WHERE name = 'total'"))).to.deep.equal([['public', 'total', 'python', COMPUTED]]);
+    expect(rowsOf(await sql('SELECT name FROM public.scripts ORDER BY name')).flat()).to.deep.equal(['busy', 'stats', 'total', 'twice']);
+    const [[created, modified]] = rowsOf(await sql("SELECT gmt_created, gmt_modified FROM scripts WHERE name = 'busy'")) as number[][];
+    expect(created).to.be.a('number').within(Date.now() - 600_000, Date.now());
+    expect(modified).to.be.at.least(created!);
+    expect(rowsOf(await sql('SHOW TABLES')).flat()).to.deep.equal(['cpu', 'scripts']);
+
+    expect((await submit('gone', '@copr(returns=["x"])\ndef f() -> vector[i64]:\n    return vector([1])\n')).status).to.equal(200);
+    expect(rowsOf(await sql("SELECT count(*) FROM scripts WHERE name = 'gone'"))).to.deep.equal([[1]]);
+    expect(await server.get(SCRIPTS).delete('public', 'gone')).to.equal(true);
+    expect(rowsOf(await sql("SELECT count(*) FROM scripts WHERE name = 'gone'"))).to.deep.equal([[0]]);
+  });
+
   it('errors: a syntax error at submit (line), a Python exception (traceback), an unknown script', async () => {
     const bad = await submit('bad', '@copr(returns=["x"])\ndef f(:\n    pass\n');
     expect(bad.status).to.equal(400);
@@ -166,5 +180,6 @@ describe('e2e coprocessor-python: /v1/scripts and /v1/run-script over the real e
     await server.stop();
     await startServer();
     expect(rowsOf(await runScript('total'))).to.deep.equal([['a', 11], ['b', 62], ['c', 93]]);
+    expect(rowsOf(await sql("SELECT name FROM scripts WHERE name = 'total'"))).to.deep.equal([['total']]);
   });
 });

@@ -5,12 +5,14 @@ import { coprocessorPythonOptions } from './options.js';
 import { PythonCoprocessor } from './python-coprocessor.js';
 import { PythonScriptService } from './script-service.js';
 import { ScriptStore } from './script-store.js';
+import { scriptsTable } from './scripts-table.js';
 import { PythonWorkerPool } from './worker-pool.js';
 
 export { coprocessorPythonOptions, type CoprocessorPythonOptions } from './options.js';
 export { PythonCoprocessor, queryTable, toSignature, type PythonScriptSignature } from './python-coprocessor.js';
 export { PythonScriptService, tableToOutput } from './script-service.js';
 export { ScriptStore } from './script-store.js';
+export { scriptsTable, SCRIPTS_TABLE_DATABASE, SCRIPTS_TABLE_NAME } from './scripts-table.js';
 export { PythonWorkerPool, pyodideIndexURL, PYTHON_DIR, type WorkerPoolOptions } from './worker-pool.js';
 export * from './column-codec.js';
 export * from './errors.js';
@@ -19,6 +21,8 @@ const MIN_MEMORY_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /** Each server's pool, by its plugin context (the loader passes the same one to register/start/stop). */
 const pools = new WeakMap<object, PythonWorkerPool>();
+/** Each server's remover of the `scripts` system table. */
+const removeTables = new WeakMap<object, () => void>();
 
 /**
  * Python coprocessors (GreptimeDB's `@copr` scripts) on Pyodide, in a pool of
@@ -59,7 +63,12 @@ export default definePlugin({
     pools.set(ctx, pool);
     const copr = new PythonCoprocessor(pool, ctx.get(QUERY), ctx.metrics);
     ctx.bind(COPROCESSOR, copr);
-    ctx.bind(SCRIPTS, new PythonScriptService(copr, store));
+    const scripts = new PythonScriptService(copr, store);
+    ctx.bind(SCRIPTS, scripts);
+    // Listed in SQL as GreptimeDB's `public.scripts` table (read-only, computed from the store).
+    const query = ctx.get(QUERY);
+    if (query.addSystemTable) removeTables.set(ctx, query.addSystemTable(scriptsTable(scripts)));
+    else ctx.logger.warn('the query service cannot add system tables: stored scripts are not listed in SQL');
   },
   async start(ctx) {
     const pool = pools.get(ctx)!;
@@ -68,6 +77,7 @@ export default definePlugin({
     ctx.logger.info({ workers: pool.readyWorkers, startMs: Math.round(performance.now() - t0) }, 'Python coprocessor ready');
   },
   async stop(ctx) {
+    removeTables.get(ctx)?.();
     await pools.get(ctx)?.stop();
   },
 });
