@@ -376,45 +376,49 @@ export class GrpcProtocolServer implements ProtocolServer {
     const session = this.session(call.metadata, undefined, user);
     let database = session.database;
     let table: string | undefined;
-    const messages = messagesOf<FlightDataMessage>(call);
-    // Re-frame FlightData into IPC stream bytes for apache-arrow's reader.
-    async function* ipcChunks(): AsyncGenerator<Uint8Array> {
-      for await (const msg of messages) {
-        if (table === undefined) {
-          const p = msg.flight_descriptor?.path ?? [];
-          if (p.length === 1) table = p[0];
-          else if (p.length === 2) { database = p[0]!; table = p[1]; }
-          else throw new InvalidArgumentsError('DoPut: the first FlightData needs a descriptor path [table] or [database, table]');
-          if (!table) throw new InvalidArgumentsError('DoPut: empty table name in the descriptor path');
-        }
-        const header = msg.data_header;
-        if (!header || header.byteLength === 0) continue; // metadata-only message
-        yield frameMessage(header, msg.data_body ?? new Uint8Array(0));
-      }
-      yield IPC_END_OF_STREAM;
-    }
-    let reader: arrow.AsyncRecordBatchStreamReader;
-    try {
-      reader = await arrow.RecordBatchReader.from(ipcChunks()) as unknown as arrow.AsyncRecordBatchStreamReader;
-      await reader.open();
-    } catch (err) {
-      if (err instanceof InvalidArgumentsError) throw err;
-      throw new FlightDataError(`DoPut: not an Arrow IPC stream: ${(err as Error).message}`, { cause: err });
-    }
+    // Each FlightData is one whole IPC message, so every record batch is decoded and
+    // acknowledged as it arrives. (A streaming IPC reader over the re-framed bytes read one
+    // message ahead, so a client that waited for each acknowledgement before sending the
+    // next batch hung.) The schema and dictionary messages are kept as the prefix that
+    // each record batch is decoded against.
+    const prefix: Uint8Array[] = [];
     let requestId = 0;
-    for (;;) {
-      let next: IteratorResult<arrow.RecordBatch>;
+    for await (const msg of messagesOf<FlightDataMessage>(call)) {
+      if (table === undefined) {
+        const p = msg.flight_descriptor?.path ?? [];
+        if (p.length === 1) table = p[0];
+        else if (p.length === 2) { database = p[0]!; table = p[1]; }
+        else throw new InvalidArgumentsError('DoPut: the first FlightData needs a descriptor path [table] or [database, table]');
+        if (!table) throw new InvalidArgumentsError('DoPut: empty table name in the descriptor path');
+      }
+      const header = msg.data_header;
+      if (!header || header.byteLength === 0) continue; // metadata-only message
+      let type: arrow.MessageHeader;
       try {
-        next = await reader.next();
+        type = arrow.Message.decode(header).headerType;
       } catch (err) {
-        if (err instanceof InvalidArgumentsError) throw err;
+        throw new FlightDataError(`DoPut: not an Arrow IPC message: ${(err as Error).message}`, { cause: err });
+      }
+      const frame = frameMessage(header, msg.data_body ?? new Uint8Array(0));
+      if (type === arrow.MessageHeader.Schema) {
+        if (prefix.length > 0) throw new FlightDataError('DoPut: a second schema message in one stream');
+        prefix.push(frame);
+        continue;
+      }
+      if (prefix.length === 0) throw new FlightDataError('DoPut: the stream must start with a schema message');
+      if (type === arrow.MessageHeader.DictionaryBatch) { prefix.push(frame); continue; }
+      if (type !== arrow.MessageHeader.RecordBatch) throw new FlightDataError(`DoPut: unsupported IPC message type ${arrow.MessageHeader[type]}`);
+      let batches: arrow.RecordBatch[];
+      try {
+        batches = arrow.RecordBatchReader.from(Buffer.concat([...prefix, frame, IPC_END_OF_STREAM])).readAll();
+      } catch (err) {
         throw new FlightDataError(`DoPut: bad Arrow IPC data: ${(err as Error).message}`, { cause: err });
       }
-      if (next.done) break;
-      const batch = next.value;
-      if (batch.numRows === 0) continue;
-      const rows = await this.deps.query.insert([recordBatchToInsertRequest(batch, database, table!)], session);
-      await this.write(call, { app_metadata: Buffer.from(JSON.stringify({ request_id: requestId++, affected_rows: rows })) });
+      for (const batch of batches) {
+        if (batch.numRows === 0) continue;
+        const rows = await this.deps.query.insert([recordBatchToInsertRequest(batch, database, table!)], session);
+        await this.write(call, { app_metadata: Buffer.from(JSON.stringify({ request_id: requestId++, affected_rows: rows })) });
+      }
     }
   }
 

@@ -232,6 +232,40 @@ describe('protocol-grpc: server over a recording query service', function () {
     expect(ins.requests[0]).to.include({ database: 'db2', table: 'puts', rowCount: 3, autoCreate: true });
   });
 
+  it('DoPut acknowledges each record batch as it arrives (a client may wait for every ack)', async function () {
+    this.timeout(10_000);
+    const t = sampleTable();
+    const call = s.flight.DoPut!() as grpc.ClientDuplexStream<unknown, { app_metadata: Buffer }>;
+    const acks: Array<{ request_id: number; affected_rows: number }> = [];
+    const waiters: Array<() => void> = [];
+    call.on('data', (r: { app_metadata: Buffer }) => { acks.push(JSON.parse(r.app_metadata.toString())); waiters.shift()?.(); });
+    const nextAck = () => new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no acknowledgement after ${acks.length} ack(s)`)), 3000);
+      waiters.push(() => { clearTimeout(timer); resolve(); });
+    });
+    const done = new Promise<void>((resolve, reject) => { call.on('end', resolve); call.on('error', reject); });
+    call.write({ flight_descriptor: { type: 1, path: ['acked'] }, data_header: schemaMessage(t.schema).dataHeader });
+    for (let i = 0; i < 3; i++) {
+      const ack = nextAck();
+      for (const m of recordBatchMessages(t.batches[0]!)) call.write({ data_header: m.dataHeader, data_body: m.dataBody });
+      await ack; // the stream stays open: the ack must not wait for the next batch
+    }
+    call.end();
+    await done;
+    expect(acks).to.deep.equal([0, 1, 2].map((i) => ({ request_id: i, affected_rows: 3 })));
+  });
+
+  it('DoPut refuses a record batch before the schema, and bytes that are not IPC', async () => {
+    const t = sampleTable();
+    for (const first of [recordBatchMessages(t.batches[0]!)[0]!, { dataHeader: new Uint8Array([1, 2, 3, 4, 5]), dataBody: new Uint8Array(0) }]) {
+      const call = s.flight.DoPut!() as grpc.ClientDuplexStream<unknown, { app_metadata: Buffer }>;
+      const err = new Promise<grpc.ServiceError>((resolve) => { call.on('error', resolve); call.on('data', () => undefined); });
+      call.write({ flight_descriptor: { type: 1, path: ['bad'] }, data_header: first.dataHeader, data_body: first.dataBody });
+      call.end();
+      expect((await err).code).to.equal(grpc.status.INVALID_ARGUMENT);
+    }
+  });
+
   it('GetFlightInfo answers the schema (encapsulated IPC) and a ticket for DoGet', async () => {
     s.query.executeImpl = async function* (): AsyncIterable<QueryOutput> { yield recordsOutput(sampleTable()); };
     try {
