@@ -38,6 +38,13 @@ export interface FileIndex {
   readonly version: 1;
   readonly rowGroups: ReadonlyArray<{ readonly rows: number; readonly minTs: string; readonly maxTs: string }>;
   readonly tags: Readonly<Record<string, Readonly<Record<string, number[]>>>>;
+  /**
+   * Per tag column, per value: the file rows holding it as flat [start, end)
+   * pairs (rows are sorted by series, so a value of a leading key column is one
+   * range). A column is left out when some value of it needs more than
+   * TAG_ROW_RANGES_MAX ranges. Lets a scan read only those rows of a row group.
+   */
+  readonly tagRows?: Readonly<Record<string, Readonly<Record<string, number[]>>>>;
   readonly ext?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Where each column chunk lies, so scans fetch just the chunks they decode (absent: fetch the file). */
   readonly layout?: SstLayout;
@@ -182,6 +189,7 @@ export function prepareSst(table: arrow.Table, schema: TableSchema, rowGroupRows
       }
     }
   }
+  const tagRows = tagRowRanges(schema, tagVecs, pkArr, n);
   let hasDeletes = false;
   for (let i = 0; i < n; i++) if (opArr[i] === OP_DELETE) { hasDeletes = true; break; }
   const ext: Record<string, Record<string, string>> = {};
@@ -198,8 +206,77 @@ export function prepareSst(table: arrow.Table, schema: TableSchema, rowGroupRows
   const ipc = arrow.tableToIPC(dictionaryEncodeTags(table, schema), 'stream');
   return {
     ipc, rows: n, minTs, maxTs, hasDeletes, seriesCount: series,
-    index: { version: 1, rowGroups, tags, ...(Object.keys(ext).length ? { ext } : {}) },
+    index: { version: 1, rowGroups, tags, ...(Object.keys(tagRows).length ? { tagRows } : {}), ...(Object.keys(ext).length ? { ext } : {}) },
   };
+}
+
+/** Most row ranges one tag value may need before its column gets no row ranges (index size stays bounded). */
+export const TAG_ROW_RANGES_MAX = 16;
+
+function tagRowRanges(schema: TableSchema, tagVecs: ReadonlyArray<arrow.Vector | null>, pkArr: Int32Array, n: number): Record<string, Record<string, number[]>> {
+  const out: Record<string, Record<string, number[]>> = {};
+  for (let t = 0; t < tagVecs.length; t++) {
+    const vec = tagVecs[t];
+    const m: Record<string, number[]> = {};
+    let ok = true;
+    for (let i = 0; i < n && ok;) {
+      let j = i + 1;
+      while (j < n && pkArr[j] === pkArr[i]) j++;
+      const l = (m[encodeKeyPart(vec?.get(i) ?? null)] ??= []);
+      if (l.length && l[l.length - 1] === i) l[l.length - 1] = j;
+      else if (l.length >= 2 * TAG_ROW_RANGES_MAX) ok = false;
+      else l.push(i, j);
+      i = j;
+    }
+    if (ok) out[schema.primaryKey[t]!] = m;
+  }
+  return out;
+}
+
+/**
+ * The rows of each candidate row group that tag predicates (= / IN) can match,
+ * from the index's row ranges: rg -> [offset, limit] pairs inside the row
+ * group, absent when the whole row group must be read.
+ */
+export function candidateRowRanges(index: FileIndex, rgs: readonly number[], predicates: readonly ScanPredicate[]): Map<number, Array<[number, number]>> | undefined {
+  let allowed: number[] | undefined; // flat sorted [start, end) pairs, file rows
+  for (const p of predicates) {
+    const m = index.tagRows?.[p.column];
+    if (!m || (p.op !== '=' && p.op !== 'in')) continue;
+    const values = 'values' in p ? p.values : 'value' in p ? [p.value] : [];
+    const pairs: Array<[number, number]> = [];
+    for (const v of values) { const l = m[encodeKeyPart(v)] ?? []; for (let k = 0; k < l.length; k += 2) pairs.push([l[k]!, l[k + 1]!]); }
+    pairs.sort((a, b) => a[0] - b[0]);
+    const union: number[] = [];
+    for (const [a, b] of pairs) { if (union.length && a <= union[union.length - 1]!) union[union.length - 1] = Math.max(union[union.length - 1]!, b); else union.push(a, b); }
+    allowed = allowed === undefined ? union : intersectRanges(allowed, union);
+  }
+  if (allowed === undefined) return undefined;
+  const starts: number[] = [];
+  let acc = 0;
+  for (const g of index.rowGroups) { starts.push(acc); acc += g.rows; }
+  const out = new Map<number, Array<[number, number]>>();
+  for (const rg of rgs) {
+    const s = starts[rg]!, e = s + index.rowGroups[rg]!.rows;
+    const sel: Array<[number, number]> = [];
+    for (let k = 0; k < allowed.length; k += 2) {
+      const a = Math.max(s, allowed[k]!), b = Math.min(e, allowed[k + 1]!);
+      if (a < b) sel.push([a - s, b - a]);
+    }
+    if (!(sel.length === 1 && sel[0]![0] === 0 && sel[0]![1] === e - s)) out.set(rg, sel);
+  }
+  return out;
+}
+
+function intersectRanges(x: readonly number[], y: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0, j = 0;
+  while (i < x.length && j < y.length) {
+    const a = Math.max(x[i]!, y[j]!), b = Math.min(x[i + 1]!, y[j + 1]!);
+    if (a < b) out.push(a, b);
+    if (x[i + 1]! < y[j + 1]!) i += 2; else j += 2;
+  }
+  return out;
 }
 
 /**
@@ -404,19 +481,31 @@ export class SstSource implements ChunkSource {
   constructor(readonly priority: number, private readonly fetch: SstFetch, private readonly rowGroups: readonly number[],
     private readonly pkNames: readonly string[], private readonly timeIndex: string, private readonly rowGroupRows: number,
     /** Columns to decode (undefined = all); Parquet is columnar, so unread columns cost nothing. */
-    private readonly columns: readonly string[] | undefined, private readonly rowGroupsPerRead = 4) {}
+    private readonly columns: readonly string[] | undefined, private readonly rowGroupsPerRead = 4,
+    /** Rows to read of some row groups ([offset, limit] pairs, from candidateRowRanges); others are read whole. */
+    private readonly selections?: ReadonlyMap<number, ReadonlyArray<readonly [number, number]>>) {}
 
   async next(): Promise<Chunk | undefined> {
     while (this.queue.length === 0) {
       if (this.nextRg >= this.rowGroups.length) { this.close(); return undefined; }
-      const rgs = this.rowGroups.slice(this.nextRg, this.nextRg + this.rowGroupsPerRead);
+      let rgs = this.rowGroups.slice(this.nextRg, this.nextRg + this.rowGroupsPerRead);
+      // A row group with a row selection is read on its own, one range at a time.
+      const firstSel = rgs.findIndex((rg) => this.selections?.has(rg));
+      if (firstSel === 0) rgs = rgs.slice(0, 1); else if (firstSel > 0) rgs = rgs.slice(0, firstSel);
       this.nextRg += rgs.length;
+      const sel = firstSel === 0 ? this.selections!.get(rgs[0]!)! : undefined;
+      if (sel && sel.length === 0) continue;
       // Store reads happen here, outside wasm, so their failures are ordinary rejections.
       await this.prepare(rgs);
       let batches: arrow.RecordBatch[];
       try {
-        const wasmTable = await this.file!.read({ rowGroups: rgs, batchSize: this.rowGroupRows, ...(this.columns ? { columns: [...this.columns] } : {}) });
-        batches = wasmBatchesToArrow(wasmTable);
+        const cols = this.columns ? { columns: [...this.columns] } : {};
+        if (sel) {
+          batches = [];
+          for (const [offset, limit] of sel) batches.push(...wasmBatchesToArrow(await this.file!.read({ rowGroups: rgs, batchSize: this.rowGroupRows, offset, limit, ...cols })));
+        } else {
+          batches = wasmBatchesToArrow(await this.file!.read({ rowGroups: rgs, batchSize: this.rowGroupRows, ...cols }));
+        }
       } catch (err) {
         throw new CorruptionError(`cannot read SST row groups ${rgs.join(',')}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
