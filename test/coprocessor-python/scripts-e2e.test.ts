@@ -141,6 +141,19 @@ describe('e2e coprocessor-python: /v1/scripts and /v1/run-script over the real e
     expect(rowsOf(await sql("SELECT count(*) FROM scripts WHERE name = 'gone'"))).to.deep.equal([[1]]);
     expect(await server.get(SCRIPTS).delete('public', 'gone')).to.equal(true);
     expect(rowsOf(await sql("SELECT count(*) FROM scripts WHERE name = 'gone'"))).to.deep.equal([[0]]);
+
+    // and by name over HTTP
+    expect((await submit('gone2', '@copr(returns=["x"])\ndef f() -> vector[i64]:\n    return vector([1])\n')).status).to.equal(200);
+    const del = async (name: string) => {
+      const r = await fetch(`${url}/v1/scripts?db=public&name=${name}`, { method: 'DELETE' });
+      return { status: r.status, body: await r.json() as Json };
+    };
+    const first = await del('gone2');
+    expect(first.status).to.equal(200);
+    expect(first.body.output).to.deep.equal([{ affectedrows: 1 }]);
+    expect((await del('gone2')).body.output).to.deep.equal([{ affectedrows: 0 }]);
+    expect(rowsOf(await sql("SELECT count(*) FROM scripts WHERE name = 'gone2'"))).to.deep.equal([[0]]);
+    expect((await runScript('gone2')).status).to.be.within(400, 599);
   });
 
   it('errors: a syntax error at submit (line), a Python exception (traceback), an unknown script', async () => {

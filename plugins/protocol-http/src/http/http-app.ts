@@ -249,6 +249,15 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     await scripts().submit(databaseFromParam(header(req, 'x-greptime-db-name') || q.db), q.name, source);
     return reply.code(200).header('content-type', 'application/json').send(`{"output":[],"execution_time_ms":${elapsedMs(req)}}`);
   });
+  // Deletes a stored script by name (a Strata addition: GreptimeDB only deletes through its
+  // scripts table). Deleting a missing script answers affectedrows 0, like SQL DELETE.
+  app.delete('/v1/scripts', async (req, reply) => {
+    const q = req.query as Query;
+    if (!q.name) throw new InvalidArgumentsError('name parameter is required.');
+    const deleted = await scripts().delete(databaseFromParam(header(req, 'x-greptime-db-name') || q.db), q.name);
+    return reply.code(200).header('content-type', 'application/json')
+      .send(`{"output":[{"affectedrows":${deleted ? 1 : 0}}],"execution_time_ms":${elapsedMs(req)}}`);
+  });
   app.post('/v1/run-script', async (req, reply) => {
     const q = req.query as Query;
     if (!q.name) throw new InvalidArgumentsError('name parameter is required.');
