@@ -91,7 +91,7 @@ export default definePlugin({
   async start(ctx) {
     const server = servers.get(ctx.server)!;
     const pool = parsePools.get(server);
-    pool?.start();
+    await pool?.start();
     try {
       await server.start();
     } catch (err) {

@@ -61,9 +61,9 @@ describe('protocol-http: line-protocol parse worker pool', function () {
   this.timeout(20_000);
   let pool: LineProtocolParsePool;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     pool = new LineProtocolParsePool({ workers: 2, maxQueued: 64, retryAfterMs: 1000 });
-    pool.start();
+    await pool.start();
   });
   afterEach(async () => { await pool.stop(); });
 
@@ -145,7 +145,7 @@ describe('protocol-http: line-protocol parse worker pool', function () {
 
   it('refuses with ServerBusyError (503 + Retry-After) when the queue is full', async () => {
     const small = new LineProtocolParsePool({ workers: 1, maxQueued: 1, retryAfterMs: 2000, inFlightPerWorker: 1 });
-    small.start();
+    await small.start();
     try {
       const body = 't v=1 1';
       const p1 = inPool(small, body, 'ns');

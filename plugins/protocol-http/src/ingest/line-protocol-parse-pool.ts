@@ -31,6 +31,9 @@ export type WorkerErrorData =
 
 export type ParseReply = { id: number; tables: TransferredTableData[]; error?: undefined } | { id: number; error: WorkerErrorData; tables?: undefined };
 
+/** Posted once by a worker when its modules are loaded. */
+interface ReadyMessage { ready: true; id?: undefined }
+
 /** Anything that becomes an InsertRequest (a ColumnarTableBuilder, a TransferredTable). */
 export interface InsertSource {
   build(database: string): InsertRequest;
@@ -143,20 +146,33 @@ export class LineProtocolParsePool {
   /** The current worker threads (tests use it to kill one). */
   workers(): readonly Worker[] { return this.slots.map((s) => s.worker); }
 
-  start(): void {
+  /**
+   * Starts the workers; resolves when each has loaded its modules (or after
+   * `readyTimeoutMs`: bodies posted before are queued by the worker anyway).
+   */
+  async start(readyTimeoutMs = 10_000): Promise<void> {
     if (this.state !== 'new') return;
     this.state = 'running';
+    const ready: Array<Promise<void>> = [];
     for (let i = 0; i < this.options.workers; i++) {
       const slot: Slot = { worker: undefined as unknown as Worker, inFlight: new Map() };
       this.slots.push(slot);
-      this.spawn(slot);
+      ready.push(this.spawn(slot));
     }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(ready), new Promise<void>((r) => { timer = setTimeout(r, readyTimeoutMs); timer.unref(); })]);
+    clearTimeout(timer);
   }
 
-  private spawn(slot: Slot): void {
+  /** Starts a worker in `slot`; resolves when it is ready or gone. */
+  private spawn(slot: Slot): Promise<void> {
     const worker = new Worker(this.workerUrl);
     slot.worker = worker;
-    worker.on('message', (reply: ParseReply) => {
+    let onReady!: () => void;
+    const ready = new Promise<void>((r) => { onReady = r; });
+    worker.once('exit', () => onReady());
+    worker.on('message', (reply: ParseReply | ReadyMessage) => {
+      if (reply.id === undefined) { onReady(); return; }
       const p = slot.inFlight.get(reply.id);
       if (!p) return;
       slot.inFlight.delete(reply.id);
@@ -175,9 +191,10 @@ export class LineProtocolParsePool {
       if (this.state !== 'running') return;
       this.restarts++;
       this.options.logger?.warn({ code }, 'line-protocol parse worker exited; starting a new one');
-      this.spawn(slot);
+      void this.spawn(slot);
       this.dispatch();
     });
+    return ready;
   }
 
   /**

@@ -40,3 +40,6 @@ port.on('message', (task: ParseTask) => {
   }
   port.postMessage(reply, transfer);
 });
+// Tells the pool that the modules are loaded: start() waits for it, so the
+// loading (a few hundred ms of CPU) does not compete with the first writes.
+port.postMessage({ ready: true });
