@@ -47,6 +47,17 @@ describe('sql: insert() for ingest protocols', function () {
     expect(await h.rows('SELECT count(*) FROM m')).to.deep.equal([[1]]);
   });
 
+  it('matching vectors (the fast path) keep NULLs, strings and column order, and a NULL time index is refused', async () => {
+    const base = { database: 'public', table: 'fast', autoCreate: true };
+    const withNull = arrow.vectorFromArray([1.5, null, 3.5], new arrow.Float64());
+    await h.query.insert([{ ...base, rowCount: 3, columns: [{ name: 'v', semantic: 'field', vector: withNull }, tag('host', ['é', 'b', '']), { name: 'ts', semantic: 'timestamp', vector: tsv([3n, 1n, 2n]) }] }], h.session);
+    expect(await h.rows('SELECT host, ts, v FROM fast ORDER BY ts')).to.deep.equal([['b', 1, null], ['', 2, 3.5], ['é', 3, 1.5]]);
+    const nullTs = arrow.vectorFromArray([4n, null], new arrow.TimestampMillisecond());
+    await h.query.insert([{ ...base, rowCount: 2, columns: [tag('host', ['x', 'y']), { name: 'ts', semantic: 'timestamp', vector: nullTs }, f64('v', [1, 2])] }], h.session)
+      .then(() => expect.fail('should fail'), (e) => expect(e.message).to.match(/time index ts has NULLs/));
+    expect(await h.rows('SELECT count(*) FROM fast')).to.deep.equal([[3]]);
+  });
+
   it('without autoCreate a missing table is TABLE_NOT_FOUND', async () => {
     await h.query.insert([{ database: 'public', table: 'nope', rowCount: 1, columns: [{ name: 'ts', semantic: 'timestamp', vector: tsv([1n]) }] }], h.session)
       .then(() => expect.fail('should fail'), (e) => expect(e.code).to.equal('TABLE_NOT_FOUND'));
