@@ -30,6 +30,7 @@ import { Binder, type BinderEnv } from './plan/binder.js';
 import { explainLines, newField, schemaOf, type Field, type Plan } from './plan/logical-plan.js';
 import { optimize } from './plan/optimizer.js';
 import { SystemTables } from './system-tables.js';
+import { runTql } from '../promql/tql.js';
 
 const STR: DataType = { name: 'String' };
 const I64: DataType = { name: 'Int64' };
@@ -370,7 +371,7 @@ export class QueryEngine implements QueryService {
         });
         return affected(0);
       }
-      case 'Tql': throw new UnsupportedError('TQL (PromQL) is not supported by this query engine yet');
+      case 'Tql': return runTql(st, { catalog: this.catalog, engine: this.engine, database: session.database, signal });
     }
   }
 
