@@ -20,8 +20,7 @@ import storeFs from '@strata/store-fs';
 import storeS3 from '@strata/store-s3';
 import walLocal from '@strata/wal-local';
 import { cpuBatch, cpuRows, cpuSchema } from './support/cpu-table.js';
-import { DelayProxy } from './support/delay-proxy.js';
-import { S3rverProcess } from './support/s3rver-process.js';
+import { DelayProxy, S3rverProcess } from '@strata/store-s3/testing';
 
 const rows = Number(process.argv[2] ?? 300_000);
 const rowsPerFlush = Number(process.argv[3] ?? 30_000);

@@ -7,7 +7,7 @@ import engineLsm from '@strata/engine-lsm';
 import storeS3 from '@strata/store-s3';
 import walLocal from '@strata/wal-local';
 import { cpuBatch as batchOf, cpuRows as rowsFor, cpuSchema as schema, expectedStrings as expected, scanStrings, type CpuRow as Row } from './support/cpu-table.js';
-import { S3rverProcess } from './support/s3rver-process.js';
+import { S3rverProcess } from '@strata/store-s3/testing';
 
 const BUCKET = 'strata-e2e';
 const REGION = '1024_0';
