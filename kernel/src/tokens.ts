@@ -11,6 +11,8 @@ import type { QueryService } from './interfaces/query.js';
 import type { PromqlService } from './interfaces/promql.js';
 import type { ObjectStore } from './interfaces/store.js';
 import type { UserProvider } from './interfaces/auth.js';
+import type { TableWrites } from './interfaces/table-write.js';
+import type { TriggerService } from './interfaces/trigger.js';
 import type { Wal } from './interfaces/wal.js';
 import type { ServerInfo } from './server/server-info.js';
 
@@ -21,6 +23,8 @@ export const LOGGER = token<Logger>('strata.logger');
 export const METRICS = token<Metrics>('strata.metrics');
 /** Facts about the running server: name, data home, version, start time. */
 export const SERVER_INFO = token<ServerInfo>('strata.server-info');
+/** Notifications of acknowledged table writes (the query service publishes, plugins listen). */
+export const TABLE_WRITES = token<TableWrites>('strata.table-writes');
 
 // Singleton services provided by plugins (exactly one provider each).
 export const WAL = token<Wal>('strata.wal');
@@ -34,6 +38,8 @@ export const USER_PROVIDER = token<UserProvider>('strata.user-provider');
 export const SCRIPTS = token<ScriptService>('strata.scripts');
 /** PromQL evaluation and the Prometheus HTTP API (kernel built-in 'promql'). */
 export const PROMQL = token<PromqlService>('strata.promql');
+/** Script triggers (on writes, schedules, HTTP requests), provided by a coprocessor plugin. */
+export const TRIGGERS = token<TriggerService>('strata.triggers');
 
 // Multi services: any number of providers.
 export const PROTOCOL = multiToken<ProtocolServer>('strata.protocol');

@@ -1,6 +1,7 @@
 import type * as arrow from 'apache-arrow';
 import type { DataType, SemanticType } from '../data/data-types.js';
 import type { Session } from './session.js';
+import type { AdminFunction } from './admin-function.js';
 import type { SystemTableProvider } from './system-table.js';
 
 /** A column of a result, with its GreptimeDB type (timestamps keep their unit). */
@@ -75,4 +76,9 @@ export interface QueryService {
    * system table. Optional: a query service without system tables omits it.
    */
   addSystemTable?(provider: SystemTableProvider): () => void;
+  /**
+   * Adds a plugin's `ADMIN name(...)` function (see AdminFunction); returns
+   * a function that removes it. Throws when the name is taken. Optional.
+   */
+  addAdminFunction?(fn: AdminFunction): () => void;
 }

@@ -14,12 +14,13 @@ import { createLogger, type LogLevel } from '../logging/create-logger.js';
 import { MetricsRegistry } from '../metrics/metrics-registry.js';
 import { OptionIssue } from '../options/option-schema.js';
 import type { PluginContext, PluginDefinition } from '../plugin/plugin-definition.js';
-import { LOGGER, METRICS, PROTOCOL, SERVER_INFO } from '../tokens.js';
+import { LOGGER, METRICS, PROTOCOL, SERVER_INFO, TABLE_WRITES } from '../tokens.js';
 import { KERNEL_VERSION } from '../version.js';
 import type { ServerInfo } from './server-info.js';
+import { TableWriteHub } from './table-write-hub.js';
 
 /** Tokens the kernel binds in every server container. */
-export const KERNEL_TOKENS: ReadonlyArray<Token<any>> = [LOGGER, METRICS, SERVER_INFO];
+export const KERNEL_TOKENS: ReadonlyArray<Token<any>> = [LOGGER, METRICS, SERVER_INFO, TABLE_WRITES];
 
 /** A plugin in a composition: its definition, validated options and origin. */
 export interface ComposedPlugin {
@@ -94,6 +95,7 @@ export class StrataServer {
     bind(this.container, LOGGER, this.logger);
     bind(this.container, METRICS, this.metrics);
     bind(this.container, SERVER_INFO, this.info);
+    bind(this.container, TABLE_WRITES, new TableWriteHub(this.logger));
   }
 
   /** Composes a server from a config file (YAML, JSON or TOML). */

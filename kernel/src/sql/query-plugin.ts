@@ -1,7 +1,7 @@
 import { registerBuiltinPlugin } from '../builtin/builtin-plugins.js';
 import { o } from '../options/option-schema.js';
 import { definePlugin } from '../plugin/plugin-definition.js';
-import { CATALOG, ENGINE, FUNCTION_REGISTRY, QUERY } from '../tokens.js';
+import { CATALOG, ENGINE, FUNCTION_REGISTRY, QUERY, TABLE_WRITES } from '../tokens.js';
 import { QueryEngine } from './query-engine.js';
 
 /** The 'query' built-in: SQL in, Arrow out, plus the ingest insert path. */
@@ -23,7 +23,7 @@ export const queryPlugin = definePlugin({
   }),
   register(ctx, opts) {
     ctx.bind(QUERY, new QueryEngine(ctx.get(CATALOG), ctx.get(ENGINE), ctx.get(FUNCTION_REGISTRY), ctx.logger, ctx.metrics,
-      { memoryLimitBytes: opts.memoryLimitBytes, timeoutMs: opts.timeoutMs }));
+      { memoryLimitBytes: opts.memoryLimitBytes, timeoutMs: opts.timeoutMs }, ctx.get(TABLE_WRITES)));
   },
 });
 
