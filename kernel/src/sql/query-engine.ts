@@ -15,6 +15,8 @@ import type { Metrics } from '../interfaces/metrics.js';
 import type { ExecuteOptions, InsertRequest, QueryOutput, QueryService, ResultColumn } from '../interfaces/query.js';
 import type { Session } from '../interfaces/session.js';
 import type { SystemTableProvider } from '../interfaces/system-table.js';
+import type { AdminFunction } from '../interfaces/admin-function.js';
+import type { TableWrites } from '../interfaces/table-write.js';
 import { parseDurationMs } from '../catalog/store-catalog.js';
 import { checkTimeZone } from '../functions/time-zone.js';
 import { KERNEL_VERSION } from '../version.js';
@@ -87,7 +89,8 @@ export class QueryEngine implements QueryService {
   private readonly insertRows?: ReturnType<Metrics['counter']>;
 
   constructor(readonly catalog: Catalog, readonly engine: StorageEngine, readonly registry: FunctionRegistry, private readonly logger?: Logger, metrics?: Metrics,
-    private readonly limits: { memoryLimitBytes: number; timeoutMs: number } = { memoryLimitBytes: 0, timeoutMs: 0 }) {
+    private readonly limits: { memoryLimitBytes: number; timeoutMs: number } = { memoryLimitBytes: 0, timeoutMs: 0 },
+    private readonly writes?: TableWrites) {
     this.system = new SystemTables(catalog, engine, registry, metrics);
     this.statementsTotal = metrics?.counter('strata_sql_statements_total', 'SQL statements run, by statement kind', ['kind']);
     this.statementErrors = metrics?.counter('strata_sql_statement_errors_total', 'SQL statements that failed, by error code', ['code']);
@@ -101,6 +104,22 @@ export class QueryEngine implements QueryService {
 
   async *execute(sql: string, session: Session, options: ExecuteOptions = {}): AsyncIterable<QueryOutput> {
     // GreptimeDB parses MySQL-protocol text with the MySQL dialect ("x" is a string) and PostgreSQL text with PostgreSQL's.
+  /** Plugins' ADMIN functions, by name. */
+  private readonly adminFunctions = new Map<string, AdminFunction>();
+
+  /** Adds a plugin's `ADMIN name(...)` function; returns its remover. */
+  addAdminFunction(fn: AdminFunction): () => void {
+    const name = fn.name.toLowerCase();
+    if (name === 'flush_table' || name === 'compact_table' || this.adminFunctions.has(name)) throw new InvalidArgumentsError(`ADMIN function ${name} already exists`);
+    this.adminFunctions.set(name, fn);
+    return () => { if (this.adminFunctions.get(name) === fn) this.adminFunctions.delete(name); };
+  }
+
+  /** Tells TABLE_WRITES listeners about an acknowledged write. */
+  private published(t: TableInfo, batch: arrow.RecordBatch, session: Session): void {
+    if (this.writes?.active) this.writes.publish({ database: t.database, table: t.name, batch, session });
+  }
+
     const dialect = session.channel === 'mysql' ? 'mysql' : session.channel === 'postgres' ? 'postgres' : 'greptime';
     const statements = parseSql(sql, { dialect });
     for (const st of statements) {
@@ -340,7 +359,7 @@ export class QueryEngine implements QueryService {
         return rowsOutput(['Column', 'Type', 'Key', 'Null', 'Default', 'Semantic Type'].map((n) => ({ name: n, type: STR })), rows);
       }
       case 'Explain': return this.explain(st, sql, session, params, signal);
-      case 'Admin': return this.admin(st, session);
+      case 'Admin': return this.admin(st, sql, session);
       case 'SetVariable': {
         for (const a of st.assignments) {
           const v = this.constValue(a.value, sql, session);
@@ -469,7 +488,7 @@ export class QueryEngine implements QueryService {
     }
   }
 
-  private async admin(st: ast.AdminStatement, session: Session): Promise<QueryOutput> {
+  private async admin(st: ast.AdminStatement, sql: string, session: Session): Promise<QueryOutput> {
     const name = st.call.name;
     const arg = st.call.args[0];
     if (!arg || arg.kind !== 'StringLiteral') throw new InvalidArgumentsError(`ADMIN ${name} needs a table name string`);
@@ -488,6 +507,20 @@ export class QueryEngine implements QueryService {
   // ---------------------------------------------------------------- EXPLAIN
 
   private async explain(st: ast.ExplainStatement, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<QueryOutput> {
+    const plugin = this.adminFunctions.get(name.toLowerCase());
+    if (plugin) {
+      const binder = new Binder(this.binderEnv(sql, session, []));
+      const args: unknown[] = [];
+      for (const e of st.call.args) {
+        const f = await compileExpr(binder.bindExpr(e, { scope: [], ctes: new Map() }), new Map(), { timezone: session.timezone, runPlan: async () => [] });
+        args.push(valueAt(f({ columns: [], numRows: 1 }), 0));
+      }
+      const v = await plugin.call(args, session);
+      const type: DataType = typeof v === 'string' ? STR : { name: Number(v) < 0 ? 'Int64' : 'UInt64' };
+      const shown = args.map((a) => (typeof a === 'string' ? this.quote(a) : String(a))).join(', ');
+      return rowsOutput([{ name: `${name}(${shown})`, type }], [[typeof v === 'string' ? v : BigInt(v)]]);
+    }
+    if (name !== 'flush_table' && name !== 'compact_table') throw new UnsupportedError(`unknown ADMIN function ${name} (${['flush_table', 'compact_table', ...this.adminFunctions.keys()].join(', ')})`);
     if (st.statement.kind !== 'QueryStatement') throw new UnsupportedError('EXPLAIN supports queries only');
     const { plan, executor } = await this.plan(st.statement.query, sql, session, params, signal);
     if (!st.analyze) {
@@ -563,15 +596,17 @@ export class QueryEngine implements QueryService {
       const col = batch.columns[i]!;
       if (!c.nullable && col.valid && col.valid.some((x) => x === 0)) throw new InvalidArgumentsError(`column ${c.name} of ${t.name} is NOT NULL`);
     }
-    return this.writeRows(t, cols.map((c) => c.name), batch, sql);
+    return this.writeRows(t, cols.map((c) => c.name), batch, session);
   }
 
   /** Writes a batch to a table's regions (routing rows by partition rule). */
-  private async writeRows(t: TableInfo, names: readonly string[], batch: Batch, sql = ''): Promise<number> {
+  private async writeRows(t: TableInfo, names: readonly string[], batch: Batch, session: Session): Promise<number> {
     if (batch.numRows === 0) return 0;
-    void sql;
     if (t.regionIds.length === 1 || !t.partition) {
-      return this.engine.write(t.regionIds[0]!, batchToArrow(batch, names));
+      const rb = batchToArrow(batch, names);
+      const written = await this.engine.write(t.regionIds[0]!, rb);
+      this.published(t, rb, session);
+      return written;
     }
     const assign = await this.routeRows(t, names, batch);
     let n = 0;
@@ -599,6 +634,7 @@ export class QueryEngine implements QueryService {
         throw err;
       }
       const f = await compileExpr(pred, new Map(fields.map((x, i) => [x.id, i])), { timezone: 'UTC', runPlan: async () => [] });
+    if (this.writes?.active) this.published(t, batchToArrow(batch, names), session);
       const c = f(batch);
       for (let i = 0; i < batch.numRows; i++) if (assign[i] === -1 && (c.data as Uint8Array)[i] && (!c.valid || c.valid[i])) assign[i] = r;
     }
@@ -709,7 +745,10 @@ export class QueryEngine implements QueryService {
       if (ts.vector.nullCount > 0) throw new InvalidArgumentsError(`insert into ${req.table}: the time index ${t.schema.timeIndex} has NULLs`);
       const fields = req.columns.map((c) => new arrow.Field(c.name, c.vector.type, true));
       const data = arrow.makeData({ type: new arrow.Struct(fields), length: req.rowCount, nullCount: 0, children: req.columns.map((c) => c.vector.data[0]!) });
-      return this.engine.write(t.regionIds[0]!, new arrow.RecordBatch(new arrow.Schema(fields), data));
+      const rb = new arrow.RecordBatch(new arrow.Schema(fields), data);
+      const written = await this.engine.write(t.regionIds[0]!, rb);
+      this.published(t, rb, session);
+      return written;
     }
     const cols: Column[] = [];
     const outNames: string[] = [];
@@ -722,7 +761,7 @@ export class QueryEngine implements QueryService {
     const tsCol = cols[outNames.indexOf(t.schema.timeIndex)];
     if (!tsCol) throw new InvalidArgumentsError(`insert into ${req.table}: the time index ${t.schema.timeIndex} is missing`);
     if (tsCol.valid && tsCol.valid.some((v) => v === 0)) throw new InvalidArgumentsError(`insert into ${req.table}: the time index ${t.schema.timeIndex} has NULLs`);
-    return this.writeRows(t, outNames, { columns: cols, numRows: req.rowCount });
+    return this.writeRows(t, outNames, { columns: cols, numRows: req.rowCount }, session);
   }
 }
 
