@@ -298,12 +298,14 @@ export interface FunctionCall extends NodeBase {
   readonly over?: WindowSpec;
 }
 
-/** `ROWS|RANGE|GROUPS BETWEEN start AND end` (or just `start`, end = CURRENT ROW). */
+/** `ROWS|RANGE|GROUPS BETWEEN start AND end [EXCLUDE ...]` (or just `start`, end = CURRENT ROW). */
 export interface WindowFrame extends NodeBase {
   readonly kind: 'WindowFrame';
   readonly units: 'ROWS' | 'RANGE' | 'GROUPS';
   readonly start: FrameBound;
   readonly end: FrameBound;
+  /** `EXCLUDE CURRENT ROW | GROUP | TIES | NO OTHERS` (absent = NO OTHERS). */
+  readonly exclude?: 'CURRENT ROW' | 'GROUP' | 'TIES' | 'NO OTHERS';
 }
 
 export type FrameBound =

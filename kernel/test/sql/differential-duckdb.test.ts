@@ -182,6 +182,8 @@ function makeGenerator(rnd: () => number) {
         both('count(*) OVER (ORDER BY k DESC RANGE BETWEEN 3 PRECEDING AND 2 FOLLOWING)'),
         both("count(*) OVER (ORDER BY ts RANGE BETWEEN INTERVAL '30 seconds' PRECEDING AND CURRENT ROW)"),
         both("avg(v) OVER (PARTITION BY host ORDER BY ts RANGE BETWEEN INTERVAL '1 minute' PRECEDING AND INTERVAL '1 minute' FOLLOWING)"),
+        both('sum(v) OVER (ORDER BY k GROUPS BETWEEN 1 PRECEDING AND 1 FOLLOWING)'),
+        both('count(*) OVER (PARTITION BY host ORDER BY k GROUPS BETWEEN 2 PRECEDING AND CURRENT ROW EXCLUDE TIES)'),
       ]);
       return { strata: `SELECT host, ts, ${w.s} FROM m`, duck: `SELECT host, epoch_ms(ts), ${w.d} FROM m`, ordered: false };
     },
@@ -258,6 +260,40 @@ describe('sql: differential test against DuckDB', function () {
     await duck.run(`INSERT INTO d VALUES ${dims.map(([a, t, w]) => `(${a}, make_timestamp(${t * 1000}), ${w})`).join(', ')}`);
   });
   after(async () => { await h?.stop(); duck?.closeSync(); });
+
+  /** Runs each pair through both and collects differences. */
+  async function agree(qs: readonly Q[]): Promise<string[]> {
+    const failures: string[] = [];
+    for (const q of qs) {
+      const d = (await duck.runAndReadAll(q.duck)).getRows() as unknown[][];
+      let s: unknown[][];
+      try { s = (await h.q(q.strata)).rows; } catch (err) { failures.push(`strata failed: ${q.strata}: ${(err as Error).message}`); continue; }
+      const diff = compareResults(q, s, d);
+      if (diff) failures.push(`${q.strata}\n    ${diff}`);
+    }
+    return failures;
+  }
+
+  it('agrees with DuckDB on GROUPS frames and EXCLUDE', async () => {
+    const ws = [
+      'sum(v) OVER (ORDER BY k GROUPS BETWEEN 1 PRECEDING AND 1 FOLLOWING)',
+      'count(*) OVER (PARTITION BY host ORDER BY k GROUPS 2 PRECEDING)',
+      'max(v) OVER (ORDER BY k GROUPS BETWEEN 2 FOLLOWING AND 4 FOLLOWING)',
+      'min(k) OVER (ORDER BY k DESC NULLS LAST GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)',
+      'avg(v) OVER (PARTITION BY host ORDER BY ts GROUPS BETWEEN 3 PRECEDING AND CURRENT ROW)',
+      'count(v) OVER (PARTITION BY dc ORDER BY k GROUPS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)',
+      'sum(k) OVER (ORDER BY ts ROWS BETWEEN 2 PRECEDING AND 2 FOLLOWING EXCLUDE CURRENT ROW)',
+      'count(*) OVER (ORDER BY k RANGE BETWEEN 3 PRECEDING AND 3 FOLLOWING EXCLUDE TIES)',
+      'count(*) OVER (ORDER BY dc GROUPS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE GROUP)',
+      'sum(v) OVER (PARTITION BY host ORDER BY k GROUPS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE TIES)',
+      'max(v) OVER (ORDER BY k RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP)',
+      'sum(k) OVER (ORDER BY k ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING EXCLUDE NO OTHERS)',
+      'nth_value(v, 2) OVER (ORDER BY ts GROUPS BETWEEN 3 PRECEDING AND 1 FOLLOWING EXCLUDE CURRENT ROW)',
+      'first_value(v) OVER (ORDER BY ts ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE CURRENT ROW)',
+    ];
+    const failures = await agree(ws.map((w) => ({ strata: `SELECT host, ts, ${w} FROM m`, duck: `SELECT host, epoch_ms(ts), ${w} FROM m`, ordered: false })));
+    expect(failures, failures.join('\n')).to.deep.equal([]);
+  });
 
   it(`agrees with DuckDB on ${QUERIES} generated queries (seed ${SEED})`, async () => {
     const gen = makeGenerator(mulberry32(SEED + 1));

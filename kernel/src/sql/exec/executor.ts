@@ -691,8 +691,25 @@ export class Executor {
     }
     // Frame-based: compute [s, e) per row.
     const frame = call.frame;
-    const peersEnd = (i: number): number => { let j = i; while (j + 1 < m && okeys.every((k) => compareValues(valueAt(k, j + 1), valueAt(k, i)) === 0 || (valueAt(k, j + 1) === null && valueAt(k, i) === null))) j++; return j + 1; };
-    const peersStart = (i: number): number => { let j = i; while (j - 1 >= 0 && okeys.every((k) => compareValues(valueAt(k, j - 1), valueAt(k, i)) === 0 || (valueAt(k, j - 1) === null && valueAt(k, i) === null))) j--; return j; };
+    // Peer groups (rows with equal ORDER BY keys; one group without ORDER BY), found once:
+    // row i is in group grp[i], which spans rows [gStart[g], gEnd[g]).
+    const samePeers = (a: number, b: number): boolean => okeys.every((k) => {
+      const x = valueAt(k, a); const y = valueAt(k, b);
+      return x === null || y === null ? x === y : compareValues(x, y) === 0;
+    });
+    const grp = new Int32Array(m);
+    const gStart: number[] = []; const gEnd: number[] = [];
+    if (m > 0) {
+      gStart.push(0);
+      for (let i = 1; i < m; i++) {
+        if (!samePeers(i - 1, i)) { gEnd.push(i); gStart.push(i); }
+        grp[i] = gStart.length - 1;
+      }
+      gEnd.push(m);
+    }
+    const ngroups = gStart.length;
+    const peersEnd = (i: number): number => gEnd[grp[i]!]!;
+    const peersStart = (i: number): number => gStart[grp[i]!]!;
     const bounds = (i: number): [number, number] => {
       if (!frame) return call.orderBy.length ? [0, peersEnd(i)] : [0, m];
       const off = (b: typeof frame.start, isStart: boolean): number => {
@@ -704,6 +721,13 @@ export class Executor {
             if (frame.units === 'rows') { const o = (b.offset ?? 0) * sign; return Math.min(m, Math.max(0, isStart ? i + o : i + o + 1)); }
             // RANGE with offset: by the (single, numeric or timestamp) order key, found by binary search.
             const k = okeys[0];
+            if (frame.units === 'groups') {
+              // GROUPS: whole peer groups, counted from the current row's group.
+              const g = grp[i]! + (b.offset ?? 0) * sign;
+              if (g < 0) return 0;
+              if (g >= ngroups) return m;
+              return isStart ? gStart[g]! : gEnd[g]!;
+            }
             if (!k) return isStart ? 0 : m;
             const desc = call.orderBy[0]!.desc;
             const cur = valueAt(k, i);
@@ -733,13 +757,38 @@ export class Executor {
     const out = new Array<unknown>(m);
     if (fn.kind === 'window') {
       const vecs = args.map(columnToArrow);
-      for (let i = 0; i < m; i++) { const [s, e] = bounds(i); out[i] = (fn as WindowFunction).evaluateFrame!(vecs, s, Math.max(s, e), i, fctx); }
+    const exclude = frame?.exclude;
+    // EXCLUDE: the frame's rows minus the current row, its peer group, or its peers but itself.
+    const frameRows = (i: number, s: number, e: number): Uint32Array => {
+      const xa = exclude === 'current' ? i : peersStart(i);
+      const xb = exclude === 'current' ? i + 1 : peersEnd(i);
+      const rows: number[] = [];
+      for (let j = s; j < e; j++) if (j < xa || j >= xb || (exclude === 'ties' && j === i)) rows.push(j);
+      return Uint32Array.from(rows);
+    };
+      for (let i = 0; i < m; i++) {
+        const [s, e] = bounds(i);
+        if (exclude) {
+          const rows = frameRows(i, s, Math.max(s, e));
+          out[i] = (fn as WindowFunction).evaluateFrame!(args.map((c) => columnToArrow(takeColumn(c, rows))), 0, rows.length, i, fctx);
+        } else out[i] = (fn as WindowFunction).evaluateFrame!(vecs, s, Math.max(s, e), i, fctx);
+      }
       return out;
     }
     const agg = fn as AggregateFunction<any>;
     const vecs = args.map(columnToArrow);
     // Running frames (start fixed at 0) reuse one growing state.
     let running: unknown; let runEnd = 0; let runStart = -1;
+    if (exclude) {
+      for (let i = 0; i < m; i++) {
+        const [s, e] = bounds(i);
+        const rows = frameRows(i, s, Math.max(s, e));
+        let st = agg.init();
+        if (rows.length) st = agg.update(st, vecs, rows, fctx);
+        out[i] = agg.finalize(st);
+      }
+      return out;
+    }
     for (let i = 0; i < m; i++) {
       const [s, e0] = bounds(i);
       const e = Math.max(s, e0);

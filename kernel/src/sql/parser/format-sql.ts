@@ -76,7 +76,7 @@ function windowSpec(w: ast.WindowSpec): string {
   if (w.name !== undefined) parts.push(formatStrictIdent(w.name));
   if (w.partitionBy.length) parts.push(`PARTITION BY ${w.partitionBy.map(formatExpr).join(', ')}`);
   if (w.orderBy.length) parts.push(`ORDER BY ${orderItems(w.orderBy)}`);
-  if (w.frame) parts.push(`${w.frame.units} BETWEEN ${frameBound(w.frame.start)} AND ${frameBound(w.frame.end)}`);
+  if (w.frame) parts.push(`${w.frame.units} BETWEEN ${frameBound(w.frame.start)} AND ${frameBound(w.frame.end)}${w.frame.exclude ? ` EXCLUDE ${w.frame.exclude}` : ''}`);
   return `(${parts.join(' ')})`;
 }
 

@@ -309,8 +309,13 @@ window_spec ->
                  ...(d[3] ? { frame: d[3] } : {}), span: S(d) }) %}
 window_ref -> %IDENT {% id %} | %QIDENT {% id %}
 frame_clause ->
-    frame_units frame_bound {% d => ({ kind: 'WindowFrame', units: d[0], start: d[1], end: { kind: 'CurrentRow' }, span: S(d) }) %}
-  | frame_units %BETWEEN frame_bound %AND frame_bound {% d => ({ kind: 'WindowFrame', units: d[0], start: d[2], end: d[4], span: S(d) }) %}
+    frame_units frame_bound frame_exclude:? {% d => ({ kind: 'WindowFrame', units: d[0], start: d[1], end: { kind: 'CurrentRow' }, ...(d[2] ? { exclude: d[2] } : {}), span: S(d) }) %}
+  | frame_units %BETWEEN frame_bound %AND frame_bound frame_exclude:? {% d => ({ kind: 'WindowFrame', units: d[0], start: d[2], end: d[4], ...(d[5] ? { exclude: d[5] } : {}), span: S(d) }) %}
+frame_exclude ->
+    %EXCLUDE %CURRENT %ROW {% () => 'CURRENT ROW' %}
+  | %EXCLUDE %GROUP {% () => 'GROUP' %}
+  | %EXCLUDE %TIES {% () => 'TIES' %}
+  | %EXCLUDE %NO %OTHERS {% () => 'NO OTHERS' %}
 frame_units -> %ROWS {% () => 'ROWS' %} | %RANGE {% () => 'RANGE' %} | %GROUPS {% () => 'GROUPS' %}
 frame_bound ->
     %UNBOUNDED %PRECEDING {% () => ({ kind: 'UnboundedPreceding' }) %}

@@ -58,14 +58,19 @@ declare var OVER: any;
 declare var QIDENT: any;
 declare var PARTITION: any;
 declare var BY: any;
+declare var EXCLUDE: any;
+declare var CURRENT: any;
+declare var ROW: any;
+declare var GROUP: any;
+declare var TIES: any;
+declare var NO: any;
+declare var OTHERS: any;
 declare var ROWS: any;
 declare var RANGE: any;
 declare var GROUPS: any;
 declare var UNBOUNDED: any;
 declare var PRECEDING: any;
 declare var FOLLOWING: any;
-declare var CURRENT: any;
-declare var ROW: any;
 declare var FILL: any;
 declare var PREV: any;
 declare var LINEAR: any;
@@ -93,7 +98,6 @@ declare var NATURAL: any;
 declare var FULL: any;
 declare var ON: any;
 declare var USING: any;
-declare var GROUP: any;
 declare var HAVING: any;
 declare var ALIGN: any;
 declare var TO: any;
@@ -511,8 +515,16 @@ const grammar: Grammar = {
         ...(d[3] ? { frame: d[3] } : {}), span: S(d) }) },
     {"name": "window_ref", "symbols": [(lexer.has("IDENT") ? {type: "IDENT"} : IDENT)], "postprocess": id},
     {"name": "window_ref", "symbols": [(lexer.has("QIDENT") ? {type: "QIDENT"} : QIDENT)], "postprocess": id},
-    {"name": "frame_clause", "symbols": ["frame_units", "frame_bound"], "postprocess": d => ({ kind: 'WindowFrame', units: d[0], start: d[1], end: { kind: 'CurrentRow' }, span: S(d) })},
-    {"name": "frame_clause", "symbols": ["frame_units", (lexer.has("BETWEEN") ? {type: "BETWEEN"} : BETWEEN), "frame_bound", (lexer.has("AND") ? {type: "AND"} : AND), "frame_bound"], "postprocess": d => ({ kind: 'WindowFrame', units: d[0], start: d[2], end: d[4], span: S(d) })},
+    {"name": "frame_clause$ebnf$1", "symbols": ["frame_exclude"], "postprocess": id},
+    {"name": "frame_clause$ebnf$1", "symbols": [], "postprocess": () => null},
+    {"name": "frame_clause", "symbols": ["frame_units", "frame_bound", "frame_clause$ebnf$1"], "postprocess": d => ({ kind: 'WindowFrame', units: d[0], start: d[1], end: { kind: 'CurrentRow' }, ...(d[2] ? { exclude: d[2] } : {}), span: S(d) })},
+    {"name": "frame_clause$ebnf$2", "symbols": ["frame_exclude"], "postprocess": id},
+    {"name": "frame_clause$ebnf$2", "symbols": [], "postprocess": () => null},
+    {"name": "frame_clause", "symbols": ["frame_units", (lexer.has("BETWEEN") ? {type: "BETWEEN"} : BETWEEN), "frame_bound", (lexer.has("AND") ? {type: "AND"} : AND), "frame_bound", "frame_clause$ebnf$2"], "postprocess": d => ({ kind: 'WindowFrame', units: d[0], start: d[2], end: d[4], ...(d[5] ? { exclude: d[5] } : {}), span: S(d) })},
+    {"name": "frame_exclude", "symbols": [(lexer.has("EXCLUDE") ? {type: "EXCLUDE"} : EXCLUDE), (lexer.has("CURRENT") ? {type: "CURRENT"} : CURRENT), (lexer.has("ROW") ? {type: "ROW"} : ROW)], "postprocess": () => 'CURRENT ROW'},
+    {"name": "frame_exclude", "symbols": [(lexer.has("EXCLUDE") ? {type: "EXCLUDE"} : EXCLUDE), (lexer.has("GROUP") ? {type: "GROUP"} : GROUP)], "postprocess": () => 'GROUP'},
+    {"name": "frame_exclude", "symbols": [(lexer.has("EXCLUDE") ? {type: "EXCLUDE"} : EXCLUDE), (lexer.has("TIES") ? {type: "TIES"} : TIES)], "postprocess": () => 'TIES'},
+    {"name": "frame_exclude", "symbols": [(lexer.has("EXCLUDE") ? {type: "EXCLUDE"} : EXCLUDE), (lexer.has("NO") ? {type: "NO"} : NO), (lexer.has("OTHERS") ? {type: "OTHERS"} : OTHERS)], "postprocess": () => 'NO OTHERS'},
     {"name": "frame_units", "symbols": [(lexer.has("ROWS") ? {type: "ROWS"} : ROWS)], "postprocess": () => 'ROWS'},
     {"name": "frame_units", "symbols": [(lexer.has("RANGE") ? {type: "RANGE"} : RANGE)], "postprocess": () => 'RANGE'},
     {"name": "frame_units", "symbols": [(lexer.has("GROUPS") ? {type: "GROUPS"} : GROUPS)], "postprocess": () => 'GROUPS'},

@@ -454,13 +454,16 @@ export class Binder {
           }
         }
       };
-      if (spec.frame.units === 'GROUPS') throw new PlanError('GROUPS frames are not supported');
       const st = bound(spec.frame.start);
       const en = bound(spec.frame.end);
+      if (spec.frame.units === 'GROUPS' && (st.offsetNanos !== undefined || en.offsetNanos !== undefined)) throw new PlanError('GROUPS frame offsets must be integers');
+      if (spec.frame.units === 'GROUPS' && orderBy.length === 0) throw new PlanError('GROUPS frames need an ORDER BY');
+      const ex = spec.frame.exclude;
       frame = {
-        units: spec.frame.units === 'ROWS' ? 'rows' : 'range',
+        units: spec.frame.units === 'ROWS' ? 'rows' : spec.frame.units === 'GROUPS' ? 'groups' : 'range',
         start: spec.frame.start.kind === 'UnboundedFollowing' ? { kind: 'unbounded' } : st,
         end: en,
+        ...(ex === 'CURRENT ROW' ? { exclude: 'current' as const } : ex === 'GROUP' ? { exclude: 'group' as const } : ex === 'TIES' ? { exclude: 'ties' as const } : {}),
       };
       // Mark which unbounded side: start unbounded = preceding, end unbounded = following.
     }

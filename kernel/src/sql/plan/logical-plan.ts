@@ -58,9 +58,11 @@ export interface AggCall {
 export interface SortKey { readonly expr: BExpr; readonly desc: boolean; readonly nullsFirst: boolean }
 
 export interface FrameSpec {
-  readonly units: 'rows' | 'range';
+  readonly units: 'rows' | 'range' | 'groups';
   readonly start: FrameBoundSpec;
   readonly end: FrameBoundSpec;
+  /** Rows taken out of every frame (EXCLUDE ...); absent = none. */
+  readonly exclude?: 'current' | 'group' | 'ties';
 }
 
 /** A frame bound; RANGE offsets over timestamps may be intervals (`offsetNanos`). */
