@@ -134,6 +134,12 @@ export class Region {
       throw storageFailure(`replaying the WAL of region ${this.id}`, err);
     }
     if (entries) this.log.info({ entries, from }, 'replayed WAL');
+    // The WAL may not know yet what the manifest does (a crash between the
+    // manifest edit and WAL.obsolete, or a WAL whose roll-over and deletions
+    // were cut short): tell it, so it can drop the segments that covers.
+    if (from > 1) {
+      try { await this.deps.wal.obsolete(this.id, from - 1); } catch (err) { this.log.warn({ err }, 'WAL obsolete failed'); }
+    }
     if (this.frozen.length) this.scheduleFlush().catch(() => undefined);
   }
 

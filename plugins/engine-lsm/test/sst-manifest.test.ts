@@ -50,8 +50,12 @@ describe('engine-lsm: SSTs, manifest and recovery', function () {
     await h.engine.write(R, batchOf(s, rowsFor(5, 10, 1000)));
     await h.engine.delete(R, batchOf(s, [{ host: 'host_1', region: 'r1', ts: 0 }], ['host', 'region', 'ts']));
     const before = await scanRows(h.engine, R);
+    // As if the process died after the manifest edit but before WAL.obsolete:
+    // opening the region tells the WAL what the manifest says is flushed.
+    h.wal.obsoleted.delete(R);
     const engine = await h.reopen();
     await engine.openRegion(R, s);
+    expect(h.wal.obsoleted.get(R)).to.equal(1);
     expect(engine.stats(R).flushedSequence).to.equal(1);
     expect(await scanRows(engine, R)).to.deep.equal(before);
     expect(before.length).to.equal(5 * 30 + 5 * 10 - 1);

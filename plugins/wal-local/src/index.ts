@@ -3,7 +3,7 @@ import { definePlugin, WAL } from '@strata/kernel';
 import { LocalWal } from './local-wal.js';
 import { walLocalOptions } from './options.js';
 
-export { LocalWal, type LocalWalOptions, type LocalWalStats } from './local-wal.js';
+export { LocalWal, type LocalWalOptions, type LocalWalStats, type WalFaultPoint } from './local-wal.js';
 export { crc32c } from './crc32c.js';
 export { walLocalOptions, type WalLocalOptions } from './options.js';
 export * from './errors.js';

@@ -24,7 +24,16 @@ export interface LocalWalOptions {
   readonly logger?: Logger;
   /** Where strata_wal_* metrics go; a private registry when absent. */
   readonly metrics?: Metrics;
+  /**
+   * Tests only: awaited at named points of a roll and of segment deletion
+   * (`roll:synced`, `roll:created`, `roll:switched`, `collect:meta-written`,
+   * `collect:unlinked`), so a crash test can kill the process exactly there.
+   */
+  readonly faultHook?: (point: WalFaultPoint) => void | Promise<void>;
 }
+
+/** Points of the roll / deletion path a test can stop at (see LocalWalOptions.faultHook). */
+export type WalFaultPoint = 'roll:synced' | 'roll:created' | 'roll:switched' | 'collect:meta-written' | 'collect:unlinked';
 
 /** Counters of what the WAL did since it was opened (also exported as metrics). */
 export interface LocalWalStats {
@@ -34,6 +43,8 @@ export interface LocalWalStats {
   fsyncs: number;
   bytesWritten: number;
   rotations: number;
+  /** Rotations made because the whole active segment had become obsolete (after a flush), not because it was full. */
+  rolls: number;
   segmentsDeleted: number;
   /** Segment tails cut at open because they were torn or corrupt. */
   truncations: number;
@@ -139,7 +150,7 @@ export class LocalWal implements Wal {
   readonly name = 'wal-local';
   readonly dir: string;
   readonly syncMode: WalSyncMode;
-  readonly stats: LocalWalStats = { appends: 0, batches: 0, fsyncs: 0, bytesWritten: 0, rotations: 0, segmentsDeleted: 0, truncations: 0, replayBytesRead: 0 };
+  readonly stats: LocalWalStats = { appends: 0, batches: 0, fsyncs: 0, bytesWritten: 0, rotations: 0, rolls: 0, segmentsDeleted: 0, truncations: 0, replayBytesRead: 0 };
 
   private readonly syncIntervalMs: number;
   private readonly segmentBytesMax: number;
@@ -168,6 +179,9 @@ export class LocalWal implements Wal {
   private closed = false;
   private timer?: NodeJS.Timeout;
   private idleWaiters: Array<() => void> = [];
+  /** collect() waiting for the drain loop to roll the active segment. */
+  private rollWaiters: Array<() => void> = [];
+  private readonly faultHook: ((point: WalFaultPoint) => void | Promise<void>) | undefined;
   /** Serializes meta writes and segment deletion. */
   private housekeeping: Promise<void> = Promise.resolve();
 
@@ -179,6 +193,7 @@ export class LocalWal implements Wal {
     this.payloadBytesMax = Math.min(options.payloadBytesMax ?? DEFAULT_PAYLOAD_BYTES, PAYLOAD_BYTES_HARD_MAX);
     this.log = options.logger ?? SILENT;
     this.m = walMetrics(options.metrics ?? new MetricsRegistry());
+    this.faultHook = options.faultHook;
     if (!['always', 'interval', 'none'].includes(this.syncMode)) throw new InvalidArgumentsError(`wal-local: unknown syncMode '${this.syncMode}'`);
     if (!(this.segmentBytesMax > SEGMENT_HEADER_BYTES) || this.segmentBytesMax > SEGMENT_BYTES_LIMIT) {
       throw new InvalidArgumentsError(`wal-local: segmentBytesMax must be more than ${SEGMENT_HEADER_BYTES} bytes and at most 2GiB`);
@@ -197,6 +212,9 @@ export class LocalWal implements Wal {
     await wal.lock();
     try {
       await wal.recover();
+      // Marks read from the meta file may already cover whole segments (a
+      // crash between a roll or a meta write and the deletions): finish that.
+      if (wal.sealed.some((s) => wal.isObsolete(s)) || (wal.active.entries > 0 && wal.isObsolete(wal.active))) await wal.collect();
     } catch (err) {
       await (wal.activeFh as FileHandle | undefined)?.close().catch(() => undefined);
       await wal.unlock();
@@ -325,15 +343,21 @@ export class LocalWal implements Wal {
         // A segment is created with its header fsynced before any entry goes
         // in, so a bad header is a crash during creation (the last segment,
         // no entries) or damage; either way nothing in it can be trusted.
-        const aside = `${file}.corrupt-${Date.now()}`;
         await fh.close();
-        await rename(file, aside);
-        await syncDir(this.dir);
         this.stats.truncations++;
         this.m.truncations.inc();
-        const fields = { file, offset: 0, reason: problem, droppedBytes: fileBytes, movedTo: aside };
-        if (isLast && fileBytes <= SEGMENT_HEADER_BYTES) this.log.warn(fields, 'wal-local: segment with a torn header set aside');
-        else this.log.error(fields, 'wal-local: segment with a bad header set aside; its entries are lost');
+        if (isLast && fileBytes <= SEGMENT_HEADER_BYTES) {
+          // No room for an entry: a crash while creating the newest segment
+          // (a rotation or roll). Nothing is lost; the file goes.
+          await unlink(file);
+          await syncDir(this.dir);
+          this.log.warn({ file, offset: 0, reason: problem, droppedBytes: fileBytes }, 'wal-local: segment with a torn header (crash while creating it) removed');
+          return undefined;
+        }
+        const aside = `${file}.corrupt-${Date.now()}`;
+        await rename(file, aside);
+        await syncDir(this.dir);
+        this.log.error({ file, offset: 0, reason: problem, droppedBytes: fileBytes, movedTo: aside }, 'wal-local: segment with a bad header set aside; its entries are lost');
         return undefined;
       }
       const seg: Segment = { id: header.id, file, size: SEGMENT_HEADER_BYTES, entries: 0, regions: new Map() };
@@ -367,6 +391,16 @@ export class LocalWal implements Wal {
   }
 
   private async createSegment(id: number): Promise<void> {
+    const next = await this.newSegmentFile(id);
+    this.active = next.seg;
+    this.activeFh = next.fh;
+  }
+
+  /**
+   * Creates segment `id` with its header durable, without making it active.
+   * A failure leaves no file behind (and the active segment untouched).
+   */
+  private async newSegmentFile(id: number): Promise<{ seg: Segment; fh: FileHandle }> {
     const file = path.join(this.dir, segmentFileName(id));
     const fh = await open(file, fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
     try {
@@ -380,10 +414,10 @@ export class LocalWal implements Wal {
       }
     } catch (err) {
       await fh.close().catch(() => undefined);
+      await unlink(file).catch(() => undefined);
       throw err;
     }
-    this.active = { id, file, size: SEGMENT_HEADER_BYTES, entries: 0, regions: new Map() };
-    this.activeFh = fh;
+    return { seg: { id, file, size: SEGMENT_HEADER_BYTES, entries: 0, regions: new Map() }, fh };
   }
 
   // ---------------------------------------------------------------- appends
@@ -449,21 +483,28 @@ export class LocalWal implements Wal {
       this.pending = [];
       const syncWanted = this.syncRequested;
       this.syncRequested = false;
+      const rolls = this.rollWaiters;
+      this.rollWaiters = [];
       if (this.failure) {
         for (const p of batch) p.reject(this.failure);
+        for (const r of rolls) r();
         break;
       }
-      if (batch.length === 0 && !syncWanted) break;
+      if (batch.length === 0 && !syncWanted && rolls.length === 0) break;
       try {
+        // A roll goes before the batch: entries queued meanwhile then start the new segment.
+        if (rolls.length > 0) await this.rollIfObsolete();
         if (batch.length > 0) await this.writeBatch(batch);
         if (this.dirty && ((batch.length > 0 && this.syncMode === 'always') || syncWanted)) await this.syncActive();
       } catch (err) {
         this.failure = walWriteError(batch.length > 0 ? `writing ${batch.length} entries` : 'fsync', err);
         this.log.error({ dir: this.dir, err: this.failure.message }, 'wal-local: write path failed');
         for (const p of batch) p.reject(this.failure);
+        for (const r of rolls) r();
         continue; // rejects whatever queued meanwhile, then stops
       }
       for (const p of batch) p.resolve(p.sequence);
+      for (const r of rolls) r();
     }
     this.draining = false;
     const waiters = this.idleWaiters;
@@ -531,12 +572,62 @@ export class LocalWal implements Wal {
   private async rotate(): Promise<void> {
     // A sealed segment is durable in every mode but 'none'.
     if (this.dirty && this.syncMode !== 'none') await this.syncActive();
-    await this.activeFh.close();
+    this.switchTo(await this.newSegmentFile(this.active.id + 1));
+  }
+
+  /** Seals the active segment and makes `next` (already durable) the active one. */
+  private switchTo(next: { seg: Segment; fh: FileHandle }): void {
+    const old = this.activeFh;
     this.sealed.push(this.active);
+    this.active = next.seg;
+    this.activeFh = next.fh;
     this.dirty = false;
-    await this.createSegment(this.active.id + 1);
     this.stats.rotations++;
     this.m.segments.set(this.sealed.length + 1);
+    // Nothing more is written through it; a failed close loses nothing.
+    void old.close().catch(() => undefined);
+  }
+
+  /**
+   * Rolls over to a new segment when every entry of the active one is
+   * obsolete, so that collect() can delete it: without this a flushed WAL
+   * would keep up to segmentBytesMax of dead entries. Runs inside the drain
+   * loop, so no write is in flight and entries queued meanwhile go to the new
+   * segment. Crash safety follows from the order:
+   *
+   * ```
+   *  fsync old (if dirty) ─▶ create new + fsync header + fsync dir ─▶ switch ─▶ (collect) meta ─▶ unlink old ─▶ fsync dir
+   * ```
+   *
+   * A crash before the switch leaves the old segment and perhaps a new one
+   * that is empty or has a torn header (removed at open); after it, the old
+   * one is a sealed segment that the next open (or obsolete) deletes once
+   * the meta file covers it. Only obsolete entries are ever deleted.
+   */
+  private async rollIfObsolete(): Promise<void> {
+    if (this.active.entries === 0 || !this.isObsolete(this.active) || this.closed) return;
+    if (this.dirty && this.syncMode !== 'none') await this.syncActive();
+    await this.faultHook?.('roll:synced');
+    let next: { seg: Segment; fh: FileHandle };
+    try {
+      next = await this.newSegmentFile(this.active.id + 1);
+    } catch (err) {
+      // Not fatal: the active segment stays and goes with a later rotation.
+      this.log.warn({ dir: this.dir, err: err instanceof Error ? err.message : String(err) }, 'wal-local: could not roll over the obsolete active segment');
+      return;
+    }
+    await this.faultHook?.('roll:created');
+    this.switchTo(next);
+    this.stats.rolls++;
+    await this.faultHook?.('roll:switched');
+  }
+
+  /** Asks the drain loop to roll the active segment (it checks again that it is obsolete). */
+  private requestRoll(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.rollWaiters.push(resolve);
+      this.kick();
+    });
   }
 
   private async syncActive(): Promise<void> {
@@ -695,13 +786,16 @@ export class LocalWal implements Wal {
   }
 
   /**
-   * Persists the obsolete marks and last sequences, then deletes every sealed
-   * segment whose entries are all obsolete. The meta file goes first: once a
-   * region's last entries are deleted, it is the only record of its last
-   * sequence, which must survive so sequences never restart.
+   * Rolls the active segment over if all of it is obsolete (see
+   * rollIfObsolete), persists the obsolete marks and last sequences, then
+   * deletes every sealed segment whose entries are all obsolete — for every
+   * region with entries in it, since the log is shared. The meta file goes
+   * first: once a region's last entries are deleted, it is the only record
+   * of its last sequence, which must survive so sequences never restart.
    */
   private collect(): Promise<void> {
     const run = async (): Promise<void> => {
+      if (this.active.entries > 0 && this.isObsolete(this.active) && !this.failure && !this.closed) await this.requestRoll();
       const doomed = this.sealed.filter((s) => this.isObsolete(s));
       this.sealed = this.sealed.filter((s) => !doomed.includes(s));
       for (const region of [...this.dropped]) {
@@ -713,11 +807,13 @@ export class LocalWal implements Wal {
         this.obsoleteUpTo.delete(region);
       }
       await this.writeMeta();
+      if (doomed.length > 0) await this.faultHook?.('collect:meta-written');
       for (const s of doomed) {
         await unlink(s.file).catch((err: unknown) => { if (errnoOf(err) !== 'ENOENT') throw err; });
         this.log.debug({ file: s.file, entries: s.entries }, 'wal-local: obsolete segment deleted');
       }
       if (doomed.length > 0) {
+        await this.faultHook?.('collect:unlinked');
         await syncDir(this.dir);
         this.stats.segmentsDeleted += doomed.length;
         this.m.segmentsDeleted.inc(doomed.length);

@@ -250,6 +250,8 @@ describe('wal-local: LocalWal', function () {
   it('a region dropped and written again keeps its new entries and sequences across restarts', async () => {
     let wal = await openWal({ segmentBytesMax: 1024 });
     for (let i = 0; i < 5; i++) await wal.append('re_0', payloadOf('re_0', i));
+    // A live entry of another region keeps the segment (and so re_0's old entries) on disk.
+    await wal.append('keep_0', payloadOf('keep_0', 0));
     await wal.dropRegion('re_0');
     expect(await wal.append('re_0', payloadOf('re_0', 6))).to.equal(6);
     await wal.close();
@@ -351,16 +353,27 @@ describe('wal-local: LocalWal', function () {
       await expectRecovered(file, 3, size);
     });
 
-    it('a segment torn during creation is set aside and the WAL opens', async () => {
+    it('a segment torn during creation (no room for an entry) is removed and the WAL opens', async () => {
       await prepare(3);
       const torn = path.join(walDir, segmentFileName(2));
       await writeFile(torn, Buffer.from('SWA'));
       const wal = await openWal();
       expect(existsSync(torn)).to.equal(false);
-      expect((await readdir(walDir)).some((n) => n.startsWith(`${segmentFileName(2)}.corrupt-`))).to.equal(true);
+      expect((await readdir(walDir)).some((n) => n.includes('.corrupt-'))).to.equal(false);
       expect(logs.some((l) => l.level === 'warn' && l.fields.file === torn)).to.equal(true);
       expect((await collect(wal.replay('r_0', 1))).length).to.equal(3);
       expect(await wal.append('r_0', payloadOf('r_0', 4))).to.equal(4);
+    });
+
+    it('a segment with a bad header and bytes after it is set aside for inspection, logged as an error', async () => {
+      await prepare(3);
+      const bad = path.join(walDir, segmentFileName(2));
+      await writeFile(bad, Buffer.alloc(64, 0x41));
+      const wal = await openWal();
+      expect(existsSync(bad)).to.equal(false);
+      expect((await readdir(walDir)).some((n) => n.startsWith(`${segmentFileName(2)}.corrupt-`))).to.equal(true);
+      expect(logs.some((l) => l.level === 'error' && l.fields.file === bad)).to.equal(true);
+      expect((await collect(wal.replay('r_0', 1))).length).to.equal(3);
     });
 
     it('corruption that appears after open fails replay with CorruptionError instead of yielding bad data', async () => {
