@@ -9,7 +9,8 @@ import type { FunctionDefinition } from '../interfaces/function.js';
 export function functionError(name: string, phase: string, err: unknown): Error {
   if (err instanceof DeadlineExceededError || err instanceof CancelledError) return err;
   if (err instanceof StrataError) {
-    if (!err.message.includes(`function '${name}'`)) err.message = `function '${name}' failed in ${phase}: ${err.message}`;
+    // A message that already names the function (a script's error names its script) stays as it is.
+    if (!err.message.includes(`'${name}'`)) err.message = `function '${name}' failed in ${phase}: ${err.message}`;
     return err;
   }
   return new ExecutionError(`function '${name}' failed in ${phase}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
@@ -18,7 +19,7 @@ export function functionError(name: string, phase: string, err: unknown): Error 
 const GUARDED = Symbol.for('strata.function.guarded');
 
 const HOOKS: Record<string, readonly string[]> = {
-  scalar: ['invoke'],
+  scalar: ['invoke', 'invokeAsync'],
   aggregate: ['init', 'update', 'merge', 'finalize', 'serialize', 'deserialize'],
   window: ['evaluatePartition', 'evaluateFrame'],
 };
@@ -41,7 +42,11 @@ export function guardFunction<F extends FunctionDefinition>(fn: F): F {
     if (typeof f !== 'function') continue;
     const name = fn.name;
     target[h] = function guarded(this: unknown, ...a: unknown[]): unknown {
-      try { return (f as (...x: unknown[]) => unknown).apply(this, a); } catch (e) { throw functionError(name, h, e); }
+      let r: unknown;
+      try { r = (f as (...x: unknown[]) => unknown).apply(this, a); } catch (e) { throw functionError(name, h, e); }
+      // An async body's rejection gets the same treatment as a throw.
+      if (h === 'invokeAsync' && r instanceof Promise) return r.catch((e: unknown) => { throw functionError(name, h, e); });
+      return r;
     };
   }
   Object.defineProperty(target, GUARDED, { value: true, enumerable: false });

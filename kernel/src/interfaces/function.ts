@@ -1,5 +1,6 @@
 import type * as arrow from 'apache-arrow';
 import type { DataType, DataTypeName } from '../data/data-types.js';
+import type { Session } from './session.js';
 
 /**
  * An argument type in a signature: a concrete type name, or a class of
@@ -62,9 +63,51 @@ export interface FunctionContext {
  */
 export interface ScalarFunction extends FunctionBase {
   readonly kind: 'scalar';
+  /** Absent or false: a synchronous function (`invoke`); see AsyncScalarFunction. */
+  readonly async?: false;
   /** 'propagate' (default): any NULL argument gives NULL without calling `invoke` for it. */
   readonly nullHandling?: 'propagate' | 'custom';
   invoke(args: readonly arrow.Vector[], ctx: FunctionContext): arrow.Vector;
+}
+
+/**
+ * A scalar function whose body is asynchronous: a Python script run in a
+ * worker thread, a call to a model server. The executor calls `invokeAsync`
+ * once per batch of rows (whole Arrow vectors in, one vector of `rowCount`
+ * values out), never per row, and awaits it before the batch's other
+ * expressions are evaluated:
+ *
+ * ```
+ *   batch ─▶ argument vectors ─▶ await invokeAsync ─▶ result column ─▶ rest of the expression
+ * ```
+ *
+ * The planner never constant-folds such a call (whatever its volatility), and
+ * the synchronous path for ordinary functions is unchanged. Usable wherever
+ * a scalar function is: select list, WHERE, GROUP BY, ORDER BY, aggregate
+ * arguments; not in a JOIN ... ON condition.
+ *
+ * @example
+ * const slowDouble: AsyncScalarFunction = {
+ *   kind: 'scalar', async: true, name: 'slow_double', signatures: [{ args: ['Float64'] }],
+ *   returnType: { name: 'Float64' }, volatility: 'volatile',
+ *   async invokeAsync([x], ctx) {
+ *     const out = new Float64Array(ctx.rowCount);
+ *     for (let i = 0; i < ctx.rowCount; i++) out[i] = (x!.get(i) as number) * 2;
+ *     return arrow.makeVector(out);
+ *   },
+ * };
+ */
+export interface AsyncScalarFunction extends FunctionBase {
+  readonly kind: 'scalar';
+  readonly async: true;
+  /** 'propagate' (default): a row with a NULL argument gives NULL (its value from `invokeAsync` is ignored). */
+  readonly nullHandling?: 'propagate' | 'custom';
+  invokeAsync(args: readonly arrow.Vector[], ctx: FunctionContext): Promise<arrow.Vector>;
+}
+
+/** True for a scalar function evaluated with `invokeAsync`. */
+export function isAsyncScalarFunction(fn: FunctionDefinition): fn is AsyncScalarFunction {
+  return fn.kind === 'scalar' && (fn as { async?: unknown }).async === true;
 }
 
 /**
@@ -110,7 +153,7 @@ export interface WindowFunction extends FunctionBase {
   evaluateFrame?(args: readonly arrow.Vector[], start: number, end: number, row: number, ctx: FunctionContext): unknown;
 }
 
-export type FunctionDefinition = ScalarFunction | AggregateFunction<any> | WindowFunction;
+export type FunctionDefinition = ScalarFunction | AsyncScalarFunction | AggregateFunction<any> | WindowFunction;
 
 /**
  * Every function SQL can call: built-ins and those of function plugins,
@@ -124,6 +167,40 @@ export interface FunctionRegistry {
   list(): ReadonlyArray<{ readonly fn: FunctionDefinition; readonly origin: string }>;
   /** CREATE / DROP FUNCTION; absent when runtime functions are off (the default). */
   readonly runtime?: RuntimeFunctions;
+  /**
+   * Adds a resolver consulted, when a statement is planned, for function
+   * names the registry does not hold; returns its remover. Optional: a
+   * registry without resolvers omits it.
+   */
+  addResolver?(resolver: FunctionResolver): () => void;
+  /**
+   * The definitions the resolvers give for `names` (lower-case) that the
+   * registry does not hold, for one statement of `session`.
+   */
+  resolve?(names: Iterable<string>, session: Session): Promise<ReadonlyMap<string, FunctionDefinition>>;
+}
+
+/**
+ * Finds functions the registry does not hold, per statement: e.g. the
+ * coprocessor plugin resolves a database's stored scripts as SQL functions.
+ * Registered and built-in functions always take precedence (the resolver is
+ * asked only for names the registry lacks), and nothing is cached between
+ * statements, so a resolver's changes (a script replaced or deleted) apply
+ * to the next statement. Returning undefined means "not mine"; throwing a
+ * StrataError fails the statement with it (e.g. a script that cannot be a
+ * scalar function).
+ *
+ * @example
+ * registry.addResolver?.({
+ *   origin: 'my-plugin',
+ *   resolve: (name, { session }) => myFunctions.get(`${session.database}.${name}`),
+ * });
+ */
+export interface FunctionResolver {
+  /** Named in errors and SHOW FUNCTIONS-like listings, e.g. "plugin 'coprocessor-python'". */
+  readonly origin: string;
+  resolve(name: string, ctx: { readonly session: Session }):
+    FunctionDefinition | undefined | Promise<FunctionDefinition | undefined>;
 }
 
 /** CREATE [OR REPLACE] [AGGREGATE | WINDOW] FUNCTION, resolved from the statement. */

@@ -31,6 +31,8 @@ import { toDataType } from './parser/type-names.js';
 import { Binder, type BinderEnv } from './plan/binder.js';
 import { explainLines, newField, schemaOf, type Field, type Plan } from './plan/logical-plan.js';
 import { optimize } from './plan/optimizer.js';
+import { functionNamesOf } from './plan/function-names.js';
+import { statementRegistry } from '../functions/function-registry.js';
 import { SystemTables } from './system-tables.js';
 import { runTql } from '../promql/tql.js';
 
@@ -102,8 +104,6 @@ export class QueryEngine implements QueryService {
     return this.system.add(provider);
   }
 
-  async *execute(sql: string, session: Session, options: ExecuteOptions = {}): AsyncIterable<QueryOutput> {
-    // GreptimeDB parses MySQL-protocol text with the MySQL dialect ("x" is a string) and PostgreSQL text with PostgreSQL's.
   /** Plugins' ADMIN functions, by name. */
   private readonly adminFunctions = new Map<string, AdminFunction>();
 
@@ -120,6 +120,8 @@ export class QueryEngine implements QueryService {
     if (this.writes?.active) this.writes.publish({ database: t.database, table: t.name, batch, session });
   }
 
+  async *execute(sql: string, session: Session, options: ExecuteOptions = {}): AsyncIterable<QueryOutput> {
+    // GreptimeDB parses MySQL-protocol text with the MySQL dialect ("x" is a string) and PostgreSQL text with PostgreSQL's.
     const dialect = session.channel === 'mysql' ? 'mysql' : session.channel === 'postgres' ? 'postgres' : 'greptime';
     const statements = parseSql(sql, { dialect });
     for (const st of statements) {
@@ -165,9 +167,9 @@ export class QueryEngine implements QueryService {
     }
   }
 
-  private binderEnv(sql: string, session: Session, params: readonly unknown[]): BinderEnv {
+  private binderEnv(sql: string, session: Session, params: readonly unknown[], registry: FunctionRegistry = this.registry): BinderEnv {
     return {
-      catalog: this.catalog, registry: this.registry, session, params, text: sql, version: `${MYSQL_VERSION}-strata-${KERNEL_VERSION}`,
+      catalog: this.catalog, registry, session, params, text: sql, version: `${MYSQL_VERSION}-strata-${KERNEL_VERSION}`,
       systemTable: (db, name, alias) => this.system.plan(db, name, alias, session),
       variable: (name) => this.variable(name, session),
     };
@@ -214,8 +216,23 @@ export class QueryEngine implements QueryService {
     }
   }
 
+  /**
+   * The registry to bind `node` against: the server's, plus what its
+   * resolvers give for the names `node` calls that the registry lacks (stored
+   * scripts, for instance). Resolved per statement, never cached, so a
+   * resolver's changes apply to the next statement. Without resolvers this
+   * is the registry itself, at no cost.
+   */
+  private async statementFunctions(node: object, session: Session): Promise<FunctionRegistry> {
+    const reg = this.registry;
+    if (!reg.resolve || (reg as { hasResolvers?: boolean }).hasResolvers === false) return reg;
+    const missing = [...functionNamesOf(node)].filter((n) => reg.lookup(n) === undefined);
+    if (missing.length === 0) return reg;
+    return statementRegistry(reg, await reg.resolve(missing, session));
+  }
+
   private async plan(q: ast.Query, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<{ plan: Plan; fields: Field[]; executor: Executor; evalCtx: EvalContext; metrics?: Map<Plan, OperatorMetrics> }> {
-    const binder = new Binder(this.binderEnv(sql, session, params));
+    const binder = new Binder(this.binderEnv(sql, session, params, await this.statementFunctions(q, session)));
     const bound = binder.bindQuery(q);
     const executor = this.executor(session, signal);
     const evalCtx: EvalContext = { timezone: session.timezone, signal, runPlan: (p) => executor.collect(p) };
@@ -490,6 +507,20 @@ export class QueryEngine implements QueryService {
 
   private async admin(st: ast.AdminStatement, sql: string, session: Session): Promise<QueryOutput> {
     const name = st.call.name;
+    const plugin = this.adminFunctions.get(name.toLowerCase());
+    if (plugin) {
+      const binder = new Binder(this.binderEnv(sql, session, []));
+      const args: unknown[] = [];
+      for (const e of st.call.args) {
+        const f = await compileExpr(binder.bindExpr(e, { scope: [], ctes: new Map() }), new Map(), { timezone: session.timezone, runPlan: async () => [] });
+        args.push(valueAt(f({ columns: [], numRows: 1 }), 0));
+      }
+      const v = await plugin.call(args, session);
+      const type: DataType = typeof v === 'string' ? STR : { name: Number(v) < 0 ? 'Int64' : 'UInt64' };
+      const shown = args.map((a) => (typeof a === 'string' ? this.quote(a) : String(a))).join(', ');
+      return rowsOutput([{ name: `${name}(${shown})`, type }], [[typeof v === 'string' ? v : BigInt(v)]]);
+    }
+    if (name !== 'flush_table' && name !== 'compact_table') throw new UnsupportedError(`unknown ADMIN function ${name} (${['flush_table', 'compact_table', ...this.adminFunctions.keys()].join(', ')})`);
     const arg = st.call.args[0];
     if (!arg || arg.kind !== 'StringLiteral') throw new InvalidArgumentsError(`ADMIN ${name} needs a table name string`);
     const parts = arg.value.split('.');
@@ -507,20 +538,6 @@ export class QueryEngine implements QueryService {
   // ---------------------------------------------------------------- EXPLAIN
 
   private async explain(st: ast.ExplainStatement, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<QueryOutput> {
-    const plugin = this.adminFunctions.get(name.toLowerCase());
-    if (plugin) {
-      const binder = new Binder(this.binderEnv(sql, session, []));
-      const args: unknown[] = [];
-      for (const e of st.call.args) {
-        const f = await compileExpr(binder.bindExpr(e, { scope: [], ctes: new Map() }), new Map(), { timezone: session.timezone, runPlan: async () => [] });
-        args.push(valueAt(f({ columns: [], numRows: 1 }), 0));
-      }
-      const v = await plugin.call(args, session);
-      const type: DataType = typeof v === 'string' ? STR : { name: Number(v) < 0 ? 'Int64' : 'UInt64' };
-      const shown = args.map((a) => (typeof a === 'string' ? this.quote(a) : String(a))).join(', ');
-      return rowsOutput([{ name: `${name}(${shown})`, type }], [[typeof v === 'string' ? v : BigInt(v)]]);
-    }
-    if (name !== 'flush_table' && name !== 'compact_table') throw new UnsupportedError(`unknown ADMIN function ${name} (${['flush_table', 'compact_table', ...this.adminFunctions.keys()].join(', ')})`);
     if (st.statement.kind !== 'QueryStatement') throw new UnsupportedError('EXPLAIN supports queries only');
     const { plan, executor } = await this.plan(st.statement.query, sql, session, params, signal);
     if (!st.analyze) {
@@ -557,7 +574,7 @@ export class QueryEngine implements QueryService {
     });
     let batch: Batch;
     if (st.source.kind === 'Values') {
-      const binder = new Binder(this.binderEnv(sql, session, params));
+      const binder = new Binder(this.binderEnv(sql, session, params, await this.statementFunctions(st.source.rows, session)));
       const executor = this.executor(session, signal);
       const evalCtx: EvalContext = { timezone: session.timezone, signal, runPlan: (p) => executor.collect(p) };
       const data: unknown[][] = cols.map(() => []);
@@ -570,7 +587,9 @@ export class QueryEngine implements QueryService {
           let v: unknown; let ty: DataType;
           if (e.kind === 'NumberLiteral') { v = e.isInteger ? BigInt(e.value) : Number(e.value); ty = e.isInteger ? I64 : { name: 'Float64' }; } else if (e.kind === 'StringLiteral') { v = e.value; ty = STR; } else if (e.kind === 'NullLiteral') { v = null; ty = { name: 'Null' }; } else if (e.kind === 'ColumnRef' && e.name.toLowerCase() === 'default') { v = undefined; ty = { name: 'Null' }; } else {
             const b = binder.bindExpr(e, { scope: [], ctes: new Map() });
-            const f = await compileExpr(b, new Map(), evalCtx);
+            const preparers: Array<(b: Batch) => Promise<void>> = [];
+            const f = await compileExpr(b, new Map(), { ...evalCtx, preparers });
+            for (const prep of preparers) await prep(dummy);
             v = valueAt(f(dummy), 0); ty = b.type;
           }
           data[i]!.push(v === undefined ? DEFAULT_MARK : v === null ? null : castOne(v, ty, cols[i]!, session.timezone, cols[i]!.name));
@@ -615,6 +634,7 @@ export class QueryEngine implements QueryService {
       for (let i = 0; i < batch.numRows; i++) if (assign[i] === r) idx.push(i);
       if (idx.length) n += await this.engine.write(t.regionIds[r]!, batchToArrow(takeBatch(batch, idx), names));
     }
+    if (this.writes?.active) this.published(t, batchToArrow(batch, names), session);
     return n;
   }
 
@@ -634,7 +654,6 @@ export class QueryEngine implements QueryService {
         throw err;
       }
       const f = await compileExpr(pred, new Map(fields.map((x, i) => [x.id, i])), { timezone: 'UTC', runPlan: async () => [] });
-    if (this.writes?.active) this.published(t, batchToArrow(batch, names), session);
       const c = f(batch);
       for (let i = 0; i < batch.numRows; i++) if (assign[i] === -1 && (c.data as Uint8Array)[i] && (!c.valid || c.valid[i])) assign[i] = r;
     }

@@ -230,7 +230,9 @@ export class Executor {
         const cols: unknown[][] = p.fields.map(() => []);
         for (const row of p.rows) {
           for (let i = 0; i < row.length; i++) {
-            const f = await compileExpr(row[i]!, new Map(), this.evalCtx);
+            const preparers: Array<(b: Batch) => Promise<void>> = [];
+            const f = await compileExpr(row[i]!, new Map(), { ...this.evalCtx, preparers });
+            for (const prep of preparers) await prep(dummy);
             cols[i]!.push(valueAt(f(dummy), 0));
           }
         }
@@ -719,8 +721,6 @@ export class Executor {
           case 'preceding': case 'following': {
             const sign = b.kind === 'preceding' ? -1 : 1;
             if (frame.units === 'rows') { const o = (b.offset ?? 0) * sign; return Math.min(m, Math.max(0, isStart ? i + o : i + o + 1)); }
-            // RANGE with offset: by the (single, numeric or timestamp) order key, found by binary search.
-            const k = okeys[0];
             if (frame.units === 'groups') {
               // GROUPS: whole peer groups, counted from the current row's group.
               const g = grp[i]! + (b.offset ?? 0) * sign;
@@ -728,6 +728,8 @@ export class Executor {
               if (g >= ngroups) return m;
               return isStart ? gStart[g]! : gEnd[g]!;
             }
+            // RANGE with offset: by the (single, numeric or timestamp) order key, found by binary search.
+            const k = okeys[0];
             if (!k) return isStart ? 0 : m;
             const desc = call.orderBy[0]!.desc;
             const cur = valueAt(k, i);
@@ -755,8 +757,6 @@ export class Executor {
       return [off(frame.start, true), off(frame.end, false)];
     };
     const out = new Array<unknown>(m);
-    if (fn.kind === 'window') {
-      const vecs = args.map(columnToArrow);
     const exclude = frame?.exclude;
     // EXCLUDE: the frame's rows minus the current row, its peer group, or its peers but itself.
     const frameRows = (i: number, s: number, e: number): Uint32Array => {
@@ -766,6 +766,8 @@ export class Executor {
       for (let j = s; j < e; j++) if (j < xa || j >= xb || (exclude === 'ties' && j === i)) rows.push(j);
       return Uint32Array.from(rows);
     };
+    if (fn.kind === 'window') {
+      const vecs = args.map(columnToArrow);
       for (let i = 0; i < m; i++) {
         const [s, e] = bounds(i);
         if (exclude) {
@@ -777,8 +779,6 @@ export class Executor {
     }
     const agg = fn as AggregateFunction<any>;
     const vecs = args.map(columnToArrow);
-    // Running frames (start fixed at 0) reuse one growing state.
-    let running: unknown; let runEnd = 0; let runStart = -1;
     if (exclude) {
       for (let i = 0; i < m; i++) {
         const [s, e] = bounds(i);
@@ -789,6 +789,8 @@ export class Executor {
       }
       return out;
     }
+    // Running frames (start fixed at 0) reuse one growing state.
+    let running: unknown; let runEnd = 0; let runStart = -1;
     for (let i = 0; i < m; i++) {
       const [s, e0] = bounds(i);
       const e = Math.max(s, e0);

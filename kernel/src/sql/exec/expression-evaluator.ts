@@ -1,6 +1,6 @@
 import { isTimestamp, timestampUnitsPerSecond, type DataType, type DataTypeName } from '../../data/data-types.js';
-import { ExecutionError, InvalidArgumentsError } from '../../errors/errors.js';
-import type { FunctionContext } from '../../interfaces/function.js';
+import { ExecutionError, InvalidArgumentsError, PlanError } from '../../errors/errors.js';
+import { isAsyncScalarFunction, type AsyncScalarFunction, type FunctionContext } from '../../interfaces/function.js';
 import { addInterval } from '../../functions/builtin/scalar-functions.js';
 import { formatTimestampNanos, parseTimestampNanos } from '../../functions/time-zone.js';
 import type { BExpr, Plan } from '../plan/logical-plan.js';
@@ -47,6 +47,7 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
     }
     case 'call': {
       const args = await Promise.all(e.args.map((a) => compileExpr(a, layout, ctx)));
+      if (isAsyncScalarFunction(e.fn)) return compileAsyncCall(e.fn, args, e.type, ctx);
       const fn = e.fn;
       const propagate = fn.nullHandling !== 'custom';
       return (b) => {
@@ -232,6 +233,48 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
       return (b) => castColumn(a(b), e.type, ctx.timezone, e.try);
     }
   }
+}
+
+/**
+ * An async scalar call: its body runs in the operator's prepare step, once
+ * per batch (argument columns in, one column out), and the compiled closure
+ * reads the result. Argument expressions were compiled first, so async calls
+ * nested in the arguments have their prepare steps ahead of this one.
+ */
+function compileAsyncCall(fn: AsyncScalarFunction, args: readonly CompiledExpr[], type: DataType, ctx: EvalContext): CompiledExpr {
+  if (!ctx.preparers) throw new PlanError(`function ${fn.name} is asynchronous and cannot be used here (JOIN ... ON conditions and DDL expressions take synchronous functions only)`);
+  const propagate = fn.nullHandling !== 'custom';
+  const results = new WeakMap<Batch, Column>();
+  ctx.preparers.push(async (b: Batch) => {
+    if (b.numRows === 0) { results.set(b, constantColumn(type, null, 0)); return; }
+    const cols = args.map((a) => a(b));
+    const fctx = {
+      rowCount: b.numRows, timezone: ctx.timezone, ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.deadlineAtMs !== undefined ? { deadlineAtMs: ctx.deadlineAtMs } : {}),
+    } as FunctionContext;
+    let out: Column;
+    try {
+      const v = await fn.invokeAsync(cols.map(columnToArrow), fctx);
+      if (v.length !== b.numRows) throw new ExecutionError(`function ${fn.name} returned ${v.length} values for ${b.numRows} rows`);
+      // A body may answer in a related type (Int64 for a Float64 result): cast to the planned one.
+      out = columnFromArrow(v);
+      if (out.type.name !== type.name) out = castColumn(out, type, ctx.timezone);
+    } catch (err) {
+      if (err instanceof Error && 'code' in err) throw err;
+      throw new ExecutionError(`function ${fn.name} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    if (propagate && cols.some((c) => c.valid)) {
+      const valid = out.valid ? out.valid.slice() : new Uint8Array(out.length).fill(1);
+      for (const c of cols) if (c.valid) for (let i = 0; i < valid.length; i++) valid[i]! &= c.valid[i]!;
+      out = { ...out, valid };
+    }
+    results.set(b, out);
+  });
+  return (b) => {
+    const c = results.get(b);
+    if (!c) throw new ExecutionError(`function ${fn.name} evaluated without its prepare step (planner bug)`);
+    return c;
+  };
 }
 
 function columnFromValuesTyped(t: DataType, vals: unknown[]): Column {

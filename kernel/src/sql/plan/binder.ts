@@ -1,7 +1,7 @@
 import { isFloat, isInteger, isNumeric, isTimestamp, type DataType } from '../../data/data-types.js';
 import { ColumnNotFoundError, DatabaseNotFoundError, PlanError, TableNotFoundError } from '../../errors/errors.js';
 import type { Catalog } from '../../interfaces/catalog.js';
-import type { AggregateFunction, ArgType, FunctionDefinition, FunctionRegistry, ScalarFunction, WindowFunction } from '../../interfaces/function.js';
+import type { AggregateFunction, ArgType, AsyncScalarFunction, FunctionDefinition, FunctionRegistry, ScalarFunction, WindowFunction } from '../../interfaces/function.js';
 import type { Session } from '../../interfaces/session.js';
 import { commonType } from '../../functions/builtin/scalar-functions.js';
 import { numericResult } from '../../functions/builtin/function-helpers.js';
@@ -58,7 +58,7 @@ interface Ctx {
   readonly ctes: ReadonlyMap<string, { plan: Plan; fields: Field[] }>;
 }
 
-const SPECIAL_NULLARY = new Set(['database', 'current_database', 'schema', 'current_schema', 'version', 'user', 'current_user', 'session_user', 'connection_id', 'pg_backend_pid', 'current_role']);
+export const SPECIAL_NULLARY: ReadonlySet<string> = new Set(['database', 'current_database', 'schema', 'current_schema', 'version', 'user', 'current_user', 'session_user', 'connection_id', 'pg_backend_pid', 'current_role']);
 
 export class Binder {
   /** Scopes of enclosing queries (innermost last) and the outer columns each subquery reads. */
@@ -800,7 +800,7 @@ export class Binder {
     if (fn.kind === 'window') throw new PlanError(`window function ${name} needs an OVER clause`);
     const args = e.args.map((a) => this.bindExpr(a, ctx));
     const { args: cargs, returnType } = this.checkCall(fn, args, name);
-    return { k: 'call', fn: fn as ScalarFunction, args: cargs, type: returnType };
+    return { k: 'call', fn: fn as ScalarFunction | AsyncScalarFunction, args: cargs, type: returnType };
   }
 
   /** Picks the first signature the arguments fit (with implicit coercions) and computes the return type. */

@@ -1,7 +1,7 @@
 import type { DataType } from '../../data/data-types.js';
 import type { TableInfo } from '../../interfaces/catalog.js';
 import type { ScanPredicate } from '../../interfaces/engine.js';
-import type { AggregateFunction, ScalarFunction, WindowFunction } from '../../interfaces/function.js';
+import type { AggregateFunction, AsyncScalarFunction, ScalarFunction, WindowFunction } from '../../interfaces/function.js';
 import type { Batch } from '../exec/column.js';
 
 /**
@@ -27,7 +27,7 @@ export type BinaryOp =
 export type BExpr =
   | { readonly k: 'col'; readonly id: number; readonly type: DataType; readonly name: string }
   | { readonly k: 'lit'; readonly value: unknown; readonly type: DataType }
-  | { readonly k: 'call'; readonly fn: ScalarFunction; readonly args: readonly BExpr[]; readonly type: DataType }
+  | { readonly k: 'call'; readonly fn: ScalarFunction | AsyncScalarFunction; readonly args: readonly BExpr[]; readonly type: DataType }
   | { readonly k: 'bin'; readonly op: BinaryOp; readonly left: BExpr; readonly right: BExpr; readonly type: DataType }
   | { readonly k: 'not'; readonly arg: BExpr; readonly type: DataType }
   | { readonly k: 'neg'; readonly arg: BExpr; readonly type: DataType }

@@ -1,9 +1,10 @@
 import { isTimestamp } from '../../data/data-types.js';
 import type { ScanPredicate } from '../../interfaces/engine.js';
+import { isAsyncScalarFunction } from '../../interfaces/function.js';
 import { valueAt } from '../exec/column.js';
 import { compileExpr, type EvalContext } from '../exec/expression-evaluator.js';
 import { splitJoinCondition } from './binder.js';
-import { exprRefs, mapExpr, schemaOf, type BExpr, type Field, type Plan } from './logical-plan.js';
+import { exprRefs, exprToString, mapExpr, newField, schemaOf, type BExpr, type Field, type Plan } from './logical-plan.js';
 
 const BOOL = { name: 'Boolean' } as const;
 
@@ -17,7 +18,9 @@ const BOOL = { name: 'Boolean' } as const;
  *    predicates),
  * 3. limit pushdown: ORDER BY + LIMIT becomes a top-k sort; a LIMIT straight
  *    over a scan is passed to the engine,
- * 4. projection pushdown: every scan reads only the columns used above it.
+ * 4. projection pushdown: every scan reads only the columns used above it,
+ * 5. async scalar calls in operators that evaluate expressions synchronously
+ *    (aggregate, sort, window, range) move into a projection below them.
  */
 export async function optimize(plan: Plan, ctx: EvalContext): Promise<Plan> {
   let p = await foldPlan(plan, ctx);
@@ -25,7 +28,7 @@ export async function optimize(plan: Plan, ctx: EvalContext): Promise<Plan> {
   p = pushLimits(p);
   hintLastRow(p);
   prune(p, new Set(schemaOf(p).map((f) => f.id)));
-  return p;
+  return liftAsyncCalls(p);
 }
 
 // ---------------------------------------------------------------- constant folding
@@ -47,6 +50,8 @@ async function foldExpr(e: BExpr, ctx: EvalContext): Promise<BExpr> {
   // 'stable' functions (now(), current_date) are constant within a statement, so they fold too:
   // that is what lets `ts > now() - INTERVAL '1 hour'` become a scan time range.
   if (n.k === 'call' && n.fn.volatility === 'volatile') return n;
+  // Async calls (a Python script, a remote model) run per batch at execution, never at plan time.
+  if (n.k === 'call' && isAsyncScalarFunction(n.fn)) return n;
   if (!children(n).every((c) => c.k === 'lit')) return n;
   try {
     const f = await compileExpr(n, new Map(), ctx);
@@ -125,11 +130,16 @@ function pushInto(p: Plan, preds: BExpr[]): Plan {
     const toLeft = preds.filter((e) => within(e, l) && !hasSubquery(e));
     const toRight = preds.filter((e) => !toLeft.includes(e) && within(e, r) && !hasSubquery(e));
     const rest = preds.filter((e) => !toLeft.includes(e) && !toRight.includes(e));
-    const { equi, rest: residual } = splitJoinCondition(and([...rest, ...(p.on ? [p.on] : [])]), l, r);
-    return {
+    // Join keys and ON conditions are evaluated synchronously: conjuncts reading both sides
+    // through an async call stay a filter above the join.
+    const above = rest.filter(hasAsyncCall);
+    const into = rest.filter((e) => !above.includes(e));
+    const { equi, rest: residual } = splitJoinCondition(and([...into, ...(p.on ? [p.on] : [])]), l, r);
+    const join: Plan = {
       k: 'join', left: pushInto(p.left, toLeft), right: pushInto(p.right, toRight),
       type: equi.length || p.equi.length || residual ? 'inner' : p.type, equi: [...p.equi, ...equi], ...(residual ? { on: residual } : {}),
     };
+    return above.length ? { k: 'filter', input: join, pred: and(above)! } : join;
   }
   if (p.k === 'project') {
     // Push through a projection when the conjunct only reads pass-through columns.
@@ -151,6 +161,12 @@ function pushInto(p: Plan, preds: BExpr[]): Plan {
     return rest.length ? { k: 'filter', input: p, pred: and(rest)! } : p;
   }
   return { k: 'filter', input: p, pred: and(preds)! };
+}
+
+function hasAsyncCall(e: BExpr): boolean {
+  let found = false;
+  mapExpr(e, (x) => { if (x.k === 'call' && isAsyncScalarFunction(x.fn)) found = true; return x; });
+  return found;
 }
 
 function hasSubquery(e: BExpr): boolean {
@@ -338,4 +354,92 @@ function prune(p: Plan, required: Set<number>): void {
       return;
     }
   }
+}
+
+// ---------------------------------------------------------------- async calls
+
+/**
+ * Filters and projections evaluate async scalar calls themselves (in their
+ * per-batch prepare step); the other operators compile their expressions
+ * synchronously. For those, each outermost async call moves into a
+ * projection below the operator, which computes it as a new field, and the
+ * operator reads that field instead (DataFusion's AsyncFuncExec does the
+ * same). Where the operator's output includes its input (sort, window), a
+ * projection above drops the extra fields again. Runs last, on the pruned
+ * plan; a plan without async calls is returned as it is.
+ */
+function liftAsyncCalls(p: Plan): Plan {
+  switch (p.k) {
+    case 'scan': case 'values': case 'memory': return p;
+    case 'join': case 'setop': p.left = liftAsyncCalls(p.left); p.right = liftAsyncCalls(p.right); return p;
+    default: p.input = liftAsyncCalls(p.input);
+  }
+  const lifted: Array<{ expr: BExpr; out: Field }> = [];
+  const lift = (e: BExpr): BExpr => liftExpr(e, lifted);
+  switch (p.k) {
+    case 'aggregate': {
+      const groups = p.groups.map((g) => ({ expr: lift(g.expr), out: g.out }));
+      const aggs = p.aggs.map((a) => ({
+        ...a, args: a.args.map(lift), ...(a.filter ? { filter: lift(a.filter) } : {}),
+        ...(a.orderBy ? { orderBy: a.orderBy.map((o) => ({ ...o, expr: lift(o.expr) })) } : {}),
+      }));
+      return lifted.length ? { ...p, input: below(p.input, lifted), groups, aggs } : p;
+    }
+    case 'range': {
+      const ts = lift(p.ts);
+      const by = p.by.map((b) => ({ expr: lift(b.expr), out: b.out }));
+      const calls = p.calls.map((c) => ({
+        ...c, agg: {
+          ...c.agg, args: c.agg.args.map(lift), ...(c.agg.filter ? { filter: lift(c.agg.filter) } : {}),
+          ...(c.agg.orderBy ? { orderBy: c.agg.orderBy.map((o) => ({ ...o, expr: lift(o.expr) })) } : {}),
+        },
+      }));
+      return lifted.length ? { ...p, input: below(p.input, lifted), ts, by, calls } : p;
+    }
+    case 'sort': {
+      const keys = p.keys.map((k) => ({ ...k, expr: lift(k.expr) }));
+      if (!lifted.length) return p;
+      return restore(schemaOf(p), { ...p, input: below(p.input, lifted), keys });
+    }
+    case 'window': {
+      const calls = p.calls.map((c) => ({
+        ...c, args: c.args.map(lift), partitionBy: c.partitionBy.map(lift), orderBy: c.orderBy.map((o) => ({ ...o, expr: lift(o.expr) })),
+      }));
+      if (!lifted.length) return p;
+      return restore(schemaOf(p), { ...p, input: below(p.input, lifted), calls });
+    }
+    default: return p;
+  }
+}
+
+/** Replaces each outermost async call by a reference to a new field, collected in `lifted` (equal calls share one). */
+function liftExpr(e: BExpr, lifted: Array<{ expr: BExpr; out: Field }>): BExpr {
+  if (e.k === 'call' && isAsyncScalarFunction(e.fn)) {
+    const text = exprToString(e);
+    let item = lifted.find((l) => exprToString(l.expr) === text);
+    if (!item) { item = { expr: e, out: newField(text, e.type) }; lifted.push(item); }
+    return { k: 'col', id: item.out.id, type: item.out.type, name: item.out.name };
+  }
+  const f = (x: BExpr) => liftExpr(x, lifted);
+  switch (e.k) {
+    case 'call': return { ...e, args: e.args.map(f) };
+    case 'bin': return { ...e, left: f(e.left), right: f(e.right) };
+    case 'not': case 'neg': case 'is': case 'cast': return { ...e, arg: f(e.arg) } as BExpr;
+    case 'in': return { ...e, arg: f(e.arg), list: e.list.map(f) };
+    case 'like': return { ...e, arg: f(e.arg), pattern: f(e.pattern) };
+    case 'case': return { ...e, whens: e.whens.map((w) => ({ when: f(w.when), then: f(w.then) })), ...(e.else ? { else: f(e.else) } : {}) };
+    case 'insub': return { ...e, arg: f(e.arg) };
+    default: return e;
+  }
+}
+
+/** A projection passing `input`'s fields through and computing the lifted calls. */
+function below(input: Plan, lifted: ReadonlyArray<{ expr: BExpr; out: Field }>): Plan {
+  const through = schemaOf(input).map((f) => ({ expr: { k: 'col', id: f.id, type: f.type, name: f.name } as BExpr, out: f }));
+  return { k: 'project', input, exprs: [...through, ...lifted] };
+}
+
+/** A projection keeping only `fields` of `p` (dropping the lifted fields an operator passed through). */
+function restore(fields: readonly Field[], p: Plan): Plan {
+  return { k: 'project', input: p, exprs: fields.map((f) => ({ expr: { k: 'col', id: f.id, type: f.type, name: f.name } as BExpr, out: f })) };
 }
