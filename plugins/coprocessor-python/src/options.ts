@@ -33,7 +33,19 @@ export const coprocessorPythonOptions = o.object({
   }),
   fsync: o.boolean({
     default: true,
-    description: 'fsync the scripts file and its directory on every change.',
+    description: 'fsync the scripts file (and the triggers file) and its directory on every change.',
+  }),
+  triggerQueueLength: o.integer({
+    default: 64, min: 1, max: 1_000_000,
+    description: 'Written batches a table trigger may hold waiting to run; further writes are not given to it (dropped and counted, never blocking ingest).',
+  }),
+  triggerBatchRows: o.integer({
+    default: 65_536, min: 1, max: 100_000_000,
+    description: 'Most rows of queued batches (same table and columns) a table trigger receives in one run.',
+  }),
+  triggerLogLength: o.integer({
+    default: 1000, min: 0, max: 1_000_000,
+    description: 'Lines kept in the in-memory trigger log (information_schema.script_trigger_logs).',
   }),
 });
 
