@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import path from 'node:path';
-import { COPROCESSOR, PluginOptionError, QUERY, SCRIPTS, definePlugin } from '@strata/kernel';
+import { COPROCESSOR, FUNCTION_REGISTRY, PluginOptionError, QUERY, SCRIPTS, definePlugin } from '@strata/kernel';
 import { coprocessorPythonOptions } from './options.js';
 import { PythonCoprocessor } from './python-coprocessor.js';
+import { ScriptFunctionResolver } from './script-functions.js';
 import { PythonScriptService } from './script-service.js';
 import { ScriptStore } from './script-store.js';
 import { scriptsTable } from './scripts-table.js';
@@ -11,6 +12,7 @@ import { PythonWorkerPool } from './worker-pool.js';
 export { coprocessorPythonOptions, type CoprocessorPythonOptions } from './options.js';
 export { PythonCoprocessor, queryTable, toSignature, type PythonScriptSignature } from './python-coprocessor.js';
 export { PythonScriptService, tableToOutput } from './script-service.js';
+export { ScriptFunctionResolver, scriptFunction } from './script-functions.js';
 export { ScriptStore } from './script-store.js';
 export { scriptsTable, SCRIPTS_TABLE_DATABASE, SCRIPTS_TABLE_NAME } from './scripts-table.js';
 export { PythonWorkerPool, pyodideIndexURL, PYTHON_DIR, type WorkerPoolOptions } from './worker-pool.js';
@@ -23,6 +25,8 @@ const MIN_MEMORY_LIMIT_BYTES = 64 * 1024 * 1024;
 const pools = new WeakMap<object, PythonWorkerPool>();
 /** Each server's remover of the `scripts` system table. */
 const removeTables = new WeakMap<object, () => void>();
+/** Each server's remover of the stored-scripts function resolver. */
+const removeResolvers = new WeakMap<object, () => void>();
 
 /**
  * Python coprocessors (GreptimeDB's `@copr` scripts) on Pyodide, in a pool of
@@ -41,6 +45,7 @@ export default definePlugin({
   description: 'Python scripts (GreptimeDB @copr coprocessors) on Pyodide worker threads.',
   provides: [COPROCESSOR, SCRIPTS],
   requires: [QUERY],
+  optional: [FUNCTION_REGISTRY],
   options: coprocessorPythonOptions,
   startTimeoutMs: 120_000,
   async register(ctx, opts) {
@@ -69,6 +74,10 @@ export default definePlugin({
     const query = ctx.get(QUERY);
     if (query.addSystemTable) removeTables.set(ctx, query.addSystemTable(scriptsTable(scripts)));
     else ctx.logger.warn('the query service cannot add system tables: stored scripts are not listed in SQL');
+    // Stored scripts are also SQL scalar functions of their database: SELECT double_it(cpu) FROM t.
+    const registry = ctx.tryGet(FUNCTION_REGISTRY);
+    if (registry?.addResolver) removeResolvers.set(ctx, registry.addResolver(new ScriptFunctionResolver(store, copr)));
+    else ctx.logger.warn('the function registry takes no resolvers: stored scripts cannot be called as SQL functions');
   },
   async start(ctx) {
     const pool = pools.get(ctx)!;
@@ -78,6 +87,7 @@ export default definePlugin({
   },
   async stop(ctx) {
     removeTables.get(ctx)?.();
+    removeResolvers.get(ctx)?.();
     await pools.get(ctx)?.stop();
   },
 });
