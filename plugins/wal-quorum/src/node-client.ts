@@ -17,6 +17,10 @@ export interface OutgoingEntry {
   onFenced(nodeEpoch: number): void;
   /** The entry is no longer wanted (region broken or dropped): skip it. */
   readonly abandoned: boolean;
+  /** Does node `node` (pool index) still need this entry? False once an ensemble change moved it elsewhere. */
+  wants(node: number): boolean;
+  /** Catch-up copies: never shed when the backlog overflows (their sender waits for them, one chunk at a time). */
+  readonly pinned?: boolean;
   /** The writer's LAC for the region at send time (piggybacked, BookKeeper-style). */
   lac(): number;
 }
@@ -29,6 +33,8 @@ export interface NodeClientOptions {
   reconnectDelayMs: number;
   batchBytesMax: number;
   nodeBacklogBytesMax: number;
+  /** Merge gap of missed-id ranges (entries are striped over this many nodes). */
+  ensembleSize: number;
   writer: string;
   logger?: Logger;
 }
@@ -59,8 +65,18 @@ export class NodeClient {
   /** False after a stream failure until a new stream has had a batch acknowledged. */
   healthy = true;
   acksReceived = 0;
-  /** Times the backlog overflowed and was dropped. */
+  /** Entries shed from the backlog (recorded in `missed`, copied from peers later). */
   droppedEntries = 0;
+  /** Since when the stream has been failing (undefined while healthy). */
+  unhealthySince: number | undefined;
+  /**
+   * Id ranges per region this node should hold but was not sent (its backlog
+   * overflowed, or it replaced a node that held them): a catch-up task copies
+   * them from peers in bounded chunks once the node is healthy.
+   */
+  readonly missed = new Map<string, Array<[number, number]>>();
+  /** A catch-up task is running for this node. */
+  catchingUp = false;
 
   constructor(readonly index: number, readonly address: string, private readonly opts: NodeClientOptions) {
     this.client = new grpc.Client(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
@@ -69,25 +85,52 @@ export class NodeClient {
     this.watchdog.unref();
   }
 
+  /** Entries this node still has to acknowledge (catch-up debt); excludes entries an ensemble change moved elsewhere. */
   backlog(): number {
-    let n = this.queue.length;
+    let n = 0;
+    for (const e of this.queue) if (!e.abandoned && e.wants(this.index)) n++;
     for (const b of this.inflight) n += b.entries.length;
     return n;
   }
 
   send(e: OutgoingEntry): void {
     if (this.closed) return;
-    if (this.queueBytes + e.payload.byteLength > this.opts.nodeBacklogBytesMax && this.queue.length > 0) {
-      // Holding more for a node that is away would grow without bound; it is
-      // left behind for these entries (the others hold their ack quorum) — see README.
-      this.opts.logger?.warn({ node: this.address, entries: this.queue.length, bytes: this.queueBytes }, 'wal-quorum: node backlog full, dropping its queued entries');
-      this.queue = [];
-      this.queueBytes = 0;
-      this.droppedEntries++;
-    }
+    if (this.queueBytes + e.payload.byteLength > this.opts.nodeBacklogBytesMax && this.queue.length > 0) this.shed();
     this.queue.push(e);
     this.queueBytes += e.payload.byteLength;
     this.scheduleFlush();
+  }
+
+  /** Records that this node should hold `id` of `region` but will not be sent it. */
+  addMissed(region: string, from: number, to = from, mergeGap = 1): void {
+    let list = this.missed.get(region);
+    if (!list) { list = []; this.missed.set(region, list); }
+    const last = list[list.length - 1];
+    if (last && from >= last[0] && from <= last[1] + mergeGap) last[1] = Math.max(last[1], to);
+    else list.push([from, to]);
+  }
+
+  /**
+   * Holding every entry for a node that is away would grow without bound:
+   * the oldest half of the queue is shed and remembered as id ranges, which
+   * the writer copies to the node from its peers when it is back.
+   */
+  private shed(): void {
+    const target = this.opts.nodeBacklogBytesMax / 2;
+    const kept: OutgoingEntry[] = [];
+    let bytes = 0;
+    for (const e of this.queue) bytes += e.payload.byteLength;
+    let i = 0, shed = 0;
+    for (; i < this.queue.length && bytes > target; i++) {
+      const e = this.queue[i]!;
+      if (e.pinned) { kept.push(e); continue; }
+      bytes -= e.payload.byteLength;
+      if (!e.abandoned && e.wants(this.index)) { this.addMissed(e.regionId, e.id, e.id, this.opts.ensembleSize); shed++; }
+    }
+    this.queue = kept.concat(this.queue.slice(i));
+    this.queueBytes = bytes;
+    this.droppedEntries += shed;
+    this.opts.logger?.warn({ node: this.address, shed, keptBytes: bytes }, 'wal-quorum: node backlog full; oldest entries shed, to be copied from peers when the node is back');
   }
 
   /** Unary call with a deadline; rejects on transport errors. */
@@ -136,7 +179,7 @@ export class NodeClient {
       let bytes = 0, consumed = 0, i = 0;
       for (; i < this.queue.length; i++) {
         const e = this.queue[i]!;
-        if (e.abandoned) { consumed += e.payload.byteLength; continue; }
+        if (e.abandoned || !e.wants(this.index)) { consumed += e.payload.byteLength; continue; }
         if (entries.length > 0 && bytes + e.payload.byteLength > this.opts.batchBytesMax) break;
         items.push([e.regionId, e.id, e.epoch, e.writerEpoch, e.lac()]);
         payloads.push(e.payload);
@@ -161,6 +204,7 @@ export class NodeClient {
     if (ack.error || !head || head.seq !== ack.seq) { this.fail(s, ack.error ?? `ack ${ack.seq} out of order (expected ${head?.seq})`); return; }
     this.inflight.shift();
     this.healthy = true;
+    this.unhealthySince = undefined;
     this.acksReceived++;
     this.reconnectDelayMs = this.opts.reconnectDelayMs;
     const fenced = ack.fenced ? new Map(ack.fenced) : undefined;
@@ -185,6 +229,7 @@ export class NodeClient {
     if (this.closed) return;
     if (this.healthy) this.opts.logger?.warn({ node: this.address, why }, 'wal-quorum: node stream failed; will reconnect and re-send');
     this.healthy = false;
+    this.unhealthySince ??= Date.now();
     // Unacknowledged entries go back first, in order: re-adding is idempotent on the node.
     const back: OutgoingEntry[] = [];
     for (const b of this.inflight) back.push(...b.entries);

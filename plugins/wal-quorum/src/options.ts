@@ -4,8 +4,14 @@ import { o, type InferShape } from '@strata/kernel';
 export const walQuorumOptions = o.object({
   nodes: o.array(o.string({ pattern: /^[^\s:]+:\d+$/ }), {
     minItems: 1,
-    description: "The ensemble: WAL node addresses 'host:port' (each runs `strata wal-node`).",
+    description: "The initial ensemble: WAL node addresses 'host:port' (each runs `strata wal-node`); E = their number.",
   }),
+  spares: o.array(o.string({ pattern: /^[^\s:]+:\d+$/ }), {
+    default: [],
+    description: 'Spare WAL nodes: one replaces an ensemble member that has been unreachable for nodeReplaceAfterMs (ensemble change).',
+  }),
+  nodeReplaceAfterMs: o.duration({ default: '10s', description: 'How long an ensemble member may fail before a spare replaces it (with no spare: the region is reported degraded).' }),
+  catchUpChunkBytes: o.bytes({ default: '4MiB', description: 'Bytes copied per chunk to a node catching up on entries it missed (read from peers, sent, acknowledged, then the next).' }),
   writeQuorum: o.integer({ default: 3, min: 1, description: 'How many nodes store each entry (<= nodes; entries are striped round-robin when smaller).' }),
   ackQuorum: o.integer({ default: 2, min: 1, description: 'How many of an entry\'s write set must have fsynced it before it is acknowledged (<= writeQuorum).' }),
   addTimeoutMs: o.duration({ default: '5s', description: 'A node that has not acknowledged a batch after this long is treated as failed and reconnected; its entries are re-sent.' }),
@@ -14,7 +20,7 @@ export const walQuorumOptions = o.object({
   reconnectDelayMs: o.duration({ default: '200ms', description: 'Pause before reconnecting to a failed node (doubles up to 20x this, at most 5s).' }),
   maxInFlight: o.integer({ default: 16384, min: 1, description: 'Appends not yet acknowledged, per region, before append waits (back-pressure).' }),
   batchBytesMax: o.bytes({ default: '1MiB', description: 'Largest batch of entries sent to a node in one message.' }),
-  nodeBacklogBytesMax: o.bytes({ default: '256MiB', description: 'Payload bytes kept in memory for one failed node to catch up on when it returns; past this it is left behind for those entries (see README).' }),
+  nodeBacklogBytesMax: o.bytes({ default: '256MiB', description: 'Payload bytes queued in memory for one failed node; past this the oldest are shed and copied from peers in chunks when it returns.' }),
   readPageBytes: o.bytes({ default: '4MiB', description: 'Bytes a node returns per read page (recovery, replay).' }),
 });
 

@@ -3,11 +3,11 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { ListenAddress, Logger, ProtocolServer, Wal } from '@strata/kernel';
 import { CorruptionError, StorageError } from './errors.js';
-import { lastEpochOf } from './ledger-math.js';
+import { dropsIn, isPrefixOf } from './ledger-math.js';
 import {
   CHANNEL_OPTIONS, decodeMessage, encodeMessage, walNodeService,
-  type AddAckHeader, type AddBatchHeader, type DropRequest, type FenceRequest, type LedgerRequest,
-  type NodeRegionState, type ObsoleteRequest, type ReadRequest,
+  type AddAckHeader, type AddBatchHeader, type DropRequest, type FenceRequest, type MetaRequest,
+  type NodeMeta, type NodeRegionState, type ObsoleteRequest, type ReadRequest,
 } from './wire.js';
 
 /** Node-side frame inside each local WAL entry: version, entry id, epoch, writer LAC, then the payload. */
@@ -45,7 +45,7 @@ interface PendingEntry { epoch: number; payload: Buffer }
 class RegionOnNode {
   fencedEpoch = 0;
   fencedWriter = '';
-  ledgers: Array<[number, number]> = [];
+  meta: NodeMeta = { ballot: 0, elements: [], committed: 0 };
   floor = 0;
   lac = 0;
   maxLocalSeq = 0;
@@ -73,7 +73,7 @@ class RegionOnNode {
   }
 
   state(): NodeRegionState {
-    return { fencedEpoch: this.fencedEpoch, ledgers: this.ledgers, lac: this.lac, floor: this.floor, maxId: this.ids.length ? this.ids[this.ids.length - 1]! : 0 };
+    return { fencedEpoch: this.fencedEpoch, meta: this.meta, lac: this.lac, floor: this.floor, maxId: this.ids.length ? this.ids[this.ids.length - 1]! : 0 };
   }
 
   /** May a writer at `epoch` write here? A higher epoch fences implicitly. */
@@ -83,7 +83,7 @@ class RegionOnNode {
   }
 }
 
-interface MetaFile { version: 1; regions: Record<string, { fencedEpoch: number; fencedWriter: string; ledgers: Array<[number, number]>; floor: number }> }
+interface MetaFile { version: 2; regions: Record<string, { fencedEpoch: number; fencedWriter: string; meta: NodeMeta; floor: number }> }
 
 /** Test hooks: make this node slow or silent without killing it. */
 export interface WalNodeFaults {
@@ -136,9 +136,10 @@ export class WalNodeServer implements ProtocolServer {
     } catch (err) {
       if ((err as { code?: string }).code !== 'ENOENT') throw new StorageError(`wal-node: cannot read ${this.metaFile}: ${(err as Error).message}`, { cause: err });
     }
+    if (meta && meta.version !== 2) throw new StorageError(`wal-node: ${this.metaFile} has format version ${String(meta.version)}; this node reads version 2 (ledger metadata with ensembles)`);
     for (const [name, m] of Object.entries(meta?.regions ?? {})) {
       const r = new RegionOnNode();
-      r.fencedEpoch = m.fencedEpoch; r.fencedWriter = m.fencedWriter; r.ledgers = m.ledgers; r.floor = m.floor;
+      r.fencedEpoch = m.fencedEpoch; r.fencedWriter = m.fencedWriter; r.meta = m.meta; r.floor = m.floor;
       this.regions.set(name, r);
       for await (const e of this.opts.wal.replay(name, 1)) {
         const f = unframe(name, e.payload);
@@ -153,7 +154,7 @@ export class WalNodeServer implements ProtocolServer {
     this.server.addService(walNodeService, {
       Add: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.onAddStream(call),
       Fence: this.unary((q: FenceRequest) => this.fence(q)),
-      SetLedgers: this.unary((q: LedgerRequest) => this.setLedgers(q)),
+      SetMeta: this.unary((q: MetaRequest) => this.setMeta(q)),
       Read: this.unaryRaw((q: ReadRequest) => this.read(q)),
       Obsolete: this.unary((q: ObsoleteRequest) => this.obsolete(q)),
       Drop: this.unary((q: DropRequest) => this.drop(q)),
@@ -278,10 +279,24 @@ export class WalNodeServer implements ProtocolServer {
     return { ok, state: r.state() };
   }
 
-  private async setLedgers(q: LedgerRequest): Promise<Record<string, unknown>> {
+  /**
+   * Phase 2 of a metadata decision (the acceptor's side): a writer not below
+   * the fence stores its proposal. A stored list that already extends the
+   * proposal is kept (the proposal's prefix is decided; the longer list may be
+   * the only trace of the next decision), and `committed` only grows.
+   */
+  private async setMeta(q: MetaRequest): Promise<Record<string, unknown>> {
     const { r } = this.region(q.region);
     if (!r.admits(q.epoch, q.writer)) return { ok: false, fencedEpoch: r.fencedEpoch };
-    if (lastEpochOf(q.ledgers) >= lastEpochOf(r.ledgers)) r.ledgers = q.ledgers;
+    const cur = r.meta;
+    if (!isPrefixOf(q.elements, cur.elements)) {
+      // A drop this node missed (decided by others, now re-decided here): its entries, LAC and floor go too.
+      if (dropsIn(q.elements) > dropsIn(cur.elements)) await this.dropLocal(q.region, r);
+      r.meta = { ballot: q.epoch, elements: q.elements, committed: Math.min(q.committed, q.elements.length) };
+    } else {
+      const ballot = q.elements.length === cur.elements.length ? Math.max(cur.ballot, q.epoch) : cur.ballot;
+      r.meta = { ballot, elements: cur.elements, committed: Math.max(cur.committed, Math.min(q.committed, q.elements.length)) };
+    }
     await this.persistMeta();
     return { ok: true };
   }
@@ -349,15 +364,22 @@ export class WalNodeServer implements ProtocolServer {
   private async drop(q: DropRequest): Promise<Record<string, unknown>> {
     const { r } = this.region(q.region);
     if (!r.admits(q.epoch, q.writer)) return { ok: false, fencedEpoch: r.fencedEpoch };
-    r.generation++;
-    await this.opts.wal.dropRegion(q.region);
-    r.index.clear(); r.pending.clear(); r.ids = [];
-    r.lac = 0; r.floor = 0;
-    // The region restarts at id 1 under the dropping writer's epoch, so any
-    // copy a node that missed the drop still holds is invalid everywhere.
-    r.ledgers = [[q.epoch, 1]];
+    // Already past this drop (a longer list extending it): the entries here are the new log's.
+    if (isPrefixOf(q.elements, r.meta.elements) && r.meta.elements.length > q.elements.length) return { ok: true };
+    await this.dropLocal(q.region, r);
+    // The region restarts at id 1 under the dropping writer's epoch (the
+    // metadata ends in a drop element), so any copy a node that missed the
+    // drop still holds is invalid everywhere.
+    r.meta = { ballot: q.epoch, elements: q.elements, committed: Math.max(0, q.elements.length - 1) };
     await this.persistMeta();
     return { ok: true };
+  }
+
+  private async dropLocal(name: string, r: RegionOnNode): Promise<void> {
+    r.generation++;
+    await this.opts.wal.dropRegion(name);
+    r.index.clear(); r.pending.clear(); r.ids = [];
+    r.lac = 0; r.floor = 0;
   }
 
   /** Writes the metadata file atomically (temp + fsync + rename); concurrent callers share writes. */
@@ -366,8 +388,8 @@ export class WalNodeServer implements ProtocolServer {
     const write = this.metaWrite.then(async () => {
       if (!this.metaDirty) return;
       this.metaDirty = false;
-      const meta: MetaFile = { version: 1, regions: {} };
-      for (const [name, r] of this.regions) meta.regions[name] = { fencedEpoch: r.fencedEpoch, fencedWriter: r.fencedWriter, ledgers: r.ledgers, floor: r.floor };
+      const meta: MetaFile = { version: 2, regions: {} };
+      for (const [name, r] of this.regions) meta.regions[name] = { fencedEpoch: r.fencedEpoch, fencedWriter: r.fencedWriter, meta: r.meta, floor: r.floor };
       const tmp = `${this.metaFile}.tmp`;
       const fh = await open(tmp, 'w');
       try { await fh.writeFile(JSON.stringify(meta)); await fh.sync(); } finally { await fh.close(); }

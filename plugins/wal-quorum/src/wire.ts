@@ -1,4 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
+import type { MetaElement } from './ledger-math.js';
 
 /**
  * Messages between writer and WAL node: a small JSON header and the entry
@@ -43,10 +44,17 @@ export interface AddBatchHeader { seq: number; writer: string; items: AddItem[] 
 /** `fenced`: regions whose items were refused, with the node's epoch for each. */
 export interface AddAckHeader { seq: number; fenced?: Array<[regionId: string, epoch: number]>; error?: string }
 
+/**
+ * A node's copy of a region's ledger metadata: the elements it accepted last,
+ * the epoch (ballot) of the writer that wrote them, and how many leading
+ * elements it knows to be decided (`committed`).
+ */
+export interface NodeMeta { ballot: number; elements: MetaElement[]; committed: number }
+
 /** The state of a region on one node, returned by fence and read. */
 export interface NodeRegionState {
   fencedEpoch: number;
-  ledgers: Array<[number, number]>;
+  meta: NodeMeta;
   lac: number;
   floor: number;
   maxId: number;
@@ -54,12 +62,13 @@ export interface NodeRegionState {
 
 export interface FenceRequest { region: string; epoch: number; writer: string }
 export interface FenceReply { ok: boolean; state: NodeRegionState }
-export interface LedgerRequest { region: string; epoch: number; writer: string; ledgers: Array<[number, number]> }
+/** Stores `elements` (a proposal, phase 2) and marks the first `committed` of them decided. */
+export interface MetaRequest { region: string; epoch: number; writer: string; elements: MetaElement[]; committed: number }
 export interface ReadRequest { region: string; from: number; bytesMax: number }
 /** `entries[i]` = [id, epoch] of payload i; `coveredTo`: every id in [from, coveredTo] this node has is in the page. */
 export interface ReadReply { entries: Array<[number, number]>; coveredTo: number; state: NodeRegionState }
 export interface ObsoleteRequest { region: string; upTo: number }
-export interface DropRequest { region: string; epoch: number; writer: string }
+export interface DropRequest { region: string; epoch: number; writer: string; elements: MetaElement[] }
 export interface SimpleReply { ok: boolean; fencedEpoch?: number }
 
 const identity = (b: Buffer): Buffer => b;
@@ -77,7 +86,7 @@ const unary = (name: string) => ({
 export const walNodeService = {
   Add: { ...unary('Add'), requestStream: true, responseStream: true },
   Fence: unary('Fence'),
-  SetLedgers: unary('SetLedgers'),
+  SetMeta: unary('SetMeta'),
   Read: unary('Read'),
   Obsolete: unary('Obsolete'),
   Drop: unary('Drop'),
