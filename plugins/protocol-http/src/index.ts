@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { definePlugin, InvalidArgumentsError, PROMQL, PROTOCOL, QUERY, SCRIPTS, USER_PROVIDER } from '@strata/kernel';
+import { definePlugin, InvalidArgumentsError, PROMQL, PROTOCOL, QUERY, SCRIPTS, TRIGGERS, USER_PROVIDER } from '@strata/kernel';
 import { buildHttpApp } from './http/http-app.js';
 import { HttpProtocolServer } from './http/http-protocol-server.js';
 import { LineProtocolParsePool } from './ingest/line-protocol-parse-pool.js';
@@ -51,7 +51,7 @@ export default definePlugin({
   description: 'GreptimeDB-compatible HTTP API (SQL, InfluxDB, OpenTSDB, Prometheus remote storage).',
   provides: [PROTOCOL],
   requires: [QUERY],
-  optional: [USER_PROVIDER, SCRIPTS, PROMQL],
+  optional: [USER_PROVIDER, SCRIPTS, TRIGGERS, PROMQL],
   options: protocolHttpOptions,
   register(ctx, opts) {
     const { cert, key } = opts.tls ?? {};
@@ -68,6 +68,7 @@ export default definePlugin({
       query: ctx.get(QUERY),
       userProvider,
       scripts: ctx.tryGet(SCRIPTS),
+      triggers: ctx.tryGet(TRIGGERS),
       promql: () => ctx.tryGet(PROMQL),
       metrics: ctx.metrics,
       logger: ctx.logger,

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   createSession, DeadlineExceededError, InvalidArgumentsError, parseApiDuration, parseApiTime, UnsupportedError,
-  type InsertRequest, type Logger, type Metrics, type PromqlService, type QueryService, type ScriptService, type ServerInfo, type UserProvider,
+  type InsertRequest, type Logger, type Metrics, type PromqlService, type QueryService, type ScriptService, type ServerInfo, type TriggerService, type UserProvider,
 } from '@strata/kernel';
 import { mapHttpError, PayloadTooLargeError } from '../errors.js';
 import type { InsertSource, LineProtocolParsePool } from '../ingest/line-protocol-parse-pool.js';
@@ -19,6 +19,7 @@ import {
 import { decodeContentEncoding } from './body-decoder.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { authenticateRequest } from './http-auth.js';
+import { registerTriggerRoutes } from './trigger-routes.js';
 
 /** What the HTTP app needs from the server it runs in. */
 export interface HttpAppDeps {
@@ -26,6 +27,8 @@ export interface HttpAppDeps {
   readonly userProvider?: UserProvider;
   /** Stored Python scripts (/v1/scripts, /v1/run-script), when a coprocessor plugin provides SCRIPTS. */
   readonly scripts?: ScriptService;
+  /** Script triggers (/v1/triggers, /v1/engine/<path>), when a coprocessor plugin provides TRIGGERS. */
+  readonly triggers?: TriggerService;
   /** The kernel PROMQL service (Prometheus HTTP API under /v1/prometheus/api/v1), looked up per request. */
   readonly promql?: () => PromqlService | undefined;
   readonly metrics: Metrics;
@@ -272,6 +275,9 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     const collected = out.kind === 'records' ? { ...out, batches, rows } : out;
     return reply.code(200).header('content-type', 'application/json').send(encodeGreptimeV1([collected], elapsedMs(req)));
   });
+
+  // ---- script triggers (/v1/triggers, /v1/engine/<path>) ----
+  registerTriggerRoutes(app, deps.triggers);
 
   // ---- ingest ----
   const insert = async (req: FastifyRequest, protocol: string, database: string, tables: readonly InsertSource[]): Promise<number> => {
