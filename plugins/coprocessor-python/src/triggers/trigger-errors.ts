@@ -1,12 +1,5 @@
 import { StatusCode, StrataError } from '@strata/kernel';
 
-/** No trigger of that name in that database. */
-export class TriggerNotFoundError extends StrataError {
-  constructor(readonly database: string, readonly trigger: string) {
-    super('INVALID_ARGUMENTS', StatusCode.InvalidArguments, `Trigger not found: ${database}.${trigger}`, { origin: 'input' });
-  }
-}
-
 /** A trigger of that name exists already (create it with replace to overwrite it). */
 export class TriggerExistsError extends StrataError {
   constructor(readonly database: string, readonly trigger: string) {

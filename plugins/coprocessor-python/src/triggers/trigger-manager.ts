@@ -6,7 +6,7 @@ import {
 } from '@strata/kernel';
 import { ScriptNotFoundError } from '../errors.js';
 import { tableToOutput } from '../script-service.js';
-import { EngineEndpointNotFoundError, TriggerExistsError, TriggerNotFoundError } from './trigger-errors.js';
+import { EngineEndpointNotFoundError, TriggerExistsError } from './trigger-errors.js';
 import { TRIGGER_CHAIN_VARIABLE, type TriggerScriptRunner } from './trigger-script-runner.js';
 import { formatTriggerSpec, parseTriggerSpec, type TriggerKind, type TriggerSpec } from './trigger-spec.js';
 import type { StoredTrigger, TriggerStore } from './trigger-store.js';
