@@ -4,6 +4,8 @@ import type { QueryOutput } from './query.js';
 export interface PromqlApiResponse {
   readonly status: number;
   readonly body: unknown;
+  /** The body already encoded as JSON (query answers): protocols send it as it is instead of stringifying `body`. */
+  readonly json?: string;
 }
 
 /** Parameters of one TQL statement: times in ms, the PromQL text. */

@@ -41,6 +41,8 @@ export type EvalValue =
   | { readonly type: 'vector'; readonly series: StepSeries[]; readonly sorted?: boolean }
   | { readonly type: 'matrix'; readonly series: RawSeries[] };
 
+const EMPTY_F64 = new Float64Array(0);
+
 interface Grid { readonly times: Float64Array; readonly n: number; readonly startMs: number; readonly endMs: number; readonly stepMs: number }
 
 /** A range-vector argument: samples (stale markers removed) plus the window end of each step. */
@@ -76,12 +78,17 @@ export function formatSampleValue(v: number): string {
 class SeriesBuilder {
   private readonly byKey = new Map<string, StepSeries>();
   constructor(private readonly n: number) {}
-  add(labels: Labels, step: number, value: number, key = labelsKey(labels)): void {
+  /** The output series of this label set (created empty on first use). */
+  slot(labels: Labels, key = labelsKey(labels)): StepSeries {
     let s = this.byKey.get(key);
     if (!s) {
       s = { labels, values: new Float64Array(this.n), present: new Uint8Array(this.n) };
       this.byKey.set(key, s);
     }
+    return s;
+  }
+  add(labels: Labels, step: number, value: number, key = labelsKey(labels)): void {
+    const s = this.slot(labels, key);
     if (s.present[step]) throw new ExecutionError('vector cannot contain metrics with the same labelset');
     s.present[step] = 1;
     s.values[step] = value;
@@ -329,21 +336,30 @@ export class Evaluator {
       const arg = await this.rangeArg(matrixArg, grid);
       const keepName = f === 'last_over_time';
       const builder = new SeriesBuilder(grid.n);
+      // One window object per series, moved along the steps (no object per step).
+      const w: { -readonly [K in keyof Window]: Window[K] } = { t: EMPTY_F64, v: EMPTY_F64, lo: 0, hi: 0, rangeStartMs: 0, rangeEndMs: 0, rangeMs: arg.rangeMs, evalMs: 0 };
+      const eff = arg.effectiveTimes;
       for (const s of arg.series) {
         const labels = keepName ? s.labels : dropMetricName(s.labels);
-        const key = labelsKey(labels);
+        const st = s.t; const len = st.length;
+        w.t = st; w.v = s.v;
+        let out: StepSeries | undefined;
         let lo = 0; let hi = 0;
         for (let i = 0; i < grid.n; i++) {
-          const end = arg.effectiveTimes[i]!;
+          const end = eff[i]!;
           const start = end - arg.rangeMs;
-          if (i > 0 && arg.effectiveTimes[i]! < arg.effectiveTimes[i - 1]!) { lo = 0; hi = 0; }
-          while (lo < s.t.length && s.t[lo]! < start) lo++;
+          if (i > 0 && end < eff[i - 1]!) { lo = 0; hi = 0; }
+          while (lo < len && st[lo]! < start) lo++;
           if (hi < lo) hi = lo;
-          while (hi < s.t.length && s.t[hi]! <= end) hi++;
+          while (hi < len && st[hi]! <= end) hi++;
           if (hi <= lo) continue;
-          const w: Window = { t: s.t, v: s.v, lo, hi, rangeStartMs: start, rangeEndMs: end, rangeMs: arg.rangeMs, evalMs: grid.times[i]! };
+          w.lo = lo; w.hi = hi; w.rangeStartMs = start; w.rangeEndMs = end; w.evalMs = grid.times[i]!;
           const r = rangeFn(w, param ? param[i]! : 0);
-          if (r !== undefined) builder.add(labels, i, r, key);
+          if (r === undefined) continue;
+          out ??= builder.slot(labels);
+          if (out.present[i]) throw new ExecutionError('vector cannot contain metrics with the same labelset');
+          out.present[i] = 1;
+          out.values[i] = r;
         }
       }
       return { type: 'vector', series: builder.series() };

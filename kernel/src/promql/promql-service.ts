@@ -11,7 +11,8 @@ import { Evaluator, formatSampleValue, sortSeries, type EvalValue } from './eval
 import { parseDurationText } from './grammar-support.js';
 import { labelsToObject, labelValue, METRIC_NAME } from './labels.js';
 import { parsePromql } from './parse-promql.js';
-import { StorageSeriesSource } from './series-source.js';
+import { matrixDataJson, rangeDataJson, scalarRangeDataJson, successJson, vectorDataJson } from './json-encode.js';
+import { FIELD_LABEL, matches, StorageSeriesSource, type SelectStats } from './series-source.js';
 
 type Params = Readonly<Record<string, string | readonly string[] | undefined>>;
 
@@ -50,6 +51,11 @@ export function parseApiDuration(text: string, name: string): number {
 
 const sec = (ms: number): number => ms / 1000;
 
+/** A query answer's `data` already encoded as JSON (query and query_range). */
+class EncodedData {
+  constructor(readonly json: string) {}
+}
+
 /**
  * The PROMQL service: parses and evaluates PromQL over the catalog's tables
  * and answers the Prometheus HTTP API with Prometheus's JSON envelope.
@@ -60,6 +66,11 @@ export class DefaultPromqlService implements PromqlService {
   async handleApi(endpoint: string, params: Params, options: { database: string; signal?: AbortSignal }): Promise<PromqlApiResponse> {
     try {
       const data = await this.dispatch(endpoint.replace(/^\/+|\/+$/g, ''), params, options.database, options.signal);
+      if (data instanceof EncodedData) {
+        const json = successJson(data.json);
+        // Protocols send `json` as it is; `body` is there for callers that want the object.
+        return { status: 200, json, get body(): unknown { return JSON.parse(json); } };
+      }
       return { status: 200, body: { status: 'success', data } };
     } catch (err) {
       const e = toApiError(err);
@@ -119,7 +130,10 @@ export class DefaultPromqlService implements PromqlService {
     const to = this.withTimeout(p, signal);
     try {
       const ev = new Evaluator(source, { startMs: t, endMs: t, stepMs: 0, lookbackMs: this.lookback(p), ...this.limits(), ...(to.signal ? { signal: to.signal } : {}) });
-      return formatInstant(await ev.evaluate(expr), t);
+      const v = await ev.evaluate(expr);
+      if (v.type === 'vector') return new EncodedData(vectorDataJson(v.series, t));
+      if (v.type === 'matrix') return new EncodedData(matrixDataJson(v.series));
+      return formatInstant(v, t);
     } finally { to.done(); }
   }
 
@@ -144,7 +158,9 @@ export class DefaultPromqlService implements PromqlService {
     try {
       const ev = new Evaluator(source, { startMs: start, endMs: end, stepMs: step, lookbackMs: this.lookback(p), ...this.limits(), ...(to.signal ? { signal: to.signal } : {}) });
       const v = await ev.evaluate(expr);
-      return { resultType: 'matrix', result: formatMatrix(v, ev.times) };
+      if (v.type === 'scalar') return new EncodedData(scalarRangeDataJson(v.values, ev.times));
+      if (v.type === 'vector') return new EncodedData(rangeDataJson(v.series, ev.times));
+      return { resultType: 'matrix', result: [] };
     } finally { to.done(); }
   }
 
@@ -184,7 +200,11 @@ export class DefaultPromqlService implements PromqlService {
     if (!sets.length) {
       const tables = source.metricTables([]);
       if (tables.length) names.add(METRIC_NAME);
-      for (const t of tables) for (const tag of t.tags) names.add(tag);
+      for (const t of tables) {
+        for (const tag of t.tags) names.add(tag);
+        // GreptimeDB: a table with several field columns is queried per field, picked with __field__.
+        if (t.fields.length > 1) names.add(FIELD_LABEL);
+      }
     } else {
       const [start, end] = this.timeRange(p);
       for (const ms of sets) for (const s of await source.select(ms, start, end, signal)) for (const [n] of s.labels) names.add(n);
@@ -196,7 +216,14 @@ export class DefaultPromqlService implements PromqlService {
     if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name)) throw new ApiError('bad_data', `invalid label name: "${name}"`);
     const sets = this.parseMatches(p);
     const values = new Set<string>();
-    if (name === METRIC_NAME && !sets.length) {
+    if (name === FIELD_LABEL) {
+      // GreptimeDB answers __field__ from the schemas: the field columns of the
+      // tables the match[] selectors pick (every table without match[]).
+      for (const ms of sets.length ? sets : [[]]) {
+        const fieldMatchers = ms.filter((m) => m.name === FIELD_LABEL);
+        for (const t of source.metricTables(ms)) for (const f of t.fields) if (fieldMatchers.every((m) => matches(m, f))) values.add(f);
+      }
+    } else if (name === METRIC_NAME && !sets.length) {
       for (const t of source.metricTables([])) values.add(t.table.name);
     } else {
       const [start, end] = this.timeRange(p);
@@ -218,9 +245,10 @@ export class DefaultPromqlService implements PromqlService {
     return out;
   }
 
-  async evaluateTql(r: TqlRequest): Promise<QueryOutput> {
+  /** `stats`, when given, collects what the selects read (TQL ANALYZE). */
+  async evaluateTql(r: TqlRequest, stats?: SelectStats): Promise<QueryOutput> {
     const expr = parsePromql(r.query);
-    const source = new StorageSeriesSource(this.catalog, this.engine, r.database);
+    const source = new StorageSeriesSource(this.catalog, this.engine, r.database, stats);
     const ev = new Evaluator(source, {
       startMs: r.startMs, endMs: r.endMs, stepMs: r.stepMs, lookbackMs: r.lookbackMs ?? this.options.lookbackMs ?? 300_000, ...this.limits(),
       ...(r.signal ? { signal: r.signal } : {}),
@@ -272,32 +300,9 @@ function toApiError(err: unknown): ApiError {
   return new ApiError('internal', err instanceof Error ? err.message : String(err));
 }
 
+/** A scalar or string instant answer (vectors and matrices are encoded by json-encode.ts). */
 function formatInstant(v: EvalValue, t: number): unknown {
-  switch (v.type) {
-    case 'scalar': return { resultType: 'scalar', result: [sec(t), formatSampleValue(v.values[0]!)] };
-    case 'string': return { resultType: 'string', result: [sec(t), v.value] };
-    case 'vector': {
-      // sort()/sort_desc() ordered the series; other vectors keep evaluation order, as Prometheus.
-      const series = v.series;
-      return {
-        resultType: 'vector',
-        result: series.filter((s) => s.present[0]).map((s) => ({ metric: labelsToObject(s.labels), value: [sec(t), formatSampleValue(s.values[0]!)] })),
-      };
-    }
-    case 'matrix':
-      return {
-        resultType: 'matrix',
-        result: sortSeries([...v.series]).map((s) => ({ metric: labelsToObject(s.labels), values: Array.from(s.t, (ts, i) => [sec(ts), formatSampleValue(s.v[i]!)]) })),
-      };
-  }
-}
-
-function formatMatrix(v: EvalValue, times: Float64Array): unknown[] {
-  if (v.type === 'scalar') return [{ metric: {}, values: Array.from(times, (t, i) => [sec(t), formatSampleValue(v.values[i]!)]) }];
-  if (v.type !== 'vector') return [];
-  return sortSeries([...v.series]).map((s) => {
-    const values: [number, string][] = [];
-    for (let i = 0; i < times.length; i++) if (s.present[i]) values.push([sec(times[i]!), formatSampleValue(s.values[i]!)]);
-    return { metric: labelsToObject(s.labels), values };
-  }).filter((s) => s.values.length);
+  if (v.type === 'scalar') return { resultType: 'scalar', result: [sec(t), formatSampleValue(v.values[0]!)] };
+  if (v.type === 'string') return { resultType: 'string', result: [sec(t), v.value] };
+  throw new ApiError('internal', `unexpected ${v.type} answer`);
 }

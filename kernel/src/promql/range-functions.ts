@@ -60,11 +60,16 @@ function instantValue(w: Window, isRate: boolean): number | undefined {
   return result / (interval / 1000);
 }
 
-function kahanInc(inc: number, sum: number, c: number): [number, number] {
+// kahanInc's results (no array allocated per sample on these hot loops).
+let kSum = 0;
+let kC = 0;
+
+/** Kahan-compensated sum + inc (Prometheus's kahanSumInc): results in kSum, kC. */
+function kahanInc(inc: number, sum: number, c: number): void {
   const t = sum + inc;
   if (Math.abs(sum) >= Math.abs(inc)) c += (sum - t) + inc;
   else c += (inc - t) + sum;
-  return [t, c];
+  kSum = t; kC = c;
 }
 
 /** Least squares slope and intercept at `interceptMs` (Prometheus's linearRegression). */
@@ -78,10 +83,10 @@ export function linearRegression(w: Window, interceptMs: number): [number, numbe
     if (constY && i > lo && y !== initY) constY = false;
     n++;
     const x = (t[i]! - interceptMs) / 1000;
-    [sumX, cX] = kahanInc(x, sumX, cX);
-    [sumY, cY] = kahanInc(y, sumY, cY);
-    [sumXY, cXY] = kahanInc(x * y, sumXY, cXY);
-    [sumX2, cX2] = kahanInc(x * x, sumX2, cX2);
+    kahanInc(x, sumX, cX); sumX = kSum; cX = kC;
+    kahanInc(y, sumY, cY); sumY = kSum; cY = kC;
+    kahanInc(x * y, sumXY, cXY); sumXY = kSum; cXY = kC;
+    kahanInc(x * x, sumX2, cX2); sumX2 = kSum; cX2 = kC;
   }
   if (constY) {
     if (!Number.isFinite(initY) && !Number.isNaN(initY)) return [NaN, NaN];
@@ -114,8 +119,8 @@ function stdvar(w: Window): number {
     const x = w.v[i]!;
     count++;
     const delta = x - (mean + cMean);
-    [mean, cMean] = kahanInc(delta / count, mean, cMean);
-    [aux, cAux] = kahanInc(delta * (x - (mean + cMean)), aux, cAux);
+    kahanInc(delta / count, mean, cMean); mean = kSum; cMean = kC;
+    kahanInc(delta * (x - (mean + cMean)), aux, cAux); aux = kSum; cAux = kC;
   }
   return (aux + cAux) / count;
 }
@@ -131,7 +136,7 @@ function avgOverTime(w: Window): number {
       if (!Number.isFinite(x) && !Number.isNaN(x) && (mean > 0) === (x > 0)) continue;
       if (Number.isFinite(x)) continue;
     }
-    [mean, c] = kahanInc(x / count - mean / count, mean, c);
+    kahanInc(x / count - mean / count, mean, c); mean = kSum; c = kC;
   }
   if (!Number.isFinite(mean) && !Number.isNaN(mean)) return mean;
   return mean + c;
@@ -165,7 +170,7 @@ export const RANGE_FUNCTIONS: ReadonlyMap<string, RangeFunction> = new Map<strin
   ['avg_over_time', avgOverTime],
   ['sum_over_time', (w) => {
     let s = 0; let c = 0;
-    for (let i = w.lo; i < w.hi; i++) [s, c] = kahanInc(w.v[i]!, s, c);
+    for (let i = w.lo; i < w.hi; i++) { kahanInc(w.v[i]!, s, c); s = kSum; c = kC; }
     return Number.isFinite(s) ? s + c : s;
   }],
   ['min_over_time', (w) => {

@@ -1,7 +1,7 @@
 import type * as arrow from 'apache-arrow';
 import { isNumeric, isTimestamp, type DataTypeName, type TableSchema } from '../data/data-types.js';
 import type { Catalog, TableInfo } from '../interfaces/catalog.js';
-import type { ScanPredicate, StorageEngine } from '../interfaces/engine.js';
+import type { ScanMetrics, ScanPredicate, StorageEngine } from '../interfaces/engine.js';
 import type { LabelMatcher } from './ast.js';
 import { labelsFrom, labelsKey, METRIC_NAME, type Labels } from './labels.js';
 
@@ -24,6 +24,23 @@ export interface RawSeries {
  */
 export interface SeriesSource {
   select(matchers: readonly LabelMatcher[], minMs: number, maxMs: number, signal?: AbortSignal): Promise<RawSeries[]>;
+}
+
+/** What the selects of one query read (TQL ANALYZE). */
+export interface SelectStats {
+  /** Selector evaluations (each may scan several tables). */
+  selects: number;
+  tablesScanned: number;
+  series: number;
+  samples: number;
+  selectMs: number;
+  /** The engine's counters, summed over every scan. */
+  readonly scan: ScanMetrics;
+}
+
+export function newSelectStats(): SelectStats {
+  return { selects: 0, tablesScanned: 0, series: 0, samples: 0, selectMs: 0,
+    scan: { rowsScanned: 0, rowsReturned: 0, filesTotal: 0, filesPruned: 0, rowGroupsTotal: 0, rowGroupsPruned: 0 } };
 }
 
 /** The label GreptimeDB uses to pick a field column of a multi-field table. */
@@ -91,7 +108,12 @@ function literalAlternatives(re: string): string[] | undefined {
  * series, since engines may ignore predicates.
  */
 export class StorageSeriesSource implements SeriesSource {
-  constructor(private readonly catalog: Catalog, private readonly engine: StorageEngine, private readonly database: string) {}
+  /**
+   * @param stats when given, every select adds what it read (TQL ANALYZE):
+   *   the engine's scan counters plus series, samples and time spent.
+   */
+  constructor(private readonly catalog: Catalog, private readonly engine: StorageEngine, private readonly database: string,
+    private readonly stats?: SelectStats) {}
 
   /** The metric tables whose name passes the `__name__` matchers. */
   metricTables(matchers: readonly LabelMatcher[]): MetricTable[] {
@@ -109,10 +131,13 @@ export class StorageSeriesSource implements SeriesSource {
 
   async select(matchers: readonly LabelMatcher[], minMs: number, maxMs: number, signal?: AbortSignal): Promise<RawSeries[]> {
     const out: RawSeries[] = [];
+    const t0 = this.stats ? performance.now() : 0;
     for (const mt of this.metricTables(matchers)) {
       const series = await this.selectTable(mt, matchers, minMs, maxMs, signal);
       for (const s of series) out.push(s);
+      if (this.stats) { this.stats.tablesScanned++; this.stats.series += series.length; for (const s of series) this.stats.samples += s.t.length; }
     }
+    if (this.stats) { this.stats.selects++; this.stats.selectMs += performance.now() - t0; }
     return out;
   }
 
@@ -152,6 +177,7 @@ export class StorageSeriesSource implements SeriesSource {
         timeRange: { start: toUnit(minMs, mt.timeUnit, false), end: toUnit(maxMs, mt.timeUnit, true) + 1n },
         ...(predicates.length ? { predicates } : {}),
         ...(signal ? { signal } : {}),
+        ...(this.stats ? { metrics: this.stats.scan } : {}),
       });
       for await (const rb of scan as AsyncIterable<arrow.RecordBatch>) {
         if (signal?.aborted) throw signal.reason;
@@ -159,15 +185,14 @@ export class StorageSeriesSource implements SeriesSource {
         const tsVec = rb.getChild(mt.timeIndex);
         if (!tsVec || n === 0) continue;
         const tagVecs = tags.map((name) => rb.getChild(name));
-        // boundary[i] = 1 where row i starts a new series (a tag differs from row i - 1).
-        const boundary = new Uint8Array(n + 1);
-        boundary[n] = 1;
-        for (const v of tagVecs) if (v) markBoundaries(v, boundary);
+        // Rows come in (primary key, ts) order, so each series is one run of
+        // rows: find where each run ends by galloping (O(log run) row
+        // comparisons per series), not by comparing every row's tags.
+        const same = rowEquality(tagVecs);
         const times = timestampsMs(tsVec, unitPerMs);
         const values = fields.map((name) => { const v = rb.getChild(name); return v ? numbersOf(v) : undefined; });
-        let runStart = 0;
-        for (let i = 1; i <= n; i++) {
-          if (!boundary[i]) continue;
+        for (let runStart = 0, i = 0; runStart < n; runStart = i) {
+          i = runEnd(same, runStart, n);
           // rows [runStart, i) belong to one series
           const rec: Record<string, string> = {};
           tags.forEach((name, j) => { const x = tagVecs[j]?.get(runStart) as string | null | undefined; if (x) rec[name] = x; });
@@ -189,7 +214,6 @@ export class StorageSeriesSource implements SeriesSource {
               appendRun(b[f]!, times, col, runStart, i);
             }
           }
-          runStart = i;
         }
       }
     }
@@ -249,44 +273,71 @@ function concat(parts: Float64Array[], n: number): Float64Array {
   return out;
 }
 
+/** Whether rows i and j of a batch have the same tag values. */
+type RowEquality = (i: number, j: number) => boolean;
+
 /**
- * Sets boundary[i] = 1 where row i of `vec` differs from row i - 1, comparing
- * dictionary indices or UTF-8 bytes in place (no string decoded per row).
+ * A row comparator over the tag columns that reads dictionary indices or
+ * UTF-8 bytes in place (no string decoded per comparison).
  */
-function markBoundaries(vec: arrow.Vector, boundary: Uint8Array): void {
-  const n = vec.length;
+function rowEquality(vecs: ReadonlyArray<arrow.Vector | null | undefined>): RowEquality {
+  const cols: RowEquality[] = [];
+  for (const vec of vecs) if (vec) cols.push(columnEquality(vec));
+  if (cols.length === 0) return () => true;
+  if (cols.length === 1) return cols[0]!;
+  return (i, j) => {
+    for (let c = 0; c < cols.length; c++) if (!cols[c]!(i, j)) return false;
+    return true;
+  };
+}
+
+function columnEquality(vec: arrow.Vector): RowEquality {
   if (vec.data.length === 1) {
     const d = vec.data[0]!;
+    const off = d.offset;
     const nulls = d.nullCount > 0;
-    if (d.dictionary && d.values && !nulls) {
-      const idx = d.values as unknown as Int32Array;
-      const off = d.offset;
-      for (let i = 1; i < n; i++) if (idx[off + i] !== idx[off + i - 1]) boundary[i] = 1;
-      return;
+    const validOf = (i: number) => vec.isValid(i);
+    if (d.dictionary && d.values instanceof Int32Array) {
+      const idx = d.values;
+      const dict = d.dictionary;
+      return (i, j) => {
+        if (nulls) { const a = validOf(i), b = validOf(j); if (!a || !b) return a === b; }
+        const x = idx[off + i]!, y = idx[off + j]!;
+        return x === y || dict.get(x) === dict.get(y);
+      };
     }
-    if (d.valueOffsets && d.values instanceof Uint8Array && !nulls && d.valueOffsets instanceof Int32Array) {
+    if (d.valueOffsets instanceof Int32Array && d.values instanceof Uint8Array) {
       const offs = d.valueOffsets;
       const bytes = d.values;
-      const off = d.offset;
-      let a0 = offs[off]!; let a1 = offs[off + 1]!;
-      for (let i = 1; i < n; i++) {
-        const b1 = offs[off + i + 1]!;
-        if (!boundary[i]) {
-          const len = a1 - a0;
-          if (b1 - a1 !== len) boundary[i] = 1;
-          else for (let k = 0; k < len; k++) if (bytes[a0 + k] !== bytes[a1 + k]) { boundary[i] = 1; break; }
-        }
-        a0 = a1; a1 = b1;
-      }
-      return;
+      return (i, j) => {
+        if (nulls) { const a = validOf(i), b = validOf(j); if (!a || !b) return a === b; }
+        const a0 = offs[off + i]!, a1 = offs[off + i + 1]!, b0 = offs[off + j]!;
+        const len = a1 - a0;
+        if (offs[off + j + 1]! - b0 !== len) return false;
+        for (let k = 0; k < len; k++) if (bytes[a0 + k] !== bytes[b0 + k]) return false;
+        return true;
+      };
     }
   }
-  let prev = vec.get(0) as unknown;
-  for (let i = 1; i < n; i++) {
-    const cur = vec.get(i) as unknown;
-    if (cur !== prev) boundary[i] = 1;
-    prev = cur;
+  return (i, j) => vec.get(i) === vec.get(j);
+}
+
+/**
+ * The end (exclusive) of the run of rows equal to row `start`, in a batch
+ * where equal rows are adjacent: doubling steps, then a binary search.
+ */
+function runEnd(same: RowEquality, start: number, n: number): number {
+  let lo = start; // known equal
+  let step = 1;
+  let hi = start + 1; // candidate
+  while (hi < n && same(start, hi)) { lo = hi; step *= 2; hi = start + step; }
+  if (hi > n) hi = n;
+  // lo is equal, hi is different (or n); find the first different in (lo, hi].
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (same(start, mid)) lo = mid; else hi = mid;
   }
+  return lo + 1;
 }
 
 /** The time index column in ms, from the raw int64 words (no BigInt per row). */

@@ -9,6 +9,7 @@ import { typeOf } from './check-promql.js';
 import { parseDurationText } from './grammar-support.js';
 import { parsePromql } from './parse-promql.js';
 import { DefaultPromqlService } from './promql-service.js';
+import { newSelectStats } from './series-source.js';
 
 /** What `runTql` needs: the tables, the engine, the session's database. */
 export interface TqlContext {
@@ -136,9 +137,10 @@ function planOutput(rows: Array<[string, string]>): QueryOutput {
  * const out = await runTql(st as ast.TqlStatement, { catalog, engine, database: 'public' });
  */
 export async function runTql(st: sql.TqlStatement, ctx: TqlContext): Promise<QueryOutput> {
-  const startMs = timeParam(st.start, ctx, 'start');
-  const endMs = timeParam(st.end, ctx, 'end');
-  const stepMs = durationParam(st.step, 'step');
+  // Without parameters: GreptimeDB's defaults, start = end = 0 and step 5m.
+  const startMs = st.start ? timeParam(st.start, ctx, 'start') : 0;
+  const endMs = st.end ? timeParam(st.end, ctx, 'end') : 0;
+  const stepMs = st.step ? durationParam(st.step, 'step') : 300_000;
   const lookbackMs = st.lookback ? durationParam(st.lookback, 'lookback') : undefined;
   if (!(stepMs > 0)) throw new InvalidArgumentsError('TQL step must be positive');
   if (endMs < startMs) throw new InvalidArgumentsError('TQL end must not be before start');
@@ -149,12 +151,24 @@ export async function runTql(st: sql.TqlStatement, ctx: TqlContext): Promise<Que
   const service = new DefaultPromqlService(ctx.catalog, ctx.engine);
   const request = { startMs, endMs, stepMs, query: st.query, database: ctx.database, ...(lookbackMs !== undefined ? { lookbackMs } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) };
   if (st.command === 'ANALYZE') {
+    // TQL ANALYZE and TQL EXPLAIN ANALYZE: run it, then the plan with what it read and where the time went.
+    const stats = newSelectStats();
     const t0 = performance.now();
-    const out = await service.evaluateTql(request);
+    const out = await service.evaluateTql(request, stats);
     let rows = 0;
     if (out.kind === 'records') for await (const b of out.batches) rows += b.numRows;
     const ms = performance.now() - t0;
-    return planOutput([['logical_plan', explainPromql(expr).join('\n')], ['analyze', `output_rows=${rows} elapsed=${ms.toFixed(2)}ms steps=${Math.floor((endMs - startMs) / stepMs) + 1}`]]);
+    const sc = stats.scan;
+    return planOutput([
+      ['logical_plan', [`PromqlEval: start=${startMs}ms end=${endMs}ms step=${stepMs}ms type=${typeOf(expr)}`, ...explainPromql(expr, '  ')].join('\n')],
+      ['analyze', [
+        `output_rows=${rows} elapsed=${ms.toFixed(2)}ms steps=${Math.floor((endMs - startMs) / stepMs) + 1}`,
+        `select: selectors=${stats.selects} tables=${stats.tablesScanned} series=${stats.series} samples=${stats.samples} elapsed=${stats.selectMs.toFixed(2)}ms`,
+        `scan: rows_scanned=${sc.rowsScanned} rows_returned=${sc.rowsReturned} files=${sc.filesTotal - sc.filesPruned}/${sc.filesTotal} ` +
+          `row_groups=${sc.rowGroupsTotal - sc.rowGroupsPruned}/${sc.rowGroupsTotal}`,
+        `evaluate+output: elapsed=${(ms - stats.selectMs).toFixed(2)}ms`,
+      ].join('\n')],
+    ]);
   }
   return service.evaluateTql(request);
 }

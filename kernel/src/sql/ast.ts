@@ -802,17 +802,18 @@ export interface DropFunctionStatement extends StatementBase {
 }
 
 /**
- * `TQL EVAL|EVALUATE|EXPLAIN|ANALYZE (start, end, step [, lookback]) <promql>`.
+ * `TQL EVAL|EVALUATE|EXPLAIN|EXPLAIN ANALYZE|ANALYZE [VERBOSE] [(start, end, step [, lookback])] <promql>`.
  * Parameters are kept as expressions (numbers, strings, now() calls ...);
+ * without them start = end = 0 and step = 5m (GreptimeDB's defaults).
  * `query` is the raw PromQL text, trimmed.
  */
 export interface TqlStatement extends StatementBase {
   readonly kind: 'Tql';
   readonly command: 'EVAL' | 'EXPLAIN' | 'ANALYZE';
   readonly verbose: boolean;
-  readonly start: Expr;
-  readonly end: Expr;
-  readonly step: Expr;
+  readonly start?: Expr;
+  readonly end?: Expr;
+  readonly step?: Expr;
   readonly lookback?: Expr;
   readonly query: string;
 }

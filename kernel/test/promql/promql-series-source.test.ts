@@ -104,6 +104,42 @@ describe('promql StorageSeriesSource', () => {
   });
 });
 
+describe('promql StorageSeriesSource series runs', () => {
+  // Runs of 1..n rows in (pk, ts) order; neighbours differ in one tag only,
+  // sometimes the last, sometimes by a null. Each run must be one series.
+  const runs: Array<{ dc: string | null; host: string; len: number }> = [];
+  for (let i = 0; i < 60; i++) {
+    const dc = i % 7 === 3 ? null : `dc${Math.floor(i / 5)}`;
+    runs.push({ dc, host: dc === null ? `n${i}` : `h${i % 5}`, len: 1 + ((i * 13) % 37) });
+  }
+  const dcs: Array<string | null> = []; const hosts: string[] = []; const ts: bigint[] = []; const vs: number[] = [];
+  runs.forEach((r, i) => { for (let k = 0; k < r.len; k++) { dcs.push(r.dc); hosts.push(r.host); ts.push(BigInt(k * 1000)); vs.push(i * 1000 + k); } });
+  const expected = runs.map((r, i) => [{ __name__: 'cpu', ...(r.dc ? { dc: r.dc } : {}), host: r.host }, r.len, i * 1000]);
+
+  for (const [name, make] of [['Utf8', utf8], ['dictionary', dict]] as const) {
+    it(`finds every run of a batch with ${name} tags (one series per run, in order)`, async () => {
+      const rb = new arrow.Table({
+        dc: make(dcs), host: make(hosts),
+        ts: arrow.vectorFromArray(ts, new arrow.TimestampMillisecond()), greptime_value: arrow.vectorFromArray(vs, new arrow.Float64()),
+      }).batches[0]!;
+      const { source } = fixture([table('cpu', ['dc', 'host'], ['greptime_value'])], { cpu_0: [rb] });
+      const out = await source.select(matchersOf('cpu'), 0, 1e9);
+      expect(out.map((s) => [labelsObj(s.labels), s.t.length, s.v[0]])).to.deep.equal(expected);
+      for (const s of out) expect(Array.from(s.v)).to.deep.equal(Array.from({ length: s.t.length }, (_, k) => s.v[0]! + k));
+    });
+  }
+
+  it('a table without tags is one series; a series split across batches is joined', async () => {
+    const b = (from: number, n: number) => new arrow.Table({
+      ts: arrow.vectorFromArray(Array.from({ length: n }, (_, k) => BigInt((from + k) * 1000)), new arrow.TimestampMillisecond()),
+      greptime_value: arrow.vectorFromArray(Array.from({ length: n }, (_, k) => from + k), new arrow.Float64()),
+    }).batches[0]!;
+    const { source } = fixture([table('up', [], ['greptime_value'])], { up_0: [b(0, 5), b(5, 3)] });
+    const out = await source.select(matchersOf('up'), 0, 1e9);
+    expect(out.map((s) => [labelsObj(s.labels), Array.from(s.v)])).to.deep.equal([[{ __name__: 'up' }, [0, 1, 2, 3, 4, 5, 6, 7]]]);
+  });
+});
+
 describe('promql StorageSeriesSource timestamps', () => {
   it('converts nanosecond time indexes to exact milliseconds (values beyond 2^53)', async () => {
     const ns = [1_700_000_000_001_000_000n, 1_700_000_000_001_999_999n, 1_700_000_000_123_456_789n];

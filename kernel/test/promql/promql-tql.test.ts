@@ -67,6 +67,54 @@ describe('promql over the SQL engine tables: PROMQL built-in and TQL', function 
     expect(String(a.rows[1]![1])).to.match(/output_rows=20 /);
   });
 
+  it('TQL EXPLAIN ANALYZE runs the query and reports what the selects read; parameters are optional', async () => {
+    const a = await tql("TQL EXPLAIN ANALYZE (0, 120, '30s') sum by (job) (http_requests_total)");
+    expect(a.columns).to.deep.equal(['plan_type', 'plan']);
+    expect(String(a.rows[0]![1])).to.match(/PromqlEval: start=0ms end=120000ms step=30000ms type=vector\n\s+Aggregate: sum by \(job\)/);
+    const analyze = String(a.rows[1]![1]);
+    expect(analyze).to.match(/output_rows=10 /);
+    expect(analyze).to.match(/select: selectors=1 tables=1 series=4 samples=13 /);
+    expect(analyze).to.match(/scan: rows_scanned=13 rows_returned=13 /);
+    // GreptimeDB's defaults without parameters: start = end = 0, step 5m (one step)
+    const n = await tql('TQL EXPLAIN ANALYZE http_requests_total');
+    expect(String(n.rows[1]![1])).to.match(/output_rows=4 elapsed=[\d.]+ms steps=1\n/);
+    const e = await tql('TQL EXPLAIN rate(http_requests_total[1m])');
+    expect(String(e.rows[0]![1])).to.match(/start=0ms end=0ms step=300000ms/);
+  });
+
+  it('labels names __field__ for a multi-field table; label/__field__/values lists the fields', async () => {
+    const promql = h.server.get(PROMQL);
+    const api = async (endpoint: string, params: Record<string, string | string[]> = {}) =>
+      (await promql.handleApi(endpoint, params, { database: 'public' })).body as { data: string[] };
+    expect((await api('labels')).data).to.deep.equal(['__field__', '__name__', 'host', 'instance', 'job']);
+    expect((await api('labels', { 'match[]': 'multi' })).data).to.deep.equal(['__field__', '__name__', 'host']);
+    expect((await api('labels', { 'match[]': 'http_requests_total' })).data).to.deep.equal(['__name__', 'instance', 'job']);
+    expect((await api('label/__field__/values')).data).to.deep.equal(['cpu', 'greptime_value', 'mem']);
+    expect((await api('label/__field__/values', { 'match[]': 'multi' })).data).to.deep.equal(['cpu', 'mem']);
+    expect((await api('label/__field__/values', { 'match[]': ['multi{__field__!="cpu"}', 'http_requests_total'] })).data).to.deep.equal(['greptime_value', 'mem']);
+    expect((await api('label/__field__/values', { 'match[]': 'nosuch' })).data).to.deep.equal([]);
+  });
+
+  it('query answers come encoded as JSON, equal to the object form, with labels escaped', async () => {
+    await h.all(`CREATE TABLE esc (k STRING, greptime_value DOUBLE, greptime_timestamp TIMESTAMP TIME INDEX, PRIMARY KEY (k));
+      INSERT INTO esc VALUES ('a"b\\c ü', 1.5, 0), ('a"b\\c ü', 1e-7, 60000), ('z', 2e21, 0)`);
+    const promql = h.server.get(PROMQL);
+    const r = await promql.handleApi('query_range', { query: 'esc', start: '0', end: '60', step: '60' }, { database: 'public' });
+    expect(r.status).to.equal(200);
+    expect(r.json).to.be.a('string');
+    const expected = { status: 'success', data: { resultType: 'matrix', result: [
+      { metric: { __name__: 'esc', k: 'a"b\\c ü' }, values: [[0, '1.5'], [60, '0.0000001']] },
+      { metric: { __name__: 'esc', k: 'z' }, values: [[0, '2000000000000000000000'], [60, '2000000000000000000000']] },
+    ] } };
+    expect(JSON.parse(r.json!)).to.deep.equal(expected);
+    expect(r.body).to.deep.equal(expected);
+    const inst = await promql.handleApi('query', { query: 'esc{k="z"} * 2', time: '0.5' }, { database: 'public' });
+    expect(JSON.parse(inst.json!)).to.deep.equal({ status: 'success', data: { resultType: 'vector', result: [{ metric: { k: 'z' }, value: [0.5, '4000000000000000000000'] }] } });
+    const raw = await promql.handleApi('query', { query: 'esc{k="z"}[2m]', time: '60' }, { database: 'public' });
+    expect(JSON.parse(raw.json!).data).to.deep.equal({ resultType: 'matrix', result: [{ metric: { __name__: 'esc', k: 'z' }, values: [[0, '2000000000000000000000']] }] });
+    await h.all('DROP TABLE esc');
+  });
+
   it('bad TQL parameters and PromQL are errors', async () => {
     let err: Error | undefined;
     try { await tql("TQL EVAL (0, 10, '0s') up"); } catch (e) { err = e as Error; }

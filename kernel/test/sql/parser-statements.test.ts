@@ -426,12 +426,24 @@ WITH(
     it('TQL keeps the PromQL text raw', () => {
       const t = parseKind('TQL EVAL (0, 10, \'5s\') sum by (host) (rate(cpu{job="x", a=~"b.*"}[5m]))', 'Tql');
       expect(t.command).to.equal('EVAL');
-      expect([show(t.start), show(t.end), show(t.step)]).to.deep.equal(['0', '10', "'5s'"]);
+      expect([show(t.start!), show(t.end!), show(t.step!)]).to.deep.equal(['0', '10', "'5s'"]);
       expect(t.query).to.equal('sum by (host) (rate(cpu{job="x", a=~"b.*"}[5m]))');
       const u = parseAll("TQL EVAL (now() - interval '5m', now(), '1s', '5m') up; SELECT 1")[0] as ast.TqlStatement;
       expect(show(u.lookback!)).to.equal("'5m'");
       expect(u.query).to.equal('up');
       expect(parseAll("TQL EXPLAIN (0, 10, '5s') up; SELECT 1").map((s) => s.kind)).to.deep.equal(['Tql', 'QueryStatement']);
+    });
+    it('TQL EXPLAIN ANALYZE [VERBOSE] is one command; the parameters are optional', () => {
+      const a = parseKind("TQL EXPLAIN ANALYZE (0, 10, '5s') rate(x[1m])", 'Tql');
+      expect(a).to.deep.include({ command: 'ANALYZE', verbose: false, query: 'rate(x[1m])' });
+      const v = parseKind("TQL EXPLAIN ANALYZE VERBOSE (0, 10, '5s') x", 'Tql');
+      expect(v).to.deep.include({ command: 'ANALYZE', verbose: true, query: 'x' });
+      // Without parameters the PromQL starts right after the command words, even with a parenthesis.
+      const n = parseKind('TQL EXPLAIN ANALYZE sum by (host) (rate(cpu[5m]))', 'Tql');
+      expect(n).to.deep.include({ command: 'ANALYZE', query: 'sum by (host) (rate(cpu[5m]))' });
+      expect(n.start).to.equal(undefined);
+      expect(parseKind('TQL EXPLAIN VERBOSE up', 'Tql')).to.deep.include({ command: 'EXPLAIN', verbose: true, query: 'up' });
+      expect(parseAll('TQL EVAL up; SELECT 1').map((s) => s.kind)).to.deep.equal(['Tql', 'QueryStatement']);
     });
     it('transaction statements are accepted', () => {
       expect(parseKind('BEGIN', 'Transaction').action).to.equal('BEGIN');

@@ -624,10 +624,13 @@ drop_function -> %DROP %FUNCTION if_exists:? object_name {% d => ({ kind: 'DropF
 
 # Only the head of a TQL statement goes through the grammar; parse-sql.ts
 # appends the raw PromQL text that follows the closing parenthesis.
+# The parameters are optional, as in GreptimeDB (then start = end = 0, step 5m).
 tql_head -> %TQL tql_command %VERBOSE:? "(" expr_list ")"
   {% (d, _l, reject) => (d[4].length < 3 || d[4].length > 4) ? reject : ({ kind: 'Tql', command: d[1], verbose: notOf(d[2]),
        start: d[4][0], end: d[4][1], step: d[4][2], ...(d[4][3] ? { lookback: d[4][3] } : {}), query: '', span: S(d) }) %}
+  | %TQL tql_command %VERBOSE:? {% d => ({ kind: 'Tql', command: d[1], verbose: notOf(d[2]), query: '', span: S(d) }) %}
 tql_command -> %EVAL {% () => 'EVAL' %} | %EVALUATE {% () => 'EVAL' %} | %EXPLAIN {% () => 'EXPLAIN' %} | %ANALYZE {% () => 'ANALYZE' %}
+  | %EXPLAIN %ANALYZE {% () => 'ANALYZE' %}
 
 transaction_stmt ->
     %BEGIN %WORK:? {% d => ({ kind: 'Transaction', action: 'BEGIN', span: S(d) }) %}

@@ -209,8 +209,21 @@ interface Column { states: Array<{ rule: { symbols: unknown[] }; dot: number }> 
 
 function parseTql(sql: string, tokens: SqlToken[], stmtSpan: ast.Span, text: string, options: ParseSqlOptions): ast.Statement {
   // TQL's PromQL tail is not SQL: only `TQL EVAL (start, end, step)` goes
-  // through the grammar, the rest is kept verbatim.
-  const open = tokens.findIndex((t) => t.type === 'OP' && t.text === '(');
+  // through the grammar, the rest is kept verbatim. The parameters are the
+  // parenthesis right after the command words (TQL EXPLAIN [ANALYZE] [VERBOSE]);
+  // without one, the PromQL starts there.
+  let k = tokens[1]?.type === 'EXPLAIN' && tokens[2]?.type === 'ANALYZE' ? 3 : 2;
+  if (tokens[k]?.type === 'VERBOSE') k++;
+  const next = tokens[k];
+  if (!next || !(next.type === 'OP' && next.text === '(')) {
+    const head = tokens.slice(0, k);
+    const stmt = runParser(head, options, text) as Omit<ast.TqlStatement, 'text'>;
+    const last = head[head.length - 1]!;
+    const query = sql.slice(last.offset + last.text.length, stmtSpan.end).trim();
+    if (!query) throw syntaxError(last.line, last.col + last.text.length, 'TQL needs a PromQL query');
+    return finish(sql, { ...stmt, query, span: stmtSpan, text });
+  }
+  const open = k;
   let close = -1;
   if (open >= 0) {
     let depth = 0;
