@@ -378,6 +378,8 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     reply.raw.once('close', () => { if (!reply.raw.writableFinished) aborted.abort(); });
     const endpoint = (req.params as { '*': string })['*'];
     const res = await service.handleApi(endpoint, params, { database, signal: aborted.signal });
+    // Query answers come already encoded (no object per point to stringify).
+    if (res.json !== undefined) return reply.code(res.status).header('content-type', 'application/json').send(res.json);
     return send(res.status, res.body);
   };
   app.get('/v1/prometheus/api/v1/*', promqlApi);
