@@ -14,7 +14,12 @@ export { LineProtocolParsePool, TransferredTable, type InsertSource, type LinePr
 export { LineProtocolParser, parsePrecision, INFLUXDB_TIMESTAMP_COLUMN, type Precision } from './influxdb/line-protocol-parser.js';
 export { parseOpentsdbPut } from './opentsdb/opentsdb-parser.js';
 export { decodeRemoteWrite } from './prometheus/remote-write.js';
-export { decodeReadRequest, encodeReadResponse } from './prometheus/remote-read.js';
+export {
+  compareLabels, decodeReadRequest, decodeReadRequestMessage, encodeReadResponse, negotiateResponseType, readSeriesOf, ResponseType, type ReadRequest, type ReadSeries,
+} from './prometheus/remote-read.js';
+export {
+  CHUNK_ENCODING_XOR, CHUNKED_READ_CONTENT_TYPE, chunkedReadFrames, crc32c, DEFAULT_MAX_BYTES_IN_FRAME, encodeChunkedFrame, MAX_SAMPLES_PER_CHUNK, XorChunkEncoder, type ChunkSource,
+} from './prometheus/remote-read-chunks.js';
 export { snappyCompress, snappyDecompress } from './prometheus/snappy.js';
 export { ProtoReader, ProtoWriter } from './prometheus/protobuf.js';
 export * from './errors.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as arrow from 'apache-arrow';
 import type { QueryOutput } from '@strata/kernel';
 import {
-  decodeReadRequest, decodeRemoteWrite, encodeReadResponse, PayloadTooLargeError, ProtoReader, ProtoWriter, snappyCompress, snappyDecompress,
+  decodeReadRequest, decodeRemoteWrite, encodeReadResponse, readSeriesOf, PayloadTooLargeError, ProtoReader, ProtoWriter, snappyCompress, snappyDecompress,
 } from '../src/index.js';
 import { recordsOutput, startHttp, type TestServer } from './fixtures.js';
 
@@ -118,7 +118,7 @@ describe('Prometheus remote storage over HTTP', function () {
     expect(r.status).to.equal(200);
     expect(r.headers.get('content-encoding')).to.equal('snappy');
     const decoded = snappyDecompress(Buffer.from(await r.arrayBuffer()), 1 << 20);
-    expect(decoded.equals(encodeReadResponse([[{ labels: [['__name__', 'up'], ['job', 'api']], samples: [[1000, 1], [3000, 3]] }]]))).to.equal(true);
+    expect(decoded.equals(encodeReadResponse([[readSeriesOf([['__name__', 'up'], ['job', 'api']], [[1000, 1], [3000, 3]])]]))).to.equal(true);
     s.query.executeImpl = undefined;
   });
 

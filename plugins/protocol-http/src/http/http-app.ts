@@ -10,9 +10,9 @@ import type { InsertSource, LineProtocolParsePool } from '../ingest/line-protoco
 import { LineProtocolParser, parsePrecision } from '../influxdb/line-protocol-parser.js';
 import { parseOpentsdbPut } from '../opentsdb/opentsdb-parser.js';
 import type { ProtocolHttpOptions } from '../options.js';
-import { decodeReadRequest, encodeReadResponse, readSeries } from '../prometheus/remote-read.js';
+import { answerRemoteRead } from '../prometheus/remote-read-handler.js';
 import { decodeRemoteWrite } from '../prometheus/remote-write.js';
-import { snappyCompress, snappyDecompress } from '../prometheus/snappy.js';
+import { snappyDecompress } from '../prometheus/snappy.js';
 import {
   databaseFromParam, encodeArrow, encodeCsv, encodeGreptimeV1, httpSession, parseSqlFormat, runSql, timeoutFromHeader,
 } from '../sql/sql-handler.js';
@@ -420,17 +420,11 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   app.get('/v1/promql', promqlFrame);
   app.post('/v1/promql', promqlFrame);
 
-  app.post('/v1/prometheus/read', async (req, reply) => {
-    const queries = decodeReadRequest(snappyBody(req));
-    const session = createSession({ channel: 'prometheus', database: ingestDatabase(req), user: req.strataUser });
-    const timeoutMs = timeoutFromHeader(header(req, 'x-greptime-timeout'), options.requestTimeout);
-    const results = [];
-    for (const q of queries) results.push(await readSeries(query, session, q, timeoutMs));
-    return reply.code(200)
-      .header('content-type', 'application/x-protobuf')
-      .header('content-encoding', 'snappy')
-      .send(snappyCompress(encodeReadResponse(results)));
-  });
+  app.post('/v1/prometheus/read', async (req, reply) => answerRemoteRead(reply, snappyBody(req), {
+    query,
+    session: createSession({ channel: 'prometheus', database: ingestDatabase(req), user: req.strataUser }),
+    timeoutMs: timeoutFromHeader(header(req, 'x-greptime-timeout'), options.requestTimeout),
+  }));
 
   return app;
 }

@@ -60,8 +60,11 @@ export class ProtoReader {
 /** A minimal protobuf writer; nested messages are written as finished byte arrays. */
 export class ProtoWriter {
   private chunks: Buffer[] = [];
-  private cur = Buffer.allocUnsafe(4096);
+  private cur: Buffer;
   private at = 0;
+
+  /** `initialBytes`: first buffer's size (small for small messages; it grows by chunks). */
+  constructor(initialBytes = 4096) { this.cur = Buffer.allocUnsafe(initialBytes); }
 
   private ensure(n: number): void {
     if (this.at + n <= this.cur.length) return;
@@ -96,6 +99,14 @@ export class ProtoWriter {
   }
 
   int64(field: number, v: number): this { return this.tag(field, 0).varint(v); }
+
+  /** A double field copied as its 8 little-endian bytes `src[at..at+8)` (NaN payloads kept). */
+  doubleBytes(field: number, src: Uint8Array, at: number): this {
+    this.tag(field, 1); this.ensure(8);
+    for (let k = 0; k < 8; k++) this.cur[this.at + k] = src[at + k]!;
+    this.at += 8;
+    return this;
+  }
 
   bytes(field: number, b: Uint8Array): this {
     this.tag(field, 2).varint(b.length); this.ensure(b.length);

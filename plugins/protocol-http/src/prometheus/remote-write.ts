@@ -29,7 +29,10 @@ export function decodeRemoteWrite(buf: Buffer, maxCells = DEFAULT_MAX_WRITE_CELL
   const tables = new Map<string, ColumnarTableBuilder>();
   const top = new ProtoReader(buf);
   const labelRanges: number[] = [];
-  const samples: number[] = [];
+  // Sample values stay in a Float64Array: a JS array of doubles would canonicalize NaNs
+  // (Prometheus's stale marker 0x7ff0000000000002 must arrive bit for bit).
+  let sampleValues = new Float64Array(64);
+  const sampleTimes: number[] = [];
   let series = 0;
   while (!top.done) {
     const key = top.varint();
@@ -38,7 +41,7 @@ export function decodeRemoteWrite(buf: Buffer, maxCells = DEFAULT_MAX_WRITE_CELL
     series++;
     const [ts0, ts1] = top.bytes();
     const r = new ProtoReader(buf, ts0, ts1);
-    labelRanges.length = 0; samples.length = 0;
+    labelRanges.length = 0; sampleTimes.length = 0;
     let metric: string | undefined;
     while (!r.done) {
       const k = r.varint(); const f = Math.floor(k / 8); const w = k & 7;
@@ -67,12 +70,15 @@ export function decodeRemoteWrite(buf: Buffer, maxCells = DEFAULT_MAX_WRITE_CELL
           else if (sf === 2 && sw === 0) t = sr.varint();
           else sr.skip(sw);
         }
-        samples.push(value, t);
+        const n = sampleTimes.length;
+        if (n === sampleValues.length) { const grown = new Float64Array(n * 2); grown.set(sampleValues); sampleValues = grown; }
+        sampleValues[n] = value;
+        sampleTimes.push(t);
       } else {
         r.skip(w);
       }
     }
-    if (samples.length === 0) continue;
+    if (sampleTimes.length === 0) continue;
     if (metric === undefined || metric === '') throw new PrometheusDecodeError(`remote write: time series ${series} has no __name__ label`);
     try { checkIngestName(metric, 'metric'); } catch (err) { throw new PrometheusDecodeError(`remote write: ${(err as Error).message}`); }
     let t = tables.get(metric);
@@ -91,7 +97,7 @@ export function decodeRemoteWrite(buf: Buffer, maxCells = DEFAULT_MAX_WRITE_CELL
       }
     }
     const value = t.column(PROM_VALUE_COLUMN, 'field', 'f64');
-    for (let s = 0; s < samples.length; s += 2) {
+    for (let s = 0; s < sampleTimes.length; s++) {
       const row = t.rowCount;
       for (let c = 0; c < cols.length; c++) {
         const col = cols[c]!;
@@ -104,9 +110,9 @@ export function decodeRemoteWrite(buf: Buffer, maxCells = DEFAULT_MAX_WRITE_CELL
         col.endString(row);
       }
       value.slot(row);
-      value.f64![row] = samples[s]!;
+      value.f64![row] = sampleValues[s]!;
       t.timeIndex.slot(row);
-      const ms = samples[s + 1]!;
+      const ms = sampleTimes[s]!;
       if (!Number.isSafeInteger(ms)) throw new PrometheusDecodeError(`remote write: sample timestamp out of range in series ${series}`);
       writeSafeInteger(t.timeIndex.words!, row, ms);
       t.endRow();
