@@ -95,7 +95,9 @@ export class NodeClient {
 
   send(e: OutgoingEntry): void {
     if (this.closed) return;
-    if (this.queueBytes + e.payload.byteLength > this.opts.nodeBacklogBytesMax && this.queue.length > 0) this.shed();
+    // Only a failing node sheds: a healthy one is kept up by back-pressure (maxInFlight), and
+    // shedding its queue would starve the ack quorum.
+    if (!this.healthy && this.queueBytes + e.payload.byteLength > this.opts.nodeBacklogBytesMax && this.queue.length > 0) this.shed();
     this.queue.push(e);
     this.queueBytes += e.payload.byteLength;
     this.scheduleFlush();

@@ -452,7 +452,7 @@ export class QuorumWal implements Wal {
   /** Per region: ensemble, fragments, degraded (for `/status`-style reporting and tests). */
   status(): { nodes: Array<{ address: string; healthy: boolean; backlog: number; missedRanges: number }>; regions: RegionQuorumStatus[] } {
     return {
-      nodes: this.clients.map((c) => ({ address: c.address, healthy: c.healthy, backlog: c.backlog(), missedRanges: [...c.missed.values()].reduce((n, l) => n + l.length, 0) })),
+      nodes: this.clients.map((c) => ({ address: c.address, healthy: c.healthy, backlog: c.backlog(), missedRanges: [...c.missed.values()].reduce((n, l) => n + l.length, 0) + (c.catchingUp ? 1 : 0) })),
       regions: [...this.regions.values()].map((r) => ({
         region: r.regionId, status: r.status, epoch: r.epoch, lac: r.lac,
         ensemble: r.ensemble.map((i) => this.clients[i]!.address),
@@ -767,17 +767,22 @@ export class QuorumWal implements Wal {
    */
   private async catchUp(c: NodeClient): Promise<void> {
     c.catchingUp = true;
+    // What is not copied yet goes back to `missed` when a step fails (the next timer tick retries).
+    let requeue = () => undefined as void;
     try {
       for (const [region, ranges] of [...c.missed]) {
         c.missed.delete(region);
         const log = this.regions.get(region);
-        if (!log || log.status !== 'open') continue; // a writer that opens it later reads it from the others
+        if (!log || log.status === 'fenced') continue; // another writer owns it now
+        if (log.status !== 'open') { for (const r of ranges) c.addMissed(region, r[0], r[1]); continue; }
         ranges.sort((a, b) => a[0] - b[0]);
         for (let i = 0; i < ranges.length; i++) {
           const [from, to] = ranges[i]!;
           const end = Math.min(to, log.lac);
           if (to > end) c.addMissed(region, Math.max(from, end + 1), to); // not acknowledged yet: later
+          requeue = () => undefined;
           let k = Math.max(from, log.floor + 1);
+          requeue = () => { c.addMissed(region, k, to); for (const r of ranges.slice(i + 1)) c.addMissed(region, r[0], r[1]); };
           while (k <= end) {
             if (this.closed || log.status !== 'open') return;
             const sources = this.clients.filter((x) => x !== c && x.healthy).map((x) => x.index);
@@ -796,7 +801,7 @@ export class QuorumWal implements Wal {
             }
             const stop = Number.isFinite(page.coveredTo) ? Math.min(page.coveredTo, end) : end;
             if (items.length === 0) {
-              if (page.answered === 0 || stop < k) { c.addMissed(region, k, to); for (const r of ranges.slice(i + 1)) c.addMissed(region, r[0], r[1]); return; }
+              if (page.answered === 0 || stop < k) { requeue(); return; }
               k = stop + 1;
               continue;
             }
@@ -805,7 +810,7 @@ export class QuorumWal implements Wal {
             const timer = setTimeout(() => settle(false), this.opts.addTimeoutMs * 2 + 1000);
             const ok = await acked;
             clearTimeout(timer);
-            if (!ok) { c.addMissed(region, k, to); for (const r of ranges.slice(i + 1)) c.addMissed(region, r[0], r[1]); return; }
+            if (!ok) { requeue(); return; }
             this.stats.catchUpChunks++;
             this.stats.catchUpEntries += items.length;
             this.stats.catchUpBytes += bytes;
@@ -816,6 +821,7 @@ export class QuorumWal implements Wal {
         }
       }
     } catch (err) {
+      requeue();
       this.opts.logger?.warn({ node: c.address, err }, 'wal-quorum: catch-up interrupted; will retry');
     } finally {
       c.catchingUp = false;
