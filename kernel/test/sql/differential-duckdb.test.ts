@@ -154,6 +154,24 @@ function makeGenerator(rnd: () => number) {
         duck: `SELECT epoch_ms(date_trunc('${unit}', ts)) AS b, ${a.d} FROM m GROUP BY b`, ordered: false,
       };
     },
+    // ORDER BY a group column + LIMIT over an aggregate (the top-k group filter)
+    () => {
+      const mins = pick([1, 5, 10]);
+      const dir = pick(['ASC', 'DESC']);
+      const a = pick(aggs);
+      const lim = int(1, 8);
+      if (rnd() < 0.5) {
+        return {
+          strata: `SELECT date_bin(INTERVAL '${mins} minutes', ts) AS b, host, ${a.s} FROM m GROUP BY b, host ORDER BY b ${dir}, host LIMIT ${lim}`,
+          duck: `SELECT epoch_ms(time_bucket(INTERVAL '${mins} minutes', ts, TIMESTAMP '1970-01-01')) AS b, host, ${a.d} FROM m GROUP BY b, host ORDER BY b ${dir}, host LIMIT ${lim}`, ordered: true,
+        };
+      }
+      const nulls = pick(['FIRST', 'LAST']);
+      return {
+        strata: `SELECT k, ${a.s} FROM m GROUP BY k ORDER BY k ${dir} NULLS ${nulls} LIMIT ${lim}`,
+        duck: `SELECT k, ${a.d} FROM m GROUP BY k ORDER BY k ${dir} NULLS ${nulls} LIMIT ${lim}`, ordered: true,
+      };
+    },
     // ORDER BY + LIMIT with a total order (ts is unique)
     () => {
       const dir = pick(['ASC', 'DESC']);

@@ -5,6 +5,15 @@ import type { AggregateFunction, FunctionContext } from '../../interfaces/functi
 import { columnFromArrow, valueAt, type Column } from '../../sql/exec/column.js';
 import { F64, I64, sameAs, sig, U64 } from './function-helpers.js';
 
+/**
+ * Marks the built-ins the aggregate operator may run on typed-array states
+ * (count, sum, avg, min, max over fixed-width numbers); the operator keeps
+ * their exact semantics. A function without the mark always goes through
+ * init/update/merge/finalize.
+ */
+export const FAST_AGGREGATE: unique symbol = Symbol.for('strata.fastAggregate');
+export type FastAggregateKind = 'count' | 'sum' | 'avg' | 'min' | 'max';
+
 /** Calls f(row) for every selected row with a non-NULL value in c. */
 function forRows(c: Column, rows: Uint32Array | null, f: (i: number) => void): void {
   const valid = c.valid;
@@ -18,7 +27,8 @@ function forRows(c: Column, rows: Uint32Array | null, f: (i: number) => void): v
 const col = (args: readonly arrow.Vector[], i = 0): Column => columnFromArrow(args[i]!);
 
 interface CountState { n: bigint }
-const count: AggregateFunction<CountState> = {
+const count: AggregateFunction<CountState> & { [FAST_AGGREGATE]: FastAggregateKind } = {
+  [FAST_AGGREGATE]: 'count',
   kind: 'aggregate', name: 'count', signatures: [sig(), sig('any')], returnType: I64,
   init: () => ({ n: 0n }),
   update(s, args, rows, ctx) {
@@ -42,7 +52,8 @@ const sumReturn = (a: readonly DataType[]): DataType => {
   if (t.name === 'Null') return I64;
   return I64;
 };
-const sum: AggregateFunction<SumState> = {
+const sum: AggregateFunction<SumState> & { [FAST_AGGREGATE]: FastAggregateKind } = {
+  [FAST_AGGREGATE]: 'sum',
   kind: 'aggregate', name: 'sum', signatures: [sig('numeric')], returnType: sumReturn,
   init: () => ({ f: 0, i: 0n, any: false, float: false }),
   update(s, args, rows) {
@@ -63,7 +74,8 @@ const sum: AggregateFunction<SumState> = {
 };
 
 interface AvgState { sum: number; n: number }
-const avg: AggregateFunction<AvgState> = {
+const avg: AggregateFunction<AvgState> & { [FAST_AGGREGATE]: FastAggregateKind } = {
+  [FAST_AGGREGATE]: 'avg',
   kind: 'aggregate', name: 'avg', aliases: ['mean'], signatures: [sig('numeric')], returnType: F64,
   init: () => ({ sum: 0, n: 0 }),
   update(s, args, rows) {
@@ -77,9 +89,10 @@ const avg: AggregateFunction<AvgState> = {
 };
 
 interface ExtState { v: unknown }
-function extreme(name: 'min' | 'max'): AggregateFunction<ExtState> {
+function extreme(name: 'min' | 'max'): AggregateFunction<ExtState> & { [FAST_AGGREGATE]: FastAggregateKind } {
   const better = name === 'min' ? (a: unknown, b: unknown) => (a as number) < (b as number) : (a: unknown, b: unknown) => (a as number) > (b as number);
   return {
+    [FAST_AGGREGATE]: name,
     kind: 'aggregate', name, signatures: [sig('any')], returnType: sameAs(0),
     init: () => ({ v: null }),
     update(s, args, rows) {

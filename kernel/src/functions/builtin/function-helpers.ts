@@ -100,3 +100,47 @@ export function numericResult(a: DataType, b: DataType): DataType {
   if (b.name === 'Null') return a;
   return F64;
 }
+
+const TWO32 = 4294967296;
+
+/**
+ * floor((v + offset) / step) * step - offset for every slot of a 64-bit
+ * timestamp array (date_trunc, date_bin), without a bigint per row:
+ * nanosecond timestamps are beyond 2^53, so each value is read as (hi, lo)
+ * int32 halves and binned relative to a nearby bin start B (exact in doubles
+ * while |v - B| < 2^52); B moves only when a value is far from it.
+ */
+export function binTimestamps(src: BigInt64Array, step: bigint, offset: bigint): BigInt64Array {
+  const n = src.length;
+  const out = new BigInt64Array(n);
+  if (step <= 1n) { out.set(src); return out; }
+  const stepN = Number(step);
+  if (!Number.isSafeInteger(stepN) || stepN > 2 ** 44) {
+    for (let i = 0; i < n; i++) out[i] = floorDiv(src[i]! + offset, step) * step - offset;
+    return out;
+  }
+  const src32 = new Int32Array(src.buffer, src.byteOffset, n * 2);
+  const out32 = new Int32Array(out.buffer, out.byteOffset, n * 2);
+  let bhi = 0; let blo = 0; let based = false;
+  // The bin of the previous row, [r0, r0 + step) relative to B, and its output halves:
+  // sorted timestamps mostly fall in the previous row's bin.
+  let r0 = 0; let olo = 0; let ohi = 0; let have = false;
+  for (let i = 0; i < n; i++) {
+    const lo = src32[2 * i]! >>> 0; const hi = src32[2 * i + 1]!;
+    if (!based || hi - bhi >= 1048576 || bhi - hi >= 1048576) {
+      const b = floorDiv(src[i]! + offset, step) * step - offset;
+      bhi = Number(b >> 32n); blo = Number(b & 0xffffffffn); based = true; have = false;
+    }
+    const delta = (hi - bhi) * TWO32 + (lo - blo); // v - B, exact
+    if (!have || delta < r0 || delta >= r0 + stepN) {
+      let r = Math.floor(delta / stepN) * stepN;
+      if (r > delta) r -= stepN; else if (r + stepN <= delta) r += stepN;
+      const total = blo + r;
+      const carry = Math.floor(total / TWO32);
+      r0 = r; olo = (total - carry * TWO32) | 0; ohi = bhi + carry; have = true;
+    }
+    out32[2 * i] = olo;
+    out32[2 * i + 1] = ohi;
+  }
+  return out;
+}

@@ -3,7 +3,7 @@ import { isTimestamp, timestampUnitsPerSecond, type DataType } from '../../data/
 import type { FunctionContext, ScalarFunction } from '../../interfaces/function.js';
 import { constantColumn, isInterval, valueAt, type Column, type Interval } from '../../sql/exec/column.js';
 import { fixedOffsetMs, formatTimestampNanos, localToUtcMs, parseTimestampNanos, zoneOffsetMs } from '../time-zone.js';
-import { BOOL, columnar, F64, floorDiv, fromNanos, I64, mapFloat, mapRows, num, sameAs, sig, STR, toNanos, variadic } from './function-helpers.js';
+import { binTimestamps, BOOL, columnar, F64, floorDiv, fromNanos, I64, mapFloat, mapRows, num, sameAs, sig, STR, toNanos, variadic } from './function-helpers.js';
 
 const math1 = (name: string, f: (x: number) => number, aliases?: string[]): ScalarFunction => columnar({
   name, aliases, signatures: [sig('numeric')], returnType: F64,
@@ -386,27 +386,27 @@ function fastTrunc(u: Column, ts: Column, tz: string, rt: DataType): Column | un
   const per = Number(1_000_000_000n / timestampUnitsPerSecond(ts.type.name)) / 1e6; // ms per unit
   const stepUnits = BigInt(Math.round(ms / per));
   const offUnits = BigInt(Math.round(off / per));
-  const src = ts.data as BigInt64Array;
-  const out = new BigInt64Array(ts.length);
-  if (stepUnits <= 1n) { out.set(src); return { type: rt, length: ts.length, data: out, valid: ts.valid }; }
-  // Within 2^53 the arithmetic is exact in doubles; reading and writing the 64-bit slots as
-  // (lo, hi) int32 pairs avoids creating a bigint per row.
-  const step = Number(stepUnits); const o = Number(offUnits);
-  const src32 = new Int32Array(src.buffer, src.byteOffset, src.length * 2);
-  const out32 = new Int32Array(out.buffer, out.byteOffset, out.length * 2);
-  const TWO32 = 4294967296;
-  for (let i = 0; i < out.length; i++) {
-    const lo = src32[2 * i]! >>> 0; const hi = src32[2 * i + 1]!;
-    const v = hi * TWO32 + lo + o;
-    if (hi >= -2097152 && hi < 2097152 && Number.isSafeInteger(v)) {
-      const r = Math.floor(v / step) * step - o;
-      out32[2 * i] = r % TWO32 | 0;
-      out32[2 * i + 1] = Math.floor(r / TWO32);
-    } else {
-      out[i] = floorDiv(src[i]! + offUnits, stepUnits) * stepUnits - offUnits;
-    }
-  }
+  const out = binTimestamps(ts.data as BigInt64Array, stepUnits, offUnits);
   return { type: rt, length: ts.length, data: out, valid: ts.valid };
+}
+
+/** date_bin with a constant stride (and origin) on a timestamp column whose unit divides them: integer arithmetic, no per-row objects. */
+function fastBin(iv: Column, ts: Column, origin: Column | undefined, rt: DataType): Column | undefined {
+  if (!isTimestamp(ts.type) || rt.name !== ts.type.name || iv.length === 0) return undefined;
+  const i0 = valueAt(iv, 0) as Interval | null;
+  if (!i0 || i0.months !== 0) return undefined;
+  for (let i = 1; i < iv.length; i++) { const x = valueAt(iv, i) as Interval | null; if (!x || x.days !== i0.days || x.nanos !== i0.nanos || x.months !== 0) return undefined; }
+  let org = 0n;
+  if (origin) {
+    if (origin.type.name !== ts.type.name || origin.valid) return undefined;
+    const o = origin.data as BigInt64Array;
+    for (let i = 1; i < o.length; i++) if (o[i] !== o[0]) return undefined;
+    org = o.length ? o[0]! : 0n;
+  }
+  const unit = 1_000_000_000n / timestampUnitsPerSecond(ts.type.name);
+  const stride = intervalNanos(i0);
+  if (stride <= 0n || stride % unit !== 0n) return undefined;
+  return { type: rt, length: ts.length, data: binTimestamps(ts.data as BigInt64Array, stride / unit, -org), valid: ts.valid };
 }
 
 function tsResult(a: readonly DataType[], i: number): DataType {
@@ -430,7 +430,7 @@ export const dateTimeFunctions: ScalarFunction[] = [
   columnar({
     name: 'date_bin', signatures: [sig('IntervalMonthDayNano', 'timestamp'), sig('IntervalMonthDayNano', 'timestamp', 'timestamp'), sig('IntervalMonthDayNano', 'string')],
     returnType: (a) => tsResult(a, 1),
-    body: ([iv, ts, origin], ctx, rt) => mapRows(rt!, ts!.length, origin ? [iv!, ts!, origin] : [iv!, ts!], ([i, v, o]) => {
+    body: ([iv, ts, origin], ctx, rt) => fastBin(iv!, ts!, origin, rt!) ?? mapRows(rt!, ts!.length, origin ? [iv!, ts!, origin] : [iv!, ts!], ([i, v, o]) => {
       const stride = intervalNanos(i as Interval);
       if (stride <= 0n) throw new InvalidArgumentsError('date_bin stride must be positive');
       const t = tsNanosOf(v, ts!.type, ctx.timezone);

@@ -6,10 +6,12 @@ import {
   exprRefs, schemaOf, type AggCall, type BExpr, type Field, type Plan, type RangeCall, type SortKey, type WinCall,
 } from '../plan/logical-plan.js';
 import {
-  batchFromArrow, columnFromArrow, columnFromValues, columnToArrow, concatBatches, constantColumn, emptyBatch, sliceBatch, takeBatch,
+  allocData, batchFromArrow, columnFromArrow, columnFromValues, columnToArrow, concatBatches, constantColumn, emptyBatch, sliceBatch, takeBatch,
   takeColumn, takeColumnNullable, valueAt, type Batch, type Column,
 } from './column.js';
 import { compareValues, compileExpr, keyOfValue, type CompiledExpr, type EvalContext } from './expression-evaluator.js';
+import { FAST_AGGREGATE, type FastAggregateKind } from '../../functions/builtin/aggregate-functions.js';
+import type { DataType } from '../../data/data-types.js';
 
 /** Per-operator counters for EXPLAIN ANALYZE. */
 export interface OperatorMetrics { rows: number; batches: number; elapsedMs: number; scan?: ScanMetrics }
@@ -118,16 +120,194 @@ export function groupKeyFn(cols: readonly Column[], dicts?: Array<Map<unknown, n
   return (i) => { let k = ''; for (let c = 0; c < cols.length; c++) k += `${codeOf(c, i)},`; return k; };
 }
 
-/** Row indexes grouped by group id (counting sort): group g's rows are rows[counts[g] .. counts[g + 1]). */
+/** Row indexes grouped by group id (counting sort; ids < 0 left out): group g's rows are rows[counts[g] .. counts[g + 1]). */
 function bucketRows(gid: Int32Array, n: number, ngroups: number, mask: Uint8Array | undefined): { counts: Uint32Array; rows: Uint32Array } {
   const counts = new Uint32Array(ngroups + 1);
   let total = 0;
-  for (let i = 0; i < n; i++) if (!mask || mask[i]) { counts[gid[i]! + 1]!++; total++; }
+  for (let i = 0; i < n; i++) if ((!mask || mask[i]) && gid[i]! >= 0) { counts[gid[i]! + 1]!++; total++; }
   for (let g = 0; g < ngroups; g++) counts[g + 1]! += counts[g]!;
   const rows = new Uint32Array(total);
   const pos = counts.slice(0, ngroups);
-  for (let i = 0; i < n; i++) if (!mask || mask[i]) rows[pos[gid[i]!]!++] = i;
+  for (let i = 0; i < n; i++) if ((!mask || mask[i]) && gid[i]! >= 0) rows[pos[gid[i]!]!++] = i;
   return { counts, rows };
+}
+
+/**
+ * Dense codes for one group column's values (NULL included), stable for the
+ * operator's lifetime through `dict`. A value equal to the previous row's
+ * reuses its code without a lookup (scans are sorted by series and time).
+ * 64-bit values (nanosecond timestamps are beyond 2^53) are keyed by their
+ * distance from a base, the high half of the first value the operator saw:
+ * exact as a number while the high halves are within 2^20 of it; values
+ * farther away (rare) get a string key, which no number key can equal.
+ */
+function columnCodes(c: Column, n: number, dict: Map<unknown, number>, bases: Array<number | undefined>, k: number, nullCodes: number[]): Int32Array {
+  const out = new Int32Array(n);
+  const valid = c.valid;
+  const code = (key: unknown): number => { let x = dict.get(key); if (x === undefined) { x = dict.size; dict.set(key, x); } return x; };
+  const nullCode = (): number => (nullCodes[k] ??= code(NULL_KEY));
+  if (c.data instanceof BigInt64Array) {
+    const d32 = new Int32Array(c.data.buffer, c.data.byteOffset, c.data.length * 2);
+    const big = c.data;
+    let lh = 0; let ll = 0; let lc = -1;
+    for (let i = 0; i < n; i++) {
+      if (valid !== null && valid[i] === 0) { out[i] = nullCode(); continue; }
+      const hi = d32[2 * i + 1]!; const lo = d32[2 * i]!;
+      if (lc >= 0 && hi === lh && lo === ll) { out[i] = lc; continue; }
+      let b = bases[k];
+      if (b === undefined) bases[k] = b = hi;
+      lc = code(hi - b < 1048576 && b - hi < 1048576 ? (hi - b) * 4294967296 + (lo >>> 0) : `${big[i]}n`);
+      lh = hi; ll = lo; out[i] = lc;
+    }
+    return out;
+  }
+  const d = c.data as ArrayLike<unknown>;
+  const plain = !(c.data instanceof BigUint64Array) && !Array.isArray(c.data);
+  let lv: unknown = NO_KEY; let lc = -1;
+  for (let i = 0; i < n; i++) {
+    if (valid !== null && valid[i] === 0) { out[i] = nullCode(); continue; }
+    const v = d[i];
+    if (v === lv) { out[i] = lc; continue; }
+    lc = code(plain || typeof v === 'string' || typeof v === 'number' ? v : keyOfValue(v));
+    lv = v; out[i] = lc;
+  }
+  return out;
+}
+
+/**
+ * For ORDER BY <group column> LIMIT k right above an aggregate: tracks the k
+ * best distinct values of that column seen so far, so rows of groups that
+ * can no longer be in the top k are skipped before they make groups. Kept
+ * groups are a superset of the answer; NULL groups are always kept.
+ */
+class GroupTopK {
+  private readonly best: unknown[] = [];
+  /** Per value code: 0 undecided, 1 keep, 2 skip. A keep stays a keep; a skip stays right as the bar only rises. */
+  private decided = new Uint8Array(64);
+
+  constructor(private readonly hint: { readonly desc: boolean; readonly k: number }) {}
+
+  /** Rows to skip (1) for this batch. */
+  decide(col: Column, codes: Int32Array, n: number, nullCode: number | undefined): Uint8Array {
+    const skip = new Uint8Array(n);
+    let lastCode = -1; let lastSkip = 0;
+    for (let i = 0; i < n; i++) {
+      const c = codes[i]!;
+      if (c === lastCode) { skip[i] = lastSkip; continue; }
+      if (c >= this.decided.length) { const d = new Uint8Array(Math.max(c + 1, this.decided.length * 2)); d.set(this.decided); this.decided = d; }
+      let st = this.decided[c]!;
+      if (st === 0) { st = c === nullCode ? 1 : this.offer(valueAt(col, i)); this.decided[c] = st; }
+      lastCode = c; lastSkip = st === 2 ? 1 : 0;
+      skip[i] = lastSkip;
+    }
+    return skip;
+  }
+
+  /** 1 when v is among the k best so far (and is now tracked), 2 otherwise. */
+  private offer(v: unknown): number {
+    if (v === null) return 1;
+    const better = (a: unknown, b: unknown) => (this.hint.desc ? compareValues(a, b) > 0 : compareValues(a, b) < 0);
+    const best = this.best;
+    if (best.length >= this.hint.k && !better(v, best[best.length - 1])) return 2;
+    let j = best.length;
+    while (j > 0 && better(v, best[j - 1])) j--;
+    best.splice(j, 0, v);
+    if (best.length > this.hint.k) best.pop();
+    return 1;
+  }
+}
+
+/** Per-group states of a built-in count/sum/avg/min/max in typed arrays, grown as groups appear. */
+class GroupedAccumulator {
+  private val = new Float64Array(16);
+  private cnt = new Float64Array(16);
+
+  constructor(readonly kind: FastAggregateKind) {}
+
+  private ensure(ngroups: number): void {
+    if (ngroups <= this.val.length) return;
+    const cap = Math.max(ngroups, this.val.length * 2);
+    const v = new Float64Array(cap); v.set(this.val); this.val = v;
+    const c = new Float64Array(cap); c.set(this.cnt); this.cnt = c;
+  }
+
+  /** Folds every row with gid >= 0 into its group; `col` is the argument (none for count(*)). */
+  update(gid: Int32Array, n: number, ngroups: number, col: Column | undefined): void {
+    this.ensure(ngroups);
+    const val = this.val; const cnt = this.cnt;
+    const valid = col?.valid ?? null;
+    if (this.kind === 'count') {
+      for (let i = 0; i < n; i++) { const g = gid[i]!; if (g >= 0 && (valid === null || valid[i] === 1)) cnt[g]!++; }
+      return;
+    }
+    const d = col!.data as Float64Array;
+    switch (this.kind) {
+      case 'sum': case 'avg':
+        for (let i = 0; i < n; i++) { const g = gid[i]!; if (g >= 0 && (valid === null || valid[i] === 1)) { val[g]! += d[i]!; cnt[g]!++; } }
+        return;
+      case 'min':
+        for (let i = 0; i < n; i++) {
+          const g = gid[i]!;
+          if (g < 0 || (valid !== null && valid[i] === 0)) continue;
+          const x = d[i]!;
+          if (cnt[g] === 0 || x < val[g]!) val[g] = x;
+          cnt[g]!++;
+        }
+        return;
+      case 'max':
+        for (let i = 0; i < n; i++) {
+          const g = gid[i]!;
+          if (g < 0 || (valid !== null && valid[i] === 0)) continue;
+          const x = d[i]!;
+          if (cnt[g] === 0 || x > val[g]!) val[g] = x;
+          cnt[g]!++;
+        }
+    }
+  }
+
+  /** Merges group `from` of `other` into group `g` of this one. */
+  mergeGroup(g: number, other: GroupedAccumulator, from: number): void {
+    this.ensure(g + 1);
+    const oc = from < other.cnt.length ? other.cnt[from]! : 0;
+    if (oc === 0) return;
+    const ov = other.val[from]!;
+    const c = this.cnt[g]!;
+    if (this.kind === 'sum' || this.kind === 'avg') this.val[g]! += ov;
+    else if (this.kind === 'min') { if (c === 0 || ov < this.val[g]!) this.val[g] = ov; } else if (this.kind === 'max') { if (c === 0 || ov > this.val[g]!) this.val[g] = ov; }
+    this.cnt[g] = c + oc;
+  }
+
+  /** The finalized column for groups 0..n-1. */
+  finish(n: number, type: DataType): Column {
+    this.ensure(n);
+    if (this.kind === 'count') {
+      const out = new BigInt64Array(n);
+      for (let g = 0; g < n; g++) out[g] = BigInt(this.cnt[g]!);
+      return { type, length: n, data: out, valid: null };
+    }
+    const data = allocData(type.name, n) as Float64Array;
+    let valid: Uint8Array | null = null;
+    for (let g = 0; g < n; g++) {
+      const c = this.cnt[g]!;
+      if (c === 0) { valid ??= new Uint8Array(n).fill(1); valid[g] = 0; continue; }
+      data[g] = this.kind === 'avg' ? this.val[g]! / c : this.val[g]!;
+    }
+    return { type, length: n, data, valid };
+  }
+}
+
+/** Which aggregate calls can use GroupedAccumulator: built-ins over fixed-width non-64-bit numbers, without DISTINCT/FILTER/ORDER BY. */
+function fastAggregateKind(a: AggCall): FastAggregateKind | undefined {
+  const kind = (a.fn as { [FAST_AGGREGATE]?: FastAggregateKind })[FAST_AGGREGATE];
+  // The name check keeps a plugin's copy of a built-in (`{ ...sum, name: 'my_sum', update }`) on its own hooks.
+  if (!kind || a.fn.name !== kind || a.distinct || a.filter || a.orderBy?.length) return undefined;
+  if (kind === 'count') return a.args.length <= 1 ? kind : undefined;
+  const t = a.args[0]?.type.name;
+  if (a.args.length !== 1 || t === undefined) return undefined;
+  if (kind === 'sum') return (t === 'Float64' || t === 'Float32') && a.out.type.name === 'Float64' ? kind : undefined;
+  const narrow = ['Float64', 'Float32', 'Int8', 'Int16', 'Int32', 'UInt8', 'UInt16', 'UInt32'].includes(t);
+  if (kind === 'avg') return narrow && a.out.type.name === 'Float64' ? kind : undefined;
+  return narrow && a.out.type.name === t ? kind : undefined;
 }
 
 /** Compares rows i and j of key columns per sort keys. */
@@ -157,6 +337,8 @@ export class Executor {
   private readonly batchSize: number;
 
   private readonly memory: { used: number };
+  /** Aggregates right below an ORDER BY <group column> LIMIT k (set by sort before it runs its input). */
+  private readonly topKHints = new Map<Plan, { group: number; desc: boolean; k: number }>();
 
   constructor(private readonly opts: ExecOptions) {
     this.batchSize = opts.batchSize ?? 8192;
@@ -358,6 +540,7 @@ export class Executor {
     const keyFns = await Promise.all(p.keys.map((k) => compileExpr(k.expr, layout, this.evalCtx)));
     const types = fields.map((f) => f.type);
     const k = p.limit;
+    if (k !== undefined) this.hintTopK(p, k);
     let buf: Batch[] = [];
     let rows = 0;
     const compact = (): Batch => {
@@ -376,6 +559,33 @@ export class Executor {
     }
     const out = compact();
     for (let i = 0; i < out.numRows; i += this.batchSize) yield sliceBatch(out, i, Math.min(out.numRows, i + this.batchSize));
+  }
+
+  /**
+   * ORDER BY x LIMIT k where x is, through projections that pass it on, a
+   * group column of the aggregate below: the aggregate may skip groups whose
+   * x cannot be among the k first (groupby-orderby-limit's shape).
+   */
+  private hintTopK(p: Extract<Plan, { k: 'sort' }>, k: number): void {
+    const key = p.keys[0];
+    if (!key || key.expr.k !== 'col' || k <= 0) return;
+    // NULLs sort first here, so the NULL group is always kept; a NULLS LAST order needs no special case either.
+    let id = key.expr.id;
+    let node = p.input;
+    for (;;) {
+      if (node.k === 'project') {
+        const e = node.exprs.find((x) => x.out.id === id);
+        if (!e || e.expr.k !== 'col') return;
+        id = e.expr.id; node = node.input;
+      } else if (node.k === 'alias') {
+        const j = node.fields.findIndex((f) => f.id === id);
+        if (j < 0) return;
+        id = schemaOf(node.input)[j]!.id; node = node.input;
+      } else break;
+    }
+    if (node.k !== 'aggregate') return;
+    const g = node.groups.findIndex((x) => x.out.id === id);
+    if (g >= 0) this.topKHints.set(node, { group: g, desc: key.desc, k });
   }
 
   // ---------------------------------------------------------------- aggregate
@@ -399,6 +609,7 @@ export class Executor {
     const ordered = p.aggs.filter((a, i) => a.orderBy?.length && !isPick[i]);
     interface Pick { set: boolean; k: unknown; v: unknown }
     const dicts: Array<Map<unknown, number>> = [];
+    const bases: Array<number | undefined> = [];
     const initOf = (a: number): unknown => (isPick[a] ? { set: false, k: null, v: null } satisfies Pick : p.aggs[a]!.fn.init());
     // True when key `k` should replace the current best `cur` for aggregate a.
     const pickBetter = (a: number, k: unknown, cur: unknown): boolean => {
@@ -421,42 +632,84 @@ export class Executor {
     const filterFns = await Promise.all(p.aggs.map((a) => (a.filter ? compileExpr(a.filter, layout, this.evalCtx) : undefined)));
     const orderFns = await Promise.all(p.aggs.map((a) => Promise.all((a.orderBy ?? []).map((o) => compileExpr(o.expr, layout, this.evalCtx)))));
 
-    interface Table { keys: Map<unknown, number>; groupVals: unknown[][]; states: unknown[][]; distinct: Array<Array<Set<unknown>> | undefined> }
-    const newTable = (): Table => ({ keys: new Map(), groupVals: p.groups.map(() => []), states: p.aggs.map(() => []), distinct: p.aggs.map((a) => (a.distinct ? [] : undefined)) });
+    // Built-in count/sum/avg/min/max over fixed-width numbers keep their per-group states in
+    // typed arrays and are updated in one pass over the batch's group ids (no per-group calls).
+    const fastKinds = p.aggs.map((a) => fastAggregateKind(a));
+    interface Table {
+      keys: Map<unknown, number>; groupVals: unknown[][]; states: unknown[][]; distinct: Array<Array<Set<unknown>> | undefined>;
+      fast: Array<GroupedAccumulator | undefined>;
+    }
+    const newTable = (): Table => ({
+      keys: new Map(), groupVals: p.groups.map(() => []), states: p.aggs.map(() => []), distinct: p.aggs.map((a) => (a.distinct ? [] : undefined)),
+      fast: fastKinds.map((k) => (k ? new GroupedAccumulator(k) : undefined)),
+    });
+    const topK = this.topKHints.get(p);
+    const topKFilter = topK ? new GroupTopK(topK) : undefined;
+    const nullCodes: number[] = [];
+
+    /** Group id per row (-1: skipped by the top-k filter); new groups are added to t. */
+    const assign = (t: Table, gcols: readonly Column[], n: number, create: boolean): Int32Array => {
+      const gid = new Int32Array(n);
+      if (gcols.length === 0) {
+        let g = t.keys.get(EMPTY_KEY);
+        if (g === undefined) { if (!create) throw new ExecutionError('aggregate: unknown group (executor bug)'); g = newGroup(t, EMPTY_KEY, gcols, 0); }
+        gid.fill(g);
+        return gid;
+      }
+      while (dicts.length < gcols.length) dicts.push(new Map());
+      const codes = gcols.map((c, k) => columnCodes(c, n, dicts[k]!, bases, k, nullCodes));
+      const skip = topKFilter?.decide(gcols[topK!.group]!, codes[topK!.group]!, n, nullCodes[topK!.group]);
+      const c0 = codes[0]!; const c1 = codes.length === 2 ? codes[1]! : c0;
+      // Runs of equal codes are common (scans come sorted by series): the key is built and
+      // looked up only where a run starts.
+      let la = -1; let lb = -1;
+      let lastG = -1;
+      for (let i = 0; i < n; i++) {
+        if (skip !== undefined && skip[i] === 1) { gid[i] = -1; continue; }
+        const a = c0[i]!; const b = c1[i]!;
+        if (a === la && b === lb && codes.length <= 2) { gid[i] = lastG; continue; }
+        let key: unknown;
+        if (codes.length === 1) key = a;
+        else if (codes.length === 2) key = a < 67_108_864 && b < 67_108_864 ? a * 67_108_864 + b : `${a},${b}`;
+        else { let k = ''; for (let c = 0; c < codes.length; c++) k += `${codes[c]![i]},`; key = k; }
+        la = a; lb = b;
+        let g = t.keys.get(key);
+        if (g === undefined) {
+          if (!create) throw new ExecutionError('aggregate: unknown group (executor bug)');
+          g = newGroup(t, key, gcols, i);
+        }
+        gid[i] = g;
+        lastG = g;
+      }
+      return gid;
+    };
+    const newGroup = (t: Table, key: unknown, gcols: readonly Column[], i: number): number => {
+      const g = t.keys.size;
+      t.keys.set(key, g);
+      for (let c = 0; c < gcols.length; c++) t.groupVals[c]!.push(valueAt(gcols[c]!, i));
+      for (let a = 0; a < p.aggs.length; a++) { if (!fastKinds[a]) t.states[a]!.push(initOf(a)); t.distinct[a]?.push(new Set()); }
+      this.reserve(64 + 48 * (gcols.length + p.aggs.length));
+      return g;
+    };
 
     const consume = (t: Table, b: Batch) => {
       const n = b.numRows;
       const gcols = groupFns.map((f) => f(b));
-      const gid = new Int32Array(n);
-      const keyOf = groupKeyFn(gcols, dicts);
-      let lastKey: unknown = NO_KEY;
-      let lastG = -1;
-      for (let i = 0; i < n; i++) {
-        const key = keyOf(i);
-        // Runs of equal keys are common (scans come sorted by series): skip the map lookup.
-        if (key === lastKey) { gid[i] = lastG; continue; }
-        let g = t.keys.get(key);
-        if (g === undefined) {
-          g = t.keys.size;
-          t.keys.set(key, g);
-          for (let c = 0; c < gcols.length; c++) t.groupVals[c]!.push(valueAt(gcols[c]!, i));
-          for (let a = 0; a < p.aggs.length; a++) { t.states[a]!.push(initOf(a)); t.distinct[a]?.push(new Set()); }
-          this.reserve(64 + 48 * (gcols.length + p.aggs.length));
-        }
-        gid[i] = g;
-        lastKey = key; lastG = g;
-      }
+      const gid = assign(t, gcols, n, true);
       const ngroups = t.keys.size;
       let unmasked: { counts: Uint32Array; rows: Uint32Array } | undefined;
       for (let a = 0; a < p.aggs.length; a++) {
         const agg = p.aggs[a]!;
         if (agg.orderBy?.length && !isPick[a]) continue;
+        const fast = t.fast[a];
+        if (fast) { fast.update(gid, n, ngroups, argFns[a]!.length ? argFns[a]![0]!(b) : undefined); continue; }
         if (isPick[a]) {
           const kc = orderFns[a]![0]!(b);
           const vc = argFns[a]![0]!(b);
           const fc = filterFns[a] ? filterFns[a]!(b) : undefined;
           const st = t.states[a]! as Pick[];
           for (let i = 0; i < n; i++) {
+            if (gid[i]! < 0) continue;
             if (fc && !((fc.data as Uint8Array)[i] && (!fc.valid || fc.valid[i]))) continue;
             const s0 = st[gid[i]!]!;
             const k = valueAt(kc, i);
@@ -472,7 +725,7 @@ export class Executor {
           const sets = t.distinct[a]!;
           if (!mask) mask = new Uint8Array(n).fill(1);
           for (let i = 0; i < n; i++) {
-            if (!mask[i]) continue;
+            if (!mask[i] || gid[i]! < 0) continue;
             const k = rowKey(argCols, i);
             if (argCols.some((c) => valueAt(c, i) === null)) { mask[i] = 0; continue; }
             const s = sets[gid[i]!]!;
@@ -510,10 +763,15 @@ export class Executor {
             fg = final.keys.size;
             final.keys.set(key, fg);
             for (let c = 0; c < p.groups.length; c++) final.groupVals[c]!.push(t.groupVals[c]![g]);
-            for (let a = 0; a < p.aggs.length; a++) { final.states[a]!.push(t.states[a]![g]); final.distinct[a]?.push(t.distinct[a]![g]!); }
+            for (let a = 0; a < p.aggs.length; a++) {
+              if (fastKinds[a]) final.fast[a]!.mergeGroup(fg, t.fast[a]!, g);
+              else final.states[a]!.push(t.states[a]![g]);
+              final.distinct[a]?.push(t.distinct[a]![g]!);
+            }
             continue;
           }
           for (let a = 0; a < p.aggs.length; a++) {
+            if (fastKinds[a]) { final.fast[a]!.mergeGroup(fg, t.fast[a]!, g); continue; }
             if (p.aggs[a]!.distinct) {
               // Re-feed values new to the merged group (distinct sets cannot simply be merged with states).
               const mine = final.distinct[a]![fg]!;
@@ -542,10 +800,11 @@ export class Executor {
           const vecs = argFns[a]!.map((f) => columnToArrow(f(sorted)));
           const byGroup = new Map<number, number[]>();
           const fc = filterFns[a] ? filterFns[a]!(sorted) : undefined;
-          const kf = groupKeyFn(sg, dicts);
+          const sgid = assign(final, sg, sorted.numRows, false);
           for (let i = 0; i < sorted.numRows; i++) {
             if (fc && !((fc.data as Uint8Array)[i] && (!fc.valid || fc.valid[i]))) continue;
-            const g = final.keys.get(kf(i))!;
+            const g = sgid[i]!;
+            if (g < 0) continue;
             let l = byGroup.get(g); if (!l) byGroup.set(g, l = []); l.push(i);
           }
           for (const [g, rows] of byGroup) final.states[a]![g] = agg.fn.update(final.states[a]![g], vecs, Uint32Array.from(rows), this.fctx(sorted.numRows));
@@ -555,13 +814,14 @@ export class Executor {
     void plain;
     if (final.keys.size === 0 && p.groups.length === 0) {
       // Aggregates over no rows still give one row (count = 0, sum = NULL).
-      for (let a = 0; a < p.aggs.length; a++) final.states[a]!.push(initOf(a));
-      final.keys.set(groupKeyFn([])(0), 0);
+      for (let a = 0; a < p.aggs.length; a++) if (!fastKinds[a]) final.states[a]!.push(initOf(a));
+      final.keys.set(EMPTY_KEY, 0);
     }
     const n = final.keys.size;
     const cols: Column[] = [
       ...p.groups.map((g, c) => columnFromValues(g.out.type, final.groupVals[c]!)),
-      ...p.aggs.map((a, i) => columnFromValues(a.out.type, final.states[i]!.map((s) => normalizeAggValue(finalOf(i, s), a)))),
+      ...p.aggs.map((a, i) => (final.fast[i] ? final.fast[i]!.finish(n, a.out.type)
+        : columnFromValues(a.out.type, final.states[i]!.map((s) => normalizeAggValue(finalOf(i, s), a))))),
     ];
     const out: Batch = { columns: cols, numRows: n };
     for (let i = 0; i < n; i += this.batchSize) yield sliceBatch(out, i, Math.min(n, i + this.batchSize));
