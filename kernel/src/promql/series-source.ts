@@ -3,7 +3,7 @@ import { isNumeric, isTimestamp, type DataTypeName, type TableSchema } from '../
 import type { Catalog, TableInfo } from '../interfaces/catalog.js';
 import type { ScanMetrics, ScanPredicate, StorageEngine } from '../interfaces/engine.js';
 import type { LabelMatcher } from './ast.js';
-import { labelsFrom, labelsKey, METRIC_NAME, type Labels } from './labels.js';
+import { compareLabels, labelsFrom, labelsKey, METRIC_NAME, type Labels } from './labels.js';
 
 /** One series' samples in time order: timestamps in ms, values (stale markers kept). */
 export interface RawSeries {
@@ -137,6 +137,9 @@ export class StorageSeriesSource implements SeriesSource {
       for (const s of series) out.push(s);
       if (this.stats) { this.stats.tablesScanned++; this.stats.series += series.length; for (const s of series) this.stats.samples += s.t.length; }
     }
+    // Prometheus's selects return series sorted by labels; order-sensitive
+    // steps (topk/bottomk ties, instant vector order) then match it.
+    if (out.length > 1) out.sort((a, b) => compareLabels(a.labels, b.labels));
     if (this.stats) { this.stats.selects++; this.stats.selectMs += performance.now() - t0; }
     return out;
   }
