@@ -14,6 +14,8 @@ export interface StrataPeerOptions {
   /** WAL sync mode; issue 6 asks for fsync on (group commit). */
   walSyncMode?: 'always' | 'interval' | 'none';
   db?: string;
+  /** Extra node arguments before the script (e.g. --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -74,7 +76,7 @@ export class StrataPeer implements Peer {
         '',
       ].join('\n'),
     );
-    this.proc = new ManagedProcess('strata', process.execPath, [bin, 'start', '--config', config], join(this.opts.workDir, 'strata.log'), {
+    this.proc = new ManagedProcess('strata', process.execPath, [...(this.opts.nodeArgs ?? []), bin, 'start', '--config', config], join(this.opts.workDir, 'strata.log'), {
       cwd: this.opts.root,
     });
     startedProcesses.add(this.proc);
