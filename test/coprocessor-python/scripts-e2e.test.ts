@@ -189,6 +189,24 @@ describe('e2e coprocessor-python: /v1/scripts and /v1/run-script over the real e
     expect(rowsOf(answers[1]!)).to.deep.equal([['b', 60], ['c', 90]]);
   });
 
+  it('query() runs an INSERT (one affectedrows column) and string NULLs reach the script as None', async () => {
+    expect((await sql('CREATE TABLE notes (ts TIMESTAMP TIME INDEX, host STRING, note STRING, PRIMARY KEY(host))')).status).to.equal(200);
+    const WRITER = `
+from greptime import query
+
+@copr(returns=["written", "nulls"])
+def w() -> (vector[i64], vector[i64]):
+    n = query().sql("INSERT INTO notes VALUES (1, 'a', 'x'), (2, 'b', NULL), (3, 'c', NULL)")
+    notes = query().sql("select note from notes order by ts")[0]
+    return vector([n["affectedrows"][0]]), vector([len([x for x in notes if x is None])])
+`;
+    expect((await submit('writer', WRITER)).status).to.equal(200);
+    const out = await runScript('writer');
+    expect(out.status, out.text).to.equal(200);
+    expect(rowsOf(out)).to.deep.equal([[3, 2]]);
+    expect(rowsOf(await sql('SELECT host, note FROM notes ORDER BY ts'))).to.deep.equal([['a', 'x'], ['b', null], ['c', null]]);
+  });
+
   it('keeps stored scripts across a restart', async () => {
     await server.stop();
     await startServer();

@@ -67,12 +67,19 @@ export function vectorToWire(name: string, v: arrow.Vector): WireColumn {
     return { name, type: 'Float64', data: out, ...(valid ? { valid } : {}) };
   }
   // strings (and anything without a script type, shown as text)
+  // Pyodide turns a JS null inside an array into `jsnull`, not None: the
+  // validity bytes carry the NULLs (Arrow's Null type included)
   const out: Array<string | null> = new Array(v.length);
+  let nulls: Uint8Array | undefined;
   for (let i = 0; i < v.length; i++) {
     const x = v.get(i);
-    out[i] = x === null || x === undefined ? null : typeof x === 'string' ? x : String(x);
+    if (x === null || x === undefined) {
+      out[i] = null;
+      if (!nulls) nulls = new Uint8Array(v.length).fill(1);
+      nulls[i] = 0;
+    } else out[i] = typeof x === 'string' ? x : String(x);
   }
-  return { name, type: 'String', data: out };
+  return { name, type: 'String', data: out, ...(nulls ? { valid: nulls } : {}) };
 }
 
 /** Every column of a table (or record batch) -> wire columns, with the row count. */

@@ -30,13 +30,18 @@ export function toSignature(name: string, raw: RawSignature): PythonScriptSignat
 /** Runs SQL for a script (its `sql=` input or a query() call) and returns the first result's rows. */
 export async function queryTable(query: QueryService, sql: string, session: Session): Promise<arrow.Table> {
   let table: arrow.Table | undefined;
+  let affected: number | undefined;
   for await (const out of query.execute(sql, session)) {
-    if (out.kind !== 'records') continue;
+    if (out.kind !== 'records') { affected = (affected ?? 0) + out.affectedRows; continue; }
     const batches: arrow.RecordBatch[] = [];
     for await (const b of out.batches) batches.push(b);
     if (!table) table = batches.length ? new arrow.Table(batches) : new arrow.Table(out.schema);
   }
-  if (!table) throw new ExecutionError(`the SQL of a script returned no rows (it must be a query): ${sql}`);
+  // a statement that writes (INSERT, DELETE, DDL) answers one `affectedrows` column
+  if (!table && affected !== undefined) {
+    table = new arrow.Table({ affectedrows: arrow.vectorFromArray([BigInt(affected)], new arrow.Uint64()) });
+  }
+  if (!table) throw new ExecutionError(`the SQL of a script returned nothing: ${sql}`);
   return table;
 }
 
