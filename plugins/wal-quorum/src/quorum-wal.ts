@@ -383,7 +383,10 @@ export class QuorumWal implements Wal {
       let page = await this.readMerged(log, k, this.opts.readPageBytes, ordered);
       if (!page.entries.has(k) && k > page.floor) page = await this.readMerged(log, k, this.opts.readPageBytes, [...ordered, ...others]);
       if (page.answered === 0) throw new WalQuorumUnavailableError(`replay of region ${regionId}: no node answered a read from entry ${k}`);
-      const last = Math.min(page.coveredTo, end);
+      // Ids of a later fragment may live on nodes this page did not ask.
+      const fragIndex = log.fragments.lastIndexOf(frag);
+      const fragEnd = log.fragments.slice(fragIndex + 1).reduce((m, f) => (f.first > frag.first ? Math.min(m, f.first - 1) : m), Infinity);
+      const last = Math.min(page.coveredTo, end, Math.max(fragEnd, k));
       let progressed = false;
       for (; k <= last; k++) {
         const payload = page.entries.get(k);
@@ -525,8 +528,9 @@ export class QuorumWal implements Wal {
   }
 
   /** Fences `nodes` at `epoch`; returns the fenced ones with their states and the highest epoch that refused. */
-  private async fenceNodes(log: RegionLog, nodes: readonly number[], epoch: number, enough: (fenced: Fenced[]) => boolean): Promise<{ fenced: Fenced[]; refusedBy: number; errors: string[] }> {
-    const calls = nodes.map((node) => this.clients[node]!.call<FenceReply>('Fence', { region: log.regionId, epoch, writer: this.writer }).then((r) => ({ node, r: r.header })));
+  private async fenceNodes(log: RegionLog, nodes: readonly number[], epoch: number, enough: (fenced: Fenced[]) => boolean, unreachable?: Set<number>): Promise<{ fenced: Fenced[]; refusedBy: number; errors: string[] }> {
+    const calls = nodes.map((node) => this.clients[node]!.call<FenceReply>('Fence', { region: log.regionId, epoch, writer: this.writer }).then((r) => ({ node, r: r.header }),
+      (err: unknown) => { unreachable?.add(node); throw err; }));
     const replies = await settleEnough(calls, (v) => enough(v.filter((x) => x.r.ok).map((x) => ({ node: x.node, state: x.r.state }))));
     const fenced: Fenced[] = [];
     const errors: string[] = [];
@@ -570,6 +574,8 @@ export class QuorumWal implements Wal {
   async recover(log: RegionLog, drop = false): Promise<void> {
     const F = fenceQuorumOf(this.shape);
     const states = new Map<number, Fenced>();
+    /** Nodes whose fence call failed (not merely slower than the quorum): step 5 may replace them. */
+    const unreachable = new Set<number>();
     // Step 1.
     let epoch = log.epoch + 1;
     for (let attempt = 0; ; attempt++) {
@@ -577,9 +583,10 @@ export class QuorumWal implements Wal {
       const enough = (fenced: Fenced[]) => {
         const d = this.provenPrefix(fenced, []);
         const ens = currentEnsembleOf(d, this.opts.nodes).map((a) => this.byAddress.get(a));
-        return fenced.filter((f) => ens.includes(f.node)).length >= F && fenced.length >= Math.min(pool.length, F + 1);
+        return fenced.filter((f) => ens.includes(f.node)).length >= F;
       };
-      const { fenced, refusedBy, errors } = await this.fenceNodes(log, pool, epoch, enough);
+      unreachable.clear();
+      const { fenced, refusedBy, errors } = await this.fenceNodes(log, pool, epoch, enough, unreachable);
       if (refusedBy >= epoch && attempt < 8) { epoch = refusedBy + 1; continue; }
       if (fenced.length === 0) throw new WalQuorumUnavailableError(`cannot open region ${log.regionId}: no node could be fenced; unreachable: ${errors.join(', ') || 'none'}`);
       for (const f of fenced) states.set(f.node, f);
@@ -594,7 +601,7 @@ export class QuorumWal implements Wal {
       const ens = currentEnsembleOf(decided, this.opts.nodes).map((a) => this.clientOf(a).index);
       const missing = ens.filter((n) => !states.has(n));
       if (ens.filter((n) => states.has(n)).length < F && missing.length > 0) {
-        const more = await this.fenceNodes(log, missing, epoch, () => false);
+        const more = await this.fenceNodes(log, missing, epoch, () => false, unreachable);
         if (more.refusedBy > epoch) { log.fenced(more.refusedBy); throw new WalFencedError(log.regionId, epoch, more.refusedBy); }
         for (const f of more.fenced) states.set(f.node, f);
       }
@@ -674,7 +681,7 @@ export class QuorumWal implements Wal {
     // Step 5: the new ledger (or the drop) starts after L, on reachable nodes where possible.
     const newEns = [...ens];
     const spares = [...states.keys()].filter((n) => !ens.includes(n));
-    newEns.forEach((n, pos) => { if (!states.has(n) && spares.length > 0) newEns[pos] = spares.shift()!; });
+    newEns.forEach((n, pos) => { if (unreachable.has(n) && !states.has(n) && spares.length > 0) newEns[pos] = spares.shift()!; });
     const element: MetaElement = drop
       ? { t: 'drop', e: epoch, first: 1, ens: newEns.map((n) => this.clients[n]!.address) }
       : { t: 'ledger', e: epoch, first: last + 1, ens: newEns.map((n) => this.clients[n]!.address) };
@@ -686,6 +693,7 @@ export class QuorumWal implements Wal {
     log.floor = floor;
     log.degraded = false;
     const replaced = newEns.filter((n, i) => n !== ens[i]).map((n) => this.clients[n]!.address);
+    if (replaced.length > 0) { this.stats.ensembleChanges++; this.ensembleChanges?.inc(); }
     this.opts.logger?.info({ region: log.regionId, epoch, lastEntry: last, recoveredTail: tailLength, ensemble: element.ens, replaced }, drop ? 'wal-quorum: region dropped' : 'wal-quorum: region opened');
   }
 
