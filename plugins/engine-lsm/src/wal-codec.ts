@@ -10,11 +10,21 @@ const VERSION = 1;
  * from a delete without decoding the rows.
  */
 export function encodeWalPayload(op: number, schemaVersion: number, batch: arrow.RecordBatch): Uint8Array {
-  const ipc = arrow.tableToIPC(new arrow.Table(batch), 'stream');
-  const out = new Uint8Array(8 + ipc.length);
+  // The IPC stream's pieces are copied once, straight after the header: tableToIPC would
+  // join them into a buffer of their own first, one more payload-sized allocation per
+  // write, and on the ingest path those allocations set the pace of full GCs.
+  const writer = new arrow.RecordBatchStreamWriter();
+  writer.write(batch);
+  writer.finish();
+  const parts = (writer as unknown as { _sink?: { _values?: unknown } })._sink?._values;
+  const pieces: Uint8Array[] = Array.isArray(parts) && parts.every((p) => p instanceof Uint8Array) ? parts : [writer.toUint8Array(true)];
+  let length = 0;
+  for (const p of pieces) length += p.byteLength;
+  const out = new Uint8Array(8 + length);
   out[0] = MAGIC; out[1] = VERSION; out[2] = op;
   new DataView(out.buffer).setUint32(4, schemaVersion, true);
-  out.set(ipc, 8);
+  let at = 8;
+  for (const p of pieces) { out.set(p, at); at += p.byteLength; }
   return out;
 }
 

@@ -23,14 +23,20 @@ port.on('message', (task: ParseTask) => {
     const parser = new LineProtocolParser({ precision: task.precision, defaultTimestampNs: task.defaultTimestampNs, maxCells: task.maxCells });
     const builders = parser.parse(new Uint8Array(task.body, task.byteOffset, task.byteLength));
     const seen = new Set<ArrayBufferLike>();
-    const add = (a: ArrayBufferView | undefined): void => {
-      if (a === undefined || seen.has(a.buffer)) return;
-      seen.add(a.buffer);
-      transfer.push(a.buffer as ArrayBuffer);
+    const add = <T extends Float64Array | Uint32Array | Uint8Array | Int32Array>(a: T | undefined): T | undefined => {
+      if (a === undefined) return a;
+      // A buffer much larger than its rows (string bytes grown by doubling) is cut to size
+      // here, where copying is cheap: whatever is transferred adds to the main thread's
+      // external memory, and that drives its full GCs.
+      const b = a.buffer.byteLength > 4096 && a.buffer.byteLength > a.byteLength * 1.25 ? a.slice() as T : a;
+      if (!seen.has(b.buffer)) { seen.add(b.buffer); transfer.push(b.buffer as ArrayBuffer); }
+      return b;
     };
     const tables: TransferredTableData[] = builders.map((b) => {
-      const columns = b.columns.map((c) => c.toBuffers(b.rowCount));
-      for (const c of columns) { add(c.nullBitmap); add(c.data); add(c.valueOffsets); }
+      const columns = b.columns.map((c) => {
+        const bufs = c.toBuffers(b.rowCount);
+        return { ...bufs, nullBitmap: add(bufs.nullBitmap), data: add(bufs.data)!, valueOffsets: add(bufs.valueOffsets) };
+      });
       return { table: b.table, rowCount: b.rowCount, columns };
     });
     reply = { id: task.id, tables };
