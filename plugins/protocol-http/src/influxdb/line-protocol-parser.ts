@@ -108,12 +108,9 @@ export class LineProtocolParser {
   parse(body: Uint8Array): ColumnarTableBuilder[] {
     const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     this.buf = buf;
-    // Room for every line of the body (counted with memchr, up to 8192): column buffers
-    // then fit the rows, so none regrows and none carries unused capacity onward (a parse
-    // worker transfers them whole to the main thread, where every byte counts towards GC).
-    let lines = 1;
-    for (let q = buf.indexOf(NL); q >= 0 && lines < 8192; q = buf.indexOf(NL, q + 1)) lines++;
-    this.capacity = Math.max(16, lines);
+    // Generous, so columns rarely regrow; a parse worker cuts the unused part off before
+    // transferring them (counting the lines first would cost more than that copy).
+    this.capacity = Math.min(8192, Math.max(256, Math.ceil(buf.length / 128)));
     if (!isUtf8(buf)) this.failOnInvalidUtf8(buf);
     const n = buf.length;
     let p = 0;
