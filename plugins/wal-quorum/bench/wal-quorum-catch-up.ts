@@ -6,7 +6,7 @@
 // be held in memory), catch-up time and throughput, chunk count and size,
 // and live appends/s during the catch-up. Then node 1 is killed and a fresh
 // writer replays the whole log from nodes 2 and 3.
-// Run after a build:  node plugins/wal-quorum/dist/bench/wal-quorum-catch-up.js [MiB=320] [payloadKiB=256] [chunkMiB=4]
+// Run after a build:  node plugins/wal-quorum/dist/bench/wal-quorum-catch-up.js [MiB=320] [payloadKiB=256] [chunkMiB=4] [backlogMiB=256]
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -18,6 +18,7 @@ import { QUORUM_WAL_DEFAULTS, QuorumWal } from '../src/index.js';
 const totalMiB = Number(process.argv[2] ?? 320);
 const payloadKiB = Number(process.argv[3] ?? 256);
 const chunkMiB = Number(process.argv[4] ?? 4);
+const backlogMiB = Number(process.argv[5] ?? 256);
 const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'wal-node-bin.js');
 
 function startNode(dir: string, port = 0): Promise<{ child: ChildProcess; port: number }> {
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
     const nodes = await Promise.all([0, 1, 2].map((i) => startNode(path.join(dir, `node${i}`))));
     children.push(...nodes.map((n) => n.child));
     const addrs = nodes.map((n) => `127.0.0.1:${n.port}`);
-    const opts = { ...QUORUM_WAL_DEFAULTS, nodes: addrs, catchUpChunkBytes: chunkMiB << 20, appendTimeoutMs: 60_000 };
+    const opts = { ...QUORUM_WAL_DEFAULTS, nodes: addrs, catchUpChunkBytes: chunkMiB << 20, nodeBacklogBytesMax: backlogMiB << 20, appendTimeoutMs: 60_000 };
     const wal = new QuorumWal(opts);
     const region = 'catchup_0';
     const payloadOf = (i: number) => { const b = Buffer.alloc(payloadKiB << 10, i & 0xff); b.writeUInt32LE(i, 0); return b; };
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
     for await (const e of reader.replay(region, 1)) { n++; hash.update(e.payload); }
     await reader.close();
     console.log(JSON.stringify({
-      writtenMiB: totalMiB, payloadKiB, entries: count, writeSeconds: Math.round(writeMs) / 1000,
+      writtenMiB: totalMiB, payloadKiB, nodeBacklogMiB: backlogMiB, entries: count, writeSeconds: Math.round(writeMs) / 1000,
       writerRssMiB: { before: mib(rssBefore), peakWhileNodeAway: mib(rssAway), peakDuringCatchUp: mib(rssCatch) },
       catchUp: { seconds: Math.round(catchMs) / 1000, MiBps: Math.round(mib(wal.stats.catchUpBytes) / (catchMs / 1000)), copiedMiB: mib(wal.stats.catchUpBytes), chunks: wal.stats.catchUpChunks, chunkMiBMax: mib(wal.stats.catchUpChunkBytesMax), liveAppendsDuring: live, liveAppendsPerSecond: Math.round(live / (catchMs / 1000)) },
       replayedEntries: n,
