@@ -26,4 +26,11 @@ export interface Chunk {
   tagValue(name: string, row: number): unknown;
   /** A table column (tags, fields; the time index too), undefined when the chunk lacks it. */
   column(name: string): arrow.Vector | undefined;
+  /**
+   * Optional fast path for String tags: the UTF-8 bytes of tag `name` for the
+   * series at `row` (null when the value is null or the chunk predates the
+   * tag). The output builder copies them once per series run instead of
+   * materializing the tag column row by row.
+   */
+  tagBytes?(name: string, row: number): Uint8Array | null;
 }

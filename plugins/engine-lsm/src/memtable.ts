@@ -275,6 +275,13 @@ export class Memtable {
     return seriesKeyOf(pk.map((name) => this.tagOfSeries(s, name)));
   }
 
+  /** UTF-8 bytes of a String tag of series `s` (null: null value, or no such tag in this memtable). */
+  tagBytesOfSeries(s: number, name: string): Uint8Array | null {
+    const t = this.tags.findIndex((c) => c.name === name);
+    if (t < 0) return null;
+    return this.interners[t]!.bytesOf(this.series.ids[s * this.tags.length + t]!);
+  }
+
   tagOfSeries(s: number, name: string): unknown {
     const t = this.tags.findIndex((c) => c.name === name);
     if (t < 0) return null;
@@ -381,6 +388,8 @@ export class MemtableChunk implements Chunk {
   keyAt(row: number): string { return this.keys[this.pk[row]!]!; }
 
   tagValue(name: string, row: number): unknown { return this.mem.tagOfSeries(this.ordSeries[this.pk[row]!]!, name); }
+
+  tagBytes(name: string, row: number): Uint8Array | null { return this.mem.tagBytesOfSeries(this.ordSeries[this.pk[row]!]!, name); }
 
   column(name: string): arrow.Vector | undefined {
     if (this.cols.has(name)) return this.cols.get(name);

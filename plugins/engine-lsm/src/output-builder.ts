@@ -4,7 +4,13 @@ import type { AnyTypedArray } from './growable.js';
 import { convertValue, isValidAt, packValidity, utf8Vector } from './vectors.js';
 
 /** One output column: its name and Arrow type (from the region's current schema). */
-export interface OutputColumn { readonly name: string; readonly type: arrow.DataType; readonly isTime: boolean }
+export interface OutputColumn {
+  readonly name: string;
+  readonly type: arrow.DataType;
+  readonly isTime: boolean;
+  /** A primary-key column: constant within a series, so String tags can be built once per series run. */
+  readonly isTag?: boolean;
+}
 
 /**
  * Collects row ranges of chunks and turns them into Arrow record batches,
@@ -53,7 +59,13 @@ export class OutputBuilder {
       this.rows = max;
     }
     const n = this.rows;
-    const children: arrow.Data[] = this.columns.map((c) => this.gather(c, n));
+    // One chunk, its ranges back to back (a scan without a time filter over
+    // one source): typed columns can be views of the chunk's buffers.
+    let contiguous = true;
+    for (let s = 1; s < this.segChunk.length && contiguous; s++) {
+      contiguous = this.segChunk[s] === this.segChunk[0] && this.segStart[s] === this.segEnd[s - 1];
+    }
+    const children: arrow.Data[] = this.columns.map((c) => this.gather(c, n, contiguous));
     if (this.internal) {
       const op = new Uint8Array(n), pk = new Int32Array(n);
       let pos = 0;
@@ -75,8 +87,32 @@ export class OutputBuilder {
     return new arrow.RecordBatch(this.schema, data);
   }
 
-  private gather(c: OutputColumn, n: number): arrow.Data {
+  /**
+   * Column `c` of rows [segStart[0], segStart[0] + n) of the single chunk as
+   * a view of its buffer (no copy), when it is a typed column of the output
+   * type without nulls; undefined otherwise.
+   */
+  private view(c: OutputColumn, n: number): arrow.Data | undefined {
+    const ch = this.segChunk[0]!, a = this.segStart[0]!;
     const type = c.type;
+    if (c.isTime) return arrow.makeData({ type, length: n, data: ch.ts.subarray(a, a + n), nullCount: 0 } as never);
+    const ctor = typedCtor(type);
+    const v = ch.column(c.name);
+    if (!ctor || !v || v.data.length !== 1 || v.type.typeId !== type.typeId) return undefined;
+    const d = v.data[0]!;
+    if (d.nullCount !== 0 || !(d.values instanceof ctor)) return undefined;
+    return arrow.makeData({ type, length: n, data: (d.values as AnyTypedArray).subarray(d.offset + a, d.offset + a + n), nullCount: 0 } as never);
+  }
+
+  private gather(c: OutputColumn, n: number, contiguous: boolean): arrow.Data {
+    const type = c.type;
+    if (contiguous) {
+      const d = this.view(c, n);
+      if (d) return d;
+    }
+    if (c.isTag && type.typeId === arrow.Type.Utf8 && this.segChunk.every((ch) => ch.tagBytes !== undefined)) {
+      return gatherTagRuns(c.name, this.segChunk, this.segStart, this.segEnd, n);
+    }
     if (c.isTime) {
       const out = new BigInt64Array(n);
       let pos = 0;
@@ -159,6 +195,60 @@ export class OutputBuilder {
   }
 }
 
+/**
+ * A String tag from the chunks' tagBytes: every row of a segment belongs to
+ * one series (see OutputBuilder.add), so its value is fetched once per
+ * segment — already UTF-8, no decoding or encoding — and copied by doubling.
+ */
+function gatherTagRuns(name: string, chunks: readonly Chunk[], starts: readonly number[], ends: readonly number[], n: number): arrow.Data {
+  // Runs of one series: [chunk, start, end) each, split where a segment spans series (not expected).
+  const runChunk: Chunk[] = [], runStart: number[] = [], runEnd: number[] = [];
+  for (let s = 0; s < chunks.length; s++) {
+    const ch = chunks[s]!, a = starts[s]!, b = ends[s]!;
+    if (ch.pk[a] === ch.pk[b - 1]) { runChunk.push(ch); runStart.push(a); runEnd.push(b); continue; }
+    for (let i = a; i < b;) {
+      let j = i + 1;
+      while (j < b && ch.pk[j] === ch.pk[i]) j++;
+      runChunk.push(ch); runStart.push(i); runEnd.push(j);
+      i = j;
+    }
+  }
+  const vals = new Array<Uint8Array | null>(runChunk.length);
+  let total = 0;
+  let anyNull = false;
+  for (let r = 0; r < runChunk.length; r++) {
+    const v = runChunk[r]!.tagBytes!(name, runStart[r]!);
+    vals[r] = v;
+    if (v) total += v.length * (runEnd[r]! - runStart[r]!); else anyNull = true;
+  }
+  const offsets = new Int32Array(n + 1);
+  const bytes = new Uint8Array(total);
+  const valid = anyNull ? new Uint8Array(n).fill(1) : undefined;
+  let pos = 0, bpos = 0;
+  for (let r = 0; r < runChunk.length; r++) {
+    const k = runEnd[r]! - runStart[r]!;
+    const v = vals[r];
+    if (!v) {
+      valid!.fill(0, pos, pos + k);
+      offsets.fill(bpos, pos + 1, pos + k + 1);
+      pos += k;
+      continue;
+    }
+    const len = v.length;
+    if (len > 0) {
+      if (len < 16) for (let q = 0; q < len; q++) bytes[bpos + q] = v[q]!;
+      else bytes.set(v, bpos);
+      for (let filled = 1; filled < k;) {
+        const c = Math.min(filled, k - filled);
+        bytes.copyWithin(bpos + filled * len, bpos, bpos + c * len);
+        filled += c;
+      }
+    }
+    for (let t = 0; t < k; t++) { bpos += len; offsets[++pos] = bpos; }
+  }
+  return utf8Vector(offsets, bytes, n, valid).data[0]!;
+}
+
 /** Utf8 output from dictionary-encoded sources (tags read back from SSTs): copies each row's bytes. */
 function gatherDictionary(sources: Array<arrow.Vector | undefined>, self: { segStart: number[]; segEnd: number[] }, n: number): arrow.Data {
   let total = 0;
@@ -166,7 +256,13 @@ function gatherDictionary(sources: Array<arrow.Vector | undefined>, self: { segS
     const v = sources[s];
     if (!v) continue;
     const d = v.data[0]!, dd = d.dictionary!.data[0]!, o = dd.valueOffsets as Int32Array, idx = d.values as Int32Array;
-    for (let i = self.segStart[s]!; i < self.segEnd[s]!; i++) { const k = idx[d.offset + i]!; total += o[dd.offset + k + 1]! - o[dd.offset + k]!; }
+    const nullable = d.nullCount > 0;
+    for (let i = self.segStart[s]!; i < self.segEnd[s]!; i++) {
+      // A null row's index may point anywhere (or past the dictionary): it takes no bytes.
+      if (nullable && !isValidAt(d, i)) continue;
+      const k = idx[d.offset + i]!;
+      total += o[dd.offset + k + 1]! - o[dd.offset + k]!;
+    }
   }
   const offsets = new Int32Array(n + 1);
   const bytes = new Uint8Array(total);

@@ -15,7 +15,7 @@ import type { EngineLsmOptions } from './options.js';
 import { OutputBuilder, type OutputColumn } from './output-builder.js';
 import { encodeKeyPart } from './series-key.js';
 import type { ParquetEncoderPool } from './parquet-encoder.js';
-import { candidateRowGroups, candidateRowRanges, encodeParquet, prepareSst, SstChunk, SstSource, type FileIndex, type FileMeta, type SstFetch } from './sst.js';
+import { candidateRowGroups, candidateRowRanges, encodeParquet, prepareSst, SstChunk, SstSeries, SstSource, type FileIndex, type FileMeta, type SstFetch } from './sst.js';
 import { decodeWalPayload, encodeWalPayload } from './wal-codec.js';
 
 /** What a region needs from its engine. */
@@ -72,6 +72,11 @@ export class Region {
    * so an entry stays valid until its file is removed.
    */
   private lastRows = new Map<string, Promise<Chunk[]>>();
+  /**
+   * Per SST (and schema version), its series by `__pk_id` with their keys and
+   * tag values: scans that read most of a file then skip its tag columns.
+   */
+  private seriesCache = new Map<string, Promise<SstSeries | undefined>>();
   /** Bumped by truncate: flushes and compactions started before it are discarded. */
   private epoch = 0;
   private closed = false;
@@ -313,6 +318,7 @@ export class Region {
     for (const id of ids) {
       this.indexes.delete(id);
       for (const k of [...this.lastRows.keys()]) if (k.startsWith(`${id}@`)) this.lastRows.delete(k);
+      for (const k of [...this.seriesCache.keys()]) if (k.startsWith(`${id}@`)) this.seriesCache.delete(k);
       if (this.refs.has(id)) this.retired.add(id); else now.push(id); }
     if (now.length) await this.deleteFiles(now);
   }
@@ -325,7 +331,7 @@ export class Region {
     return (names ?? schema.columns.map((c) => c.name)).map((name) => {
       const c = schema.columns.find((x) => x.name === name);
       if (!c) throw new ColumnNotFoundError(name, this.id);
-      return { name, type: toArrowType(c.type), isTime: name === schema.timeIndex };
+      return { name, type: toArrowType(c.type), isTime: name === schema.timeIndex, isTag: schema.primaryKey.includes(name) };
     });
   }
 
@@ -364,10 +370,15 @@ export class Region {
           const rgs = candidateRowGroups(index, start, end, allPreds, readers);
           if (m) { m.rowGroupsTotal += f.rowGroups; m.rowGroupsPruned += f.rowGroups - rgs.length; }
           if (rgs.length === 0) { if (m) m.filesPruned++; continue; }
-          const wanted = new Set([...cols.map((c) => c.name), ...schema.primaryKey, schema.timeIndex, OP_COLUMN, PK_COLUMN]);
           const sel = index.tagRows ? candidateRowRanges(index, rgs, preds) : undefined;
+          // A scan reading most of a file takes keys and tags from the file's
+          // series table (built once per file) and decodes no tag column.
+          const series = await self.seriesOf(f, index, !sel?.size && 2 * rgs.length >= f.rowGroups);
+          const wanted = new Set([...cols.map((c) => c.name), ...schema.primaryKey, schema.timeIndex, OP_COLUMN, PK_COLUMN]);
+          // String tags come from the series table; other tag types are still read when projected.
+          if (series) for (const k of schema.primaryKey) if (!cols.some((c) => c.name === k) || schema.columns.find((c) => c.name === k)!.type.name === 'String') wanted.delete(k);
           sources.push(new SstSource(prio, self.sstFetch(f, index), rgs, schema.primaryKey, schema.timeIndex,
-            self.deps.options.rowGroupRows, f.columns.filter((c) => wanted.has(c)), files.length > 8 ? 1 : 4, sel));
+            self.deps.options.rowGroupRows, f.columns.filter((c) => wanted.has(c)), files.length > 8 ? 1 : 4, sel, series));
         }
         for (const mem of mems) {
           prio++;
@@ -436,6 +447,24 @@ export class Region {
     } finally {
       this.release(ids);
     }
+  }
+
+  /**
+   * The file's series table, when cached or when `build` (the scan reads most
+   * of the file, so reading its tag columns once costs about what this scan
+   * would). Undefined when the file has too many series or sparse ids.
+   */
+  private async seriesOf(f: FileMeta, index: FileIndex, build: boolean): Promise<SstSeries | undefined> {
+    const schema = this.schema;
+    const key = `${f.id}@${schema.version}`;
+    let p = this.seriesCache.get(key);
+    if (!p) {
+      if (!build) return undefined;
+      p = SstSeries.read(this.sstFetch(f, index), f.rowGroups, schema.primaryKey, schema.timeIndex, this.deps.options.rowGroupRows, f.columns, f.seriesCount);
+      p.catch(() => this.seriesCache.delete(key));
+      this.seriesCache.set(key, p);
+    }
+    return p;
   }
 
   /** One SST's last rows per series (delete markers kept), read once and cached. */

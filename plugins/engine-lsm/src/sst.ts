@@ -8,7 +8,7 @@ import { parseRecordBatch } from 'arrow-js-ffi';
 import { pw } from './parquet.js';
 import { encodeKeyPart, seriesKeyOf } from './series-key.js';
 import { TagInterner } from './tag-interner.js';
-import { packValidity } from './vectors.js';
+import { isValidAt, packValidity } from './vectors.js';
 
 /** What the manifest records about one SST. */
 export interface FileMeta {
@@ -118,6 +118,8 @@ class PrefetchedBlob {
         for (const p of this.parts) {
           if (p.start <= a && p.start + p.bytes.length >= b) {
             const v = p.bytes.subarray(a - p.start, b - p.start);
+            // A part read whole needs no copy (parquet-wasm copies it into wasm memory anyway).
+            if (v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && v.buffer instanceof ArrayBuffer) return v.buffer;
             return v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength) as ArrayBuffer;
           }
         }
@@ -407,6 +409,90 @@ export function candidateRowGroups(index: FileIndex, start: bigint | undefined, 
   return out;
 }
 
+const utf8 = new TextEncoder();
+
+/** Files with more series than this get no SstSeries (its memory grows with the series). */
+export const SST_SERIES_MAX = 200_000;
+
+/**
+ * The series of one SST by `__pk_id`: each one's key and tag values (and
+ * their UTF-8 bytes), read once from the file's tag columns and cached, since
+ * SSTs never change. With it a scan need not decode the tag columns at all:
+ * merge keys, tag filters and tag output all come from here.
+ */
+export class SstSeries {
+  private constructor(
+    /** `__pk_id` of slot 0; slots are dense from here. */
+    private readonly base: number,
+    private readonly keys: string[],
+    private readonly pkNames: readonly string[],
+    private readonly values: unknown[][],
+    private readonly bytes: Array<Array<Uint8Array | null>>,
+  ) {}
+
+  keyOf(pk: number): string {
+    const k = this.keys[pk - this.base];
+    if (k === undefined) throw new CorruptionError(`SST row with __pk_id ${pk}, which the file's series table does not hold`);
+    return k;
+  }
+  tagOf(name: string, pk: number): unknown {
+    const t = this.pkNames.indexOf(name);
+    return t < 0 ? undefined : this.values[t]![pk - this.base] ?? null;
+  }
+  tagBytesOf(name: string, pk: number): Uint8Array | null {
+    const t = this.pkNames.indexOf(name);
+    return t < 0 ? null : this.bytes[t]![pk - this.base] ?? null;
+  }
+
+  /**
+   * Reads the tag columns and `__pk_id` of every row group of a file (or
+   * undefined when its ids are too sparse to index densely, or there are
+   * more than SST_SERIES_MAX series). Tags the file predates are null.
+   */
+  static async read(fetch: SstFetch, rowGroups: number, pkNames: readonly string[], timeIndex: string, rowGroupRows: number,
+    fileColumns: readonly string[], seriesCount: number): Promise<SstSeries | undefined> {
+    if (seriesCount > SST_SERIES_MAX) return undefined;
+    const present = fileColumns.filter((c) => pkNames.includes(c));
+    const src = new SstSource(0, fetch, Array.from({ length: rowGroups }, (_, i) => i), pkNames, timeIndex, rowGroupRows,
+      [...present, timeIndex, OP_COLUMN, PK_COLUMN], 4);
+    const pks: number[] = [];
+    const rows: unknown[][] = [];
+    let last = -1;
+    try {
+      for (let c = await src.next(); c; c = await src.next()) {
+        const ch = c as SstChunk;
+        for (let i = 0; i < ch.length; i++) {
+          const p = ch.pk[i]!;
+          if (p === last) continue;
+          if (p < last) return undefined; // not sorted by series: scans decode the tags instead
+          last = p;
+          pks.push(p);
+          rows.push(pkNames.map((n) => ch.rawTag(n, i)));
+        }
+      }
+    } finally {
+      src.close();
+    }
+    const base = pks.length ? pks[0]! : 0;
+    const slots = pks.length ? pks[pks.length - 1]! - base + 1 : 0;
+    if (slots > 4 * pks.length + 1024) return undefined;
+    const keys = new Array<string>(slots);
+    const values = pkNames.map(() => new Array<unknown>(slots));
+    const bytes = pkNames.map(() => new Array<Uint8Array | null>(slots).fill(null));
+    for (let k = 0; k < pks.length; k++) {
+      const slot = pks[k]! - base;
+      const tuple = rows[k]!;
+      keys[slot] = seriesKeyOf(tuple);
+      for (let t = 0; t < pkNames.length; t++) {
+        const v = tuple[t] ?? null;
+        values[t]![slot] = v;
+        if (typeof v === 'string') bytes[t]![slot] = utf8.encode(v);
+      }
+    }
+    return new SstSeries(base, keys, pkNames, values, bytes);
+  }
+}
+
 /** One batch of an SST read back, as a chunk keyed for the region's primary key. */
 export class SstChunk implements Chunk {
   readonly length: number;
@@ -416,8 +502,12 @@ export class SstChunk implements Chunk {
   readonly hasDeletes: boolean;
   private keys = new Map<number, string>();
   private tagVecs: Array<arrow.Vector | undefined>;
+  /** getChild builds a new Vector per call: keep them, the output builder asks per segment. */
+  private cols = new Map<string, arrow.Vector | undefined>();
 
-  constructor(private readonly batch: arrow.RecordBatch, private readonly pkNames: readonly string[], timeIndex: string) {
+  constructor(private readonly batch: arrow.RecordBatch, private readonly pkNames: readonly string[], timeIndex: string,
+    /** The file's series: keys and tags come from it (the batch may lack the tag columns). */
+    private readonly series?: SstSeries) {
     this.length = batch.numRows;
     const ts = batch.getChild(timeIndex), op = batch.getChild(OP_COLUMN), pk = batch.getChild(PK_COLUMN);
     if (!ts || !op || !pk) throw new CorruptionError(`SST batch lacks '${timeIndex}', '${OP_COLUMN}' or '${PK_COLUMN}'`);
@@ -427,11 +517,12 @@ export class SstChunk implements Chunk {
     let del = false;
     for (let i = 0; i < this.length; i++) if (this.op[i] === OP_DELETE) { del = true; break; }
     this.hasDeletes = del;
-    this.tagVecs = pkNames.map((n) => batch.getChild(n) ?? undefined);
+    this.tagVecs = pkNames.map((n) => this.column(n));
   }
 
   keyAt(row: number): string {
     const p = this.pk[row]!;
+    if (this.series) return this.series.keyOf(p);
     let k = this.keys.get(p);
     if (k === undefined) {
       k = seriesKeyOf(this.tagVecs.map((v) => v?.get(row) ?? null));
@@ -441,12 +532,50 @@ export class SstChunk implements Chunk {
   }
 
   tagValue(name: string, row: number): unknown {
+    if (this.series && this.pkNames.includes(name)) return this.series.tagOf(name, this.pk[row]!);
+    return this.rawTag(name, row);
+  }
+
+  /** A tag value as the batch holds it. */
+  rawTag(name: string, row: number): unknown {
     const i = this.pkNames.indexOf(name);
-    const v = i >= 0 ? this.tagVecs[i] : this.batch.getChild(name);
+    const v = i >= 0 ? this.tagVecs[i] : this.column(name);
     return v?.get(row) ?? null;
   }
 
-  column(name: string): arrow.Vector | undefined { return this.batch.getChild(name) ?? undefined; }
+  /**
+   * UTF-8 bytes of a String tag at `row`: from the file's series table, or
+   * as a view of the decoded column's buffer (dictionary or Utf8) — never
+   * decoded to a JS string and encoded back.
+   */
+  tagBytes(name: string, row: number): Uint8Array | null {
+    if (this.series && this.pkNames.includes(name)) return this.series.tagBytesOf(name, this.pk[row]!);
+    const v = this.column(name);
+    if (!v) return null;
+    const d = v.data.length === 1 ? v.data[0]! : undefined;
+    if (d && isValidAt(d, row)) {
+      if (v.type.typeId === arrow.Type.Utf8) {
+        const o = d.valueOffsets as Int32Array;
+        return (d.values as Uint8Array).subarray(o[d.offset + row]!, o[d.offset + row + 1]!);
+      }
+      const dd = d.dictionary?.data.length === 1 ? d.dictionary.data[0]! : undefined;
+      if (arrow.DataType.isDictionary(v.type) && dd && dd.typeId === arrow.Type.Utf8) {
+        const k = Number((d.values as Int32Array)[d.offset + row]!), o = dd.valueOffsets as Int32Array;
+        return (dd.values as Uint8Array).subarray(o[dd.offset + k]!, o[dd.offset + k + 1]!);
+      }
+    }
+    const x = v.get(row);
+    return x === null || x === undefined ? null : utf8.encode(String(x));
+  }
+
+  column(name: string): arrow.Vector | undefined {
+    let v = this.cols.get(name);
+    if (v === undefined && !this.cols.has(name)) {
+      v = this.batch.getChild(name) ?? undefined;
+      this.cols.set(name, v);
+    }
+    return v;
+  }
 }
 
 /**
@@ -483,7 +612,9 @@ export class SstSource implements ChunkSource {
     /** Columns to decode (undefined = all); Parquet is columnar, so unread columns cost nothing. */
     private readonly columns: readonly string[] | undefined, private readonly rowGroupsPerRead = 4,
     /** Rows to read of some row groups ([offset, limit] pairs, from candidateRowRanges); others are read whole. */
-    private readonly selections?: ReadonlyMap<number, ReadonlyArray<readonly [number, number]>>) {}
+    private readonly selections?: ReadonlyMap<number, ReadonlyArray<readonly [number, number]>>,
+    /** The file's series: chunks take keys and tags from it. */
+    private readonly series?: SstSeries) {}
 
   async next(): Promise<Chunk | undefined> {
     while (this.queue.length === 0) {
@@ -510,7 +641,7 @@ export class SstSource implements ChunkSource {
         throw new CorruptionError(`cannot read SST row groups ${rgs.join(',')}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
       if (this.blob && this.fetch.kind === 'ranged') this.blob.dropBefore(this.fetch.layout.dataEnd);
-      for (const b of batches) this.queue.push(new SstChunk(b, this.pkNames, this.timeIndex));
+      for (const b of batches) this.queue.push(new SstChunk(b, this.pkNames, this.timeIndex, this.series));
     }
     return this.queue.shift();
   }

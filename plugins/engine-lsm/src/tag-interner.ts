@@ -24,6 +24,16 @@ export class TagInterner {
 
   get size(): number { return this.values.length; }
 
+  /**
+   * The UTF-8 bytes of string id `id` (a view of the arena, which is only
+   * ever appended to, so the view stays right when the arena grows); null
+   * for id 0 and for values that are not strings.
+   */
+  bytesOf(id: number): Uint8Array | null {
+    if (id === 0 || typeof this.values[id] !== 'string') return null;
+    return this.arena.subarray(this.starts[id]!, this.starts[id + 1]!);
+  }
+
   /** Ids of every row of a tag vector, written into `out`. */
   internVector(vec: arrow.Vector, out: Int32Array): void {
     const n = vec.length;
@@ -81,7 +91,7 @@ export class TagInterner {
   }
 
   private internUtf8(buf: Uint8Array, s: number, e: number): number {
-    let h = 0x811c9dc5;
+    let h = 0x811c9dc5 | 0; // int32 from the start: an empty string never goes through Math.imul
     for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 16777619);
     const mask = this.slots.length - 1;
     let slot = h & mask;

@@ -26,6 +26,18 @@ describe('engine-lsm: memtable writes and scans', function () {
     ]);
   });
 
+  it('an empty-string tag is one series across writes, so its rows deduplicate', async () => {
+    // Its interner hash was once left a non-int32 number (no byte went through
+    // Math.imul), so every write made a new series and duplicates survived.
+    const { engine } = harness();
+    const s = cpuSchema();
+    await engine.createRegion(R, s);
+    await engine.write(R, batchOf(s, [{ host: '', region: 'x', ts: 1, usage: 1, cnt: 1n }, { host: 'a', region: '', ts: 1, usage: 1, cnt: 1n }]));
+    await engine.write(R, batchOf(s, [{ host: '', region: 'x', ts: 1, usage: 2, cnt: 2n }, { host: 'a', region: '', ts: 1, usage: 2, cnt: 2n }]));
+    expect(engine.stats(R).seriesCount).to.equal(2);
+    expect((await scanRows(engine, R)).map((r) => [r.host, r.region, r.usage])).to.deep.equal([['', 'x', 2], ['a', '', 2]]);
+  });
+
   it('keeps duplicates in append mode', async () => {
     const { engine } = harness();
     const s = cpuSchema({ appendMode: true });
