@@ -755,7 +755,20 @@ export class QuorumWal implements Wal {
     if (log.status !== 'open') return;
     const element: MetaElement = { t: 'frag', first, ens: next.map((n) => this.clients[n]!.address) };
     const elements = [...log.elements, element];
-    await this.decide(log, elements, [old, next]);
+    try {
+      await this.decide(log, elements, [old, next]);
+    } catch (err) {
+      // The element may be stored on some nodes and decided by a later open,
+      // which would then look for ids >= first on the new ensemble only: this
+      // writer must not acknowledge them on the old one. Re-open instead
+      // (recovery decides the metadata); pending appends have an unknown outcome.
+      if (log.status === 'open') {
+        log.status = 'closed';
+        log.failAll(err instanceof WalFencedError ? err : new WalQuorumUnavailableError(`region ${log.regionId}: ensemble change could not be decided (${(err as Error).message}); `
+          + `the outcome of the pending appends is unknown until the region is re-opened`, { cause: err }));
+      }
+      throw err;
+    }
     log.setElements(elements);
     log.degraded = next.some((n) => failed.some((f) => f.n === n));
     for (const a of log.waiting) this.sendEntry(a, next);
