@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import http from 'node:http';
 import { expect } from 'chai';
 import { PROTOCOL, type InsertRequest } from '@strata/kernel';
 import { LineProtocolError, PayloadTooLargeError, ServerBusyError } from '../src/errors.js';
@@ -30,6 +31,23 @@ function inThread(body: string | Buffer, precision: Precision, maxCells = MAX_CE
 
 async function inPool(pool: LineProtocolParsePool, body: string | Buffer, precision: Precision, maxCells = MAX_CELLS): Promise<InsertRequest[]> {
   return (await pool.parse(Buffer.from(body), { precision, defaultTimestampNs: DEFAULT_TS, maxCells })).map((t) => t.build('public'));
+}
+
+/** POSTs `body` in `parts` writes with pauses, so the server reads it as several chunks. */
+function postInPieces(url: string, body: Buffer, parts: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { 'content-length': body.length, 'content-type': 'text/plain' } }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode!)); });
+    req.on('error', reject);
+    const step = Math.ceil(body.length / parts);
+    let at = 0;
+    const next = () => {
+      if (at >= body.length) { req.end(); return; }
+      req.write(body.subarray(at, at + step));
+      at += step;
+      setTimeout(next, 5);
+    };
+    next();
+  });
 }
 
 async function errorOf(p: () => unknown): Promise<Error> {
@@ -101,6 +119,21 @@ describe('protocol-http: line-protocol parse worker pool', function () {
     const [t] = await pool.parse(view, { precision: 'ns', maxCells: MAX_CELLS });
     expect(t!.rowCount).to.equal(1);
     expect(view.toString()).to.equal('t v=1 1');
+  });
+
+  it('parses a body sent as pieces (socket chunks) like the joined body, moving owned pieces and copying views', async () => {
+    const body = Buffer.from(CORPUS);
+    const cuts = [0, 1, 37, 38, 200, 201, 530, body.length];
+    const pieces: Uint8Array[] = [];
+    for (let k = 0; k + 1 < cuts.length; k++) {
+      const part = body.subarray(cuts[k], cuts[k + 1]);
+      pieces.push(k === 2 ? Buffer.concat([Buffer.from('zz'), part]).subarray(2) : Uint8Array.from(part)); // one view, the others owned
+    }
+    pieces.splice(3, 0, new Uint8Array(0));
+    const got = (await pool.parse(pieces, { precision: 'ns', defaultTimestampNs: DEFAULT_TS, maxCells: MAX_CELLS })).map((t) => t.build('public'));
+    expect(got.map(plain)).to.deep.equal(inThread(CORPUS, 'ns').map(plain));
+    expect(pieces[0]!.byteLength).to.equal(0); // owned: moved
+    expect(pieces[2]!.byteLength).to.be.greaterThan(0); // a view: copied
   });
 
   it('raises the same errors as in-thread parsing (class, line, message, code)', async () => {
@@ -198,6 +231,16 @@ describe('protocol-http: line protocol over HTTP through the parse workers', fun
       expect(answers[0]).to.deep.equal(answers[1]);
       expect(answers[0]!.status).to.equal(400);
       expect(pooled.query.inserts).to.have.length(1); // the malformed batch wrote nothing
+      // A body of many socket chunks (sent in pieces) reaches the workers unjoined, same rows.
+      const big = Array.from({ length: 30_000 }, (_, i) => `cpu,host=h${i % 100},region=r${i % 7} usage_user=${i % 100}.5,n=${i}i ${1_600_000_000_000_000_000n + BigInt(i) * 10_000_000_000n}`).join('\n');
+      const before = pooled.query.inserts.length;
+      for (const s of [pooled, plainServer]) {
+        const r = await postInPieces(`${s.url}/v1/influxdb/write?db=public`, Buffer.from(big), 7);
+        expect(r).to.equal(204);
+      }
+      expect(pooled.query.inserts.length).to.equal(before + 1);
+      expect(pooled.query.inserts.at(-1)!.requests.map(plain)).to.deep.equal(plainServer.query.inserts.at(-1)!.requests.map(plain));
+      expect(pooled.query.inserts.at(-1)!.requests[0]!.rowCount).to.equal(30_000);
       const exits = pool.workers().map((w) => once(w, 'exit'));
       await pooled.stop();
       await Promise.all(exits);

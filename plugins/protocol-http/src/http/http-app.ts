@@ -6,6 +6,7 @@ import {
   type InsertRequest, type Logger, type Metrics, type PromqlService, type QueryService, type ScriptService, type ServerInfo, type TriggerService, type UserProvider,
 } from '@strata/kernel';
 import { mapHttpError, PayloadTooLargeError } from '../errors.js';
+import { BodyChunks, useBodyChunks } from '../ingest/body-chunks.js';
 import type { InsertSource, LineProtocolParsePool } from '../ingest/line-protocol-parse-pool.js';
 import { LineProtocolParser, parsePrecision } from '../influxdb/line-protocol-parser.js';
 import { parseOpentsdbPut } from '../opentsdb/opentsdb-parser.js';
@@ -309,16 +310,30 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   const influxWrite = (v2: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const q = req.query as Query;
     const precision = parsePrecision(q.precision);
-    const body = await rawBody(req);
     const pool = deps.parsePool;
-    const tables = pool?.running && body.length >= options.parseWorkerMinBytes
-      ? await pool.parse(body, { precision, maxCells: options.maxWriteCells })
-      : new LineProtocolParser({ precision, maxCells: options.maxWriteCells }).parse(body);
+    const chunks = req.body instanceof BodyChunks ? req.body : undefined;
+    const encoding = (header(req, 'content-encoding') ?? '').trim().toLowerCase();
+    let tables: readonly InsertSource[];
+    if (chunks && pool?.running && (encoding === '' || encoding === 'identity') && chunks.length >= options.parseWorkerMinBytes) {
+      // Large plain bodies go to a parse worker as their socket chunks (never joined here).
+      tables = await pool.parse(chunks.chunks, { precision, maxCells: options.maxWriteCells });
+    } else {
+      const body = chunks
+        ? await decodeContentEncoding(chunks.concat(), header(req, 'content-encoding'), options.decompressedBodyLimit)
+        : await rawBody(req);
+      tables = pool?.running && body.length >= options.parseWorkerMinBytes
+        ? await pool.parse(body, { precision, maxCells: options.maxWriteCells })
+        : new LineProtocolParser({ precision, maxCells: options.maxWriteCells }).parse(body);
+    }
     await insert(req, 'influxdb', ingestDatabase(req, v2), tables);
     return reply.code(204).send();
   };
-  app.post('/v1/influxdb/write', influxWrite(false));
-  app.post('/v1/influxdb/api/v2/write', influxWrite(true));
+  // Their own context: bodies arrive as socket chunks (BodyChunks), not joined.
+  app.register(async (influx) => {
+    useBodyChunks(influx, options.bodyLimit);
+    influx.post('/v1/influxdb/write', influxWrite(false));
+    influx.post('/v1/influxdb/api/v2/write', influxWrite(true));
+  });
   const ping = async (_req: FastifyRequest, reply: FastifyReply) => reply.code(204).header('x-influxdb-version', deps.server.version).send();
   app.get('/v1/influxdb/ping', ping);
   app.get('/v1/influxdb/health', async (_req, reply) => reply.code(200).send({ checks: [], message: 'ready for queries and writes', name: 'influxdb', status: 'pass', version: deps.server.version }));

@@ -11,6 +11,8 @@ export interface ParseTask {
   readonly body: ArrayBuffer;
   readonly byteOffset: number;
   readonly byteLength: number;
+  /** More pieces of the body after `body` (joined by the worker), as (buffer, offset, length). */
+  readonly more?: ReadonlyArray<readonly [ArrayBuffer, number, number]>;
   readonly precision: Precision;
   readonly defaultTimestampNs: bigint;
   readonly maxCells: number;
@@ -202,20 +204,30 @@ export class LineProtocolParsePool {
    * worker when the Buffer owns its whole ArrayBuffer (it is unusable
    * afterwards), copied otherwise.
    */
-  parse(body: Uint8Array, opts: PoolParseOptions): Promise<TransferredTable[]> {
+  parse(body: Uint8Array | readonly Uint8Array[], opts: PoolParseOptions): Promise<TransferredTable[]> {
     if (this.state !== 'running') return Promise.reject(new IllegalStateError('the line-protocol parse pool is not running'));
     if (this.queue.length >= this.options.maxQueued && !this.idleSlot()) {
       return Promise.reject(new ServerBusyError(`too many line-protocol bodies waiting to be parsed (${this.queue.length}); retry later`, this.options.retryAfterMs));
     }
-    let ab: ArrayBuffer; let byteOffset: number;
-    const owned = body.buffer instanceof ArrayBuffer && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
-    if (owned) { ab = body.buffer as ArrayBuffer; byteOffset = 0; } else { ab = Uint8Array.prototype.slice.call(body).buffer as ArrayBuffer; byteOffset = 0; }
+    // Each piece's memory is transferred when the piece owns its whole ArrayBuffer
+    // (socket chunks do), copied otherwise.
+    const pieces = (Array.isArray(body) ? body : [body]) as readonly Uint8Array[];
+    const transfer: ArrayBuffer[] = [];
+    const seen = new Set<ArrayBufferLike>();
+    const parts = pieces.filter((p) => p.byteLength > 0).map((p): [ArrayBuffer, number, number] => {
+      const owned = p.buffer instanceof ArrayBuffer && p.byteOffset === 0 && p.byteLength === p.buffer.byteLength && !seen.has(p.buffer);
+      const ab = owned ? p.buffer as ArrayBuffer : Uint8Array.prototype.slice.call(p).buffer as ArrayBuffer;
+      seen.add(ab);
+      transfer.push(ab);
+      return [ab, 0, p.byteLength];
+    });
+    const [first = [new ArrayBuffer(0), 0, 0] as [ArrayBuffer, number, number], ...more] = parts;
     const task: ParseTask = {
-      id: this.nextId++, body: ab, byteOffset, byteLength: body.byteLength, precision: opts.precision,
+      id: this.nextId++, body: first[0], byteOffset: first[1], byteLength: first[2], ...(more.length ? { more } : {}), precision: opts.precision,
       defaultTimestampNs: opts.defaultTimestampNs ?? BigInt(Date.now()) * 1_000_000n, maxCells: opts.maxCells,
     };
     return new Promise<TransferredTable[]>((resolve, reject) => {
-      this.queue.push({ task, transfer: [ab], resolve, reject });
+      this.queue.push({ task, transfer, resolve, reject });
       this.dispatch();
     });
   }

@@ -21,7 +21,12 @@ port.on('message', (task: ParseTask) => {
   const transfer: ArrayBuffer[] = [];
   try {
     const parser = new LineProtocolParser({ precision: task.precision, defaultTimestampNs: task.defaultTimestampNs, maxCells: task.maxCells });
-    const builders = parser.parse(new Uint8Array(task.body, task.byteOffset, task.byteLength));
+    let body = Buffer.from(task.body, task.byteOffset, task.byteLength);
+    if (task.more?.length) {
+      // A body sent as its socket chunks: joined here, off the event-loop thread.
+      body = Buffer.concat([body, ...task.more.map(([ab, offset, length]) => Buffer.from(ab, offset, length))]);
+    }
+    const builders = parser.parse(body);
     const seen = new Set<ArrayBufferLike>();
     const add = <T extends Float64Array | Uint32Array | Uint8Array | Int32Array>(a: T | undefined): T | undefined => {
       if (a === undefined) return a;
