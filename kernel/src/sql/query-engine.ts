@@ -53,7 +53,7 @@ export function rowsOutput(columns: ReadonlyArray<{ name: string; type: DataType
 
 function batchesOutput(columns: ReadonlyArray<{ name: string; type: DataType }>, batches: AsyncIterable<Batch>): QueryOutput {
   const names = columns.map((c) => c.name);
-  const schema = new arrow.Schema(columns.map((c) => new arrow.Field(c.name, c.type.name === 'Decimal128' ? new arrow.Float64() : arrowTypeOf(c.type), true)));
+  const schema = new arrow.Schema(columns.map((c) => new arrow.Field(c.name, arrowTypeOf(c.type), true)));
   const rc: ResultColumn[] = columns.map((c) => ({ name: c.name, type: c.type }));
   return {
     kind: 'records', columns: rc, schema,

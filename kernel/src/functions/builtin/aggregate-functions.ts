@@ -3,6 +3,7 @@ import { isFloat, type DataType } from '../../data/data-types.js';
 import { InvalidArgumentsError } from '../../errors/errors.js';
 import type { AggregateFunction, FunctionContext } from '../../interfaces/function.js';
 import { columnFromArrow, valueAt, type Column } from '../../sql/exec/column.js';
+import { divRound, pow10 } from '../../sql/exec/decimal.js';
 import { F64, I64, sameAs, sig, U64 } from './function-helpers.js';
 
 /**
@@ -47,7 +48,9 @@ const count: AggregateFunction<CountState> & { [FAST_AGGREGATE]: FastAggregateKi
 interface SumState { f: number; i: bigint; any: boolean; float: boolean }
 const sumReturn = (a: readonly DataType[]): DataType => {
   const t = a[0]!;
-  if (isFloat(t) || t.name === 'Decimal128') return F64;
+  // DataFusion: sum(DECIMAL(p, s)) is DECIMAL(min(38, p + 10), s).
+  if (t.name === 'Decimal128') return { name: 'Decimal128', precision: Math.min(38, (t.precision ?? 38) + 10), scale: t.scale ?? 0 };
+  if (isFloat(t)) return F64;
   if (t.name.startsWith('UInt')) return U64;
   if (t.name === 'Null') return I64;
   return I64;
@@ -59,9 +62,10 @@ const sum: AggregateFunction<SumState> & { [FAST_AGGREGATE]: FastAggregateKind }
   update(s, args, rows) {
     const c = col(args);
     const d = c.data as ArrayLike<number | bigint>;
-    if (typeof d[0] === 'bigint' || c.data instanceof BigInt64Array || c.data instanceof BigUint64Array) {
+    if (c.type.name === 'Decimal128' || c.data instanceof BigInt64Array || c.data instanceof BigUint64Array) {
+      // Decimals are unscaled bigints of one scale: their sum is exact.
       forRows(c, rows, (i) => { s.i += d[i] as bigint; s.any = true; });
-    } else if (isFloat(c.type) || c.type.name === 'Decimal128') {
+    } else if (isFloat(c.type)) {
       s.float = true;
       forRows(c, rows, (i) => { s.f += d[i] as number; s.any = true; });
     } else {
@@ -73,19 +77,41 @@ const sum: AggregateFunction<SumState> & { [FAST_AGGREGATE]: FastAggregateKind }
   finalize: (s) => (!s.any ? null : s.float ? s.f + Number(s.i) : s.i),
 };
 
-interface AvgState { sum: number; n: number }
+/** `dsum`/`scale`: the exact sum of a DECIMAL argument's unscaled values. */
+interface AvgState { sum: number; n: number; dsum?: bigint; scale?: number }
+/** DataFusion: avg(DECIMAL(p, s)) is DECIMAL(min(38, p + 4), min(38, s + 4)). */
+const avgReturn = (a: readonly DataType[]): DataType => {
+  const t = a[0]!;
+  return t.name === 'Decimal128' ? { name: 'Decimal128', precision: Math.min(38, (t.precision ?? 38) + 4), scale: Math.min(38, (t.scale ?? 0) + 4) } : F64;
+};
 const avg: AggregateFunction<AvgState> & { [FAST_AGGREGATE]: FastAggregateKind } = {
   [FAST_AGGREGATE]: 'avg',
-  kind: 'aggregate', name: 'avg', aliases: ['mean'], signatures: [sig('numeric')], returnType: F64,
+  kind: 'aggregate', name: 'avg', aliases: ['mean'], signatures: [sig('numeric')], returnType: avgReturn,
   init: () => ({ sum: 0, n: 0 }),
   update(s, args, rows) {
     const c = col(args);
     const d = c.data as ArrayLike<number | bigint>;
+    if (c.type.name === 'Decimal128') {
+      s.scale = c.type.scale ?? 0;
+      let t = s.dsum ?? 0n;
+      forRows(c, rows, (i) => { t += d[i] as bigint; s.n++; });
+      s.dsum = t;
+      return s;
+    }
     forRows(c, rows, (i) => { s.sum += Number(d[i]); s.n++; });
     return s;
   },
-  merge: (a, b) => ({ sum: a.sum + b.sum, n: a.n + b.n }),
-  finalize: (s) => (s.n === 0 ? null : s.sum / s.n),
+  merge: (a, b) => ({
+    sum: a.sum + b.sum, n: a.n + b.n,
+    ...(a.dsum !== undefined || b.dsum !== undefined ? { dsum: (a.dsum ?? 0n) + (b.dsum ?? 0n), scale: a.scale ?? b.scale ?? 0 } : {}),
+  }),
+  finalize(s) {
+    if (s.n === 0) return null;
+    if (s.dsum === undefined) return s.sum / s.n;
+    // The unscaled mean at the result scale (4 more digits), rounded half away from zero.
+    const from = s.scale ?? 0;
+    return divRound(s.dsum * pow10(Math.min(38, from + 4) - from), BigInt(s.n));
+  },
 };
 
 interface ExtState { v: unknown }

@@ -199,6 +199,12 @@ export function commonType(types: readonly DataType[]): DataType {
   for (const t of types) {
     if (t.name === 'Null') continue;
     if (out.name === 'Null') { out = t; continue; }
+    if (out.name === 'Decimal128' && t.name === 'Decimal128') {
+      // One scale for both, wide enough for either's integer digits.
+      const s = Math.max(out.scale ?? 0, t.scale ?? 0);
+      out = { name: 'Decimal128', precision: Math.min(38, Math.max((out.precision ?? 38) - (out.scale ?? 0), (t.precision ?? 38) - (t.scale ?? 0)) + s), scale: s };
+      continue;
+    }
     if (out.name === t.name) continue;
     const numeric = (x: DataType) => /Int|Float|Decimal/.test(x.name);
     if (numeric(out) && numeric(t)) {

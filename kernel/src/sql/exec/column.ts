@@ -1,5 +1,7 @@
 import * as arrow from 'apache-arrow';
 import { fromArrowType, toArrowType, type DataType, type DataTypeName } from '../../data/data-types.js';
+import { decimalFromNumber, decimalFromWords, decimalToWords, parseDecimal, rescale } from './decimal.js';
+import { InvalidArgumentsError } from '../../errors/errors.js';
 
 /**
  * The executor's column: one typed array (or a JS array for variable-width
@@ -13,7 +15,8 @@ import { fromArrowType, toArrowType, type DataType, type DataTypeName } from '..
  * |-----------------------------------|------------------|----------|
  * | Boolean                           | Uint8Array       | 0/1      |
  * | Int8..Int32, UInt8..UInt32        | typed array      | number   |
- * | Float32, Float64, Decimal128      | Float32/64Array  | number   |
+ * | Float32, Float64                  | Float32/64Array  | number   |
+ * | Decimal128(p, s)                  | unknown[]        | bigint: the unscaled value (1.50 at scale 2 = 150n) |
  * | Int64, UInt64, Timestamp*         | BigInt64/BigUint64Array | bigint |
  * | Date                              | Int32Array       | days     |
  * | String, Binary, Interval, Null    | unknown[]        | string / Uint8Array / Interval / null |
@@ -54,7 +57,7 @@ export function storageOf(t: DataTypeName): Storage {
     case 'UInt16': return 'u16';
     case 'UInt32': return 'u32';
     case 'Float32': return 'f32';
-    case 'Float64': case 'Decimal128': return 'f64';
+    case 'Float64': return 'f64';
     case 'Int64': case 'TimestampSecond': case 'TimestampMillisecond': case 'TimestampMicrosecond': case 'TimestampNanosecond': return 'i64';
     case 'UInt64': return 'u64';
     default: return 'js';
@@ -116,9 +119,33 @@ export function coerceValue(t: DataTypeName, v: unknown): unknown {
   return Number(v);
 }
 
+/**
+ * A value for a Decimal128 column at `scale`: a bigint is taken as already
+ * unscaled, a number or numeric text is scaled (rounding half away from zero).
+ */
+export function coerceDecimal(v: unknown, scale: number): bigint | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') return decimalFromNumber(v, scale);
+  if (typeof v === 'boolean') return v ? rescale(1n, 0, scale) : 0n;
+  const d = parseDecimal(String(v), scale);
+  if (d === undefined) throw new InvalidArgumentsError(`cannot read '${String(v)}' as a DECIMAL`);
+  return d;
+}
+
 /** Builds a column from JS values (already in the type's representation, or coercible). */
 export function columnFromValues(type: DataType, values: ArrayLike<unknown>): Column {
   const n = values.length;
+  if (type.name === 'Decimal128') {
+    const data = new Array<unknown>(n);
+    let valid: Uint8Array | null = null;
+    for (let i = 0; i < n; i++) {
+      const v = coerceDecimal(values[i], type.scale ?? 0);
+      data[i] = v;
+      if (v === null) { valid ??= new Uint8Array(n).fill(1); valid[i] = 0; }
+    }
+    return { type, length: n, data, valid };
+  }
   const data = allocData(type.name, n);
   let valid: Uint8Array | null = null;
   const isBool = type.name === 'Boolean';
@@ -138,7 +165,7 @@ export function columnFromValues(type: DataType, values: ArrayLike<unknown>): Co
 export function constantColumn(type: DataType, value: unknown, n: number): Column {
   const data = allocData(type.name, n);
   if (value === null || value === undefined) return { type, length: n, data, valid: new Uint8Array(n) };
-  const v = type.name === 'Boolean' ? (value ? 1 : 0) : coerceValue(type.name, value);
+  const v = type.name === 'Boolean' ? (value ? 1 : 0) : type.name === 'Decimal128' ? coerceDecimal(value, type.scale ?? 0) : coerceValue(type.name, value);
   (data as { fill(v: unknown): unknown }).fill(v);
   return { type, length: n, data, valid: null };
 }
@@ -249,6 +276,8 @@ export function columnFromArrow(v: arrow.Vector, type?: DataType): Column {
     col = { type: t, length: n, data, valid };
   } else if (t.name === 'String' && v.type.typeId === arrow.Type.Utf8) {
     col = utf8Column(v, t, n);
+  } else if (t.name === 'Decimal128' && arrow.DataType.isDecimal(v.type) && (v.type as arrow.Decimal).bitWidth === 128) {
+    col = decimalColumn(v, t, n);
   } else {
     const vals = new Array<unknown>(n);
     const src = fromArrowType(v.type);
@@ -260,6 +289,26 @@ export function columnFromArrow(v: arrow.Vector, type?: DataType): Column {
 }
 
 const utf8 = new TextDecoder();
+
+/** Reads an Arrow Decimal128 vector's words into unscaled bigints at the target type's scale. */
+function decimalColumn(v: arrow.Vector, t: DataType, n: number): Column {
+  const out = new Array<unknown>(n);
+  let valid: Uint8Array | null = null;
+  const from = (v.type as arrow.Decimal).scale;
+  const to = t.scale ?? 0;
+  let off = 0;
+  for (const d of v.data) {
+    const words = d.values as unknown as Uint32Array;
+    const bm = d.nullCount > 0 ? d.nullBitmap : null;
+    for (let i = 0; i < d.length; i++) {
+      const j = d.offset + i;
+      if (bm && ((bm[j >> 3]! >> (j & 7)) & 1) === 0) { valid ??= new Uint8Array(n).fill(1); valid[off + i] = 0; out[off + i] = null; continue; }
+      out[off + i] = rescale(decimalFromWords(words, j * 4), from, to);
+    }
+    off += d.length;
+  }
+  return { type: t, length: n, data: out, valid };
+}
 
 /**
  * Decodes a Utf8 vector straight from its offsets and bytes; a value whose
@@ -300,7 +349,7 @@ function fromArrowValue(t: DataType, x: unknown): unknown {
     case 'Date': return Math.floor(Number(x) / 86_400_000);
     case 'TimestampSecond': case 'TimestampMillisecond': case 'TimestampMicrosecond': case 'TimestampNanosecond':
       return typeof x === 'bigint' ? x : BigInt(Math.trunc(Number(x)));
-    case 'Decimal128': return Number(String(x)) / 10 ** (t.scale ?? 0);
+    case 'Decimal128': return typeof x === 'bigint' ? x : x instanceof Uint32Array ? decimalFromWords(x, 0) : BigInt(String(x));
     case 'IntervalMonthDayNano': {
       if (x instanceof Int32Array) {
         const lo = BigInt(x[2]! >>> 0); const hi = BigInt(x[3]!);
@@ -355,7 +404,7 @@ export function columnToArrow(c: Column): arrow.Vector {
   const hit = arrowCache.get(c);
   if (hit) return hit;
   const v = columnToArrowUncached(c);
-  if (c.type.name !== 'Decimal128') columnCache.set(v, c);
+  columnCache.set(v, c);
   arrowCache.set(c, v);
   return v;
 }
@@ -370,12 +419,16 @@ function columnToArrowUncached(c: Column): arrow.Vector {
   if (c.type.name === 'Boolean') {
     return arrow.makeVector(arrow.makeData({ type: at as arrow.Bool, length: c.length, data: packBits(c.data as Uint8Array), nullBitmap }));
   }
-  if (s !== 'js' && c.type.name !== 'Decimal128') {
+  if (s !== 'js') {
     return arrow.makeVector(arrow.makeData({ type: at as arrow.Int32, length: c.length, data: c.data as Int32Array, nullBitmap }));
   }
   if (c.type.name === 'Decimal128') {
-    // Decimals are carried as floats inside the executor; results go out as Float64.
-    return arrow.makeVector(arrow.makeData({ type: new arrow.Float64(), length: c.length, data: c.data as Float64Array, nullBitmap }));
+    const words = new Uint32Array(c.length * 4);
+    for (let i = 0; i < c.length; i++) {
+      const v = (c.data as unknown[])[i];
+      if (typeof v === 'bigint' && (c.valid === null || c.valid[i] === 1)) decimalToWords(v, words, i * 4);
+    }
+    return arrow.makeVector(arrow.makeData({ type: at as arrow.Decimal, length: c.length, data: words, nullBitmap }));
   }
   if (c.type.name === 'IntervalMonthDayNano') {
     const data = new Int32Array(c.length * 4);
@@ -402,7 +455,7 @@ export function batchFromArrow(rb: arrow.RecordBatch, types?: readonly DataType[
 
 /** Converts a batch to an Arrow record batch with the given field names. */
 export function batchToArrow(b: Batch, names: readonly string[]): arrow.RecordBatch {
-  const fields = b.columns.map((c, i) => new arrow.Field(names[i]!, c.type.name === 'Decimal128' ? new arrow.Float64() : toArrowType(c.type), true));
+  const fields = b.columns.map((c, i) => new arrow.Field(names[i]!, toArrowType(c.type), true));
   const schema = new arrow.Schema(fields);
   if (b.columns.length === 0) {
     return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(fields), length: b.numRows, children: [] }));

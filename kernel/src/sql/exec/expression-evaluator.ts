@@ -4,6 +4,7 @@ import { isAsyncScalarFunction, type AsyncScalarFunction, type FunctionContext }
 import { addInterval } from '../../functions/builtin/scalar-functions.js';
 import { formatTimestampNanos, parseTimestampNanos } from '../../functions/time-zone.js';
 import type { BExpr, Plan } from '../plan/logical-plan.js';
+import { checkPrecision, decimalFromNumber, decimalToNumber, divRound, formatDecimal, parseDecimal, pow10, rescale } from './decimal.js';
 import {
   allocData, columnFromArrow, columnToArrow, constantColumn, isBigIntType, isInterval, storageOf, valueAt,
   type Batch, type Column, type Interval,
@@ -83,7 +84,8 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
         const c = a(b);
         const d = allocData(e.type.name, c.length) as Float64Array;
         const s = c.data as Float64Array;
-        if (isBigIntType(e.type.name)) for (let i = 0; i < d.length; i++) (d as unknown as BigInt64Array)[i] = -BigInt(s[i] as unknown as bigint);
+        if (e.type.name === 'Decimal128') for (let i = 0; i < d.length; i++) (d as unknown as unknown[])[i] = typeof s[i] === 'bigint' ? -(s[i] as unknown as bigint) : null;
+        else if (isBigIntType(e.type.name)) for (let i = 0; i < d.length; i++) (d as unknown as BigInt64Array)[i] = -BigInt(s[i] as unknown as bigint);
         else for (let i = 0; i < d.length; i++) d[i] = -Number(s[i]);
         return { type: e.type, length: c.length, data: d, valid: c.valid };
       };
@@ -457,6 +459,7 @@ function compileArithmetic(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: 
       return columnFromValuesTyped(t, out);
     };
   }
+  if (t.name === 'Decimal128') return compileDecimalArithmetic(e, l, r);
   const big = isBigIntType(t.name);
   return (b) => {
     const x = l(b); const y = r(b);
@@ -502,6 +505,41 @@ function compileArithmetic(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: 
       o[i] = v;
     }
     return { type: t, length: n, data: o, valid };
+  };
+}
+
+/**
+ * Exact arithmetic on unscaled decimals. The binder cast the operands so
+ * that + - % see one scale and * gives the sum of the scales; / scales the
+ * dividend up to the result's scale and rounds half away from zero.
+ * Division or remainder by zero gives NULL, as for integers.
+ */
+function compileDecimalArithmetic(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: CompiledExpr): CompiledExpr {
+  const op = e.op;
+  const t = e.type;
+  const shift = pow10(Math.max(0, (t.scale ?? 0) - (e.left.type.scale ?? 0) + (e.right.type.scale ?? 0)));
+  return (b) => {
+    const x = l(b); const y = r(b);
+    const n = b.numRows;
+    const out = new Array<unknown>(n);
+    let valid: Uint8Array | null = null;
+    for (let i = 0; i < n; i++) {
+      const a = valueAt(x, i) as bigint | null; const c = valueAt(y, i) as bigint | null;
+      let v: bigint | null = null;
+      if (a !== null && c !== null) {
+        switch (op) {
+          case '+': v = a + c; break;
+          case '-': v = a - c; break;
+          case '*': v = a * c; break;
+          case '/': v = c === 0n ? null : divRound(a * shift, c); break;
+          case '%': v = c === 0n ? null : a % c; break;
+          default: throw new ExecutionError(`operator ${op} is not defined for DECIMAL`);
+        }
+      }
+      if (v === null) { valid ??= new Uint8Array(n).fill(1); valid[i] = 0; continue; }
+      out[i] = v;
+    }
+    return { type: t, length: n, data: out, valid };
   };
 }
 
@@ -556,7 +594,7 @@ function temporalArith(op: string, a: unknown, at: DataType, c: unknown, ct: Dat
 // ---- CAST ----
 
 export function castColumn(c: Column, to: DataType, tz: string, tryCast = false): Column {
-  if (c.type.name === to.name) return c;
+  if (c.type.name === to.name && (to.name !== 'Decimal128' || sameDecimal(c.type, to))) return c;
   const out = new Array<unknown>(c.length);
   for (let i = 0; i < c.length; i++) {
     const v = valueAt(c, i);
@@ -577,8 +615,32 @@ const INT_RANGES: Partial<Record<DataTypeName, [number, number]>> = {
 /** Casts one value between types (throws InvalidArgumentsError when it cannot). */
 export function castValue(v: unknown, from: DataType, to: DataType, tz: string): unknown {
   if (v === null || v === undefined) return null;
-  if (from.name === to.name) return v;
+  if (from.name === to.name && (to.name !== 'Decimal128' || sameDecimal(from, to))) return v;
   const bad = () => new InvalidArgumentsError(`cannot cast ${typeof v === 'string' ? `'${v}'` : String(v)} from ${from.name} to ${to.name}`);
+  if (from.name === 'Decimal128' && to.name !== 'Decimal128') {
+    // v is the unscaled value at from.scale.
+    const d = v as bigint; const fs = from.scale ?? 0;
+    switch (to.name) {
+      case 'String': return formatDecimal(d, fs);
+      case 'Float32': return Math.fround(decimalToNumber(d, fs));
+      case 'Float64': return decimalToNumber(d, fs);
+      case 'Boolean': return d !== 0n;
+      // To integers: truncated toward zero, as DataFusion does.
+      case 'Int64': case 'UInt64': case 'Int8': case 'Int16': case 'Int32': case 'UInt8': case 'UInt16': case 'UInt32':
+        return castValue(d / pow10(fs), { name: 'Int64' }, to, tz);
+      default: throw bad();
+    }
+  }
+  if (to.name === 'Decimal128') {
+    const ts = to.scale ?? 0;
+    let d: bigint;
+    if (from.name === 'Decimal128') d = rescale(v as bigint, from.scale ?? 0, ts);
+    else if (typeof v === 'string') { const x = parseDecimal(v, ts); if (x === undefined) throw bad(); d = x; } else if (typeof v === 'bigint') d = v * pow10(ts);
+    else if (typeof v === 'boolean') d = v ? pow10(ts) : 0n;
+    else if (typeof v === 'number') d = decimalFromNumber(v, ts);
+    else throw bad();
+    return checkPrecision(d, to.precision ?? 38, `value ${typeof v === 'bigint' || typeof v === 'number' ? String(v) : `'${String(v)}'`} ->`);
+  }
   switch (to.name) {
     case 'String': {
       if (isTimestamp(from)) {
@@ -601,12 +663,12 @@ export function castValue(v: unknown, from: DataType, to: DataType, tz: string):
       }
       return Number(v) !== 0;
     }
-    case 'Float32': case 'Float64': case 'Decimal128': {
-      if (typeof v === 'string') { const x = Number(v.trim()); if (v.trim() === '' || Number.isNaN(x) && !/^nan$/i.test(v.trim())) throw bad(); return to.name === 'Decimal128' ? roundDecimal(x, to.scale ?? 10) : x; }
+    case 'Float32': case 'Float64': {
+      if (typeof v === 'string') { const x = Number(v.trim()); if (v.trim() === '' || Number.isNaN(x) && !/^nan$/i.test(v.trim())) throw bad(); return x; }
       if (typeof v === 'boolean') return v ? 1 : 0;
       if (isTimestamp(from)) return Number(v);
       const x = Number(v);
-      return to.name === 'Decimal128' ? roundDecimal(x, to.scale ?? 10) : to.name === 'Float32' ? Math.fround(x) : x;
+      return to.name === 'Float32' ? Math.fround(x) : x;
     }
     case 'Int8': case 'Int16': case 'Int32': case 'UInt8': case 'UInt16': case 'UInt32': {
       let x: number;
@@ -656,9 +718,8 @@ export function castValue(v: unknown, from: DataType, to: DataType, tz: string):
   throw bad();
 }
 
-function roundDecimal(x: number, scale: number): number {
-  const m = 10 ** scale;
-  return Math.round(x * m) / m;
+function sameDecimal(a: DataType, b: DataType): boolean {
+  return (a.scale ?? 0) === (b.scale ?? 0) && (b.precision ?? 38) >= (a.precision ?? 38);
 }
 
 export function intervalText(v: Interval): string {

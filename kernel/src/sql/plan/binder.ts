@@ -5,6 +5,7 @@ import type { AggregateFunction, ArgType, AsyncScalarFunction, FunctionDefinitio
 import type { Session } from '../../interfaces/session.js';
 import { commonType } from '../../functions/builtin/scalar-functions.js';
 import { numericResult } from '../../functions/builtin/function-helpers.js';
+import { FAST_AGGREGATE } from '../../functions/builtin/aggregate-functions.js';
 import type * as ast from '../ast.js';
 import { toDataType } from '../parser/type-names.js';
 import { parseInterval } from '../exec/expression-evaluator.js';
@@ -700,7 +701,7 @@ export class Binder {
           if (a.k === 'lit' && typeof a.value === 'bigint') return { k: 'lit', value: -a.value, type: a.type };
           if (a.k === 'lit' && typeof a.value === 'number') return { k: 'lit', value: -a.value, type: a.type };
           if (!isNumeric(a.type) && a.type.name !== 'Null' && a.type.name !== 'IntervalMonthDayNano') throw new PlanError(`cannot negate a ${a.type.name}`);
-          const t = isInteger(a.type) ? I64 : a.type.name === 'Null' ? I64 : a.type.name === 'IntervalMonthDayNano' ? a.type : F64;
+          const t = isInteger(a.type) ? I64 : a.type.name === 'Null' ? I64 : a.type.name === 'IntervalMonthDayNano' || a.type.name === 'Decimal128' ? a.type : F64;
           return { k: 'neg', arg: this.coerceTo(a, t), type: t };
         }
         throw new PlanError(`unsupported unary operator ${e.op}`);
@@ -726,6 +727,18 @@ export class Binder {
       case 'InListExpr': {
         const a = this.bindExpr(e.expr, ctx);
         const list = e.list.map((x) => this.coerceLiteralFor(this.bindExpr(x, ctx), a.type));
+        if (a.type.name === 'Decimal128' || list.some((x) => x.type.name === 'Decimal128')) {
+          // Set membership compares unscaled values: everything at one scale (or all Float64).
+          const all = [a, ...list].map((x) => (x.type.name === 'Null' ? x : this.asDecimal(x)));
+          if (all.every((x) => x !== undefined)) {
+            const scale = Math.max(...all.map((x) => x!.type.scale ?? 0));
+            const to = (x: BExpr): BExpr => (x.type.name === 'Null' || (x.type.scale ?? 0) === scale ? x
+              : this.cast(x, { name: 'Decimal128', precision: Math.min(38, (x.type.precision ?? 38) - (x.type.scale ?? 0) + scale), scale }));
+            return { k: 'in', arg: to(all[0]!), list: all.slice(1).map((x) => to(x!)), not: e.not, type: BOOL };
+          }
+          const f = (x: BExpr) => (x.type.name === 'Decimal128' ? this.cast(x, F64) : x);
+          return { k: 'in', arg: f(a), list: list.map(f), not: e.not, type: BOOL };
+        }
         return { k: 'in', arg: a, list, not: e.not, type: BOOL };
       }
       case 'InSubqueryExpr': {
@@ -812,11 +825,22 @@ export class Binder {
       let ok = true;
       for (let i = 0; i < args.length; i++) {
         const want = sig.args[Math.min(i, n - 1)]!;
-        const c = this.fitArg(args[i]!, want);
+        const c = this.fitArg(args[i]!, want, decimalAware(fn));
         if (!c) { ok = false; break; }
         out.push(c);
       }
       if (!ok) continue;
+      // Scalar bodies see a DECIMAL as its unscaled bigint: they get one only when every numeric
+      // argument has the same DECIMAL type and the result is that type (coalesce, greatest, nullif);
+      // otherwise DECIMAL arguments are read as Float64.
+      if (fn.kind === 'scalar' && out.some((a) => a.type.name === 'Decimal128')) {
+        const d = out.find((a) => a.type.name === 'Decimal128')!.type;
+        const rt0 = typeof fn.returnType === 'function' ? fn.returnType(out.map((a) => a.type)) : fn.returnType;
+        const same = out.every((a) => a.type.name === 'Null' || !isNumeric(a.type) || (a.type.name === 'Decimal128' && a.type.scale === d.scale && a.type.precision === d.precision));
+        if (!same || rt0.name !== 'Decimal128' || rt0.scale !== d.scale) {
+          for (let i = 0; i < out.length; i++) if (out[i]!.type.name === 'Decimal128') out[i] = this.cast(out[i]!, F64);
+        }
+      }
       const types = out.map((a) => a.type);
       const rt = typeof fn.returnType === 'function' ? fn.returnType(types) : fn.returnType;
       return { args: out, returnType: rt.name === 'Null' ? (types.find((t) => t.name !== 'Null') ?? STR) : rt };
@@ -825,14 +849,16 @@ export class Binder {
     throw new PlanError(`No function matches ${name}(${args.map((a) => a.type.name).join(', ')}); expected ${sigs}`);
   }
 
-  private fitArg(a: BExpr, want: ArgType): BExpr | undefined {
+  private fitArg(a: BExpr, want: ArgType, decimalArgs = false): BExpr | undefined {
     const t = a.type;
     if (t.name === 'Null') return a;
     switch (want) {
       case 'any': return a;
-      case 'numeric': return isNumeric(t) ? a : undefined;
+      // Scalar and window bodies read numbers: a DECIMAL reaches them as Float64 unless they take 'any'
+      // (aggregates that keep decimals exact say so with decimalArgs).
+      case 'numeric': return isNumeric(t) ? (t.name === 'Decimal128' && !decimalArgs ? this.cast(a, F64) : a) : undefined;
       case 'integer': return isInteger(t) ? a : undefined;
-      case 'float': return isFloat(t) || t.name === 'Decimal128' ? a : isInteger(t) ? this.coerceTo(a, F64) : undefined;
+      case 'float': return isFloat(t) ? a : t.name === 'Decimal128' && decimalArgs ? a : isInteger(t) || t.name === 'Decimal128' ? this.coerceTo(a, F64) : undefined;
       case 'string': return t.name === 'String' ? a : undefined;
       case 'timestamp': return isTimestamp(t) ? a : undefined;
       default:
@@ -845,6 +871,42 @@ export class Binder {
         if (want === 'Boolean' && a.k === 'lit') return undefined;
         return undefined;
     }
+  }
+
+  /**
+   * Operands of a comparison or arithmetic with a DECIMAL side: integers and
+   * short float literals become decimals (and both sides one scale, unless
+   * `keep`); against a float column both sides become Float64.
+   */
+  private decimalOperands(l: BExpr, r: BExpr, mode: 'compare' | 'align' | 'keep'): [BExpr, BExpr] {
+    const a = this.asDecimal(l); const b = this.asDecimal(r);
+    if (!a || !b) return [l.type.name === 'Decimal128' ? this.cast(l, F64) : l, r.type.name === 'Decimal128' ? this.cast(r, F64) : r];
+    if (mode === 'keep') return [a, b];
+    const sa = a.type.scale ?? 0; const sb = b.type.scale ?? 0;
+    const scale = Math.max(sa, sb);
+    const to = (x: BExpr): BExpr => {
+      const s0 = x.type.scale ?? 0;
+      if (s0 === scale) return x;
+      return this.cast(x, { name: 'Decimal128', precision: Math.min(38, (x.type.precision ?? 38) - s0 + scale), scale });
+    };
+    return [to(a), to(b)];
+  }
+
+  /** x as a DECIMAL when that is exact: decimals, integers, numeric literals written with few digits. */
+  private asDecimal(x: BExpr): BExpr | undefined {
+    const t = x.type;
+    if (t.name === 'Decimal128') return x;
+    const digits = INTEGER_DIGITS[t.name];
+    if (digits !== undefined) return this.cast(x, { name: 'Decimal128', precision: digits, scale: 0 });
+    if (x.k === 'lit' && x.value !== null && (t.name === 'Float64' || t.name === 'String')) {
+      const m = /^\s*-?(\d+)(?:\.(\d*))?\s*$/.exec(String(x.value));
+      if (!m) return undefined;
+      const scale = (m[2] ?? '').length;
+      const precision = Math.max(1, m[1]!.replace(/^0+/, '').length + scale);
+      if (precision > 38) return undefined;
+      return this.cast(x, { name: 'Decimal128', precision, scale });
+    }
+    return undefined;
   }
 
   private expectBool(e: BExpr, where: string): void {
@@ -880,6 +942,7 @@ export class Binder {
         return { k: 'bin', op, left: l, right: r, type: BOOL };
       case '=': case '<>': case '<': case '<=': case '>': case '>=': {
         let left = l; let right = r;
+        if (l.type.name === 'Decimal128' || r.type.name === 'Decimal128') [left, right] = this.decimalOperands(l, r, 'compare');
         if (left.type.name !== right.type.name) {
           right = this.coerceLiteralFor(right, left.type);
           left = this.coerceLiteralFor(left, right.type);
@@ -925,7 +988,14 @@ export class Binder {
         if ((op === '*' || op === '/') && lt.name === 'IntervalMonthDayNano' && isNumeric(rt)) return { k: 'bin', op, left: l, right: r, type: INTERVAL_T };
         if (op === '*' && rt.name === 'IntervalMonthDayNano' && isNumeric(lt)) return { k: 'bin', op, left: r, right: l, type: INTERVAL_T };
         const num = (x: BExpr) => (x.type.name === 'String' && x.k === 'lit' ? this.cast(x, F64) : x);
-        const a = num(l); const b = num(r);
+        let a = num(l); let b = num(r);
+        if (a.type.name === 'Decimal128' || b.type.name === 'Decimal128') {
+          const [da, db] = this.decimalOperands(a, b, op === '*' || op === '/' ? 'keep' : 'align');
+          if (da.type.name === 'Decimal128' && db.type.name === 'Decimal128' && ['+', '-', '*', '/', '%'].includes(op)) {
+            return { k: 'bin', op, left: da, right: db, type: decimalResult(op, da.type, db.type) };
+          }
+          a = da; b = db;
+        }
         if (!(isNumeric(a.type) || a.type.name === 'Null') || !(isNumeric(b.type) || b.type.name === 'Null')) {
           throw new PlanError(`type mismatch: cannot apply ${op} to ${lt.name} and ${rt.name}`);
         }
@@ -936,6 +1006,26 @@ export class Binder {
         return { k: 'bin', op, left: this.coerceTo(a, t.name === 'UInt64' ? a.type : t), right: this.coerceTo(b, t.name === 'UInt64' ? b.type : t), type: t };
       }
     }
+  }
+}
+
+/** Built-in aggregates whose bodies keep DECIMAL arguments exact (sum, avg). */
+function decimalAware(fn: FunctionDefinition): boolean {
+  return fn.kind === 'aggregate' && (fn.name === 'sum' || fn.name === 'avg') && (fn as { [FAST_AGGREGATE]?: string })[FAST_AGGREGATE] === fn.name;
+}
+
+/** Decimal digits an integer type needs. */
+const INTEGER_DIGITS: Partial<Record<string, number>> = { Int8: 3, Int16: 5, Int32: 10, Int64: 19, UInt8: 3, UInt16: 5, UInt32: 10, UInt64: 20 };
+
+/** DataFusion's result types for DECIMAL arithmetic (precision capped at 38). */
+function decimalResult(op: BinaryOp, a: DataType, b: DataType): DataType {
+  const p1 = a.precision ?? 38; const s1 = a.scale ?? 0; const p2 = b.precision ?? 38; const s2 = b.scale ?? 0;
+  const cap = (p: number, s: number): DataType => ({ name: 'Decimal128', precision: Math.min(38, Math.max(p, 1)), scale: Math.min(s, 38) });
+  switch (op) {
+    case '*': return cap(p1 + p2 + 1, s1 + s2);
+    case '/': { const s = Math.min(38, Math.max(6, s1 + p2 + 1)); return cap(p1 - s1 + s2 + s, s); }
+    case '%': { const s = Math.max(s1, s2); return cap(Math.min(p1 - s1, p2 - s2) + s, s); }
+    default: { const s = Math.max(s1, s2); return cap(Math.max(p1 - s1, p2 - s2) + s + 1, s); }
   }
 }
 

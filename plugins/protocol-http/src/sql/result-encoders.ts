@@ -5,6 +5,20 @@ export type CellEncoder = (i: number) => string;
 
 const BIGINT_REPLACER = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);
 
+/** The 128-bit two's-complement integer at words[at..at+4) as decimal text with `scale` fraction digits. */
+function decimalText(words: Uint32Array, at: number, scale: number): string {
+  let v = 0n;
+  for (let k = 3; k >= 0; k--) v = (v << 32n) | BigInt(words[at + k]!);
+  v = BigInt.asIntN(128, v);
+  const neg = v < 0n;
+  let digits = (neg ? -v : v).toString();
+  if (scale > 0) {
+    digits = digits.padStart(scale + 1, '0');
+    digits = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  }
+  return neg ? `-${digits}` : digits;
+}
+
 function isoDate(days: number): string {
   return new Date(days * 86_400_000).toISOString().slice(0, 10);
 }
@@ -40,7 +54,10 @@ export function jsonCellEncoder(data: arrow.Data): CellEncoder {
     return (i) => { const v = vector.get(i); return v === null || v === undefined ? 'null' : JSON.stringify(v); };
   }
   if (arrow.DataType.isDecimal(type)) {
-    return (i) => { const v = vector.get(i); return v === null || v === undefined ? 'null' : JSON.stringify(String(v)); };
+    // A string with the column's scale ("1.50"), read from the 128-bit words: Arrow's value object prints unscaled digits.
+    const words = data.values as unknown as Uint32Array;
+    const scale = (type as arrow.Decimal).scale;
+    return (i) => (valid(i) ? `"${decimalText(words, i * 4, scale)}"` : 'null');
   }
   if (arrow.DataType.isBinary(type) || arrow.DataType.isLargeBinary(type) || arrow.DataType.isFixedSizeBinary(type)) {
     return (i) => { const v = vector.get(i) as Uint8Array | null; return v ? JSON.stringify(Buffer.from(v).toString('hex')) : 'null'; };
