@@ -77,6 +77,9 @@ export class NodeClient {
   readonly missed = new Map<string, Array<[number, number]>>();
   /** A catch-up task is running for this node. */
   catchingUp = false;
+  /** A reachability probe (for catch-up of a node with nothing queued) is in flight / was last sent at. */
+  probing = false;
+  probedAt: number | undefined;
 
   constructor(readonly index: number, readonly address: string, private readonly opts: NodeClientOptions) {
     this.client = new grpc.Client(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);

@@ -298,7 +298,15 @@ export class QuorumWal implements Wal {
         if (r.degraded) nDegraded++;
       }
       for (const c of this.clients) {
-        if (c.missed.size > 0 && !c.catchingUp && (c.healthy || now - (c.unhealthySince ?? 0) > this.opts.nodeReplaceAfterMs)) void this.catchUp(c);
+        if (c.missed.size > 0 && !c.catchingUp) {
+          if (c.healthy) void this.catchUp(c);
+          else if (!c.probing && now - (c.probedAt ?? 0) >= 1000) {
+            // A failed node with nothing queued gets no acks, so it never turns healthy by itself: ask it.
+            c.probing = true;
+            c.probedAt = now;
+            c.call<ReadReply>('Read', { region: '', from: 1, bytesMax: 1 }).then(() => { if (!c.catchingUp) void this.catchUp(c); }, () => undefined).finally(() => { c.probing = false; });
+          }
+        }
         healthy?.set({ node: c.address }, c.healthy ? 1 : 0);
         backlog?.set({ node: c.address }, c.backlog());
         missed?.set({ node: c.address }, [...c.missed.values()].reduce((n, l) => n + l.reduce((k, [a, b]) => k + b - a + 1, 0), 0));
