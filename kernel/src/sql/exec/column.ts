@@ -257,12 +257,15 @@ export function columnFromArrow(v: arrow.Vector, type?: DataType): Column {
   let col: Column;
   const dictionary = arrow.DataType.isDictionary(v.type);
   if (s !== 'js' && t.name !== 'Boolean' && t.name !== 'Decimal128' && !dictionary && fromArrowType(v.type).name === t.name) {
-    const data = allocData(t.name, n) as Float64Array;
+    // Arrow JS keeps `values` sliced to the chunk (the offset only applies to the validity bitmap).
+    // One chunk is used in place: columns are never written after they are made.
+    const one = v.data.length === 1 ? v.data[0]! : undefined;
+    const data = one ? (one.values as Float64Array).subarray(0, n) : allocData(t.name, n) as Float64Array;
     let valid: Uint8Array | null = null;
     let off = 0;
     for (const d of v.data) {
       const vals = d.values as Float64Array;
-      data.set(vals.subarray(d.offset, d.offset + d.length), off);
+      if (!one) data.set(vals.subarray(0, d.length), off);
       if (d.nullCount > 0 && d.nullBitmap) {
         valid ??= new Uint8Array(n).fill(1);
         const bm = d.nullBitmap;
@@ -276,6 +279,8 @@ export function columnFromArrow(v: arrow.Vector, type?: DataType): Column {
     col = { type: t, length: n, data, valid };
   } else if (t.name === 'String' && v.type.typeId === arrow.Type.Utf8) {
     col = utf8Column(v, t, n);
+  } else if (t.name === 'String' && dictionary && (v.type as arrow.Dictionary).dictionary.typeId === arrow.Type.Utf8) {
+    col = dictionaryColumn(v, t, n);
   } else if (t.name === 'Decimal128' && arrow.DataType.isDecimal(v.type) && (v.type as arrow.Decimal).bitWidth === 128) {
     col = decimalColumn(v, t, n);
   } else {
@@ -290,6 +295,26 @@ export function columnFromArrow(v: arrow.Vector, type?: DataType): Column {
 
 const utf8 = new TextDecoder();
 
+/** A dictionary-encoded string vector: each chunk's dictionary decoded once, rows share its strings. */
+function dictionaryColumn(v: arrow.Vector, t: DataType, n: number): Column {
+  const out = new Array<unknown>(n);
+  let valid: Uint8Array | null = null;
+  let off = 0;
+  let lastDict: arrow.Data | undefined; let strings: unknown[] = [];
+  for (const d of v.data) {
+    const dict = d.dictionary!.data[0]!;
+    if (dict !== lastDict) { strings = utf8Column(d.dictionary!, t, d.dictionary!.length).data as unknown[]; lastDict = dict; }
+    const keys = d.values as Int32Array;
+    const bm = d.nullCount > 0 ? d.nullBitmap : null;
+    for (let i = 0; i < d.length; i++) {
+      if (bm) { const j = d.offset + i; if (((bm[j >> 3]! >> (j & 7)) & 1) === 0) { valid ??= new Uint8Array(n).fill(1); valid[off + i] = 0; out[off + i] = null; continue; } }
+      out[off + i] = strings[keys[i]!] ?? null;
+    }
+    off += d.length;
+  }
+  return { type: t, length: n, data: out, valid };
+}
+
 /** Reads an Arrow Decimal128 vector's words into unscaled bigints at the target type's scale. */
 function decimalColumn(v: arrow.Vector, t: DataType, n: number): Column {
   const out = new Array<unknown>(n);
@@ -303,7 +328,7 @@ function decimalColumn(v: arrow.Vector, t: DataType, n: number): Column {
     for (let i = 0; i < d.length; i++) {
       const j = d.offset + i;
       if (bm && ((bm[j >> 3]! >> (j & 7)) & 1) === 0) { valid ??= new Uint8Array(n).fill(1); valid[off + i] = 0; out[off + i] = null; continue; }
-      out[off + i] = rescale(decimalFromWords(words, j * 4), from, to);
+      out[off + i] = rescale(decimalFromWords(words, i * 4), from, to);
     }
     off += d.length;
   }
@@ -332,7 +357,7 @@ function utf8Column(v: arrow.Vector, t: DataType, n: number): Column {
         out[off + i] = null;
         continue;
       }
-      const a = offsets[j]!; const b = offsets[j + 1]!;
+      const a = offsets[i]!; const b = offsets[i + 1]!;
       let same = prevStart >= 0 && b - a === prevEnd - prevStart;
       if (same) for (let k = 0; k < b - a; k++) if (bytes[a + k] !== bytes[prevStart + k]) { same = false; break; }
       if (!same) { prev = utf8.decode(bytes.subarray(a, b)); prevStart = a; prevEnd = b; }
