@@ -1031,8 +1031,11 @@ export class Executor {
       for (let i = 0; i < m; i++) {
         const [s, e] = bounds(i);
         if (exclude) {
+          // The frame's remaining rows gathered, then the current row after them: the frame is
+          // [0, k) of the gathered arguments and the current row is at k.
           const rows = frameRows(i, s, Math.max(s, e));
-          out[i] = (fn as WindowFunction).evaluateFrame!(args.map((c) => columnToArrow(takeColumn(c, rows))), 0, rows.length, i, fctx);
+          const take = [...rows, i];
+          out[i] = (fn as WindowFunction).evaluateFrame!(args.map((c) => columnToArrow(takeColumn(c, take))), 0, rows.length, rows.length, fctx);
         } else out[i] = (fn as WindowFunction).evaluateFrame!(vecs, s, Math.max(s, e), i, fctx);
       }
       return out;
