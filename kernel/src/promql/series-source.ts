@@ -224,8 +224,10 @@ export class StorageSeriesSource implements SeriesSource {
     for (const key of order) {
       for (const b of builders.get(key)!) {
         if (!b.count) continue;
+        // The times are this select's own arrays (a view is fine); values may
+        // be views of the engine's buffers, so they are always copied.
         const t = concat(b.t, b.count);
-        const v = concat(b.v, b.count);
+        const v = b.v.length === 1 ? b.v[0]!.slice() : concat(b.v, b.count);
         let stale: Uint8Array | undefined;
         if (b.stale.length) { stale = new Uint8Array(b.count); for (const i of b.stale) stale[i] = 1; }
         let sorted = true;
@@ -250,8 +252,9 @@ interface NumberColumn { values: Float64Array; valid?: Uint8Array; stale: (i: nu
 
 function appendRun(b: Builder, times: Float64Array, col: NumberColumn, from: number, to: number): void {
   if (!col.valid) {
-    b.t.push(times.slice(from, to));
-    const vs = col.values.slice(from, to);
+    // Views: copied once when the series is assembled (concat).
+    b.t.push(times.subarray(from, to));
+    const vs = col.values.subarray(from, to);
     b.v.push(vs);
     for (let i = 0; i < vs.length; i++) if (vs[i] !== vs[i] && col.stale(from + i)) b.stale.push(b.count + i);
     b.count += to - from;
