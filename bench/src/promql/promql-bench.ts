@@ -9,7 +9,7 @@ import { startedProcesses } from '../peers/managed-process.js';
 import { PrometheusPeer } from '../peers/prometheus-peer.js';
 import { StrataPeer } from '../peers/strata-peer.js';
 import { closeHttpAgent, httpRequest } from '../util/http-client.js';
-import { median } from '../util/process-stats.js';
+import { median, processCpuSeconds } from '../util/process-stats.js';
 import { ProgressBar } from '../util/progress-bar.js';
 import { compareMatrices, promqlBenchCases, type MatrixSeries, type PromqlBenchCase } from './promql-queries.js';
 
@@ -48,6 +48,14 @@ export interface PromqlCaseResult {
   strataMedianMs: number;
   prometheusMedianMs: number;
   ratio: number;
+  /**
+   * Server CPU time per timed run (all threads, from /proc/PID/stat, summed
+   * over the runs: 10 ms ticks, so a mean over 5 runs is good to ~2 ms). Less
+   * moved by other work on the machine than wall time.
+   */
+  strataCpuMs: number;
+  prometheusCpuMs: number;
+  cpuRatio: number;
   /** Undefined when both answers agree (labels, timestamps, values within 1e-9). */
   mismatch?: string;
   error?: string;
@@ -159,32 +167,58 @@ export async function runPromqlBench(opts: PromqlBenchOptions): Promise<PromqlBe
       }
     }
 
+    // Let background work (WAL, file deletions after compaction) settle before timing.
+    await new Promise((r) => setTimeout(r, 3000));
+
     const cases = promqlBenchCases(gen.startMs, gen.endMs, opts.rangesHours)
       .filter((c) => !opts.queryNames || opts.queryNames.includes(c.query.name));
     const systems: Array<[string, string]> = [['strata', `${strata.baseUrl}/v1/prometheus`], ['prometheus', prom.baseUrl]];
-    const bar = new ProgressBar('queries', cases.length * systems.length * (opts.repeats + 1), 'runs');
+    const pids: Record<string, number | undefined> = { strata: strata.pid, prometheus: prom.pid };
+    const cpu = async (name: string): Promise<number> => {
+      const pid = pids[name];
+      return pid === undefined ? NaN : (await processCpuSeconds(pid)) ?? NaN;
+    };
+    const bar = new ProgressBar('queries', cases.length * systems.length * (opts.repeats + 2), 'runs');
     const lines: string[] = [];
+    // A first pass over every query on both systems, untimed: the answers are
+    // compared here, and the first queries after the load (JIT, the heap
+    // shrinking after the load's garbage) do not land on one query's timings.
+    const firstAnswers: Array<Answer[] | Error> = [];
     for (const c of cases) {
+      try {
+        const first: Answer[] = [];
+        for (const [, url] of systems) { first.push(await rangeQuery(url, c, Math.max(1000, Math.min(120_000, deadlineMs - Date.now())))); bar.tick(1); }
+        firstAnswers.push(first);
+      } catch (err) {
+        firstAnswers.push(err as Error);
+      }
+    }
+    for (const [ci, c] of cases.entries()) {
       const r: PromqlCaseResult = {
         query: c.query.query, name: c.query.name, rangeHours: c.rangeHours, startS: c.startS, endS: c.endS, stepS: c.stepS,
         series: 0, points: 0, strataMs: [], prometheusMs: [], strataMedianMs: NaN, prometheusMedianMs: NaN, ratio: NaN,
+        strataCpuMs: NaN, prometheusCpuMs: NaN, cpuRatio: NaN,
       };
       results.cases.push(r);
       try {
         if (Date.now() > deadlineMs) throw new Error('skipped: time limit reached');
         const timeout = () => Math.max(1000, Math.min(120_000, deadlineMs - Date.now()));
-        // Warm-up (untimed), and the answers compared.
-        const first: Answer[] = [];
-        for (const [, url] of systems) { first.push(await rangeQuery(url, c, timeout())); bar.tick(1); }
+        const first = firstAnswers[ci]!;
+        if (first instanceof Error) throw first;
+        // Warm-up of this query (untimed).
+        for (const [, url] of systems) { await rangeQuery(url, c, timeout()); bar.tick(1); }
         r.series = first[1]!.result.length;
         r.points = first[1]!.result.reduce((n, s) => n + s.values.length, 0);
         const diff = compareMatrices(first[0]!.result, first[1]!.result);
         if (diff) r.mismatch = diff;
+        const cpuS: Record<string, number> = { strata: 0, prometheus: 0 };
         for (let k = 0; k < opts.repeats; k++) {
           // Alternate which system goes first, so neither always runs right after the other's GC or I/O.
           const order = k % 2 === 0 ? systems : [...systems].reverse();
           for (const [name, url] of order) {
+            const c0 = await cpu(name);
             const a = await rangeQuery(url, c, timeout());
+            cpuS[name]! += (await cpu(name)) - c0;
             (name === 'strata' ? r.strataMs : r.prometheusMs).push(a.ms);
             bar.tick(1);
           }
@@ -192,10 +226,14 @@ export async function runPromqlBench(opts: PromqlBenchOptions): Promise<PromqlBe
         r.strataMedianMs = median(r.strataMs);
         r.prometheusMedianMs = median(r.prometheusMs);
         r.ratio = r.strataMedianMs / r.prometheusMedianMs;
+        r.strataCpuMs = (cpuS.strata! * 1000) / opts.repeats;
+        r.prometheusCpuMs = (cpuS.prometheus! * 1000) / opts.repeats;
+        r.cpuRatio = r.strataCpuMs / r.prometheusCpuMs;
       } catch (err) {
         r.error = (err as Error).message.slice(0, 400);
       }
       lines.push(`${c.query.name.padEnd(12)} ${String(c.rangeHours).padStart(3)}h  strata ${fmt(r.strataMedianMs)}  prometheus ${fmt(r.prometheusMedianMs)}  x${r.ratio.toFixed(2)}` +
+        `  (cpu ${r.strataCpuMs.toFixed(0)} / ${r.prometheusCpuMs.toFixed(0)} ms)` +
         (r.mismatch ? `  DIFFERS: ${r.mismatch.slice(0, 100)}` : '') + (r.error ? `  FAILED: ${r.error.slice(0, 160)}` : ''));
     }
     bar.finish();
@@ -226,17 +264,19 @@ export function renderPromqlReport(r: PromqlBenchResults): string {
     `${r.data.samples.toLocaleString('en-US')} samples (10 metrics \`cpu_<field>\`), remote-written into both. ` +
     `${r.versions.strata ?? 'Strata'} vs ${r.versions.prometheus ?? 'Prometheus'}; ${r.machine.cpus} cores (${r.machine.cpuModel}), ` +
     `load average ${r.machine.loadAvg1mStart.toFixed(1)} -> ${r.machine.loadAvg1mEnd.toFixed(1)}; ${r.options.repeats} timed runs each after a warm-up, ` +
-    `the two systems alternating.`, '');
+    `the two systems alternating; every query ran once on both before any timing.`, '');
   for (const [name, l] of Object.entries(r.loads)) {
     out.push(`- load ${name}: ${Math.round(l.rowsPerSec).toLocaleString('en-US')} rows/s (${Math.round(l.metricsPerSec).toLocaleString('en-US')} samples/s)`);
   }
   out.push('');
-  out.push(`| query | range | series | points | Strata median ms | Prometheus median ms | Strata / Prometheus | <= ${r.options.targetRatio}x | answers |`);
-  out.push('|---|---|---|---|---|---|---|---|---|');
+  out.push(`| query | range | series | points | Strata median ms | Prometheus median ms | Strata / Prometheus | <= ${r.options.targetRatio}x | CPU ms per run, Strata / Prometheus | answers |`);
+  out.push('|---|---|---|---|---|---|---|---|---|---|');
+  const n = (x: number, d: number) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
   for (const c of r.cases) {
     const ok = Number.isFinite(c.ratio) ? (c.ratio <= r.options.targetRatio ? 'yes' : 'no') : 'n/a';
-    out.push(`| \`${c.query}\` | ${c.rangeHours} h | ${c.series} | ${c.points} | ${c.strataMedianMs.toFixed(1)} | ${c.prometheusMedianMs.toFixed(1)} | ` +
-      `${Number.isFinite(c.ratio) ? c.ratio.toFixed(2) : 'n/a'} | ${ok} | ${c.error ? `failed: ${c.error.slice(0, 80)}` : c.mismatch ? `differ: ${c.mismatch.slice(0, 80)}` : 'same'} |`);
+    out.push(`| \`${c.query.replace(/\|/g, '\\|')}\` | ${c.rangeHours} h | ${c.series} | ${c.points} | ${n(c.strataMedianMs, 1)} | ${n(c.prometheusMedianMs, 1)} | ` +
+      `${n(c.ratio, 2)} | ${ok} | ${n(c.strataCpuMs, 0)} / ${n(c.prometheusCpuMs, 0)} (${n(c.cpuRatio, 2)}) | ` +
+      `${c.error ? `failed: ${c.error.slice(0, 80)}` : c.mismatch ? `differ: ${c.mismatch.slice(0, 80)}` : 'same'} |`);
   }
   if (r.notes.length) out.push('', ...r.notes.map((n) => `- ${n}`));
   return out.join('\n');
