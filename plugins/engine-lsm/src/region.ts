@@ -377,8 +377,10 @@ export class Region {
           const wanted = new Set([...cols.map((c) => c.name), ...schema.primaryKey, schema.timeIndex, OP_COLUMN, PK_COLUMN]);
           // String tags come from the series table; other tag types are still read when projected.
           if (series) for (const k of schema.primaryKey) if (!cols.some((c) => c.name === k) || schema.columns.find((c) => c.name === k)!.type.name === 'String') wanted.delete(k);
+          const noDeletes = f.hasDeletes === false; // (absent in a manifest: assume deletes)
+          if (noDeletes) wanted.delete(OP_COLUMN);
           sources.push(new SstSource(prio, self.sstFetch(f, index), rgs, schema.primaryKey, schema.timeIndex,
-            self.deps.options.rowGroupRows, f.columns.filter((c) => wanted.has(c)), files.length > 8 ? 1 : 4, sel, series));
+            self.deps.options.rowGroupRows, f.columns.filter((c) => wanted.has(c)), files.length > 8 ? 1 : 4, sel, series, noDeletes));
         }
         for (const mem of mems) {
           prio++;

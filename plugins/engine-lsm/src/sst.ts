@@ -411,6 +411,13 @@ export function candidateRowGroups(index: FileIndex, start: bigint | undefined, 
 
 const utf8 = new TextEncoder();
 
+let zeroBytes = new Uint8Array(1 << 16);
+/** `n` zero bytes, shared (read-only by every user). */
+function zeros(n: number): Uint8Array {
+  if (zeroBytes.length < n) zeroBytes = new Uint8Array(Math.max(n, 2 * zeroBytes.length));
+  return zeroBytes.subarray(0, n);
+}
+
 /** Files with more series than this get no SstSeries (its memory grows with the series). */
 export const SST_SERIES_MAX = 200_000;
 
@@ -507,12 +514,15 @@ export class SstChunk implements Chunk {
 
   constructor(private readonly batch: arrow.RecordBatch, private readonly pkNames: readonly string[], timeIndex: string,
     /** The file's series: keys and tags come from it (the batch may lack the tag columns). */
-    private readonly series?: SstSeries) {
+    private readonly series?: SstSeries,
+    /** The file has no delete markers: the batch may lack `__op_type`. */
+    noDeletes = false) {
     this.length = batch.numRows;
     const ts = batch.getChild(timeIndex), op = batch.getChild(OP_COLUMN), pk = batch.getChild(PK_COLUMN);
-    if (!ts || !op || !pk) throw new CorruptionError(`SST batch lacks '${timeIndex}', '${OP_COLUMN}' or '${PK_COLUMN}'`);
+    if (!ts || (!op && !noDeletes) || !pk) throw new CorruptionError(`SST batch lacks '${timeIndex}', '${OP_COLUMN}' or '${PK_COLUMN}'`);
     this.ts = toBigInts(ts);
-    this.op = op.data[0]!.values.subarray(op.data[0]!.offset, op.data[0]!.offset + this.length) as Uint8Array;
+    // A file without delete markers need not have its op column read: all puts.
+    this.op = op ? op.data[0]!.values.subarray(op.data[0]!.offset, op.data[0]!.offset + this.length) as Uint8Array : zeros(this.length);
     this.pk = pk.data[0]!.values.subarray(pk.data[0]!.offset, pk.data[0]!.offset + this.length) as Int32Array;
     let del = false;
     for (let i = 0; i < this.length; i++) if (this.op[i] === OP_DELETE) { del = true; break; }
@@ -614,7 +624,9 @@ export class SstSource implements ChunkSource {
     /** Rows to read of some row groups ([offset, limit] pairs, from candidateRowRanges); others are read whole. */
     private readonly selections?: ReadonlyMap<number, ReadonlyArray<readonly [number, number]>>,
     /** The file's series: chunks take keys and tags from it. */
-    private readonly series?: SstSeries) {}
+    private readonly series?: SstSeries,
+    /** The file has no delete markers (FileMeta.hasDeletes false): `__op_type` may be left out of `columns`. */
+    private readonly noDeletes = false) {}
 
   async next(): Promise<Chunk | undefined> {
     while (this.queue.length === 0) {
@@ -641,7 +653,7 @@ export class SstSource implements ChunkSource {
         throw new CorruptionError(`cannot read SST row groups ${rgs.join(',')}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
       if (this.blob && this.fetch.kind === 'ranged') this.blob.dropBefore(this.fetch.layout.dataEnd);
-      for (const b of batches) this.queue.push(new SstChunk(b, this.pkNames, this.timeIndex, this.series));
+      for (const b of batches) this.queue.push(new SstChunk(b, this.pkNames, this.timeIndex, this.series, this.noDeletes));
     }
     return this.queue.shift();
   }
