@@ -21,6 +21,7 @@ export class LsmEngine implements StorageEngine {
   private regions = new Map<RegionId, Region>();
   private opening = new Map<RegionId, Promise<Region>>();
   private timer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
   private readonly deps: RegionDeps;
 
   constructor(wal: Wal, store: ObjectStore, readonly options: EngineLsmOptions, logger: Logger, indexProviders: readonly IndexProvider[] = []) {
@@ -32,8 +33,17 @@ export class LsmEngine implements StorageEngine {
     };
   }
 
-  /** Starts background compaction and TTL (every `compaction.intervalMs`). */
+  /**
+   * Starts background compaction and TTL (every `compaction.intervalMs`) and
+   * the age-based flush (`autoFlushIntervalMs`, checked every quarter of it,
+   * between 1 s and 5 min).
+   */
   start(): void {
+    const age = this.options.autoFlushIntervalMs;
+    if (age > 0 && !this.flushTimer) {
+      this.flushTimer = setInterval(() => this.flushOld(age), Math.min(300_000, Math.max(1000, age / 4)));
+      this.flushTimer.unref();
+    }
     if (!this.options.compaction.enabled || this.timer) return;
     this.timer = setInterval(() => {
       for (const r of this.regions.values()) void r.maybeCompact(false).catch((err) => this.deps.logger.error({ err, region: r.id }, 'background compaction failed'));
@@ -41,10 +51,22 @@ export class LsmEngine implements StorageEngine {
     this.timer.unref();
   }
 
+  /** Flushes every region whose oldest unflushed write is at least `ageMs` old. */
+  flushOld(ageMs: number, nowMs = Date.now()): Promise<void> {
+    const runs: Array<Promise<void>> = [];
+    for (const r of this.regions.values()) {
+      const p = r.flushIfOlderThan(ageMs, nowMs);
+      if (p) runs.push(p.catch((err) => this.deps.logger.error({ err, region: r.id }, 'age-based flush failed')));
+    }
+    return Promise.all(runs).then(() => undefined);
+  }
+
   /** Stops background work and closes every region (data stays in the WAL and SSTs). */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.flushTimer) clearInterval(this.flushTimer);
     this.timer = undefined;
+    this.flushTimer = undefined;
     await Promise.all([...this.regions.values()].map((r) => r.close()));
     this.regions.clear();
   }

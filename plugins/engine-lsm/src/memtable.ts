@@ -181,6 +181,8 @@ export class Memtable {
   readonly timeIndex: string;
   length = 0;
   minSeq = Infinity;
+  /** When the first row went in (Date.now()), for the engine's age-based flush. */
+  firstInsertMs: number | undefined;
   maxSeq = 0;
   minTs: bigint | undefined;
   maxTs: bigint | undefined;
@@ -262,6 +264,7 @@ export class Memtable {
     }
     this.length = at + n;
     if (seq < this.minSeq) this.minSeq = seq;
+    this.firstInsertMs ??= Date.now();
     if (seq > this.maxSeq) this.maxSeq = seq;
   }
 

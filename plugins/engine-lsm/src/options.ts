@@ -24,6 +24,12 @@ export const engineLsmOptionsShape = {
     intervalMs: o.duration({ default: '5m', description: 'How often background compaction and TTL look at every region.' }),
   }),
   manifestCheckpointEdits: o.integer({ default: 16, min: 1, description: 'Manifest edits between checkpoints.' }),
+  /**
+   * GreptimeDB's auto_flush_interval: a region whose oldest unflushed write is
+   * older than this is flushed even if its memtable is small, so a quiet
+   * region never holds the shared WAL's segments (and its replay) forever.
+   */
+  autoFlushIntervalMs: o.duration({ default: '1h', description: "Flush a region whose oldest unflushed write is older than this, however small its memtable ('0' turns it off)." }),
 };
 
 export const engineLsmOptions = o.object(engineLsmOptionsShape);

@@ -212,6 +212,17 @@ export class Region {
     return p;
   }
 
+  /**
+   * Flushes when the oldest unflushed write (active memtable) is at least
+   * `ageMs` old: how a region that writes little lets the WAL go. Undefined
+   * when there is nothing that old.
+   */
+  flushIfOlderThan(ageMs: number, nowMs = Date.now()): Promise<void> | undefined {
+    if (this.closed || this.active.length === 0 || this.active.firstInsertMs === undefined) return undefined;
+    if (nowMs - this.active.firstInsertMs < ageMs) return undefined;
+    return this.flush();
+  }
+
   /** Freezes the active memtable and waits until every frozen memtable is in an SST. */
   async flush(): Promise<void> {
     this.checkOpen();
