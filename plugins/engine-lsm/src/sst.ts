@@ -419,7 +419,7 @@ function zeros(n: number): Uint8Array {
 }
 
 /** Files with more series than this get no SstSeries (its memory grows with the series). */
-export const SST_SERIES_MAX = 200_000;
+export const SST_SERIES_MAX = 100_000;
 
 /**
  * The series of one SST by `__pk_id`: each one's key and tag values (and
@@ -433,6 +433,8 @@ export class SstSeries {
     private readonly base: number,
     private readonly keys: string[],
     private readonly pkNames: readonly string[],
+    /** Per tag: the value id of each slot (0 = null), then each id's value and UTF-8 bytes. */
+    private readonly ids: Int32Array[],
     private readonly values: unknown[][],
     private readonly bytes: Array<Array<Uint8Array | null>>,
   ) {}
@@ -444,24 +446,27 @@ export class SstSeries {
   }
   tagOf(name: string, pk: number): unknown {
     const t = this.pkNames.indexOf(name);
-    return t < 0 ? undefined : this.values[t]![pk - this.base] ?? null;
+    return t < 0 ? undefined : this.values[t]![this.ids[t]![pk - this.base] ?? 0] ?? null;
   }
   tagBytesOf(name: string, pk: number): Uint8Array | null {
     const t = this.pkNames.indexOf(name);
-    return t < 0 ? null : this.bytes[t]![pk - this.base] ?? null;
+    return t < 0 ? null : this.bytes[t]![this.ids[t]![pk - this.base] ?? 0] ?? null;
   }
 
   /**
    * Reads the tag columns and `__pk_id` of every row group of a file (or
    * undefined when its ids are too sparse to index densely, or there are
-   * more than SST_SERIES_MAX series). Tags the file predates are null.
+   * more than SST_SERIES_MAX series). Tags the file predates are null. Each
+   * tag's distinct values are kept once, so the table costs about a key and
+   * 4 bytes per tag per series.
    */
   static async read(fetch: SstFetch, rowGroups: number, pkNames: readonly string[], timeIndex: string, rowGroupRows: number,
     fileColumns: readonly string[], seriesCount: number): Promise<SstSeries | undefined> {
     if (seriesCount > SST_SERIES_MAX) return undefined;
     const present = fileColumns.filter((c) => pkNames.includes(c));
+    // Only the tags and __pk_id: the chunks are used for pk and rawTag, nothing else.
     const src = new SstSource(0, fetch, Array.from({ length: rowGroups }, (_, i) => i), pkNames, timeIndex, rowGroupRows,
-      [...present, timeIndex, OP_COLUMN, PK_COLUMN], 4);
+      [...present, PK_COLUMN], 4, undefined, undefined, true, true);
     const pks: number[] = [];
     const rows: unknown[][] = [];
     let last = -1;
@@ -484,19 +489,29 @@ export class SstSeries {
     const slots = pks.length ? pks[pks.length - 1]! - base + 1 : 0;
     if (slots > 4 * pks.length + 1024) return undefined;
     const keys = new Array<string>(slots);
-    const values = pkNames.map(() => new Array<unknown>(slots));
-    const bytes = pkNames.map(() => new Array<Uint8Array | null>(slots).fill(null));
+    const ids = pkNames.map(() => new Int32Array(slots));
+    const values = pkNames.map((): unknown[] => [null]);
+    const bytes = pkNames.map((): Array<Uint8Array | null> => [null]);
+    const dicts = pkNames.map(() => new Map<string, number>());
     for (let k = 0; k < pks.length; k++) {
       const slot = pks[k]! - base;
       const tuple = rows[k]!;
       keys[slot] = seriesKeyOf(tuple);
       for (let t = 0; t < pkNames.length; t++) {
         const v = tuple[t] ?? null;
-        values[t]![slot] = v;
-        if (typeof v === 'string') bytes[t]![slot] = utf8.encode(v);
+        if (v === null) continue;
+        const part = encodeKeyPart(v);
+        let id = dicts[t]!.get(part);
+        if (id === undefined) {
+          id = values[t]!.length;
+          dicts[t]!.set(part, id);
+          values[t]!.push(v);
+          bytes[t]!.push(typeof v === 'string' ? utf8.encode(v) : null);
+        }
+        ids[t]![slot] = id;
       }
     }
-    return new SstSeries(base, keys, pkNames, values, bytes);
+    return new SstSeries(base, keys, pkNames, ids, values, bytes);
   }
 }
 
@@ -516,16 +531,18 @@ export class SstChunk implements Chunk {
     /** The file's series: keys and tags come from it (the batch may lack the tag columns). */
     private readonly series?: SstSeries,
     /** The file has no delete markers: the batch may lack `__op_type`. */
-    noDeletes = false) {
+    noDeletes = false,
+    /** Only `pk`, keys and tags are used: the batch may lack the time index (ts is then empty). */
+    keysOnly = false) {
     this.length = batch.numRows;
     const ts = batch.getChild(timeIndex), op = batch.getChild(OP_COLUMN), pk = batch.getChild(PK_COLUMN);
-    if (!ts || (!op && !noDeletes) || !pk) throw new CorruptionError(`SST batch lacks '${timeIndex}', '${OP_COLUMN}' or '${PK_COLUMN}'`);
-    this.ts = toBigInts(ts);
+    if ((!ts && !keysOnly) || (!op && !noDeletes && !keysOnly) || !pk) throw new CorruptionError(`SST batch lacks '${timeIndex}', '${OP_COLUMN}' or '${PK_COLUMN}'`);
+    this.ts = ts ? toBigInts(ts) : new BigInt64Array(0);
     // A file without delete markers need not have its op column read: all puts.
     this.op = op ? op.data[0]!.values.subarray(op.data[0]!.offset, op.data[0]!.offset + this.length) as Uint8Array : zeros(this.length);
     this.pk = pk.data[0]!.values.subarray(pk.data[0]!.offset, pk.data[0]!.offset + this.length) as Int32Array;
     let del = false;
-    for (let i = 0; i < this.length; i++) if (this.op[i] === OP_DELETE) { del = true; break; }
+    if (op) for (let i = 0; i < this.length; i++) if (this.op[i] === OP_DELETE) { del = true; break; }
     this.hasDeletes = del;
     this.tagVecs = pkNames.map((n) => this.column(n));
   }
@@ -626,7 +643,9 @@ export class SstSource implements ChunkSource {
     /** The file's series: chunks take keys and tags from it. */
     private readonly series?: SstSeries,
     /** The file has no delete markers (FileMeta.hasDeletes false): `__op_type` may be left out of `columns`. */
-    private readonly noDeletes = false) {}
+    private readonly noDeletes = false,
+    /** Chunks for keys and tags only (SstSeries.read): the time index may be left out too. */
+    private readonly keysOnly = false) {}
 
   async next(): Promise<Chunk | undefined> {
     while (this.queue.length === 0) {
@@ -653,7 +672,7 @@ export class SstSource implements ChunkSource {
         throw new CorruptionError(`cannot read SST row groups ${rgs.join(',')}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
       if (this.blob && this.fetch.kind === 'ranged') this.blob.dropBefore(this.fetch.layout.dataEnd);
-      for (const b of batches) this.queue.push(new SstChunk(b, this.pkNames, this.timeIndex, this.series, this.noDeletes));
+      for (const b of batches) this.queue.push(new SstChunk(b, this.pkNames, this.timeIndex, this.series, this.noDeletes, this.keysOnly));
     }
     return this.queue.shift();
   }
