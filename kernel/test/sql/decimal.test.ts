@@ -86,6 +86,16 @@ describe('sql: DECIMAL', function () {
     expect(r.rows.map((x) => x.slice(0, 3))).to.deep.equal([[-0.1, 0.05, -0.05], [100000000, 99999999.99, 99999999.99]]);
   });
 
+  it('range queries fill decimal slots with a scaled value, the previous one or an exact-scale interpolation', async () => {
+    await h.q('CREATE TABLE r (h STRING PRIMARY KEY, ts TIMESTAMP TIME INDEX, p DECIMAL(10, 2))');
+    await h.q("INSERT INTO r VALUES ('a', 0, 1.10), ('a', 3000, 2.20)");
+    const fill = async (f: string) => (await text(`SELECT CAST(a AS STRING) FROM (SELECT ts, avg(p) RANGE '1s' FILL ${f} AS a FROM r ALIGN '1s') s ORDER BY ts`)).map((x) => x[0]);
+    expect(await fill('5')).to.deep.equal(['1.100000', '5.000000', '5.000000', '2.200000']);
+    expect(await fill('1.5')).to.deep.equal(['1.100000', '1.500000', '1.500000', '2.200000']);
+    expect(await fill('PREV')).to.deep.equal(['1.100000', '1.100000', '1.100000', '2.200000']);
+    expect(await fill('LINEAR')).to.deep.equal(['1.100000', '1.466667', '1.833333', '2.200000']);
+  });
+
   it('groups, sorts and windows over decimal values', async () => {
     expect(await text('SELECT CAST(p AS STRING), count(*) FROM d GROUP BY p ORDER BY p NULLS FIRST')).to.deep.equal([[null, 1n], ['-0.05', 1n], ['1.10', 1n], ['2.20', 1n], ['99999999.99', 1n]]);
     expect(await text("SELECT CAST(sum(p) OVER (ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS STRING) FROM d WHERE h <> 'c' ORDER BY ts"))

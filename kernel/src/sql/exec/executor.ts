@@ -6,11 +6,12 @@ import {
   exprRefs, schemaOf, type AggCall, type BExpr, type Field, type Plan, type RangeCall, type SortKey, type WinCall,
 } from '../plan/logical-plan.js';
 import {
-  allocData, batchFromArrow, columnFromArrow, columnFromValues, columnToArrow, concatBatches, constantColumn, emptyBatch, sliceBatch, takeBatch,
+  allocData, batchFromArrow, coerceDecimal, columnFromArrow, columnFromValues, columnToArrow, concatBatches, constantColumn, emptyBatch, sliceBatch, takeBatch,
   takeColumn, takeColumnNullable, valueAt, type Batch, type Column,
 } from './column.js';
 import { compareValues, compileExpr, keyOfValue, type CompiledExpr, type EvalContext } from './expression-evaluator.js';
 import { FAST_AGGREGATE, type FastAggregateKind } from '../../functions/builtin/aggregate-functions.js';
+import { rescale } from './decimal.js';
 import type { DataType } from '../../data/data-types.js';
 
 /** Per-operator counters for EXPLAIN ANALYZE. */
@@ -1212,7 +1213,7 @@ export class Executor {
       const all: bigint[] = [];
       if (needFill) for (let t = slots[0]!; t <= slots[slots.length - 1]!; t += align) all.push(t); else all.push(...slots);
       const cols = p.calls.map((c) => all.map((t) => { const st = s.slots.get(t); return st ? normalizeAggValue(finalCall(p.calls.indexOf(c), st[p.calls.indexOf(c)]), c.agg) : null; }));
-      p.calls.forEach((c, ci) => fillSeries(cols[ci]!, all, c.fill));
+      p.calls.forEach((c, ci) => fillSeries(cols[ci]!, all, c.fill, c.agg.out.type));
       for (let i = 0; i < all.length; i++) {
         // Without FILL, slots with no data are not output; with FILL every slot is.
         if (!s.slots.has(all[i]!) && !p.calls.some((c) => c.fill)) continue;
@@ -1244,18 +1245,26 @@ function nanosPerUnit(t: string): bigint {
   }
 }
 
-function fillSeries(vals: unknown[], ts: bigint[], fill: RangeCall['fill']): void {
+function fillSeries(vals: unknown[], ts: bigint[], fill: RangeCall['fill'], type: DataType): void {
   if (!fill || fill.kind === 'null') return;
-  if (fill.kind === 'value') { for (let i = 0; i < vals.length; i++) if (vals[i] === null) vals[i] = fill.value; return; }
+  // DECIMAL results are unscaled bigints: the fill value is scaled, interpolations rounded to the scale.
+  const decimal = type.name === 'Decimal128';
+  if (fill.kind === 'value') {
+    const v = decimal && fill.value !== null && fill.value !== undefined ? (typeof fill.value === 'bigint' ? rescale(fill.value, 0, type.scale ?? 0) : coerceDecimal(fill.value, type.scale ?? 0)) : fill.value;
+    for (let i = 0; i < vals.length; i++) if (vals[i] === null) vals[i] = v;
+    return;
+  }
   if (fill.kind === 'prev') { for (let i = 1; i < vals.length; i++) if (vals[i] === null) vals[i] = vals[i - 1]; return; }
-  // linear: interpolate between the nearest non-null neighbours
+  // linear: interpolate between the nearest non-null neighbours (of the data, not of earlier fills)
+  const orig = vals.slice();
   for (let i = 0; i < vals.length; i++) {
-    if (vals[i] !== null) continue;
-    let a = i - 1; while (a >= 0 && vals[a] === null) a--;
-    let b = i + 1; while (b < vals.length && vals[b] === null) b++;
+    if (orig[i] !== null) continue;
+    let a = i - 1; while (a >= 0 && orig[a] === null) a--;
+    let b = i + 1; while (b < vals.length && orig[b] === null) b++;
     if (a < 0 || b >= vals.length) continue;
-    const va = Number(vals[a]); const vb = Number(vals[b]);
-    vals[i] = va + ((vb - va) * Number(ts[i]! - ts[a]!)) / Number(ts[b]! - ts[a]!);
+    const va = Number(orig[a]); const vb = Number(orig[b]);
+    const x = va + ((vb - va) * Number(ts[i]! - ts[a]!)) / Number(ts[b]! - ts[a]!);
+    vals[i] = decimal ? BigInt(Math.round(x)) : x;
   }
 }
 

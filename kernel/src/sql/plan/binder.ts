@@ -529,7 +529,7 @@ export class Binder {
           if (replace.has(key)) continue;
           let call = this.bindAggregate(a, base, `${this.textOf(x)}`);
           // FILL LINEAR interpolates, so its values are floats (GreptimeDB does the same).
-          if (fill?.kind === 'linear' && call.out.type.name !== 'Float64') call = { ...call, out: newField(call.out.name, F64) };
+          if (fill?.kind === 'linear' && call.out.type.name !== 'Float64' && call.out.type.name !== 'Decimal128') call = { ...call, out: newField(call.out.name, F64) };
           calls.push({ agg: call, rangeNanos, ...(fill ? { fill } : {}) });
           replace.set(key, call.out);
         }
