@@ -178,61 +178,67 @@ export async function runPromqlBench(opts: PromqlBenchOptions): Promise<PromqlBe
       const pid = pids[name];
       return pid === undefined ? NaN : (await processCpuSeconds(pid)) ?? NaN;
     };
-    const bar = new ProgressBar('queries', cases.length * systems.length * (opts.repeats + 2), 'runs');
+    const bar = new ProgressBar('queries', cases.length * systems.length * (opts.repeats + 1), 'runs');
     const lines: string[] = [];
-    // A first pass over every query on both systems, untimed: the answers are
-    // compared here, and the first queries after the load (JIT, the heap
-    // shrinking after the load's garbage) do not land on one query's timings.
-    const firstAnswers: Array<Answer[] | Error> = [];
-    for (const c of cases) {
-      try {
-        const first: Answer[] = [];
-        for (const [, url] of systems) { first.push(await rangeQuery(url, c, Math.max(1000, Math.min(120_000, deadlineMs - Date.now())))); bar.tick(1); }
-        firstAnswers.push(first);
-      } catch (err) {
-        firstAnswers.push(err as Error);
-      }
-    }
+    const timeout = () => Math.max(1000, Math.min(120_000, deadlineMs - Date.now()));
+    const rows: PromqlCaseResult[] = cases.map((c) => ({
+      query: c.query.query, name: c.query.name, rangeHours: c.rangeHours, startS: c.startS, endS: c.endS, stepS: c.stepS,
+      series: 0, points: 0, strataMs: [], prometheusMs: [], strataMedianMs: NaN, prometheusMedianMs: NaN, ratio: NaN,
+      strataCpuMs: NaN, prometheusCpuMs: NaN, cpuRatio: NaN,
+    }));
+    results.cases.push(...rows);
+    // A first pass over every query on both systems, untimed: it warms both
+    // up, and the answers are compared here.
     for (const [ci, c] of cases.entries()) {
-      const r: PromqlCaseResult = {
-        query: c.query.query, name: c.query.name, rangeHours: c.rangeHours, startS: c.startS, endS: c.endS, stepS: c.stepS,
-        series: 0, points: 0, strataMs: [], prometheusMs: [], strataMedianMs: NaN, prometheusMedianMs: NaN, ratio: NaN,
-        strataCpuMs: NaN, prometheusCpuMs: NaN, cpuRatio: NaN,
-      };
-      results.cases.push(r);
+      const r = rows[ci]!;
       try {
         if (Date.now() > deadlineMs) throw new Error('skipped: time limit reached');
-        const timeout = () => Math.max(1000, Math.min(120_000, deadlineMs - Date.now()));
-        const first = firstAnswers[ci]!;
-        if (first instanceof Error) throw first;
-        // Warm-up of this query (untimed).
-        for (const [, url] of systems) { await rangeQuery(url, c, timeout()); bar.tick(1); }
+        const first: Answer[] = [];
+        for (const [, url] of systems) { first.push(await rangeQuery(url, c, timeout())); bar.tick(1); }
         r.series = first[1]!.result.length;
         r.points = first[1]!.result.reduce((n, s) => n + s.values.length, 0);
         const diff = compareMatrices(first[0]!.result, first[1]!.result);
         if (diff) r.mismatch = diff;
-        const cpuS: Record<string, number> = { strata: 0, prometheus: 0 };
-        for (let k = 0; k < opts.repeats; k++) {
-          // Alternate which system goes first, so neither always runs right after the other's GC or I/O.
-          const order = k % 2 === 0 ? systems : [...systems].reverse();
-          for (const [name, url] of order) {
-            const c0 = await cpu(name);
-            const a = await rangeQuery(url, c, timeout());
-            cpuS[name]! += (await cpu(name)) - c0;
-            (name === 'strata' ? r.strataMs : r.prometheusMs).push(a.ms);
-            bar.tick(1);
-          }
-        }
-        r.strataMedianMs = median(r.strataMs);
-        r.prometheusMedianMs = median(r.prometheusMs);
-        r.ratio = r.strataMedianMs / r.prometheusMedianMs;
-        r.strataCpuMs = (cpuS.strata! * 1000) / opts.repeats;
-        r.prometheusCpuMs = (cpuS.prometheus! * 1000) / opts.repeats;
-        r.cpuRatio = r.strataCpuMs / r.prometheusCpuMs;
       } catch (err) {
         r.error = (err as Error).message.slice(0, 400);
       }
-      lines.push(`${c.query.name.padEnd(12)} ${String(c.rangeHours).padStart(3)}h  strata ${fmt(r.strataMedianMs)}  prometheus ${fmt(r.prometheusMedianMs)}  x${r.ratio.toFixed(2)}` +
+    }
+    // The first pass leaves garbage and compile work that background threads
+    // finish over the next seconds: let them, before timing.
+    await new Promise((res) => setTimeout(res, 3000));
+    // Timed rounds: each round runs every query once on both systems (which
+    // goes first alternates), so a passing disturbance (another process, a
+    // major GC) spreads over all queries instead of landing on one.
+    const cpuS = rows.map(() => ({ strata: 0, prometheus: 0 }));
+    for (let k = 0; k < opts.repeats; k++) {
+      for (const [ci, c] of cases.entries()) {
+        const r = rows[ci]!;
+        if (r.error) continue;
+        try {
+          if (Date.now() > deadlineMs) throw new Error(`stopped after ${k} timed rounds: time limit reached`);
+          const order = (k + ci) % 2 === 0 ? systems : [...systems].reverse();
+          for (const [name, url] of order) {
+            const c0 = await cpu(name);
+            const a = await rangeQuery(url, c, timeout());
+            cpuS[ci]![name as 'strata' | 'prometheus'] += (await cpu(name)) - c0;
+            (name === 'strata' ? r.strataMs : r.prometheusMs).push(a.ms);
+            bar.tick(1);
+          }
+        } catch (err) {
+          r.error = (err as Error).message.slice(0, 400);
+        }
+      }
+    }
+    for (const [ci, r] of rows.entries()) {
+      if (r.strataMs.length && r.prometheusMs.length) {
+        r.strataMedianMs = median(r.strataMs);
+        r.prometheusMedianMs = median(r.prometheusMs);
+        r.ratio = r.strataMedianMs / r.prometheusMedianMs;
+        r.strataCpuMs = (cpuS[ci]!.strata * 1000) / r.strataMs.length;
+        r.prometheusCpuMs = (cpuS[ci]!.prometheus * 1000) / r.prometheusMs.length;
+        r.cpuRatio = r.strataCpuMs / r.prometheusCpuMs;
+      }
+      lines.push(`${r.name.padEnd(12)} ${String(r.rangeHours).padStart(3)}h  strata ${fmt(r.strataMedianMs)}  prometheus ${fmt(r.prometheusMedianMs)}  x${r.ratio.toFixed(2)}` +
         `  (cpu ${r.strataCpuMs.toFixed(0)} / ${r.prometheusCpuMs.toFixed(0)} ms)` +
         (r.mismatch ? `  DIFFERS: ${r.mismatch.slice(0, 100)}` : '') + (r.error ? `  FAILED: ${r.error.slice(0, 160)}` : ''));
     }
@@ -263,8 +269,8 @@ export function renderPromqlReport(r: PromqlBenchResults): string {
   out.push(`${r.options.hosts} hosts x ${r.options.hours} h of TSBS cpu-only at 10 s: ${r.data.rows.toLocaleString('en-US')} rows, ` +
     `${r.data.samples.toLocaleString('en-US')} samples (10 metrics \`cpu_<field>\`), remote-written into both. ` +
     `${r.versions.strata ?? 'Strata'} vs ${r.versions.prometheus ?? 'Prometheus'}; ${r.machine.cpus} cores (${r.machine.cpuModel}), ` +
-    `load average ${r.machine.loadAvg1mStart.toFixed(1)} -> ${r.machine.loadAvg1mEnd.toFixed(1)}; ${r.options.repeats} timed runs each after a warm-up, ` +
-    `the two systems alternating; every query ran once on both before any timing.`, '');
+    `load average ${r.machine.loadAvg1mStart.toFixed(1)} -> ${r.machine.loadAvg1mEnd.toFixed(1)}; ${r.options.repeats} timed runs each ` +
+    `in rounds (each round every query once on both systems, which goes first alternating); every query ran once on both before any timing.`, '');
   for (const [name, l] of Object.entries(r.loads)) {
     out.push(`- load ${name}: ${Math.round(l.rowsPerSec).toLocaleString('en-US')} rows/s (${Math.round(l.metricsPerSec).toLocaleString('en-US')} samples/s)`);
   }
