@@ -6,7 +6,7 @@ import {
   type Fragment, type LedgerList, type MetaElement, type QuorumShape,
 } from './ledger-math.js';
 import { NodeClient, type OutgoingEntry } from './node-client.js';
-import type { FenceReply, NodeRegionState, ReadReply, SimpleReply } from './wire.js';
+import type { FenceReply, GapsReply, NodeRegionState, ReadReply, SimpleReply } from './wire.js';
 
 export interface QuorumWalOptions {
   /** The initial ensemble (E = its length). */
@@ -703,9 +703,38 @@ export class QuorumWal implements Wal {
     const replaced = newEns.filter((n, i) => n !== ens[i]).map((n) => this.clients[n]!.address);
     if (replaced.length > 0) { this.stats.ensembleChanges++; this.ensembleChanges?.inc(); }
     this.opts.logger?.info({ region: log.regionId, epoch, lastEntry: last, recoveredTail: tailLength, ensemble: element.ens, replaced }, drop ? 'wal-quorum: region dropped' : 'wal-quorum: region opened');
+    if (!drop && last > floor) {
+      const holders = new Set(log.fragments.filter((f, i) => (log.fragments[i + 1]?.first ?? Infinity) > floor + 1).flatMap((f) => f.ens.map((a) => this.clientOf(a).index)));
+      void this.findGaps(log, [...holders], floor + 1, last);
+    }
   }
 
   // ───────────────────────────── node failure handling ─────────────────────────────
+
+  /**
+   * After an open: which ids of (floor, L] the fenced nodes lack although
+   * their write sets include them (a node that was down before this writer
+   * started). They join the node's missed ranges, so a node that returns
+   * catches up even across writer restarts. Best effort, in the background.
+   */
+  private async findGaps(log: RegionLog, nodes: number[], from: number, to: number): Promise<void> {
+    for (const n of nodes) {
+      const c = this.clients[n]!;
+      const reply = await c.call<GapsReply>('Gaps', { region: log.regionId, from, to, rangesMax: 10_000, ledgers: log.ledgers }).catch(() => undefined);
+      if (!reply || log.status === 'fenced') continue;
+      let wanted = 0;
+      for (const [a, b] of reply.header.gaps) {
+        for (let id = a; id <= b; id++) {
+          const frag = fragmentOf(log.fragments, id);
+          const pos = frag.ens.indexOf(c.address);
+          if (pos < 0 || !writeSetOf(this.shape, id).includes(pos)) continue;
+          c.addMissed(log.regionId, id, id, this.shape.ensemble);
+          wanted++;
+        }
+      }
+      if (wanted > 0) this.opts.logger?.info({ region: log.regionId, node: c.address, entries: wanted }, 'wal-quorum: node lacks entries of the log; copying them from its peers');
+    }
+  }
 
   /**
    * Called by the timer for each region: a member of the current ensemble

@@ -3,11 +3,11 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { ListenAddress, Logger, ProtocolServer, Wal } from '@strata/kernel';
 import { CorruptionError, StorageError } from './errors.js';
-import { dropsIn, isPrefixOf } from './ledger-math.js';
+import { dropsIn, isPrefixOf, ownerOf } from './ledger-math.js';
 import {
   CHANNEL_OPTIONS, decodeMessage, encodeMessage, walNodeService,
   type AddAckHeader, type AddBatchHeader, type DropRequest, type FenceRequest, type MetaRequest,
-  type NodeMeta, type NodeRegionState, type ObsoleteRequest, type ReadRequest,
+  type GapsRequest, type NodeMeta, type NodeRegionState, type ObsoleteRequest, type ReadRequest,
 } from './wire.js';
 
 /** Node-side frame inside each local WAL entry: version, entry id, epoch, writer LAC, then the payload. */
@@ -158,6 +158,7 @@ export class WalNodeServer implements ProtocolServer {
       Read: this.unaryRaw((q: ReadRequest) => this.read(q)),
       Obsolete: this.unary((q: ObsoleteRequest) => this.obsolete(q)),
       Drop: this.unary((q: DropRequest) => this.drop(q)),
+      Gaps: this.unary((q: GapsRequest) => Promise.resolve(this.gaps(q))),
     });
     const port = await new Promise<number>((resolve, reject) => {
       this.server.bindAsync(`${this.opts.host}:${this.opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
@@ -341,6 +342,24 @@ export class WalNodeServer implements ProtocolServer {
       if (left > 0) throw new CorruptionError(`wal-node: region ${q.region}: ${left} indexed entries missing from the local WAL`);
     }
     return encodeMessage({ entries: wanted, coveredTo, state: r.state() }, payloads);
+  }
+
+  /** The id ranges of [from, to] with no copy here (a writer that opens the region schedules them for catch-up). */
+  private gaps(q: GapsRequest): Record<string, unknown> {
+    const r = this.regions.get(q.region) ?? new RegionOnNode();
+    const gaps: Array<[number, number]> = [];
+    let expect = Math.max(q.from, r.floor + 1);
+    for (let i = r.firstIndexAtLeast(expect); i < r.ids.length && expect <= q.to && gaps.length < q.rangesMax; i++) {
+      const id = r.ids[i]!;
+      const copy = r.pending.get(id) ?? r.index.get(id);
+      const pendingEpoch = r.pending.get(id)?.epoch ?? 0;
+      const epoch = Math.max(pendingEpoch, r.index.get(id)?.epoch ?? 0);
+      if (!copy || epoch !== ownerOf(q.ledgers, id)) continue; // not a valid copy: part of a gap
+      if (id > expect) gaps.push([expect, Math.min(id - 1, q.to)]);
+      expect = Math.max(expect, id + 1);
+    }
+    if (expect <= q.to && gaps.length < q.rangesMax) gaps.push([expect, q.to]);
+    return { gaps };
   }
 
   private async obsolete(q: ObsoleteRequest): Promise<Record<string, unknown>> {

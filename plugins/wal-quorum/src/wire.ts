@@ -68,6 +68,10 @@ export interface ReadRequest { region: string; from: number; bytesMax: number }
 /** `entries[i]` = [id, epoch] of payload i; `coveredTo`: every id in [from, coveredTo] this node has is in the page. */
 export interface ReadReply { entries: Array<[number, number]>; coveredTo: number; state: NodeRegionState }
 export interface ObsoleteRequest { region: string; upTo: number }
+/** Id ranges in [from, to] this node holds no copy of (at most `rangesMax` of them, ascending). */
+/** A copy counts only if written under the epoch `ledgers` gives its id (stale copies of a cut tail are gaps). */
+export interface GapsRequest { region: string; from: number; to: number; rangesMax: number; ledgers: Array<readonly [number, number]> }
+export interface GapsReply { gaps: Array<[number, number]> }
 export interface DropRequest { region: string; epoch: number; writer: string; elements: MetaElement[] }
 export interface SimpleReply { ok: boolean; fencedEpoch?: number }
 
@@ -90,6 +94,7 @@ export const walNodeService = {
   Read: unary('Read'),
   Obsolete: unary('Obsolete'),
   Drop: unary('Drop'),
+  Gaps: unary('Gaps'),
 } satisfies grpc.ServiceDefinition;
 
 /** Channel options both sides use: no message size cap beyond our own batch limits. */

@@ -139,6 +139,29 @@ describe('wal-quorum: ensemble change and catch-up (in-process nodes)', function
     expect(textOf(got[total + 40]!.payload)).to.equal('live39');
   });
 
+  it('a node that was down before the writer started catches up too (gaps found at open, copied from peers)', async () => {
+    c = await startCluster(3);
+    const w1 = c.writer();
+    await w1.append('g', payloadOf('first'));
+    await c.nodes[2]!.stop();
+    for (let i = 0; i < 120; i++) await w1.append('g', payloadOf(`while-away-${i}`));
+    w1.crash();                                   // its memory of what node 2 missed is gone
+    await c.nodes[2]!.start();
+    expect(c.nodes[2]!.node!.regionStats('g').entries).to.equal(1);
+    const w2 = c.writer({ catchUpChunkBytes: 512 });
+    expect(await w2.lastSequence('g')).to.equal(121);
+    await waitFor(() => c.nodes[2]!.node!.regionStats('g').entries === 121, 10_000, 'node 2 to catch up after the writer restart');
+    // Not all 120: the open itself re-sends the tail past the piggybacked LAC to every write set.
+    expect(w2.stats.catchUpEntries).to.be.within(100, 120);
+    expect(w2.stats.catchUpChunks).to.be.at.least(Math.floor(w2.stats.catchUpBytes / 512)); // 512-byte chunks
+    // Node 2's copies are valid: with node 1 gone, nodes 0 and 2 recover the log; then with node 0 gone, nodes 1 and 2.
+    await c.nodes[0]!.stop();
+    await c.nodes[0]!.start();
+    await c.nodes[1]!.stop();
+    w2.crash();
+    expect((await collect(c.writer().replay('g', 1))).map((e) => textOf(e.payload)).at(-1)).to.equal('while-away-119');
+  });
+
   it('in-process ensemble change: pending appends move to the new write sets; acks are in order; old fragment stays readable', async () => {
     c = await startCluster(4, 1);
     const w = c.writer({ ...FAST });

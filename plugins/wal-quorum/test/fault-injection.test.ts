@@ -69,8 +69,10 @@ for (const sc of SCENARIOS) describe(`wal-quorum: randomized faults (seeded, ${s
         // Heal everything, then two fresh writers must both see exactly the same log.
         for (const x of cl.nodes) { if (!x.node) await x.start(); x.node!.faults = {}; }
         w.crash();
-        const r1 = await collect(cl.writer(opts).replay('r', 1));
-        const r2 = await collect(cl.writer(opts).replay('r', 1));
+        // The checking writers get generous deadlines: a loaded machine must not fail the check itself.
+        const check = { ...opts, rpcTimeoutMs: 5000, appendTimeoutMs: 10_000 };
+        const r1 = await collect(cl.writer(check).replay('r', 1));
+        const r2 = await collect(cl.writer(check).replay('r', 1));
         expect(r1.map((e) => e.sequence)).to.deep.equal(Array.from({ length: r1.length }, (_, i) => i + 1));
         expect(r2.map((e) => textOf(e.payload))).to.deep.equal(r1.map((e) => textOf(e.payload)));
         const byId = new Map(r1.map((e) => [e.sequence, textOf(e.payload)]));
