@@ -80,6 +80,14 @@ describe('sql: DECIMAL', function () {
     expect(await sel('p BETWEEN -1 AND 2.2')).to.deep.equal(['1.10', '2.20', '-0.05']);
   });
 
+  it('filters on DECIMAL columns stay above the scan (engine predicates do not define decimals); EXPLAIN prints the scaled literal', async () => {
+    const plan = (await h.q("EXPLAIN SELECT p FROM d WHERE p > 1.5 AND h = 'a'")).rows.map((r) => r.join(' ')).join('\n');
+    expect(plan).to.contain('p > 1.50');
+    expect(plan).to.match(/predicates=\[\{"column":"h"/);
+    expect(plan).not.to.contain('"column":"p"');
+    expect((await text("SELECT CAST(p AS STRING) FROM d WHERE p > 1.5 AND h = 'a'"))).to.deep.equal([['2.20']]);
+  });
+
   it('scalar functions read decimals as Float64 unless every argument has the same DECIMAL type', async () => {
     const r = await h.q("SELECT round(p, 1), abs(p), coalesce(p, 0), coalesce(p, p) FROM d WHERE h = 'b' ORDER BY ts");
     expect(r.types).to.deep.equal(['Float64', 'Float64', 'Float64', 'Decimal128']);

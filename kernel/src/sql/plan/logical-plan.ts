@@ -3,6 +3,7 @@ import type { TableInfo } from '../../interfaces/catalog.js';
 import type { ScanPredicate } from '../../interfaces/engine.js';
 import type { AggregateFunction, AsyncScalarFunction, ScalarFunction, WindowFunction } from '../../interfaces/function.js';
 import type { Batch } from '../exec/column.js';
+import { formatDecimal } from '../exec/decimal.js';
 
 /**
  * A field of a plan node's output. `id` is unique within a query: bound
@@ -178,7 +179,7 @@ function lit(v: unknown): string {
 export function exprToString(e: BExpr): string {
   switch (e.k) {
     case 'col': return e.name;
-    case 'lit': return lit(e.value);
+    case 'lit': return e.type.name === 'Decimal128' && typeof e.value === 'bigint' ? formatDecimal(e.value, e.type.scale ?? 0) : lit(e.value);
     case 'call': return `${e.fn.name}(${e.args.map(exprToString).join(', ')})`;
     case 'bin': return `${exprToString(e.left)} ${e.op} ${exprToString(e.right)}`;
     case 'not': return `NOT ${exprToString(e.arg)}`;
