@@ -2,12 +2,15 @@ import { definePlugin, WAL } from '@strata/kernel';
 import { walQuorumOptions } from './options.js';
 import { QuorumWal } from './quorum-wal.js';
 
-export { QuorumWal, QUORUM_WAL_DEFAULTS, type QuorumWalOptions } from './quorum-wal.js';
+export { QuorumWal, QUORUM_WAL_DEFAULTS, type QuorumWalOptions, type RegionQuorumStatus } from './quorum-wal.js';
 export { WalNodeServer, type WalNodeServerOptions, type WalNodeFaults } from './wal-node-server.js';
 export { default as walNodePlugin } from './node-plugin.js';
 export { walQuorumOptions, walNodeOptions, type WalQuorumOptions, type WalNodeOptions } from './options.js';
 export { walNodeCommand, runWalNodeCommand } from './wal-node-command.js';
-export { writeSetOf, fenceQuorumOf, absentQuorumOf, ownerOf, type QuorumShape, type LedgerList } from './ledger-math.js';
+export {
+  writeSetOf, fenceQuorumOf, absentQuorumOf, ownerOf, ledgersOf, fragmentsOf, fragmentOf, currentEnsembleOf, isPrefixOf,
+  type QuorumShape, type LedgerList, type MetaElement, type Fragment,
+} from './ledger-math.js';
 export * from './errors.js';
 
 const wals = new WeakMap<object, QuorumWal>();

@@ -1,6 +1,11 @@
 import { expect } from 'chai';
 import { StrataServer, WAL } from '@strata/kernel';
-import walQuorum, { absentQuorumOf, fenceQuorumOf, ownerOf, WalFencedError, WalQuorumUnavailableError, writeSetOf } from '../src/index.js';
+import walQuorum, {
+  absentQuorumOf, currentEnsembleOf, fenceQuorumOf, fragmentOf, fragmentsOf, isPrefixOf, ledgersOf, ownerOf, WalFencedError, WalQuorumUnavailableError, writeSetOf,
+  QUORUM_WAL_DEFAULTS, type MetaElement,
+} from '../src/index.js';
+import { NodeClient } from '../src/node-client.js';
+import type { FenceReply } from '../src/wire.js';
 import { collect, payloadOf, rejection, startCluster, textOf, waitFor, type Cluster } from './harness.js';
 
 describe('wal-quorum: ledger arithmetic', () => {
@@ -11,6 +16,27 @@ describe('wal-quorum: ledger arithmetic', () => {
     expect(absentQuorumOf({ ensemble: 3, writeQuorum: 3, ackQuorum: 2 })).to.equal(2);
     expect(ownerOf([[1, 1], [4, 11]], 10)).to.equal(1);
     expect(ownerOf([[1, 1], [4, 11]], 11)).to.equal(4);
+  });
+
+  it('metadata elements: ledgers, fragments and the ensemble of each id; a drop starts over', () => {
+    const init = ['a', 'b', 'c'];
+    const els: MetaElement[] = [
+      { t: 'ledger', e: 1, first: 1, ens: init },
+      { t: 'frag', first: 51, ens: ['d', 'b', 'c'] },
+      { t: 'ledger', e: 3, first: 80, ens: ['d', 'b', 'c'] },
+    ];
+    expect(ledgersOf(els)).to.deep.equal([[1, 1], [3, 80]]);
+    const frags = fragmentsOf(els, init);
+    expect(fragmentOf(frags, 50).ens).to.deep.equal(init);
+    expect(fragmentOf(frags, 51).ens).to.deep.equal(['d', 'b', 'c']);
+    expect(currentEnsembleOf([], init)).to.equal(init);
+    expect(currentEnsembleOf(els, init)).to.deep.equal(['d', 'b', 'c']);
+    const dropped: MetaElement[] = [...els, { t: 'drop', e: 5, first: 1, ens: ['d', 'b', 'c'] }];
+    expect(ledgersOf(dropped)).to.deep.equal([[5, 1]]);
+    expect(fragmentsOf(dropped, init)).to.have.length(1);
+    expect(isPrefixOf(els.slice(0, 2), els)).to.equal(true);
+    expect(isPrefixOf(els, els.slice(0, 2))).to.equal(false);
+    expect(isPrefixOf([{ t: 'frag', first: 51, ens: ['e', 'b', 'c'] }], els.slice(1))).to.equal(false);
   });
 });
 
@@ -45,6 +71,34 @@ describe('wal-quorum: writer and nodes on 127.0.0.1', function () {
     const w2 = c.writer();
     expect((await collect(w2.replay('r1', 1))).map((e) => textOf(e.payload))).to.deep.equal(['again']);
     expect((await collect(w2.replay('r2', 1))).map((e) => textOf(e.payload))).to.deep.equal(['other']);
+  });
+
+  it('a node accepts metadata like a Paxos acceptor: fenced epochs refused, a longer list kept, a competing one replaced, committed only grows', async () => {
+    const node = new NodeClient(0, c.nodes[0]!.address, { ...QUORUM_WAL_DEFAULTS, writer: 'w5', ensembleSize: 3 });
+    try {
+      const L1: MetaElement = { t: 'ledger', e: 5, first: 1, ens: ['a', 'b', 'c'] };
+      const F1: MetaElement = { t: 'frag', first: 40, ens: ['d', 'b', 'c'] };
+      const F2: MetaElement = { t: 'frag', first: 40, ens: ['e', 'b', 'c'] };
+      const meta = async (epoch: number, writer: string, elements: MetaElement[], committed: number) => {
+        const { ok, fencedEpoch } = (await node.call<{ ok: boolean; fencedEpoch?: number }>('SetMeta', { region: 'm', epoch, writer, elements, committed })).header;
+        return fencedEpoch === undefined ? { ok } : { ok, fencedEpoch };
+      };
+      const state = async (epoch: number, writer: string) => (await node.call<FenceReply>('Fence', { region: 'm', epoch, writer })).header;
+      expect((await state(5, 'w5')).ok).to.equal(true);
+      expect(await meta(5, 'w5', [L1, F1], 1)).to.deep.equal({ ok: true });
+      expect(await meta(5, 'w5', [L1], 1)).to.deep.equal({ ok: true });          // a prefix: the longer list stays
+      expect((await state(5, 'w5')).state.meta).to.deep.equal({ ballot: 5, elements: [L1, F1], committed: 1 });
+      expect(await meta(4, 'w4', [L1, F2], 1)).to.deep.equal({ ok: false, fencedEpoch: 5 });
+      expect(await meta(6, 'w6', [L1, F2], 0)).to.deep.equal({ ok: true });      // a higher ballot replaces a competing value
+      const after = (await state(6, 'w6')).state;
+      expect(after.fencedEpoch).to.equal(6);
+      expect(after.meta).to.deep.equal({ ballot: 6, elements: [L1, F2], committed: 0 });
+      await c.nodes[0]!.stop();                                                  // durable: fsynced before the answer
+      await c.nodes[0]!.start();
+      expect((await state(6, 'w6')).state.meta.elements).to.deep.equal([L1, F2]);
+    } finally {
+      node.close();
+    }
   });
 
   it('a node that missed a drop never brings the dropped entries back', async () => {
