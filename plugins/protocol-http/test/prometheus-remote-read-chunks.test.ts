@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { expect } from 'chai';
 import * as arrow from 'apache-arrow';
 import type { QueryOutput } from '@strata/kernel';
@@ -228,6 +229,53 @@ describe('remote read response negotiation and the streamed answer over HTTP', f
         }
       }
       expect(samples).to.deep.equal([[1_290_000, STALE_NAN_BITS]]);
+    } finally { s.query.executeImpl = undefined; }
+  });
+
+  it('writes frames only as the client reads them: the next query runs once the previous frames drained', async function () {
+    this.timeout(30_000);
+    // Query "big" answers ~5 MB of frames (random values); "small" queries follow.
+    s.query.executeImpl = async function* (sql): AsyncIterable<QueryOutput> {
+      const n = sql.includes('"big"') ? 1_000_000 : 10;
+      const r = rng(3);
+      const series = Array.from({ length: n }, (_, i) => `s${i % 40}`);
+      yield recordsOutput({
+        id: arrow.vectorFromArray(series, new arrow.Utf8()),
+        greptime_timestamp: arrow.makeVector({ type: new arrow.TimestampMillisecond(), data: BigInt64Array.from({ length: n }, (_, i) => BigInt(1_000_000 + i * 10)), length: n } as never),
+        greptime_value: arrow.makeVector(Float64Array.from({ length: n }, () => r())),
+      }, { id: 'String', greptime_timestamp: 'TimestampMillisecond', greptime_value: 'Float64' });
+    };
+    try {
+      const before = s.query.statements.length;
+      const body = snappyCompress(readRequest([1], ['big', 'small', 'small'].map((m) => ({ start: 0, end: 1e12, matchers: [[0, '__name__', m]] as Array<[number, string, string]> }))));
+      const { port } = new URL(s.url);
+      const chunks: Buffer[] = [];
+      await new Promise<void>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, path: '/v1/prometheus/read', method: 'POST', headers: { 'content-encoding': 'snappy' } }, (res) => {
+          res.once('data', (c: Buffer) => {
+            chunks.push(c);
+            res.pause();
+            // The client reads nothing more for a while: the big answer's frames fill the socket and the stream stops.
+            setTimeout(() => {
+              try {
+                expect(s.query.statements.length - before, 'queries run while the client was not reading').to.equal(1);
+              } catch (err) { reject(err); res.destroy(); return; }
+              res.on('data', (d: Buffer) => chunks.push(d));
+              res.on('end', resolve);
+              res.resume();
+            }, 1500);
+          });
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+      expect(s.query.statements.length - before).to.equal(3);
+      const frames = decodeFrames(new Uint8Array(Buffer.concat(chunks)));
+      expect(Buffer.concat(chunks).length).to.be.greaterThan(4 << 20);
+      expect(frames.map((f) => Number(f.queryIndex)).filter((q, i, a) => a.indexOf(q) === i)).to.deep.equal([0, 1, 2]);
+      const samples = frames.filter((f) => f.queryIndex === 0n).flatMap((f) => f.series[0]!.chunks.flatMap((c) => decodeXorChunk(c.data)));
+      expect(samples).to.have.length(1_000_000);
     } finally { s.query.executeImpl = undefined; }
   });
 
