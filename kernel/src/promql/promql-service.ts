@@ -254,29 +254,38 @@ export class DefaultPromqlService implements PromqlService {
       ...(r.signal ? { signal: r.signal } : {}),
     });
     const v = await ev.evaluate(expr);
-    const rows: { labels: Record<string, string>; t: number; v: number }[] = [];
+    // Columns straight from the series' typed arrays: one run per series (its
+    // labels repeat over its rows), no object per row.
+    const runs: Array<{ labels: Record<string, string>; t: ArrayLike<number>; v: ArrayLike<number>; present?: Uint8Array; count: number }> = [];
     const labelNames = new Set<string>();
-    if (v.type === 'scalar') v.values.forEach((x, i) => rows.push({ labels: {}, t: ev.times[i]!, v: x }));
-    else if (v.type === 'vector') {
-      for (const s of sortSeries([...v.series])) {
-        const o = labelsToObject(s.labels);
-        for (const n of Object.keys(o)) labelNames.add(n);
-        for (let i = 0; i < s.values.length; i++) if (s.present[i]) rows.push({ labels: o, t: ev.times[i]!, v: s.values[i]! });
+    const addRun = (labels: Record<string, string>, t: ArrayLike<number>, vals: ArrayLike<number>, present?: Uint8Array) => {
+      let count = t.length;
+      if (present) { count = 0; for (let i = 0; i < present.length; i++) count += present[i]!; }
+      if (!count) return;
+      for (const n of Object.keys(labels)) labelNames.add(n);
+      runs.push({ labels, t, v: vals, ...(present ? { present } : {}), count });
+    };
+    if (v.type === 'scalar') addRun({}, ev.times, v.values);
+    else if (v.type === 'vector') for (const s of sortSeries([...v.series])) addRun(labelsToObject(s.labels), ev.times, s.values, s.present);
+    else if (v.type === 'matrix') for (const s of v.series) addRun(labelsToObject(s.labels), s.t, s.v);
+    else addRun({ value: v.value }, [r.endMs], [NaN]);
+    let n = 0;
+    for (const run of runs) n += run.count;
+    const ts = new BigInt64Array(n);
+    const values = new Float64Array(n);
+    let at = 0;
+    for (const run of runs) {
+      for (let i = 0; i < run.t.length; i++) {
+        if (run.present && !run.present[i]) continue;
+        ts[at] = BigInt(Math.round(run.t[i]!));
+        values[at++] = run.v[i]!;
       }
-    } else if (v.type === 'matrix') {
-      for (const s of v.series) {
-        const o = labelsToObject(s.labels);
-        for (const n of Object.keys(o)) labelNames.add(n);
-        for (let i = 0; i < s.t.length; i++) rows.push({ labels: o, t: s.t[i]!, v: s.v[i]! });
-      }
-    } else {
-      rows.push({ labels: { value: v.value }, t: r.endMs, v: NaN });
     }
-    const names = [...labelNames].filter((n) => n !== METRIC_NAME).sort();
+    const names = [...labelNames].filter((x) => x !== METRIC_NAME && x !== 'ts' && x !== 'value').sort();
     const cols: Record<string, arrow.Vector> = {};
-    for (const n of names) cols[n] = arrow.vectorFromArray(rows.map((row) => row.labels[n] ?? null), new arrow.Utf8());
-    cols.ts = arrow.vectorFromArray(rows.map((row) => BigInt(Math.round(row.t))), new arrow.TimestampMillisecond());
-    cols.value = arrow.vectorFromArray(rows.map((row) => row.v), new arrow.Float64());
+    for (const name of names) cols[name] = utf8Runs(runs.map((run) => [run.labels[name] ?? null, run.count] as const), n);
+    cols.ts = arrow.makeVector({ type: new arrow.TimestampMillisecond(), data: ts } as never);
+    cols.value = arrow.makeVector(values);
     const table = new arrow.Table(cols);
     const columns = [...names.map((name) => ({ name, type: { name: 'String' as const } })),
       { name: 'ts', type: { name: 'TimestampMillisecond' as const } }, { name: 'value', type: { name: 'Float64' as const } }];
@@ -285,6 +294,27 @@ export class DefaultPromqlService implements PromqlService {
       batches: (async function* () { for (const b of table.batches) yield b; })(),
     };
   }
+}
+
+/** A Utf8 vector of `n` rows given as runs of one value (null = absent label): each value encoded once. */
+function utf8Runs(runs: ReadonlyArray<readonly [string | null, number]>, n: number): arrow.Vector {
+  const enc = new TextEncoder();
+  const encoded = runs.map(([value]) => (value === null ? undefined : enc.encode(value)));
+  let bytes = 0;
+  let nulls = 0;
+  runs.forEach(([, count], i) => { const e = encoded[i]; if (e) bytes += e.length * count; else nulls += count; });
+  const offsets = new Int32Array(n + 1);
+  const data = new Uint8Array(bytes);
+  const validity = nulls ? new Uint8Array((n + 7) >> 3) : undefined;
+  let row = 0; let pos = 0;
+  runs.forEach(([, count], i) => {
+    const e = encoded[i];
+    for (let k = 0; k < count; k++, row++) {
+      if (e) { data.set(e, pos); pos += e.length; if (validity) validity[row >> 3]! |= 1 << (row & 7); }
+      offsets[row + 1] = pos;
+    }
+  });
+  return arrow.makeVector(arrow.makeData({ type: new arrow.Utf8(), length: n, nullCount: nulls, valueOffsets: offsets, data, ...(validity ? { nullBitmap: validity } : {}) }));
 }
 
 function parse(q: string) {

@@ -44,6 +44,10 @@ describe('promql over the SQL engine tables: PROMQL built-in and TQL', function 
     // a NULL tag is an absent label; it is a series of its own
     const nul = await tql("TQL EVAL (30, 30, 1) http_requests_total{job=\"web\", instance=\"\"}");
     expect(nul.rows).to.deep.equal([['web', 30000, 8]]);
+    // a label some series lack is a null in its column
+    const mixed = await tql("TQL EVAL (0, 30, 30) http_requests_total{job=\"web\"}");
+    expect(mixed.columns).to.deep.equal(['instance', 'job', 'ts', 'value']);
+    expect(mixed.rows).to.deep.equal([['c', 'web', 0, 5], ['c', 'web', 30000, 5], [null, 'web', 0, 7], [null, 'web', 30000, 8]]);
     const lb = await tql("TQL EVAL (120, 120, '1s', '1m') count(http_requests_total)");
     expect(lb.rows).to.deep.equal([[120000, 2]]);
   });
