@@ -5,7 +5,7 @@ import {
   compareLabels, dropMetricName, EMPTY_LABELS, labelsFrom, labelsKey, labelValue, METRIC_NAME, onlyLabels, setLabel, signature, withoutLabels,
   type Labels,
 } from './labels.js';
-import { quantileOf, RANGE_FUNCTIONS, type Window } from './range-functions.js';
+import { counterResets, quantileOf, RANGE_FUNCTIONS, type Window } from './range-functions.js';
 import { compileAnchoredRegex } from './regex.js';
 import type { RawSeries, SeriesSource } from './series-source.js';
 
@@ -339,10 +339,13 @@ export class Evaluator {
       // One window object per series, moved along the steps (no object per step).
       const w: { -readonly [K in keyof Window]: Window[K] } = { t: EMPTY_F64, v: EMPTY_F64, lo: 0, hi: 0, rangeStartMs: 0, rangeEndMs: 0, rangeMs: arg.rangeMs, evalMs: 0 };
       const eff = arg.effectiveTimes;
+      // rate/increase look for counter resets in every window: index them once per series.
+      const indexResets = f === 'rate' || f === 'increase';
       for (const s of arg.series) {
         const labels = keepName ? s.labels : dropMetricName(s.labels);
         const st = s.t; const len = st.length;
         w.t = st; w.v = s.v;
+        if (indexResets) w.nextReset = counterResets(s.v);
         let out: StepSeries | undefined;
         let lo = 0; let hi = 0;
         for (let i = 0; i < grid.n; i++) {

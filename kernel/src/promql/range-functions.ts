@@ -14,6 +14,25 @@ export interface Window {
   readonly rangeMs: number;
   /** The step's evaluation time (predict_linear's intercept). */
   readonly evalMs: number;
+  /**
+   * Optional, from counterResets(v): the first index >= i where the value
+   * drops (a counter reset), so rate/increase visit only the resets of a
+   * window instead of every sample.
+   */
+  readonly nextReset?: Int32Array;
+}
+
+/** nextReset[i] = the smallest j >= i (j >= 1) with v[j] < v[j - 1], or v.length. */
+export function counterResets(v: Float64Array): Int32Array {
+  const n = v.length;
+  const out = new Int32Array(n + 1);
+  let next = n;
+  out[n] = n;
+  for (let j = n - 1; j >= 0; j--) {
+    if (j >= 1 && v[j]! < v[j - 1]!) next = j;
+    out[j] = next;
+  }
+  return out;
 }
 
 export type RangeFunction = (w: Window, param: number) => number | undefined;
@@ -24,11 +43,17 @@ function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): numbe
   if (n < 2) return undefined;
   let result = v[hi - 1]! - v[lo]!;
   if (isCounter) {
-    let prev = v[lo]!;
-    for (let i = lo + 1; i < hi; i++) {
-      const cur = v[i]!;
-      if (cur < prev) result += prev;
-      prev = cur;
+    const next = w.nextReset;
+    if (next) {
+      // The same additions in the same order as the loop below, skipping the samples between resets.
+      for (let j = next[lo + 1]!; j < hi; j = next[j + 1]!) result += v[j - 1]!;
+    } else {
+      let prev = v[lo]!;
+      for (let i = lo + 1; i < hi; i++) {
+        const cur = v[i]!;
+        if (cur < prev) result += prev;
+        prev = cur;
+      }
     }
   }
   const firstT = t[lo]!; const lastT = t[hi - 1]!;
