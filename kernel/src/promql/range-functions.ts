@@ -144,8 +144,14 @@ function stdvar(w: Window): number {
     const x = w.v[i]!;
     count++;
     const delta = x - (mean + cMean);
-    kahanInc(delta / count, mean, cMean); mean = kSum; cMean = kC;
-    kahanInc(delta * (x - (mean + cMean)), aux, cAux); aux = kSum; cAux = kC;
+    // kahanInc(delta / count, mean, cMean), inlined
+    const inc1 = delta / count; const t1 = mean + inc1;
+    if (Math.abs(mean) >= Math.abs(inc1)) cMean += (mean - t1) + inc1; else cMean += (inc1 - t1) + mean;
+    mean = t1;
+    // kahanInc(delta * (x - (mean + cMean)), aux, cAux), inlined
+    const inc2 = delta * (x - (mean + cMean)); const t2 = aux + inc2;
+    if (Math.abs(aux) >= Math.abs(inc2)) cAux += (aux - t2) + inc2; else cAux += (inc2 - t2) + aux;
+    aux = t2;
   }
   return (aux + cAux) / count;
 }
@@ -153,17 +159,23 @@ function stdvar(w: Window): number {
 function avgOverTime(w: Window): number {
   // Prometheus 2.x: an incremental mean with Kahan compensation; an infinite
   // mean stays as it is unless a NaN or an opposite infinity arrives.
+  // (kahanInc inlined: this loop is the whole cost of avg_over_time.)
+  const v = w.v; const hi = w.hi;
   let mean = 0; let c = 0; let count = 0;
-  for (let i = w.lo; i < w.hi; i++) {
-    const x = w.v[i]!;
+  for (let i = w.lo; i < hi; i++) {
+    const x = v[i]!;
     count++;
-    if (!Number.isFinite(mean) && !Number.isNaN(mean)) {
-      if (!Number.isFinite(x) && !Number.isNaN(x) && (mean > 0) === (x > 0)) continue;
+    if (mean === Infinity || mean === -Infinity) {
+      if ((x === Infinity || x === -Infinity) && (mean > 0) === (x > 0)) continue;
       if (Number.isFinite(x)) continue;
     }
-    kahanInc(x / count - mean / count, mean, c); mean = kSum; c = kC;
+    const inc = x / count - mean / count;
+    const t = mean + inc;
+    if (Math.abs(mean) >= Math.abs(inc)) c += (mean - t) + inc;
+    else c += (inc - t) + mean;
+    mean = t;
   }
-  if (!Number.isFinite(mean) && !Number.isNaN(mean)) return mean;
+  if (mean === Infinity || mean === -Infinity) return mean;
   return mean + c;
 }
 
@@ -195,7 +207,13 @@ export const RANGE_FUNCTIONS: ReadonlyMap<string, RangeFunction> = new Map<strin
   ['avg_over_time', avgOverTime],
   ['sum_over_time', (w) => {
     let s = 0; let c = 0;
-    for (let i = w.lo; i < w.hi; i++) { kahanInc(w.v[i]!, s, c); s = kSum; c = kC; }
+    const v = w.v; const hi = w.hi;
+    for (let i = w.lo; i < hi; i++) {
+      // kahanInc(x, s, c), inlined
+      const x = v[i]!; const t = s + x;
+      if (Math.abs(s) >= Math.abs(x)) c += (s - t) + x; else c += (x - t) + s;
+      s = t;
+    }
     return Number.isFinite(s) ? s + c : s;
   }],
   ['min_over_time', (w) => {
