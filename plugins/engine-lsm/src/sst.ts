@@ -137,6 +137,16 @@ class PrefetchedBlob {
 
 const COALESCE_GAP_BYTES = 1024 * 1024;
 
+/**
+ * Rows per record batch parquet-wasm decodes (and we copy out of wasm
+ * memory). Smaller than a row group on purpose: 64 KiB per 8-byte column is
+ * reused from the allocator's free lists and stays in cache while the merge
+ * copies it, where 512 KiB buffers are fresh mappings (page faults, zeroing)
+ * and push V8 into a scavenge every few reads. Measured on the engine bench:
+ * scans 11-30 % faster per CPU-second than with 64 Ki-row batches.
+ */
+const READ_BATCH_ROWS = 8192;
+
 /** How an SST is fetched: ranged reads with a layout, or the whole object. */
 export type SstFetch =
   | { readonly kind: 'ranged'; readonly size: number; readonly layout: SstLayout; get(offset: number, length: number): Promise<Uint8Array> }
@@ -664,9 +674,9 @@ export class SstSource implements ChunkSource {
         const cols = this.columns ? { columns: [...this.columns] } : {};
         if (sel) {
           batches = [];
-          for (const [offset, limit] of sel) batches.push(...wasmBatchesToArrow(await this.file!.read({ rowGroups: rgs, batchSize: this.rowGroupRows, offset, limit, ...cols })));
+          for (const [offset, limit] of sel) batches.push(...wasmBatchesToArrow(await this.file!.read({ rowGroups: rgs, batchSize: Math.min(this.rowGroupRows, READ_BATCH_ROWS), offset, limit, ...cols })));
         } else {
-          batches = wasmBatchesToArrow(await this.file!.read({ rowGroups: rgs, batchSize: this.rowGroupRows, ...cols }));
+          batches = wasmBatchesToArrow(await this.file!.read({ rowGroups: rgs, batchSize: Math.min(this.rowGroupRows, READ_BATCH_ROWS), ...cols }));
         }
       } catch (err) {
         throw new CorruptionError(`cannot read SST row groups ${rgs.join(',')}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
