@@ -473,6 +473,8 @@ export class Region {
     let p = this.seriesCache.get(key);
     if (!p) {
       if (!build) return undefined;
+      // A table of an older schema version of this file is not needed any more.
+      for (const k of [...this.seriesCache.keys()]) if (k.startsWith(`${f.id}@`)) this.seriesCache.delete(k);
       p = SstSeries.read(this.sstFetch(f, index), f.rowGroups, schema.primaryKey, schema.timeIndex, this.deps.options.rowGroupRows, f.columns, f.seriesCount);
       p.catch(() => this.seriesCache.delete(key));
       this.seriesCache.set(key, p);
