@@ -11,6 +11,8 @@ export interface ManifestEdit {
   readonly schema?: TableSchema;
   /** Drop every file (TRUNCATE). Applied before `add`. */
   readonly removeAll?: boolean;
+  /** The region's inferred TWCS window (set once, at its first compaction). */
+  readonly timeWindowMs?: number;
 }
 
 /** The state a manifest replays to. */
@@ -18,9 +20,10 @@ export interface ManifestState {
   files: Map<string, FileMeta>;
   flushedSequence: number;
   schema: TableSchema | undefined;
+  timeWindowMs?: number;
 }
 
-interface Stored { readonly version: number; readonly edit?: ManifestEdit; readonly state?: { files: FileMeta[]; flushedSequence: number; schema?: TableSchema } }
+interface Stored { readonly version: number; readonly edit?: ManifestEdit; readonly state?: { files: FileMeta[]; flushedSequence: number; schema?: TableSchema; timeWindowMs?: number } }
 
 const pad = (n: number): string => n.toString().padStart(20, '0');
 
@@ -66,7 +69,8 @@ export class Manifest {
     if (cps.length > 0) {
       const cp = await this.read(cps[0]!.k);
       if (!cp.state) throw new CorruptionError(`manifest checkpoint ${cps[0]!.k} has no state`);
-      this.state = { files: new Map(cp.state.files.map((f) => [f.id, f])), flushedSequence: cp.state.flushedSequence, schema: cp.state.schema };
+      this.state = { files: new Map(cp.state.files.map((f) => [f.id, f])), flushedSequence: cp.state.flushedSequence, schema: cp.state.schema,
+        ...(cp.state.timeWindowMs !== undefined ? { timeWindowMs: cp.state.timeWindowMs } : {}) };
       base = cps[0]!.p.v;
     }
     const edits = entries.filter((e) => e.p.kind === 'edit' && e.p.v > base).sort((a, b) => a.p.v - b.p.v);
@@ -116,7 +120,8 @@ export class Manifest {
   private async checkpoint(): Promise<void> {
     const v = this.version;
     const key = `${this.prefix}/${pad(v)}.checkpoint.json`;
-    const state = { files: [...this.state.files.values()], flushedSequence: this.state.flushedSequence, ...(this.state.schema ? { schema: this.state.schema } : {}) };
+    const state = { files: [...this.state.files.values()], flushedSequence: this.state.flushedSequence, ...(this.state.schema ? { schema: this.state.schema } : {}),
+      ...(this.state.timeWindowMs !== undefined ? { timeWindowMs: this.state.timeWindowMs } : {}) };
     try {
       await this.store.put(key, Buffer.from(JSON.stringify({ version: v, state } satisfies Stored)));
       const old: string[] = [];
@@ -133,4 +138,5 @@ function applyEdit(s: ManifestState, e: ManifestEdit): void {
   for (const f of e.add ?? []) s.files.set(f.id, f);
   if (e.flushedSequence !== undefined && e.flushedSequence > s.flushedSequence) s.flushedSequence = e.flushedSequence;
   if (e.schema) s.schema = e.schema;
+  if (e.timeWindowMs !== undefined) s.timeWindowMs = e.timeWindowMs;
 }

@@ -19,7 +19,20 @@ export const engineLsmOptionsShape = {
   encodeInWorkers: o.boolean({ default: true, description: 'Encode SSTs (Parquet) in worker threads so flushes and compactions do not stall the event loop.' }),
   compaction: o.object({
     enabled: o.boolean({ default: true, description: 'Run compaction and TTL in the background.' }),
-    windowMs: o.duration({ default: '1d', description: 'TWCS time window: files are grouped by the window of their first row.' }),
+    /**
+     * '0' (the default): each region infers its window from its data at its
+     * first compaction and keeps it in its manifest (see windowSeriesRowsMin). A
+     * table's `compaction.twcs.time_window` option overrides both.
+     */
+    windowMs: o.duration({ default: '0', description: "TWCS time window: files are grouped by the window of their first row ('0' = inferred per region from its data)." }),
+    /**
+     * An inferred window is the smallest of 1h, 2h, 12h, 1d, 7d, 365d in which
+     * a series is expected to have at least this many rows (rows per series
+     * over the time the files span). Small windows let time-range scans skip
+     * whole files; each file costs about the same per series (tag dictionaries,
+     * index), so this keeps that cost small per row. 480: 2 h of 10-15 s samples.
+     */
+    windowSeriesRowsMin: o.integer({ default: 480, min: 1, description: 'An inferred TWCS window is the smallest of 1h/2h/12h/1d/7d/365d expected to hold at least this many rows of each series.' }),
     filesPerWindowMax: o.integer({ default: 4, min: 2, description: 'A window with more files than this is merged.' }),
     intervalMs: o.duration({ default: '5m', description: 'How often background compaction and TTL look at every region.' }),
   }),

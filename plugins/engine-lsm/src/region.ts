@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as arrow from 'apache-arrow';
 import {
-  ColumnNotFoundError, IllegalStateError, timestampUnitsPerSecond, toArrowType,
+  ColumnNotFoundError, IllegalStateError, parseDurationMs, timestampUnitsPerSecond, toArrowType,
   type IndexProvider, type IndexReader, type Logger, type ObjectStore, type RegionStats, type ScanPredicate,
   type ScanMetrics, type ScanRequest, type TableSchema, type Wal,
 } from '@strata/kernel';
@@ -365,6 +365,7 @@ export class Region {
       self.acquire(ids);
       try {
         const start = req.timeRange?.start, end = req.timeRange?.end;
+        const empty = start !== undefined && end !== undefined && start >= end;
         const allPreds = req.predicates ?? [];
         const preds = allPreds.filter((p) => schema.primaryKey.includes(p.column));
         const m = req.metrics;
@@ -373,7 +374,7 @@ export class Region {
         let prio = 0;
         for (const f of files) {
           prio++;
-          if ((start !== undefined && BigInt(f.maxTs) < start) || (end !== undefined && BigInt(f.minTs) >= end)) {
+          if ((start !== undefined && BigInt(f.maxTs) < start) || (end !== undefined && BigInt(f.minTs) >= end) || empty) {
             if (m) { m.filesPruned++; m.rowGroupsTotal += f.rowGroups; m.rowGroupsPruned += f.rowGroups; }
             continue;
           }
@@ -396,7 +397,7 @@ export class Region {
         for (const mem of mems) {
           prio++;
           if (mem.length === 0 || mem.minTs === undefined) continue;
-          if ((start !== undefined && mem.maxTs! < start) || (end !== undefined && mem.minTs >= end)) continue;
+          if ((start !== undefined && mem.maxTs! < start) || (end !== undefined && mem.minTs >= end) || empty) continue;
           sources.push(new OnceSource(prio, mem.snapshot(schema.primaryKey)));
         }
         const opts: MergeOptions = {
@@ -537,10 +538,11 @@ export class Region {
         this.log.info({ files: expired.length }, 'TTL dropped expired SSTs');
       }
     }
-    const windowUnits = BigInt(this.deps.options.compaction.windowMs) * ups / 1000n || 1n;
     let rounds = 0;
     for (;;) {
       const files = [...this.manifest.state.files.values()];
+      const window = this.timeWindow(files);
+      const windowUnits = BigInt(window.ms) * ups / 1000n || 1n;
       const windows = new Map<bigint, FileMeta[]>();
       for (const f of files) {
         const w = floorDiv(BigInt(f.minTs), windowUnits);
@@ -548,17 +550,44 @@ export class Region {
         if (l) l.push(f); else windows.set(w, [f]);
       }
       const pick = [...windows.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))
-        .find(([, l]) => l.length > this.deps.options.compaction.filesPerWindowMax || (force && l.length > 1));
+        .find(([w, l]) => l.length > this.deps.options.compaction.filesPerWindowMax || (force && l.length > 1)
+          // A file reaching past its window (a flush of backfilled data) is split into
+          // one file per window: by a forced pass, or in the background once it
+          // reaches two windows past its own.
+          || l.some((f) => floorDiv(BigInt(f.maxTs), windowUnits) > w + (force ? 0n : 1n)));
       if (!pick) return;
       const inputs = overlapClosure(pick[1], files);
       const epoch = this.epoch;
       const out = await this.mergeFiles(inputs, windowUnits);
       if (epoch !== this.epoch || this.closed) { await this.deleteFiles(out.map((f) => f.id)); return; }
-      await this.manifest.apply({ add: out, remove: inputs.map((f) => f.id) });
+      await this.manifest.apply({ add: out, remove: inputs.map((f) => f.id), ...(window.inferred ? { timeWindowMs: window.ms } : {}) });
+      if (window.inferred) this.log.info({ timeWindowMs: window.ms }, 'inferred the TWCS time window');
       await this.retire(inputs.map((f) => f.id));
       this.log.debug({ inputs: inputs.length, outputs: out.length, rows: out.reduce((a, f) => a + f.rows, 0) }, 'compacted window');
       if ((inputs.length >= files.length && !force) || ++rounds >= 1000) return;
     }
+  }
+
+  /**
+   * The TWCS window: the table's `compaction.twcs.time_window`, else the
+   * engine's `compaction.windowMs`, else the one inferred at the region's
+   * first compaction (kept in the manifest), else inferred now from `files`
+   * (`inferred`: the caller records it with its compaction, once the files
+   * hold windowSeriesRowsMin rows of some series on average; a first few rows
+   * say little about the rate, so until then it is inferred again each time).
+   */
+  private timeWindow(files: readonly FileMeta[]): { ms: number; inferred: boolean } {
+    const opt = this.schema.options.extra?.[TIME_WINDOW_OPTION];
+    if (opt !== undefined) {
+      const ms = parseDurationMs(opt);
+      if (ms !== undefined && ms > 0) return { ms, inferred: false };
+      this.log.warn({ value: opt }, `ignoring table option ${TIME_WINDOW_OPTION}: not a positive duration`);
+    }
+    const c = this.deps.options.compaction;
+    if (c.windowMs > 0) return { ms: c.windowMs, inferred: false };
+    if (this.manifest.state.timeWindowMs !== undefined) return { ms: this.manifest.state.timeWindowMs, inferred: false };
+    const rows = files.reduce((a, f) => a + f.rows, 0), series = Math.max(1, ...files.map((f) => f.seriesCount));
+    return { ms: inferTimeWindowMs(files, Number(this.unitsPerSecond()), c.windowSeriesRowsMin), inferred: rows / series >= c.windowSeriesRowsMin };
   }
 
   /**
@@ -683,9 +712,44 @@ export class Region {
     };
   }
 
+  /** The TWCS window the manifest holds (inferred at the first compaction; tests, tools). */
+  inferredTimeWindowMs(): number | undefined { return this.manifest.state.timeWindowMs; }
+
   /** Files as the manifest lists them (tests, tools). */
   files(): FileMeta[] { return [...this.manifest.state.files.values()]; }
   sstKeyOf(id: string): string { return this.sstKey(id); }
+}
+
+/** Table option (GreptimeDB's name) fixing a table's TWCS window, e.g. '1h'. */
+export const TIME_WINDOW_OPTION = 'compaction.twcs.time_window';
+
+const HOUR_MS = 3_600_000;
+/** GreptimeDB's TWCS window sizes (without its 10-year one). */
+export const TIME_WINDOW_BUCKETS_MS = [HOUR_MS, 2 * HOUR_MS, 12 * HOUR_MS, 24 * HOUR_MS, 7 * 24 * HOUR_MS, 365 * 24 * HOUR_MS] as const;
+
+/**
+ * The smallest window in which a series is expected to have `seriesRowsMin`
+ * rows, at the files' rate (rows per series over the time they span; the
+ * series count is the largest file's, a lower bound). GreptimeDB picks the
+ * smallest window covering the files' span instead; that makes a day of
+ * backfilled data one day-long file, which a 1 h query must decode whole
+ * (rows are sorted by series, then time). Windows sized to the data let file
+ * time ranges prune.
+ */
+export function inferTimeWindowMs(files: readonly FileMeta[], unitsPerSecond: number, seriesRowsMin: number): number {
+  if (files.length === 0) return TIME_WINDOW_BUCKETS_MS[3]!;
+  let lo = BigInt(files[0]!.minTs), hi = BigInt(files[0]!.maxTs), rows = 0, series = 1;
+  for (const f of files) {
+    if (BigInt(f.minTs) < lo) lo = BigInt(f.minTs);
+    if (BigInt(f.maxTs) > hi) hi = BigInt(f.maxTs);
+    rows += f.rows;
+    series = Math.max(series, f.seriesCount);
+  }
+  // At least a second: a burst of rows at one instant says nothing about the rate.
+  const spanMs = Math.max(1000, (Number(hi - lo) * 1000) / unitsPerSecond);
+  const perMs = rows / series / spanMs;
+  for (const b of TIME_WINDOW_BUCKETS_MS) if (perMs * b >= seriesRowsMin) return b;
+  return TIME_WINDOW_BUCKETS_MS[TIME_WINDOW_BUCKETS_MS.length - 1]!;
 }
 
 function floorDiv(a: bigint, b: bigint): bigint {
