@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { gunzipSync } from 'node:zlib';
 import type { ScanRequest } from '@strata/kernel';
 import { inferTimeWindowMs, TIME_WINDOW_BUCKETS_MS } from '../src/region.js';
 import type { FileMeta } from '../src/sst.js';
@@ -122,5 +123,26 @@ describe('engine-lsm: TWCS time windows (inferred, table option) and file prunin
     await engine.compact(R2);
     expect(engine.regionHandle(R2).inferredTimeWindowMs()).to.equal(undefined);
     expect((await scanRows(engine, R2)).length).to.equal(4);
+  });
+
+  it('file indexes are gzipped JSON; plain JSON ones (older files) still read the same', async () => {
+    const h = harness();
+    const s = cpuSchema();
+    await h.engine.createRegion(R, s);
+    await h.engine.write(R, batchOf(s, rows(3, 0, 90, 1)));
+    await h.engine.flush(R);
+    const req: ScanRequest = { timeRange: { start: 10n * BigInt(MIN), end: 70n * BigInt(MIN) }, predicates: [{ column: 'host', op: '=', value: 'h1' }] };
+    const want = await scanRows(h.engine, R, req);
+    expect(want.length).to.equal(60);
+    const keys = [...h.store.objects.keys()].filter((k) => k.endsWith('.index.json'));
+    expect(keys.length).to.equal(1);
+    const gz = h.store.objects.get(keys[0]!)!;
+    expect([gz[0], gz[1]]).to.deep.equal([0x1f, 0x8b]);
+    const plain = gunzipSync(gz);
+    expect(plain.length).to.be.greaterThan(gz.length);
+    await h.store.put(keys[0]!, plain);
+    const e2 = await h.reopen();
+    await e2.openRegion(R, s);
+    expect(await scanRows(e2, R, req)).to.deep.equal(want);
   });
 });
