@@ -1,7 +1,7 @@
 import type * as arrow from 'apache-arrow';
 import type { DataType, ResultColumn } from '@strata/kernel';
 import type { PacketWriter } from './packet-codec.js';
-import { dateTimeParts, formatDate, formatDateTime } from '@strata/kernel';
+import { dateTimeParts, decimalText, formatDate, formatDateTime } from '@strata/kernel';
 
 /** MySQL column type codes (protocol `enum_field_types`). */
 export const MysqlType = {
@@ -78,20 +78,6 @@ export function float32Text(v: number): string {
     if (Math.fround(Number(s)) === v) return String(Number(s));
   }
   return String(v);
-}
-
-/** A signed 128-bit decimal (four little-endian uint32 words) as text with `scale` digits. */
-export function decimalText(words: Uint32Array, at: number, scale: number): string {
-  let v = 0n;
-  for (let k = 3; k >= 0; k--) v = (v << 32n) | BigInt(words[at + k]!);
-  v = BigInt.asIntN(128, v);
-  const neg = v < 0n;
-  let digits = (neg ? -v : v).toString();
-  if (scale > 0) {
-    digits = digits.padStart(scale + 1, '0');
-    digits = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
-  }
-  return neg ? `-${digits}` : digits;
 }
 
 /** '1 mon 2 days 00:00:01.5'-style text of a month/day/nanosecond interval. */

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { StatusCode } from '@strata/kernel';
+import { decimalText, StatusCode } from '@strata/kernel';
 import { cachingSha2Token, nativePasswordToken, verifyToken } from '../src/auth-scramble.js';
 import { MYSQL_ERROR_OF_STATUS, MysqlProtocolError, mysqlErrorOf } from '../src/errors.js';
 import { framePacket, PacketFramer, PacketReader, PacketWriter, MAX_PACKET_PAYLOAD } from '../src/packet-codec.js';
 import { splitStatements } from '../src/sql-splitter.js';
-import { decimalText, float32Text, intervalText } from '../src/column-types.js';
+import { float32Text, intervalText } from '../src/column-types.js';
 import { dateTimeParts, epochMicrosOf, formatDateTime, zoneOffsetMs } from '@strata/kernel';
 
 describe('protocol-mysql codecs', () => {

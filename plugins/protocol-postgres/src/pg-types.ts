@@ -2,7 +2,7 @@ import type * as arrow from 'apache-arrow';
 import type { DataType } from '@strata/kernel';
 import { PgStatementError } from './errors.js';
 import type { MessageWriter } from './message-codec.js';
-import { dateTimeParts, epochMicrosOf, formatDate, formatDateTime, type DateTimeParts } from '@strata/kernel';
+import { dateTimeParts, decimalText, epochMicrosOf, formatDate, formatDateTime, type DateTimeParts } from '@strata/kernel';
 
 /** Type OIDs of pg_type that Strata speaks. */
 export const Oid = {
@@ -37,20 +37,6 @@ export function float32Text(v: number): string {
     if (Math.fround(Number(s)) === v) return String(Number(s));
   }
   return String(v);
-}
-
-/** A signed 128-bit decimal (four little-endian uint32 words) as text with `scale` digits. */
-export function decimalText(words: Uint32Array, at: number, scale: number): string {
-  let v = 0n;
-  for (let k = 3; k >= 0; k--) v = (v << 32n) | BigInt(words[at + k]!);
-  v = BigInt.asIntN(128, v);
-  const neg = v < 0n;
-  let digits = (neg ? -v : v).toString();
-  if (scale > 0) {
-    digits = digits.padStart(scale + 1, '0');
-    digits = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
-  }
-  return neg ? `-${digits}` : digits;
 }
 
 /** Writes numeric text ('-123.450') in PostgreSQL's binary numeric form (base-10000 digits). */

@@ -82,6 +82,11 @@ export function decimalFromWords(words: Uint32Array, at: number): bigint {
   return BigInt.asIntN(128, v);
 }
 
+/** The Decimal128 value at words[at..at+4) (Arrow's layout) as text with `scale` fraction digits. */
+export function decimalText(words: Uint32Array, at: number, scale: number): string {
+  return formatDecimal(decimalFromWords(words, at), scale);
+}
+
 /** Writes v as a 128-bit little-endian two's-complement integer at words[at..at+4). */
 export function decimalToWords(v: bigint, words: Uint32Array, at: number): void {
   const u = BigInt.asUintN(128, v);
