@@ -123,7 +123,8 @@ export class QueryEngine implements QueryService {
   async *execute(sql: string, session: Session, options: ExecuteOptions = {}): AsyncIterable<QueryOutput> {
     // GreptimeDB parses MySQL-protocol text with the MySQL dialect ("x" is a string) and PostgreSQL text with PostgreSQL's.
     const dialect = session.channel === 'mysql' ? 'mysql' : session.channel === 'postgres' ? 'postgres' : 'greptime';
-    const statements = parseSql(sql, { dialect });
+    // Dashboards and benchmarks repeat texts: the cache returns the same deep-frozen statements (nothing downstream mutates them).
+    const statements = parseSql(sql, { dialect, cache: true });
     for (const st of statements) {
       const ac = new AbortController();
       const onAbort = () => ac.abort(options.signal?.reason instanceof Error ? options.signal.reason : new CancelledError());
