@@ -1,23 +1,10 @@
 import * as arrow from 'apache-arrow';
+import { decimalText } from '@strata/kernel';
 
 /** Writes the value of row `i` of one column, or null. */
 export type CellEncoder = (i: number) => string;
 
 const BIGINT_REPLACER = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);
-
-/** The 128-bit two's-complement integer at words[at..at+4) as decimal text with `scale` fraction digits. */
-function decimalText(words: Uint32Array, at: number, scale: number): string {
-  let v = 0n;
-  for (let k = 3; k >= 0; k--) v = (v << 32n) | BigInt(words[at + k]!);
-  v = BigInt.asIntN(128, v);
-  const neg = v < 0n;
-  let digits = (neg ? -v : v).toString();
-  if (scale > 0) {
-    digits = digits.padStart(scale + 1, '0');
-    digits = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
-  }
-  return neg ? `-${digits}` : digits;
-}
 
 function isoDate(days: number): string {
   return new Date(days * 86_400_000).toISOString().slice(0, 10);
