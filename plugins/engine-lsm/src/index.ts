@@ -8,7 +8,7 @@ export { LsmEngine } from './lsm-engine.js';
 export { Region } from './region.js';
 export { Memtable } from './memtable.js';
 export { engineLsmOptions, defaultEngineLsmOptions, type EngineLsmOptions } from './options.js';
-export { writeSst, type FileMeta, type FileIndex } from './sst.js';
+export { writeSst, SstFileCache, type FileMeta, type FileIndex } from './sst.js';
 export { OP_COLUMN, PK_COLUMN } from './chunk.js';
 
 // One engine per server (several servers may share a process, e.g. in tests).

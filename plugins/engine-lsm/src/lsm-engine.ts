@@ -6,6 +6,7 @@ import { Limiter } from './limiter.js';
 import { sharedEncoderPool } from './parquet-encoder.js';
 import type { EngineLsmOptions } from './options.js';
 import { Region, type RegionDeps } from './region.js';
+import { SstFileCache } from './sst.js';
 
 /**
  * The LSM storage engine: regions over a WAL and an object store.
@@ -30,6 +31,7 @@ export class LsmEngine implements StorageEngine {
       flushLimiter: new Limiter(options.flushConcurrency),
       compactionLimiter: new Limiter(options.compactionConcurrency),
       ...(options.encodeInWorkers ? { encoder: sharedEncoderPool(options.flushConcurrency + options.compactionConcurrency) } : {}),
+      ...(options.sstMetaCacheBytes > 0 ? { sstFiles: new SstFileCache(options.sstMetaCacheBytes) } : {}),
     };
   }
 
@@ -69,7 +71,11 @@ export class LsmEngine implements StorageEngine {
     this.flushTimer = undefined;
     await Promise.all([...this.regions.values()].map((r) => r.close()));
     this.regions.clear();
+    this.deps.sstFiles?.clear();
   }
+
+  /** The opened-SST cache shared by scans (absent when sstMetaCacheBytes is 0). */
+  get sstFiles(): SstFileCache | undefined { return this.deps.sstFiles; }
 
   private region(id: RegionId): Region {
     const r = this.regions.get(id);

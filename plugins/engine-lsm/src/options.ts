@@ -13,6 +13,13 @@ export const engineLsmOptionsShape = {
   /** Frozen memtables a region may hold before writes wait for a flush (back-pressure). */
   frozenMemtablesMax: o.integer({ default: 4, min: 1, description: 'Frozen memtables per region before writes wait for flushes.' }),
   rowGroupRows: o.integer({ default: 65536, min: 16, description: 'Rows per Parquet row group (the unit of row-group pruning).' }),
+  /**
+   * Scans keep each SST they open (its footer fetched and parsed once, in
+   * wasm memory) for the next scan: a small query then costs no footer read
+   * or parse per file. Least recently used files are closed past this size
+   * (about 3x a file's footer and page indexes); '0' turns it off.
+   */
+  sstMetaCacheBytes: o.bytes({ default: '64MiB', description: "Opened SSTs (parsed Parquet footers) kept for later scans, by size ('0' = off)." }),
   scanBatchRows: o.integer({ default: 8192, min: 1, description: 'Rows per scan batch when the request does not say.' }),
   flushConcurrency: o.integer({ default: 1, min: 1, description: 'Memtable flushes running at once, across regions.' }),
   compactionConcurrency: o.integer({ default: 1, min: 1, description: 'Compactions running at once, across regions.' }),

@@ -16,7 +16,7 @@ import type { EngineLsmOptions } from './options.js';
 import { OutputBuilder, type OutputColumn } from './output-builder.js';
 import { encodeKeyPart } from './series-key.js';
 import type { ParquetEncoderPool } from './parquet-encoder.js';
-import { candidateRowGroups, candidateRowRanges, encodeParquet, prepareSst, SstChunk, SstSeries, SstSource, type FileIndex, type FileMeta, type SstFetch } from './sst.js';
+import { candidateRowGroups, candidateRowRanges, encodeParquet, prepareSst, SstChunk, SstSeries, SstSource, type FileIndex, type FileMeta, type SstFetch, type SstFileCache } from './sst.js';
 import { decodeWalPayload, encodeWalPayload } from './wal-codec.js';
 
 /** What a region needs from its engine. */
@@ -30,6 +30,8 @@ export interface RegionDeps {
   readonly compactionLimiter: Limiter;
   /** Encodes SSTs off the event loop; absent = on it. */
   readonly encoder?: ParquetEncoderPool;
+  /** Opened SSTs (parsed footers) shared by every region's scans; absent = each scan opens its files. */
+  readonly sstFiles?: SstFileCache;
 }
 
 interface LoadedIndex { readonly index: FileIndex; readonly readers: Array<{ column: string; reader: IndexReader }> }
@@ -280,12 +282,13 @@ export class Region {
   }
 
   /** How to fetch one SST (ranged when its index has a layout); a failing get is STORAGE_UNAVAILABLE. */
-  private sstFetch(f: FileMeta, index: FileIndex | undefined): SstFetch {
+  private sstFetch(f: FileMeta, index: FileIndex | undefined, cached = true): SstFetch {
     const key = this.sstKey(f.id);
     const store = this.deps.store;
     if (index?.layout) {
+      const files = cached ? this.deps.sstFiles : undefined;
       return {
-        kind: 'ranged', size: f.bytes, layout: index.layout,
+        kind: 'ranged', size: f.bytes, layout: index.layout, ...(files ? { cache: { files, key } } : {}),
         async get(offset: number, length: number) {
           try { return await store.get(key, { offset, length }); } catch (err) { throw storageFailure(`reading SST ${f.id}`, err); }
         },
@@ -335,6 +338,7 @@ export class Region {
     const now: string[] = [];
     for (const id of ids) {
       this.indexes.delete(id);
+      this.deps.sstFiles?.invalidate(this.sstKey(id));
       for (const k of [...this.lastRows.keys()]) if (k.startsWith(`${id}@`)) this.lastRows.delete(k);
       for (const k of [...this.seriesCache.keys()]) if (k.startsWith(`${id}@`)) this.seriesCache.delete(k);
       if (this.refs.has(id)) this.retired.add(id); else now.push(id); }
@@ -370,13 +374,13 @@ export class Region {
       const mems = [...self.frozen, self.active];
       const ids = files.map((f) => f.id);
       self.acquire(ids);
+      const sources: ChunkSource[] = [];
       try {
         const start = req.timeRange?.start, end = req.timeRange?.end;
         const empty = start !== undefined && end !== undefined && start >= end;
         const allPreds = req.predicates ?? [];
         const preds = allPreds.filter((p) => schema.primaryKey.includes(p.column));
         const m = req.metrics;
-        const sources: ChunkSource[] = [];
         if (m) m.filesTotal += files.length;
         let prio = 0;
         for (const f of files) {
@@ -417,6 +421,8 @@ export class Region {
         };
         yield* mergeChunks(sources, opts);
       } finally {
+        // A scan stopped early (limit, consumer break) leaves sources undrained: release their files.
+        for (const s of sources) s.close?.();
         self.release(ids);
       }
     })();
@@ -609,7 +615,8 @@ export class Region {
     this.acquire(ids);
     try {
       const indexes = await Promise.all(sorted.map((f) => this.loadIndex(f)));
-      const sources = sorted.map((f, i) => new SstSource(i + 1, this.sstFetch(f, indexes[i]!.index),
+      // Compaction inputs are read once and then deleted: not worth a cache entry.
+      const sources = sorted.map((f, i) => new SstSource(i + 1, this.sstFetch(f, indexes[i]!.index, false),
         Array.from({ length: f.rowGroups }, (_, k) => k), schema.primaryKey, schema.timeIndex, this.deps.options.rowGroupRows, undefined));
       const columns = this.outputColumns(undefined, schema);
       const perWindow = new Map<bigint, OutputBuilder>();
@@ -685,6 +692,7 @@ export class Region {
     await this.flushChain;
     await this.compaction?.catch(() => undefined);
     this.closed = true;
+    this.deps.sstFiles?.invalidatePrefix(`${this.prefix}/sst/`);
   }
 
   async drop(): Promise<void> {

@@ -94,21 +94,31 @@ export async function parquetLayout(bytes: Uint8Array): Promise<SstLayout> {
   }
 }
 
+/** One byte range a PrefetchedBlob serves. */
+interface BlobPart { readonly start: number; readonly bytes: Uint8Array }
+
 /**
  * Serves parquet-wasm's reads from byte ranges fetched beforehand in JS. A
  * read that fails inside parquet-wasm's Blob reader is an uncatchable wasm
  * panic, so every store read happens before the wasm call, where a failure is
  * an ordinary rejection. A miss (not expected) is fetched, and zero-filled if
  * that fails so the decode reports an error instead of panicking.
+ *
+ * One blob serves every scan of a cached OpenSst at once: each read adds its
+ * column chunks and removes exactly those afterwards (the file is immutable,
+ * so a part added by another scan serves a read just as well).
  */
 class PrefetchedBlob {
-  private parts: Array<{ start: number; bytes: Uint8Array }> = [];
+  private parts: BlobPart[] = [];
   misses = 0;
   constructor(readonly size: number, private readonly fetch: (offset: number, length: number) => Promise<Uint8Array>) {}
 
-  add(start: number, bytes: Uint8Array): void { this.parts.push({ start, bytes }); }
-  /** Keeps only parts starting at or after `from` (the tail). */
-  dropBefore(from: number): void { this.parts = this.parts.filter((p) => p.start >= from); }
+  add(start: number, bytes: Uint8Array): BlobPart { const p = { start, bytes }; this.parts.push(p); return p; }
+  remove(parts: readonly BlobPart[]): void {
+    if (!parts.length) return;
+    const gone = new Set(parts);
+    this.parts = this.parts.filter((p) => !gone.has(p));
+  }
 
   slice(start = 0, end = this.size): { size: number; arrayBuffer(): Promise<ArrayBuffer> } {
     const a = Math.max(0, start < 0 ? this.size + start : start), b = Math.min(this.size, end < 0 ? this.size + end : end);
@@ -135,6 +145,119 @@ class PrefetchedBlob {
   }
 }
 
+/**
+ * An SST opened for ranged reads: its footer fetched and parsed by
+ * parquet-wasm once (the ParquetFile keeps the parsed metadata and reads
+ * through `blob`). Shared by scans through SstFileCache; freed when it is
+ * out of the cache and no scan holds it.
+ */
+export class OpenSst {
+  refs = 0;
+  /** Out of the cache (evicted, invalidated, or never cached): freed at refs 0. */
+  dead = false;
+  freed = false;
+  private constructor(readonly file: PW.ParquetFile, readonly blob: PrefetchedBlob, readonly bytes: number) {}
+
+  /** Fetches the footer (everything after the column data) and parses it. */
+  static async open(size: number, layout: SstLayout, get: (offset: number, length: number) => Promise<Uint8Array>): Promise<OpenSst> {
+    const blob = new PrefetchedBlob(size, get);
+    const tail = await get(layout.dataEnd, size - layout.dataEnd);
+    blob.add(layout.dataEnd, tail);
+    let file: PW.ParquetFile;
+    try { file = await pw.ParquetFile.fromFile(blob as unknown as Blob); } catch (err) {
+      throw new CorruptionError(`SST footer is not readable: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    // The tail stays (page indexes), and its parsed form lives in wasm memory: about 3x its bytes in all.
+    return new OpenSst(file, blob, 3 * tail.length + 1024);
+  }
+
+  release(): void {
+    if (--this.refs <= 0 && this.dead) this.free();
+  }
+
+  free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    this.file.free();
+  }
+}
+
+/**
+ * Opened SSTs by object key, least recently used evicted past `bytesMax`
+ * (OpenSst.bytes). SSTs never change, so an entry stays valid until its file
+ * is deleted: the engine invalidates it then (compaction, TTL, truncate,
+ * drop, close). A small query then reads no footer and parses none, per file.
+ */
+export class SstFileCache {
+  private entries = new Map<string, Promise<OpenSst>>();
+  private ready = new Map<string, OpenSst>();
+  private total = 0;
+  hits = 0;
+  opens = 0;
+  constructor(readonly bytesMax: number) {}
+
+  get bytes(): number { return this.total; }
+  get size(): number { return this.entries.size; }
+
+  /** The opened file (its refs taken: call release()). */
+  async acquire(key: string, open: () => Promise<OpenSst>): Promise<OpenSst> {
+    let p = this.entries.get(key);
+    if (p) {
+      this.hits++;
+      this.entries.delete(key); this.entries.set(key, p); // most recently used
+      const o = this.ready.get(key);
+      if (o) { this.ready.delete(key); this.ready.set(key, o); }
+    } else {
+      this.opens++;
+      const q = open();
+      p = q;
+      this.entries.set(key, q);
+      q.then((o) => {
+        if (this.entries.get(key) !== q) { o.dead = true; return; } // invalidated while opening
+        this.ready.set(key, o);
+        this.total += o.bytes;
+        this.evict();
+      }, () => { if (this.entries.get(key) === q) this.entries.delete(key); });
+    }
+    const o = await p;
+    if (o.freed) { const own = await open(); own.dead = true; own.refs++; return own; }
+    o.refs++;
+    return o;
+  }
+
+  /** Drops the file from the cache (freed once no scan holds it). */
+  invalidate(key: string): void {
+    const p = this.entries.get(key);
+    if (!p) return;
+    this.entries.delete(key);
+    const o = this.ready.get(key);
+    if (o) { this.ready.delete(key); this.drop(o); }
+    // Still opening: the open's own continuation sees it gone and marks it dead.
+  }
+
+  /** Invalidates every key starting with `prefix` (a region closed or dropped). */
+  invalidatePrefix(prefix: string): void {
+    for (const k of [...this.entries.keys()]) if (k.startsWith(prefix)) this.invalidate(k);
+  }
+
+  clear(): void { for (const k of [...this.entries.keys()]) this.invalidate(k); }
+
+  private drop(o: OpenSst): void {
+    this.total -= o.bytes;
+    o.dead = true;
+    if (o.refs <= 0) o.free();
+  }
+
+  private evict(): void {
+    for (const [k, o] of this.ready) {
+      if (this.total <= this.bytesMax) return;
+      this.ready.delete(k);
+      this.entries.delete(k);
+      this.drop(o);
+    }
+  }
+}
+
 const COALESCE_GAP_BYTES = 1024 * 1024;
 
 /**
@@ -149,7 +272,9 @@ const READ_BATCH_ROWS = 8192;
 
 /** How an SST is fetched: ranged reads with a layout, or the whole object. */
 export type SstFetch =
-  | { readonly kind: 'ranged'; readonly size: number; readonly layout: SstLayout; get(offset: number, length: number): Promise<Uint8Array> }
+  | { readonly kind: 'ranged'; readonly size: number; readonly layout: SstLayout; get(offset: number, length: number): Promise<Uint8Array>;
+    /** Where the opened file (parsed footer) is kept between scans, under `key`; absent: opened for this source only. */
+    readonly cache?: { readonly files: SstFileCache; readonly key: string } }
   | { readonly kind: 'whole'; load(): Promise<Uint8Array> };
 
 /** An SST ready to encode: its rows as Arrow IPC (tags as dictionaries) and its index. */
@@ -641,8 +766,10 @@ function wasmBatchesToArrow(t: PW.Table): arrow.RecordBatch[] {
 export class SstSource implements ChunkSource {
   private queue: Chunk[] = [];
   private nextRg = 0;
+  /** A whole-object read's file (owned). */
   private file: PW.ParquetFile | undefined;
-  private blob: PrefetchedBlob | undefined;
+  /** A ranged read's opened file (shared through the cache; released on close). */
+  private opened: OpenSst | undefined;
 
   constructor(readonly priority: number, private readonly fetch: SstFetch, private readonly rowGroups: readonly number[],
     private readonly pkNames: readonly string[], private readonly timeIndex: string, private readonly rowGroupRows: number,
@@ -661,48 +788,51 @@ export class SstSource implements ChunkSource {
     while (this.queue.length === 0) {
       if (this.nextRg >= this.rowGroups.length) { this.close(); return undefined; }
       let rgs = this.rowGroups.slice(this.nextRg, this.nextRg + this.rowGroupsPerRead);
-      // A row group with a row selection is read on its own, one range at a time.
+      // A row group with a row selection is read on its own.
       const firstSel = rgs.findIndex((rg) => this.selections?.has(rg));
       if (firstSel === 0) rgs = rgs.slice(0, 1); else if (firstSel > 0) rgs = rgs.slice(0, firstSel);
       this.nextRg += rgs.length;
       const sel = firstSel === 0 ? this.selections!.get(rgs[0]!)! : undefined;
       if (sel && sel.length === 0) continue;
       // Store reads happen here, outside wasm, so their failures are ordinary rejections.
-      await this.prepare(rgs);
+      const parts = await this.prepare(rgs);
+      const file = this.opened?.file ?? this.file!;
+      const batchSize = Math.min(this.rowGroupRows, READ_BATCH_ROWS);
       let batches: arrow.RecordBatch[];
       try {
         const cols = this.columns ? { columns: [...this.columns] } : {};
         if (sel) {
           batches = [];
-          for (const [offset, limit] of sel) batches.push(...wasmBatchesToArrow(await this.file!.read({ rowGroups: rgs, batchSize: Math.min(this.rowGroupRows, READ_BATCH_ROWS), offset, limit, ...cols })));
+          for (const [offset, limit] of sel) batches.push(...wasmBatchesToArrow(await file.read({ rowGroups: rgs, batchSize, offset, limit, ...cols })));
         } else {
-          batches = wasmBatchesToArrow(await this.file!.read({ rowGroups: rgs, batchSize: Math.min(this.rowGroupRows, READ_BATCH_ROWS), ...cols }));
+          batches = wasmBatchesToArrow(await file.read({ rowGroups: rgs, batchSize, ...cols }));
         }
       } catch (err) {
         throw new CorruptionError(`cannot read SST row groups ${rgs.join(',')}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      } finally {
+        this.opened?.blob.remove(parts);
       }
-      if (this.blob && this.fetch.kind === 'ranged') this.blob.dropBefore(this.fetch.layout.dataEnd);
       for (const b of batches) this.queue.push(new SstChunk(b, this.pkNames, this.timeIndex, this.series, this.noDeletes, this.keysOnly));
     }
     return this.queue.shift();
   }
 
-  private async prepare(rgs: readonly number[]): Promise<void> {
+  /** Fetches what reading `rgs` decodes; returns the blob parts added for it (removed after the read). */
+  private async prepare(rgs: readonly number[]): Promise<BlobPart[]> {
     const f = this.fetch;
     if (f.kind === 'whole') {
-      if (this.file) return;
+      if (this.file) return [];
       const bytes = await f.load();
       try { this.file = await pw.ParquetFile.fromFile(new Blob([bytes])); } catch (err) {
         throw new CorruptionError(`SST is not a readable Parquet file: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
-      return;
+      return [];
     }
-    if (!this.blob) {
-      this.blob = new PrefetchedBlob(f.size, (o, l) => f.get(o, l));
-      this.blob.add(f.layout.dataEnd, await f.get(f.layout.dataEnd, f.size - f.layout.dataEnd));
-      try { this.file = await pw.ParquetFile.fromFile(this.blob as unknown as Blob); } catch (err) {
-        throw new CorruptionError(`SST footer is not readable: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      }
+    if (!this.opened) {
+      const open = (): Promise<OpenSst> => OpenSst.open(f.size, f.layout, (o, l) => f.get(o, l));
+      if (f.cache) this.opened = await f.cache.files.acquire(f.cache.key, open);
+      else { const o = await open(); o.dead = true; o.refs++; this.opened = o; }
+      if (this.closed) { this.opened.release(); this.opened = undefined; return []; }
     }
     // The column chunks this read decodes. parquet-wasm coalesces requests whose
     // gap is under 1 MiB (like object_store), so ranges are merged the same
@@ -720,12 +850,21 @@ export class SstSource implements ChunkSource {
       if (last && r[0] - (last[0] + last[1]) <= COALESCE_GAP_BYTES) last[1] = Math.max(last[1], r[0] + r[1] - last[0]); else merged.push([r[0], r[1]]);
     }
     const got = await Promise.all(merged.map(([o, l]) => f.get(o, l)));
-    merged.forEach(([o], i) => this.blob!.add(o, got[i]!));
+    const opened = this.opened;
+    if (!opened) throw new CorruptionError('SST source closed while reading');
+    return merged.map(([o], i) => opened.blob.add(o, got[i]!));
   }
 
-  /** Reads the blob served outside the prefetched ranges (0 when the layout is right). */
-  get misses(): number { return this.missCount + (this.blob?.misses ?? 0); }
+  /** Reads the blob served outside the prefetched ranges (0 when the layout is right; shared by the scans of a cached file). */
+  get misses(): number { return this.missCount + (this.opened?.blob.misses ?? 0); }
   private missCount = 0;
+  private closed = false;
 
-  close(): void { this.missCount += this.blob?.misses ?? 0; this.file?.free(); this.file = undefined; this.blob = undefined; this.queue = []; }
+  close(): void {
+    this.closed = true;
+    this.missCount += this.opened?.blob.misses ?? 0;
+    this.file?.free(); this.file = undefined;
+    this.opened?.release(); this.opened = undefined;
+    this.queue = [];
+  }
 }

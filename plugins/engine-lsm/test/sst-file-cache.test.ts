@@ -1,0 +1,86 @@
+import { expect } from 'chai';
+import { batchOf, cpuSchema, harness, scanRows } from './support/fixtures.js';
+
+const R = '5120_0';
+const MIN = 60_000;
+
+function rows(hosts: number, fromMin: number, toMin: number, salt: number): Array<Record<string, unknown>> {
+  const out = [];
+  for (let h = 0; h < hosts; h++) for (let m = fromMin; m < toMin; m++) out.push({ host: `h${h}`, region: 'eu', ts: m * MIN, usage: salt * 1e6 + h * 1e4 + m, cnt: BigInt(salt) });
+  return out;
+}
+
+describe('engine-lsm: opened SSTs (parsed footers) cached between scans', function () {
+  this.timeout(60000);
+
+  it('a second scan fetches no footer and opens no file; compaction, truncate and drop invalidate; answers unchanged', async () => {
+    const h = harness();
+    const s = cpuSchema();
+    await h.engine.createRegion(R, s);
+    await h.engine.write(R, batchOf(s, rows(4, 0, 60, 1)));
+    await h.engine.flush(R);
+    await h.engine.write(R, batchOf(s, rows(4, 30, 90, 2)));
+    await h.engine.flush(R);
+    const cache = h.engine.sstFiles!;
+    expect(cache, 'on by default').to.not.equal(undefined);
+    const first = await scanRows(h.engine, R);
+    expect(first).to.have.length(4 * 90);
+    expect(cache.opens).to.equal(2);
+    expect(cache.size).to.equal(2);
+    expect(cache.bytes).to.be.greaterThan(0);
+    const getsBefore = h.store.rangedGets;
+    const second = await scanRows(h.engine, R, { predicates: [{ column: 'host', op: '=', value: 'h1' }] });
+    expect(second).to.deep.equal(first.filter((r) => r.host === 'h1'));
+    expect(cache.opens, 'no file opened again').to.equal(2);
+    expect(cache.hits).to.be.at.least(2);
+    // Only column chunks: one coalesced get per file read, no footer gets.
+    expect(h.store.rangedGets - getsBefore).to.equal(2);
+
+    // Compaction deletes both inputs: their entries go; the output is opened on the next scan.
+    await h.engine.compact(R);
+    expect(cache.size).to.equal(0);
+    expect(cache.bytes).to.equal(0);
+    expect(await scanRows(h.engine, R)).to.deep.equal(first);
+    expect(cache.opens).to.equal(3);
+    expect(cache.size).to.equal(1);
+
+    await h.engine.truncate(R);
+    expect(cache.size).to.equal(0);
+    await h.engine.write(R, batchOf(s, rows(2, 0, 10, 3)));
+    await h.engine.flush(R);
+    expect(await scanRows(h.engine, R)).to.have.length(20);
+    expect(cache.size).to.equal(1);
+    await h.engine.dropRegion(R);
+    expect(cache.size).to.equal(0);
+    expect(cache.bytes).to.equal(0);
+    await h.engine.stop();
+  });
+
+  it('stays within sstMetaCacheBytes (least recently used closed), a scan stopped early releases its files, and 0 turns it off', async () => {
+    const h = harness({ sstMetaCacheBytes: '1B' });
+    const s = cpuSchema();
+    await h.engine.createRegion(R, s);
+    for (let k = 0; k < 3; k++) { await h.engine.write(R, batchOf(s, rows(3, k * 10, k * 10 + 10, k))); await h.engine.flush(R); }
+    const all = await scanRows(h.engine, R);
+    expect(all).to.have.length(90);
+    const cache = h.engine.sstFiles!;
+    // Every file is larger than 1 byte: none is kept once opened.
+    expect(cache.size).to.equal(0);
+    expect(cache.bytes).to.equal(0);
+    const opens = cache.opens;
+    expect(await scanRows(h.engine, R)).to.deep.equal(all);
+    expect(cache.opens - opens, 'every file opened again').to.equal(3);
+    // A scan abandoned after one batch (its sources closed by the scan's finally).
+    for await (const b of h.engine.scan(R, { batchSize: 1 })) { expect(b.numRows).to.equal(1); break; }
+    expect(await scanRows(h.engine, R)).to.deep.equal(all);
+    await h.engine.stop();
+
+    const off = harness({ sstMetaCacheBytes: '0' });
+    await off.engine.createRegion(R, s);
+    await off.engine.write(R, batchOf(s, rows(3, 0, 10, 1)));
+    await off.engine.flush(R);
+    expect(off.engine.sstFiles).to.equal(undefined);
+    expect(await scanRows(off.engine, R)).to.have.length(30);
+    await off.engine.stop();
+  });
+});
