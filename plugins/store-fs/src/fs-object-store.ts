@@ -23,7 +23,16 @@ export interface FsObjectStoreOptions {
   readonly pruneEmptyDirs?: boolean;
   /** Parallel unlinks in deleteMany (default 16). */
   readonly deleteConcurrency?: number;
+  /**
+   * Files kept open for ranged gets (default 64; 0 = open and close per get).
+   * A get on a kept file is one pread instead of open + fstat + read + close.
+   * Objects must then change only through this store (put, delete).
+   */
+  readonly openFilesMax?: number;
 }
+
+/** A file kept open for gets: its size as of opening (objects change only by put = rename, or delete). */
+interface OpenFile { readonly fh: FileHandle; readonly size: number; refs: number; closing: boolean }
 
 /**
  * Checks an object key: a '/'-separated relative path without empty, '.'
@@ -76,12 +85,86 @@ export class FsObjectStore implements ObjectStore {
   private readonly fsync: boolean;
   private readonly pruneEmptyDirs: boolean;
   private readonly deleteConcurrency: number;
+  private readonly openFilesMax: number;
+  /** Files kept open for gets, by path, least recently used first. */
+  private readonly files = new Map<string, OpenFile>();
+  /**
+   * Bumped before and after every rename and unlink: a file opened while any
+   * key changed is used for its get but not kept (it may be the replaced or
+   * deleted one).
+   */
+  private changes = 0;
+  private closed = false;
 
   constructor(root: string, options: FsObjectStoreOptions = {}) {
     this.root = path.resolve(root);
     this.fsync = options.fsync ?? true;
     this.pruneEmptyDirs = options.pruneEmptyDirs ?? true;
     this.deleteConcurrency = options.deleteConcurrency ?? 16;
+    this.openFilesMax = options.openFilesMax ?? 64;
+  }
+
+  /** Files currently kept open for gets. */
+  get openFiles(): number { return this.files.size; }
+
+  /** Closes the files kept open (one in use closes when its get ends); later gets open and close per call. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.files.keys()].map((f) => this.forget(f)));
+  }
+
+  /** Stops keeping `file` open (a put replaces it, a delete removes it, or it is least recently used). */
+  private async forget(file: string): Promise<void> {
+    const o = this.files.get(file);
+    if (!o) return;
+    this.files.delete(file);
+    o.closing = true;
+    if (o.refs === 0) await o.fh.close().catch(() => undefined);
+  }
+
+  private async release(o: OpenFile, keep: boolean): Promise<void> {
+    o.refs--;
+    if ((o.closing || !keep) && o.refs === 0) await o.fh.close().catch(() => undefined);
+  }
+
+  /** An open file for a get (its ref taken) and whether it stays open afterwards. */
+  private async acquire(file: string, key: string): Promise<{ o: OpenFile; keep: boolean }> {
+    const kept = this.files.get(file);
+    if (kept) {
+      this.files.delete(file); this.files.set(file, kept); // most recently used
+      kept.refs++;
+      return { o: kept, keep: true };
+    }
+    const changes = this.changes;
+    let fh: FileHandle;
+    try {
+      fh = await open(file, 'r');
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') throw new ObjectNotFoundError(key, { cause: err });
+      throw fsError('get', key, err);
+    }
+    let size: number;
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new ObjectNotFoundError(key);
+      size = st.size;
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      if (err instanceof ObjectNotFoundError) throw err;
+      if (errnoOf(err) === 'EISDIR') throw new ObjectNotFoundError(key, { cause: err });
+      throw fsError('get', key, err);
+    }
+    const o: OpenFile = { fh, size, refs: 1, closing: false };
+    // Kept only if nothing was renamed or unlinked meanwhile and no other get kept it first.
+    const keep = this.openFilesMax > 0 && !this.closed && changes === this.changes && !this.files.has(file);
+    if (keep) {
+      this.files.set(file, o);
+      for (const [f] of this.files) {
+        if (this.files.size <= this.openFilesMax) break;
+        void this.forget(f);
+      }
+    }
+    return { o, keep };
   }
 
   /** Creates the root directory (and fsyncs its parent) if it is missing. */
@@ -128,7 +211,9 @@ export class FsObjectStore implements ObjectStore {
         if (this.fsync) await fh.sync();
         await fh.close();
         fh = undefined;
-        await rename(temp, file);
+        this.changes++;
+        await this.forget(file);
+        try { await rename(temp, file); } finally { this.changes++; }
         if (this.fsync) await this.syncDir(dir);
         return;
       } catch (err) {
@@ -152,27 +237,20 @@ export class FsObjectStore implements ObjectStore {
         throw new InvalidArgumentsError(`store-fs: get '${key}': range length must be a non-negative integer, got ${range.length}`);
       }
     }
-    let fh: FileHandle;
+    const { o, keep } = await this.acquire(file, key);
     try {
-      fh = await open(file, 'r');
-    } catch (err) {
-      if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') throw new ObjectNotFoundError(key, { cause: err });
-      throw fsError('get', key, err);
-    }
-    try {
-      const st = await fh.stat();
-      if (!st.isFile()) throw new ObjectNotFoundError(key);
+      const size = o.size;
       const offset = range?.offset ?? 0;
-      if (offset > st.size) {
-        throw new InvalidArgumentsError(`store-fs: get '${key}': range offset ${offset} is past the end of the object (${st.size} bytes)`);
+      if (offset > size) {
+        throw new InvalidArgumentsError(`store-fs: get '${key}': range offset ${offset} is past the end of the object (${size} bytes)`);
       }
-      const want = Math.min(range?.length ?? st.size - offset, st.size - offset);
+      const want = Math.min(range?.length ?? size - offset, size - offset);
       // Read only the range: SST footers and row groups are fetched this way,
       // and objects can be far larger than what a caller wants.
       const out = Buffer.allocUnsafe(want);
       let got = 0;
       while (got < want) {
-        const { bytesRead } = await fh.read(out, got, want - got, offset + got);
+        const { bytesRead } = await o.fh.read(out, got, want - got, offset + got);
         if (bytesRead === 0) break; // truncated under us: return what exists
         got += bytesRead;
       }
@@ -182,7 +260,7 @@ export class FsObjectStore implements ObjectStore {
       if (errnoOf(err) === 'EISDIR') throw new ObjectNotFoundError(key, { cause: err });
       throw fsError('get', key, err);
     } finally {
-      await fh.close().catch(() => undefined);
+      await this.release(o, keep);
     }
   }
 
@@ -244,8 +322,11 @@ export class FsObjectStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     const file = this.pathOf(key);
+    this.changes++;
+    await this.forget(file);
     try {
-      await unlink(file);
+      // A get that opened the file before the unlink sees `changes` move and does not keep it.
+      try { await unlink(file); } finally { this.changes++; }
     } catch (err) {
       const code = errnoOf(err);
       if (code === 'ENOENT' || code === 'ENOTDIR') return;

@@ -7,6 +7,8 @@ export { FsObjectStore, validateKey, validatePrefix, TEMP_MARKER, type FsObjectS
 export { storeFsOptions, type StoreFsOptions } from './options.js';
 export * from './errors.js';
 
+const stores = new WeakMap<object, FsObjectStore>();
+
 /**
  * The local-directory object store: where SSTs and manifests live in a
  * single-node server. `root` resolves against the server's dataHome.
@@ -25,10 +27,16 @@ export default definePlugin({
   async register(ctx, opts) {
     const root = path.resolve(ctx.server.dataHome, opts.root);
     const store = new FsObjectStore(root, {
-      fsync: opts.fsync, pruneEmptyDirs: opts.pruneEmptyDirs, deleteConcurrency: opts.deleteConcurrency,
+      fsync: opts.fsync, pruneEmptyDirs: opts.pruneEmptyDirs, deleteConcurrency: opts.deleteConcurrency, openFilesMax: opts.openFilesMax,
     });
+    stores.set(ctx.server, store);
     await store.init();
     ctx.logger.info({ root, fsync: opts.fsync }, 'store-fs ready');
     ctx.bind(STORE, store);
+  },
+  async stop(ctx) {
+    const store = stores.get(ctx.server);
+    stores.delete(ctx.server);
+    await store?.close();
   },
 });

@@ -15,6 +15,10 @@ export const storeFsOptions = o.object({
     default: true,
     description: 'Remove directories left empty by delete, up to (not including) the root.',
   }),
+  openFilesMax: o.integer({
+    default: 64, min: 0, max: 65536,
+    description: 'Files kept open for ranged gets (a get is then one read, not open + fstat + read + close); 0 = none. Objects must change only through this store.',
+  }),
   deleteConcurrency: o.integer({
     default: 16, min: 1, max: 1024,
     description: 'How many files deleteMany removes at once.',

@@ -72,6 +72,42 @@ describe('store-fs: FsObjectStore', function () {
     expect((await readdir(path.join(dir, 'root', 'big'))).filter((n) => n.includes(TEMP_MARKER))).to.deep.equal([]);
   });
 
+  it('keeps files open for gets (bounded, least recently used closed); a put or delete of a kept key is seen by the next get; close() closes them', async () => {
+    const small = new FsObjectStore(path.join(dir, 'root'), { openFilesMax: 2 });
+    for (const k of ['a', 'b', 'c']) await small.put(`k/${k}`, Buffer.from(`${k}-0123456789`));
+    expect(Buffer.from(await small.get('k/a', { offset: 2, length: 4 })).toString()).to.equal('0123');
+    expect(small.openFiles).to.equal(1);
+    expect(Buffer.from(await small.get('k/a', { offset: 6 })).toString()).to.equal('456789');
+    expect(small.openFiles, 'the same file reused').to.equal(1);
+    await small.get('k/b'); await small.get('k/c');
+    expect(small.openFiles, 'bounded by openFilesMax').to.equal(2);
+    // Replaced (rename over the kept file): the next get reads the new object, whole, with its new size.
+    await small.put('k/c', Buffer.from('new and longer contents'));
+    expect(Buffer.from(await small.get('k/c')).toString()).to.equal('new and longer contents');
+    expect(Buffer.from(await small.get('k/c', { offset: 4, length: 3 })).toString()).to.equal('and');
+    // Deleted: not found, though it was open.
+    await small.delete('k/c');
+    expect(await rejection(small.get('k/c'))).to.be.instanceOf(ObjectNotFoundError);
+    // Gets racing a put of the same key: each sees the old or the new bytes, and later gets the new.
+    await small.put('k/r', Buffer.alloc(4096, 0x61));
+    await small.get('k/r');
+    const racing = Array.from({ length: 20 }, () => small.get('k/r'));
+    const putting = small.put('k/r', Buffer.alloc(8192, 0x62));
+    for (const g of await Promise.all(racing)) expect(g.every((x) => x === 0x61) || (g.length === 8192 && g.every((x) => x === 0x62))).to.equal(true);
+    await putting;
+    const after = Buffer.from(await small.get('k/r'));
+    expect(after.length).to.equal(8192);
+    expect(after.every((x) => x === 0x62)).to.equal(true);
+    await small.close();
+    expect(small.openFiles).to.equal(0);
+    // Still usable after close (open and close per get).
+    expect(Buffer.from(await small.get('k/a')).toString()).to.equal('a-0123456789');
+    expect(small.openFiles).to.equal(0);
+    const none = new FsObjectStore(path.join(dir, 'root'), { openFilesMax: 0 });
+    await none.get('k/a');
+    expect(none.openFiles).to.equal(0);
+  });
+
   it('never lists, heads or gets a stray temp file left by a crashed put', async () => {
     await store.put('m/a', Buffer.from('a'));
     await writeFile(path.join(dir, 'root', 'm', `b${TEMP_MARKER}123-abc`), 'partial');
