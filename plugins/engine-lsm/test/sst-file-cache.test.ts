@@ -56,6 +56,28 @@ describe('engine-lsm: opened SSTs (parsed footers) cached between scans', functi
     await h.engine.stop();
   });
 
+  it('concurrent scans share an opened file (one blob, each read removing only its own chunks) and get the answers serial scans get', async () => {
+    const h = harness({ rowGroupRows: 64 });
+    const s = cpuSchema();
+    await h.engine.createRegion(R, s);
+    await h.engine.write(R, batchOf(s, rows(6, 0, 120, 1)));
+    await h.engine.flush(R);
+    await h.engine.write(R, batchOf(s, rows(6, 60, 180, 2)));
+    await h.engine.flush(R);
+    const reqs = Array.from({ length: 12 }, (_, k) => ({
+      predicates: [{ column: 'host', op: '=' as const, value: `h${k % 6}` }],
+      timeRange: { start: BigInt((k * 7) * MIN), end: BigInt((k * 7 + 100) * MIN) },
+    }));
+    const serial = [];
+    for (const r of reqs) serial.push(await scanRows(h.engine, R, r));
+    const opens = h.engine.sstFiles!.opens;
+    const together = await Promise.all(reqs.map((r) => scanRows(h.engine, R, r)));
+    expect(together).to.deep.equal(serial);
+    expect(serial.every((x) => x.length > 0)).to.equal(true);
+    expect(h.engine.sstFiles!.opens, 'served by the cached files').to.equal(opens);
+    await h.engine.stop();
+  });
+
   it('stays within sstMetaCacheBytes (least recently used closed), a scan stopped early releases its files, and 0 turns it off', async () => {
     const h = harness({ sstMetaCacheBytes: '1B' });
     const s = cpuSchema();
