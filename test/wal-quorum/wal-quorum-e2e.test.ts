@@ -5,10 +5,11 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import * as arrow from 'apache-arrow';
 import { expect } from 'chai';
-import { ENGINE, StrataServer, toArrowSchema, WAL, type TableSchema } from '@strata/kernel';
+import { ENGINE, StrataServer, toArrowSchema, WAL, type PluginDefinition, type TableSchema } from '@strata/kernel';
 import engineLsm from '@strata/engine-lsm';
 import storeFs from '@strata/store-fs';
 import walQuorum, { QUORUM_WAL_DEFAULTS, QuorumWal } from '@strata/wal-quorum';
+import protocolHttp from '@strata/protocol-http';
 
 // The kernel's `strata` command: the nodes run as `strata wal-node`, which loads @strata/wal-quorum by name.
 const STRATA_BIN = path.join(path.dirname(createRequire(import.meta.url).resolve('@strata/kernel')), 'cli', 'bin.js');
@@ -159,6 +160,46 @@ describe('e2e wal-quorum: engine-lsm + store-fs on a 3-node quorum WAL (child pr
       expect(await w2.append('region_9', new TextEncoder().encode('after'))).to.equal(log.length + 1);
     } finally {
       await w2.close();
+    }
+  });
+
+  it('reports a node down and the region degraded under `wal` in HTTP /status when no spare can replace it', async () => {
+    const nodes = await Promise.all([0, 1, 2].map((i) => startNode(path.join(dir, `status-node${i}`), 0)));
+    children.push(...nodes.map((n) => n.child));
+    const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
+    const server = await StrataServer.fromDefinitions([
+      { definition: storeFs, options: {} },
+      { definition: walQuorum, options: { nodes: addresses, writeQuorum: 3, ackQuorum: 2, addTimeoutMs: '1s', appendTimeoutMs: '10s', nodeReplaceAfterMs: '200ms' } },
+      { definition: engineLsm, options: { compaction: { enabled: false } } },
+      { definition: protocolHttp as PluginDefinition, options: { host: '127.0.0.1', port: 0 } },
+    ], { dataHome: path.join(dir, 'status-datanode') }, { logLevel: 'silent', processMetrics: false });
+    await server.start();
+    try {
+      const url = server.addresses().find((a) => a.protocol === 'http')!.url;
+      type WalStatus = { name: string; nodes: Array<{ address: string; healthy: boolean }>; regions: Array<{ region: string; degraded: boolean; ensemble: string[] }> };
+      const walStatus = async () => ((await (await fetch(`${url}/status`)).json()) as { wal: WalStatus }).wal;
+      const engine = server.get(ENGINE);
+      await engine.createRegion(REGION, schema);
+      await engine.write(REGION, batchOf(0));
+      const healthy = await walStatus();
+      expect(healthy.name).to.equal('wal-quorum');
+      expect(healthy.nodes.map((n) => n.healthy)).to.deep.equal([true, true, true]);
+      expect(healthy.regions.find((r) => r.region === REGION)?.degraded).to.equal(false);
+
+      await killNow(nodes[2]!.child);
+      // Writes go on with two of three; the dead member is reported once it has failed for nodeReplaceAfterMs.
+      let seen: WalStatus | undefined;
+      for (let b = 1; b < 60 && !seen; b++) {
+        await engine.write(REGION, batchOf(b));
+        const s = await walStatus();
+        if (s.regions.find((r) => r.region === REGION)?.degraded) seen = s;
+        else await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(seen, 'region reported degraded within ~6 s').to.not.equal(undefined);
+      expect(seen!.nodes.find((n) => n.address === addresses[2])!.healthy).to.equal(false);
+      expect(seen!.nodes.filter((n) => n.healthy).map((n) => n.address)).to.have.members([addresses[0], addresses[1]]);
+    } finally {
+      await server.stop();
     }
   });
 });

@@ -40,4 +40,10 @@ export interface Wal {
   obsolete(regionId: RegionId, upToSequence: number): Promise<void>;
   /** Forgets a region entirely (DROP TABLE). */
   dropRegion(regionId: RegionId): Promise<void>;
+  /**
+   * Optional: the WAL's health for operators, JSON-serializable (e.g. a
+   * replicated WAL's nodes and degraded regions). Shown under `wal` in the
+   * HTTP `/status` answer.
+   */
+  status?(): Readonly<Record<string, unknown>>;
 }

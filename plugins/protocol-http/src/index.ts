@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { definePlugin, InvalidArgumentsError, PROMQL, PROTOCOL, QUERY, SCRIPTS, TRIGGERS, USER_PROVIDER } from '@strata/kernel';
+import { definePlugin, InvalidArgumentsError, PROMQL, PROTOCOL, QUERY, SCRIPTS, TRIGGERS, USER_PROVIDER, WAL, type Wal } from '@strata/kernel';
 import { buildHttpApp } from './http/http-app.js';
 import { HttpProtocolServer } from './http/http-protocol-server.js';
 import { LineProtocolParsePool } from './ingest/line-protocol-parse-pool.js';
@@ -44,6 +44,18 @@ function readPem(file: string, what: string): Buffer {
   }
 }
 
+/** `/status`'s `wal` entry: the WAL's name and whatever health it reports (a replicated WAL's nodes and degraded regions). */
+function walStatus(wal: Wal | undefined): { wal?: Record<string, unknown> } {
+  if (!wal) return {};
+  let health: Readonly<Record<string, unknown>> = {};
+  try {
+    health = wal.status?.() ?? {};
+  } catch (err) {
+    health = { error: (err as Error).message };
+  }
+  return { wal: { name: wal.name, ...health } };
+}
+
 /**
  * The HTTP protocol plugin: GreptimeDB's HTTP API on port 4000 — /v1/sql,
  * InfluxDB line protocol, OpenTSDB, Prometheus remote write/read, /health,
@@ -56,7 +68,7 @@ export default definePlugin({
   description: 'GreptimeDB-compatible HTTP API (SQL, InfluxDB, OpenTSDB, Prometheus remote storage).',
   provides: [PROTOCOL],
   requires: [QUERY],
-  optional: [USER_PROVIDER, SCRIPTS, TRIGGERS, PROMQL],
+  optional: [USER_PROVIDER, SCRIPTS, TRIGGERS, PROMQL, WAL],
   options: protocolHttpOptions,
   register(ctx, opts) {
     const { cert, key } = opts.tls ?? {};
@@ -86,6 +98,7 @@ export default definePlugin({
           ...(ctx.server.plugins ? { plugins: ctx.server.plugins } : {}),
           protocols: ctx.getAll(PROTOCOL).map((p) => ({ name: p.name, addresses: p.addresses().map((a) => a.url), connections: p.connections() })),
           auth: userProvider ? userProvider.name : 'off',
+          ...walStatus(ctx.tryGet(WAL)),
         };
       },
     });
