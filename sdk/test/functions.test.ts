@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import * as arrow from 'apache-arrow';
-import { DefaultFunctionRegistry, type AggregateFunction, type FunctionContext, type WindowFunction } from '@strata/kernel';
+import { DefaultFunctionRegistry, isAsyncScalarFunction, type AggregateFunction, type FunctionContext, type WindowFunction } from '@strata/kernel';
 import {
-  defineAggregateFunction, defineFunctionPack, defineScalarFunction, defineWindowFunction, deserializeState, serializeState,
+  defineAggregateFunction, defineAsyncScalarFunction, defineFunctionPack, defineScalarFunction, defineWindowFunction, deserializeState, serializeState,
 } from '../src/index.js';
 
 const ctx = (n: number, extra: Partial<FunctionContext> = {}): FunctionContext => ({ rowCount: n, timezone: 'UTC', ...extra });
@@ -87,6 +87,44 @@ describe('sdk: defineScalarFunction', () => {
   it('resolves a return-type rule from the argument types', () => {
     const same = defineScalarFunction({ name: 'same', signatures: [{ args: ['Int32'] }, { args: ['Float64'] }], returns: (t) => t[0]!, body([x]) { return x!.values as Int32Array; } });
     expect(same.invoke([arrow.makeVector(Int32Array.from([3]))], ctx(1)).type.typeId).to.equal(arrow.Type.Int);
+  });
+});
+
+describe('sdk: defineAsyncScalarFunction', () => {
+  it('produces a kernel AsyncScalarFunction (awaited per batch) the registry accepts', async () => {
+    const seen: number[] = [];
+    const later = defineAsyncScalarFunction({
+      name: 'later_double', args: ['numeric'], returns: 'Float64', volatility: 'volatile',
+      async body([x], out) {
+        seen.push(x!.length);
+        await new Promise((r) => setImmediate(r));
+        const xs = x!.float64(); const o = out.values as Float64Array;
+        for (let i = 0; i < o.length; i++) o[i] = xs[i]! * 2;
+      },
+    });
+    expect(isAsyncScalarFunction(later)).to.equal(true);
+    expect(later.volatility).to.equal('volatile');
+    const reg = new DefaultFunctionRegistry();
+    reg.register(later, 'test');
+    expect(reg.lookup('later_double')).to.equal(later);
+    const v = await later.invokeAsync([arrow.makeVector(Int32Array.from([1, 2, 3]))], ctx(3));
+    expect([...v.toArray()]).to.deep.equal([2, 4, 6]);
+    expect(seen).to.deep.equal([3]);
+  });
+
+  it('checks the awaited result like the synchronous form, and a rejection becomes a query error naming the function', async () => {
+    const short = defineAsyncScalarFunction({ name: 'a_short', args: ['Float64'], returns: 'Float64', body: async () => new Float64Array(1) });
+    const e1 = await short.invokeAsync([f64([1, 2])], ctx(2)).then(() => undefined, (e: Error) => e);
+    expect(e1?.message).to.match(/function 'a_short' returned 1 values for 2 rows/);
+    const boom = defineAsyncScalarFunction({ name: 'a_boom', args: ['Float64'], returns: 'Float64', body: async () => { throw new RangeError('remote said no'); } });
+    const e2 = await boom.invokeAsync([f64([1])], ctx(1)).then(() => undefined, (e: Error & { code?: string }) => e);
+    expect(e2?.message).to.equal("function 'a_boom' failed in body: remote said no");
+    expect((e2 as { code?: string }).code).to.equal('EXECUTE_QUERY');
+    expect(e2?.cause).to.be.instanceOf(RangeError);
+    const late = defineAsyncScalarFunction({ name: 'a_late', args: ['Float64'], returns: 'Float64', body: async ([x]) => x!.float64().slice() });
+    const e3 = await late.invokeAsync([f64([1])], ctx(1, { deadlineAtMs: Date.now() - 1 })).then(() => undefined, (e: Error) => e);
+    expect(e3?.message).to.match(/query exceeded its timeout while running function 'a_late'/);
+    expect(() => defineAsyncScalarFunction({ name: 'a_nobody', args: [], returns: 'Float64' } as never)).to.throw(/'body' must be a function/);
   });
 });
 

@@ -1,5 +1,5 @@
 import type * as arrow from 'apache-arrow';
-import type { DataType, FunctionContext, ScalarFunction } from '@strata/kernel';
+import type { AsyncScalarFunction, DataType, FunctionContext, ScalarFunction } from '@strata/kernel';
 import { readArg, type ArgColumn } from './function-args.js';
 import { checkSpecBase, checkTimeout, guard, resolveReturn, returnRule, signaturesOf, udfContext, wrapError, type FunctionSpecBase, type UdfContext } from './function-common.js';
 import { Output, resultToVector, type FunctionResult, type OutputBuilder } from './function-output.js';
@@ -38,19 +38,76 @@ export interface ScalarFunctionSpec extends FunctionSpecBase {
  */
 export function defineScalarFunction(spec: ScalarFunctionSpec): ScalarFunction {
   checkSpecBase(spec, 'Scalar', ['body']);
+  const batch = batchRunner(spec);
+  const body = spec.body;
+  return {
+    ...batch.definition,
+    invoke(vecs: readonly arrow.Vector[], ctx: FunctionContext): arrow.Vector {
+      const call = batch.begin(vecs, ctx);
+      return batch.end(call, guard(spec.name, 'body', () => body(call.args, call.out, call.uctx)));
+    },
+  };
+}
+
+/** An asynchronous scalar function spec: the body may await (a model server, a worker). */
+export interface AsyncScalarFunctionSpec extends Omit<ScalarFunctionSpec, 'body'> {
+  /** Like ScalarFunctionSpec.body, once per batch, but may return a promise of the result. */
+  body(args: readonly ArgColumn[], out: OutputBuilder, ctx: UdfContext): Promise<FunctionResult> | FunctionResult;
+}
+
+/**
+ * Defines a scalar SQL function whose body is asynchronous, producing the
+ * kernel's AsyncScalarFunction: the executor awaits it once per batch (never
+ * per row) and never constant-folds it. Arguments, output and errors are
+ * handled as in defineScalarFunction.
+ *
+ * @example
+ * export const score = defineAsyncScalarFunction({
+ *   name: 'score', args: ['String'], returns: 'Float64', volatility: 'volatile',
+ *   async body([text]) {
+ *     const res = await fetch('http://127.0.0.1:9000/score', { method: 'POST', body: JSON.stringify(text.values) });
+ *     return Float64Array.from((await res.json()) as number[]);
+ *   },
+ * });
+ */
+export function defineAsyncScalarFunction(spec: AsyncScalarFunctionSpec): AsyncScalarFunction {
+  checkSpecBase(spec, 'AsyncScalar', ['body']);
+  const batch = batchRunner(spec);
+  const body = spec.body;
+  return {
+    ...batch.definition,
+    async: true,
+    async invokeAsync(vecs: readonly arrow.Vector[], ctx: FunctionContext): Promise<arrow.Vector> {
+      const call = batch.begin(vecs, ctx);
+      let result: FunctionResult;
+      try {
+        result = await body(call.args, call.out, call.uctx);
+      } catch (err) {
+        throw wrapError(spec.name, 'body', err);
+      }
+      return batch.end(call, result);
+    },
+  };
+}
+
+interface BatchCall { readonly args: ArgColumn[]; readonly out: Output; readonly uctx: UdfContext; readonly rt: DataType; readonly n: number; readonly ctx: FunctionContext }
+
+/** What sync and async scalar functions share: the definition fields, argument checks before the body, result checks after. */
+function batchRunner(spec: Omit<ScalarFunctionSpec, 'body'>) {
   const signatures = signaturesOf(spec, 'scalar');
   const rule = returnRule(spec.returns);
   const name = spec.name;
-  const body = spec.body;
   let lastTypes: readonly DataType[] | undefined;
   let lastRt: DataType | undefined;
   return {
-    kind: 'scalar', name, signatures, returnType: rule,
-    ...(spec.description !== undefined ? { description: spec.description } : {}),
-    ...(spec.aliases ? { aliases: [...spec.aliases] } : {}),
-    volatility: spec.volatility ?? 'immutable',
-    nullHandling: spec.nullHandling ?? 'propagate',
-    invoke(vecs: readonly arrow.Vector[], ctx: FunctionContext): arrow.Vector {
+    definition: {
+      kind: 'scalar' as const, name, signatures, returnType: rule,
+      ...(spec.description !== undefined ? { description: spec.description } : {}),
+      ...(spec.aliases ? { aliases: [...spec.aliases] } : {}),
+      volatility: spec.volatility ?? 'immutable',
+      nullHandling: spec.nullHandling ?? 'propagate',
+    },
+    begin(vecs: readonly arrow.Vector[], ctx: FunctionContext): BatchCall {
       checkTimeout(name, ctx);
       const n = ctx.rowCount;
       const args = vecs.map(readArg);
@@ -64,12 +121,12 @@ export function defineScalarFunction(spec: ScalarFunctionSpec): ScalarFunction {
         lastTypes = types;
       }
       const rt = lastRt!;
-      const out = new Output(rt, n);
-      const uctx = udfContext(name, rt, ctx);
-      const result = guard(name, 'body', () => body(args, out, uctx));
-      const v = resultToVector(name, rt, n, result, out);
+      return { args, out: new Output(rt, n), uctx: udfContext(name, rt, ctx), rt, n, ctx };
+    },
+    end(call: BatchCall, result: FunctionResult): arrow.Vector {
+      const v = resultToVector(name, call.rt, call.n, result, call.out);
       // A body that ran past the deadline fails now rather than feeding the next operator.
-      checkTimeout(name, ctx);
+      checkTimeout(name, call.ctx);
       return v;
     },
   };

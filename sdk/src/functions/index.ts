@@ -1,4 +1,4 @@
-export { defineScalarFunction, type ScalarFunctionSpec } from './define-scalar-function.js';
+export { defineScalarFunction, defineAsyncScalarFunction, type ScalarFunctionSpec, type AsyncScalarFunctionSpec } from './define-scalar-function.js';
 export { defineAggregateFunction, type AggregateFunctionSpec } from './define-aggregate-function.js';
 export {
   defineWindowFunction, type WindowFunctionSpec, type PartitionWindowSpec, type FrameWindowSpec, type IncrementalWindowSpec,
