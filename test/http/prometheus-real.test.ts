@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -9,14 +8,7 @@ import engineLsm from '@strata/engine-lsm';
 import storeFs from '@strata/store-fs';
 import walLocal from '@strata/wal-local';
 import protocolHttp from '@strata/protocol-http';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address() as net.AddressInfo; s.close(() => resolve(port)); });
-  });
-}
+import { startPrometheus, stopProcess } from '../protocol-support/prometheus.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -39,24 +31,10 @@ describe('e2e http: a real Prometheus remote-writing to and remote-reading from 
     return { status: r.status, rows: body.output?.[0]?.records?.rows ?? [] };
   }
 
-  async function startPrometheus(name: string, config: (port: number) => string): Promise<number> {
-    const port = await freePort();
-    const home = path.join(dir, name);
-    await writeFile(path.join(dir, `${name}.yml`), config(port));
-    const child = spawn('prometheus', [
-      `--config.file=${path.join(dir, `${name}.yml`)}`, `--storage.tsdb.path=${home}`,
-      `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn',
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
-    children.push(child);
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`prometheus ${name} exited (${child.exitCode}): ${stderr}`);
-      try { if ((await fetch(`http://127.0.0.1:${port}/-/ready`)).status === 200) return port; } catch { /* not up yet */ }
-      await sleep(200);
-    }
-    throw new Error(`prometheus ${name} not ready in 20 s: ${stderr}`);
+  async function prometheus(name: string, config: (port: number) => string): Promise<number> {
+    const p = await startPrometheus({ dir, name, config, readyTimeoutMs: 20_000 });
+    children.push(p.child);
+    return p.port;
   }
 
   before(async () => {
@@ -72,20 +50,14 @@ describe('e2e http: a real Prometheus remote-writing to and remote-reading from 
   });
 
   after(async () => {
-    for (const c of children) {
-      if (c.exitCode === null) {
-        c.kill('SIGTERM');
-        await Promise.race([new Promise((r) => c.once('exit', r)), sleep(10_000)]);
-        if (c.exitCode === null) c.kill('SIGKILL');
-      }
-    }
+    for (const c of children) await stopProcess(c);
     await server?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
   it('its own series arrive through remote write with plausible values, and PromQL reads them back through remote read', async () => {
     // Scrapes itself every second and remote-writes everything to Strata.
-    const port = await startPrometheus('writer', (self) => `
+    const port = await prometheus('writer', (self) => `
 global: { scrape_interval: 1s, evaluation_interval: 1s }
 scrape_configs:
   - job_name: prometheus
@@ -117,7 +89,7 @@ remote_write:
     expect(samples.rows[0]?.[0]).to.be.a('number').above(0);
 
     // A second Prometheus with no scrapes, only a remote_read to Strata.
-    const readerPort = await startPrometheus('reader', () => `
+    const readerPort = await prometheus('reader', () => `
 global: { scrape_interval: 1m }
 remote_read:
   - url: ${url}/v1/prometheus/read?db=public

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -10,15 +10,8 @@ import engineLsm from '@strata/engine-lsm';
 import storeFs from '@strata/store-fs';
 import walLocal from '@strata/wal-local';
 import protocolHttp, { CHUNKED_READ_CONTENT_TYPE, ProtoWriter, snappyCompress } from '@strata/protocol-http';
+import { startPrometheus, stopProcess } from '../protocol-support/prometheus.js';
 import { decodeFrames, decodeXorChunk, GO_NAN_BITS, STALE_NAN_BITS, type DecodedFrame } from '@strata/protocol-http/testing';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address() as net.AddressInfo; s.close(() => resolve(port)); });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -68,32 +61,14 @@ describe('e2e http: streamed XOR-chunk remote read, against a real Prometheus', 
   let target: http.Server | undefined;
   const children: ChildProcess[] = [];
 
-  async function startPrometheus(name: string, home: string, config: string): Promise<{ port: number; child: ChildProcess }> {
-    const port = await freePort();
-    await writeFile(path.join(dir, `${name}.yml`), config);
-    const child = spawn('prometheus', [
-      `--config.file=${path.join(dir, `${name}.yml`)}`, `--storage.tsdb.path=${home}`,
-      `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn',
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
-    children.push(child);
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`prometheus ${name} exited (${child.exitCode}): ${stderr}`);
-      try { if ((await fetch(`http://127.0.0.1:${port}/-/ready`)).status === 200) return { port, child }; } catch { /* not up yet */ }
-      await sleep(200);
-    }
-    throw new Error(`prometheus ${name} not ready in 30 s: ${stderr}`);
+  async function prometheus(name: string, home: string, config: string): Promise<{ port: number; child: ChildProcess }> {
+    const p = await startPrometheus({ dir, name, home, config });
+    children.push(p.child);
+    return p;
   }
 
-  async function stop(child: ChildProcess): Promise<void> {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await Promise.race([exited, sleep(70_000)]);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
+  /** Prometheus flushes its remote-write queue and TSDB on SIGTERM: give it time. */
+  const stop = (child: ChildProcess) => stopProcess(child, 70_000);
 
   async function rowCount(sql: string): Promise<number> {
     const r = await fetch(`${url}/v1/sql?sql=${encodeURIComponent(sql)}`);
@@ -132,7 +107,7 @@ describe('e2e http: streamed XOR-chunk remote read, against a real Prometheus', 
     await new Promise<void>((r) => target!.listen(0, '127.0.0.1', () => r()));
     const targetPort = (target.address() as net.AddressInfo).port;
     const home = path.join(dir, 'prometheus');
-    const writer = await startPrometheus('writer', home, `
+    const writer = await prometheus('writer', home, `
 global: { scrape_interval: 1s, evaluation_interval: 1m }
 scrape_configs:
   - job_name: fake
@@ -152,7 +127,7 @@ remote_write:
     expect(writer.child.exitCode).to.equal(0);
 
     // The same TSDB, no scrapes: Prometheus as a remote read server of what it had.
-    const reader = await startPrometheus('reader', home, 'global: { scrape_interval: 1m }\n');
+    const reader = await prometheus('reader', home, 'global: { scrape_interval: 1m }\n');
     // Read from the memtable, then again from the SST after a flush: both keep every bit.
     for (const [round, metric] of [[0, 'strata_chunk_test'], [0, 'up'], [1, 'strata_chunk_test']] as const) {
       if (round === 1) {

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import * as net from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { startPrometheus, stopProcess } from '../protocol-support/prometheus.js';
 import { generateDataset, promGet, remoteWrite, startPromqlServer } from './promql-support.js';
 
 /**
@@ -14,23 +14,6 @@ import { generateDataset, promGet, remoteWrite, startPromqlServer } from './prom
  * operators, matching modes, offsets, @ and subqueries must give the same
  * series and values (relative tolerance 1e-9).
  */
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-  });
-}
-
-async function waitReady(url: string, deadlineMs: number): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    try { const r = await fetch(`${url}/-/ready`); if (r.status === 200) return; } catch { /* not up yet */ }
-    if (Date.now() > until) throw new Error(`prometheus at ${url} not ready after ${deadlineMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 type Result = { resultType: string; result: any };
 
@@ -154,30 +137,19 @@ describe('promql differential: Strata vs Prometheus on the same samples', functi
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'strata-promql-diff-'));
-    await writeFile(path.join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 15s\n');
-    const port = await freePort();
-    promUrl = `http://127.0.0.1:${port}`;
-    prom = spawn('prometheus', [
-      `--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver', '--log.level=error',
-    ], { stdio: 'ignore' });
-    const failed = new Promise<never>((_, reject) => {
-      prom!.once('error', (err) => reject(new Error(`cannot start prometheus (Debian package prometheus, listed in .ci/apt-packages.txt): ${err.message}`)));
-      prom!.once('exit', (code) => reject(new Error(`prometheus exited with code ${code} before it was ready`)));
+    const started = await startPrometheus({
+      dir, name: 'prometheus', config: 'global:\n  scrape_interval: 15s\n', home: path.join(dir, 'data'),
+      extraArgs: ['--web.enable-remote-write-receiver'],
     });
-    failed.catch(() => { /* only matters before ready; stopping it later rejects too */ });
-    await Promise.race([waitReady(promUrl, 30_000), failed]);
+    prom = started.child;
+    promUrl = started.url;
     strata = await startPromqlServer();
     await remoteWrite(`${promUrl}/api/v1/write`, data);
     await remoteWrite(`${strata.url}/v1/prometheus/write`, data);
   });
 
   after(async () => {
-    if (prom?.pid) {
-      const exited = new Promise((r) => prom!.once('exit', r));
-      prom.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    }
+    if (prom) await stopProcess(prom, 5000);
     await strata?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
