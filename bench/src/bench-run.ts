@@ -16,7 +16,7 @@ import { writeRemoteWriteFile } from './load/remote-write-file.js';
 import type { LineFile } from './load/line-file.js';
 import { DuckDbReference } from './peers/duckdb-reference.js';
 import { ensureAptPackage } from './peers/apt-packages.js';
-import { startedProcesses } from './peers/managed-process.js';
+import { stopStartedProcesses } from './peers/managed-process.js';
 import type { Peer } from './peers/peer.js';
 import { runQueries, type QueryTarget, type QueryTypeResult } from './query/query-runner.js';
 import { median, processCpuSeconds } from './util/process-stats.js';
@@ -355,9 +355,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   return results;
 }
 
-async function stopAll(): Promise<void> {
-  await Promise.all([...startedProcesses].map((p) => p.stop(10_000).catch(() => undefined)));
-  startedProcesses.clear();
+function stopAll(): Promise<void> {
+  return stopStartedProcesses(10_000);
 }
 
 function fmtRate(n: number | undefined): string {

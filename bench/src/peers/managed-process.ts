@@ -65,3 +65,9 @@ export class ManagedProcess {
 
 /** Processes started in this run, stopped on exit or on a signal (by PID only). */
 export const startedProcesses = new Set<ManagedProcess>();
+
+/** Stops every process this run started (SIGTERM, SIGKILL after `graceMs`), ignoring ones already gone. */
+export async function stopStartedProcesses(graceMs: number): Promise<void> {
+  await Promise.all([...startedProcesses].map((p) => p.stop(graceMs).catch(() => undefined)));
+  startedProcesses.clear();
+}

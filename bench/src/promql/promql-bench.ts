@@ -5,7 +5,7 @@ import { CPU_FIELD_KEYS, TsbsCpuGenerator } from '../tsbs/tsbs-cpu-generator.js'
 import { REMOTE_WRITE_HEADERS, writeRemoteWriteFile } from '../load/remote-write-file.js';
 import { loadLinesOverHttp, type LoadResult } from '../load/http-line-loader.js';
 import { ensureAptPackage } from '../peers/apt-packages.js';
-import { startedProcesses } from '../peers/managed-process.js';
+import { stopStartedProcesses } from '../peers/managed-process.js';
 import { PrometheusPeer } from '../peers/prometheus-peer.js';
 import { StrataPeer } from '../peers/strata-peer.js';
 import { closeHttpAgent, httpRequest } from '../util/http-client.js';
@@ -122,10 +122,8 @@ export async function runPromqlBench(opts: PromqlBenchOptions): Promise<PromqlBe
     cases: [],
     notes,
   };
-  const stopAll = async (): Promise<void> => {
-    await Promise.all([...startedProcesses].map((p) => p.stop(30_000).catch(() => undefined)));
-    startedProcesses.clear();
-  };
+  // a 30 s grace before SIGKILL (this bench stopped its peers that way before)
+  const stopAll = (): Promise<void> => stopStartedProcesses(30_000);
   const onSignal = (sig: NodeJS.Signals): void => {
     log(`${sig}: stopping the processes this run started`);
     void stopAll().finally(() => process.exit(130));
