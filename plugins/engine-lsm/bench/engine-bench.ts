@@ -13,8 +13,8 @@
  * of just the SST scans, sampled every 200 µs).
  */
 import * as arrow from 'apache-arrow';
-import type { TableSchema } from '@strata/kernel';
 import { defaultEngineLsmOptions, LsmEngine, Memtable } from '../src/index.js';
+import { cpuSchema, FIELDS, rnd, TAGS } from './tsbs-cpu-schema.js';
 import { MemoryStore } from '../test/support/memory-store.js';
 import { MemoryWal } from '../test/support/memory-wal.js';
 import { silentLogger } from '../test/support/fixtures.js';
@@ -23,20 +23,9 @@ const HOSTS = Number(process.env.BENCH_HOSTS ?? 1000);
 const POINTS = Number(process.env.BENCH_POINTS ?? 1000);
 const BATCH_ROWS = 10_000;
 const SCAN_ROUNDS = Math.max(2, Number(process.env.BENCH_SCAN_ROUNDS ?? 6));
-const TAGS = ['hostname', 'region', 'datacenter', 'rack', 'os', 'arch', 'team', 'service', 'service_version', 'service_environment'];
-const FIELDS = ['usage_user', 'usage_system', 'usage_idle', 'usage_nice', 'usage_iowait', 'usage_irq', 'usage_softirq', 'usage_steal', 'usage_guest', 'usage_guest_nice'];
 
-const schema: TableSchema = {
-  columns: [
-    ...TAGS.map((name) => ({ name, type: { name: 'String' as const }, semantic: 'tag' as const, nullable: true })),
-    { name: 'ts', type: { name: 'TimestampMillisecond' }, semantic: 'timestamp', nullable: false },
-    ...FIELDS.map((name) => ({ name, type: { name: 'Float64' as const }, semantic: 'field' as const, nullable: true })),
-  ],
-  timeIndex: 'ts', primaryKey: TAGS, options: {}, version: 1,
-};
+const schema = cpuSchema;
 
-let seed = 42;
-const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
 
 function hostTags(h: number): string[] {
   const regions = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1'];

@@ -11,25 +11,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
-import type { ObjectStore, TableSchema } from '@strata/kernel';
+import type { ObjectStore } from '@strata/kernel';
 import { defaultEngineLsmOptions, LsmEngine } from '../src/index.js';
+import { cpuSchema, FIELDS, rnd, TAGS } from './tsbs-cpu-schema.js';
 import { MemoryWal } from '../test/support/memory-wal.js';
 import { silentLogger } from '../test/support/fixtures.js';
 
 const HOSTS = 100, POINTS = 8640, ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
-const TAGS = ['hostname', 'region', 'datacenter', 'rack', 'os', 'arch', 'team', 'service', 'service_version', 'service_environment'];
-const FIELDS = ['usage_user', 'usage_system', 'usage_idle', 'usage_nice', 'usage_iowait', 'usage_irq', 'usage_softirq', 'usage_steal', 'usage_guest', 'usage_guest_nice'];
-const schema: TableSchema = {
-  columns: [
-    ...TAGS.map((name) => ({ name, type: { name: 'String' as const }, semantic: 'tag' as const, nullable: true })),
-    { name: 'ts', type: { name: 'TimestampMillisecond' }, semantic: 'timestamp', nullable: false },
-    ...FIELDS.map((name) => ({ name, type: { name: 'Float64' as const }, semantic: 'field' as const, nullable: true })),
-  ],
-  timeIndex: 'ts', primaryKey: TAGS, options: {}, version: 1,
-};
+const schema = cpuSchema;
 const T0 = 1_700_000_000_000;
-let seed = 42;
-const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
 const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
 function* batches(): Generator<arrow.RecordBatch> {
