@@ -26,16 +26,21 @@ export interface TriggerCreateRequest {
   readonly replace?: boolean;
 }
 
-/** A trigger as listed, with its counters since the server started. */
-export interface TriggerInfo {
+/** A trigger's definition, as a TriggerService stores it (defaults filled in, spec canonical). */
+export interface TriggerDefinition {
   readonly database: string;
   readonly name: string;
   readonly script: string;
+  /** Canonical spec text (`table:cpu`, `every:10s`, `cron:...`, `request:...`). */
   readonly spec: string;
   readonly args: Readonly<Record<string, string>>;
   readonly disabled: boolean;
   readonly errorBehavior: TriggerErrorBehavior;
   readonly createdAtMs: number;
+}
+
+/** A trigger as listed, with its counters since the server started. */
+export interface TriggerInfo extends TriggerDefinition {
   /** Runs that finished, failed ones included. */
   readonly runs: number;
   readonly failures: number;

@@ -1,17 +1,8 @@
-import type { TriggerErrorBehavior } from '@strata/kernel';
+import type { TriggerDefinition } from '@strata/kernel';
 import { NamedJsonStore } from '../named-json-store.js';
 
 /** A trigger as stored: its definition, not its counters (those restart at zero). */
-export interface StoredTrigger {
-  readonly database: string;
-  readonly name: string;
-  readonly script: string;
-  /** Canonical spec text (table:cpu, every:10s, cron:..., request:...). */
-  readonly spec: string;
-  readonly args: Readonly<Record<string, string>>;
-  readonly disabled: boolean;
-  readonly errorBehavior: TriggerErrorBehavior;
-  readonly createdAtMs: number;
+export interface StoredTrigger extends TriggerDefinition {
   readonly updatedAtMs: number;
 }
 
