@@ -1,0 +1,223 @@
+import { expect } from 'chai';
+import * as arrow from 'apache-arrow';
+import { pw } from '../src/parquet.js';
+import { columnData, decodeColumn, initParquetRead, ParquetFooter } from '../src/parquet-read.js';
+import { ThriftError } from '../src/parquet-thrift.js';
+import { sstReads } from '../src/sst.js';
+import type { TableSchema } from '@strata/kernel';
+import { batchOf, cpuSchema, harness, scanRows } from './support/fixtures.js';
+
+const R = '4096_0';
+
+/** Seeded generator (mulberry32): failures reproduce. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Case { seed: number; rows: number; nullRate: number; v2: boolean; pageBytes: number; dictBytes: number; compression: 'zstd' | 'none'; rowGroupRows: number }
+
+/** A table of every type the JS reader handles, random values (extremes included), nulls at `nullRate`. */
+function randomTable(c: Case): arrow.Table {
+  const r = rng(c.seed);
+  const n = c.rows;
+  const nul = (): boolean => r() < c.nullRate;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const big = (bits: number, signed: boolean): bigint => {
+    const x = (BigInt(Math.floor(r() * 2 ** 32)) << 32n) | BigInt(Math.floor(r() * 2 ** 32));
+    return signed ? BigInt.asIntN(bits, x) : BigInt.asUintN(bits, x);
+  };
+  const col = <T>(type: arrow.DataType, gen: (i: number) => T): arrow.Vector => arrow.vectorFromArray(Array.from({ length: n }, (_, i) => (nul() ? null : gen(i))), type as never);
+  /** Fixed-width columns built from a typed array and a validity bitmap (Arrow's builders want Numbers for timestamps). */
+  const typed = <T extends number | bigint>(type: arrow.DataType, ctor: { new(n: number): { [i: number]: T } }, gen: (i: number) => T): arrow.Vector => {
+    const data = new ctor(n);
+    const bitmap = new Uint8Array(((n + 63) >> 6) << 3);
+    let nulls = 0;
+    for (let i = 0; i < n; i++) { if (nul()) nulls++; else { data[i] = gen(i); bitmap[i >> 3]! |= 1 << (i & 7); } }
+    return arrow.makeVector(arrow.makeData({ type, length: n, data, nullCount: nulls, nullBitmap: bitmap } as never));
+  };
+  const hosts = Array.from({ length: 1 + Math.floor(r() * 40) }, (_, i) => `host_${i}_${'x'.repeat(i % 7)}`);
+  let ts = -5_000_000_000_000_000_000n + BigInt(Math.floor(r() * 1e9));
+  let ms = 1_700_000_000_000;
+  return new arrow.Table({
+    host: arrow.vectorFromArray(Array.from({ length: n }, () => (nul() ? null : pick(hosts))), new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32())),
+    ts_ms: typed(new arrow.TimestampMillisecond(), BigInt64Array, (i) => { if (r() < 0.05) ms -= 86_400_000; ms += 10_000; return BigInt(ms + (i % 3)); }),
+    ts_us: typed(new arrow.TimestampMicrosecond(), BigInt64Array, () => BigInt(Math.floor(r() * 2 ** 52)) - 2n ** 51n),
+    ts_ns: typed(new arrow.TimestampNanosecond(), BigInt64Array, () => { ts = BigInt.asIntN(64, ts + big(40, true)); return ts; }),
+    i8: typed(new arrow.Int8(), Int8Array, () => Math.floor(r() * 256) - 128),
+    i16: typed(new arrow.Int16(), Int16Array, () => Math.floor(r() * 65536) - 32768),
+    i32: typed(new arrow.Int32(), Int32Array, () => (r() < 0.1 ? pick([-2147483648, 2147483647, 0]) : Math.floor(r() * 1000))),
+    i64: typed(new arrow.Int64(), BigInt64Array, () => (r() < 0.2 ? big(64, true) : BigInt(Math.floor(r() * 100)))),
+    u8: typed(new arrow.Uint8(), Uint8Array, () => Math.floor(r() * 256)),
+    u16: typed(new arrow.Uint16(), Uint16Array, () => Math.floor(r() * 65536)),
+    u32: typed(new arrow.Uint32(), Uint32Array, () => (r() < 0.2 ? 4294967295 : Math.floor(r() * 4294967296))),
+    u64: typed(new arrow.Uint64(), BigUint64Array, () => big(64, false)),
+    f32: typed(new arrow.Float32(), Float32Array, () => Math.fround((r() - 0.5) * 1e6)),
+    f64: typed(new arrow.Float64(), Float64Array, () => (r() < 0.05 ? pick([Infinity, -Infinity, -0, Number.MAX_VALUE, 5e-324]) : Math.floor(r() * 100))),
+    nan: typed(new arrow.Float64(), Float64Array, () => (r() < 0.5 ? NaN : r())),
+    b: col(new arrow.Bool(), () => r() < 0.5),
+    d: typed(new arrow.DateDay(), Int32Array, () => Math.floor(r() * 4e7) - 2e7),
+    s: col(new arrow.Utf8(), () => (r() < 0.5 ? pick(['ok', 'warn', 'error', '']) : `v${Math.floor(r() * 1e6)}é☃`)),
+    bin: col(new arrow.Binary(), () => Uint8Array.from({ length: Math.floor(r() * 9) }, () => Math.floor(r() * 256))),
+  });
+}
+
+function write(t: arrow.Table, c: Case): Uint8Array {
+  const tags = ['host'];
+  let b = new pw.WriterPropertiesBuilder()
+    .setCompression(c.compression === 'zstd' ? pw.Compression.ZSTD : pw.Compression.UNCOMPRESSED)
+    .setDictionaryEnabled(false)
+    .setMaxRowGroupSize(c.rowGroupRows)
+    .setDataPageSizeLimit(c.pageBytes)
+    .setDictionaryPageSizeLimit(c.dictBytes)
+    .setWriterVersion(c.v2 ? pw.WriterVersion.V2 : pw.WriterVersion.V1);
+  for (const f of t.schema.fields) {
+    if (tags.includes(f.name) || f.name === 's' || f.name === 'bin') b = b.setColumnDictionaryEnabled(f.name, true);
+    else if (['ts_ms', 'ts_us', 'ts_ns', 'i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64', 'd'].includes(f.name)) b = b.setColumnEncoding(f.name, pw.Encoding.DELTA_BINARY_PACKED);
+    else if (f.name === 'f32' || f.name === 'f64' || f.name === 'nan') b = b.setColumnEncoding(f.name, pw.Encoding.BYTE_STREAM_SPLIT);
+  }
+  return pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(t, 'stream')), b.build());
+}
+
+/** parquet-wasm's reading of the file, the reference. */
+function reference(bytes: Uint8Array): arrow.Table {
+  return arrow.tableFromIPC(pw.readParquet(bytes).intoIPCStream());
+}
+
+function values(v: arrow.Vector | null, from: number, to: number): unknown[] {
+  const out: unknown[] = [];
+  for (let i = from; i < to; i++) {
+    const x = v!.get(i);
+    out.push(x instanceof Uint8Array ? `bytes:${Array.from(x).join(',')}` : typeof x === 'number' && Number.isNaN(x) ? 'NaN' : Object.is(x, -0) ? '-0' : x);
+  }
+  return out;
+}
+
+describe('engine-lsm: JS Parquet reader', function () {
+  this.timeout(60000);
+  before(() => initParquetRead());
+
+  const cases: Case[] = [];
+  for (let seed = 1; seed <= 24; seed++) {
+    cases.push({
+      seed, rows: [1, 7, 1000, 5000, 20000][seed % 5]!, nullRate: [0, 0.1, 0.9, 1][seed % 4]!, v2: seed % 3 === 0,
+      pageBytes: [1 << 20, 4096, 300][seed % 3]!, dictBytes: [1 << 20, 256][seed % 2]!, compression: seed % 5 === 4 ? 'none' : 'zstd',
+      rowGroupRows: [1 << 20, 3000, 128][seed % 3]!,
+    });
+  }
+
+  for (const c of cases) {
+    it(`reads what arrow-rs wrote, every row group and random row ranges (${JSON.stringify(c)})`, () => {
+      const t = randomTable(c);
+      const bytes = write(t, c);
+      const ref = reference(bytes);
+      const footer = ParquetFooter.parse(bytes, 0);
+      const leaves = footer.leaves.map((_, i) => i);
+      expect(footer.canRead(leaves), 'every column readable').to.equal(true);
+      const r = rng(c.seed * 7);
+      let base = 0;
+      for (let rg = 0; rg < footer.rowGroups.length; rg++) {
+        const rows = footer.rowGroups[rg]!.rows;
+        const spans: Array<[number, number]> = [[0, rows]];
+        for (let k = 0; k < 3 && rows > 1; k++) { const a = Math.floor(r() * rows); spans.push([a, a + 1 + Math.floor(r() * (rows - a))]); }
+        for (const [from, to] of spans) {
+          for (const li of leaves) {
+            const ch = footer.rowGroups[rg]!.chunks[li]!;
+            const col = decodeColumn(footer, rg, li, bytes.subarray(ch.start, ch.start + ch.length), from, to);
+            const got = arrow.makeVector(columnData(col, from, to - from));
+            const name = footer.leaves[li]!.name;
+            expect(got.type.toString(), name).to.equal(ref.getChild(name)!.type.toString());
+            expect(values(got, 0, to - from), `${name} rg ${rg} rows ${from}..${to}`).to.deep.equal(values(ref.getChild(name), base + from, base + to));
+            expect(got.nullCount, `${name} null count`).to.equal(values(ref.getChild(name), base + from, base + to).filter((x) => x === null).length);
+          }
+        }
+        base += rows;
+      }
+      expect(base).to.equal(t.numRows);
+    });
+  }
+
+  it('reads only the pages a row range touches (offset index)', () => {
+    const c: Case = { seed: 99, rows: 20000, nullRate: 0, v2: false, pageBytes: 4096, dictBytes: 1 << 20, compression: 'zstd', rowGroupRows: 1 << 20 };
+    const bytes = write(randomTable(c), c);
+    const footer = ParquetFooter.parse(bytes, 0);
+    const li = footer.leafIndex('f64');
+    const pages = footer.pageLocations(0, li)!;
+    expect(pages.length).to.be.greaterThan(10);
+    const ch = footer.rowGroups[0]!.chunks[li]!;
+    const col = decodeColumn(footer, 0, li, bytes.subarray(ch.start, ch.start + ch.length), 10_000, 10_010);
+    expect(col.rows).to.be.lessThan(1000);
+    expect(col.firstRow).to.be.at.most(10_000);
+    expect(col.firstRow + col.rows).to.be.at.least(10_010);
+  });
+
+  it('reports a type it cannot produce instead of guessing (Decimal128 goes to parquet-wasm)', () => {
+    const t = new arrow.Table({ d: arrow.vectorFromArray([1n, 2n].map((x) => new Uint32Array([Number(x), 0, 0, 0])), new arrow.Decimal(2, 10, 128) as never) });
+    const bytes = pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(t, 'stream')));
+    const footer = ParquetFooter.parse(bytes, 0);
+    expect(footer.canRead([0])).to.equal(false);
+  });
+
+  it('a damaged page is a typed error, not a crash or wrong rows', () => {
+    const c: Case = { seed: 5, rows: 5000, nullRate: 0.1, v2: false, pageBytes: 4096, dictBytes: 1 << 20, compression: 'zstd', rowGroupRows: 1 << 20 };
+    const bytes = write(randomTable(c), c);
+    const footer = ParquetFooter.parse(bytes, 0);
+    for (const name of ['f64', 'ts_ms', 'host', 's']) {
+      const li = footer.leafIndex(name);
+      const ch = footer.rowGroups[0]!.chunks[li]!;
+      const chunk = bytes.slice(ch.start, ch.start + ch.length);
+      // Cut the chunk short: the last page runs past its end.
+      expect(() => decodeColumn(footer, 0, li, chunk.subarray(0, chunk.length - 10), 0, 5000), name).to.throw();
+      // Flip bytes inside a compressed page body.
+      for (let i = 40; i < chunk.length; i += 97) chunk[i] = chunk[i]! ^ 0x5a;
+      let threw = false;
+      try { decodeColumn(footer, 0, li, chunk, 0, 5000); } catch (err) { threw = err instanceof Error; }
+      expect(threw, `${name}: damage detected`).to.equal(true);
+    }
+    expect(() => ParquetFooter.parse(bytes.subarray(0, bytes.length - 1), 0)).to.throw(ThriftError);
+  });
+});
+
+describe('engine-lsm: scans of SSTs through the JS reader', function () {
+  this.timeout(30000);
+
+  it('serves flushed reads (whole and by tag row range) with the answers the memtable gave', async () => {
+    const { engine } = harness({ rowGroupRows: 256 });
+    const s = cpuSchema();
+    await engine.createRegion(R, s);
+    const rows = [];
+    for (let t = 0; t < 200; t++) for (let h = 0; h < 8; h++) rows.push({ host: `host_${h}`, region: h % 2 ? null : `r${h % 3}`, ts: t * 10, usage: t % 7 === 0 ? null : h + t / 8, cnt: BigInt(t * h) - 50n });
+    await engine.write(R, batchOf(s, rows));
+    const reqs = [{}, { predicates: [{ column: 'host', op: '=' as const, value: 'host_3' }] }, { timeRange: { start: 500n, end: 1200n }, projection: ['ts', 'usage'] }];
+    const before = await Promise.all(reqs.map((q) => scanRows(engine, R, q)));
+    await engine.flush(R);
+    const js = sstReads.js, wasm = sstReads.wasm;
+    const after = await Promise.all(reqs.map((q) => scanRows(engine, R, q)));
+    expect(after).to.deep.equal(before);
+    expect(sstReads.js - js).to.be.greaterThan(0);
+    expect(sstReads.wasm - wasm).to.equal(0);
+  });
+
+  it('falls back to parquet-wasm for a column type it does not produce (Decimal128), same answers', async () => {
+    const { engine } = harness();
+    const s: TableSchema = { ...cpuSchema(), columns: [...cpuSchema().columns, { name: 'price', type: { name: 'Decimal128', precision: 10, scale: 2 }, semantic: 'field', nullable: true }] };
+    await engine.createRegion(R, s);
+    const b = batchOf(s, [{ host: 'a', region: 'x', ts: 1, usage: 1.5, cnt: 1n, price: null }, { host: 'b', region: 'y', ts: 2, usage: 2.5, cnt: 2n, price: null }]);
+    await engine.write(R, b);
+    const before = await scanRows(engine, R);
+    await engine.flush(R);
+    const wasm = sstReads.wasm;
+    expect(await scanRows(engine, R)).to.deep.equal(before);
+    expect(sstReads.wasm - wasm).to.be.greaterThan(0);
+    // A projection without the decimal column is read by the JS reader.
+    const js = sstReads.js;
+    expect((await scanRows(engine, R, { projection: ['ts', 'usage'] })).map((r) => r.usage)).to.deep.equal([1.5, 2.5]);
+    expect(sstReads.js - js).to.be.greaterThan(0);
+  });
+});
