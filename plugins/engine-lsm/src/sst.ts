@@ -6,6 +6,7 @@ import type { ChunkSource } from './merge-chunks.js';
 import type * as PW from 'parquet-wasm/node';
 import { parseRecordBatch } from 'arrow-js-ffi';
 import { pw } from './parquet.js';
+import { columnData, decodeColumn, initParquetRead, ParquetFooter, UnsupportedParquet, type DecodedColumn } from './parquet-read.js';
 import { encodeKeyPart, seriesKeyOf } from './series-key.js';
 import { TagInterner } from './tag-interner.js';
 import { isValidAt, packValidity } from './vectors.js';
@@ -114,6 +115,11 @@ class PrefetchedBlob {
   constructor(readonly size: number, private readonly fetch: (offset: number, length: number) => Promise<Uint8Array>) {}
 
   add(start: number, bytes: Uint8Array): BlobPart { const p = { start, bytes }; this.parts.push(p); return p; }
+  /** Bytes [start, end) from a part that holds them all, without a copy. */
+  view(start: number, end: number): Uint8Array | undefined {
+    for (const p of this.parts) if (p.start <= start && p.start + p.bytes.length >= end) return p.bytes.subarray(start - p.start, end - p.start);
+    return undefined;
+  }
   remove(parts: readonly BlobPart[]): void {
     if (!parts.length) return;
     const gone = new Set(parts);
@@ -156,7 +162,9 @@ export class OpenSst {
   /** Out of the cache (evicted, invalidated, or never cached): freed at refs 0. */
   dead = false;
   freed = false;
-  private constructor(readonly file: PW.ParquetFile, readonly blob: PrefetchedBlob, readonly bytes: number) {}
+  private constructor(readonly file: PW.ParquetFile, readonly blob: PrefetchedBlob, readonly bytes: number,
+    /** The footer parsed for the JS reader (undefined: read through parquet-wasm only). */
+    readonly footer: ParquetFooter | undefined) {}
 
   /** Fetches the footer (everything after the column data) and parses it. */
   static async open(size: number, layout: SstLayout, get: (offset: number, length: number) => Promise<Uint8Array>): Promise<OpenSst> {
@@ -167,8 +175,15 @@ export class OpenSst {
     try { file = await pw.ParquetFile.fromFile(blob as unknown as Blob); } catch (err) {
       throw new CorruptionError(`SST footer is not readable: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-    // The tail stays (page indexes), and its parsed form lives in wasm memory: about 3x its bytes in all.
-    return new OpenSst(file, blob, 3 * tail.length + 1024);
+    let footer: ParquetFooter | undefined;
+    try {
+      await initParquetRead();
+      footer = ParquetFooter.parse(tail, layout.dataEnd);
+    } catch {
+      footer = undefined; // parquet-wasm reads it (it parsed the footer above)
+    }
+    // The tail stays (page indexes), and its parsed forms live in wasm memory and JS: about 4x its bytes in all.
+    return new OpenSst(file, blob, 4 * tail.length + 1024, footer);
   }
 
   release(): void {
@@ -259,6 +274,9 @@ export class SstFileCache {
 }
 
 const COALESCE_GAP_BYTES = 1024 * 1024;
+
+/** Row-group reads by reader since start: the JS reader, and parquet-wasm (files or types it does not handle). */
+export const sstReads = { js: 0, wasm: 0 };
 
 /**
  * Rows per record batch parquet-wasm decodes (and we copy out of wasm
@@ -798,7 +816,23 @@ export class SstSource implements ChunkSource {
       const parts = await this.prepare(rgs);
       const file = this.opened?.file ?? this.file!;
       const batchSize = Math.min(this.rowGroupRows, READ_BATCH_ROWS);
-      let batches: arrow.RecordBatch[];
+      let batches: arrow.RecordBatch[] | undefined;
+      try {
+        if (this.opened?.footer && !this.slow) batches = this.readJs(this.opened, rgs, sel);
+      } catch (err) {
+        if (err instanceof UnsupportedParquet) this.slow = true;
+        else {
+          this.opened?.blob.remove(parts);
+          throw new CorruptionError(`cannot read SST row groups ${rgs.join(',')}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        }
+      }
+      if (batches) {
+        sstReads.js += rgs.length;
+        this.opened?.blob.remove(parts);
+        for (const b of batches) this.queue.push(new SstChunk(b, this.pkNames, this.timeIndex, this.series, this.noDeletes, this.keysOnly));
+        continue;
+      }
+      sstReads.wasm += rgs.length;
       try {
         const cols = this.columns ? { columns: [...this.columns] } : {};
         if (sel) {
@@ -815,6 +849,54 @@ export class SstSource implements ChunkSource {
       for (const b of batches) this.queue.push(new SstChunk(b, this.pkNames, this.timeIndex, this.series, this.noDeletes, this.keysOnly));
     }
     return this.queue.shift();
+  }
+
+  /** This source reads through parquet-wasm (the JS reader met something it does not handle). */
+  private slow = false;
+  private jsPlan: { leaves: number[]; schema: arrow.Schema } | undefined;
+
+  /**
+   * Reads row groups with the JS Parquet reader (parquet-read.ts): each
+   * column decoded once per row group (only the pages the selection touches),
+   * cut into batches of READ_BATCH_ROWS as views. Undefined when it cannot
+   * (then parquet-wasm reads them); UnsupportedParquet when it finds out late.
+   */
+  private readJs(opened: OpenSst, rgs: readonly number[], sel: ReadonlyArray<readonly [number, number]> | undefined): arrow.RecordBatch[] | undefined {
+    const footer = opened.footer!;
+    if (!this.jsPlan) {
+      const want = this.columns ? new Set(this.columns) : undefined;
+      const leaves: number[] = [];
+      footer.leaves.forEach((l, i) => { if (!want || want.has(l.name)) leaves.push(i); });
+      if (!footer.canRead(leaves) || !footer.arrowSchema) { this.slow = true; return undefined; }
+      this.jsPlan = { leaves, schema: new arrow.Schema(leaves.map((i) => footer.arrowSchema!.fields[i]!)) };
+    }
+    const { leaves, schema } = this.jsPlan;
+    const type = new arrow.Struct(schema.fields);
+    const out: arrow.RecordBatch[] = [];
+    const layout = (this.fetch as Extract<SstFetch, { kind: 'ranged' }>).layout;
+    for (const rg of rgs) {
+      const rows = footer.rowGroups[rg]?.rows ?? 0;
+      const ranges: Array<readonly [number, number]> = sel ? sel.map(([o, l]) => [o, Math.min(rows, o + l)] as const) : [[0, rows]];
+      if (!ranges.length) continue;
+      const from = ranges[0]![0], to = ranges[ranges.length - 1]![1];
+      const cols: DecodedColumn[] = leaves.map((li) => {
+        const c = footer.rowGroups[rg]!.chunks[li]!;
+        const [off, len] = layout.chunks[rg]?.[layout.columns.indexOf(footer.leaves[li]!.name)] ?? [c.start, c.length];
+        if (off !== c.start || len !== c.length) throw new CorruptionError(`SST layout of column '${footer.leaves[li]!.name}' disagrees with its footer`);
+        const bytes = opened.blob.view(c.start, c.start + c.length);
+        if (!bytes) throw new UnsupportedParquet('column chunk was not prefetched');
+        return decodeColumn(footer, rg, li, bytes, from, to);
+      });
+      const dicts = new Map<DecodedColumn, arrow.Vector>();
+      for (const [a, b] of ranges) {
+        for (let s = a; s < b; s += READ_BATCH_ROWS) {
+          const n = Math.min(READ_BATCH_ROWS, b - s);
+          const children = cols.map((c) => columnData(c, s, n, dicts));
+          out.push(new arrow.RecordBatch(schema, arrow.makeData({ type, length: n, nullCount: 0, children })));
+        }
+      }
+    }
+    return out;
   }
 
   /** Fetches what reading `rgs` decodes; returns the blob parts added for it (removed after the read). */
