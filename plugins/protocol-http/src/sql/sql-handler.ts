@@ -86,17 +86,21 @@ export function httpSession(database: string, timezone: string | undefined, user
 }
 
 function encodeRows(o: Extract<CollectedOutput, { kind: 'records' }>, make: (d: arrow.Data) => CellEncoder, open: string, sep: string, close: string, rowSep: string): string {
-  const parts: string[] = [];
+  // One string grown by concatenation (V8 ropes, flattened once when sent): no per-row arrays or joins.
+  let out = '';
+  let first = true;
   for (const batch of o.batches) {
     const encoders = batch.data.children.map((d) => make(d));
     const n = batch.numRows;
-    const cells = new Array<string>(encoders.length);
+    const m = encoders.length;
     for (let i = 0; i < n; i++) {
-      for (let c = 0; c < encoders.length; c++) cells[c] = encoders[c]!(i);
-      parts.push(open + cells.join(sep) + close);
+      let row = first ? open : rowSep + open;
+      first = false;
+      for (let c = 0; c < m; c++) row += c === 0 ? encoders[c]!(i) : sep + encoders[c]!(i);
+      out += row + close;
     }
   }
-  return parts.join(rowSep);
+  return out;
 }
 
 /**
