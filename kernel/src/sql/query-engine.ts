@@ -31,6 +31,7 @@ import { toDataType } from './parser/type-names.js';
 import { Binder, type BinderEnv } from './plan/binder.js';
 import { explainLines, newField, schemaOf, type Field, type Plan } from './plan/logical-plan.js';
 import { optimize } from './plan/optimizer.js';
+import { PlanCache } from './plan/plan-cache.js';
 import { functionNamesOf } from './plan/function-names.js';
 import { statementRegistry } from '../functions/function-registry.js';
 import { SystemTables } from './system-tables.js';
@@ -53,16 +54,21 @@ export function rowsOutput(columns: ReadonlyArray<{ name: string; type: DataType
 
 function batchesOutput(columns: ReadonlyArray<{ name: string; type: DataType }>, batches: AsyncIterable<Batch>): QueryOutput {
   const names = columns.map((c) => c.name);
-  const schema = new arrow.Schema(columns.map((c) => new arrow.Field(c.name, arrowTypeOf(c.type), true)));
+  const schema = new arrow.Schema(columns.map((c) => new arrow.Field(c.name, toArrowType(c.type), true)));
   const rc: ResultColumn[] = columns.map((c) => ({ name: c.name, type: c.type }));
+  // Batches whose column types are the declared ones (the usual case) share the output schema.
+  const sameTypes = (b: Batch): boolean => {
+    if (b.columns.length !== columns.length) return false;
+    for (let i = 0; i < columns.length; i++) {
+      const t = b.columns[i]!.type; const d = columns[i]!.type;
+      if (t.name !== d.name || t.name === 'Decimal128') return false;
+    }
+    return true;
+  };
   return {
     kind: 'records', columns: rc, schema,
-    batches: (async function* () { for await (const b of batches) yield batchToArrow(b, names); })(),
+    batches: (async function* () { for await (const b of batches) yield batchToArrow(b, names, sameTypes(b) ? schema : undefined); })(),
   };
-}
-
-function arrowTypeOf(t: DataType): arrow.DataType {
-  return batchToArrow({ columns: [columnFromValues(t, [])], numRows: 0 }, ['x']).schema.fields[0]!.type;
 }
 
 const affected = (n: number): QueryOutput => ({ kind: 'affected', affectedRows: n });
@@ -83,12 +89,15 @@ function likeFilter(pattern: string): (s: string) => boolean {
 export class QueryEngine implements QueryService {
   private readonly system: SystemTables;
   private readonly schemaLocks = new Map<string, Promise<unknown>>();
+  /** Optimized plans of repeated query statements. */
+  private readonly plans = new PlanCache();
   /** Deadlines of running statements, by their abort signal. */
   private readonly deadlines = new WeakMap<AbortSignal, number>();
 
   private readonly statementsTotal?: ReturnType<Metrics['counter']>;
   private readonly statementErrors?: ReturnType<Metrics['counter']>;
   private readonly insertRows?: ReturnType<Metrics['counter']>;
+  private readonly planCacheHits?: ReturnType<Metrics['counter']>;
 
   constructor(readonly catalog: Catalog, readonly engine: StorageEngine, readonly registry: FunctionRegistry, private readonly logger?: Logger, metrics?: Metrics,
     private readonly limits: { memoryLimitBytes: number; timeoutMs: number } = { memoryLimitBytes: 0, timeoutMs: 0 },
@@ -96,12 +105,16 @@ export class QueryEngine implements QueryService {
     this.system = new SystemTables(catalog, engine, registry, metrics);
     this.statementsTotal = metrics?.counter('strata_sql_statements_total', 'SQL statements run, by statement kind', ['kind']);
     this.statementErrors = metrics?.counter('strata_sql_statement_errors_total', 'SQL statements that failed, by error code', ['code']);
+    this.planCacheHits = metrics?.counter('strata_sql_plan_cache_hits_total', 'queries that reused the optimized plan of an earlier run of the same statement');
     this.insertRows = metrics?.counter('strata_insert_rows_total', 'rows written through the insert path (ingest protocols)');
   }
 
   /** Adds a plugin's read-only table (see SystemTableProvider); returns its remover. */
   addSystemTable(provider: SystemTableProvider): () => void {
-    return this.system.add(provider);
+    // A system table shadows a catalog table of its name: plans made before may no longer apply.
+    this.plans.clear();
+    const remove = this.system.add(provider);
+    return () => { this.plans.clear(); remove(); };
   }
 
   /** Plugins' ADMIN functions, by name. */
@@ -232,13 +245,24 @@ export class QueryEngine implements QueryService {
     return statementRegistry(reg, await reg.resolve(missing, session));
   }
 
-  private async plan(q: ast.Query, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<{ plan: Plan; fields: Field[]; executor: Executor; evalCtx: EvalContext; metrics?: Map<Plan, OperatorMetrics> }> {
-    const binder = new Binder(this.binderEnv(sql, session, params, await this.statementFunctions(q, session)));
-    const bound = binder.bindQuery(q);
+  private async plan(q: ast.Query, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal, cache = false): Promise<{ plan: Plan; fields: Field[]; executor: Executor; evalCtx: EvalContext; metrics?: Map<Plan, OperatorMetrics> }> {
     const executor = this.executor(session, signal);
     const evalCtx: EvalContext = { timezone: session.timezone, signal, runPlan: (p) => executor.collect(p) };
+    // Plans of repeated statements are reused (see PlanCache for what makes one cacheable); with
+    // function resolvers (stored scripts) the functions are resolved per statement, so no caching.
+    const reg = this.registry;
+    const useCache = cache && params.length === 0 && (!reg.resolve || (reg as { hasResolvers?: boolean }).hasResolvers === false);
+    const key = useCache ? `${session.database}\u0000${session.timezone}` : '';
+    if (useCache) {
+      const hit = this.plans.get(q, key, this.catalog, reg);
+      if (hit) { this.planCacheHits?.inc(); return { plan: hit.plan, fields: hit.fields, executor, evalCtx }; }
+    }
+    const binder = new Binder(this.binderEnv(sql, session, params, await this.statementFunctions(q, session)));
+    const bound = binder.bindQuery(q);
+    const deps = useCache ? this.plans.inspect(q, bound.plan, reg) : undefined;
     const plan = await optimize(bound.plan, evalCtx);
     await this.prunePartitions(plan);
+    if (deps) this.plans.put(q, key, deps, plan, bound.fields);
     return { plan, fields: bound.fields, executor, evalCtx };
   }
 
@@ -278,7 +302,7 @@ export class QueryEngine implements QueryService {
   }
 
   private async runQuery(q: ast.Query, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<QueryOutput> {
-    const { plan, fields, executor } = await this.plan(q, sql, session, params, signal);
+    const { plan, fields, executor } = await this.plan(q, sql, session, params, signal, true);
     return batchesOutput(fields.map((f) => ({ name: f.name, type: f.type })), executor.run(plan));
   }
 

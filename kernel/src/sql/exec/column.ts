@@ -479,9 +479,10 @@ export function batchFromArrow(rb: arrow.RecordBatch, types?: readonly DataType[
 }
 
 /** Converts a batch to an Arrow record batch with the given field names. */
-export function batchToArrow(b: Batch, names: readonly string[]): arrow.RecordBatch {
-  const fields = b.columns.map((c, i) => new arrow.Field(names[i]!, toArrowType(c.type), true));
-  const schema = new arrow.Schema(fields);
+export function batchToArrow(b: Batch, names: readonly string[], schemaOfTypes?: arrow.Schema): arrow.RecordBatch {
+  // `schemaOfTypes`: a caller's schema already built from these names and the columns' types (reused across batches).
+  const schema = schemaOfTypes ?? new arrow.Schema(b.columns.map((c, i) => new arrow.Field(names[i]!, toArrowType(c.type), true)));
+  const fields = schema.fields;
   if (b.columns.length === 0) {
     return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(fields), length: b.numRows, children: [] }));
   }

@@ -614,24 +614,40 @@ export class Binder {
     return t || e.kind;
   }
 
+  /** The field `ref` names in `scope`; undefined when none does, null when it is ambiguous. No throwing: binding probes scopes often. */
+  private lookup(ref: ast.ColumnRef, scope: readonly Field[]): Field | undefined | null {
+    let hit: Field | undefined;
+    let many: Field[] | undefined;
+    for (let pass = 0; pass < 2 && hit === undefined; pass++) {
+      const ci = pass === 1;
+      if (ci && ref.quoted) break;
+      const name = ci ? ref.name.toLowerCase() : ref.name;
+      const table = ci && ref.table ? ref.table.toLowerCase() : ref.table;
+      for (const f of scope) {
+        if ((ci ? f.name.toLowerCase() : f.name) !== name) continue;
+        if (ref.table && f.qualifier !== ref.table && !(ci && f.qualifier?.toLowerCase() === table)) continue;
+        if (hit === undefined) hit = f;
+        else (many ??= [hit]).push(f);
+      }
+    }
+    if (many) {
+      const visible = many.filter((f) => !f.hidden);
+      if (visible.length === 1) return visible[0]!;
+      if (many.every((f) => f.id === many[0]!.id)) return many[0]!;
+      return null;
+    }
+    return hit;
+  }
+
   private tryResolve(ref: ast.ColumnRef, scope: readonly Field[]): Field | undefined {
-    try { return this.resolveIn(ref, scope); } catch { return undefined; }
+    return this.lookup(ref, scope) ?? undefined;
   }
 
   private resolveIn(ref: ast.ColumnRef, scope: readonly Field[]): Field {
-    const byName = (ci: boolean) => scope.filter((f) => (ci ? f.name.toLowerCase() === ref.name.toLowerCase() : f.name === ref.name)
-      && (!ref.table || f.qualifier === ref.table || (ci && f.qualifier?.toLowerCase() === ref.table.toLowerCase())));
-    let c = byName(false);
-    if (c.length === 0 && !ref.quoted) c = byName(true);
-    if (c.length > 1) {
-      const visible = c.filter((f) => !f.hidden);
-      if (visible.length === 1) return visible[0]!;
-      const ids = new Set(c.map((f) => f.id));
-      if (ids.size === 1) return c[0]!;
-      throw new PlanError(`Ambiguous reference to column ${ref.table ? `${ref.table}.` : ''}${ref.name} (qualify it with a table name)`);
-    }
-    if (c.length === 0) throw new ColumnNotFoundError(`${ref.table ? `${ref.table}.` : ''}${ref.name}`);
-    return c[0]!;
+    const f = this.lookup(ref, scope);
+    if (f === null) throw new PlanError(`Ambiguous reference to column ${ref.table ? `${ref.table}.` : ''}${ref.name} (qualify it with a table name)`);
+    if (f === undefined) throw new ColumnNotFoundError(`${ref.table ? `${ref.table}.` : ''}${ref.name}`);
+    return f;
   }
 
   private resolveColumnRef(ref: ast.ColumnRef, ctx: Ctx): BExpr {

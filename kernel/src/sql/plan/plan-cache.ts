@@ -1,0 +1,138 @@
+import type { Catalog, TableInfo } from '../../interfaces/catalog.js';
+import { isAsyncScalarFunction, type FunctionDefinition, type FunctionRegistry } from '../../interfaces/function.js';
+import type * as ast from '../ast.js';
+import { SPECIAL_NULLARY } from './binder.js';
+import type { Field, Plan } from './logical-plan.js';
+
+/** What a cached plan depends on besides its key. */
+export interface Dependencies {
+  /** The catalog tables the plan scans, as they were when it was planned. */
+  readonly tables: ReadonlyArray<{ readonly database: string; readonly name: string; readonly info: TableInfo }>;
+  /** The functions the statement names, as the registry resolved them. */
+  readonly functions: ReadonlyArray<readonly [string, FunctionDefinition | undefined]>;
+}
+
+/** A planned query kept for the next run of the same statement. */
+interface Entry extends Dependencies {
+  readonly plan: Plan;
+  readonly fields: Field[];
+}
+
+/** AST kinds whose binding reads more than the statement text, the session's database and time zone, the catalog and the registry. */
+const UNCACHEABLE_AST = new Set(['SessionVariable', 'Placeholder', 'SubqueryExpr', 'ExistsExpr', 'InSubqueryExpr', 'AlignToNow']);
+/** Bound-plan kinds that run or read something at plan time (subqueries, system-table snapshots, correlation). */
+const UNCACHEABLE_PLAN = new Set(['memory', 'subquery', 'insub', 'exists', 'outer']);
+/** Bare names the binder turns into session- or time-dependent values. */
+const SESSION_NAMES = new Set([...SPECIAL_NULLARY, 'current_timestamp', 'localtimestamp', 'current_date', 'current_time', 'now', 'today']);
+
+/**
+ * Optimized plans of repeated queries (dashboards, benchmarks), so a repeat
+ * skips binding and optimizing. Keyed by the parsed statement object (the
+ * parse cache hands back the same frozen object for the same text) plus the
+ * session's database and time zone. A plan is cached only when it depends on
+ * nothing else: no parameters, session variables, subqueries, system tables,
+ * or functions other than immutable registry functions; a hit is used only
+ * while the catalog still returns the very TableInfo objects the plan was
+ * built from and the registry the same function objects.
+ *
+ * @example
+ * const hit = cache.get(q, key, catalog, registry);
+ * // miss: bind, deps = cache.inspect(q, bound, registry), optimize, then cache.put(q, key, deps, plan, fields)
+ */
+export class PlanCache {
+  private readonly entries = new WeakMap<ast.Query, Map<string, Entry>>();
+  private readonly astOk = new WeakMap<ast.Query, readonly string[] | null>();
+  private epoch = 0;
+  private readonly entryEpoch = new WeakMap<Entry, number>();
+
+  /** Forgets every plan (for changes the identity checks cannot see, such as a new system table). */
+  clear(): void { this.epoch++; }
+
+  get(q: ast.Query, key: string, catalog: Catalog, registry: FunctionRegistry): { plan: Plan; fields: Field[] } | undefined {
+    const e = this.entries.get(q)?.get(key);
+    if (!e || this.entryEpoch.get(e) !== this.epoch) return undefined;
+    for (const t of e.tables) if (catalog.getTable(t.database, t.name) !== t.info) return undefined;
+    for (const [name, fn] of e.functions) if (registry.lookup(name) !== fn) return undefined;
+    return { plan: e.plan, fields: e.fields };
+  }
+
+  /** The function names of `q` when its AST allows caching, else null (memoized per statement). */
+  private cacheableNames(q: ast.Query): readonly string[] | null {
+    let r = this.astOk.get(q);
+    if (r !== undefined) return r;
+    const names = new Set<string>();
+    let ok = true;
+    const seen = new Set<object>();
+    const visit = (x: unknown): void => {
+      if (!ok || typeof x !== 'object' || x === null || seen.has(x)) return;
+      seen.add(x);
+      if (Array.isArray(x)) { for (const v of x) visit(v); return; }
+      const rec = x as Record<string, unknown>;
+      const kind = rec.kind;
+      if (typeof kind === 'string') {
+        if (UNCACHEABLE_AST.has(kind)) { ok = false; return; }
+        if (kind === 'FunctionCall' && typeof rec.name === 'string') {
+          const n = rec.name.toLowerCase();
+          if (SESSION_NAMES.has(n)) { ok = false; return; }
+          names.add(n);
+        }
+        if (kind === 'ColumnRef' && typeof rec.name === 'string' && !rec.table && SESSION_NAMES.has(rec.name.toLowerCase())) { ok = false; return; }
+      }
+      for (const k in rec) if (k !== 'span') visit(rec[k]);
+    };
+    visit(q);
+    r = ok ? [...names] : null;
+    this.astOk.set(q, r);
+    return r;
+  }
+
+  /**
+   * What a plan bound from `q` depends on, when it may be cached (call with
+   * the bound plan, before optimizing); undefined when it may not.
+   */
+  inspect(q: ast.Query, bound: Plan, registry: FunctionRegistry): Dependencies | undefined {
+    const names = this.cacheableNames(q);
+    if (!names) return undefined;
+    const functions: Array<readonly [string, FunctionDefinition | undefined]> = [];
+    for (const n of names) {
+      const fn = registry.lookup(n);
+      // A name the registry lacks is one the binder answers itself (possibly from the session).
+      if (!fn) return undefined;
+      functions.push([n, fn]);
+    }
+    const tables: Array<{ database: string; name: string; info: TableInfo }> = [];
+    let ok = true;
+    const seen = new Set<object>();
+    const visit = (x: unknown): void => {
+      if (!ok || typeof x !== 'object' || x === null || seen.has(x)) return;
+      seen.add(x);
+      if (Array.isArray(x)) { for (const v of x) visit(v); return; }
+      const rec = x as Record<string, unknown>;
+      const k = rec.k;
+      if (typeof k === 'string') {
+        if (UNCACHEABLE_PLAN.has(k)) { ok = false; return; }
+        if (k === 'scan') {
+          const info = rec.table as TableInfo;
+          tables.push({ database: info.database, name: info.name, info });
+        }
+        if (k === 'call') {
+          const fn = rec.fn as FunctionDefinition;
+          if ((fn.volatility ?? 'immutable') !== 'immutable' || isAsyncScalarFunction(fn)) { ok = false; return; }
+        }
+      }
+      for (const key in rec) if (key !== 'table' && key !== 'fn' && key !== 'type') visit(rec[key]);
+    };
+    visit(bound);
+    return ok ? { tables, functions } : undefined;
+  }
+
+  /** Keeps the optimized `plan` of `q` under `key`, valid while `deps` hold. */
+  put(q: ast.Query, key: string, deps: Dependencies, plan: Plan, fields: Field[]): void {
+    let m = this.entries.get(q);
+    if (!m) { m = new Map(); this.entries.set(q, m); }
+    if (m.size >= 16) m.delete(m.keys().next().value!);
+    const e: Entry = { plan, fields, ...deps };
+    this.entryEpoch.set(e, this.epoch);
+    m.set(key, e);
+  }
+}
