@@ -1,4 +1,4 @@
-import type * as arrow from 'apache-arrow';
+import * as arrow from 'apache-arrow';
 import type { ScanMetrics } from '@strata/kernel';
 import { OP_DELETE, type Chunk } from './chunk.js';
 import { OutputBuilder, type OutputColumn } from './output-builder.js';
@@ -33,6 +33,97 @@ export interface MergeOptions {
   readonly signal?: AbortSignal;
   /** Emit only each series' newest surviving row (ScanRequest.seriesRowSelector = 'last_row'). */
   readonly lastRow?: boolean;
+  /**
+   * Row-level filter on field values (ScanRequest predicates the engine can
+   * test exactly, see rowFilterOf): only rows it keeps are output. Not used
+   * with `lastRow` (the newest row must be found before filtering) or `internal`.
+   */
+  readonly rowFilter?: RowFilter;
+}
+
+/** Calls `emit` for each run of rows of [start, end) of `chunk` that pass. */
+export type RowFilter = (chunk: Chunk, start: number, end: number, emit: (s: number, e: number) => void) => void;
+
+/** Where merged row ranges go: the output builder, or a filter in front of it. */
+interface RowSink { add(chunk: Chunk, start: number, end: number, series: number): void }
+
+/**
+ * A field predicate the row filter tests: IS NOT NULL, or a comparison of a
+ * column stored as `kind` (f64: Float64; int: 8 to 32-bit integers; big:
+ * 64-bit integers) with a value of the same class (a number; an integral
+ * number for int; a bigint for big), so the comparison is exact.
+ */
+export interface FieldTest {
+  readonly column: string;
+  readonly op: '=' | '!=' | '<' | '<=' | '>' | '>=' | 'is not null';
+  readonly kind: 'f64' | 'int' | 'big';
+  readonly value?: number | bigint;
+}
+
+function storedAs(values: unknown, kind: FieldTest['kind']): boolean {
+  switch (kind) {
+    case 'f64': return values instanceof Float64Array;
+    case 'big': return values instanceof BigInt64Array || values instanceof BigUint64Array;
+    case 'int': return values instanceof Int32Array || values instanceof Int16Array || values instanceof Int8Array
+      || values instanceof Uint32Array || values instanceof Uint16Array || values instanceof Uint8Array;
+  }
+}
+
+/**
+ * The row filter of field predicates over numeric columns, or undefined when
+ * there are none. It keeps a superset of what the query engine's filter keeps
+ * (which runs again above the scan): a NULL or absent value fails a
+ * comparison as in SQL, and NaN always passes (the engine decides).
+ */
+export function rowFilterOf(tests: readonly FieldTest[]): RowFilter | undefined {
+  if (tests.length === 0) return undefined;
+  let lastChunk: Chunk | undefined;
+  // Per test, for the current chunk: the column's values, 'absent' (the chunk predates the column: all NULL),
+  // or 'skip' (a layout not read here: the test passes every row).
+  type Col = { values: ArrayLike<number | bigint>; bitmap: Uint8Array | null; offset: number };
+  let cols: Array<Col | 'absent' | 'skip'> = [];
+  const pass = (t: FieldTest, v: number | bigint): boolean => {
+    if (v !== v) return true; // NaN
+    const x = t.value!;
+    switch (t.op) {
+      case '=': return v == x; // eslint-disable-line eqeqeq
+      case '!=': return v != x; // eslint-disable-line eqeqeq
+      case '<': return v < x;
+      case '<=': return v <= x;
+      case '>': return v > x;
+      case '>=': return v >= x;
+      default: return true;
+    }
+  };
+  return (chunk, start, end, emit) => {
+    if (chunk !== lastChunk) {
+      lastChunk = chunk;
+      cols = tests.map((t) => {
+        const vec = chunk.column(t.column);
+        if (!vec) return 'absent';
+        if (vec.data.length !== 1) return 'skip';
+        const d = vec.data[0]!;
+        const values = d.values as unknown;
+        // A file written before the column's type changed stores other values: not tested here.
+        if (!storedAs(values, t.kind) || !(t.kind === 'f64' ? arrow.DataType.isFloat(d.type) : arrow.DataType.isInt(d.type))) return 'skip';
+        return { values: values as ArrayLike<number | bigint>, bitmap: d.nullCount > 0 ? d.nullBitmap : null, offset: d.offset };
+      });
+    }
+    if (cols.includes('absent')) return;
+    let runStart = -1;
+    for (let i = start; i < end; i++) {
+      let ok = true;
+      for (let k = 0; k < tests.length && ok; k++) {
+        const c = cols[k]!;
+        if (c === 'skip' || c === 'absent') continue;
+        const t = tests[k]!;
+        if (c.bitmap) { const j = c.offset + i; if (((c.bitmap[j >> 3]! >> (j & 7)) & 1) === 0) { ok = false; break; } }
+        if (t.op !== 'is not null') ok = pass(t, c.values[i]!);
+      }
+      if (ok) { if (runStart < 0) runStart = i; } else if (runStart >= 0) { emit(runStart, i); runStart = -1; }
+    }
+    if (runStart >= 0) emit(runStart, end);
+  };
 }
 
 /** A last-row merge over partial sources met a deleted newest row: read the full data instead. */
@@ -66,7 +157,11 @@ interface Piece { chunk: Chunk; start: number; end: number; prio: number; partia
  * last-write-wins by priority.
  */
 export async function* mergeChunks(sources: readonly ChunkSource[], o: MergeOptions): AsyncGenerator<arrow.RecordBatch> {
-  const out = new OutputBuilder(o.columns, o.internal);
+  const builder = new OutputBuilder(o.columns, o.internal);
+  const filter = o.rowFilter && !o.lastRow && !o.internal ? o.rowFilter : undefined;
+  const out: RowSink = filter
+    ? { add: (chunk, start, end, series) => filter(chunk, start, end, (s, e) => builder.add(chunk, s, e, series)) }
+    : builder;
   let cursors: Cursor[] = [];
   try {
     for (const s of sources) { const c = new Cursor(s); if (await c.load()) cursors.push(c); }
@@ -98,8 +193,8 @@ export async function* mergeChunks(sources: readonly ChunkSource[], o: MergeOpti
       const first = pieces[0]!;
       if (o.seriesFilter && !o.seriesFilter((name) => first.chunk.tagValue(name, first.start))) continue;
       emitSeries(pieces, ord++, out, o);
-      while (out.rows >= o.batchSize || returned + out.rows >= limit) {
-        const b = out.take(Math.min(o.batchSize, limit - returned));
+      while (builder.rows >= o.batchSize || returned + builder.rows >= limit) {
+        const b = builder.take(Math.min(o.batchSize, limit - returned));
         if (!b) break;
         returned += b.numRows;
         if (o.metrics) o.metrics.rowsReturned += b.numRows;
@@ -107,7 +202,7 @@ export async function* mergeChunks(sources: readonly ChunkSource[], o: MergeOpti
         if (returned >= limit) return;
       }
     }
-    const b = out.take(limit - returned);
+    const b = builder.take(limit - returned);
     if (b) { if (o.metrics) o.metrics.rowsReturned += b.numRows; yield b; }
   } finally {
     for (const s of sources) s.close?.();
@@ -120,7 +215,7 @@ function lowerBound(ts: BigInt64Array, a: number, b: number, t: bigint): number 
 }
 
 /** Emits one source's range of a series, skipping delete markers unless they are kept. */
-function emitBlock(p: Piece, ord: number, out: OutputBuilder, o: MergeOptions): void {
+function emitBlock(p: Piece, ord: number, out: RowSink, o: MergeOptions): void {
   const { chunk, start, end } = p;
   if (!chunk.hasDeletes || o.keepDeletes) { out.add(chunk, start, end, ord); return; }
   const op = chunk.op;
@@ -133,7 +228,7 @@ function emitBlock(p: Piece, ord: number, out: OutputBuilder, o: MergeOptions): 
   }
 }
 
-function emitSeries(pieces: Piece[], ord: number, out: OutputBuilder, o: MergeOptions): void {
+function emitSeries(pieces: Piece[], ord: number, out: RowSink, o: MergeOptions): void {
   const live: Piece[] = [];
   for (const p of pieces) {
     if (o.timeStart !== undefined) p.start = lowerBound(p.chunk.ts, p.start, p.end, o.timeStart);
@@ -206,7 +301,7 @@ function emitSeries(pieces: Piece[], ord: number, out: OutputBuilder, o: MergeOp
  * hold: LastRowMiss). With `keepDeletes` the newest row is emitted whatever its
  * op (how a file's last-row cache is built).
  */
-function emitLastRow(live: Piece[], ord: number, out: OutputBuilder, keepDeletes: boolean): void {
+function emitLastRow(live: Piece[], ord: number, out: RowSink, keepDeletes: boolean): void {
   for (;;) {
     let max: bigint | undefined;
     for (const p of live) if (p.end > p.start) { const t = p.chunk.ts[p.end - 1]!; if (max === undefined || t > max) max = t; }

@@ -11,7 +11,7 @@ import { CorruptionError, InvalidArgumentsError, storageFailure } from './errors
 import type { Limiter } from './limiter.js';
 import { Manifest } from './manifest.js';
 import { Memtable } from './memtable.js';
-import { LastRowMiss, mergeChunks, type ChunkSource, type MergeOptions } from './merge-chunks.js';
+import { LastRowMiss, mergeChunks, rowFilterOf, type ChunkSource, type FieldTest, type MergeOptions } from './merge-chunks.js';
 import type { EngineLsmOptions } from './options.js';
 import { OutputBuilder, type OutputColumn } from './output-builder.js';
 import { encodeKeyPart } from './series-key.js';
@@ -419,7 +419,9 @@ export class Region {
           ...(preds.length ? { seriesFilter: seriesFilterOf(preds) } : {}),
           ...(req.seriesRowSelector === 'last_row' ? { lastRow: true } : {}),
         };
-        yield* mergeChunks(sources, opts);
+        // Field predicates drop rows before their columns are gathered (high-cpu's `usage_user > 90`).
+        const rowFilter = req.seriesRowSelector === 'last_row' ? undefined : rowFilterOf(fieldTestsOf(allPreds, schema));
+        yield* mergeChunks(sources, rowFilter ? { ...opts, rowFilter } : opts);
       } finally {
         // A scan stopped early (limit, consumer break) leaves sources undrained: release their files.
         for (const s of sources) s.close?.();
@@ -792,6 +794,31 @@ function overlapClosure(seed: FileMeta[], all: FileMeta[]): FileMeta[] {
 }
 
 /** A series-level filter for tag predicates (rows of a series share their tags). */
+/**
+ * The field predicates the scan can test exactly on stored values (see
+ * FieldTest): comparisons of Float64 columns with numbers, 8 to 32-bit
+ * integer columns with integral numbers, 64-bit integer columns with bigints,
+ * and IS NOT NULL. Others are left to the query engine's filter.
+ */
+function fieldTestsOf(preds: readonly ScanPredicate[], schema: TableSchema): FieldTest[] {
+  const out: FieldTest[] = [];
+  for (const p of preds) {
+    const c = schema.columns.find((x) => x.name === p.column);
+    if (!c || c.semantic !== 'field') continue;
+    const t = c.type.name;
+    const kind: FieldTest['kind'] | undefined = t === 'Float64' ? 'f64'
+      : t === 'Int8' || t === 'Int16' || t === 'Int32' || t === 'UInt8' || t === 'UInt16' || t === 'UInt32' ? 'int'
+      : t === 'Int64' || t === 'UInt64' ? 'big' : undefined;
+    if (!kind) continue;
+    if (p.op === 'is not null') { out.push({ column: p.column, op: p.op, kind }); continue; }
+    if (p.op !== '=' && p.op !== '!=' && p.op !== '<' && p.op !== '<=' && p.op !== '>' && p.op !== '>=') continue;
+    const v = p.value;
+    const ok = kind === 'f64' ? typeof v === 'number' : kind === 'int' ? typeof v === 'number' && Number.isInteger(v) : typeof v === 'bigint';
+    if (ok) out.push({ column: p.column, op: p.op, kind, value: v as number | bigint });
+  }
+  return out;
+}
+
 function seriesFilterOf(preds: readonly ScanPredicate[]): (tag: (name: string) => unknown) => boolean {
   const tests = preds.map((p): ((v: unknown) => boolean) => {
     const key = (v: unknown): string => encodeKeyPart(v);
