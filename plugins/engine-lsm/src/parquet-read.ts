@@ -730,6 +730,7 @@ function deltaInt64(b: Uint8Array, pos: number, n: number, out: Int32Array, at: 
   let lo = fl, hi = fh; // lo unsigned 0..2^32-1, hi signed int32
   out[2 * at] = lo; out[2 * at + 1] = hi;
   const per = h.blockSize / h.miniblocks;
+  const tmp = new Int32Array(per);
   let k = 1;
   while (k < n) {
     let ml, mh;
@@ -742,18 +743,19 @@ function deltaInt64(b: Uint8Array, pos: number, n: number, out: Int32Array, at: 
       const w = b[widths + m]!;
       const cnt = Math.min(per, n - k);
       if (w > 64) throw new ThriftError(`delta bit width ${w}`);
-      const base = pos * 8;
       if (w <= 32 && small && hi >= -0x80000 && hi < 0x80000) {
+        unpackBits(b, pos, w, cnt, tmp, 0);
         let v = hi * TWO32 + lo;
         const md = mh * TWO32 + ml;
         const o = 2 * (at + k);
         for (let i = 0; i < cnt; i++) {
-          v += md + (w ? readBits(b, base + i * w, w) : 0);
+          v += md + (tmp[i]! >>> 0);
           out[o + 2 * i] = v >>> 0 | 0;
           out[o + 2 * i + 1] = Math.floor(v / TWO32);
         }
         lo = v >>> 0; hi = Math.floor(v / TWO32) | 0;
       } else {
+        const base = pos * 8;
         for (let i = 0; i < cnt; i++) {
           const bit = base + i * w;
           const pl = w === 0 ? 0 : readBits(b, bit, Math.min(32, w));

@@ -188,7 +188,7 @@ describe('engine-lsm: scans of SSTs through the JS reader', function () {
   this.timeout(30000);
 
   it('serves flushed reads (whole and by tag row range) with the answers the memtable gave', async () => {
-    const { engine } = harness({ rowGroupRows: 256 });
+    const { engine, store } = harness({ rowGroupRows: 256 });
     const s = cpuSchema();
     await engine.createRegion(R, s);
     const rows = [];
@@ -202,6 +202,11 @@ describe('engine-lsm: scans of SSTs through the JS reader', function () {
     expect(after).to.deep.equal(before);
     expect(sstReads.js - js).to.be.greaterThan(0);
     expect(sstReads.wasm - wasm).to.equal(0);
+    // The engine's SSTs carry the offset index page skipping relies on.
+    const sst = [...store.objects.entries()].find(([k]) => k.endsWith('.parquet'))![1];
+    const footer = ParquetFooter.parse(sst, 0);
+    expect(footer.pageLocations(0, footer.leafIndex('usage'))?.length).to.be.greaterThan(0);
+    expect(footer.canRead(footer.leaves.map((_, i) => i))).to.equal(true);
   });
 
   it('falls back to parquet-wasm for a column type it does not produce (Decimal128), same answers', async () => {
