@@ -29,13 +29,64 @@ const SUPPORTED_ENCODINGS = new Set([PLAIN, PLAIN_DICTIONARY, RLE, DELTA_BINARY_
 
 let zstd: ZSTDDecoder | undefined;
 let zstdReady: Promise<void> | undefined;
+
+/** The exports of zstddec's wasm module this reader calls directly. */
+interface ZstdExports {
+  readonly memory: { readonly buffer: ArrayBuffer };
+  malloc(n: number): number;
+  free(p: number): void;
+  ZSTD_decompress(dst: number, dstCapacity: number, src: number, srcSize: number): number;
+}
+let zstdWasm: ZstdExports | undefined;
+
+/**
+ * zstddec's decode() mallocs, copies the page out of wasm memory and frees
+ * per call: a fresh buffer per page, garbage a scan makes by the megabyte.
+ * Its `_init` hook hands over the instance, so pages decompress into one
+ * reused wasm buffer instead and are decoded from there (a view valid until
+ * the next page). decode() stays the fallback if the exports look different.
+ */
+class ZstdPages extends ZSTDDecoder {
+  override _init(result: Parameters<ZSTDDecoder['_init']>[0]): void {
+    super._init(result);
+    const e = (result as { instance: { exports: Partial<Record<keyof ZstdExports, unknown>> } }).instance.exports;
+    const mem = e.memory as { buffer?: unknown } | undefined;
+    if (mem?.buffer instanceof ArrayBuffer && typeof e.malloc === 'function' && typeof e.free === 'function' && typeof e.ZSTD_decompress === 'function') {
+      zstdWasm = e as unknown as ZstdExports;
+    }
+  }
+}
+
 /** Loads the zstd decoder (wasm, once); readers need it before decoding. */
 export function initParquetRead(): Promise<void> {
   if (!zstdReady) {
-    const d = new ZSTDDecoder();
+    const d = new ZstdPages();
     zstdReady = d.init().then(() => { zstd = d; });
   }
   return zstdReady;
+}
+
+let zIn = 0, zInCap = 0, zOut = 0, zOutCap = 0;
+
+/** How pages are decompressed (tests check the direct path is the one taken). */
+export function parquetReadInfo(): { readonly zstdDirect: boolean } { return { zstdDirect: zstdWasm !== undefined }; }
+
+/** Decompresses a zstd page into the reused wasm buffer: the view is valid until the next call. */
+function zstdPage(src: Uint8Array, size: number): Uint8Array {
+  const z = zstdWasm;
+  if (!z) {
+    if (!zstd) throw new UnsupportedParquet('zstd decoder not loaded (initParquetRead)');
+    const out = zstd.decode(src, size);
+    if (out.length !== size) throw new ThriftError(`zstd page decompressed to ${out.length} bytes, header says ${size}`);
+    return out;
+  }
+  if (src.length > zInCap) { if (zIn) z.free(zIn); zInCap = Math.max(src.length, 2 * zInCap, 1 << 16); zIn = z.malloc(zInCap); }
+  if (size > zOutCap) { if (zOut) z.free(zOut); zOutCap = Math.max(size, 2 * zOutCap, 1 << 16); zOut = z.malloc(zOutCap); }
+  if (!zIn || !zOut) throw new UnsupportedParquet('zstd decoder is out of memory');
+  new Uint8Array(z.memory.buffer, zIn, src.length).set(src);
+  const got = z.ZSTD_decompress(zOut, size, zIn, src.length) >>> 0;
+  if (got !== size) throw new ThriftError(`zstd page did not decompress to the ${size} bytes its header says (${got > 0xffff0000 ? 'corrupt' : got})`);
+  return new Uint8Array(z.memory.buffer, zOut, size);
 }
 
 /** A leaf column of the file's (flat) schema. */
@@ -205,12 +256,7 @@ function producible(t: arrow.DataType, physical: number, e: ThriftStruct): arrow
 
 function decompress(codec: number, src: Uint8Array, size: number): Uint8Array {
   if (codec === UNCOMPRESSED) return src;
-  if (codec === ZSTD) {
-    if (!zstd) throw new UnsupportedParquet('zstd decoder not loaded (initParquetRead)');
-    const out = zstd.decode(src, size);
-    if (out.length !== size) throw new ThriftError(`zstd page decompressed to ${out.length} bytes, header says ${size}`);
-    return out;
-  }
+  if (codec === ZSTD) return zstdPage(src, size);
   throw new UnsupportedParquet(`compression codec ${codec}`);
 }
 
@@ -263,23 +309,66 @@ export function decodeColumn(footer: ParquetFooter, rg: number, leafIdx: number,
   const chunk = group.chunks[leafIdx]!;
   if (bytes.length < chunk.length) throw new ThriftError(`column chunk '${leaf.name}' has ${bytes.length} bytes, metadata says ${chunk.length}`);
   const locs = footer.pageLocations(rg, leafIdx);
-  // Pages to decode: [p0, p1) of the offset index, covering [from, to); the rows they hold start at `first`.
-  let first = 0, rows = group.rows, pagesFrom = chunk.dataPageOffset, pagesTo = chunk.start + chunk.length;
-  if (locs && locs.length) {
-    let p0 = 0, p1 = locs.length;
-    while (p0 + 1 < locs.length && locs[p0 + 1]!.firstRow <= from) p0++;
-    while (p1 - 1 > p0 && locs[p1 - 1]!.firstRow >= to) p1--;
-    first = locs[p0]!.firstRow;
-    rows = (p1 < locs.length ? locs[p1]!.firstRow : group.rows) - first;
-    pagesFrom = locs[p0]!.offset;
-    pagesTo = p1 < locs.length ? locs[p1]!.offset : chunk.start + chunk.length;
-  }
-  const st = new ColumnState(leaf, rows);
+  if (from < 0 || to > group.rows || from > to) throw new ThriftError(`rows ${from}..${to} are outside row group ${rg} (${group.rows} rows)`);
+  const st = new ColumnState(leaf, to - from);
   // The dictionary page, if any, comes first in the chunk.
   if (chunk.start < chunk.dataPageOffset) readPages(st, chunk, bytes, chunk.start, chunk.start, chunk.dataPageOffset, true);
-  readPages(st, chunk, bytes, chunk.start, pagesFrom, pagesTo, false);
-  if (st.at !== rows) throw new ThriftError(`column '${leaf.name}' decoded ${st.at} rows where ${rows} were expected`);
-  return { leaf, firstRow: first, rows, valid: st.nulls && st.hasValid ? st.valid : null, values: st.values, ids: st.ids, entries: st.entries };
+  if (locs && locs.length) {
+    // Pages inside [from, to) decode in place; a page the range cuts decodes
+    // into a reused scratch state and only its rows in range are copied.
+    let p = 0;
+    while (p + 1 < locs.length && locs[p + 1]!.firstRow <= from) p++;
+    for (; p < locs.length && locs[p]!.firstRow < to; p++) {
+      const pr = locs[p]!.firstRow, pe = p + 1 < locs.length ? locs[p + 1]!.firstRow : group.rows;
+      const at = locs[p]!.offset, end = at + locs[p]!.size;
+      if (pr >= from && pe <= to) { readPages(st, chunk, bytes, chunk.start, at, end, false); continue; }
+      const sc = scratchState(st, pe - pr);
+      readPages(sc, chunk, bytes, chunk.start, at, end, false);
+      if (sc.at !== pe - pr) throw new ThriftError(`page of column '${leaf.name}' holds ${sc.at} rows where the offset index says ${pe - pr}`);
+      copyRows(sc, Math.max(from, pr) - pr, Math.min(to, pe) - pr, st);
+    }
+  } else {
+    // No offset index: every page, then the rows in range.
+    const all = from === 0 && to === group.rows ? st : scratchState(st, group.rows);
+    readPages(all, chunk, bytes, chunk.start, chunk.dataPageOffset, chunk.start + chunk.length, false);
+    if (all.at !== group.rows) throw new ThriftError(`column '${leaf.name}' decoded ${all.at} rows where ${group.rows} were expected`);
+    if (all !== st) copyRows(all, from, to, st);
+  }
+  if (st.at !== to - from) throw new ThriftError(`column '${leaf.name}' decoded ${st.at} rows where ${to - from} were expected`);
+  return { leaf, firstRow: from, rows: to - from, valid: st.nulls && st.hasValid ? st.valid : null, values: st.values, ids: st.ids, entries: st.entries };
+}
+
+/** Reused decoding states for pages a row range cuts, by physical type. */
+const scratch = new Map<number, ColumnState>();
+
+/** A scratch state for `rows` rows of `main`'s column, sharing its dictionary and byte entries. */
+function scratchState(main: ColumnState, rows: number): ColumnState {
+  let s = scratch.get(main.leaf.physical);
+  if (!s || s.capacity < rows) { s = new ColumnState(main.leaf, Math.max(rows, 1024)); scratch.set(main.leaf.physical, s); }
+  s.reset(main.leaf, rows);
+  s.entries = main.entries;
+  s.dictFixed = main.dictFixed;
+  s.dictCount = main.dictCount;
+  return s;
+}
+
+/** Appends rows [a, b) of `src` to `dst`. */
+function copyRows(src: ColumnState, a: number, b: number, dst: ColumnState): void {
+  const n = b - a;
+  if (n <= 0) return;
+  const p = src.leaf.physical;
+  if (p === BYTE_ARRAY) dst.ids!.set(src.ids!.subarray(a, b), dst.at);
+  else if (p === INT64) (dst.values as Int32Array).set((src.values as Int32Array).subarray(2 * a, 2 * b), 2 * dst.at);
+  else (dst.values as Uint8Array).set((src.values as Uint8Array).subarray(a, b), dst.at);
+  let nulls = 0;
+  if (src.hasValid) { const v = src.valid; for (let i = a; i < b; i++) nulls += 1 - v[i]!; }
+  if (nulls) {
+    dst.ensureValid().set(src.valid.subarray(a, b), dst.at);
+    dst.nulls += nulls;
+  } else if (dst.hasValid) {
+    dst.valid.fill(1, dst.at, dst.at + n);
+  }
+  dst.at += n;
 }
 
 /** Decoding state of one column run. */
@@ -288,19 +377,27 @@ class ColumnState {
   nulls = 0;
   /** One byte per row, allocated at the first page with a null (rows before it are valid). */
   private validBytes: Uint8Array | undefined;
+  private validSpare: Uint8Array | undefined;
   values: Int32Array | Float32Array | Float64Array | Uint8Array | undefined;
   ids: Int32Array | undefined;
   entries: ByteEntries | undefined;
   /** Dictionary page: fixed-width values, or entry ids 0..n-1 of `entries`. */
   dictFixed: Int32Array | Float32Array | Float64Array | Uint8Array | undefined;
   dictCount = 0;
+  /** Rows the arrays hold (a scratch state is reused for fewer). */
+  readonly capacity: number;
   get valid(): Uint8Array { return this.validBytes ?? this.ensureValid(); }
   get hasValid(): boolean { return this.validBytes !== undefined; }
   ensureValid(): Uint8Array {
-    if (!this.validBytes) { this.validBytes = new Uint8Array(this.rows); this.validBytes.fill(1, 0, this.at); }
+    if (!this.validBytes) {
+      this.validBytes = this.validSpare ?? new Uint8Array(this.capacity);
+      this.validSpare = this.validBytes;
+      this.validBytes.fill(1, 0, this.at);
+    }
     return this.validBytes;
   }
-  constructor(readonly leaf: ParquetLeaf, readonly rows: number) {
+  constructor(public leaf: ParquetLeaf, public rows: number) {
+    this.capacity = rows;
     switch (leaf.physical) {
       case BOOLEAN: this.values = new Uint8Array(rows); break;
       case INT32: this.values = new Int32Array(rows); break;
@@ -310,6 +407,10 @@ class ColumnState {
       case BYTE_ARRAY: this.ids = new Int32Array(rows); this.entries = new ByteEntries(); break;
       default: throw new UnsupportedParquet(`physical type ${leaf.physical}`);
     }
+  }
+  /** Starts over for `rows` rows (≤ capacity) of `leaf` (same physical type). */
+  reset(leaf: ParquetLeaf, rows: number): void {
+    this.leaf = leaf; this.rows = rows; this.at = 0; this.nulls = 0; this.validBytes = undefined;
   }
 }
 
