@@ -5,7 +5,7 @@ import { RegionNotFoundError } from './errors.js';
 import { Limiter } from './limiter.js';
 import { sharedEncoderPool } from './parquet-encoder.js';
 import type { EngineLsmOptions } from './options.js';
-import { Region, type RegionDeps } from './region.js';
+import { Region, SstChunkCache, type RegionDeps } from './region.js';
 import { SstFileCache } from './sst.js';
 
 /**
@@ -32,6 +32,8 @@ export class LsmEngine implements StorageEngine {
       compactionLimiter: new Limiter(options.compactionConcurrency),
       ...(options.encodeInWorkers ? { encoder: sharedEncoderPool(options.flushConcurrency + options.compactionConcurrency) } : {}),
       ...(options.sstMetaCacheBytes > 0 ? { sstFiles: new SstFileCache(options.sstMetaCacheBytes) } : {}),
+      // Column chunks get a budget of their own, the same size (sstMetaCacheBytes 0 turns both off).
+      ...(options.sstMetaCacheBytes > 0 ? { sstChunks: new SstChunkCache(options.sstMetaCacheBytes) } : {}),
     };
   }
 
@@ -72,10 +74,14 @@ export class LsmEngine implements StorageEngine {
     await Promise.all([...this.regions.values()].map((r) => r.close()));
     this.regions.clear();
     this.deps.sstFiles?.clear();
+    this.deps.sstChunks?.clear();
   }
 
   /** The opened-SST cache shared by scans (absent when sstMetaCacheBytes is 0). */
   get sstFiles(): SstFileCache | undefined { return this.deps.sstFiles; }
+
+  /** The SST column-chunk cache shared by scans (absent when sstMetaCacheBytes is 0). */
+  get sstChunks(): SstChunkCache | undefined { return this.deps.sstChunks; }
 
   private region(id: RegionId): Region {
     const r = this.regions.get(id);

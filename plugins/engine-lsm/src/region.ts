@@ -16,7 +16,7 @@ import type { EngineLsmOptions } from './options.js';
 import { OutputBuilder, type OutputColumn } from './output-builder.js';
 import { encodeKeyPart } from './series-key.js';
 import type { ParquetEncoderPool } from './parquet-encoder.js';
-import { candidateRowGroups, candidateRowRanges, encodeParquet, prepareSst, SstChunk, SstSeries, SstSource, type FileIndex, type FileMeta, type SstFetch, type SstFileCache } from './sst.js';
+import { candidateRowGroups, candidateRowRanges, encodeParquet, prepareSst, SstChunk, SstSeries, SstSource, type FileIndex, type FileMeta, type SstFetch, type SstFileCache, type SstLayout } from './sst.js';
 import { decodeWalPayload, encodeWalPayload } from './wal-codec.js';
 
 /** What a region needs from its engine. */
@@ -32,6 +32,84 @@ export interface RegionDeps {
   readonly encoder?: ParquetEncoderPool;
   /** Opened SSTs (parsed footers) shared by every region's scans; absent = each scan opens its files. */
   readonly sstFiles?: SstFileCache;
+  /** Fetched SST column chunks shared by every region's scans; absent = every scan reads the store. */
+  readonly sstChunks?: SstChunkCache;
+}
+
+/**
+ * SST column chunks kept in memory between scans, least recently used
+ * dropped past `bytesMax`: a repeated small query (a dashboard panel, a
+ * benchmark) then reads no file and allocates no buffer for its bytes. SSTs
+ * are immutable, so an entry is valid until its file is deleted. Returned
+ * bytes are shared: readers must not write to them.
+ *
+ * @example
+ * const cache = new SstChunkCache(64 * 2 ** 20);
+ */
+export class SstChunkCache {
+  private readonly entries = new Map<string, Uint8Array>();
+  private total = 0;
+  hits = 0;
+  misses = 0;
+  constructor(readonly bytesMax: number) {}
+
+  get bytes(): number { return this.total; }
+
+  get(key: string, offset: number): Uint8Array | undefined {
+    const k = `${key}@${offset}`;
+    const b = this.entries.get(k);
+    if (b) { this.entries.delete(k); this.entries.set(k, b); }
+    return b;
+  }
+
+  set(key: string, offset: number, bytes: Uint8Array): void {
+    // A chunk bigger than an eighth of the cache would push out too much of it.
+    if (bytes.length * 8 > this.bytesMax) return;
+    const k = `${key}@${offset}`;
+    const old = this.entries.get(k);
+    if (old) { this.total -= old.length; this.entries.delete(k); }
+    this.entries.set(k, bytes);
+    this.total += bytes.length;
+    for (const [ek, eb] of this.entries) {
+      if (this.total <= this.bytesMax) break;
+      this.entries.delete(ek); this.total -= eb.length;
+    }
+  }
+
+  /** Drops the chunks of objects whose key starts with `prefix` (one file's key, or a region's SST folder). */
+  invalidatePrefix(prefix: string): void {
+    for (const [k, b] of this.entries) if (k.startsWith(prefix)) { this.entries.delete(k); this.total -= b.length; }
+  }
+
+  clear(): void { this.entries.clear(); this.total = 0; }
+}
+
+/** A file's column chunks as [offset, length], sorted by offset (memoized per layout). */
+const sortedChunks = new WeakMap<SstLayout, ReadonlyArray<readonly [number, number]>>();
+function chunksOf(layout: SstLayout): ReadonlyArray<readonly [number, number]> {
+  let c = sortedChunks.get(layout);
+  if (!c) { c = layout.chunks.flat().slice().sort((a, b) => a[0] - b[0]); sortedChunks.set(layout, c); }
+  return c;
+}
+
+/**
+ * The column chunks that tile [offset, offset + length) exactly, or
+ * undefined when the range is not a run of whole chunks.
+ */
+function tilingChunks(layout: SstLayout, offset: number, length: number): ReadonlyArray<readonly [number, number]> | undefined {
+  const all = chunksOf(layout);
+  let lo = 0, hi = all.length;
+  while (lo < hi) { const m = (lo + hi) >>> 1; if (all[m]![0] < offset) lo = m + 1; else hi = m; }
+  const end = offset + length;
+  const out: Array<readonly [number, number]> = [];
+  let at = offset;
+  for (let i = lo; i < all.length && at < end; i++) {
+    const c = all[i]!;
+    if (c[0] !== at || c[1] <= 0) return undefined;
+    out.push(c);
+    at += c[1];
+  }
+  return at === end && out.length > 0 ? out : undefined;
 }
 
 interface LoadedIndex { readonly index: FileIndex; readonly readers: Array<{ column: string; reader: IndexReader }> }
@@ -287,10 +365,37 @@ export class Region {
     const store = this.deps.store;
     if (index?.layout) {
       const files = cached ? this.deps.sstFiles : undefined;
+      const chunks = cached ? this.deps.sstChunks : undefined;
+      const layout = index.layout;
+      const read = async (offset: number, length: number): Promise<Uint8Array> => {
+        try { return await store.get(key, { offset, length }); } catch (err) { throw storageFailure(`reading SST ${f.id}`, err); }
+      };
       return {
-        kind: 'ranged', size: f.bytes, layout: index.layout, ...(files ? { cache: { files, key } } : {}),
+        kind: 'ranged', size: f.bytes, layout, ...(files ? { cache: { files, key } } : {}),
         async get(offset: number, length: number) {
-          try { return await store.get(key, { offset, length }); } catch (err) { throw storageFailure(`reading SST ${f.id}`, err); }
+          const tiles = chunks ? tilingChunks(layout, offset, length) : undefined;
+          if (!chunks || !tiles) return read(offset, length);
+          const got = tiles.map(([o]) => chunks.get(key, o));
+          if (got.every((b) => b !== undefined)) {
+            chunks.hits++;
+            if (got.length === 1) return got[0]!;
+            // Chunks cached from one earlier read of this range lie back to back in its buffer: a view, no copy.
+            const first = got[0]!;
+            let adjacent = true;
+            for (let i = 1, at = first.byteOffset + first.length; i < got.length && adjacent; i++) {
+              adjacent = got[i]!.buffer === first.buffer && got[i]!.byteOffset === at;
+              at += got[i]!.length;
+            }
+            if (adjacent) return new Uint8Array(first.buffer, first.byteOffset, length);
+            const out = new Uint8Array(length);
+            let pos = 0;
+            for (const b of got) { out.set(b!, pos); pos += b!.length; }
+            return out;
+          }
+          chunks.misses++;
+          const bytes = await read(offset, length);
+          if (bytes.length === length) for (const [o, l] of tiles) chunks.set(key, o, bytes.subarray(o - offset, o - offset + l));
+          return bytes;
         },
       };
     }
@@ -339,6 +444,7 @@ export class Region {
     for (const id of ids) {
       this.indexes.delete(id);
       this.deps.sstFiles?.invalidate(this.sstKey(id));
+      this.deps.sstChunks?.invalidatePrefix(`${this.sstKey(id)}@`);
       for (const k of [...this.lastRows.keys()]) if (k.startsWith(`${id}@`)) this.lastRows.delete(k);
       for (const k of [...this.seriesCache.keys()]) if (k.startsWith(`${id}@`)) this.seriesCache.delete(k);
       if (this.refs.has(id)) this.retired.add(id); else now.push(id); }
@@ -695,6 +801,7 @@ export class Region {
     await this.compaction?.catch(() => undefined);
     this.closed = true;
     this.deps.sstFiles?.invalidatePrefix(`${this.prefix}/sst/`);
+    this.deps.sstChunks?.invalidatePrefix(`${this.prefix}/sst/`);
   }
 
   async drop(): Promise<void> {
