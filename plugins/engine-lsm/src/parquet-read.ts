@@ -323,6 +323,8 @@ export function decodeColumn(footer: ParquetFooter, rg: number, leafIdx: number,
       const at = locs[p]!.offset, end = at + locs[p]!.size;
       if (pr >= from && pe <= to) { readPages(st, chunk, bytes, chunk.start, at, end, false); continue; }
       const sc = scratchState(st, pe - pr);
+      sc.skip = Math.max(from, pr) - pr;
+      sc.limit = Math.min(to, pe) - pr;
       readPages(sc, chunk, bytes, chunk.start, at, end, false);
       if (sc.at !== pe - pr) throw new ThriftError(`page of column '${leaf.name}' holds ${sc.at} rows where the offset index says ${pe - pr}`);
       copyRows(sc, Math.max(from, pr) - pr, Math.min(to, pe) - pr, st);
@@ -386,6 +388,9 @@ class ColumnState {
   dictCount = 0;
   /** Rows the arrays hold (a scratch state is reused for fewer). */
   readonly capacity: number;
+  /** Rows of interest (no-null pages skip the values outside): all of a run, the cut part of a scratch page. */
+  skip = 0;
+  limit: number;
   get valid(): Uint8Array { return this.validBytes ?? this.ensureValid(); }
   get hasValid(): boolean { return this.validBytes !== undefined; }
   ensureValid(): Uint8Array {
@@ -398,6 +403,7 @@ class ColumnState {
   }
   constructor(public leaf: ParquetLeaf, public rows: number) {
     this.capacity = rows;
+    this.limit = rows;
     switch (leaf.physical) {
       case BOOLEAN: this.values = new Uint8Array(rows); break;
       case INT32: this.values = new Int32Array(rows); break;
@@ -411,6 +417,7 @@ class ColumnState {
   /** Starts over for `rows` rows (≤ capacity) of `leaf` (same physical type). */
   reset(leaf: ParquetLeaf, rows: number): void {
     this.leaf = leaf; this.rows = rows; this.at = 0; this.nulls = 0; this.validBytes = undefined;
+    this.skip = 0; this.limit = rows;
   }
 }
 
@@ -538,11 +545,17 @@ function readValues(st: ColumnState, data: Uint8Array, pos: number, n: number, p
   const p = st.leaf.physical;
   if (encoding === RLE_DICTIONARY || encoding === PLAIN_DICTIONARY) {
     const width = data[pos]!;
-    const idx = new Int32Array(present);
+    // Indices go straight to their rows when none is null, else through a reused buffer.
+    const idx = p === BYTE_ARRAY && !dense ? st.ids!.subarray(at, at + n) : denseInts(present);
     rleHybrid(data, pos + 1, data.length, width, present, idx);
+    const count = st.dictCount;
+    if (present && (width > 31 || 2 ** width > count)) {
+      let max = 0;
+      for (let k = 0; k < present; k++) { const j = idx[k]!; if (j > max) max = j; }
+      if (max >= count) throw new ThriftError(`dictionary index ${max} out of range (${count})`);
+    }
     if (p === BYTE_ARRAY) {
-      for (let k = 0; k < present; k++) if (idx[k]! >= st.dictCount) throw new ThriftError(`dictionary index ${idx[k]} out of range (${st.dictCount})`);
-      scatterInt32(idx, st.ids!, at, n, dense ? st.valid : null);
+      if (dense) scatterInt32(idx, st.ids!, at, n, st.valid);
     } else {
       const dict = st.dictFixed;
       if (!dict) throw new ThriftError('dictionary-encoded page without a dictionary page');
@@ -550,7 +563,6 @@ function readValues(st: ColumnState, data: Uint8Array, pos: number, n: number, p
       const out = new (dict.constructor as Int32ArrayConstructor)(present * w) as typeof dict;
       for (let k = 0; k < present; k++) {
         const j = idx[k]!;
-        if (j >= st.dictCount) throw new ThriftError(`dictionary index ${j} out of range (${st.dictCount})`);
         if (w === 2) { out[2 * k] = dict[2 * j]!; out[2 * k + 1] = dict[2 * j + 1]!; } else out[k] = dict[j]!;
       }
       scatterFixed(st, out, at, n, present);
@@ -609,15 +621,19 @@ function readValues(st: ColumnState, data: Uint8Array, pos: number, n: number, p
     if (target) out = target;
     else out = p === INT32 || p === INT64 ? new Int32Array(present * (width / 4)) : p === FLOAT ? new Float32Array(present) : new Float64Array(present);
     const o = target ? at : 0;
+    // Without nulls, only the rows the state needs of this page: [lo, hi).
+    const lo = target ? Math.min(n, Math.max(0, st.skip - at)) : 0;
+    const hi = target ? Math.max(lo, Math.min(n, st.limit - at)) : present;
     if (encoding === PLAIN) {
       if (pos + present * width > data.length) throw new ThriftError('plain values run past their page');
-      new Uint8Array(out.buffer, out.byteOffset + o * width, present * width).set(data.subarray(pos, pos + present * width));
+      new Uint8Array(out.buffer, out.byteOffset + (o + lo) * width, (hi - lo) * width).set(data.subarray(pos + lo * width, pos + hi * width));
     } else if (encoding === BYTE_STREAM_SPLIT) {
       if (pos + present * width > data.length) throw new ThriftError('byte-stream-split values run past their page');
-      byteStreamSplit(data, pos, present, width, new Uint32Array(out.buffer, out.byteOffset + o * width, present * width / 4));
+      byteStreamSplit(data, pos + lo, present, hi - lo, width, new Uint32Array(out.buffer, out.byteOffset + (o + lo) * width, (hi - lo) * width / 4));
     } else if (encoding === DELTA_BINARY_PACKED) {
-      if (p === INT32) deltaInt32(data, pos, present, out as Int32Array, o);
-      else if (p === INT64) deltaInt64(data, pos, present, out as Int32Array, o);
+      // Sequential: decoded from the start of the page, up to `hi`.
+      if (p === INT32) deltaInt32(data, pos, hi, out as Int32Array, o);
+      else if (p === INT64) deltaInt64(data, pos, hi, out as Int32Array, o);
       else throw new UnsupportedParquet('delta encoding for floats');
     } else throw new UnsupportedParquet(`encoding ${encoding}`);
     if (!target) scatterFixed(st, out, at, n, present);
@@ -636,6 +652,13 @@ function scatterFixed(st: ColumnState, dense: Int32Array | Float32Array | Float6
     if (w === 2) { dst[2 * (at + i)] = dense[2 * j]!; dst[2 * (at + i) + 1] = dense[2 * j + 1]!; } else dst[at + i] = dense[j]!;
     j++;
   }
+}
+
+let denseBuf = new Int32Array(8192);
+/** A reused buffer for `n` dense indices (valid until the next call). */
+function denseInts(n: number): Int32Array {
+  if (denseBuf.length < n) denseBuf = new Int32Array(Math.max(n, 2 * denseBuf.length));
+  return denseBuf.subarray(0, n);
 }
 
 function scatterInt32(dense: Int32Array, dst: Int32Array, at: number, n: number, valid: Uint8Array | null): void {
@@ -719,22 +742,23 @@ let bssScratch = new Uint32Array(4096);
  * registers (about 2x a byte-at-a-time loop); the streams are copied to an
  * aligned scratch first when they are not 4-byte aligned in the page.
  */
-function byteStreamSplit(src: Uint8Array, pos: number, n: number, width: number, out: Uint32Array): void {
+function byteStreamSplit(src: Uint8Array, pos: number, stride: number, n: number, width: number, out: Uint32Array): void {
   const q = n >> 2;
-  let words: Uint32Array, stride: number;
-  if (((src.byteOffset + pos) & 3) === 0 && (n & 3) === 0) {
-    words = new Uint32Array(src.buffer, src.byteOffset + pos, width * q);
-    stride = q;
+  // ws: distance between the streams in 32-bit words.
+  let words: Uint32Array, ws: number;
+  if (((src.byteOffset + pos) & 3) === 0 && (stride & 3) === 0) {
+    words = new Uint32Array(src.buffer, src.byteOffset + pos, (width - 1) * (stride >> 2) + q);
+    ws = stride >> 2;
   } else {
-    stride = (n + 3) >> 2;
-    if (bssScratch.length < width * stride) bssScratch = new Uint32Array(width * stride * 2);
+    ws = (n + 3) >> 2;
+    if (bssScratch.length < width * ws) bssScratch = new Uint32Array(width * ws * 2);
     words = bssScratch;
-    const bytes = new Uint8Array(words.buffer, 0, width * stride * 4);
-    for (let k = 0; k < width; k++) bytes.set(src.subarray(pos + k * n, pos + (k + 1) * n), k * stride * 4);
+    const bytes = new Uint8Array(words.buffer, 0, width * ws * 4);
+    for (let k = 0; k < width; k++) bytes.set(src.subarray(pos + k * stride, pos + k * stride + n), k * ws * 4);
   }
   if (width === 8) {
     for (let j = 0; j < q; j++) {
-      const w0 = words[j]!, w1 = words[stride + j]!, w2 = words[2 * stride + j]!, w3 = words[3 * stride + j]!;
+      const w0 = words[j]!, w1 = words[ws + j]!, w2 = words[2 * ws + j]!, w3 = words[3 * ws + j]!;
       const lo01 = (w0 & 0x00ff00ff) | ((w1 & 0x00ff00ff) << 8), hi01 = ((w0 >>> 8) & 0x00ff00ff) | (w1 & 0xff00ff00);
       const lo23 = (w2 & 0x00ff00ff) | ((w3 & 0x00ff00ff) << 8), hi23 = ((w2 >>> 8) & 0x00ff00ff) | (w3 & 0xff00ff00);
       const o = 8 * j;
@@ -742,7 +766,7 @@ function byteStreamSplit(src: Uint8Array, pos: number, n: number, width: number,
       out[o + 2] = (hi01 & 0xffff) | (hi23 << 16);
       out[o + 4] = (lo01 >>> 16) | (lo23 & 0xffff0000);
       out[o + 6] = (hi01 >>> 16) | (hi23 & 0xffff0000);
-      const v0 = words[4 * stride + j]!, v1 = words[5 * stride + j]!, v2 = words[6 * stride + j]!, v3 = words[7 * stride + j]!;
+      const v0 = words[4 * ws + j]!, v1 = words[5 * ws + j]!, v2 = words[6 * ws + j]!, v3 = words[7 * ws + j]!;
       const l01 = (v0 & 0x00ff00ff) | ((v1 & 0x00ff00ff) << 8), h01 = ((v0 >>> 8) & 0x00ff00ff) | (v1 & 0xff00ff00);
       const l23 = (v2 & 0x00ff00ff) | ((v3 & 0x00ff00ff) << 8), h23 = ((v2 >>> 8) & 0x00ff00ff) | (v3 & 0xff00ff00);
       out[o + 1] = (l01 & 0xffff) | (l23 << 16);
@@ -751,12 +775,12 @@ function byteStreamSplit(src: Uint8Array, pos: number, n: number, width: number,
       out[o + 7] = (h01 >>> 16) | (h23 & 0xffff0000);
     }
     for (let i = q * 4; i < n; i++) {
-      out[2 * i] = src[pos + i]! | (src[pos + n + i]! << 8) | (src[pos + 2 * n + i]! << 16) | (src[pos + 3 * n + i]! << 24);
-      out[2 * i + 1] = src[pos + 4 * n + i]! | (src[pos + 5 * n + i]! << 8) | (src[pos + 6 * n + i]! << 16) | (src[pos + 7 * n + i]! << 24);
+      out[2 * i] = src[pos + i]! | (src[pos + stride + i]! << 8) | (src[pos + 2 * stride + i]! << 16) | (src[pos + 3 * stride + i]! << 24);
+      out[2 * i + 1] = src[pos + 4 * stride + i]! | (src[pos + 5 * stride + i]! << 8) | (src[pos + 6 * stride + i]! << 16) | (src[pos + 7 * stride + i]! << 24);
     }
   } else {
     for (let j = 0; j < q; j++) {
-      const w0 = words[j]!, w1 = words[stride + j]!, w2 = words[2 * stride + j]!, w3 = words[3 * stride + j]!;
+      const w0 = words[j]!, w1 = words[ws + j]!, w2 = words[2 * ws + j]!, w3 = words[3 * ws + j]!;
       const lo01 = (w0 & 0x00ff00ff) | ((w1 & 0x00ff00ff) << 8), hi01 = ((w0 >>> 8) & 0x00ff00ff) | (w1 & 0xff00ff00);
       const lo23 = (w2 & 0x00ff00ff) | ((w3 & 0x00ff00ff) << 8), hi23 = ((w2 >>> 8) & 0x00ff00ff) | (w3 & 0xff00ff00);
       const o = 4 * j;
@@ -765,7 +789,7 @@ function byteStreamSplit(src: Uint8Array, pos: number, n: number, width: number,
       out[o + 2] = (lo01 >>> 16) | (lo23 & 0xffff0000);
       out[o + 3] = (hi01 >>> 16) | (hi23 & 0xffff0000);
     }
-    for (let i = q * 4; i < n; i++) out[i] = src[pos + i]! | (src[pos + n + i]! << 8) | (src[pos + 2 * n + i]! << 16) | (src[pos + 3 * n + i]! << 24);
+    for (let i = q * 4; i < n; i++) out[i] = src[pos + i]! | (src[pos + stride + i]! << 8) | (src[pos + 2 * stride + i]! << 16) | (src[pos + 3 * stride + i]! << 24);
   }
 }
 
