@@ -546,12 +546,15 @@ function readValues(st: ColumnState, data: Uint8Array, pos: number, n: number, p
   if (encoding === RLE_DICTIONARY || encoding === PLAIN_DICTIONARY) {
     const width = data[pos]!;
     // Indices go straight to their rows when none is null, else through a reused buffer.
-    const idx = p === BYTE_ARRAY && !dense ? st.ids!.subarray(at, at + n) : denseInts(present);
-    rleHybrid(data, pos + 1, data.length, width, present, idx);
+    const direct = p === BYTE_ARRAY && !dense;
+    const idx = direct ? st.ids!.subarray(at, at + n) : denseInts(present);
+    // Straight into place: only the rows the state needs, [lo, hi) of this page.
+    const lo = direct ? Math.min(n, Math.max(0, st.skip - at)) : 0;
+    const hi = direct ? Math.max(lo, Math.min(n, st.limit - at)) : present;
+    rleHybrid(data, pos + 1, data.length, width, hi, idx, lo);
     const count = st.dictCount;
-    if (present && (width > 31 || 2 ** width > count)) {
-      let max = 0;
-      for (let k = 0; k < present; k++) { const j = idx[k]!; if (j > max) max = j; }
+    if (hi > lo && (width > 31 || 2 ** width > count)) {
+      const max = maxOf(idx.subarray(lo, hi), hi - lo);
       if (max >= count) throw new ThriftError(`dictionary index ${max} out of range (${count})`);
     }
     if (p === BYTE_ARRAY) {
@@ -654,6 +657,12 @@ function scatterFixed(st: ColumnState, dense: Int32Array | Float32Array | Float6
   }
 }
 
+function maxOf(a: Int32Array, n: number): number {
+  let max = 0;
+  for (let k = 0; k < n; k++) { const j = a[k]!; if (j > max) max = j; }
+  return max;
+}
+
 let denseBuf = new Int32Array(8192);
 /** A reused buffer for `n` dense indices (valid until the next call). */
 function denseInts(n: number): Int32Array {
@@ -684,7 +693,12 @@ function varint(b: Uint8Array, pos: number): [number, number] {
 }
 
 /** RLE / bit-packed hybrid values of `width` bits (≤ 32) into out[0..n). */
-function rleHybrid(buf: Uint8Array, pos: number, end: number, width: number, n: number, out: Int32Array | Uint8Array): void {
+/**
+ * RLE / bit-packed hybrid values of `width` bits (≤ 32) into out[from..n):
+ * values before `from` are stepped over (whole bit-packed groups of 8 are
+ * skipped without unpacking), so a row range decodes only its rows.
+ */
+function rleHybrid(buf: Uint8Array, pos: number, end: number, width: number, n: number, out: Int32Array | Uint8Array, from = 0): void {
   if (width > 32) throw new ThriftError(`RLE bit width ${width}`);
   const byteWidth = (width + 7) >> 3;
   let i = 0;
@@ -696,7 +710,12 @@ function rleHybrid(buf: Uint8Array, pos: number, end: number, width: number, n: 
       const groups = header >>> 1;
       const count = Math.min(groups * 8, n - i);
       if (pos + groups * width > end) throw new ThriftError('bit-packed run past the end of its data');
-      unpackBits(buf, pos, width, count, out, i);
+      if (i + count > from) {
+        // Skip whole groups of 8 values (8 values of `width` bits = `width` bytes) before `from`.
+        const skipGroups = i < from ? (from - i) >> 3 : 0;
+        const j = i + skipGroups * 8;
+        unpackBits(buf, pos + skipGroups * width, width, count - skipGroups * 8, out, j);
+      }
       pos += groups * width;
       i += count;
     } else {
@@ -704,7 +723,7 @@ function rleHybrid(buf: Uint8Array, pos: number, end: number, width: number, n: 
       let v = 0;
       for (let k = 0; k < byteWidth; k++) v += buf[pos + k]! * 2 ** (8 * k);
       pos += byteWidth;
-      out.fill(v, i, i + count);
+      if (i + count > from) out.fill(v, Math.max(i, from), i + count);
       i += count;
     }
   }
