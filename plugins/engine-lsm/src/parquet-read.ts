@@ -635,8 +635,8 @@ function readValues(st: ColumnState, data: Uint8Array, pos: number, n: number, p
       byteStreamSplit(data, pos + lo, present, hi - lo, width, new Uint32Array(out.buffer, out.byteOffset + (o + lo) * width, (hi - lo) * width / 4));
     } else if (encoding === DELTA_BINARY_PACKED) {
       // Sequential: decoded from the start of the page, up to `hi`.
-      if (p === INT32) deltaInt32(data, pos, hi, out as Int32Array, o);
-      else if (p === INT64) deltaInt64(data, pos, hi, out as Int32Array, o);
+      if (p === INT32) deltaInt32(data, pos, hi, out as Int32Array, o, lo);
+      else if (p === INT64) deltaInt64(data, pos, hi, out as Int32Array, o, lo);
       else throw new UnsupportedParquet('delta encoding for floats');
     } else throw new UnsupportedParquet(`encoding ${encoding}`);
     if (!target) scatterFixed(st, out, at, n, present);
@@ -827,7 +827,7 @@ function deltaHeader(b: Uint8Array, pos: number): DeltaHeader {
  * DELTA_BINARY_PACKED INT32: `n` values into out[at..); returns where the
  * encoded values end. Arithmetic wraps at 32 bits, as the format says.
  */
-function deltaInt32(b: Uint8Array, pos: number, n: number, out: Int32Array, at: number): number {
+function deltaInt32(b: Uint8Array, pos: number, n: number, out: Int32Array, at: number, from = 0): number {
   const h = deltaHeader(b, pos);
   pos = h.pos;
   if (h.total < n) throw new ThriftError(`delta page holds ${h.total} values, ${n} expected`);
@@ -849,8 +849,12 @@ function deltaInt32(b: Uint8Array, pos: number, n: number, out: Int32Array, at: 
       const w = b[widths + m]!;
       const cnt = Math.min(per, n - k);
       if (w > 32) throw new ThriftError(`delta bit width ${w} for INT32`);
-      unpackBits(b, pos, w, cnt, tmp, 0);
-      for (let i = 0; i < cnt; i++) { v = (v + minDelta + (tmp[i]! >>> 0)) | 0; out[at + k + i] = v; }
+      if (w === 0 && k + cnt <= from) {
+        v = (v + ((Math.imul(minDelta | 0, cnt)) | 0)) | 0; // a run of equal deltas before the rows wanted: no writes
+      } else {
+        unpackBits(b, pos, w, cnt, tmp, 0);
+        for (let i = 0; i < cnt; i++) { v = (v + minDelta + (tmp[i]! >>> 0)) | 0; out[at + k + i] = v; }
+      }
       k += cnt;
       pos += (per * w) >> 3;
     }
@@ -864,7 +868,7 @@ const TWO32 = 4294967296;
  * DELTA_BINARY_PACKED INT64: `n` values into out[2*at..) as little-endian
  * 32-bit halves (exact 64-bit wrapping arithmetic; no BigInt per value).
  */
-function deltaInt64(b: Uint8Array, pos: number, n: number, out: Int32Array, at: number): void {
+function deltaInt64(b: Uint8Array, pos: number, n: number, out: Int32Array, at: number, from = 0): void {
   const h = deltaHeader(b, pos);
   pos = h.pos;
   if (h.total < n) throw new ThriftError(`delta page holds ${h.total} values, ${n} expected`);
@@ -887,7 +891,11 @@ function deltaInt64(b: Uint8Array, pos: number, n: number, out: Int32Array, at: 
       const w = b[widths + m]!;
       const cnt = Math.min(per, n - k);
       if (w > 64) throw new ThriftError(`delta bit width ${w}`);
-      if (w <= 32 && small && hi >= -0x80000 && hi < 0x80000) {
+      if (w === 0 && small && hi >= -0x80000 && hi < 0x80000 && k + cnt <= from) {
+        // A run of equal deltas before the rows wanted: summed, not written.
+        const v = hi * TWO32 + lo + cnt * (mh * TWO32 + ml);
+        lo = v >>> 0; hi = Math.floor(v / TWO32) | 0;
+      } else if (w <= 32 && small && hi >= -0x80000 && hi < 0x80000) {
         unpackBits(b, pos, w, cnt, tmp, 0);
         let v = hi * TWO32 + lo;
         const md = mh * TWO32 + ml;
