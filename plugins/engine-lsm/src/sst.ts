@@ -162,28 +162,53 @@ export class OpenSst {
   /** Out of the cache (evicted, invalidated, or never cached): freed at refs 0. */
   dead = false;
   freed = false;
-  private constructor(readonly file: PW.ParquetFile, readonly blob: PrefetchedBlob, readonly bytes: number,
+  private wasm: Promise<PW.ParquetFile> | undefined;
+  private wasmFile: PW.ParquetFile | undefined;
+  private constructor(readonly blob: PrefetchedBlob, readonly bytes: number,
     /** The footer parsed for the JS reader (undefined: read through parquet-wasm only). */
-    readonly footer: ParquetFooter | undefined) {}
+    readonly footer: ParquetFooter | undefined, file: PW.ParquetFile | undefined) {
+    if (file) { this.wasmFile = file; this.wasm = Promise.resolve(file); }
+  }
 
-  /** Fetches the footer (everything after the column data) and parses it. */
+  /**
+   * Fetches the footer (everything after the column data) and parses it for
+   * the JS reader; parquet-wasm parses it only when a read needs it (a type
+   * or encoding the JS reader does not handle), or at once when the JS parse
+   * fails (its error is then the one reported).
+   */
   static async open(size: number, layout: SstLayout, get: (offset: number, length: number) => Promise<Uint8Array>): Promise<OpenSst> {
     const blob = new PrefetchedBlob(size, get);
     const tail = await get(layout.dataEnd, size - layout.dataEnd);
     blob.add(layout.dataEnd, tail);
-    let file: PW.ParquetFile;
-    try { file = await pw.ParquetFile.fromFile(blob as unknown as Blob); } catch (err) {
-      throw new CorruptionError(`SST footer is not readable: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    }
     let footer: ParquetFooter | undefined;
     try {
       await initParquetRead();
       footer = ParquetFooter.parse(tail, layout.dataEnd);
     } catch {
-      footer = undefined; // parquet-wasm reads it (it parsed the footer above)
+      footer = undefined;
     }
-    // The tail stays (page indexes), and its parsed forms live in wasm memory and JS: about 4x its bytes in all.
-    return new OpenSst(file, blob, 4 * tail.length + 1024, footer);
+    const file = footer ? undefined : await OpenSst.parseWasm(blob);
+    // The tail stays (page indexes); its parsed forms (JS, and wasm memory when used) take about 4x its bytes in all.
+    return new OpenSst(blob, 4 * tail.length + 1024, footer, file);
+  }
+
+  private static async parseWasm(blob: PrefetchedBlob): Promise<PW.ParquetFile> {
+    try { return await pw.ParquetFile.fromFile(blob as unknown as Blob); } catch (err) {
+      throw new CorruptionError(`SST footer is not readable: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+
+  /** The file opened in parquet-wasm (parsed on first use, shared by the scans holding this). */
+  parquetWasm(): Promise<PW.ParquetFile> {
+    if (!this.wasm) {
+      this.wasm = OpenSst.parseWasm(this.blob).then((f) => {
+        if (this.freed) { f.free(); throw new CorruptionError('SST closed while opening'); }
+        this.wasmFile = f;
+        return f;
+      });
+      this.wasm.catch(() => { this.wasm = undefined; });
+    }
+    return this.wasm;
   }
 
   release(): void {
@@ -193,7 +218,8 @@ export class OpenSst {
   free(): void {
     if (this.freed) return;
     this.freed = true;
-    this.file.free();
+    this.wasmFile?.free();
+    this.wasmFile = undefined;
   }
 }
 
@@ -819,7 +845,6 @@ export class SstSource implements ChunkSource {
       if (sel && sel.length === 0) continue;
       // Store reads happen here, outside wasm, so their failures are ordinary rejections.
       const parts = await this.prepare(rgs);
-      const file = this.opened?.file ?? this.file!;
       const batchSize = Math.min(this.rowGroupRows, READ_BATCH_ROWS);
       let batches: arrow.RecordBatch[] | undefined;
       try {
@@ -839,6 +864,7 @@ export class SstSource implements ChunkSource {
       }
       sstReads.wasm += rgs.length;
       try {
+        const file = this.opened ? await this.opened.parquetWasm() : this.file!;
         const cols = this.columns ? { columns: [...this.columns] } : {};
         if (sel) {
           batches = [];
