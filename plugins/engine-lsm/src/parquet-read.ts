@@ -906,12 +906,30 @@ function deltaInt64(b: Uint8Array, pos: number, n: number, out: Int32Array, at: 
           out[o + 2 * i + 1] = Math.floor(v / TWO32);
         }
         lo = v >>> 0; hi = Math.floor(v / TWO32) | 0;
+      } else if (w === 0 && k + cnt <= from) {
+        // Exact: lo + cnt*ml fits a double (< 2^39); its carry goes to hi, and hi wraps at 32 bits.
+        const s = lo + cnt * ml;
+        const carry = Math.floor(s / TWO32);
+        lo = s - carry * TWO32;
+        hi = (hi + Math.imul(mh, cnt) + carry) | 0;
+      } else if (w <= 32) {
+        unpackBits(b, pos, w, cnt, tmp, 0);
+        const o = 2 * (at + k);
+        for (let i = 0; i < cnt; i++) {
+          let s = lo + ml + (tmp[i]! >>> 0);
+          let carry = 0;
+          if (s >= TWO32) { s -= TWO32; carry = 1; if (s >= TWO32) { s -= TWO32; carry = 2; } }
+          lo = s;
+          hi = (hi + mh + carry) | 0;
+          out[o + 2 * i] = lo | 0;
+          out[o + 2 * i + 1] = hi;
+        }
       } else {
         const base = pos * 8;
         for (let i = 0; i < cnt; i++) {
           const bit = base + i * w;
-          const pl = w === 0 ? 0 : readBits(b, bit, Math.min(32, w));
-          const ph = w > 32 ? readBits(b, bit + 32, w - 32) : 0;
+          const pl = readBits(b, bit, 32);
+          const ph = readBits(b, bit + 32, w - 32);
           const s = lo + ml + pl;
           const carry = Math.floor(s / TWO32);
           lo = s - carry * TWO32;

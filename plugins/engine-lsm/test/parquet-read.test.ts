@@ -45,11 +45,14 @@ function randomTable(c: Case): arrow.Table {
   const hosts = Array.from({ length: 1 + Math.floor(r() * 40) }, (_, i) => `host_${i}_${'x'.repeat(i % 7)}`);
   let ts = -5_000_000_000_000_000_000n + BigInt(Math.floor(r() * 1e9));
   let ms = 1_700_000_000_000;
+  let lp = 1_451_606_400_000_000_000n;
   return new arrow.Table({
     host: arrow.vectorFromArray(Array.from({ length: n }, () => (nul() ? null : pick(hosts))), new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32())),
     ts_ms: typed(new arrow.TimestampMillisecond(), BigInt64Array, (i) => { if (r() < 0.05) ms -= 86_400_000; ms += 10_000; return BigInt(ms + (i % 3)); }),
     ts_us: typed(new arrow.TimestampMicrosecond(), BigInt64Array, () => BigInt(Math.floor(r() * 2 ** 52)) - 2n ** 51n),
     ts_ns: typed(new arrow.TimestampNanosecond(), BigInt64Array, () => { ts = BigInt.asIntN(64, ts + big(40, true)); return ts; }),
+    // Line-protocol time: ns since the epoch (past 2^53), a steady 10 s step with jumps back between series.
+    ts_lp: typed(new arrow.TimestampNanosecond(), BigInt64Array, () => { if (r() < 0.01) lp -= 86_400_000_000_000n; lp += 10_000_000_000n; return lp; }),
     i8: typed(new arrow.Int8(), Int8Array, () => Math.floor(r() * 256) - 128),
     i16: typed(new arrow.Int16(), Int16Array, () => Math.floor(r() * 65536) - 32768),
     i32: typed(new arrow.Int32(), Int32Array, () => (r() < 0.1 ? pick([-2147483648, 2147483647, 0]) : Math.floor(r() * 1000))),
@@ -79,7 +82,7 @@ function write(t: arrow.Table, c: Case): Uint8Array {
     .setWriterVersion(c.v2 ? pw.WriterVersion.V2 : pw.WriterVersion.V1);
   for (const f of t.schema.fields) {
     if (tags.includes(f.name) || f.name === 's' || f.name === 'bin') b = b.setColumnDictionaryEnabled(f.name, true);
-    else if (['ts_ms', 'ts_us', 'ts_ns', 'i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64', 'd'].includes(f.name)) b = b.setColumnEncoding(f.name, pw.Encoding.DELTA_BINARY_PACKED);
+    else if (['ts_ms', 'ts_us', 'ts_ns', 'ts_lp', 'i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64', 'd'].includes(f.name)) b = b.setColumnEncoding(f.name, pw.Encoding.DELTA_BINARY_PACKED);
     else if (f.name === 'f32' || f.name === 'f64' || f.name === 'nan') b = b.setColumnEncoding(f.name, pw.Encoding.BYTE_STREAM_SPLIT);
   }
   return pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(t, 'stream')), b.build());
