@@ -286,8 +286,7 @@ class ByteEntries {
 /** A decoded run of rows of one column. */
 export interface DecodedColumn {
   readonly leaf: ParquetLeaf;
-  /** Row-group row of element 0. */
-  readonly firstRow: number;
+  /** Rows decoded (those of the ranges asked for, one after another). */
   readonly rows: number;
   /** One byte per row (1 = valid), or null when no row is null. */
   readonly valid: Uint8Array | null;
@@ -304,40 +303,72 @@ export interface DecodedColumn {
  * `bytes` are the chunk's bytes (file offsets chunk.start..start+length).
  */
 export function decodeColumn(footer: ParquetFooter, rg: number, leafIdx: number, bytes: Uint8Array, from: number, to: number): DecodedColumn {
+  return decodeColumnRanges(footer, rg, leafIdx, bytes, [[from, to]]);
+}
+
+/**
+ * Decodes the rows of several ranges of one column chunk (sorted, disjoint,
+ * row-group coordinates), one after another: decoded row 0 is the first row
+ * of the first range. A page is decoded once whichever ranges it holds; pages
+ * between ranges are not decoded at all.
+ */
+export function decodeColumnRanges(footer: ParquetFooter, rg: number, leafIdx: number, bytes: Uint8Array, ranges: ReadonlyArray<readonly [number, number]>): DecodedColumn {
   const leaf = footer.leaves[leafIdx]!;
   const group = footer.rowGroups[rg]!;
   const chunk = group.chunks[leafIdx]!;
   if (bytes.length < chunk.length) throw new ThriftError(`column chunk '${leaf.name}' has ${bytes.length} bytes, metadata says ${chunk.length}`);
+  let total = 0;
+  for (let k = 0; k < ranges.length; k++) {
+    const [a, b] = ranges[k]!;
+    if (a < 0 || b > group.rows || a > b || (k > 0 && a < ranges[k - 1]![1])) throw new ThriftError(`rows ${a}..${b} are outside row group ${rg} (${group.rows} rows) or out of order`);
+    total += b - a;
+  }
   const locs = footer.pageLocations(rg, leafIdx);
-  if (from < 0 || to > group.rows || from > to) throw new ThriftError(`rows ${from}..${to} are outside row group ${rg} (${group.rows} rows)`);
-  const st = new ColumnState(leaf, to - from);
+  const st = new ColumnState(leaf, total);
   // The dictionary page, if any, comes first in the chunk.
   if (chunk.start < chunk.dataPageOffset) readPages(st, chunk, bytes, chunk.start, chunk.start, chunk.dataPageOffset, true);
+  if (!ranges.length || total === 0) return decoded(st, 0);
   if (locs && locs.length) {
-    // Pages inside [from, to) decode in place; a page the range cuts decodes
-    // into a reused scratch state and only its rows in range are copied.
-    let p = 0;
-    while (p + 1 < locs.length && locs[p + 1]!.firstRow <= from) p++;
-    for (; p < locs.length && locs[p]!.firstRow < to; p++) {
+    // A page wholly inside one range decodes in place; a page ranges cut
+    // decodes into a reused scratch state (only from its first wanted row to
+    // its last) and the rows in ranges are copied.
+    const first = ranges[0]![0], last = ranges[ranges.length - 1]![1];
+    let lo = 0, hi = locs.length - 1;
+    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (locs[mid]!.firstRow <= first) lo = mid; else hi = mid - 1; }
+    let r = 0;
+    const cuts: Array<[number, number]> = [];
+    for (let p = lo; p < locs.length && locs[p]!.firstRow < last; p++) {
       const pr = locs[p]!.firstRow, pe = p + 1 < locs.length ? locs[p + 1]!.firstRow : group.rows;
+      while (r < ranges.length && ranges[r]![1] <= pr) r++;
+      cuts.length = 0;
+      for (let k = r; k < ranges.length && ranges[k]![0] < pe; k++) {
+        const a = Math.max(ranges[k]![0], pr), b = Math.min(ranges[k]![1], pe);
+        if (a < b) cuts.push([a - pr, b - pr]);
+      }
+      if (!cuts.length) continue;
       const at = locs[p]!.offset, end = at + locs[p]!.size;
-      if (pr >= from && pe <= to) { readPages(st, chunk, bytes, chunk.start, at, end, false); continue; }
+      if (cuts.length === 1 && cuts[0]![0] === 0 && cuts[0]![1] === pe - pr) { readPages(st, chunk, bytes, chunk.start, at, end, false); continue; }
       const sc = scratchState(st, pe - pr);
-      sc.skip = Math.max(from, pr) - pr;
-      sc.limit = Math.min(to, pe) - pr;
+      sc.skip = cuts[0]![0];
+      sc.limit = cuts[cuts.length - 1]![1];
       readPages(sc, chunk, bytes, chunk.start, at, end, false);
       if (sc.at !== pe - pr) throw new ThriftError(`page of column '${leaf.name}' holds ${sc.at} rows where the offset index says ${pe - pr}`);
-      copyRows(sc, Math.max(from, pr) - pr, Math.min(to, pe) - pr, st);
+      for (const [a, b] of cuts) copyRows(sc, a, b, st);
     }
   } else {
-    // No offset index: every page, then the rows in range.
-    const all = from === 0 && to === group.rows ? st : scratchState(st, group.rows);
+    // No offset index: every page, then the rows in ranges.
+    const whole = ranges.length === 1 && ranges[0]![0] === 0 && ranges[0]![1] === group.rows;
+    const all = whole ? st : scratchState(st, group.rows);
     readPages(all, chunk, bytes, chunk.start, chunk.dataPageOffset, chunk.start + chunk.length, false);
     if (all.at !== group.rows) throw new ThriftError(`column '${leaf.name}' decoded ${all.at} rows where ${group.rows} were expected`);
-    if (all !== st) copyRows(all, from, to, st);
+    if (!whole) for (const [a, b] of ranges) copyRows(all, a, b, st);
   }
-  if (st.at !== to - from) throw new ThriftError(`column '${leaf.name}' decoded ${st.at} rows where ${to - from} were expected`);
-  return { leaf, firstRow: from, rows: to - from, valid: st.nulls && st.hasValid ? st.valid : null, values: st.values, ids: st.ids, entries: st.entries };
+  return decoded(st, total);
+}
+
+function decoded(st: ColumnState, rows: number): DecodedColumn {
+  if (st.at !== rows) throw new ThriftError(`column '${st.leaf.name}' decoded ${st.at} rows where ${rows} were expected`);
+  return { leaf: st.leaf, rows, valid: st.nulls && st.hasValid ? st.valid : null, values: st.values, ids: st.ids, entries: st.entries };
 }
 
 /** Reused decoding states for pages a row range cuts, by physical type. */
@@ -967,14 +998,14 @@ function zigzag64(b: Uint8Array, pos: number): [number, number, number] {
 }
 
 /**
- * Rows [start, start+length) of a decoded column (row-group coordinates) as
- * Arrow data of its Arrow type. Fixed-width values are views (no copy);
+ * Decoded rows [start, start+length) of a column (0 = the first row decoded)
+ * as Arrow data of its Arrow type. Fixed-width values are views (no copy);
  * validity, booleans and strings are built for the slice.
  */
 export function columnData(c: DecodedColumn, start: number, length: number, dictCache?: Map<DecodedColumn, arrow.Vector>): arrow.Data {
   const type = c.leaf.arrowType!;
-  const s = start - c.firstRow;
-  if (s < 0 || s + length > c.rows) throw new ThriftError(`rows ${start}..${start + length} are outside the decoded ${c.firstRow}..${c.firstRow + c.rows}`);
+  const s = start;
+  if (s < 0 || s + length > c.rows) throw new ThriftError(`rows ${start}..${start + length} are outside the ${c.rows} decoded`);
   let nullBitmap: Uint8Array | undefined;
   let nullCount = 0;
   if (c.valid) {

@@ -6,7 +6,7 @@ import type { ChunkSource } from './merge-chunks.js';
 import type * as PW from 'parquet-wasm/node';
 import { parseRecordBatch } from 'arrow-js-ffi';
 import { pw } from './parquet.js';
-import { columnData, decodeColumn, initParquetRead, ParquetFooter, UnsupportedParquet, type DecodedColumn } from './parquet-read.js';
+import { columnData, decodeColumnRanges, initParquetRead, ParquetFooter, UnsupportedParquet, type DecodedColumn } from './parquet-read.js';
 import { encodeKeyPart, seriesKeyOf } from './series-key.js';
 import { TagInterner } from './tag-interner.js';
 import { isValidAt, packValidity } from './vectors.js';
@@ -907,24 +907,26 @@ export class SstSource implements ChunkSource {
     const layout = (this.fetch as Extract<SstFetch, { kind: 'ranged' }>).layout;
     for (const rg of rgs) {
       const rows = footer.rowGroups[rg]?.rows ?? 0;
-      const ranges: Array<readonly [number, number]> = sel ? sel.map(([o, l]) => [o, Math.min(rows, o + l)] as const) : [[0, rows]];
+      const ranges: Array<readonly [number, number]> = sel ? sel.map(([o, l]) => [o, Math.min(rows, o + l)] as const).filter(([a, b]) => a < b) : [[0, rows]];
       if (!ranges.length) continue;
-      const from = ranges[0]![0], to = ranges[ranges.length - 1]![1];
       const cols: DecodedColumn[] = leaves.map((li) => {
         const c = footer.rowGroups[rg]!.chunks[li]!;
         const [off, len] = layout.chunks[rg]?.[layout.columns.indexOf(footer.leaves[li]!.name)] ?? [c.start, c.length];
         if (off !== c.start || len !== c.length) throw new CorruptionError(`SST layout of column '${footer.leaves[li]!.name}' disagrees with its footer`);
         const bytes = opened.blob.view(c.start, c.start + c.length);
         if (!bytes) throw new UnsupportedParquet('column chunk was not prefetched');
-        return decodeColumn(footer, rg, li, bytes, from, to);
+        return decodeColumnRanges(footer, rg, li, bytes, ranges);
       });
       const dicts = new Map<DecodedColumn, arrow.Vector>();
+      // Decoded rows are the ranges' rows one after another; batches never span two ranges.
+      let base = 0;
       for (const [a, b] of ranges) {
-        for (let s = a; s < b; s += READ_BATCH_ROWS) {
-          const n = Math.min(READ_BATCH_ROWS, b - s);
-          const children = cols.map((c) => columnData(c, s, n, dicts));
+        for (let s = 0; s < b - a; s += READ_BATCH_ROWS) {
+          const n = Math.min(READ_BATCH_ROWS, b - a - s);
+          const children = cols.map((c) => columnData(c, base + s, n, dicts));
           out.push(new arrow.RecordBatch(schema, arrow.makeData({ type, length: n, nullCount: 0, children })));
         }
+        base += b - a;
       }
     }
     return out;

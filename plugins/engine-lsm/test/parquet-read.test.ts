@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as arrow from 'apache-arrow';
 import { pw } from '../src/parquet.js';
-import { columnData, decodeColumn, initParquetRead, ParquetFooter, parquetReadInfo } from '../src/parquet-read.js';
+import { columnData, decodeColumn, decodeColumnRanges, initParquetRead, ParquetFooter, parquetReadInfo } from '../src/parquet-read.js';
 import { ThriftError } from '../src/parquet-thrift.js';
 import { sstReads } from '../src/sst.js';
 import type { TableSchema } from '@strata/kernel';
@@ -133,12 +133,25 @@ describe('engine-lsm: JS Parquet reader', function () {
           for (const li of leaves) {
             const ch = footer.rowGroups[rg]!.chunks[li]!;
             const col = decodeColumn(footer, rg, li, bytes.subarray(ch.start, ch.start + ch.length), from, to);
-            const got = arrow.makeVector(columnData(col, from, to - from));
+            const got = arrow.makeVector(columnData(col, 0, to - from));
             const name = footer.leaves[li]!.name;
             expect(got.type.toString(), name).to.equal(ref.getChild(name)!.type.toString());
             expect(values(got, 0, to - from), `${name} rg ${rg} rows ${from}..${to}`).to.deep.equal(values(ref.getChild(name), base + from, base + to));
             expect(got.nullCount, `${name} null count`).to.equal(values(ref.getChild(name), base + from, base + to).filter((x) => x === null).length);
           }
+        }
+        // Several disjoint ranges at once: their rows one after another.
+        const cuts = [...new Set(Array.from({ length: 6 }, () => Math.floor(r() * (rows + 1))))].sort((x, y) => x - y);
+        const multi: Array<[number, number]> = [];
+        for (let k = 0; k + 1 < cuts.length; k += 2) if (cuts[k]! < cuts[k + 1]!) multi.push([cuts[k]!, cuts[k + 1]!]);
+        const total = multi.reduce((a, [x, y]) => a + y - x, 0);
+        for (const li of leaves) {
+          const ch = footer.rowGroups[rg]!.chunks[li]!;
+          const name = footer.leaves[li]!.name;
+          const col = decodeColumnRanges(footer, rg, li, bytes.subarray(ch.start, ch.start + ch.length), multi);
+          expect(col.rows).to.equal(total);
+          const got = total ? values(arrow.makeVector(columnData(col, 0, total)), 0, total) : [];
+          expect(got, `${name} rg ${rg} ranges ${JSON.stringify(multi)}`).to.deep.equal(multi.flatMap(([x, y]) => values(ref.getChild(name), base + x, base + y)));
         }
         base += rows;
       }
@@ -156,7 +169,6 @@ describe('engine-lsm: JS Parquet reader', function () {
     const ch = footer.rowGroups[0]!.chunks[li]!;
     const col = decodeColumn(footer, 0, li, bytes.subarray(ch.start, ch.start + ch.length), 10_000, 10_010);
     expect(col.rows).to.equal(10);
-    expect(col.firstRow).to.equal(10_000);
     // Pages are decompressed in place in wasm memory, not copied out per page.
     expect(parquetReadInfo().zstdDirect).to.equal(true);
   });
