@@ -69,7 +69,10 @@ export function initParquetRead(): Promise<void> {
 let zIn = 0, zInCap = 0, zOut = 0, zOutCap = 0;
 
 /** How pages are decompressed (tests check the direct path is the one taken). */
-export function parquetReadInfo(): { readonly zstdDirect: boolean } { return { zstdDirect: zstdWasm !== undefined }; }
+export function parquetReadInfo(): { readonly zstdDirect: boolean; readonly pagesDecompressed: number } {
+  return { zstdDirect: zstdWasm !== undefined, pagesDecompressed };
+}
+let pagesDecompressed = 0;
 
 /** Decompresses a zstd page into the reused wasm buffer: the view is valid until the next call. */
 function zstdPage(src: Uint8Array, size: number): Uint8Array {
@@ -256,7 +259,7 @@ function producible(t: arrow.DataType, physical: number, e: ThriftStruct): arrow
 
 function decompress(codec: number, src: Uint8Array, size: number): Uint8Array {
   if (codec === UNCOMPRESSED) return src;
-  if (codec === ZSTD) return zstdPage(src, size);
+  if (codec === ZSTD) { pagesDecompressed++; return zstdPage(src, size); }
   throw new UnsupportedParquet(`compression codec ${codec}`);
 }
 
@@ -302,8 +305,8 @@ export interface DecodedColumn {
  * pages that hold them, found in the offset index (all pages without one).
  * `bytes` are the chunk's bytes (file offsets chunk.start..start+length).
  */
-export function decodeColumn(footer: ParquetFooter, rg: number, leafIdx: number, bytes: Uint8Array, from: number, to: number): DecodedColumn {
-  return decodeColumnRanges(footer, rg, leafIdx, bytes, [[from, to]]);
+export function decodeColumn(footer: ParquetFooter, rg: number, leafIdx: number, bytes: Uint8Array, from: number, to: number, pages?: PageStore): DecodedColumn {
+  return decodeColumnRanges(footer, rg, leafIdx, bytes, [[from, to]], pages);
 }
 
 /**
@@ -312,7 +315,7 @@ export function decodeColumn(footer: ParquetFooter, rg: number, leafIdx: number,
  * of the first range. A page is decoded once whichever ranges it holds; pages
  * between ranges are not decoded at all.
  */
-export function decodeColumnRanges(footer: ParquetFooter, rg: number, leafIdx: number, bytes: Uint8Array, ranges: ReadonlyArray<readonly [number, number]>): DecodedColumn {
+export function decodeColumnRanges(footer: ParquetFooter, rg: number, leafIdx: number, bytes: Uint8Array, ranges: ReadonlyArray<readonly [number, number]>, pages?: PageStore): DecodedColumn {
   const leaf = footer.leaves[leafIdx]!;
   const group = footer.rowGroups[rg]!;
   const chunk = group.chunks[leafIdx]!;
@@ -326,7 +329,7 @@ export function decodeColumnRanges(footer: ParquetFooter, rg: number, leafIdx: n
   const locs = footer.pageLocations(rg, leafIdx);
   const st = new ColumnState(leaf, total);
   // The dictionary page, if any, comes first in the chunk.
-  if (chunk.start < chunk.dataPageOffset) readPages(st, chunk, bytes, chunk.start, chunk.start, chunk.dataPageOffset, true);
+  if (chunk.start < chunk.dataPageOffset) readPages(st, chunk, bytes, chunk.start, chunk.start, chunk.dataPageOffset, true, pages);
   if (!ranges.length || total === 0) return decoded(st, 0);
   if (locs && locs.length) {
     // A page wholly inside one range decodes in place; a page ranges cut
@@ -347,11 +350,11 @@ export function decodeColumnRanges(footer: ParquetFooter, rg: number, leafIdx: n
       }
       if (!cuts.length) continue;
       const at = locs[p]!.offset, end = at + locs[p]!.size;
-      if (cuts.length === 1 && cuts[0]![0] === 0 && cuts[0]![1] === pe - pr) { readPages(st, chunk, bytes, chunk.start, at, end, false); continue; }
+      if (cuts.length === 1 && cuts[0]![0] === 0 && cuts[0]![1] === pe - pr) { readPages(st, chunk, bytes, chunk.start, at, end, false, pages); continue; }
       const sc = scratchState(st, pe - pr);
       sc.skip = cuts[0]![0];
       sc.limit = cuts[cuts.length - 1]![1];
-      readPages(sc, chunk, bytes, chunk.start, at, end, false);
+      readPages(sc, chunk, bytes, chunk.start, at, end, false, pages);
       if (sc.at !== pe - pr) throw new ThriftError(`page of column '${leaf.name}' holds ${sc.at} rows where the offset index says ${pe - pr}`);
       for (const [a, b] of cuts) copyRows(sc, a, b, st);
     }
@@ -452,10 +455,31 @@ class ColumnState {
   }
 }
 
-function readPages(st: ColumnState, chunk: ParquetChunk, bytes: Uint8Array, chunkStart: number, from: number, to: number, dictOnly: boolean): void {
+/**
+ * Decompressed pages kept between reads, by file offset of the page (the
+ * engine keeps them per opened SST). Bytes handed to `put` are the store's:
+ * nothing writes to them.
+ */
+export interface PageStore {
+  get(offset: number): Uint8Array | undefined;
+  put(offset: number, bytes: Uint8Array): void;
+}
+
+/** A page's decompressed bytes: from `pages` when it holds them, else decompressed (and kept there). */
+function pageData(pages: PageStore | undefined, offset: number, codec: number, payload: Uint8Array, size: number): Uint8Array {
+  if (!pages || codec === UNCOMPRESSED) return decompress(codec, payload, size);
+  const hit = pages.get(offset);
+  if (hit && hit.length === size) return hit;
+  const data = decompress(codec, payload, size);
+  pages.put(offset, data.slice()); // out of the reused wasm buffer
+  return data;
+}
+
+function readPages(st: ColumnState, chunk: ParquetChunk, bytes: Uint8Array, chunkStart: number, from: number, to: number, dictOnly: boolean, pages?: PageStore): void {
   let pos = from - chunkStart;
   const end = to - chunkStart;
   while (pos < end) {
+    const pageAt = chunkStart + pos;
     const r = new ThriftReader(bytes, pos);
     const h = r.struct();
     pos = r.pos;
@@ -465,13 +489,13 @@ function readPages(st: ColumnState, chunk: ParquetChunk, bytes: Uint8Array, chun
     pos += csize;
     if (type === DICTIONARY_PAGE) {
       const dh = struct(h[7]);
-      readDictionaryPage(st, decompress(chunk.codec, payload, usize), num(dh?.[1]) ?? 0);
+      readDictionaryPage(st, pageData(pages, pageAt, chunk.codec, payload, usize), num(dh?.[1]) ?? 0);
     } else if (dictOnly) {
       return;
     } else if (type === DATA_PAGE) {
       const dh = struct(h[5]);
       if (!dh) throw new ThriftError('data page without its header');
-      readDataPage(st, decompress(chunk.codec, payload, usize), 0, num(dh[1]) ?? 0, num(dh[2]) ?? 0, true);
+      readDataPage(st, pageData(pages, pageAt, chunk.codec, payload, usize), 0, num(dh[1]) ?? 0, num(dh[2]) ?? 0, true);
     } else if (type === DATA_PAGE_V2) {
       const dh = struct(h[8]);
       if (!dh) throw new ThriftError('data page v2 without its header');

@@ -6,7 +6,7 @@ import type { ChunkSource } from './merge-chunks.js';
 import type * as PW from 'parquet-wasm/node';
 import { parseRecordBatch } from 'arrow-js-ffi';
 import { pw } from './parquet.js';
-import { columnData, decodeColumnRanges, initParquetRead, ParquetFooter, UnsupportedParquet, type DecodedColumn } from './parquet-read.js';
+import { columnData, decodeColumnRanges, initParquetRead, ParquetFooter, UnsupportedParquet, type DecodedColumn, type PageStore } from './parquet-read.js';
 import { encodeKeyPart, seriesKeyOf } from './series-key.js';
 import { TagInterner } from './tag-interner.js';
 import { isValidAt, packValidity } from './vectors.js';
@@ -164,10 +164,46 @@ export class OpenSst {
   freed = false;
   private wasm: Promise<PW.ParquetFile> | undefined;
   private wasmFile: PW.ParquetFile | undefined;
-  private constructor(readonly blob: PrefetchedBlob, readonly bytes: number,
+  /** Decompressed pages of small reads (PageStore), least recently used first. */
+  private pages = new Map<number, Uint8Array>();
+  private pageBytes = 0;
+  /** Most page bytes this file keeps (set by the cache holding it; 0 = none). */
+  pagesMax = 0;
+  /** Told of page bytes added or dropped (the cache holding it accounts them). */
+  onGrow: ((delta: number) => void) | undefined;
+  private constructor(readonly blob: PrefetchedBlob, private readonly baseBytes: number,
     /** The footer parsed for the JS reader (undefined: read through parquet-wasm only). */
     readonly footer: ParquetFooter | undefined, file: PW.ParquetFile | undefined) {
     if (file) { this.wasmFile = file; this.wasm = Promise.resolve(file); }
+  }
+
+  /** Memory this holds: footer, page indexes and their parsed forms, and kept pages. */
+  get bytes(): number { return this.baseBytes + this.pageBytes; }
+
+  /**
+   * Decompressed pages kept for later small reads of this file (a repeated
+   * dashboard query then decompresses nothing); undefined when not cached.
+   */
+  get pageStore(): PageStore | undefined {
+    if (this.pagesMax <= 0 || this.freed) return undefined;
+    return {
+      get: (offset) => {
+        const b = this.pages.get(offset);
+        if (b) { this.pages.delete(offset); this.pages.set(offset, b); }
+        return b;
+      },
+      put: (offset, bytes) => {
+        if (this.freed || bytes.length * 4 > this.pagesMax || this.pages.has(offset)) return;
+        this.pages.set(offset, bytes);
+        this.pageBytes += bytes.length;
+        let delta = bytes.length;
+        for (const [k, b] of this.pages) {
+          if (this.pageBytes <= this.pagesMax) break;
+          this.pages.delete(k); this.pageBytes -= b.length; delta -= b.length;
+        }
+        this.onGrow?.(delta);
+      },
+    };
   }
 
   /**
@@ -220,6 +256,8 @@ export class OpenSst {
     this.freed = true;
     this.wasmFile?.free();
     this.wasmFile = undefined;
+    this.pages.clear();
+    this.pageBytes = 0;
   }
 }
 
@@ -257,6 +295,9 @@ export class SstFileCache {
         if (this.entries.get(key) !== q) { o.dead = true; return; } // invalidated while opening
         this.ready.set(key, o);
         this.total += o.bytes;
+        // Its kept pages count against the cache too: up to a quarter of it per file.
+        o.pagesMax = Math.floor(this.bytesMax / 4);
+        o.onGrow = (d) => { this.total += d; if (d > 0) this.evict(); };
         this.evict();
       }, () => { if (this.entries.get(key) === q) this.entries.delete(key); });
     }
@@ -285,6 +326,8 @@ export class SstFileCache {
 
   private drop(o: OpenSst): void {
     this.total -= o.bytes;
+    o.onGrow = undefined;
+    o.pagesMax = 0;
     o.dead = true;
     if (o.refs <= 0) o.free();
   }
@@ -905,6 +948,7 @@ export class SstSource implements ChunkSource {
     const type = new arrow.Struct(schema.fields);
     const out: arrow.RecordBatch[] = [];
     const layout = (this.fetch as Extract<SstFetch, { kind: 'ranged' }>).layout;
+    const pages = sel ? opened.pageStore : undefined;
     for (const rg of rgs) {
       const rows = footer.rowGroups[rg]?.rows ?? 0;
       const ranges: Array<readonly [number, number]> = sel ? sel.map(([o, l]) => [o, Math.min(rows, o + l)] as const).filter(([a, b]) => a < b) : [[0, rows]];
@@ -915,7 +959,8 @@ export class SstSource implements ChunkSource {
         if (off !== c.start || len !== c.length) throw new CorruptionError(`SST layout of column '${footer.leaves[li]!.name}' disagrees with its footer`);
         const bytes = opened.blob.view(c.start, c.start + c.length);
         if (!bytes) throw new UnsupportedParquet('column chunk was not prefetched');
-        return decodeColumnRanges(footer, rg, li, bytes, ranges);
+        // Small reads (row ranges from the tag index) keep their decompressed pages; full scans do not churn them.
+        return decodeColumnRanges(footer, rg, li, bytes, ranges, pages);
       });
       const dicts = new Map<DecodedColumn, arrow.Vector>();
       // Decoded rows are the ranges' rows one after another; batches never span two ranges.

@@ -225,6 +225,35 @@ describe('engine-lsm: scans of SSTs through the JS reader', function () {
     expect(footer.canRead(footer.leaves.map((_, i) => i))).to.equal(true);
   });
 
+  it('a repeated small read decompresses no page again (pages kept with the opened SST); full scans keep none', async () => {
+    const { engine } = harness({ rowGroupRows: 4096 });
+    const s = cpuSchema();
+    await engine.createRegion(R, s);
+    const rows = [];
+    for (let t = 0; t < 2000; t++) for (let h = 0; h < 10; h++) rows.push({ host: `host_${h}`, region: `r${h % 3}`, ts: t * 10, usage: (h * 31 + t) % 97, cnt: BigInt(t) });
+    await engine.write(R, batchOf(s, rows));
+    await engine.flush(R);
+    const full = await scanRows(engine, R);
+    const cacheBytes = engine.sstFiles!.bytes;
+    // A full scan leaves no pages behind.
+    await scanRows(engine, R);
+    expect(engine.sstFiles!.bytes).to.equal(cacheBytes);
+    const q = { predicates: [{ column: 'host', op: '=' as const, value: 'host_4' }], timeRange: { start: 5000n, end: 9000n } };
+    const first = await scanRows(engine, R, q);
+    expect(first).to.deep.equal(full.filter((r) => r.host === 'host_4' && (r.ts as number) >= 5000 && (r.ts as number) < 9000));
+    expect(engine.sstFiles!.bytes, 'pages counted in the cache').to.be.greaterThan(cacheBytes);
+    const before = parquetReadInfo().pagesDecompressed;
+    expect(await scanRows(engine, R, q)).to.deep.equal(first);
+    expect(parquetReadInfo().pagesDecompressed - before).to.equal(0);
+    // Dropped with the file: compaction replaces it, the answers stay.
+    await engine.write(R, batchOf(s, [{ host: 'host_4', region: 'r1', ts: 6000, usage: -1, cnt: 0n }]));
+    await engine.flush(R);
+    await engine.compact(R);
+    const after = await scanRows(engine, R, q);
+    expect(after.find((r) => r.ts === 6000)?.usage).to.equal(-1);
+    expect(after).to.have.length(first.length);
+  });
+
   it('falls back to parquet-wasm for a column type it does not produce (Decimal128), same answers', async () => {
     const { engine } = harness();
     const s: TableSchema = { ...cpuSchema(), columns: [...cpuSchema().columns, { name: 'price', type: { name: 'Decimal128', precision: 10, scale: 2 }, semantic: 'field', nullable: true }] };
