@@ -14,10 +14,12 @@ export const engineLsmOptionsShape = {
   frozenMemtablesMax: o.integer({ default: 4, min: 1, description: 'Frozen memtables per region before writes wait for flushes.' }),
   rowGroupRows: o.integer({ default: 65536, min: 16, description: 'Rows per Parquet row group (the unit of row-group pruning).' }),
   /**
-   * Scans keep each SST they open (its footer fetched and parsed once, in
-   * wasm memory) for the next scan: a small query then costs no footer read
-   * or parse per file. Least recently used files are closed past this size
-   * (about 3x a file's footer and page indexes); '0' turns it off.
+   * Scans keep each SST they open (its footer fetched and parsed once) for
+   * the next scan: a small query then costs no footer read or parse per file.
+   * Decompressed pages of small reads stay with the file too (at most a
+   * quarter of this per file). Least recently used files are closed past
+   * this size (about 4x a file's footer and page indexes, plus its pages);
+   * '0' turns it off.
    */
   sstMetaCacheBytes: o.bytes({ default: '64MiB', description: "Opened SSTs (parsed Parquet footers) kept for later scans, by size ('0' = off)." }),
   scanBatchRows: o.integer({ default: 8192, min: 1, description: 'Rows per scan batch when the request does not say.' }),
