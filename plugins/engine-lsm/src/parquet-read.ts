@@ -904,6 +904,7 @@ function deltaInt32(b: Uint8Array, pos: number, n: number, out: Int32Array, at: 
       const w = b[widths + m]!;
       const cnt = Math.min(per, n - k);
       if (w > 32) throw new ThriftError(`delta bit width ${w} for INT32`);
+      if (pos + ((per * w) >> 3) > b.length) throw new ThriftError('delta miniblock runs past its page');
       if (w === 0 && k + cnt <= from) {
         v = (v + ((Math.imul(minDelta | 0, cnt)) | 0)) | 0; // a run of equal deltas before the rows wanted: no writes
       } else {
@@ -946,6 +947,7 @@ function deltaInt64(b: Uint8Array, pos: number, n: number, out: Int32Array, at: 
       const w = b[widths + m]!;
       const cnt = Math.min(per, n - k);
       if (w > 64) throw new ThriftError(`delta bit width ${w}`);
+      if (pos + ((per * w) >> 3) > b.length) throw new ThriftError('delta miniblock runs past its page');
       if (w === 0 && small && hi >= -0x80000 && hi < 0x80000 && k + cnt <= from) {
         // A run of equal deltas before the rows wanted: summed, not written.
         const v = hi * TWO32 + lo + cnt * (mh * TWO32 + ml);

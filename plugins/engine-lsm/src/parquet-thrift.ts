@@ -79,6 +79,8 @@ export class ThriftReader {
       case T_LIST: case T_SET: {
         const h = this.byte();
         const n = (h >> 4) === 15 ? this.varint() : h >> 4;
+        // Every element takes at least a byte: a longer count is a damaged message, not an allocation.
+        if (n > this.buf.length - this.pos) throw new ThriftError(`Thrift list of ${n} elements in ${this.buf.length - this.pos} bytes`);
         const et = h & 0x0f;
         const out: ThriftValue[] = new Array(n);
         for (let i = 0; i < n; i++) out[i] = this.value(et);
@@ -87,6 +89,7 @@ export class ThriftReader {
       case T_MAP: {
         const n = this.varint();
         if (n === 0) return [];
+        if (2 * n > this.buf.length - this.pos) throw new ThriftError(`Thrift map of ${n} entries in ${this.buf.length - this.pos} bytes`);
         const kv = this.byte();
         const out: ThriftValue[] = [];
         for (let i = 0; i < n; i++) { const k = this.value(kv >> 4); const v = this.value(kv & 0x0f); out.push([k, v]); }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as arrow from 'apache-arrow';
 import { pw } from '../src/parquet.js';
 import { columnData, decodeColumn, decodeColumnRanges, initParquetRead, ParquetFooter, parquetReadInfo } from '../src/parquet-read.js';
-import { ThriftError } from '../src/parquet-thrift.js';
+import { ThriftError, ThriftReader } from '../src/parquet-thrift.js';
 import { sstReads } from '../src/sst.js';
 import type { TableSchema } from '@strata/kernel';
 import { batchOf, cpuSchema, harness, scanRows } from './support/fixtures.js';
@@ -197,6 +197,17 @@ describe('engine-lsm: JS Parquet reader', function () {
       expect(threw, `${name}: damage detected`).to.equal(true);
     }
     expect(() => ParquetFooter.parse(bytes.subarray(0, bytes.length - 1), 0)).to.throw(ThriftError);
+    // An uncompressed chunk cut short is refused (its metadata says how long it is).
+    const plain = write(randomTable({ ...c, compression: 'none' }), { ...c, compression: 'none' });
+    const pf = ParquetFooter.parse(plain, 0);
+    for (const name of ['f64', 'ts_ms', 'ts_lp', 'host', 's', 'i32']) {
+      const li = pf.leafIndex(name);
+      const ch = pf.rowGroups[0]!.chunks[li]!;
+      for (const cut of [1, 7, 33]) expect(() => decodeColumn(pf, 0, li, plain.subarray(ch.start, ch.start + ch.length - cut), 0, 5000), `${name} cut by ${cut}`).to.throw();
+    }
+    // A footer whose list claims more elements than it has bytes is refused, not allocated.
+    const bogus = new Uint8Array([0x19, 0xfc, 0xff, 0xff, 0xff, 0x0f, 0x00]);
+    expect(() => new ThriftReader(bogus).struct()).to.throw(ThriftError);
   });
 });
 
