@@ -420,6 +420,9 @@ class ColumnState {
   /** Dictionary page: fixed-width values, or entry ids 0..n-1 of `entries`. */
   dictFixed: Int32Array | Float32Array | Float64Array | Uint8Array | undefined;
   dictCount = 0;
+  /** The page being read: where decoded values of it may be kept (PageStore) and its file offset. */
+  pages: PageStore | undefined;
+  pageAt = 0;
   /** Rows the arrays hold (a scratch state is reused for fewer). */
   readonly capacity: number;
   /** Rows of interest (no-null pages skip the values outside): all of a run, the cut part of a scratch page. */
@@ -456,9 +459,11 @@ class ColumnState {
 }
 
 /**
- * Decompressed pages kept between reads, by file offset of the page (the
- * engine keeps them per opened SST). Bytes handed to `put` are the store's:
- * nothing writes to them.
+ * Pages kept between reads (the engine keeps them per opened SST): under a
+ * page's file offset its decompressed bytes; under -1 - offset the values of
+ * a delta-encoded page, decoded (a cut page's rows are then copied, not
+ * re-added from the start of the page). Bytes handed to `put` are the
+ * store's: nothing writes to them.
  */
 export interface PageStore {
   get(offset: number): Uint8Array | undefined;
@@ -495,7 +500,9 @@ function readPages(st: ColumnState, chunk: ParquetChunk, bytes: Uint8Array, chun
     } else if (type === DATA_PAGE) {
       const dh = struct(h[5]);
       if (!dh) throw new ThriftError('data page without its header');
+      st.pages = pages; st.pageAt = pageAt;
       readDataPage(st, pageData(pages, pageAt, chunk.codec, payload, usize), 0, num(dh[1]) ?? 0, num(dh[2]) ?? 0, true);
+      st.pages = undefined;
     } else if (type === DATA_PAGE_V2) {
       const dh = struct(h[8]);
       if (!dh) throw new ThriftError('data page v2 without its header');
@@ -689,10 +696,25 @@ function readValues(st: ColumnState, data: Uint8Array, pos: number, n: number, p
       if (pos + present * width > data.length) throw new ThriftError('byte-stream-split values run past their page');
       byteStreamSplit(data, pos + lo, present, hi - lo, width, new Uint32Array(out.buffer, out.byteOffset + (o + lo) * width, (hi - lo) * width / 4));
     } else if (encoding === DELTA_BINARY_PACKED) {
-      // Sequential: decoded from the start of the page, up to `hi`.
-      if (p === INT32) deltaInt32(data, pos, hi, out as Int32Array, o, lo);
-      else if (p === INT64) deltaInt64(data, pos, hi, out as Int32Array, o, lo);
-      else throw new UnsupportedParquet('delta encoding for floats');
+      if (p !== INT32 && p !== INT64) throw new UnsupportedParquet('delta encoding for floats');
+      const decode = p === INT32 ? deltaInt32 : deltaInt64;
+      if (st.pages && target && (lo > 0 || hi < n)) {
+        // A cut page of a small read: the whole page decoded once and kept (under -1 - offset,
+        // beside its decompressed bytes), so the next read copies its rows instead of
+        // re-adding every delta before them.
+        const key = -1 - st.pageAt;
+        let dec = st.pages.get(key);
+        if (!dec || dec.length !== n * width) {
+          const all = new Int32Array((n * width) >> 2);
+          decode(data, pos, n, all, 0, 0);
+          dec = new Uint8Array(all.buffer);
+          st.pages.put(key, dec);
+        }
+        new Uint8Array(out.buffer, out.byteOffset + (o + lo) * width, (hi - lo) * width).set(dec.subarray(lo * width, hi * width));
+      } else {
+        // Sequential: decoded from the start of the page, up to `hi`.
+        decode(data, pos, hi, out as Int32Array, o, lo);
+      }
     } else throw new UnsupportedParquet(`encoding ${encoding}`);
     if (!target) scatterFixed(st, out, at, n, present);
   }
@@ -798,14 +820,17 @@ function unpackBits(buf: Uint8Array, pos: number, width: number, count: number, 
     }
     return;
   }
-  for (let k = 0; k < count; k++) out[at + k] = readBits(buf, pos * 8 + k * width, width);
+  const base = pos * 8;
+  if (width === 32) { for (let k = 0; k < count; k++) out[at + k] = bits32At(buf, base + 32 * k); return; }
+  const mask = (1 << width) - 1;
+  for (let k = 0; k < count; k++) out[at + k] = bits32At(buf, base + k * width) & mask;
 }
 
-/** `n` (≤ 32) bits at bit position `bit` (LSB first), unsigned; bytes past the end read as 0. */
-function readBits(buf: Uint8Array, bit: number, n: number): number {
-  const b = bit >>> 3, shift = bit & 7;
-  const v = (buf[b] ?? 0) + (buf[b + 1] ?? 0) * 256 + (buf[b + 2] ?? 0) * 65536 + (buf[b + 3] ?? 0) * 16777216 + (buf[b + 4] ?? 0) * 4294967296;
-  return Math.floor(v / (1 << shift)) % 2 ** n;
+/** The 32 bits at bit position `bit` (LSB first) as an int32, with integer ops only; bytes past the end read as 0. */
+function bits32At(buf: Uint8Array, bit: number): number {
+  const j = bit >>> 3, sh = bit & 7;
+  const x0 = buf[j]! | (buf[j + 1]! << 8) | (buf[j + 2]! << 16) | (buf[j + 3]! << 24);
+  return sh === 0 ? x0 : (x0 >>> sh) | (buf[j + 4]! << (32 - sh));
 }
 
 let bssScratch = new Uint32Array(4096);
@@ -982,23 +1007,40 @@ function deltaInt64(b: Uint8Array, pos: number, n: number, out: Int32Array, at: 
           out[o + 2 * i + 1] = hi;
         }
       } else {
-        const base = pos * 8;
-        for (let i = 0; i < cnt; i++) {
-          const bit = base + i * w;
-          const pl = readBits(b, bit, 32);
-          const ph = readBits(b, bit + 32, w - 32);
-          const s = lo + ml + pl;
-          const carry = Math.floor(s / TWO32);
-          lo = s - carry * TWO32;
-          hi = (hi + mh + ph + carry) | 0;
-          out[2 * (at + k + i)] = lo | 0;
-          out[2 * (at + k + i) + 1] = hi;
-        }
+        acc64[0] = lo; acc64[1] = hi;
+        wide64(b, pos * 8, w, cnt, ml, mh, out, 2 * (at + k), from - k);
+        lo = acc64[0]!; hi = acc64[1]! | 0;
       }
       k += cnt;
       pos += (per * w) >> 3;
     }
   }
+}
+
+/** The running value of wide64 as [lo (unsigned 32), hi (signed 32)]. */
+const acc64 = new Float64Array(2);
+
+/**
+ * A miniblock of `cnt` deltas of `w` > 32 bits from bit `base`: adds
+ * minDelta (ml, mh) + each to the value in acc64 and writes values from
+ * index `first` on at out[o..] (lo, hi int32 pairs). Its own function so V8
+ * optimizes the loop on its own.
+ */
+function wide64(b: Uint8Array, base: number, w: number, cnt: number, ml: number, mh: number, out: Int32Array, o: number, first: number): void {
+  let lo = acc64[0]!, hi = acc64[1]! | 0;
+  const hmask = w === 64 ? -1 : (1 << (w - 32)) - 1;
+  for (let i = 0; i < cnt; i++) {
+    const bit = base + i * w;
+    const pl = bits32At(b, bit) >>> 0;
+    const ph = bits32At(b, bit + 32) & hmask;
+    let s = lo + ml + pl;
+    let carry = 0;
+    if (s >= TWO32) { s -= TWO32; carry = 1; if (s >= TWO32) { s -= TWO32; carry = 2; } }
+    lo = s;
+    hi = (hi + mh + ph + carry) | 0;
+    if (i >= first) { out[o + 2 * i] = lo | 0; out[o + 2 * i + 1] = hi; }
+  }
+  acc64[0] = lo; acc64[1] = hi;
 }
 
 /** A zigzag varint of up to 64 bits as [lo (unsigned 32), hi (signed 32), next pos]. */

@@ -124,6 +124,8 @@ describe('engine-lsm: JS Parquet reader', function () {
       const leaves = footer.leaves.map((_, i) => i);
       expect(footer.canRead(leaves), 'every column readable').to.equal(true);
       const r = rng(c.seed * 7);
+      const kept = new Map<number, Uint8Array>();
+      const store = { get: (k: number) => kept.get(k), put: (k: number, b: Uint8Array) => { kept.set(k, b); } };
       let base = 0;
       for (let rg = 0; rg < footer.rowGroups.length; rg++) {
         const rows = footer.rowGroups[rg]!.rows;
@@ -148,10 +150,14 @@ describe('engine-lsm: JS Parquet reader', function () {
         for (const li of leaves) {
           const ch = footer.rowGroups[rg]!.chunks[li]!;
           const name = footer.leaves[li]!.name;
-          const col = decodeColumnRanges(footer, rg, li, bytes.subarray(ch.start, ch.start + ch.length), multi);
-          expect(col.rows).to.equal(total);
-          const got = total ? values(arrow.makeVector(columnData(col, 0, total)), 0, total) : [];
-          expect(got, `${name} rg ${rg} ranges ${JSON.stringify(multi)}`).to.deep.equal(multi.flatMap(([x, y]) => values(ref.getChild(name), base + x, base + y)));
+          const want = multi.flatMap(([x, y]) => values(ref.getChild(name), base + x, base + y));
+          // Without a page store, then twice with one (filled, then served from it).
+          for (const pages of [undefined, store, store]) {
+            const col = decodeColumnRanges(footer, rg, li, bytes.subarray(ch.start, ch.start + ch.length), multi, pages);
+            expect(col.rows).to.equal(total);
+            const got = total ? values(arrow.makeVector(columnData(col, 0, total)), 0, total) : [];
+            expect(got, `${name} rg ${rg} ranges ${JSON.stringify(multi)}${pages ? ' (page store)' : ''}`).to.deep.equal(want);
+          }
         }
         base += rows;
       }
