@@ -267,12 +267,22 @@ function decompress(codec: number, src: Uint8Array, size: number): Uint8Array {
  * Byte-array values of a column chunk: every value (dictionary entries and
  * plainly encoded values alike) is an entry; rows hold entry ids.
  */
-class ByteEntries {
-  offsets = new Int32Array(64);
-  data = new Uint8Array(1024);
+export class ByteEntries {
+  offsets: Int32Array;
+  data: Uint8Array;
   count = 0;
   private bytes = 0;
+  /** Kept in a PageStore and shared by decodes: never added to (clone() first). */
+  shared = false;
+  private vec: arrow.Vector | undefined;
+  constructor(entries = 64, bytes = 1024) {
+    this.offsets = new Int32Array(entries + 1);
+    this.data = new Uint8Array(bytes);
+  }
+  /** Bytes held (what a PageStore counts). */
+  get size(): number { return this.offsets.byteLength + this.data.byteLength; }
   add(src: Uint8Array, start: number, len: number): number {
+    if (this.shared) throw new Error('internal: a shared dictionary is never added to');
     if (this.count + 2 > this.offsets.length) { const o = new Int32Array(this.offsets.length * 2); o.set(this.offsets); this.offsets = o; }
     if (this.bytes + len > this.data.length) { const d = new Uint8Array(Math.max(this.data.length * 2, this.bytes + len)); d.set(this.data.subarray(0, this.bytes)); this.data = d; }
     this.data.set(src.subarray(start, start + len), this.bytes);
@@ -280,10 +290,30 @@ class ByteEntries {
     this.offsets[++this.count] = this.bytes;
     return this.count - 1;
   }
-  /** The entries as an Arrow Utf8/Binary vector (the dictionary of a dictionary column). */
-  vector(type: arrow.DataType): arrow.Vector {
-    return arrow.makeVector(arrow.makeData({ type, length: this.count, nullCount: 0, valueOffsets: this.offsets.subarray(0, this.count + 1), data: this.data.subarray(0, this.bytes) } as never));
+  clone(): ByteEntries {
+    const c = new ByteEntries(this.offsets.length, Math.max(this.data.length, 1));
+    c.offsets.set(this.offsets);
+    c.data.set(this.data.subarray(0, this.bytes));
+    c.count = this.count;
+    c.bytes = this.bytes;
+    return c;
   }
+  /** The entries as an Arrow Utf8/Binary vector (the dictionary of a dictionary column); built once when shared. */
+  vector(type: arrow.DataType): arrow.Vector {
+    if (this.vec && this.vec.type.typeId === type.typeId) return this.vec;
+    const v = arrow.makeVector(arrow.makeData({ type, length: this.count, nullCount: 0, valueOffsets: this.offsets.subarray(0, this.count + 1), data: this.data.subarray(0, this.bytes) } as never));
+    if (this.shared) this.vec = v;
+    return v;
+  }
+}
+
+/** The byte entries `st` may add to: its run's own (a shared dictionary is copied first). */
+function ownEntries(st: ColumnState): ByteEntries {
+  const root = st.main ?? st;
+  if (!root.entries) root.entries = new ByteEntries();
+  else if (root.entries.shared) root.entries = root.entries.clone();
+  st.entries = root.entries;
+  return root.entries;
 }
 
 /** A decoded run of rows of one column. */
@@ -371,7 +401,8 @@ export function decodeColumnRanges(footer: ParquetFooter, rg: number, leafIdx: n
 
 function decoded(st: ColumnState, rows: number): DecodedColumn {
   if (st.at !== rows) throw new ThriftError(`column '${st.leaf.name}' decoded ${st.at} rows where ${rows} were expected`);
-  return { leaf: st.leaf, rows, valid: st.nulls && st.hasValid ? st.valid : null, values: st.values, ids: st.ids, entries: st.entries };
+  const entries = st.entries ?? (st.leaf.physical === BYTE_ARRAY ? new ByteEntries(0, 1) : undefined);
+  return { leaf: st.leaf, rows, valid: st.nulls && st.hasValid ? st.valid : null, values: st.values, ids: st.ids, entries };
 }
 
 /** Reused decoding states for pages a row range cuts, by physical type. */
@@ -382,6 +413,7 @@ function scratchState(main: ColumnState, rows: number): ColumnState {
   let s = scratch.get(main.leaf.physical);
   if (!s || s.capacity < rows) { s = new ColumnState(main.leaf, Math.max(rows, 1024)); scratch.set(main.leaf.physical, s); }
   s.reset(main.leaf, rows);
+  s.main = main;
   s.entries = main.entries;
   s.dictFixed = main.dictFixed;
   s.dictCount = main.dictCount;
@@ -423,6 +455,8 @@ class ColumnState {
   /** The page being read: where decoded values of it may be kept (PageStore) and its file offset. */
   pages: PageStore | undefined;
   pageAt = 0;
+  /** A scratch state's run (byte entries are the run's). */
+  main: ColumnState | undefined;
   /** Rows the arrays hold (a scratch state is reused for fewer). */
   readonly capacity: number;
   /** Rows of interest (no-null pages skip the values outside): all of a run, the cut part of a scratch page. */
@@ -447,7 +481,7 @@ class ColumnState {
       case INT64: this.values = new Int32Array(2 * rows); break;
       case FLOAT: this.values = new Float32Array(rows); break;
       case DOUBLE: this.values = new Float64Array(rows); break;
-      case BYTE_ARRAY: this.ids = new Int32Array(rows); this.entries = new ByteEntries(); break;
+      case BYTE_ARRAY: this.ids = new Int32Array(rows); break; // entries: from the dictionary page, or made on the first value
       default: throw new UnsupportedParquet(`physical type ${leaf.physical}`);
     }
   }
@@ -468,6 +502,9 @@ class ColumnState {
 export interface PageStore {
   get(offset: number): Uint8Array | undefined;
   put(offset: number, bytes: Uint8Array): void;
+  /** A byte-array dictionary page, parsed (shared: never added to). */
+  getDictionary?(offset: number): ByteEntries | undefined;
+  putDictionary?(offset: number, entries: ByteEntries): void;
 }
 
 /** A page's decompressed bytes: from `pages` when it holds them, else decompressed (and kept there). */
@@ -494,7 +531,18 @@ function readPages(st: ColumnState, chunk: ParquetChunk, bytes: Uint8Array, chun
     pos += csize;
     if (type === DICTIONARY_PAGE) {
       const dh = struct(h[7]);
-      readDictionaryPage(st, pageData(pages, pageAt, chunk.codec, payload, usize), num(dh?.[1]) ?? 0);
+      const n = num(dh?.[1]) ?? 0;
+      const kept = st.leaf.physical === BYTE_ARRAY ? pages?.getDictionary?.(pageAt) : undefined;
+      if (kept && kept.count === n) {
+        st.entries = kept;
+        st.dictCount = n;
+      } else {
+        st.pages = pages; st.pageAt = pageAt;
+        // A byte-array dictionary is kept parsed (below), not as page bytes as well.
+        const parsedKept = st.leaf.physical === BYTE_ARRAY && pages?.putDictionary !== undefined;
+        readDictionaryPage(st, parsedKept ? decompress(chunk.codec, payload, usize) : pageData(pages, pageAt, chunk.codec, payload, usize), n);
+        st.pages = undefined;
+      }
     } else if (dictOnly) {
       return;
     } else if (type === DATA_PAGE) {
@@ -523,14 +571,17 @@ function readDictionaryPage(st: ColumnState, data: Uint8Array, n: number): void 
   st.dictCount = n;
   const p = st.leaf.physical;
   if (p === BYTE_ARRAY) {
-    // Entries 0..n-1 are the dictionary.
-    const e = st.entries!;
+    // Entries 0..n-1 are the dictionary; a small read's is parsed once and shared.
+    const e = new ByteEntries(n, Math.max(1, data.length - 4 * n));
     let pos = 0;
     for (let i = 0; i < n; i++) {
       const len = readU32(data, pos);
+      if (pos + 4 + len > data.length) throw new ThriftError('dictionary value runs past its page');
       e.add(data, pos + 4, len);
       pos += 4 + len;
     }
+    st.entries = e;
+    if (st.pages?.putDictionary) { e.shared = true; st.pages.putDictionary(st.pageAt, e); }
     return;
   }
   const width = p === INT64 || p === DOUBLE ? 8 : p === BOOLEAN ? 0 : 4;
@@ -633,7 +684,7 @@ function readValues(st: ColumnState, data: Uint8Array, pos: number, n: number, p
       scatterFixed(st, out, at, n, present);
     }
   } else if (p === BYTE_ARRAY) {
-    const e = st.entries!;
+    const e = ownEntries(st);
     const ids = new Int32Array(present);
     if (encoding === PLAIN) {
       for (let k = 0; k < present; k++) {

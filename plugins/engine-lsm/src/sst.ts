@@ -6,7 +6,7 @@ import type { ChunkSource } from './merge-chunks.js';
 import type * as PW from 'parquet-wasm/node';
 import { parseRecordBatch } from 'arrow-js-ffi';
 import { pw } from './parquet.js';
-import { columnData, decodeColumnRanges, initParquetRead, ParquetFooter, UnsupportedParquet, type DecodedColumn, type PageStore } from './parquet-read.js';
+import { ByteEntries, columnData, decodeColumnRanges, initParquetRead, ParquetFooter, UnsupportedParquet, type DecodedColumn, type PageStore } from './parquet-read.js';
 import { encodeKeyPart, seriesKeyOf } from './series-key.js';
 import { TagInterner } from './tag-interner.js';
 import { isValidAt, packValidity } from './vectors.js';
@@ -165,7 +165,7 @@ export class OpenSst {
   private wasm: Promise<PW.ParquetFile> | undefined;
   private wasmFile: PW.ParquetFile | undefined;
   /** Decompressed pages of small reads (PageStore), least recently used first. */
-  private pages = new Map<number, Uint8Array>();
+  private pages = new Map<number, Uint8Array | ByteEntries>();
   private pageBytes = 0;
   /** Most page bytes this file keeps (set by the cache holding it; 0 = none). */
   pagesMax = 0;
@@ -189,21 +189,32 @@ export class OpenSst {
     return {
       get: (offset) => {
         const b = this.pages.get(offset);
-        if (b) { this.pages.delete(offset); this.pages.set(offset, b); }
-        return b;
+        if (!b) return undefined;
+        this.pages.delete(offset); this.pages.set(offset, b);
+        return b instanceof Uint8Array ? b : undefined;
       },
-      put: (offset, bytes) => {
-        if (this.freed || bytes.length * 4 > this.pagesMax || this.pages.has(offset)) return;
-        this.pages.set(offset, bytes);
-        this.pageBytes += bytes.length;
-        let delta = bytes.length;
-        for (const [k, b] of this.pages) {
-          if (this.pageBytes <= this.pagesMax) break;
-          this.pages.delete(k); this.pageBytes -= b.length; delta -= b.length;
-        }
-        this.onGrow?.(delta);
+      put: (offset, bytes) => this.keep(offset, bytes, bytes.length),
+      getDictionary: (offset) => {
+        const d = this.pages.get(offset);
+        if (!(d instanceof ByteEntries)) return undefined;
+        this.pages.delete(offset); this.pages.set(offset, d);
+        return d;
       },
+      putDictionary: (offset, entries) => this.keep(offset, entries, entries.size),
     };
+  }
+
+  private keep(key: number, value: Uint8Array | ByteEntries, size: number): void {
+    if (this.freed || size * 4 > this.pagesMax || this.pages.has(key)) return;
+    this.pages.set(key, value);
+    this.pageBytes += size;
+    let delta = size;
+    for (const [k, v] of this.pages) {
+      if (this.pageBytes <= this.pagesMax) break;
+      const vs = v instanceof ByteEntries ? v.size : v.length;
+      this.pages.delete(k); this.pageBytes -= vs; delta -= vs;
+    }
+    this.onGrow?.(delta);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as arrow from 'apache-arrow';
 import { pw } from '../src/parquet.js';
-import { columnData, decodeColumn, decodeColumnRanges, initParquetRead, ParquetFooter, parquetReadInfo } from '../src/parquet-read.js';
+import { ByteEntries, columnData, decodeColumn, decodeColumnRanges, initParquetRead, ParquetFooter, parquetReadInfo, type PageStore } from '../src/parquet-read.js';
 import { ThriftError, ThriftReader } from '../src/parquet-thrift.js';
 import { sstReads } from '../src/sst.js';
 import type { TableSchema } from '@strata/kernel';
@@ -125,7 +125,11 @@ describe('engine-lsm: JS Parquet reader', function () {
       expect(footer.canRead(leaves), 'every column readable').to.equal(true);
       const r = rng(c.seed * 7);
       const kept = new Map<number, Uint8Array>();
-      const store = { get: (k: number) => kept.get(k), put: (k: number, b: Uint8Array) => { kept.set(k, b); } };
+      const dicts = new Map<number, ByteEntries>();
+      const store: PageStore = {
+        get: (k) => kept.get(k), put: (k, b) => { kept.set(k, b); },
+        getDictionary: (k) => dicts.get(k), putDictionary: (k, e) => { dicts.set(k, e); },
+      };
       let base = 0;
       for (let rg = 0; rg < footer.rowGroups.length; rg++) {
         const rows = footer.rowGroups[rg]!.rows;
