@@ -39,6 +39,12 @@ export interface BenchOptions {
   queriesPerType: number;
   /** Timed runs of each instance. */
   repeats: number;
+  /**
+   * Untimed random instances per query type run first on every system (other
+   * instances than the timed ones, from their own seed): JIT and code paths
+   * warm without priming the timed instances' caches.
+   */
+  warmups: number;
   /** Run InfluxDB and VictoriaMetrics too (always on for compare). */
   peers: boolean;
   /** Prometheus fed by remote write, with the peers. */
@@ -133,7 +139,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     },
     options: {
       mode: opts.mode, hosts: opts.hosts, hours: opts.hours, seed: opts.seed, workers: opts.workers, batchLines: opts.batchLines,
-      queriesPerType: opts.queriesPerType, repeats: opts.repeats, peers: opts.peers, prometheus: opts.prometheus, duckdb: opts.duckdb, sqlInsert: opts.sqlInsert,
+      queriesPerType: opts.queriesPerType, repeats: opts.repeats, warmups: opts.warmups, peers: opts.peers, prometheus: opts.prometheus, duckdb: opts.duckdb, sqlInsert: opts.sqlInsert,
       timeLimitMs: opts.timeLimitMs, queryTypes: opts.queryTypes, keepWorkDir: opts.keepWorkDir, walSyncMode: opts.walSyncMode,
       protocol: opts.protocol,
     },
@@ -175,15 +181,16 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
 
     const wantQueries = opts.mode !== 'ingest';
     const queries = new Map<QueryType, CpuQuery[]>();
+    const warmups = new Map<QueryType, CpuQuery[]>();
     for (const type of opts.queryTypes) {
-      queries.set(type, makeCpuQueries(type, opts.queriesPerType, {
-        hostCount: opts.hosts, dataStartMs: gen.startMs, dataEndMs: gen.endMs, seed: opts.seed,
-      }));
+      const gopts = { hostCount: opts.hosts, dataStartMs: gen.startMs, dataEndMs: gen.endMs };
+      queries.set(type, makeCpuQueries(type, opts.queriesPerType, { ...gopts, seed: opts.seed }));
+      warmups.set(type, makeCpuQueries(type, opts.warmups, { ...gopts, seed: (opts.seed ^ 0x5eed5) >>> 0 }));
     }
     const targets: QueryTarget[] = [];
     const queryResults = new Map<QueryType, QueryTypeResult>();
     const runQueriesOn = async (target: QueryTarget): Promise<void> => {
-      const res = await runQueries([target], queries, { repeats: opts.repeats, deadlineMs, reference: queryResults, log });
+      const res = await runQueries([target], queries, { repeats: opts.repeats, warmups, deadlineMs, reference: queryResults, log });
       for (const r of res) {
         const prev = queryResults.get(r.type);
         if (prev) prev.results.push(...r.results);

@@ -26,6 +26,7 @@ options:
   --batch N          rows per write (default 5000)
   --queries N        random instances per query type (default 5)
   --repeats N        timed runs per instance (default 3)
+  --warmups N        untimed other random instances per query type first (default 5)
   --types a,b        query types (default all seven)
   --peers            also run InfluxDB and VictoriaMetrics (installed with apt-get when missing)
   --no-prometheus    with the peers, skip Prometheus (fed by remote write)
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     allowPositionals: true,
     options: {
       hosts: { type: 'string' }, hours: { type: 'string' }, full: { type: 'boolean' }, seed: { type: 'string' },
-      protocol: { type: 'string' }, workers: { type: 'string' }, batch: { type: 'string' }, queries: { type: 'string' }, repeats: { type: 'string' },
+      protocol: { type: 'string' }, workers: { type: 'string' }, batch: { type: 'string' }, queries: { type: 'string' }, repeats: { type: 'string' }, warmups: { type: 'string' },
       types: { type: 'string' }, peers: { type: 'boolean' }, prometheus: { type: 'boolean' }, 'no-prometheus': { type: 'boolean' }, 'no-duckdb': { type: 'boolean' }, 'sql-insert': { type: 'boolean' },
       'wal-sync': { type: 'string' }, 'time-limit': { type: 'string' }, 'strata-root': { type: 'string' },
       results: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
     batchLines: Math.floor(int(values.batch, 5000, 'batch')),
     queriesPerType: Math.floor(int(values.queries, 5, 'queries')),
     repeats: Math.floor(int(values.repeats, 3, 'repeats')),
+    warmups: Math.floor(int(values.warmups, 5, 'warmups')),
     peers: mode === 'compare' || Boolean(values.peers),
     prometheus: values.prometheus ?? !values['no-prometheus'],
     duckdb: !values['no-duckdb'],

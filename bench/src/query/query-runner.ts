@@ -36,6 +36,8 @@ export interface QueryTypeResult {
 
 export interface RunQueriesOptions {
   repeats: number;
+  /** Untimed instances per type run before the timed ones (absent or empty: the first timed instance once). */
+  warmups?: ReadonlyMap<string, readonly CpuQuery[]>;
   deadlineMs: number;
   /** Results of targets run before (DuckDB first): their row counts decide whether an empty answer is right. */
   reference?: Map<QueryType, QueryTypeResult>;
@@ -48,7 +50,7 @@ export interface RunQueriesOptions {
 
 /**
  * Runs every query instance on every target: one untimed warm-up of the
- * first instance, then each instance `repeats` times. Each answer must be
+ * first instance and of each `warmups` instance, then each instance `repeats` times. Each answer must be
  * non-empty (high-cpu may be empty only where the reference agrees), or the
  * type is marked failed on that target. The median covers all timed runs.
  */
@@ -77,6 +79,8 @@ export async function runQueries(
         const w0 = performance.now();
         const warmRows = await target.query(instances[0]!, timeout());
         const warmMs = performance.now() - w0;
+        // Other random instances, untimed: every system gets the same.
+        if (warmMs <= slowMs) for (const w of opts.warmups?.get(type) ?? []) if (target.supports(w)) await target.query(w, timeout());
         const slow = warmMs > slowMs;
         if (slow) {
           // A query this slow gets its warm-up as its one timed run (warming
