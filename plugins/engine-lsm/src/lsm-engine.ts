@@ -32,8 +32,7 @@ export class LsmEngine implements StorageEngine {
       compactionLimiter: new Limiter(options.compactionConcurrency),
       ...(options.encodeInWorkers ? { encoder: sharedEncoderPool(options.flushConcurrency + options.compactionConcurrency) } : {}),
       ...(options.sstMetaCacheBytes > 0 ? { sstFiles: new SstFileCache(options.sstMetaCacheBytes) } : {}),
-      // Column chunks get a budget of their own, the same size (sstMetaCacheBytes 0 turns both off).
-      ...(options.sstMetaCacheBytes > 0 ? { sstChunks: new SstChunkCache(options.sstMetaCacheBytes) } : {}),
+      ...(options.sstChunkCacheBytes > 0 ? { sstChunks: new SstChunkCache(options.sstChunkCacheBytes) } : {}),
     };
   }
 
@@ -80,7 +79,7 @@ export class LsmEngine implements StorageEngine {
   /** The opened-SST cache shared by scans (absent when sstMetaCacheBytes is 0). */
   get sstFiles(): SstFileCache | undefined { return this.deps.sstFiles; }
 
-  /** The SST column-chunk cache shared by scans (absent when sstMetaCacheBytes is 0). */
+  /** The SST column-chunk cache shared by scans (absent when sstChunkCacheBytes is 0). */
   get sstChunks(): SstChunkCache | undefined { return this.deps.sstChunks; }
 
   private region(id: RegionId): Region {

@@ -22,6 +22,12 @@ export const engineLsmOptionsShape = {
    * '0' turns it off.
    */
   sstMetaCacheBytes: o.bytes({ default: '64MiB', description: "Opened SSTs (parsed Parquet footers) kept for later scans, by size ('0' = off)." }),
+  /**
+   * Fetched SST column chunks (compressed, as stored) kept between scans, so
+   * a repeated small query reads nothing from the object store; least
+   * recently used dropped first, dropped with their file. '0' turns it off.
+   */
+  sstChunkCacheBytes: o.bytes({ default: '64MiB', description: "Fetched SST column chunks kept for later scans, by size ('0' = off)." }),
   scanBatchRows: o.integer({ default: 8192, min: 1, description: 'Rows per scan batch when the request does not say.' }),
   flushConcurrency: o.integer({ default: 1, min: 1, description: 'Memtable flushes running at once, across regions.' }),
   compactionConcurrency: o.integer({ default: 1, min: 1, description: 'Compactions running at once, across regions.' }),

@@ -94,5 +94,11 @@ describe('engine-lsm: SST column chunks cached between scans (SstChunkCache)', f
     expect(cache.bytes, 'the two inputs are gone').to.equal(0);
     expect(await scanRows(h.engine, R)).to.deep.equal(first);
     expect(cache.bytes).to.be.greaterThan(0);
+    await h.engine.stop();
+    // Its own budget: off with sstChunkCacheBytes 0, the opened-file cache still on.
+    const off = harness({ sstChunkCacheBytes: '0' });
+    expect(off.engine.sstChunks).to.equal(undefined);
+    expect(off.engine.sstFiles).to.not.equal(undefined);
+    await off.engine.stop();
   });
 });
