@@ -26,7 +26,7 @@ options:
   --batch N          rows per write (default 5000)
   --queries N        random instances per query type (default 5)
   --repeats N        timed runs per instance (default 3)
-  --warmups N        untimed other random instances per query type first (default 5)
+  --warmups N        untimed other random instances per query type first (default 5; 0 = none)
   --types a,b        query types (default all seven)
   --peers            also run InfluxDB and VictoriaMetrics (installed with apt-get when missing)
   --no-prometheus    with the peers, skip Prometheus (fed by remote write)
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     batchLines: Math.floor(int(values.batch, 5000, 'batch')),
     queriesPerType: Math.floor(int(values.queries, 5, 'queries')),
     repeats: Math.floor(int(values.repeats, 3, 'repeats')),
-    warmups: Math.floor(int(values.warmups, 5, 'warmups')),
+    warmups: values.warmups === '0' ? 0 : Math.floor(int(values.warmups, 5, 'warmups')),
     peers: mode === 'compare' || Boolean(values.peers),
     prometheus: values.prometheus ?? !values['no-prometheus'],
     duckdb: !values['no-duckdb'],
