@@ -40,6 +40,7 @@ export * from './builtin/builtin-plugins.js';
 export * from './cli/cli-commands.js';
 export { main as runCli } from './cli/main.js';
 export { KERNEL_VERSION } from './version.js';
+export { seededRandom } from './util/seeded-random.js';
 // SQL parser (GreptimeDB dialect): parseSql -> ast.Statement[]
 export { parseSql, parseSqlExpression, placeholderCount, type ParseSqlOptions } from './sql/parser/parse-sql.js';
 export { toDataType, isKnownTypeName } from './sql/parser/type-names.js';

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { StrataServer, type PluginDefinition } from '@strata/kernel';
+import { StrataServer, type PluginDefinition, seededRandom } from '@strata/kernel';
 import engineLsm from '@strata/engine-lsm';
 import storeFs from '@strata/store-fs';
 import walLocal from '@strata/wal-local';
@@ -55,17 +55,8 @@ export async function remoteWrite(url: string, series: readonly GenSeries[]): Pr
   if (res.status !== 204 && res.status !== 200) throw new Error(`remote write to ${url}: ${res.status} ${await res.text()}`);
 }
 
-/** mulberry32: reproducible pseudo-random numbers. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG (the kernel's seededRandom, mulberry32). */
+export const prng = seededRandom;
 
 /**
  * A scrape-like data set over [t0, t0 + minutes): counters with resets and a

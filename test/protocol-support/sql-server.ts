@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { StrataServer, type PluginDefinition } from '@strata/kernel';
+import { StrataServer, type PluginDefinition, seededRandom } from '@strata/kernel';
 import engineLsm from '@strata/engine-lsm';
 import protocolMysql from '@strata/protocol-mysql';
 import protocolPostgres from '@strata/protocol-postgres';
@@ -54,17 +54,8 @@ export async function startSqlServer(extra: {
   };
 }
 
-/** A small deterministic PRNG (mulberry32) so fuzz inputs are reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG (the kernel's seededRandom, mulberry32). */
+export const prng = seededRandom;
 
 /**
  * Connects, optionally waits for the server's first bytes, writes `bytes`,

@@ -1,17 +1,6 @@
 import { expect } from 'chai';
+import { seededRandom } from '../../src/util/seeded-random.js';
 import { counterResets, RANGE_FUNCTIONS, type Window } from '../../src/promql/range-functions.js';
-
-/** mulberry32, so the data is the same every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('promql range functions: counter-reset index', () => {
   it('counterResets points at the next drop', () => {
@@ -22,7 +11,7 @@ describe('promql range functions: counter-reset index', () => {
   });
 
   it('rate and increase give bit-identical results with and without the index, over every window', () => {
-    const rnd = prng(7);
+    const rnd = seededRandom(7);
     for (const resetEvery of [0, 3, 50]) {
       const n = 400;
       const t = new Float64Array(n); const v = new Float64Array(n);

@@ -1,20 +1,10 @@
 import { expect } from 'chai';
+import { seededRandom } from '../../src/util/seeded-random.js';
 import * as arrow from 'apache-arrow';
 import { DefaultFunctionRegistry, builtinFunctions, type AggregateFunction } from '../../src/index.js';
 import { SqlHarness } from '../support/sql-harness.js';
 
 /** Sketches: error bounds on large inputs, mergeable partial states, exactness where promised. */
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ctx = (n: number) => ({ rowCount: n, timezone: 'UTC' });
 
@@ -89,7 +79,7 @@ describe('functions: approx_percentile_cont (t-digest)', () => {
     ['long-tailed', (r: () => number) => Math.exp(r() * 12)],
   ] as const) {
     it(`keeps ${label} quantiles within 1% in rank over 200,000 values merged from 4 parts`, () => {
-      const rnd = mulberry32(label.length * 7919);
+      const rnd = seededRandom(label.length * 7919);
       const xs = Array.from({ length: 200_000 }, () => gen(rnd));
       const sorted = xs.slice().sort((a, b) => a - b);
       const parts = [0, 1, 2, 3].map((k) => xs.slice(k * 50_000, (k + 1) * 50_000));

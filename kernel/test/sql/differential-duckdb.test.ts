@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { seededRandom } from '../../src/util/seeded-random.js';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { SqlHarness } from '../support/sql-harness.js';
 
@@ -7,17 +8,6 @@ import { SqlHarness } from '../support/sql-harness.js';
  * Strata and DuckDB; results compared as multisets (or in order when the
  * query orders totally) with float tolerance. Seeded, bounded in time.
  */
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.STRATA_DIFF_SEED ?? 20261125);
 const QUERIES = Number(process.env.STRATA_DIFF_QUERIES ?? 400);
@@ -253,7 +243,7 @@ describe('sql: differential test against DuckDB', function () {
   let duck: DuckDBConnection;
 
   before(async () => {
-    const rnd = mulberry32(SEED);
+    const rnd = seededRandom(SEED);
     h = await SqlHarness.start();
     duck = await (await DuckDBInstance.create(':memory:')).connect();
     await h.q('CREATE TABLE m (host STRING, dc STRING, ts TIMESTAMP TIME INDEX, v DOUBLE, k BIGINT, PRIMARY KEY (host, dc))');
@@ -314,7 +304,7 @@ describe('sql: differential test against DuckDB', function () {
   });
 
   it('agrees with DuckDB on DECIMAL arithmetic, casts and aggregates (exact text where the types agree)', async () => {
-    const rnd = mulberry32(SEED + 7);
+    const rnd = seededRandom(SEED + 7);
     await h.q('CREATE TABLE dd (host STRING, ts TIMESTAMP TIME INDEX, a DECIMAL(10, 2), b DECIMAL(12, 4), PRIMARY KEY (host))');
     await duck.run('CREATE TABLE dd (host VARCHAR, ts TIMESTAMP, a DECIMAL(10, 2), b DECIMAL(12, 4))');
     const rows: string[] = []; const duckRows: string[] = [];
@@ -357,7 +347,7 @@ describe('sql: differential test against DuckDB', function () {
   });
 
   it(`agrees with DuckDB on ${QUERIES} generated queries (seed ${SEED})`, async () => {
-    const gen = makeGenerator(mulberry32(SEED + 1));
+    const gen = makeGenerator(seededRandom(SEED + 1));
     const deadline = Date.now() + BUDGET_MS;
     const failures: string[] = [];
     let ran = 0;

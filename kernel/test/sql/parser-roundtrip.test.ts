@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { seededRandom } from '../../src/util/seeded-random.js';
 import type * as ast from '../../src/sql/ast.js';
 import { formatExpr, formatQuery, formatIdent, formatString } from '../../src/sql/parser/format-sql.js';
 import { parseSqlExpression } from '../../src/sql/parser/parse-sql.js';
@@ -110,16 +111,7 @@ describe('sql parser: round trips through formatSql', () => {
 
 describe('sql parser: randomized expressions round-trip with one derivation', () => {
   // Small seeded PRNG (mulberry32) so failures reproduce.
-  function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
+  const rng = seededRandom;
 
   function gen(r: () => number, depth: number): string {
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;

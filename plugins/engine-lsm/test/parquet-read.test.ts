@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { seededRandom } from '@strata/kernel';
 import * as arrow from 'apache-arrow';
 import { pw } from '../src/parquet.js';
 import { ByteEntries, columnData, decodeColumn, decodeColumnRanges, initParquetRead, ParquetFooter, parquetReadInfo, type PageStore } from '../src/parquet-read.js';
@@ -9,23 +10,11 @@ import { batchOf, cpuSchema, harness, scanRows } from './support/fixtures.js';
 
 const R = '4096_0';
 
-/** Seeded generator (mulberry32): failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Case { seed: number; rows: number; nullRate: number; v2: boolean; pageBytes: number; dictBytes: number; compression: 'zstd' | 'none'; rowGroupRows: number }
 
 /** A table of every type the JS reader handles, random values (extremes included), nulls at `nullRate`. */
 function randomTable(c: Case): arrow.Table {
-  const r = rng(c.seed);
+  const r = seededRandom(c.seed);
   const n = c.rows;
   const nul = (): boolean => r() < c.nullRate;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
@@ -123,7 +112,7 @@ describe('engine-lsm: JS Parquet reader', function () {
       const footer = ParquetFooter.parse(bytes, 0);
       const leaves = footer.leaves.map((_, i) => i);
       expect(footer.canRead(leaves), 'every column readable').to.equal(true);
-      const r = rng(c.seed * 7);
+      const r = seededRandom(c.seed * 7);
       const kept = new Map<number, Uint8Array>();
       const dicts = new Map<number, ByteEntries>();
       const store: PageStore = {

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { seededRandom } from '@strata/kernel';
 import { expect } from 'chai';
 import * as arrow from 'apache-arrow';
 import type { QueryOutput } from '@strata/kernel';
@@ -12,17 +13,6 @@ import {
 } from './support/remote-read-decoder.js';
 
 function words(values: Float64Array): Uint32Array { return new Uint32Array(values.buffer, values.byteOffset, values.length * 2); }
-
-/** A deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function readRequest(accepted: number[], queries: Array<{ start: number; end: number; matchers: Array<[number, string, string]> }>, packed = true): Buffer {
   const w = new ProtoWriter();
@@ -38,7 +28,7 @@ function readRequest(accepted: number[], queries: Array<{ start: number; end: nu
 describe('CRC32C and frames of a chunked remote read answer', () => {
   it('matches the CRC-32C check value and a bitwise implementation', () => {
     expect(crc32c(Buffer.from('123456789'))).to.equal(0xe3069283);
-    const r = rng(7);
+    const r = seededRandom(7);
     for (let n = 0; n < 50; n++) {
       const b = Uint8Array.from({ length: Math.floor(r() * 3000) }, () => Math.floor(r() * 256));
       expect(crc32c(b)).to.equal(crc32cBitwise(b));
@@ -73,7 +63,7 @@ describe('XOR chunk encoding (Prometheus tsdb/chunkenc)', () => {
   });
 
   it('round-trips timestamps in every delta-of-delta bucket and values including NaN, stale markers, infinities and -0', () => {
-    const r = rng(42);
+    const r = seededRandom(42);
     const specials = [STALE_NAN_BITS, GO_NAN_BITS, bitsOf(NaN), bitsOf(Infinity), bitsOf(-Infinity), bitsOf(-0), bitsOf(0), 1n, 0x8000000000000001n, bitsOf(Number.MAX_VALUE)];
     for (let round = 0; round < 40; round++) {
       const n = 1 + Math.floor(r() * MAX_SAMPLES_PER_CHUNK);
@@ -237,7 +227,7 @@ describe('remote read response negotiation and the streamed answer over HTTP', f
     // Query "big" answers ~5 MB of frames (random values); "small" queries follow.
     s.query.executeImpl = async function* (sql): AsyncIterable<QueryOutput> {
       const n = sql.includes('"big"') ? 1_000_000 : 10;
-      const r = rng(3);
+      const r = seededRandom(3);
       const series = Array.from({ length: n }, (_, i) => `s${i % 40}`);
       yield recordsOutput({
         id: arrow.vectorFromArray(series, new arrow.Utf8()),

@@ -1,18 +1,7 @@
 import { expect } from 'chai';
+import { seededRandom } from '@strata/kernel';
 import type { QuorumWal } from '../src/index.js';
 import { collect, payloadOf, startCluster, textOf, type Cluster } from './harness.js';
-
-/** Small seeded PRNG (mulberry32): a failing seed replays the same schedule. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Scenario { name: string; nodes: number; spares: number; seeds: number[]; replaceAfterMs?: number }
 
@@ -33,7 +22,7 @@ for (const sc of SCENARIOS) describe(`wal-quorum: randomized faults (seeded, ${s
 
   for (const seed of sc.seeds) {
     it(`seed ${seed}: every acknowledged entry is replayed once, in order, after slow/silent/restarted nodes${sc.spares ? ', replaced nodes' : ''} and writer crashes`, async () => {
-      const rand = rng(seed);
+      const rand = seededRandom(seed);
       const pick = (n: number) => Math.floor(rand() * n);
       let c: Cluster | undefined;
       try {
