@@ -48,7 +48,8 @@ describe('e2e storage-s3: engine-lsm + wal-local + store-s3', function () {
         bucket: BUCKET, prefix, endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER',
         maxAttempts: 2, retryBaseDelay: '20ms', retryMaxDelay: '100ms', requestTimeout: '2s', ...s3Options,
       } },
-      { definition: engineLsm, options: { compaction: { enabled: false } } },
+      // No engine chunk cache: these tests count the store's own reads and its disk cache.
+      { definition: engineLsm, options: { compaction: { enabled: false }, sstChunkCacheBytes: '0' } },
     ], { dataHome }, { logLevel: 'silent', processMetrics: false });
     await server.start();
     running.push(server);
