@@ -45,7 +45,8 @@ describe('coprocessor-python: scripts on a Pyodide pool', function () {
       'strata_test_pkg-0.1.dist-info/RECORD': '',
     });
     pool = new PythonWorkerPool({
-      workers: 2, timeoutMs: 1500, interruptGraceMs: 500, memoryLimitBytes: 192 * 1024 * 1024, startTimeoutMs: 60_000, wheelsDir,
+      // Grace long enough for a loaded 2-core machine to deliver the interrupt (the tests count worker replacements).
+      workers: 2, timeoutMs: 1500, interruptGraceMs: 1500, memoryLimitBytes: 192 * 1024 * 1024, startTimeoutMs: 60_000, wheelsDir,
     });
     await pool.start();
     copr = new PythonCoprocessor(pool, query);
