@@ -16,7 +16,7 @@ import type { EngineLsmOptions } from './options.js';
 import { OutputBuilder, type OutputColumn } from './output-builder.js';
 import { encodeKeyPart } from './series-key.js';
 import type { ParquetEncoderPool } from './parquet-encoder.js';
-import { candidateRowGroups, candidateRowRanges, encodeParquet, prepareSst, SstChunk, SstSeries, SstSource, type FileIndex, type FileMeta, type SstFetch, type SstFileCache, type SstLayout } from './sst.js';
+import { candidateRowGroups, candidateRowRanges, encodeParquet, prepareSst, SstChunk, SstSeries, SstSource, tsOf, type FileIndex, type FileMeta, type SstFetch, type SstFileCache, type SstLayout } from './sst.js';
 import { decodeWalPayload, encodeWalPayload } from './wal-codec.js';
 
 /** What a region needs from its engine. */
@@ -491,7 +491,7 @@ export class Region {
         let prio = 0;
         for (const f of files) {
           prio++;
-          if ((start !== undefined && BigInt(f.maxTs) < start) || (end !== undefined && BigInt(f.minTs) >= end) || empty) {
+          if ((start !== undefined && tsOf(f, 'maxTs') < start) || (end !== undefined && tsOf(f, 'minTs') >= end) || empty) {
             if (m) { m.filesPruned++; m.rowGroupsTotal += f.rowGroups; m.rowGroupsPruned += f.rowGroups; }
             continue;
           }

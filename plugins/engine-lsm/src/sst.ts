@@ -615,6 +615,18 @@ function toBigInts(v: arrow.Vector): BigInt64Array {
   return out;
 }
 
+const tsCache = new WeakMap<object, { min: bigint; max: bigint }>();
+/**
+ * A file's or row group's time bound as a bigint, parsed from its decimal
+ * string once (FileMeta and FileIndex entries are immutable): every scan
+ * checks every file's and candidate row group's range.
+ */
+export function tsOf(x: { readonly minTs: string; readonly maxTs: string }, which: 'minTs' | 'maxTs'): bigint {
+  let c = tsCache.get(x);
+  if (!c) { c = { min: BigInt(x.minTs), max: BigInt(x.maxTs) }; tsCache.set(x, c); }
+  return which === 'minTs' ? c.min : c.max;
+}
+
 /** The row groups of a file that may hold rows matching the time range and tag predicates. */
 export function candidateRowGroups(index: FileIndex, start: bigint | undefined, end: bigint | undefined,
   predicates: readonly ScanPredicate[], readers: ReadonlyArray<{ column: string; reader: { candidateRowGroups(p: ScanPredicate, n: number): Uint8Array | undefined } }> = []): number[] {
@@ -622,7 +634,7 @@ export function candidateRowGroups(index: FileIndex, start: bigint | undefined, 
   const ok = new Uint8Array(n).fill(1);
   for (let rg = 0; rg < n; rg++) {
     const g = index.rowGroups[rg]!;
-    if ((start !== undefined && BigInt(g.maxTs) < start) || (end !== undefined && BigInt(g.minTs) >= end)) ok[rg] = 0;
+    if ((start !== undefined && tsOf(g, 'maxTs') < start) || (end !== undefined && tsOf(g, 'minTs') >= end)) ok[rg] = 0;
   }
   for (const p of predicates) {
     const m = index.tags[p.column];
