@@ -49,8 +49,9 @@ export interface RunQueriesOptions {
 }
 
 /**
- * Runs every query instance on every target: one untimed warm-up of the
- * first instance and of each `warmups` instance, then each instance `repeats` times. Each answer must be
+ * Runs every query instance on every target: first one untimed pass over
+ * every type's `warmups` instances, then per type one untimed run of its first
+ * instance and each instance `repeats` times. Each answer must be
  * non-empty (high-cpu may be empty only where the reference agrees), or the
  * type is marked failed on that target. The median covers all timed runs.
  */
@@ -62,6 +63,21 @@ export async function runQueries(
   const out: QueryTypeResult[] = [];
   const slowMs = opts.slowMs ?? 10_000;
   const timeout = (): number => Math.max(1000, Math.min(opts.queryTimeoutMs ?? 120_000, opts.deadlineMs - Date.now()));
+  // One untimed pass over every type's warm-up instances first, so no type pays for warming
+  // code the others share (the first type in the order would). Errors and slow queries here
+  // are left to the timed pass to report.
+  if (opts.warmups?.size) {
+    for (const target of targets) {
+      for (const type of queries.keys()) {
+        for (const w of opts.warmups.get(type) ?? []) {
+          if (Date.now() > opts.deadlineMs || !target.supports(w)) break;
+          const t0 = performance.now();
+          try { await target.query(w, timeout()); } catch { break; }
+          if (performance.now() - t0 > slowMs) break;
+        }
+      }
+    }
+  }
   for (const [type, instances] of queries) {
     const typeResult: QueryTypeResult = { type, instances: instances.map((q) => ({ label: q.label, sql: q.sql })), results: [] };
     out.push(typeResult);
@@ -79,8 +95,6 @@ export async function runQueries(
         const w0 = performance.now();
         const warmRows = await target.query(instances[0]!, timeout());
         const warmMs = performance.now() - w0;
-        // Other random instances, untimed: every system gets the same.
-        if (warmMs <= slowMs) for (const w of opts.warmups?.get(type) ?? []) if (target.supports(w)) await target.query(w, timeout());
         const slow = warmMs > slowMs;
         if (slow) {
           // A query this slow gets its warm-up as its one timed run (warming

@@ -56,7 +56,7 @@ export function renderTextReport(r: BenchResults): string {
       const scanned = q.strataRowsScanned !== undefined ? `${n0(q.strataRowsScanned)} (${((100 * q.strataRowsScanned) / r.data.rows).toFixed(1)}%)` : 'n/a';
       return [q.type, ...names.map(cell), ...ratios, scanned];
     });
-    out.push(`Queries: median over ${o.queriesPerType} random instances x ${o.repeats} runs, after one warm-up run of the first and of ${o.warmups ?? 0} other random instances (ratio > 1: Strata slower)`);
+    out.push(`Queries: median over ${o.queriesPerType} random instances x ${o.repeats} runs, after an untimed pass over ${o.warmups ?? 0} other random instances of every type and one run of each type's first instance (ratio > 1: Strata slower)`);
     out.push('');
     out.push(table(header, rows));
     const failures = r.queries.flatMap((q) => q.results.filter((x) => x.error).map((x) => `- ${x.target} ${q.type}: ${x.error}`));
