@@ -494,9 +494,10 @@ class ColumnState {
 
 /**
  * Pages kept between reads (the engine keeps them per opened SST): under a
- * page's file offset its decompressed bytes; under -1 - offset the values of
- * a delta-encoded page, decoded (a cut page's rows are then copied, not
- * re-added from the start of the page). Bytes handed to `put` are the
+ * page's file offset its decompressed bytes; under -1 - offset decoded values
+ * of a delta-encoded page a small read cut (its row range, then the values), so
+ * the same read again copies them instead of re-adding every delta before
+ * them. `put` replaces what the key held. Bytes handed to `put` are the
  * store's: nothing writes to them.
  */
 export interface PageStore {
@@ -750,16 +751,22 @@ function readValues(st: ColumnState, data: Uint8Array, pos: number, n: number, p
       if (p !== INT32 && p !== INT64) throw new UnsupportedParquet('delta encoding for floats');
       const decode = p === INT32 ? deltaInt32 : deltaInt64;
       if (st.pages && target && (lo > 0 || hi < n)) {
-        // A cut page of a small read: the whole page decoded once and kept (under -1 - offset,
-        // beside its decompressed bytes), so the next read copies its rows instead of
-        // re-adding every delta before them.
+        // A cut page of a small read: the values of rows [lo, hi) are kept once decoded (under
+        // -1 - offset, beside the page's decompressed bytes, with their row range in front), so
+        // the same read again copies them instead of re-adding every delta before them; another
+        // range of the page is decoded (skipping runs of equal deltas before it) and kept instead.
         const key = -1 - st.pageAt;
-        let dec = st.pages.get(key);
-        if (!dec || dec.length !== n * width) {
-          const all = new Int32Array((n * width) >> 2);
-          decode(data, pos, n, all, 0, 0);
-          dec = new Uint8Array(all.buffer);
-          st.pages.put(key, dec);
+        const kept = st.pages.get(key);
+        const head = kept ? new Int32Array(kept.buffer, kept.byteOffset, 2) : undefined;
+        let dec: Uint8Array;
+        if (head && head[0]! <= lo && head[1]! >= hi) {
+          dec = kept!.subarray(8);
+        } else {
+          const fresh = new Int32Array(2 + ((hi * width) >> 2));
+          fresh[0] = lo; fresh[1] = hi;
+          decode(data, pos, hi, fresh, width === 8 ? 1 : 2, lo);
+          st.pages.put(key, new Uint8Array(fresh.buffer));
+          dec = new Uint8Array(fresh.buffer, 8);
         }
         new Uint8Array(out.buffer, out.byteOffset + (o + lo) * width, (hi - lo) * width).set(dec.subarray(lo * width, hi * width));
       } else {

@@ -205,10 +205,15 @@ export class OpenSst {
   }
 
   private keep(key: number, value: Uint8Array | ByteEntries, size: number): void {
-    if (this.freed || size * 4 > this.pagesMax || this.pages.has(key)) return;
+    if (this.freed || size * 4 > this.pagesMax) return;
+    let delta = size;
+    const old = this.pages.get(key);
+    if (old) {
+      const os = old instanceof ByteEntries ? old.size : old.length;
+      this.pages.delete(key); this.pageBytes -= os; delta -= os;
+    }
     this.pages.set(key, value);
     this.pageBytes += size;
-    let delta = size;
     for (const [k, v] of this.pages) {
       if (this.pageBytes <= this.pagesMax) break;
       const vs = v instanceof ByteEntries ? v.size : v.length;
