@@ -89,6 +89,14 @@ export interface RegionStats {
  */
 export interface StorageEngine {
   readonly name: string;
+  /**
+   * True when a scan returns only rows matching the `=` and `in` predicates of
+   * its request on String primary-key (tag) columns, from every source it
+   * reads. The planner then does not filter them again, and does not read the
+   * column for it. Absent or false: predicates are hints, and the planner
+   * keeps every filter.
+   */
+  readonly exactTagPredicates?: boolean;
   createRegion(regionId: RegionId, schema: TableSchema): Promise<void>;
   /** Opens an existing region (recovery: manifest + WAL replay). */
   openRegion(regionId: RegionId, schema: TableSchema): Promise<void>;

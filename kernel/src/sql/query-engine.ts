@@ -247,7 +247,7 @@ export class QueryEngine implements QueryService {
 
   private async plan(q: ast.Query, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal, cache = false): Promise<{ plan: Plan; fields: Field[]; executor: Executor; evalCtx: EvalContext; metrics?: Map<Plan, OperatorMetrics> }> {
     const executor = this.executor(session, signal);
-    const evalCtx: EvalContext = { timezone: session.timezone, signal, runPlan: (p) => executor.collect(p) };
+    const evalCtx: EvalContext = { timezone: session.timezone, signal, runPlan: (p) => executor.collect(p), exactTagPredicates: this.engine.exactTagPredicates === true };
     // Plans of repeated statements are reused (see PlanCache for what makes one cacheable); with
     // function resolvers (stored scripts) the functions are resolved per statement, so no caching.
     const reg = this.registry;
@@ -601,7 +601,7 @@ export class QueryEngine implements QueryService {
     if (st.source.kind === 'Values') {
       const binder = new Binder(this.binderEnv(sql, session, params, await this.statementFunctions(st.source.rows, session)));
       const executor = this.executor(session, signal);
-      const evalCtx: EvalContext = { timezone: session.timezone, signal, runPlan: (p) => executor.collect(p) };
+      const evalCtx: EvalContext = { timezone: session.timezone, signal, runPlan: (p) => executor.collect(p), exactTagPredicates: this.engine.exactTagPredicates === true };
       const data: unknown[][] = cols.map(() => []);
       const types: DataType[] = cols.map(() => ({ name: 'Null' }));
       const dummy: Batch = { columns: [], numRows: 1 };

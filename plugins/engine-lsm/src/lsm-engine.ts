@@ -19,6 +19,8 @@ import { SstFileCache } from './sst.js';
  */
 export class LsmEngine implements StorageEngine {
   readonly name = 'engine-lsm';
+  /** Tag = / IN predicates are applied per series in every scan (memtables and SSTs): see seriesFilterOf. */
+  readonly exactTagPredicates = true;
   private regions = new Map<RegionId, Region>();
   private opening = new Map<RegionId, Promise<Region>>();
   private timer: NodeJS.Timeout | undefined;

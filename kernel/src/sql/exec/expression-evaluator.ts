@@ -26,6 +26,8 @@ export interface EvalContext {
   readonly preparers?: Array<(b: Batch) => Promise<void>>;
   /** Wall-clock deadline of the statement, passed on to function bodies. */
   readonly deadlineAtMs?: number;
+  /** The storage engine applies tag `=`/`in` scan predicates exactly (StorageEngine.exactTagPredicates). */
+  readonly exactTagPredicates?: boolean;
 }
 
 /** A compiled expression: batch in, column out. */

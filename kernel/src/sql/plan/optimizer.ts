@@ -24,7 +24,7 @@ const BOOL = { name: 'Boolean' } as const;
  */
 export async function optimize(plan: Plan, ctx: EvalContext): Promise<Plan> {
   let p = await foldPlan(plan, ctx);
-  p = pushFilters(p);
+  p = pushFilters(p, ctx.exactTagPredicates === true);
   p = pushLimits(p);
   hintLastRow(p);
   prune(p, new Set(schemaOf(p).map((f) => f.id)));
@@ -108,22 +108,22 @@ function and(list: BExpr[]): BExpr | undefined {
 function idsOf(p: Plan): Set<number> { return new Set(schemaOf(p).map((f) => f.id)); }
 function within(e: BExpr, ids: Set<number>): boolean { for (const id of exprRefs(e)) if (!ids.has(id)) return false; return true; }
 
-function pushFilters(p: Plan): Plan {
+function pushFilters(p: Plan, exactTags: boolean): Plan {
   switch (p.k) {
     case 'filter': {
-      const input = pushFilters(p.input);
-      return pushInto(input, conjuncts(p.pred));
+      const input = pushFilters(p.input, exactTags);
+      return pushInto(input, conjuncts(p.pred), exactTags);
     }
     case 'project': case 'aggregate': case 'window': case 'sort': case 'limit': case 'distinct': case 'alias': case 'range':
-      return { ...p, input: pushFilters(p.input) } as Plan;
-    case 'join': return { ...p, left: pushFilters(p.left), right: pushFilters(p.right) };
-    case 'setop': return { ...p, left: pushFilters(p.left), right: pushFilters(p.right) };
+      return { ...p, input: pushFilters(p.input, exactTags) } as Plan;
+    case 'join': return { ...p, left: pushFilters(p.left, exactTags), right: pushFilters(p.right, exactTags) };
+    case 'setop': return { ...p, left: pushFilters(p.left, exactTags), right: pushFilters(p.right, exactTags) };
     default: return p;
   }
 }
 
 /** Places conjuncts as low as they can go above `p`. */
-function pushInto(p: Plan, preds: BExpr[]): Plan {
+function pushInto(p: Plan, preds: BExpr[], exactTags = false): Plan {
   if (preds.length === 0) return p;
   if (p.k === 'join' && (p.type === 'inner' || p.type === 'cross')) {
     const l = idsOf(p.left); const r = idsOf(p.right);
@@ -136,7 +136,7 @@ function pushInto(p: Plan, preds: BExpr[]): Plan {
     const into = rest.filter((e) => !above.includes(e));
     const { equi, rest: residual } = splitJoinCondition(and([...into, ...(p.on ? [p.on] : [])]), l, r);
     const join: Plan = {
-      k: 'join', left: pushInto(p.left, toLeft), right: pushInto(p.right, toRight),
+      k: 'join', left: pushInto(p.left, toLeft, exactTags), right: pushInto(p.right, toRight, exactTags),
       type: equi.length || p.equi.length || residual ? 'inner' : p.type, equi: [...p.equi, ...equi], ...(residual ? { on: residual } : {}),
     };
     return above.length ? { k: 'filter', input: join, pred: and(above)! } : join;
@@ -150,13 +150,14 @@ function pushInto(p: Plan, preds: BExpr[]): Plan {
       if (!hasSubquery(c) && [...exprRefs(c)].every((id) => passthrough.has(id))) down.push(mapExpr(c, (x) => (x.k === 'col' ? passthrough.get(x.id) ?? x : x)));
       else keep.push(c);
     }
-    const inner: Plan = { ...p, input: pushInto(p.input, down) };
+    const inner: Plan = { ...p, input: pushInto(p.input, down, exactTags) };
     return keep.length ? { k: 'filter', input: inner, pred: and(keep)! } : inner;
   }
   if (p.k === 'scan') {
     // Conjuncts that became the scan's time range are not evaluated again: the
-    // engine's time range is exact (ScanRequest), so re-checking ts per row is waste.
-    const absorbed = pushIntoScan(p, preds);
+    // engine's time range is exact (ScanRequest), so re-checking ts per row is waste;
+    // nor are tag = / IN conjuncts when the engine says it applies them exactly.
+    const absorbed = pushIntoScan(p, preds, exactTags);
     const rest = preds.filter((c) => !absorbed.has(c));
     return rest.length ? { k: 'filter', input: p, pred: and(rest)! } : p;
   }
@@ -177,9 +178,10 @@ function hasSubquery(e: BExpr): boolean {
 
 /**
  * Derives the scan's time range and engine predicates from conjuncts over its
- * columns; returns the conjuncts the time range expresses exactly.
+ * columns; returns the conjuncts the scan answers exactly (the time range, and
+ * with `exactTags` tag = / IN over String tags with string literals).
  */
-function pushIntoScan(scan: Extract<Plan, { k: 'scan' }>, preds: BExpr[]): Set<BExpr> {
+function pushIntoScan(scan: Extract<Plan, { k: 'scan' }>, preds: BExpr[], exactTags = false): Set<BExpr> {
   const absorbed = new Set<BExpr>();
   const byId = new Map<number, Field>(scan.fields.map((f) => [f.id, f]));
   const ti = scan.table.schema.timeIndex;
@@ -208,11 +210,14 @@ function pushIntoScan(scan: Extract<Plan, { k: 'scan' }>, preds: BExpr[]): Set<B
         // A DECIMAL literal is an unscaled bigint here, which the engine's predicates do not define: filtered above only.
         if (f.type.name === 'Decimal128') continue;
         out.push({ column: f.name, op: c.op === '<>' ? '!=' : (c.op as '='), value: v as string });
+        if (exactTags && c.op === '=' && isStringTag(scan, f) && typeof v === 'string' && c.right.type.name === 'String') absorbed.add(c);
       }
       continue;
     }
     if (c.k === 'in' && c.arg.k === 'col' && byId.has(c.arg.id) && c.arg.type.name !== 'Decimal128' && c.list.every((x) => x.k === 'lit' && isScalar(x.value) && x.type.name === (c.arg as { type: { name: string } }).type.name)) {
-      out.push({ column: byId.get(c.arg.id)!.name, op: c.not ? 'not in' : 'in', values: c.list.map((x) => (x as { value: string }).value) });
+      const f = byId.get(c.arg.id)!;
+      out.push({ column: f.name, op: c.not ? 'not in' : 'in', values: c.list.map((x) => (x as { value: string }).value) });
+      if (exactTags && !c.not && isStringTag(scan, f) && c.list.every((x) => x.k === 'lit' && typeof x.value === 'string')) absorbed.add(c);
       continue;
     }
     if (c.k === 'is' && c.test === 'NULL' && c.arg.k === 'col' && byId.has(c.arg.id)) {
@@ -226,6 +231,12 @@ function pushIntoScan(scan: Extract<Plan, { k: 'scan' }>, preds: BExpr[]): Set<B
   if (start !== undefined || end !== undefined) scan.timeRange = { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) };
   scan.predicates = out;
   return absorbed;
+}
+
+/** A String primary-key column of the scanned table. */
+function isStringTag(scan: Extract<Plan, { k: 'scan' }>, f: Field): boolean {
+  const schema = scan.table.schema;
+  return f.type.name === 'String' && schema.primaryKey.includes(f.name) && schema.columns.some((c) => c.name === f.name && c.type.name === 'String');
 }
 
 function isScalar(v: unknown): boolean { return ['string', 'number', 'bigint', 'boolean'].includes(typeof v); }
