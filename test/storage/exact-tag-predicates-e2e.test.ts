@@ -1,11 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
-import { createSession, QUERY, StrataServer, type QueryService, type Session } from '@strata/kernel';
-import engineLsm from '@strata/engine-lsm';
-import storeFs from '@strata/store-fs';
-import walLocal from '@strata/wal-local';
+import { startLsmSqlServer, type LsmSqlServer } from './support/sql-server.js';
 
 /**
  * engine-lsm applies tag = / IN scan predicates exactly (StorageEngine.exactTagPredicates),
@@ -15,21 +9,12 @@ import walLocal from '@strata/wal-local';
  */
 describe('e2e storage: exact tag predicates (the planner does not filter again)', function () {
   this.timeout(60_000);
-  let dir: string;
-  let server: StrataServer;
-  let q: QueryService;
-  let session: Session;
+  let server: LsmSqlServer;
+  const rows = (sql: string): Promise<unknown[][]> => server.rows(sql);
+  const explain = (sql: string): Promise<string> => server.explain(sql);
 
   before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'strata-e2e-exact-tags-'));
-    server = await StrataServer.fromDefinitions([
-      { definition: storeFs, options: {} },
-      { definition: walLocal, options: {} },
-      { definition: engineLsm, options: { compaction: { enabled: false }, rowGroupRows: 128 } },
-    ], { dataHome: dir }, { logLevel: 'silent', processMetrics: false });
-    await server.start();
-    q = server.get(QUERY);
-    session = createSession({ channel: 'http', database: 'public' });
+    server = await startLsmSqlServer('exact-tags', { rowGroupRows: 128 });
     await rows('CREATE TABLE cpu (hostname STRING, dc STRING, ts TIMESTAMP TIME INDEX, usage DOUBLE, PRIMARY KEY (hostname, dc))');
     for (let f = 0; f < 3; f++) {
       const values: string[] = [];
@@ -44,17 +29,7 @@ describe('e2e storage: exact tag predicates (the planner does not filter again)'
     await rows("INSERT INTO cpu VALUES ('host_3', 'dc_0', 5000, 999), ('host_4', 'dc_1', 61000, -1)");
     await rows("DELETE FROM cpu WHERE hostname = 'host_5' AND ts < 30000");
   });
-  after(async () => { await server?.stop(); await rm(dir, { recursive: true, force: true }); });
-
-  async function rows(sql: string): Promise<unknown[][]> {
-    const out: unknown[][] = [];
-    for await (const o of q.execute(sql, session)) {
-      if (o.kind !== 'records') continue;
-      for await (const b of o.batches) for (const r of b) out.push(Object.values(r.toJSON()).map((v) => (typeof v === 'bigint' ? Number(v) : v)));
-    }
-    return out;
-  }
-  const explain = async (sql: string): Promise<string> => (await rows(`EXPLAIN ${sql}`)).map((r) => r.join(' ')).join('\n');
+  after(async () => { await server?.stop(); });
 
   const cases: Array<[string, string]> = [
     ["hostname = 'host_3'", "concat(hostname, '') = 'host_3'"],

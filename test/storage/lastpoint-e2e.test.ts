@@ -1,11 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
-import { createSession, QUERY, StrataServer, type QueryService, type Session } from '@strata/kernel';
-import engineLsm from '@strata/engine-lsm';
-import storeFs from '@strata/store-fs';
-import walLocal from '@strata/wal-local';
+import { startLsmSqlServer, type LsmSqlServer } from './support/sql-server.js';
 
 /**
  * TSBS lastpoint over engine-lsm: the optimizer marks the scan `last_row`, the
@@ -15,34 +9,12 @@ import walLocal from '@strata/wal-local';
  */
 describe('e2e storage: lastpoint prunes to the newest row per series', function () {
   this.timeout(60_000);
-  let dir: string;
-  let server: StrataServer;
-  let q: QueryService;
-  let session: Session;
-
-  before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'strata-e2e-lastpoint-'));
-    server = await StrataServer.fromDefinitions([
-      { definition: storeFs, options: {} },
-      { definition: walLocal, options: {} },
-      { definition: engineLsm, options: { compaction: { enabled: false }, rowGroupRows: 256 } },
-    ], { dataHome: dir }, { logLevel: 'silent', processMetrics: false });
-    await server.start();
-    q = server.get(QUERY);
-    session = createSession({ channel: 'http', database: 'public' });
-  });
-  after(async () => { await server?.stop(); await rm(dir, { recursive: true, force: true }); });
-
-  async function rows(sql: string): Promise<unknown[][]> {
-    const out: unknown[][] = [];
-    for await (const o of q.execute(sql, session)) {
-      if (o.kind !== 'records') continue;
-      for await (const b of o.batches) for (const r of b) out.push(Object.values(r.toJSON()).map((v) => (typeof v === 'bigint' ? Number(v) : v)));
-    }
-    return out;
-  }
+  let server: LsmSqlServer;
+  before(async () => { server = await startLsmSqlServer('lastpoint', { rowGroupRows: 256 }); });
+  after(async () => { await server?.stop(); });
+  const rows = (sql: string): Promise<unknown[][]> => server.rows(sql);
   const rowsScanned = async (sql: string) => {
-    const text = (await rows(`EXPLAIN ANALYZE ${sql}`)).map((r) => r.join(' ')).join('\n');
+    const text = await server.explain(sql, true);
     return [...text.matchAll(/rows_scanned=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
   };
 
@@ -61,7 +33,7 @@ describe('e2e storage: lastpoint prunes to the newest row per series', function 
     const want = await rows(FULL);
     expect(want).to.have.length(20);
     expect(await rows(LAST)).to.deep.equal(want);
-    const explain = (await rows(`EXPLAIN ${LAST}`)).map((r) => r.join(' ')).join('\n');
+    const explain = await server.explain(LAST);
     expect(explain).to.contain('series_row_selector=last_row');
     expect(await rowsScanned(FULL)).to.equal(total);
     // Warm caches: one row per series per file.
