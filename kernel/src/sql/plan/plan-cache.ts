@@ -61,26 +61,17 @@ export class PlanCache {
     let r = this.astOk.get(q);
     if (r !== undefined) return r;
     const names = new Set<string>();
-    let ok = true;
-    const seen = new Set<object>();
-    const visit = (x: unknown): void => {
-      if (!ok || typeof x !== 'object' || x === null || seen.has(x)) return;
-      seen.add(x);
-      if (Array.isArray(x)) { for (const v of x) visit(v); return; }
-      const rec = x as Record<string, unknown>;
+    const ok = everyNode(q, SKIP_AST_KEYS, (rec) => {
       const kind = rec.kind;
-      if (typeof kind === 'string') {
-        if (UNCACHEABLE_AST.has(kind)) { ok = false; return; }
-        if (kind === 'FunctionCall' && typeof rec.name === 'string') {
-          const n = rec.name.toLowerCase();
-          if (SESSION_NAMES.has(n)) { ok = false; return; }
-          names.add(n);
-        }
-        if (kind === 'ColumnRef' && typeof rec.name === 'string' && !rec.table && SESSION_NAMES.has(rec.name.toLowerCase())) { ok = false; return; }
+      if (typeof kind !== 'string') return true;
+      if (UNCACHEABLE_AST.has(kind)) return false;
+      if (kind === 'FunctionCall' && typeof rec.name === 'string') {
+        const n = rec.name.toLowerCase();
+        if (SESSION_NAMES.has(n)) return false;
+        names.add(n);
       }
-      for (const k in rec) if (k !== 'span') visit(rec[k]);
-    };
-    visit(q);
+      return !(kind === 'ColumnRef' && typeof rec.name === 'string' && !rec.table && SESSION_NAMES.has(rec.name.toLowerCase()));
+    });
     r = ok ? [...names] : null;
     this.astOk.set(q, r);
     return r;
@@ -101,28 +92,20 @@ export class PlanCache {
       functions.push([n, fn]);
     }
     const tables: Array<{ database: string; name: string; info: TableInfo }> = [];
-    let ok = true;
-    const seen = new Set<object>();
-    const visit = (x: unknown): void => {
-      if (!ok || typeof x !== 'object' || x === null || seen.has(x)) return;
-      seen.add(x);
-      if (Array.isArray(x)) { for (const v of x) visit(v); return; }
-      const rec = x as Record<string, unknown>;
+    const ok = everyNode(bound, SKIP_PLAN_KEYS, (rec) => {
       const k = rec.k;
-      if (typeof k === 'string') {
-        if (UNCACHEABLE_PLAN.has(k)) { ok = false; return; }
-        if (k === 'scan') {
-          const info = rec.table as TableInfo;
-          tables.push({ database: info.database, name: info.name, info });
-        }
-        if (k === 'call') {
-          const fn = rec.fn as FunctionDefinition;
-          if ((fn.volatility ?? 'immutable') !== 'immutable' || isAsyncScalarFunction(fn)) { ok = false; return; }
-        }
+      if (typeof k !== 'string') return true;
+      if (UNCACHEABLE_PLAN.has(k)) return false;
+      if (k === 'scan') {
+        const info = rec.table as TableInfo;
+        tables.push({ database: info.database, name: info.name, info });
       }
-      for (const key in rec) if (key !== 'table' && key !== 'fn' && key !== 'type') visit(rec[key]);
-    };
-    visit(bound);
+      if (k === 'call') {
+        const fn = rec.fn as FunctionDefinition;
+        if ((fn.volatility ?? 'immutable') !== 'immutable' || isAsyncScalarFunction(fn)) return false;
+      }
+      return true;
+    });
     return ok ? { tables, functions } : undefined;
   }
 
@@ -135,4 +118,27 @@ export class PlanCache {
     this.entryEpoch.set(e, this.epoch);
     m.set(key, e);
   }
+}
+
+/** Keys not walked: source spans (AST); tables, functions and types (plan: fixed objects, checked where met). */
+const SKIP_AST_KEYS = new Set(['span']);
+const SKIP_PLAN_KEYS = new Set(['table', 'fn', 'type']);
+
+/**
+ * Calls `test` on every object node reachable from `root` (arrays walked
+ * through, each node once, keys in `skip` not followed); false as soon as a
+ * test returns false (the node's children are then not visited).
+ */
+function everyNode(root: unknown, skip: ReadonlySet<string>, test: (rec: Record<string, unknown>) => boolean): boolean {
+  const seen = new Set<object>();
+  const visit = (x: unknown): boolean => {
+    if (typeof x !== 'object' || x === null || seen.has(x)) return true;
+    seen.add(x);
+    if (Array.isArray(x)) { for (const v of x) if (!visit(v)) return false; return true; }
+    const rec = x as Record<string, unknown>;
+    if (!test(rec)) return false;
+    for (const k in rec) if (!skip.has(k) && !visit(rec[k])) return false;
+    return true;
+  };
+  return visit(root);
 }
