@@ -501,8 +501,11 @@ export class Region {
           if (rgs.length === 0) { if (m) m.filesPruned++; continue; }
           const sel = index.tagRows ? candidateRowRanges(index, rgs, preds) : undefined;
           // A scan reading most of a file takes keys and tags from the file's
-          // series table (built once per file) and decodes no tag column.
-          const series = await self.seriesOf(f, index, !sel?.size && 2 * rgs.length >= f.rowGroups);
+          // series table (built once per file) and decodes no tag column. So
+          // does a small read of a file with few series: building the table
+          // costs one read of its tags, once, where without it every small
+          // read decodes every tag column of its rows for the merge keys.
+          const series = await self.seriesOf(f, index, (!sel?.size && 2 * rgs.length >= f.rowGroups) || f.seriesCount <= SMALL_READ_SERIES_TABLE_MAX);
           const wanted = new Set([...cols.map((c) => c.name), ...schema.primaryKey, schema.timeIndex, OP_COLUMN, PK_COLUMN]);
           // String tags come from the series table; other tag types are still read when projected.
           if (series) for (const k of schema.primaryKey) if (!cols.some((c) => c.name === k) || schema.columns.find((c) => c.name === k)!.type.name === 'String') wanted.delete(k);
@@ -899,6 +902,9 @@ function overlapClosure(seed: FileMeta[], all: FileMeta[]): FileMeta[] {
   }
   return [...chosen.values()];
 }
+
+/** Small reads build a file's series table when it has at most this many series. */
+export const SMALL_READ_SERIES_TABLE_MAX = 10_000;
 
 /** A series-level filter for tag predicates (rows of a series share their tags). */
 /**

@@ -5,6 +5,7 @@ import { pw } from '../src/parquet.js';
 import { ByteEntries, columnData, decodeColumn, decodeColumnRanges, initParquetRead, ParquetFooter, parquetReadInfo, type PageStore } from '../src/parquet-read.js';
 import { ThriftError, ThriftReader } from '../src/parquet-thrift.js';
 import { sstReads } from '../src/sst.js';
+import { SMALL_READ_SERIES_TABLE_MAX } from '../src/region.js';
 import type { TableSchema } from '@strata/kernel';
 import { batchOf, cpuSchema, harness, scanRows } from './support/fixtures.js';
 
@@ -267,6 +268,31 @@ describe('engine-lsm: scans of SSTs through the JS reader', function () {
     const after = await scanRows(engine, R, q);
     expect(after.find((r) => r.ts === 6000)?.usage).to.equal(-1);
     expect(after).to.have.length(first.length);
+  });
+
+  it('a small read of a file with more series than SMALL_READ_SERIES_TABLE_MAX decodes the tags for its merge keys, same answers', async () => {
+    const { engine } = harness({ rowGroupRows: 4096 });
+    const s = cpuSchema();
+    await engine.createRegion(R, s);
+    const n = SMALL_READ_SERIES_TABLE_MAX + 50;
+    const rows = [];
+    for (let h = 0; h < n; h++) rows.push({ host: `host_${h}`, region: `r${h % 5}`, ts: h % 7, usage: h, cnt: BigInt(h) });
+    for (let t = 10; t < 20; t++) rows.push({ host: 'host_42', region: 'r2', ts: t, usage: t * 2, cnt: 1n });
+    await engine.write(R, batchOf(s, rows));
+    const qs = [
+      { predicates: [{ column: 'host', op: '=' as const, value: 'host_42' }] },
+      { predicates: [{ column: 'host', op: 'in' as const, values: ['host_7', 'host_9999', 'host_10049'] }], timeRange: { start: 0n, end: 5n } },
+    ];
+    const before = await Promise.all(qs.map((q) => scanRows(engine, R, q)));
+    expect(before[0]).to.have.length(11);
+    await engine.flush(R);
+    expect(await Promise.all(qs.map((q) => scanRows(engine, R, q)))).to.deep.equal(before);
+    // A second file with overlapping series: merge keys must line up across files.
+    await engine.write(R, batchOf(s, [{ host: 'host_42', region: 'r2', ts: 15, usage: -1, cnt: 0n }, { host: 'host_7', region: 'r2', ts: 0, usage: -7, cnt: 0n }]));
+    await engine.flush(R);
+    const after = await scanRows(engine, R, qs[0]!);
+    expect(after).to.have.length(11);
+    expect(after.find((r) => r.ts === 15)?.usage).to.equal(-1);
   });
 
   it('falls back to parquet-wasm for a column type it does not produce (Decimal128), same answers', async () => {
