@@ -5,23 +5,25 @@ import { list, num, str, struct, ThriftError, ThriftReader, type ThriftStruct, t
 /**
  * A Parquet column reader in JavaScript for the files this engine writes
  * (arrow-rs through parquet-wasm): flat schemas; PLAIN, RLE/bit-packed,
- * dictionary, DELTA_BINARY_PACKED and BYTE_STREAM_SPLIT encodings; data pages
- * v1 and v2; uncompressed or zstd. It decodes straight into typed arrays that
- * become Arrow vectors without another copy, and reads only the pages a row
- * selection touches (offset index).
+ * dictionary, DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY
+ * and BYTE_STREAM_SPLIT encodings; data pages v1 and v2; uncompressed or zstd.
+ * It decodes straight into typed arrays that become Arrow vectors without
+ * another copy, reads only the pages a row selection touches (offset index)
+ * and of a cut page only the rows selected; a PageStore keeps what small
+ * reads decompressed and decoded for the next read.
  *
- * Why not parquet-wasm for scans: its byte-stream-split decoding and the move
- * of every batch out of wasm memory cost more than the decode itself (a full
- * scan spent ~70 % of its time in wasm), and every read pays a fixed cost of
- * ~0.2 ms per column chunk. parquet-wasm stays the writer and the fallback for
- * what this reader does not handle (UnsupportedParquet).
+ * Why not parquet-wasm for scans: arrow-rs's byte-stream-split decode runs
+ * ~8 ns per value in wasm, every batch was copied out of wasm memory, and
+ * every read paid ~0.2 ms per column chunk: decoding was 66-74% of a full
+ * scan. parquet-wasm stays the writer and the fallback for what this reader
+ * does not handle (UnsupportedParquet).
  */
 
 /** The file uses something this reader does not handle: read it with parquet-wasm instead. */
 export class UnsupportedParquet extends Error {}
 
 // parquet.thrift enums.
-const BOOLEAN = 0, INT32 = 1, INT64 = 2, FLOAT = 4, DOUBLE = 5, BYTE_ARRAY = 6, FIXED_LEN_BYTE_ARRAY = 7;
+const BOOLEAN = 0, INT32 = 1, INT64 = 2, FLOAT = 4, DOUBLE = 5, BYTE_ARRAY = 6;
 const PLAIN = 0, PLAIN_DICTIONARY = 2, RLE = 3, DELTA_BINARY_PACKED = 5, DELTA_LENGTH_BYTE_ARRAY = 6, DELTA_BYTE_ARRAY = 7, RLE_DICTIONARY = 8, BYTE_STREAM_SPLIT = 9;
 const UNCOMPRESSED = 0, ZSTD = 6;
 const DATA_PAGE = 0, DICTIONARY_PAGE = 2, DATA_PAGE_V2 = 3;
@@ -83,8 +85,8 @@ function zstdPage(src: Uint8Array, size: number): Uint8Array {
     if (out.length !== size) throw new ThriftError(`zstd page decompressed to ${out.length} bytes, header says ${size}`);
     return out;
   }
-  if (src.length > zInCap) { if (zIn) z.free(zIn); zInCap = Math.max(src.length, 2 * zInCap, 1 << 16); zIn = z.malloc(zInCap); }
-  if (size > zOutCap) { if (zOut) z.free(zOut); zOutCap = Math.max(size, 2 * zOutCap, 1 << 16); zOut = z.malloc(zOutCap); }
+  if (src.length > zInCap || !zIn) { if (zIn) z.free(zIn); zInCap = Math.max(src.length, 2 * zInCap, 1 << 16); zIn = z.malloc(zInCap); }
+  if (size > zOutCap || !zOut) { if (zOut) z.free(zOut); zOutCap = Math.max(size, 2 * zOutCap, 1 << 16); zOut = z.malloc(zOutCap); }
   if (!zIn || !zOut) throw new UnsupportedParquet('zstd decoder is out of memory');
   new Uint8Array(z.memory.buffer, zIn, src.length).set(src);
   const got = z.ZSTD_decompress(zOut, size, zIn, src.length) >>> 0;
@@ -400,6 +402,8 @@ export function decodeColumnRanges(footer: ParquetFooter, rg: number, leafIdx: n
 }
 
 function decoded(st: ColumnState, rows: number): DecodedColumn {
+  // Scratch states keep no reference to this run (its dictionary may belong to a file since closed).
+  for (const sc of scratch.values()) { sc.main = undefined; sc.entries = undefined; sc.dictFixed = undefined; }
   if (st.at !== rows) throw new ThriftError(`column '${st.leaf.name}' decoded ${st.at} rows where ${rows} were expected`);
   const entries = st.entries ?? (st.leaf.physical === BYTE_ARRAY ? new ByteEntries(0, 1) : undefined);
   return { leaf: st.leaf, rows, valid: st.nulls && st.hasValid ? st.valid : null, values: st.values, ids: st.ids, entries };
@@ -417,6 +421,7 @@ function scratchState(main: ColumnState, rows: number): ColumnState {
   s.entries = main.entries;
   s.dictFixed = main.dictFixed;
   s.dictCount = main.dictCount;
+  s.dictSeen = main.dictSeen;
   return s;
 }
 
@@ -452,6 +457,8 @@ class ColumnState {
   /** Dictionary page: fixed-width values, or entry ids 0..n-1 of `entries`. */
   dictFixed: Int32Array | Float32Array | Float64Array | Uint8Array | undefined;
   dictCount = 0;
+  /** A dictionary page was read for this run (a dictionary-encoded page needs one). */
+  dictSeen = false;
   /** The page being read: where decoded values of it may be kept (PageStore) and its file offset. */
   pages: PageStore | undefined;
   pageAt = 0;
@@ -537,6 +544,7 @@ function readPages(st: ColumnState, chunk: ParquetChunk, bytes: Uint8Array, chun
       if (kept && kept.count === n) {
         st.entries = kept;
         st.dictCount = n;
+        st.dictSeen = true;
       } else {
         st.pages = pages; st.pageAt = pageAt;
         // A byte-array dictionary is kept parsed (below), not as page bytes as well.
@@ -550,6 +558,8 @@ function readPages(st: ColumnState, chunk: ParquetChunk, bytes: Uint8Array, chun
       const dh = struct(h[5]);
       if (!dh) throw new ThriftError('data page without its header');
       st.pages = pages; st.pageAt = pageAt;
+      // Definition levels in the old BIT_PACKED encoding (no length prefix) are not read here.
+      if (st.leaf.optional && (num(dh[3]) ?? RLE) !== RLE) throw new UnsupportedParquet(`definition levels in encoding ${num(dh[3])}`);
       readDataPage(st, pageData(pages, pageAt, chunk.codec, payload, usize), 0, num(dh[1]) ?? 0, num(dh[2]) ?? 0, true);
       st.pages = undefined;
     } else if (type === DATA_PAGE_V2) {
@@ -570,6 +580,7 @@ function readPages(st: ColumnState, chunk: ParquetChunk, bytes: Uint8Array, chun
 
 function readDictionaryPage(st: ColumnState, data: Uint8Array, n: number): void {
   st.dictCount = n;
+  st.dictSeen = true;
   const p = st.leaf.physical;
   if (p === BYTE_ARRAY) {
     // Entries 0..n-1 are the dictionary; a small read's is parsed once and shared.
@@ -587,6 +598,7 @@ function readDictionaryPage(st: ColumnState, data: Uint8Array, n: number): void 
   }
   const width = p === INT64 || p === DOUBLE ? 8 : p === BOOLEAN ? 0 : 4;
   if (!width) throw new UnsupportedParquet('dictionary-encoded booleans');
+  if (data.length < n * width) throw new ThriftError(`dictionary page of ${n} values has ${data.length} bytes`);
   const copy = data.slice(0, n * width);
   st.dictFixed = p === INT32 ? new Int32Array(copy.buffer) : p === INT64 ? new Int32Array(copy.buffer) : p === FLOAT ? new Float32Array(copy.buffer) : new Float64Array(copy.buffer);
 }
@@ -634,6 +646,7 @@ function readLevels(st: ColumnState, buf: Uint8Array, pos: number, end: number, 
     pos = p;
     if (header & 1) {
       const count = Math.min((header >>> 1) * 8, n - i);
+      if (pos + (header >>> 1) > end) throw new ThriftError('definition levels end early');
       for (let k = 0; k < count; k++) {
         const bit = (buf[pos + (k >> 3)]! >> (k & 7)) & 1;
         valid[at + i + k] = bit;
@@ -643,6 +656,7 @@ function readLevels(st: ColumnState, buf: Uint8Array, pos: number, end: number, 
       i += count;
     } else {
       const count = Math.min(header >>> 1, n - i);
+      if (pos >= end) throw new ThriftError('definition levels end early');
       const v = buf[pos++]! & 1;
       valid.fill(v, at + i, at + i + count);
       if (v) ones += count;
@@ -667,6 +681,9 @@ function readValues(st: ColumnState, data: Uint8Array, pos: number, n: number, p
     const hi = direct ? Math.max(lo, Math.min(n, st.limit - at)) : present;
     rleHybrid(data, pos + 1, data.length, width, hi, idx, lo);
     const count = st.dictCount;
+    // A dictionary page this reader did not find (older writers leave dictionary_page_offset unset):
+    // parquet-wasm reads such a file.
+    if (!st.dictSeen && hi > lo) throw new UnsupportedParquet('dictionary-encoded page without a dictionary page at dictionary_page_offset');
     if (hi > lo && (width > 31 || 2 ** width > count)) {
       const max = maxOf(idx.subarray(lo, hi), hi - lo);
       if (max >= count) throw new ThriftError(`dictionary index ${max} out of range (${count})`);
@@ -675,7 +692,7 @@ function readValues(st: ColumnState, data: Uint8Array, pos: number, n: number, p
       if (dense) scatterInt32(idx, st.ids!, at, n, st.valid);
     } else {
       const dict = st.dictFixed;
-      if (!dict) throw new ThriftError('dictionary-encoded page without a dictionary page');
+      if (!dict) throw new UnsupportedParquet('dictionary-encoded page without a dictionary page');
       const w = p === INT64 ? 2 : 1;
       const out = new (dict.constructor as Int32ArrayConstructor)(present * w) as typeof dict;
       for (let k = 0; k < present; k++) {
@@ -724,6 +741,7 @@ function readValues(st: ColumnState, data: Uint8Array, pos: number, n: number, p
   } else if (p === BOOLEAN) {
     const out = new Uint8Array(present);
     if (encoding === PLAIN) {
+      if (pos + ((present + 7) >> 3) > data.length) throw new ThriftError('plain booleans run past their page');
       for (let k = 0; k < present; k++) out[k] = (data[pos + (k >> 3)]! >> (k & 7)) & 1;
     } else if (encoding === RLE) {
       const len = readU32(data, pos);
@@ -792,9 +810,10 @@ function scatterFixed(st: ColumnState, dense: Int32Array | Float32Array | Float6
   }
 }
 
+/** The largest index (a negative one, from a 32-bit index past 2^31, counts as out of any range). */
 function maxOf(a: Int32Array, n: number): number {
   let max = 0;
-  for (let k = 0; k < n; k++) { const j = a[k]!; if (j > max) max = j; }
+  for (let k = 0; k < n; k++) { const j = a[k]!; if (j > max) max = j; else if (j < 0) return 0x7fffffff; }
   return max;
 }
 
@@ -807,7 +826,8 @@ function denseInts(n: number): Int32Array {
 
 function scatterInt32(dense: Int32Array, dst: Int32Array, at: number, n: number, valid: Uint8Array | null): void {
   if (!valid) { dst.set(dense, at); return; }
-  for (let i = 0, j = 0; i < n; i++) if (valid[at + i]) dst[at + i] = dense[j++]!;
+  // Null rows get index 0 (a reused scratch state would otherwise leave a stale one there).
+  for (let i = 0, j = 0; i < n; i++) dst[at + i] = valid[at + i] ? dense[j++]! : 0;
 }
 
 function readU32(b: Uint8Array, pos: number): number {
@@ -855,6 +875,7 @@ function rleHybrid(buf: Uint8Array, pos: number, end: number, width: number, n: 
       i += count;
     } else {
       const count = Math.min(header >>> 1, n - i);
+      if (pos + byteWidth > end) throw new ThriftError('RLE run value past the end of its data');
       let v = 0;
       for (let k = 0; k < byteWidth; k++) v += buf[pos + k]! * 2 ** (8 * k);
       pos += byteWidth;
@@ -983,6 +1004,7 @@ function deltaInt32(b: Uint8Array, pos: number, n: number, out: Int32Array, at: 
     const minDelta = md % 2 === 0 ? md / 2 : -(md + 1) / 2;
     const widths = pos;
     pos += h.miniblocks;
+    if (pos > b.length) throw new ThriftError('delta block header runs past its page');
     for (let m = 0; m < h.miniblocks && k < n; m++) {
       const w = b[widths + m]!;
       const cnt = Math.min(per, n - k);
@@ -1024,8 +1046,10 @@ function deltaInt64(b: Uint8Array, pos: number, n: number, out: Int32Array, at: 
     [ml, mh, pos] = zigzag64(b, pos);
     const widths = pos;
     pos += h.miniblocks;
+    if (pos > b.length) throw new ThriftError('delta block header runs past its page');
     // Number arithmetic is exact while values stay within ±2^52: true of ms/us timestamps and most integers.
-    const small = mh >= -0x100 && mh < 0x100;
+    // Bounded per miniblock: at most 4096 values of |delta| < 2^40 + 2^32 from |v| < 2^51 stay under 2^53.
+    const small = per <= 4096 && mh >= -0x100 && mh < 0x100;
     for (let m = 0; m < h.miniblocks && k < n; m++) {
       const w = b[widths + m]!;
       const cnt = Math.min(per, n - k);

@@ -178,6 +178,36 @@ describe('engine-lsm: JS Parquet reader', function () {
     expect(parquetReadInfo().zstdDirect).to.equal(true);
   });
 
+  it('decodes a foreign writer\'s delta page with one 8192-value miniblock exactly past 2^53', () => {
+    // arrow-rs writes 32-value miniblocks; the format allows any multiple of 32. Rewrite the
+    // page of an uncompressed delta column as one block, one miniblock of width 0.
+    const n = 8193;
+    const big = new BigInt64Array(n);
+    for (let i = 0; i < n; i++) big[i] = BigInt.asIntN(64, BigInt(i) * 0x9e3779b97f4a7c15n);
+    const t = new arrow.Table({ v: arrow.makeVector(arrow.makeData({ type: new arrow.Int64(), length: n, data: big })) });
+    const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.UNCOMPRESSED).setDictionaryEnabled(false)
+      .setDataPageSizeLimit(1 << 24).setWriteBatchSize(1 << 16).setColumnEncoding('v', pw.Encoding.DELTA_BINARY_PACKED).build();
+    const bytes = pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(t, 'stream')), props);
+    const footer = ParquetFooter.parse(bytes, 0);
+    const ch = footer.rowGroups[0]!.chunks[0]!;
+    const r = new ThriftReader(bytes, ch.dataPageOffset);
+    const h = r.struct();
+    const out: number[] = [];
+    const uv = (x: bigint): void => { do { let b = Number(x & 0x7fn); x >>= 7n; if (x) b |= 0x80; out.push(b); } while (x); };
+    const zz = (x: bigint): void => uv(x >= 0n ? 2n * x : -2n * x - 1n);
+    const first = 2n ** 51n - 1n, md = 2n ** 40n - 1n;
+    uv(8192n); uv(1n); uv(BigInt(n)); zz(first); zz(md); out.push(0);
+    const payload = bytes.subarray(r.pos, r.pos + (h[3] as number));
+    const levels = footer.leaves[0]!.optional ? 4 + (payload[0]! | (payload[1]! << 8) | (payload[2]! << 16) | (payload[3]! << 24)) : 0;
+    payload.fill(0, levels);
+    payload.set(out, levels);
+    const col = decodeColumn(footer, 0, 0, bytes.subarray(ch.start, ch.start + ch.length), 0, n);
+    const got = new BigInt64Array((col.values as Int32Array).buffer, 0, n);
+    let wrong = 0;
+    for (let i = 0; i < n; i++) if (got[i] !== first + BigInt(i) * md) wrong++;
+    expect(wrong).to.equal(0);
+  });
+
   it('reports a type it cannot produce instead of guessing (Decimal128 goes to parquet-wasm)', () => {
     const t = new arrow.Table({ d: arrow.vectorFromArray([1n, 2n].map((x) => new Uint32Array([Number(x), 0, 0, 0])), new arrow.Decimal(2, 10, 128) as never) });
     const bytes = pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(t, 'stream')));
