@@ -5,32 +5,18 @@
 // spare is added and one node killed (-9) under batch-1000 load (ensemble change).
 // Run after a build:  node plugins/wal-quorum/dist/bench/wal-quorum-bench.js [seconds-per-case] [payloadBytes]
 // Prints one JSON line per case. Writes under os.tmpdir() and removes it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Wal } from '@strata/kernel';
 import { LocalWal } from '@strata/wal-local';
 import { QUORUM_WAL_DEFAULTS, QuorumWal } from '../src/index.js';
+import { spawnNode } from '../test/harness.js';
 
 const seconds = Number(process.argv[2] ?? 3);
 const payloadBytes = Number(process.argv[3] ?? 256);
-const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'wal-node-bin.js');
-
-function startNode(dir: string): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--port', '0', '--dir', dir, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on grpc:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.on('exit', (code) => reject(new Error(`node exited ${code}`)));
-  });
-}
 
 async function run(name: string, wal: Wal, batch: number, during?: () => Promise<void>): Promise<void> {
   const payload = randomBytes(payloadBytes);
@@ -66,7 +52,7 @@ async function main(): Promise<void> {
       await run('wal-local (fsync always)', local, batch);
       await local.close();
     }
-    const nodes = await Promise.all([0, 1, 2].map((i) => startNode(path.join(dir, `node${i}`))));
+    const nodes = await Promise.all([0, 1, 2].map((i) => spawnNode(path.join(dir, `node${i}`))));
     children.push(...nodes.map((x) => x.child));
     for (const batch of [1, 1000]) {
       const wal = new QuorumWal({ ...QUORUM_WAL_DEFAULTS, nodes: nodes.map((x) => `127.0.0.1:${x.port}`) });
@@ -75,7 +61,7 @@ async function main(): Promise<void> {
       await wal.close();
     }
     // Failure under load: a spare joins; one node is killed (-9) a second in and replaced after nodeReplaceAfterMs.
-    const spare = await startNode(path.join(dir, 'node3'));
+    const spare = await spawnNode(path.join(dir, 'node3'));
     children.push(spare.child);
     const wal = new QuorumWal({ ...QUORUM_WAL_DEFAULTS, nodes: nodes.map((x) => `127.0.0.1:${x.port}`), spares: [`127.0.0.1:${spare.port}`], nodeReplaceAfterMs: 1000, addTimeoutMs: 1000 });
     const kill = async () => { await new Promise((r) => setTimeout(r, 1000)); nodes[0]!.child.kill('SIGKILL'); };

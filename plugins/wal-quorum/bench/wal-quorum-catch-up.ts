@@ -11,30 +11,15 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { QUORUM_WAL_DEFAULTS, QuorumWal } from '../src/index.js';
+import { killNow, spawnNode } from '../test/harness.js';
 
 const totalMiB = Number(process.argv[2] ?? 320);
 const payloadKiB = Number(process.argv[3] ?? 256);
 const chunkMiB = Number(process.argv[4] ?? 4);
 const backlogMiB = Number(process.argv[5] ?? 256);
-const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'wal-node-bin.js');
 
-function startNode(dir: string, port = 0): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--port', String(port), '--dir', dir, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on grpc:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.on('exit', (code) => reject(new Error(`node exited ${code}`)));
-  });
-}
-
-const kill9 = (c: ChildProcess) => new Promise<void>((r) => { if (c.exitCode !== null || c.signalCode !== null) { r(); return; } c.once('exit', () => r()); c.kill('SIGKILL'); });
 const mib = (n: number) => Math.round((n / (1 << 20)) * 10) / 10;
 
 async function main(): Promise<void> {
@@ -43,7 +28,7 @@ async function main(): Promise<void> {
   let peakRss = 0;
   const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 50);
   try {
-    const nodes = await Promise.all([0, 1, 2].map((i) => startNode(path.join(dir, `node${i}`))));
+    const nodes = await Promise.all([0, 1, 2].map((i) => spawnNode(path.join(dir, `node${i}`))));
     children.push(...nodes.map((n) => n.child));
     const addrs = nodes.map((n) => `127.0.0.1:${n.port}`);
     const opts = { ...QUORUM_WAL_DEFAULTS, nodes: addrs, catchUpChunkBytes: chunkMiB << 20, nodeBacklogBytesMax: backlogMiB << 20, appendTimeoutMs: 60_000 };
@@ -52,7 +37,7 @@ async function main(): Promise<void> {
     const payloadOf = (i: number) => { const b = Buffer.alloc(payloadKiB << 10, i & 0xff); b.writeUInt32LE(i, 0); return b; };
     await wal.append(region, payloadOf(0));
     const rssBefore = process.memoryUsage().rss;
-    await kill9(nodes[2]!.child);
+    await killNow(nodes[2]!.child);
     const count = Math.ceil((totalMiB << 10) / payloadKiB);
     peakRss = 0;
     const t0 = performance.now();
@@ -61,7 +46,7 @@ async function main(): Promise<void> {
     const rssAway = peakRss;
 
     peakRss = 0;
-    const restarted = await startNode(path.join(dir, 'node2'), nodes[2]!.port);
+    const restarted = await spawnNode(path.join(dir, 'node2'), nodes[2]!.port);
     children.push(restarted.child);
     const t1 = performance.now();
     let live = 0;
@@ -74,7 +59,7 @@ async function main(): Promise<void> {
     const rssCatch = peakRss;
 
     // Node 1 goes; a fresh writer replays everything from nodes 2 and 3 (node 3 = the one that caught up).
-    await kill9(nodes[0]!.child);
+    await killNow(nodes[0]!.child);
     await wal.close();
     const reader = new QuorumWal(opts);
     let n = 0;
