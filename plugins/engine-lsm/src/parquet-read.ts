@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { ZSTDDecoder } from 'zstddec';
-import { list, num, str, struct, ThriftError, ThriftReader, type ThriftStruct, type ThriftValue } from './parquet-thrift.js';
+import { list, num, str, struct, ThriftError, ThriftReader, type ThriftStruct } from './parquet-thrift.js';
 
 /**
  * A Parquet column reader in JavaScript for the files this engine writes
@@ -1217,4 +1217,3 @@ export function columnData(c: DecodedColumn, start: number, length: number, dict
   }
 }
 
-export type { ThriftValue };
