@@ -292,6 +292,19 @@ export class ByteEntries {
     this.offsets[++this.count] = this.bytes;
     return this.count - 1;
   }
+  /** A new entry: the first `prefixLen` bytes of entry `from`, then `len` bytes of `src` at `start` (DELTA_BYTE_ARRAY). */
+  addPrefixed(from: number, prefixLen: number, src: Uint8Array, start: number, len: number): number {
+    const id = this.add(src, start, len); // reserves prefixLen + len below, then moves the suffix up
+    if (prefixLen === 0) return id;
+    const end = this.offsets[id + 1]!, at = this.offsets[id]!;
+    if (end + prefixLen > this.data.length) { const d = new Uint8Array(Math.max(this.data.length * 2, end + prefixLen)); d.set(this.data.subarray(0, end)); this.data = d; }
+    this.data.copyWithin(at + prefixLen, at, end);
+    const p = this.offsets[from]!;
+    this.data.copyWithin(at, p, p + prefixLen);
+    this.bytes += prefixLen;
+    this.offsets[id + 1] = end + prefixLen;
+    return id;
+  }
   clone(): ByteEntries {
     const c = new ByteEntries(this.offsets.length, Math.max(this.data.length, 1));
     c.offsets.set(this.offsets);
@@ -725,16 +738,13 @@ function readValues(st: ColumnState, data: Uint8Array, pos: number, n: number, p
       const prefix = new Int32Array(present), lens = new Int32Array(present);
       pos = deltaInt32(data, pos, present, prefix, 0);
       pos = deltaInt32(data, pos, present, lens, 0);
-      let prev = new Uint8Array(0);
+      let prev = -1;
       for (let k = 0; k < present; k++) {
         const pl = prefix[k]!, sl = lens[k]!;
-        if (pl < 0 || pl > prev.length || sl < 0 || pos + sl > data.length) throw new ThriftError('delta byte array value out of range');
-        const v = new Uint8Array(pl + sl);
-        v.set(prev.subarray(0, pl));
-        v.set(data.subarray(pos, pos + sl), pl);
+        const prevLen = prev < 0 ? 0 : e.offsets[prev + 1]! - e.offsets[prev]!;
+        if (pl < 0 || pl > prevLen || sl < 0 || pos + sl > data.length) throw new ThriftError('delta byte array value out of range');
+        ids[k] = prev = e.addPrefixed(prev, pl, data, pos, sl);
         pos += sl;
-        ids[k] = e.add(v, 0, v.length);
-        prev = v;
       }
     } else throw new UnsupportedParquet(`encoding ${encoding} for byte arrays`);
     scatterInt32(ids, st.ids!, at, n, dense ? st.valid : null);
