@@ -43,16 +43,24 @@ export interface RegionDeps {
  * are immutable, so an entry is valid until its file is deleted. Returned
  * bytes are shared: readers must not write to them.
  *
+ * Entries are views: the chunks of one coalesced read share its buffer. What
+ * counts against `bytesMax` is the memory held, each buffer once while any
+ * of its chunks is cached, so evicting some chunks of a read frees nothing
+ * until the last one goes (the budget stays a bound on retained memory).
+ *
  * @example
  * const cache = new SstChunkCache(64 * 2 ** 20);
  */
 export class SstChunkCache {
   private readonly entries = new Map<string, Uint8Array>();
+  /** Cached chunks per underlying buffer. */
+  private readonly buffers = new Map<ArrayBufferLike, number>();
   private total = 0;
   hits = 0;
   misses = 0;
   constructor(readonly bytesMax: number) {}
 
+  /** Memory the cached chunks hold (their buffers, each counted once). */
   get bytes(): number { return this.total; }
 
   get(key: string, offset: number): Uint8Array | undefined {
@@ -63,25 +71,34 @@ export class SstChunkCache {
   }
 
   set(key: string, offset: number, bytes: Uint8Array): void {
-    // A chunk bigger than an eighth of the cache would push out too much of it.
-    if (bytes.length * 8 > this.bytesMax) return;
+    // A buffer bigger than an eighth of the cache would push out too much of it.
+    if (bytes.buffer.byteLength * 8 > this.bytesMax) return;
     const k = `${key}@${offset}`;
     const old = this.entries.get(k);
-    if (old) { this.total -= old.length; this.entries.delete(k); }
+    if (old) this.drop(k, old);
     this.entries.set(k, bytes);
-    this.total += bytes.length;
+    const n = this.buffers.get(bytes.buffer) ?? 0;
+    if (n === 0) this.total += bytes.buffer.byteLength;
+    this.buffers.set(bytes.buffer, n + 1);
     for (const [ek, eb] of this.entries) {
       if (this.total <= this.bytesMax) break;
-      this.entries.delete(ek); this.total -= eb.length;
+      this.drop(ek, eb);
     }
+  }
+
+  private drop(k: string, b: Uint8Array): void {
+    this.entries.delete(k);
+    const n = (this.buffers.get(b.buffer) ?? 1) - 1;
+    if (n > 0) this.buffers.set(b.buffer, n);
+    else { this.buffers.delete(b.buffer); this.total -= b.buffer.byteLength; }
   }
 
   /** Drops the chunks of objects whose key starts with `prefix` (one file's key, or a region's SST folder). */
   invalidatePrefix(prefix: string): void {
-    for (const [k, b] of this.entries) if (k.startsWith(prefix)) { this.entries.delete(k); this.total -= b.length; }
+    for (const [k, b] of this.entries) if (k.startsWith(prefix)) this.drop(k, b);
   }
 
-  clear(): void { this.entries.clear(); this.total = 0; }
+  clear(): void { this.entries.clear(); this.buffers.clear(); this.total = 0; }
 }
 
 /** A file's column chunks as [offset, length], sorted by offset (memoized per layout). */
@@ -394,7 +411,15 @@ export class Region {
           }
           chunks.misses++;
           const bytes = await read(offset, length);
-          if (bytes.length === length) for (const [o, l] of tiles) chunks.set(key, o, bytes.subarray(o - offset, o - offset + l));
+          if (bytes.length === length) {
+            // Views of the read's buffer when the cache can hold all of it, else copies (a view
+            // would keep the whole buffer alive for one chunk).
+            const views = bytes.buffer.byteLength * 8 <= chunks.bytesMax;
+            for (const [o, l] of tiles) {
+              const tile = bytes.subarray(o - offset, o - offset + l);
+              chunks.set(key, o, views ? tile : tile.slice());
+            }
+          }
           return bytes;
         },
       };

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { ScanPredicate } from '@strata/kernel';
 import { batchOf, cpuSchema, harness, scanRows } from './support/fixtures.js';
+import { SstChunkCache } from '../src/region.js';
 
 /**
  * Field predicates (`usage > 90`) filter rows inside the scan, after
@@ -100,5 +101,31 @@ describe('engine-lsm: SST column chunks cached between scans (SstChunkCache)', f
     expect(off.engine.sstChunks).to.equal(undefined);
     expect(off.engine.sstFiles).to.not.equal(undefined);
     await off.engine.stop();
+  });
+
+  it('counts the buffers its chunks hold, each once, so evicting part of a read frees nothing until its last chunk goes', () => {
+    const cache = new SstChunkCache(4000);
+    // One coalesced read of 300 bytes, cached as three 100-byte chunks (views of its buffer).
+    const read = new Uint8Array(300);
+    for (let i = 0; i < 3; i++) cache.set('a', i * 100, read.subarray(i * 100, i * 100 + 100));
+    expect(cache.bytes).to.equal(300);
+    // Replacing a chunk with a view of the same buffer holds nothing more.
+    cache.set('a', 0, read.subarray(0, 100));
+    expect(cache.bytes).to.equal(300);
+    for (const k of ['b', 'c', 'd', 'e', 'f', 'g', 'h']) cache.set(k, 0, new Uint8Array(500));
+    expect(cache.bytes, 'within budget: nothing evicted').to.equal(3800);
+    cache.set('i', 0, new Uint8Array(400));
+    // Past the budget the least recently used chunks go. Evicting a@100 alone frees nothing
+    // (a@200 and a@0 still hold the buffer), so eviction goes on until the buffer is released.
+    for (const o of [0, 100, 200]) expect(cache.get('a', o)).to.equal(undefined);
+    for (const k of ['b', 'h', 'i']) expect(cache.get(k, 0)).to.not.equal(undefined);
+    expect(cache.bytes).to.equal(3900);
+    // A buffer over an eighth of the budget is not kept, even for a small view of it.
+    cache.set('x', 0, new Uint8Array(600).subarray(0, 10));
+    expect(cache.get('x', 0)).to.equal(undefined);
+    cache.invalidatePrefix('b');
+    expect(cache.bytes).to.equal(3400);
+    cache.clear();
+    expect(cache.bytes).to.equal(0);
   });
 });
