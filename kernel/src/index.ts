@@ -5,6 +5,7 @@ export * from './errors/status-code.js';
 export * from './errors/errors.js';
 export * from './options/option-schema.js';
 export * from './data/data-types.js';
+export * from './data/arrow-build.js';
 export * from './interfaces/store.js';
 export * from './interfaces/wal.js';
 export * from './interfaces/engine.js';

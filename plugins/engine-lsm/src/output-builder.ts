@@ -1,4 +1,5 @@
 import * as arrow from 'apache-arrow';
+import { fixedData, recordBatchOf } from '@strata/kernel';
 import { OP_COLUMN, PK_COLUMN, type Chunk } from './chunk.js';
 import type { AnyTypedArray } from './growable.js';
 import { convertValue, isValidAt, packValidity, utf8Vector } from './vectors.js';
@@ -83,8 +84,7 @@ export class OutputBuilder {
     } else {
       this.segChunk = []; this.segStart = []; this.segEnd = []; this.segSeries = []; this.rows = 0;
     }
-    const data = arrow.makeData({ type: new arrow.Struct(this.schema.fields), length: n, nullCount: 0, children });
-    return new arrow.RecordBatch(this.schema, data);
+    return recordBatchOf(this.schema, children, n);
   }
 
   /**
@@ -95,13 +95,13 @@ export class OutputBuilder {
   private view(c: OutputColumn, n: number): arrow.Data | undefined {
     const ch = this.segChunk[0]!, a = this.segStart[0]!;
     const type = c.type;
-    if (c.isTime) return arrow.makeData({ type, length: n, data: ch.ts.subarray(a, a + n), nullCount: 0 } as never);
+    if (c.isTime) return fixedData(type, n, ch.ts.subarray(a, a + n), undefined, 0);
     const ctor = typedCtor(type);
     const v = ch.column(c.name);
     if (!ctor || !v || v.data.length !== 1 || v.type.typeId !== type.typeId) return undefined;
     const d = v.data[0]!;
     if (d.nullCount !== 0 || !(d.values instanceof ctor)) return undefined;
-    return arrow.makeData({ type, length: n, data: (d.values as AnyTypedArray).subarray(d.offset + a, d.offset + a + n), nullCount: 0 } as never);
+    return fixedData(type, n, (d.values as AnyTypedArray).subarray(d.offset + a, d.offset + a + n), undefined, 0);
   }
 
   private gather(c: OutputColumn, n: number, contiguous: boolean): arrow.Data {
@@ -120,7 +120,7 @@ export class OutputBuilder {
         const a = this.segStart[s]!, b = this.segEnd[s]!;
         out.set(this.segChunk[s]!.ts.subarray(a, b), pos); pos += b - a;
       }
-      return arrow.makeData({ type, length: n, data: out, nullCount: 0 } as never);
+      return fixedData(type, n, out, undefined, 0);
     }
     const sources = this.segChunk.map((ch) => ch.column(c.name));
     const ctor = typedCtor(type);
@@ -144,9 +144,9 @@ export class OutputBuilder {
         }
         pos += b - a;
       }
-      if (!valid) return arrow.makeData({ type, length: n, data: out, nullCount: 0 } as never);
+      if (!valid) return fixedData(type, n, out, undefined, 0);
       const { bitmap, nullCount } = packValidity(valid, n);
-      return arrow.makeData({ type, length: n, data: out, nullBitmap: bitmap, nullCount } as never);
+      return fixedData(type, n, out, bitmap, nullCount);
     }
     if (type.typeId === arrow.Type.Utf8 && sources.every((v) => v === undefined || (v.data.length === 1 && v.type.typeId === arrow.Type.Utf8))) {
       let total = 0;

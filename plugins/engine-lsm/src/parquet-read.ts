@@ -1,5 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { ZSTDDecoder } from 'zstddec';
+import { fixedData, utf8Data } from '@strata/kernel';
 import { list, num, str, struct, ThriftError, ThriftReader, type ThriftStruct } from './parquet-thrift.js';
 
 /**
@@ -1174,34 +1175,36 @@ export function columnData(c: DecodedColumn, start: number, length: number, dict
     if (nullCount) nullBitmap = bm;
   }
   const base = { type, length, nullCount, ...(nullBitmap ? { nullBitmap } : {}) };
+  // Fixed-width values are handed to Arrow as they are (fixedData: no makeData visitor per column).
+  const fixed = (data: ArrayBufferView): arrow.Data => fixedData(type, length, data, nullBitmap, nullCount);
   const v = c.values;
   switch (type.typeId) {
     case arrow.Type.Bool: {
       const bytes = v as Uint8Array;
       const bits = new Uint8Array(((length + 63) >> 6) << 3);
       for (let i = 0; i < length; i++) if (bytes[s + i]) bits[i >> 3]! |= 1 << (i & 7);
-      return arrow.makeData({ ...base, data: bits } as never);
+      return fixed(bits);
     }
     case arrow.Type.Int: {
       const it = type as arrow.Int;
       const x = v as Int32Array;
       if (it.bitWidth === 64) {
         const data = it.isSigned ? new BigInt64Array(x.buffer, x.byteOffset + 8 * s, length) : new BigUint64Array(x.buffer, x.byteOffset + 8 * s, length);
-        return arrow.makeData({ ...base, data } as never);
+        return fixed(data);
       }
       const part = x.subarray(s, s + length);
       const data = it.bitWidth === 32 ? (it.isSigned ? part : new Uint32Array(part.buffer, part.byteOffset, length))
         : it.bitWidth === 16 ? (it.isSigned ? new Int16Array(part) : new Uint16Array(part)) : (it.isSigned ? new Int8Array(part) : new Uint8Array(part));
-      return arrow.makeData({ ...base, data } as never);
+      return fixed(data);
     }
     case arrow.Type.Date:
-      return arrow.makeData({ ...base, data: (v as Int32Array).subarray(s, s + length) } as never);
+      return fixed((v as Int32Array).subarray(s, s + length));
     case arrow.Type.Timestamp: {
       const x = v as Int32Array;
-      return arrow.makeData({ ...base, data: new BigInt64Array(x.buffer, x.byteOffset + 8 * s, length) } as never);
+      return fixed(new BigInt64Array(x.buffer, x.byteOffset + 8 * s, length));
     }
     case arrow.Type.Float:
-      return arrow.makeData({ ...base, data: (v as Float32Array | Float64Array).subarray(s, s + length) } as never);
+      return fixed((v as Float32Array | Float64Array).subarray(s, s + length));
     case arrow.Type.Dictionary: {
       let dict = dictCache?.get(c);
       if (!dict) { dict = c.entries!.vector((type as arrow.Dictionary).dictionary); dictCache?.set(c, dict); }
@@ -1220,7 +1223,7 @@ export function columnData(c: DecodedColumn, start: number, length: number, dict
         const a = offsets[i]!, b = offsets[i + 1]!;
         if (b > a) { const id = ids[s + i]!; data.set(e.data.subarray(eo[id]!, eo[id + 1]!), a); }
       }
-      return arrow.makeData({ ...base, valueOffsets: offsets, data } as never);
+      return type.typeId === arrow.Type.Utf8 ? utf8Data(length, offsets, data, nullBitmap, nullCount, type as arrow.Utf8) : arrow.makeData({ ...base, valueOffsets: offsets, data } as never);
     }
     default:
       throw new UnsupportedParquet(`Arrow type ${type}`);

@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { type ColumnSchema, type IndexProvider, type ScanPredicate, type TableSchema } from '@strata/kernel';
+import { recordBatchOf, type ColumnSchema, type IndexProvider, type ScanPredicate, type TableSchema } from '@strata/kernel';
 import { OP_COLUMN, OP_DELETE, PK_COLUMN, type Chunk } from './chunk.js';
 import { CorruptionError } from './errors.js';
 import type { ChunkSource } from './merge-chunks.js';
@@ -973,7 +973,6 @@ export class SstSource implements ChunkSource {
       this.jsPlan = { leaves, schema: new arrow.Schema(leaves.map((i) => footer.arrowSchema!.fields[i]!)) };
     }
     const { leaves, schema } = this.jsPlan;
-    const type = new arrow.Struct(schema.fields);
     const out: arrow.RecordBatch[] = [];
     const layout = (this.fetch as Extract<SstFetch, { kind: 'ranged' }>).layout;
     const pages = sel ? opened.pageStore : undefined;
@@ -997,7 +996,7 @@ export class SstSource implements ChunkSource {
         for (let s = 0; s < b - a; s += READ_BATCH_ROWS) {
           const n = Math.min(READ_BATCH_ROWS, b - a - s);
           const children = cols.map((c) => columnData(c, base + s, n, dicts));
-          out.push(new arrow.RecordBatch(schema, arrow.makeData({ type, length: n, nullCount: 0, children })));
+          out.push(recordBatchOf(schema, children, n));
         }
         base += b - a;
       }

@@ -1,5 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { fromArrowType, toArrowType, type DataType, type DataTypeName } from '../../data/data-types.js';
+import { fixedData, recordBatchOf } from '../../data/arrow-build.js';
 import { decimalFromNumber, decimalFromWords, decimalToWords, parseDecimal, rescale } from './decimal.js';
 import { InvalidArgumentsError } from '../../errors/errors.js';
 
@@ -444,9 +445,7 @@ function columnToArrowUncached(c: Column): arrow.Vector {
   if (c.type.name === 'Boolean') {
     return arrow.makeVector(arrow.makeData({ type: at as arrow.Bool, length: c.length, data: packBits(c.data as Uint8Array), nullBitmap }));
   }
-  if (s !== 'js') {
-    return arrow.makeVector(arrow.makeData({ type: at as arrow.Int32, length: c.length, data: c.data as Int32Array, nullBitmap }));
-  }
+  if (s !== 'js') return new arrow.Vector([fixedData(at, c.length, c.data as Int32Array, nullBitmap)]);
   if (c.type.name === 'Decimal128') {
     const words = new Uint32Array(c.length * 4);
     for (let i = 0; i < c.length; i++) {
@@ -486,6 +485,5 @@ export function batchToArrow(b: Batch, names: readonly string[], schemaOfTypes?:
   if (b.columns.length === 0) {
     return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(fields), length: b.numRows, children: [] }));
   }
-  const data = arrow.makeData({ type: new arrow.Struct(fields), length: b.numRows, nullCount: 0, children: b.columns.map((c) => columnToArrow(c).data[0]!) });
-  return new arrow.RecordBatch(schema, data);
+  return recordBatchOf(schema, b.columns.map((c) => columnToArrow(c).data[0]!), b.numRows);
 }
