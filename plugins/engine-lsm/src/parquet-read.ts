@@ -780,10 +780,12 @@ function readValues(st: ColumnState, data: Uint8Array, pos: number, n: number, p
       if (p !== INT32 && p !== INT64) throw new UnsupportedParquet('delta encoding for floats');
       const decode = p === INT32 ? deltaInt32 : deltaInt64;
       if (st.pages && target && (lo > 0 || hi < n)) {
-        // A cut page of a small read: the values of rows [lo, hi) are kept once decoded (under
-        // -1 - offset, beside the page's decompressed bytes, with their row range in front), so
-        // the same read again copies them instead of re-adding every delta before them; another
-        // range of the page is decoded (skipping runs of equal deltas before it) and kept instead.
+        // A cut page of a small read: the page's values are decoded whole once and kept (under
+        // -1 - offset, beside its decompressed bytes, with their row range in front), so a later
+        // read of any rows of it copies them instead of re-adding every delta before them (a
+        // delta page cannot be entered in the middle). Whole, not just [lo, hi): the next query
+        // of another series or time range in this page (a dashboard's moving window, the next
+        // host) finds its rows there too.
         const key = -1 - st.pageAt;
         const kept = st.pages.get(key);
         const head = kept ? new Int32Array(kept.buffer, kept.byteOffset, 2) : undefined;
@@ -791,9 +793,9 @@ function readValues(st: ColumnState, data: Uint8Array, pos: number, n: number, p
         if (head && head[0]! <= lo && head[1]! >= hi) {
           dec = kept!.subarray(8);
         } else {
-          const fresh = new Int32Array(2 + ((hi * width) >> 2));
-          fresh[0] = lo; fresh[1] = hi;
-          decode(data, pos, hi, fresh, width === 8 ? 1 : 2, lo);
+          const fresh = new Int32Array(2 + ((n * width) >> 2));
+          fresh[0] = 0; fresh[1] = n;
+          decode(data, pos, n, fresh, width === 8 ? 1 : 2, 0);
           st.pages.put(key, new Uint8Array(fresh.buffer));
           dec = new Uint8Array(fresh.buffer, 8);
         }

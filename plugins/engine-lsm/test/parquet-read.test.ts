@@ -164,6 +164,35 @@ describe('engine-lsm: JS Parquet reader', function () {
     });
   }
 
+  it('keeps a cut delta page decoded whole, so a later read of other rows of it decodes nothing', () => {
+    const c: Case = { seed: 98, rows: 20000, nullRate: 0, v2: false, pageBytes: 16384, dictBytes: 1 << 20, compression: 'zstd', rowGroupRows: 1 << 20 };
+    const t = randomTable(c);
+    const bytes = write(t, c);
+    const ref = reference(bytes);
+    const footer = ParquetFooter.parse(bytes, 0);
+    const li = footer.leafIndex('i64');
+    const locs = footer.pageLocations(0, li)!;
+    expect(locs.length).to.be.greaterThan(2);
+    const page = locs[1]!;
+    const pageRows = locs[2]!.firstRow - page.firstRow;
+    const kept = new Map<number, Uint8Array>();
+    let puts = 0;
+    const store: PageStore = { get: (k) => kept.get(k), put: (k, b) => { puts++; kept.set(k, b); } };
+    const ch = footer.rowGroups[0]!.chunks[li]!;
+    const chunk = bytes.subarray(ch.start, ch.start + ch.length);
+    const read = (a: number, b: number) => values(arrow.makeVector(columnData(decodeColumnRanges(footer, 0, li, chunk, [[a, b]], store), 0, b - a)), 0, b - a);
+    // A few rows near the start of the page, then rows near its end.
+    const a0 = page.firstRow + 3, b0 = page.firstRow + 9;
+    expect(read(a0, b0)).to.deep.equal(values(ref.getChild('i64'), a0, b0));
+    const decoded = kept.get(-1 - page.offset);
+    expect(decoded, 'the decoded page is kept').to.not.equal(undefined);
+    expect([...new Int32Array(decoded!.buffer, decoded!.byteOffset, 2)], 'its row range: the whole page').to.deep.equal([0, pageRows]);
+    const before = puts;
+    const a1 = page.firstRow + pageRows - 7, b1 = page.firstRow + pageRows - 1;
+    expect(read(a1, b1)).to.deep.equal(values(ref.getChild('i64'), a1, b1));
+    expect(puts, 'served from what was kept').to.equal(before);
+  });
+
   it('reads only the pages a row range touches (offset index)', () => {
     const c: Case = { seed: 99, rows: 20000, nullRate: 0, v2: false, pageBytes: 4096, dictBytes: 1 << 20, compression: 'zstd', rowGroupRows: 1 << 20 };
     const bytes = write(randomTable(c), c);
