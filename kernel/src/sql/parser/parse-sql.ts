@@ -102,7 +102,11 @@ const parseCache = new Map<string, ast.Statement[]>();
  * a typed literal, an alias), or a literal's value is repeated in another
  * value of the tree, so texts of this shape are always parsed.
  */
-type Template = { readonly statements: ast.Statement[]; readonly tokens: readonly SqlToken[]; readonly slots: ReadonlyMap<number, object> } | null;
+type Template = {
+  readonly statements: ast.Statement[]; readonly tokens: readonly SqlToken[]; readonly slots: ReadonlyMap<number, object>;
+  /** Token index by its start offset, and by its end offset, in the template's text. */
+  readonly startIdx: ReadonlyMap<number, number>; readonly endIdx: ReadonlyMap<number, number>;
+} | null;
 const shapeCache = new Map<string, Template>();
 let shapeHits = 0;
 
@@ -158,15 +162,20 @@ function makeTemplate(statements: ast.Statement[], tokens: readonly SqlToken[]):
     // Each string token must be exactly one literal node, its value nowhere else in the tree.
     if (!slots.has(i) || strings.get(t.value) !== 1) return null;
   }
-  return { statements, tokens, slots };
-}
-
-/** The template's statements for `sql` (same shape): spans moved to the new tokens, string literals replaced. */
-function instantiate(template: Template, sql: string, tokens: readonly SqlToken[]): ast.Statement[] | undefined {
-  if (!template || template.tokens.length !== tokens.length) return undefined;
   const startIdx = new Map<number, number>();
   const endIdx = new Map<number, number>();
-  template.tokens.forEach((t, i) => { startIdx.set(t.offset, i); endIdx.set(t.offset + t.text.length, i); });
+  tokens.forEach((t, i) => { startIdx.set(t.offset, i); endIdx.set(t.offset + t.text.length, i); });
+  return { statements, tokens, slots, startIdx, endIdx };
+}
+
+/**
+ * The template's statements for `sql` (same shape): spans moved to the new
+ * tokens, string literals replaced. The copy is frozen as it is made (what a
+ * deepFreeze of it would do).
+ */
+function instantiate(template: Template, sql: string, tokens: readonly SqlToken[]): ast.Statement[] | undefined {
+  if (!template || template.tokens.length !== tokens.length) return undefined;
+  const { startIdx, endIdx } = template;
   const slotValue = new Map<object, string>();
   for (const [i, node] of template.slots) slotValue.set(node, tokens[i]!.value);
   const moveSpan = (sp: ast.Span): ast.Span => {
@@ -180,14 +189,15 @@ function instantiate(template: Template, sql: string, tokens: readonly SqlToken[
     if (x === null || typeof x !== 'object') return x;
     const done = copies.get(x);
     if (done !== undefined) return done;
-    if (Array.isArray(x)) { const a: unknown[] = []; copies.set(x, a); for (const v of x) a.push(copy(v)); return a; }
+    if (Array.isArray(x)) { const a: unknown[] = []; copies.set(x, a); for (const v of x) a.push(copy(v)); return Object.freeze(a); }
     const o = x as Record<string, unknown>;
     const out: Record<string, unknown> = {};
     copies.set(x, out);
-    for (const k in o) out[k] = k === 'span' ? moveSpan(o[k] as ast.Span) : copy(o[k]);
+    for (const k in o) out[k] = k === 'span' ? Object.freeze(moveSpan(o[k] as ast.Span)) : copy(o[k]);
     const v = slotValue.get(x);
     if (v !== undefined) out.value = v;
-    return out;
+    // The top statement gets its text below; every other node is final here.
+    return x === template.statements[0] ? out : Object.freeze(out);
   };
   const st = copy(template.statements[0]) as ast.Statement & { text: string };
   return [{ ...st, text: sql.slice(st.span.start, st.span.end) }];
