@@ -169,6 +169,7 @@ export class OpenSst {
   private pageBytes = 0;
   /** Most page bytes this file keeps (set by the cache holding it; 0 = none). */
   pagesMax = 0;
+  private store: PageStore | undefined;
   /** Told of page bytes added or dropped (the cache holding it accounts them). */
   onGrow: ((delta: number) => void) | undefined;
   private constructor(readonly blob: PrefetchedBlob, private readonly baseBytes: number,
@@ -186,7 +187,7 @@ export class OpenSst {
    */
   get pageStore(): PageStore | undefined {
     if (this.pagesMax <= 0 || this.freed) return undefined;
-    return {
+    return this.store ??= {
       get: (offset) => {
         const b = this.pages.get(offset);
         if (!b) return undefined;
@@ -877,6 +878,29 @@ function wasmBatchesToArrow(t: PW.Table): arrow.RecordBatch[] {
   }
 }
 
+interface JsPlan { readonly leaves: readonly number[]; readonly schema: arrow.Schema }
+const jsPlans = new WeakMap<ParquetFooter, Map<string, JsPlan | null>>();
+
+/**
+ * The leaves and batch schema of `columns` (all when undefined) in a file the
+ * JS reader reads; null when it cannot (then parquet-wasm does). Made once
+ * per opened file and column list, not per scan.
+ */
+function jsPlanOf(footer: ParquetFooter, columns: readonly string[] | undefined): JsPlan | null {
+  let byColumns = jsPlans.get(footer);
+  if (!byColumns) { byColumns = new Map(); jsPlans.set(footer, byColumns); }
+  const key = columns ? columns.join('\u0000') : '\u0001all';
+  let plan = byColumns.get(key);
+  if (plan === undefined) {
+    const want = columns ? new Set(columns) : undefined;
+    const leaves: number[] = [];
+    footer.leaves.forEach((l, i) => { if (!want || want.has(l.name)) leaves.push(i); });
+    plan = footer.canRead(leaves) && footer.arrowSchema ? { leaves, schema: new arrow.Schema(leaves.map((i) => footer.arrowSchema!.fields[i]!)) } : null;
+    byColumns.set(key, plan);
+  }
+  return plan;
+}
+
 /**
  * Reads the chosen row groups of one SST a few at a time, as chunks. With a
  * layout (every SST this engine writes has one) it fetches the footer once
@@ -955,7 +979,7 @@ export class SstSource implements ChunkSource {
 
   /** This source reads through parquet-wasm (the JS reader met something it does not handle). */
   private slow = false;
-  private jsPlan: { leaves: number[]; schema: arrow.Schema } | undefined;
+  private jsPlan: JsPlan | undefined;
 
   /**
    * Reads row groups with the JS Parquet reader (parquet-read.ts): each
@@ -966,11 +990,9 @@ export class SstSource implements ChunkSource {
   private readJs(opened: OpenSst, rgs: readonly number[], sel: ReadonlyArray<readonly [number, number]> | undefined): arrow.RecordBatch[] | undefined {
     const footer = opened.footer!;
     if (!this.jsPlan) {
-      const want = this.columns ? new Set(this.columns) : undefined;
-      const leaves: number[] = [];
-      footer.leaves.forEach((l, i) => { if (!want || want.has(l.name)) leaves.push(i); });
-      if (!footer.canRead(leaves) || !footer.arrowSchema) { this.slow = true; return undefined; }
-      this.jsPlan = { leaves, schema: new arrow.Schema(leaves.map((i) => footer.arrowSchema!.fields[i]!)) };
+      const plan = jsPlanOf(footer, this.columns);
+      if (!plan) { this.slow = true; return undefined; }
+      this.jsPlan = plan;
     }
     const { leaves, schema } = this.jsPlan;
     const out: arrow.RecordBatch[] = [];
