@@ -164,6 +164,8 @@ export class Region {
   private refs = new Map<string, number>();
   private retired = new Set<string>();
   private indexes = new Map<string, Promise<LoadedIndex>>();
+  /** How scans fetch each SST (made once per file; dropped with it). */
+  private fetches = new Map<string, SstFetch>();
   /**
    * Per SST (and schema version), the newest row of each series in it, delete
    * markers included: GreptimeDB's selector result cache. SSTs are immutable,
@@ -378,6 +380,15 @@ export class Region {
 
   /** How to fetch one SST (ranged when its index has a layout); a failing get is STORAGE_UNAVAILABLE. */
   private sstFetch(f: FileMeta, index: FileIndex | undefined, cached = true): SstFetch {
+    if (cached && index?.layout) {
+      let fetch = this.fetches.get(f.id);
+      if (!fetch) { fetch = this.newSstFetch(f, index, true); this.fetches.set(f.id, fetch); }
+      return fetch;
+    }
+    return this.newSstFetch(f, index, cached);
+  }
+
+  private newSstFetch(f: FileMeta, index: FileIndex | undefined, cached: boolean): SstFetch {
     const key = this.sstKey(f.id);
     const store = this.deps.store;
     if (index?.layout) {
@@ -468,6 +479,7 @@ export class Region {
     const now: string[] = [];
     for (const id of ids) {
       this.indexes.delete(id);
+      this.fetches.delete(id);
       this.deps.sstFiles?.invalidate(this.sstKey(id));
       this.deps.sstChunks?.invalidatePrefix(`${this.sstKey(id)}@`);
       for (const k of [...this.lastRows.keys()]) if (k.startsWith(`${id}@`)) this.lastRows.delete(k);
@@ -513,6 +525,11 @@ export class Region {
         const preds = allPreds.filter((p) => schema.primaryKey.includes(p.column));
         const m = req.metrics;
         if (m) m.filesTotal += files.length;
+        // Columns a file's source decodes: with the file's series table, String tags come from
+        // it (other tag types are still read when projected); without one, every tag (merge keys).
+        const wantedAll = new Set([...cols.map((c) => c.name), ...schema.primaryKey, schema.timeIndex, OP_COLUMN, PK_COLUMN]);
+        const wantedWithSeries = new Set(wantedAll);
+        for (const k of schema.primaryKey) if (!cols.some((c) => c.name === k) || schema.columns.find((c) => c.name === k)!.type.name === 'String') wantedWithSeries.delete(k);
         let prio = 0;
         for (const f of files) {
           prio++;
@@ -531,13 +548,10 @@ export class Region {
           // costs one read of its tags, once, where without it every small
           // read decodes every tag column of its rows for the merge keys.
           const series = await self.seriesOf(f, index, (!sel?.size && 2 * rgs.length >= f.rowGroups) || f.seriesCount <= SMALL_READ_SERIES_TABLE_MAX);
-          const wanted = new Set([...cols.map((c) => c.name), ...schema.primaryKey, schema.timeIndex, OP_COLUMN, PK_COLUMN]);
-          // String tags come from the series table; other tag types are still read when projected.
-          if (series) for (const k of schema.primaryKey) if (!cols.some((c) => c.name === k) || schema.columns.find((c) => c.name === k)!.type.name === 'String') wanted.delete(k);
+          const wanted = series ? wantedWithSeries : wantedAll;
           const noDeletes = f.hasDeletes === false; // (absent in a manifest: assume deletes)
-          if (noDeletes) wanted.delete(OP_COLUMN);
           sources.push(new SstSource(prio, self.sstFetch(f, index), rgs, schema.primaryKey, schema.timeIndex,
-            self.deps.options.rowGroupRows, f.columns.filter((c) => wanted.has(c)), files.length > 8 ? 1 : 4, sel, series, noDeletes));
+            self.deps.options.rowGroupRows, f.columns.filter((c) => wanted.has(c) && !(noDeletes && c === OP_COLUMN)), files.length > 8 ? 1 : 4, sel, series, noDeletes));
         }
         for (const mem of mems) {
           prio++;
