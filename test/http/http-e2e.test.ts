@@ -97,6 +97,31 @@ describe('e2e http: GreptimeDB HTTP API over the real engine', function () {
     expect(t.getChild('host')!.toArray()).to.deep.equal(['127.0.0.1', '127.0.0.2']);
   });
 
+  it('reports where a query spent its time in Server-Timing: parse, plan, exec, encode, total', async () => {
+    const timing = async (statement: string): Promise<Record<string, number>> => {
+      const r = await fetch(`${url}/v1/sql?sql=${encodeURIComponent(statement)}`);
+      expect(r.status).to.equal(200);
+      const h = r.headers.get('server-timing') ?? '';
+      const out: Record<string, number> = {};
+      for (const part of h.split(',')) {
+        const m = /^\s*(\w+);dur=(\d+\.\d{3})\s*$/.exec(part);
+        expect(m, `metric '${part}' of '${h}'`).to.not.equal(null);
+        out[m![1]!] = Number(m![2]);
+      }
+      return out;
+    };
+    // A text not seen before: parsed and planned.
+    const t = await timing('SELECT host, max(cpu) FROM monitor WHERE cpu >= 0 GROUP BY host ORDER BY host');
+    expect(Object.keys(t)).to.deep.equal(['parse', 'plan', 'exec', 'encode', 'total']);
+    expect(t.parse!, 'a new text takes time to parse').to.be.greaterThan(0);
+    expect(t.plan!, 'and to plan').to.be.greaterThan(0);
+    for (const v of Object.values(t)) expect(v).to.be.at.least(0);
+    // The stages happen one after another inside the request.
+    expect(t.parse! + t.plan! + t.exec! + t.encode!).to.be.at.most(t.total! + 0.002);
+    // A statement without a query plan (DDL) plans nothing.
+    expect((await timing('CREATE TABLE IF NOT EXISTS monitor (host STRING, ts TIMESTAMP TIME INDEX, cpu DOUBLE, PRIMARY KEY(host))')).plan).to.equal(0);
+  });
+
   it('InfluxDB line protocol creates and widens tables (tags, typed fields, greptime_timestamp ns)', async () => {
     const w1 = await fetch(`${url}/v1/influxdb/write?db=public&precision=ms`, { method: 'POST', body: 'weather,city=paris temp=12.5,count=3i,ok=t,note="a b" 1667446797450\nweather,city=oslo temp=-1 1667446798450' });
     expect(w1.status).to.equal(204);

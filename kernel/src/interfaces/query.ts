@@ -27,6 +27,14 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   /** Stops the query with DEADLINE_EXCEEDED after this long (0 = no limit). */
   readonly timeoutMs?: number;
+  /** Filled with where the time went, summed over the text's statements (HTTP Server-Timing). */
+  readonly timings?: QueryTimings;
+}
+
+/** Milliseconds a text spent in parsing and in planning (binding + optimizing, or a plan-cache hit). */
+export interface QueryTimings {
+  parseMs: number;
+  planMs: number;
 }
 
 /**

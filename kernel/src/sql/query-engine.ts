@@ -12,7 +12,7 @@ import type { StorageEngine } from '../interfaces/engine.js';
 import type { FunctionRegistry } from '../interfaces/function.js';
 import type { Logger } from '../interfaces/logger.js';
 import type { Metrics } from '../interfaces/metrics.js';
-import type { ExecuteOptions, InsertRequest, QueryOutput, QueryService, ResultColumn } from '../interfaces/query.js';
+import type { ExecuteOptions, InsertRequest, QueryOutput, QueryService, QueryTimings, ResultColumn } from '../interfaces/query.js';
 import type { Session } from '../interfaces/session.js';
 import type { SystemTableProvider } from '../interfaces/system-table.js';
 import type { AdminFunction } from '../interfaces/admin-function.js';
@@ -137,7 +137,9 @@ export class QueryEngine implements QueryService {
     // GreptimeDB parses MySQL-protocol text with the MySQL dialect ("x" is a string) and PostgreSQL text with PostgreSQL's.
     const dialect = session.channel === 'mysql' ? 'mysql' : session.channel === 'postgres' ? 'postgres' : 'greptime';
     // Dashboards and benchmarks repeat texts: the cache returns the same deep-frozen statements (nothing downstream mutates them).
+    const t0 = options.timings ? performance.now() : 0;
     const statements = parseSql(sql, { dialect, cache: true });
+    if (options.timings) options.timings.parseMs += performance.now() - t0;
     for (const st of statements) {
       const ac = new AbortController();
       const onAbort = () => ac.abort(options.signal?.reason instanceof Error ? options.signal.reason : new CancelledError());
@@ -153,7 +155,7 @@ export class QueryEngine implements QueryService {
       const cleanup = () => { clearTimeout(timer); options.signal?.removeEventListener('abort', onAbort); };
       this.statementsTotal?.inc({ kind: st.kind });
       try {
-        const out = await this.runStatement(st, sql, session, options.params ?? [], ac.signal);
+        const out = await this.runStatement(st, sql, session, options.params ?? [], ac.signal, options.timings);
         if (out.kind === 'records') {
           const inner = out.batches;
           const signal = ac.signal;
@@ -301,16 +303,18 @@ export class QueryEngine implements QueryService {
     await visit(p);
   }
 
-  private async runQuery(q: ast.Query, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<QueryOutput> {
+  private async runQuery(q: ast.Query, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal, timings?: QueryTimings): Promise<QueryOutput> {
+    const t0 = timings ? performance.now() : 0;
     const { plan, fields, executor } = await this.plan(q, sql, session, params, signal, true);
+    if (timings) timings.planMs += performance.now() - t0;
     return batchesOutput(fields.map((f) => ({ name: f.name, type: f.type })), executor.run(plan));
   }
 
   // ---------------------------------------------------------------- statements
 
-  private async runStatement(st: ast.Statement, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<QueryOutput> {
+  private async runStatement(st: ast.Statement, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal, timings?: QueryTimings): Promise<QueryOutput> {
     switch (st.kind) {
-      case 'QueryStatement': return this.runQuery(st.query, sql, session, params, signal);
+      case 'QueryStatement': return this.runQuery(st.query, sql, session, params, signal, timings);
       case 'Insert': return affected(await this.insertStatement(st, sql, session, params, signal));
       case 'Delete': return affected(await this.deleteStatement(st, sql, session, params, signal));
       case 'CreateDatabase': {

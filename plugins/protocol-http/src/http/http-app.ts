@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   createSession, DeadlineExceededError, InvalidArgumentsError, parseApiDuration, parseApiTime, UnsupportedError,
-  type InsertRequest, type Logger, type Metrics, type PromqlService, type QueryService, type ScriptService, type ServerInfo, type TriggerService, type UserProvider,
+  type InsertRequest, type Logger, type Metrics, type PromqlService, type QueryService, type QueryTimings, type ScriptService, type ServerInfo, type TriggerService, type UserProvider,
 } from '@strata/kernel';
 import { mapHttpError, PayloadTooLargeError } from '../errors.js';
 import { BodyChunks, useBodyChunks } from '../ingest/body-chunks.js';
@@ -15,7 +15,7 @@ import { answerRemoteRead } from '../prometheus/remote-read-handler.js';
 import { decodeRemoteWrite } from '../prometheus/remote-write.js';
 import { snappyDecompress } from '../prometheus/snappy.js';
 import {
-  databaseFromParam, encodeArrow, encodeCsv, encodeGreptimeV1, httpSession, parseSqlFormat, runSql, timeoutFromHeader,
+  databaseFromParam, encodeArrow, encodeCsv, encodeGreptimeV1, httpSession, parseSqlFormat, runSql, serverTimingHeader, timeoutFromHeader,
 } from '../sql/sql-handler.js';
 import { decodeContentEncoding } from './body-decoder.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
@@ -221,21 +221,32 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     const aborted = new AbortController();
     // The response's 'close' before it finished means the client went away: cancel the query.
     reply.raw.once('close', () => { if (!reply.raw.writableFinished) aborted.abort(); });
-    const outputs = await runSql(query, sql, session, timeoutMs, aborted.signal);
+    const timings: QueryTimings = { parseMs: 0, planMs: 0 };
+    const t0 = performance.now();
+    const outputs = await runSql(query, sql, session, timeoutMs, aborted.signal, timings);
+    const t1 = performance.now();
     const ms = elapsedMs(req);
-    reply.header('x-greptime-execution-time', String(ms)).header('x-greptime-format', format);
+    let type: string;
+    let body: string | Buffer;
     switch (format) {
       case 'greptimedb_v1':
-        return reply.code(200).header('content-type', 'application/json').send(encodeGreptimeV1(outputs, ms));
+        type = 'application/json';
+        body = encodeGreptimeV1(outputs, ms);
+        break;
       case 'arrow': {
         const stream = (header(req, 'accept') ?? '').includes('application/vnd.apache.arrow.stream');
-        return reply.code(200).header('content-type', stream ? 'application/vnd.apache.arrow.stream' : 'application/arrow')
-          .send(Buffer.from(encodeArrow(outputs, stream ? 'stream' : 'file')));
+        type = stream ? 'application/vnd.apache.arrow.stream' : 'application/arrow';
+        body = Buffer.from(encodeArrow(outputs, stream ? 'stream' : 'file'));
+        break;
       }
       default:
-        return reply.code(200).header('content-type', 'text/csv; charset=utf-8')
-          .send(encodeCsv(outputs, format !== 'csv', format === 'csvwithnamesandtypes'));
+        type = 'text/csv; charset=utf-8';
+        body = encodeCsv(outputs, format !== 'csv', format === 'csvwithnamesandtypes');
     }
+    const t2 = performance.now();
+    return reply.code(200).header('x-greptime-execution-time', String(ms)).header('x-greptime-format', format)
+      .header('server-timing', serverTimingHeader(timings, t1 - t0, t2 - t1, t2 - req.strataStartedAt))
+      .header('content-type', type).send(body);
   };
   app.get('/v1/sql', sqlHandler);
   app.post('/v1/sql', sqlHandler);

@@ -1,7 +1,7 @@
 import * as arrow from 'apache-arrow';
 import {
   createSession, dataTypeDisplayName, DeadlineExceededError, InvalidArgumentsError, parseDurationMs,
-  type QueryOutput, type QueryService, type ResultColumn, type Session,
+  type QueryOutput, type QueryService, type QueryTimings, type ResultColumn, type Session,
 } from '@strata/kernel';
 import { csvCellEncoder, jsonCellEncoder, type CellEncoder } from './result-encoders.js';
 
@@ -43,7 +43,7 @@ export function timeoutFromHeader(header: string | undefined, defaultMs: number)
  * output. The deadline aborts the query (DEADLINE_EXCEEDED, HTTP 504) and
  * `signal` cancels it when the client goes away.
  */
-export async function runSql(query: QueryService, sql: string, session: Session, timeoutMs: number, signal?: AbortSignal): Promise<CollectedOutput[]> {
+export async function runSql(query: QueryService, sql: string, session: Session, timeoutMs: number, signal?: AbortSignal, timings?: QueryTimings): Promise<CollectedOutput[]> {
   const ac = new AbortController();
   const onAbort = () => ac.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -58,7 +58,7 @@ export async function runSql(query: QueryService, sql: string, session: Session,
   deadline?.catch(() => undefined);
   const work = (async () => {
     const outputs: CollectedOutput[] = [];
-    for await (const out of query.execute(sql, session, { signal: ac.signal, timeoutMs })) {
+    for await (const out of query.execute(sql, session, { signal: ac.signal, timeoutMs, ...(timings ? { timings } : {}) })) {
       outputs.push(await collect(out));
     }
     return outputs;
@@ -78,6 +78,17 @@ async function collect(out: QueryOutput): Promise<CollectedOutput> {
   let rows = 0;
   for await (const b of out.batches) { batches.push(b); rows += b.numRows; }
   return { kind: 'records', columns: out.columns, schema: out.schema, batches, rows };
+}
+
+/**
+ * The Server-Timing header of a /v1/sql answer (W3C Server Timing; browsers'
+ * developer tools show it): parse, plan, exec (running the plan and draining
+ * its batches), encode (the response body) and total (from the request's
+ * arrival), in milliseconds.
+ */
+export function serverTimingHeader(t: QueryTimings, runMs: number, encodeMs: number, totalMs: number): string {
+  const f = (x: number) => Math.max(0, x).toFixed(3);
+  return `parse;dur=${f(t.parseMs)}, plan;dur=${f(t.planMs)}, exec;dur=${f(runMs - t.parseMs - t.planMs)}, encode;dur=${f(encodeMs)}, total;dur=${f(totalMs)}`;
 }
 
 /** Creates the session of an HTTP request (channel 'http'). */
