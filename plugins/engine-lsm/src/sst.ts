@@ -157,6 +157,24 @@ class PrefetchedBlob {
  * through `blob`). Shared by scans through SstFileCache; freed when it is
  * out of the cache and no scan holds it.
  */
+/** The batches one small read decoded, and the bytes their buffers hold. */
+class DecodedRows {
+  readonly size: number;
+  constructor(readonly batches: readonly arrow.RecordBatch[]) {
+    let size = 0;
+    const add = (d: arrow.Data): void => {
+      size += (d.values?.byteLength ?? 0) + (d.valueOffsets?.byteLength ?? 0) + (d.nullBitmap?.byteLength ?? 0) + 64;
+      for (const c of d.children) add(c);
+    };
+    for (const b of batches) add(b.data);
+    this.size = size;
+  }
+}
+
+function sizeOfKept(v: Uint8Array | ByteEntries | DecodedRows): number {
+  return v instanceof ByteEntries ? v.size : v instanceof DecodedRows ? v.size : v.length;
+}
+
 export class OpenSst {
   refs = 0;
   /** Out of the cache (evicted, invalidated, or never cached): freed at refs 0. */
@@ -164,8 +182,13 @@ export class OpenSst {
   freed = false;
   private wasm: Promise<PW.ParquetFile> | undefined;
   private wasmFile: PW.ParquetFile | undefined;
-  /** Decompressed pages of small reads (PageStore), least recently used first. */
-  private pages = new Map<number, Uint8Array | ByteEntries>();
+  /**
+   * What small reads keep, least recently used first: under a page's offset
+   * its decompressed bytes (PageStore), under -1 - offset a delta page's
+   * decoded values, under a string key the decoded batches of one read
+   * (decodedRows).
+   */
+  private pages = new Map<number | string, Uint8Array | ByteEntries | DecodedRows>();
   private pageBytes = 0;
   /** Most page bytes this file keeps (set by the cache holding it; 0 = none). */
   pagesMax = 0;
@@ -205,19 +228,40 @@ export class OpenSst {
     };
   }
 
-  private keep(key: number, value: Uint8Array | ByteEntries, size: number): void {
+  /**
+   * The batches an earlier small read of these rows decoded (`key`: row
+   * group, row ranges and columns), or undefined. Batches are immutable and
+   * shared: a repeated query of a series (a dashboard panel, one host over a
+   * moving window) then fetches and decodes nothing of this file.
+   */
+  decodedRows(key: string): readonly arrow.RecordBatch[] | undefined {
+    if (this.pagesMax <= 0 || this.freed) return undefined;
+    const d = this.pages.get(key);
+    if (!(d instanceof DecodedRows)) return undefined;
+    this.pages.delete(key); this.pages.set(key, d);
+    return d.batches;
+  }
+
+  /** Keeps what a small read decoded (see decodedRows), counted with the kept pages. */
+  keepDecodedRows(key: string, batches: readonly arrow.RecordBatch[]): void {
+    if (this.pagesMax <= 0 || this.freed) return;
+    const rows = new DecodedRows(batches);
+    this.keep(key, rows, rows.size);
+  }
+
+  private keep(key: number | string, value: Uint8Array | ByteEntries | DecodedRows, size: number): void {
     if (this.freed || size * 4 > this.pagesMax) return;
     let delta = size;
     const old = this.pages.get(key);
     if (old) {
-      const os = old instanceof ByteEntries ? old.size : old.length;
+      const os = sizeOfKept(old);
       this.pages.delete(key); this.pageBytes -= os; delta -= os;
     }
     this.pages.set(key, value);
     this.pageBytes += size;
     for (const [k, v] of this.pages) {
       if (this.pageBytes <= this.pagesMax) break;
-      const vs = v instanceof ByteEntries ? v.size : v.length;
+      const vs = sizeOfKept(v);
       this.pages.delete(k); this.pageBytes -= vs; delta -= vs;
     }
     this.onGrow?.(delta);
@@ -361,8 +405,8 @@ export class SstFileCache {
 
 const COALESCE_GAP_BYTES = 1024 * 1024;
 
-/** Row-group reads by reader since start: the JS reader, and parquet-wasm (files or types it does not handle). */
-export const sstReads = { js: 0, wasm: 0 };
+/** Row-group reads by reader since start: the JS reader, parquet-wasm (files or types it does not handle), and small reads answered from rows an earlier one decoded (kept). */
+export const sstReads = { js: 0, wasm: 0, kept: 0 };
 
 /**
  * Rows per record batch parquet-wasm decodes (and we copy out of wasm
@@ -938,6 +982,17 @@ export class SstSource implements ChunkSource {
       this.nextRg += rgs.length;
       const sel = firstSel === 0 ? this.selections!.get(rgs[0]!)! : undefined;
       if (sel && sel.length === 0) continue;
+      // A small read an earlier query decoded (kept with the opened file) is taken as it is.
+      let keptKey: string | undefined;
+      if (sel && !this.slow && this.fetch.kind === 'ranged' && (await this.open()) && this.opened?.footer) {
+        keptKey = `${rgs[0]}|${sel.map(([o, l]) => `${o}+${l}`).join(',')}|${this.columns ? this.columns.join('\u0000') : '\u0001all'}`;
+        const kept = this.opened.decodedRows(keptKey);
+        if (kept) {
+          sstReads.kept += rgs.length;
+          for (const b of kept) this.queue.push(new SstChunk(b, this.pkNames, this.timeIndex, this.series, this.noDeletes, this.keysOnly));
+          continue;
+        }
+      }
       // Store reads happen here, outside wasm, so their failures are ordinary rejections.
       const parts = await this.prepare(rgs);
       const batchSize = Math.min(this.rowGroupRows, READ_BATCH_ROWS);
@@ -953,6 +1008,7 @@ export class SstSource implements ChunkSource {
       }
       if (batches) {
         sstReads.js += rgs.length;
+        if (keptKey) this.opened?.keepDecodedRows(keptKey, batches);
         this.opened?.blob.remove(parts);
         for (const b of batches) this.queue.push(new SstChunk(b, this.pkNames, this.timeIndex, this.series, this.noDeletes, this.keysOnly));
         continue;
@@ -1027,6 +1083,19 @@ export class SstSource implements ChunkSource {
   }
 
   /** Fetches what reading `rgs` decodes; returns the blob parts added for it (removed after the read). */
+  /** Opens a ranged file (through the opened-file cache when there is one); false when the source closed meanwhile. */
+  private async open(): Promise<boolean> {
+    const f = this.fetch;
+    if (f.kind !== 'ranged') return false;
+    if (!this.opened) {
+      const open = (): Promise<OpenSst> => OpenSst.open(f.size, f.layout, (o, l) => f.get(o, l));
+      if (f.cache) this.opened = await f.cache.files.acquire(f.cache.key, open);
+      else { const o = await open(); o.dead = true; o.refs++; this.opened = o; }
+      if (this.closed) { this.opened.release(); this.opened = undefined; return false; }
+    }
+    return true;
+  }
+
   private async prepare(rgs: readonly number[]): Promise<BlobPart[]> {
     const f = this.fetch;
     if (f.kind === 'whole') {
@@ -1037,12 +1106,7 @@ export class SstSource implements ChunkSource {
       }
       return [];
     }
-    if (!this.opened) {
-      const open = (): Promise<OpenSst> => OpenSst.open(f.size, f.layout, (o, l) => f.get(o, l));
-      if (f.cache) this.opened = await f.cache.files.acquire(f.cache.key, open);
-      else { const o = await open(); o.dead = true; o.refs++; this.opened = o; }
-      if (this.closed) { this.opened.release(); this.opened = undefined; return []; }
-    }
+    if (!(await this.open())) return [];
     // The column chunks this read decodes. parquet-wasm coalesces requests whose
     // gap is under 1 MiB (like object_store), so ranges are merged the same
     // way: each of its reads then falls inside one prefetched range.

@@ -329,6 +329,37 @@ describe('engine-lsm: scans of SSTs through the JS reader', function () {
     expect(after).to.have.length(first.length);
   });
 
+  it('a small read of a series an earlier read decoded takes those rows (any time window); another series decodes', async () => {
+    for (const keep of [true, false]) {
+      const { engine } = harness({ rowGroupRows: 4096, ...(keep ? {} : { sstMetaCacheBytes: '0' }) });
+      const s = cpuSchema();
+      await engine.createRegion(R, s);
+      const rows = [];
+      for (let t = 0; t < 2000; t++) for (let h = 0; h < 10; h++) rows.push({ host: `host_${h}`, region: `r${h % 3}`, ts: t * 10, usage: (h * 31 + t) % 97, cnt: BigInt(t) });
+      await engine.write(R, batchOf(s, rows));
+      await engine.flush(R);
+      const full = await scanRows(engine, R);
+      const want = (host: string, a: number, b: number) => full.filter((r) => r.host === host && (r.ts as number) >= a && (r.ts as number) < b);
+      const q = (host: string, a: number, b: number) => ({ predicates: [{ column: 'host', op: '=' as const, value: host }], timeRange: { start: BigInt(a), end: BigInt(b) } });
+      expect(await scanRows(engine, R, q('host_4', 5000, 9000))).to.deep.equal(want('host_4', 5000, 9000));
+      const js = sstReads.js, kept = sstReads.kept;
+      // The same series again, the same and another time window: nothing decoded.
+      expect(await scanRows(engine, R, q('host_4', 5000, 9000))).to.deep.equal(want('host_4', 5000, 9000));
+      expect(await scanRows(engine, R, q('host_4', 100, 2500))).to.deep.equal(want('host_4', 100, 2500));
+      if (keep) {
+        expect(sstReads.kept - kept, 'answered from the kept rows').to.be.greaterThan(0);
+        expect(sstReads.js - js, 'nothing decoded').to.equal(0);
+      } else {
+        expect(sstReads.kept - kept, 'no cache for opened files: nothing kept').to.equal(0);
+      }
+      // Another series decodes its own rows.
+      const js2 = sstReads.js;
+      expect(await scanRows(engine, R, q('host_5', 0, 20_000))).to.deep.equal(want('host_5', 0, 20_000));
+      expect(sstReads.js - js2).to.be.greaterThan(0);
+      await engine.stop();
+    }
+  });
+
   it('a small read of a file with more series than SMALL_READ_SERIES_TABLE_MAX decodes the tags for its merge keys, same answers', async () => {
     const { engine } = harness({ rowGroupRows: 4096 });
     const s = cpuSchema();
