@@ -79,6 +79,10 @@ function syncQuery(sql: string): unknown {
   Atomics.store(queryFlag, 0, 0);
   // drop any stale answer left by a previous, timed-out call
   while (receiveMessageOnPort(init.queryPort)) { /* discard */ }
+  // The time limit may have passed while the script was on its way here: the main thread set
+  // the interrupt and woke a query() not yet waiting (the store above undid that wake-up).
+  // Waiting now would outlast the interrupt grace and cost the worker; stop instead.
+  if (Atomics.load(interrupt, 0) !== 0) throw new Error('query() not sent: the script is past its time limit');
   init.queryPort.postMessage({ sql });
   const r = Atomics.wait(queryFlag, 0, 0, init.queryTimeoutMs);
   const msg = receiveMessageOnPort(init.queryPort);
