@@ -118,6 +118,15 @@ export class PythonWorkerPool {
     return [...this.slots].filter((s) => s.ready && !s.retired).length;
   }
 
+  /**
+   * Workers running a script, including one whose caller already got a
+   * ScriptTimeoutError and that has not stopped yet (it is interrupted, then
+   * replaced after the grace period).
+   */
+  get busyWorkers(): number {
+    return [...this.slots].filter((s) => s.task !== undefined && !s.retired).length;
+  }
+
   private submit(msg: ToWorker, script: string, onQuery?: QueryHandler): Promise<FromWorker> {
     if (this.stopped) return Promise.reject(new IllegalStateError('the Python coprocessor is stopped'));
     return new Promise<FromWorker>((resolve, reject) => {
