@@ -300,15 +300,20 @@ describe('engine-lsm: scans of SSTs through the JS reader', function () {
     expect(footer.canRead(footer.leaves.map((_, i) => i))).to.equal(true);
   });
 
-  it('a repeated small read decompresses no page again (pages kept with the opened SST); full scans keep none', async () => {
-    const { engine } = harness({ rowGroupRows: 4096 });
+  /** An engine with one flushed SST of 10 hosts x 2000 rows (small reads go by tag row ranges). */
+  async function tenHostSst(opts: Record<string, unknown> = {}) {
+    const { engine } = harness({ rowGroupRows: 4096, ...opts });
     const s = cpuSchema();
     await engine.createRegion(R, s);
     const rows = [];
     for (let t = 0; t < 2000; t++) for (let h = 0; h < 10; h++) rows.push({ host: `host_${h}`, region: `r${h % 3}`, ts: t * 10, usage: (h * 31 + t) % 97, cnt: BigInt(t) });
     await engine.write(R, batchOf(s, rows));
     await engine.flush(R);
-    const full = await scanRows(engine, R);
+    return { engine, s, full: await scanRows(engine, R) };
+  }
+
+  it('a repeated small read decompresses no page again (pages kept with the opened SST); full scans keep none', async () => {
+    const { engine, s, full } = await tenHostSst();
     const cacheBytes = engine.sstFiles!.bytes;
     // A full scan leaves no pages behind.
     await scanRows(engine, R);
@@ -331,14 +336,7 @@ describe('engine-lsm: scans of SSTs through the JS reader', function () {
 
   it('a small read of a series an earlier read decoded takes those rows (any time window); another series decodes', async () => {
     for (const keep of [true, false]) {
-      const { engine } = harness({ rowGroupRows: 4096, ...(keep ? {} : { sstMetaCacheBytes: '0' }) });
-      const s = cpuSchema();
-      await engine.createRegion(R, s);
-      const rows = [];
-      for (let t = 0; t < 2000; t++) for (let h = 0; h < 10; h++) rows.push({ host: `host_${h}`, region: `r${h % 3}`, ts: t * 10, usage: (h * 31 + t) % 97, cnt: BigInt(t) });
-      await engine.write(R, batchOf(s, rows));
-      await engine.flush(R);
-      const full = await scanRows(engine, R);
+      const { engine, full } = await tenHostSst(keep ? {} : { sstMetaCacheBytes: '0' });
       const want = (host: string, a: number, b: number) => full.filter((r) => r.host === host && (r.ts as number) >= a && (r.ts as number) < b);
       const q = (host: string, a: number, b: number) => ({ predicates: [{ column: 'host', op: '=' as const, value: host }], timeRange: { start: BigInt(a), end: BigInt(b) } });
       expect(await scanRows(engine, R, q('host_4', 5000, 9000))).to.deep.equal(want('host_4', 5000, 9000));
