@@ -21,7 +21,7 @@ export const engineLsmOptionsShape = {
    * this size (about 4x a file's footer and page indexes, plus its pages);
    * '0' turns it off.
    */
-  sstMetaCacheBytes: o.bytes({ default: '64MiB', description: "Opened SSTs (parsed Parquet footers) kept for later scans, by size ('0' = off)." }),
+  sstMetaCacheBytes: o.bytes({ default: '64MiB', description: "Opened SSTs (parsed Parquet footers, and the pages and decoded rows of their small reads) kept for later scans, by size ('0' = off)." }),
   /**
    * Fetched SST column chunks (compressed, as stored) kept between scans, so
    * a repeated small query reads nothing from the object store; least

@@ -151,12 +151,6 @@ class PrefetchedBlob {
   }
 }
 
-/**
- * An SST opened for ranged reads: its footer fetched and parsed by
- * parquet-wasm once (the ParquetFile keeps the parsed metadata and reads
- * through `blob`). Shared by scans through SstFileCache; freed when it is
- * out of the cache and no scan holds it.
- */
 /** The batches one small read decoded, and the bytes their buffers hold. */
 class DecodedRows {
   readonly size: number;
@@ -175,6 +169,12 @@ function sizeOfKept(v: Uint8Array | ByteEntries | DecodedRows): number {
   return v instanceof ByteEntries ? v.size : v instanceof DecodedRows ? v.size : v.length;
 }
 
+/**
+ * An SST opened for ranged reads: its footer fetched and parsed by
+ * parquet-wasm once (the ParquetFile keeps the parsed metadata and reads
+ * through `blob`). Shared by scans through SstFileCache; freed when it is
+ * out of the cache and no scan holds it.
+ */
 export class OpenSst {
   refs = 0;
   /** Out of the cache (evicted, invalidated, or never cached): freed at refs 0. */
@@ -1082,7 +1082,6 @@ export class SstSource implements ChunkSource {
     return out;
   }
 
-  /** Fetches what reading `rgs` decodes; returns the blob parts added for it (removed after the read). */
   /** Opens a ranged file (through the opened-file cache when there is one); false when the source closed meanwhile. */
   private async open(): Promise<boolean> {
     const f = this.fetch;
@@ -1096,6 +1095,7 @@ export class SstSource implements ChunkSource {
     return true;
   }
 
+  /** Fetches what reading `rgs` decodes; returns the blob parts added for it (removed after the read). */
   private async prepare(rgs: readonly number[]): Promise<BlobPart[]> {
     const f = this.fetch;
     if (f.kind === 'whole') {
