@@ -21,6 +21,17 @@ describe('sql: range queries (GreptimeDB semantics)', function () {
     expect(rows.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!)).to.deep.equal([[0, 0], [0, 3], [20000, 2], [20000, 5]]);
   });
 
+  it('ALIGN ... TO a timestamp string, in the session time zone unless it names an offset', async () => {
+    const byNumber = await h.rows("SELECT ts, max(val) RANGE '10s' FROM host ALIGN '10s' TO 5000 BY () ORDER BY ts");
+    expect(byNumber).to.deep.equal([[-5000, 3], [5000, 4], [15000, 5]]);
+    expect(await h.rows("SELECT ts, max(val) RANGE '10s' FROM host ALIGN '10s' TO '1970-01-01T00:00:05Z' BY () ORDER BY ts")).to.deep.equal(byNumber);
+    expect(await h.rows("SELECT ts, max(val) RANGE '10s' FROM host ALIGN '10s' TO '1970-01-01 08:00:05+08:00' BY () ORDER BY ts")).to.deep.equal(byNumber);
+    await h.q("SET time_zone = '+08:00'");
+    expect(await h.rows("SELECT ts, max(val) RANGE '10s' FROM host ALIGN '10s' TO '1970-01-01 08:00:05' BY () ORDER BY ts")).to.deep.equal(byNumber);
+    await h.q("SELECT max(val) RANGE '10s' FROM host ALIGN '10s' TO 'yesterday' BY ()").then(
+      () => expect.fail('should fail'), (e: Error) => expect(e.message).to.contain("ALIGN TO: invalid timestamp 'yesterday'"));
+  });
+
   it('FILL NULL (default), value, PREV and LINEAR', async () => {
     const r = await h.rows("SELECT ts, host, min(val) RANGE '5s', min(val) RANGE '5s' FILL 6, min(val) RANGE '5s' FILL PREV, min(val) RANGE '5s' FILL LINEAR FROM host ALIGN '5s' ORDER BY host, ts");
     expect(r.slice(0, 5)).to.deep.equal([

@@ -8,6 +8,7 @@ import { numericResult } from '../../functions/builtin/function-helpers.js';
 import { FAST_AGGREGATE } from '../../functions/builtin/aggregate-functions.js';
 import type * as ast from '../ast.js';
 import { toDataType } from '../parser/type-names.js';
+import { parseTimestampNanos } from '../../functions/time-zone.js';
 import { parseInterval } from '../exec/expression-evaluator.js';
 import { parseDurationMs } from '../../catalog/store-catalog.js';
 import {
@@ -600,9 +601,13 @@ export class Binder {
     throw new PlanError(`${what} must be a duration string like '5m' or an INTERVAL`);
   }
 
+  /** A timestamp string (ALIGN TO), in the session's time zone unless it names an offset. */
   private tsLiteralNanos(s: string): bigint {
-    const e = this.cast({ k: 'lit', value: s, type: STR }, { name: 'TimestampNanosecond' });
-    return e.k === 'lit' ? (e.value as bigint) : 0n;
+    try {
+      return parseTimestampNanos(s, this.env.session.timezone);
+    } catch {
+      throw new PlanError(`ALIGN TO: invalid timestamp '${s}' (expected e.g. '2024-01-01T00:00:00Z', NOW or CALENDAR)`);
+    }
   }
 
   // ---------------------------------------------------------------- expressions
