@@ -77,8 +77,14 @@ export function parseTimestampNanos(text: string, tz = 'UTC'): bigint {
     if (/^-?\d+$/.test(s)) return BigInt(s) * 1_000_000n;
     throw new InvalidArgumentsError(`invalid timestamp '${text}'`);
   }
-  const local = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
-  if (Number.isNaN(local)) throw new InvalidArgumentsError(`invalid timestamp '${text}'`);
+  const [y, mo, d, h, mi, se] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
+  // Out-of-range fields are errors, not carried into the next month, day or hour (as Date.UTC would).
+  const bad = mo < 1 || mo > 12 ? 'month' : d < 1 || d > daysInMonth(y, mo) ? 'day' : h > 23 ? 'hour' : mi > 59 ? 'minute' : se > 59 ? 'second' : undefined;
+  if (bad) throw new InvalidArgumentsError(`invalid timestamp '${text}': ${bad} out of range`);
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d); // (Date.UTC would read years 0-99 as 1900-1999)
+  date.setUTCHours(h, mi, se, 0);
+  const local = date.getTime();
   const frac = BigInt((m[7] ?? '').padEnd(9, '0') || '0');
   let utcMs: number;
   if (m[8]) {
@@ -89,6 +95,10 @@ export function parseTimestampNanos(text: string, tz = 'UTC'): bigint {
     utcMs = localToUtcMs(tz, local);
   }
   return BigInt(utcMs) * 1_000_000n + frac;
+}
+
+function daysInMonth(year: number, month: number): number {
+  return month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
 /** Formats nanoseconds since the epoch as 'YYYY-MM-DD HH:MM:SS[.fff]' in `tz`. */

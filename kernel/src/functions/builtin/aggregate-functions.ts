@@ -431,13 +431,12 @@ function tdigestQuantile(s: TDigestState, q: number): number | null {
   return prevMean + ((s.max - prevMean) * (pos - prevCentre)) / (last - prevCentre);
 }
 
+/** The percentile argument: a fraction between 0 and 1 (as DataFusion requires; 1.5 is an error, not 1.5%). */
 function percentArg(name: string, args: readonly arrow.Vector[], rows: Uint32Array | null): number {
   const pc = col(args, 1);
   const p = Number(valueAt(pc, rows ? (rows[0] ?? 0) : 0));
-  // Accept percentages too (percentile(x, 90)).
-  const q = p > 1 ? p / 100 : p;
-  if (!(q >= 0 && q <= 1)) throw new InvalidArgumentsError(`${name}: percentile must be between 0 and 1, got ${p}`);
-  return q;
+  if (!(p >= 0 && p <= 1)) throw new InvalidArgumentsError(`${name}: percentile must be between 0 and 1, got ${p}`);
+  return p;
 }
 
 const approxPercentileCont: AggregateFunction<TDigestState> = {

@@ -1,7 +1,9 @@
 import type * as arrow from 'apache-arrow';
 import type { DataType } from '../../data/data-types.js';
 import type { FunctionContext, WindowFunction } from '../../interfaces/function.js';
+import { InvalidArgumentsError } from '../../errors/errors.js';
 import { columnFromArrow, columnFromValues, columnToArrow, valueAt, type Column } from '../../sql/exec/column.js';
+import { castValue } from '../../sql/exec/expression-evaluator.js';
 import { F64, I64, sameAs, sig } from './function-helpers.js';
 
 /** True when rows i and j have equal ORDER BY keys (peers). */
@@ -77,7 +79,9 @@ const cumeDist = partitionFn('cume_dist', F64, [sig()], (_a, keys, n) => {
 });
 
 const ntile = partitionFn('ntile', I64, [sig('integer')], ([b], _k, n) => {
-  const buckets = Math.max(1, Number(valueAt(b!, 0) ?? 1));
+  const v = valueAt(b!, 0);
+  const buckets = Number(v ?? 0);
+  if (!(buckets >= 1)) throw new InvalidArgumentsError(`ntile: the number of buckets must be a positive integer, got ${v === null ? 'NULL' : String(v)}`);
   const out = new Array<unknown>(n);
   const base = Math.floor(n / buckets);
   const extra = n % buckets;
@@ -91,12 +95,21 @@ const ntile = partitionFn('ntile', I64, [sig('integer')], ([b], _k, n) => {
 
 function shift(name: 'lag' | 'lead'): WindowFunction {
   const dir = name === 'lag' ? -1 : 1;
-  return partitionFn(name, sameAs(0), [sig('any'), sig('any', 'integer'), sig('any', 'integer', 'any')], ([x, off, def], _k, n) => {
+  return partitionFn(name, sameAs(0), [sig('any'), sig('any', 'integer'), sig('any', 'integer', 'any')], ([x, off, def], _k, n, ctx, rt) => {
     const out = new Array<unknown>(n);
+    // The default takes the value's type ('2000-01-01' for a timestamp); one that cannot is an error.
+    const fallback = (i: number): unknown => {
+      const d = valueAt(def!, i);
+      try {
+        return castValue(d, def!.type, rt, ctx.timezone);
+      } catch (err) {
+        throw new InvalidArgumentsError(`${name}: the default value ${typeof d === 'string' ? `'${d}'` : String(d)} cannot be cast to ${rt.name}`, { cause: err });
+      }
+    };
     for (let i = 0; i < n; i++) {
       const o = off ? Number(valueAt(off, i) ?? 1) : 1;
       const j = i + dir * o;
-      out[i] = j >= 0 && j < n ? valueAt(x!, j) : def ? valueAt(def, i) : null;
+      out[i] = j >= 0 && j < n ? valueAt(x!, j) : def ? fallback(i) : null;
     }
     return out;
   });

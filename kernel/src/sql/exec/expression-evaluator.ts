@@ -203,7 +203,7 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
           const pat = valueAt(pc, i);
           if (v === null || pat === null) { valid ??= new Uint8Array(c.length).fill(1); valid[i] = 0; continue; }
           let re = cache.get(pat as string);
-          if (!re) { re = likeToRegExp(String(pat), e.ci); cache.set(pat as string, re); }
+          if (!re) { re = likeToRegExp(String(pat), e.ci, e.escape); cache.set(pat as string, re); }
           d[i] = re.test(String(v)) !== e.not ? 1 : 0;
         }
         return { type: BOOL, length: c.length, data: d, valid };
@@ -304,6 +304,8 @@ export function keyOfValue(v: unknown, _t?: DataType): unknown {
 }
 
 function inSet(c: Column, set: Set<unknown>, hasNull: boolean, not: boolean): Column {
+  // x IN (empty set) is false and NOT IN true, even for a NULL x (SQL's quantified comparison over no rows).
+  if (set.size === 0 && !hasNull) return { type: BOOL, length: c.length, data: new Uint8Array(c.length).fill(not ? 1 : 0), valid: null };
   const d = new Uint8Array(c.length);
   let valid: Uint8Array | null = null;
   for (let i = 0; i < c.length; i++) {
@@ -316,11 +318,12 @@ function inSet(c: Column, set: Set<unknown>, hasNull: boolean, not: boolean): Co
   return { type: BOOL, length: c.length, data: d, valid };
 }
 
-export function likeToRegExp(p: string, ci: boolean): RegExp {
+/** A LIKE pattern as a RegExp; `escape` quotes the next character ('' = no escape character). */
+export function likeToRegExp(p: string, ci: boolean, escape = '\\'): RegExp {
   let re = '^';
   for (let i = 0; i < p.length; i++) {
     const ch = p[i]!;
-    if (ch === '\\' && i + 1 < p.length) { re += p[++i]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); continue; }
+    if (escape !== '' && ch === escape && i + 1 < p.length) { re += p[++i]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); continue; }
     if (ch === '%') re += '[\\s\\S]*';
     else if (ch === '_') re += '[\\s\\S]';
     else re += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -674,7 +677,8 @@ export function castValue(v: unknown, from: DataType, to: DataType, tz: string):
     }
     case 'Int8': case 'Int16': case 'Int32': case 'UInt8': case 'UInt16': case 'UInt32': {
       let x: number;
-      if (typeof v === 'string') { if (!/^\s*[+-]?\d+(\.\d+)?\s*$/.test(v)) throw bad(); x = Math.trunc(Number(v)); } else if (typeof v === 'boolean') x = v ? 1 : 0; else x = Math.trunc(Number(v));
+      // Integer text only ('1.5' is refused, as DataFusion does); numbers truncate toward zero.
+      if (typeof v === 'string') { if (!/^\s*[+-]?\d+\s*$/.test(v)) throw bad(); x = Number(v); } else if (typeof v === 'boolean') x = v ? 1 : 0; else x = Math.trunc(Number(v));
       const [lo, hi] = INT_RANGES[to.name]!;
       if (x < lo || x > hi || Number.isNaN(x)) throw new InvalidArgumentsError(`value ${String(v)} is out of range for ${to.name}`);
       return x;
@@ -682,10 +686,13 @@ export function castValue(v: unknown, from: DataType, to: DataType, tz: string):
     case 'Int64': case 'UInt64': {
       let x: bigint;
       if (typeof v === 'bigint') x = v;
-      else if (typeof v === 'string') { if (!/^\s*[+-]?\d+(\.\d+)?\s*$/.test(v)) throw bad(); x = BigInt(v.trim().split('.')[0]!); }
+      else if (typeof v === 'string') { if (!/^\s*[+-]?\d+\s*$/.test(v)) throw bad(); x = BigInt(v.trim()); }
       else if (typeof v === 'boolean') x = v ? 1n : 0n;
       else { if (!Number.isFinite(v as number)) throw bad(); x = BigInt(Math.trunc(v as number)); }
-      if (to.name === 'UInt64' && x < 0n) throw new InvalidArgumentsError(`value ${String(v)} is out of range for UInt64`);
+      // Out of range is an error (TRY_CAST: NULL), never a wrapped value.
+      if (to.name === 'UInt64' ? x < 0n || x > 0xffff_ffff_ffff_ffffn : x < -(1n << 63n) || x >= 1n << 63n) {
+        throw new InvalidArgumentsError(`value ${String(v)} is out of range for ${to.name}`);
+      }
       return x;
     }
     case 'TimestampSecond': case 'TimestampMillisecond': case 'TimestampMicrosecond': case 'TimestampNanosecond': {

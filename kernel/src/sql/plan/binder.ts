@@ -427,6 +427,10 @@ export class Binder {
     const fn = this.env.registry.lookup(w.name);
     if (!fn) throw new PlanError(`Invalid function '${w.name}'`);
     if (fn.kind === 'scalar') throw new PlanError(`${w.name} is not an aggregate or window function and cannot be used with OVER`);
+    // Not evaluated over window frames: refused rather than silently dropped.
+    if (w.distinct) throw new PlanError(`DISTINCT is not supported in window aggregates (${w.name}(DISTINCT ...) OVER ...)`);
+    if (w.filter) throw new PlanError(`FILTER is not supported in window aggregates (${w.name}(...) FILTER (WHERE ...) OVER ...)`);
+    if (w.orderBy?.length) throw new PlanError(`ORDER BY inside ${w.name}(...) is not supported with OVER; put it in the window (OVER (ORDER BY ...))`);
     let spec = w.over!;
     if (spec.name) {
       const base = named.find((n) => n.name === spec.name);
@@ -460,6 +464,15 @@ export class Binder {
       const en = bound(spec.frame.end);
       if (spec.frame.units === 'GROUPS' && (st.offsetNanos !== undefined || en.offsetNanos !== undefined)) throw new PlanError('GROUPS frame offsets must be integers');
       if (spec.frame.units === 'GROUPS' && orderBy.length === 0) throw new PlanError('GROUPS frames need an ORDER BY');
+      if (spec.frame.units === 'RANGE' && orderBy.length !== 1 && [st, en].some((b) => b.offset !== undefined || b.offsetNanos !== undefined)) {
+        throw new PlanError('RANGE frames with an offset need exactly one ORDER BY column');
+      }
+      // Where a bound sits: 0 unbounded preceding .. 2 current row .. 4 unbounded following.
+      const place = (b: ast.FrameBound): number => ({ UnboundedPreceding: 0, Preceding: 1, CurrentRow: 2, Following: 3, UnboundedFollowing: 4 } as Record<string, number>)[b.kind]!;
+      const ps = place(spec.frame.start); const pe = place(spec.frame.end);
+      if (ps === 4 || pe === 0 || ps > pe) {
+        throw new PlanError(`invalid window frame: it starts at ${frameBoundText(spec.frame.start)} and ends at ${frameBoundText(spec.frame.end)}`);
+      }
       const ex = spec.frame.exclude;
       frame = {
         units: spec.frame.units === 'ROWS' ? 'rows' : spec.frame.units === 'GROUPS' ? 'groups' : 'range',
@@ -780,7 +793,13 @@ export class Binder {
       case 'LikeExpr': {
         const a = this.bindExpr(e.expr, ctx);
         const p = this.bindExpr(e.pattern, ctx);
-        return { k: 'like', arg: this.coerceTo(a, STR), pattern: this.coerceTo(p, STR), ci: e.caseInsensitive, not: e.not, type: BOOL };
+        let escape: string | undefined;
+        if (e.escape) {
+          const x = this.bindExpr(e.escape, ctx);
+          if (x.k !== 'lit' || typeof x.value !== 'string' || x.value.length > 1) throw new PlanError('LIKE ... ESCAPE takes a single-character string (or \'\' for none)');
+          escape = x.value;
+        }
+        return { k: 'like', arg: this.coerceTo(a, STR), pattern: this.coerceTo(p, STR), ci: e.caseInsensitive, not: e.not, ...(escape !== undefined ? { escape } : {}), type: BOOL };
       }
       case 'CaseExpr': {
         const operand = e.operand ? this.bindExpr(e.operand, ctx) : undefined;
@@ -1153,5 +1172,14 @@ function findScan(p: Plan): Extract<Plan, { k: 'scan' }> | undefined {
     case 'scan': return p;
     case 'filter': case 'project': case 'sort': case 'limit': case 'distinct': case 'alias': return findScan(p.input);
     default: return undefined;
+  }
+}
+
+function frameBoundText(b: ast.FrameBound): string {
+  switch (b.kind) {
+    case 'UnboundedPreceding': return 'UNBOUNDED PRECEDING';
+    case 'UnboundedFollowing': return 'UNBOUNDED FOLLOWING';
+    case 'CurrentRow': return 'CURRENT ROW';
+    default: return `${b.kind === 'Preceding' ? 'n PRECEDING' : 'n FOLLOWING'}`;
   }
 }

@@ -34,7 +34,8 @@ export type BExpr =
   | { readonly k: 'neg'; readonly arg: BExpr; readonly type: DataType }
   | { readonly k: 'is'; readonly arg: BExpr; readonly test: 'NULL' | 'TRUE' | 'FALSE'; readonly not: boolean; readonly type: DataType }
   | { readonly k: 'in'; readonly arg: BExpr; readonly list: readonly BExpr[]; readonly not: boolean; readonly type: DataType }
-  | { readonly k: 'like'; readonly arg: BExpr; readonly pattern: BExpr; readonly ci: boolean; readonly not: boolean; readonly type: DataType }
+  /** `escape`: the pattern's escape character ('' = none; absent = backslash). */
+  | { readonly k: 'like'; readonly arg: BExpr; readonly pattern: BExpr; readonly ci: boolean; readonly not: boolean; readonly escape?: string; readonly type: DataType }
   | { readonly k: 'case'; readonly whens: ReadonlyArray<{ readonly when: BExpr; readonly then: BExpr }>; readonly else?: BExpr; readonly type: DataType }
   | { readonly k: 'cast'; readonly arg: BExpr; readonly try: boolean; readonly type: DataType }
   | { readonly k: 'subquery'; readonly plan: Plan; readonly type: DataType; readonly outer?: readonly OuterRef[] }
@@ -186,7 +187,7 @@ export function exprToString(e: BExpr): string {
     case 'neg': return `-${exprToString(e.arg)}`;
     case 'is': return `${exprToString(e.arg)} IS ${e.not ? 'NOT ' : ''}${e.test}`;
     case 'in': return `${exprToString(e.arg)} ${e.not ? 'NOT ' : ''}IN (${e.list.map(exprToString).join(', ')})`;
-    case 'like': return `${exprToString(e.arg)} ${e.not ? 'NOT ' : ''}${e.ci ? 'ILIKE' : 'LIKE'} ${exprToString(e.pattern)}`;
+    case 'like': return `${exprToString(e.arg)} ${e.not ? 'NOT ' : ''}${e.ci ? 'ILIKE' : 'LIKE'} ${exprToString(e.pattern)}${e.escape !== undefined ? ` ESCAPE '${e.escape.replace(/'/g, "''")}'` : ''}`;
     case 'case': return `CASE ${e.whens.map((w) => `WHEN ${exprToString(w.when)} THEN ${exprToString(w.then)}`).join(' ')}${e.else ? ` ELSE ${exprToString(e.else)}` : ''} END`;
     case 'cast': return `CAST(${exprToString(e.arg)} AS ${e.type.name})`;
     case 'outer': return `outer.${e.name}`;

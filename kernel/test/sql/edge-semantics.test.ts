@@ -1,0 +1,91 @@
+import { expect } from 'chai';
+import { SqlHarness } from '../support/sql-harness.js';
+
+/**
+ * Semantics a review against DuckDB, DataFusion and GreptimeDB found wrong:
+ * each case here gave a silently wrong answer or a raw JavaScript error.
+ */
+describe('sql: edge semantics (empty IN, invalid dates, cast ranges, LIKE ESCAPE, window checks)', function () {
+  this.timeout(10_000);
+  let h: SqlHarness;
+  beforeEach(async () => {
+    h = await SqlHarness.start();
+    await h.q('CREATE TABLE t (k STRING, ts TIMESTAMP TIME INDEX, a BIGINT, b DOUBLE, s STRING, PRIMARY KEY(k))');
+    await h.q(`INSERT INTO t VALUES ('x','2024-01-01 00:00:00',1,1.5,'abc'),('x','2024-01-01 00:01:00',2,NULL,'a_c'),
+      ('x','2024-01-01 00:02:00',2,3.0,NULL),('x','2024-01-01 00:05:00',NULL,4.0,'A%C'),('y','2024-01-01 00:00:00',5,-1.0,'xyz')`);
+  });
+  afterEach(async () => { await h.stop(); });
+  const fails = async (sql: string, text: string): Promise<void> => {
+    await h.q(sql).then(() => expect.fail(`should fail: ${sql}`), (e: Error & { code?: string }) => {
+      expect(e.code, e.message).to.be.a('string');
+      expect(e.message).to.contain(text);
+    });
+  };
+
+  it('x IN (empty subquery) is false and NOT IN true, also for a NULL x', async () => {
+    expect(await h.rows('SELECT count(*) FROM t WHERE a NOT IN (SELECT a FROM t WHERE a > 100)')).to.deep.equal([[5]]);
+    expect(await h.rows('SELECT count(*) FROM t WHERE a IN (SELECT a FROM t WHERE a > 100)')).to.deep.equal([[0]]);
+    expect(await h.rows("SELECT a IN (SELECT a FROM t WHERE a > 100), a NOT IN (SELECT a FROM t WHERE a > 100) FROM t WHERE s = 'A%C'"))
+      .to.deep.equal([[false, true]]);
+    // A NULL in a non-empty subquery still makes a miss unknown.
+    expect(await h.rows('SELECT count(*) FROM t WHERE 7 NOT IN (SELECT a FROM t)')).to.deep.equal([[0]]);
+    // Correlated: the last row of each key sees an empty set (kept, NULL or not); earlier ones
+    // see a NULL among later values (unknown) or their own value (false).
+    expect(await h.rows("SELECT k, a FROM t WHERE a NOT IN (SELECT a FROM t t2 WHERE t2.k = t.k AND t2.ts > t.ts) ORDER BY k, ts"))
+      .to.deep.equal([['x', null], ['y', 5]]);
+  });
+
+  it('refuses dates and times out of range instead of rolling them over', async () => {
+    await fails("SELECT CAST('2024-13-01' AS TIMESTAMP)", 'month out of range');
+    await fails("SELECT CAST('2024-02-30 10:00:00' AS TIMESTAMP)", 'day out of range');
+    await fails("SELECT CAST('2024-01-01 25:00:00' AS TIMESTAMP)", 'hour out of range');
+    expect(await h.rows("SELECT TRY_CAST('2024-02-30' AS DATE), TRY_CAST('2024-02-29' AS DATE), TRY_CAST('2023-02-29' AS DATE)"))
+      .to.deep.equal([[null, Date.UTC(2024, 1, 29), null]]);
+    // Year 50, not 1950 (Date.UTC reads two-digit years as 19xx).
+    const year50 = new Date(0);
+    year50.setUTCFullYear(50, 5, 1);
+    expect(await h.rows("SELECT CAST('0050-06-01T00:00:00Z' AS TIMESTAMP)")).to.deep.equal([[year50.getTime()]]);
+  });
+
+  it('integer casts out of range or from decimal text fail (TRY_CAST: NULL)', async () => {
+    await fails('SELECT CAST(1e19 AS BIGINT)', 'out of range for Int64');
+    await fails("SELECT CAST('1.5' AS BIGINT)", "cannot cast '1.5'");
+    await fails("SELECT CAST('1.5' AS INT)", "cannot cast '1.5'");
+    expect(await h.rows("SELECT TRY_CAST(1e19 AS BIGINT), TRY_CAST(-1 AS BIGINT UNSIGNED), TRY_CAST('42' AS BIGINT), CAST(2.9 AS BIGINT)"))
+      .to.deep.equal([[null, null, 42, 2]]);
+  });
+
+  it('LIKE ... ESCAPE uses the given character', async () => {
+    expect(await h.rows("SELECT s FROM t WHERE s LIKE 'a!_c' ESCAPE '!'")).to.deep.equal([['a_c']]);
+    expect(await h.rows("SELECT s FROM t WHERE s LIKE 'A#%C' ESCAPE '#'")).to.deep.equal([['A%C']]);
+    expect(await h.rows("SELECT 'a\\c' LIKE 'a\\c' ESCAPE '', 'a_c' LIKE 'a\\_c'")).to.deep.equal([[true, true]]);
+    await fails("SELECT s LIKE 'a' ESCAPE 'ab' FROM t", 'single-character');
+  });
+
+  it('window aggregates refuse DISTINCT, FILTER and ORDER BY in the call', async () => {
+    await fails('SELECT count(DISTINCT a) OVER (PARTITION BY k) FROM t', 'DISTINCT is not supported in window aggregates');
+    await fails('SELECT sum(a) FILTER (WHERE a > 1) OVER (PARTITION BY k) FROM t', 'FILTER is not supported in window aggregates');
+    await fails('SELECT first_value(a ORDER BY ts DESC) OVER (PARTITION BY k) FROM t', 'ORDER BY inside first_value');
+  });
+
+  it('refuses frames that end before they start, and RANGE offsets without one ORDER BY column', async () => {
+    await fails('SELECT sum(a) OVER (ORDER BY ts ROWS BETWEEN 1 FOLLOWING AND 1 PRECEDING) FROM t', 'invalid window frame');
+    await fails('SELECT sum(a) OVER (ORDER BY ts ROWS BETWEEN CURRENT ROW AND 2 PRECEDING) FROM t', 'invalid window frame');
+    await fails('SELECT sum(a) OVER (ORDER BY a, b RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t', 'exactly one ORDER BY column');
+    await fails('SELECT sum(a) OVER (RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t', 'exactly one ORDER BY column');
+    expect(await h.rows("SELECT sum(a) OVER (ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t WHERE k = 'x' ORDER BY ts"))
+      .to.deep.equal([[1], [3], [4], [2]]);
+  });
+
+  it('ntile needs a positive bucket count; lag/lead defaults take the value type', async () => {
+    await fails('SELECT ntile(0) OVER (ORDER BY ts) FROM t', 'ntile: the number of buckets must be a positive integer');
+    expect(await h.rows("SELECT lag(ts, 1, '2000-01-01 00:00:00') OVER (ORDER BY ts, k) FROM t ORDER BY ts, k LIMIT 1")).to.deep.equal([[946684800000]]);
+    expect(await h.rows("SELECT lead(a, 1, '9') OVER (PARTITION BY k ORDER BY ts) FROM t WHERE k = 'y'")).to.deep.equal([[9]]);
+    await fails("SELECT lag(a, 1, 'x') OVER (ORDER BY ts) FROM t", "lag: the default value 'x' cannot be cast to Int64");
+  });
+
+  it('approx_percentile_cont takes a fraction between 0 and 1', async () => {
+    await fails('SELECT approx_percentile_cont(b, 1.5) FROM t', 'percentile must be between 0 and 1, got 1.5');
+    expect(await h.rows('SELECT approx_percentile_cont(b, 1) FROM t')).to.deep.equal([[4]]);
+  });
+});
