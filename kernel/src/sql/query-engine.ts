@@ -481,6 +481,8 @@ export class QueryEngine implements QueryService {
     const timeIndex = st.timeIndex ?? st.columns.find((c) => c.timeIndex)?.name;
     if (!timeIndex) throw new InvalidArgumentsError(`table ${db}.${st.name.name} needs a TIME INDEX column`);
     const pk = st.primaryKey.length ? [...st.primaryKey] : st.columns.filter((c) => c.primaryKey).map((c) => c.name);
+    const tsDef = st.columns.find((c) => c.name === timeIndex);
+    if (tsDef?.nullable === true) throw new InvalidArgumentsError(`time index column ${timeIndex} can't be null`);
     const binder = new Binder(this.binderEnv(sql, session, []));
     const columns: ColumnSchema[] = st.columns.map((c) => this.columnSchema(c, binder, timeIndex, pk, session));
     for (const k of [...pk, timeIndex]) if (!columns.some((c) => c.name === k)) throw new ColumnNotFoundError(k, `${db}.${st.name.name}`);
@@ -516,6 +518,8 @@ export class QueryEngine implements QueryService {
       switch (a.kind) {
         case 'AddColumn': {
           if (a.ifNotExists && t.schema.columns.some((c) => c.name === a.column.name)) continue;
+          // Columns go at the end; a FIRST/AFTER kept silently would send positional INSERTs to the wrong columns.
+          if (a.position) throw new UnsupportedError(`ALTER TABLE ... ADD COLUMN ${a.column.name} ${a.position.kind === 'First' ? 'FIRST' : `AFTER ${a.position.column}`} is not supported: new columns are added last`);
           const binder = new Binder(this.binderEnv('', session, []));
           const col = this.columnSchema(a.column, binder, '\u0000', a.column.primaryKey ? [a.column.name] : [], session);
           change = { kind: 'add-columns', columns: [col] };
@@ -527,8 +531,18 @@ export class QueryEngine implements QueryService {
           break;
         case 'ModifyColumn': change = { kind: 'modify-column', name: a.name, type: toDataType(a.type) }; break;
         case 'RenameTable': change = { kind: 'rename', newName: a.newName.name }; break;
-        case 'SetOptions': change = { kind: 'set-options', options: Object.fromEntries(a.options.map((o) => [o.key, o.value])) }; break;
-        case 'UnsetOptions': change = { kind: 'set-options', options: Object.fromEntries(a.keys.map((k) => [k, ''])) }; break;
+        case 'SetOptions': {
+          const options = Object.fromEntries(a.options.map((o) => [o.key, o.value]));
+          checkTableOptions(options, t.schema.options);
+          change = { kind: 'set-options', options };
+          break;
+        }
+        case 'UnsetOptions': {
+          const options = Object.fromEntries(a.keys.map((k) => [k, '']));
+          checkTableOptions(options, t.schema.options, true);
+          change = { kind: 'set-options', options };
+          break;
+        }
       }
       t = await this.catalog.alterTable(db, t.name, change);
     }
@@ -692,6 +706,7 @@ export class QueryEngine implements QueryService {
 
   private async deleteStatement(st: ast.DeleteStatement, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<number> {
     const t = this.table(st.table, session);
+    if (t.schema.options.appendMode) throw new InvalidArgumentsError(`DELETE is not allowed under append mode (table ${t.database}.${t.name} has append_mode = 'true')`);
     const keyCols = [...t.schema.primaryKey, t.schema.timeIndex];
     const span = st.span;
     const q: ast.Query = {
@@ -851,7 +866,46 @@ function checkIngestType(col: ColumnSchema, t: arrow.DataType, table: string): v
   throw new InvalidArgumentsError(`column ${col.name} of ${table} is ${col.type.name}, cannot write ${src.name} into it`);
 }
 
+/** Table option keys GreptimeDB accepts (and prefixes of its engine options). */
+const TABLE_OPTION_KEYS = new Set(['ttl', 'storage', 'write_buffer_size', 'append_mode', 'merge_mode', 'skip_wal', 'sst_format', 'comment']);
+const TABLE_OPTION_PREFIXES = ['compaction.', 'memtable.', 'index.'];
+
+/**
+ * Checks table options (CREATE TABLE ... WITH, ALTER TABLE ... SET, ingest
+ * hints) the way GreptimeDB does, so a typo or an unsupported mode is an
+ * error instead of an option silently kept and ignored. `unset`: an empty
+ * value removes the option (ALTER TABLE ... UNSET).
+ */
+export function checkTableOptions(options: Readonly<Record<string, string>>, current: TableSchema['options'] | undefined, unset = false): void {
+  const bool = (k: string, v: string) => { if (!/^(true|false)$/i.test(v)) throw new InvalidArgumentsError(`invalid value '${v}' for table option ${k} (expected 'true' or 'false')`); };
+  for (const [k, v] of Object.entries(options)) {
+    if (!TABLE_OPTION_KEYS.has(k) && !TABLE_OPTION_PREFIXES.some((p) => k.startsWith(p))) throw new InvalidArgumentsError(`Invalid table option key: ${k}`);
+    if (unset && v === '') continue;
+    switch (k) {
+      case 'ttl': {
+        const t = v.trim().toLowerCase();
+        if (t === 'instant') throw new UnsupportedError("ttl 'instant' (dropping every write) is not supported; use a duration such as '7d', or 'forever'");
+        let ok = t === 'forever' || /^0+[a-z]*$/.test(t);
+        if (!ok) { try { ok = parseDurationMs(t) !== undefined; } catch { ok = false; } }
+        if (!ok) throw new InvalidArgumentsError(`invalid ttl '${v}' (expected a duration such as '7d' or '1h 30m', or 'forever')`);
+        break;
+      }
+      case 'append_mode': case 'skip_wal': bool(k, v); break;
+      case 'merge_mode': {
+        const m = v.toLowerCase();
+        if (m === 'last_non_null') throw new UnsupportedError("merge_mode 'last_non_null' is not supported: rows with the same key and time keep the last row ('last_row')");
+        if (m !== 'last_row') throw new InvalidArgumentsError(`invalid merge_mode '${v}' (expected 'last_row' or 'last_non_null')`);
+        break;
+      }
+    }
+  }
+  const append = options.append_mode !== undefined && options.append_mode !== '' ? options.append_mode.toLowerCase() === 'true' : current?.appendMode === true;
+  const merge = options.merge_mode !== undefined && options.merge_mode !== '' ? options.merge_mode : current?.extra?.merge_mode;
+  if (append && merge) throw new InvalidArgumentsError('merge_mode cannot be used with append_mode = true');
+}
+
 function tableOptions(options: readonly ast.OptionEntry[]): TableSchema['options'] {
+  checkTableOptions(Object.fromEntries(options.map((o) => [o.key, o.value])), undefined);
   let ttlMs: number | undefined;
   let appendMode: boolean | undefined;
   const extra: Record<string, string> = {};

@@ -89,3 +89,46 @@ describe('sql: edge semantics (empty IN, invalid dates, cast ranges, LIKE ESCAPE
     expect(await h.rows('SELECT approx_percentile_cont(b, 1) FROM t')).to.deep.equal([[4]]);
   });
 });
+
+describe('sql: DDL that GreptimeDB refuses is refused, not kept and ignored', function () {
+  this.timeout(10_000);
+  let h: SqlHarness;
+  beforeEach(async () => { h = await SqlHarness.start(); });
+  afterEach(async () => { await h.stop(); });
+  const fails = async (sql: string, code: string, text: string): Promise<void> => {
+    await h.q(sql).then(() => expect.fail(`should fail: ${sql}`), (e: Error & { code?: string }) => {
+      expect(e.code, e.message).to.equal(code);
+      expect(e.message).to.contain(text);
+    });
+  };
+
+  it('checks table options: keys, ttl, append_mode, merge_mode', async () => {
+    await fails('CREATE TABLE a (ts TIMESTAMP TIME INDEX) WITH (foo = 123)', 'INVALID_ARGUMENTS', 'Invalid table option key: foo');
+    await fails("CREATE TABLE a (ts TIMESTAMP TIME INDEX) WITH (ttl = 'soon')", 'INVALID_ARGUMENTS', "invalid ttl 'soon'");
+    await fails("CREATE TABLE a (ts TIMESTAMP TIME INDEX) WITH (ttl = 'instant')", 'UNSUPPORTED', "ttl 'instant'");
+    await fails("CREATE TABLE a (ts TIMESTAMP TIME INDEX) WITH (append_mode = 'maybe')", 'INVALID_ARGUMENTS', "invalid value 'maybe' for table option append_mode");
+    await fails("CREATE TABLE a (ts TIMESTAMP TIME INDEX) WITH (merge_mode = 'first_row')", 'INVALID_ARGUMENTS', "invalid merge_mode 'first_row'");
+    await fails("CREATE TABLE a (ts TIMESTAMP TIME INDEX) WITH (merge_mode = 'last_non_null')", 'UNSUPPORTED', "merge_mode 'last_non_null' is not supported");
+    await fails("CREATE TABLE a (ts TIMESTAMP TIME INDEX) WITH (merge_mode = 'last_row', append_mode = 'true')", 'INVALID_ARGUMENTS', 'merge_mode cannot be used with append_mode');
+    await h.q("CREATE TABLE a (ts TIMESTAMP TIME INDEX) WITH (ttl = 'forever', merge_mode = 'last_row', 'compaction.type' = 'twcs', 'compaction.twcs.time_window' = '1h')");
+    await fails("ALTER TABLE a SET 'foo' = 'bar'", 'INVALID_ARGUMENTS', 'Invalid table option key: foo');
+    await fails("ALTER TABLE a SET 'append_mode' = 'true'", 'INVALID_ARGUMENTS', 'merge_mode cannot be used with append_mode');
+    await h.q("ALTER TABLE a SET 'ttl' = '7d'");
+    expect((await h.rows('SHOW CREATE TABLE a'))[0]![1]).to.contain("ttl = '7d'");
+  });
+
+  it('refuses ADD COLUMN ... FIRST / AFTER (columns are added last)', async () => {
+    await h.q('CREATE TABLE t (i INT, j TIMESTAMP TIME INDEX)');
+    await fails('ALTER TABLE t ADD COLUMN n INT FIRST', 'UNSUPPORTED', 'ADD COLUMN n FIRST is not supported');
+    await fails('ALTER TABLE t ADD COLUMN n INT AFTER i', 'UNSUPPORTED', 'ADD COLUMN n AFTER i is not supported');
+    expect((await h.q('SELECT * FROM t')).columns).to.deep.equal(['i', 'j']);
+  });
+
+  it('refuses DELETE on an append-mode table, and a nullable time index', async () => {
+    await h.q("CREATE TABLE ap (h STRING, ts TIMESTAMP TIME INDEX, v DOUBLE, PRIMARY KEY (h)) WITH (append_mode = 'true')");
+    await h.q("INSERT INTO ap VALUES ('a', 1, 1), ('a', 1, 2)");
+    await fails("DELETE FROM ap WHERE h = 'a'", 'INVALID_ARGUMENTS', 'DELETE is not allowed under append mode');
+    expect(await h.rows('SELECT count(*) FROM ap')).to.deep.equal([[2]]);
+    await fails('CREATE TABLE n (ts TIMESTAMP NULL TIME INDEX, v INT)', 'INVALID_ARGUMENTS', "time index column ts can't be null");
+  });
+});

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type * as ast from '../../src/sql/ast.js';
 import { parseAll, parseKind, queryOf, selectOf, show, strip } from './parser-helpers.js';
-import { placeholderCount } from '../../src/sql/parser/parse-sql.js';
+import { parseSql, placeholderCount } from '../../src/sql/parser/parse-sql.js';
 
 describe('sql parser: statements', () => {
   describe('script splitting', () => {
@@ -77,11 +77,11 @@ describe('sql parser: statements', () => {
     });
 
     it('inline TIME INDEX and PRIMARY KEY, many type spellings', () => {
-      const c = parseKind(`CREATE TABLE t (ts TIMESTAMP(3) TIME INDEX, host STRING PRIMARY KEY, dc String PRIMARY KEY,
+      const c = parseKind(`CREATE TABLE t (ts TIMESTAMP(3) TIME INDEX, host STRING PRIMARY KEY, dc String,
         v FLOAT64, n BIGINT UNSIGNED, d DECIMAL(10, 2), x DOUBLE PRECISION, j JSON, b VARBINARY, dt DATETIME,
         i INTERVAL, u UINT8, tm TimestampNanosecond, s VARCHAR(255), ms TIMESTAMP_MS)`, 'CreateTable');
       expect(c.timeIndex).to.equal('ts');
-      expect(c.primaryKey).to.deep.equal(['host', 'dc']);
+      expect(c.primaryKey).to.deep.equal(['host']);
       expect(c.columns[0]!.type).to.deep.include({ name: 'TIMESTAMP', args: [3] });
       expect(c.columns[4]!.type).to.deep.include({ name: 'BIGINT', unsigned: true });
       expect(c.columns[5]!.type).to.deep.include({ name: 'DECIMAL', args: [10, 2] });
@@ -90,10 +90,14 @@ describe('sql parser: statements', () => {
       expect(c.columns[14]!.type.name).to.equal('TIMESTAMP_MS');
     });
 
-    it('a column named time, and table-level constraints come before inline ones', () => {
-      const c = parseKind('CREATE TABLE t (time TIMESTAMP TIME INDEX, b STRING PRIMARY KEY, a STRING, PRIMARY KEY (a))', 'CreateTable');
+    it('a column named time; the primary key is given once (GreptimeDB: inline on one column, or PRIMARY KEY (...))', () => {
+      const c = parseKind('CREATE TABLE t (time TIMESTAMP TIME INDEX, b STRING, a STRING, PRIMARY KEY (a, b))', 'CreateTable');
       expect(c.timeIndex).to.equal('time');
       expect(c.primaryKey).to.deep.equal(['a', 'b']);
+      expect(() => parseSql('CREATE TABLE t (time TIMESTAMP TIME INDEX, b STRING PRIMARY KEY, a STRING, PRIMARY KEY (a))'))
+        .to.throw(/Illegal primary keys definition: found definitions of primary keys in multiple places/);
+      expect(() => parseSql('CREATE TABLE t (ts TIMESTAMP TIME INDEX, host STRING PRIMARY KEY, dc STRING PRIMARY KEY)'))
+        .to.throw(/not allowed to inline multiple primary keys in columns options \(host, dc\)/);
     });
 
     it('PARTITION ON COLUMNS with rules', () => {

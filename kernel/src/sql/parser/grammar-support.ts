@@ -197,6 +197,11 @@ export function createTable(d: {
       primaryKey.push(...e.columns);
     }
   }
+  // As GreptimeDB: the key is given once, either inline on one column or as PRIMARY KEY (...).
+  const inline = columns.filter((c) => c.primaryKey);
+  const names = inline.map((c) => c.name).join(', ');
+  if (inline.length > 1) fail(`Illegal primary keys definition: not allowed to inline multiple primary keys in columns options (${names}); use PRIMARY KEY (${names})`, inline[1]!.span);
+  if (inline.length && primaryKey.length) fail(`Illegal primary keys definition: found definitions of primary keys in multiple places (${names} inline, and PRIMARY KEY (${primaryKey.join(', ')}))`, inline[0]!.span);
   for (const c of columns) {
     if (c.timeIndex) {
       if (timeIndex !== undefined && timeIndex !== c.name) fail('only one TIME INDEX is allowed', c.span);
