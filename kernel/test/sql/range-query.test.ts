@@ -32,6 +32,33 @@ describe('sql: range queries (GreptimeDB semantics)', function () {
       () => expect.fail('should fail'), (e: Error) => expect(e.message).to.contain("ALIGN TO: invalid timestamp 'yesterday'"));
   });
 
+  it('range expressions inside other expressions (GreptimeDB range/calculate)', async () => {
+    expect(await h.rows("SELECT ts, host, 2 * min(val) RANGE '5s' FROM host ALIGN '5s' ORDER BY host, ts")).to.deep.equal([
+      [0, 'host1', 0], [5000, 'host1', null], [10000, 'host1', 2], [15000, 'host1', null], [20000, 'host1', 4],
+      [0, 'host2', 6], [5000, 'host2', null], [10000, 'host2', 8], [15000, 'host2', null], [20000, 'host2', 10],
+    ]);
+    expect(await h.rows("SELECT ts, host, max(val) RANGE '20s' - min(val) RANGE '20s', floor(min(val) RANGE '5s') FROM host ALIGN '20s' ORDER BY host, ts"))
+      .to.deep.equal([[0, 'host1', 1, 0], [20000, 'host1', 0, 2], [0, 'host2', 1, 3], [20000, 'host2', 0, 5]]);
+    await h.q("SELECT min(max(val) RANGE '20s') RANGE '20s' FROM host ALIGN '10s'").then(
+      () => expect.fail('should fail'), (e: Error) => expect(e.message).to.contain('cannot be nested in another RANGE expression'));
+  });
+
+  it('FILL constants take the aggregate\'s type; bad ones and LINEAR on strings are plan errors', async () => {
+    const fails = async (sql: string, text: string) => h.q(sql).then(() => expect.fail(`should fail: ${sql}`), (e: Error & { code?: string }) => {
+      expect(e.code).to.equal('PLAN_QUERY');
+      expect(e.message).to.contain(text);
+    });
+    await fails("SELECT min(val) RANGE '5s' FROM host ALIGN '5s' FILL 3.0", '3.0 is not a valid fill option for min(val) (Int64)');
+    await fails("SELECT min(val) RANGE '5s' FILL 'abc' FROM host ALIGN '5s'", 'abc is not a valid fill option');
+    await fails("SELECT max(host) RANGE '5s' FILL LINEAR FROM host ALIGN '5s'", 'FILL LINEAR needs a numeric aggregate');
+    expect(await h.rows("SELECT ts, min(val) RANGE '5s' FILL '7', min(val::DOUBLE) RANGE '5s' FILL 2.5 FROM host ALIGN '5s' BY () ORDER BY ts LIMIT 2"))
+      .to.deep.equal([[0, 0, 0], [5000, 7, 2.5]]);
+  });
+
+  it('names EXTRACT columns after their text', async () => {
+    expect((await h.q('SELECT extract(second FROM ts) FROM host LIMIT 1')).columns).to.deep.equal(['extract(second FROM ts)']);
+  });
+
   it('FILL NULL (default), value, PREV and LINEAR', async () => {
     const r = await h.rows("SELECT ts, host, min(val) RANGE '5s', min(val) RANGE '5s' FILL 6, min(val) RANGE '5s' FILL PREV, min(val) RANGE '5s' FILL LINEAR FROM host ALIGN '5s' ORDER BY host, ts");
     expect(r.slice(0, 5)).to.deep.equal([

@@ -9,7 +9,7 @@ import { FAST_AGGREGATE } from '../../functions/builtin/aggregate-functions.js';
 import type * as ast from '../ast.js';
 import { toDataType } from '../parser/type-names.js';
 import { parseTimestampNanos } from '../../functions/time-zone.js';
-import { parseInterval } from '../exec/expression-evaluator.js';
+import { castValue, parseInterval } from '../exec/expression-evaluator.js';
 import { parseDurationMs } from '../../catalog/store-catalog.js';
 import {
   newField, schemaOf, type OuterRef, type AggCall, type BExpr, type BinaryOp, type Field, type FrameSpec, type Plan, type RangeCall, type SortKey, type WinCall,
@@ -56,6 +56,8 @@ interface Ctx {
   readonly aliases?: ReadonlyMap<string, BExpr>;
   /** Range expression currently being bound (its range key). */
   readonly rangeKey?: string;
+  /** A range query's select items: the range key of each range expression in them (nested ones too). */
+  readonly rangeKeys?: ReadonlyMap<ast.RangeExpr, string>;
   /** Outer scope for correlated references (not supported: gives a clear error). */
   readonly ctes: ReadonlyMap<string, { plan: Plan; fields: Field[] }>;
 }
@@ -535,6 +537,7 @@ export class Binder {
         const fill = x.fill ? this.bindFill(x.fill) : defaultFill;
         const rk = `${rangeNanos}@${JSON.stringify(fill ?? null, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`;
         rangeKeys.set(x, rk);
+        visitAst(x.expr, (y) => { if (y.kind === 'RangeExpr') throw new PlanError('a RANGE expression cannot be nested in another RANGE expression'); return true; });
         const aggs: ast.FunctionCall[] = [];
         this.collectAggregates(x.expr, aggs);
         if (aggs.length === 0) throw new PlanError('a RANGE expression must contain an aggregate');
@@ -543,8 +546,9 @@ export class Binder {
           if (replace.has(key)) continue;
           let call = this.bindAggregate(a, base, `${this.textOf(x)}`);
           // FILL LINEAR interpolates, so its values are floats (GreptimeDB does the same).
+          if (fill?.kind === 'linear' && !isNumeric(call.out.type)) throw new PlanError(`FILL LINEAR needs a numeric aggregate; ${this.textOf(a)} is ${call.out.type.name}`);
           if (fill?.kind === 'linear' && call.out.type.name !== 'Float64' && call.out.type.name !== 'Decimal128') call = { ...call, out: newField(call.out.name, F64) };
-          calls.push({ agg: call, rangeNanos, ...(fill ? { fill } : {}) });
+          calls.push({ agg: call, rangeNanos, ...(fill ? { fill: this.fillFor(fill, call.out.type, this.textOf(a)) } : {}) });
           replace.set(key, call.out);
         }
         return false;
@@ -556,11 +560,11 @@ export class Binder {
       ...(defaultFill ? { fill: defaultFill } : {}),
     };
     const rscope = [tsOut, ...by.map((b) => b.out), ...calls.map((c) => c.agg.out)];
-    const ctx: Ctx = { scope: rscope, replace, groupCols, preAggScope: scope, ctes };
+    const ctx: Ctx = { scope: rscope, replace, groupCols, preAggScope: scope, ctes, rangeKeys };
     const exprs: Array<{ expr: BExpr; out: Field }> = [];
     for (const it of s.items) {
       if (it.kind === 'Wildcard') throw new PlanError('SELECT * is not allowed in a range query');
-      const expr = this.bindRangeItem(it.expr, ctx, rangeKeys);
+      const expr = this.bindExpr(it.expr, ctx);
       const name = it.alias ?? (it.expr.kind === 'ColumnRef' ? it.expr.name : this.textOf(it.expr));
       exprs.push({ expr, out: newField(name, expr.type) });
     }
@@ -581,9 +585,19 @@ export class Binder {
     return { plan, fields: visible };
   }
 
-  private bindRangeItem(e: ast.Expr, ctx: Ctx, rangeKeys: Map<ast.RangeExpr, string>): BExpr {
-    if (e.kind === 'RangeExpr') return this.bindExpr(e.expr, { ...ctx, rangeKey: rangeKeys.get(e)! });
-    return this.bindExpr(e, ctx);
+  /**
+   * A FILL constant as a value of the aggregate's type, read as GreptimeDB
+   * does (its text cast to that type): FILL 3.0 on an integer aggregate, or
+   * FILL 'abc' on a number, is an error rather than 3 or a raw exception.
+   */
+  private fillFor(fill: NonNullable<RangeCall['fill']>, type: DataType, what: string): NonNullable<RangeCall['fill']> {
+    if (fill.kind !== 'value' || fill.value === null || fill.value === undefined || type.name === 'Decimal128') return fill;
+    const text = typeof fill.value === 'string' ? fill.value : fill.text ?? String(fill.value);
+    try {
+      return { kind: 'value', value: castValue(text, STR, type, this.env.session.timezone) };
+    } catch (err) {
+      throw new PlanError(`${text} is not a valid fill option for ${what} (${type.name}): ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   private bindFill(f: ast.FillOption): RangeCall['fill'] {
@@ -594,7 +608,7 @@ export class Binder {
       case 'FillValue': {
         const v = this.bindExpr(f.value, { scope: [], ctes: new Map() });
         if (v.k !== 'lit') throw new PlanError('FILL value must be a constant');
-        return { kind: 'value', value: v.value };
+        return { kind: 'value', value: v.value, ...(typeof v.value === 'string' ? {} : { text: this.textOf(f.value) }) };
       }
     }
   }
@@ -628,7 +642,8 @@ export class Binder {
   textOf(e: ast.Expr | ast.FunctionCall): string {
     let t = this.env.text.slice(e.span.start, e.span.end);
     // Some parser spans of calls start at the parenthesis; name them fully.
-    if (e.kind === 'FunctionCall' && !t.toLowerCase().startsWith(e.name.toLowerCase())) t = `${e.name}${t}`;
+    // (Only those: EXTRACT(hour FROM ts) is a date_part call whose own text names it.)
+    if (e.kind === 'FunctionCall' && t.startsWith('(')) t = `${e.name}${t}`;
     return t || e.kind;
   }
 
@@ -817,7 +832,13 @@ export class Binder {
         return this.cast(a, toDataType(e.type), e.syntax === 'TRY_CAST');
       }
       case 'FunctionCall': return this.bindCall(e, ctx);
-      case 'RangeExpr': throw new PlanError('RANGE expressions need an ALIGN clause');
+      case 'RangeExpr': {
+        // Inside a range query's select item, at any depth (2 * min(v) RANGE '5s'): its aggregates
+        // are the range operator's outputs for this range key.
+        const rk = ctx.rangeKeys?.get(e);
+        if (rk !== undefined) return this.bindExpr(e.expr, { ...ctx, rangeKey: rk });
+        throw new PlanError('RANGE expressions need an ALIGN clause');
+      }
       case 'RowExpr': throw new PlanError('row values are not supported here');
     }
   }

@@ -84,7 +84,8 @@ export interface WinCall {
 export interface RangeCall {
   readonly agg: AggCall;
   readonly rangeNanos: bigint;
-  readonly fill?: { readonly kind: 'null' | 'prev' | 'linear' | 'value'; readonly value?: unknown };
+  /** `text`: a FILL constant as written (it is read as a value of the aggregate's type). */
+  readonly fill?: { readonly kind: 'null' | 'prev' | 'linear' | 'value'; readonly value?: unknown; readonly text?: string };
 }
 
 export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'cross' | 'semi' | 'anti';
