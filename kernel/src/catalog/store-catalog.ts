@@ -1,4 +1,4 @@
-import { validateTableSchema, type ColumnSchema, type TableSchema } from '../data/data-types.js';
+import { isNumeric, validateTableSchema, type ColumnSchema, type DataType, type TableSchema } from '../data/data-types.js';
 import {
   ColumnAlreadyExistsError, ColumnNotFoundError, CorruptionError, DatabaseAlreadyExistsError, DatabaseNotFoundError,
   InvalidArgumentsError, TableAlreadyExistsError, TableNotFoundError, UnsupportedError,
@@ -272,6 +272,7 @@ function applyChange(s: TableSchema, change: AlterTableChange, table: string): T
       const c = s.columns.find((x) => x.name === change.name);
       if (!c) throw new ColumnNotFoundError(change.name, table);
       if (c.semantic !== 'field') throw new InvalidArgumentsError(`${table}: only field columns can change type ('${change.name}' is a ${c.semantic === 'tag' ? 'PRIMARY KEY' : 'TIME INDEX'} column)`);
+      if (!castableColumnType(c.type, change.type)) throw new InvalidArgumentsError(`${table}: column '${change.name}' cannot be cast automatically to type '${change.type.name}' (from ${c.type.name})`);
       return { ...s, columns: s.columns.map((x) => (x.name === change.name ? { ...x, type: change.type } : x)), version };
     }
     case 'set-options': {
@@ -289,6 +290,20 @@ function applyChange(s: TableSchema, change: AlterTableChange, table: string): T
     default:
       throw new UnsupportedError(`unsupported ALTER change ${(change as { kind: string }).kind}`);
   }
+}
+
+/**
+ * Whether MODIFY COLUMN may turn `from` into `to`: rows already written are
+ * read as the new type (values it cannot hold read as NULL), so only pairs
+ * with a value-by-value meaning are allowed, as in GreptimeDB.
+ */
+function castableColumnType(from: DataType, to: DataType): boolean {
+  if (from.name === to.name) return true;
+  const num = (t: DataType) => isNumeric(t) && t.name !== 'Decimal128';
+  const str = (t: DataType) => t.name === 'String';
+  if (num(from) || from.name === 'Boolean') return num(to) || str(to) || to.name === 'Boolean';
+  if (str(from)) return num(to) || to.name === 'Boolean';
+  return false;
 }
 
 /** Parses GreptimeDB/humantime durations ('7d', '1h 30m', '10s', 'forever'). */

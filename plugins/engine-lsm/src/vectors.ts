@@ -68,19 +68,45 @@ export function utf8Vector(offsets: Int32Array, bytes: Uint8Array, n: number, va
   return arrow.makeVector(arrow.makeData({ type, length: n, valueOffsets: offsets, data: bytes, nullBitmap: nullCount ? bitmap : undefined, nullCount }));
 }
 
-/** Converts a JS value read from one Arrow type into what a builder of `type` accepts. */
+/**
+ * Converts a JS value read from one Arrow type into what a builder of `type`
+ * accepts: rows written before ALTER TABLE ... MODIFY COLUMN are read as the
+ * new type. A value the new type cannot hold (text that is not a number, a
+ * number out of the type's range) reads as NULL, as GreptimeDB's cast does,
+ * never as 0 or a wrapped number.
+ */
 export function convertValue(v: unknown, type: arrow.DataType): unknown {
   if (v === null || v === undefined) return null;
   switch (type.typeId) {
     case arrow.Type.Int: {
-      const big = (type as arrow.Int).bitWidth === 64;
-      if (big) return typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)));
-      return typeof v === 'number' ? Math.trunc(v) : Number(v);
+      const t = type as arrow.Int;
+      let x: bigint;
+      if (typeof v === 'bigint') x = v;
+      else if (typeof v === 'boolean') x = v ? 1n : 0n;
+      else if (typeof v === 'string') { if (!/^\s*[+-]?\d+\s*$/.test(v)) return null; x = BigInt(v.trim()); }
+      else { const n = Number(v); if (!Number.isFinite(n)) return null; x = BigInt(Math.trunc(n)); }
+      const bits = BigInt(t.bitWidth);
+      const [lo, hi] = t.isSigned ? [-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n] : [0n, (1n << bits) - 1n];
+      if (x < lo || x > hi) return null;
+      return t.bitWidth === 64 ? x : Number(x);
     }
-    case arrow.Type.Float: return typeof v === 'number' ? v : Number(v);
+    case arrow.Type.Float: {
+      if (typeof v === 'number') return v;
+      if (typeof v === 'boolean') return v ? 1 : 0;
+      if (typeof v === 'string' && !/^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(v)) return null;
+      const n = Number(v);
+      return Number.isNaN(n) ? null : n;
+    }
     case arrow.Type.Utf8: case arrow.Type.LargeUtf8: return typeof v === 'string' ? v : String(v);
-    case arrow.Type.Bool: return Boolean(v);
-    case arrow.Type.Timestamp: return typeof v === 'number' ? v : Number(v);
+    case arrow.Type.Bool: {
+      if (typeof v === 'boolean') return v;
+      if (typeof v === 'string') { const s = v.trim().toLowerCase(); return s === 'true' ? true : s === 'false' ? false : null; }
+      return Number(v) !== 0;
+    }
+    case arrow.Type.Timestamp: {
+      const n = typeof v === 'number' ? v : Number(v);
+      return Number.isFinite(n) ? n : null;
+    }
     default: return v;
   }
 }
