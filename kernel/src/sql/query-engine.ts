@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import {
-  dataTypeDisplayName, fromArrowType, toArrowType, isInteger, isFloat, isTimestamp, validateTableSchema,
+  dataTypeDisplayName, fromArrowType, toArrowType, isInteger, isFloat, isTimestamp, timestampUnitsPerSecond, validateTableSchema,
   type ColumnSchema, type DataType, type TableSchema,
 } from '../data/data-types.js';
 import {
@@ -18,7 +18,7 @@ import type { SystemTableProvider } from '../interfaces/system-table.js';
 import type { AdminFunction } from '../interfaces/admin-function.js';
 import type { TableWrites } from '../interfaces/table-write.js';
 import { parseDurationMs } from '../catalog/store-catalog.js';
-import { checkTimeZone } from '../functions/time-zone.js';
+import { checkTimeZone, formatTimestampNanos } from '../functions/time-zone.js';
 import { KERNEL_VERSION } from '../version.js';
 import type * as ast from './ast.js';
 import {
@@ -974,12 +974,23 @@ function sqlTypeForCreate(t: DataType): string {
   }
 }
 
+/** A column default as SQL that reads back as the same value (quotes doubled; timestamps as text, as GreptimeDB shows them). */
+function defaultLiteral(c: ColumnSchema): string {
+  const v = c.default?.value;
+  if (v === null || v === undefined) return 'NULL';
+  if (isTimestamp(c.type) && (typeof v === 'bigint' || typeof v === 'number')) {
+    const ns = BigInt(v) * (1_000_000_000n / timestampUnitsPerSecond(c.type.name));
+    return `'${formatTimestampNanos(ns, 'UTC')}+0000'`;
+  }
+  return typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : String(v);
+}
+
 /** GreptimeDB-style SHOW CREATE TABLE text. */
 export function showCreateTable(t: TableInfo): string {
   const q = (n: string) => `"${n.replace(/"/g, '""')}"`;
   const lines = t.schema.columns.map((c) => {
     let s = `  ${q(c.name)} ${sqlTypeForCreate(c.type)}${c.nullable ? ' NULL' : ' NOT NULL'}`;
-    if (c.default) s += ` DEFAULT ${c.default.fn ?? (typeof c.default.value === 'string' ? `'${c.default.value}'` : String(c.default.value))}`;
+    if (c.default) s += ` DEFAULT ${c.default.fn ?? defaultLiteral(c)}`;
     if (c.comment) s += ` COMMENT '${c.comment.replace(/'/g, "''")}'`;
     return s;
   });

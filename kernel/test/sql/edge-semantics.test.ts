@@ -124,6 +124,22 @@ describe('sql: DDL that GreptimeDB refuses is refused, not kept and ignored', fu
     expect((await h.q('SELECT * FROM t')).columns).to.deep.equal(['i', 'j']);
   });
 
+  it('SHOW CREATE TABLE output runs again to the same table (quotes in defaults, timestamp defaults)', async () => {
+    await h.q("CREATE TABLE d (ts TIMESTAMP TIME INDEX, s STRING DEFAULT 'it''s', t TIMESTAMP DEFAULT '2024-01-30 00:00:00Z', n DOUBLE DEFAULT -1.5)");
+    const text = String((await h.rows('SHOW CREATE TABLE d'))[0]![1]);
+    expect(text).to.contain("DEFAULT 'it''s'").and.to.contain("DEFAULT '2024-01-30 00:00:00+0000'");
+    await h.q('CREATE DATABASE again');
+    await h.q('USE again');
+    await h.q(text);
+    expect(String((await h.rows('SHOW CREATE TABLE d'))[0]![1])).to.equal(text);
+    await h.q('INSERT INTO d (ts) VALUES (1)');
+    expect(await h.rows('SELECT s, t, n FROM d')).to.deep.equal([["it's", Date.UTC(2024, 0, 30), -1.5]]);
+  });
+
+  it('names the table when information_schema has no such table', async () => {
+    await fails('SELECT * FROM information_schema.nope', 'TABLE_NOT_FOUND', 'information_schema.nope');
+  });
+
   it('refuses DELETE on an append-mode table, and a nullable time index', async () => {
     await h.q("CREATE TABLE ap (h STRING, ts TIMESTAMP TIME INDEX, v DOUBLE, PRIMARY KEY (h)) WITH (append_mode = 'true')");
     await h.q("INSERT INTO ap VALUES ('a', 1, 1), ('a', 1, 2)");

@@ -341,6 +341,7 @@ export class Binder {
         }
         const sys = this.env.systemTable(database, t.name.name, alias);
         if (sys) return this.aliased(sys, schemaOf(sys), alias, t.alias?.columns, true);
+        if (database.toLowerCase() === 'information_schema') throw new TableNotFoundError(`information_schema.${t.name.name}`);
         if (!this.env.catalog.databaseExists(database)) throw new DatabaseNotFoundError(database);
         const info = this.env.catalog.getTable(database, t.name.name);
         if (!info) throw new TableNotFoundError(`${database}.${t.name.name}`);
