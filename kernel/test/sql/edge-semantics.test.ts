@@ -47,6 +47,24 @@ describe('sql: edge semantics (empty IN, invalid dates, cast ranges, LIKE ESCAPE
     expect(await h.rows("SELECT CAST('0050-06-01T00:00:00Z' AS TIMESTAMP)")).to.deep.equal([[year50.getTime()]]);
   });
 
+  it('compares a millisecond time index with finer timestamp text exactly (GreptimeDB ts_precision_comparison)', async () => {
+    await h.q('CREATE TABLE t3 (ts TIMESTAMP(3) TIME INDEX, v INT, PRIMARY KEY(v))');
+    await h.q("INSERT INTO t3 VALUES ('2026-06-02 03:49:59.999',1),('2026-06-02 03:50:00.000',2),('2026-06-02 03:50:00.195',3),('2026-06-02 03:50:01.000',4)");
+    const v = async (where: string) => (await h.rows(`SELECT v FROM t3 WHERE ${where} ORDER BY v`)).flat();
+    const bound = "'2026-06-02 03:50:00.000000195'";
+    expect(await v(`ts >= ${bound}`)).to.deep.equal([3, 4]);
+    expect(await v(`ts > ${bound}`)).to.deep.equal([3, 4]);
+    expect(await v(`ts < ${bound}`)).to.deep.equal([1, 2]);
+    expect(await v(`ts <= ${bound}`)).to.deep.equal([1, 2]);
+    expect(await v(`${bound} <= ts`)).to.deep.equal([3, 4]);
+    expect(await v("ts = '2026-06-02 03:50:00.0001'")).to.deep.equal([]);
+    expect(await v("ts <> '2026-06-02 03:50:00.0001'")).to.deep.equal([1, 2, 3, 4]);
+    expect(await v("ts = '2026-06-02 03:50:00.195'")).to.deep.equal([3]);
+    // Still a time range for the scan.
+    const plan = (await h.rows(`EXPLAIN SELECT v FROM t3 WHERE ts >= ${bound}`)).map((r) => String(r[1])).join('\n');
+    expect(plan).to.contain(`time_range=[${Date.UTC(2026, 5, 2, 3, 50) + 1}, +inf)`);
+  });
+
   it('integer casts out of range or from decimal text fail (TRY_CAST: NULL)', async () => {
     await fails('SELECT CAST(1e19 AS BIGINT)', 'out of range for Int64');
     await fails("SELECT CAST('1.5' AS BIGINT)", "cannot cast '1.5'");

@@ -987,6 +987,32 @@ export class Binder {
     return this.cast(a, to);
   }
 
+  /**
+   * `ts < '2024-01-01 00:00:00.0000005'` with `ts` coarser than the text: the
+   * bound becomes a literal of ts's type, rounded the way that keeps the
+   * comparison exact (>= and < round up, > and <= down), where a plain cast
+   * would truncate and let `>=` match the row just below the bound. The
+   * result is still `ts op literal`, so the time range reaches the scan.
+   * `=` / `<>` with a bound between two ticks compare at nanoseconds.
+   * Undefined when this does not apply (the caller's casts handle it).
+   */
+  private timestampTextBound(op: '=' | '<>' | '<' | '<=' | '>' | '>=', l: BExpr, r: BExpr): BExpr | undefined {
+    const flip = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '=': '=', '<>': '<>' } as const;
+    const [col, lit, o] = r.k === 'lit' && typeof r.value === 'string' && isTimestamp(l.type) ? [l, r, op]
+      : l.k === 'lit' && typeof l.value === 'string' && isTimestamp(r.type) ? [r, l, flip[op]] : [undefined, undefined, op];
+    if (!col || !lit) return undefined;
+    let ns: bigint;
+    try { ns = parseTimestampNanos(lit.value as string, this.env.session.timezone); } catch { return undefined; }
+    const per = 1_000_000_000n / unitsPerSecond(col.type);
+    const floor = ns >= 0n || ns % per === 0n ? ns / per : ns / per - 1n;
+    const onTick = floor * per === ns;
+    if (!onTick && (o === '=' || o === '<>')) {
+      return { k: 'bin', op: o, left: this.cast(col, { name: 'TimestampNanosecond' }), right: { k: 'lit', value: ns, type: { name: 'TimestampNanosecond' } }, type: BOOL };
+    }
+    const v = onTick || o === '>' || o === '<=' ? floor : floor + 1n;
+    return { k: 'bin', op: o, left: col, right: { k: 'lit', value: v, type: col.type }, type: BOOL };
+  }
+
   /** For IN lists and comparisons against typed columns: string/number literals adopt the column's type. */
   private coerceLiteralFor(x: BExpr, t: DataType): BExpr {
     if (x.k !== 'lit' || x.value === null) return x;
@@ -1003,6 +1029,8 @@ export class Binder {
         this.expectBool(l, op); this.expectBool(r, op);
         return { k: 'bin', op, left: l, right: r, type: BOOL };
       case '=': case '<>': case '<': case '<=': case '>': case '>=': {
+        const exact = this.timestampTextBound(op, l, r);
+        if (exact) return exact;
         let left = l; let right = r;
         if (l.type.name === 'Decimal128' || r.type.name === 'Decimal128') [left, right] = this.decimalOperands(l, r, 'compare');
         if (left.type.name !== right.type.name) {
