@@ -35,6 +35,23 @@ describe('sql: edge semantics (empty IN, invalid dates, cast ranges, LIKE ESCAPE
       .to.deep.equal([['x', null], ['y', 5]]);
   });
 
+  it('JOIN ... USING shows each USING column once; t.k and u.k still name each side', async () => {
+    await h.q('CREATE TABLE u (k STRING, ts TIMESTAMP TIME INDEX, x BIGINT, PRIMARY KEY(k))');
+    await h.q("INSERT INTO u VALUES ('x','2024-01-01',10),('z','2024-01-01',20),(NULL,'2024-01-01',30)");
+    await h.q("CREATE TABLE v (k STRING, ts TIMESTAMP TIME INDEX, a BIGINT, PRIMARY KEY(k))");
+    await h.q("INSERT INTO v VALUES ('x','2024-01-01',1),('y','2024-01-01',5),(NULL,'2024-01-01',7)");
+    expect(await h.rows('SELECT k, a, x FROM v JOIN u USING (k)')).to.deep.equal([['x', 1, 10]]);
+    const star = await h.q('SELECT * FROM v JOIN u USING (k, ts)');
+    expect(star.columns).to.deep.equal(['k', 'ts', 'a', 'x']);
+    expect((await h.q('SELECT * FROM v NATURAL JOIN u')).columns).to.deep.equal(['k', 'ts', 'a', 'x']);
+    expect((await h.q('SELECT u.* FROM v JOIN u USING (k)')).columns).to.deep.equal(['k', 'ts', 'x']);
+    // FULL: the merged column is coalesce(left, right).
+    expect(await h.rows('SELECT k, v.k, u.k, a, x FROM v FULL JOIN u USING (k) ORDER BY k, a, x')).to.deep.equal([
+      ['x', 'x', 'x', 1, 10], ['y', 'y', null, 5, null], ['z', null, 'z', null, 20], [null, null, null, 7, null], [null, null, null, null, 30],
+    ]);
+    expect(await h.rows('SELECT k, a, x FROM v RIGHT JOIN u USING (k) ORDER BY k')).to.deep.equal([['x', 1, 10], ['z', null, 20], [null, null, 30]]);
+  });
+
   it('refuses dates and times out of range instead of rolling them over', async () => {
     await fails("SELECT CAST('2024-13-01' AS TIMESTAMP)", 'month out of range');
     await fails("SELECT CAST('2024-02-30 10:00:00' AS TIMESTAMP)", 'day out of range');

@@ -252,7 +252,8 @@ export class Binder {
     const exprs: Array<{ expr: BExpr; out: Field }> = [];
     for (const it of items) {
       if (it.kind === 'Wildcard') {
-        const visible = (grouped ? ctx.preAggScope! : ctx.scope).filter((f) => !f.hidden && !f.name.startsWith('__') && (!it.table || f.qualifier === it.table));
+        // t.* lists t's own columns, USING columns included (merged away from plain *).
+        const visible = (grouped ? ctx.preAggScope! : ctx.scope).filter((f) => (!f.hidden || (it.table && f.merged)) && !f.name.startsWith('__') && (!it.table || f.qualifier === it.table));
         if (it.table && visible.length === 0) throw new PlanError(`no table named ${it.table} in FROM for ${it.table}.*`);
         if (s.from.length === 0) throw new PlanError('SELECT * needs a FROM clause');
         for (const f of visible) {
@@ -375,9 +376,48 @@ export class Binder {
         const type = t.joinType === 'INNER' ? 'inner' : t.joinType === 'LEFT' ? 'left' : t.joinType === 'RIGHT' ? 'right' : t.joinType === 'FULL' ? 'full' : 'cross';
         if (type !== 'cross' && !on) throw new PlanError(`${t.joinType} JOIN needs ON or USING`);
         const { equi, rest } = splitJoinCondition(on, new Set(l.fields.map((f) => f.id)), new Set(r.fields.map((f) => f.id)));
-        return { plan: { k: 'join', left: l.plan, right: r.plan, type: type === 'cross' && on ? 'inner' : type, equi, ...(rest ? { on: rest } : {}) }, fields };
+        const plan: Plan = { k: 'join', left: l.plan, right: r.plan, type: type === 'cross' && on ? 'inner' : type, equi, ...(rest ? { on: rest } : {}) };
+        return using?.length ? this.mergeUsing(plan, l.fields, r.fields, using, type) : { plan, fields };
       }
     }
+  }
+
+  /**
+   * The columns of JOIN ... USING (and NATURAL JOIN) appear once, as SQL
+   * has it: an unqualified `k` and `SELECT *` see one `k` (the left side's;
+   * the right side's for a RIGHT join; coalesce(left, right) for a FULL
+   * join), while `t.k` and `u.k` still name each side. The other copies stay
+   * in scope as hidden fields (`t.*` still lists its own).
+   */
+  private mergeUsing(plan: Plan, left: readonly Field[], right: readonly Field[], using: readonly string[], type: string): { plan: Plan; fields: Field[] } {
+    const names = new Set(using);
+    const hide = (f: Field): Field => ({ ...f, hidden: true, merged: true });
+    const col = (f: Field): BExpr => ({ k: 'col', id: f.id, type: f.type, name: f.name });
+    if (type !== 'full') {
+      const keep = type === 'right' ? 'right' : 'left';
+      return { plan, fields: [...left.map((f) => (keep === 'right' && names.has(f.name) ? hide(f) : f)), ...right.map((f) => (keep === 'left' && names.has(f.name) ? hide(f) : f))] };
+    }
+    const fields: Field[] = [];
+    const exprs: Array<{ expr: BExpr; out: Field }> = [];
+    for (const f of left) {
+      const g = names.has(f.name) ? right.find((x) => x.name === f.name) : undefined;
+      if (g) {
+        const lc = this.coerceTo(col(f), commonType([f.type, g.type]) ?? f.type);
+        const rc = this.coerceTo(col(g), lc.type);
+        const merged = newField(f.name, lc.type);
+        exprs.push({ expr: { k: 'case', whens: [{ when: { k: 'is', arg: lc, test: 'NULL', not: true, type: BOOL }, then: lc }], else: rc, type: lc.type }, out: merged });
+        fields.push(merged);
+        fields.push(hide(f));
+      } else {
+        fields.push(f);
+      }
+      exprs.push({ expr: col(f), out: f });
+    }
+    for (const g of right) {
+      fields.push(names.has(g.name) ? hide(g) : g);
+      exprs.push({ expr: col(g), out: g });
+    }
+    return { plan: { k: 'project', input: plan, exprs }, fields };
   }
 
   private aliased(plan: Plan, fields: readonly Field[], alias: string, columns?: readonly string[], keepName = false): { plan: Plan; fields: Field[] } {

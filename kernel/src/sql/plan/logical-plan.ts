@@ -18,6 +18,8 @@ export interface Field {
   readonly qualifier?: string;
   /** Hidden fields are carried for ORDER BY but not shown. */
   readonly hidden?: boolean;
+  /** A JOIN ... USING column hidden behind its merged copy (still listed by `t.*`). */
+  readonly merged?: boolean;
 }
 
 export type BinaryOp =
