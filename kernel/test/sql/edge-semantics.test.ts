@@ -119,6 +119,14 @@ describe('sql: edge semantics (empty IN, invalid dates, cast ranges, LIKE ESCAPE
     await fails("SELECT lag(a, 1, 'x') OVER (ORDER BY ts) FROM t", "lag: the default value 'x' cannot be cast to Int64");
   });
 
+  it('says what is wrong: recursive CTEs, windows in WHERE, DISTINCT with ORDER BY, ROLLUP', async () => {
+    await fails('WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT * FROM r', 'WITH RECURSIVE is not supported');
+    await fails('SELECT k FROM t WHERE row_number() OVER (ORDER BY ts) = 1', 'window functions are not allowed in WHERE');
+    await fails('SELECT DISTINCT k FROM t ORDER BY a', 'for SELECT DISTINCT, ORDER BY expressions must appear in the select list (a)');
+    await fails('SELECT k, count(*) FROM t GROUP BY ROLLUP (k)', 'GROUP BY ROLLUP(...) is not supported');
+    expect(await h.rows('SELECT DISTINCT k FROM t ORDER BY k')).to.deep.equal([['x'], ['y']]);
+  });
+
   it('approx_percentile_cont takes a fraction between 0 and 1', async () => {
     await fails('SELECT approx_percentile_cont(b, 1.5) FROM t', 'percentile must be between 0 and 1, got 1.5');
     expect(await h.rows('SELECT approx_percentile_cont(b, 1) FROM t')).to.deep.equal([[4]]);

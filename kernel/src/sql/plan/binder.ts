@@ -1,5 +1,5 @@
 import { isFloat, isInteger, isNumeric, isTimestamp, type DataType } from '../../data/data-types.js';
-import { ColumnNotFoundError, DatabaseNotFoundError, PlanError, TableNotFoundError } from '../../errors/errors.js';
+import { ColumnNotFoundError, DatabaseNotFoundError, PlanError, TableNotFoundError, UnsupportedError } from '../../errors/errors.js';
 import type { Catalog } from '../../interfaces/catalog.js';
 import type { AggregateFunction, ArgType, AsyncScalarFunction, FunctionDefinition, FunctionRegistry, ScalarFunction, WindowFunction } from '../../interfaces/function.js';
 import type { Session } from '../../interfaces/session.js';
@@ -76,6 +76,7 @@ export class Binder {
   bindQuery(q: ast.Query, outerCtes: ReadonlyMap<string, { plan: Plan; fields: Field[] }> = new Map()): { plan: Plan; fields: Field[] } {
     let ctes = outerCtes;
     if (q.with) {
+      if (q.with.recursive) throw new UnsupportedError('WITH RECURSIVE is not supported (a CTE cannot refer to itself)');
       const m = new Map(outerCtes);
       for (const c of q.with.ctes) {
         const b = this.bindQuery(c.query, m);
@@ -174,6 +175,10 @@ export class Binder {
 
     // WHERE
     if (s.where) {
+      visitAst(s.where, (x) => {
+        if (x.kind === 'FunctionCall' && x.over) throw new PlanError(`window functions are not allowed in WHERE (${x.name}(...) OVER ...): compute it in a subquery and filter outside`);
+        return x.kind !== 'SubqueryExpr' && x.kind !== 'ExistsExpr' && x.kind !== 'InSubqueryExpr';
+      });
       const pred = this.bindExpr(s.where, base);
       this.expectBool(pred, 'WHERE');
       plan = { k: 'filter', input: plan, pred };
@@ -275,7 +280,14 @@ export class Binder {
       plan = { k: 'distinct', input: { k: 'project', input: plan, exprs } };
       if (orderBy.length) {
         const octx: Ctx = { scope: visible, ctes, aliases: aliasMap };
-        plan = { k: 'sort', input: plan, keys: orderBy.map((o) => this.sortKey(o, octx, visible)) };
+        plan = { k: 'sort', input: plan, keys: orderBy.map((o) => {
+          try {
+            return this.sortKey(o, octx, visible);
+          } catch (err) {
+            if (err instanceof ColumnNotFoundError) throw new PlanError(`for SELECT DISTINCT, ORDER BY expressions must appear in the select list (${this.textOf(o.expr)})`);
+            throw err;
+          }
+        }) };
       }
       if (q) plan = this.applyLimit(plan, q);
       return { plan, fields: visible };
@@ -907,6 +919,7 @@ export class Binder {
       }
     }
     const fn = this.env.registry.lookup(name);
+    if (!fn && ['rollup', 'cube', 'grouping'].includes(name.toLowerCase())) throw new UnsupportedError(`GROUP BY ${name.toUpperCase()}(...) is not supported: use UNION ALL of GROUP BYs`);
     if (!fn) throw new PlanError(`Invalid function '${name}' (not a built-in or registered function)`);
     if (fn.kind === 'aggregate') {
       if (e.over) throw new PlanError(`window call ${name}(...) OVER is only allowed in SELECT and ORDER BY`);
