@@ -32,6 +32,19 @@ describe('sql: range queries (GreptimeDB semantics)', function () {
       () => expect.fail('should fail'), (e: Error) => expect(e.message).to.contain("ALIGN TO: invalid timestamp 'yesterday'"));
   });
 
+  it('without TO, slots start at the session zone\'s offset (GreptimeDB range/to)', async () => {
+    await h.q('CREATE TABLE h2 (ts timestamp(3) time index, host STRING PRIMARY KEY, val BIGINT)');
+    await h.q(`INSERT INTO h2 VALUES ('2024-01-23T22:30:00+00:00', 'host1', 0), ('2024-01-23T23:30:00+00:00', 'host1', 1),
+      ('2024-01-24T22:30:00+00:00', 'host1', 2), ('2024-01-24T23:30:00+00:00', 'host1', 3)`);
+    const q = "SELECT ts, min(val) RANGE '1d' FROM h2 ALIGN '1d' ORDER BY ts";
+    expect(await h.rows(q)).to.deep.equal([[Date.UTC(2024, 0, 23), 0], [Date.UTC(2024, 0, 24), 2]]);
+    await h.q("SET time_zone = 'Asia/Shanghai'");
+    expect(await h.rows(q)).to.deep.equal([[Date.UTC(2024, 0, 23, 8), 0], [Date.UTC(2024, 0, 24, 8), 2]]);
+    expect(await h.rows("SELECT ts, min(val) RANGE '1d' FROM h2 ALIGN '1d' TO CALENDAR ORDER BY ts")).to.deep.equal([[Date.UTC(2024, 0, 23), 0], [Date.UTC(2024, 0, 24), 2]]);
+    await h.q("SET time_zone = '+23:00'");
+    expect(await h.rows(q)).to.deep.equal([[Date.UTC(2024, 0, 22, 23), 0], [Date.UTC(2024, 0, 23, 23), 1], [Date.UTC(2024, 0, 24, 23), 3]]);
+  });
+
   it('range expressions inside other expressions (GreptimeDB range/calculate)', async () => {
     expect(await h.rows("SELECT ts, host, 2 * min(val) RANGE '5s' FROM host ALIGN '5s' ORDER BY host, ts")).to.deep.equal([
       [0, 'host1', 0], [5000, 'host1', null], [10000, 'host1', 2], [15000, 'host1', null], [20000, 'host1', 4],
@@ -65,6 +78,11 @@ describe('sql: range queries (GreptimeDB semantics)', function () {
       [0, 'host1', 0, 0, 0, 0], [5000, 'host1', null, 6, 0, 0.5], [10000, 'host1', 1, 1, 1, 1], [15000, 'host1', null, 6, 1, 1.5], [20000, 'host1', 2, 2, 2, 2],
     ]);
     expect((await h.q("SELECT min(val) RANGE '5s' FILL LINEAR FROM host ALIGN '5s'")).types).to.deep.equal(['Float64']);
+  });
+
+  it("RANGE and ALIGN as ('...'::INTERVAL) casts", async () => {
+    expect(await h.rows("SELECT ts, max(val) RANGE ('20 seconds'::INTERVAL) FROM host ALIGN ('20 seconds'::INTERVAL) BY () ORDER BY ts"))
+      .to.deep.equal(await h.rows("SELECT ts, max(val) RANGE '20s' FROM host ALIGN '20s' BY () ORDER BY ts"));
   });
 
   it('count(DISTINCT ...) per slot and intervals as RANGE/ALIGN', async () => {

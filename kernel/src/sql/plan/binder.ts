@@ -8,7 +8,7 @@ import { numericResult } from '../../functions/builtin/function-helpers.js';
 import { FAST_AGGREGATE } from '../../functions/builtin/aggregate-functions.js';
 import type * as ast from '../ast.js';
 import { toDataType } from '../parser/type-names.js';
-import { parseTimestampNanos } from '../../functions/time-zone.js';
+import { parseTimestampNanos, zoneOffsetMs } from '../../functions/time-zone.js';
 import { castValue, parseInterval } from '../exec/expression-evaluator.js';
 import { parseDurationMs } from '../../catalog/store-catalog.js';
 import {
@@ -550,7 +550,9 @@ export class Binder {
     const tsField = scope.find((f) => f.name === scan.table.schema.timeIndex && f.qualifier === scan.alias) ?? scope.find((f) => f.name === scan.table.schema.timeIndex);
     if (!tsField) throw new PlanError('range query: the time index is not visible');
     const alignNanos = this.durationNanos(align.interval, 'ALIGN');
-    let alignToNanos = 0n;
+    // Without TO, slots start at the session zone's offset from the epoch, as GreptimeDB aligns
+    // them ('Asia/Shanghai': 08:00 UTC for ALIGN '1d'); TO CALENDAR is the epoch itself.
+    let alignToNanos = align.to ? 0n : BigInt(zoneOffsetMs(this.env.session.timezone, 0)) * 1_000_000n;
     if (align.to?.kind === 'AlignToNow') alignToNanos = BigInt(Date.now()) * 1_000_000n;
     else if (align.to?.kind === 'AlignToExpr') {
       const e = this.bindExpr(align.to.expr, { scope: [], ctes });
@@ -672,7 +674,9 @@ export class Binder {
       if (ms === undefined || ms <= 0) throw new PlanError(`${what} duration must be positive, got '${e.value}'`);
       return BigInt(Math.round(ms * 1_000_000));
     }
-    const b = this.bindExpr(e, { scope: [], ctes: new Map() });
+    let b = this.bindExpr(e, { scope: [], ctes: new Map() });
+    // ('1 hour'::INTERVAL): the cast of text is folded here.
+    if (b.k === 'cast' && b.type.name === 'IntervalMonthDayNano' && b.arg.k === 'lit' && typeof b.arg.value === 'string') b = { k: 'lit', value: parseInterval(b.arg.value), type: b.type };
     if (b.k === 'lit' && b.type.name === 'IntervalMonthDayNano') {
       const iv = b.value as { months: number; days: number; nanos: bigint };
       if (iv.months) throw new PlanError(`${what} cannot use months or years`);
