@@ -127,6 +127,17 @@ describe('sql: edge semantics (empty IN, invalid dates, cast ranges, LIKE ESCAPE
     expect(await h.rows('SELECT DISTINCT k FROM t ORDER BY k')).to.deep.equal([['x'], ['y']]);
   });
 
+  it('date_add / date_sub (GreptimeDB function/date) and split_part from the end', async () => {
+    expect(await h.rows("SELECT date_add('2023-12-06 07:39:46.222'::TIMESTAMP_MS, INTERVAL '5 day'), date_sub('2023-12-06 07:39:46.222'::TIMESTAMP_MS, '5 day')"))
+      .to.deep.equal([[Date.UTC(2023, 11, 11, 7, 39, 46, 222), Date.UTC(2023, 11, 1, 7, 39, 46, 222)]]);
+    // Calendar months, as ts + INTERVAL (clamped to the month's last day).
+    const r = await h.q("SELECT date_add('2024-01-31'::DATE, INTERVAL '1 month'), date_sub('2023-12-06'::DATE, INTERVAL '3 month 5 day')");
+    expect(r.types).to.deep.equal(['Date', 'Date']);
+    expect(r.rows).to.deep.equal([[Date.UTC(2024, 1, 29), Date.UTC(2023, 8, 1)]]);
+    expect(await h.rows("SELECT split_part('a,b,c', ',', -1), split_part('a,b,c', ',', 2), split_part('a,b,c', ',', 9)")).to.deep.equal([['c', 'b', '']]);
+    await fails("SELECT split_part('a,b', ',', 0)", 'field position must not be zero');
+  });
+
   it('approx_percentile_cont takes a fraction between 0 and 1', async () => {
     await fails('SELECT approx_percentile_cont(b, 1.5) FROM t', 'percentile must be between 0 and 1, got 1.5');
     expect(await h.rows('SELECT approx_percentile_cont(b, 1) FROM t')).to.deep.equal([[4]]);

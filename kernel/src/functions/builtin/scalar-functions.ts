@@ -159,8 +159,14 @@ export const stringFunctions: ScalarFunction[] = [
     body: (a) => mapRows(STR, a[0]!.length, a, ([s, k]) => str(s).repeat(Math.max(0, num(k)))),
   }),
   columnar({
-    name: 'split_part', signatures: [sig('string', 'string', 'integer')], returnType: STR,
-    body: (a) => mapRows(STR, a[0]!.length, a, ([s, d, k]) => str(s).split(str(d))[num(k) - 1] ?? ''),
+    name: 'split_part', description: 'The n-th part of the text split by the delimiter (from 1; negative counts from the end).',
+    signatures: [sig('string', 'string', 'integer')], returnType: STR,
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, d, k]) => {
+      const n = num(k);
+      if (n === 0) throw new InvalidArgumentsError('split_part: field position must not be zero');
+      const parts = str(s).split(str(d));
+      return parts[n > 0 ? n - 1 : parts.length + n] ?? '';
+    }),
   }),
   columnar({
     name: 'regexp_like', signatures: [sig('string', 'string'), sig('string', 'string', 'string')], returnType: BOOL,
@@ -444,6 +450,15 @@ export const dateTimeFunctions: ScalarFunction[] = [
       return fromNanos(floorDiv(t - org, stride) * stride + org, rt!.name);
     }),
   }),
+  ...(['date_add', 'date_sub'] as const).map((name) => columnar({
+    name, description: name === 'date_add' ? 'The timestamp or date plus an interval (months follow the calendar, clamped to the month\'s last day).' : 'The timestamp or date minus an interval.',
+    signatures: [sig('timestamp', 'IntervalMonthDayNano'), sig('Date', 'IntervalMonthDayNano'), sig('string', 'IntervalMonthDayNano')],
+    returnType: (a: readonly DataType[]) => (a[0]?.name === 'Date' ? { name: 'Date' } : tsResult(a, 0)),
+    body: ([ts, iv], ctx, rt) => mapRows(rt!, ts!.length, [ts!, iv!], ([v, i]) => {
+      const n = addInterval(tsNanosOf(v, ts!.type, ctx.timezone), i as Interval, name === 'date_add' ? 1 : -1);
+      return rt!.name === 'Date' ? Number(floorDiv(n, 86_400_000_000_000n)) : fromNanos(n, rt!.name);
+    }),
+  })),
   columnar({
     name: 'to_unixtime', aliases: ['unix_timestamp'], signatures: [sig('timestamp'), sig('string'), sig('Date'), sig('integer')], returnType: I64,
     body: ([ts], ctx) => mapRows(I64, ts!.length, [ts!], ([v]) => (ts!.type.name.includes('Int') ? BigInt(v as number) : floorDiv(tsNanosOf(v, ts!.type, ctx.timezone), 1_000_000_000n))),
