@@ -95,6 +95,14 @@ describe('sql: range queries (GreptimeDB semantics)', function () {
       .to.deep.equal([[0, 0, null], [10000, 1, null], [20000, 2, 2]]);
   });
 
+  it('first_value/last_value with several ORDER BY keys in a range expression (GreptimeDB range/special_aggr)', async () => {
+    await h.q('CREATE TABLE h3 (ts timestamp(3) time index, host STRING PRIMARY KEY, val BIGINT, addon BIGINT)');
+    await h.q(`INSERT INTO h3 VALUES (0,'host1',0,1),(1000,'host1',null,2),(2000,'host1',0,3),(5000,'host1',null,4),(6000,'host1',null,5),
+      (7000,'host1',null,6),(10000,'host1',null,7),(11000,'host1',1,8),(12000,'host1',1,9)`);
+    expect(await h.rows("SELECT ts, first_value(addon ORDER BY val ASC, ts ASC) RANGE '5s', last_value(addon ORDER BY val ASC, ts ASC) RANGE '5s' FROM h3 ALIGN '5s' ORDER BY ts"))
+      .to.deep.equal([[0, 1, 2], [5000, 4, 6], [10000, 8, 7]]);
+  });
+
   it('refuses columns that are not BY keys', async () => {
     await h.q("SELECT ts, host, max(val) RANGE '5s' FROM host ALIGN '20s' BY () ORDER BY ts").then(() => expect.fail('should fail'), (e) => expect(e.code).to.equal('PLAN_QUERY'));
   });

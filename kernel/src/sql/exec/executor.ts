@@ -1147,17 +1147,20 @@ export class Executor {
     const seriesKeyOf = new Map<object, string>();
     const distinctSeen = new Map<string, Set<string>>();
     const filterFns = await Promise.all(p.calls.map((c) => (c.agg.filter ? compileExpr(c.agg.filter, layout, this.evalCtx) : undefined)));
-    // first_value/last_value(x ORDER BY k) RANGE ...: keep the best (key, value) per slot.
-    const pickKey = await Promise.all(p.calls.map((c) => (c.agg.orderBy?.length === 1 && (c.agg.fn.name === 'first_value' || c.agg.fn.name === 'last_value')
-      ? compileExpr(c.agg.orderBy[0]!.expr, layout, this.evalCtx) : undefined)));
+    // first_value/last_value(x ORDER BY k1, k2, ...) RANGE ...: keep the best (keys, value) per slot.
+    const pickKey = await Promise.all(p.calls.map((c) => (c.agg.orderBy?.length && (c.agg.fn.name === 'first_value' || c.agg.fn.name === 'last_value')
+      ? Promise.all(c.agg.orderBy.map((o) => compileExpr(o.expr, layout, this.evalCtx))) : undefined)));
     for (let c = 0; c < p.calls.length; c++) {
-      if (p.calls[c]!.agg.orderBy?.length && !pickKey[c]) throw new ExecutionError(`ORDER BY inside ${p.calls[c]!.agg.fn.name}(...) RANGE is supported for first_value/last_value only`);
+      if (p.calls[c]!.agg.orderBy?.length && !pickKey[c]) throw new ExecutionError(`ORDER BY inside ${p.calls[c]!.agg.fn.name}(...) is not supported in a RANGE expression (only first_value/last_value take one)`);
     }
-    const better = (c: number, k: unknown, cur: unknown): boolean => {
-      const key = p.calls[c]!.agg.orderBy![0]!;
-      let r: number;
-      if (k === null || cur === null) r = k === cur ? 0 : (k === null ? -1 : 1) * (key.nullsFirst ? 1 : -1);
-      else r = compareValues(k, cur) * (key.desc ? -1 : 1);
+    const better = (c: number, ks: unknown[], curs: unknown[]): boolean => {
+      const keys = p.calls[c]!.agg.orderBy!;
+      let r = 0;
+      for (let j = 0; j < keys.length && r === 0; j++) {
+        const key = keys[j]!; const k = ks[j]; const cur = curs[j];
+        if (k === null || cur === null) r = k === cur ? 0 : (k === null ? -1 : 1) * (key.nullsFirst ? 1 : -1);
+        else r = compareValues(k, cur) * (key.desc ? -1 : 1);
+      }
       return p.calls[c]!.agg.fn.name === 'last_value' ? r >= 0 : r < 0;
     };
     const initCall = (c: number): unknown => (pickKey[c] ? { set: false, k: null, v: null } : p.calls[c]!.agg.fn.init());
@@ -1192,19 +1195,19 @@ export class Executor {
         }
       }
       const filterCols = filterFns.map((f) => f?.(b));
-      const pickCols = pickKey.map((f) => f?.(b));
+      const pickCols = pickKey.map((fs) => fs?.map((f) => f(b)));
       for (const g of groups.values()) {
         let states = g.s.slots.get(g.slot);
         if (!states) { states = p.calls.map((_c, ci) => initCall(ci)); g.s.slots.set(g.slot, states); }
         for (let c = 0; c < p.calls.length; c++) {
           let rows = g.rows[c]!;
           if (pickKey[c]) {
-            const st = states[c] as { set: boolean; k: unknown; v: unknown };
-            const kc = pickCols[c]!; const vc = argCols[c]![0]!;
+            const st = states[c] as { set: boolean; k: unknown[]; v: unknown };
+            const kcs = pickCols[c]!; const vc = argCols[c]![0]!;
             const fc = filterCols[c];
             for (const i of rows) {
               if (fc && !((fc.data as Uint8Array)[i] && (!fc.valid || fc.valid[i]))) continue;
-              const k = valueAt(kc, i);
+              const k = kcs.map((kc) => valueAt(kc, i));
               if (!st.set || better(c, k, st.k)) { st.set = true; st.k = k; st.v = valueAt(vc, i); }
             }
             continue;
