@@ -77,9 +77,17 @@ describe('sql: edge semantics (empty IN, invalid dates, cast ranges, LIKE ESCAPE
     expect(await v("ts = '2026-06-02 03:50:00.0001'")).to.deep.equal([]);
     expect(await v("ts <> '2026-06-02 03:50:00.0001'")).to.deep.equal([1, 2, 3, 4]);
     expect(await v("ts = '2026-06-02 03:50:00.195'")).to.deep.equal([3]);
+    expect(await v(`ts >= TIMESTAMP ${bound}`)).to.deep.equal([3, 4]);
     // Still a time range for the scan.
     const plan = (await h.rows(`EXPLAIN SELECT v FROM t3 WHERE ts >= ${bound}`)).map((r) => String(r[1])).join('\n');
     expect(plan).to.contain(`time_range=[${Date.UTC(2026, 5, 2, 3, 50) + 1}, +inf)`);
+  });
+
+  it('TIMESTAMP literals keep their sub-millisecond digits (GreptimeDB timestamp_precision)', async () => {
+    const r = await h.q("SELECT TIMESTAMP '2020-01-01 01:23:45.12345'::TIMESTAMP(6), TIMESTAMP '2020-01-01 01:23:45.123456789', TIMESTAMP '1992-09-20 11:30:00.123456' + INTERVAL '1 day'");
+    expect(r.types).to.deep.equal(['TimestampMicrosecond', 'TimestampNanosecond', 'TimestampNanosecond']);
+    expect((await h.q("SELECT CAST(TIMESTAMP '2020-01-01 01:23:45.12345' AS STRING), CAST(TIMESTAMP '1992-09-20 11:30:00.123456' + INTERVAL '1 day' AS STRING)")).rows)
+      .to.deep.equal([['2020-01-01 01:23:45.12345', '1992-09-21 11:30:00.123456']]);
   });
 
   it('integer casts out of range or from decimal text fail (TRY_CAST: NULL)', async () => {

@@ -787,6 +787,9 @@ export class Binder {
       case 'IntervalLiteral': return { k: 'lit', value: parseIntervalChecked(e.value, e.unit), type: INTERVAL_T };
       case 'TypedLiteral': {
         if (e.type.name === 'INTERVAL') return { k: 'lit', value: parseIntervalChecked(e.value), type: INTERVAL_T };
+        // TIMESTAMP '...' keeps every digit it is given (nanoseconds, as DataFusion types it); a
+        // TIMESTAMP(p) column type without p means milliseconds, but a literal is not a column.
+        if (e.type.name === 'TIMESTAMP' && !e.type.args?.length) return this.cast({ k: 'lit', value: e.value, type: STR }, { name: 'TimestampNanosecond' });
         return this.cast({ k: 'lit', value: e.value, type: STR }, toDataType(e.type));
       }
       case 'ColumnRef': return this.resolveColumnRef(e, ctx);
@@ -1055,11 +1058,15 @@ export class Binder {
    */
   private timestampTextBound(op: '=' | '<>' | '<' | '<=' | '>' | '>=', l: BExpr, r: BExpr): BExpr | undefined {
     const flip = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '=': '=', '<>': '<>' } as const;
-    const [col, lit, o] = r.k === 'lit' && typeof r.value === 'string' && isTimestamp(l.type) ? [l, r, op]
-      : l.k === 'lit' && typeof l.value === 'string' && isTimestamp(r.type) ? [r, l, flip[op]] : [undefined, undefined, op];
-    if (!col || !lit) return undefined;
+    // Text: '...' or TIMESTAMP '...' (a cast of text to a timestamp type).
+    const text = (x: BExpr): string | undefined => (x.k === 'lit' && typeof x.value === 'string' ? x.value
+      : x.k === 'cast' && isTimestamp(x.type) && x.arg.k === 'lit' && typeof x.arg.value === 'string' ? x.arg.value : undefined);
+    const rt = text(r); const lt = text(l);
+    const [col, lit, o] = rt !== undefined && lt === undefined && isTimestamp(l.type) ? [l, rt, op]
+      : lt !== undefined && rt === undefined && isTimestamp(r.type) ? [r, lt, flip[op]] : [undefined, undefined, op];
+    if (!col || lit === undefined) return undefined;
     let ns: bigint;
-    try { ns = parseTimestampNanos(lit.value as string, this.env.session.timezone); } catch { return undefined; }
+    try { ns = parseTimestampNanos(lit, this.env.session.timezone); } catch { return undefined; }
     const per = 1_000_000_000n / unitsPerSecond(col.type);
     const floor = ns >= 0n || ns % per === 0n ? ns / per : ns / per - 1n;
     const onTick = floor * per === ns;
