@@ -34,7 +34,7 @@ import { optimize } from './plan/optimizer.js';
 import { PlanCache } from './plan/plan-cache.js';
 import { functionNamesOf } from './plan/function-names.js';
 import { statementRegistry } from '../functions/function-registry.js';
-import { SystemTables } from './system-tables.js';
+import { sqlTypeName, SystemTables } from './system-tables.js';
 import { runTql } from '../promql/tql.js';
 
 const STR: DataType = { name: 'String' };
@@ -926,29 +926,6 @@ function defaultText(c: ColumnSchema): string {
   if (c.default.fn) return c.default.fn;
   const v = c.default.value;
   return v === null || v === undefined ? '' : typeof v === 'string' ? v : String(v);
-}
-
-/** MySQL-style lower-case type name for SHOW COLUMNS. */
-function sqlTypeName(t: DataType): string {
-  switch (t.name) {
-    case 'String': return 'string';
-    case 'Float64': return 'double';
-    case 'Float32': return 'float';
-    case 'Int64': return 'bigint';
-    case 'Int32': return 'int';
-    case 'Int16': return 'smallint';
-    case 'Int8': return 'tinyint';
-    case 'UInt64': return 'bigint unsigned';
-    case 'UInt32': return 'int unsigned';
-    case 'UInt16': return 'smallint unsigned';
-    case 'UInt8': return 'tinyint unsigned';
-    case 'Boolean': return 'boolean';
-    case 'TimestampSecond': return 'timestamp(0)';
-    case 'TimestampMillisecond': return 'timestamp(3)';
-    case 'TimestampMicrosecond': return 'timestamp(6)';
-    case 'TimestampNanosecond': return 'timestamp(9)';
-    default: return dataTypeDisplayName(t).toLowerCase();
-  }
 }
 
 function sqlTypeForCreate(t: DataType): string {

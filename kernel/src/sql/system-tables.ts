@@ -10,6 +10,43 @@ import { KERNEL_VERSION } from '../version.js';
 import { columnFromArrow, columnFromValues, type Batch } from './exec/column.js';
 import { newField, type Plan } from './plan/logical-plan.js';
 
+/** MySQL-style lower-case type name (SHOW COLUMNS, information_schema.columns data_type), as GreptimeDB shows it. */
+export function sqlTypeName(t: DataType): string {
+  switch (t.name) {
+    case 'String': return 'string';
+    case 'Float64': return 'double';
+    case 'Float32': return 'float';
+    case 'Int64': return 'bigint';
+    case 'Int32': return 'int';
+    case 'Int16': return 'smallint';
+    case 'Int8': return 'tinyint';
+    case 'UInt64': return 'bigint unsigned';
+    case 'UInt32': return 'int unsigned';
+    case 'UInt16': return 'smallint unsigned';
+    case 'UInt8': return 'tinyint unsigned';
+    case 'Boolean': return 'boolean';
+    case 'TimestampSecond': return 'timestamp(0)';
+    case 'TimestampMillisecond': return 'timestamp(3)';
+    case 'TimestampMicrosecond': return 'timestamp(6)';
+    case 'TimestampNanosecond': return 'timestamp(9)';
+    default: return dataTypeDisplayName(t).toLowerCase();
+  }
+}
+
+
+/** A row of information_schema.columns (see its column list). */
+function columnRow(db: string, table: string, name: string, i: number, type: DataType, semantic: string, def: string | null, nullable: boolean, comment: string | null): unknown[] {
+  const str = type.name === 'String';
+  const precision: Partial<Record<string, bigint>> = { Int8: 3n, UInt8: 3n, Int16: 5n, UInt16: 5n, Int32: 10n, UInt32: 10n, Int64: 19n, UInt64: 20n, Float32: 12n, Float64: 22n };
+  const integer = /^U?Int/.test(type.name);
+  const dt = { TimestampSecond: 0n, TimestampMillisecond: 3n, TimestampMicrosecond: 6n, TimestampNanosecond: 9n } as Partial<Record<string, bigint>>;
+  const numPrecision = type.name === 'Decimal128' ? BigInt(type.precision ?? 38) : precision[type.name] ?? null;
+  const numScale = type.name === 'Decimal128' ? BigInt(type.scale ?? 0) : integer ? 0n : null;
+  return ['greptime', db, table, name, BigInt(i + 1), str ? 2147483647n : null, str ? 2147483647n : null, numPrecision, numScale, dt[type.name] ?? null,
+    str ? 'utf8' : null, str ? 'utf8_bin' : null, semantic === 'tag' ? 'PRI' : semantic === 'timestamp' ? 'TIME INDEX' : '', '', 'select,insert', '',
+    dataTypeDisplayName(type), sqlTypeName(type), semantic.toUpperCase(), def, nullable ? 'Yes' : 'No', sqlTypeName(type), comment, null];
+}
+
 const S: DataType = { name: 'String' };
 const I: DataType = { name: 'Int64' };
 const U: DataType = { name: 'UInt64' };
@@ -45,12 +82,14 @@ export class SystemTables {
         ],
       },
       columns: {
-        columns: [['table_catalog', S], ['table_schema', S], ['table_name', S], ['column_name', S], ['ordinal_position', I], ['data_type', S], ['semantic_type', S], ['column_default', S], ['is_nullable', S], ['column_type', S], ['column_key', S], ['column_comment', S], ['greptime_data_type', S]],
-        rows: () => tables().flatMap((t) => t.schema.columns.map((c, i) => ['greptime', t.database, t.name, c.name, BigInt(i + 1), dataTypeDisplayName(c.type).toLowerCase(),
-          c.semantic.toUpperCase(), c.default ? (c.default.fn ?? String(c.default.value)) : null, c.nullable ? 'Yes' : 'No', dataTypeDisplayName(c.type).toLowerCase(),
-          c.semantic === 'tag' ? 'PRI' : c.semantic === 'timestamp' ? 'TIME INDEX' : '', c.comment ?? '', dataTypeDisplayName(c.type)]))
-          .concat(this.visibleProviders().flatMap((p) => p.columns.map((c, i) => ['greptime', p.database, p.name, c.name, BigInt(i + 1),
-            dataTypeDisplayName(c.type).toLowerCase(), 'FIELD', null, 'Yes', dataTypeDisplayName(c.type).toLowerCase(), '', '', dataTypeDisplayName(c.type)]))),
+        // GreptimeDB's columns, in its order; data_type / column_type are MySQL-style names ('bigint', 'timestamp(3)').
+        columns: [['table_catalog', S], ['table_schema', S], ['table_name', S], ['column_name', S], ['ordinal_position', I],
+          ['character_maximum_length', I], ['character_octet_length', I], ['numeric_precision', I], ['numeric_scale', I], ['datetime_precision', I],
+          ['character_set_name', S], ['collation_name', S], ['column_key', S], ['extra', S], ['privileges', S], ['generation_expression', S],
+          ['greptime_data_type', S], ['data_type', S], ['semantic_type', S], ['column_default', S], ['is_nullable', S], ['column_type', S], ['column_comment', S], ['srs_id', I]],
+        rows: () => tables().flatMap((t) => t.schema.columns.map((c, i) => columnRow(t.database, t.name, c.name, i, c.type, c.semantic,
+          c.default ? (c.default.fn ?? String(c.default.value)) : null, c.nullable, c.comment ?? null)))
+          .concat(this.visibleProviders().flatMap((p) => p.columns.map((c, i) => columnRow(p.database, p.name, c.name, i, c.type, 'field', null, true, null)))),
       },
       engines: {
         columns: [['engine', S], ['support', S], ['comment', S], ['transactions', S], ['xa', S], ['savepoints', S]],

@@ -198,6 +198,17 @@ describe('sql: DDL that GreptimeDB refuses is refused, not kept and ignored', fu
     expect(await h.rows('SELECT s, t, n FROM d')).to.deep.equal([["it's", Date.UTC(2024, 0, 30), -1.5]]);
   });
 
+  it('information_schema.columns has GreptimeDB\'s columns and MySQL-style data_type names', async () => {
+    await h.q('CREATE TABLE cpu (host STRING, ts TIMESTAMP TIME INDEX, usage DOUBLE, n INT, PRIMARY KEY(host))');
+    expect(await h.rows("SELECT column_name, data_type, column_type, greptime_data_type, numeric_precision, datetime_precision, character_set_name, column_key, column_comment FROM information_schema.columns WHERE table_name = 'cpu' ORDER BY ordinal_position")).to.deep.equal([
+      ['host', 'string', 'string', 'String', null, null, 'utf8', 'PRI', null],
+      ['ts', 'timestamp(3)', 'timestamp(3)', 'TimestampMillisecond', null, 3, null, 'TIME INDEX', null],
+      ['usage', 'double', 'double', 'Float64', 22, null, null, '', null],
+      ['n', 'int', 'int', 'Int32', 10, null, null, '', null],
+    ]);
+    expect((await h.q('SELECT * FROM information_schema.columns LIMIT 1')).columns).to.have.length(24);
+  });
+
   it('names the table when information_schema has no such table', async () => {
     await fails('SELECT * FROM information_schema.nope', 'TABLE_NOT_FOUND', 'information_schema.nope');
   });
