@@ -209,6 +209,13 @@ describe('sql: DDL that GreptimeDB refuses is refused, not kept and ignored', fu
     expect((await h.q('SELECT * FROM information_schema.columns LIMIT 1')).columns).to.have.length(24);
   });
 
+  it('INSERT INTO TABLE t (GreptimeDB\'s spelling), on both parse paths', async () => {
+    await h.q('CREATE TABLE it (h STRING, ts TIMESTAMP TIME INDEX, v DOUBLE, PRIMARY KEY (h))');
+    expect((await h.q("INSERT INTO TABLE it VALUES ('a', 1, 1.5), ('b', 2, 2.5)")).affected).to.equal(2);
+    expect((await h.q("INSERT INTO TABLE it (h, ts, v) SELECT h, ts + INTERVAL '1 second', v * 2 FROM it")).affected).to.equal(2);
+    expect(await h.rows('SELECT h, v FROM it ORDER BY ts, h')).to.deep.equal([['a', 1.5], ['b', 2.5], ['a', 3], ['b', 5]]);
+  });
+
   it('names the table when information_schema has no such table', async () => {
     await fails('SELECT * FROM information_schema.nope', 'TABLE_NOT_FOUND', 'information_schema.nope');
   });

@@ -68,6 +68,7 @@ export function tryFastInsert(
   let i = 0;
   if (tokens[i]?.type !== 'INSERT' || tokens[i + 1]?.type !== 'INTO') return undefined;
   i += 2;
+  if (tokens[i]?.type === 'TABLE') i++;
   const nameParts: SqlToken[] = [];
   if (!isIdent(tokens[i])) return undefined;
   nameParts.push(tokens[i++]!);

@@ -449,11 +449,12 @@ named_window -> ident %AS "(" window_spec ")" {% d => ({ kind: 'NamedWindow', na
 
 # ---------------------------------------------------------------- DML
 
-insert_stmt -> %INSERT %INTO object_name ("(" ident_list ")"):? query
+# INSERT INTO TABLE t ... (GreptimeDB and Hive accept the TABLE keyword).
+insert_stmt -> %INSERT %INTO %TABLE:? object_name ("(" ident_list ")"):? query
   {% d => {
-    const q = d[4];
+    const q = d[5];
     const source = (q.kind === 'Query' && !q.with && q.orderBy.length === 0 && !q.limit && !q.offset && q.body.kind === 'Values') ? q.body : q;
-    return { kind: 'Insert', table: d[2], ...(d[3] ? { columns: d[3][1].map(g.identifier) } : {}), source, span: S(d) };
+    return { kind: 'Insert', table: d[3], ...(d[4] ? { columns: d[4][1].map(g.identifier) } : {}), source, span: S(d) };
   } %}
 delete_stmt -> %DELETE %FROM object_name where_clause:?
   {% d => ({ kind: 'Delete', table: d[2], ...(d[3] ? { where: d[3] } : {}), span: S(d) }) %}

@@ -106,6 +106,7 @@ declare var CALENDAR: any;
 declare var WINDOW: any;
 declare var INSERT: any;
 declare var INTO: any;
+declare var TABLE: any;
 declare var DELETE: any;
 declare var IF: any;
 declare var DATABASE: any;
@@ -113,7 +114,6 @@ declare var SCHEMA: any;
 declare var CREATE: any;
 declare var DROP: any;
 declare var USE: any;
-declare var TABLE: any;
 declare var INDEX: any;
 declare var PRIMARY: any;
 declare var KEY: any;
@@ -702,13 +702,15 @@ const grammar: Grammar = {
     {"name": "window_clause$ebnf$1", "symbols": ["window_clause$ebnf$1", "window_clause$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
     {"name": "window_clause", "symbols": [(lexer.has("WINDOW") ? {type: "WINDOW"} : WINDOW), "named_window", "window_clause$ebnf$1"], "postprocess": d => g.list(d[1], d[2])},
     {"name": "named_window", "symbols": ["ident", (lexer.has("AS") ? {type: "AS"} : AS), {"literal":"("}, "window_spec", {"literal":")"}], "postprocess": d => ({ kind: 'NamedWindow', name: g.identText(d[0]), spec: d[3], span: S(d) })},
-    {"name": "insert_stmt$ebnf$1$subexpression$1", "symbols": [{"literal":"("}, "ident_list", {"literal":")"}]},
-    {"name": "insert_stmt$ebnf$1", "symbols": ["insert_stmt$ebnf$1$subexpression$1"], "postprocess": id},
+    {"name": "insert_stmt$ebnf$1", "symbols": [(lexer.has("TABLE") ? {type: "TABLE"} : TABLE)], "postprocess": id},
     {"name": "insert_stmt$ebnf$1", "symbols": [], "postprocess": () => null},
-    {"name": "insert_stmt", "symbols": [(lexer.has("INSERT") ? {type: "INSERT"} : INSERT), (lexer.has("INTO") ? {type: "INTO"} : INTO), "object_name", "insert_stmt$ebnf$1", "query"], "postprocess":  d => {
-          const q = d[4];
+    {"name": "insert_stmt$ebnf$2$subexpression$1", "symbols": [{"literal":"("}, "ident_list", {"literal":")"}]},
+    {"name": "insert_stmt$ebnf$2", "symbols": ["insert_stmt$ebnf$2$subexpression$1"], "postprocess": id},
+    {"name": "insert_stmt$ebnf$2", "symbols": [], "postprocess": () => null},
+    {"name": "insert_stmt", "symbols": [(lexer.has("INSERT") ? {type: "INSERT"} : INSERT), (lexer.has("INTO") ? {type: "INTO"} : INTO), "insert_stmt$ebnf$1", "object_name", "insert_stmt$ebnf$2", "query"], "postprocess":  d => {
+          const q = d[5];
           const source = (q.kind === 'Query' && !q.with && q.orderBy.length === 0 && !q.limit && !q.offset && q.body.kind === 'Values') ? q.body : q;
-          return { kind: 'Insert', table: d[2], ...(d[3] ? { columns: d[3][1].map(g.identifier) } : {}), source, span: S(d) };
+          return { kind: 'Insert', table: d[3], ...(d[4] ? { columns: d[4][1].map(g.identifier) } : {}), source, span: S(d) };
         } },
     {"name": "delete_stmt$ebnf$1", "symbols": ["where_clause"], "postprocess": id},
     {"name": "delete_stmt$ebnf$1", "symbols": [], "postprocess": () => null},
