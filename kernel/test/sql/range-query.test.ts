@@ -68,8 +68,16 @@ describe('sql: range queries (GreptimeDB semantics)', function () {
       .to.deep.equal([[0, 0, 0], [5000, 7, 2.5]]);
   });
 
-  it('names EXTRACT columns after their text', async () => {
+  it('names EXTRACT columns and casts to parameterized types after their text', async () => {
     expect((await h.q('SELECT extract(second FROM ts) FROM host LIMIT 1')).columns).to.deep.equal(['extract(second FROM ts)']);
+    expect((await h.q("SELECT '2020-01-01'::TIMESTAMP(3), CAST(1 AS DECIMAL(10, 2))")).columns).to.deep.equal(["'2020-01-01'::TIMESTAMP(3)", 'CAST(1 AS DECIMAL(10, 2))']);
+  });
+
+  it('says which function is unknown inside a RANGE expression', async () => {
+    await h.q("SELECT ts, nosuchfn(val) RANGE '5s' FROM host ALIGN '5s'").then(
+      () => expect.fail('should fail'), (e: Error) => expect(e.message).to.contain("Invalid function 'nosuchfn'"));
+    await h.q("SELECT ts, rank() OVER (ORDER BY ts) RANGE '5s' FROM host ALIGN '5s'").then(
+      () => expect.fail('should fail'), (e: Error) => expect(e.message).to.contain('window functions are not allowed in a RANGE expression'));
   });
 
   it('FILL NULL (default), value, PREV and LINEAR', async () => {

@@ -150,10 +150,12 @@ column_ref ->
 # ---------------------------------------------------------------- types
 
 type ->
-    type_word type_args:? %UNSIGNED:? {% d => g.typeName([d[0]], d[1], d[2], d) %}
+    type_word type_args:? %UNSIGNED:? {% d => g.typeName([d[0]], d[1] ? d[1][0] : null, d[2], d) %}
   | %IDENT %PRECISION {% d => g.typeName([d[0], d[1]], null, null, d) %}
 type_word -> %IDENT {% id %} | %TIMESTAMP {% id %} | %DATE {% id %} | %TIME {% id %} | %DATETIME {% id %} | %INTERVAL {% id %}
-type_args -> "(" number ("," number):* ")" {% d => g.list(d[1], d[2]) %}
+# [numbers, ")"]: the closing parenthesis stays in the data so the type's span (and a
+# select item named after its text) ends after it.
+type_args -> "(" number ("," number):* ")" {% d => [g.list(d[1], d[2]), d[3]] %}
 number -> %NUMBER {% d => g.numberFromToken(d[0]) %}
 
 # ---------------------------------------------------------------- expressions

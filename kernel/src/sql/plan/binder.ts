@@ -595,7 +595,14 @@ export class Binder {
         visitAst(x.expr, (y) => { if (y.kind === 'RangeExpr') throw new PlanError('a RANGE expression cannot be nested in another RANGE expression'); return true; });
         const aggs: ast.FunctionCall[] = [];
         this.collectAggregates(x.expr, aggs);
-        if (aggs.length === 0) throw new PlanError('a RANGE expression must contain an aggregate');
+        if (aggs.length === 0) {
+          visitAst(x.expr, (y) => {
+            if (y.kind === 'FunctionCall' && !this.env.registry.lookup(y.name)) throw new PlanError(`Invalid function '${y.name}' (not a built-in or registered function)`);
+            if (y.kind === 'FunctionCall' && y.over) throw new PlanError('window functions are not allowed in a RANGE expression');
+            return true;
+          });
+          throw new PlanError('a RANGE expression must contain an aggregate');
+        }
         for (const a of aggs) {
           const key = `${exprKey(a)}@${rk}`;
           if (replace.has(key)) continue;
