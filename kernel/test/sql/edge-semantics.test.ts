@@ -146,6 +146,23 @@ describe('sql: edge semantics (empty IN, invalid dates, cast ranges, LIKE ESCAPE
     await fails("SELECT split_part('a,b', ',', 0)", 'field position must not be zero');
   });
 
+  it('covar_samp (covar), covar_pop and corr over non-NULL pairs, merged across regions like DuckDB computes them', async () => {
+    const values = "('a',1,1,2),('a',2,2,4),('a',3,3,7),('a',4,NULL,1),('b',5,5,NULL),('b',6,6,3),('b',7,7,3)";
+    await h.q('CREATE TABLE c1 (k STRING, ts TIMESTAMP TIME INDEX, x DOUBLE, y BIGINT, PRIMARY KEY(k))');
+    await h.q(`INSERT INTO c1 VALUES ${values}`);
+    await h.q("CREATE TABLE c2 (k STRING, ts TIMESTAMP TIME INDEX, x DOUBLE, y BIGINT, PRIMARY KEY(k)) PARTITION ON COLUMNS (k) (k < 'b', k >= 'b')");
+    await h.q(`INSERT INTO c2 VALUES ${values}`);
+    // DuckDB over the same pairs: covar_samp -0.55, corr -0.11046493112509122, covar_pop -0.44.
+    for (const t of ['c1', 'c2']) {
+      const [[samp, corr, pop, alias]] = (await h.rows(`SELECT covar_samp(x, y), corr(x, y), covar_pop(x, y), covar(x, y) FROM ${t}`)) as number[][];
+      expect(samp).to.be.closeTo(-0.55, 1e-12);
+      expect(corr).to.be.closeTo(-0.11046493112509122, 1e-12);
+      expect(pop).to.be.closeTo(-0.44, 1e-12);
+      expect(alias).to.equal(samp);
+    }
+    expect(await h.rows("SELECT covar_samp(x, y), covar_pop(x, y), corr(x, y) FROM c1 WHERE k = 'b' AND y = 3 AND ts = 6")).to.deep.equal([[null, 0, null]]);
+  });
+
   it('approx_percentile_cont takes a fraction between 0 and 1', async () => {
     await fails('SELECT approx_percentile_cont(b, 1.5) FROM t', 'percentile must be between 0 and 1, got 1.5');
     expect(await h.rows('SELECT approx_percentile_cont(b, 1) FROM t')).to.deep.equal([[4]]);

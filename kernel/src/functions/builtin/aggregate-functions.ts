@@ -170,6 +170,49 @@ function variance(name: string, aliases: string[], pop: boolean, sqrt: boolean):
   };
 }
 
+/**
+ * Sample / population covariance and Pearson correlation of (x, y) pairs
+ * where both are non-NULL: Welford's co-moment, merged with Chan's formula.
+ */
+interface CoState { n: number; mx: number; my: number; c: number; m2x: number; m2y: number }
+function coMoment(name: string, aliases: string[], result: 'samp' | 'pop' | 'corr'): AggregateFunction<CoState> {
+  return {
+    kind: 'aggregate', name, aliases, signatures: [sig('numeric', 'numeric')], returnType: F64,
+    description: result === 'corr' ? 'Pearson correlation coefficient of the non-NULL pairs' : `${result === 'samp' ? 'Sample' : 'Population'} covariance of the non-NULL pairs`,
+    init: () => ({ n: 0, mx: 0, my: 0, c: 0, m2x: 0, m2y: 0 }),
+    update(s, args, rows) {
+      const a = col(args, 0);
+      const b = col(args, 1);
+      const da = a.data as ArrayLike<number | bigint>;
+      const db = b.data as ArrayLike<number | bigint>;
+      forRows(a, rows, (i) => {
+        if (b.valid !== null && b.valid[i] !== 1) return;
+        const x = Number(da[i]); const y = Number(db[i]);
+        s.n++;
+        const dx = x - s.mx; s.mx += dx / s.n;
+        const dy = y - s.my; s.my += dy / s.n;
+        s.c += dx * (y - s.my);
+        s.m2x += dx * (x - s.mx);
+        s.m2y += dy * (y - s.my);
+      });
+      return s;
+    },
+    merge(a, b) {
+      if (a.n === 0) return { ...b };
+      if (b.n === 0) return { ...a };
+      const n = a.n + b.n; const dx = b.mx - a.mx; const dy = b.my - a.my; const w = (a.n * b.n) / n;
+      return { n, mx: a.mx + (dx * b.n) / n, my: a.my + (dy * b.n) / n, c: a.c + b.c + dx * dy * w, m2x: a.m2x + b.m2x + dx * dx * w, m2y: a.m2y + b.m2y + dy * dy * w };
+    },
+    finalize(s) {
+      if (result === 'pop') return s.n === 0 ? null : s.c / s.n;
+      if (s.n < 2) return null;
+      if (result === 'samp') return s.c / (s.n - 1);
+      const d = Math.sqrt(s.m2x * s.m2y);
+      return d === 0 ? null : s.c / d;
+    },
+  };
+}
+
 interface PickState { v: unknown; set: boolean }
 function pick(name: 'first_value' | 'last_value', aliases: string[]): AggregateFunction<PickState> {
   const first = name === 'first_value';
@@ -548,6 +591,7 @@ function builtinAggregateList(): AggregateFunction<any>[] {
     count, sum, avg, extreme('min'), extreme('max'),
     variance('stddev', ['stddev_samp'], false, true), variance('stddev_pop', [], true, true),
     variance('variance', ['var_samp', 'var'], false, false), variance('var_pop', [], true, false),
+    coMoment('covar_samp', ['covar'], 'samp'), coMoment('covar_pop', [], 'pop'), coMoment('corr', [], 'corr'),
     pick('first_value', ['first']), pick('last_value', ['last']),
     approxDistinct,
     approxPercentileCont,
