@@ -25,6 +25,16 @@ export function fixedOffsetMs(tz: string): number | undefined {
   return sign * (hours * 3600_000 + minutes * 60_000);
 }
 
+/** A fixed offset written as GreptimeDB shows it ('+8:00' -> '+08:00', 'UTC+8' -> '+08:00'); other zones unchanged. */
+export function normalizeTimeZone(tz: string): string {
+  const t = tz.trim();
+  if (/^(UTC|GMT|Z|SYSTEM)?$/i.test(t)) return t;
+  const ms = fixedOffsetMs(t);
+  if (ms === undefined) return t;
+  const a = Math.abs(ms) / 60_000;
+  return `${ms < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
 /** True for 'UTC', '+08:00'-style offsets and IANA names Node knows. */
 export function isValidTimeZone(tz: string): boolean {
   try { checkTimeZone(tz); return true; } catch { return false; }

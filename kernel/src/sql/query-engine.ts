@@ -18,7 +18,7 @@ import type { SystemTableProvider } from '../interfaces/system-table.js';
 import type { AdminFunction } from '../interfaces/admin-function.js';
 import type { TableWrites } from '../interfaces/table-write.js';
 import { parseDurationMs } from '../catalog/store-catalog.js';
-import { checkTimeZone, formatTimestampNanos } from '../functions/time-zone.js';
+import { checkTimeZone, formatTimestampNanos, normalizeTimeZone } from '../functions/time-zone.js';
 import { KERNEL_VERSION } from '../version.js';
 import type * as ast from './ast.js';
 import {
@@ -408,13 +408,14 @@ export class QueryEngine implements QueryService {
       case 'Admin': return this.admin(st, sql, session);
       case 'SetVariable': {
         for (const a of st.assignments) {
-          const v = this.constValue(a.value, sql, session);
+          let v = this.constValue(a.value, sql, session);
           const name = a.name.replace(/^@@/, '');
           if (name === 'time_zone' || name === 'timezone') {
             const tz = String(v);
             const z = tz.toUpperCase() === 'SYSTEM' || tz.toLowerCase() === 'local' ? 'UTC' : tz;
             checkTimeZone(z);
-            session.timezone = z;
+            session.timezone = normalizeTimeZone(z);
+            if (z === tz) v = session.timezone;
           }
           session.variables.set(name.startsWith('@') ? name : name.replace(/^(session|global|local)\./, ''), v === null ? '' : String(v));
         }

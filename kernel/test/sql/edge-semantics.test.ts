@@ -163,6 +163,15 @@ describe('sql: edge semantics (empty IN, invalid dates, cast ranges, LIKE ESCAPE
     expect(await h.rows("SELECT covar_samp(x, y), covar_pop(x, y), corr(x, y) FROM c1 WHERE k = 'b' AND y = 3 AND ts = 6")).to.deep.equal([[null, 0, null]]);
   });
 
+  it("time zone offsets read back as '+08:00'; substr refuses a negative length", async () => {
+    await h.q("SET time_zone = '+8:00'");
+    expect(await h.rows('SELECT timezone()')).to.deep.equal([['+08:00']]);
+    await h.q("SET time_zone = 'Asia/Shanghai'");
+    expect(await h.rows('SELECT timezone()')).to.deep.equal([['Asia/Shanghai']]);
+    await fails("SELECT substr('hello', 2, -1)", 'negative substring length not allowed');
+    expect(await h.rows("SELECT substr('hello', 2, 3), substr('hello', -1, 3)")).to.deep.equal([['ell', 'h']]);
+  });
+
   it('approx_percentile_cont takes a fraction between 0 and 1', async () => {
     await fails('SELECT approx_percentile_cont(b, 1.5) FROM t', 'percentile must be between 0 and 1, got 1.5');
     expect(await h.rows('SELECT approx_percentile_cont(b, 1) FROM t')).to.deep.equal([[4]]);

@@ -112,6 +112,7 @@ export const stringFunctions: ScalarFunction[] = [
       const cps = [...str(s)];
       const st = num(start);
       let from = st - 1;
+      if (len !== undefined && num(len) < 0) throw new InvalidArgumentsError('substr: negative substring length not allowed');
       let to = len === undefined ? cps.length : from + num(len);
       if (from < 0) from = 0;
       if (to < from) to = from;
