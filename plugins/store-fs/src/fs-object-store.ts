@@ -94,6 +94,13 @@ export class FsObjectStore implements ObjectStore {
    * deleted one).
    */
   private changes = 0;
+  /**
+   * Renames and unlinks under way. A get whose open and stat both fall
+   * between a put's first bump and its rename sees `changes` unmoved, so it
+   * must also see no change in flight to keep its file: else it would keep
+   * the replaced object and serve it to every later get.
+   */
+  private changing = 0;
   private closed = false;
 
   constructor(root: string, options: FsObjectStoreOptions = {}) {
@@ -156,7 +163,7 @@ export class FsObjectStore implements ObjectStore {
     }
     const o: OpenFile = { fh, size, refs: 1, closing: false };
     // Kept only if nothing was renamed or unlinked meanwhile and no other get kept it first.
-    const keep = this.openFilesMax > 0 && !this.closed && changes === this.changes && !this.files.has(file);
+    const keep = this.openFilesMax > 0 && !this.closed && changes === this.changes && this.changing === 0 && !this.files.has(file);
     if (keep) {
       this.files.set(file, o);
       for (const [f] of this.files) {
@@ -212,8 +219,11 @@ export class FsObjectStore implements ObjectStore {
         await fh.close();
         fh = undefined;
         this.changes++;
-        await this.forget(file);
-        try { await rename(temp, file); } finally { this.changes++; }
+        this.changing++;
+        try {
+          await this.forget(file);
+          await rename(temp, file);
+        } finally { this.changes++; this.changing--; }
         if (this.fsync) await this.syncDir(dir);
         return;
       } catch (err) {
@@ -323,10 +333,13 @@ export class FsObjectStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     const file = this.pathOf(key);
     this.changes++;
-    await this.forget(file);
+    this.changing++;
     try {
-      // A get that opened the file before the unlink sees `changes` move and does not keep it.
-      try { await unlink(file); } finally { this.changes++; }
+      // A get that opened the file before the unlink sees `changes` move (or a change in flight) and does not keep it.
+      try {
+        await this.forget(file);
+        await unlink(file);
+      } finally { this.changes++; this.changing--; }
     } catch (err) {
       const code = errnoOf(err);
       if (code === 'ENOENT' || code === 'ENOTDIR') return;

@@ -72,6 +72,27 @@ describe('store-fs: FsObjectStore', function () {
     expect((await readdir(path.join(dir, 'root', 'big'))).filter((n) => n.includes(TEMP_MARKER))).to.deep.equal([]);
   });
 
+  it('a get during a put of the same key does not keep the replaced file open for later gets', async () => {
+    await store.put('race/k', Buffer.from('old'));
+    // Hold the put inside its change window: after it announced the change and dropped any kept
+    // file of the key, before the rename.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => { open = r; });
+    const s = store as unknown as { forget(f: string): Promise<void> };
+    const forget = s.forget.bind(store);
+    s.forget = async (f: string) => { await forget(f); await gate; };
+    try {
+      const putting = store.put('race/k', Buffer.from('new'));
+      await new Promise((r) => setTimeout(r, 20));
+      // Opens and stats the old file while the put is under way: it must not be kept.
+      expect(Buffer.from(await store.get('race/k')).toString()).to.equal('old');
+      open();
+      await putting;
+    } finally { s.forget = forget; }
+    expect(Buffer.from(await store.get('race/k')).toString()).to.equal('new');
+    expect(Buffer.from(await store.get('race/k')).toString()).to.equal('new');
+  });
+
   it('keeps files open for gets (bounded, least recently used closed); a put or delete of a kept key is seen by the next get; close() closes them', async () => {
     const small = new FsObjectStore(path.join(dir, 'root'), { openFilesMax: 2 });
     for (const k of ['a', 'b', 'c']) await small.put(`k/${k}`, Buffer.from(`${k}-0123456789`));
