@@ -1153,11 +1153,12 @@ export class Executor {
     for (let c = 0; c < p.calls.length; c++) {
       if (p.calls[c]!.agg.orderBy?.length && !pickKey[c]) throw new ExecutionError(`ORDER BY inside ${p.calls[c]!.agg.fn.name}(...) is not supported in a RANGE expression (only first_value/last_value take one)`);
     }
-    const better = (c: number, ks: unknown[], curs: unknown[]): boolean => {
+    // Row i's keys (read from the key columns, no per-row array) against the kept best.
+    const better = (c: number, kcs: readonly Column[], i: number, curs: readonly unknown[]): boolean => {
       const keys = p.calls[c]!.agg.orderBy!;
       let r = 0;
       for (let j = 0; j < keys.length && r === 0; j++) {
-        const key = keys[j]!; const k = ks[j]; const cur = curs[j];
+        const key = keys[j]!; const k = valueAt(kcs[j]!, i); const cur = curs[j];
         if (k === null || cur === null) r = k === cur ? 0 : (k === null ? -1 : 1) * (key.nullsFirst ? 1 : -1);
         else r = compareValues(k, cur) * (key.desc ? -1 : 1);
       }
@@ -1207,8 +1208,7 @@ export class Executor {
             const fc = filterCols[c];
             for (const i of rows) {
               if (fc && !((fc.data as Uint8Array)[i] && (!fc.valid || fc.valid[i]))) continue;
-              const k = kcs.map((kc) => valueAt(kc, i));
-              if (!st.set || better(c, k, st.k)) { st.set = true; st.k = k; st.v = valueAt(vc, i); }
+              if (!st.set || better(c, kcs, i, st.k)) { st.set = true; st.k = kcs.map((kc) => valueAt(kc, i)); st.v = valueAt(vc, i); }
             }
             continue;
           }
