@@ -1,4 +1,4 @@
-import { dataTypeDisplayName, type DataType } from '../data/data-types.js';
+import { dataTypeDisplayName, isInteger, type DataType } from '../data/data-types.js';
 import type { Catalog } from '../interfaces/catalog.js';
 import type { StorageEngine } from '../interfaces/engine.js';
 import type { FunctionRegistry } from '../interfaces/function.js';
@@ -33,16 +33,16 @@ export function sqlTypeName(t: DataType): string {
   }
 }
 
+/** information_schema.columns numeric_precision (MySQL's digits) and datetime_precision (fraction digits). */
+const NUMERIC_PRECISION: Partial<Record<string, bigint>> = { Int8: 3n, UInt8: 3n, Int16: 5n, UInt16: 5n, Int32: 10n, UInt32: 10n, Int64: 19n, UInt64: 20n, Float32: 12n, Float64: 22n };
+const DATETIME_PRECISION: Partial<Record<string, bigint>> = { TimestampSecond: 0n, TimestampMillisecond: 3n, TimestampMicrosecond: 6n, TimestampNanosecond: 9n };
 
 /** A row of information_schema.columns (see its column list). */
 function columnRow(db: string, table: string, name: string, i: number, type: DataType, semantic: string, def: string | null, nullable: boolean, comment: string | null): unknown[] {
   const str = type.name === 'String';
-  const precision: Partial<Record<string, bigint>> = { Int8: 3n, UInt8: 3n, Int16: 5n, UInt16: 5n, Int32: 10n, UInt32: 10n, Int64: 19n, UInt64: 20n, Float32: 12n, Float64: 22n };
-  const integer = /^U?Int/.test(type.name);
-  const dt = { TimestampSecond: 0n, TimestampMillisecond: 3n, TimestampMicrosecond: 6n, TimestampNanosecond: 9n } as Partial<Record<string, bigint>>;
-  const numPrecision = type.name === 'Decimal128' ? BigInt(type.precision ?? 38) : precision[type.name] ?? null;
-  const numScale = type.name === 'Decimal128' ? BigInt(type.scale ?? 0) : integer ? 0n : null;
-  return ['greptime', db, table, name, BigInt(i + 1), str ? 2147483647n : null, str ? 2147483647n : null, numPrecision, numScale, dt[type.name] ?? null,
+  const numPrecision = type.name === 'Decimal128' ? BigInt(type.precision ?? 38) : NUMERIC_PRECISION[type.name] ?? null;
+  const numScale = type.name === 'Decimal128' ? BigInt(type.scale ?? 0) : isInteger(type) ? 0n : null;
+  return ['greptime', db, table, name, BigInt(i + 1), str ? 2147483647n : null, str ? 2147483647n : null, numPrecision, numScale, DATETIME_PRECISION[type.name] ?? null,
     str ? 'utf8' : null, str ? 'utf8_bin' : null, semantic === 'tag' ? 'PRI' : semantic === 'timestamp' ? 'TIME INDEX' : '', '', 'select,insert', '',
     dataTypeDisplayName(type), sqlTypeName(type), semantic.toUpperCase(), def, nullable ? 'Yes' : 'No', sqlTypeName(type), comment, null];
 }

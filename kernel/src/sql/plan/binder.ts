@@ -4,7 +4,7 @@ import type { Catalog } from '../../interfaces/catalog.js';
 import type { AggregateFunction, ArgType, AsyncScalarFunction, FunctionDefinition, FunctionRegistry, ScalarFunction, WindowFunction } from '../../interfaces/function.js';
 import type { Session } from '../../interfaces/session.js';
 import { commonType } from '../../functions/builtin/scalar-functions.js';
-import { numericResult } from '../../functions/builtin/function-helpers.js';
+import { floorDiv, numericResult } from '../../functions/builtin/function-helpers.js';
 import { FAST_AGGREGATE } from '../../functions/builtin/aggregate-functions.js';
 import type * as ast from '../ast.js';
 import { toDataType } from '../parser/type-names.js';
@@ -1075,7 +1075,7 @@ export class Binder {
     let ns: bigint;
     try { ns = parseTimestampNanos(lit, this.env.session.timezone); } catch { return undefined; }
     const per = 1_000_000_000n / unitsPerSecond(col.type);
-    const floor = ns >= 0n || ns % per === 0n ? ns / per : ns / per - 1n;
+    const floor = floorDiv(ns, per);
     const onTick = floor * per === ns;
     if (!onTick && (o === '=' || o === '<>')) {
       return { k: 'bin', op: o, left: this.cast(col, { name: 'TimestampNanosecond' }), right: { k: 'lit', value: ns, type: { name: 'TimestampNanosecond' } }, type: BOOL };
@@ -1301,6 +1301,6 @@ function frameBoundText(b: ast.FrameBound): string {
     case 'UnboundedPreceding': return 'UNBOUNDED PRECEDING';
     case 'UnboundedFollowing': return 'UNBOUNDED FOLLOWING';
     case 'CurrentRow': return 'CURRENT ROW';
-    default: return `${b.kind === 'Preceding' ? 'n PRECEDING' : 'n FOLLOWING'}`;
+    default: return b.kind === 'Preceding' ? 'n PRECEDING' : 'n FOLLOWING';
   }
 }
