@@ -5,13 +5,16 @@ import { encodeParquet, type SstLayout } from './sst.js';
 
 type Result = { bytes: Uint8Array; layout: SstLayout };
 interface Pending { resolve(r: Result): void; reject(e: Error): void }
-interface Slot { worker: Worker; pending: Map<number, Pending> }
+interface Slot { worker: Worker; pending: Map<number, Pending>; idle?: NodeJS.Timeout; retired?: boolean }
 
 /**
  * Encodes SSTs in worker threads (parquet-wasm is synchronous and takes
  * about a second per 500k rows), round-robin over at most `size` workers.
  * One pool per process, shared by every engine; idle workers are unref'd, so
- * they never keep the process alive, and are replaced if one dies.
+ * they never keep the process alive, and are replaced if one dies. A worker
+ * idle for `idleMs` exits: its heap and parquet-wasm's memory (which never
+ * shrinks) go back to the system once ingest pauses, and the next flush
+ * starts a new one (about 50 ms).
  *
  * ```
  *  flush/compaction ─▶ prepareSst (index, IPC) ─▶ pool.encode ─▶ worker: writeParquet + layout ─▶ bytes
@@ -22,7 +25,7 @@ export class ParquetEncoderPool {
   private next = 0;
   private ids = 0;
 
-  constructor(private size: number) {}
+  constructor(private size: number, private readonly idleMs = 30_000) {}
 
   /** Worker threads running now. */
   get workers(): number { return this.slots.length; }
@@ -41,6 +44,7 @@ export class ParquetEncoderPool {
     return new Promise<Result>((resolve, reject) => {
       // Referenced while busy (a flush awaited with nothing else pending must not let the process exit), unreferenced when idle.
       if (slot.pending.size === 0) slot.worker.ref();
+      if (slot.idle) { clearTimeout(slot.idle); slot.idle = undefined; }
       slot.pending.set(id, { resolve, reject });
       const own = ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength ? ipc : ipc.slice();
       slot.worker.postMessage({ id, ipc: own, schema, rowGroupRows }, [own.buffer as ArrayBuffer]);
@@ -56,12 +60,13 @@ export class ParquetEncoderPool {
         const p = s.pending.get(m.id);
         if (!p) return;
         s.pending.delete(m.id);
-        if (s.pending.size === 0) s.worker.unref();
+        if (s.pending.size === 0) this.idle(s);
         if (m.error !== undefined || !m.bytes || !m.layout) p.reject(new StorageError(`engine-lsm: encoding an SST failed: ${m.error ?? 'no result'}`));
         else p.resolve({ bytes: m.bytes, layout: m.layout });
       });
       const fail = (err: unknown): void => {
         this.slots = this.slots.filter((x) => x !== s);
+        if (s.idle) clearTimeout(s.idle);
         for (const p of s.pending.values()) p.reject(new StorageError('engine-lsm: an SST encoder thread died', { cause: err }));
         s.pending.clear();
       };
@@ -72,6 +77,20 @@ export class ParquetEncoderPool {
     }
     const s = this.slots[this.next++ % this.slots.length]!;
     return s;
+  }
+
+  /** Unreferences an idle worker and retires it if it stays idle for idleMs. */
+  private idle(s: Slot): void {
+    s.worker.unref();
+    if (this.idleMs <= 0 || s.retired) return;
+    s.idle = setTimeout(() => {
+      s.idle = undefined;
+      if (s.pending.size > 0) return;
+      s.retired = true;
+      this.slots = this.slots.filter((x) => x !== s);
+      void s.worker.terminate();
+    }, this.idleMs);
+    s.idle.unref();
   }
 }
 

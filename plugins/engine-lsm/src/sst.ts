@@ -601,8 +601,46 @@ function toDictionary(v: arrow.Vector): arrow.Vector {
 
 /** Encodes prepared rows as Parquet (CPU-bound: runs in a worker thread when the engine has them). */
 export async function encodeParquet(ipc: Uint8Array, schema: TableSchema, rowGroupRows: number): Promise<{ bytes: Uint8Array; layout: SstLayout }> {
-  const bytes = pw.writeParquet(pw.Table.fromIPCStream(ipc), writerProperties(schema, rowGroupRows));
+  const bytes = await writeParquetStreamed(ipc, writerProperties(schema, rowGroupRows), rowGroupRows);
   return { bytes, layout: await parquetLayout(bytes) };
+}
+
+/**
+ * Writes an Arrow IPC stream as Parquet, handing parquet-wasm one row
+ * group's rows at a time. Its wasm memory only ever grows, so it keeps the
+ * high-water mark of the largest encode for the life of the thread: given
+ * a whole 64 MiB memtable it grew to ~125 MiB (the IPC copy, the decoded
+ * table and the output); fed by row group, ~75 MiB. The writer cuts row
+ * groups at `rowGroupRows` whatever the input batches, so the file is the
+ * same either way.
+ */
+async function writeParquetStreamed(ipc: Uint8Array, props: PW.WriterProperties, rowGroupRows: number): Promise<Uint8Array> {
+  const input = arrow.tableFromIPC(ipc);
+  // No batch, no schema for the stream writer: an empty file is written whole.
+  if (input.numRows === 0) return pw.writeParquet(pw.Table.fromIPCStream(ipc), props);
+  const slices: arrow.RecordBatch[] = [];
+  for (const b of input.batches) for (let i = 0; i < b.numRows; i += rowGroupRows) slices.push(b.slice(i, Math.min(b.numRows, i + rowGroupRows)));
+  let next = 0;
+  const batches = new ReadableStream({
+    pull(ctrl) {
+      const b = slices[next];
+      if (!b) { ctrl.close(); return; }
+      slices[next++] = undefined as unknown as arrow.RecordBatch; // let the slice's views go once sent
+      const t = pw.Table.fromIPCStream(arrow.tableToIPC(new arrow.Table(input.schema, [b]), 'stream'));
+      try { for (const rb of t.recordBatches()) ctrl.enqueue(rb); } finally { t.free(); }
+    },
+  });
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const part of (await pw.transformParquetStream(batches, props)) as unknown as AsyncIterable<Uint8Array>) {
+    parts.push(part);
+    size += part.length;
+  }
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) { out.set(part, at); at += part.length; }
+  return out;
 }
 
 /** prepareSst + encodeParquet on the calling thread. */
