@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as arrow from 'apache-arrow';
-import { fixedData, recordBatchOf, utf8Data } from '../src/data/arrow-build.js';
+import { fixedData, recordBatchOf, utf8Data, withUnsharedBuffers } from '../src/data/arrow-build.js';
 
 /** The same batch through the library's own constructors. */
 function viaLibrary(schema: arrow.Schema, children: arrow.Data[], length: number): arrow.RecordBatch {
@@ -74,5 +74,39 @@ describe('kernel: direct Arrow builders (arrow-build)', () => {
     const rb = recordBatchOf(schema, [full, short], 3);
     // The constructor pads the short child with nulls.
     expect(rowsOf(rb)).to.deep.equal([[1, 9], [2, null], [3, null]]);
+  });
+});
+
+describe('kernel: withUnsharedBuffers (IPC of batches whose columns share buffers)', () => {
+  const schemaOf = (...names: string[]) => new arrow.Schema(names.map((n) => new arrow.Field(n, new arrow.Float64(), true)));
+
+  it('a batch with one vector in two columns writes IPC that reads back (the plain writer drops bytes)', () => {
+    const v = fixedData(new arrow.Float64(), 1000, Float64Array.from({ length: 1000 }, (_, i) => i / 4));
+    const rb = recordBatchOf(schemaOf('v', 'w'), [v, v], 1000);
+    expect(() => arrow.tableFromIPC(arrow.tableToIPC(new arrow.Table([rb]), 'stream'))).to.throw(/Expected to read/);
+    for (const format of ['stream', 'file'] as const) {
+      const back = arrow.tableFromIPC(arrow.tableToIPC(new arrow.Table([withUnsharedBuffers(rb)]), format));
+      expect(back.numRows).to.equal(1000);
+      expect(back.getChild('w')!.get(999)).to.equal(999 / 4);
+      expect(back.getChild('v')!.get(3)).to.equal(0.75);
+    }
+  });
+
+  it('overlapping views of one buffer (and a shared validity bitmap) are copied; disjoint ones are not', () => {
+    const buf = Float64Array.from({ length: 20 }, (_, i) => i);
+    const bits = new Uint8Array([0b11111110, 0xff]);
+    const a = fixedData(new arrow.Float64(), 10, buf.subarray(0, 10), bits, 1);
+    const b = fixedData(new arrow.Float64(), 10, buf.subarray(5, 15), bits, 1);
+    const c = fixedData(new arrow.Float64(), 5, buf.subarray(15, 20));
+    const rb = recordBatchOf(schemaOf('a', 'b'), [a, b], 10);
+    const fixed = withUnsharedBuffers(rb);
+    expect(fixed.getChildAt(1)!.data[0]!.values.buffer).to.not.equal(buf.buffer);
+    expect(fixed.getChildAt(1)!.data[0]!.nullBitmap!.buffer).to.not.equal(bits.buffer);
+    expect(fixed.getChildAt(0)!.data[0]!.values).to.equal(a.values);
+    const back = arrow.tableFromIPC(arrow.tableToIPC(new arrow.Table([fixed]), 'stream'));
+    expect(back.getChild('a')!.toArray()).to.deep.equal(Float64Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    expect([...back.getChild('b')!]).to.deep.equal([null, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+    const disjoint = recordBatchOf(schemaOf('a', 'c'), [fixedData(new arrow.Float64(), 5, buf.subarray(0, 5)), c], 5);
+    expect(withUnsharedBuffers(disjoint)).to.equal(disjoint);
   });
 });

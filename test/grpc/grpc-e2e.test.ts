@@ -145,6 +145,8 @@ describe('e2e grpc: GreptimeDatabase and Arrow Flight over the real engine', fun
     expect(ddl.affected_rows.value).to.equal(2);
     const sel = await unary<{ strata_arrow_ipc: Buffer }>(db, 'Handle', { query: { sql: 'SELECT v FROM grpc_sql ORDER BY ts' } });
     expect([...arrow.tableFromIPC(sel.strata_arrow_ipc).getChild('v')!]).to.deep.equal([1.5, 2.5]);
+    const twice = await unary<{ strata_arrow_ipc: Buffer }>(db, 'Handle', { query: { sql: 'SELECT v, v AS w FROM grpc_sql' } });
+    expect([...arrow.tableFromIPC(twice.strata_arrow_ipc).getChild('w')!]).to.deep.equal([1.5, 2.5]);
   });
 
   it('HandleRequests streams several requests and answers their total', async () => {
@@ -179,6 +181,11 @@ describe('e2e grpc: GreptimeDatabase and Arrow Flight over the real engine', fun
     const ticket = messageCodec('greptime.v1.GreptimeRequest').encode({ header: { dbname: 'public' }, query: { sql: 'SELECT count(*) AS c FROM grpc_cpu' } });
     const t2 = readFlight(await collect(flight.DoGet!({ ticket })));
     expect(Number(t2.getChild('c')!.get(0))).to.equal(2);
+
+    // One column selected twice shares its buffers; both Flight and GreptimeDatabase answers must read.
+    const twice = readFlight(await collect(flight.DoGet!({ ticket: Buffer.from('SELECT usage, usage AS u2, n, n AS n2 FROM grpc_cpu') })));
+    expect(twice.getChild('u2')!.toArray()).to.deep.equal(twice.getChild('usage')!.toArray());
+    expect(twice.getChild('n2')!.toArray()).to.deep.equal(twice.getChild('n')!.toArray());
   });
 
   it('Flight DoPut ingests Arrow record batches into an auto-created table, read back through SQL', async () => {

@@ -95,6 +95,13 @@ describe('e2e http: GreptimeDB HTTP API over the real engine', function () {
     const a = await fetch(`${url}/v1/sql?format=arrow&sql=${encodeURIComponent('SELECT host, ts FROM monitor ORDER BY ts')}`);
     const t = arrow.tableFromIPC(new Uint8Array(await a.arrayBuffer()));
     expect(t.getChild('host')!.toArray()).to.deep.equal(['127.0.0.1', '127.0.0.2']);
+    // One column selected twice shares its buffers in the batch; the IPC must still be whole.
+    for (const accept of ['application/arrow', 'application/vnd.apache.arrow.stream']) {
+      const twice = await fetch(`${url}/v1/sql?format=arrow&sql=${encodeURIComponent('SELECT cpu, cpu AS again, ts, ts AS t2 FROM monitor')}`, { headers: { accept } });
+      const tt = arrow.tableFromIPC(new Uint8Array(await twice.arrayBuffer()));
+      expect(tt.getChild('again')!.toArray()).to.deep.equal(Float64Array.from([0.1, 0.5]));
+      expect(tt.getChild('t2')!.toArray()).to.deep.equal(tt.getChild('ts')!.toArray());
+    }
   });
 
   it('reports where a query spent its time in Server-Timing: parse, plan, exec, encode, total', async () => {

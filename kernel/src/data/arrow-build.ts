@@ -63,3 +63,41 @@ export function recordBatchOf(schema: arrow.Schema, children: readonly arrow.Dat
   rb._metadata = new Map();
   return rb as unknown as arrow.RecordBatch;
 }
+
+/**
+ * `batch` with no two of its buffers overlapping in one ArrayBuffer, for
+ * apache-arrow's IPC writer. The writer joins its output pieces with
+ * `collapseContiguousByteRanges`, which merges two consecutive pieces of one
+ * ArrayBuffer when they touch *or overlap*: a batch whose columns share a
+ * buffer (`SELECT v, v AS w` returns one vector twice) came out shorter than
+ * its header says, and no reader could open it. Buffers that overlap one met
+ * before are copied; a batch without such sharing is returned as is.
+ */
+export function withUnsharedBuffers(batch: arrow.RecordBatch): arrow.RecordBatch {
+  const seen = new Map<ArrayBufferLike, Array<[number, number]>>();
+  let changed = false;
+  const visit = (d: arrow.Data): arrow.Data => {
+    const bufs = [d.valueOffsets, d.values, d.nullBitmap, d.typeIds] as Array<ArrayBufferView | undefined>;
+    let copied: Array<ArrayBufferView | undefined> | undefined;
+    for (let k = 0; k < bufs.length; k++) {
+      const b = bufs[k];
+      if (!b || b.byteLength === 0) continue;
+      const start = b.byteOffset, end = start + b.byteLength;
+      let ranges = seen.get(b.buffer);
+      if (!ranges) { ranges = []; seen.set(b.buffer, ranges); }
+      if (ranges.some(([s, e]) => start < e && s < end)) {
+        copied ??= bufs.slice();
+        copied[k] = (b as unknown as { slice(): ArrayBufferView }).slice();
+      } else {
+        ranges.push([start, end]);
+      }
+    }
+    // Dictionaries go out in messages of their own, each with its own body.
+    const children = d.children.map(visit);
+    if (!copied && children.every((c, i) => c === d.children[i])) return d;
+    changed = true;
+    return new arrow.Data(d.type, d.offset, d.length, d.nullCount, (copied ?? bufs) as never, children, d.dictionary);
+  };
+  const children = batch.data.children.map(visit);
+  return changed ? recordBatchOf(batch.schema, children, batch.numRows) : batch;
+}

@@ -1,5 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { FlightDataError } from './errors.js';
+import { withUnsharedBuffers } from '@strata/kernel';
 
 /**
  * One Arrow IPC message as Flight carries it: `dataHeader` is the Message
@@ -60,7 +61,7 @@ export function schemaMessage(schema: arrow.Schema): IpcMessage {
  */
 export function recordBatchMessages(batch: arrow.RecordBatch): IpcMessage[] {
   const writer = new arrow.RecordBatchStreamWriter();
-  writer.write(batch);
+  writer.write(withUnsharedBuffers(batch));
   writer.finish();
   const out: IpcMessage[] = [];
   for (const m of splitIpcStream(writer.toUint8Array(true))) if (m.headerType !== arrow.MessageHeader.Schema) out.push(m);
