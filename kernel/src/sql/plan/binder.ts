@@ -18,6 +18,15 @@ import {
 const BOOL: DataType = { name: 'Boolean' };
 const I64: DataType = { name: 'Int64' };
 const F64: DataType = { name: 'Float64' };
+const U64: DataType = { name: 'UInt64' };
+const I64_MIN = -(2n ** 63n), I64_MAX = 2n ** 63n - 1n, U64_MAX = 2n ** 64n - 1n;
+
+/** An integer literal's type as DataFusion gives it: Int64, else UInt64, else (beyond 64 bits) Float64. */
+function integerLiteral(v: bigint): BExpr {
+  if (v >= I64_MIN && v <= I64_MAX) return { k: 'lit', value: v, type: I64 };
+  if (v > 0n && v <= U64_MAX) return { k: 'lit', value: v, type: U64 };
+  return { k: 'lit', value: Number(v), type: F64 };
+}
 const STR: DataType = { name: 'String' };
 const NULL_T: DataType = { name: 'Null' };
 const INTERVAL_T: DataType = { name: 'IntervalMonthDayNano' };
@@ -786,7 +795,7 @@ export class Binder {
     }
     switch (e.kind) {
       case 'NumberLiteral':
-        if (e.isInteger) return { k: 'lit', value: BigInt(e.value), type: I64 };
+        if (e.isInteger) return integerLiteral(BigInt(e.value));
         return { k: 'lit', value: Number(e.value), type: F64 };
       case 'StringLiteral': return { k: 'lit', value: e.value, type: STR };
       case 'BooleanLiteral': return { k: 'lit', value: e.value, type: BOOL };
