@@ -42,6 +42,7 @@ export * from './cli/cli-commands.js';
 export { main as runCli } from './cli/main.js';
 export { KERNEL_VERSION } from './version.js';
 export { seededRandom } from './util/seeded-random.js';
+export { parseWithBigInts, stringifyWithBigInts } from './util/bigint-json.js';
 // SQL parser (GreptimeDB dialect): parseSql -> ast.Statement[]
 export { parseSql, parseSqlExpression, placeholderCount, type ParseSqlOptions } from './sql/parser/parse-sql.js';
 export { toDataType, isKnownTypeName } from './sql/parser/type-names.js';

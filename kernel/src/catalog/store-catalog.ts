@@ -7,6 +7,7 @@ import type { AlterTableChange, Catalog, PartitionRule, TableInfo } from '../int
 import { regionIdOf, type StorageEngine } from '../interfaces/engine.js';
 import type { Logger } from '../interfaces/logger.js';
 import type { ObjectStore } from '../interfaces/store.js';
+import { parseWithBigInts, stringifyWithBigInts } from '../util/bigint-json.js';
 
 /** The object key of the catalog snapshot. */
 export const CATALOG_KEY = 'catalog/catalog.json';
@@ -24,12 +25,8 @@ interface CatalogFile {
 }
 
 /** JSON with bigints (column defaults may be timestamps) kept exact. */
-function toJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? { $bigint: x.toString() } : x), 1);
-}
-function fromJson(s: string): unknown {
-  return JSON.parse(s, (_k, x) => (x && typeof x === 'object' && typeof x.$bigint === 'string' && Object.keys(x).length === 1 ? BigInt(x.$bigint) : x));
-}
+const toJson = (v: unknown): string => stringifyWithBigInts(v, 1);
+const fromJson = parseWithBigInts;
 
 /**
  * The catalog: databases and tables, kept in memory and persisted as one

@@ -1,4 +1,5 @@
 import type { ObjectStore, TableSchema } from '@strata/kernel';
+import { parseWithBigInts, stringifyWithBigInts } from '@strata/kernel';
 import { CorruptionError, storageFailure } from './errors.js';
 import type { FileMeta } from './sst.js';
 
@@ -90,7 +91,7 @@ export class Manifest {
     let bytes: Uint8Array;
     try { bytes = await this.store.get(key); } catch (err) { throw storageFailure(`reading ${key}`, err); }
     try {
-      return JSON.parse(Buffer.from(bytes).toString('utf8')) as Stored;
+      return parseWithBigInts(Buffer.from(bytes).toString('utf8')) as Stored;
     } catch (err) { throw new CorruptionError(`manifest file ${key} is not valid JSON`, { cause: err }); }
   }
 
@@ -109,7 +110,7 @@ export class Manifest {
     const v = this.version + 1;
     const key = `${this.prefix}/${pad(v)}.edit.json`;
     try {
-      await this.store.put(key, Buffer.from(JSON.stringify({ version: v, edit } satisfies Stored)));
+      await this.store.put(key, Buffer.from(stringifyWithBigInts({ version: v, edit } satisfies Stored)));
     } catch (err) { throw storageFailure(`writing manifest edit ${key}`, err); }
     this.version = v;
     applyEdit(this.state, edit);
@@ -123,7 +124,7 @@ export class Manifest {
     const state = { files: [...this.state.files.values()], flushedSequence: this.state.flushedSequence, ...(this.state.schema ? { schema: this.state.schema } : {}),
       ...(this.state.timeWindowMs !== undefined ? { timeWindowMs: this.state.timeWindowMs } : {}) };
     try {
-      await this.store.put(key, Buffer.from(JSON.stringify({ version: v, state } satisfies Stored)));
+      await this.store.put(key, Buffer.from(stringifyWithBigInts({ version: v, state } satisfies Stored)));
       const old: string[] = [];
       for await (const m of this.store.list(`${this.prefix}/`)) if (m.key !== key && /\/(\d{20})\./.exec(m.key) && Number(/\/(\d{20})\./.exec(m.key)![1]) <= v) old.push(m.key);
       await this.store.deleteMany(old);

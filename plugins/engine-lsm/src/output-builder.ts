@@ -11,13 +11,19 @@ export interface OutputColumn {
   readonly isTime: boolean;
   /** A primary-key column: constant within a series, so String tags can be built once per series run. */
   readonly isTag?: boolean;
+  /**
+   * The value of rows whose chunk predates the column (it was added by ALTER
+   * after they were written): the column's literal default, as GreptimeDB's
+   * compat reader fills it; absent = NULL.
+   */
+  readonly fill?: unknown;
 }
 
 /**
  * Collects row ranges of chunks and turns them into Arrow record batches,
  * copying typed-array ranges with `set` (no per-row objects). Columns a chunk
- * lacks (added after it was written) come out null; a type that changed is
- * converted value by value.
+ * lacks (added after it was written) come out as their `fill` value (the
+ * default) or null; a type that changed is converted value by value.
  */
 export class OutputBuilder {
   private segChunk: Chunk[] = [];
@@ -97,11 +103,28 @@ export class OutputBuilder {
     const type = c.type;
     if (c.isTime) return fixedData(type, n, ch.ts.subarray(a, a + n), undefined, 0);
     const ctor = typedCtor(type);
-    const v = ch.column(c.name);
+    const v = this.columnOf(ch, c);
     if (!ctor || !v || v.data.length !== 1 || v.type.typeId !== type.typeId) return undefined;
     const d = v.data[0]!;
     if (d.nullCount !== 0 || !(d.values instanceof ctor)) return undefined;
     return fixedData(type, n, (d.values as AnyTypedArray).subarray(d.offset + a, d.offset + a + n), undefined, 0);
+  }
+
+  /** Chunk `ch`'s column `c`, or a constant column of `c.fill` when the chunk predates it and it has one. */
+  private columnOf(ch: Chunk, c: OutputColumn): arrow.Vector | undefined {
+    const v = ch.column(c.name);
+    if (v || c.fill === undefined || c.fill === null) return v;
+    let byName = filled.get(ch);
+    if (!byName) { byName = new Map(); filled.set(ch, byName); }
+    let f = byName.get(c.name);
+    if (!f || f.type.typeId !== c.type.typeId) {
+      const ctor = typedCtor(c.type);
+      f = ctor && !arrow.DataType.isBool(c.type)
+        ? arrow.makeVector(fixedData(c.type, ch.length, (new ctor(ch.length) as unknown as { fill(x: unknown): AnyTypedArray }).fill(c.fill), undefined, 0))
+        : arrow.vectorFromArray(new Array<unknown>(ch.length).fill(c.fill) as never, c.type);
+      byName.set(c.name, f);
+    }
+    return f;
   }
 
   private gather(c: OutputColumn, n: number, contiguous: boolean): arrow.Data {
@@ -110,7 +133,7 @@ export class OutputBuilder {
       const d = this.view(c, n);
       if (d) return d;
     }
-    if (c.isTag && type.typeId === arrow.Type.Utf8 && this.segChunk.every((ch) => ch.tagBytes !== undefined)) {
+    if (c.isTag && c.fill === undefined && type.typeId === arrow.Type.Utf8 && this.segChunk.every((ch) => ch.tagBytes !== undefined)) {
       return gatherTagRuns(c.name, this.segChunk, this.segStart, this.segEnd, n);
     }
     if (c.isTime) {
@@ -122,7 +145,7 @@ export class OutputBuilder {
       }
       return fixedData(type, n, out, undefined, 0);
     }
-    const sources = this.segChunk.map((ch) => ch.column(c.name));
+    const sources = this.segChunk.map((ch) => this.columnOf(ch, c));
     const ctor = typedCtor(type);
     if (ctor && sources.every((v) => v === undefined || (v.data.length === 1 && v.data[0]!.values instanceof ctor && v.type.typeId === type.typeId))) {
       const out = new ctor(n) as AnyTypedArray;
@@ -194,6 +217,9 @@ export class OutputBuilder {
     return builder.finish().flush();
   }
 }
+
+/** Constant columns standing in for columns a chunk predates, by chunk (they live as long as it). */
+const filled = new WeakMap<Chunk, Map<string, arrow.Vector>>();
 
 /**
  * A String tag from the chunks' tagBytes: every row of a segment belongs to

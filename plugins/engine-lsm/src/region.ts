@@ -17,6 +17,7 @@ import { OutputBuilder, type OutputColumn } from './output-builder.js';
 import { encodeKeyPart } from './series-key.js';
 import type { ParquetEncoderPool } from './parquet-encoder.js';
 import { candidateRowGroups, candidateRowRanges, encodeParquet, prepareSst, SstChunk, SstSeries, SstSource, tsOf, type FileIndex, type FileMeta, type SstFetch, type SstFileCache, type SstLayout } from './sst.js';
+import { convertValue } from './vectors.js';
 import { decodeWalPayload, encodeWalPayload } from './wal-codec.js';
 
 /** What a region needs from its engine. */
@@ -496,7 +497,11 @@ export class Region {
     return (names ?? schema.columns.map((c) => c.name)).map((name) => {
       const c = schema.columns.find((x) => x.name === name);
       if (!c) throw new ColumnNotFoundError(name, this.id);
-      return { name, type: toArrowType(c.type), isTime: name === schema.timeIndex, isTag: schema.primaryKey.includes(name) };
+      const isTag = schema.primaryKey.includes(name);
+      const type = toArrowType(c.type);
+      // Rows written before the column was added read as its literal default (fields; tags stay NULL).
+      const fill = isTag ? undefined : convertValue(c.default?.value, type);
+      return { name, type, isTime: name === schema.timeIndex, isTag, ...(fill !== null && fill !== undefined ? { fill } : {}) };
     });
   }
 
@@ -956,7 +961,8 @@ function fieldTestsOf(preds: readonly ScanPredicate[], schema: TableSchema): Fie
   const out: FieldTest[] = [];
   for (const p of preds) {
     const c = schema.columns.find((x) => x.name === p.column);
-    if (!c || c.semantic !== 'field') continue;
+    // Files that predate a column with a default read it as the default, which the filter does not know: the engine's filter decides.
+    if (!c || c.semantic !== 'field' || (c.default?.value !== undefined && c.default.value !== null)) continue;
     const t = c.type.name;
     const kind: FieldTest['kind'] | undefined = t === 'Float64' ? 'f64'
       : t === 'Int8' || t === 'Int16' || t === 'Int32' || t === 'UInt8' || t === 'UInt16' || t === 'UInt32' ? 'int'

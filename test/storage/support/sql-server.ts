@@ -17,13 +17,15 @@ export interface LsmSqlServer {
 
 /**
  * Starts the server with engine-lsm `engineOptions` (compaction off unless
- * given) and a session on database `public`.
+ * given) and a session on database `public`, in a temp directory removed by
+ * stop(), or in `dataHome` (kept, so another server can reopen it).
  *
  * @example
  * const s = await startLsmSqlServer('lastpoint', { rowGroupRows: 256 });
  */
-export async function startLsmSqlServer(name: string, engineOptions: Record<string, unknown> = {}): Promise<LsmSqlServer> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), `strata-e2e-${name}-`));
+export async function startLsmSqlServer(name: string, engineOptions: Record<string, unknown> = {}, dataHome?: string): Promise<LsmSqlServer> {
+  // A given dataHome is the caller's (reopened by a later server, removed by the caller).
+  const dir = dataHome ?? await mkdtemp(path.join(os.tmpdir(), `strata-e2e-${name}-`));
   const server = await StrataServer.fromDefinitions([
     { definition: storeFs, options: {} },
     { definition: walLocal, options: {} },
@@ -43,6 +45,6 @@ export async function startLsmSqlServer(name: string, engineOptions: Record<stri
   return {
     rows,
     explain: async (sql, analyze = false) => (await rows(`EXPLAIN ${analyze ? 'ANALYZE ' : ''}${sql}`)).map((r) => r.join(' ')).join('\n'),
-    async stop() { await server.stop(); await rm(dir, { recursive: true, force: true }); },
+    async stop() { await server.stop(); if (!dataHome) await rm(dir, { recursive: true, force: true }); },
   };
 }
