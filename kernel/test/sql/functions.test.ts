@@ -168,6 +168,7 @@ describe('functions: every scalar built-in through SQL', function () {
   const sample: Record<string, string> = {
     numeric: 'x', integer: 'CAST(x AS BIGINT)', float: 'x', string: 's', timestamp: 'ts', any: 'x', Boolean: 'x > 0',
     IntervalMonthDayNano: "INTERVAL '1 minute'", Date: 'CAST(ts AS DATE)', Float64: 'x', Int64: 'CAST(x AS BIGINT)', String: 's',
+    Binary: 'CAST(s AS VARBINARY)',
   };
 
   it('NULL in gives NULL out (for NULL-propagating functions), and empty input gives no rows', async () => {
