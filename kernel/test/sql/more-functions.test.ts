@@ -181,7 +181,10 @@ describe('sql: string_agg, bool_and / bool_or, bit_and / bit_or / bit_xor, appro
     expect(all!.split(', ').sort()).to.deep.equal(['a1', 'a2', 'c1', 'c2', 'c3']);
     expect(await h.rows("SELECT string_agg(s, ',' ORDER BY ts DESC, g) FROM m")).to.deep.equal([['c3,a2,c2,a1,c1']]);
     expect(await h.rows("SELECT g, string_agg(s, '-' ORDER BY ts) FROM m GROUP BY g ORDER BY g")).to.deep.equal([['a', 'a1-a2'], ['c', 'c1-c2-c3'], ['d', null]]);
-    expect(await h.rows("SELECT string_agg(s, NULL ORDER BY s) FROM m")).to.deep.equal([['a1a2c1c2c3']]);
+    expect(await h.rows("SELECT string_agg(s, NULL ORDER BY s), string_agg(DISTINCT f_s, '/' ORDER BY f_s) FROM (SELECT s, CAST(f AS STRING) AS f_s FROM m)"))
+      .to.deep.equal([['a1a2c1c2c3', 'false/true']]);
+    // DISTINCT holds with ORDER BY inside any aggregate (it was ignored there).
+    expect(await h.rows('SELECT count(DISTINCT f ORDER BY f), count(f ORDER BY f) FROM m')).to.deep.equal([[2, 5]]);
     expect(await h.rows("SELECT string_agg(s, ',') FROM m WHERE g = 'zzz'")).to.deep.equal([[null]]);
     expect(await h.rows("SELECT string_agg(NULL, ',')")).to.deep.equal([[null]]);
     await fails(h, "SELECT string_agg(i, ',') FROM m", 'No function matches string_agg(Int64, String)', 'PLAN_QUERY');
