@@ -534,7 +534,8 @@ const approxMedian: AggregateFunction<TDigestState> = {
   returnType: (a) => (isInteger(a[0]!) || a[0]!.name === 'Float32' ? a[0]! : F64),
   description: 'Approximate median (t-digest of at most ~100 centroids; exact below that many values)',
   init: () => ({ means: [], weights: [], buf: [], count: 0, min: Infinity, max: -Infinity, p: 0.5, size: 100 }),
-  finalize: (s) => { const v = tdigestQuantile(s, 0.5); return v === null ? null : v; },
+  // A double; the output column of an integer type truncates it toward zero.
+  finalize: (s) => tdigestQuantile(s, 0.5),
 };
 
 // ---- string_agg, bool_and / bool_or, bit_and / bit_or / bit_xor
