@@ -168,6 +168,7 @@ describe('functions: every scalar built-in through SQL', function () {
   const sample: Record<string, string> = {
     numeric: 'x', integer: 'CAST(x AS BIGINT)', float: 'x', string: 's', timestamp: 'ts', any: 'x', Boolean: 'x > 0',
     IntervalMonthDayNano: "INTERVAL '1 minute'", Date: 'CAST(ts AS DATE)', Float64: 'x', Int64: 'CAST(x AS BIGINT)', String: 's',
+    Binary: 'CAST(s AS VARBINARY)',
   };
 
   it('NULL in gives NULL out (for NULL-propagating functions), and empty input gives no rows', async () => {
@@ -208,7 +209,11 @@ describe('functions: every aggregate and window built-in through SQL', function 
     let checked = 0;
     for (const { fn } of reg.list()) {
       if (fn.kind !== 'aggregate') continue;
-      const args = fn.signatures[0]!.args.length === 2 ? 'x, 0.5' : fn.signatures[0]!.args.length === 0 ? '*' : 'x';
+      // The value argument from x (of the type the aggregate takes), then constants (a percentile, a delimiter).
+      const first: Partial<Record<string, string>> = { string: 'CAST(x AS STRING)', Boolean: 'x > 0', integer: 'CAST(x AS BIGINT)' };
+      const rest: Partial<Record<string, string>> = { string: "','", integer: '2' };
+      const sg = fn.signatures[0]!.args;
+      const args = sg.length === 0 ? '*' : sg.map((a, i) => (i === 0 ? first[a] ?? 'x' : rest[a] ?? '0.5')).join(', ');
       const zero = fn.name === 'count' || fn.name === 'approx_distinct' ? 0 : null;
       expect(await h.rows(`SELECT ${fn.name}(${args}) FROM e`), `${fn.name} over empty`).to.deep.equal([[zero]]);
       const overNulls = await h.rows(`SELECT ${fn.name}(${args}) FROM n`);

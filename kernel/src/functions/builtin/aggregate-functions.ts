@@ -1,10 +1,10 @@
 import type * as arrow from 'apache-arrow';
-import { isFloat, type DataType } from '../../data/data-types.js';
+import { isFloat, isInteger, type DataType } from '../../data/data-types.js';
 import { InvalidArgumentsError } from '../../errors/errors.js';
 import type { AggregateFunction, FunctionContext } from '../../interfaces/function.js';
 import { columnFromArrow, valueAt, type Column } from '../../sql/exec/column.js';
 import { divRound, pow10 } from '../../sql/exec/decimal.js';
-import { F64, I64, sameAs, sig, U64 } from './function-helpers.js';
+import { BOOL, F64, I64, sameAs, sig, STR, U64 } from './function-helpers.js';
 
 /**
  * Marks the built-ins the aggregate operator may run on typed-array states
@@ -523,6 +523,123 @@ const approxPercentileCont: AggregateFunction<TDigestState> = {
   finalize: (s) => tdigestQuantile(s, s.p ?? 0.5),
 };
 
+/**
+ * approx_median(x): approx_percentile_cont(x, 0.5) on the same t-digest, typed
+ * as its argument as in DataFusion (an integer column gives an integer,
+ * truncated toward zero when it falls between two values).
+ */
+const approxMedian: AggregateFunction<TDigestState> = {
+  ...approxPercentileCont,
+  name: 'approx_median', signatures: [sig('numeric')],
+  returnType: (a) => (isInteger(a[0]!) || a[0]!.name === 'Float32' ? a[0]! : F64),
+  description: 'Approximate median (t-digest of at most ~100 centroids; exact below that many values)',
+  init: () => ({ means: [], weights: [], buf: [], count: 0, min: Infinity, max: -Infinity, p: 0.5, size: 100 }),
+  // A double; the output column of an integer type truncates it toward zero.
+  finalize: (s) => tdigestQuantile(s, 0.5),
+};
+
+// ---- string_agg, bool_and / bool_or, bit_and / bit_or / bit_xor
+
+/**
+ * The values joined so far (null: none yet) and the delimiter of the first
+ * one, which goes between this state and the one merged before it.
+ */
+interface StringAggState { s: string | null; d: string }
+
+const stringAgg: AggregateFunction<StringAggState> = {
+  kind: 'aggregate', name: 'string_agg', signatures: [sig('string', 'string')], returnType: STR,
+  description: 'The non-NULL values joined by the delimiter (NULL when there are none; a NULL delimiter joins without one)',
+  init: () => ({ s: null, d: '' }),
+  update(st, args, rows) {
+    const c = col(args, 0);
+    if (c.type.name === 'Null') return st;
+    const dc = col(args, 1);
+    const vals = c.data as unknown[];
+    const dels = dc.data as unknown[];
+    const dv = dc.valid;
+    // Each value after the first is preceded by its own row's delimiter (PostgreSQL's rule;
+    // the same as DataFusion's for the usual constant delimiter).
+    forRows(c, rows, (i) => {
+      const d = dv !== null && dv[i] === 0 ? '' : (dels[i] as string | null) ?? '';
+      const v = vals[i] as string;
+      if (st.s === null) { st.s = v; st.d = d; } else st.s += d + v;
+    });
+    return st;
+  },
+  merge: (a, b) => (b.s === null ? a : a.s === null ? { s: b.s, d: b.d } : { s: a.s + b.d + b.s, d: a.d }),
+  finalize: (st) => st.s,
+};
+
+/** null until a non-NULL value is seen. */
+interface BoolState { v: boolean | null }
+
+function boolAgg(name: 'bool_and' | 'bool_or'): AggregateFunction<BoolState> {
+  const and = name === 'bool_and';
+  return {
+    kind: 'aggregate', name, signatures: [sig('Boolean')], returnType: BOOL,
+    description: and ? 'True when every non-NULL value is true (NULL when there are none)' : 'True when some non-NULL value is true (NULL when there are none)',
+    init: () => ({ v: null }),
+    update(st, args, rows) {
+      const c = col(args);
+      if (c.type.name === 'Null') return st;
+      const d = c.data as Uint8Array;
+      let acc = st.v ?? and;
+      let any = st.v !== null;
+      forRows(c, rows, (i) => { any = true; if (and) acc = acc && d[i] === 1; else acc = acc || d[i] === 1; });
+      if (any) st.v = acc;
+      return st;
+    },
+    merge: (a, b) => (b.v === null ? a : a.v === null ? { v: b.v } : { v: and ? a.v && b.v : a.v || b.v }),
+    finalize: (st) => st.v,
+  };
+}
+
+/**
+ * Bitwise aggregates keep the 64 bits as two int32 halves (no bigint per row);
+ * `kind` says how to read them back: 'n' (types up to 32 bits, low half only),
+ * 'u32', 'i64' or 'u64'. `any` is false until a non-NULL value is seen.
+ */
+interface BitState { lo: number; hi: number; any: boolean; kind: 'n' | 'u32' | 'i64' | 'u64' }
+
+function bitAgg(name: 'bit_and' | 'bit_or' | 'bit_xor'): AggregateFunction<BitState> {
+  const op = name === 'bit_and' ? (x: number, y: number) => x & y : name === 'bit_or' ? (x: number, y: number) => x | y : (x: number, y: number) => x ^ y;
+  const start = name === 'bit_and' ? -1 : 0;
+  return {
+    kind: 'aggregate', name, signatures: [sig('integer')],
+    // The argument's integer type (BIGINT for a bare NULL).
+    returnType: (a) => (a[0]!.name === 'Null' ? I64 : a[0]!),
+    description: `Bitwise ${name.slice(4).toUpperCase()} of the non-NULL values (NULL when there are none)`,
+    init: () => ({ lo: start, hi: start, any: false, kind: 'n' }),
+    update(st, args, rows) {
+      const c = col(args);
+      if (c.type.name === 'Null') return st;
+      const d = c.data;
+      let lo = st.lo; let hi = st.hi; let any = st.any;
+      if (d instanceof BigInt64Array || d instanceof BigUint64Array) {
+        st.kind = d instanceof BigInt64Array ? 'i64' : 'u64';
+        const w = new Int32Array(d.buffer, d.byteOffset, d.length * 2);
+        forRows(c, rows, (i) => { lo = op(lo, w[2 * i]!); hi = op(hi, w[2 * i + 1]!); any = true; });
+      } else {
+        if (c.type.name === 'UInt32') st.kind = 'u32';
+        const v = d as ArrayLike<number>;
+        forRows(c, rows, (i) => { lo = op(lo, v[i]! | 0); any = true; });
+      }
+      st.lo = lo; st.hi = hi; st.any = any;
+      return st;
+    },
+    merge: (a, b) => (!b.any ? a : !a.any ? { ...b } : { lo: op(a.lo, b.lo), hi: op(a.hi, b.hi), any: true, kind: a.kind === 'n' ? b.kind : a.kind }),
+    finalize(st) {
+      if (!st.any) return null;
+      switch (st.kind) {
+        case 'n': return st.lo;
+        case 'u32': return st.lo >>> 0;
+        case 'i64': return BigInt.asIntN(64, (BigInt(st.hi) << 32n) | BigInt(st.lo >>> 0));
+        case 'u64': return BigInt.asUintN(64, (BigInt(st.hi) << 32n) | BigInt(st.lo >>> 0));
+      }
+    },
+  };
+}
+
 interface ValuesState { xs: number[]; p: number | undefined }
 function percentileOf(xs: number[], p: number): number | null {
   if (xs.length === 0) return null;
@@ -595,6 +712,10 @@ function builtinAggregateList(): AggregateFunction<any>[] {
     pick('first_value', ['first']), pick('last_value', ['last']),
     approxDistinct,
     approxPercentileCont,
+    approxMedian,
+    stringAgg,
+    boolAgg('bool_and'), boolAgg('bool_or'),
+    bitAgg('bit_and'), bitAgg('bit_or'), bitAgg('bit_xor'),
     percentile('percentile_cont', ['percentile']),
     percentile('median', [], 0.5),
   ];

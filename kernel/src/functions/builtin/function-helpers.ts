@@ -73,6 +73,36 @@ export function mapFloat(c: Column, f: (x: number) => number): Column {
   return { type: F64, length: n, data: out, valid: c.valid ? c.valid.slice() : null };
 }
 
+/** Fast numeric predicate to Boolean (NULLs kept). */
+export function mapBool(c: Column, f: (x: number) => boolean): Column {
+  const n = c.length;
+  const out = new Uint8Array(n);
+  const d = c.data as ArrayLike<number | bigint>;
+  for (let i = 0; i < n; i++) out[i] = f(Number(d[i])) ? 1 : 0;
+  return { type: BOOL, length: n, data: out, valid: c.valid ? c.valid.slice() : null };
+}
+
+/** The validity of a row-wise combination of columns: NULL where any of them is (null: no NULLs). */
+export function bothValid(cols: readonly Column[], n: number): Uint8Array | null {
+  let valid: Uint8Array | null = null;
+  for (const c of cols) {
+    if (!c.valid) continue;
+    if (!valid) { valid = c.valid.slice(0, n); continue; }
+    for (let i = 0; i < n; i++) valid[i]! &= c.valid[i]!;
+  }
+  return valid;
+}
+
+/** Fast numeric map of two columns to Float64; NULL where either side is NULL. */
+export function mapFloat2(a: Column, b: Column, f: (x: number, y: number) => number): Column {
+  const n = a.length;
+  const out = new Float64Array(n);
+  const da = a.data as ArrayLike<number | bigint>;
+  const db = b.data as ArrayLike<number | bigint>;
+  for (let i = 0; i < n; i++) out[i] = f(Number(da[i]), Number(db[i]));
+  return { type: F64, length: n, data: out, valid: bothValid([a, b], n) };
+}
+
 export function num(v: unknown): number { return typeof v === 'number' ? v : Number(v); }
 
 /** Nanoseconds per unit of a timestamp type. */

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { InvalidArgumentsError } from '../../errors/errors.js';
 import { isTimestamp, timestampUnitsPerSecond, type DataType } from '../../data/data-types.js';
 import type { FunctionContext, ScalarFunction } from '../../interfaces/function.js';
 import { constantColumn, isInterval, valueAt, type Column, type Interval } from '../../sql/exec/column.js';
-import { fixedOffsetMs, formatTimestampNanos, localToUtcMs, parseTimestampNanos, zoneOffsetMs } from '../time-zone.js';
-import { binTimestamps, BOOL, columnar, F64, floorDiv, fromNanos, I64, mapFloat, mapRows, num, sameAs, sig, STR, toNanos, variadic } from './function-helpers.js';
+import { checkTimeZone, fixedOffsetMs, formatTimestampNanos, localToUtcMs, parseTimestampNanos, zoneOffsetMs } from '../time-zone.js';
+import { binTimestamps, BOOL, bothValid, columnar, F64, floorDiv, fromNanos, I64, mapBool, mapFloat, mapFloat2, mapRows, num, sameAs, sig, STR, toNanos, variadic } from './function-helpers.js';
 
 const math1 = (name: string, f: (x: number) => number, aliases?: string[]): ScalarFunction => columnar({
   name, aliases, signatures: [sig('numeric')], returnType: F64,
@@ -71,7 +72,104 @@ export const mathFunctions: ScalarFunction[] = [
     name: 'isnan', signatures: [sig('numeric')], returnType: BOOL,
     body: ([x]) => mapRows(BOOL, x!.length, [x!], ([v]) => Number.isNaN(num(v))),
   }),
+  math1('cot', (x) => 1 / Math.tan(x)),
+  columnar({
+    name: 'iszero', description: 'True when the number is zero (+0 or -0).',
+    signatures: [sig('float')], returnType: BOOL,
+    body: ([x]) => mapBool(x!, (v) => v === 0),
+  }),
+  columnar({
+    name: 'nanvl', description: 'The first number unless it is NaN, else the second.',
+    signatures: [sig('float', 'float')], returnType: F64,
+    body: ([x, y]) => mapFloat2(x!, y!, (a, b) => (Number.isNaN(a) ? b : a)),
+  }),
+  columnar({
+    name: 'factorial', description: 'n! as BIGINT (1 for n < 0; above 20! an error, as BIGINT overflows).',
+    signatures: [sig('integer')], returnType: I64,
+    body: ([x]) => {
+      const n = x!.length;
+      const out = new BigInt64Array(n);
+      const d = x!.data as ArrayLike<number | bigint>;
+      const valid = x!.valid;
+      for (let i = 0; i < n; i++) {
+        if (valid && valid[i] === 0) continue;
+        const k = d[i]!;
+        if (k < 0) { out[i] = 1n; continue; }
+        if (k >= FACTORIALS.length) throw new InvalidArgumentsError(`factorial: ${k}! overflows BIGINT (the largest is 20!)`);
+        out[i] = FACTORIALS[Number(k)]!;
+      }
+      return { type: I64, length: n, data: out, valid: valid ? valid.slice() : null };
+    },
+  }),
+  columnar({
+    name: 'gcd', description: 'Greatest common divisor (non-negative; gcd(0, 0) = 0).',
+    signatures: [sig('integer', 'integer')], returnType: I64,
+    body: ([x, y]) => intPairs('gcd', x!, y!, gcdOf),
+  }),
+  columnar({
+    name: 'lcm', description: 'Least common multiple (non-negative; 0 when either is 0).',
+    signatures: [sig('integer', 'integer')], returnType: I64,
+    body: ([x, y]) => intPairs('lcm', x!, y!, lcmOf),
+  }),
 ];
+
+/** 0! .. 20!: 21! no longer fits a BIGINT. */
+const FACTORIALS: bigint[] = [1n];
+for (let k = 1n; k <= 20n; k++) FACTORIALS.push(FACTORIALS[FACTORIALS.length - 1]! * k);
+
+const I64_MAX = (1n << 63n) - 1n;
+
+/** gcd of two non-negative numbers below 2^53. */
+function gcdSmall(a: number, b: number): number {
+  while (b !== 0) { const t = a % b; a = b; b = t; }
+  return a;
+}
+
+function gcdBig(a: bigint, b: bigint): bigint {
+  while (b !== 0n) { const t = a % b; a = b; b = t; }
+  return a;
+}
+
+const absBig = (v: bigint): bigint => (v < 0n ? -v : v);
+
+/**
+ * gcd of two integers (bigint or number), or undefined when it overflows
+ * BIGINT (only gcd(-2^63, 0) and gcd(-2^63, -2^63), whose result is 2^63).
+ */
+function gcdOf(x: number | bigint, y: number | bigint): bigint | undefined {
+  if (typeof x === 'number' && typeof y === 'number') return BigInt(gcdSmall(Math.abs(x), Math.abs(y)));
+  const g = gcdBig(absBig(BigInt(x)), absBig(BigInt(y)));
+  return g > I64_MAX ? undefined : g;
+}
+
+/** lcm of two integers, or undefined when it overflows BIGINT. */
+function lcmOf(x: number | bigint, y: number | bigint): bigint | undefined {
+  if (x === 0 || x === 0n || y === 0 || y === 0n) return 0n;
+  if (typeof x === 'number' && typeof y === 'number') {
+    const a = Math.abs(x); const b = Math.abs(y);
+    const r = (a / gcdSmall(a, b)) * b;
+    if (Number.isSafeInteger(r)) return BigInt(r);
+  }
+  const a = absBig(BigInt(x)); const b = absBig(BigInt(y));
+  const r = (a / gcdBig(a, b)) * b;
+  return r > I64_MAX ? undefined : r;
+}
+
+/** Applies f to each row's two integers (NULL where either is NULL); undefined from f is an overflow error. */
+function intPairs(name: string, x: Column, y: Column, f: (a: number | bigint, b: number | bigint) => bigint | undefined): Column {
+  const n = x.length;
+  const out = new BigInt64Array(n);
+  const dx = x.data as ArrayLike<number | bigint>;
+  const dy = y.data as ArrayLike<number | bigint>;
+  const valid = bothValid([x, y], n);
+  for (let i = 0; i < n; i++) {
+    if (valid && valid[i] === 0) continue;
+    const r = f(dx[i]!, dy[i]!);
+    if (r === undefined) throw new InvalidArgumentsError(`${name}: the result of ${name}(${dx[i]}, ${dy[i]}) overflows BIGINT`);
+    out[i] = r;
+  }
+  return { type: I64, length: n, data: out, valid };
+}
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : String(v));
 const likeCache = new Map<string, RegExp>();
@@ -119,9 +217,19 @@ export const stringFunctions: ScalarFunction[] = [
       return cps.slice(from, to).join('');
     }),
   }),
-  columnar({ name: 'trim', aliases: ['btrim'], signatures: [sig('string')], returnType: STR, body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => str(v).trim()) }),
-  columnar({ name: 'ltrim', signatures: [sig('string')], returnType: STR, body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => str(v).trimStart()) }),
-  columnar({ name: 'rtrim', signatures: [sig('string')], returnType: STR, body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => str(v).trimEnd()) }),
+  // With a second argument: strip any of its characters (not the string as a whole) from the ends.
+  columnar({
+    name: 'trim', aliases: ['btrim'], signatures: [sig('string'), sig('string', 'string')], returnType: STR,
+    body: ([s, c]) => (c ? mapRows(STR, s!.length, [s!, c], ([v, cs]) => trimChars(str(v), str(cs), true, true)) : mapRows(STR, s!.length, [s!], ([v]) => str(v).trim())),
+  }),
+  columnar({
+    name: 'ltrim', signatures: [sig('string'), sig('string', 'string')], returnType: STR,
+    body: ([s, c]) => (c ? mapRows(STR, s!.length, [s!, c], ([v, cs]) => trimChars(str(v), str(cs), true, false)) : mapRows(STR, s!.length, [s!], ([v]) => str(v).trimStart())),
+  }),
+  columnar({
+    name: 'rtrim', signatures: [sig('string'), sig('string', 'string')], returnType: STR,
+    body: ([s, c]) => (c ? mapRows(STR, s!.length, [s!, c], ([v, cs]) => trimChars(str(v), str(cs), false, true)) : mapRows(STR, s!.length, [s!], ([v]) => str(v).trimEnd())),
+  }),
   columnar({
     name: 'replace', signatures: [sig('string', 'string', 'string')], returnType: STR,
     body: (a) => mapRows(STR, a[0]!.length, a, ([s, f, t]) => str(s).split(str(f)).join(str(t))),
@@ -193,7 +301,83 @@ export const stringFunctions: ScalarFunction[] = [
     name: 'ascii', signatures: [sig('string')], returnType: I64,
     body: ([s]) => mapRows(I64, s!.length, [s!], ([v]) => BigInt(str(v).codePointAt(0) ?? 0)),
   }),
+  columnar({
+    name: 'chr', description: 'The character with the given Unicode code point.',
+    signatures: [sig('integer')], returnType: STR,
+    body: ([x]) => mapRows(STR, x!.length, [x!], ([v]) => chrOf(v as number | bigint)),
+  }),
+  columnar({
+    name: 'initcap', description: 'Each word with its first letter upper-case and the rest lower-case (words: runs of letters and digits).',
+    signatures: [sig('string')], returnType: STR,
+    body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => initcap(str(v))),
+  }),
+  columnar({
+    name: 'translate', description: 'Replaces each character of the text found in `from` by the character at the same position in `to` (dropped when `to` is shorter).',
+    signatures: [sig('string', 'string', 'string')], returnType: STR,
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, f, t]) => translate(str(s), str(f), str(t))),
+  }),
+  columnar({
+    name: 'md5', description: 'The MD5 digest of the text (UTF-8) or bytes, as 32 lower-case hex digits.',
+    signatures: [sig('string'), sig('Binary')], returnType: STR,
+    body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => createHash('md5').update(v instanceof Uint8Array ? v : str(v)).digest('hex')),
+  }),
 ];
+
+/** String.fromCodePoint with SQL errors: 0 and values that are no Unicode scalar value are refused. */
+function chrOf(v: number | bigint): string {
+  const n = Number(v);
+  if (n === 0) throw new InvalidArgumentsError('chr: null character not permitted');
+  if (!(n > 0 && n <= 0x10ffff) || (n >= 0xd800 && n <= 0xdfff)) throw new InvalidArgumentsError(`chr: ${v} is not a valid Unicode code point`);
+  return String.fromCodePoint(n);
+}
+
+/** Letters and digits, as Rust's char::is_alphanumeric (DataFusion's word characters for initcap). */
+const WORD_CHAR = /^[\p{Alphabetic}\p{N}]$/u;
+
+function initcap(s: string): string {
+  let out = '';
+  let inWord = false;
+  for (const ch of s) {
+    out += inWord ? ch.toLowerCase() : ch.toUpperCase();
+    inWord = WORD_CHAR.test(ch);
+  }
+  return out;
+}
+
+/** The last translate() map, reused while `from`/`to` stay the same (they are mostly constants). */
+let translateKey: { from: string; to: string; map: Map<string, string | null> } | undefined;
+
+function translate(s: string, from: string, to: string): string {
+  if (translateKey?.from !== from || translateKey.to !== to) {
+    const f = Array.from(from); const t = Array.from(to);
+    const map = new Map<string, string | null>();
+    // The first occurrence of a character in `from` decides (as PostgreSQL does).
+    f.forEach((c, i) => { if (!map.has(c)) map.set(c, t[i] ?? null); });
+    translateKey = { from, to, map };
+  }
+  const map = translateKey.map;
+  let out = '';
+  for (const ch of s) {
+    const r = map.get(ch);
+    if (r === undefined) out += ch; else if (r !== null) out += r;
+  }
+  return out;
+}
+
+/** The last character set of a trim, reused while it stays the same. */
+let trimKey: { chars: string; set: Set<string> } | undefined;
+
+/** Strips the characters in `chars` from the start and/or end of `s` (by code point). */
+function trimChars(s: string, chars: string, left: boolean, right: boolean): string {
+  if (trimKey?.chars !== chars) trimKey = { chars, set: new Set(Array.from(chars)) };
+  const set = trimKey.set;
+  if (set.size === 0 || s.length === 0) return s;
+  const cps = Array.from(s);
+  let a = 0; let b = cps.length;
+  if (left) while (a < b && set.has(cps[a]!)) a++;
+  if (right) while (b > a && set.has(cps[b - 1]!)) b--;
+  return a === 0 && b === cps.length ? s : cps.slice(a, b).join('');
+}
 
 function textOf(v: unknown): string {
   if (typeof v === 'boolean') return v ? 'true' : 'false';
@@ -422,6 +606,12 @@ function fastBin(iv: Column, ts: Column, origin: Column | undefined, rt: DataTyp
   return { type: rt, length: ts.length, data: binTimestamps(ts.data as BigInt64Array, stride / unit, -org), valid: ts.valid };
 }
 
+/** Fraction digits GreptimeDB (chrono's %.f) prints: none for whole seconds, else 3, 6 or 9 as the value needs. */
+function chronoFractionDigits(nanos: bigint): number {
+  const sub = ((nanos % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n;
+  return sub === 0n ? 0 : sub % 1_000_000n === 0n ? 3 : sub % 1000n === 0n ? 6 : 9;
+}
+
 function tsResult(a: readonly DataType[], i: number): DataType {
   const t = a[i];
   return t && isTimestamp(t) ? t : t?.name === 'Date' ? { name: 'TimestampMillisecond' } : TS_MS;
@@ -484,6 +674,27 @@ export const dateTimeFunctions: ScalarFunction[] = [
   columnar({
     name: 'arrow_typeof', nullHandling: 'custom', signatures: [sig('any')], returnType: STR,
     body: ([x], ctx) => constantColumn(STR, x!.type.name, ctx.rowCount),
+  }),
+  columnar({
+    name: 'current_time', description: 'The current time of day in the session time zone, as text HH:MM:SS[.fff].',
+    volatility: 'stable', signatures: [sig()], returnType: STR,
+    body: (_a, ctx) => {
+      const ms = Date.now();
+      return constantColumn(STR, formatTimestampNanos(BigInt(ms) * 1_000_000n, ctx.timezone, chronoFractionDigits(BigInt(ms) * 1_000_000n)).slice(11), ctx.rowCount);
+    },
+  }),
+  columnar({
+    name: 'to_timezone', description: 'The timestamp as text (YYYY-MM-DD HH:MM:SS[.f]) in the given time zone.',
+    signatures: [sig('timestamp', 'string'), sig('string', 'string')], returnType: STR,
+    body: ([ts, z], ctx) => {
+      let lastZone: string | undefined;
+      return mapRows(STR, ts!.length, [ts!, z!], ([v, zone]) => {
+        const tz = str(zone);
+        if (tz !== lastZone) { checkTimeZone(tz); lastZone = tz; }
+        const nanos = tsNanosOf(v, ts!.type, ctx.timezone);
+        return formatTimestampNanos(nanos, tz, chronoFractionDigits(nanos));
+      });
+    },
   }),
   columnar({
     name: 'timezone', volatility: 'stable', signatures: [sig()], returnType: STR,

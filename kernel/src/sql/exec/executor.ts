@@ -820,14 +820,26 @@ export class Executor {
           const idx = Array.from({ length: whole.numRows }, (_, i) => i).sort(makeComparator(keyCols, agg.orderBy!));
           const sorted = takeBatch(whole, idx);
           const sg = gcols.map((c) => takeColumn(c, idx));
-          const vecs = argFns[a]!.map((f) => columnToArrow(f(sorted)));
+          const argCols = argFns[a]!.map((f) => f(sorted));
+          const vecs = argCols.map(columnToArrow);
           const byGroup = new Map<number, number[]>();
           const fc = filterFns[a] ? filterFns[a]!(sorted) : undefined;
           const sgid = assign(final, sg, sorted.numRows, false);
+          // DISTINCT with ORDER BY (string_agg(DISTINCT x, ',' ORDER BY x)): the first row of each
+          // distinct argument list in sort order goes in; rows with a NULL argument are skipped, as
+          // in the unordered DISTINCT path.
+          const seen = agg.distinct ? new Map<number, Set<unknown>>() : undefined;
           for (let i = 0; i < sorted.numRows; i++) {
             if (fc && !((fc.data as Uint8Array)[i] && (!fc.valid || fc.valid[i]))) continue;
             const g = sgid[i]!;
             if (g < 0) continue;
+            if (seen) {
+              if (argCols.some((c) => valueAt(c, i) === null)) continue;
+              const k = rowKey(argCols, i);
+              let set = seen.get(g); if (!set) seen.set(g, set = new Set());
+              if (set.has(k)) continue;
+              set.add(k);
+            }
             let l = byGroup.get(g); if (!l) byGroup.set(g, l = []); l.push(i);
           }
           for (const [g, rows] of byGroup) final.states[a]![g] = agg.fn.update(final.states[a]![g], vecs, Uint32Array.from(rows), this.fctx(sorted.numRows));
