@@ -272,6 +272,24 @@ function applyChange(s: TableSchema, change: AlterTableChange, table: string): T
       if (!castableColumnType(c.type, change.type)) throw new InvalidArgumentsError(`${table}: column '${change.name}' cannot be cast automatically to type '${change.type.name}' (from ${c.type.name})`);
       return { ...s, columns: s.columns.map((x) => (x.name === change.name ? { ...x, type: change.type } : x)), version };
     }
+    case 'set-default': {
+      const c = s.columns.find((x) => x.name === change.name);
+      if (!c) throw new ColumnNotFoundError(change.name, table);
+      // GreptimeDB's rules: a NOT NULL column keeps a non-NULL default.
+      const def = change.default;
+      if (!c.nullable && def === undefined) throw new InvalidArgumentsError(`${table}: column ${change.name} is not nullable and \`default\` cannot be dropped`);
+      if (!c.nullable && def && def.fn === undefined && (def.value === null || def.value === undefined)) {
+        throw new InvalidArgumentsError(`${table}: default value should not be null for non null column ${change.name}`);
+      }
+      return {
+        ...s, version,
+        columns: s.columns.map((x) => {
+          if (x.name !== change.name) return x;
+          const { default: _old, ...rest } = x;
+          return def === undefined ? rest : { ...rest, default: def };
+        }),
+      };
+    }
     case 'set-options': {
       const extra: Record<string, string> = { ...(s.options.extra ?? {}) };
       let ttlMs = s.options.ttlMs;

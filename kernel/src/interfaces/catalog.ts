@@ -26,6 +26,8 @@ export type AlterTableChange =
   | { readonly kind: 'add-columns'; readonly columns: TableSchema['columns'] }
   | { readonly kind: 'drop-columns'; readonly names: readonly string[] }
   | { readonly kind: 'modify-column'; readonly name: string; readonly type: TableSchema['columns'][number]['type'] }
+  /** A column's default for later writes (`default` absent: dropped); rows already written keep their values. */
+  | { readonly kind: 'set-default'; readonly name: string; readonly default?: TableSchema['columns'][number]['default'] }
   | { readonly kind: 'rename'; readonly newName: string }
   | { readonly kind: 'set-options'; readonly options: Readonly<Record<string, string>> };
 

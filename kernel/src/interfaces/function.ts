@@ -44,6 +44,13 @@ export interface FunctionContext {
    * Date.now() with this between chunks of rows (the SDK's checkTimeout()).
    */
   readonly deadlineAtMs?: number;
+  /**
+   * Window functions evaluated by partition: the call said IGNORE NULLS (rows whose first
+   * argument is NULL do not count). The binder allows it on lag and lead only; frame-based
+   * window functions and aggregates over a window get their NULL rows left out by the
+   * window operator instead.
+   */
+  readonly ignoreNulls?: boolean;
 }
 
 /**

@@ -102,7 +102,13 @@ export type Expr =
   | RangeExpr
   | SubqueryExpr
   | ExistsExpr
-  | RowExpr;
+  | RowExpr
+  | DefaultValue;
+
+/** `DEFAULT` as a VALUES item: the column's default in INSERT ... VALUES (an error anywhere else). */
+export interface DefaultValue extends NodeBase {
+  readonly kind: 'DefaultValue';
+}
 
 /**
  * A numeric literal. `text` is the source spelling (with a leading `-` when
@@ -239,11 +245,16 @@ export interface InListExpr extends NodeBase {
   readonly not: boolean;
 }
 
+/**
+ * `x [NOT] IN (subquery)`, or with `quantified` the comparison `x op ANY|SOME|ALL (subquery)`
+ * (`not` is then false). `x IN (q)` is `x = ANY (q)`, as the SQL standard defines it.
+ */
 export interface InSubqueryExpr extends NodeBase {
   readonly kind: 'InSubqueryExpr';
   readonly expr: Expr;
   readonly query: Query;
   readonly not: boolean;
+  readonly quantified?: { readonly op: '=' | '<>' | '<' | '<=' | '>' | '>='; readonly all: boolean };
 }
 
 /** `x [NOT] LIKE|ILIKE pattern [ESCAPE 'c']`. */
@@ -296,6 +307,8 @@ export interface FunctionCall extends NodeBase {
   readonly orderBy?: readonly OrderByItem[];
   readonly filter?: Expr;
   readonly over?: WindowSpec;
+  /** `IGNORE NULLS` / `RESPECT NULLS` written after the call (lag, lead, first_value, last_value, nth_value). */
+  readonly nullTreatment?: 'IGNORE NULLS' | 'RESPECT NULLS';
 }
 
 /** `ROWS|RANGE|GROUPS BETWEEN start AND end [EXCLUDE ...]` (or just `start`, end = CURRENT ROW). */
@@ -452,6 +465,8 @@ export interface NamedWindow extends NodeBase {
 export interface Select extends NodeBase {
   readonly kind: 'Select';
   readonly distinct: boolean;
+  /** `SELECT DISTINCT ON (a, b) ...`: the first row of each (a, b) in ORDER BY order (`distinct` is true too). */
+  readonly distinctOn?: readonly Expr[];
   readonly items: readonly SelectItem[];
   /** FROM list; several entries are comma (cross) joins. Empty when there is no FROM. */
   readonly from: readonly TableRef[];
@@ -518,12 +533,14 @@ export type Statement =
   | DropDatabaseStatement
   | UseStatement
   | CreateTableStatement
+  | CreateTableLikeStatement
   | AlterTableStatement
   | DropTableStatement
   | TruncateStatement
   | ShowDatabasesStatement
   | ShowTablesStatement
   | ShowCreateTableStatement
+  | ShowTableStatusStatement
   | ShowColumnsStatement
   | ShowIndexStatement
   | ShowVariablesStatement
@@ -629,10 +646,22 @@ export interface CreateTableStatement extends StatementBase {
   readonly options: readonly OptionEntry[];
 }
 
+/** `CREATE TABLE [IF NOT EXISTS] t LIKE source`: an empty table with source's columns, keys, options and partitions. */
+export interface CreateTableLikeStatement extends StatementBase {
+  readonly kind: 'CreateTableLike';
+  readonly name: ObjectName;
+  readonly ifNotExists: boolean;
+  readonly source: ObjectName;
+}
+
 export type AlterTableAction =
   | { readonly kind: 'AddColumn'; readonly column: ColumnDef; readonly ifNotExists: boolean; readonly position?: { readonly kind: 'First' } | { readonly kind: 'After'; readonly column: string } }
   | { readonly kind: 'DropColumn'; readonly name: string; readonly ifExists: boolean }
   | { readonly kind: 'ModifyColumn'; readonly name: string; readonly type: TypeName; readonly nullable?: boolean }
+  /** `MODIFY COLUMN c SET DEFAULT v` (also `ALTER [COLUMN] c SET DEFAULT v`). */
+  | { readonly kind: 'SetColumnDefault'; readonly name: string; readonly default: Expr }
+  /** `MODIFY COLUMN c DROP DEFAULT` (also `UNSET DEFAULT`, `ALTER [COLUMN] c DROP DEFAULT`). */
+  | { readonly kind: 'DropColumnDefault'; readonly name: string }
   | { readonly kind: 'RenameTable'; readonly newName: ObjectName }
   | { readonly kind: 'SetOptions'; readonly options: readonly OptionEntry[] }
   | { readonly kind: 'UnsetOptions'; readonly keys: readonly string[] };
@@ -678,6 +707,13 @@ export interface ShowCreateTableStatement extends StatementBase {
   readonly table: ObjectName;
 }
 
+/** SHOW TABLE STATUS [FROM|IN db] [LIKE|WHERE]: MySQL's columns (Name, Engine, Version, Row_format, Rows, ...). */
+export interface ShowTableStatusStatement extends StatementBase {
+  readonly kind: 'ShowTableStatus';
+  readonly database?: string;
+  readonly filter?: ShowFilter;
+}
+
 /** SHOW [FULL] COLUMNS|FIELDS FROM|IN t [FROM|IN db] [LIKE|WHERE]. */
 export interface ShowColumnsStatement extends StatementBase {
   readonly kind: 'ShowColumns';
@@ -699,6 +735,8 @@ export interface ShowVariablesStatement extends StatementBase {
   readonly scope?: 'GLOBAL' | 'SESSION';
   /** PostgreSQL form `SHOW time_zone`: the single variable asked for (lower-cased); 'all' for SHOW ALL. */
   readonly name?: string;
+  /** Written `SHOW VARIABLES name` (GreptimeDB's form: the result column is the name upper-cased). */
+  readonly variablesKeyword?: boolean;
   readonly filter?: ShowFilter;
 }
 

@@ -328,6 +328,17 @@ export class QueryEngine implements QueryService {
         return affected(0);
       }
       case 'CreateTable': await this.createTable(st, sql, session); return affected(0);
+      case 'CreateTableLike': {
+        const db = st.name.database ?? session.database;
+        if (!this.catalog.databaseExists(db)) throw new DatabaseNotFoundError(db);
+        const src = this.table(st.source, session);
+        if (st.ifNotExists && this.catalog.getTable(db, st.name.name)) return affected(0);
+        // Columns, keys, defaults, options, engine and partition rules; no data.
+        await this.catalog.createTable(db, st.name.name, { ...src.schema, version: 0 }, {
+          ifNotExists: st.ifNotExists, engine: src.engine, ...(src.partition ? { partition: src.partition } : {}), ...(src.comment !== undefined ? { comment: src.comment } : {}),
+        });
+        return affected(0);
+      }
       case 'AlterTable': await this.alterTable(st, session); return affected(0);
       case 'DropTable': {
         for (const n of st.names) {
@@ -352,6 +363,11 @@ export class QueryEngine implements QueryService {
         const rows = [...names, ...added].sort().map((n) => (st.full ? [n, db === 'information_schema' || added.includes(n) ? 'LOCAL TEMPORARY' : 'BASE TABLE'] : [n]));
         const cols = st.full ? [{ name: 'Tables', type: STR }, { name: 'Table_type', type: STR }] : [{ name: 'Tables', type: STR }];
         return this.filtered(cols, rows, st.filter, sql, session, params, signal);
+      }
+      case 'ShowTableStatus': {
+        const db = st.database ?? session.database;
+        const { columns, rows } = this.tableStatus(db);
+        return this.filtered(columns, rows, st.filter, sql, session, params, signal);
       }
       case 'ShowCreateTable': {
         const t = this.table(st.table, session);
@@ -381,6 +397,14 @@ export class QueryEngine implements QueryService {
         return this.filtered(cols, rows, st.filter, sql, session, params, signal);
       }
       case 'ShowVariables': {
+        if (st.name && st.variablesKeyword) {
+          // GreptimeDB's SHOW VARIABLES name: one column named after the variable in upper case;
+          // a variable it does not know is an error (not an empty value).
+          const n = st.name.replace(/^(session|global|local)\./, '');
+          const v = this.variable(n, session) ?? (n === 'timezone' || n === 'system_timezone' ? session.timezone : null);
+          if (v === null) throw new UnsupportedError(`Unsupported variable: ${st.name.toUpperCase()}`);
+          return rowsOutput([{ name: st.name.toUpperCase(), type: STR }], [[String(v)]]);
+        }
         if (st.name && st.name !== 'all') {
           const v = this.variable(st.name.replace(/ /g, '_'), session) ?? (st.name === 'timezone' ? session.timezone : st.name === 'transaction isolation level' ? 'read committed' : '');
           return rowsOutput([{ name: st.name, type: STR }], [[String(v)]]);
@@ -497,18 +521,53 @@ export class QueryEngine implements QueryService {
   private columnSchema(c: ast.ColumnDef, binder: Binder, timeIndex: string, pk: readonly string[], session: Session): ColumnSchema {
     const type = toDataType(c.type);
     const semantic = c.name === timeIndex ? 'timestamp' : pk.includes(c.name) ? 'tag' : 'field';
-    let def: ColumnSchema['default'];
-    if (c.default) {
-      if (c.default.kind === 'FunctionCall' && ['now', 'current_timestamp', 'localtimestamp'].includes(c.default.name)) def = { fn: `${c.default.name}()` };
-      else {
-        const b = binder.bindExpr(c.default, { scope: [], ctes: new Map() });
-        if (b.k !== 'lit') throw new InvalidArgumentsError(`DEFAULT of column ${c.name} must be a constant or now()`);
-        const col = castColumn(columnFromValues(b.type.name === 'Null' ? type : b.type, [(b as { value: unknown }).value]), type, session.timezone);
-        def = { value: valueAt(col, 0) };
-      }
-    }
+    const def = c.default ? this.columnDefault(c.default, type, c.name, binder, session) : undefined;
     const nullable = semantic === 'timestamp' ? false : (c.nullable ?? true);
     return { name: c.name, type, semantic, nullable, ...(def ? { default: def } : {}), ...(c.comment ? { comment: c.comment } : {}) };
+  }
+
+  /** A column's DEFAULT: now() and its aliases, or a constant cast to the column's type. */
+  private columnDefault(e: ast.Expr, type: DataType, name: string, binder: Binder, session: Session): NonNullable<ColumnSchema['default']> {
+    if (e.kind === 'FunctionCall' && ['now', 'current_timestamp', 'localtimestamp'].includes(e.name)) return { fn: `${e.name}()` };
+    // GreptimeDB's error for a name where a value belongs (`DEFAULT "x"` reads a column named x).
+    if (e.kind === 'ColumnRef') throw new UnsupportedError(`Unsupported expr in default constraint: ${e.quoted ? `"${e.name}"` : e.name} for column: ${name}`);
+    const b = binder.bindExpr(e, { scope: [], ctes: new Map() });
+    if (b.k !== 'lit') throw new InvalidArgumentsError(`DEFAULT of column ${name} must be a constant or now()`);
+    const col = castColumn(columnFromValues(b.type.name === 'Null' ? type : b.type, [(b as { value: unknown }).value]), type, session.timezone);
+    return { value: valueAt(col, 0) };
+  }
+
+  /** SHOW TABLE STATUS: MySQL's columns, as GreptimeDB fills them (constants where it has nothing to report). */
+  private tableStatus(db: string): { columns: Array<{ name: string; type: DataType }>; rows: unknown[][] } {
+    const U64: DataType = { name: 'UInt64' };
+    const TS_US: DataType = { name: 'TimestampMicrosecond' };
+    const columns: Array<{ name: string; type: DataType }> = [
+      ['Name', STR], ['Engine', STR], ['Version', U64], ['Row_format', STR], ['Rows', U64], ['Avg_row_length', U64], ['Data_length', U64],
+      ['Max_data_length', U64], ['Index_length', U64], ['Data_free', U64], ['Auto_increment', U64], ['Create_time', TS_US], ['Update_time', TS_US],
+      ['Check_time', TS_US], ['Collation', STR], ['Checksum', U64], ['Create_options', STR], ['Comment', STR],
+    ].map(([name, type]) => ({ name: name as string, type: type as DataType }));
+    // information_schema and plugins' tables have no engine, rows or creation time.
+    const systemRow = (n: string): unknown[] => [n, null, 11n, 'Fixed', null, 0n, 0n, 0n, 0n, 0n, 0n, null, null, null, 'utf8_bin', 0n, '', ''];
+    let rows: unknown[][];
+    if (db === 'information_schema') rows = this.system.tableNames().map(systemRow);
+    else {
+      if (!this.catalog.databaseExists(db)) throw new DatabaseNotFoundError(db);
+      rows = this.catalog.listTables(db).map((t) => {
+        let n = 0; let bytes = 0;
+        for (const r of t.regionIds) {
+          try { const s = this.engine.stats(r); n += s.rows; bytes += s.sstBytes; } catch { /* a region not open here counts nothing */ }
+        }
+        const o = t.schema.options;
+        const opts = [
+          ...(o.ttlMs !== undefined ? [`ttl=${humanDuration(o.ttlMs)}`] : []), ...(o.appendMode !== undefined ? [`append_mode=${o.appendMode}`] : []),
+          ...Object.entries(o.extra ?? {}).map(([k, v]) => `${k}=${v}`),
+        ];
+        return [t.name, t.engine, 11n, 'Fixed', BigInt(n), 0n, BigInt(bytes), 0n, 0n, 0n, 0n, BigInt(t.createdAtMs) * 1000n, null, null, 'utf8_bin', 0n, opts.join(' '), t.comment ?? ''];
+      });
+      rows.push(...this.system.providerNames(db).map(systemRow));
+    }
+    rows.sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : 0));
+    return { columns, rows };
   }
 
   private async alterTable(st: ast.AlterTableStatement, session: Session): Promise<void> {
@@ -531,6 +590,14 @@ export class QueryEngine implements QueryService {
           change = { kind: 'drop-columns', names: [a.name] };
           break;
         case 'ModifyColumn': change = { kind: 'modify-column', name: a.name, type: toDataType(a.type) }; break;
+        case 'SetColumnDefault': {
+          const c = t.schema.columns.find((x) => x.name === a.name);
+          if (!c) throw new ColumnNotFoundError(a.name, `${db}.${t.name}`);
+          const binder = new Binder(this.binderEnv('', session, []));
+          change = { kind: 'set-default', name: a.name, default: this.columnDefault(a.default, c.type, a.name, binder, session) };
+          break;
+        }
+        case 'DropColumnDefault': change = { kind: 'set-default', name: a.name }; break;
         case 'RenameTable': change = { kind: 'rename', newName: a.newName.name }; break;
         case 'SetOptions': {
           const options = Object.fromEntries(a.options.map((o) => [o.key, o.value]));
@@ -629,7 +696,7 @@ export class QueryEngine implements QueryService {
         for (let i = 0; i < row.length; i++) {
           const e = row[i]!;
           let v: unknown; let ty: DataType;
-          if (e.kind === 'NumberLiteral') { v = e.isInteger ? BigInt(e.value) : Number(e.value); ty = e.isInteger ? I64 : { name: 'Float64' }; } else if (e.kind === 'StringLiteral') { v = e.value; ty = STR; } else if (e.kind === 'NullLiteral') { v = null; ty = { name: 'Null' }; } else if (e.kind === 'ColumnRef' && e.name.toLowerCase() === 'default') { v = undefined; ty = { name: 'Null' }; } else {
+          if (e.kind === 'NumberLiteral') { v = e.isInteger ? BigInt(e.value) : Number(e.value); ty = e.isInteger ? I64 : { name: 'Float64' }; } else if (e.kind === 'StringLiteral') { v = e.value; ty = STR; } else if (e.kind === 'NullLiteral') { v = null; ty = { name: 'Null' }; } else if (e.kind === 'DefaultValue') { v = undefined; ty = { name: 'Null' }; } else {
             const b = binder.bindExpr(e, { scope: [], ctes: new Map() });
             const preparers: Array<(b: Batch) => Promise<void>> = [];
             const f = await compileExpr(b, new Map(), { ...evalCtx, preparers });
@@ -641,7 +708,7 @@ export class QueryEngine implements QueryService {
         }
       }
       const n = st.source.rows.length;
-      batch = { columns: cols.map((c, i) => fillDefaults(c, data[i]!)), numRows: n };
+      batch = { columns: cols.map((c, i) => fillDefaults(c, data[i]!, t.name)), numRows: n };
     } else {
       const { plan, fields, executor } = await this.plan(st.source, sql, session, params, signal);
       if (fields.length !== cols.length) throw new InvalidArgumentsError(`INSERT has ${cols.length} columns but the SELECT returns ${fields.length}`);
@@ -831,9 +898,11 @@ export class QueryEngine implements QueryService {
 
 const DEFAULT_MARK = Symbol('default');
 
-function fillDefaults(c: ColumnSchema, vals: unknown[]): Column {
+/** A VALUES column with DEFAULT items filled from the column's default (NULL without one; an error for a NOT NULL column without one). */
+function fillDefaults(c: ColumnSchema, vals: unknown[], table: string): Column {
   const out = vals.map((v) => {
     if (v !== DEFAULT_MARK) return v;
+    if (c.default === undefined && !c.nullable) throw new InvalidArgumentsError(`column ${c.name} of ${table} is NOT NULL and has no default: DEFAULT cannot fill it`);
     if (c.default?.fn) return c.type.name.startsWith('Timestamp') ? BigInt(Date.now()) * ({ TimestampSecond: 1n, TimestampMillisecond: 1_000n, TimestampMicrosecond: 1_000_000n, TimestampNanosecond: 1_000_000_000n } as Record<string, bigint>)[c.type.name]! / 1000n : null;
     return c.default?.value ?? null;
   });

@@ -77,17 +77,20 @@ export function show(e: ast.Expr): string {
     case 'IsExpr': return `(${show(e.expr)} IS ${e.not ? 'NOT ' : ''}${e.test})`;
     case 'BetweenExpr': return `(${show(e.expr)} ${e.not ? 'NOT ' : ''}BETWEEN ${show(e.low)} AND ${show(e.high)})`;
     case 'InListExpr': return `(${show(e.expr)} ${e.not ? 'NOT ' : ''}IN (${e.list.map(show).join(', ')}))`;
-    case 'InSubqueryExpr': return `(${show(e.expr)} ${e.not ? 'NOT ' : ''}IN <query>)`;
+    case 'InSubqueryExpr':
+      if (e.quantified) return `(${show(e.expr)} ${e.quantified.op} ${e.quantified.all ? 'ALL' : 'ANY'} <query>)`;
+      return `(${show(e.expr)} ${e.not ? 'NOT ' : ''}IN <query>)`;
     case 'LikeExpr': return `(${show(e.expr)} ${e.not ? 'NOT ' : ''}${e.caseInsensitive ? 'ILIKE' : 'LIKE'} ${show(e.pattern)}${e.escape ? ` ESCAPE ${show(e.escape)}` : ''})`;
     case 'CaseExpr':
       return `CASE${e.operand ? ` ${show(e.operand)}` : ''}${e.whens.map((w) => ` WHEN ${show(w.when)} THEN ${show(w.then)}`).join('')}${e.else ? ` ELSE ${show(e.else)}` : ''} END`;
     case 'CastExpr': return `${e.syntax === 'TRY_CAST' ? 'TRY_CAST' : 'CAST'}(${show(e.expr)} AS ${e.type.name}${e.type.args.length ? `(${e.type.args.join(', ')})` : ''}${e.type.unsigned ? ' UNSIGNED' : ''})`;
     case 'FunctionCall':
-      return `${e.database ? `${e.database}.` : ''}${e.name}(${e.distinct ? 'DISTINCT ' : ''}${e.args.map(show).join(', ')})${e.filter ? ` FILTER(${show(e.filter)})` : ''}${e.over ? ' OVER(...)' : ''}`;
+      return `${e.database ? `${e.database}.` : ''}${e.name}(${e.distinct ? 'DISTINCT ' : ''}${e.args.map(show).join(', ')})${e.nullTreatment ? ` ${e.nullTreatment}` : ''}${e.filter ? ` FILTER(${show(e.filter)})` : ''}${e.over ? ' OVER(...)' : ''}`;
     case 'RangeExpr': return `(${show(e.expr)} RANGE ${show(e.range)}${e.fill ? ` FILL ${e.fill.kind === 'FillValue' ? show(e.fill.value) : e.fill.kind}` : ''})`;
     case 'SubqueryExpr': return '<query>';
     case 'ExistsExpr': return `${e.not ? 'NOT ' : ''}EXISTS <query>`;
     case 'RowExpr': return `ROW(${e.items.map(show).join(', ')})`;
+    case 'DefaultValue': return 'DEFAULT';
   }
 }
 

@@ -98,6 +98,10 @@ describe('sql parser: round trips through formatSql', () => {
       'SELECT @@session.auto_increment_increment AS auto_increment_increment, @@version_comment LIMIT 1',
       'SELECT "Host", `x``y`, "we""ird" FROM "MyTable" AS "T" WHERE "T"."Host" = \'a\'',
       'SELECT ?, $2 FROM t WHERE a = ? LIMIT ?',
+      'SELECT DISTINCT ON (host, ts + 1) host, v FROM t ORDER BY host, ts + 1, v DESC',
+      'SELECT lag(v, 2, 0) IGNORE NULLS OVER (ORDER BY ts), first_value(v) RESPECT NULLS OVER w, last_value(v ORDER BY ts) IGNORE NULLS FROM t WINDOW w AS (ORDER BY ts)',
+      'SELECT a FROM t WHERE a > ANY (SELECT b FROM u) AND a <= ALL (SELECT b FROM u WHERE b > 0) OR a = SOME (VALUES (1))',
+      'SELECT * FROM (VALUES (1, DEFAULT)) AS v',
     ];
     for (const q of queries) it(q, () => { roundTripQuery(q); });
   });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type * as ast from '../../src/sql/ast.js';
-import { parseAll, parseKind, queryOf, selectOf, show, strip } from './parser-helpers.js';
+import { exprOf, parseAll, parseKind, queryOf, selectOf, show, shown, strip } from './parser-helpers.js';
 import { parseSql, placeholderCount } from '../../src/sql/parser/parse-sql.js';
 
 describe('sql parser: statements', () => {
@@ -454,6 +454,89 @@ WITH(
       expect(parseKind('START TRANSACTION', 'Transaction').action).to.equal('BEGIN');
       expect(parseKind('COMMIT', 'Transaction').action).to.equal('COMMIT');
       expect(parseKind('ROLLBACK', 'Transaction').action).to.equal('ROLLBACK');
+    });
+  });
+
+  describe('GreptimeDB syntax added later (each form parses exactly once)', () => {
+    it('SHOW TABLE STATUS [FROM|IN db] [LIKE|WHERE]', () => {
+      expect(strip(parseKind('SHOW TABLE STATUS', 'ShowTableStatus'))).to.deep.include({ kind: 'ShowTableStatus' });
+      expect(parseKind('SHOW TABLE STATUS', 'ShowTableStatus').database).to.equal(undefined);
+      const s = parseKind("SHOW TABLE STATUS FROM db LIKE 'cpu%'", 'ShowTableStatus');
+      expect(s).to.deep.include({ database: 'db', filter: { kind: 'Like', pattern: 'cpu%' } });
+      const w = parseKind("show table status in public where Name = 'x'", 'ShowTableStatus');
+      expect(w.database).to.equal('public');
+      expect(show((w.filter as { expr: ast.Expr }).expr)).to.equal("(name = 'x')");
+      // SHOW TABLES and a table named status are untouched.
+      expect(parseKind('SHOW TABLES', 'ShowTables').full).to.equal(false);
+      expect(parseKind('SHOW CREATE TABLE status', 'ShowCreateTable').table.name).to.equal('status');
+    });
+    it('CREATE TABLE [IF NOT EXISTS] t LIKE [db.]source', () => {
+      expect(strip(parseKind('CREATE TABLE t2 LIKE t1', 'CreateTableLike'))).to.deep.include({ ifNotExists: false });
+      const c = parseKind('CREATE TABLE IF NOT EXISTS d2.t2 LIKE d1.t1', 'CreateTableLike');
+      expect(c.ifNotExists).to.equal(true);
+      expect(c.name).to.include({ database: 'd2', name: 't2' });
+      expect(c.source).to.include({ database: 'd1', name: 't1' });
+      // A table named like is a CREATE TABLE as before.
+      expect(parseKind('CREATE TABLE "like" (ts TIMESTAMP TIME INDEX)', 'CreateTable').name.name).to.equal('like');
+    });
+    it('DEFAULT as a VALUES item, through the INSERT fast path and the grammar alike', () => {
+      const sql = "INSERT INTO t (host, ts, v) VALUES ('a', 1, DEFAULT), (DEFAULT, now(), 2.5)";
+      const fast = parseKind(sql, 'Insert');
+      const rows = (fast.source as ast.Values).rows;
+      expect(rows.map((r) => r.map(show))).to.deep.equal([["'a'", '1', 'DEFAULT'], ['DEFAULT', 'now()', '2.5']]);
+      expect(rows[0]![2]!.kind).to.equal('DefaultValue');
+      const slow = parseAll(sql, { fastInsert: false })[0]!;
+      expect(strip(slow)).to.deep.equal(strip(fast));
+      // DEFAULT is still no expression: DEFAULT + 1 is a syntax error.
+      expect(() => parseAll('INSERT INTO t VALUES (DEFAULT + 1)')).to.throw(/syntax error/i);
+    });
+    it('SELECT DISTINCT ON (exprs)', () => {
+      const s = selectOf('SELECT DISTINCT ON (host, ts) host, v FROM t ORDER BY host, ts DESC');
+      expect(s.distinct).to.equal(true);
+      expect(s.distinctOn!.map(show)).to.deep.equal(['host', 'ts']);
+      expect(selectOf('SELECT DISTINCT host FROM t').distinctOn).to.equal(undefined);
+      expect(() => parseAll('SELECT DISTINCT ON () a FROM t')).to.throw(/syntax error/i);
+    });
+    it('IGNORE NULLS / RESPECT NULLS after a call', () => {
+      const s = selectOf('SELECT lag(v) IGNORE NULLS OVER (ORDER BY ts), first_value(v) RESPECT NULLS OVER (), nth_value(v, 2) ignore nulls OVER w, f(v) ignore FROM t');
+      const calls = s.items.map((i) => (i as ast.SelectExprItem).expr as ast.FunctionCall);
+      expect(calls.map((c) => c.nullTreatment)).to.deep.equal(['IGNORE NULLS', 'RESPECT NULLS', 'IGNORE NULLS', undefined]);
+      expect(calls.map((c) => c.over !== undefined)).to.deep.equal([true, true, true, false]);
+      // `ignore` alone is still an alias.
+      expect((s.items[3] as ast.SelectExprItem).alias).to.equal('ignore');
+    });
+    it('x op ANY|SOME|ALL (subquery) is an InSubqueryExpr with quantified', () => {
+      expect(shown('a > ANY (SELECT b FROM u)')).to.equal('(a > ANY <query>)');
+      expect(shown('a = SOME (SELECT b FROM u)')).to.equal('(a = ANY <query>)');
+      expect(shown('a <> ALL (SELECT b FROM u)')).to.equal('(a <> ALL <query>)');
+      expect(shown('a != all ((SELECT b FROM u))')).to.equal('(a <> ALL <query>)');
+      // any((SELECT ...)) is not also read as a call of a function any.
+      expect(shown('a = ANY ((SELECT b FROM u))')).to.equal('(a = ANY <query>)');
+      expect(shown('a + 1 <= ALL (SELECT b FROM u) AND c')).to.equal('(((a + 1) <= ALL <query>) AND c)');
+      const e = exprOf('a >= ANY (SELECT b FROM u)') as ast.InSubqueryExpr;
+      expect(e).to.deep.include({ not: false, quantified: { op: '>=', all: false } });
+      // Without a subquery, any(...) is still a function call.
+      expect(shown('any(x)')).to.equal('any(x)');
+      // Regex operators take no quantifier.
+      expect(() => parseAll('SELECT a ~ ANY (SELECT b FROM u)')).to.throw(/syntax error/i);
+    });
+    it('MODIFY COLUMN c SET DEFAULT v / DROP DEFAULT, and the ALTER [COLUMN] spelling', () => {
+      const a = parseKind("ALTER TABLE t MODIFY COLUMN l SET DEFAULT 201, MODIFY COLUMN m SET DEFAULT '2024-01-30 00:00:00', MODIFY n SET DEFAULT -1", 'AlterTable');
+      expect(a.actions.map((x) => [x.kind, (x as { name: string }).name, show((x as { default: ast.Expr }).default)])).to.deep.equal([
+        ['SetColumnDefault', 'l', '201'], ['SetColumnDefault', 'm', "'2024-01-30 00:00:00'"], ['SetColumnDefault', 'n', '-1']]);
+      for (const sql of ['ALTER TABLE t MODIFY COLUMN k DROP DEFAULT', 'ALTER TABLE t MODIFY COLUMN k UNSET DEFAULT', 'ALTER TABLE t ALTER k DROP DEFAULT', 'ALTER TABLE t ALTER COLUMN k DROP DEFAULT']) {
+        expect(parseKind(sql, 'AlterTable').actions, sql).to.deep.equal([{ kind: 'DropColumnDefault', name: 'k' }]);
+      }
+      expect(parseKind('ALTER TABLE t ALTER COLUMN k SET DEFAULT now()', 'AlterTable').actions[0]).to.include({ kind: 'SetColumnDefault', name: 'k' });
+      // MODIFY COLUMN c type still parses as a type change.
+      expect(parseKind('ALTER TABLE t MODIFY COLUMN c STRING', 'AlterTable').actions[0]!.kind).to.equal('ModifyColumn');
+    });
+    it('SHOW VARIABLES name', () => {
+      expect(parseKind('SHOW VARIABLES system_time_zone', 'ShowVariables')).to.deep.include({ name: 'system_time_zone', variablesKeyword: true });
+      expect(parseKind('SHOW VARIABLES session.time_zone', 'ShowVariables').name).to.equal('session.time_zone');
+      // The LIKE and WHERE forms and PostgreSQL's SHOW name are unchanged.
+      expect(parseKind("SHOW VARIABLES LIKE 'time%'", 'ShowVariables').variablesKeyword).to.equal(undefined);
+      expect(parseKind('SHOW time_zone', 'ShowVariables').variablesKeyword).to.equal(undefined);
     });
   });
 });

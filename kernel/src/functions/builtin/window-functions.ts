@@ -106,6 +106,22 @@ function shift(name: 'lag' | 'lead'): WindowFunction {
         throw new InvalidArgumentsError(`${name}: the default value ${typeof d === 'string' ? `'${d}'` : String(d)} cannot be cast to ${rt.name}`, { cause: err });
       }
     };
+    if (ctx.ignoreNulls) {
+      // IGNORE NULLS: offsets count only rows whose value is not NULL. nn lists those rows;
+      // before[i] is how many of them come before row i.
+      const nn: number[] = [];
+      const before = new Int32Array(n + 1);
+      for (let i = 0; i < n; i++) { before[i] = nn.length; if (valueAt(x!, i) !== null) nn.push(i); }
+      for (let i = 0; i < n; i++) {
+        const s = dir * (off ? Number(valueAt(off, i) ?? 1) : 1);
+        if (s === 0) { out[i] = valueAt(x!, i); continue; }
+        // lag by m: the m-th non-NULL row before i; lead by m: the m-th non-NULL row after i.
+        const upTo = before[i]! + (valueAt(x!, i) !== null ? 1 : 0);
+        const k = s < 0 ? before[i]! + s : upTo + s - 1;
+        out[i] = k >= 0 && k < nn.length ? valueAt(x!, nn[k]!) : def ? fallback(i) : null;
+      }
+      return out;
+    }
     for (let i = 0; i < n; i++) {
       const o = off ? Number(valueAt(off, i) ?? 1) : 1;
       const j = i + dir * o;

@@ -981,8 +981,11 @@ export class Executor {
     const m = part.length;
     const args = acols.map((c) => takeColumn(c, part));
     const okeys = ocols.map((c) => takeColumn(c, part));
-    const fctx = this.fctx(m);
+    const fctx: FunctionContext = call.ignoreNulls ? { ...this.fctx(m), ignoreNulls: true } : this.fctx(m);
     const fn = call.fn;
+    // IGNORE NULLS for frame functions and aggregates: their frames leave out rows whose first argument is NULL.
+    const nonNull = call.ignoreNulls && args[0] ? args[0] : undefined;
+    const keep = (rows: Uint32Array): Uint32Array => nonNull ? rows.filter((j) => valueAt(nonNull, j) !== null) : rows;
     if (fn.kind === 'window' && fn.evaluation === 'partition') {
       const v = (fn as WindowFunction).evaluatePartition!(args.map(columnToArrow), okeys.map(columnToArrow), fctx);
       const c = columnFromArrow(v);
@@ -1067,10 +1070,10 @@ export class Executor {
       const vecs = args.map(columnToArrow);
       for (let i = 0; i < m; i++) {
         const [s, e] = bounds(i);
-        if (exclude) {
+        if (exclude || nonNull) {
           // The frame's remaining rows gathered, then the current row after them: the frame is
           // [0, k) of the gathered arguments and the current row is at k.
-          const rows = frameRows(i, s, Math.max(s, e));
+          const rows = keep(exclude ? frameRows(i, s, Math.max(s, e)) : Uint32Array.from({ length: Math.max(0, e - s) }, (_, k) => s + k));
           const take = [...rows, i];
           out[i] = (fn as WindowFunction).evaluateFrame!(args.map((c) => columnToArrow(takeColumn(c, take))), 0, rows.length, rows.length, fctx);
         } else out[i] = (fn as WindowFunction).evaluateFrame!(vecs, s, Math.max(s, e), i, fctx);
@@ -1082,7 +1085,7 @@ export class Executor {
     if (exclude) {
       for (let i = 0; i < m; i++) {
         const [s, e] = bounds(i);
-        const rows = frameRows(i, s, Math.max(s, e));
+        const rows = keep(frameRows(i, s, Math.max(s, e)));
         let st = agg.init();
         if (rows.length) st = agg.update(st, vecs, rows, fctx);
         out[i] = agg.finalize(st);
@@ -1095,14 +1098,14 @@ export class Executor {
       const [s, e0] = bounds(i);
       const e = Math.max(s, e0);
       if (s === 0 && runStart === 0 && e >= runEnd) {
-        if (e > runEnd) running = agg.update(running, vecs, Uint32Array.from({ length: e - runEnd }, (_, k) => runEnd + k), fctx);
+        if (e > runEnd) running = agg.update(running, vecs, keep(Uint32Array.from({ length: e - runEnd }, (_, k) => runEnd + k)), fctx);
         runEnd = e;
       } else if (s === 0) {
         running = agg.init(); runStart = 0; runEnd = e;
-        if (e > 0) running = agg.update(running, vecs, Uint32Array.from({ length: e }, (_, k) => k), fctx);
+        if (e > 0) running = agg.update(running, vecs, keep(Uint32Array.from({ length: e }, (_, k) => k)), fctx);
       } else {
         let st = agg.init();
-        if (e > s) st = agg.update(st, vecs, Uint32Array.from({ length: e - s }, (_, k) => s + k), fctx);
+        if (e > s) st = agg.update(st, vecs, keep(Uint32Array.from({ length: e - s }, (_, k) => s + k)), fctx);
         out[i] = agg.finalize(st);
         continue;
       }

@@ -153,6 +153,7 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
           const v = first ? valueAt(first.columns[0]!, 0) : null;
           return (_c, n) => constantColumn(e.type, v, n);
         }
+        if (e.quantified) return quantifiedCompare(batches, e.quantified.op, e.quantified.all);
         const set = new Set<unknown>();
         let hasNull = false;
         for (const bt of batches) { const c = bt.columns[0]!; for (let i = 0; i < bt.numRows; i++) { const v = valueAt(c, i); if (v === null) hasNull = true; else set.add(keyOfValue(v)); } }
@@ -316,6 +317,71 @@ function inSet(c: Column, set: Set<unknown>, hasNull: boolean, not: boolean): Co
     d[i] = found !== not ? 1 : 0;
   }
   return { type: BOOL, length: c.length, data: d, valid };
+}
+
+/**
+ * `x op ANY|ALL (subquery)` over the subquery's rows, in SQL's three-valued
+ * logic: ANY is true when some row compares true, ALL when none compares
+ * false; otherwise a NULL among the rows (or a NULL x) makes it unknown.
+ * Over no rows ANY is false and ALL true, whatever x is. The rows are
+ * summarized once (min, max, distinct values), so each x costs one or two
+ * comparisons.
+ */
+function quantifiedCompare(batches: readonly Batch[], op: '=' | '<>' | '<' | '<=' | '>' | '>=', all: boolean): (c: Column | undefined, n: number) => Column {
+  let rows = 0;
+  let hasNull = false;
+  let min: unknown;
+  let max: unknown;
+  const set = new Set<unknown>();
+  for (const bt of batches) {
+    const c = bt.columns[0]!;
+    for (let i = 0; i < bt.numRows; i++) {
+      rows++;
+      const v = valueAt(c, i);
+      if (v === null) { hasNull = true; continue; }
+      set.add(keyOfValue(v));
+      if (min === undefined || compareValues(v, min) < 0) min = v;
+      if (max === undefined || compareValues(v, max) > 0) max = v;
+    }
+  }
+  const distinct = set.size;
+  // Whether some non-NULL row s has `x op s` true, and whether some has it false.
+  const someTrue = (x: unknown): boolean => {
+    if (distinct === 0) return false;
+    switch (op) {
+      case '<': return compareValues(x, max) < 0;
+      case '<=': return compareValues(x, max) <= 0;
+      case '>': return compareValues(x, min) > 0;
+      case '>=': return compareValues(x, min) >= 0;
+      case '=': return set.has(keyOfValue(x));
+      case '<>': return distinct > 1 || !set.has(keyOfValue(x));
+    }
+  };
+  const someFalse = (x: unknown): boolean => {
+    if (distinct === 0) return false;
+    switch (op) {
+      case '<': return compareValues(x, min) >= 0;
+      case '<=': return compareValues(x, min) > 0;
+      case '>': return compareValues(x, max) <= 0;
+      case '>=': return compareValues(x, max) < 0;
+      case '=': return distinct > 1 || !set.has(keyOfValue(x));
+      case '<>': return set.has(keyOfValue(x));
+    }
+  };
+  return (c, n) => {
+    const d = new Uint8Array(n);
+    if (rows === 0) return { type: BOOL, length: n, data: d.fill(all ? 1 : 0), valid: null };
+    let valid: Uint8Array | null = null;
+    const unknown = (i: number) => { valid ??= new Uint8Array(n).fill(1); valid[i] = 0; };
+    for (let i = 0; i < n; i++) {
+      const x = valueAt(c!, i);
+      if (x === null) { unknown(i); continue; }
+      if (all ? someFalse(x) : someTrue(x)) d[i] = all ? 0 : 1;
+      else if (hasNull) unknown(i);
+      else d[i] = all ? 1 : 0;
+    }
+    return { type: BOOL, length: n, data: d, valid };
+  };
 }
 
 /** A LIKE pattern as a RegExp; `escape` quotes the next character ('' = no escape character). */

@@ -1,5 +1,5 @@
 // Fast path for `INSERT INTO t [(a, b)] VALUES (lit, ...), (...)`. Literal
-// values (number, -number, string, NULL, TRUE/FALSE, placeholder) are built
+// values (number, -number, string, NULL, TRUE/FALSE, placeholder, DEFAULT) are built
 // directly; any other value (`now()`, `1 + 2`, ...) is cut out at the next
 // top-level `,`/`)` and parsed alone by the grammar's `expr` rule. Earley parsing costs a few microseconds per token with a
 // large constant (each literal walks the whole expression precedence
@@ -100,7 +100,8 @@ export function tryFastInsert(
     i++;
     const row: ast.Expr[] = [];
     for (;;) {
-      const lit = literal(tokens, i);
+      const t = tokens[i];
+      const lit: [ast.Expr, number] | undefined = t?.type === 'DEFAULT' ? [{ kind: 'DefaultValue', span: g.span(t) }, i + 1] : literal(tokens, i);
       if (lit && (isOp(tokens[lit[1]], ',') || isOp(tokens[lit[1]], ')'))) {
         row.push(lit[0]);
         i = lit[1];

@@ -108,7 +108,9 @@ export function formatExpr(e: ast.Expr): string {
     case 'IsExpr': return `(${formatExpr(e.expr)} IS ${e.not ? 'NOT ' : ''}${e.test})`;
     case 'BetweenExpr': return `(${formatExpr(e.expr)} ${e.not ? 'NOT ' : ''}BETWEEN ${formatExpr(e.low)} AND ${formatExpr(e.high)})`;
     case 'InListExpr': return `(${formatExpr(e.expr)} ${e.not ? 'NOT ' : ''}IN (${e.list.map(formatExpr).join(', ')}))`;
-    case 'InSubqueryExpr': return `(${formatExpr(e.expr)} ${e.not ? 'NOT ' : ''}IN (${formatQuery(e.query)}))`;
+    case 'InSubqueryExpr':
+      if (e.quantified) return `(${formatExpr(e.expr)} ${e.quantified.op} ${e.quantified.all ? 'ALL' : 'ANY'} (${formatQuery(e.query)}))`;
+      return `(${formatExpr(e.expr)} ${e.not ? 'NOT ' : ''}IN (${formatQuery(e.query)}))`;
     case 'LikeExpr':
       return `(${formatExpr(e.expr)} ${e.not ? 'NOT ' : ''}${e.caseInsensitive ? 'ILIKE' : 'LIKE'} ${formatExpr(e.pattern)}${e.escape ? ` ESCAPE ${formatExpr(e.escape)}` : ''})`;
     case 'CaseExpr':
@@ -120,7 +122,7 @@ export function formatExpr(e: ast.Expr): string {
       const name = `${e.database !== undefined ? `${formatIdent(e.database)}.` : ''}${formatFunctionName(e.name, plain)}`;
       const args = e.args.map(formatExpr).join(', ');
       const order = e.orderBy?.length ? ` ORDER BY ${orderItems(e.orderBy)}` : '';
-      return `${name}(${e.distinct ? 'DISTINCT ' : ''}${args}${order})${e.filter ? ` FILTER (WHERE ${formatExpr(e.filter)})` : ''}${e.over ? ` OVER ${windowSpec(e.over)}` : ''}`;
+      return `${name}(${e.distinct ? 'DISTINCT ' : ''}${args}${order})${e.nullTreatment ? ` ${e.nullTreatment}` : ''}${e.filter ? ` FILTER (WHERE ${formatExpr(e.filter)})` : ''}${e.over ? ` OVER ${windowSpec(e.over)}` : ''}`;
     }
     case 'RangeExpr': {
       const inner = e.expr.kind === 'FunctionCall' ? formatExpr(e.expr) : `(${formatExpr(e.expr)})`;
@@ -129,6 +131,7 @@ export function formatExpr(e: ast.Expr): string {
     case 'SubqueryExpr': return `(${formatQuery(e.query)})`;
     case 'ExistsExpr': return `${e.not ? 'NOT ' : ''}EXISTS (${formatQuery(e.query)})`;
     case 'RowExpr': return `(${e.items.map(formatExpr).join(', ')})`;
+    case 'DefaultValue': return 'DEFAULT';
   }
 }
 
@@ -166,7 +169,8 @@ export function formatObjectName(n: ast.ObjectName): string {
 }
 
 function select(s: ast.Select): string {
-  const parts = [`SELECT ${s.distinct ? 'DISTINCT ' : ''}${s.items.map((i) => (i.kind === 'Wildcard' ? formatExpr(i) : `${formatExpr(i.expr)}${i.alias !== undefined ? ` AS ${formatIdent(i.alias)}` : ''}`)).join(', ')}`];
+  const quant = s.distinctOn ? `DISTINCT ON (${s.distinctOn.map(formatExpr).join(', ')}) ` : s.distinct ? 'DISTINCT ' : '';
+  const parts = [`SELECT ${quant}${s.items.map((i) => (i.kind === 'Wildcard' ? formatExpr(i) : `${formatExpr(i.expr)}${i.alias !== undefined ? ` AS ${formatIdent(i.alias)}` : ''}`)).join(', ')}`];
   if (s.from.length) parts.push(`FROM ${s.from.map(tableRef).join(', ')}`);
   if (s.where) parts.push(`WHERE ${formatExpr(s.where)}`);
   if (s.groupBy.length) parts.push(`GROUP BY ${s.groupBy.map(formatExpr).join(', ')}`);

@@ -38,8 +38,12 @@ const W_UNCOMMITTED = word('UNCOMMITTED');
 const W_REPEATABLE = word('REPEATABLE');
 const W_SERIALIZABLE = word('SERIALIZABLE');
 const W_CHARACTERISTICS = word('CHARACTERISTICS');
+const W_IGNORE = word('IGNORE');
+const W_RESPECT = word('RESPECT');
+const W_ANY = word('ANY');
+const W_SOME = word('SOME');
 const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRITE', 'W_ONLY', 'W_COMMITTED', 'W_UNCOMMITTED',
-  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS']);
+  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
 // needs `has` at grammar build time: token types match by type, except the
@@ -113,6 +117,7 @@ statement ->
   | drop_database {% id %}
   | use_stmt {% id %}
   | create_table {% id %}
+  | create_table_like {% id %}
   | alter_table {% id %}
   | drop_table {% id %}
   | truncate_stmt {% id %}
@@ -179,9 +184,14 @@ expr_is ->
   | expr_is %IS %NOT:? %DISTINCT %FROM expr_cmp {% d => g.distinctFrom(d[0], d[5], !notOf(d[2]), S(d)) %}
   | expr_cmp {% id %}
 is_test -> %NULL {% id %} | %TRUE {% id %} | %FALSE {% id %} | %UNKNOWN {% id %}
+quantifier -> %W_ANY {% () => false %} | %W_SOME {% () => false %} | %ALL {% () => true %}
 
 expr_cmp ->
     expr_cmp cmp_op expr_pred {% d => g.binary(d[1], d[0], d[2]) %}
+# x op ANY|SOME|ALL (subquery): an InSubqueryExpr with `quantified` (x IN (q) is x = ANY (q)).
+  | expr_cmp cmp_op quantifier "(" query ")"
+      {% (d, _l, reject) => d[1].startsWith('~') || d[1].startsWith('!~') ? reject
+           : ({ kind: 'InSubqueryExpr', expr: d[0], query: d[4], not: false, quantified: { op: d[1], all: d[2] }, span: S(d) }) %}
   | expr_cmp "<=>" expr_pred {% d => g.distinctFrom(d[0], d[2], false, S(d)) %}
   | expr_pred {% id %}
 cmp_op ->
@@ -286,9 +296,14 @@ case_expr ->
       {% d => ({ kind: 'CaseExpr', ...(d[1] ? { operand: d[1] } : {}), whens: d[2], ...(d[3] ? { else: d[3][1] } : {}), span: S(d) }) %}
 when_clause -> %WHEN expr %THEN expr {% d => ({ when: d[1], then: d[3] }) %}
 
+# `any((SELECT ...))` is not a call: after a comparison it is x = ANY ((SELECT ...)), which
+# would otherwise parse both ways.
 func_call ->
-    func_name "(" func_args ")" filter_clause:? over_clause:?
-      {% d => ({ kind: 'FunctionCall', ...d[0].value, ...d[2], ...(d[4] ? { filter: d[4].value } : {}), ...(d[5] ? { over: d[5] } : {}), span: S(d) }) %}
+    func_name "(" func_args ")" null_treatment:? filter_clause:? over_clause:?
+      {% (d, _l, reject) => (!d[0].value.database && (d[0].value.name === 'any' || d[0].value.name === 'some') && d[2].args.length === 1 && d[2].args[0].kind === 'SubqueryExpr') ? reject
+           : ({ kind: 'FunctionCall', ...d[0].value, ...d[2], ...(d[4] ? { nullTreatment: d[4] } : {}), ...(d[5] ? { filter: d[5].value } : {}),
+                ...(d[6] ? { over: d[6] } : {}), span: S(d) }) %}
+null_treatment -> %W_IGNORE %NULLS {% () => 'IGNORE NULLS' %} | %W_RESPECT %NULLS {% () => 'RESPECT NULLS' %}
 func_name ->
     ident {% d => ({ value: { name: g.identText(d[0]) }, span: S(d) }) %}
   | %LEFT {% d => ({ value: { name: 'left' }, span: S(d) }) %}
@@ -374,7 +389,12 @@ values_clause -> %VALUES values_rows
 values_rows ->
     values_row {% d => g.seq(null, d[0]) %}
   | values_rows "," values_row {% d => g.seq(d[0], d[2]) %}
-values_row -> "(" expr_seq ")" {% d => ({ exprs: g.seqArray(d[1]), close: d[2] }) %}
+values_row -> "(" value_seq ")" {% d => ({ exprs: g.seqArray(d[1]), close: d[2] }) %}
+# A VALUES item may be DEFAULT (the column's default in INSERT; an error elsewhere).
+value_seq ->
+    value_item {% d => g.seq(null, d[0]) %}
+  | value_seq "," value_item {% d => g.seq(d[0], d[2]) %}
+value_item -> expr {% id %} | %DEFAULT {% d => ({ kind: 'DefaultValue', span: S(d) }) %}
 
 order_by_clause -> %ORDER %BY order_item ("," order_item):* {% d => g.list(d[2], d[3]) %}
 order_item -> expr order_dir:? (%NULLS first_last):?
@@ -391,11 +411,15 @@ limit_clause ->
 limit_value -> %NUMBER {% d => g.numberFromToken(d[0]) %} | %PARAM {% d => placeholder(d[0]) %}
 
 select ->
-    %SELECT set_quant:? select_list from_clause:? where_clause:? group_by_clause:? having_clause:? align_clause:? window_clause:?
-      {% d => ({ kind: 'Select', distinct: !!d[1] && d[1][0].type === 'DISTINCT', items: d[2], from: d[3] ?? [],
+    %SELECT select_quant:? select_list from_clause:? where_clause:? group_by_clause:? having_clause:? align_clause:? window_clause:?
+      {% d => ({ kind: 'Select', distinct: !!d[1] && d[1].distinct, ...(d[1]?.on ? { distinctOn: d[1].on } : {}), items: d[2], from: d[3] ?? [],
                  ...(d[4] ? { where: d[4] } : {}), groupBy: d[5] ?? [], ...(d[6] ? { having: d[6] } : {}),
                  ...(d[7] ? { align: d[7] } : {}), windows: d[8] ?? [], span: S(d) }) %}
 
+select_quant ->
+    %ALL {% () => ({ distinct: false }) %}
+  | %DISTINCT {% () => ({ distinct: true }) %}
+  | %DISTINCT %ON "(" expr_list ")" {% d => ({ distinct: true, on: d[3] }) %}
 select_list -> select_item ("," select_item):* {% d => g.list(d[0], d[1]) %}
 select_item ->
     expr {% d => ({ kind: 'SelectExprItem', expr: d[0], span: S(d) }) %}
@@ -475,6 +499,8 @@ use_stmt -> %USE ident {% d => ({ kind: 'Use', database: g.identText(d[1]), span
 
 create_table -> %CREATE %TABLE if_not_exists:? object_name "(" table_element ("," table_element):* ")" table_tail:*
   {% d => g.createTable({ name: d[3], ifNotExists: notOf(d[2]), elements: g.list(d[5], d[6]), tail: d[8], span: S(d) }) %}
+create_table_like -> %CREATE %TABLE if_not_exists:? object_name %LIKE object_name
+  {% d => ({ kind: 'CreateTableLike', name: d[3], ifNotExists: notOf(d[2]), source: d[5], span: S(d) }) %}
 table_element ->
     column_def {% id %}
   | %TIME %INDEX "(" ident ")" {% d => ({ kind: 'TimeIndexConstraint', column: g.identText(d[3]), span: S(d) }) %}
@@ -520,9 +546,15 @@ alter_action ->
   | %DROP %COLUMN:? if_exists:? ident {% d => ({ kind: 'DropColumn', name: g.identText(d[3]), ifExists: notOf(d[2]) }) %}
   | %MODIFY %COLUMN:? ident type null_spec:?
       {% d => ({ kind: 'ModifyColumn', name: g.identText(d[2]), type: d[3], ...(d[4] !== null ? { nullable: d[4] } : {}) }) %}
+# GreptimeDB: MODIFY COLUMN c SET DEFAULT v / DROP DEFAULT (UNSET DEFAULT in some releases);
+# ALTER [COLUMN] c SET DEFAULT v / DROP DEFAULT is the SQL standard's (and MySQL's) spelling.
+  | column_change ident %SET %DEFAULT expr_add {% d => ({ kind: 'SetColumnDefault', name: g.identText(d[1]), default: d[4] }) %}
+  | column_change ident %DROP %DEFAULT {% d => ({ kind: 'DropColumnDefault', name: g.identText(d[1]) }) %}
+  | %MODIFY %COLUMN:? ident %UNSET %DEFAULT {% d => ({ kind: 'DropColumnDefault', name: g.identText(d[2]) }) %}
   | %RENAME %TO:? object_name {% d => ({ kind: 'RenameTable', newName: d[2] }) %}
   | %SET option ("," option):* {% d => ({ kind: 'SetOptions', options: g.list(d[1], d[2]) }) %}
   | %UNSET option_key ("," option_key):* {% d => ({ kind: 'UnsetOptions', keys: g.list(d[1], d[2]) }) %}
+column_change -> %MODIFY %COLUMN:? | %ALTER %COLUMN:?
 column_position -> %FIRST {% () => ({ kind: 'First' }) %} | %AFTER ident {% d => ({ kind: 'After', column: g.identText(d[1]) }) %}
 null_spec -> %NULL {% () => true %} | %NOT %NULL {% () => false %}
 
@@ -537,12 +569,15 @@ show_stmt ->
   | %SHOW %FULL:? %TABLES (from_in ident):? show_filter:?
       {% d => ({ kind: 'ShowTables', full: notOf(d[1]), ...(d[3] ? { database: g.identText(d[3][1]) } : {}), ...showFilter(d[4]), span: S(d) }) %}
   | %SHOW %CREATE %TABLE object_name {% d => ({ kind: 'ShowCreateTable', table: d[3], span: S(d) }) %}
+  | %SHOW %TABLE %STATUS (from_in ident):? show_filter:?
+      {% d => ({ kind: 'ShowTableStatus', ...(d[3] ? { database: g.identText(d[3][1]) } : {}), ...showFilter(d[4]), span: S(d) }) %}
   | %SHOW %FULL:? columns_kw from_in object_name (from_in ident):? show_filter:?
       {% d => ({ kind: 'ShowColumns', full: notOf(d[1]), table: withDb(d[4], d[5]), ...showFilter(d[6]), span: S(d) }) %}
   | %SHOW index_kw from_in object_name (from_in ident):? show_filter:?
       {% d => ({ kind: 'ShowIndex', table: withDb(d[3], d[4]), ...showFilter(d[5]), span: S(d) }) %}
   | %SHOW scope_kw:? %VARIABLES show_filter:?
       {% d => ({ kind: 'ShowVariables', ...(d[1] ? { scope: d[1] } : {}), ...showFilter(d[3]), span: S(d) }) %}
+  | %SHOW %VARIABLES var_name {% d => ({ kind: 'ShowVariables', name: d[2], variablesKeyword: true, span: S(d) }) %}
   | %SHOW scope_kw:? %STATUS show_filter:?
       {% d => ({ kind: 'ShowStatus', ...(d[1] ? { scope: d[1] } : {}), ...showFilter(d[3]), span: S(d) }) %}
   | %SHOW %FUNCTIONS show_filter:? {% d => ({ kind: 'ShowFunctions', ...showFilter(d[2]), span: S(d) }) %}

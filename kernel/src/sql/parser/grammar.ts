@@ -25,6 +25,7 @@ declare var NULL: any;
 declare var TRUE: any;
 declare var FALSE: any;
 declare var UNKNOWN: any;
+declare var ALL: any;
 declare var BETWEEN: any;
 declare var IN: any;
 declare var LITERAL_LIST: any;
@@ -50,6 +51,7 @@ declare var ELSE: any;
 declare var END: any;
 declare var WHEN: any;
 declare var THEN: any;
+declare var NULLS: any;
 declare var LEFT: any;
 declare var RIGHT: any;
 declare var FILTER: any;
@@ -79,10 +81,9 @@ declare var RECURSIVE: any;
 declare var UNION: any;
 declare var EXCEPT: any;
 declare var INTERSECT: any;
-declare var ALL: any;
 declare var VALUES: any;
+declare var DEFAULT: any;
 declare var ORDER: any;
-declare var NULLS: any;
 declare var ASC: any;
 declare var DESC: any;
 declare var FIRST: any;
@@ -90,13 +91,13 @@ declare var LAST: any;
 declare var LIMIT: any;
 declare var OFFSET: any;
 declare var SELECT: any;
+declare var ON: any;
 declare var JOIN: any;
 declare var INNER: any;
 declare var CROSS: any;
 declare var OUTER: any;
 declare var NATURAL: any;
 declare var FULL: any;
-declare var ON: any;
 declare var USING: any;
 declare var HAVING: any;
 declare var ALIGN: any;
@@ -119,7 +120,6 @@ declare var PRIMARY: any;
 declare var KEY: any;
 declare var ENGINE: any;
 declare var COLUMNS: any;
-declare var DEFAULT: any;
 declare var COMMENT: any;
 declare var INVERTED: any;
 declare var FULLTEXT: any;
@@ -128,15 +128,15 @@ declare var ALTER: any;
 declare var ADD: any;
 declare var COLUMN: any;
 declare var MODIFY: any;
-declare var RENAME: any;
 declare var SET: any;
 declare var UNSET: any;
+declare var RENAME: any;
 declare var AFTER: any;
 declare var TRUNCATE: any;
 declare var SHOW: any;
 declare var TABLES: any;
-declare var VARIABLES: any;
 declare var STATUS: any;
+declare var VARIABLES: any;
 declare var FUNCTIONS: any;
 declare var ZONE: any;
 declare var TRANSACTION: any;
@@ -201,8 +201,12 @@ const W_UNCOMMITTED = word('UNCOMMITTED');
 const W_REPEATABLE = word('REPEATABLE');
 const W_SERIALIZABLE = word('SERIALIZABLE');
 const W_CHARACTERISTICS = word('CHARACTERISTICS');
+const W_IGNORE = word('IGNORE');
+const W_RESPECT = word('RESPECT');
+const W_ANY = word('ANY');
+const W_SOME = word('SOME');
 const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRITE', 'W_ONLY', 'W_COMMITTED', 'W_UNCOMMITTED',
-  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS']);
+  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
 // needs `has` at grammar build time: token types match by type, except the
@@ -302,6 +306,7 @@ const grammar: Grammar = {
     {"name": "statement", "symbols": ["drop_database"], "postprocess": id},
     {"name": "statement", "symbols": ["use_stmt"], "postprocess": id},
     {"name": "statement", "symbols": ["create_table"], "postprocess": id},
+    {"name": "statement", "symbols": ["create_table_like"], "postprocess": id},
     {"name": "statement", "symbols": ["alter_table"], "postprocess": id},
     {"name": "statement", "symbols": ["drop_table"], "postprocess": id},
     {"name": "statement", "symbols": ["truncate_stmt"], "postprocess": id},
@@ -366,7 +371,12 @@ const grammar: Grammar = {
     {"name": "is_test", "symbols": [(lexer.has("TRUE") ? {type: "TRUE"} : TRUE)], "postprocess": id},
     {"name": "is_test", "symbols": [(lexer.has("FALSE") ? {type: "FALSE"} : FALSE)], "postprocess": id},
     {"name": "is_test", "symbols": [(lexer.has("UNKNOWN") ? {type: "UNKNOWN"} : UNKNOWN)], "postprocess": id},
+    {"name": "quantifier", "symbols": [(lexer.has("W_ANY") ? {type: "W_ANY"} : W_ANY)], "postprocess": () => false},
+    {"name": "quantifier", "symbols": [(lexer.has("W_SOME") ? {type: "W_SOME"} : W_SOME)], "postprocess": () => false},
+    {"name": "quantifier", "symbols": [(lexer.has("ALL") ? {type: "ALL"} : ALL)], "postprocess": () => true},
     {"name": "expr_cmp", "symbols": ["expr_cmp", "cmp_op", "expr_pred"], "postprocess": d => g.binary(d[1], d[0], d[2])},
+    {"name": "expr_cmp", "symbols": ["expr_cmp", "cmp_op", "quantifier", {"literal":"("}, "query", {"literal":")"}], "postprocess":  (d, _l, reject) => d[1].startsWith('~') || d[1].startsWith('!~') ? reject
+        : ({ kind: 'InSubqueryExpr', expr: d[0], query: d[4], not: false, quantified: { op: d[1], all: d[2] }, span: S(d) }) },
     {"name": "expr_cmp", "symbols": ["expr_cmp", {"literal":"<=>"}, "expr_pred"], "postprocess": d => g.distinctFrom(d[0], d[2], false, S(d))},
     {"name": "expr_cmp", "symbols": ["expr_pred"], "postprocess": id},
     {"name": "cmp_op", "symbols": [{"literal":"="}], "postprocess": () => '='},
@@ -482,11 +492,17 @@ const grammar: Grammar = {
     {"name": "case_expr$ebnf$3", "symbols": [], "postprocess": () => null},
     {"name": "case_expr", "symbols": [(lexer.has("CASE") ? {type: "CASE"} : CASE), "case_expr$ebnf$1", "case_expr$ebnf$2", "case_expr$ebnf$3", (lexer.has("END") ? {type: "END"} : END)], "postprocess": d => ({ kind: 'CaseExpr', ...(d[1] ? { operand: d[1] } : {}), whens: d[2], ...(d[3] ? { else: d[3][1] } : {}), span: S(d) })},
     {"name": "when_clause", "symbols": [(lexer.has("WHEN") ? {type: "WHEN"} : WHEN), "expr", (lexer.has("THEN") ? {type: "THEN"} : THEN), "expr"], "postprocess": d => ({ when: d[1], then: d[3] })},
-    {"name": "func_call$ebnf$1", "symbols": ["filter_clause"], "postprocess": id},
+    {"name": "func_call$ebnf$1", "symbols": ["null_treatment"], "postprocess": id},
     {"name": "func_call$ebnf$1", "symbols": [], "postprocess": () => null},
-    {"name": "func_call$ebnf$2", "symbols": ["over_clause"], "postprocess": id},
+    {"name": "func_call$ebnf$2", "symbols": ["filter_clause"], "postprocess": id},
     {"name": "func_call$ebnf$2", "symbols": [], "postprocess": () => null},
-    {"name": "func_call", "symbols": ["func_name", {"literal":"("}, "func_args", {"literal":")"}, "func_call$ebnf$1", "func_call$ebnf$2"], "postprocess": d => ({ kind: 'FunctionCall', ...d[0].value, ...d[2], ...(d[4] ? { filter: d[4].value } : {}), ...(d[5] ? { over: d[5] } : {}), span: S(d) })},
+    {"name": "func_call$ebnf$3", "symbols": ["over_clause"], "postprocess": id},
+    {"name": "func_call$ebnf$3", "symbols": [], "postprocess": () => null},
+    {"name": "func_call", "symbols": ["func_name", {"literal":"("}, "func_args", {"literal":")"}, "func_call$ebnf$1", "func_call$ebnf$2", "func_call$ebnf$3"], "postprocess":  (d, _l, reject) => (!d[0].value.database && (d[0].value.name === 'any' || d[0].value.name === 'some') && d[2].args.length === 1 && d[2].args[0].kind === 'SubqueryExpr') ? reject
+        : ({ kind: 'FunctionCall', ...d[0].value, ...d[2], ...(d[4] ? { nullTreatment: d[4] } : {}), ...(d[5] ? { filter: d[5].value } : {}),
+             ...(d[6] ? { over: d[6] } : {}), span: S(d) }) },
+    {"name": "null_treatment", "symbols": [(lexer.has("W_IGNORE") ? {type: "W_IGNORE"} : W_IGNORE), (lexer.has("NULLS") ? {type: "NULLS"} : NULLS)], "postprocess": () => 'IGNORE NULLS'},
+    {"name": "null_treatment", "symbols": [(lexer.has("W_RESPECT") ? {type: "W_RESPECT"} : W_RESPECT), (lexer.has("NULLS") ? {type: "NULLS"} : NULLS)], "postprocess": () => 'RESPECT NULLS'},
     {"name": "func_name", "symbols": ["ident"], "postprocess": d => ({ value: { name: g.identText(d[0]) }, span: S(d) })},
     {"name": "func_name", "symbols": [(lexer.has("LEFT") ? {type: "LEFT"} : LEFT)], "postprocess": d => ({ value: { name: 'left' }, span: S(d) })},
     {"name": "func_name", "symbols": [(lexer.has("RIGHT") ? {type: "RIGHT"} : RIGHT)], "postprocess": d => ({ value: { name: 'right' }, span: S(d) })},
@@ -589,7 +605,11 @@ const grammar: Grammar = {
     {"name": "values_clause", "symbols": [(lexer.has("VALUES") ? {type: "VALUES"} : VALUES), "values_rows"], "postprocess": d => { const rows = g.seqArray<{ exprs: ast.Expr[]; close: SqlToken }>(d[1]); return { kind: 'Values', rows: rows.map((r) => r.exprs), span: S(d[0], rows[rows.length - 1]!.close) }; }},
     {"name": "values_rows", "symbols": ["values_row"], "postprocess": d => g.seq(null, d[0])},
     {"name": "values_rows", "symbols": ["values_rows", {"literal":","}, "values_row"], "postprocess": d => g.seq(d[0], d[2])},
-    {"name": "values_row", "symbols": [{"literal":"("}, "expr_seq", {"literal":")"}], "postprocess": d => ({ exprs: g.seqArray(d[1]), close: d[2] })},
+    {"name": "values_row", "symbols": [{"literal":"("}, "value_seq", {"literal":")"}], "postprocess": d => ({ exprs: g.seqArray(d[1]), close: d[2] })},
+    {"name": "value_seq", "symbols": ["value_item"], "postprocess": d => g.seq(null, d[0])},
+    {"name": "value_seq", "symbols": ["value_seq", {"literal":","}, "value_item"], "postprocess": d => g.seq(d[0], d[2])},
+    {"name": "value_item", "symbols": ["expr"], "postprocess": id},
+    {"name": "value_item", "symbols": [(lexer.has("DEFAULT") ? {type: "DEFAULT"} : DEFAULT)], "postprocess": d => ({ kind: 'DefaultValue', span: S(d) })},
     {"name": "order_by_clause$ebnf$1", "symbols": []},
     {"name": "order_by_clause$ebnf$1$subexpression$1", "symbols": [{"literal":","}, "order_item"]},
     {"name": "order_by_clause$ebnf$1", "symbols": ["order_by_clause$ebnf$1", "order_by_clause$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
@@ -611,7 +631,7 @@ const grammar: Grammar = {
     {"name": "limit_clause", "symbols": [(lexer.has("OFFSET") ? {type: "OFFSET"} : OFFSET), "limit_value", (lexer.has("LIMIT") ? {type: "LIMIT"} : LIMIT), "limit_value"], "postprocess": d => ({ limit: d[3], offset: d[1], span: S(d) })},
     {"name": "limit_value", "symbols": [(lexer.has("NUMBER") ? {type: "NUMBER"} : NUMBER)], "postprocess": d => g.numberFromToken(d[0])},
     {"name": "limit_value", "symbols": [(lexer.has("PARAM") ? {type: "PARAM"} : PARAM)], "postprocess": d => placeholder(d[0])},
-    {"name": "select$ebnf$1", "symbols": ["set_quant"], "postprocess": id},
+    {"name": "select$ebnf$1", "symbols": ["select_quant"], "postprocess": id},
     {"name": "select$ebnf$1", "symbols": [], "postprocess": () => null},
     {"name": "select$ebnf$2", "symbols": ["from_clause"], "postprocess": id},
     {"name": "select$ebnf$2", "symbols": [], "postprocess": () => null},
@@ -625,9 +645,12 @@ const grammar: Grammar = {
     {"name": "select$ebnf$6", "symbols": [], "postprocess": () => null},
     {"name": "select$ebnf$7", "symbols": ["window_clause"], "postprocess": id},
     {"name": "select$ebnf$7", "symbols": [], "postprocess": () => null},
-    {"name": "select", "symbols": [(lexer.has("SELECT") ? {type: "SELECT"} : SELECT), "select$ebnf$1", "select_list", "select$ebnf$2", "select$ebnf$3", "select$ebnf$4", "select$ebnf$5", "select$ebnf$6", "select$ebnf$7"], "postprocess":  d => ({ kind: 'Select', distinct: !!d[1] && d[1][0].type === 'DISTINCT', items: d[2], from: d[3] ?? [],
+    {"name": "select", "symbols": [(lexer.has("SELECT") ? {type: "SELECT"} : SELECT), "select$ebnf$1", "select_list", "select$ebnf$2", "select$ebnf$3", "select$ebnf$4", "select$ebnf$5", "select$ebnf$6", "select$ebnf$7"], "postprocess":  d => ({ kind: 'Select', distinct: !!d[1] && d[1].distinct, ...(d[1]?.on ? { distinctOn: d[1].on } : {}), items: d[2], from: d[3] ?? [],
         ...(d[4] ? { where: d[4] } : {}), groupBy: d[5] ?? [], ...(d[6] ? { having: d[6] } : {}),
         ...(d[7] ? { align: d[7] } : {}), windows: d[8] ?? [], span: S(d) }) },
+    {"name": "select_quant", "symbols": [(lexer.has("ALL") ? {type: "ALL"} : ALL)], "postprocess": () => ({ distinct: false })},
+    {"name": "select_quant", "symbols": [(lexer.has("DISTINCT") ? {type: "DISTINCT"} : DISTINCT)], "postprocess": () => ({ distinct: true })},
+    {"name": "select_quant", "symbols": [(lexer.has("DISTINCT") ? {type: "DISTINCT"} : DISTINCT), (lexer.has("ON") ? {type: "ON"} : ON), {"literal":"("}, "expr_list", {"literal":")"}], "postprocess": d => ({ distinct: true, on: d[3] })},
     {"name": "select_list$ebnf$1", "symbols": []},
     {"name": "select_list$ebnf$1$subexpression$1", "symbols": [{"literal":","}, "select_item"]},
     {"name": "select_list$ebnf$1", "symbols": ["select_list$ebnf$1", "select_list$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
@@ -737,6 +760,9 @@ const grammar: Grammar = {
     {"name": "create_table$ebnf$3", "symbols": []},
     {"name": "create_table$ebnf$3", "symbols": ["create_table$ebnf$3", "table_tail"], "postprocess": (d) => d[0].concat([d[1]])},
     {"name": "create_table", "symbols": [(lexer.has("CREATE") ? {type: "CREATE"} : CREATE), (lexer.has("TABLE") ? {type: "TABLE"} : TABLE), "create_table$ebnf$1", "object_name", {"literal":"("}, "table_element", "create_table$ebnf$2", {"literal":")"}, "create_table$ebnf$3"], "postprocess": d => g.createTable({ name: d[3], ifNotExists: notOf(d[2]), elements: g.list(d[5], d[6]), tail: d[8], span: S(d) })},
+    {"name": "create_table_like$ebnf$1", "symbols": ["if_not_exists"], "postprocess": id},
+    {"name": "create_table_like$ebnf$1", "symbols": [], "postprocess": () => null},
+    {"name": "create_table_like", "symbols": [(lexer.has("CREATE") ? {type: "CREATE"} : CREATE), (lexer.has("TABLE") ? {type: "TABLE"} : TABLE), "create_table_like$ebnf$1", "object_name", (lexer.has("LIKE") ? {type: "LIKE"} : LIKE), "object_name"], "postprocess": d => ({ kind: 'CreateTableLike', name: d[3], ifNotExists: notOf(d[2]), source: d[5], span: S(d) })},
     {"name": "table_element", "symbols": ["column_def"], "postprocess": id},
     {"name": "table_element", "symbols": [(lexer.has("TIME") ? {type: "TIME"} : TIME), (lexer.has("INDEX") ? {type: "INDEX"} : INDEX), {"literal":"("}, "ident", {"literal":")"}], "postprocess": d => ({ kind: 'TimeIndexConstraint', column: g.identText(d[3]), span: S(d) })},
     {"name": "table_element", "symbols": [(lexer.has("PRIMARY") ? {type: "PRIMARY"} : PRIMARY), (lexer.has("KEY") ? {type: "KEY"} : KEY), {"literal":"("}, "ident_names", {"literal":")"}], "postprocess": d => ({ kind: 'PrimaryKeyConstraint', columns: d[3], span: S(d) })},
@@ -804,17 +830,28 @@ const grammar: Grammar = {
     {"name": "alter_action$ebnf$7", "symbols": ["null_spec"], "postprocess": id},
     {"name": "alter_action$ebnf$7", "symbols": [], "postprocess": () => null},
     {"name": "alter_action", "symbols": [(lexer.has("MODIFY") ? {type: "MODIFY"} : MODIFY), "alter_action$ebnf$6", "ident", "type", "alter_action$ebnf$7"], "postprocess": d => ({ kind: 'ModifyColumn', name: g.identText(d[2]), type: d[3], ...(d[4] !== null ? { nullable: d[4] } : {}) })},
-    {"name": "alter_action$ebnf$8", "symbols": [(lexer.has("TO") ? {type: "TO"} : TO)], "postprocess": id},
+    {"name": "alter_action", "symbols": ["column_change", "ident", (lexer.has("SET") ? {type: "SET"} : SET), (lexer.has("DEFAULT") ? {type: "DEFAULT"} : DEFAULT), "expr_add"], "postprocess": d => ({ kind: 'SetColumnDefault', name: g.identText(d[1]), default: d[4] })},
+    {"name": "alter_action", "symbols": ["column_change", "ident", (lexer.has("DROP") ? {type: "DROP"} : DROP), (lexer.has("DEFAULT") ? {type: "DEFAULT"} : DEFAULT)], "postprocess": d => ({ kind: 'DropColumnDefault', name: g.identText(d[1]) })},
+    {"name": "alter_action$ebnf$8", "symbols": [(lexer.has("COLUMN") ? {type: "COLUMN"} : COLUMN)], "postprocess": id},
     {"name": "alter_action$ebnf$8", "symbols": [], "postprocess": () => null},
-    {"name": "alter_action", "symbols": [(lexer.has("RENAME") ? {type: "RENAME"} : RENAME), "alter_action$ebnf$8", "object_name"], "postprocess": d => ({ kind: 'RenameTable', newName: d[2] })},
-    {"name": "alter_action$ebnf$9", "symbols": []},
-    {"name": "alter_action$ebnf$9$subexpression$1", "symbols": [{"literal":","}, "option"]},
-    {"name": "alter_action$ebnf$9", "symbols": ["alter_action$ebnf$9", "alter_action$ebnf$9$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
-    {"name": "alter_action", "symbols": [(lexer.has("SET") ? {type: "SET"} : SET), "option", "alter_action$ebnf$9"], "postprocess": d => ({ kind: 'SetOptions', options: g.list(d[1], d[2]) })},
+    {"name": "alter_action", "symbols": [(lexer.has("MODIFY") ? {type: "MODIFY"} : MODIFY), "alter_action$ebnf$8", "ident", (lexer.has("UNSET") ? {type: "UNSET"} : UNSET), (lexer.has("DEFAULT") ? {type: "DEFAULT"} : DEFAULT)], "postprocess": d => ({ kind: 'DropColumnDefault', name: g.identText(d[2]) })},
+    {"name": "alter_action$ebnf$9", "symbols": [(lexer.has("TO") ? {type: "TO"} : TO)], "postprocess": id},
+    {"name": "alter_action$ebnf$9", "symbols": [], "postprocess": () => null},
+    {"name": "alter_action", "symbols": [(lexer.has("RENAME") ? {type: "RENAME"} : RENAME), "alter_action$ebnf$9", "object_name"], "postprocess": d => ({ kind: 'RenameTable', newName: d[2] })},
     {"name": "alter_action$ebnf$10", "symbols": []},
-    {"name": "alter_action$ebnf$10$subexpression$1", "symbols": [{"literal":","}, "option_key"]},
+    {"name": "alter_action$ebnf$10$subexpression$1", "symbols": [{"literal":","}, "option"]},
     {"name": "alter_action$ebnf$10", "symbols": ["alter_action$ebnf$10", "alter_action$ebnf$10$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
-    {"name": "alter_action", "symbols": [(lexer.has("UNSET") ? {type: "UNSET"} : UNSET), "option_key", "alter_action$ebnf$10"], "postprocess": d => ({ kind: 'UnsetOptions', keys: g.list(d[1], d[2]) })},
+    {"name": "alter_action", "symbols": [(lexer.has("SET") ? {type: "SET"} : SET), "option", "alter_action$ebnf$10"], "postprocess": d => ({ kind: 'SetOptions', options: g.list(d[1], d[2]) })},
+    {"name": "alter_action$ebnf$11", "symbols": []},
+    {"name": "alter_action$ebnf$11$subexpression$1", "symbols": [{"literal":","}, "option_key"]},
+    {"name": "alter_action$ebnf$11", "symbols": ["alter_action$ebnf$11", "alter_action$ebnf$11$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "alter_action", "symbols": [(lexer.has("UNSET") ? {type: "UNSET"} : UNSET), "option_key", "alter_action$ebnf$11"], "postprocess": d => ({ kind: 'UnsetOptions', keys: g.list(d[1], d[2]) })},
+    {"name": "column_change$ebnf$1", "symbols": [(lexer.has("COLUMN") ? {type: "COLUMN"} : COLUMN)], "postprocess": id},
+    {"name": "column_change$ebnf$1", "symbols": [], "postprocess": () => null},
+    {"name": "column_change", "symbols": [(lexer.has("MODIFY") ? {type: "MODIFY"} : MODIFY), "column_change$ebnf$1"]},
+    {"name": "column_change$ebnf$2", "symbols": [(lexer.has("COLUMN") ? {type: "COLUMN"} : COLUMN)], "postprocess": id},
+    {"name": "column_change$ebnf$2", "symbols": [], "postprocess": () => null},
+    {"name": "column_change", "symbols": [(lexer.has("ALTER") ? {type: "ALTER"} : ALTER), "column_change$ebnf$2"]},
     {"name": "column_position", "symbols": [(lexer.has("FIRST") ? {type: "FIRST"} : FIRST)], "postprocess": () => ({ kind: 'First' })},
     {"name": "column_position", "symbols": [(lexer.has("AFTER") ? {type: "AFTER"} : AFTER), "ident"], "postprocess": d => ({ kind: 'After', column: g.identText(d[1]) })},
     {"name": "null_spec", "symbols": [(lexer.has("NULL") ? {type: "NULL"} : NULL)], "postprocess": () => true},
@@ -842,33 +879,40 @@ const grammar: Grammar = {
     {"name": "show_stmt$ebnf$5", "symbols": [], "postprocess": () => null},
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "show_stmt$ebnf$3", (lexer.has("TABLES") ? {type: "TABLES"} : TABLES), "show_stmt$ebnf$4", "show_stmt$ebnf$5"], "postprocess": d => ({ kind: 'ShowTables', full: notOf(d[1]), ...(d[3] ? { database: g.identText(d[3][1]) } : {}), ...showFilter(d[4]), span: S(d) })},
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("CREATE") ? {type: "CREATE"} : CREATE), (lexer.has("TABLE") ? {type: "TABLE"} : TABLE), "object_name"], "postprocess": d => ({ kind: 'ShowCreateTable', table: d[3], span: S(d) })},
-    {"name": "show_stmt$ebnf$6", "symbols": [(lexer.has("FULL") ? {type: "FULL"} : FULL)], "postprocess": id},
+    {"name": "show_stmt$ebnf$6$subexpression$1", "symbols": ["from_in", "ident"]},
+    {"name": "show_stmt$ebnf$6", "symbols": ["show_stmt$ebnf$6$subexpression$1"], "postprocess": id},
     {"name": "show_stmt$ebnf$6", "symbols": [], "postprocess": () => null},
-    {"name": "show_stmt$ebnf$7$subexpression$1", "symbols": ["from_in", "ident"]},
-    {"name": "show_stmt$ebnf$7", "symbols": ["show_stmt$ebnf$7$subexpression$1"], "postprocess": id},
+    {"name": "show_stmt$ebnf$7", "symbols": ["show_filter"], "postprocess": id},
     {"name": "show_stmt$ebnf$7", "symbols": [], "postprocess": () => null},
-    {"name": "show_stmt$ebnf$8", "symbols": ["show_filter"], "postprocess": id},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("TABLE") ? {type: "TABLE"} : TABLE), (lexer.has("STATUS") ? {type: "STATUS"} : STATUS), "show_stmt$ebnf$6", "show_stmt$ebnf$7"], "postprocess": d => ({ kind: 'ShowTableStatus', ...(d[3] ? { database: g.identText(d[3][1]) } : {}), ...showFilter(d[4]), span: S(d) })},
+    {"name": "show_stmt$ebnf$8", "symbols": [(lexer.has("FULL") ? {type: "FULL"} : FULL)], "postprocess": id},
     {"name": "show_stmt$ebnf$8", "symbols": [], "postprocess": () => null},
-    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "show_stmt$ebnf$6", "columns_kw", "from_in", "object_name", "show_stmt$ebnf$7", "show_stmt$ebnf$8"], "postprocess": d => ({ kind: 'ShowColumns', full: notOf(d[1]), table: withDb(d[4], d[5]), ...showFilter(d[6]), span: S(d) })},
     {"name": "show_stmt$ebnf$9$subexpression$1", "symbols": ["from_in", "ident"]},
     {"name": "show_stmt$ebnf$9", "symbols": ["show_stmt$ebnf$9$subexpression$1"], "postprocess": id},
     {"name": "show_stmt$ebnf$9", "symbols": [], "postprocess": () => null},
     {"name": "show_stmt$ebnf$10", "symbols": ["show_filter"], "postprocess": id},
     {"name": "show_stmt$ebnf$10", "symbols": [], "postprocess": () => null},
-    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "index_kw", "from_in", "object_name", "show_stmt$ebnf$9", "show_stmt$ebnf$10"], "postprocess": d => ({ kind: 'ShowIndex', table: withDb(d[3], d[4]), ...showFilter(d[5]), span: S(d) })},
-    {"name": "show_stmt$ebnf$11", "symbols": ["scope_kw"], "postprocess": id},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "show_stmt$ebnf$8", "columns_kw", "from_in", "object_name", "show_stmt$ebnf$9", "show_stmt$ebnf$10"], "postprocess": d => ({ kind: 'ShowColumns', full: notOf(d[1]), table: withDb(d[4], d[5]), ...showFilter(d[6]), span: S(d) })},
+    {"name": "show_stmt$ebnf$11$subexpression$1", "symbols": ["from_in", "ident"]},
+    {"name": "show_stmt$ebnf$11", "symbols": ["show_stmt$ebnf$11$subexpression$1"], "postprocess": id},
     {"name": "show_stmt$ebnf$11", "symbols": [], "postprocess": () => null},
     {"name": "show_stmt$ebnf$12", "symbols": ["show_filter"], "postprocess": id},
     {"name": "show_stmt$ebnf$12", "symbols": [], "postprocess": () => null},
-    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "show_stmt$ebnf$11", (lexer.has("VARIABLES") ? {type: "VARIABLES"} : VARIABLES), "show_stmt$ebnf$12"], "postprocess": d => ({ kind: 'ShowVariables', ...(d[1] ? { scope: d[1] } : {}), ...showFilter(d[3]), span: S(d) })},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "index_kw", "from_in", "object_name", "show_stmt$ebnf$11", "show_stmt$ebnf$12"], "postprocess": d => ({ kind: 'ShowIndex', table: withDb(d[3], d[4]), ...showFilter(d[5]), span: S(d) })},
     {"name": "show_stmt$ebnf$13", "symbols": ["scope_kw"], "postprocess": id},
     {"name": "show_stmt$ebnf$13", "symbols": [], "postprocess": () => null},
     {"name": "show_stmt$ebnf$14", "symbols": ["show_filter"], "postprocess": id},
     {"name": "show_stmt$ebnf$14", "symbols": [], "postprocess": () => null},
-    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "show_stmt$ebnf$13", (lexer.has("STATUS") ? {type: "STATUS"} : STATUS), "show_stmt$ebnf$14"], "postprocess": d => ({ kind: 'ShowStatus', ...(d[1] ? { scope: d[1] } : {}), ...showFilter(d[3]), span: S(d) })},
-    {"name": "show_stmt$ebnf$15", "symbols": ["show_filter"], "postprocess": id},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "show_stmt$ebnf$13", (lexer.has("VARIABLES") ? {type: "VARIABLES"} : VARIABLES), "show_stmt$ebnf$14"], "postprocess": d => ({ kind: 'ShowVariables', ...(d[1] ? { scope: d[1] } : {}), ...showFilter(d[3]), span: S(d) })},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("VARIABLES") ? {type: "VARIABLES"} : VARIABLES), "var_name"], "postprocess": d => ({ kind: 'ShowVariables', name: d[2], variablesKeyword: true, span: S(d) })},
+    {"name": "show_stmt$ebnf$15", "symbols": ["scope_kw"], "postprocess": id},
     {"name": "show_stmt$ebnf$15", "symbols": [], "postprocess": () => null},
-    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("FUNCTIONS") ? {type: "FUNCTIONS"} : FUNCTIONS), "show_stmt$ebnf$15"], "postprocess": d => ({ kind: 'ShowFunctions', ...showFilter(d[2]), span: S(d) })},
+    {"name": "show_stmt$ebnf$16", "symbols": ["show_filter"], "postprocess": id},
+    {"name": "show_stmt$ebnf$16", "symbols": [], "postprocess": () => null},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "show_stmt$ebnf$15", (lexer.has("STATUS") ? {type: "STATUS"} : STATUS), "show_stmt$ebnf$16"], "postprocess": d => ({ kind: 'ShowStatus', ...(d[1] ? { scope: d[1] } : {}), ...showFilter(d[3]), span: S(d) })},
+    {"name": "show_stmt$ebnf$17", "symbols": ["show_filter"], "postprocess": id},
+    {"name": "show_stmt$ebnf$17", "symbols": [], "postprocess": () => null},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("FUNCTIONS") ? {type: "FUNCTIONS"} : FUNCTIONS), "show_stmt$ebnf$17"], "postprocess": d => ({ kind: 'ShowFunctions', ...showFilter(d[2]), span: S(d) })},
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("ALL") ? {type: "ALL"} : ALL)], "postprocess": d => ({ kind: 'ShowVariables', name: 'all', span: S(d) })},
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("TIME") ? {type: "TIME"} : TIME), (lexer.has("ZONE") ? {type: "ZONE"} : ZONE)], "postprocess": d => ({ kind: 'ShowVariables', name: 'time_zone', span: S(d) })},
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("TRANSACTION") ? {type: "TRANSACTION"} : TRANSACTION), (lexer.has("ISOLATION") ? {type: "ISOLATION"} : ISOLATION), (lexer.has("LEVEL") ? {type: "LEVEL"} : LEVEL)], "postprocess": d => ({ kind: 'ShowVariables', name: 'transaction_isolation', span: S(d) })},

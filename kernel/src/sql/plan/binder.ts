@@ -47,6 +47,14 @@ export interface BinderEnv {
   readonly version: string;
 }
 
+/** Window functions that take IGNORE NULLS / RESPECT NULLS (DataFusion's set). */
+const NULL_TREATMENT_WINDOW = new Set(['lag', 'lead', 'first_value', 'last_value', 'nth_value']);
+
+/** A structural key of a bound expression (DISTINCT ON against ORDER BY). */
+function bexprKey(e: BExpr): string {
+  return JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'function' ? undefined : v));
+}
+
 /** A structural key of an AST expression (ignores positions). */
 export function exprKey(e: unknown): string {
   return JSON.stringify(e, (k, v) => (k === 'span' ? undefined : typeof v === 'bigint' ? `${v}n` : v));
@@ -285,6 +293,30 @@ export class Binder {
     for (const e of exprs) if (!aliasMap.has(e.out.name)) aliasMap.set(e.out.name, { k: 'col', id: e.out.id, type: e.out.type, name: e.out.name });
 
     const orderBy = q?.orderBy ?? [];
+    if (s.distinctOn) {
+      // DISTINCT ON (k...): number the rows of each k in ORDER BY order (row_number over the
+      // projected rows, pre-projection columns carried along hidden as for ORDER BY) and
+      // keep each first one. DataFusion's rule: ORDER BY must start with the k expressions.
+      const hidden = ctx.scope.filter((f) => !exprs.some((e) => e.out.id === f.id)).map((f) => ({ expr: { k: 'col', id: f.id, type: f.type, name: f.name } as BExpr, out: { ...f, hidden: true } }));
+      plan = { k: 'project', input: plan, exprs: [...exprs, ...hidden] };
+      const octx: Ctx = { ...ctx, aliases: aliasMap };
+      const on = s.distinctOn.map((e) => this.sortKey({ kind: 'OrderByItem', expr: e, desc: false, span: e.span }, octx, visible).expr);
+      const keys = orderBy.map((o) => this.sortKey(o, octx, visible));
+      if (keys.length) {
+        const want = new Set(on.map(bexprKey));
+        const lead = keys.slice(0, on.length).map((k) => bexprKey(k.expr));
+        if (lead.length < want.size || lead.some((k) => !want.has(k))) throw new PlanError('SELECT DISTINCT ON expressions must match initial ORDER BY expressions');
+      }
+      const rowNumber = this.env.registry.lookup('row_number');
+      if (rowNumber?.kind !== 'window') throw new PlanError('SELECT DISTINCT ON needs the row_number window function');
+      const rn = newField('__distinct_on_row', I64, undefined, true);
+      plan = { k: 'window', input: plan, calls: [{ fn: rowNumber, args: [], partitionBy: on, orderBy: keys, out: rn }] };
+      plan = { k: 'filter', input: plan, pred: { k: 'bin', op: '=', left: { k: 'col', id: rn.id, type: I64, name: rn.name }, right: { k: 'lit', value: 1n, type: I64 }, type: BOOL } };
+      if (keys.length) plan = { k: 'sort', input: plan, keys };
+      if (q) plan = this.applyLimit(plan, q);
+      plan = { k: 'project', input: plan, exprs: visible.map((f) => ({ expr: { k: 'col', id: f.id, type: f.type, name: f.name }, out: f })) };
+      return { plan, fields: visible };
+    }
     if (s.distinct) {
       plan = { k: 'distinct', input: { k: 'project', input: plan, exprs } };
       if (orderBy.length) {
@@ -480,9 +512,29 @@ export class Binder {
     const args = a.args.length === 1 && a.args[0]!.kind === 'Wildcard' ? [] : a.args.map((x) => this.bindExpr(x, ctx));
     for (const x of args) this.noAggregatesInside(x);
     const { args: cargs, returnType } = this.checkCall(fn, args, a.name);
-    const filter = a.filter ? this.bindExpr(a.filter, ctx) : undefined;
+    let filter = a.filter ? this.bindExpr(a.filter, ctx) : undefined;
+    // first_value(x) IGNORE NULLS as an aggregate is first_value(x) FILTER (WHERE x IS NOT NULL).
+    if (this.ignoresNulls(a, false) && cargs[0]) {
+      const notNull: BExpr = { k: 'is', arg: cargs[0], test: 'NULL', not: true, type: BOOL };
+      filter = filter ? { k: 'bin', op: 'AND', left: filter, right: notNull, type: BOOL } : notNull;
+    }
     const orderBy = a.orderBy?.map((o) => ({ expr: this.bindExpr(o.expr, ctx), desc: o.desc, nullsFirst: o.nulls ? o.nulls === 'FIRST' : o.desc }));
     return { fn, args: cargs, distinct: a.distinct, ...(filter ? { filter } : {}), ...(orderBy ? { orderBy } : {}), out: newField(outName ?? this.textOf(a), returnType) };
+  }
+
+  /**
+   * Whether a call says IGNORE NULLS. Only lag, lead, first_value, last_value and nth_value
+   * (as window functions; first_value and last_value also as aggregates) take a null
+   * treatment, as in DataFusion; anywhere else it is an error rather than silently dropped.
+   */
+  private ignoresNulls(c: ast.FunctionCall, window: boolean): boolean {
+    if (!c.nullTreatment) return false;
+    const ok = window ? NULL_TREATMENT_WINDOW.has(c.name) : c.name === 'first_value' || c.name === 'last_value';
+    if (!ok) {
+      const which = window ? 'lag, lead, first_value, last_value and nth_value' : 'first_value and last_value (and lag, lead, nth_value with OVER)';
+      throw new PlanError(`${c.nullTreatment} is not supported for ${c.name}: only ${which} take it`);
+    }
+    return c.nullTreatment === 'IGNORE NULLS';
   }
 
   private noAggregatesInside(_e: BExpr): void { /* nested aggregates are rejected when binding (no replace map in the pre-agg scope) */ }
@@ -546,7 +598,11 @@ export class Binder {
       };
       // Mark which unbounded side: start unbounded = preceding, end unbounded = following.
     }
-    return { fn: fn as WindowFunction | AggregateFunction<any>, args: cargs, partitionBy, orderBy, ...(frame ? { frame } : {}), out: newField(this.textOf(w), returnType) };
+    const ignoreNulls = this.ignoresNulls(w, true);
+    return {
+      fn: fn as WindowFunction | AggregateFunction<any>, args: cargs, partitionBy, orderBy, ...(frame ? { frame } : {}), ...(ignoreNulls ? { ignoreNulls } : {}),
+      out: newField(this.textOf(w), returnType),
+    };
   }
 
   // ---------------------------------------------------------------- range queries
@@ -869,8 +925,14 @@ export class Binder {
       case 'InSubqueryExpr': {
         const a = this.bindExpr(e.expr, ctx);
         const sub = this.bindSubquery(e.query, ctx);
-        if (sub.fields.length !== 1) throw new PlanError('IN (subquery) must return one column');
-        return { k: 'insub', arg: a, plan: this.castProject(sub.plan, sub.fields, [coerceForCompare(a.type, sub.fields[0]!.type)]), not: e.not, type: BOOL, ...(sub.outer ? { outer: sub.outer } : {}) };
+        const what = e.quantified ? `${e.quantified.op} ${e.quantified.all ? 'ALL' : 'ANY'} (subquery)` : 'IN (subquery)';
+        if (sub.fields.length !== 1) throw new PlanError(`${what} must return one column`);
+        const t = coerceForCompare(a.type, sub.fields[0]!.type);
+        return {
+          // A quantified comparison compares values of one type (IN keeps its argument as it is).
+          k: 'insub', arg: e.quantified && t.name !== a.type.name ? this.cast(a, t) : a, plan: this.castProject(sub.plan, sub.fields, [t]), not: e.not, type: BOOL,
+          ...(sub.outer ? { outer: sub.outer } : {}), ...(e.quantified ? { quantified: e.quantified } : {}),
+        };
       }
       case 'ExistsExpr': {
         const sub = this.bindSubquery(e.query, ctx);
@@ -916,6 +978,7 @@ export class Binder {
         throw new PlanError('RANGE expressions need an ALIGN clause');
       }
       case 'RowExpr': throw new PlanError('row values are not supported here');
+      case 'DefaultValue': throw new PlanError('DEFAULT is allowed only as a value of INSERT ... VALUES');
     }
   }
 
@@ -949,6 +1012,7 @@ export class Binder {
       throw new PlanError(`aggregate ${name}(...) is not allowed here (WHERE, GROUP BY, or nested inside another aggregate)`);
     }
     if (fn.kind === 'window') throw new PlanError(`window function ${name} needs an OVER clause`);
+    if (e.nullTreatment) throw new PlanError(`${e.nullTreatment} is not supported for ${name}: only lag, lead, first_value, last_value and nth_value take it`);
     const args = e.args.map((a) => this.bindExpr(a, ctx));
     const { args: cargs, returnType } = this.checkCall(fn, args, name);
     return { k: 'call', fn: fn as ScalarFunction | AsyncScalarFunction, args: cargs, type: returnType };

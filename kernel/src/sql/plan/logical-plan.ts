@@ -41,7 +41,9 @@ export type BExpr =
   | { readonly k: 'case'; readonly whens: ReadonlyArray<{ readonly when: BExpr; readonly then: BExpr }>; readonly else?: BExpr; readonly type: DataType }
   | { readonly k: 'cast'; readonly arg: BExpr; readonly try: boolean; readonly type: DataType }
   | { readonly k: 'subquery'; readonly plan: Plan; readonly type: DataType; readonly outer?: readonly OuterRef[] }
-  | { readonly k: 'insub'; readonly arg: BExpr; readonly plan: Plan; readonly not: boolean; readonly type: DataType; readonly outer?: readonly OuterRef[] }
+  /** `arg [NOT] IN (plan)`; with `quantified`, `arg op ANY|ALL (plan)` (`not` false). */
+  | { readonly k: 'insub'; readonly arg: BExpr; readonly plan: Plan; readonly not: boolean; readonly type: DataType; readonly outer?: readonly OuterRef[];
+      readonly quantified?: { readonly op: '=' | '<>' | '<' | '<=' | '>' | '>='; readonly all: boolean } }
   | { readonly k: 'exists'; readonly plan: Plan; readonly not: boolean; readonly type: DataType; readonly outer?: readonly OuterRef[] }
   /** A column of the enclosing query, inside a correlated subquery (a constant per outer row). */
   | { readonly k: 'outer'; readonly id: number; readonly type: DataType; readonly name: string };
@@ -79,6 +81,8 @@ export interface WinCall {
   readonly partitionBy: readonly BExpr[];
   readonly orderBy: readonly SortKey[];
   readonly frame?: FrameSpec;
+  /** IGNORE NULLS: rows whose first argument is NULL are left out (lag, lead, first_value, last_value, nth_value). */
+  readonly ignoreNulls?: boolean;
   readonly out: Field;
 }
 
@@ -195,7 +199,7 @@ export function exprToString(e: BExpr): string {
     case 'cast': return `CAST(${exprToString(e.arg)} AS ${e.type.name})`;
     case 'outer': return `outer.${e.name}`;
     case 'subquery': return e.outer?.length ? '(<correlated subquery>)' : '(<subquery>)';
-    case 'insub': return `${exprToString(e.arg)} ${e.not ? 'NOT ' : ''}IN (<subquery>)`;
+    case 'insub': return e.quantified ? `${exprToString(e.arg)} ${e.quantified.op} ${e.quantified.all ? 'ALL' : 'ANY'} (<subquery>)` : `${exprToString(e.arg)} ${e.not ? 'NOT ' : ''}IN (<subquery>)`;
     case 'exists': return `${e.not ? 'NOT ' : ''}EXISTS (<subquery>)`;
   }
 }
@@ -224,7 +228,7 @@ export function explainLines(p: Plan, depth = 0, annotate?: (p: Plan) => string)
     case 'filter': return [line(`Filter: ${exprToString(p.pred)}`), ...kids(p.input)];
     case 'project': return [line(`Projection: ${p.exprs.map((e) => (e.expr.k === 'col' && e.expr.name === e.out.name ? e.out.name : `${exprToString(e.expr)} AS ${e.out.name}`)).join(', ')}`), ...kids(p.input)];
     case 'aggregate': return [line(`Aggregate: groupBy=[${p.groups.map((g) => exprToString(g.expr)).join(', ')}], aggr=[${p.aggs.map(aggToString).join(', ')}]`), ...kids(p.input)];
-    case 'window': return [line(`Window: ${p.calls.map((c) => `${c.fn.name}(${c.args.map(exprToString).join(', ')}) OVER (${c.partitionBy.length ? `PARTITION BY ${c.partitionBy.map(exprToString).join(', ')}` : ''}${c.orderBy.length ? ` ORDER BY ${c.orderBy.map((k) => exprToString(k.expr) + (k.desc ? ' DESC' : '')).join(', ')}` : ''})`).join(', ')}`), ...kids(p.input)];
+    case 'window': return [line(`Window: ${p.calls.map((c) => `${c.fn.name}(${c.args.map(exprToString).join(', ')})${c.ignoreNulls ? ' IGNORE NULLS' : ''} OVER (${c.partitionBy.length ? `PARTITION BY ${c.partitionBy.map(exprToString).join(', ')}` : ''}${c.orderBy.length ? ` ORDER BY ${c.orderBy.map((k) => exprToString(k.expr) + (k.desc ? ' DESC' : '')).join(', ')}` : ''})`).join(', ')}`), ...kids(p.input)];
     case 'sort': return [line(`Sort: ${p.keys.map((k) => `${exprToString(k.expr)} ${k.desc ? 'DESC' : 'ASC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`).join(', ')}${p.limit !== undefined ? `, fetch=${p.limit}` : ''}`), ...kids(p.input)];
     case 'limit': return [line(`Limit: skip=${p.offset}, fetch=${p.limit ?? 'None'}`), ...kids(p.input)];
     case 'join': return [line(`${p.equi.length ? 'HashJoin' : 'NestedLoopJoin'}: type=${p.type}${p.equi.length ? `, on=[${p.equi.map(([l, r]) => `(${exprToString(l)}, ${exprToString(r)})`).join(', ')}]` : ''}${p.on ? `, filter=${exprToString(p.on)}` : ''}`), ...kids(p.left, p.right)];
