@@ -4,6 +4,7 @@ import { isAsyncScalarFunction, type AsyncScalarFunction, type FunctionContext }
 import { addInterval } from '../../functions/builtin/scalar-functions.js';
 import { formatTimestampNanos, parseTimestampNanos } from '../../functions/time-zone.js';
 import type { BExpr, Plan } from '../plan/logical-plan.js';
+import { formatFloat } from './float-text.js';
 import { checkPrecision, decimalFromNumber, decimalToNumber, divRound, formatDecimal, parseDecimal, pow10, rescale } from './decimal.js';
 import {
   allocData, columnFromArrow, columnToArrow, constantColumn, isBigIntType, isInterval, storageOf, valueAt,
@@ -656,6 +657,8 @@ export function castValue(v: unknown, from: DataType, to: DataType, tz: string):
       if (typeof v === 'boolean') return v ? 'true' : 'false';
       if (isInterval(v)) return intervalText(v);
       if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
+      // Floats as Arrow writes them: '-1.0', '1e20', 'inf' (String(-1.0) would drop the '.0').
+      if (typeof v === 'number' && (from.name === 'Float64' || from.name === 'Float32')) return formatFloat(v, from.name === 'Float32');
       return String(v);
     }
     case 'Boolean': {
@@ -669,7 +672,15 @@ export function castValue(v: unknown, from: DataType, to: DataType, tz: string):
       return Number(v) !== 0;
     }
     case 'Float32': case 'Float64': {
-      if (typeof v === 'string') { const x = Number(v.trim()); if (v.trim() === '' || Number.isNaN(x) && !/^nan$/i.test(v.trim())) throw bad(); return x; }
+      if (typeof v === 'string') {
+        const t = v.trim();
+        // Arrow also reads 'inf', '-inf', 'infinity' and 'nan' in any case.
+        const special = /^([+-]?)(inf|infinity)$/i.exec(t);
+        if (special) return special[1] === '-' ? -Infinity : Infinity;
+        const x = Number(t);
+        if (t === '' || Number.isNaN(x) && !/^[+-]?nan$/i.test(t)) throw bad();
+        return to.name === 'Float32' ? Math.fround(x) : x;
+      }
       if (typeof v === 'boolean') return v ? 1 : 0;
       if (isTimestamp(from)) return Number(v);
       const x = Number(v);
