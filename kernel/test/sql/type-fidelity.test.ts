@@ -46,4 +46,38 @@ describe('sql: type fidelity with GreptimeDB (float text, division by zero, resu
         .to.deep.equal([['v=-1.0', '-1.0,2.5', 'x-1.0'], ['v=100.0', '100.0,3.0', 'x100.0']]);
     });
   });
+  describe('division by zero', () => {
+    beforeEach(async () => {
+      await h.q('CREATE TABLE n (ts TIMESTAMP TIME INDEX, v BIGINT, i INT, u BIGINT UNSIGNED, d DOUBLE)');
+      await h.q('INSERT INTO n VALUES (1, 6, 6, 6, 6.0), (2, 0, 0, 0, 0.0), (3, NULL, NULL, NULL, NULL)');
+    });
+
+    it('integer / and % by zero is DIVIDE_BY_ZERO (DataFusion: "Divide by zero error"), not NULL', async () => {
+      for (const sql of ['SELECT 1 / 0', 'SELECT 5 % 0', 'SELECT 10 / v FROM n', 'SELECT i % i FROM n', 'SELECT u / 0 FROM n', 'SELECT v DIV 0 FROM n']) {
+        await fails(sql, 'DIVIDE_BY_ZERO', 'Divide by zero error');
+      }
+      // The error is an execution error with GreptimeDB's EngineExecuteQuery status.
+      const err = await h.q('SELECT 1 / 0').catch((e: { status?: number }) => e);
+      expect((err as { status?: number }).status).to.equal(3001);
+    });
+
+    it('a NULL divisor or dividend is not divided; rows filtered out never are', async () => {
+      expect(await h.rows('SELECT 12 / v, v % 4 FROM n WHERE v IS NULL OR v <> 0 ORDER BY ts')).to.deep.equal([[2, 2], [null, null]]);
+      expect(await h.rows('SELECT 12 / NULLIF(v, 0) FROM n ORDER BY ts')).to.deep.equal([[2], [null], [null]]);
+    });
+
+    it('CASE evaluates a branch only for the rows it answers, so a guarded division works', async () => {
+      expect(await h.rows('SELECT CASE WHEN v <> 0 THEN 12 / v END, CASE WHEN v = 0 THEN -1 ELSE 12 % v END FROM n ORDER BY ts'))
+        .to.deep.equal([[2, 0], [null, -1], [null, null]]);
+      expect(await h.rows('SELECT CASE v WHEN 0 THEN 0 ELSE 12 / v END FROM n ORDER BY ts')).to.deep.equal([[2], [0], [null]]);
+      // A later WHEN still sees the rows an earlier one did not take.
+      await fails('SELECT CASE WHEN v > 100 THEN 1 WHEN 12 / v > 1 THEN 2 END FROM n', 'DIVIDE_BY_ZERO', 'Divide by zero error');
+    });
+
+    it('float division by zero stays IEEE: inf, -inf, NaN', async () => {
+      expect(await h.rows('SELECT d / 0, -d / 0, d % 0, 1.0 / 0 FROM n ORDER BY ts')).to.deep.equal([
+        [Infinity, -Infinity, NaN, Infinity], [NaN, NaN, NaN, Infinity], [null, null, null, Infinity],
+      ]);
+    });
+  });
 });
