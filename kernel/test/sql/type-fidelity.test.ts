@@ -80,4 +80,35 @@ describe('sql: type fidelity with GreptimeDB (float text, division by zero, resu
       ]);
     });
   });
+  describe('result types of median and the ranking window functions', () => {
+    beforeEach(async () => {
+      await h.q('CREATE TABLE m (ts TIMESTAMP TIME INDEX, v BIGINT, i INT, u BIGINT UNSIGNED, d DOUBLE, f FLOAT, x DECIMAL(10, 2))');
+      await h.q(`INSERT INTO m VALUES (1, 1, 1, 1, 1.0, 1.0, 1.00), (2, 2, 2, 2, 2.0, 2.0, 2.05),
+        (3, 5, -5, 9223372036854775808, NULL, 'NaN', NULL), (4, -8, 8, 18446744073709551615, 3.5, 0.5, -1.11)`);
+    });
+
+    it('median keeps the argument type; an even count averages the middle two, truncated for integers and decimals', async () => {
+      const r = await h.q('SELECT median(v), median(i), median(u), median(d), median(f), CAST(median(x) AS STRING) FROM m');
+      expect(r.types.slice(0, 5)).to.deep.equal(['Int64', 'Int32', 'UInt64', 'Float64', 'Float32']);
+      // v: -8 1 2 5 -> (1 + 2) / 2 = 1; u: no overflow past 2^64; f: NaN sorts last; x: the middle of three.
+      expect(r.rows).to.deep.equal([[1n, 1, 4611686018427387905n, 2, 1.5, '1.00']]);
+      expect(await h.rows('SELECT CAST(median(x) AS STRING) FROM m WHERE ts < 3')).to.deep.equal([['1.52']]);
+      expect((await h.q('SELECT median(x) FROM m')).types).to.deep.equal(['Decimal128']);
+      expect(await h.rows('SELECT median(i), median(v) FROM m WHERE ts IN (1, 3)')).to.deep.equal([[-2, 3]]);
+      expect(await h.rows('SELECT median(v) FROM m WHERE ts > 100')).to.deep.equal([[null]]);
+    });
+
+    it('row_number, rank, dense_rank and ntile are UInt64', async () => {
+      const r = await h.q('SELECT row_number() OVER (ORDER BY ts), rank() OVER (ORDER BY v > 0), dense_rank() OVER (ORDER BY v > 0), ntile(2) OVER (ORDER BY ts) FROM m ORDER BY ts');
+      expect(r.types).to.deep.equal(['UInt64', 'UInt64', 'UInt64', 'UInt64']);
+      expect(r.rows).to.deep.equal([[1n, 2n, 2n, 1n], [2n, 2n, 2n, 1n], [3n, 2n, 2n, 2n], [4n, 1n, 1n, 2n]]);
+    });
+
+    it('ntile spreads the larger buckets as DataFusion does (floor(i * k / n) + 1)', async () => {
+      await h.q('CREATE TABLE s (ts TIMESTAMP TIME INDEX, v BIGINT)');
+      await h.q(`INSERT INTO s VALUES ${Array.from({ length: 10 }, (_, i) => `(${i}, ${i})`).join(', ')}`);
+      expect((await h.rows('SELECT ntile(4) OVER (ORDER BY ts) FROM s ORDER BY ts')).flat()).to.deep.equal([1, 1, 1, 2, 2, 3, 3, 3, 4, 4]);
+      expect((await h.rows('SELECT ntile(20) OVER (ORDER BY ts) FROM s ORDER BY ts')).flat()).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    });
+  });
 });
