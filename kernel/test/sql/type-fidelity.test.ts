@@ -111,4 +111,77 @@ describe('sql: type fidelity with GreptimeDB (float text, division by zero, resu
       expect((await h.rows('SELECT ntile(20) OVER (ORDER BY ts) FROM s ORDER BY ts')).flat()).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     });
   });
+  describe('SHOW and information_schema output', () => {
+    beforeEach(async () => {
+      await h.q(`CREATE TABLE cpu (host STRING, idc STRING, ts TIMESTAMP TIME INDEX, v DOUBLE, PRIMARY KEY (host, idc))
+        WITH (ttl = '7d', write_buffer_size = '1024', 'compaction.twcs.time_window' = '1h', append_mode = 'true')`);
+      await h.q("INSERT INTO cpu VALUES ('a', 'x', 1, 1.0), ('b', 'x', 2, 2.0)");
+    });
+
+    it('SHOW INDEX has GreptimeDB\'s 15 columns; PRIMARY is unique, the time index not nullable', async () => {
+      const r = await h.q('SHOW INDEX FROM cpu');
+      expect(r.columns).to.deep.equal(['Table', 'Non_unique', 'Key_name', 'Seq_in_index', 'Column_name', 'Collation', 'Cardinality', 'Sub_part',
+        'Packed', 'Null', 'Index_type', 'Comment', 'Index_comment', 'Visible', 'Expression']);
+      expect(r.types.slice(0, 4)).to.deep.equal(['String', 'Int64', 'String', 'Int64']);
+      expect(r.rows).to.deep.equal([
+        ['cpu', 0n, 'PRIMARY', 1n, 'host', 'A', null, null, null, 'YES', 'greptime-primary-key-v1', '', '', 'YES', null],
+        ['cpu', 0n, 'PRIMARY', 2n, 'idc', 'A', null, null, null, 'YES', 'greptime-primary-key-v1', '', '', 'YES', null],
+        ['cpu', 1n, 'TIME INDEX', 1n, 'ts', 'A', null, null, null, 'NO', '', '', '', 'YES', null],
+      ]);
+      expect(await h.rows("SHOW INDEX FROM cpu WHERE Key_name = 'TIME INDEX'")).to.have.length(1);
+      await fails("SHOW INDEX FROM cpu LIKE '%h%'", 'UNSUPPORTED', 'keyword: like');
+      expect(await h.rows("SELECT index_name, seq_in_index, column_name, index_type, greptime_index_type FROM information_schema.statistics WHERE table_name = 'cpu'"))
+        .to.deep.equal([['PRIMARY', 1, 'host', 'BTREE', 'greptime-primary-key-v1'], ['PRIMARY', 2, 'idc', 'BTREE', 'greptime-primary-key-v1'], ['TIME INDEX', 1, 'ts', 'BTREE', '']]);
+    });
+
+    it('information_schema.tables has GreptimeDB\'s 24 columns and types', async () => {
+      const r = await h.q("SELECT * FROM information_schema.tables WHERE table_name = 'cpu'");
+      expect(r.columns).to.deep.equal(['table_catalog', 'table_schema', 'table_name', 'table_type', 'table_id', 'data_length', 'max_data_length',
+        'index_length', 'max_index_length', 'avg_row_length', 'engine', 'version', 'row_format', 'table_rows', 'data_free', 'auto_increment',
+        'create_time', 'update_time', 'check_time', 'table_collation', 'checksum', 'create_options', 'table_comment', 'temporary']);
+      expect(r.types).to.deep.equal(['String', 'String', 'String', 'String', 'UInt32', 'UInt64', 'UInt64', 'UInt64', 'UInt64', 'UInt64', 'String', 'UInt64',
+        'String', 'UInt64', 'UInt64', 'UInt64', 'TimestampMicrosecond', 'TimestampMicrosecond', 'TimestampMicrosecond', 'String', 'UInt64', 'String', 'String', 'String']);
+      expect(await h.rows("SELECT table_type, engine, version, row_format, table_rows, table_collation, create_options, temporary FROM information_schema.tables WHERE table_name = 'cpu'"))
+        .to.deep.equal([['BASE TABLE', 'mito', 11, 'Fixed', 2, 'utf8_bin', 'append_mode=true compaction.twcs.time_window=1h ttl=7days write_buffer_size=1024', 'N']]);
+      expect(await h.rows("SELECT table_type, temporary FROM information_schema.tables WHERE table_schema = 'information_schema' AND table_name = 'tables'"))
+        .to.deep.equal([['LOCAL TEMPORARY', 'Y']]);
+    });
+
+    it('SHOW FULL DATABASES adds Options (information_schema.schemata.options)', async () => {
+      await h.q("CREATE DATABASE d2 WITH (ttl = '7d')");
+      const r = await h.q('SHOW FULL DATABASES');
+      expect(r.columns).to.deep.equal(['Database', 'Options']);
+      expect(r.rows).to.deep.equal([['d2', "ttl='7days'"], ['information_schema', ''], ['public', '']]);
+      expect((await h.q('SHOW DATABASES')).columns).to.deep.equal(['Database']);
+      expect(await h.rows("SELECT options FROM information_schema.schemata WHERE schema_name = 'd2'")).to.deep.equal([["ttl='7days'"]]);
+    });
+
+    it('SHOW CREATE TABLE: GreptimeDB\'s layout, options sorted, ttl in humantime form; it runs again to the same table', async () => {
+      const text = String((await h.rows('SHOW CREATE TABLE cpu'))[0]![1]);
+      expect(text).to.equal([
+        'CREATE TABLE IF NOT EXISTS "cpu" (', '  "host" STRING NULL,', '  "idc" STRING NULL,', '  "ts" TIMESTAMP(3) NOT NULL,', '  "v" DOUBLE NULL,',
+        '  TIME INDEX ("ts"),', '  PRIMARY KEY ("host", "idc")', ')', '', 'ENGINE=mito',
+        'WITH(', "  append_mode = 'true',", "  'compaction.twcs.time_window' = '1h',", "  ttl = '7days',", "  write_buffer_size = '1024'", ')',
+      ].join('\n'));
+      await h.q('CREATE DATABASE again');
+      await h.q('USE again');
+      await h.q(text);
+      expect(String((await h.rows('SHOW CREATE TABLE cpu'))[0]![1])).to.equal(text);
+      await h.q('CREATE TABLE bare (ts TIMESTAMP TIME INDEX)');
+      expect(String((await h.rows('SHOW CREATE TABLE bare'))[0]![1])).to.match(/\)\n\nENGINE=mito\n$/);
+      await h.q("ALTER TABLE bare SET 'ttl' = '90m'");
+      expect(String((await h.rows('SHOW CREATE TABLE bare'))[0]![1])).to.contain("ttl = '1h 30m'");
+      await h.q("ALTER TABLE bare SET 'ttl' = '400d'");
+      expect(String((await h.rows('SHOW CREATE TABLE bare'))[0]![1])).to.contain("ttl = '1year 1month 4days 7h 26m 24s'");
+    });
+
+    it('SHOW TABLES / DATABASES / COLUMNS ... LIKE match case-sensitively; SHOW VARIABLES LIKE does not', async () => {
+      expect(await h.rows("SHOW TABLES LIKE 'CPU'")).to.deep.equal([]);
+      expect(await h.rows("SHOW TABLES LIKE 'c%'")).to.deep.equal([['cpu']]);
+      expect(await h.rows("SHOW DATABASES LIKE 'PUB%'")).to.deep.equal([]);
+      expect(await h.rows("SHOW DATABASES LIKE 'pub%'")).to.deep.equal([['public']]);
+      expect((await h.rows("SHOW COLUMNS FROM cpu LIKE 'H%'"))).to.deep.equal([]);
+      expect(await h.rows("SHOW VARIABLES LIKE 'TIME_ZONE'")).to.deep.equal([['time_zone', 'UTC']]);
+    });
+  });
 });
