@@ -7,7 +7,7 @@ import type { BExpr, Plan } from '../plan/logical-plan.js';
 import { formatFloat } from './float-text.js';
 import { checkPrecision, decimalFromNumber, decimalToNumber, divRound, formatDecimal, parseDecimal, pow10, rescale } from './decimal.js';
 import {
-  allocData, columnFromArrow, columnToArrow, constantColumn, isBigIntType, isInterval, storageOf, takeBatch, valueAt,
+  allocData, columnFromArrow, columnToArrow, constantColumn, isBigIntType, isInterval, storageOf, takeColumn, valueAt,
   type Batch, type Column, type Interval,
 } from './column.js';
 
@@ -218,6 +218,11 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
       // Parts whose values were prepared per batch (correlated subqueries, async calls) are
       // looked up by batch, so such a CASE evaluates every part on the whole batch instead.
       const selective = !needsPreparedBatch(e);
+      // Only the columns the CASE reads are copied for a subset of rows; the others stay as they are, unread.
+      const ids = new Set<number>();
+      columnIdsOf(e, ids);
+      const used = new Set([...ids].map((id) => layout.get(id)).filter((p): p is number => p !== undefined));
+      const takeBatch = (b: Batch, idx: readonly number[]): Batch => ({ numRows: idx.length, columns: b.columns.map((c, i) => (used.has(i) ? takeColumn(c, idx) : c)) });
       return (b) => {
         const n = b.numRows;
         const out = new Array<unknown>(n).fill(null);
@@ -253,6 +258,21 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
       const a = await compileExpr(e.arg, layout, ctx);
       return (b) => castColumn(a(b), e.type, ctx.timezone, e.try);
     }
+  }
+}
+
+/** The input columns (field ids) `e` reads, outside nested subquery plans. */
+function columnIdsOf(e: BExpr, out: Set<number>): void {
+  switch (e.k) {
+    case 'col': out.add(e.id); return;
+    case 'lit': case 'outer': case 'subquery': case 'exists': return;
+    case 'insub': columnIdsOf(e.arg, out); return;
+    case 'call': for (const a of e.args) columnIdsOf(a, out); return;
+    case 'bin': columnIdsOf(e.left, out); columnIdsOf(e.right, out); return;
+    case 'not': case 'neg': case 'is': case 'cast': columnIdsOf(e.arg, out); return;
+    case 'in': columnIdsOf(e.arg, out); for (const x of e.list) columnIdsOf(x, out); return;
+    case 'like': columnIdsOf(e.arg, out); columnIdsOf(e.pattern, out); return;
+    case 'case': for (const w of e.whens) { columnIdsOf(w.when, out); columnIdsOf(w.then, out); } if (e.else) columnIdsOf(e.else, out); return;
   }
 }
 
