@@ -44,6 +44,8 @@ describe('sql: type fidelity with GreptimeDB (float text, division by zero, resu
       await h.q('INSERT INTO f VALUES (1, -1.0, 2.5), (2, 100.0, 3.0)');
       expect(await h.rows("SELECT concat('v=', d), concat_ws(',', d, r), 'x' || d FROM f ORDER BY ts"))
         .to.deep.equal([['v=-1.0', '-1.0,2.5', 'x-1.0'], ['v=100.0', '100.0,3.0', 'x100.0']]);
+      // Every argument is cast by its type, as DataFusion casts concat's arguments to text: a timestamp is not its raw number.
+      expect(await h.rows("SELECT concat('t=', ts) = 't=' || CAST(ts AS STRING), concat(true, 1, NULL, 'x') FROM f WHERE ts = 1")).to.deep.equal([[true, 'true1x']]);
     });
   });
   describe('division by zero', () => {
