@@ -52,6 +52,22 @@ describe('MySQL protocol end to end (real server, mysql2 and mariadb clients)', 
     } finally { await c.end(); }
   });
 
+  it('sends UInt64 results (row_number) as unsigned BIGINT, text and binary, and SHOW INDEX with its 15 columns', async () => {
+    const c = await connect();
+    try {
+      const sql = 'SELECT host, row_number() OVER (ORDER BY host) AS rn FROM cpu ORDER BY host';
+      for (const [rows, fields] of [await c.query(sql), await c.execute(sql)] as Array<[Array<Record<string, unknown>>, mysql.FieldPacket[]]>) {
+        const rn = fields.find((f) => f.name === 'rn')!;
+        expect(rn.columnType).to.equal(8); // LONGLONG
+        expect((rn.flags as number) & 32).to.equal(32); // UNSIGNED
+        expect(rows.map((r) => [r.host, String(r.rn)])).to.deep.equal([['a', '1'], ['b', '2'], ['c', '3'], ['d', '4']]);
+      }
+      const [idx, fields] = await c.query('SHOW INDEX FROM cpu') as [Array<Record<string, unknown>>, mysql.FieldPacket[]];
+      expect(fields).to.have.length(15);
+      expect(idx.map((r) => [r.Key_name, r.Column_name, r.Null])).to.deep.equal([['PRIMARY', 'host', 'YES'], ['TIME INDEX', 'ts', 'NO']]);
+    } finally { await c.end(); }
+  });
+
   it('round-trips binary values through prepared statements and text queries', async () => {
     const c = await connect();
     try {

@@ -54,6 +54,21 @@ describe('PostgreSQL protocol end to end (real server, pg and psql clients)', fu
     } finally { await c.end(); }
   });
 
+  it('sends UInt64 results (row_number) as numeric over the simple and extended protocols; integer division by zero is an error', async () => {
+    const c = await client();
+    try {
+      const sql = 'SELECT host, row_number() OVER (ORDER BY host) AS rn FROM cpu ORDER BY host';
+      const simple = await c.query(sql);
+      const extended = await c.query({ text: sql, values: [] });
+      for (const r of [simple, extended]) {
+        expect(r.fields.find((f) => f.name === 'rn')!.dataTypeID).to.equal(1700);
+        expect(r.rows.map((x) => [x.host, x.rn])).to.deep.equal([['a', '1'], ['b', '2'], ['c', '3'], ['d', '4']]);
+      }
+      const div = await errorOf(() => c.query('SELECT cnt / 0 FROM cpu'));
+      expect(div.message).to.contain('Divide by zero error');
+    } finally { await c.end(); }
+  });
+
   it('round-trips bytea values through parameters and results', async () => {
     const c = await client();
     try {

@@ -109,6 +109,7 @@ export class StoreCatalog implements Catalog {
   }
 
   listDatabases(): string[] { return [...this.databases.keys()].sort(); }
+  databaseOptions(name: string): Readonly<Record<string, string>> | undefined { return this.databases.get(name)?.options; }
   databaseExists(name: string): boolean { return this.databases.has(name); }
 
   createDatabase(name: string, options?: { ifNotExists?: boolean; options?: Record<string, string> }): Promise<boolean> {
@@ -319,6 +320,26 @@ function castableColumnType(from: DataType, to: DataType): boolean {
   if (num(from) || from.name === 'Boolean') return num(to) || str(to) || to.name === 'Boolean';
   if (str(from)) return num(to) || to.name === 'Boolean';
   return false;
+}
+
+/**
+ * A duration as GreptimeDB shows a ttl (Rust's humantime): years of 365.25
+ * days, months of 30.44 days, then days, h, m, s, ms, space-separated, with
+ * plural year/month/day names: 7 days is '7days', 90 minutes '1h 30m'.
+ */
+export function formatDurationHuman(ms: number): string {
+  if (!(ms > 0)) return '0s';
+  let secs = Math.floor(ms / 1000);
+  const millis = Math.round(ms - secs * 1000);
+  const parts: string[] = [];
+  const plural = (n: number, name: string) => { if (n > 0) parts.push(`${n}${name}${n > 1 ? 's' : ''}`); };
+  const unit = (n: number, name: string) => { if (n > 0) parts.push(`${n}${name}`); };
+  const years = Math.floor(secs / 31_557_600); secs -= years * 31_557_600;
+  const months = Math.floor(secs / 2_630_016); secs -= months * 2_630_016;
+  const days = Math.floor(secs / 86_400); secs -= days * 86_400;
+  plural(years, 'year'); plural(months, 'month'); plural(days, 'day');
+  unit(Math.floor(secs / 3600), 'h'); unit(Math.floor((secs % 3600) / 60), 'm'); unit(secs % 60, 's'); unit(millis, 'ms');
+  return parts.join(' ');
 }
 
 /** Parses GreptimeDB/humantime durations ('7d', '1h 30m', '10s', 'forever'). */

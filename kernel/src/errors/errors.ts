@@ -124,6 +124,16 @@ export class ExecutionError extends StrataError {
   }
 }
 
+/**
+ * An integer or DECIMAL division or remainder by zero (`1 / 0`, `x % 0`), which
+ * DataFusion and GreptimeDB refuse; float division gives inf/NaN instead.
+ */
+export class DivideByZeroError extends StrataError {
+  constructor(opts?: Opts) {
+    super('DIVIDE_BY_ZERO', StatusCode.EngineExecuteQuery, 'Divide by zero error', { ...opts, origin: 'input' });
+  }
+}
+
 // ---- catalog ----
 
 export class DatabaseNotFoundError extends StrataError {
@@ -246,6 +256,7 @@ export const ERROR_CODES: ReadonlyArray<{ code: string; status: StatusCode; fix:
   { code: 'INVALID_SYNTAX', status: StatusCode.InvalidSyntax, fix: 'Fix the statement at the reported line and column.' },
   { code: 'PLAN_QUERY', status: StatusCode.PlanQuery, fix: 'Fix the query: unknown or ambiguous names, or mismatched types.' },
   { code: 'EXECUTE_QUERY', status: StatusCode.EngineExecuteQuery, fix: 'The query failed while running; read the message.' },
+  { code: 'DIVIDE_BY_ZERO', status: StatusCode.EngineExecuteQuery, fix: 'An integer or DECIMAL divisor was 0: guard it with NULLIF(divisor, 0), or divide as DOUBLE (which gives inf/NaN).' },
   { code: 'DATABASE_NOT_FOUND', status: StatusCode.DatabaseNotFound, fix: 'Create the database first (CREATE DATABASE) or fix its name.' },
   { code: 'DATABASE_ALREADY_EXISTS', status: StatusCode.DatabaseAlreadyExists, fix: 'Use IF NOT EXISTS or another name.' },
   { code: 'TABLE_NOT_FOUND', status: StatusCode.TableNotFound, fix: 'Create the table first or fix its name (and database).' },

@@ -41,6 +41,12 @@ export interface Catalog {
   databaseExists(name: string): boolean;
   createDatabase(name: string, options?: { ifNotExists?: boolean }): Promise<boolean>;
   dropDatabase(name: string, options?: { ifExists?: boolean }): Promise<boolean>;
+  /**
+   * The `CREATE DATABASE ... WITH (...)` options of a database, as given
+   * (`{ ttl: '7d' }`); shown by SHOW FULL DATABASES and
+   * information_schema.schemata. Optional: a catalog without it shows none.
+   */
+  databaseOptions?(name: string): Readonly<Record<string, string>> | undefined;
   listTables(database: string): TableInfo[];
   getTable(database: string, name: string): TableInfo | undefined;
   createTable(database: string, name: string, schema: TableSchema,

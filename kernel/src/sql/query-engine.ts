@@ -34,7 +34,7 @@ import { optimize } from './plan/optimizer.js';
 import { PlanCache } from './plan/plan-cache.js';
 import { functionNamesOf } from './plan/function-names.js';
 import { statementRegistry } from '../functions/function-registry.js';
-import { sqlTypeName, SystemTables } from './system-tables.js';
+import { databaseOptionsText, showIndexRows, sqlTypeName, SystemTables, tableOptionEntries } from './system-tables.js';
 import { runTql } from '../promql/tql.js';
 
 const STR: DataType = { name: 'String' };
@@ -73,8 +73,8 @@ function batchesOutput(columns: ReadonlyArray<{ name: string; type: DataType }>,
 
 const affected = (n: number): QueryOutput => ({ kind: 'affected', affectedRows: n });
 
-function likeFilter(pattern: string): (s: string) => boolean {
-  const re = likeToRegExp(pattern, true);
+function likeFilter(pattern: string, caseInsensitive: boolean): (s: string) => boolean {
+  const re = likeToRegExp(pattern, caseInsensitive);
   return (s) => re.test(s);
 }
 
@@ -354,7 +354,10 @@ export class QueryEngine implements QueryService {
       }
       case 'ShowDatabases': {
         const dbs = ['information_schema', ...this.catalog.listDatabases()].sort();
-        return this.filtered([{ name: 'Database', type: STR }], dbs.map((d) => [d]), st.filter, sql, session, params, signal);
+        // FULL adds GreptimeDB's Options column (information_schema.schemata.options).
+        const cols = st.full ? [{ name: 'Database', type: STR }, { name: 'Options', type: STR }] : [{ name: 'Database', type: STR }];
+        const rows = dbs.map((d) => (st.full ? [d, databaseOptionsText(this.catalog, d)] : [d]));
+        return this.filtered(cols, rows, st.filter, sql, session, params, signal);
       }
       case 'ShowTables': {
         const db = st.database ?? session.database;
@@ -390,11 +393,10 @@ export class QueryEngine implements QueryService {
       }
       case 'ShowIndex': {
         const t = this.table(st.table, session);
-        const cols = ['Table', 'Non_unique', 'Key_name', 'Seq_in_index', 'Column_name', 'Index_type'].map((n) => ({ name: n, type: n === 'Non_unique' || n === 'Seq_in_index' ? I64 : STR }));
-        const rows: unknown[][] = [];
-        t.schema.primaryKey.forEach((k, i) => rows.push([t.name, 1n, 'PRIMARY', BigInt(i + 1), k, 'greptime-primary-key-v1']));
-        rows.push([t.name, 1n, 'TIME INDEX', 1n, t.schema.timeIndex, 'greptime-time-index-v1']);
-        return this.filtered(cols, rows, st.filter, sql, session, params, signal);
+        // GreptimeDB refuses SHOW INDEX ... LIKE (WHERE works, over the output columns).
+        if (st.filter?.kind === 'Like') throw new UnsupportedError('SQL statement is not supported, keyword: like');
+        const { columns, rows } = showIndexRows(t);
+        return this.filtered(columns, rows, st.filter, sql, session, params, signal);
       }
       case 'ShowVariables': {
         if (st.name && st.variablesKeyword) {
@@ -411,9 +413,9 @@ export class QueryEngine implements QueryService {
         }
         const names = ['autocommit', 'character_set_client', 'character_set_connection', 'character_set_results', 'character_set_server', 'collation_connection', 'collation_server', 'init_connect', 'interactive_timeout', 'license', 'lower_case_table_names', 'max_allowed_packet', 'net_write_timeout', 'performance_schema', 'sql_mode', 'system_time_zone', 'time_zone', 'transaction_isolation', 'tx_isolation', 'version', 'version_comment', 'wait_timeout'];
         const rows = names.map((n) => [n, String(this.variable(n, session) ?? '')]);
-        return this.filtered([{ name: 'Variable_name', type: STR }, { name: 'Value', type: STR }], rows, st.filter, sql, session, params, signal);
+        return this.filtered([{ name: 'Variable_name', type: STR }, { name: 'Value', type: STR }], rows, st.filter, sql, session, params, signal, true);
       }
-      case 'ShowStatus': return this.filtered([{ name: 'Variable_name', type: STR }, { name: 'Value', type: STR }], [['Uptime', '0']], st.filter, sql, session, params, signal);
+      case 'ShowStatus': return this.filtered([{ name: 'Variable_name', type: STR }, { name: 'Value', type: STR }], [['Uptime', '0']], st.filter, sql, session, params, signal, true);
       case 'ShowFunctions': {
         const rows = this.registry.list().map((e) => [e.fn.name, e.fn.kind, e.origin]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
         return this.filtered([{ name: 'Function', type: STR }, { name: 'Kind', type: STR }, { name: 'Origin', type: STR }], rows, st.filter, sql, session, params, signal);
@@ -473,10 +475,14 @@ export class QueryEngine implements QueryService {
     throw new PlanError('SET needs a constant value');
   }
 
-  /** Applies SHOW ... LIKE 'x' (on the first column) or WHERE expr (over the output columns). */
-  private async filtered(cols: Array<{ name: string; type: DataType }>, rows: unknown[][], filter: ast.ShowFilter | undefined, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<QueryOutput> {
+  /**
+   * Applies SHOW ... LIKE 'x' (on the first column) or WHERE expr (over the output columns).
+   * LIKE is case-sensitive, as GreptimeDB's (a DataFusion LIKE on the name); SHOW VARIABLES
+   * and SHOW STATUS pass `caseInsensitive`, as MySQL matches variable names.
+   */
+  private async filtered(cols: Array<{ name: string; type: DataType }>, rows: unknown[][], filter: ast.ShowFilter | undefined, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal, caseInsensitive = false): Promise<QueryOutput> {
     if (!filter) return rowsOutput(cols, rows);
-    if (filter.kind === 'Like') { const m = likeFilter(filter.pattern); return rowsOutput(cols, rows.filter((r) => m(String(r[0])))); }
+    if (filter.kind === 'Like') { const m = likeFilter(filter.pattern, caseInsensitive); return rowsOutput(cols, rows.filter((r) => m(String(r[0])))); }
     const fields = cols.map((c) => newField(c.name, c.type));
     const binder = new Binder(this.binderEnv(sql, session, params));
     const pred = binder.bindExpr(filter.expr, { scope: fields, ctes: new Map() });
@@ -557,11 +563,8 @@ export class QueryEngine implements QueryService {
         for (const r of t.regionIds) {
           try { const s = this.engine.stats(r); n += s.rows; bytes += s.sstBytes; } catch { /* a region not open here counts nothing */ }
         }
-        const o = t.schema.options;
-        const opts = [
-          ...(o.ttlMs !== undefined ? [`ttl=${humanDuration(o.ttlMs)}`] : []), ...(o.appendMode !== undefined ? [`append_mode=${o.appendMode}`] : []),
-          ...Object.entries(o.extra ?? {}).map(([k, v]) => `${k}=${v}`),
-        ];
+        // The same text as information_schema.tables.create_options.
+        const opts = tableOptionEntries(t).map(([k, v]) => `${k}=${v}`);
         return [t.name, t.engine, 11n, 'Fixed', BigInt(n), 0n, BigInt(bytes), 0n, 0n, 0n, 0n, BigInt(t.createdAtMs) * 1000n, null, null, 'utf8_bin', 0n, opts.join(' '), t.comment ?? ''];
       });
       rows.push(...this.system.providerNames(db).map(systemRow));
@@ -1043,23 +1046,15 @@ export function showCreateTable(t: TableInfo): string {
   });
   lines.push(`  TIME INDEX (${q(t.schema.timeIndex)})`);
   if (t.schema.primaryKey.length) lines.push(`  PRIMARY KEY (${t.schema.primaryKey.map(q).join(', ')})`);
-  let out = `CREATE TABLE IF NOT EXISTS ${q(t.name)} (\n${lines.join(',\n')}\n)`;
-  if (t.partition) out += `\nPARTITION ON COLUMNS (${t.partition.columns.map(q).join(', ')}) (\n  ${t.partition.exprs.join(',\n  ')}\n)`;
-  out += `\n\nENGINE=${t.engine}`;
-  const opts: string[] = [];
-  if (t.schema.options.ttlMs !== undefined) opts.push(`ttl = '${humanDuration(t.schema.options.ttlMs)}'`);
-  if (t.schema.options.appendMode !== undefined) opts.push(`append_mode = '${t.schema.options.appendMode}'`);
-  for (const [k, v] of Object.entries(t.schema.options.extra ?? {})) opts.push(`${k} = '${v}'`);
-  if (opts.length) out += `\nWITH(\n  ${opts.join(',\n  ')}\n)`;
+  // GreptimeDB's layout: the partition rule (or an empty line) between the columns and ENGINE,
+  // a line break after ENGINE, then the options sorted by key, ttl as humantime ('7days').
+  let out = `CREATE TABLE IF NOT EXISTS ${q(t.name)} (\n${lines.join(',\n')}\n)\n`;
+  out += t.partition ? `PARTITION ON COLUMNS (${t.partition.columns.map(q).join(', ')}) (\n  ${t.partition.exprs.join(',\n  ')}\n)\n` : '\n';
+  out += `ENGINE=${t.engine}\n`;
+  const key = (k: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : `'${k.replace(/'/g, "''")}'`);
+  const opts = tableOptionEntries(t).map(([k, v]) => `${key(k)} = '${v.replace(/'/g, "''")}'`);
+  if (opts.length) out += `WITH(\n  ${opts.join(',\n  ')}\n)`;
   return out;
-}
-
-function humanDuration(ms: number): string {
-  const units: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];
-  let rest = ms;
-  let out = '';
-  for (const [u, n] of units) { const k = Math.floor(rest / n); if (k) { out += `${k}${u}`; rest -= k * n; } }
-  return out || '0s';
 }
 
 /** Physical operator names for EXPLAIN (two-phase aggregation shown explicitly). */

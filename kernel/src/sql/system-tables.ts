@@ -1,5 +1,6 @@
 import { dataTypeDisplayName, isInteger, type DataType } from '../data/data-types.js';
-import type { Catalog } from '../interfaces/catalog.js';
+import { formatDurationHuman, parseDurationMs } from '../catalog/store-catalog.js';
+import type { Catalog, TableInfo } from '../interfaces/catalog.js';
 import type { StorageEngine } from '../interfaces/engine.js';
 import type { FunctionRegistry } from '../interfaces/function.js';
 import type { Metrics } from '../interfaces/metrics.js';
@@ -50,7 +51,68 @@ function columnRow(db: string, table: string, name: string, i: number, type: Dat
 const S: DataType = { name: 'String' };
 const I: DataType = { name: 'Int64' };
 const U: DataType = { name: 'UInt64' };
+const U32: DataType = { name: 'UInt32' };
 const TS: DataType = { name: 'TimestampMillisecond' };
+const TS_US: DataType = { name: 'TimestampMicrosecond' };
+
+/**
+ * A table's options as GreptimeDB lists them (SHOW CREATE TABLE, create_options):
+ * sorted by key, ttl in humantime form ('7days'), append_mode with the others.
+ */
+export function tableOptionEntries(t: TableInfo): Array<[string, string]> {
+  const o = t.schema.options;
+  const out: Array<[string, string]> = Object.entries(o.extra ?? {});
+  if (o.ttlMs !== undefined) out.push(['ttl', formatDurationHuman(o.ttlMs)]);
+  if (o.appendMode !== undefined) out.push(['append_mode', String(o.appendMode)]);
+  return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** A database's options as GreptimeDB shows them in SHOW FULL DATABASES (`ttl='7days'`). */
+export function databaseOptionsText(catalog: Catalog, database: string): string {
+  const opts = catalog.databaseOptions?.(database) ?? {};
+  return Object.entries(opts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => {
+    let value = v;
+    if (k === 'ttl') { try { const ms = parseDurationMs(v); if (ms !== undefined) value = formatDurationHuman(ms); } catch { /* shown as given */ } }
+    return `${k}='${value}'`;
+  }).join(' ');
+}
+
+/**
+ * A row of information_schema.statistics, the index list SHOW INDEX reads, as
+ * GreptimeDB builds it: the primary key columns (PRIMARY, unique) and the time
+ * index. Ordered by index name, then position, as GreptimeDB shows them.
+ */
+function statisticsRows(t: TableInfo): unknown[][] {
+  const row = (nonUnique: bigint, index: string, seq: number, column: string, indexType: string, greptimeType: string) => {
+    const c = t.schema.columns.find((x) => x.name === column);
+    return ['def', t.database, t.name, nonUnique, t.database, index, BigInt(seq), column, 'A', null, null, null,
+      c?.nullable === false ? 'NO' : 'YES', indexType, '', '', 'YES', null, greptimeType];
+  };
+  return [
+    ...t.schema.primaryKey.map((k, i) => row(0n, 'PRIMARY', i + 1, k, 'BTREE', 'greptime-primary-key-v1')),
+    row(1n, 'TIME INDEX', 1, t.schema.timeIndex, 'BTREE', ''),
+  ];
+}
+
+/** information_schema.statistics' columns (GreptimeDB's, in its order). */
+export const STATISTICS_COLUMNS: Array<[string, DataType]> = [
+  ['table_catalog', S], ['table_schema', S], ['table_name', S], ['non_unique', I], ['index_schema', S], ['index_name', S], ['seq_in_index', I],
+  ['column_name', S], ['collation', S], ['cardinality', I], ['sub_part', I], ['packed', S], ['nullable', S], ['index_type', S],
+  ['comment', S], ['index_comment', S], ['is_visible', S], ['expression', S], ['greptime_index_type', S],
+];
+
+/**
+ * SHOW INDEX FROM t: GreptimeDB's 15 columns (MySQL's names), one row per
+ * column of each index, from the table's statistics rows.
+ */
+export function showIndexRows(t: TableInfo): { columns: Array<{ name: string; type: DataType }>; rows: unknown[][] } {
+  const columns = [['Table', S], ['Non_unique', I], ['Key_name', S], ['Seq_in_index', I], ['Column_name', S], ['Collation', S], ['Cardinality', I],
+    ['Sub_part', I], ['Packed', S], ['Null', S], ['Index_type', S], ['Comment', S], ['Index_comment', S], ['Visible', S], ['Expression', S]] as const;
+  // statistics: 2 table_name, 3 non_unique, 5 index_name, 6 seq, 7 column, 8 collation, 9 cardinality, 10 sub_part, 11 packed,
+  // 12 nullable, 18 greptime_index_type, 14 comment, 15 index_comment, 16 is_visible, 17 expression.
+  const pick = [2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 18, 14, 15, 16, 17];
+  return { columns: columns.map(([name, type]) => ({ name, type })), rows: statisticsRows(t).map((r) => pick.map((i) => r[i])) };
+}
 
 type Def = { columns: Array<[string, DataType]>; rows: (s: Session) => unknown[][] | Promise<unknown[][]> };
 
@@ -69,17 +131,35 @@ export class SystemTables {
     this.defs = {
       schemata: {
         columns: [['catalog_name', S], ['schema_name', S], ['default_character_set_name', S], ['default_collation_name', S], ['sql_path', S], ['options', S]],
-        rows: () => ['information_schema', ...catalog.listDatabases()].sort().map((d) => ['greptime', d, 'utf8', 'utf8_bin', null, '']),
+        rows: () => ['information_schema', ...catalog.listDatabases()].sort().map((d) => ['greptime', d, 'utf8', 'utf8_bin', null, databaseOptionsText(catalog, d)]),
       },
+      // GreptimeDB's 24 columns, in its order and types; length figures come from the regions' statistics.
       tables: {
-        columns: [['table_catalog', S], ['table_schema', S], ['table_name', S], ['table_type', S], ['table_id', U], ['engine', S], ['table_rows', U], ['create_time', TS], ['table_comment', S]],
-        rows: () => [
-          ...this.tableNames().map((n) => ['greptime', 'information_schema', n, 'LOCAL TEMPORARY', null, null, null, null, null]),
-          ...this.visibleProviders().filter((p) => p.database !== 'information_schema')
-            .map((p) => ['greptime', p.database, p.name, 'LOCAL TEMPORARY', null, null, null, null, null]),
-          ...tables().map((t) => ['greptime', t.database, t.name, 'BASE TABLE', BigInt(t.id), t.engine,
-            BigInt(t.regionIds.reduce((n, r) => n + safeStats(engine, r).rows, 0)), BigInt(t.createdAtMs), t.comment ?? '']),
-        ],
+        columns: [['table_catalog', S], ['table_schema', S], ['table_name', S], ['table_type', S], ['table_id', U32], ['data_length', U],
+          ['max_data_length', U], ['index_length', U], ['max_index_length', U], ['avg_row_length', U], ['engine', S], ['version', U],
+          ['row_format', S], ['table_rows', U], ['data_free', U], ['auto_increment', U], ['create_time', TS_US], ['update_time', TS_US],
+          ['check_time', TS_US], ['table_collation', S], ['checksum', U], ['create_options', S], ['table_comment', S], ['temporary', S]],
+        rows: () => {
+          const system = (database: string, name: string): unknown[] => ['greptime', database, name, 'LOCAL TEMPORARY', null, 0n, 0n, 0n, 0n, 0n, null, 11n,
+            'Fixed', 0n, 0n, null, null, null, null, 'utf8_bin', 0n, '', null, 'Y'];
+          return [
+            ...this.tableNames().map((n) => system('information_schema', n)),
+            ...this.visibleProviders().filter((p) => p.database !== 'information_schema').map((p) => system(p.database, p.name)),
+            ...tables().map((t) => {
+              const st = t.regionIds.map((r) => safeStats(engine, r));
+              const rows = st.reduce((n, x) => n + x.rows, 0);
+              const sst = st.reduce((n, x) => n + x.sstBytes, 0);
+              const mem = st.reduce((n, x) => n + x.memtableBytes, 0);
+              return ['greptime', t.database, t.name, 'BASE TABLE', t.id, BigInt(sst), 0n, 0n, 0n, rows > 0 ? BigInt(Math.floor((sst + mem) / rows)) : 0n,
+                t.engine, 11n, 'Fixed', BigInt(rows), 0n, null, BigInt(t.createdAtMs) * 1000n, null, null, 'utf8_bin', 0n,
+                tableOptionEntries(t).map(([k, v]) => `${k}=${v}`).join(' '), t.comment ?? null, 'N'];
+            }),
+          ];
+        },
+      },
+      statistics: {
+        columns: STATISTICS_COLUMNS,
+        rows: () => tables().flatMap(statisticsRows),
       },
       columns: {
         // GreptimeDB's columns, in its order; data_type / column_type are MySQL-style names ('bigint', 'timestamp(3)').

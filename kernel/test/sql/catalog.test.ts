@@ -79,7 +79,7 @@ describe('catalog: StoreCatalog', () => {
     const h2 = await SqlHarness.start({ store: h1.mem.store, durable: h1.mem.durable });
     try {
       expect(await h2.rows('SELECT host, ts, v FROM cpu')).to.deep.equal([['a', 1, 2]]);
-      expect((await h2.q('SHOW CREATE TABLE cpu')).rows[0]![1]).to.contain("ttl = '7d'");
+      expect((await h2.q('SHOW CREATE TABLE cpu')).rows[0]![1]).to.contain("ttl = '7days'");
     } finally { await h2.stop(); }
   });
 });

@@ -47,11 +47,16 @@ describe('sql: DECIMAL', function () {
       .to.deep.equal([['3.1001', '-0.9001', '2.200110', '-1.10', '3.30', '1.101'], ['5.7000', '-1.3000', '7.700000', '-2.20', '6.60', '2.201']]);
   });
 
-  it('divides at DataFusion\'s result scale, rounding half away from zero; / 0 is NULL', async () => {
-    const r = await h.q("SELECT p / 3, CAST(p / 3 AS STRING), p / CAST(0 AS DECIMAL(3, 0)) FROM d WHERE h = 'a' ORDER BY ts");
+  it('divides at DataFusion\'s result scale, rounding half away from zero; / 0 is an error, as in DataFusion', async () => {
+    const r = await h.q("SELECT p / 3, CAST(p / 3 AS STRING) FROM d WHERE h = 'a' ORDER BY ts");
     expect(r.types[0]).to.equal('Decimal128');
     expect(r.rows.map((x) => x[1])).to.deep.equal(['0.3666666666666666666667', '0.7333333333333333333333']);
-    expect(r.rows.map((x) => x[2])).to.deep.equal([null, null]);
+    for (const sql of ["SELECT p / CAST(0 AS DECIMAL(3, 0)) FROM d WHERE h = 'a'", "SELECT p % CAST(0 AS DECIMAL(3, 0)) FROM d WHERE h = 'a'"]) {
+      await h.q(sql).then(() => expect.fail(`should fail: ${sql}`), (e: Error & { code?: string }) => {
+        expect(e.code).to.equal('DIVIDE_BY_ZERO');
+        expect(e.message).to.equal('Divide by zero error');
+      });
+    }
   });
 
   it('sum is exact (DECIMAL(p + 10, s)); avg has four more digits; min/max keep the type', async () => {

@@ -202,7 +202,7 @@ describe('sql: DDL that GreptimeDB refuses is refused, not kept and ignored', fu
     await fails("ALTER TABLE a SET 'foo' = 'bar'", 'INVALID_ARGUMENTS', 'Invalid table option key: foo');
     await fails("ALTER TABLE a SET 'append_mode' = 'true'", 'INVALID_ARGUMENTS', 'merge_mode cannot be used with append_mode');
     await h.q("ALTER TABLE a SET 'ttl' = '7d'");
-    expect((await h.rows('SHOW CREATE TABLE a'))[0]![1]).to.contain("ttl = '7d'");
+    expect((await h.rows('SHOW CREATE TABLE a'))[0]![1]).to.contain("ttl = '7days'");
   });
 
   it('refuses ADD COLUMN ... FIRST / AFTER (columns are added last)', async () => {

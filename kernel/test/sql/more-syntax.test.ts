@@ -38,7 +38,7 @@ describe('sql: more GreptimeDB syntax (SHOW TABLE STATUS, CREATE TABLE LIKE, DEF
       const t = r.rows[1]!;
       expect([t[1], t[2], t[3], t[4], t[14], t[16], t[17]]).to.deep.equal(['mito', 11n, 'Fixed', 2n, 'utf8_bin', '', '']);
       expect(t[11]).to.be.a('number');
-      expect(r.rows[0]![16]).to.equal('ttl=7d');
+      expect(r.rows[0]![16]).to.equal('ttl=7days');
     });
 
     it('LIKE filters names, WHERE any output column, FROM/IN another database', async () => {

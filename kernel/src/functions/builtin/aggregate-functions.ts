@@ -15,6 +15,13 @@ import { BOOL, F64, I64, sameAs, sig, STR, U64 } from './function-helpers.js';
 export const FAST_AGGREGATE: unique symbol = Symbol.for('strata.fastAggregate');
 export type FastAggregateKind = 'count' | 'sum' | 'avg' | 'min' | 'max';
 
+/**
+ * Marks the built-in aggregates other than sum/avg whose bodies take DECIMAL
+ * arguments as exact unscaled values (the binder then leaves them DECIMAL
+ * instead of reading them as DOUBLE).
+ */
+export const KEEPS_DECIMAL: unique symbol = Symbol.for('strata.keepsDecimal');
+
 /** Calls f(row) for every selected row with a non-NULL value in c. */
 function forRows(c: Column, rows: Uint32Array | null, f: (i: number) => void): void {
   const valid = c.valid;
@@ -671,6 +678,48 @@ function percentile(name: string, aliases: string[], fixed?: number): AggregateF
   };
 }
 
+/**
+ * `median(x)` as DataFusion computes it: the result has the argument's type
+ * (an integer median stays an integer, DECIMAL keeps its scale); with an even
+ * count it is the mean of the two middle values, truncated toward zero for
+ * integers and decimals ((2 + 5) / 2 = 3), (a + b) / 2 for floats. NaN sorts
+ * after every number, as Arrow's total order puts it.
+ */
+interface MedianState { xs: Array<number | bigint>; t: DataType['name'] | undefined }
+const median: AggregateFunction<MedianState> & { [KEEPS_DECIMAL]: true } = {
+  [KEEPS_DECIMAL]: true,
+  kind: 'aggregate', name: 'median', signatures: [sig('numeric')], returnType: sameAs(0),
+  description: 'Median (exact; the argument\'s type: an integer median is truncated toward zero)',
+  init: () => ({ xs: [], t: undefined }),
+  update(s, args, rows) {
+    const c = col(args);
+    s.t ??= c.type.name;
+    if (c.type.name === 'Decimal128') { forRows(c, rows, (i) => { s.xs.push(valueAt(c, i) as bigint); }); return s; }
+    const d = c.data as ArrayLike<number | bigint>;
+    forRows(c, rows, (i) => { s.xs.push(d[i]!); });
+    return s;
+  },
+  merge: (a, b) => { for (const x of b.xs) a.xs.push(x); return { xs: a.xs, t: a.t ?? b.t }; },
+  finalize(s) {
+    const n = s.xs.length;
+    if (n === 0) return null;
+    const t = s.t;
+    if (typeof s.xs[0] === 'bigint') {
+      // Int64/UInt64 as 64-bit arrays (their numeric sort), decimals (up to 128 bits) by comparison.
+      const xs = t === 'Int64' ? BigInt64Array.from(s.xs as bigint[]).sort() : t === 'UInt64' ? BigUint64Array.from(s.xs as bigint[]).sort()
+        : (s.xs as bigint[]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      return n % 2 === 1 ? xs[n >> 1]! : (xs[(n >> 1) - 1]! + xs[n >> 1]!) / 2n;
+    }
+    // A Float64Array sorts numerically with NaN last.
+    const xs = Float64Array.from(s.xs as number[]).sort();
+    if (n % 2 === 1) return xs[n >> 1]!;
+    const sum = xs[(n >> 1) - 1]! + xs[n >> 1]!;
+    if (t === 'Float64') return sum / 2;
+    if (t === 'Float32') return Math.fround(sum / 2);
+    return Math.trunc(sum / 2);
+  },
+};
+
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -717,6 +766,6 @@ function builtinAggregateList(): AggregateFunction<any>[] {
     boolAgg('bool_and'), boolAgg('bool_or'),
     bitAgg('bit_and'), bitAgg('bit_or'), bitAgg('bit_xor'),
     percentile('percentile_cont', ['percentile']),
-    percentile('median', [], 0.5),
+    median,
   ];
 }

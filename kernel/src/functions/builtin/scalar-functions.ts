@@ -3,6 +3,8 @@ import { InvalidArgumentsError } from '../../errors/errors.js';
 import { isTimestamp, timestampUnitsPerSecond, type DataType } from '../../data/data-types.js';
 import type { FunctionContext, ScalarFunction } from '../../interfaces/function.js';
 import { constantColumn, isInterval, valueAt, type Column, type Interval } from '../../sql/exec/column.js';
+// A cycle (the evaluator imports addInterval from here), safe because castValue is only called at run time.
+import { castValue } from '../../sql/exec/expression-evaluator.js';
 import { checkTimeZone, fixedOffsetMs, formatTimestampNanos, localToUtcMs, parseTimestampNanos, zoneOffsetMs } from '../time-zone.js';
 import { binTimestamps, BOOL, bothValid, columnar, F64, floorDiv, fromNanos, I64, mapBool, mapFloat, mapFloat2, mapRows, num, sameAs, sig, STR, toNanos, variadic } from './function-helpers.js';
 
@@ -198,11 +200,17 @@ export const stringFunctions: ScalarFunction[] = [
   columnar({ name: 'upper', signatures: [sig('string')], returnType: STR, body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => str(v).toUpperCase()) }),
   columnar({
     name: 'concat', nullHandling: 'custom', signatures: [variadic('any')], returnType: STR,
-    body: (args, ctx) => mapRows(STR, ctx.rowCount, args, (vals) => vals.map((v) => (v === null ? '' : textOf(v))).join(''), false),
+    body: (args, ctx) => {
+      const text = args.map((a) => textOf(a.type, ctx.timezone));
+      return mapRows(STR, ctx.rowCount, args, (vals) => vals.map((v, k) => (v === null ? '' : text[k]!(v))).join(''), false);
+    },
   }),
   columnar({
     name: 'concat_ws', nullHandling: 'custom', signatures: [variadic('string', 'any')], returnType: STR,
-    body: ([sep, ...args], ctx) => mapRows(STR, ctx.rowCount, [sep!, ...args], ([s, ...vals]) => (s === null ? null : vals.filter((v) => v !== null).map(textOf).join(str(s))), false),
+    body: ([sep, ...args], ctx) => {
+      const text = args.map((a) => textOf(a.type, ctx.timezone));
+      return mapRows(STR, ctx.rowCount, [sep!, ...args], ([s, ...vals]) => (s === null ? null : vals.flatMap((v, k) => (v === null ? [] : [text[k]!(v)])).join(str(s))), false);
+    },
   }),
   columnar({
     name: 'substr', aliases: ['substring'], signatures: [sig('string', 'integer'), sig('string', 'integer', 'integer')], returnType: STR,
@@ -379,9 +387,13 @@ function trimChars(s: string, chars: string, left: boolean, right: boolean): str
   return a === 0 && b === cps.length ? s : cps.slice(a, b).join('');
 }
 
-function textOf(v: unknown): string {
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  return String(v);
+/**
+ * How concat/concat_ws turn an argument of type `t` into text: the CAST to
+ * STRING, as DataFusion casts their arguments to Utf8 ('-1.0' for a float).
+ */
+function textOf(t: DataType, timezone: string): (v: unknown) => string {
+  if (t.name === 'String') return str;
+  return (v) => String(castValue(v, t, STR, timezone));
 }
 
 /** The common type of several argument types (first non-NULL wins; numbers widen). */

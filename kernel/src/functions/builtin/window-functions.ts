@@ -4,7 +4,7 @@ import type { FunctionContext, WindowFunction } from '../../interfaces/function.
 import { InvalidArgumentsError } from '../../errors/errors.js';
 import { columnFromArrow, columnFromValues, columnToArrow, valueAt, type Column } from '../../sql/exec/column.js';
 import { castValue } from '../../sql/exec/expression-evaluator.js';
-import { F64, I64, sameAs, sig } from './function-helpers.js';
+import { F64, sameAs, sig, U64 } from './function-helpers.js';
 
 /** True when rows i and j have equal ORDER BY keys (peers). */
 function peers(keys: readonly Column[], i: number, j: number): boolean {
@@ -29,9 +29,10 @@ function partitionFn(name: string, ret: DataType | ((a: readonly DataType[]) => 
   };
 }
 
-const rowNumber = partitionFn('row_number', I64, [sig()], (_a, _k, n) => Array.from({ length: n }, (_, i) => BigInt(i + 1)));
+// row_number, rank, dense_rank and ntile are UInt64, as in DataFusion.
+const rowNumber = partitionFn('row_number', U64, [sig()], (_a, _k, n) => Array.from({ length: n }, (_, i) => BigInt(i + 1)));
 
-const rank = partitionFn('rank', I64, [sig()], (_a, keys, n) => {
+const rank = partitionFn('rank', U64, [sig()], (_a, keys, n) => {
   const out = new Array<unknown>(n);
   let r = 1;
   for (let i = 0; i < n; i++) {
@@ -41,7 +42,7 @@ const rank = partitionFn('rank', I64, [sig()], (_a, keys, n) => {
   return out;
 });
 
-const denseRank = partitionFn('dense_rank', I64, [sig()], (_a, keys, n) => {
+const denseRank = partitionFn('dense_rank', U64, [sig()], (_a, keys, n) => {
   const out = new Array<unknown>(n);
   let r = 1;
   for (let i = 0; i < n; i++) {
@@ -78,18 +79,19 @@ const cumeDist = partitionFn('cume_dist', F64, [sig()], (_a, keys, n) => {
   return out;
 });
 
-const ntile = partitionFn('ntile', I64, [sig('integer')], ([b], _k, n) => {
+/**
+ * DataFusion's ntile: row i (from 0) of n goes to bucket floor(i * k / n) + 1 with
+ * k = min(buckets, n). The larger buckets are spread out, not all first as in
+ * PostgreSQL: 10 rows in 4 buckets are 3, 2, 3, 2 rows (PostgreSQL: 3, 3, 2, 2).
+ */
+const ntile = partitionFn('ntile', U64, [sig('integer')], ([b], _k, n) => {
   const v = valueAt(b!, 0);
   const buckets = Number(v ?? 0);
   if (!(buckets >= 1)) throw new InvalidArgumentsError(`ntile: the number of buckets must be a positive integer, got ${v === null ? 'NULL' : String(v)}`);
   const out = new Array<unknown>(n);
-  const base = Math.floor(n / buckets);
-  const extra = n % buckets;
-  let i = 0;
-  for (let bucket = 1; bucket <= buckets && i < n; bucket++) {
-    const size = base + (bucket <= extra ? 1 : 0);
-    for (let k = 0; k < size && i < n; k++) out[i++] = BigInt(bucket);
-  }
+  const k = BigInt(Math.min(buckets, n));
+  const rows = BigInt(n);
+  for (let i = 0; i < n; i++) out[i] = (BigInt(i) * k) / rows + 1n;
   return out;
 });
 

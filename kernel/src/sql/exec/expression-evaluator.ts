@@ -1,12 +1,13 @@
 import { isTimestamp, timestampUnitsPerSecond, type DataType, type DataTypeName } from '../../data/data-types.js';
-import { ExecutionError, InvalidArgumentsError, PlanError } from '../../errors/errors.js';
+import { DivideByZeroError, ExecutionError, InvalidArgumentsError, PlanError } from '../../errors/errors.js';
 import { isAsyncScalarFunction, type AsyncScalarFunction, type FunctionContext } from '../../interfaces/function.js';
 import { addInterval } from '../../functions/builtin/scalar-functions.js';
 import { formatTimestampNanos, parseTimestampNanos } from '../../functions/time-zone.js';
 import type { BExpr, Plan } from '../plan/logical-plan.js';
+import { formatFloat } from './float-text.js';
 import { checkPrecision, decimalFromNumber, decimalToNumber, divRound, formatDecimal, parseDecimal, pow10, rescale } from './decimal.js';
 import {
-  allocData, columnFromArrow, columnToArrow, constantColumn, isBigIntType, isInterval, storageOf, valueAt,
+  allocData, columnFromArrow, columnToArrow, constantColumn, isBigIntType, isInterval, storageOf, takeColumn, valueAt,
   type Batch, type Column, type Interval,
 } from './column.js';
 
@@ -213,22 +214,43 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
     case 'case': {
       const whens = await Promise.all(e.whens.map(async (w) => ({ when: await compileExpr(w.when, layout, ctx), result: await compileExpr(w.then, layout, ctx) })));
       const els = e.else ? await compileExpr(e.else, layout, ctx) : undefined;
+      // Like DataFusion, each WHEN sees only the rows no earlier WHEN took, and each THEN/ELSE
+      // only the rows it answers, so `CASE WHEN d <> 0 THEN x / d END` never divides by zero.
+      // Parts whose values were prepared per batch (correlated subqueries, async calls) are
+      // looked up by batch, so such a CASE evaluates every part on the whole batch instead.
+      const selective = !needsPreparedBatch(e);
+      // Only the columns the CASE reads are copied for a subset of rows; the others stay as they are, unread.
+      const ids = new Set<number>();
+      columnIdsOf(e, ids);
+      const used = new Set([...ids].map((id) => layout.get(id)).filter((p): p is number => p !== undefined));
+      const takeBatch = (b: Batch, idx: readonly number[]): Batch => ({ numRows: idx.length, columns: b.columns.map((c, i) => (used.has(i) ? takeColumn(c, idx) : c)) });
       return (b) => {
         const n = b.numRows;
         const out = new Array<unknown>(n).fill(null);
-        const done = new Uint8Array(n);
+        // Rows (indexes into b) still without an answer; null = all of them.
+        let rest: number[] | null = null;
         for (const w of whens) {
-          const c = w.when(b);
-          const t = w.result(b);
-          for (let i = 0; i < n; i++) {
-            if (done[i] || (c.valid && !c.valid[i]) || !(c.data as Uint8Array)[i]) continue;
-            done[i] = 1;
-            out[i] = castValue(valueAt(t, i), t.type, e.type, ctx.timezone);
+          if (rest !== null && rest.length === 0) break;
+          const sub = !selective || rest === null ? b : takeBatch(b, rest);
+          const c = w.when(sub);
+          const hit: number[] = []; const miss: number[] = [];
+          const m = rest === null ? n : rest.length;
+          for (let k = 0; k < m; k++) {
+            const row = rest === null ? k : rest[k]!;
+            const ci = sub === b ? row : k;
+            if ((c.valid && !c.valid[ci]) || !(c.data as Uint8Array)[ci]) miss.push(row); else hit.push(row);
           }
+          if (hit.length > 0) {
+            const t = w.result(!selective || hit.length === n ? b : takeBatch(b, hit));
+            const at = (j: number, row: number) => (t.length === n ? row : j);
+            for (let j = 0; j < hit.length; j++) out[hit[j]!] = castValue(valueAt(t, at(j, hit[j]!)), t.type, e.type, ctx.timezone);
+          }
+          rest = miss;
         }
-        if (els) {
-          const c = els(b);
-          for (let i = 0; i < n; i++) if (!done[i]) out[i] = castValue(valueAt(c, i), c.type, e.type, ctx.timezone);
+        if (els && (rest === null || rest.length > 0)) {
+          const c = els(!selective || rest === null || rest.length === n ? b : takeBatch(b, rest));
+          if (rest === null) for (let i = 0; i < n; i++) out[i] = castValue(valueAt(c, i), c.type, e.type, ctx.timezone);
+          else for (let j = 0; j < rest.length; j++) out[rest[j]!] = castValue(valueAt(c, c.length === n ? rest[j]! : j), c.type, e.type, ctx.timezone);
         }
         return columnFromValuesTyped(e.type, out);
       };
@@ -237,6 +259,36 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
       const a = await compileExpr(e.arg, layout, ctx);
       return (b) => castColumn(a(b), e.type, ctx.timezone, e.try);
     }
+  }
+}
+
+/** The input columns (field ids) `e` reads, outside nested subquery plans. */
+function columnIdsOf(e: BExpr, out: Set<number>): void {
+  switch (e.k) {
+    case 'col': out.add(e.id); return;
+    case 'lit': case 'outer': case 'subquery': case 'exists': return;
+    case 'insub': columnIdsOf(e.arg, out); return;
+    case 'call': for (const a of e.args) columnIdsOf(a, out); return;
+    case 'bin': columnIdsOf(e.left, out); columnIdsOf(e.right, out); return;
+    case 'not': case 'neg': case 'is': case 'cast': columnIdsOf(e.arg, out); return;
+    case 'in': columnIdsOf(e.arg, out); for (const x of e.list) columnIdsOf(x, out); return;
+    case 'like': columnIdsOf(e.arg, out); columnIdsOf(e.pattern, out); return;
+    case 'case': for (const w of e.whens) { columnIdsOf(w.when, out); columnIdsOf(w.then, out); } if (e.else) columnIdsOf(e.else, out); return;
+  }
+}
+
+/** True when evaluating `e` reads values an operator prepared for its whole batch (correlated subqueries, async calls). */
+function needsPreparedBatch(e: BExpr): boolean {
+  switch (e.k) {
+    case 'col': case 'lit': case 'outer': return false;
+    case 'subquery': case 'exists': return !!e.outer?.length;
+    case 'insub': return !!e.outer?.length || needsPreparedBatch(e.arg);
+    case 'call': return isAsyncScalarFunction(e.fn) || e.args.some(needsPreparedBatch);
+    case 'bin': return needsPreparedBatch(e.left) || needsPreparedBatch(e.right);
+    case 'not': case 'neg': case 'is': case 'cast': return needsPreparedBatch(e.arg);
+    case 'in': return needsPreparedBatch(e.arg) || e.list.some(needsPreparedBatch);
+    case 'like': return needsPreparedBatch(e.arg) || needsPreparedBatch(e.pattern);
+    case 'case': return e.whens.some((w) => needsPreparedBatch(w.when) || needsPreparedBatch(w.then)) || (e.else !== undefined && needsPreparedBatch(e.else));
   }
 }
 
@@ -568,6 +620,7 @@ function compileArithmetic(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: 
       return { type: t, length: n, data: o, valid };
     }
     const o = d as BigInt64Array;
+    if (op === '/' || op === '%' || op === 'DIV') checkNoZeroDivisor(ys, valid, n);
     for (let i = 0; i < n; i++) {
       if (valid && !valid[i]) continue;
       const a = BigInt(xs[i] as bigint); const c = BigInt(ys[i] as bigint);
@@ -583,7 +636,7 @@ function compileArithmetic(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: 
  * Exact arithmetic on unscaled decimals. The binder cast the operands so
  * that + - % see one scale and * gives the sum of the scales; / scales the
  * dividend up to the result's scale and rounds half away from zero.
- * Division or remainder by zero gives NULL, as for integers.
+ * Division or remainder by zero is an error, as for integers.
  */
 function compileDecimalArithmetic(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: CompiledExpr): CompiledExpr {
   const op = e.op;
@@ -602,8 +655,8 @@ function compileDecimalArithmetic(e: Extract<BExpr, { k: 'bin' }>, l: CompiledEx
           case '+': v = a + c; break;
           case '-': v = a - c; break;
           case '*': v = a * c; break;
-          case '/': v = c === 0n ? null : divRound(a * shift, c); break;
-          case '%': v = c === 0n ? null : a % c; break;
+          case '/': if (c === 0n) throw new DivideByZeroError(); v = divRound(a * shift, c); break;
+          case '%': if (c === 0n) throw new DivideByZeroError(); v = a % c; break;
           default: throw new ExecutionError(`operator ${op} is not defined for DECIMAL`);
         }
       }
@@ -614,13 +667,27 @@ function compileDecimalArithmetic(e: Extract<BExpr, { k: 'bin' }>, l: CompiledEx
   };
 }
 
+/**
+ * Integer and DECIMAL division or remainder by zero is an error, as in
+ * DataFusion (Arrow's "Divide by zero error"); a NULL on either side is not
+ * divided. One pass over the divisors before the arithmetic loop, so the loop
+ * itself stays branch-free. Float division keeps IEEE inf/NaN instead.
+ */
+function checkNoZeroDivisor(ys: ArrayLike<number | bigint>, valid: Uint8Array | null, n: number): void {
+  if (valid === null) {
+    for (let i = 0; i < n; i++) { const c = ys[i]; if (c === 0n || c === 0) throw new DivideByZeroError(); }
+  } else {
+    for (let i = 0; i < n; i++) { const c = ys[i]; if ((c === 0n || c === 0) && valid[i] === 1) throw new DivideByZeroError(); }
+  }
+}
+
 function intOp(op: string, a: bigint, c: bigint): bigint | null {
   switch (op) {
     case '+': return a + c;
     case '-': return a - c;
     case '*': return a * c;
-    case '/': case 'DIV': return c === 0n ? null : a / c;
-    case '%': return c === 0n ? null : a % c;
+    case '/': case 'DIV': if (c === 0n) throw new DivideByZeroError(); return a / c;
+    case '%': if (c === 0n) throw new DivideByZeroError(); return a % c;
     case '&': return a & c;
     case '|': return a | c;
     case '^': return a ^ c;
@@ -722,6 +789,8 @@ export function castValue(v: unknown, from: DataType, to: DataType, tz: string):
       if (typeof v === 'boolean') return v ? 'true' : 'false';
       if (isInterval(v)) return intervalText(v);
       if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
+      // Floats as Arrow writes them: '-1.0', '1e20', 'inf' (String(-1.0) would drop the '.0').
+      if (typeof v === 'number' && (from.name === 'Float64' || from.name === 'Float32')) return formatFloat(v, from.name === 'Float32');
       return String(v);
     }
     case 'Boolean': {
@@ -735,7 +804,15 @@ export function castValue(v: unknown, from: DataType, to: DataType, tz: string):
       return Number(v) !== 0;
     }
     case 'Float32': case 'Float64': {
-      if (typeof v === 'string') { const x = Number(v.trim()); if (v.trim() === '' || Number.isNaN(x) && !/^nan$/i.test(v.trim())) throw bad(); return x; }
+      if (typeof v === 'string') {
+        const t = v.trim();
+        // Arrow also reads 'inf', '-inf', 'infinity' and 'nan' in any case.
+        const special = /^([+-]?)(inf|infinity)$/i.exec(t);
+        if (special) return special[1] === '-' ? -Infinity : Infinity;
+        const x = Number(t);
+        if (t === '' || Number.isNaN(x) && !/^[+-]?nan$/i.test(t)) throw bad();
+        return to.name === 'Float32' ? Math.fround(x) : x;
+      }
       if (typeof v === 'boolean') return v ? 1 : 0;
       if (isTimestamp(from)) return Number(v);
       const x = Number(v);

@@ -5,7 +5,7 @@ import type { AggregateFunction, ArgType, AsyncScalarFunction, FunctionDefinitio
 import type { Session } from '../../interfaces/session.js';
 import { commonType } from '../../functions/builtin/scalar-functions.js';
 import { floorDiv, numericResult } from '../../functions/builtin/function-helpers.js';
-import { FAST_AGGREGATE } from '../../functions/builtin/aggregate-functions.js';
+import { FAST_AGGREGATE, KEEPS_DECIMAL } from '../../functions/builtin/aggregate-functions.js';
 import type * as ast from '../ast.js';
 import { toDataType } from '../parser/type-names.js';
 import { parseTimestampNanos, zoneOffsetMs } from '../../functions/time-zone.js';
@@ -1243,9 +1243,11 @@ export class Binder {
   }
 }
 
-/** Built-in aggregates whose bodies keep DECIMAL arguments exact (sum, avg). */
+/** Built-in aggregates whose bodies keep DECIMAL arguments exact (sum, avg, median). */
 function decimalAware(fn: FunctionDefinition): boolean {
-  return fn.kind === 'aggregate' && (fn.name === 'sum' || fn.name === 'avg') && (fn as { [FAST_AGGREGATE]?: string })[FAST_AGGREGATE] === fn.name;
+  if (fn.kind !== 'aggregate') return false;
+  return ((fn.name === 'sum' || fn.name === 'avg') && (fn as { [FAST_AGGREGATE]?: string })[FAST_AGGREGATE] === fn.name)
+    || (fn as { [KEEPS_DECIMAL]?: boolean })[KEEPS_DECIMAL] === true;
 }
 
 /** Decimal digits an integer type needs. */
