@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { recordBatchOf, type ColumnSchema, type IndexProvider, type ScanPredicate, type TableSchema } from '@strata/kernel';
+import { recordBatchOf, withUnsharedBuffers, type ColumnSchema, type IndexProvider, type ScanPredicate, type TableSchema } from '@strata/kernel';
 import { OP_COLUMN, OP_DELETE, PK_COLUMN, type Chunk } from './chunk.js';
 import { CorruptionError } from './errors.js';
 import type { ChunkSource } from './merge-chunks.js';
@@ -488,7 +488,9 @@ export function prepareSst(table: arrow.Table, schema: TableSchema, rowGroupRows
       (ext[p.name] ??= {})[c.name] = Buffer.from(b.finish()).toString('base64');
     }
   }
-  const ipc = arrow.tableToIPC(dictionaryEncodeTags(table, schema), 'stream');
+  // Columns sharing a buffer would be written short (see withUnsharedBuffers): an SST keeps what it is given.
+  const encoded = dictionaryEncodeTags(table, schema);
+  const ipc = arrow.tableToIPC(new arrow.Table(encoded.schema, encoded.batches.map(withUnsharedBuffers)), 'stream');
   return {
     ipc, rows: n, minTs, maxTs, hasDeletes, seriesCount: series,
     index: { version: 1, rowGroups, tags, ...(Object.keys(tagRows).length ? { tagRows } : {}), ...(Object.keys(ext).length ? { ext } : {}) },
