@@ -81,7 +81,8 @@ export class StoreCatalog implements Catalog {
     if (!this.databases.has('public')) { this.databases.set('public', { name: 'public', createdAtMs: Date.now(), options: {} }); this.tables.set('public', new Map()); }
     for (const db of this.tables.values()) {
       for (const t of db.values()) {
-        for (const r of t.regionIds) await this.engine.openRegion(r, t.schema);
+        const regionSchema = regionSchemaOf(t.schema, this.databases.get(t.database)?.options);
+        for (const r of t.regionIds) await this.engine.openRegion(r, regionSchema);
       }
     }
     this.logger?.info({ databases: this.databases.size, tables: [...this.tables.values()].reduce((n, m) => n + m.size, 0) }, 'catalog loaded');
@@ -124,6 +125,29 @@ export class StoreCatalog implements Catalog {
       this.tables.set(name, new Map());
       try { await this.persist(); } catch (err) { this.databases.delete(name); this.tables.delete(name); throw err; }
       return true;
+    });
+  }
+
+  /**
+   * Sets and unsets database options (`ALTER DATABASE db SET / UNSET`, checked
+   * by the caller). Tables without a ttl or compaction.* option of their own
+   * follow the database's from now on: their regions get the new values.
+   */
+  alterDatabase(name: string, change: { readonly set: Readonly<Record<string, string>>; readonly unset: readonly string[] }): Promise<void> {
+    return this.serialize(async () => {
+      const entry = this.databases.get(name);
+      if (!entry) throw new DatabaseNotFoundError(name);
+      const options: Record<string, string> = { ...entry.options };
+      for (const [k, v] of Object.entries(change.set)) options[k] = v;
+      for (const k of change.unset) delete options[k];
+      this.databases.set(name, { ...entry, options });
+      try { await this.persist(); } catch (err) { this.databases.set(name, entry); throw err; }
+      // Persisted first: a region that misses the change here gets it when it is next opened.
+      for (const t of this.tables.get(name)?.values() ?? []) {
+        const before = regionSchemaOf(t.schema, entry.options), after = regionSchemaOf(t.schema, options);
+        if (JSON.stringify(before.options) === JSON.stringify(after.options)) continue;
+        for (const r of t.regionIds) await this.engine.alterRegion(r, after);
+      }
     });
   }
 
@@ -176,6 +200,8 @@ export class StoreCatalog implements Catalog {
           if (!schema.columns.some((x) => x.name === c)) throw new ColumnNotFoundError(c, `${database}.${name}`);
         }
       }
+      const dbOptions = this.databases.get(database)?.options;
+      schema = withDatabaseTemplate(schema, dbOptions, `${database}.${name}`);
       const id = this.nextTableId++;
       const regions = Math.max(1, partition?.exprs.length ?? 1);
       const regionIds = Array.from({ length: regions }, (_, i) => regionIdOf(id, i));
@@ -185,7 +211,8 @@ export class StoreCatalog implements Catalog {
       };
       const created: string[] = [];
       try {
-        for (const r of regionIds) { await this.engine.createRegion(r, info.schema); created.push(r); }
+        const regionSchema = regionSchemaOf(info.schema, dbOptions);
+        for (const r of regionIds) { await this.engine.createRegion(r, regionSchema); created.push(r); }
         db.set(name, info);
         await this.persist();
       } catch (err) {
@@ -214,7 +241,8 @@ export class StoreCatalog implements Catalog {
       }
       const schema = applyChange(t.schema, change, full);
       validateTableSchema(schema, full);
-      for (const r of t.regionIds) await this.engine.alterRegion(r, schema);
+      const regionSchema = regionSchemaOf(schema, this.databases.get(database)?.options);
+      for (const r of t.regionIds) await this.engine.alterRegion(r, regionSchema);
       const next: TableInfo = { ...t, schema };
       db.set(name, next);
       try { await this.persist(); } catch (err) { db.set(name, t); throw err; }
@@ -240,6 +268,43 @@ export class StoreCatalog implements Catalog {
       return true;
     });
   }
+}
+
+/**
+ * A table's schema as its regions get it: the database's ttl and compaction.*
+ * options fill in where the table has none of its own (GreptimeDB: they keep
+ * applying, and follow ALTER DATABASE). The catalog keeps the table's own.
+ */
+export function regionSchemaOf(schema: TableSchema, dbOptions: Readonly<Record<string, string>> | undefined): TableSchema {
+  if (!dbOptions) return schema;
+  const own = schema.options;
+  let ttlMs = own.ttlMs;
+  if (ttlMs === undefined && dbOptions.ttl !== undefined) ttlMs = parseDurationMs(dbOptions.ttl) ?? 0;
+  const inherited = Object.entries(dbOptions).filter(([k]) => k.startsWith('compaction.') && own.extra?.[k] === undefined);
+  if (ttlMs === own.ttlMs && inherited.length === 0) return schema;
+  return {
+    ...schema,
+    options: { ...own, ...(ttlMs !== undefined ? { ttlMs } : {}), ...(inherited.length ? { extra: { ...Object.fromEntries(inherited), ...(own.extra ?? {}) } } : {}) },
+  };
+}
+
+/** Database options a new table takes as its own when it does not set them (GreptimeDB's templates). */
+const TEMPLATE_OPTIONS = ['append_mode', 'merge_mode', 'skip_wal', 'sst_format'];
+
+function withDatabaseTemplate(schema: TableSchema, dbOptions: Readonly<Record<string, string>> | undefined, table: string): TableSchema {
+  if (!dbOptions) return schema;
+  const own = schema.options;
+  let appendMode = own.appendMode;
+  const extra: Record<string, string> = { ...(own.extra ?? {}) };
+  let changed = false;
+  for (const [k, v] of Object.entries(dbOptions)) {
+    if (!(TEMPLATE_OPTIONS.includes(k) || k.startsWith('memtable.'))) continue;
+    if (k === 'append_mode') { if (appendMode === undefined) { appendMode = v.toLowerCase() === 'true'; changed = true; } continue; }
+    if (extra[k] === undefined) { extra[k] = v; changed = true; }
+  }
+  if (!changed) return schema;
+  if (appendMode === true && extra.merge_mode !== undefined) throw new InvalidArgumentsError(`${table}: merge_mode cannot be used with append_mode = true (one of them comes from the database's options)`);
+  return { ...schema, options: { ...own, ...(appendMode !== undefined ? { appendMode } : {}), ...(Object.keys(extra).length ? { extra } : {}) } };
 }
 
 function applyChange(s: TableSchema, change: AlterTableChange, table: string): TableSchema {
@@ -296,7 +361,7 @@ function applyChange(s: TableSchema, change: AlterTableChange, table: string): T
       let ttlMs = s.options.ttlMs;
       let appendMode = s.options.appendMode;
       for (const [k, v] of Object.entries(change.options)) {
-        if (k === 'ttl') ttlMs = v === '' ? undefined : parseDurationMs(v);
+        if (k === 'ttl') ttlMs = v === '' ? undefined : parseDurationMs(v) ?? 0; // 0: 'forever', set on the table itself
         else if (k === 'append_mode') appendMode = v === 'true';
         else if (v === '') delete extra[k];
         else extra[k] = v;

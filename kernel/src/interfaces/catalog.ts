@@ -47,6 +47,12 @@ export interface Catalog {
    * information_schema.schemata. Optional: a catalog without it shows none.
    */
   databaseOptions?(name: string): Readonly<Record<string, string>> | undefined;
+  /**
+   * `ALTER DATABASE db SET 'k' = 'v' / UNSET 'k'`. Tables without their own
+   * ttl or compaction.* options follow the database's (GreptimeDB).
+   * Optional: a catalog without it refuses the statement.
+   */
+  alterDatabase?(name: string, change: { readonly set: Readonly<Record<string, string>>; readonly unset: readonly string[] }): Promise<void>;
   listTables(database: string): TableInfo[];
   getTable(database: string, name: string): TableInfo | undefined;
   createTable(database: string, name: string, schema: TableSchema,

@@ -530,6 +530,7 @@ export type Statement =
   | InsertStatement
   | DeleteStatement
   | CreateDatabaseStatement
+  | AlterDatabaseStatement
   | DropDatabaseStatement
   | UseStatement
   | CreateTableStatement
@@ -591,6 +592,14 @@ export interface CreateDatabaseStatement extends StatementBase {
   readonly name: string;
   readonly ifNotExists: boolean;
   readonly options: readonly OptionEntry[];
+}
+
+/** GreptimeDB's `ALTER DATABASE db SET 'k' = 'v', ...` or `UNSET 'k', ...`. */
+export interface AlterDatabaseStatement extends StatementBase {
+  readonly kind: 'AlterDatabase';
+  readonly name: string;
+  readonly set: readonly OptionEntry[];
+  readonly unset: readonly string[];
 }
 
 export interface DropDatabaseStatement extends StatementBase {

@@ -318,8 +318,19 @@ export class QueryEngine implements QueryService {
       case 'Insert': return affected(await this.insertStatement(st, sql, session, params, signal));
       case 'Delete': return affected(await this.deleteStatement(st, sql, session, params, signal));
       case 'CreateDatabase': {
-        await (this.catalog.createDatabase as (n: string, o: unknown) => Promise<boolean>)(st.name, { ifNotExists: st.ifNotExists, options: Object.fromEntries(st.options.map((o) => [o.key, o.value])) });
+        const options = Object.fromEntries(st.options.map((o) => [o.key, o.value]));
+        checkDatabaseOptions(options);
+        await (this.catalog.createDatabase as (n: string, o: unknown) => Promise<boolean>)(st.name, { ifNotExists: st.ifNotExists, options });
         return affected(1);
+      }
+      case 'AlterDatabase': {
+        if (!this.catalog.databaseExists(st.name)) throw new DatabaseNotFoundError(st.name);
+        if (!this.catalog.alterDatabase) throw new UnsupportedError('ALTER DATABASE is not supported by this catalog');
+        const set = Object.fromEntries(st.set.map((o) => [o.key, o.value]));
+        checkDatabaseOptions(set);
+        for (const k of st.unset) checkDatabaseOptions({ [k]: '' }, true);
+        await this.catalog.alterDatabase(st.name, { set, unset: st.unset });
+        return affected(0);
       }
       case 'DropDatabase': await this.catalog.dropDatabase(st.name, { ifExists: st.ifExists }); return affected(0);
       case 'Use': {
@@ -977,13 +988,23 @@ export function checkTableOptions(options: Readonly<Record<string, string>>, cur
   if (append && merge) throw new InvalidArgumentsError('merge_mode cannot be used with append_mode = true');
 }
 
+/** Database options GreptimeDB takes: ttl and compaction.* (inherited), memtable.*, append_mode, merge_mode, skip_wal, sst_format (templates). */
+const DATABASE_OPTION_KEYS = new Set(['ttl', 'append_mode', 'merge_mode', 'skip_wal', 'sst_format']);
+
+export function checkDatabaseOptions(options: Readonly<Record<string, string>>, unset = false): void {
+  for (const k of Object.keys(options)) {
+    if (!DATABASE_OPTION_KEYS.has(k) && !k.startsWith('compaction.') && !k.startsWith('memtable.')) throw new InvalidArgumentsError(`Invalid database option, key: ${k}`);
+  }
+  checkTableOptions(options, undefined, unset);
+}
+
 function tableOptions(options: readonly ast.OptionEntry[]): TableSchema['options'] {
   checkTableOptions(Object.fromEntries(options.map((o) => [o.key, o.value])), undefined);
   let ttlMs: number | undefined;
   let appendMode: boolean | undefined;
   const extra: Record<string, string> = {};
   for (const o of options) {
-    if (o.key === 'ttl') ttlMs = parseDurationMs(o.value);
+    if (o.key === 'ttl') ttlMs = parseDurationMs(o.value) ?? 0; // 0: 'forever', set on the table itself (a database ttl does not apply)
     else if (o.key === 'append_mode') appendMode = o.value.toLowerCase() === 'true';
     else extra[o.key] = o.value;
   }

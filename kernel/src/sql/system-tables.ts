@@ -62,7 +62,7 @@ const TS_US: DataType = { name: 'TimestampMicrosecond' };
 export function tableOptionEntries(t: TableInfo): Array<[string, string]> {
   const o = t.schema.options;
   const out: Array<[string, string]> = Object.entries(o.extra ?? {});
-  if (o.ttlMs !== undefined) out.push(['ttl', formatDurationHuman(o.ttlMs)]);
+  if (o.ttlMs !== undefined) out.push(['ttl', o.ttlMs > 0 ? formatDurationHuman(o.ttlMs) : 'forever']);
   if (o.appendMode !== undefined) out.push(['append_mode', String(o.appendMode)]);
   return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }

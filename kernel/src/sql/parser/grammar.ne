@@ -119,6 +119,7 @@ statement ->
   | create_table {% id %}
   | create_table_like {% id %}
   | alter_table {% id %}
+  | alter_database {% id %}
   | drop_table {% id %}
   | truncate_stmt {% id %}
   | show_stmt {% id %}
@@ -555,6 +556,12 @@ alter_action ->
   | %SET option ("," option):* {% d => ({ kind: 'SetOptions', options: g.list(d[1], d[2]) }) %}
   | %UNSET option_key ("," option_key):* {% d => ({ kind: 'UnsetOptions', keys: g.list(d[1], d[2]) }) %}
 column_change -> %MODIFY %COLUMN:? | %ALTER %COLUMN:?
+# GreptimeDB: ALTER DATABASE db SET 'k'='v'[, ...] | UNSET 'k'[, ...].
+alter_database ->
+    %ALTER database_kw ident %SET option ("," option):*
+      {% d => ({ kind: 'AlterDatabase', name: g.identText(d[2]), set: g.list(d[4], d[5]), unset: [], span: S(d) }) %}
+  | %ALTER database_kw ident %UNSET option_key ("," option_key):*
+      {% d => ({ kind: 'AlterDatabase', name: g.identText(d[2]), set: [], unset: g.list(d[4], d[5]), span: S(d) }) %}
 column_position -> %FIRST {% () => ({ kind: 'First' }) %} | %AFTER ident {% d => ({ kind: 'After', column: g.identText(d[1]) }) %}
 null_spec -> %NULL {% () => true %} | %NOT %NULL {% () => false %}
 
