@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { SqlHarness } from '../support/sql-harness.js';
 import { parseAll } from './parser-helpers.js';
+import { MemoryObjectStore } from '../support/memory-object-store.js';
+import { CATALOG_KEY } from '../../src/index.js';
 import type * as ast from '../../src/sql/ast.js';
 
 /**
@@ -210,6 +212,29 @@ describe('sql: column index options (INVERTED / FULLTEXT / SKIPPING INDEX)', fun
     await h.q("CREATE TABLE src (ts TIMESTAMP TIME INDEX, m STRING FULLTEXT INDEX WITH (analyzer = 'Chinese'), h STRING INVERTED INDEX)");
     await h.q('CREATE TABLE dst LIKE src');
     expect((await createText('dst')).split('\n').slice(1)).to.deep.equal((await createText('src')).split('\n').slice(1));
+  });
+
+  it('a catalog written before index options existed loads as no indexes; options set later persist in it', async () => {
+    await h.stop();
+    const store = new MemoryObjectStore();
+    const durable = new Map();
+    // The snapshot an older Strata wrote: columns without an `indexes` key.
+    const old = {
+      format: 'strata-catalog', version: 1, nextTableId: 1025, databases: [{ name: 'public', createdAtMs: 0, options: {} }],
+      tables: [{ id: 1024, database: 'public', name: 'cpu', engine: 'mito', regionIds: ['1024_0'], createdAtMs: 0, schema: {
+        columns: [{ name: 'host', type: { name: 'String' }, semantic: 'tag', nullable: true },
+          { name: 'ts', type: { name: 'TimestampMillisecond' }, semantic: 'timestamp', nullable: false }],
+        timeIndex: 'ts', primaryKey: ['host'], options: {}, version: 0 } }],
+    };
+    await store.put(CATALOG_KEY, Buffer.from(JSON.stringify(old)));
+    h = await SqlHarness.start({ store, durable });
+    expect(await showIndex('cpu')).to.deep.equal([['PRIMARY', 1, 'host', 'greptime-primary-key-v1'], ['TIME INDEX', 1, 'ts', '']]);
+    await h.q('ALTER TABLE cpu MODIFY COLUMN host SET INVERTED INDEX');
+    const saved = JSON.parse(Buffer.from(await store.get(CATALOG_KEY)).toString('utf8'));
+    expect(saved.tables[0].schema.columns[0].indexes).to.deep.equal({ inverted: true });
+    await h.stop();
+    h = await SqlHarness.start({ store, durable });
+    expect((await createText('cpu')).split('\n')[1]).to.equal('  "host" STRING NULL INVERTED INDEX,');
   });
 
   it('the grammar gives exactly one parse for the new column options and ALTER actions', () => {
