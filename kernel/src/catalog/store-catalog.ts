@@ -356,6 +356,19 @@ function applyChange(s: TableSchema, change: AlterTableChange, table: string): T
         }),
       };
     }
+    case 'set-indexes': {
+      const c = s.columns.find((x) => x.name === change.name);
+      if (!c) throw new ColumnNotFoundError(change.name, table);
+      const indexes = change.indexes;
+      return {
+        ...s, version,
+        columns: s.columns.map((x) => {
+          if (x.name !== change.name) return x;
+          const { indexes: _old, ...rest } = x;
+          return indexes === undefined ? rest : { ...rest, indexes };
+        }),
+      };
+    }
     case 'set-options': {
       const extra: Record<string, string> = { ...(s.options.extra ?? {}) };
       let ttlMs = s.options.ttlMs;

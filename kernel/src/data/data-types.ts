@@ -118,6 +118,45 @@ export interface ColumnSchema {
   /** A constant default (already typed), or a function name such as `current_timestamp()`. */
   readonly default?: { readonly value?: unknown; readonly fn?: string };
   readonly comment?: string;
+  /**
+   * Secondary index options (GreptimeDB's `INVERTED INDEX`, `FULLTEXT INDEX`,
+   * `SKIPPING INDEX` column options). Absent: none (catalogs written before
+   * these were kept read as no indexes). They are schema facts shown by SHOW
+   * CREATE TABLE and SHOW INDEX; index providers may read them to decide what
+   * to build (see IndexProvider.appliesTo).
+   */
+  readonly indexes?: ColumnIndexOptions;
+}
+
+/** A column's secondary index options. */
+export interface ColumnIndexOptions {
+  /** `INVERTED INDEX`: a value -> rows index (no options). */
+  readonly inverted?: boolean;
+  /** `FULLTEXT INDEX [WITH (...)]`; kept with `enabled: false` after UNSET, as GreptimeDB keeps them. */
+  readonly fulltext?: FulltextIndexOptions;
+  /** `SKIPPING INDEX [WITH (...)]`: a bloom filter per granule of rows. */
+  readonly skipping?: SkippingIndexOptions;
+}
+
+/** `FULLTEXT INDEX WITH (analyzer, case_sensitive, backend, granularity, false_positive_rate)`. */
+export interface FulltextIndexOptions {
+  readonly enabled: boolean;
+  readonly analyzer: 'English' | 'Chinese';
+  readonly caseSensitive: boolean;
+  readonly backend: 'bloom' | 'tantivy';
+  /** Rows per bloom filter (bloom backend). */
+  readonly granularity: number;
+  /** In (0, 1], kept to 1/10000 as GreptimeDB keeps it (bloom backend). */
+  readonly falsePositiveRate: number;
+}
+
+/** `SKIPPING INDEX WITH (type, granularity, false_positive_rate)`. */
+export interface SkippingIndexOptions {
+  readonly type: 'BLOOM';
+  /** Rows per bloom filter. */
+  readonly granularity: number;
+  /** In (0, 1], kept to 1/10000 as GreptimeDB keeps it. */
+  readonly falsePositiveRate: number;
 }
 
 /** Table options, GreptimeDB's `WITH (...)` keys. */
@@ -167,6 +206,9 @@ export function validateTableSchema(s: TableSchema, table = 'table'): void {
   }
   for (const c of s.columns) {
     if (c.semantic === 'tag' && !s.primaryKey.includes(c.name)) throw new InvalidArgumentsError(`${table}: tag column '${c.name}' is not in the primary key`);
+    if (c.indexes?.fulltext?.enabled && c.type.name !== 'String') {
+      throw new InvalidArgumentsError(`Invalid column option, column name: ${c.name}, error: FULLTEXT index only supports string type`);
+    }
   }
 }
 

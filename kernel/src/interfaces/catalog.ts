@@ -28,6 +28,8 @@ export type AlterTableChange =
   | { readonly kind: 'modify-column'; readonly name: string; readonly type: TableSchema['columns'][number]['type'] }
   /** A column's default for later writes (`default` absent: dropped); rows already written keep their values. */
   | { readonly kind: 'set-default'; readonly name: string; readonly default?: TableSchema['columns'][number]['default'] }
+  /** A column's index options replaced as a whole (`indexes` absent: none); see ALTER ... MODIFY COLUMN c SET/UNSET ... INDEX. */
+  | { readonly kind: 'set-indexes'; readonly name: string; readonly indexes?: TableSchema['columns'][number]['indexes'] }
   | { readonly kind: 'rename'; readonly newName: string }
   | { readonly kind: 'set-options'; readonly options: Readonly<Record<string, string>> };
 

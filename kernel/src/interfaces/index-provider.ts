@@ -25,6 +25,9 @@ export interface IndexReader {
  * An index kind (e.g. 'inverted' for tags, 'bloom', 'minmax'). Engines ask
  * every registered provider that `appliesTo` a column to build an index when
  * they write an SST, and consult the readers before reading row groups.
+ * A column's GreptimeDB index options (`SKIPPING INDEX WITH (...)`, ...) are
+ * in `column.indexes`; `indexKindsOf(column)` says which are on, so a
+ * provider can build only what the table definition asks for.
  *
  * @example
  * const inverted: IndexProvider = {
@@ -32,6 +35,12 @@ export interface IndexReader {
  *   appliesTo: (c) => c.semantic === 'tag',
  *   createBuilder: (c) => new InvertedIndexBuilder(c),
  *   open: (bytes) => InvertedIndexReader.decode(bytes),
+ * };
+ * const bloom: IndexProvider = {
+ *   name: 'bloom',
+ *   appliesTo: (c) => indexKindsOf(c).skipping !== undefined, // SKIPPING INDEX columns
+ *   createBuilder: (c) => new BloomBuilder(c.indexes!.skipping!.granularity, c.indexes!.skipping!.falsePositiveRate),
+ *   open: (bytes) => BloomReader.decode(bytes),
  * };
  */
 export interface IndexProvider {

@@ -626,8 +626,21 @@ export interface ColumnDef extends NodeBase {
   readonly timeIndex: boolean;
   /** Written inline: `host STRING PRIMARY KEY`. */
   readonly primaryKey: boolean;
-  /** Inverted/fulltext/skipping index markers (`INVERTED INDEX`, `FULLTEXT INDEX [WITH (..)]`, `SKIPPING INDEX [WITH (..)]`) — accepted, kept for the planner. */
-  readonly indexes?: readonly { readonly kind: string; readonly options: readonly OptionEntry[] }[];
+  /**
+   * Index markers as written (`INVERTED INDEX`, `FULLTEXT INDEX [WITH (..)]`, `SKIPPING INDEX [WITH (..)]`);
+   * the query engine checks them (GreptimeDB's rules) into ColumnSchema.indexes.
+   */
+  readonly indexes?: readonly ColumnIndexDef[];
+}
+
+/** One index marker of a column definition. */
+export interface ColumnIndexDef {
+  readonly kind: 'inverted' | 'fulltext' | 'skipping';
+  readonly options: readonly OptionEntry[];
+  /** `FULLTEXT` without `INDEX` (refused, as GreptimeDB refuses it). */
+  readonly missingIndexKeyword?: boolean;
+  /** `WITH (...)` was written (refused for INVERTED INDEX). */
+  readonly withClause?: boolean;
 }
 
 /** `PARTITION ON COLUMNS (a, b) (expr, expr, ...)`. */
@@ -671,6 +684,10 @@ export type AlterTableAction =
   | { readonly kind: 'SetColumnDefault'; readonly name: string; readonly default: Expr }
   /** `MODIFY COLUMN c DROP DEFAULT` (also `UNSET DEFAULT`, `ALTER [COLUMN] c DROP DEFAULT`). */
   | { readonly kind: 'DropColumnDefault'; readonly name: string }
+  /** `MODIFY COLUMN c SET {INVERTED | FULLTEXT | SKIPPING} INDEX [WITH (...)]`. */
+  | { readonly kind: 'SetColumnIndex'; readonly name: string; readonly index: ColumnIndexDef['kind']; readonly options: readonly OptionEntry[]; readonly withClause?: boolean }
+  /** `MODIFY COLUMN c UNSET {INVERTED | FULLTEXT | SKIPPING} INDEX`. */
+  | { readonly kind: 'UnsetColumnIndex'; readonly name: string; readonly index: ColumnIndexDef['kind'] }
   | { readonly kind: 'RenameTable'; readonly newName: ObjectName }
   | { readonly kind: 'SetOptions'; readonly options: readonly OptionEntry[] }
   | { readonly kind: 'UnsetOptions'; readonly keys: readonly string[] };

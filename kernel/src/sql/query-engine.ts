@@ -1,8 +1,12 @@
 import * as arrow from 'apache-arrow';
 import {
   dataTypeDisplayName, fromArrowType, toArrowType, isInteger, isFloat, isTimestamp, timestampUnitsPerSecond, validateTableSchema,
-  type ColumnSchema, type DataType, type TableSchema,
+  type ColumnIndexOptions, type ColumnSchema, type DataType, type TableSchema,
 } from '../data/data-types.js';
+import {
+  columnIndexOptions, columnOptionError, FULLTEXT_INDEX_KEYS, fulltextIndexOptions, indexClausesSql, indexOptionMap, SKIPPING_INDEX_KEYS,
+  skippingIndexOptions, withoutIndexKind,
+} from '../data/column-index-options.js';
 import {
   CancelledError, ColumnNotFoundError, DatabaseNotFoundError, DeadlineExceededError, InvalidArgumentsError, PlanError,
   TableNotFoundError, UnsupportedError, ColumnAlreadyExistsError,
@@ -540,7 +544,8 @@ export class QueryEngine implements QueryService {
     const semantic = c.name === timeIndex ? 'timestamp' : pk.includes(c.name) ? 'tag' : 'field';
     const def = c.default ? this.columnDefault(c.default, type, c.name, binder, session) : undefined;
     const nullable = semantic === 'timestamp' ? false : (c.nullable ?? true);
-    return { name: c.name, type, semantic, nullable, ...(def ? { default: def } : {}), ...(c.comment ? { comment: c.comment } : {}) };
+    const indexes = columnIndexOptions(c.name, type, c.indexes);
+    return { name: c.name, type, semantic, nullable, ...(def ? { default: def } : {}), ...(c.comment ? { comment: c.comment } : {}), ...(indexes ? { indexes } : {}) };
   }
 
   /** A column's DEFAULT: now() and its aliases, or a constant cast to the column's type. */
@@ -612,6 +617,13 @@ export class QueryEngine implements QueryService {
           break;
         }
         case 'DropColumnDefault': change = { kind: 'set-default', name: a.name }; break;
+        case 'SetColumnIndex': case 'UnsetColumnIndex': {
+          const c = t.schema.columns.find((x) => x.name === a.name);
+          if (!c) throw new ColumnNotFoundError(a.name, `${db}.${t.name}`);
+          const indexes = a.kind === 'SetColumnIndex' ? withIndexSet(c, a) : withIndexUnset(c, a.index);
+          change = { kind: 'set-indexes', name: a.name, ...(indexes ? { indexes } : {}) };
+          break;
+        }
         case 'RenameTable': change = { kind: 'rename', newName: a.newName.name }; break;
         case 'SetOptions': {
           const options = Object.fromEntries(a.options.map((o) => [o.key, o.value]));
@@ -1056,6 +1068,40 @@ function defaultLiteral(c: ColumnSchema): string {
   return typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : String(v);
 }
 
+/**
+ * A column's index options after `MODIFY COLUMN c SET ... INDEX [WITH (...)]`,
+ * with GreptimeDB's rules: a FULLTEXT index cannot be set twice, and once set
+ * (even if unset since) keeps its analyzer and case sensitivity; a SKIPPING
+ * index takes the new options; INVERTED INDEX has none.
+ */
+function withIndexSet(c: ColumnSchema, a: Extract<ast.AlterTableAction, { kind: 'SetColumnIndex' }>): ColumnIndexOptions {
+  const cur = c.indexes ?? {};
+  switch (a.index) {
+    case 'inverted':
+      if (a.withClause) throw columnOptionError(c.name, "INVERTED index doesn't support options");
+      return { ...cur, inverted: true };
+    case 'skipping':
+      return { ...cur, skipping: skippingIndexOptions(indexOptionMap(c.name, a.options, SKIPPING_INDEX_KEYS, 'SKIPPING INDEX')) };
+    case 'fulltext': {
+      const next = fulltextIndexOptions(indexOptionMap(c.name, a.options, FULLTEXT_INDEX_KEYS, 'FULLTEXT'));
+      if (c.type.name !== 'String') throw columnOptionError(c.name, 'FULLTEXT index only supports string type');
+      const prev = cur.fulltext;
+      if (prev?.enabled) throw columnOptionError(c.name, 'FULLTEXT index already enabled');
+      if (prev && (prev.analyzer !== next.analyzer || prev.caseSensitive !== next.caseSensitive)) {
+        throw columnOptionError(c.name, `Cannot change analyzer or case_sensitive if FULLTEXT index is set before. Previous analyzer: ${prev.analyzer}, previous case_sensitive: ${prev.caseSensitive}`);
+      }
+      return { ...cur, fulltext: next };
+    }
+  }
+}
+
+/** A column's index options after `MODIFY COLUMN c UNSET ... INDEX` (unsetting an absent index is a no-op, as in GreptimeDB). */
+function withIndexUnset(c: ColumnSchema, kind: ast.ColumnIndexDef['kind']): ColumnIndexOptions | undefined {
+  if (kind !== 'fulltext') return withoutIndexKind(c.indexes, kind);
+  const f = c.indexes?.fulltext;
+  return f ? { ...c.indexes, fulltext: { ...f, enabled: false } } : c.indexes;
+}
+
 /** GreptimeDB-style SHOW CREATE TABLE text. */
 export function showCreateTable(t: TableInfo): string {
   const q = (n: string) => `"${n.replace(/"/g, '""')}"`;
@@ -1063,7 +1109,7 @@ export function showCreateTable(t: TableInfo): string {
     let s = `  ${q(c.name)} ${sqlTypeForCreate(c.type)}${c.nullable ? ' NULL' : ' NOT NULL'}`;
     if (c.default) s += ` DEFAULT ${c.default.fn ?? defaultLiteral(c)}`;
     if (c.comment) s += ` COMMENT '${c.comment.replace(/'/g, "''")}'`;
-    return s;
+    return s + indexClausesSql(c);
   });
   lines.push(`  TIME INDEX (${q(t.schema.timeIndex)})`);
   if (t.schema.primaryKey.length) lines.push(`  PRIMARY KEY (${t.schema.primaryKey.map(q).join(', ')})`);

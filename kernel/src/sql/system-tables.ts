@@ -1,4 +1,5 @@
 import { dataTypeDisplayName, isInteger, type DataType } from '../data/data-types.js';
+import { GREPTIME_INDEX_TYPES, indexKindsOf } from '../data/column-index-options.js';
 import { formatDurationHuman, parseDurationMs } from '../catalog/store-catalog.js';
 import type { Catalog, TableInfo } from '../interfaces/catalog.js';
 import type { StorageEngine } from '../interfaces/engine.js';
@@ -78,9 +79,11 @@ export function databaseOptionsText(catalog: Catalog, database: string): string 
 }
 
 /**
- * A row of information_schema.statistics, the index list SHOW INDEX reads, as
- * GreptimeDB builds it: the primary key columns (PRIMARY, unique) and the time
- * index. Ordered by index name, then position, as GreptimeDB shows them.
+ * The rows of information_schema.statistics, the index list SHOW INDEX reads,
+ * as GreptimeDB builds them: FULLTEXT INDEX, INVERTED INDEX, PRIMARY (unique),
+ * SKIPPING INDEX and TIME INDEX, each listing its columns in table order
+ * (Seq_in_index counts within the index). Ordered by index name, then
+ * position, as GreptimeDB shows them.
  */
 function statisticsRows(t: TableInfo): unknown[][] {
   const row = (nonUnique: bigint, index: string, seq: number, column: string, indexType: string, greptimeType: string) => {
@@ -88,10 +91,42 @@ function statisticsRows(t: TableInfo): unknown[][] {
     return ['def', t.database, t.name, nonUnique, t.database, index, BigInt(seq), column, 'A', null, null, null,
       c?.nullable === false ? 'NO' : 'YES', indexType, '', '', 'YES', null, greptimeType];
   };
+  const kinds = t.schema.columns.map((c) => ({ name: c.name, ...indexKindsOf(c) }));
+  const fulltext = kinds.filter((k) => k.fulltext);
+  const inverted = kinds.filter((k) => k.inverted);
+  const skipping = kinds.filter((k) => k.skipping);
   return [
-    ...t.schema.primaryKey.map((k, i) => row(0n, 'PRIMARY', i + 1, k, 'BTREE', 'greptime-primary-key-v1')),
+    ...fulltext.map((k, i) => row(1n, 'FULLTEXT INDEX', i + 1, k.name, 'FULLTEXT',
+      k.fulltext!.backend === 'bloom' ? GREPTIME_INDEX_TYPES.fulltextBloom : GREPTIME_INDEX_TYPES.fulltextTantivy)),
+    ...inverted.map((k, i) => row(1n, 'INVERTED INDEX', i + 1, k.name, 'INVERTED', GREPTIME_INDEX_TYPES.inverted)),
+    ...t.schema.primaryKey.map((k, i) => row(0n, 'PRIMARY', i + 1, k, 'BTREE', GREPTIME_INDEX_TYPES.primary)),
+    ...skipping.map((k, i) => row(1n, 'SKIPPING INDEX', i + 1, k.name, 'BLOOM', GREPTIME_INDEX_TYPES.skipping)),
     row(1n, 'TIME INDEX', 1, t.schema.timeIndex, 'BTREE', ''),
   ];
+}
+
+/**
+ * The rows of information_schema.key_column_usage, as GreptimeDB builds them:
+ * the time index (ordinal 1), then per column (table order) one row naming all
+ * its keys and indexes ('PRIMARY, INVERTED INDEX') with the column's position
+ * and the matching `greptime_index_type` list.
+ */
+function keyColumnUsageRows(t: TableInfo): unknown[][] {
+  const row = (constraint: string, column: string, ordinal: number, types: string) =>
+    ['def', t.database, constraint, 'def', 'greptime', t.database, t.name, column, BigInt(ordinal), null, null, null, null, types];
+  const out: unknown[][] = [];
+  t.schema.columns.forEach((c, i) => {
+    if (c.name === t.schema.timeIndex) out.push(row('TIME INDEX', c.name, 1, ''));
+    const names: string[] = [];
+    const types: string[] = [];
+    const k = indexKindsOf(c);
+    if (t.schema.primaryKey.includes(c.name)) { names.push('PRIMARY'); types.push(GREPTIME_INDEX_TYPES.primary); }
+    if (k.inverted) { names.push('INVERTED INDEX'); types.push(GREPTIME_INDEX_TYPES.inverted); }
+    if (k.fulltext) { names.push('FULLTEXT INDEX'); types.push(k.fulltext.backend === 'bloom' ? GREPTIME_INDEX_TYPES.fulltextBloom : GREPTIME_INDEX_TYPES.fulltextTantivy); }
+    if (k.skipping) { names.push('SKIPPING INDEX'); types.push(GREPTIME_INDEX_TYPES.skipping); }
+    if (names.length) out.push(row(names.join(', '), c.name, i + 1, types.join(', ')));
+  });
+  return out;
 }
 
 /** information_schema.statistics' columns (GreptimeDB's, in its order). */
@@ -206,12 +241,12 @@ export class SystemTables {
         columns: [['collation_name', S], ['character_set_name', S], ['id', I], ['is_default', S], ['is_compiled', S], ['sortlen', I]],
         rows: () => [['utf8_bin', 'utf8', 1n, 'Yes', 'Yes', 1n]],
       },
+      // GreptimeDB's 14 columns (MySQL's, plus real_table_catalog and greptime_index_type).
       key_column_usage: {
-        columns: [['constraint_catalog', S], ['constraint_schema', S], ['constraint_name', S], ['table_catalog', S], ['table_schema', S], ['table_name', S], ['column_name', S], ['ordinal_position', I]],
-        rows: () => tables().flatMap((t) => [
-          ['def', t.database, 'TIME INDEX', 'def', t.database, t.name, t.schema.timeIndex, 1n],
-          ...t.schema.primaryKey.map((k, i) => ['def', t.database, 'PRIMARY', 'def', t.database, t.name, k, BigInt(i + 1)]),
-        ]),
+        columns: [['constraint_catalog', S], ['constraint_schema', S], ['constraint_name', S], ['table_catalog', S], ['real_table_catalog', S],
+          ['table_schema', S], ['table_name', S], ['column_name', S], ['ordinal_position', U32], ['position_in_unique_constraint', U32],
+          ['referenced_table_schema', S], ['referenced_table_name', S], ['referenced_column_name', S], ['greptime_index_type', S]],
+        rows: () => tables().flatMap(keyColumnUsageRows),
       },
       runtime_metrics: {
         columns: [['metric_name', S], ['value', { name: 'Float64' }], ['labels', S], ['node', S], ['node_type', S], ['timestamp', TS]],

@@ -232,7 +232,7 @@ export function columnDef(nameTok: SqlToken, type: ast.TypeName, constraints: Ar
   let comment: string | undefined;
   let timeIndex = false;
   let primaryKey = false;
-  const indexes: { kind: string; options: ast.OptionEntry[] }[] = [];
+  const indexes: ast.ColumnIndexDef[] = [];
   for (const c of constraints) {
     switch (c.kind) {
       case 'Null': nullable = true; break;
@@ -241,7 +241,12 @@ export function columnDef(nameTok: SqlToken, type: ast.TypeName, constraints: Ar
       case 'Comment': comment = c.value as string; break;
       case 'TimeIndex': timeIndex = true; break;
       case 'PrimaryKey': primaryKey = true; break;
-      case 'Index': indexes.push({ kind: c.index as string, options: c.options as ast.OptionEntry[] }); break;
+      case 'Index':
+        indexes.push({
+          kind: c.index as ast.ColumnIndexDef['kind'], options: c.options as ast.OptionEntry[],
+          ...(c.missingIndexKeyword ? { missingIndexKeyword: true } : {}), ...(c.withClause ? { withClause: true } : {}),
+        });
+        break;
     }
   }
   return {

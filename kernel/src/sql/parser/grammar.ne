@@ -521,8 +521,12 @@ column_constraint ->
   | %COMMENT %STRING {% d => ({ kind: 'Comment', value: d[1].value, span: S(d) }) %}
   | %TIME %INDEX {% d => ({ kind: 'TimeIndex', span: S(d) }) %}
   | %PRIMARY %KEY {% d => ({ kind: 'PrimaryKey', span: S(d) }) %}
-  | %INVERTED %INDEX {% d => ({ kind: 'Index', index: 'inverted', options: [], span: S(d) }) %}
-  | %FULLTEXT %INDEX:? (%WITH options):? {% d => ({ kind: 'Index', index: 'fulltext', options: d[2] ? d[2][1] : [], span: S(d) }) %}
+# INVERTED INDEX takes no options; a WITH is parsed so the error can say so (GreptimeDB's message).
+# FULLTEXT without INDEX (older GreptimeDB) is parsed and refused with GreptimeDB's message.
+  | %INVERTED %INDEX (%WITH options):?
+      {% d => ({ kind: 'Index', index: 'inverted', options: d[2] ? d[2][1] : [], ...(d[2] ? { withClause: true } : {}), span: S(d) }) %}
+  | %FULLTEXT %INDEX:? (%WITH options):?
+      {% d => ({ kind: 'Index', index: 'fulltext', options: d[2] ? d[2][1] : [], ...(d[1] ? {} : { missingIndexKeyword: true }), span: S(d) }) %}
   | %SKIPPING %INDEX (%WITH options):? {% d => ({ kind: 'Index', index: 'skipping', options: d[2] ? d[2][1] : [], span: S(d) }) %}
 
 options -> "(" option ("," option):* ")" {% d => g.list(d[1], d[2]) %}
@@ -552,6 +556,10 @@ alter_action ->
   | column_change ident %SET %DEFAULT expr_add {% d => ({ kind: 'SetColumnDefault', name: g.identText(d[1]), default: d[4] }) %}
   | column_change ident %DROP %DEFAULT {% d => ({ kind: 'DropColumnDefault', name: g.identText(d[1]) }) %}
   | %MODIFY %COLUMN:? ident %UNSET %DEFAULT {% d => ({ kind: 'DropColumnDefault', name: g.identText(d[2]) }) %}
+# GreptimeDB: MODIFY COLUMN c SET {INVERTED | FULLTEXT | SKIPPING} INDEX [WITH (...)] / UNSET ... INDEX.
+  | %MODIFY %COLUMN:? ident %SET index_kind %INDEX (%WITH options):?
+      {% d => ({ kind: 'SetColumnIndex', name: g.identText(d[2]), index: d[4], options: d[6] ? d[6][1] : [], ...(d[6] ? { withClause: true } : {}) }) %}
+  | %MODIFY %COLUMN:? ident %UNSET index_kind %INDEX {% d => ({ kind: 'UnsetColumnIndex', name: g.identText(d[2]), index: d[4] }) %}
   | %RENAME %TO:? object_name {% d => ({ kind: 'RenameTable', newName: d[2] }) %}
   | %SET option ("," option):* {% d => ({ kind: 'SetOptions', options: g.list(d[1], d[2]) }) %}
   | %UNSET option_key ("," option_key):* {% d => ({ kind: 'UnsetOptions', keys: g.list(d[1], d[2]) }) %}
@@ -562,6 +570,7 @@ alter_database ->
       {% d => ({ kind: 'AlterDatabase', name: g.identText(d[2]), set: g.list(d[4], d[5]), unset: [], span: S(d) }) %}
   | %ALTER database_kw ident %UNSET option_key ("," option_key):*
       {% d => ({ kind: 'AlterDatabase', name: g.identText(d[2]), set: [], unset: g.list(d[4], d[5]), span: S(d) }) %}
+index_kind -> %INVERTED {% () => 'inverted' %} | %FULLTEXT {% () => 'fulltext' %} | %SKIPPING {% () => 'skipping' %}
 column_position -> %FIRST {% () => ({ kind: 'First' }) %} | %AFTER ident {% d => ({ kind: 'After', column: g.identText(d[1]) }) %}
 null_spec -> %NULL {% () => true %} | %NOT %NULL {% () => false %}
 
