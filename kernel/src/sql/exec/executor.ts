@@ -251,7 +251,8 @@ class GroupedAccumulator {
           const g = gid[i]!;
           if (g < 0 || (valid !== null && valid[i] === 0)) continue;
           const x = d[i]!;
-          if (cnt[g] === 0 || x < val[g]!) val[g] = x;
+          // NaN is the largest float (DataFusion): any number replaces it as the minimum.
+          if (cnt[g] === 0 || x < val[g]! || val[g] !== val[g]) val[g] = x;
           cnt[g]!++;
         }
         return;
@@ -260,7 +261,7 @@ class GroupedAccumulator {
           const g = gid[i]!;
           if (g < 0 || (valid !== null && valid[i] === 0)) continue;
           const x = d[i]!;
-          if (cnt[g] === 0 || x > val[g]!) val[g] = x;
+          if (cnt[g] === 0 || x > val[g]! || x !== x) val[g] = x;
           cnt[g]!++;
         }
     }
@@ -274,7 +275,7 @@ class GroupedAccumulator {
     const ov = other.val[from]!;
     const c = this.cnt[g]!;
     if (this.kind === 'sum' || this.kind === 'avg') this.val[g]! += ov;
-    else if (this.kind === 'min') { if (c === 0 || ov < this.val[g]!) this.val[g] = ov; } else if (this.kind === 'max') { if (c === 0 || ov > this.val[g]!) this.val[g] = ov; }
+    else if (this.kind === 'min') { const v = this.val[g]!; if (c === 0 || ov < v || v !== v) this.val[g] = ov; } else if (this.kind === 'max') { if (c === 0 || ov > this.val[g]! || ov !== ov) this.val[g] = ov; }
     this.cnt[g] = c + oc;
   }
 

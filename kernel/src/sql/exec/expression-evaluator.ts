@@ -380,14 +380,16 @@ function compileBinary(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: Comp
         const c = typeof xs[0] === 'bigint' || x.data instanceof BigInt64Array || x.data instanceof BigUint64Array
           ? (typeof rightLit === 'bigint' ? rightLit : BigInt(Math.trunc(Number(rightLit))) ) : Number(rightLit);
         const frac = typeof c === 'bigint' && typeof rightLit === 'number' && !Number.isInteger(rightLit);
-        if (!frac) {
+        // NaN sorts above every number and equals itself (DataFusion's float order); a NaN
+        // constant takes the general path, a NaN value passes > and >= below.
+        if (!frac && c === c) {
           switch (op) {
             case '=': for (let i = 0; i < n; i++) d[i] = xs[i] === c ? 1 : 0; break;
             case '<>': for (let i = 0; i < n; i++) d[i] = xs[i] !== c ? 1 : 0; break;
             case '<': for (let i = 0; i < n; i++) d[i] = xs[i]! < (c as number) ? 1 : 0; break;
             case '<=': for (let i = 0; i < n; i++) d[i] = xs[i]! <= (c as number) ? 1 : 0; break;
-            case '>': for (let i = 0; i < n; i++) d[i] = xs[i]! > (c as number) ? 1 : 0; break;
-            case '>=': for (let i = 0; i < n; i++) d[i] = xs[i]! >= (c as number) ? 1 : 0; break;
+            case '>': for (let i = 0; i < n; i++) { const v = xs[i]!; d[i] = v > (c as number) || v !== v ? 1 : 0; } break;
+            case '>=': for (let i = 0; i < n; i++) { const v = xs[i]!; d[i] = v >= (c as number) || v !== v ? 1 : 0; } break;
           }
           return { type: BOOL, length: n, data: d, valid: x.valid };
         }
@@ -613,6 +615,20 @@ export function castColumn(c: Column, to: DataType, tz: string, tryCast = false)
   return columnFromValuesTyped(to, out);
 }
 
+/**
+ * Float text as Arrow's parser reads it: decimal digits with an optional exponent, or
+ * inf / infinity / nan in any case with an optional sign. JS Number() would also take hex,
+ * binary and octal ('0x10' -> 16) and only spells infinity 'Infinity'.
+ */
+function parseFloatText(text: string): number | undefined {
+  const t = text.trim();
+  if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) return Number(t);
+  const m = /^([+-]?)(inf|infinity|nan)$/i.exec(t);
+  if (m === null) return undefined;
+  if (m[2]!.toLowerCase() === 'nan') return NaN;
+  return m[1] === '-' ? -Infinity : Infinity;
+}
+
 const INT_RANGES: Partial<Record<DataTypeName, [number, number]>> = {
   Int8: [-128, 127], Int16: [-32768, 32767], Int32: [-2147483648, 2147483647], UInt8: [0, 255], UInt16: [0, 65535], UInt32: [0, 4294967295],
 };
@@ -669,7 +685,7 @@ export function castValue(v: unknown, from: DataType, to: DataType, tz: string):
       return Number(v) !== 0;
     }
     case 'Float32': case 'Float64': {
-      if (typeof v === 'string') { const x = Number(v.trim()); if (v.trim() === '' || Number.isNaN(x) && !/^nan$/i.test(v.trim())) throw bad(); return x; }
+      if (typeof v === 'string') { const x = parseFloatText(v); if (x === undefined) throw bad(); return to.name === 'Float32' ? Math.fround(x) : x; }
       if (typeof v === 'boolean') return v ? 1 : 0;
       if (isTimestamp(from)) return Number(v);
       const x = Number(v);
