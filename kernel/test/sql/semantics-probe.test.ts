@@ -36,4 +36,15 @@ describe('sql: semantics probe (NaN order, ...)', function () {
     expect(await h.rows("SELECT TRY_CAST('0x10' AS DOUBLE), TRY_CAST('0b1' AS DOUBLE), TRY_CAST('1e' AS DOUBLE), TRY_CAST('' AS DOUBLE)")).to.deep.equal([[null, null, null, null]]);
     expect(await h.rows("SELECT CAST('0.1' AS FLOAT) = CAST(0.1 AS FLOAT)")).to.deep.equal([[true]]);
   });
+
+  it('an integer literal past Int64 is UInt64, past UInt64 Float64, never wrapped (DataFusion)', async () => {
+    const r = await h.q('SELECT 18446744073709551615, 9223372036854775808, 99999999999999999999, -9223372036854775809, -(9223372036854775808)');
+    expect(r.types).to.deep.equal(['UInt64', 'UInt64', 'Float64', 'Float64', 'Int64']);
+    expect(r.rows).to.deep.equal([[18446744073709551615n, 9223372036854775808n, 1e20, -9223372036854775809, -9223372036854775808n]]);
+    await h.q('CREATE TABLE u (ts TIMESTAMP TIME INDEX, x BIGINT UNSIGNED, y BIGINT)');
+    await h.q('INSERT INTO u VALUES (1, 18446744073709551615, 5), (2, 9223372036854775808, -1)');
+    expect(await h.rows('SELECT ts FROM u WHERE x = 18446744073709551615')).to.deep.equal([[1]]);
+    expect(await h.rows('SELECT count(*) FROM u WHERE y < 9223372036854775808')).to.deep.equal([[2]]);
+    expect(await h.rows('SELECT 18446744073709551615 > 0')).to.deep.equal([[true]]);
+  });
 });

@@ -18,6 +18,7 @@ import {
 const BOOL: DataType = { name: 'Boolean' };
 const I64: DataType = { name: 'Int64' };
 const F64: DataType = { name: 'Float64' };
+const U64: DataType = { name: 'UInt64' };
 const STR: DataType = { name: 'String' };
 const NULL_T: DataType = { name: 'Null' };
 const INTERVAL_T: DataType = { name: 'IntervalMonthDayNano' };
@@ -786,7 +787,7 @@ export class Binder {
     }
     switch (e.kind) {
       case 'NumberLiteral':
-        if (e.isInteger) return { k: 'lit', value: BigInt(e.value), type: I64 };
+        if (e.isInteger) return integerLiteral(BigInt(e.value));
         return { k: 'lit', value: Number(e.value), type: F64 };
       case 'StringLiteral': return { k: 'lit', value: e.value, type: STR };
       case 'BooleanLiteral': return { k: 'lit', value: e.value, type: BOOL };
@@ -814,6 +815,7 @@ export class Binder {
         if (e.op === 'NOT') { this.expectBool(a, 'NOT'); return { k: 'not', arg: a, type: BOOL }; }
         if (e.op === '+') return a;
         if (e.op === '-') {
+          if (a.k === 'lit' && typeof a.value === 'bigint' && (a.type.name === 'Int64' || a.type.name === 'UInt64')) return integerLiteral(-a.value);
           if (a.k === 'lit' && typeof a.value === 'bigint') return { k: 'lit', value: -a.value, type: a.type };
           if (a.k === 'lit' && typeof a.value === 'number') return { k: 'lit', value: -a.value, type: a.type };
           if (!isNumeric(a.type) && a.type.name !== 'Null' && a.type.name !== 'IntervalMonthDayNano') throw new PlanError(`cannot negate a ${a.type.name}`);
@@ -1168,6 +1170,16 @@ export class Binder {
       }
     }
   }
+}
+
+/**
+ * An integer literal typed as DataFusion types one: Int64 when it fits, past that UInt64 while
+ * it fits, else Float64, so a large literal is never wrapped (`18446744073709551615` stayed -1).
+ */
+function integerLiteral(v: bigint): BExpr {
+  if (v >= -(1n << 63n) && v < 1n << 63n) return { k: 'lit', value: v, type: I64 };
+  if (v > 0n && v < 1n << 64n) return { k: 'lit', value: v, type: U64 };
+  return { k: 'lit', value: Number(v), type: F64 };
 }
 
 /** Built-in aggregates whose bodies keep DECIMAL arguments exact (sum, avg). */
