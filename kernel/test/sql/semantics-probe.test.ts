@@ -47,4 +47,21 @@ describe('sql: semantics probe (NaN order, ...)', function () {
     expect(await h.rows('SELECT count(*) FROM u WHERE y < 9223372036854775808')).to.deep.equal([[2]]);
     expect(await h.rows('SELECT 18446744073709551615 > 0')).to.deep.equal([[true]]);
   });
+
+  it('coalesce/ifnull/nullif/greatest/least/if bring their values to one type (timestamp units, DATE with timestamps)', async () => {
+    await h.q('CREATE TABLE a (ts TIMESTAMP(3) TIME INDEX, ns TIMESTAMP(9), s TIMESTAMP(0), dt DATE, i INT)');
+    await h.q("INSERT INTO a VALUES ('2024-01-01 00:00:01.5', '2024-01-01 00:00:02.25', '2024-01-01 00:00:03', '2024-01-05', 7), ('2024-01-01 00:00:04', NULL, NULL, NULL, NULL)");
+    const text = (e: string) => `CAST(${e} AS STRING)`;
+    expect(await h.rows(`SELECT ${['coalesce(ns, ts)', 'coalesce(ts, ns)', 'ifnull(s, ns)', 'greatest(ts, ns)', 'least(ts, s)', 'if(i > 0, ts, ns)'].map(text).join(', ')} FROM a ORDER BY ts`)).to.deep.equal([
+      ['2024-01-01 00:00:02.25', '2024-01-01 00:00:01.5', '2024-01-01 00:00:03', '2024-01-01 00:00:02.25', '2024-01-01 00:00:01.5', '2024-01-01 00:00:01.5'],
+      ['2024-01-01 00:00:04', '2024-01-01 00:00:04', null, '2024-01-01 00:00:04', '2024-01-01 00:00:04', null],
+    ]);
+    // DATE and a timestamp unify to the timestamp (they were text: '19727').
+    const r = await h.q(`SELECT coalesce(dt, ts), ${text('coalesce(dt, ts)')}, ${text('CASE WHEN i > 0 THEN dt ELSE ts END')} FROM a ORDER BY ts`);
+    expect(r.types).to.deep.equal(['TimestampMillisecond', 'String', 'String']);
+    expect(r.rows.map((x) => x.slice(1))).to.deep.equal([['2024-01-05 00:00:00', '2024-01-05 00:00:00'], ['2024-01-01 00:00:04', '2024-01-01 00:00:04']]);
+    expect((await h.q('SELECT dt FROM a UNION ALL SELECT ts FROM a')).types).to.deep.equal(['TimestampMillisecond']);
+    // nullif compares at the common type, as DataFusion does.
+    expect(await h.rows('SELECT nullif(1, 1.0), nullif(2, 1.0)')).to.deep.equal([[null, 2]]);
+  });
 });

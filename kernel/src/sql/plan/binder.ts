@@ -3,7 +3,7 @@ import { ColumnNotFoundError, DatabaseNotFoundError, PlanError, TableNotFoundErr
 import type { Catalog } from '../../interfaces/catalog.js';
 import type { AggregateFunction, ArgType, AsyncScalarFunction, FunctionDefinition, FunctionRegistry, ScalarFunction, WindowFunction } from '../../interfaces/function.js';
 import type { Session } from '../../interfaces/session.js';
-import { commonType } from '../../functions/builtin/scalar-functions.js';
+import { commonType as builtinCommonType, conditionalFunctions } from '../../functions/builtin/scalar-functions.js';
 import { floorDiv, numericResult } from '../../functions/builtin/function-helpers.js';
 import { FAST_AGGREGATE } from '../../functions/builtin/aggregate-functions.js';
 import type * as ast from '../ast.js';
@@ -972,6 +972,11 @@ export class Binder {
           for (let i = 0; i < out.length; i++) if (out[i]!.type.name === 'Decimal128') out[i] = this.cast(out[i]!, F64);
         }
       }
+      const first = VALUE_ARGS_UNIFIED.get(fn);
+      if (first !== undefined) {
+        const t = commonType(out.slice(first).map((a) => a.type));
+        if (t.name !== 'Null') for (let i = first; i < out.length; i++) out[i] = this.coerceTo(out[i]!, t);
+      }
       const types = out.map((a) => a.type);
       const rt = typeof fn.returnType === 'function' ? fn.returnType(types) : fn.returnType;
       return { args: out, returnType: rt.name === 'Null' ? (types.find((t) => t.name !== 'Null') ?? STR) : rt };
@@ -1181,6 +1186,29 @@ function integerLiteral(v: bigint): BExpr {
   if (v > 0n && v < 1n << 64n) return { k: 'lit', value: v, type: U64 };
   return { k: 'lit', value: Number(v), type: F64 };
 }
+
+/**
+ * The type values of several types unify to (CASE branches, UNION columns, coalesce ...):
+ * the built-ins' rule, except that a DATE meets a timestamp as that timestamp, as DataFusion
+ * coerces them (the rule alone made both text).
+ */
+function commonType(types: readonly DataType[]): DataType {
+  const ts = types.filter(isTimestamp);
+  if (ts.length > 0 && types.some((t) => t.name === 'Date') && types.every((t) => t.name === 'Date' || t.name === 'Null' || isTimestamp(t))) {
+    return builtinCommonType(ts);
+  }
+  return builtinCommonType(types);
+}
+
+/**
+ * Built-ins that return one of their arguments (coalesce, ifnull, nullif, greatest, least, if):
+ * their bodies copy values as they are, so the binder brings every value argument to the common
+ * type first; a millisecond timestamp copied into a nanosecond result read 10^6 times too small.
+ * Value arguments: all but the condition of `if`.
+ */
+const VALUE_ARGS_UNIFIED = new Map<FunctionDefinition, number>(conditionalFunctions
+  .filter((f) => ['coalesce', 'ifnull', 'nullif', 'greatest', 'least', 'if'].includes(f.name))
+  .map((f) => [f, f.name === 'if' ? 1 : 0]));
 
 /** Built-in aggregates whose bodies keep DECIMAL arguments exact (sum, avg). */
 function decimalAware(fn: FunctionDefinition): boolean {
