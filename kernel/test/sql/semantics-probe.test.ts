@@ -64,4 +64,14 @@ describe('sql: semantics probe (NaN order, ...)', function () {
     // nullif compares at the common type, as DataFusion does.
     expect(await h.rows('SELECT nullif(1, 1.0), nullif(2, 1.0)')).to.deep.equal([[null, 2]]);
   });
+
+  it('orders strings by UTF-8 bytes (Arrow), not UTF-16 units: emoji after fullwidth forms', async () => {
+    await h.q('CREATE TABLE s (ts TIMESTAMP TIME INDEX, x STRING)');
+    await h.q("INSERT INTO s VALUES (1, '\uFF5E'), (2, '\u{1F600}'), (3, 'z'), (4, '\uE000x'), (5, '\u{10000}')");
+    expect((await h.rows('SELECT x FROM s ORDER BY x')).flat()).to.deep.equal(['z', '\uE000x', '\uFF5E', '\u{10000}', '\u{1F600}']);
+    expect((await h.rows('SELECT x FROM s ORDER BY x DESC LIMIT 2')).flat()).to.deep.equal(['\u{1F600}', '\u{10000}']);
+    expect(await h.rows("SELECT '\uFF5E' < '\u{1F600}', '\uE000' < '\u{10000}', 'a\u{1F600}' > 'a\uFFFF'")).to.deep.equal([[true, true, true]]);
+    expect((await h.rows("SELECT x FROM s WHERE x > '\uFF5E' ORDER BY ts")).flat()).to.deep.equal(['\u{1F600}', '\u{10000}']);
+    expect((await h.rows('SELECT rank() OVER (ORDER BY x) FROM s ORDER BY ts')).flat()).to.deep.equal([3, 5, 1, 2, 4]);
+  });
 });

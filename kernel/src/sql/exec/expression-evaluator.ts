@@ -331,9 +331,36 @@ export function likeToRegExp(p: string, ci: boolean, escape = '\\'): RegExp {
   return new RegExp(`${re}$`, ci ? 'i' : '');
 }
 
+/** A UTF-16 code unit at or above U+D800 (a surrogate, or U+E000..U+FFFF). */
+const HIGH_UNIT = /[\ud800-\uffff]/;
+
+/** True when `s` has a code unit where UTF-16 order and UTF-8 byte order can disagree. */
+export function hasHighUnit(s: string): boolean { return HIGH_UNIT.test(s); }
+
+/**
+ * Strings in UTF-8 byte order, which is code point order and Arrow's (DataFusion's) order.
+ * JS `<` compares UTF-16 code units, which agrees except where a surrogate pair (U+10000 and
+ * up: emoji) meets U+E000..U+FFFF (fullwidth forms such as '～'): there JS puts the emoji first.
+ */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  if (!HIGH_UNIT.test(a) || !HIGH_UNIT.test(b)) return a < b ? -1 : 1;
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length - b.length;
+  let x = a.charCodeAt(i); let y = b.charCodeAt(i);
+  if (x >= 0xd800 && y >= 0xd800) {
+    // Surrogates (D800..DFFF) encode code points above FFFF: move them above E000..FFFF.
+    x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+    y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+  }
+  return x - y;
+}
+
 /** Total order used by comparisons and sorts (numbers and bigints compare across types). */
 export function compareValues(a: unknown, b: unknown): number {
-  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') return compareStrings(a, b);
   if (typeof a === 'boolean' || typeof b === 'boolean') return Number(a) - Number(b);
   if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b);
   if (isInterval(a) && isInterval(b)) return a.months - b.months || a.days - b.days || (a.nanos < b.nanos ? -1 : a.nanos > b.nanos ? 1 : 0);
