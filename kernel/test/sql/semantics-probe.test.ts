@@ -74,4 +74,31 @@ describe('sql: semantics probe (NaN order, ...)', function () {
     expect((await h.rows("SELECT x FROM s WHERE x > '\uFF5E' ORDER BY ts")).flat()).to.deep.equal(['\u{1F600}', '\u{10000}']);
     expect((await h.rows('SELECT rank() OVER (ORDER BY x) FROM s ORDER BY ts')).flat()).to.deep.equal([3, 5, 1, 2, 4]);
   });
+
+  it('x IN (subquery) compares at one common type, as = does (DECIMAL vs DOUBLE, INT vs text, timestamp units)', async () => {
+    await h.q('CREATE TABLE nk (ts TIMESTAMP(3) TIME INDEX, i INT, dc DECIMAL(10, 2))');
+    await h.q('CREATE TABLE sk (ts TIMESTAMP(9) TIME INDEX, s STRING, d DOUBLE)');
+    await h.q("INSERT INTO nk VALUES ('2024-01-01 00:00:01.001', 1, 1.00), ('2024-01-01 00:00:02', 2, 2.50), ('2024-01-01 00:00:03', 3, 3.25)");
+    await h.q("INSERT INTO sk VALUES ('2024-01-01 00:00:01.001000001', '01', 1.0), ('2024-01-01 00:00:02', '2', 2.5), ('2024-01-01 00:00:04', '4', 4.0)");
+    const is = async (where: string) => (await h.rows(`SELECT i FROM nk WHERE ${where} ORDER BY i`)).flat();
+    expect(await is('dc IN (SELECT d FROM sk)')).to.deep.equal([1, 2]);
+    expect(await is('dc NOT IN (SELECT d FROM sk)')).to.deep.equal([3]);
+    // Text meets a number as that number, as nk.i = sk.s does.
+    expect(await is('i IN (SELECT s FROM sk)')).to.deep.equal([1, 2]);
+    expect((await h.rows('SELECT n.i FROM nk n JOIN sk s ON n.i = s.s ORDER BY 1')).flat()).to.deep.equal([1, 2]);
+    // 00:00:01.001000001 is not 00:00:01.001: compared at nanoseconds, not truncated to milliseconds.
+    expect(await is('ts IN (SELECT ts FROM sk)')).to.deep.equal([2]);
+    expect(await is('ts NOT IN (SELECT ts FROM sk)')).to.deep.equal([1, 3]);
+  });
+
+  it("ms_col IN ('text finer than ms') does not truncate the text onto a tick (as = does not)", async () => {
+    await h.q('CREATE TABLE a (ts TIMESTAMP(3) TIME INDEX, v INT)');
+    await h.q("INSERT INTO a VALUES ('2024-01-01 00:00:01.001', 1), ('2024-01-01 00:00:02', 2)");
+    const vs = async (where: string) => (await h.rows(`SELECT v FROM a WHERE ${where} ORDER BY v`)).flat();
+    expect(await vs("ts = '2024-01-01 00:00:01.0010001'")).to.deep.equal([]);
+    expect(await vs("ts IN ('2024-01-01 00:00:01.0010001')")).to.deep.equal([]);
+    expect(await vs("ts IN ('2024-01-01 00:00:01.0010001', '2024-01-01 00:00:02')")).to.deep.equal([2]);
+    expect(await vs("ts NOT IN ('2024-01-01 00:00:01.0010001')")).to.deep.equal([1, 2]);
+    expect(await vs("ts IN (TIMESTAMP '2024-01-01 00:00:01.0010001', '2024-01-01 00:00:01.001')")).to.deep.equal([1]);
+  });
 });

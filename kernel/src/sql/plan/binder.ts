@@ -844,7 +844,14 @@ export class Binder {
       }
       case 'InListExpr': {
         const a = this.bindExpr(e.expr, ctx);
-        const list = e.list.map((x) => this.coerceLiteralFor(this.bindExpr(x, ctx), a.type));
+        const raw = e.list.map((x) => this.bindExpr(x, ctx));
+        if (isTimestamp(a.type) && raw.some((x) => this.offTickText(x, a.type))) {
+          // Text finer than the column (ms_col IN ('... .0000001')) would be truncated onto a tick and
+          // match it, where ms_col = '...' does not: compare at nanoseconds instead.
+          const ns: DataType = { name: 'TimestampNanosecond' };
+          return { k: 'in', arg: this.coerceTo(a, ns), list: raw.map((x) => this.coerceLiteralFor(x, ns)), not: e.not, type: BOOL };
+        }
+        const list = raw.map((x) => this.coerceLiteralFor(x, a.type));
         if (a.type.name === 'Decimal128' || list.some((x) => x.type.name === 'Decimal128')) {
           // Set membership compares unscaled values: everything at one scale (or all Float64).
           const all = [a, ...list].map((x) => (x.type.name === 'Null' ? x : this.asDecimal(x)));
@@ -863,7 +870,9 @@ export class Binder {
         const a = this.bindExpr(e.expr, ctx);
         const sub = this.bindSubquery(e.query, ctx);
         if (sub.fields.length !== 1) throw new PlanError('IN (subquery) must return one column');
-        return { k: 'insub', arg: a, plan: this.castProject(sub.plan, sub.fields, [coerceForCompare(a.type, sub.fields[0]!.type)]), not: e.not, type: BOOL, ...(sub.outer ? { outer: sub.outer } : {}) };
+        // Membership is a set lookup on values, so both sides take one type (as `=` would compare them).
+        const t = coerceForCompare(a.type, sub.fields[0]!.type);
+        return { k: 'insub', arg: this.coerceTo(a, t), plan: this.castProject(sub.plan, sub.fields, [t]), not: e.not, type: BOOL, ...(sub.outer ? { outer: sub.outer } : {}) };
       }
       case 'ExistsExpr': {
         const sub = this.bindSubquery(e.query, ctx);
@@ -1091,6 +1100,17 @@ export class Binder {
     return { k: 'bin', op: o, left: col, right: { k: 'lit', value: v, type: col.type }, type: BOOL };
   }
 
+  /** True when x is timestamp text (or TIMESTAMP '...') that falls between two ticks of type t. */
+  private offTickText(x: BExpr, t: DataType): boolean {
+    const text = x.k === 'lit' && typeof x.value === 'string' ? x.value
+      : x.k === 'cast' && isTimestamp(x.type) && x.arg.k === 'lit' && typeof x.arg.value === 'string' ? x.arg.value : undefined;
+    if (text === undefined) return false;
+    let ns: bigint;
+    try { ns = parseTimestampNanos(text, this.env.session.timezone); } catch { return false; }
+    const per = 1_000_000_000n / unitsPerSecond(t);
+    return floorDiv(ns, per) * per !== ns;
+  }
+
   /** For IN lists and comparisons against typed columns: string/number literals adopt the column's type. */
   private coerceLiteralFor(x: BExpr, t: DataType): BExpr {
     if (x.k !== 'lit' || x.value === null) return x;
@@ -1239,11 +1259,21 @@ function unitsPerSecond(t: DataType): bigint {
   }
 }
 
+/**
+ * The one type both sides of `x IN (subquery)` take: the values meet in a set, where 1 (Int32),
+ * 1n (Int64), 1.00 (DECIMAL, unscaled 100n) and a millisecond and a nanosecond timestamp are
+ * different keys. Numbers widen to a common type, timestamps to the finer unit, and text meets a
+ * number or boolean as that type, as `=` compares them.
+ */
 function coerceForCompare(a: DataType, b: DataType): DataType {
-  if (a.name === b.name) return b;
-  if (isNumeric(a) && isNumeric(b)) return b;
-  if (isTimestamp(a)) return a;
-  return b.name === 'Null' ? a : b;
+  if (a.name === b.name && (a.name !== 'Decimal128' || (a.scale === b.scale && a.precision === b.precision))) return b;
+  if (a.name === 'Null') return b;
+  if (b.name === 'Null') return a;
+  if (a.name === 'String' || b.name === 'String') {
+    const other = a.name === 'String' ? b : a;
+    return other.name === 'Boolean' || isNumeric(other) ? other : STR;
+  }
+  return commonType([a, b]);
 }
 
 function parseIntervalChecked(text: string, unit?: string) {
