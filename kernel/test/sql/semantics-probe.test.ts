@@ -101,4 +101,15 @@ describe('sql: semantics probe (NaN order, ...)', function () {
     expect(await vs("ts NOT IN ('2024-01-01 00:00:01.0010001')")).to.deep.equal([1, 2]);
     expect(await vs("ts IN (TIMESTAMP '2024-01-01 00:00:01.0010001', '2024-01-01 00:00:01.001')")).to.deep.equal([1]);
   });
+
+  it('a BIGINT and an equal DOUBLE past 2^53 match in joins and IN lists, as = says', async () => {
+    await h.q('CREATE TABLE x (ts TIMESTAMP TIME INDEX, b BIGINT)');
+    await h.q('CREATE TABLE y (ts TIMESTAMP TIME INDEX, d DOUBLE)');
+    await h.q('INSERT INTO x VALUES (1, 1152921504606846976), (2, 5)');
+    await h.q('INSERT INTO y VALUES (1, 1152921504606846976.0), (2, 5.0)');
+    expect(await h.rows('SELECT count(*) FROM x, y WHERE x.b = y.d AND x.ts = 1')).to.deep.equal([[1]]);
+    expect(await h.rows('SELECT x.ts, y.ts FROM x JOIN y ON x.b = y.d ORDER BY 1')).to.deep.equal([[1, 1], [2, 2]]);
+    expect(await h.rows('SELECT ts FROM x WHERE b IN (1152921504606846976.0, 5.0) ORDER BY 1')).to.deep.equal([[1], [2]]);
+    expect(await h.rows('SELECT ts FROM x WHERE b IN (SELECT d FROM y) ORDER BY 1')).to.deep.equal([[1], [2]]);
+  });
 });

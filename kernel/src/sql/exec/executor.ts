@@ -90,7 +90,16 @@ export function groupKeyFn(cols: readonly Column[], dicts?: Array<Map<unknown, n
       };
     }
     if (c.data instanceof BigUint64Array) return (i) => (valid !== null && valid[i] === 0 ? NULL_KEY : keyOfValue(d[i]));
-    if (Array.isArray(d)) return (i) => (valid !== null && valid[i] === 0 ? NULL_KEY : (typeof d[i] === 'string' || typeof d[i] === 'number' ? d[i] : keyOfValue(d[i])));
+    if (Array.isArray(d)) return (i) => (valid !== null && valid[i] === 0 ? NULL_KEY : (typeof d[i] === 'string' ? d[i] : keyOfValue(d[i])));
+    if (c.data instanceof Float64Array || c.data instanceof Float32Array) {
+      // Past 2^53 a double keys like the equal bigint (a join of DOUBLE with BIGINT), as keyOfValue does.
+      const f = c.data;
+      return (i) => {
+        if (valid !== null && valid[i] === 0) return NULL_KEY;
+        const x = f[i]!;
+        return x <= 9007199254740991 && x >= -9007199254740991 ? x : keyOfValue(x);
+      };
+    }
     return (i) => (valid !== null && valid[i] === 0 ? NULL_KEY : d[i]);
   };
   if (cols.length === 1) return single(cols[0]!);

@@ -297,6 +297,8 @@ function columnFromValuesTyped(t: DataType, vals: unknown[]): Column {
 /** A hashable key for a value of a given type (numbers and bigints that are equal share a key). */
 export function keyOfValue(v: unknown, _t?: DataType): unknown {
   if (typeof v === 'bigint') return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : `${v}n`;
+  // An integral double past 2^53 keys like the bigint it equals (2^60 as DOUBLE and as BIGINT).
+  if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) return `${BigInt(v)}n`;
   if (v instanceof Uint8Array) return `b:${Buffer.from(v).toString('hex')}`;
   if (isInterval(v)) return `i:${v.months}:${v.days}:${v.nanos}`;
   if (typeof v === 'boolean') return v ? 1 : 0;
