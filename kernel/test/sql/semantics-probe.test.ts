@@ -112,4 +112,16 @@ describe('sql: semantics probe (NaN order, ...)', function () {
     expect(await h.rows('SELECT ts FROM x WHERE b IN (1152921504606846976.0, 5.0) ORDER BY 1')).to.deep.equal([[1], [2]]);
     expect(await h.rows('SELECT ts FROM x WHERE b IN (SELECT d FROM y) ORDER BY 1')).to.deep.equal([[1], [2]]);
   });
+
+  it('a BIGINT column against an infinite or NaN double compares instead of throwing a RangeError', async () => {
+    await h.q('CREATE TABLE x (ts TIMESTAMP TIME INDEX, b BIGINT)');
+    await h.q('INSERT INTO x VALUES (1, 5), (2, -3)');
+    const ts = async (where: string) => (await h.rows(`SELECT ts FROM x WHERE ${where} ORDER BY ts`)).flat();
+    expect(await ts("b < 'inf'::DOUBLE")).to.deep.equal([1, 2]);
+    expect(await ts("b > '-inf'::DOUBLE")).to.deep.equal([1, 2]);
+    expect(await ts("b = 'inf'::DOUBLE")).to.deep.equal([]);
+    // NaN is above every number.
+    expect(await ts("b < 'nan'::DOUBLE")).to.deep.equal([1, 2]);
+    expect(await ts("b >= 'nan'::DOUBLE")).to.deep.equal([]);
+  });
 });

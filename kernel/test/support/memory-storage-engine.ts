@@ -40,7 +40,8 @@ function matches(p: ScanPredicate, v: unknown): boolean {
   return true;
 }
 function norm(x: unknown, like: unknown): unknown {
-  if (typeof like === 'bigint' && typeof x === 'number') return BigInt(Math.trunc(x));
+  // Infinities and NaN have no bigint; JS compares them with bigints as they are.
+  if (typeof like === 'bigint' && typeof x === 'number') return Number.isFinite(x) ? BigInt(Math.trunc(x)) : x;
   if (typeof like === 'number' && typeof x === 'bigint') return Number(x);
   return x;
 }

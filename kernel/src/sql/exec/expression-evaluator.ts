@@ -406,9 +406,10 @@ function compileBinary(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: Comp
       // Fast path: typed column vs constant.
       if (rightLit !== undefined && rightLit !== null && storageOf(x.type.name) !== 'js' && x.type.name !== 'Boolean') {
         const xs = x.data as Float64Array;
-        const c = typeof xs[0] === 'bigint' || x.data instanceof BigInt64Array || x.data instanceof BigUint64Array
-          ? (typeof rightLit === 'bigint' ? rightLit : BigInt(Math.trunc(Number(rightLit))) ) : Number(rightLit);
-        const frac = typeof c === 'bigint' && typeof rightLit === 'number' && !Number.isInteger(rightLit);
+        const bigCol = typeof xs[0] === 'bigint' || x.data instanceof BigInt64Array || x.data instanceof BigUint64Array;
+        // A fraction, an infinity or NaN against 64-bit integers takes the general path (no bigint equals it).
+        const frac = bigCol && typeof rightLit === 'number' && !Number.isInteger(rightLit);
+        const c = bigCol ? (typeof rightLit === 'bigint' ? rightLit : frac ? 0n : BigInt(Math.trunc(Number(rightLit)))) : Number(rightLit);
         // NaN sorts above every number and equals itself (DataFusion's float order); a NaN
         // constant takes the general path, a NaN value passes > and >= below.
         if (!frac && c === c) {
