@@ -124,4 +124,14 @@ describe('sql: semantics probe (NaN order, ...)', function () {
     expect(await ts("b < 'nan'::DOUBLE")).to.deep.equal([1, 2]);
     expect(await ts("b >= 'nan'::DOUBLE")).to.deep.equal([]);
   });
+
+  it('-INTERVAL negates every part (was NaN, then a RangeError in timestamp arithmetic)', async () => {
+    expect(await h.rows("SELECT CAST(TIMESTAMP '2024-01-02 00:00:00' + (-INTERVAL '1 day') AS STRING), CAST(TIMESTAMP '2024-01-31 00:00:00' - (-INTERVAL '1 month') AS STRING)"))
+      .to.deep.equal([['2024-01-01 00:00:00', '2024-02-29 00:00:00']]);
+    const [[iv]] = await h.rows("SELECT -INTERVAL '1 month 2 days 3 hours'");
+    expect(iv).to.be.an.instanceOf(Int32Array);
+    // Arrow's MonthDayNano words: months, days, nanoseconds (low, high).
+    expect(Array.from(iv as Int32Array).slice(0, 2)).to.deep.equal([-1, -2]);
+    expect(await h.rows("SELECT -INTERVAL '1 day' = INTERVAL '-1 day'")).to.deep.equal([[true]]);
+  });
 });

@@ -86,6 +86,12 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
         const c = a(b);
         const d = allocData(e.type.name, c.length) as Float64Array;
         const s = c.data as Float64Array;
+        if (e.type.name === 'IntervalMonthDayNano') {
+          // Each part negated: -(1 month 2 days) is -1 month -2 days (was NaN).
+          const out = new Array<unknown>(c.length);
+          for (let i = 0; i < c.length; i++) { const v = valueAt(c, i); out[i] = isInterval(v) ? { months: -v.months, days: -v.days, nanos: -v.nanos } : null; }
+          return columnFromValuesTyped(e.type, out);
+        }
         if (e.type.name === 'Decimal128') for (let i = 0; i < d.length; i++) (d as unknown as unknown[])[i] = typeof s[i] === 'bigint' ? -(s[i] as unknown as bigint) : null;
         else if (isBigIntType(e.type.name)) for (let i = 0; i < d.length; i++) (d as unknown as BigInt64Array)[i] = -BigInt(s[i] as unknown as bigint);
         else for (let i = 0; i < d.length; i++) d[i] = -Number(s[i]);
