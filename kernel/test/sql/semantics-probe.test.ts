@@ -134,4 +134,14 @@ describe('sql: semantics probe (NaN order, ...)', function () {
     expect(Array.from(iv as Int32Array).slice(0, 2)).to.deep.equal([-1, -2]);
     expect(await h.rows("SELECT -INTERVAL '1 day' = INTERVAL '-1 day'")).to.deep.equal([[true]]);
   });
+
+  it('interval * k and / k carry fractions into smaller parts (PostgreSQL), not drop or keep them fractional', async () => {
+    const text = (e: string) => `CAST(${e} AS STRING)`;
+    expect(await h.rows(`SELECT ${["INTERVAL '1 day' / 2", "INTERVAL '1 month' / 2", "INTERVAL '1 day' * 1.5", "INTERVAL '1 hour' * 1.5", "INTERVAL '1 month' * 1.5", "INTERVAL '90 minutes' / 2"].map(text).join(', ')}`))
+      .to.deep.equal([['12:00:00', '15 days', '1 days 12:00:00', '01:30:00', '1 mons 15 days', '00:45:00']]);
+    expect(await h.rows(`SELECT ${text("TIMESTAMP '2024-01-01 00:00:00' + INTERVAL '1 month' * 1.5")}, ${text("TIMESTAMP '2024-01-01 00:00:00' + INTERVAL '1 day' / 4")}`))
+      .to.deep.equal([['2024-02-16 00:00:00', '2024-01-01 06:00:00']]);
+    // Like number / 0 (was a raw RangeError).
+    expect(await h.rows("SELECT INTERVAL '1 day' / 0")).to.deep.equal([[null]]);
+  });
 });

@@ -607,16 +607,31 @@ function nanosOf(v: unknown, t: DataType): bigint {
   return (v as bigint) * (1_000_000_000n / timestampUnitsPerSecond(t.name));
 }
 
+/**
+ * interval * k or interval / k, as PostgreSQL does it: each part scaled, a fraction of a month
+ * carried into days (30 per month) and a fraction of a day into time, so '1 day' / 2 is 12 hours
+ * and '1 month' * 1.5 is 1 month 15 days (each part was scaled alone: '1 day' / 2 was 0 and
+ * '1 hour' * 1.5 one hour). Dividing by zero gives NULL, as number / 0 does.
+ */
+function scaleInterval(a: Interval, k: number, divide: boolean): Interval | null {
+  if (divide && k === 0) return null;
+  const f = divide ? 1 / k : k;
+  const months = a.months * f;
+  const m = Math.trunc(months);
+  const days = a.days * f + (months - m) * 30;
+  const d = Math.trunc(days);
+  // Whole factors keep nanoseconds exact; others round to the nanosecond.
+  const nanos = Number.isInteger(k) ? (divide ? a.nanos / BigInt(k) : a.nanos * BigInt(k)) : BigInt(Math.round(Number(a.nanos) * f));
+  return { months: m, days: d, nanos: nanos + BigInt(Math.round((days - d) * 86_400e9)) };
+}
+
 function temporalArith(op: string, a: unknown, at: DataType, c: unknown, ct: DataType, out: DataType): unknown {
   if (out.name === 'IntervalMonthDayNano') {
     if (isInterval(a) && isInterval(c)) {
       const s = op === '-' ? -1 : 1;
       return { months: a.months + s * c.months, days: a.days + s * c.days, nanos: a.nanos + BigInt(s) * c.nanos };
     }
-    if (isInterval(a) && (typeof c === 'number' || typeof c === 'bigint')) {
-      const k = Number(c);
-      return op === '*' ? { months: a.months * k, days: a.days * k, nanos: a.nanos * BigInt(Math.trunc(k)) } : { months: Math.trunc(a.months / k), days: Math.trunc(a.days / k), nanos: a.nanos / BigInt(Math.trunc(k)) };
-    }
+    if (isInterval(a) && (typeof c === 'number' || typeof c === 'bigint')) return scaleInterval(a, Number(c), op === '/');
     // ts - ts
     const d = nanosOf(a, at) - nanosOf(c, ct);
     return { months: 0, days: 0, nanos: d } satisfies Interval;
