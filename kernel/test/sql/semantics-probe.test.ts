@@ -5,7 +5,7 @@ import { SqlHarness } from '../support/sql-harness.js';
  * Wrong answers a probe against DuckDB and GreptimeDB's sqlness cases found;
  * GreptimeDB (DataFusion) is the reference where the two differ.
  */
-describe('sql: semantics probe (NaN order, ...)', function () {
+describe('sql: semantics probe (NaN, literals, common types, IN, string order, intervals)', function () {
   this.timeout(10_000);
   let h: SqlHarness;
   beforeEach(async () => { h = await SqlHarness.start(); });
