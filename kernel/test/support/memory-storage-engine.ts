@@ -3,6 +3,7 @@ import {
   RegionNotFoundError, type RegionId, type RegionStats, type ScanPredicate, type ScanRequest, type StorageEngine, type TableSchema,
 } from '../../src/index.js';
 import { batchFromArrow, batchToArrow, columnFromValues, valueAt } from '../../src/sql/exec/column.js';
+import { compareStrings } from '../../src/sql/exec/expression-evaluator.js';
 
 interface RegionData { schema: TableSchema; rows: Map<string, unknown[]>; seq: number }
 
@@ -14,6 +15,8 @@ function cmp(a: unknown, b: unknown): number {
   if (a === b) return 0;
   if (a === null || a === undefined) return -1;
   if (b === null || b === undefined) return 1;
+  // Strings in byte order, as the query engine and engine-lsm compare them.
+  if (typeof a === 'string' && typeof b === 'string') return compareStrings(a, b);
   return (a as number) < (b as number) ? -1 : 1;
 }
 
@@ -37,7 +40,8 @@ function matches(p: ScanPredicate, v: unknown): boolean {
   return true;
 }
 function norm(x: unknown, like: unknown): unknown {
-  if (typeof like === 'bigint' && typeof x === 'number') return BigInt(Math.trunc(x));
+  // Infinities and NaN have no bigint; JS compares them with bigints as they are.
+  if (typeof like === 'bigint' && typeof x === 'number') return Number.isFinite(x) ? BigInt(Math.trunc(x)) : x;
   if (typeof like === 'number' && typeof x === 'bigint') return Number(x);
   return x;
 }

@@ -9,7 +9,7 @@ import {
   allocData, batchFromArrow, coerceDecimal, columnFromArrow, columnFromValues, columnToArrow, concatBatches, constantColumn, emptyBatch, sliceBatch, takeBatch,
   takeColumn, takeColumnNullable, valueAt, type Batch, type Column,
 } from './column.js';
-import { compareValues, compileExpr, keyOfValue, type CompiledExpr, type EvalContext } from './expression-evaluator.js';
+import { compareValues, compileExpr, hasHighUnit, keyOfValue, type CompiledExpr, type EvalContext } from './expression-evaluator.js';
 import { FAST_AGGREGATE, type FastAggregateKind } from '../../functions/builtin/aggregate-functions.js';
 import { rescale } from './decimal.js';
 import type { DataType } from '../../data/data-types.js';
@@ -90,7 +90,16 @@ export function groupKeyFn(cols: readonly Column[], dicts?: Array<Map<unknown, n
       };
     }
     if (c.data instanceof BigUint64Array) return (i) => (valid !== null && valid[i] === 0 ? NULL_KEY : keyOfValue(d[i]));
-    if (Array.isArray(d)) return (i) => (valid !== null && valid[i] === 0 ? NULL_KEY : (typeof d[i] === 'string' || typeof d[i] === 'number' ? d[i] : keyOfValue(d[i])));
+    if (Array.isArray(d)) return (i) => (valid !== null && valid[i] === 0 ? NULL_KEY : (typeof d[i] === 'string' ? d[i] : keyOfValue(d[i])));
+    if (c.data instanceof Float64Array || c.data instanceof Float32Array) {
+      // Past 2^53 a double keys like the equal bigint (a join of DOUBLE with BIGINT), as keyOfValue does.
+      const f = c.data;
+      return (i) => {
+        if (valid !== null && valid[i] === 0) return NULL_KEY;
+        const x = f[i]!;
+        return x <= 9007199254740991 && x >= -9007199254740991 ? x : keyOfValue(x);
+      };
+    }
     return (i) => (valid !== null && valid[i] === 0 ? NULL_KEY : d[i]);
   };
   if (cols.length === 1) return single(cols[0]!);
@@ -251,7 +260,8 @@ class GroupedAccumulator {
           const g = gid[i]!;
           if (g < 0 || (valid !== null && valid[i] === 0)) continue;
           const x = d[i]!;
-          if (cnt[g] === 0 || x < val[g]!) val[g] = x;
+          // NaN is the largest float (DataFusion): any number replaces it as the minimum.
+          if (cnt[g] === 0 || x < val[g]! || val[g] !== val[g]) val[g] = x;
           cnt[g]!++;
         }
         return;
@@ -260,7 +270,7 @@ class GroupedAccumulator {
           const g = gid[i]!;
           if (g < 0 || (valid !== null && valid[i] === 0)) continue;
           const x = d[i]!;
-          if (cnt[g] === 0 || x > val[g]!) val[g] = x;
+          if (cnt[g] === 0 || x > val[g]! || x !== x) val[g] = x;
           cnt[g]!++;
         }
     }
@@ -274,7 +284,7 @@ class GroupedAccumulator {
     const ov = other.val[from]!;
     const c = this.cnt[g]!;
     if (this.kind === 'sum' || this.kind === 'avg') this.val[g]! += ov;
-    else if (this.kind === 'min') { if (c === 0 || ov < this.val[g]!) this.val[g] = ov; } else if (this.kind === 'max') { if (c === 0 || ov > this.val[g]!) this.val[g] = ov; }
+    else if (this.kind === 'min') { const v = this.val[g]!; if (c === 0 || ov < v || v !== v) this.val[g] = ov; } else if (this.kind === 'max') { if (c === 0 || ov > this.val[g]! || ov !== ov) this.val[g] = ov; }
     this.cnt[g] = c + oc;
   }
 
@@ -313,6 +323,9 @@ function fastAggregateKind(a: AggCall): FastAggregateKind | undefined {
 
 /** Compares rows i and j of key columns per sort keys. */
 function makeComparator(cols: readonly Column[], keys: readonly SortKey[]): (a: number, b: number) => number {
+  // String keys without a code unit >= U+D800 compare with plain `<` (the same order as
+  // compareStrings there); one pass here instead of a check per comparison.
+  const plain = cols.map((c) => c.type.name === 'String' && !Array.prototype.some.call(c.data, (v: unknown) => typeof v === 'string' && hasHighUnit(v)));
   return (a, b) => {
     for (let k = 0; k < cols.length; k++) {
       const c = cols[k]!;
@@ -322,7 +335,7 @@ function makeComparator(cols: readonly Column[], keys: readonly SortKey[]): (a: 
         const nf = keys[k]!.nullsFirst;
         return (x === null ? -1 : 1) * (nf ? 1 : -1);
       }
-      const r = compareValues(x, y);
+      const r = plain[k] ? (x === y ? 0 : (x as string) < (y as string) ? -1 : 1) : compareValues(x, y);
       if (r !== 0) return keys[k]!.desc ? -r : r;
     }
     return a - b;

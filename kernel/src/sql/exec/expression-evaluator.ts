@@ -87,6 +87,12 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
         const c = a(b);
         const d = allocData(e.type.name, c.length) as Float64Array;
         const s = c.data as Float64Array;
+        if (e.type.name === 'IntervalMonthDayNano') {
+          // Each part negated: -(1 month 2 days) is -1 month -2 days (was NaN).
+          const out = new Array<unknown>(c.length);
+          for (let i = 0; i < c.length; i++) { const v = valueAt(c, i); out[i] = isInterval(v) ? { months: -v.months, days: -v.days, nanos: -v.nanos } : null; }
+          return columnFromValuesTyped(e.type, out);
+        }
         if (e.type.name === 'Decimal128') for (let i = 0; i < d.length; i++) (d as unknown as unknown[])[i] = typeof s[i] === 'bigint' ? -(s[i] as unknown as bigint) : null;
         else if (isBigIntType(e.type.name)) for (let i = 0; i < d.length; i++) (d as unknown as BigInt64Array)[i] = -BigInt(s[i] as unknown as bigint);
         else for (let i = 0; i < d.length; i++) d[i] = -Number(s[i]);
@@ -350,6 +356,8 @@ function columnFromValuesTyped(t: DataType, vals: unknown[]): Column {
 /** A hashable key for a value of a given type (numbers and bigints that are equal share a key). */
 export function keyOfValue(v: unknown, _t?: DataType): unknown {
   if (typeof v === 'bigint') return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : `${v}n`;
+  // An integral double past 2^53 keys like the bigint it equals (2^60 as DOUBLE and as BIGINT).
+  if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) return `${BigInt(v)}n`;
   if (v instanceof Uint8Array) return `b:${Buffer.from(v).toString('hex')}`;
   if (isInterval(v)) return `i:${v.months}:${v.days}:${v.nanos}`;
   if (typeof v === 'boolean') return v ? 1 : 0;
@@ -449,9 +457,36 @@ export function likeToRegExp(p: string, ci: boolean, escape = '\\'): RegExp {
   return new RegExp(`${re}$`, ci ? 'i' : '');
 }
 
+/** A UTF-16 code unit at or above U+D800 (a surrogate, or U+E000..U+FFFF). */
+const HIGH_UNIT = /[\ud800-\uffff]/;
+
+/** True when `s` has a code unit where UTF-16 order and UTF-8 byte order can disagree. */
+export function hasHighUnit(s: string): boolean { return HIGH_UNIT.test(s); }
+
+/**
+ * Strings in UTF-8 byte order, which is code point order and Arrow's (DataFusion's) order.
+ * JS `<` compares UTF-16 code units, which agrees except where a surrogate pair (U+10000 and
+ * up: emoji) meets U+E000..U+FFFF (fullwidth forms such as '～'): there JS puts the emoji first.
+ */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  if (!HIGH_UNIT.test(a) || !HIGH_UNIT.test(b)) return a < b ? -1 : 1;
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length - b.length;
+  let x = a.charCodeAt(i); let y = b.charCodeAt(i);
+  if (x >= 0xd800 && y >= 0xd800) {
+    // Surrogates (D800..DFFF) encode code points above FFFF: move them above E000..FFFF.
+    x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+    y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+  }
+  return x - y;
+}
+
 /** Total order used by comparisons and sorts (numbers and bigints compare across types). */
 export function compareValues(a: unknown, b: unknown): number {
-  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') return compareStrings(a, b);
   if (typeof a === 'boolean' || typeof b === 'boolean') return Number(a) - Number(b);
   if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b);
   if (isInterval(a) && isInterval(b)) return a.months - b.months || a.days - b.days || (a.nanos < b.nanos ? -1 : a.nanos > b.nanos ? 1 : 0);
@@ -495,17 +530,20 @@ function compileBinary(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: Comp
       // Fast path: typed column vs constant.
       if (rightLit !== undefined && rightLit !== null && storageOf(x.type.name) !== 'js' && x.type.name !== 'Boolean') {
         const xs = x.data as Float64Array;
-        const c = typeof xs[0] === 'bigint' || x.data instanceof BigInt64Array || x.data instanceof BigUint64Array
-          ? (typeof rightLit === 'bigint' ? rightLit : BigInt(Math.trunc(Number(rightLit))) ) : Number(rightLit);
-        const frac = typeof c === 'bigint' && typeof rightLit === 'number' && !Number.isInteger(rightLit);
-        if (!frac) {
+        const bigCol = typeof xs[0] === 'bigint' || x.data instanceof BigInt64Array || x.data instanceof BigUint64Array;
+        // A fraction, an infinity or NaN against 64-bit integers takes the general path (no bigint equals it).
+        const frac = bigCol && typeof rightLit === 'number' && !Number.isInteger(rightLit);
+        const c = bigCol ? (typeof rightLit === 'bigint' ? rightLit : frac ? 0n : BigInt(Math.trunc(Number(rightLit)))) : Number(rightLit);
+        // NaN sorts above every number and equals itself (DataFusion's float order); a NaN
+        // constant takes the general path, a NaN value passes > and >= below.
+        if (!frac && c === c) {
           switch (op) {
             case '=': for (let i = 0; i < n; i++) d[i] = xs[i] === c ? 1 : 0; break;
             case '<>': for (let i = 0; i < n; i++) d[i] = xs[i] !== c ? 1 : 0; break;
             case '<': for (let i = 0; i < n; i++) d[i] = xs[i]! < (c as number) ? 1 : 0; break;
             case '<=': for (let i = 0; i < n; i++) d[i] = xs[i]! <= (c as number) ? 1 : 0; break;
-            case '>': for (let i = 0; i < n; i++) d[i] = xs[i]! > (c as number) ? 1 : 0; break;
-            case '>=': for (let i = 0; i < n; i++) d[i] = xs[i]! >= (c as number) ? 1 : 0; break;
+            case '>': for (let i = 0; i < n; i++) { const v = xs[i]!; d[i] = v > (c as number) || v !== v ? 1 : 0; } break;
+            case '>=': for (let i = 0; i < n; i++) { const v = xs[i]!; d[i] = v >= (c as number) || v !== v ? 1 : 0; } break;
           }
           return { type: BOOL, length: n, data: d, valid: x.valid };
         }
@@ -702,16 +740,31 @@ function nanosOf(v: unknown, t: DataType): bigint {
   return (v as bigint) * (1_000_000_000n / timestampUnitsPerSecond(t.name));
 }
 
+/**
+ * interval * k or interval / k, as PostgreSQL does it: each part scaled, a fraction of a month
+ * carried into days (30 per month) and a fraction of a day into time, so '1 day' / 2 is 12 hours
+ * and '1 month' * 1.5 is 1 month 15 days (each part was scaled alone: '1 day' / 2 was 0 and
+ * '1 hour' * 1.5 one hour). Dividing by zero is DIVIDE_BY_ZERO, as for integers (PostgreSQL too).
+ */
+function scaleInterval(a: Interval, k: number, divide: boolean): Interval {
+  if (divide && k === 0) throw new DivideByZeroError();
+  const f = divide ? 1 / k : k;
+  const months = a.months * f;
+  const m = Math.trunc(months);
+  const days = a.days * f + (months - m) * 30;
+  const d = Math.trunc(days);
+  // Whole factors keep nanoseconds exact; others round to the nanosecond.
+  const nanos = Number.isInteger(k) ? (divide ? a.nanos / BigInt(k) : a.nanos * BigInt(k)) : BigInt(Math.round(Number(a.nanos) * f));
+  return { months: m, days: d, nanos: nanos + BigInt(Math.round((days - d) * 86_400e9)) };
+}
+
 function temporalArith(op: string, a: unknown, at: DataType, c: unknown, ct: DataType, out: DataType): unknown {
   if (out.name === 'IntervalMonthDayNano') {
     if (isInterval(a) && isInterval(c)) {
       const s = op === '-' ? -1 : 1;
       return { months: a.months + s * c.months, days: a.days + s * c.days, nanos: a.nanos + BigInt(s) * c.nanos };
     }
-    if (isInterval(a) && (typeof c === 'number' || typeof c === 'bigint')) {
-      const k = Number(c);
-      return op === '*' ? { months: a.months * k, days: a.days * k, nanos: a.nanos * BigInt(Math.trunc(k)) } : { months: Math.trunc(a.months / k), days: Math.trunc(a.days / k), nanos: a.nanos / BigInt(Math.trunc(k)) };
-    }
+    if (isInterval(a) && (typeof c === 'number' || typeof c === 'bigint')) return scaleInterval(a, Number(c), op === '/');
     // ts - ts
     const d = nanosOf(a, at) - nanosOf(c, ct);
     return { months: 0, days: 0, nanos: d } satisfies Interval;
@@ -744,6 +797,20 @@ export function castColumn(c: Column, to: DataType, tz: string, tryCast = false)
     }
   }
   return columnFromValuesTyped(to, out);
+}
+
+/**
+ * Float text as Arrow's parser reads it: decimal digits with an optional exponent, or
+ * inf / infinity / nan in any case with an optional sign. JS Number() would also take hex,
+ * binary and octal ('0x10' -> 16) and only spells infinity 'Infinity'.
+ */
+function parseFloatText(text: string): number | undefined {
+  const t = text.trim();
+  if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) return Number(t);
+  const m = /^([+-]?)(inf|infinity|nan)$/i.exec(t);
+  if (m === null) return undefined;
+  if (m[2]!.toLowerCase() === 'nan') return NaN;
+  return m[1] === '-' ? -Infinity : Infinity;
 }
 
 const INT_RANGES: Partial<Record<DataTypeName, [number, number]>> = {
@@ -804,15 +871,7 @@ export function castValue(v: unknown, from: DataType, to: DataType, tz: string):
       return Number(v) !== 0;
     }
     case 'Float32': case 'Float64': {
-      if (typeof v === 'string') {
-        const t = v.trim();
-        // Arrow also reads 'inf', '-inf', 'infinity' and 'nan' in any case.
-        const special = /^([+-]?)(inf|infinity)$/i.exec(t);
-        if (special) return special[1] === '-' ? -Infinity : Infinity;
-        const x = Number(t);
-        if (t === '' || Number.isNaN(x) && !/^[+-]?nan$/i.test(t)) throw bad();
-        return to.name === 'Float32' ? Math.fround(x) : x;
-      }
+      if (typeof v === 'string') { const x = parseFloatText(v); if (x === undefined) throw bad(); return to.name === 'Float32' ? Math.fround(x) : x; }
       if (typeof v === 'boolean') return v ? 1 : 0;
       if (isTimestamp(from)) return Number(v);
       const x = Number(v);

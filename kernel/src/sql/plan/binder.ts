@@ -3,7 +3,7 @@ import { ColumnNotFoundError, DatabaseNotFoundError, PlanError, TableNotFoundErr
 import type { Catalog } from '../../interfaces/catalog.js';
 import type { AggregateFunction, ArgType, AsyncScalarFunction, FunctionDefinition, FunctionRegistry, ScalarFunction, WindowFunction } from '../../interfaces/function.js';
 import type { Session } from '../../interfaces/session.js';
-import { commonType } from '../../functions/builtin/scalar-functions.js';
+import { commonType as builtinCommonType, conditionalFunctions } from '../../functions/builtin/scalar-functions.js';
 import { floorDiv, numericResult } from '../../functions/builtin/function-helpers.js';
 import { FAST_AGGREGATE, KEEPS_DECIMAL } from '../../functions/builtin/aggregate-functions.js';
 import type * as ast from '../ast.js';
@@ -879,6 +879,7 @@ export class Binder {
         if (e.op === 'NOT') { this.expectBool(a, 'NOT'); return { k: 'not', arg: a, type: BOOL }; }
         if (e.op === '+') return a;
         if (e.op === '-') {
+          if (a.k === 'lit' && typeof a.value === 'bigint' && (a.type.name === 'Int64' || a.type.name === 'UInt64')) return integerLiteral(-a.value);
           if (a.k === 'lit' && typeof a.value === 'bigint') return { k: 'lit', value: -a.value, type: a.type };
           if (a.k === 'lit' && typeof a.value === 'number') return { k: 'lit', value: -a.value, type: a.type };
           if (!isNumeric(a.type) && a.type.name !== 'Null' && a.type.name !== 'IntervalMonthDayNano') throw new PlanError(`cannot negate a ${a.type.name}`);
@@ -907,7 +908,14 @@ export class Binder {
       }
       case 'InListExpr': {
         const a = this.bindExpr(e.expr, ctx);
-        const list = e.list.map((x) => this.coerceLiteralFor(this.bindExpr(x, ctx), a.type));
+        const raw = e.list.map((x) => this.bindExpr(x, ctx));
+        if (isTimestamp(a.type) && raw.some((x) => this.offTickText(x, a.type))) {
+          // Text finer than the column (ms_col IN ('... .0000001')) would be truncated onto a tick and
+          // match it, where ms_col = '...' does not: compare at nanoseconds instead.
+          const ns: DataType = { name: 'TimestampNanosecond' };
+          return { k: 'in', arg: this.coerceTo(a, ns), list: raw.map((x) => this.coerceLiteralFor(x, ns)), not: e.not, type: BOOL };
+        }
+        const list = raw.map((x) => this.coerceLiteralFor(x, a.type));
         if (a.type.name === 'Decimal128' || list.some((x) => x.type.name === 'Decimal128')) {
           // Set membership compares unscaled values: everything at one scale (or all Float64).
           const all = [a, ...list].map((x) => (x.type.name === 'Null' ? x : this.asDecimal(x)));
@@ -927,10 +935,10 @@ export class Binder {
         const sub = this.bindSubquery(e.query, ctx);
         const what = e.quantified ? `${e.quantified.op} ${e.quantified.all ? 'ALL' : 'ANY'} (subquery)` : 'IN (subquery)';
         if (sub.fields.length !== 1) throw new PlanError(`${what} must return one column`);
+        // Membership and quantified comparisons look values up at one type, as `=` would compare them.
         const t = coerceForCompare(a.type, sub.fields[0]!.type);
         return {
-          // A quantified comparison compares values of one type (IN keeps its argument as it is).
-          k: 'insub', arg: e.quantified && t.name !== a.type.name ? this.cast(a, t) : a, plan: this.castProject(sub.plan, sub.fields, [t]), not: e.not, type: BOOL,
+          k: 'insub', arg: this.coerceTo(a, t), plan: this.castProject(sub.plan, sub.fields, [t]), not: e.not, type: BOOL,
           ...(sub.outer ? { outer: sub.outer } : {}), ...(e.quantified ? { quantified: e.quantified } : {}),
         };
       }
@@ -1042,6 +1050,11 @@ export class Binder {
         if (!same || rt0.name !== 'Decimal128' || rt0.scale !== d.scale) {
           for (let i = 0; i < out.length; i++) if (out[i]!.type.name === 'Decimal128') out[i] = this.cast(out[i]!, F64);
         }
+      }
+      const first = VALUE_ARGS_UNIFIED.get(fn);
+      if (first !== undefined) {
+        const t = commonType(out.slice(first).map((a) => a.type));
+        if (t.name !== 'Null') for (let i = first; i < out.length; i++) out[i] = this.coerceTo(out[i]!, t);
       }
       const types = out.map((a) => a.type);
       const rt = typeof fn.returnType === 'function' ? fn.returnType(types) : fn.returnType;
@@ -1157,6 +1170,17 @@ export class Binder {
     return { k: 'bin', op: o, left: col, right: { k: 'lit', value: v, type: col.type }, type: BOOL };
   }
 
+  /** True when x is timestamp text (or TIMESTAMP '...') that falls between two ticks of type t. */
+  private offTickText(x: BExpr, t: DataType): boolean {
+    const text = x.k === 'lit' && typeof x.value === 'string' ? x.value
+      : x.k === 'cast' && isTimestamp(x.type) && x.arg.k === 'lit' && typeof x.arg.value === 'string' ? x.arg.value : undefined;
+    if (text === undefined) return false;
+    let ns: bigint;
+    try { ns = parseTimestampNanos(text, this.env.session.timezone); } catch { return false; }
+    const per = 1_000_000_000n / unitsPerSecond(t);
+    return floorDiv(ns, per) * per !== ns;
+  }
+
   /** For IN lists and comparisons against typed columns: string/number literals adopt the column's type. */
   private coerceLiteralFor(x: BExpr, t: DataType): BExpr {
     if (x.k !== 'lit' || x.value === null) return x;
@@ -1243,6 +1267,29 @@ export class Binder {
   }
 }
 
+/**
+ * The type values of several types unify to (CASE branches, UNION columns, coalesce ...):
+ * the built-ins' rule, except that a DATE meets a timestamp as that timestamp, as DataFusion
+ * coerces them (the rule alone made both text).
+ */
+function commonType(types: readonly DataType[]): DataType {
+  const ts = types.filter(isTimestamp);
+  if (ts.length > 0 && types.some((t) => t.name === 'Date') && types.every((t) => t.name === 'Date' || t.name === 'Null' || isTimestamp(t))) {
+    return builtinCommonType(ts);
+  }
+  return builtinCommonType(types);
+}
+
+/**
+ * Built-ins that return one of their arguments (coalesce, ifnull, nullif, greatest, least, if):
+ * their bodies copy values as they are, so the binder brings every value argument to the common
+ * type first; a millisecond timestamp copied into a nanosecond result read 10^6 times too small.
+ * Value arguments: all but the condition of `if`.
+ */
+const VALUE_ARGS_UNIFIED = new Map<FunctionDefinition, number>(conditionalFunctions
+  .filter((f) => ['coalesce', 'ifnull', 'nullif', 'greatest', 'least', 'if'].includes(f.name))
+  .map((f) => [f, f.name === 'if' ? 1 : 0]));
+
 /** Built-in aggregates whose bodies keep DECIMAL arguments exact (sum, avg, median). */
 function decimalAware(fn: FunctionDefinition): boolean {
   if (fn.kind !== 'aggregate') return false;
@@ -1274,11 +1321,21 @@ function unitsPerSecond(t: DataType): bigint {
   }
 }
 
+/**
+ * The one type both sides of `x IN (subquery)` take: the values meet in a set, where 1 (Int32),
+ * 1n (Int64), 1.00 (DECIMAL, unscaled 100n) and a millisecond and a nanosecond timestamp are
+ * different keys. Numbers widen to a common type, timestamps to the finer unit, and text meets a
+ * number or boolean as that type, as `=` compares them.
+ */
 function coerceForCompare(a: DataType, b: DataType): DataType {
-  if (a.name === b.name) return b;
-  if (isNumeric(a) && isNumeric(b)) return b;
-  if (isTimestamp(a)) return a;
-  return b.name === 'Null' ? a : b;
+  if (a.name === b.name && (a.name !== 'Decimal128' || (a.scale === b.scale && a.precision === b.precision))) return b;
+  if (a.name === 'Null') return b;
+  if (b.name === 'Null') return a;
+  if (a.name === 'String' || b.name === 'String') {
+    const other = a.name === 'String' ? b : a;
+    return other.name === 'Boolean' || isNumeric(other) ? other : STR;
+  }
+  return commonType([a, b]);
 }
 
 function parseIntervalChecked(text: string, unit?: string) {

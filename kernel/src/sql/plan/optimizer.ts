@@ -205,7 +205,8 @@ function pushIntoScan(scan: Extract<Plan, { k: 'scan' }>, preds: BExpr[], exactT
         absorbed.add(c);
         continue;
       }
-      if (['=', '<>', '<', '<=', '>', '>='].includes(c.op) && isScalar(v)) {
+      // A NaN bound is not pushed: engines compare with JS operators, where NaN matches nothing.
+      if (['=', '<>', '<', '<=', '>', '>='].includes(c.op) && isScalar(v) && !(typeof v === 'number' && Number.isNaN(v))) {
         if (isTimestamp(f.type) && c.right.type.name !== f.type.name) continue;
         // A DECIMAL literal is an unscaled bigint here, which the engine's predicates do not define: filtered above only.
         if (f.type.name === 'Decimal128') continue;
@@ -214,7 +215,7 @@ function pushIntoScan(scan: Extract<Plan, { k: 'scan' }>, preds: BExpr[], exactT
       }
       continue;
     }
-    if (c.k === 'in' && c.arg.k === 'col' && byId.has(c.arg.id) && c.arg.type.name !== 'Decimal128' && c.list.every((x) => x.k === 'lit' && isScalar(x.value) && x.type.name === (c.arg as { type: { name: string } }).type.name)) {
+    if (c.k === 'in' && c.arg.k === 'col' && byId.has(c.arg.id) && c.arg.type.name !== 'Decimal128' && c.list.every((x) => x.k === 'lit' && isScalar(x.value) && !(typeof x.value === 'number' && Number.isNaN(x.value)) && x.type.name === (c.arg as { type: { name: string } }).type.name)) {
       const f = byId.get(c.arg.id)!;
       out.push({ column: f.name, op: c.not ? 'not in' : 'in', values: c.list.map((x) => (x as { value: string }).value) });
       if (exactTags && !c.not && isStringTag(scan, f) && c.list.every((x) => x.k === 'lit' && typeof x.value === 'string')) absorbed.add(c);
