@@ -144,4 +144,25 @@ describe('sql: semantics probe (NaN, literals, common types, IN, string order, i
     // Like integer / 0 (was a raw RangeError).
     await h.q("SELECT INTERVAL '1 day' / 0").then(() => expect.fail('should fail'), (e: Error & { code?: string }) => expect(e.code).to.equal('DIVIDE_BY_ZERO'));
   });
+  it('window peers compare by value: binaries and NaN tie like equal numbers (rank, cume_dist)', async () => {
+    await h.q('CREATE TABLE pw (ts TIMESTAMP TIME INDEX, b BINARY, d DOUBLE)');
+    await h.q("INSERT INTO pw VALUES (1, 'a', 1.0), (2, 'b', 'nan'::DOUBLE), (3, 'b', 'nan'::DOUBLE), (4, 'c', 2.0)");
+    // Binaries were always peers (1,1,1,1); NaN never (3,4).
+    expect(await h.rows('SELECT ts, rank() OVER (ORDER BY b) FROM pw ORDER BY ts')).to.deep.equal([[1, 1], [2, 2], [3, 2], [4, 4]]);
+    expect(await h.rows('SELECT ts, rank() OVER (ORDER BY d), cume_dist() OVER (ORDER BY d) FROM pw ORDER BY ts'))
+      .to.deep.equal([[1, 1, 0.25], [2, 3, 1], [3, 3, 1], [4, 2, 0.5]]);
+  });
+
+  it('min/max through the general path (DISTINCT, FILTER, OVER) order as sorts do: NaN highest, strings by UTF-8', async () => {
+    await h.q('CREATE TABLE mm (ts TIMESTAMP TIME INDEX, d DOUBLE, s STRING)');
+    await h.q("INSERT INTO mm VALUES (1, 1.0, '～'), (2, 'nan'::DOUBLE, '😀'), (3, 'inf'::DOUBLE, 'a')");
+    const [[maxD, minD, maxF, maxS, minS]] = await h.rows('SELECT max(DISTINCT d), min(DISTINCT d), max(d) FILTER (WHERE ts > 0), max(DISTINCT s), min(DISTINCT s) FROM mm');
+    expect(Number.isNaN(maxD as number)).to.equal(true);
+    expect(minD).to.equal(1);
+    expect(Number.isNaN(maxF as number)).to.equal(true);
+    expect([maxS, minS]).to.deep.equal(['😀', 'a']);
+    const w = await h.rows('SELECT max(d) OVER (ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM mm ORDER BY ts');
+    expect(w[0]).to.deep.equal([1]);
+    expect(Number.isNaN(w[1]![0] as number) && Number.isNaN(w[2]![0] as number)).to.equal(true);
+  });
 });

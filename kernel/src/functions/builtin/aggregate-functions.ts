@@ -4,6 +4,7 @@ import { InvalidArgumentsError } from '../../errors/errors.js';
 import type { AggregateFunction, FunctionContext } from '../../interfaces/function.js';
 import { columnFromArrow, valueAt, type Column } from '../../sql/exec/column.js';
 import { divRound, pow10 } from '../../sql/exec/decimal.js';
+import { compareValues } from '../../sql/exec/expression-evaluator.js';
 import { BOOL, F64, I64, sameAs, sig, STR, U64 } from './function-helpers.js';
 
 /**
@@ -123,7 +124,8 @@ const avg: AggregateFunction<AvgState> & { [FAST_AGGREGATE]: FastAggregateKind }
 
 interface ExtState { v: unknown }
 function extreme(name: 'min' | 'max'): AggregateFunction<ExtState> & { [FAST_AGGREGATE]: FastAggregateKind } {
-  const better = name === 'min' ? (a: unknown, b: unknown) => (a as number) < (b as number) : (a: unknown, b: unknown) => (a as number) > (b as number);
+  // The sort's order: NaN above every number (so max is NaN when there is one), strings by UTF-8 bytes.
+  const better = name === 'min' ? (a: unknown, b: unknown) => compareValues(a, b) < 0 : (a: unknown, b: unknown) => compareValues(a, b) > 0;
   return {
     [FAST_AGGREGATE]: name,
     kind: 'aggregate', name, signatures: [sig('any')], returnType: sameAs(0),

@@ -3,7 +3,7 @@ import type { DataType } from '../../data/data-types.js';
 import type { FunctionContext, WindowFunction } from '../../interfaces/function.js';
 import { InvalidArgumentsError } from '../../errors/errors.js';
 import { columnFromArrow, columnFromValues, columnToArrow, valueAt, type Column } from '../../sql/exec/column.js';
-import { castValue } from '../../sql/exec/expression-evaluator.js';
+import { castValue, compareValues } from '../../sql/exec/expression-evaluator.js';
 import { F64, sameAs, sig, U64 } from './function-helpers.js';
 
 /** True when rows i and j have equal ORDER BY keys (peers). */
@@ -11,7 +11,9 @@ function peers(keys: readonly Column[], i: number, j: number): boolean {
   for (const k of keys) {
     const a = valueAt(k, i);
     const b = valueAt(k, j);
-    if (a !== b && !(a instanceof Uint8Array)) return false;
+    if (a === b) continue;
+    // By value, in the sort's order: NaN ties with NaN, binaries and intervals by content.
+    if (a === null || b === null || compareValues(a, b) !== 0) return false;
   }
   return true;
 }
