@@ -28,6 +28,23 @@ describe('errors', () => {
     expect(httpStatusOf[StatusCode.Internal]).to.equal(500);
   });
 
+  it("maps every status to GreptimeDB's HTTP status (status_code_to_http_status)", () => {
+    const greptimedb: Record<number, ReadonlyArray<keyof typeof StatusCode>> = {
+      200: ['Success'],
+      400: ['Unsupported', 'InvalidArguments', 'InvalidSyntax', 'RequestOutdated', 'RegionAlreadyExists', 'TableColumnExists', 'TableAlreadyExists',
+        'RegionNotFound', 'DatabaseNotFound', 'TableNotFound', 'TableColumnNotFound', 'PlanQuery', 'DatabaseAlreadyExists'],
+      401: ['AuthHeaderNotFound', 'InvalidAuthHeader', 'UserNotFound', 'UnsupportedPasswordType', 'UserPasswordMismatch', 'RegionReadonly'],
+      403: ['PermissionDenied', 'AccessDenied'],
+      429: ['RateLimited'],
+      500: ['Internal', 'Unexpected', 'IllegalState', 'Unknown', 'RuntimeResourcesExhausted', 'EngineExecuteQuery'],
+      503: ['RegionNotReady', 'TableUnavailable', 'RegionBusy', 'StorageUnavailable', 'External'],
+      504: ['Cancelled', 'DeadlineExceeded'],
+    };
+    const listed = Object.entries(greptimedb).flatMap(([http, names]) => names.map((n) => [n, Number(http)] as const));
+    for (const [name, http] of listed) expect(httpStatusOf[StatusCode[name]], name).to.equal(http);
+    expect(listed.length).to.equal(Object.keys(httpStatusOf).length);
+  });
+
   it('keeps codes, status, and the cause', () => {
     const e = new TableNotFoundError('public.cpu');
     expect(e).to.be.instanceOf(StrataError);
