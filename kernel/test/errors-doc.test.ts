@@ -11,6 +11,8 @@ describe('errors', () => {
     const page = readFileSync(path.join(repo, 'docs', 'errors.md'), 'utf8');
     const rows = [...page.matchAll(/^\| `([A-Z_]+)` \| (\d+) \|/gm)].map((m) => [m[1], Number(m[2])]);
     expect(rows, 'regenerate with: node scripts/gen-errors-doc.mjs').to.deep.equal(ERROR_CODES.map((e) => [e.code, e.status]));
+    const http = [...page.matchAll(/^\| `([A-Z_]+)` \| (\d+) \| \w+ \| (\d+) \|/gm)].map((m) => [m[1], Number(m[3])]);
+    expect(http, 'regenerate with: node scripts/gen-errors-doc.mjs').to.deep.equal(ERROR_CODES.map((e) => [e.code, httpStatusOf[e.status]]));
   });
 
   it('has unique codes, each with a fix', () => {

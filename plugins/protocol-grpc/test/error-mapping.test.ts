@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { CastError, StatusCode, UnknownColumnError } from '@strata/kernel';
 import { grpcStatusOf, toServiceError } from '../src/errors.js';
@@ -25,6 +28,15 @@ const GREPTIMEDB: Record<keyof typeof StatusCode, GrpcStatus> = {
   TableUnavailable: GrpcStatus.UNAVAILABLE, DatabaseAlreadyExists: GrpcStatus.ALREADY_EXISTS, RequestOutdated: GrpcStatus.FAILED_PRECONDITION,
 };
 
+/** docs/errors.md's table rows: code -> its cells (status, name, HTTP, MySQL, PostgreSQL, gRPC). */
+function errorsDocRows(): Map<string, string[]> {
+  const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+  const page = readFileSync(path.join(repo, 'docs', 'errors.md'), 'utf8');
+  const rows = new Map<string, string[]>();
+  for (const m of page.matchAll(/^\| `([A-Z_]+)` \| (.*) \|$/gm)) rows.set(m[1]!, m[2]!.split(' | '));
+  return rows;
+}
+
 describe('protocol-grpc error mapping (GreptimeDB status_to_tonic_code)', () => {
   it('maps every status to the gRPC status GreptimeDB answers', () => {
     for (const [name, code] of Object.entries(GREPTIMEDB)) {
@@ -38,5 +50,10 @@ describe('protocol-grpc error mapping (GreptimeDB status_to_tonic_code)', () => 
     expect([col.code, col.metadata.get('x-greptime-err-code')]).to.deep.equal([GrpcStatus.INTERNAL, ['3000']]);
     const cast = toServiceError(CastError.ofString('x', 'Int32'));
     expect([cast.code, cast.metadata.get('x-greptime-err-code'), cast.metadata.get('x-strata-err-code')]).to.deep.equal([GrpcStatus.INTERNAL, ['3001'], ['CAST_FAILED']]);
+  });
+  it('docs/errors.md shows this table (regenerate with node scripts/gen-errors-doc.mjs)', () => {
+    const rows = errorsDocRows();
+    expect(rows.size).to.be.greaterThan(30);
+    for (const [code, cells] of rows) expect(GrpcStatus[cells[5] as keyof typeof GrpcStatus], code).to.equal(grpcStatusOf[Number(cells[0]) as StatusCode]);
   });
 });

@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CastError, DivideByZeroError, StatusCode, TableNotFoundError } from '@strata/kernel';
 import { MYSQL_ERROR_OF_STATUS, MYSQL_WIRE_ERRORS, mysqlErrorOf } from '../src/errors.js';
 
@@ -32,6 +35,15 @@ const GREPTIMEDB: Record<keyof typeof StatusCode, [number, string]> = {
   RateLimited: [1637, 'HY000'], // ER_TOO_MANY_CONCURRENT_TRXS
 };
 
+/** docs/errors.md's table rows: code -> its cells (status, name, HTTP, MySQL, PostgreSQL, gRPC). */
+function errorsDocRows(): Map<string, string[]> {
+  const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+  const page = readFileSync(path.join(repo, 'docs', 'errors.md'), 'utf8');
+  const rows = new Map<string, string[]>();
+  for (const m of page.matchAll(/^\| `([A-Z_]+)` \| (.*) \|$/gm)) rows.set(m[1]!, m[2]!.split(' | '));
+  return rows;
+}
+
 describe('protocol-mysql error mapping (GreptimeDB mysql_error_kind)', () => {
   it('maps every status to the MySQL error number and SQLSTATE GreptimeDB sends', () => {
     for (const [name, [code, sqlState]] of Object.entries(GREPTIMEDB)) {
@@ -52,5 +64,13 @@ describe('protocol-mysql error mapping (GreptimeDB mysql_error_kind)', () => {
   it('keeps the wire errors GreptimeDB answers outside the table', () => {
     expect(MYSQL_WIRE_ERRORS.accessDenied).to.deep.equal({ code: 1045, sqlState: '28000' });
     expect(MYSQL_WIRE_ERRORS.unknownDatabase).to.deep.equal({ code: 1102, sqlState: '42000' });
+  });
+  it('docs/errors.md shows this table (regenerate with node scripts/gen-errors-doc.mjs)', () => {
+    const rows = errorsDocRows();
+    expect(rows.size).to.be.greaterThan(30);
+    for (const [code, cells] of rows) {
+      const m = MYSQL_ERROR_OF_STATUS[Number(cells[0]) as StatusCode];
+      expect(cells[3], code).to.equal(`${m.code} \`${m.sqlState}\``);
+    }
   });
 });

@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CastError, DivideByZeroError, StatusCode } from '@strata/kernel';
 import { PG_SQLSTATE_OF_STATUS, pgErrorOf } from '../src/errors.js';
 
@@ -21,6 +24,15 @@ const GREPTIMEDB: Record<keyof typeof StatusCode, string> = {
   External: 'XX000', DeadlineExceeded: '57014',
 };
 
+/** docs/errors.md's table rows: code -> its cells (status, name, HTTP, MySQL, PostgreSQL, gRPC). */
+function errorsDocRows(): Map<string, string[]> {
+  const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+  const page = readFileSync(path.join(repo, 'docs', 'errors.md'), 'utf8');
+  const rows = new Map<string, string[]>();
+  for (const m of page.matchAll(/^\| `([A-Z_]+)` \| (.*) \|$/gm)) rows.set(m[1]!, m[2]!.split(' | '));
+  return rows;
+}
+
 describe('protocol-postgres error mapping (GreptimeDB PgErrorCode)', () => {
   it('maps every status to the SQLSTATE GreptimeDB sends', () => {
     for (const [name, sqlState] of Object.entries(GREPTIMEDB)) {
@@ -32,5 +44,10 @@ describe('protocol-postgres error mapping (GreptimeDB PgErrorCode)', () => {
   it('sends division by zero and cast errors as GreptimeDB does (P0000), with the message unprefixed', () => {
     expect(pgErrorOf(new DivideByZeroError())).to.deep.equal({ sqlState: 'P0000', message: 'Divide by zero error' });
     expect(pgErrorOf(CastError.ofString('x', 'Int32'))).to.deep.equal({ sqlState: 'P0000', message: "Cast error: Cannot cast string 'x' to value of Int32 type" });
+  });
+  it('docs/errors.md shows this table (regenerate with node scripts/gen-errors-doc.mjs)', () => {
+    const rows = errorsDocRows();
+    expect(rows.size).to.be.greaterThan(30);
+    for (const [code, cells] of rows) expect(cells[4], code).to.equal(`\`${PG_SQLSTATE_OF_STATUS[Number(cells[0]) as StatusCode]}\``);
   });
 });
