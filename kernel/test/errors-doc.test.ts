@@ -11,6 +11,8 @@ describe('errors', () => {
     const page = readFileSync(path.join(repo, 'docs', 'errors.md'), 'utf8');
     const rows = [...page.matchAll(/^\| `([A-Z_]+)` \| (\d+) \|/gm)].map((m) => [m[1], Number(m[2])]);
     expect(rows, 'regenerate with: node scripts/gen-errors-doc.mjs').to.deep.equal(ERROR_CODES.map((e) => [e.code, e.status]));
+    const http = [...page.matchAll(/^\| `([A-Z_]+)` \| (\d+) \| \w+ \| (\d+) \|/gm)].map((m) => [m[1], Number(m[3])]);
+    expect(http, 'regenerate with: node scripts/gen-errors-doc.mjs').to.deep.equal(ERROR_CODES.map((e) => [e.code, httpStatusOf[e.status]]));
   });
 
   it('has unique codes, each with a fix', () => {
@@ -26,6 +28,23 @@ describe('errors', () => {
     expect(httpStatusOf[StatusCode.TableNotFound]).to.equal(400);
     expect(httpStatusOf[StatusCode.RateLimited]).to.equal(429);
     expect(httpStatusOf[StatusCode.Internal]).to.equal(500);
+  });
+
+  it("maps every status to GreptimeDB's HTTP status (status_code_to_http_status)", () => {
+    const greptimedb: Record<number, ReadonlyArray<keyof typeof StatusCode>> = {
+      200: ['Success'],
+      400: ['Unsupported', 'InvalidArguments', 'InvalidSyntax', 'RequestOutdated', 'RegionAlreadyExists', 'TableColumnExists', 'TableAlreadyExists',
+        'RegionNotFound', 'DatabaseNotFound', 'TableNotFound', 'TableColumnNotFound', 'PlanQuery', 'DatabaseAlreadyExists'],
+      401: ['AuthHeaderNotFound', 'InvalidAuthHeader', 'UserNotFound', 'UnsupportedPasswordType', 'UserPasswordMismatch', 'RegionReadonly'],
+      403: ['PermissionDenied', 'AccessDenied'],
+      429: ['RateLimited'],
+      500: ['Internal', 'Unexpected', 'IllegalState', 'Unknown', 'RuntimeResourcesExhausted', 'EngineExecuteQuery'],
+      503: ['RegionNotReady', 'TableUnavailable', 'RegionBusy', 'StorageUnavailable', 'External'],
+      504: ['Cancelled', 'DeadlineExceeded'],
+    };
+    const listed = Object.entries(greptimedb).flatMap(([http, names]) => names.map((n) => [n, Number(http)] as const));
+    for (const [name, http] of listed) expect(httpStatusOf[StatusCode[name]], name).to.equal(http);
+    expect(listed.length).to.equal(Object.keys(httpStatusOf).length);
   });
 
   it('keeps codes, status, and the cause', () => {

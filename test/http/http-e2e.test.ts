@@ -89,6 +89,20 @@ describe('e2e http: GreptimeDB HTTP API over the real engine', function () {
     expect(syn.body.code).to.equal(2000);
   });
 
+  it('answers a failed cast, a division by zero and an unknown column with GreptimeDB\'s HTTP status and code', async () => {
+    const cases: Array<[string, number, number, string]> = [
+      ["SELECT CAST('x' AS INT)", 500, 3001, "Cast error: Cannot cast string 'x' to value of Int32 type"],
+      ['SELECT 1 / 0', 500, 3001, 'Divide by zero error'],
+      ['SELECT nope FROM monitor', 400, 3000, 'No field named nope.'],
+      ['CREATE DATABASE public', 400, 4011, 'Database already exists: public'],
+    ];
+    for (const [q, status, code, error] of cases) {
+      const r = await sql(q);
+      expect([r.status, r.body.code], `${q}: ${r.text}`).to.deep.equal([status, code]);
+      expect(String(r.body.error)).to.satisfy((e: string) => e.startsWith(error), r.text);
+    }
+  });
+
   it('serves csv and arrow formats from the engine', async () => {
     const csv = await fetch(`${url}/v1/sql?format=csvWithNames&sql=${encodeURIComponent('SELECT host, cpu FROM monitor ORDER BY ts')}`);
     expect(await csv.text()).to.equal('host,cpu\r\n127.0.0.1,0.1\r\n127.0.0.2,0.5\r\n');

@@ -86,7 +86,7 @@ describe('MySQL protocol end to end (real server, mysql2 and mariadb clients)', 
       const missing = await errorOf(() => c.query('SELECT * FROM no_such_table'));
       expect([missing.errno, missing.sqlState]).to.deep.equal([1146, '42S02']);
       const syntax = await errorOf(() => c.query('SELEC 1'));
-      expect([syntax.errno, syntax.sqlState]).to.deep.equal([1064, '42000']);
+      expect([syntax.errno, syntax.sqlState]).to.deep.equal([1149, '42000']); // GreptimeDB: ER_SYNTAX_ERROR
       const dup = await errorOf(() => c.query('CREATE TABLE cpu (ts TIMESTAMP TIME INDEX)'));
       expect(dup.errno).to.equal(1050);
       const prepared = await errorOf(() => c.execute('SELECT * FROM no_such_table WHERE x = ?', [1]));
@@ -94,6 +94,55 @@ describe('MySQL protocol end to end (real server, mysql2 and mariadb clients)', 
       const [rows] = await c.query('SELECT 1 AS one') as [Array<Record<string, unknown>>, unknown];
       expect(Number(rows[0]!.one)).to.equal(1);
     } finally { await c.end(); }
+  });
+
+  it("answers errors with GreptimeDB's MySQL codes, SQLSTATEs and (StatusName) messages", async () => {
+    const c = await connect();
+    try {
+      const cases: Array<[string, number, string, string]> = [
+        ['SELECT * FROM no_such_table', 1146, '42S02', '(TableNotFound): Table not found: '],
+        ['SELEC 1', 1149, '42000', '(InvalidSyntax): '],
+        ['CREATE TABLE cpu (ts TIMESTAMP TIME INDEX)', 1050, '42S01', '(TableAlreadyExists): '],
+        ['CREATE DATABASE public', 1007, 'HY000', '(DatabaseAlreadyExists): '],
+        ['SELECT nope FROM cpu', 1815, 'HY000', '(PlanQuery): No field named nope.'],
+        ['SELECT cnt / 0 FROM cpu', 1815, 'HY000', '(EngineExecuteQuery): Divide by zero error'],
+        ["SELECT CAST('x' AS INT)", 1815, 'HY000', "(EngineExecuteQuery): Cast error: Cannot cast string 'x' to value of Int32 type"],
+        ['ALTER TABLE cpu DROP COLUMN nope', 1054, '42S22', '(TableColumnNotFound): '],
+        ['ALTER TABLE cpu ADD COLUMN cnt BIGINT', 1060, '42S21', '(TableColumnExists): '],
+        ['USE nowhere', 1102, '42000', '(DatabaseNotFound): '],
+      ];
+      for (const [sql, errno, sqlState, message] of cases) {
+        for (const run of [() => c.query(sql), () => c.execute(sql)]) {
+          const e = await errorOf(run);
+          expect([e.errno, e.sqlState], `${sql}: ${e.message}`).to.deep.equal([errno, sqlState]);
+          expect(e.message, sql).to.satisfy((m: string) => m.startsWith(message));
+        }
+      }
+      // A statement that runs past max_execution_time is ER_QUERY_INTERRUPTED, as GreptimeDB's DeadlineExceeded.
+      await c.query('CREATE TABLE slow (ts TIMESTAMP TIME INDEX, v BIGINT)');
+      await c.query(`INSERT INTO slow VALUES ${Array.from({ length: 1500 }, (_, i) => `(${i}, ${i})`).join(', ')}`);
+      await c.query('SET max_execution_time = 1');
+      const late = await errorOf(() => c.query('SELECT count(*) FROM slow a, slow b, slow c WHERE a.v + b.v + c.v = -1'));
+      expect([late.errno, late.sqlState], late.message).to.deep.equal([1317, '70100']);
+      expect(late.message).to.match(/^\(DeadlineExceeded\): /);
+      await c.query('SET max_execution_time = 0');
+      const [rows] = await c.query('SELECT 1 AS one') as [Array<Record<string, unknown>>, unknown];
+      expect(Number(rows[0]!.one)).to.equal(1);
+    } finally { await c.end(); }
+  });
+
+  it("answers COM_INIT_DB and a handshake for a missing database with 1102 \"Unknown database\", as GreptimeDB's on_init", async () => {
+    const atConnect = await errorOf(() => connect({ database: 'nowhere' }));
+    expect([atConnect.errno, atConnect.sqlState, atConnect.message]).to.deep.equal([1102, '42000', "Unknown database 'nowhere'"]);
+    const c = await connect();
+    try {
+      const changed = await errorOf(() => c.changeUser({ database: 'nowhere' }));
+      expect([changed.errno, changed.sqlState, changed.message]).to.deep.equal([1102, '42000', "Unknown database 'nowhere'"]);
+    } finally { c.destroy(); }
+    // The mariadb client's `use` command is COM_INIT_DB.
+    const args = ['-h', '127.0.0.1', '-P', String(s.mysqlPort), '-u', 'root', '--protocol=TCP', 'public', '-e'];
+    const initDb = await run('mariadb', [...args, 'use nowhere'], { timeout: 20_000 }).then(() => undefined, (e: { stderr?: string }) => e.stderr);
+    expect(initDb).to.match(/ERROR 1102 \(42000\).*Unknown database 'nowhere'/);
   });
 
   it('answers the queries drivers send on connect and multiple statements', async () => {
@@ -112,7 +161,7 @@ describe('MySQL protocol end to end (real server, mysql2 and mariadb clients)', 
       const [d2] = await c.query('SELECT DATABASE()') as [Array<Record<string, unknown>>, unknown];
       expect(d2).to.deep.equal([{ 'DATABASE()': 'other' }]);
       const bad = await errorOf(() => c.query('USE nowhere'));
-      expect(bad.errno).to.equal(1049);
+      expect([bad.errno, bad.sqlState]).to.deep.equal([1102, '42000']); // GreptimeDB: ER_WRONG_DB_NAME
     } finally { await c.end(); }
   });
 
@@ -188,7 +237,9 @@ describe('MySQL protocol end to end (real server, mysql2 and mariadb clients)', 
     expect(stdout).to.match(/\|\s+cpu\s+\|/);
     expect(stdout).to.match(/\|\s+host\s+\|\s+String/);
     const failed = await run('mariadb', [...args, 'SELECT * FROM nope'], { timeout: 20_000 }).then(() => undefined, (e: { stderr?: string }) => e.stderr);
-    expect(failed).to.match(/ERROR 1146 \(42S02\)/);
+    expect(failed).to.match(/ERROR 1146 \(42S02\)( at line 1)?: \(TableNotFound\): Table not found: /);
+    const syntax = await run('mariadb', [...args, 'SELEC 1'], { timeout: 20_000 }).then(() => undefined, (e: { stderr?: string }) => e.stderr);
+    expect(syntax).to.match(/ERROR 1149 \(42000\)( at line 1)?: \(InvalidSyntax\): /);
   });
 });
 
@@ -204,6 +255,9 @@ describe('MySQL protocol end to end with auth-static users', function () {
         await c.end();
         const bad = await errorOf(() => mysql.createConnection({ host: '127.0.0.1', port: s.mysqlPort, user: 'alice', password: 'nope' }));
         expect([bad.errno, bad.sqlState]).to.deep.equal([1045, '28000']);
+        // An unknown user is refused the same way (GreptimeDB's opensrv-mysql answers every failed login with 1045).
+        const unknown = await errorOf(() => mysql.createConnection({ host: '127.0.0.1', port: s.mysqlPort, user: 'mallory', password: 'x' }));
+        expect([unknown.errno, unknown.sqlState]).to.deep.equal([1045, '28000']);
         const tls = await mysql.createConnection({ host: '127.0.0.1', port: s.mysqlPort, user: 'alice', password: 's3cret', ssl: { rejectUnauthorized: false } });
         await tls.ping();
         await tls.end();

@@ -65,7 +65,7 @@ describe('PostgreSQL protocol end to end (real server, pg and psql clients)', fu
         expect(r.rows.map((x) => [x.host, x.rn])).to.deep.equal([['a', '1'], ['b', '2'], ['c', '3'], ['d', '4']]);
       }
       const div = await errorOf(() => c.query('SELECT cnt / 0 FROM cpu'));
-      expect(div.message).to.contain('Divide by zero error');
+      expect([div.code, div.message]).to.deep.equal(['P0000', 'Divide by zero error']); // GreptimeDB: EngineExecuteQuery -> P0000
     } finally { await c.end(); }
   });
 
@@ -89,6 +89,42 @@ describe('PostgreSQL protocol end to end (real server, pg and psql clients)', fu
       expect((await errorOf(() => c.query('CREATE TABLE cpu (ts TIMESTAMP TIME INDEX)'))).code).to.equal('42P07');
       expect((await c.query('SELECT 1 AS one')).rows.length).to.equal(1);
     } finally { await c.end(); }
+  });
+
+  it("answers errors with GreptimeDB's SQLSTATEs over the simple and extended protocols", async () => {
+    const c = await client();
+    try {
+      const cases: Array<[string, string, string | RegExp]> = [
+        ['SELECT * FROM no_such_table', '42P01', /^Table not found: /],
+        ['SELEC 1', '42601', /./],
+        ['CREATE TABLE cpu (ts TIMESTAMP TIME INDEX)', '42P07', /already exists/],
+        ['CREATE DATABASE public', '42P04', /already exists/],
+        ['SELECT nope FROM cpu', 'P0000', /^No field named nope\. Valid fields are /],
+        ['SELECT cnt / 0 FROM cpu', 'P0000', 'Divide by zero error'],
+        ["SELECT CAST('x' AS INT)", 'P0000', "Cast error: Cannot cast string 'x' to value of Int32 type"],
+        ['ALTER TABLE cpu DROP COLUMN nope', '42703', /nope/],
+        ['ALTER TABLE cpu ADD COLUMN cnt BIGINT', '42701', /cnt/],
+        ['USE nowhere', '42704', /nowhere/],
+      ];
+      for (const [sql, code, message] of cases) {
+        for (const run of [() => c.query(sql), () => c.query({ text: sql, values: [] })]) {
+          const e = await errorOf(run);
+          expect(e.code, `${sql}: ${e.message}`).to.equal(code);
+          if (typeof message === 'string') expect(e.message, sql).to.equal(message); else expect(e.message, sql).to.match(message);
+        }
+      }
+      // A statement past statement_timeout is DEADLINE_EXCEEDED: 57014, PostgreSQL's own code for it.
+      await c.query('CREATE TABLE slow (ts TIMESTAMP TIME INDEX, v BIGINT)');
+      await c.query(`INSERT INTO slow VALUES ${Array.from({ length: 1500 }, (_, i) => `(${i}, ${i})`).join(', ')}`);
+      await c.query("SET statement_timeout = '1ms'");
+      const late = await errorOf(() => c.query('SELECT count(*) FROM slow a, slow b, slow c WHERE a.v + b.v + c.v = -1'));
+      expect(late.code, late.message).to.equal('57014');
+      await c.query('SET statement_timeout = 0');
+      expect((await c.query('SELECT 1 AS one')).rows.length).to.equal(1);
+    } finally { await c.end(); }
+    // A missing database at startup is FATAL 3D000, as GreptimeDB's startup handler sends it.
+    const startup = await errorOf(() => client({ database: 'nowhere' }));
+    expect(startup.code).to.equal('3D000');
   });
 
   it('serves 50 concurrent clients', async () => {
@@ -170,6 +206,9 @@ describe('PostgreSQL protocol end to end (real server, pg and psql clients)', fu
     expect(l).to.match(/HINT:\s+Strata answers psql's \\dt and \\d name/);
     const err = await psql('SELECT * FROM nope').then(() => undefined, (e: { stderr?: string }) => e.stderr);
     expect(err).to.match(/ERROR:\s+Table not found/);
+    const div = await run('psql', ['-h', '127.0.0.1', '-p', String(s.pgPort), '-U', 'postgres', '-d', 'public', '-X', '-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose', '-c', 'SELECT 1 / 0'],
+      { timeout: 20_000, env: { ...process.env, PGSSLMODE: 'prefer', PGCONNECT_TIMEOUT: '5' } }).then(() => undefined, (e: { stderr?: string }) => e.stderr);
+    expect(div).to.match(/ERROR:\s+P0000: Divide by zero error/);
   });
 });
 

@@ -118,6 +118,21 @@ export class PlanError extends StrataError {
   constructor(message: string, opts?: Opts) { super('PLAN_QUERY', StatusCode.PlanQuery, message, { ...opts, origin: 'plan' }); }
 }
 
+/**
+ * A query names a column no table in scope has. GreptimeDB plans queries with
+ * DataFusion, whose schema error this is: status 3000 (PlanQuery), not the
+ * catalog's 4002 (TableColumnNotFound, kept for DDL and INSERT column lists).
+ *
+ * @example
+ * throw new UnknownColumnError('nope', ['t.ts', 't.v']);
+ * // -> { code: 'PLAN_QUERY', status: 3000, message: 'No field named nope. Valid fields are t.ts, t.v.' }
+ */
+export class UnknownColumnError extends PlanError {
+  constructor(readonly column: string, readonly validFields: readonly string[] = [], opts?: Opts) {
+    super(`No field named ${column}.${validFields.length ? ` Valid fields are ${validFields.join(', ')}.` : ''}`, opts);
+  }
+}
+
 export class ExecutionError extends StrataError {
   constructor(message: string, opts?: Opts) {
     super('EXECUTE_QUERY', StatusCode.EngineExecuteQuery, message, { ...opts, origin: 'execution' });
@@ -131,6 +146,32 @@ export class ExecutionError extends StrataError {
 export class DivideByZeroError extends StrataError {
   constructor(opts?: Opts) {
     super('DIVIDE_BY_ZERO', StatusCode.EngineExecuteQuery, 'Divide by zero error', { ...opts, origin: 'input' });
+  }
+}
+
+/**
+ * A value that CAST (or an implicit cast, e.g. `int_col + 'abc'`) cannot
+ * convert. GreptimeDB reports these as Arrow cast errors with status 3001
+ * (EngineExecuteQuery) and the message `Cast error: Cannot cast string 'abc'
+ * to value of Int32 type`; TRY_CAST gives NULL instead.
+ *
+ * @example
+ * throw CastError.ofString('abc', 'Int32');
+ * // -> { code: 'CAST_FAILED', status: 3001, message: "Cast error: Cannot cast string 'abc' to value of Int32 type" }
+ */
+export class CastError extends StrataError {
+  constructor(detail: string, opts?: Opts) {
+    super('CAST_FAILED', StatusCode.EngineExecuteQuery, `Cast error: ${detail}`, { ...opts, origin: 'input' });
+  }
+
+  /** Text that does not parse as the target type (Arrow's wording). */
+  static ofString(text: string, type: string): CastError {
+    return new CastError(`Cannot cast string '${text}' to value of ${type} type`);
+  }
+
+  /** A value that does not fit the target type, or a value of a type that cannot become it (Arrow's wording). */
+  static ofValue(value: string, type: string): CastError {
+    return new CastError(`Can't cast value ${value} to type ${type}`);
   }
 }
 
@@ -256,6 +297,7 @@ export const ERROR_CODES: ReadonlyArray<{ code: string; status: StatusCode; fix:
   { code: 'INVALID_SYNTAX', status: StatusCode.InvalidSyntax, fix: 'Fix the statement at the reported line and column.' },
   { code: 'PLAN_QUERY', status: StatusCode.PlanQuery, fix: 'Fix the query: unknown or ambiguous names, or mismatched types.' },
   { code: 'EXECUTE_QUERY', status: StatusCode.EngineExecuteQuery, fix: 'The query failed while running; read the message.' },
+  { code: 'CAST_FAILED', status: StatusCode.EngineExecuteQuery, fix: 'A value cannot be converted to the target type: fix the value, cast it to a wider type, or use TRY_CAST (which gives NULL).' },
   { code: 'DIVIDE_BY_ZERO', status: StatusCode.EngineExecuteQuery, fix: 'An integer or DECIMAL divisor was 0: guard it with NULLIF(divisor, 0), or divide as DOUBLE (which gives inf/NaN).' },
   { code: 'DATABASE_NOT_FOUND', status: StatusCode.DatabaseNotFound, fix: 'Create the database first (CREATE DATABASE) or fix its name.' },
   { code: 'DATABASE_ALREADY_EXISTS', status: StatusCode.DatabaseAlreadyExists, fix: 'Use IF NOT EXISTS or another name.' },

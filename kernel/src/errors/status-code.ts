@@ -53,7 +53,14 @@ export enum StatusCode {
 /** Who is at fault, so logs and clients can tell a user mistake from a bug. */
 export type ErrorOrigin = 'input' | 'plan' | 'execution' | 'resources' | 'internal';
 
-/** HTTP status for each code, as GreptimeDB's HTTP API answers it. */
+/**
+ * HTTP status for each code, as GreptimeDB's HTTP API answers it
+ * (`status_code_to_http_status` in its servers crate): 400 for user errors,
+ * 401 for authentication (and, as GreptimeDB has it, a read-only region),
+ * 403 for authorization, 429 for rate limiting, 503 for unavailable storage,
+ * regions and external services, 504 for timeouts and cancellations, 500 for
+ * the rest.
+ */
 export const httpStatusOf: Record<StatusCode, number> = {
   [StatusCode.Success]: 200,
   [StatusCode.Unknown]: 500,
@@ -61,9 +68,9 @@ export const httpStatusOf: Record<StatusCode, number> = {
   [StatusCode.Unexpected]: 500,
   [StatusCode.Internal]: 500,
   [StatusCode.InvalidArguments]: 400,
-  [StatusCode.Cancelled]: 400,
+  [StatusCode.Cancelled]: 504,
   [StatusCode.IllegalState]: 500,
-  [StatusCode.External]: 500,
+  [StatusCode.External]: 503,
   [StatusCode.DeadlineExceeded]: 504,
   [StatusCode.InvalidSyntax]: 400,
   [StatusCode.PlanQuery]: 400,
@@ -73,9 +80,9 @@ export const httpStatusOf: Record<StatusCode, number> = {
   [StatusCode.TableColumnNotFound]: 400,
   [StatusCode.TableColumnExists]: 400,
   [StatusCode.DatabaseNotFound]: 400,
-  [StatusCode.RegionNotFound]: 404,
+  [StatusCode.RegionNotFound]: 400,
   [StatusCode.RegionAlreadyExists]: 400,
-  [StatusCode.RegionReadonly]: 503,
+  [StatusCode.RegionReadonly]: 401,
   [StatusCode.RegionNotReady]: 503,
   [StatusCode.RegionBusy]: 503,
   [StatusCode.TableUnavailable]: 503,

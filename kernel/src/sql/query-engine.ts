@@ -555,7 +555,14 @@ export class QueryEngine implements QueryService {
     if (e.kind === 'ColumnRef') throw new UnsupportedError(`Unsupported expr in default constraint: ${e.quoted ? `"${e.name}"` : e.name} for column: ${name}`);
     const b = binder.bindExpr(e, { scope: [], ctes: new Map() });
     if (b.k !== 'lit') throw new InvalidArgumentsError(`DEFAULT of column ${name} must be a constant or now()`);
-    const col = castColumn(columnFromValues(b.type.name === 'Null' ? type : b.type, [(b as { value: unknown }).value]), type, session.timezone);
+    let col: Column;
+    try {
+      col = castColumn(columnFromValues(b.type.name === 'Null' ? type : b.type, [(b as { value: unknown }).value]), type, session.timezone);
+    } catch (err) {
+      // A DEFAULT is checked as the DDL is planned: a value that does not fit is
+      // InvalidArguments (1004), as GreptimeDB reports it, not a query's 3001 cast error.
+      throw new InvalidArgumentsError(`invalid DEFAULT for column ${name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
     return { value: valueAt(col, 0) };
   }
 

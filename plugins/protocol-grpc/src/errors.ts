@@ -2,9 +2,14 @@ import { status as GrpcStatus, Metadata, type ServiceError } from '@grpc/grpc-js
 import { InvalidArgumentsError, StatusCode, toStrataError, type StrataError } from '@strata/kernel';
 
 /**
- * gRPC status for every Strata status code. Exhaustive on purpose: a new
- * StatusCode fails to compile here until this protocol decides how to answer
- * it. Follows GreptimeDB's `status_to_tonic_code`.
+ * gRPC status for every Strata status code, value for value GreptimeDB's
+ * `status_to_tonic_code`. Exhaustive on purpose: a new StatusCode fails to
+ * compile here until this protocol decides how to answer it. As in GreptimeDB,
+ * a plan failure is INTERNAL (not INVALID_ARGUMENT), an unknown user
+ * NOT_FOUND, a busy region RESOURCE_EXHAUSTED and a read-only one
+ * PERMISSION_DENIED. IllegalState, External, DeadlineExceeded,
+ * TableUnavailable, DatabaseAlreadyExists and RequestOutdated postdate the
+ * GreptimeDB source we follow; they take the gRPC status that names them.
  */
 export const grpcStatusOf: Record<StatusCode, GrpcStatus> = {
   [StatusCode.Success]: GrpcStatus.OK,
@@ -18,7 +23,7 @@ export const grpcStatusOf: Record<StatusCode, GrpcStatus> = {
   [StatusCode.External]: GrpcStatus.UNKNOWN,
   [StatusCode.DeadlineExceeded]: GrpcStatus.DEADLINE_EXCEEDED,
   [StatusCode.InvalidSyntax]: GrpcStatus.INVALID_ARGUMENT,
-  [StatusCode.PlanQuery]: GrpcStatus.INVALID_ARGUMENT,
+  [StatusCode.PlanQuery]: GrpcStatus.INTERNAL,
   [StatusCode.EngineExecuteQuery]: GrpcStatus.INTERNAL,
   [StatusCode.TableAlreadyExists]: GrpcStatus.ALREADY_EXISTS,
   [StatusCode.TableNotFound]: GrpcStatus.NOT_FOUND,
@@ -27,16 +32,16 @@ export const grpcStatusOf: Record<StatusCode, GrpcStatus> = {
   [StatusCode.DatabaseNotFound]: GrpcStatus.NOT_FOUND,
   [StatusCode.RegionNotFound]: GrpcStatus.NOT_FOUND,
   [StatusCode.RegionAlreadyExists]: GrpcStatus.ALREADY_EXISTS,
-  [StatusCode.RegionReadonly]: GrpcStatus.UNAVAILABLE,
+  [StatusCode.RegionReadonly]: GrpcStatus.PERMISSION_DENIED,
   [StatusCode.RegionNotReady]: GrpcStatus.UNAVAILABLE,
-  [StatusCode.RegionBusy]: GrpcStatus.UNAVAILABLE,
+  [StatusCode.RegionBusy]: GrpcStatus.RESOURCE_EXHAUSTED,
   [StatusCode.TableUnavailable]: GrpcStatus.UNAVAILABLE,
   [StatusCode.DatabaseAlreadyExists]: GrpcStatus.ALREADY_EXISTS,
   [StatusCode.StorageUnavailable]: GrpcStatus.UNAVAILABLE,
   [StatusCode.RequestOutdated]: GrpcStatus.FAILED_PRECONDITION,
   [StatusCode.RuntimeResourcesExhausted]: GrpcStatus.RESOURCE_EXHAUSTED,
   [StatusCode.RateLimited]: GrpcStatus.RESOURCE_EXHAUSTED,
-  [StatusCode.UserNotFound]: GrpcStatus.UNAUTHENTICATED,
+  [StatusCode.UserNotFound]: GrpcStatus.NOT_FOUND,
   [StatusCode.UnsupportedPasswordType]: GrpcStatus.UNAUTHENTICATED,
   [StatusCode.UserPasswordMismatch]: GrpcStatus.UNAUTHENTICATED,
   [StatusCode.AuthHeaderNotFound]: GrpcStatus.UNAUTHENTICATED,

@@ -7,49 +7,61 @@ export interface MysqlErrorCode {
 }
 
 const e = (code: number, sqlState: string): MysqlErrorCode => ({ code, sqlState });
+// opensrv-mysql's ErrorKind numbers and SQLSTATEs (MariaDB's table), as GreptimeDB sends them.
 const UNKNOWN = e(1105, 'HY000'); // ER_UNKNOWN_ERROR
+const INTERNAL = e(1815, 'HY000'); // ER_INTERNAL_ERROR
+const QUERY_INTERRUPTED = e(1317, '70100'); // ER_QUERY_INTERRUPTED
+const TABLE_EXISTS = e(1050, '42S01'); // ER_TABLE_EXISTS_ERROR
+const NO_SUCH_TABLE = e(1146, '42S02'); // ER_NO_SUCH_TABLE
+const ACCESS_DENIED = e(1045, '28000'); // ER_ACCESS_DENIED_ERROR
+const NOT_SUPPORTED_AUTH_MODE = e(1251, '08004'); // ER_NOT_SUPPORTED_AUTH_MODE
 
 /**
- * Strata status -> MySQL error number + SQLSTATE. Exhaustive on purpose: a
- * new StatusCode fails to compile here until this protocol decides.
+ * Strata status -> MySQL error number + SQLSTATE, value for value GreptimeDB's
+ * `mysql_error_kind` (src/servers/src/mysql/writer.rs). Exhaustive on
+ * purpose: a new StatusCode fails to compile here until this protocol decides.
+ * Some pairings read oddly for MySQL (a password mismatch is 1044, a missing
+ * database 1102, every query failure 1815) but they are what GreptimeDB's
+ * clients see; the handshake is the exception, answering every failed login
+ * with 1045 as GreptimeDB's opensrv-mysql does (see MYSQL_WIRE_ERRORS).
  */
 export const MYSQL_ERROR_OF_STATUS: Record<StatusCode, MysqlErrorCode> = {
-  [StatusCode.Success]: e(0, '00000'),
+  [StatusCode.Success]: e(1003, 'HY000'), // ER_YES
   [StatusCode.Unknown]: UNKNOWN,
   [StatusCode.Unsupported]: e(1235, '42000'), // ER_NOT_SUPPORTED_YET
-  [StatusCode.Unexpected]: UNKNOWN,
-  [StatusCode.Internal]: e(1815, 'HY000'), // ER_INTERNAL_ERROR
+  [StatusCode.Unexpected]: INTERNAL,
+  [StatusCode.Internal]: INTERNAL,
   [StatusCode.InvalidArguments]: e(1210, 'HY000'), // ER_WRONG_ARGUMENTS
-  [StatusCode.Cancelled]: e(1317, '70100'), // ER_QUERY_INTERRUPTED
-  [StatusCode.IllegalState]: UNKNOWN,
+  [StatusCode.Cancelled]: QUERY_INTERRUPTED,
+  [StatusCode.IllegalState]: INTERNAL,
   [StatusCode.External]: UNKNOWN,
-  [StatusCode.DeadlineExceeded]: e(3024, 'HY000'), // ER_QUERY_TIMEOUT
-  [StatusCode.InvalidSyntax]: e(1064, '42000'), // ER_PARSE_ERROR
-  [StatusCode.PlanQuery]: UNKNOWN,
-  [StatusCode.EngineExecuteQuery]: UNKNOWN,
-  [StatusCode.TableAlreadyExists]: e(1050, '42S01'), // ER_TABLE_EXISTS_ERROR
-  [StatusCode.TableNotFound]: e(1146, '42S02'), // ER_NO_SUCH_TABLE
+  [StatusCode.DeadlineExceeded]: QUERY_INTERRUPTED,
+  [StatusCode.InvalidSyntax]: e(1149, '42000'), // ER_SYNTAX_ERROR
+  [StatusCode.PlanQuery]: INTERNAL,
+  [StatusCode.EngineExecuteQuery]: INTERNAL,
+  [StatusCode.TableAlreadyExists]: TABLE_EXISTS,
+  [StatusCode.TableNotFound]: NO_SUCH_TABLE,
   [StatusCode.TableColumnNotFound]: e(1054, '42S22'), // ER_BAD_FIELD_ERROR
   [StatusCode.TableColumnExists]: e(1060, '42S21'), // ER_DUP_FIELDNAME
-  [StatusCode.DatabaseNotFound]: e(1049, '42000'), // ER_BAD_DB_ERROR
-  [StatusCode.RegionNotFound]: UNKNOWN,
-  [StatusCode.RegionAlreadyExists]: UNKNOWN,
-  [StatusCode.RegionReadonly]: e(1036, 'HY000'), // ER_OPEN_AS_READONLY
-  [StatusCode.RegionNotReady]: UNKNOWN,
-  [StatusCode.RegionBusy]: e(1205, 'HY000'), // ER_LOCK_WAIT_TIMEOUT
-  [StatusCode.TableUnavailable]: UNKNOWN,
+  [StatusCode.DatabaseNotFound]: e(1102, '42000'), // ER_WRONG_DB_NAME
+  [StatusCode.RegionNotFound]: NO_SUCH_TABLE,
+  [StatusCode.RegionAlreadyExists]: TABLE_EXISTS,
+  [StatusCode.RegionReadonly]: e(1836, 'HY000'), // ER_READ_ONLY_MODE
+  [StatusCode.RegionNotReady]: INTERNAL,
+  [StatusCode.RegionBusy]: INTERNAL,
+  [StatusCode.TableUnavailable]: INTERNAL,
   [StatusCode.DatabaseAlreadyExists]: e(1007, 'HY000'), // ER_DB_CREATE_EXISTS
-  [StatusCode.StorageUnavailable]: e(1030, 'HY000'), // ER_GET_ERRNO
-  [StatusCode.RequestOutdated]: UNKNOWN,
+  [StatusCode.StorageUnavailable]: INTERNAL,
+  [StatusCode.RequestOutdated]: INTERNAL,
   [StatusCode.RuntimeResourcesExhausted]: e(1041, 'HY000'), // ER_OUT_OF_RESOURCES
-  [StatusCode.RateLimited]: e(1226, '42000'), // ER_USER_LIMIT_REACHED
-  [StatusCode.UserNotFound]: e(1045, '28000'), // ER_ACCESS_DENIED_ERROR
-  [StatusCode.UnsupportedPasswordType]: e(1251, '08004'), // ER_NOT_SUPPORTED_AUTH_MODE
-  [StatusCode.UserPasswordMismatch]: e(1045, '28000'),
-  [StatusCode.AuthHeaderNotFound]: e(1045, '28000'),
-  [StatusCode.InvalidAuthHeader]: e(1045, '28000'),
-  [StatusCode.AccessDenied]: e(1044, '42000'), // ER_DBACCESS_DENIED_ERROR
-  [StatusCode.PermissionDenied]: e(1142, '42000'), // ER_TABLEACCESS_DENIED_ERROR
+  [StatusCode.RateLimited]: e(1637, 'HY000'), // ER_TOO_MANY_CONCURRENT_TRXS
+  [StatusCode.UserNotFound]: e(1449, 'HY000'), // ER_NO_SUCH_USER
+  [StatusCode.UnsupportedPasswordType]: e(1827, 'HY000'), // ER_PASSWORD_FORMAT
+  [StatusCode.UserPasswordMismatch]: e(1044, '42000'), // ER_DBACCESS_DENIED_ERROR
+  [StatusCode.AuthHeaderNotFound]: NOT_SUPPORTED_AUTH_MODE,
+  [StatusCode.InvalidAuthHeader]: NOT_SUPPORTED_AUTH_MODE,
+  [StatusCode.AccessDenied]: ACCESS_DENIED,
+  [StatusCode.PermissionDenied]: ACCESS_DENIED,
 };
 
 /** Wire-level error numbers the protocol raises itself (not from a StatusCode). */
@@ -63,7 +75,12 @@ export const MYSQL_WIRE_ERRORS = {
   tooManyPrepared: e(1461, '42000'), // ER_MAX_PREPARED_STMT_COUNT_REACHED
   idleTimeout: e(4031, 'HY000'), // ER_CLIENT_INTERACTION_TIMEOUT
   sslRequired: e(3159, 'HY000'), // ER_SECURE_TRANSPORT_REQUIRED
-  accessDenied: e(1045, '28000'),
+  /** Every failed login or COM_CHANGE_USER (opensrv-mysql's answer in GreptimeDB). */
+  accessDenied: ACCESS_DENIED,
+  /** The user provider cannot check this scramble outside TLS (Strata's own: use TLS). */
+  authNeedsTls: NOT_SUPPORTED_AUTH_MODE,
+  /** COM_INIT_DB or the handshake's database does not exist (GreptimeDB's `on_init`). */
+  unknownDatabase: e(1102, '42000'), // ER_WRONG_DB_NAME
 } as const;
 
 /**
@@ -76,10 +93,27 @@ export class MysqlProtocolError extends StrataError {
   }
 }
 
-/** The MySQL code for anything thrown while serving a command. */
+/**
+ * An error a command answers with its own MySQL code and GreptimeDB's own
+ * wording, keeping the code and status of the Strata error it stands for (for
+ * logs); the connection stays open. GreptimeDB answers COM_INIT_DB for a
+ * missing database with 1102 "Unknown database 'x'", and a failed login with
+ * 1045, outside its status table.
+ */
+export class MysqlCommandError extends StrataError {
+  constructor(readonly mysql: MysqlErrorCode, message: string, cause: StrataError) {
+    super(cause.code, cause.status, message, { cause, origin: cause.origin });
+  }
+}
+
+/**
+ * The MySQL code for anything thrown while serving a command. A status-mapped
+ * error's message carries the status name first, `(TableNotFound): Table not
+ * found: ...`, as GreptimeDB's `handle_err` writes it.
+ */
 export function mysqlErrorOf(err: unknown): { code: number; sqlState: string; message: string } {
-  if (err instanceof MysqlProtocolError) return { ...err.mysql, message: err.message };
+  if (err instanceof MysqlProtocolError || err instanceof MysqlCommandError) return { ...err.mysql, message: err.message };
   const se = toStrataError(err);
   const m = MYSQL_ERROR_OF_STATUS[se.status] ?? UNKNOWN;
-  return { code: m.code, sqlState: m.sqlState, message: se.message };
+  return { code: m.code, sqlState: m.sqlState, message: `(${StatusCode[se.status] ?? 'Unknown'}): ${se.message}` };
 }

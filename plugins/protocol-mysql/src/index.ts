@@ -6,7 +6,7 @@ import { mysqlOptions } from './options.js';
 export { mysqlOptions, type MysqlOptions } from './options.js';
 export { MysqlProtocolServer, secureContextOf } from './mysql-protocol.js';
 export { MysqlConnection, Capability, Command } from './mysql-connection.js';
-export { MYSQL_ERROR_OF_STATUS, MYSQL_WIRE_ERRORS, MysqlProtocolError, mysqlErrorOf } from './errors.js';
+export { MYSQL_ERROR_OF_STATUS, MYSQL_WIRE_ERRORS, MysqlCommandError, MysqlProtocolError, mysqlErrorOf } from './errors.js';
 export { nativePasswordToken, cachingSha2Token, verifyToken } from './auth-scramble.js';
 export { PacketReader, PacketWriter, PacketFramer, framePacket } from './packet-codec.js';
 export { splitStatements } from './sql-splitter.js';

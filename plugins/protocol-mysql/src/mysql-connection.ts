@@ -1,12 +1,12 @@
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import {
-  createSession, AuthError, DatabaseNotFoundError,
+  createSession, toStrataError, AuthError, DatabaseNotFoundError,
   type Catalog, type Logger, type QueryOutput, type QueryService, type ResultColumn, type Session, type UserProvider,
 } from '@strata/kernel';
 import { newScramble, verifyToken } from './auth-scramble.js';
 import { columnAccessor, MysqlType, writeColumnDefinition } from './column-types.js';
-import { MYSQL_WIRE_ERRORS, MysqlProtocolError, mysqlErrorOf } from './errors.js';
+import { MYSQL_WIRE_ERRORS, MysqlCommandError, MysqlProtocolError, mysqlErrorOf } from './errors.js';
 import { localAnswer, type LocalAnswer } from './local-answers.js';
 import type { MysqlOptions } from './options.js';
 import { framePacket, PacketFramer, PacketReader, PacketWriter, MAX_PACKET_PAYLOAD, type ClientPacket } from './packet-codec.js';
@@ -332,7 +332,7 @@ export class MysqlConnection {
       await this.authenticate(user, token, clientPlugin);
     } catch (err) {
       if (err instanceof ConnectionClosed || err instanceof MysqlProtocolError) throw err;
-      const e = mysqlErrorOf(err);
+      const e = mysqlErrorOf(loginError(err));
       this.sendError(e, e.message);
       await this.flush();
       return false;
@@ -341,7 +341,7 @@ export class MysqlConnection {
     this.session = createSession({ channel: 'mysql', user, memoryLimitBytes: options.sessionMemoryLimit });
     if (database) {
       try {
-        this.useDatabase(database);
+        this.initDatabase(database);
       } catch (err) {
         const e = mysqlErrorOf(err);
         this.sendError(e, e.message);
@@ -415,6 +415,20 @@ export class MysqlConnection {
       `user provider '${users.name}' cannot verify ${plugin} scrambles; connect over TLS with caching_sha2_password`);
   }
 
+  /**
+   * COM_INIT_DB and the database of a handshake or COM_CHANGE_USER: a missing
+   * one is 1102 "Unknown database 'x'", as GreptimeDB's `on_init` answers
+   * (`USE x` as a statement goes through the status table instead).
+   */
+  private initDatabase(name: string): void {
+    try {
+      this.useDatabase(name);
+    } catch (err) {
+      if (err instanceof DatabaseNotFoundError) throw new MysqlCommandError(MYSQL_WIRE_ERRORS.unknownDatabase, `Unknown database '${name}'`, err);
+      throw err;
+    }
+  }
+
   private useDatabase(name: string): void {
     const catalog = this.deps.catalog;
     if (catalog && !catalog.databaseExists(name)) throw new DatabaseNotFoundError(name);
@@ -431,7 +445,7 @@ export class MysqlConnection {
       case Command.QUIT: return false;
       case Command.PING: this.sendOk(); return true;
       case Command.INIT_DB:
-        this.useDatabase(payload.toString('utf8', 1).replace(/^`|`$/g, ''));
+        this.initDatabase(payload.toString('utf8', 1).replace(/^`|`$/g, ''));
         this.sendOk();
         return true;
       case Command.QUERY:
@@ -500,14 +514,14 @@ export class MysqlConnection {
       await this.authenticate(user, token, plugin);
     } catch (err) {
       if (err instanceof ConnectionClosed || err instanceof MysqlProtocolError) throw err;
-      const e = mysqlErrorOf(err);
+      const e = mysqlErrorOf(loginError(err));
       this.sendError(e, e.message);
       await this.flush();
       return false; // a failed change-user ends the connection, as in MySQL
     }
     this.statements.clear();
     this.session = createSession({ channel: 'mysql', user, memoryLimitBytes: this.deps.options.sessionMemoryLimit });
-    if (database) this.useDatabase(database);
+    if (database) this.initDatabase(database);
     this.sendOk();
     return true;
   }
@@ -709,4 +723,16 @@ export class MysqlConnection {
         throw new MysqlProtocolError(`unsupported parameter type 0x${t.type.toString(16)}`);
     }
   }
+}
+
+/**
+ * A failed login or COM_CHANGE_USER as GreptimeDB answers it: opensrv-mysql
+ * sends 1045 `28000` whatever the cause (unknown user, wrong password), so a
+ * client cannot tell which. The one exception is Strata's own: a provider that
+ * can check a password only in clear gets 1251 `08004` outside TLS.
+ */
+function loginError(err: unknown): MysqlCommandError {
+  const se = toStrataError(err);
+  const code = se.code === 'UNSUPPORTED_PASSWORD_TYPE' ? MYSQL_WIRE_ERRORS.authNeedsTls : MYSQL_WIRE_ERRORS.accessDenied;
+  return new MysqlCommandError(code, se.message, se);
 }

@@ -1,8 +1,17 @@
 import { StatusCode, StrataError, toStrataError } from '@strata/kernel';
 
 /**
- * Strata status -> PostgreSQL SQLSTATE. Exhaustive on purpose: a new
- * StatusCode fails to compile here until this protocol decides.
+ * Strata status -> PostgreSQL SQLSTATE, value for value GreptimeDB's
+ * `impl From<StatusCode> for PgErrorCode` (src/servers/src/postgres/types/
+ * error.rs). Exhaustive on purpose: a new StatusCode fails to compile here
+ * until this protocol decides. GreptimeDB sends `P0000` for every plan or
+ * execution failure (divide by zero and cast errors included, where
+ * PostgreSQL itself would send 22012 / 22P02) and `42704` for a missing
+ * database in a statement; Strata does the same so GreptimeDB's clients see
+ * the same codes. Two statuses postdate the GreptimeDB source we follow and
+ * are mapped by analogy: External as Unknown (`XX000`, as GreptimeDB's MySQL
+ * server groups them) and DeadlineExceeded as PostgreSQL's statement_timeout
+ * (`57014`).
  */
 export const PG_SQLSTATE_OF_STATUS: Record<StatusCode, string> = {
   [StatusCode.Success]: '00000',
@@ -11,33 +20,33 @@ export const PG_SQLSTATE_OF_STATUS: Record<StatusCode, string> = {
   [StatusCode.Unexpected]: 'XX000',
   [StatusCode.Internal]: 'XX000',
   [StatusCode.InvalidArguments]: '22023', // invalid_parameter_value
-  [StatusCode.Cancelled]: '57014', // query_canceled
-  [StatusCode.IllegalState]: '55000', // object_not_in_prerequisite_state
-  [StatusCode.External]: '58000', // system_error
+  [StatusCode.Cancelled]: '57000', // operator_intervention
+  [StatusCode.IllegalState]: 'XX000',
+  [StatusCode.External]: 'XX000',
   [StatusCode.DeadlineExceeded]: '57014', // query_canceled (statement_timeout)
   [StatusCode.InvalidSyntax]: '42601', // syntax_error
-  [StatusCode.PlanQuery]: '42000', // syntax_error_or_access_rule_violation
-  [StatusCode.EngineExecuteQuery]: 'XX000',
+  [StatusCode.PlanQuery]: 'P0000', // plpgsql_error, as GreptimeDB sends it
+  [StatusCode.EngineExecuteQuery]: 'P0000',
   [StatusCode.TableAlreadyExists]: '42P07', // duplicate_table
   [StatusCode.TableNotFound]: '42P01', // undefined_table
   [StatusCode.TableColumnNotFound]: '42703', // undefined_column
   [StatusCode.TableColumnExists]: '42701', // duplicate_column
-  [StatusCode.DatabaseNotFound]: '3D000', // invalid_catalog_name
-  [StatusCode.RegionNotFound]: 'XX000',
-  [StatusCode.RegionAlreadyExists]: 'XX000',
+  [StatusCode.DatabaseNotFound]: '42704', // undefined_object
+  [StatusCode.RegionNotFound]: '42P01',
+  [StatusCode.RegionAlreadyExists]: '42P07',
   [StatusCode.RegionReadonly]: '25006', // read_only_sql_transaction
-  [StatusCode.RegionNotReady]: '55000',
-  [StatusCode.RegionBusy]: '55P03', // lock_not_available
+  [StatusCode.RegionNotReady]: '55000', // object_not_in_prerequisite_state
+  [StatusCode.RegionBusy]: '55000',
   [StatusCode.TableUnavailable]: '55000',
   [StatusCode.DatabaseAlreadyExists]: '42P04', // duplicate_database
-  [StatusCode.StorageUnavailable]: '58030', // io_error
+  [StatusCode.StorageUnavailable]: 'XX000',
   [StatusCode.RequestOutdated]: 'XX000',
   [StatusCode.RuntimeResourcesExhausted]: '53000', // insufficient_resources
-  [StatusCode.RateLimited]: '53000',
-  [StatusCode.UserNotFound]: '28000', // invalid_authorization_specification
-  [StatusCode.UnsupportedPasswordType]: '28000',
-  [StatusCode.UserPasswordMismatch]: '28P01', // invalid_password
-  [StatusCode.AuthHeaderNotFound]: '28000',
+  [StatusCode.RateLimited]: '54000', // program_limit_exceeded
+  [StatusCode.UserNotFound]: '28P01', // invalid_password
+  [StatusCode.UnsupportedPasswordType]: '28P01',
+  [StatusCode.UserPasswordMismatch]: '28P01',
+  [StatusCode.AuthHeaderNotFound]: '28000', // invalid_authorization_specification
   [StatusCode.InvalidAuthHeader]: '28000',
   [StatusCode.AccessDenied]: '42501', // insufficient_privilege
   [StatusCode.PermissionDenied]: '42501',
@@ -55,6 +64,10 @@ export const PG_WIRE_ERRORS = {
   duplicateStatement: '42P05',
   syntaxError: '42601',
   adminShutdown: '57P01',
+  /** The database of the startup packet does not exist (GreptimeDB's `Ec3D000`, FATAL). */
+  invalidCatalogName: '3D000',
+  /** A CancelRequest stopped the statement (PostgreSQL's own answer). */
+  queryCanceled: '57014',
 } as const;
 
 /**

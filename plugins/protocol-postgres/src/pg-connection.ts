@@ -290,7 +290,7 @@ export class PgConnection {
       if (catalog && !catalog.databaseExists(database)) {
         // Drivers default the database to the user name (or 'postgres'); Strata's default is 'public'.
         if (database === user || database === 'postgres') database = 'public';
-        else { this.sendError('FATAL', '3D000', new DatabaseNotFoundError(database).message); return false; }
+        else { this.sendError('FATAL', PG_WIRE_ERRORS.invalidCatalogName, new DatabaseNotFoundError(database).message); return false; }
       }
       this.session.database = database;
       try {
@@ -574,7 +574,7 @@ export class PgConnection {
         ? { kind: 'command', tag: commandTag(sql, out.affectedRows) }
         : { kind: 'records', columns: out.columns, batches: out.batches[Symbol.asyncIterator]() };
     } catch (err) {
-      if (ctl.signal.aborted) throw new PgStatementError('canceling statement due to user request', '57014', { cause: err });
+      if (ctl.signal.aborted) throw new PgStatementError('canceling statement due to user request', PG_WIRE_ERRORS.queryCanceled, { cause: err });
       if (/pg_catalog\.|information_schema\./i.test(sql)) {
         throw new PgStatementError(`catalog query not supported by Strata: ${pgErrorOf(err).message}`, PG_WIRE_ERRORS.featureNotSupported, { cause: err });
       }

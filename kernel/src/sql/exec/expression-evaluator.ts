@@ -1,5 +1,5 @@
 import { isTimestamp, timestampUnitsPerSecond, type DataType, type DataTypeName } from '../../data/data-types.js';
-import { DivideByZeroError, ExecutionError, InvalidArgumentsError, PlanError } from '../../errors/errors.js';
+import { CastError, DivideByZeroError, ExecutionError, InvalidArgumentsError, PlanError } from '../../errors/errors.js';
 import { isAsyncScalarFunction, type AsyncScalarFunction, type FunctionContext } from '../../interfaces/function.js';
 import { addInterval } from '../../functions/builtin/scalar-functions.js';
 import { formatTimestampNanos, parseTimestampNanos } from '../../functions/time-zone.js';
@@ -817,11 +817,12 @@ const INT_RANGES: Partial<Record<DataTypeName, [number, number]>> = {
   Int8: [-128, 127], Int16: [-32768, 32767], Int32: [-2147483648, 2147483647], UInt8: [0, 255], UInt16: [0, 65535], UInt32: [0, 4294967295],
 };
 
-/** Casts one value between types (throws InvalidArgumentsError when it cannot). */
+/** Casts one value between types (throws CastError, GreptimeDB's 3001 "Cast error", when it cannot). */
 export function castValue(v: unknown, from: DataType, to: DataType, tz: string): unknown {
   if (v === null || v === undefined) return null;
   if (from.name === to.name && (to.name !== 'Decimal128' || sameDecimal(from, to))) return v;
-  const bad = () => new InvalidArgumentsError(`cannot cast ${typeof v === 'string' ? `'${v}'` : String(v)} from ${from.name} to ${to.name}`);
+  const bad = () => typeof v === 'string' ? CastError.ofString(v, to.name)
+    : CastError.ofValue(typeof v === 'object' ? `of type ${from.name}` : String(v), to.name);
   if (from.name === 'Decimal128' && to.name !== 'Decimal128') {
     // v is the unscaled value at from.scale.
     const d = v as bigint; const fs = from.scale ?? 0;
@@ -882,7 +883,7 @@ export function castValue(v: unknown, from: DataType, to: DataType, tz: string):
       // Integer text only ('1.5' is refused, as DataFusion does); numbers truncate toward zero.
       if (typeof v === 'string') { if (!/^\s*[+-]?\d+\s*$/.test(v)) throw bad(); x = Number(v); } else if (typeof v === 'boolean') x = v ? 1 : 0; else x = Math.trunc(Number(v));
       const [lo, hi] = INT_RANGES[to.name]!;
-      if (x < lo || x > hi || Number.isNaN(x)) throw new InvalidArgumentsError(`value ${String(v)} is out of range for ${to.name}`);
+      if (x < lo || x > hi || Number.isNaN(x)) throw CastError.ofValue(String(v), to.name);
       return x;
     }
     case 'Int64': case 'UInt64': {
@@ -893,7 +894,7 @@ export function castValue(v: unknown, from: DataType, to: DataType, tz: string):
       else { if (!Number.isFinite(v as number)) throw bad(); x = BigInt(Math.trunc(v as number)); }
       // Out of range is an error (TRY_CAST: NULL), never a wrapped value.
       if (to.name === 'UInt64' ? x < 0n || x > 0xffff_ffff_ffff_ffffn : x < -(1n << 63n) || x >= 1n << 63n) {
-        throw new InvalidArgumentsError(`value ${String(v)} is out of range for ${to.name}`);
+        throw CastError.ofValue(String(v), to.name);
       }
       return x;
     }

@@ -1,5 +1,5 @@
 import { isFloat, isInteger, isNumeric, isTimestamp, type DataType } from '../../data/data-types.js';
-import { ColumnNotFoundError, DatabaseNotFoundError, PlanError, TableNotFoundError, UnsupportedError } from '../../errors/errors.js';
+import { DatabaseNotFoundError, PlanError, TableNotFoundError, UnknownColumnError, UnsupportedError } from '../../errors/errors.js';
 import type { Catalog } from '../../interfaces/catalog.js';
 import type { AggregateFunction, ArgType, AsyncScalarFunction, FunctionDefinition, FunctionRegistry, ScalarFunction, WindowFunction } from '../../interfaces/function.js';
 import type { Session } from '../../interfaces/session.js';
@@ -20,6 +20,11 @@ const I64: DataType = { name: 'Int64' };
 const F64: DataType = { name: 'Float64' };
 const U64: DataType = { name: 'UInt64' };
 const I64_MIN = -(2n ** 63n), I64_MAX = 2n ** 63n - 1n, U64_MAX = 2n ** 64n - 1n;
+
+/** The columns a scope offers, as DataFusion lists them in "Valid fields are ...". */
+function fieldNames(scope: readonly Field[]): string[] {
+  return scope.filter((f) => !f.hidden && !f.merged).map((f) => (f.qualifier ? `${f.qualifier}.${f.name}` : f.name));
+}
 
 /** An integer literal's type as DataFusion gives it: Int64, else UInt64, else (beyond 64 bits) Float64. */
 function integerLiteral(v: bigint): BExpr {
@@ -325,7 +330,7 @@ export class Binder {
           try {
             return this.sortKey(o, octx, visible);
           } catch (err) {
-            if (err instanceof ColumnNotFoundError) throw new PlanError(`for SELECT DISTINCT, ORDER BY expressions must appear in the select list (${this.textOf(o.expr)})`);
+            if (err instanceof UnknownColumnError) throw new PlanError(`for SELECT DISTINCT, ORDER BY expressions must appear in the select list (${this.textOf(o.expr)})`);
             throw err;
           }
         }) };
@@ -418,7 +423,7 @@ export class Binder {
           const conds: BExpr[] = using.map((n) => {
             const lf = l.fields.find((f) => f.name === n);
             const rf = r.fields.find((f) => f.name === n);
-            if (!lf || !rf) throw new ColumnNotFoundError(n);
+            if (!lf || !rf) throw new UnknownColumnError(n, fieldNames(lf ? r.fields : l.fields));
             return this.binary('=', { k: 'col', id: lf.id, type: lf.type, name: lf.name }, { k: 'col', id: rf.id, type: rf.type, name: rf.name });
           });
           on = conds.reduce((a, c) => this.binary('AND', a, c));
@@ -808,7 +813,7 @@ export class Binder {
   private resolveIn(ref: ast.ColumnRef, scope: readonly Field[]): Field {
     const f = this.lookup(ref, scope);
     if (f === null) throw new PlanError(`Ambiguous reference to column ${ref.table ? `${ref.table}.` : ''}${ref.name} (qualify it with a table name)`);
-    if (f === undefined) throw new ColumnNotFoundError(`${ref.table ? `${ref.table}.` : ''}${ref.name}`);
+    if (f === undefined) throw new UnknownColumnError(`${ref.table ? `${ref.table}.` : ''}${ref.name}`, fieldNames(scope));
     return f;
   }
 
@@ -836,7 +841,7 @@ export class Binder {
     } catch (err) {
       // A correlated reference to the directly enclosing query.
       const outer = this.outerScopes[this.outerScopes.length - 1];
-      const f = outer && !(err instanceof PlanError) ? this.tryResolve(ref, outer.scope) : undefined;
+      const f = outer && err instanceof UnknownColumnError ? this.tryResolve(ref, outer.scope) : undefined;
       if (!f) throw err;
       outer!.refs.set(f.id, f);
       return { k: 'outer', id: f.id, type: f.type, name: f.name };
