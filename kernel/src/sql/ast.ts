@@ -309,6 +309,13 @@ export interface FunctionCall extends NodeBase {
   readonly over?: WindowSpec;
   /** `IGNORE NULLS` / `RESPECT NULLS` written after the call (lag, lead, first_value, last_value, nth_value). */
   readonly nullTreatment?: 'IGNORE NULLS' | 'RESPECT NULLS';
+  /**
+   * Written in a SQL-standard keyword form and rewritten into this plain call, as DataFusion
+   * plans it: `TRIM(LEADING 'x' FROM s)` is ltrim(s, 'x'), `SUBSTRING(s FROM 2 FOR 3)` substr,
+   * `POSITION('b' IN s)` strpos(s, 'b'), `OVERLAY(s PLACING 'x' FROM 2)` overlay. Formatting
+   * writes the keyword form back, so the arguments keep their textual order (and `?` numbering).
+   */
+  readonly keywordForm?: true;
 }
 
 /** `ROWS|RANGE|GROUPS BETWEEN start AND end [EXCLUDE ...]` (or just `start`, end = CURRENT ROW). */

@@ -208,6 +208,53 @@ describe('sql parser: expressions', () => {
       expect(shown('EXTRACT(YEAR FROM ts)')).to.equal("date_part('year', ts)");
     });
 
+    it('TRIM / SUBSTRING / POSITION / OVERLAY keyword forms desugar to calls, as DataFusion plans them', () => {
+      expect(shown("TRIM(LEADING 'x' FROM s)")).to.equal("ltrim(s, 'x')");
+      expect(shown("trim(trailing 'x' from s)")).to.equal("rtrim(s, 'x')");
+      expect(shown("TRIM(BOTH 'xy' FROM s)")).to.equal("btrim(s, 'xy')");
+      expect(shown("TRIM('x' FROM s)")).to.equal("trim(s, 'x')");
+      expect(shown('TRIM(LEADING FROM s)')).to.equal('ltrim(s)');
+      expect(shown('TRIM(FROM s)')).to.equal('trim(s)');
+      expect(shown('TRIM(TRAILING s)')).to.equal('rtrim(s)');
+      expect(shown("trim(s, 'x')")).to.equal("trim(s, 'x')");
+      expect(shown('SUBSTRING(s FROM 2 FOR 3)')).to.equal('substr(s, 2, 3)');
+      expect(shown('SUBSTRING(s FROM a + 1)')).to.equal('substr(s, (a + 1))');
+      expect(shown('SUBSTRING(s FOR 2)')).to.equal('substr(s, 1, 2)');
+      expect(shown('substring(s, 2, 3)')).to.equal('substring(s, 2, 3)');
+      expect(shown("POSITION('b' IN s)")).to.equal("strpos(s, 'b')");
+      expect(shown("POSITION('a' || 'b' IN s || 'c')")).to.equal("strpos((s || 'c'), ('a' || 'b'))");
+      expect(shown("position('b', s)")).to.equal("position('b', s)");
+      expect(shown("OVERLAY(s PLACING 'hom' FROM 2 FOR 4)")).to.equal("overlay(s, 'hom', 2, 4)");
+      expect(shown("OVERLAY(s PLACING 'hom' FROM 2)")).to.equal("overlay(s, 'hom', 2)");
+    });
+
+    it('keyword forms stay one parse where a plain call could also be read', () => {
+      // After `trim(` BOTH/LEADING/TRAILING are keywords (as in sqlparser), so none of these is also trim(<column>).
+      expect(shown('TRIM(LEADING - 1)')).to.equal('ltrim((-1))');
+      expect(shown('TRIM(LEADING - a)')).to.equal('ltrim((-a))');
+      expect(shown('TRIM(both FROM s)')).to.equal('btrim(s)');
+      expect(shown('TRIM(both (s))')).to.equal('btrim(s)');
+      expect(shown('trim("both")')).to.equal('trim(both)');
+      expect(shown('trim((both))')).to.equal('trim(both)');
+      expect(shown('both - 1')).to.equal('(both - 1)');
+      expect(shown('db.trim(both)')).to.equal('db.trim(both)');
+      // position(x IN (y)) is POSITION's keyword form, not a call of an IN predicate; a parenthesized predicate stays one.
+      expect(shown('position(a IN (b))')).to.equal('strpos(b, a)');
+      expect(shown('position(a IN (SELECT b FROM t))')).to.equal('strpos(<query>, a)');
+      expect(shown('position((a IN (b)))')).to.equal('position((a IN (b)))');
+      expect(shown('position(a IN (b, c))')).to.equal('position((a IN (b, c)))');
+      // FOR and PLACING are no keywords elsewhere.
+      expect(shown('SUBSTRING(s FROM for FOR placing)')).to.equal('substr(s, for, placing)');
+      expect(shown('for + placing')).to.equal('(for + placing)');
+    });
+
+    it('keyword forms that do not belong to the function are syntax errors', () => {
+      for (const sql of ['SELECT TRIM(BOTH)', "SELECT SUBSTRING(s PLACING 'x' FROM 1)", 'SELECT POSITION(a FROM b)', 'SELECT OVERLAY(s FROM 1)',
+        "SELECT TRIM(s PLACING 'x' FROM 1)", 'SELECT SUBSTRING(LEADING s)', "SELECT lower('x' FROM s)", 'SELECT SUBSTRING(s FROM 1 FOR 2 FOR 3)']) {
+        expect(syntaxErrorOf(sql), sql).to.be.instanceOf(SyntaxError);
+      }
+    });
+
     it('IN lists, IN subqueries and row values', () => {
       expect(exprOf('x IN (SELECT a FROM t)').kind).to.equal('InSubqueryExpr');
       expect(exprOf('x IN ((SELECT a FROM t))').kind).to.equal('InSubqueryExpr');

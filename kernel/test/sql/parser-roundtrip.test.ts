@@ -72,6 +72,9 @@ describe('sql parser: round trips through formatSql', () => {
       'CURRENT_TIMESTAMP', 'EXTRACT(YEAR FROM ts)', 'database()', 'pg_catalog.version()', 'left(s, 2)', 'date(ts)',
       '(SELECT max(x) FROM t)', 'EXISTS (SELECT 1)', 'NOT EXISTS (SELECT 1)', '(a, b) IN ((1, 2), (3, 4))',
       '"Quoted"."Col"', 't."select"', 'db.t.col', '"lower"',
+      "TRIM(LEADING 'x' FROM s)", "TRIM(BOTH FROM s)", "TRIM('x' FROM s)", 'TRIM(TRAILING s)', 'trim((both))', 'trim((leading - 1), s)',
+      'trim(both.x)', 'SUBSTRING(s FROM 2 FOR 3)', 'SUBSTRING(s FOR 2)', "POSITION('b' IN s)", 'position((a IN (b)))',
+      "OVERLAY(s PLACING 'x' FROM 2 FOR 1)", 'TRIM(? FROM ?)', 'POSITION(? IN ?)', 'POSITION((NOT EXISTS (SELECT 1)) IN s)', 'POSITION(EXISTS (SELECT 1) IN s)', 'TRIM((both) FROM s)',
     ];
     for (const e of exprs) it(e, () => { roundTripExpr(e); });
   });
@@ -122,7 +125,7 @@ describe('sql parser: randomized expressions round-trip with one derivation', ()
     if (depth <= 0 || r() < 0.25) {
       return pick([
         () => String(Math.floor(r() * 1000)), () => `${Math.floor(r() * 100)}.${Math.floor(r() * 100)}`,
-        () => `'s${Math.floor(r() * 10)}''q'`, () => pick(['a', 'b', 't.c', '"Mixed"', 'time', 'range', 'value']),
+        () => `'s${Math.floor(r() * 10)}''q'`, () => pick(['a', 'b', 't.c', '"Mixed"', 'time', 'range', 'value', 'both', 'leading']),
         () => 'NULL', () => 'TRUE', () => '?', () => `INTERVAL '${Math.floor(r() * 60)} minutes'`, () => "TIMESTAMP '2024-01-01 00:00:00'",
         () => '9223372036854775807', () => '@@version',
       ])();
@@ -138,6 +141,9 @@ describe('sql parser: randomized expressions round-trip with one derivation', ()
       () => `sum(${sub()}) OVER (PARTITION BY a ORDER BY ${sub()} DESC)`, () => `avg(${sub()}) RANGE '5m' FILL ${pick(['NULL', 'PREV', 'LINEAR', '0'])}`,
       () => `(SELECT ${sub()} FROM t WHERE ${sub()})`, () => `EXISTS (SELECT 1 FROM t WHERE ${sub()})`, () => `${sub()}::BIGINT`,
       () => `(${sub()}, ${sub()})`,
+      () => `TRIM(${pick(['LEADING ', 'TRAILING ', 'BOTH ', ''])}${pick([sub(), ''])} FROM ${sub()})`, () => `trim(${sub()})`,
+      () => `SUBSTRING(${sub()} FROM ${sub()}${pick(['', ` FOR ${sub()}`])})`, () => `POSITION(${sub()} IN ${sub()})`,
+      () => `OVERLAY(${sub()} PLACING ${sub()} FROM ${sub()}${pick(['', ` FOR ${sub()}`])})`,
     ])();
   }
 

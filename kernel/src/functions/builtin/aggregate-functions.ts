@@ -492,7 +492,9 @@ function percentArg(name: string, args: readonly arrow.Vector[], rows: Uint32Arr
 }
 
 const approxPercentileCont: AggregateFunction<TDigestState> = {
-  kind: 'aggregate', name: 'approx_percentile_cont', signatures: [sig('numeric', 'float'), sig('numeric', 'float', 'integer')], returnType: F64,
+  kind: 'aggregate', name: 'approx_percentile_cont', signatures: [sig('numeric', 'float'), sig('numeric', 'float', 'integer')],
+  // Typed as its argument, as in DataFusion: an integer column gives an integer (the estimate truncated toward zero).
+  returnType: (a) => (isInteger(a[0]!) || a[0]!.name === 'Float32' ? a[0]! : F64),
   description: 'Approximate percentile (t-digest of at most ~100 centroids, or the third argument; exact below that many values)',
   init: () => ({ means: [], weights: [], buf: [], count: 0, min: Infinity, max: -Infinity, p: undefined, size: 100 }),
   update(s, args, rows) {
@@ -534,13 +536,12 @@ const approxPercentileCont: AggregateFunction<TDigestState> = {
 
 /**
  * approx_median(x): approx_percentile_cont(x, 0.5) on the same t-digest, typed
- * as its argument as in DataFusion (an integer column gives an integer,
- * truncated toward zero when it falls between two values).
+ * as its argument like it (an integer column gives an integer, truncated toward
+ * zero when it falls between two values).
  */
 const approxMedian: AggregateFunction<TDigestState> = {
   ...approxPercentileCont,
   name: 'approx_median', signatures: [sig('numeric')],
-  returnType: (a) => (isInteger(a[0]!) || a[0]!.name === 'Float32' ? a[0]! : F64),
   description: 'Approximate median (t-digest of at most ~100 centroids; exact below that many values)',
   init: () => ({ means: [], weights: [], buf: [], count: 0, min: Infinity, max: -Infinity, p: 0.5, size: 100 }),
   // A double; the output column of an integer type truncates it toward zero.

@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
-import { InvalidArgumentsError } from '../../errors/errors.js';
-import { isTimestamp, timestampUnitsPerSecond, type DataType } from '../../data/data-types.js';
+import { createHash, randomUUID } from 'node:crypto';
+import { DivideByZeroError, InvalidArgumentsError } from '../../errors/errors.js';
+import { isInteger, isTimestamp, timestampUnitsPerSecond, type DataType, type DataTypeName } from '../../data/data-types.js';
 import type { FunctionContext, ScalarFunction } from '../../interfaces/function.js';
 import { constantColumn, isInterval, valueAt, type Column, type Interval } from '../../sql/exec/column.js';
 // A cycle (the evaluator imports addInterval from here), safe because castValue is only called at run time.
 import { castValue } from '../../sql/exec/expression-evaluator.js';
 import { checkTimeZone, fixedOffsetMs, formatTimestampNanos, localToUtcMs, parseTimestampNanos, zoneOffsetMs } from '../time-zone.js';
-import { binTimestamps, BOOL, bothValid, columnar, F64, floorDiv, fromNanos, I64, mapBool, mapFloat, mapFloat2, mapRows, num, sameAs, sig, STR, toNanos, variadic } from './function-helpers.js';
+import { binTimestamps, BOOL, bothValid, columnar, F64, floorDiv, fromNanos, I64, mapBool, mapFloat, mapFloat2, mapRows, num, sameAs, sig, STR, toNanos, U64, variadic } from './function-helpers.js';
 
 const math1 = (name: string, f: (x: number) => number, aliases?: string[]): ScalarFunction => columnar({
   name, aliases, signatures: [sig('numeric')], returnType: F64,
@@ -58,12 +58,12 @@ export const mathFunctions: ScalarFunction[] = [
     name: 'atan2', signatures: [sig('numeric', 'numeric')], returnType: F64,
     body: ([a, b]) => mapRows(F64, a!.length, [a!, b!], ([y, x]) => Math.atan2(num(y), num(x))),
   }),
+  // GreptimeDB's mod: BIGINT when both are signed integers, BIGINT UNSIGNED when both are unsigned,
+  // else DOUBLE; an integer remainder by 0 is the DIVIDE_BY_ZERO error, as `%` is (a DOUBLE one is NaN).
   columnar({
-    name: 'mod', signatures: [sig('numeric', 'numeric')], returnType: (a) => (a.every((t) => t.name.includes('Int')) ? I64 : F64),
-    body: ([a, b], _c, rt) => mapRows(rt!, a!.length, [a!, b!], ([x, y]) => {
-      if (rt!.name === 'Int64') { const d = BigInt(y as number | bigint); return d === 0n ? null : BigInt(x as number | bigint) % d; }
-      return num(x) % num(y);
-    }),
+    name: 'mod', description: 'The remainder of a / b (the sign of a); an integer b of 0 is an error.',
+    signatures: [sig('numeric', 'numeric')], returnType: modReturn,
+    body: ([a, b], _c, rt) => (rt!.name === 'Float64' ? mapFloat2(a!, b!, (x, y) => x % y) : intRemainder(a!, b!, rt!)),
   }),
   columnar({ name: 'pi', signatures: [sig()], returnType: F64, body: (_a, ctx) => constantColumn(F64, Math.PI, ctx.rowCount) }),
   columnar({
@@ -114,6 +114,33 @@ export const mathFunctions: ScalarFunction[] = [
     body: ([x, y]) => intPairs('lcm', x!, y!, lcmOf),
   }),
 ];
+
+const UNSIGNED_INTS: ReadonlySet<string> = new Set(['UInt8', 'UInt16', 'UInt32', 'UInt64']);
+
+function modReturn(a: readonly DataType[]): DataType {
+  const ts = a.filter((t) => t.name !== 'Null');
+  if (ts.length > 0 && ts.every((t) => isInteger(t) && !UNSIGNED_INTS.has(t.name))) return I64;
+  if (ts.length > 0 && ts.every((t) => UNSIGNED_INTS.has(t.name))) return U64;
+  return F64;
+}
+
+/** x % y over two integer columns into BIGINT [UNSIGNED] (NULL where either is NULL); a 0 divisor is DIVIDE_BY_ZERO. */
+function intRemainder(x: Column, y: Column, rt: DataType): Column {
+  const n = x.length;
+  const out = rt.name === 'UInt64' ? new BigUint64Array(n) : new BigInt64Array(n);
+  const dx = x.data as ArrayLike<number | bigint>;
+  const dy = y.data as ArrayLike<number | bigint>;
+  const valid = bothValid([x, y], n);
+  // A NULL column (mod(5, NULL)) has no numbers to read.
+  if (x.type.name === 'Null' || y.type.name === 'Null') return { type: rt, length: n, data: out, valid: new Uint8Array(n) };
+  for (let i = 0; i < n; i++) {
+    if (valid && valid[i] === 0) continue;
+    const d = BigInt(dy[i]!);
+    if (d === 0n) throw new DivideByZeroError();
+    out[i] = BigInt(dx[i]!) % d;
+  }
+  return { type: rt, length: n, data: out, valid };
+}
 
 /** 0! .. 20!: 21! no longer fits a BIGINT. */
 const FACTORIALS: bigint[] = [1n];
@@ -226,17 +253,18 @@ export const stringFunctions: ScalarFunction[] = [
     }),
   }),
   // With a second argument: strip any of its characters (not the string as a whole) from the ends.
+  // Without one: spaces only (DataFusion's ' '), not tabs or newlines.
   columnar({
     name: 'trim', aliases: ['btrim'], signatures: [sig('string'), sig('string', 'string')], returnType: STR,
-    body: ([s, c]) => (c ? mapRows(STR, s!.length, [s!, c], ([v, cs]) => trimChars(str(v), str(cs), true, true)) : mapRows(STR, s!.length, [s!], ([v]) => str(v).trim())),
+    body: ([s, c]) => (c ? mapRows(STR, s!.length, [s!, c], ([v, cs]) => trimChars(str(v), str(cs), true, true)) : mapStrings(s!, (v) => trimSpaces(v, true, true))),
   }),
   columnar({
     name: 'ltrim', signatures: [sig('string'), sig('string', 'string')], returnType: STR,
-    body: ([s, c]) => (c ? mapRows(STR, s!.length, [s!, c], ([v, cs]) => trimChars(str(v), str(cs), true, false)) : mapRows(STR, s!.length, [s!], ([v]) => str(v).trimStart())),
+    body: ([s, c]) => (c ? mapRows(STR, s!.length, [s!, c], ([v, cs]) => trimChars(str(v), str(cs), true, false)) : mapStrings(s!, (v) => trimSpaces(v, true, false))),
   }),
   columnar({
     name: 'rtrim', signatures: [sig('string'), sig('string', 'string')], returnType: STR,
-    body: ([s, c]) => (c ? mapRows(STR, s!.length, [s!, c], ([v, cs]) => trimChars(str(v), str(cs), false, true)) : mapRows(STR, s!.length, [s!], ([v]) => str(v).trimEnd())),
+    body: ([s, c]) => (c ? mapRows(STR, s!.length, [s!, c], ([v, cs]) => trimChars(str(v), str(cs), false, true)) : mapStrings(s!, (v) => trimSpaces(v, false, true))),
   }),
   columnar({
     name: 'replace', signatures: [sig('string', 'string', 'string')], returnType: STR,
@@ -325,11 +353,36 @@ export const stringFunctions: ScalarFunction[] = [
     body: (a) => mapRows(STR, a[0]!.length, a, ([s, f, t]) => translate(str(s), str(f), str(t))),
   }),
   columnar({
+    name: 'overlay', description: 'The text with `count` characters from position `pos` (from 1) replaced by the substring; `count` defaults to the substring\'s length.',
+    signatures: [sig('string', 'string', 'integer'), sig('string', 'string', 'integer', 'integer')], returnType: STR,
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, r, p, k]) => overlay(str(s), str(r), num(p), k === undefined ? undefined : num(k))),
+  }),
+  columnar({
+    name: 'uuid', description: 'A random (version 4) UUID, different for every row.', volatility: 'volatile', signatures: [sig()], returnType: STR,
+    body: (_a, ctx) => { const out = new Array<unknown>(ctx.rowCount); for (let i = 0; i < out.length; i++) out[i] = randomUUID(); return { type: STR, length: out.length, data: out, valid: null }; },
+  }),
+  columnar({
     name: 'md5', description: 'The MD5 digest of the text (UTF-8) or bytes, as 32 lower-case hex digits.',
     signatures: [sig('string'), sig('Binary')], returnType: STR,
     body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => createHash('md5').update(v instanceof Uint8Array ? v : str(v)).digest('hex')),
   }),
 ];
+
+/**
+ * DataFusion's overlay, by characters (code points): the text before `pos`, the substring, then
+ * the text from `pos + count` on. As DataFusion does, a `pos` past the end drops the text
+ * before it, and `count` beyond the text's length counts as its length.
+ */
+function overlay(s: string, r: string, pos: number, count?: number): string {
+  const cps = Array.from(s);
+  const len = cps.length;
+  const replace = count === undefined ? Array.from(r).length : Math.min(count, len);
+  let out = pos > 1 && pos - 1 < len ? cps.slice(0, pos - 1).join('') : '';
+  out += r;
+  const end = pos + replace - 1;
+  if (end < len) out += cps.slice(Math.max(0, end)).join('');
+  return out;
+}
 
 /** String.fromCodePoint with SQL errors: 0 and values that are no Unicode scalar value are refused. */
 function chrOf(v: number | bigint): string {
@@ -370,6 +423,24 @@ function translate(s: string, from: string, to: string): string {
     if (r === undefined) out += ch; else if (r !== null) out += r;
   }
   return out;
+}
+
+/** f over a string column (NULLs stay NULL). */
+function mapStrings(c: Column, f: (v: string) => string): Column {
+  const n = c.length;
+  if (c.type.name === 'Null') return { type: STR, length: n, data: new Array<unknown>(n).fill(null), valid: new Uint8Array(n) };
+  const d = c.data as readonly unknown[];
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) { const v = d[i]; out[i] = v === null || v === undefined || (c.valid !== null && c.valid[i] === 0) ? null : f(v as string); }
+  return { type: STR, length: n, data: out, valid: c.valid ? c.valid.slice() : null };
+}
+
+/** Strips ' ' (only the space character) from the start and/or end. */
+function trimSpaces(s: string, left: boolean, right: boolean): string {
+  let a = 0; let b = s.length;
+  if (left) while (a < b && s.charCodeAt(a) === 32) a++;
+  if (right) while (b > a && s.charCodeAt(b - 1) === 32) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
 }
 
 /** The last character set of a trim, reused while it stays the same. */
@@ -436,6 +507,11 @@ export const conditionalFunctions: ScalarFunction[] = [
   columnar({
     name: 'ifnull', aliases: ['nvl'], nullHandling: 'custom', signatures: [sig('any', 'any')], returnType: (a) => commonType(a),
     body: (args, ctx, rt) => mapRows(rt!, ctx.rowCount, args, ([a, b]) => a ?? b, false),
+  }),
+  columnar({
+    name: 'nvl2', description: 'The second argument when the first is not NULL, else the third.',
+    nullHandling: 'custom', signatures: [sig('any', 'any', 'any')], returnType: (a) => commonType([a[1]!, a[2]!]),
+    body: (args, ctx, rt) => mapRows(rt!, ctx.rowCount, args, ([c, a, b]) => (c !== null ? a : b), false),
   }),
   columnar({
     name: 'nullif', nullHandling: 'custom', signatures: [sig('any', 'any')], returnType: sameAs(0),
@@ -532,16 +608,25 @@ function strftime(nanos: bigint, fmt: string, tz: string): string {
   const [H, M, S] = hms!.split(':');
   const ms = Number(floorDiv(nanos, 1_000_000n));
   const dow = new Date(ms + zoneOffsetMs(tz, ms)).getUTCDay();
-  return fmt.replace(/%(\.\d)?f|%\.3f|%[YmdHMSjaAbBeyzZsT%]/g, (tok) => {
+  return fmt.replace(/%(\.\d)?f|%\.3f|%[YmdHMSjaAbBeyzZsTFDRIpuwh%]/g, (tok) => {
     switch (tok) {
       case '%Y': return Y!; case '%m': return m!; case '%d': return d!; case '%H': return H!; case '%M': return M!; case '%S': return S!;
+      case '%F': return `${Y}-${m}-${d}`;
+      case '%D': return `${m}/${d}/${Y!.slice(2)}`;
+      case '%R': return `${H}:${M}`;
+      case '%I': return String(((Number(H) + 11) % 12) + 1).padStart(2, '0');
+      case '%p': return Number(H) < 12 ? 'AM' : 'PM';
+      case '%u': return String(dow === 0 ? 7 : dow);
+      case '%w': return String(dow);
+      case '%j': return String(Math.round((Date.UTC(Number(Y), Number(m) - 1, Number(d)) - Date.UTC(Number(Y), 0, 1)) / MS_PER_DAY) + 1).padStart(3, '0');
+      case '%B': return ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'][Number(m) - 1]!;
       case '%e': return String(Number(d)).padStart(2, ' ');
       case '%y': return Y!.slice(2);
       case '%T': return `${H}:${M}:${S}`;
       case '%s': return String(floorDiv(nanos, 1_000_000_000n));
       case '%a': return ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][dow]!;
       case '%A': return ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][dow]!;
-      case '%b': return ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][Number(m) - 1]!;
+      case '%b': case '%h': return ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][Number(m) - 1]!;
       case '%z': case '%Z': { const off = zoneOffsetMs(tz, ms) / 60_000; const a = Math.abs(off); return `${off < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}${String(a % 60).padStart(2, '0')}`; }
       case '%%': return '%';
       case '%f': return frac!;
@@ -575,12 +660,119 @@ export function datePart(part: string, nanos: bigint, tz: string): number {
     case 'second': return local.getUTCSeconds() + subNs / 1e9;
     case 'millisecond': return local.getUTCSeconds() * 1000 + subNs / 1e6;
     case 'microsecond': return local.getUTCSeconds() * 1e6 + subNs / 1e3;
+    case 'nanosecond': return local.getUTCSeconds() * 1e9 + subNs;
     case 'epoch': return Number(nanos) / 1e9;
     default: throw new InvalidArgumentsError(`unsupported date part '${part}'`);
   }
 }
 
 const TS_MS: DataType = { name: 'TimestampMillisecond' };
+const TS_S: DataType = { name: 'TimestampSecond' };
+const DATE: DataType = { name: 'Date' };
+
+/**
+ * to_timestamp_seconds / _millis / _micros / _nanos: text (in the session time zone unless it
+ * carries an offset), an integer counted in that unit, or a timestamp converted to it.
+ */
+function toTimestampIn(unit: 'Second' | 'Millisecond' | 'Microsecond' | 'Nanosecond'): ScalarFunction {
+  const t: DataType = { name: `Timestamp${unit}` as DataTypeName };
+  const name = `to_timestamp_${{ Second: 'seconds', Millisecond: 'millis', Microsecond: 'micros', Nanosecond: 'nanos' }[unit]}`;
+  return columnar({
+    name, description: `A TIMESTAMP in ${unit.toLowerCase()}s from text, an integer number of ${unit.toLowerCase()}s since 1970-01-01 UTC, or a timestamp.`,
+    signatures: [sig('string'), sig('integer'), sig('timestamp')], returnType: t,
+    body: ([v], ctx) => mapRows(t, v!.length, [v!], ([x]) => (isInteger(v!.type) ? BigInt(x as number | bigint) : fromNanos(tsNanosOf(x, v!.type, ctx.timezone), t.name))),
+  });
+}
+
+/** Days since 1970-01-01 of a valid proleptic Gregorian date, else undefined. */
+function daysOf(y: number, m: number, d: number): number | undefined {
+  if (!Number.isInteger(y) || !Number.isInteger(m) || !Number.isInteger(d) || m < 1 || m > 12 || d < 1 || Math.abs(y) > 262_143) return undefined;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
+  if (d > monthDays) return undefined;
+  const dt = new Date(0);
+  dt.setUTCFullYear(y, m - 1, d);
+  return Math.round(dt.getTime() / MS_PER_DAY);
+}
+
+function makeDate(y: unknown, m: unknown, d: unknown): number {
+  const parts = [y, m, d].map((v) => (typeof v === 'string' ? (/^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : NaN) : Number(v)));
+  const days = daysOf(parts[0]!, parts[1]!, parts[2]!);
+  if (days === undefined) throw new InvalidArgumentsError(`make_date: ${[y, m, d].join(', ')} is not a valid date`);
+  return days;
+}
+
+/** to_date's value: see its description. */
+function toDate(vals: readonly unknown[], t: DataType): number {
+  const v = vals[0];
+  if (t.name === 'Date') return v as number;
+  if (isTimestamp(t)) return Number(floorDiv(toNanos(v as bigint, t.name), 86_400_000_000_000n));
+  if (typeof v === 'bigint' || typeof v === 'number') {
+    const days = Math.trunc(Number(v));
+    if (!(Math.abs(days) <= 2_147_483_647)) throw new InvalidArgumentsError(`to_date: ${v} days is out of the DATE range`);
+    return days;
+  }
+  const text = String(v);
+  const formats = vals.slice(1) as Array<string | null>;
+  if (formats.length === 0) {
+    const m = /^\s*([+-]?\d{4,6})-(\d{1,2})-(\d{1,2})\s*$/.exec(text);
+    const days = m ? daysOf(Number(m[1]), Number(m[2]), Number(m[3])) : undefined;
+    if (days === undefined) throw new InvalidArgumentsError(`to_date: cannot parse '${text}' as a date (YYYY-MM-DD)`);
+    return days;
+  }
+  for (const f of formats) {
+    if (f === null) continue;
+    const days = parseDateFormat(text, f);
+    if (days !== undefined) return days;
+  }
+  throw new InvalidArgumentsError(`to_date: '${text}' matches none of the formats ${formats.map((f) => `'${f}'`).join(', ')}`);
+}
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/**
+ * Days since 1970-01-01 of `text` read with a chrono format (the date fields %Y %m %d %e %y %b
+ * %B %h %j, %F, and time fields %H %M %S %T %.f, which a DATE ignores), or undefined when it
+ * does not match.
+ */
+function parseDateFormat(text: string, fmt: string): number | undefined {
+  const fields: string[] = [];
+  let re = '';
+  for (let i = 0; i < fmt.length; i++) {
+    const c = fmt[i]!;
+    if (c !== '%') { re += /\s/.test(c) ? '\\s*' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); continue; }
+    let spec = fmt[++i];
+    if (spec === '.' && fmt[i + 1] === 'f') { spec = 'f'; i++; re += '(?:\\.\\d+)?'; continue; }
+    switch (spec) {
+      case 'Y': re += '([+-]?\\d{1,6})'; fields.push('Y'); break;
+      case 'y': re += '(\\d{2})'; fields.push('y'); break;
+      case 'm': re += '(\\d{1,2})'; fields.push('m'); break;
+      case 'd': case 'e': re += '\\s*(\\d{1,2})'; fields.push('d'); break;
+      case 'j': re += '(\\d{1,3})'; fields.push('j'); break;
+      case 'b': case 'h': case 'B': re += '([A-Za-z]+)'; fields.push('b'); break;
+      case 'F': re += '([+-]?\\d{1,6})-(\\d{1,2})-(\\d{1,2})'; fields.push('Y', 'm', 'd'); break;
+      case 'H': case 'M': case 'S': re += '\\d{1,2}'; break;
+      case 'T': re += '\\d{1,2}:\\d{1,2}:\\d{1,2}'; break;
+      case '%': re += '%'; break;
+      default: throw new InvalidArgumentsError(`to_date: unsupported format specifier '%${spec ?? ''}' in '${fmt}'`);
+    }
+  }
+  const m = new RegExp(`^\\s*${re}\\s*$`).exec(text);
+  if (!m) return undefined;
+  let y: number | undefined; let mo = 1; let d = 1; let doy: number | undefined;
+  fields.forEach((f, k) => {
+    const g = m[k + 1]!;
+    if (f === 'Y') y = Number(g);
+    else if (f === 'y') y = 2000 + Number(g) - (Number(g) >= 70 ? 100 : 0);
+    else if (f === 'm') mo = Number(g);
+    else if (f === 'd') d = Number(g);
+    else if (f === 'j') doy = Number(g);
+    else { const i = MONTHS.findIndex((x) => g.toLowerCase().startsWith(x)); mo = i < 0 ? 0 : i + 1; }
+  });
+  if (y === undefined) return undefined;
+  if (doy !== undefined) { const jan1 = daysOf(y, 1, 1)!; const last = daysOf(y, 12, 31)!; return doy >= 1 && jan1 + doy - 1 <= last ? jan1 + doy - 1 : undefined; }
+  return daysOf(y, mo, d);
+}
 
 const FIXED_UNITS_MS: Record<string, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
@@ -671,9 +863,26 @@ export const dateTimeFunctions: ScalarFunction[] = [
     ret: () => ({ name: 'TimestampSecond' }),
     body: ([v], ctx, rt) => mapRows(rt!, v!.length, [v!], ([x]) => fromNanos(tsNanosOf(x, v!.type, ctx.timezone), 'TimestampSecond')),
   }),
+  ...(['Second', 'Millisecond', 'Microsecond', 'Nanosecond'] as const).map((unit) => toTimestampIn(unit)),
   columnar({
-    name: 'to_timestamp_millis', signatures: [sig('string'), sig('integer'), sig('timestamp')], returnType: TS_MS,
-    body: ([v], ctx) => mapRows(TS_MS, v!.length, [v!], ([x]) => (typeof x === 'bigint' && !isTimestamp(v!.type) ? x : v!.type.name.includes('Int') ? BigInt(x as number) : fromNanos(tsNanosOf(x, v!.type, ctx.timezone), 'TimestampMillisecond'))),
+    name: 'to_char', description: 'The timestamp or date as text in a strftime (chrono) format, in UTC as DataFusion formats it (date_format uses the session time zone).',
+    signatures: [sig('timestamp', 'string'), sig('Date', 'string')], returnType: STR,
+    body: ([ts, f]) => mapRows(STR, ts!.length, [ts!, f!], ([v, fmt]) => strftime(tsNanosOf(v, ts!.type, 'UTC'), String(fmt), 'UTC')),
+  }),
+  columnar({
+    name: 'from_unixtime', description: 'Seconds since 1970-01-01 00:00:00 UTC as a TIMESTAMP(0).',
+    signatures: [sig('integer')], returnType: TS_S,
+    body: ([v]) => mapRows(TS_S, v!.length, [v!], ([x]) => BigInt(x as number | bigint)),
+  }),
+  columnar({
+    name: 'make_date', description: 'The DATE of a year, month and day (an invalid date is an error).',
+    signatures: [sig('integer', 'integer', 'integer'), sig('string', 'string', 'string')], returnType: DATE,
+    body: (a) => mapRows(DATE, a[0]!.length, a, ([y, m, d]) => makeDate(y, m, d)),
+  }),
+  columnar({
+    name: 'to_date', description: 'A DATE from text (YYYY-MM-DD, or the first of the given chrono formats that matches), days since 1970-01-01, a date or a timestamp.',
+    signatures: [sig('string'), variadic('string', 'string'), sig('integer'), sig('float'), sig('Date'), sig('timestamp')], returnType: DATE,
+    body: (a) => mapRows(DATE, a[0]!.length, a, (vals) => toDate(vals, a[0]!.type)),
   }),
   columnar({
     name: 'date_format', signatures: [sig('timestamp', 'string'), sig('Date', 'string')], returnType: STR,

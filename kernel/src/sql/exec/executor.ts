@@ -760,10 +760,12 @@ export class Executor {
         if (agg.distinct) {
           const sets = t.distinct[a]!;
           if (!mask) mask = new Uint8Array(n).fill(1);
+          // Rows whose value (the first argument) is NULL are skipped; later arguments are parameters
+          // (string_agg's delimiter: DISTINCT x with a NULL delimiter joins without one, as DataFusion does).
           for (let i = 0; i < n; i++) {
             if (!mask[i] || gid[i]! < 0) continue;
             const k = rowKey(argCols, i);
-            if (argCols.some((c) => valueAt(c, i) === null)) { mask[i] = 0; continue; }
+            if (valueAt(argCols[0]!, i) === null) { mask[i] = 0; continue; }
             const s = sets[gid[i]!]!;
             if (s.has(k)) mask[i] = 0; else s.add(k);
           }
@@ -839,15 +841,15 @@ export class Executor {
           const fc = filterFns[a] ? filterFns[a]!(sorted) : undefined;
           const sgid = assign(final, sg, sorted.numRows, false);
           // DISTINCT with ORDER BY (string_agg(DISTINCT x, ',' ORDER BY x)): the first row of each
-          // distinct argument list in sort order goes in; rows with a NULL argument are skipped, as
-          // in the unordered DISTINCT path.
+          // distinct argument list in sort order goes in; rows whose value (first argument) is NULL are
+          // skipped, as in the unordered DISTINCT path.
           const seen = agg.distinct ? new Map<number, Set<unknown>>() : undefined;
           for (let i = 0; i < sorted.numRows; i++) {
             if (fc && !((fc.data as Uint8Array)[i] && (!fc.valid || fc.valid[i]))) continue;
             const g = sgid[i]!;
             if (g < 0) continue;
             if (seen) {
-              if (argCols.some((c) => valueAt(c, i) === null)) continue;
+              if (valueAt(argCols[0]!, i) === null) continue;
               const k = rowKey(argCols, i);
               let set = seen.get(g); if (!set) seen.set(g, set = new Set());
               if (set.has(k)) continue;

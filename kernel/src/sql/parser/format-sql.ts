@@ -118,9 +118,10 @@ export function formatExpr(e: ast.Expr): string {
     case 'CastExpr':
       return e.syntax === '::' ? `(${formatExpr(e.expr)}::${typeSql(e.type)})` : `${e.syntax}(${formatExpr(e.expr)} AS ${typeSql(e.type)})`;
     case 'FunctionCall': {
+      if (e.keywordForm) { const k = keywordForm(e); if (k !== undefined) return k; }
       const plain = e.args.length === 0 && !e.distinct && !e.filter && !e.over && !e.orderBy?.length;
       const name = `${e.database !== undefined ? `${formatIdent(e.database)}.` : ''}${formatFunctionName(e.name, plain)}`;
-      const args = e.args.map(formatExpr).join(', ');
+      const args = e.args.map((a, i) => (i === 0 && e.database === undefined && e.name === 'trim' ? trimSource(a) : formatExpr(a))).join(', ');
       const order = e.orderBy?.length ? ` ORDER BY ${orderItems(e.orderBy)}` : '';
       return `${name}(${e.distinct ? 'DISTINCT ' : ''}${args}${order})${e.nullTreatment ? ` ${e.nullTreatment}` : ''}${e.filter ? ` FILTER (WHERE ${formatExpr(e.filter)})` : ''}${e.over ? ` OVER ${windowSpec(e.over)}` : ''}`;
     }
@@ -133,6 +134,38 @@ export function formatExpr(e: ast.Expr): string {
     case 'RowExpr': return `(${e.items.map(formatExpr).join(', ')})`;
     case 'DefaultValue': return 'DEFAULT';
   }
+}
+
+const TRIM_SPECS: Record<string, string> = { ltrim: 'LEADING ', rtrim: 'TRAILING ', btrim: 'BOTH ', trim: '' };
+
+/** A call from a SQL-standard keyword form (FunctionCall.keywordForm) in that form; undefined if it has no such shape. */
+function keywordForm(e: ast.FunctionCall): string | undefined {
+  const a = e.args.map(formatExpr);
+  const n = a.length;
+  if (e.database !== undefined || e.distinct || e.filter || e.over || e.orderBy?.length || e.nullTreatment) return undefined;
+  const spec = TRIM_SPECS[e.name];
+  if (spec !== undefined && (n === 1 || n === 2)) {
+    // TRIM(<chars> FROM s) without a specification: chars must not read as one (trimSource).
+    const chars = n === 2 ? `${spec ? a[1] : trimSource(e.args[1]!)} ` : '';
+    return `TRIM(${spec}${chars}FROM ${a[0]})`;
+  }
+  switch (e.name) {
+    case 'substr': return n === 2 || n === 3 ? `SUBSTRING(${a[0]} FROM ${a[1]}${n === 3 ? ` FOR ${a[2]}` : ''})` : undefined;
+    // The needle is an operand below IN (sqlparser: BETWEEN precedence); NOT EXISTS is the only formatted text that is not.
+    case 'strpos': return n === 2 ? `POSITION(${e.args[1]!.kind === 'ExistsExpr' ? `(${a[1]})` : a[1]} IN ${a[0]})` : undefined;
+    case 'overlay': return n === 3 || n === 4 ? `OVERLAY(${a[0]} PLACING ${a[1]} FROM ${a[2]}${n === 4 ? ` FOR ${a[3]}` : ''})` : undefined;
+    default: return undefined;
+  }
+}
+
+/**
+ * The first argument of a plain trim(...) call: after `trim(` a leading BOTH / LEADING /
+ * TRAILING word is TRIM's keyword (lexer.ts), so an argument that starts with such a name
+ * (a column `both`, a call both(x)) is parenthesized to stay an argument.
+ */
+function trimSource(a: ast.Expr): string {
+  const text = formatExpr(a);
+  return /^(both|leading|trailing)\b/i.test(text) ? `(${text})` : text;
 }
 
 // Reserved words that still parse as function names in their own spelling.

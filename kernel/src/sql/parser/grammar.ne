@@ -42,8 +42,15 @@ const W_IGNORE = word('IGNORE');
 const W_RESPECT = word('RESPECT');
 const W_ANY = word('ANY');
 const W_SOME = word('SOME');
+const W_FOR = word('FOR');
+const W_PLACING = word('PLACING');
+// The functions with SQL-standard keyword forms: TRIM(LEADING 'x' FROM s), SUBSTRING(s FROM 2 FOR 3),
+// POSITION('b' IN s), OVERLAY(s PLACING 'x' FROM 2 FOR 1). One terminal for all of them keeps
+// `primary` at one extra prediction; the form is checked against the name in sqlForm().
+const SQL_FORM_NAMES = new Set(['TRIM', 'SUBSTRING', 'POSITION', 'OVERLAY']);
+const W_SQLFORM = { test: (t: SqlToken) => t.type === 'IDENT' && SQL_FORM_NAMES.has(t.text.toUpperCase()), display: 'function name' };
 const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRITE', 'W_ONLY', 'W_COMMITTED', 'W_UNCOMMITTED',
-  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME']);
+  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_SQLFORM']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
 // needs `has` at grammar build time: token types match by type, except the
@@ -98,6 +105,47 @@ function joinType(d: D): { joinType: ast.JoinType; natural: boolean } {
   const natural = toks.some((t) => t.type === 'NATURAL');
   const t = toks.find((t) => ['INNER', 'LEFT', 'RIGHT', 'FULL', 'CROSS'].includes(t.type));
   return { joinType: (t ? t.type : 'INNER') as ast.JoinType, natural };
+}
+/**
+ * A keyword-form call as the plain call DataFusion plans it (sqlparser's Trim, Substring,
+ * Position and Overlay expressions): TRIM([BOTH|LEADING|TRAILING] [chars] FROM s) is
+ * btrim/ltrim/rtrim/trim(s[, chars]), SUBSTRING(s FROM a [FOR b]) substr(s, a[, b]) and
+ * SUBSTRING(s FOR b) substr(s, 1, b), POSITION(x IN s) strpos(s, x), OVERLAY(s PLACING r
+ * FROM a [FOR b]) overlay(s, r, a[, b]). A form that does not belong to the name is rejected.
+ */
+type SqlForm =
+  | { form: 'trim'; spec?: SqlToken; chars?: ast.Expr; source: ast.Expr }
+  | { form: 'from'; value: ast.Expr; from: ast.Expr }
+  | { form: 'substring'; value: ast.Expr; from?: ast.Expr; for: ast.Expr; forTok?: SqlToken }
+  | { form: 'position'; needle: ast.Expr; haystack: ast.Expr }
+  | { form: 'overlay'; value: ast.Expr; placing: ast.Expr; from: ast.Expr; for?: ast.Expr };
+const TRIM_FUNCTIONS: Record<string, string> = { BOTH: 'btrim', LEADING: 'ltrim', TRAILING: 'rtrim' };
+function sqlForm(d: D, reject: object): ast.FunctionCall | object {
+  const name = kwText(d[0]);
+  const f: SqlForm = d[2];
+  const call = (fn: string, args: ast.Expr[]): ast.FunctionCall => ({ kind: 'FunctionCall', name: fn, args, distinct: false, keywordForm: true, span: S(d) });
+  switch (name) {
+    case 'TRIM':
+      if (f.form === 'trim') return call(f.spec ? TRIM_FUNCTIONS[kwText(f.spec)]! : 'trim', f.chars ? [f.source, f.chars] : [f.source]);
+      if (f.form === 'from') return call('trim', [f.from, f.value]);
+      return reject;
+    case 'SUBSTRING':
+      if (f.form === 'from') return call('substr', [f.value, f.from]);
+      if (f.form === 'substring') return call('substr', [f.value, f.from ?? g.numberLiteral('1', S(f.forTok)), f.for]);
+      return reject;
+    // (x) IN (y, z) is a row, not a haystack: that text is the call position(x IN (y, z)).
+    case 'POSITION': return f.form === 'position' && f.haystack.kind !== 'RowExpr' ? call('strpos', [f.haystack, f.needle]) : reject;
+    case 'OVERLAY': return f.form === 'overlay' ? call('overlay', f.for ? [f.value, f.placing, f.from, f.for] : [f.value, f.placing, f.from]) : reject;
+    default: return reject;
+  }
+}
+/**
+ * position(x IN (y)) / position(x IN (SELECT ...)) read as a call of one IN predicate (the
+ * keyword form takes it). A parenthesized predicate, position((x IN (y))), starts before its
+ * operand and stays a call.
+ */
+function positionIn(e: ast.Expr): boolean {
+  return ((e.kind === 'InListExpr' && e.list.length === 1) || (e.kind === 'InSubqueryExpr' && !e.quantified)) && !e.not && e.span.start === e.expr.span.start;
 }
 function showFilter(f: ast.ShowFilter | null) { return f ? { filter: f } : {}; }
 function withDb(name: ast.ObjectName, db: D | null): ast.ObjectName {
@@ -277,6 +325,21 @@ primary ->
   | current_kw ("(" ")"):? {% d => ({ kind: 'FunctionCall', name: d[0].text.toLowerCase(), args: [], distinct: false, span: S(d) }) %}
   | %EXTRACT "(" ident %FROM expr ")"
       {% d => ({ kind: 'FunctionCall', name: 'date_part', args: [{ kind: 'StringLiteral', value: g.identText(d[2]), span: S(d[2]) }, d[4]], distinct: false, span: S(d) }) %}
+  | %W_SQLFORM "(" sql_form_args ")" {% (d, _l, reject) => sqlForm(d, reject!) %}
+
+# The keyword forms of TRIM / SUBSTRING / POSITION / OVERLAY (sqlForm() maps them onto calls).
+# BOTH / LEADING / TRAILING right after `trim(` lex as TRIM_SPEC (lexer.ts), as sqlparser reads
+# them as keywords there: TRIM(LEADING - 1) is ltrim(-1), never trim(leading - 1).
+sql_form_args ->
+    %TRIM_SPEC expr:? %FROM expr {% d => ({ form: 'trim', spec: d[0], ...(d[1] ? { chars: d[1] } : {}), source: d[3] }) %}
+  | %TRIM_SPEC expr {% d => ({ form: 'trim', spec: d[0], source: d[1] }) %}
+  | %FROM expr {% d => ({ form: 'trim', source: d[1] }) %}
+  | expr %FROM expr {% d => ({ form: 'from', value: d[0], from: d[2] }) %}
+  | expr %FROM expr %W_FOR expr {% d => ({ form: 'substring', value: d[0], from: d[2], for: d[4] }) %}
+  | expr %W_FOR expr {% d => ({ form: 'substring', value: d[0], for: d[2], forTok: d[1] }) %}
+  | expr_bor %IN expr {% d => ({ form: 'position', needle: d[0], haystack: d[2] }) %}
+  | expr %W_PLACING expr %FROM expr (%W_FOR expr):?
+      {% d => ({ form: 'overlay', value: d[0], placing: d[2], from: d[4], ...(d[5] ? { for: d[5][1] } : {}) }) %}
 
 cast_kw -> %CAST {% id %} | %TRY_CAST {% id %}
 current_kw -> %CURRENT_TIMESTAMP {% id %} | %CURRENT_DATE {% id %} | %CURRENT_TIME {% id %} | %LOCALTIMESTAMP {% id %}
@@ -298,10 +361,12 @@ case_expr ->
 when_clause -> %WHEN expr %THEN expr {% d => ({ when: d[1], then: d[3] }) %}
 
 # `any((SELECT ...))` is not a call: after a comparison it is x = ANY ((SELECT ...)), which
-# would otherwise parse both ways.
+# would otherwise parse both ways. Nor is `position(x IN (y))` (nor IN (SELECT ...)): that is
+# POSITION's keyword form, strpos(y, x).
 func_call ->
     func_name "(" func_args ")" null_treatment:? filter_clause:? over_clause:?
       {% (d, _l, reject) => (!d[0].value.database && (d[0].value.name === 'any' || d[0].value.name === 'some') && d[2].args.length === 1 && d[2].args[0].kind === 'SubqueryExpr') ? reject
+           : (!d[0].value.database && d[0].value.name.toLowerCase() === 'position' && d[2].args.length === 1 && positionIn(d[2].args[0])) ? reject
            : ({ kind: 'FunctionCall', ...d[0].value, ...d[2], ...(d[4] ? { nullTreatment: d[4] } : {}), ...(d[5] ? { filter: d[5].value } : {}),
                 ...(d[6] ? { over: d[6] } : {}), span: S(d) }) %}
 null_treatment -> %W_IGNORE %NULLS {% () => 'IGNORE NULLS' %} | %W_RESPECT %NULLS {% () => 'RESPECT NULLS' %}

@@ -170,9 +170,27 @@ export function lexAll(text: string, dialect: SqlDialect = 'greptime', keepTrivi
     if (t.type === 'ESTRING' || t.type === 'DQSTRING') t.type = 'STRING';
     else if (t.type === 'HEXNUMBER') t.type = 'NUMBER';
     else if (t.type === 'BQIDENT') t.type = 'QIDENT';
+    else if (t.type === 'IDENT' && isTrimSpec(t, out)) t.type = 'TRIM_SPEC';
+    // trim(both.x ...): a qualified name after all.
+    else if (t.type === 'OP' && t.text === '.' && out[out.length - 1]?.type === 'TRIM_SPEC') out[out.length - 1]!.type = 'IDENT';
     out.push(t);
   }
   return out;
+}
+
+const TRIM_SPECS: ReadonlySet<string> = new Set(['BOTH', 'LEADING', 'TRAILING']);
+
+/**
+ * BOTH / LEADING / TRAILING right after an unqualified `trim(` are keywords (TRIM(LEADING 'x'
+ * FROM s)), as sqlparser reads them there, unless a `.` follows (trim(both.x), a column of a
+ * table `both`); anywhere else they stay identifiers. Deciding it
+ * here keeps the grammar unambiguous: TRIM(both - 1) is one parse, btrim(-1).
+ */
+function isTrimSpec(t: SqlToken, before: readonly SqlToken[]): boolean {
+  const n = before.length;
+  if (n < 2 || !TRIM_SPECS.has(t.text.toUpperCase())) return false;
+  const open = before[n - 1]!; const name = before[n - 2]!;
+  return open.text === '(' && open.type === 'OP' && name.type === 'IDENT' && name.text.toUpperCase() === 'TRIM' && !(n >= 3 && before[n - 3]!.text === '.');
 }
 
 export function isTrivia(t: SqlToken): boolean {
