@@ -37,6 +37,11 @@ describe('sql: SQL-standard call forms and DataFusion function semantics', funct
       expect(r.rows).to.deep.equal([[null, null]]);
     });
 
+    it('a keyword form and its plain call are the same expression for GROUP BY and ORDER BY', async () => {
+      expect(await h.rows("SELECT ltrim(v, 'x'), count(*) FROM s WHERE k = 'a' GROUP BY TRIM(LEADING 'x' FROM v)")).to.deep.equal([['hixx', 1]]);
+      expect(await h.rows("SELECT TRIM(LEADING 'x' FROM v) AS t FROM s WHERE k IN ('a', 'd') ORDER BY ltrim(v, 'x')")).to.deep.equal([['Thomas'], ['hixx']]);
+    });
+
     it('SUBSTRING(s FROM a [FOR b]) and SUBSTRING(s FOR b) are substr', async () => {
       expect(await h.rows("SELECT SUBSTRING(v FROM 2 FOR 3), SUBSTRING(v FROM 3), SUBSTRING(v FOR 2), SUBSTRING(v FROM n - 8) FROM s WHERE k = 'd'"))
         .to.deep.equal([['hom', 'omas', 'Th', 'homas']]);

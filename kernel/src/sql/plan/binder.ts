@@ -62,7 +62,8 @@ function bexprKey(e: BExpr): string {
 
 /** A structural key of an AST expression (ignores positions). */
 export function exprKey(e: unknown): string {
-  return JSON.stringify(e, (k, v) => (k === 'span' ? undefined : typeof v === 'bigint' ? `${v}n` : v));
+  // keywordForm only says how a call was written (TRIM(LEADING 'x' FROM s) is ltrim(s, 'x')).
+  return JSON.stringify(e, (k, v) => (k === 'span' || k === 'keywordForm' ? undefined : typeof v === 'bigint' ? `${v}n` : v));
 }
 
 interface Ctx {
