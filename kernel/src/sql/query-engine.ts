@@ -44,6 +44,16 @@ import { runTql } from '../promql/tql.js';
 const STR: DataType = { name: 'String' };
 const I64: DataType = { name: 'Int64' };
 
+/**
+ * version(), per channel as GreptimeDB answers it: PostgreSQL clients parse
+ * `PostgreSQL 16.3 ...`, MySQL ones `8.4.2-...`; others get the bare version.
+ */
+function versionText(session: Session): string {
+  if (session.channel === 'postgres') return `PostgreSQL 16.3 Strata ${KERNEL_VERSION}`;
+  if (session.channel === 'mysql') return `${MYSQL_VERSION}-strata-${KERNEL_VERSION}`;
+  return KERNEL_VERSION;
+}
+
 /** The MySQL server version we report (GreptimeDB reports 8.4.2 to MySQL clients). */
 export const MYSQL_VERSION = '8.4.2';
 
@@ -189,7 +199,7 @@ export class QueryEngine implements QueryService {
 
   private binderEnv(sql: string, session: Session, params: readonly unknown[], registry: FunctionRegistry = this.registry): BinderEnv {
     return {
-      catalog: this.catalog, registry, session, params, text: sql, version: `${MYSQL_VERSION}-strata-${KERNEL_VERSION}`,
+      catalog: this.catalog, registry, session, params, text: sql, version: versionText(session),
       systemTable: (db, name, alias) => this.system.plan(db, name, alias, session),
       variable: (name) => this.variable(name, session),
     };

@@ -7,10 +7,11 @@ import type { FunctionRegistry } from '../interfaces/function.js';
 import type { Metrics } from '../interfaces/metrics.js';
 import type { Session } from '../interfaces/session.js';
 import type { SystemTableProvider } from '../interfaces/system-table.js';
-import { InvalidArgumentsError } from '../errors/errors.js';
+import { InvalidArgumentsError, TableNotFoundError } from '../errors/errors.js';
 import { KERNEL_VERSION } from '../version.js';
 import { columnFromArrow, columnFromValues, type Batch } from './exec/column.js';
 import { newField, type Plan } from './plan/logical-plan.js';
+import { PG_CATALOG, pgCatalogTables } from './pg-catalog.js';
 
 /** MySQL-style lower-case type name (SHOW COLUMNS, information_schema.columns data_type), as GreptimeDB shows it. */
 export function sqlTypeName(t: DataType): string {
@@ -158,11 +159,14 @@ type Def = { columns: Array<[string, DataType]>; rows: (s: Session) => unknown[]
  */
 export class SystemTables {
   private readonly defs: Record<string, Def>;
+  /** `pg_catalog.*`, read on the PostgreSQL channel only (see pg-catalog.ts). */
+  private readonly pgDefs: Record<string, Def>;
   /** Plugins' tables (QueryService.addSystemTable), by `database.name`. */
   private readonly providers = new Map<string, SystemTableProvider>();
 
   constructor(private readonly catalog: Catalog, engine: StorageEngine, registry: FunctionRegistry, metrics?: Metrics) {
     const tables = () => catalog.listDatabases().flatMap((d) => catalog.listTables(d));
+    this.pgDefs = pgCatalogTables(catalog, registry, () => this.tableNames());
     this.defs = {
       schemata: {
         columns: [['catalog_name', S], ['schema_name', S], ['default_character_set_name', S], ['default_collation_name', S], ['sql_path', S], ['options', S]],
@@ -290,11 +294,11 @@ export class SystemTables {
 
   /** A plan reading the system table, or undefined when `database.name` is not one. */
   plan(database: string, name: string, alias: string, session: Session): Plan | undefined {
-    const def = database === 'information_schema' ? this.defs[name] : undefined;
+    const def = database === 'information_schema' ? this.defs[name] : this.pgCatalogDef(database, name, session);
     if (def) {
       const fields = def.columns.map(([n, t]) => newField(n, t, alias));
       return {
-        k: 'memory', name: `information_schema.${name}`, fields,
+        k: 'memory', name: `${database === 'information_schema' ? database : PG_CATALOG}.${name}`, fields,
         load: async (): Promise<Batch[]> => {
           const rows = await def.rows(session);
           return [{ columns: def.columns.map(([, t], i) => columnFromValues(t, rows.map((r) => r[i] ?? null))), numRows: rows.length }];
@@ -314,6 +318,24 @@ export class SystemTables {
         }),
       })),
     };
+  }
+
+  /**
+   * A pg_catalog table for a PostgreSQL session: `pg_catalog.pg_class`, or
+   * an unqualified `pg_class` when the session's database has no table of
+   * that name (PostgreSQL searches pg_catalog implicitly; user data still
+   * wins). Other channels do not see pg_catalog, as in GreptimeDB.
+   */
+  private pgCatalogDef(database: string, name: string, session: Session): Def | undefined {
+    if (database === PG_CATALOG) {
+      if (session.channel !== 'postgres') throw new TableNotFoundError(`greptime.${PG_CATALOG}.${name}`);
+      const def = Object.hasOwn(this.pgDefs, name) ? this.pgDefs[name] : undefined;
+      if (!def) throw new TableNotFoundError(`greptime.${PG_CATALOG}.${name}`);
+      return def;
+    }
+    if (session.channel !== 'postgres' || !Object.hasOwn(this.pgDefs, name) || database !== session.database) return undefined;
+    if (this.catalog.databaseExists(database) && this.catalog.getTable(database, name)) return undefined;
+    return this.pgDefs[name];
   }
 
   private visibleProviders(): SystemTableProvider[] {

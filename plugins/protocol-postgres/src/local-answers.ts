@@ -21,8 +21,7 @@ export type LocalAnswer =
   | { readonly kind: 'command'; readonly tag: string }
   | { readonly kind: 'set'; readonly name: string; readonly value: string }
   | { readonly kind: 'reset'; readonly name: string | 'all'; readonly tag: string }
-  | { readonly kind: 'records'; readonly columns: readonly string[]; readonly rows: ReadonlyArray<ReadonlyArray<string | null>> }
-  | { readonly kind: 'list-tables'; readonly pattern?: RegExp };
+  | { readonly kind: 'records'; readonly columns: readonly string[]; readonly rows: ReadonlyArray<ReadonlyArray<string | null>> };
 
 /** Settings reported at startup (ParameterStatus) and answered to SHOW. */
 export function settings(session: Session, serverVersion: string): Map<string, string> {
@@ -90,13 +89,6 @@ export function localAnswer(sql: string, session: Session, serverVersion: string
     return undefined; // SHOW TABLES, SHOW DATABASES, ... belong to the engine
   }
 
-  // psql's \dt: lists relations of kind r/p with "Schema", "Name", "Type", "Owner".
-  if (lower.includes('pg_catalog.pg_class') && /c\.relkind\s+in\s+\('r',\s*'p'/.test(lower) && text.includes('"Schema"') && text.includes('"Name"')) {
-    const m = /c\.relname\s+OPERATOR\(pg_catalog\.~\)\s+'([^']*)'/i.exec(text);
-    let pattern: RegExp | undefined;
-    if (m) { try { pattern = new RegExp(m[1]!); } catch { pattern = undefined; } }
-    return { kind: 'list-tables', pattern };
-  }
   return undefined;
 }
 

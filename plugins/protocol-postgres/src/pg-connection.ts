@@ -424,7 +424,7 @@ export class PgConnection {
       if (err instanceof PgProtocolError || err instanceof ConnectionClosed) throw err;
       const e = pgErrorOf(err);
       this.sendError('ERROR', e.sqlState, e.message, e.sqlState === PG_WIRE_ERRORS.featureNotSupported && /pg_catalog|information_schema/i.test(e.message)
-        ? 'Strata answers psql\'s \\dt and \\d name; use SHOW DATABASES, SHOW TABLES, DESCRIBE TABLE t or SHOW CREATE TABLE t instead' : undefined);
+        ? 'Strata\'s pg_catalog has pg_database, pg_namespace, pg_class, pg_attribute, pg_type, pg_proc and pg_settings; or use SHOW DATABASES, SHOW TABLES, DESCRIBE TABLE t or SHOW CREATE TABLE t' : undefined);
       if (this.txStatus === 'T') this.txStatus = 'E';
       if (msg.type === 'Q') { this.readyForQuery(); await this.flush(); } else this.skipUntilSync = true;
       return true;
@@ -604,11 +604,6 @@ export class PgConnection {
         return { kind: 'command', tag: a.tag };
       case 'records':
         return stringRecords(a.columns, a.rows);
-      case 'list-tables': {
-        const names = await this.tableNames();
-        const rows = names.filter((n) => !a.pattern || a.pattern.test(n)).sort().map((n) => [this.session.database, n, 'table', this.session.user ?? 'strata']);
-        return stringRecords(['Schema', 'Name', 'Type', 'Owner'], rows);
-      }
     }
   }
 
@@ -629,17 +624,6 @@ export class PgConnection {
     if (q.kind === 'relinfo') return stringRecords(RELINFO_COLUMNS, [RELINFO_ROW]);
     if (q.kind === 'attributes') return stringRecords(q.verbose ? VERBOSE_ATTRIBUTE_COLUMNS : ATTRIBUTE_COLUMNS, attributeRows(table, q.verbose));
     return stringRecords(['none'], []);
-  }
-
-  /** Table names of the session's database: from the catalog, else via SHOW TABLES. */
-  private async tableNames(): Promise<string[]> {
-    if (this.deps.catalog) return this.deps.catalog.listTables(this.session.database).map((t) => t.name);
-    const names: string[] = [];
-    for await (const out of this.deps.query.execute('SHOW TABLES', this.session)) {
-      if (out.kind !== 'records') continue;
-      for await (const b of out.batches) { const v = b.getChildAt(0)!; for (let i = 0; i < b.numRows; i++) names.push(String(v.get(i))); }
-    }
-    return names;
   }
 
   /** Sends a portal's rows (at most maxRows when > 0) and CommandComplete, or PortalSuspended. */

@@ -60,6 +60,7 @@ const S = g.span;
 type D = any[];
 const kwText = (t: SqlToken) => t.text.toUpperCase();
 const notOf = (x: unknown) => x !== null && x !== undefined;
+const collationText = (t: { type: string; text: string; value: string }) => (t.type === 'QIDENT' ? t.value : t.text).toLowerCase();
 function placeholder(t: SqlToken): ast.Placeholder {
   const index = t.text === '?' ? (t.paramIndex ?? 1) : Number(t.text.slice(1));
   return { kind: 'Placeholder', index, text: t.text, span: S(t) };
@@ -206,6 +207,9 @@ column_ref ->
 type ->
     type_word type_args:? %UNSIGNED:? {% d => g.typeName([d[0]], d[1] ? d[1][0] : null, d[2], d) %}
   | %IDENT %PRECISION {% d => g.typeName([d[0], d[1]], null, null, d) %}
+# PostgreSQL's qualified spelling (psql and drivers write x::pg_catalog.text): the schema names no other types.
+  | %IDENT "." type_word type_args:?
+      {% (d, _l, reject) => d[0].text.toLowerCase() !== 'pg_catalog' ? reject : g.typeName([d[2]], d[3] ? d[3][0] : null, null, d) %}
 type_word -> %IDENT {% id %} | %TIMESTAMP {% id %} | %DATE {% id %} | %TIME {% id %} | %DATETIME {% id %} | %INTERVAL {% id %}
 # [numbers, ")"]: the closing parenthesis stays in the data so the type's span (and a
 # select item named after its text) ends after it.
@@ -247,6 +251,9 @@ cmp_op ->
     "=" {% () => '=' %} | "==" {% () => '=' %} | "<>" {% () => '<>' %} | "!=" {% () => '<>' %}
   | "<" {% () => '<' %} | "<=" {% () => '<=' %} | ">" {% () => '>' %} | ">=" {% () => '>=' %}
   | "~" {% () => '~' %} | "~*" {% () => '~*' %} | "!~" {% () => '!~' %} | "!~*" {% () => '!~*' %}
+# PostgreSQL's explicit operator form (psql: c.relname OPERATOR(pg_catalog.~) '^(cpu)$').
+  | %IDENT "(" %IDENT "." cmp_op ")"
+      {% (d, _l, reject) => d[0].text.toLowerCase() !== 'operator' || d[2].text.toLowerCase() !== 'pg_catalog' ? reject : d[4] %}
 
 expr_pred ->
     expr_bor %NOT:? %BETWEEN expr_bor %AND expr_bor
@@ -297,7 +304,12 @@ expr_unary ->
   | expr_postfix {% id %}
 expr_postfix ->
     expr_postfix "::" type {% d => ({ kind: 'CastExpr', expr: d[0], type: d[2], syntax: '::', span: S(d) }) %}
+# COLLATE with the collations Strata compares by (code points): default, "C", "POSIX", ucs_basic; the expression is unchanged.
+  | expr_postfix %COLLATE (%IDENT "."):? collation_name
+      {% (d, _l, reject) => (d[2] && d[2][0].text.toLowerCase() !== 'pg_catalog') || !['default', 'c', 'posix', 'ucs_basic'].includes(collationText(d[3])) ? reject : { ...d[0], span: S(d) } %}
   | primary {% id %}
+
+collation_name -> %DEFAULT {% id %} | %IDENT {% id %} | %QIDENT {% id %}
 
 expr_list -> expr_seq {% d => g.seqArray(d[0]) %}
 # Long lists (IN, VALUES rows, call arguments) use expr_seq directly and build their array once.

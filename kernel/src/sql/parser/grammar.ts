@@ -33,6 +33,9 @@ declare var ESCAPE: any;
 declare var LIKE: any;
 declare var ILIKE: any;
 declare var DIV: any;
+declare var COLLATE: any;
+declare var DEFAULT: any;
+declare var QIDENT: any;
 declare var PARAM: any;
 declare var SYSVAR: any;
 declare var USERVAR: any;
@@ -58,7 +61,6 @@ declare var RIGHT: any;
 declare var FILTER: any;
 declare var WHERE: any;
 declare var OVER: any;
-declare var QIDENT: any;
 declare var PARTITION: any;
 declare var BY: any;
 declare var EXCLUDE: any;
@@ -83,7 +85,6 @@ declare var UNION: any;
 declare var EXCEPT: any;
 declare var INTERSECT: any;
 declare var VALUES: any;
-declare var DEFAULT: any;
 declare var ORDER: any;
 declare var ASC: any;
 declare var DESC: any;
@@ -157,7 +158,6 @@ declare var VERBOSE: any;
 declare var FORMAT: any;
 declare var ADMIN: any;
 declare var NAMES: any;
-declare var COLLATE: any;
 declare var LOCAL: any;
 declare var REPLACE: any;
 declare var FUNCTION: any;
@@ -224,6 +224,7 @@ const S = g.span;
 type D = any[];
 const kwText = (t: SqlToken) => t.text.toUpperCase();
 const notOf = (x: unknown) => x !== null && x !== undefined;
+const collationText = (t: { type: string; text: string; value: string }) => (t.type === 'QIDENT' ? t.value : t.text).toLowerCase();
 function placeholder(t: SqlToken): ast.Placeholder {
   const index = t.text === '?' ? (t.paramIndex ?? 1) : Number(t.text.slice(1));
   return { kind: 'Placeholder', index, text: t.text, span: S(t) };
@@ -390,6 +391,9 @@ const grammar: Grammar = {
     {"name": "type$ebnf$2", "symbols": [], "postprocess": () => null},
     {"name": "type", "symbols": ["type_word", "type$ebnf$1", "type$ebnf$2"], "postprocess": d => g.typeName([d[0]], d[1] ? d[1][0] : null, d[2], d)},
     {"name": "type", "symbols": [(lexer.has("IDENT") ? {type: "IDENT"} : IDENT), (lexer.has("PRECISION") ? {type: "PRECISION"} : PRECISION)], "postprocess": d => g.typeName([d[0], d[1]], null, null, d)},
+    {"name": "type$ebnf$3", "symbols": ["type_args"], "postprocess": id},
+    {"name": "type$ebnf$3", "symbols": [], "postprocess": () => null},
+    {"name": "type", "symbols": [(lexer.has("IDENT") ? {type: "IDENT"} : IDENT), {"literal":"."}, "type_word", "type$ebnf$3"], "postprocess": (d, _l, reject) => d[0].text.toLowerCase() !== 'pg_catalog' ? reject : g.typeName([d[2]], d[3] ? d[3][0] : null, null, d)},
     {"name": "type_word", "symbols": [(lexer.has("IDENT") ? {type: "IDENT"} : IDENT)], "postprocess": id},
     {"name": "type_word", "symbols": [(lexer.has("TIMESTAMP") ? {type: "TIMESTAMP"} : TIMESTAMP)], "postprocess": id},
     {"name": "type_word", "symbols": [(lexer.has("DATE") ? {type: "DATE"} : DATE)], "postprocess": id},
@@ -441,6 +445,7 @@ const grammar: Grammar = {
     {"name": "cmp_op", "symbols": [{"literal":"~*"}], "postprocess": () => '~*'},
     {"name": "cmp_op", "symbols": [{"literal":"!~"}], "postprocess": () => '!~'},
     {"name": "cmp_op", "symbols": [{"literal":"!~*"}], "postprocess": () => '!~*'},
+    {"name": "cmp_op", "symbols": [(lexer.has("IDENT") ? {type: "IDENT"} : IDENT), {"literal":"("}, (lexer.has("IDENT") ? {type: "IDENT"} : IDENT), {"literal":"."}, "cmp_op", {"literal":")"}], "postprocess": (d, _l, reject) => d[0].text.toLowerCase() !== 'operator' || d[2].text.toLowerCase() !== 'pg_catalog' ? reject : d[4]},
     {"name": "expr_pred$ebnf$1", "symbols": [(lexer.has("NOT") ? {type: "NOT"} : NOT)], "postprocess": id},
     {"name": "expr_pred$ebnf$1", "symbols": [], "postprocess": () => null},
     {"name": "expr_pred", "symbols": ["expr_bor", "expr_pred$ebnf$1", (lexer.has("BETWEEN") ? {type: "BETWEEN"} : BETWEEN), "expr_bor", (lexer.has("AND") ? {type: "AND"} : AND), "expr_bor"], "postprocess": d => ({ kind: 'BetweenExpr', expr: d[0], low: d[3], high: d[5], not: notOf(d[1]), span: S(d) })},
@@ -488,7 +493,14 @@ const grammar: Grammar = {
     {"name": "expr_unary", "symbols": [{"literal":"~"}, "expr_unary"], "postprocess": d => ({ kind: 'UnaryExpr', op: '~', operand: d[1], span: S(d) })},
     {"name": "expr_unary", "symbols": ["expr_postfix"], "postprocess": id},
     {"name": "expr_postfix", "symbols": ["expr_postfix", {"literal":"::"}, "type"], "postprocess": d => ({ kind: 'CastExpr', expr: d[0], type: d[2], syntax: '::', span: S(d) })},
+    {"name": "expr_postfix$ebnf$1$subexpression$1", "symbols": [(lexer.has("IDENT") ? {type: "IDENT"} : IDENT), {"literal":"."}]},
+    {"name": "expr_postfix$ebnf$1", "symbols": ["expr_postfix$ebnf$1$subexpression$1"], "postprocess": id},
+    {"name": "expr_postfix$ebnf$1", "symbols": [], "postprocess": () => null},
+    {"name": "expr_postfix", "symbols": ["expr_postfix", (lexer.has("COLLATE") ? {type: "COLLATE"} : COLLATE), "expr_postfix$ebnf$1", "collation_name"], "postprocess": (d, _l, reject) => (d[2] && d[2][0].text.toLowerCase() !== 'pg_catalog') || !['default', 'c', 'posix', 'ucs_basic'].includes(collationText(d[3])) ? reject : { ...d[0], span: S(d) }},
     {"name": "expr_postfix", "symbols": ["primary"], "postprocess": id},
+    {"name": "collation_name", "symbols": [(lexer.has("DEFAULT") ? {type: "DEFAULT"} : DEFAULT)], "postprocess": id},
+    {"name": "collation_name", "symbols": [(lexer.has("IDENT") ? {type: "IDENT"} : IDENT)], "postprocess": id},
+    {"name": "collation_name", "symbols": [(lexer.has("QIDENT") ? {type: "QIDENT"} : QIDENT)], "postprocess": id},
     {"name": "expr_list", "symbols": ["expr_seq"], "postprocess": d => g.seqArray(d[0])},
     {"name": "expr_seq", "symbols": ["expr"], "postprocess": d => g.seq(null, d[0])},
     {"name": "expr_seq", "symbols": ["expr_seq", {"literal":","}, "expr"], "postprocess": d => g.seq(d[0], d[2])},

@@ -22,6 +22,8 @@ const SIMPLE: ReadonlyMap<string, DataTypeName> = new Map<string, DataTypeName>(
   ['TIMESTAMP_US', 'TimestampMicrosecond'], ['TIMESTAMPMICROSECOND', 'TimestampMicrosecond'],
   ['TIMESTAMP_NS', 'TimestampNanosecond'], ['TIMESTAMPNANOSECOND', 'TimestampNanosecond'],
   ['INTERVAL', 'IntervalMonthDayNano'],
+  // PostgreSQL's object identifiers and identifier strings (pg_catalog columns: oid is Int32 there, as in GreptimeDB).
+  ['OID', 'Int32'], ['NAME', 'String'],
 ]);
 
 const UNSIGNED: ReadonlyMap<string, DataTypeName> = new Map<string, DataTypeName>([

@@ -1,0 +1,274 @@
+import type { DataType } from '../data/data-types.js';
+import type { Catalog, TableInfo } from '../interfaces/catalog.js';
+import type { FunctionRegistry } from '../interfaces/function.js';
+import type { Session } from '../interfaces/session.js';
+
+/**
+ * `pg_catalog`: the PostgreSQL system catalogs GreptimeDB serves on its
+ * PostgreSQL channel (through datafusion-pg-catalog), so psql's backslash
+ * commands, drivers and GUI tools can read the schema the way they read
+ * PostgreSQL's. Visible only to sessions on the `postgres` channel, as in
+ * GreptimeDB (elsewhere `pg_catalog.pg_class` is "Table not found").
+ *
+ * ```
+ *   pg_database   greptime (the catalog) and postgres, as GreptimeDB lists them
+ *   pg_namespace  information_schema and every database (a PostgreSQL schema)
+ *   pg_class      every table (relkind 'r') and information_schema table ('v')
+ *   pg_attribute  their columns; pg_attrdef their defaults
+ *   pg_type       PostgreSQL's base types (and their array types)
+ *   pg_proc       the SQL functions: built-ins in pg_catalog, plugins' in public
+ *   pg_am, pg_settings; pg_index, pg_description, pg_inherits ... empty
+ * ```
+ *
+ * Object ids: a table is 16384 + its catalog id (PostgreSQL's first user
+ * oid, as the protocol plugin's `\d` answers use), `public` is 2200 and
+ * `pg_catalog` 11 (PostgreSQL's), other schemas and functions get a stable
+ * hash of their name (>= 2^24, so they never meet a table's oid).
+ */
+
+const S: DataType = { name: 'String' };
+const I16: DataType = { name: 'Int16' };
+const I32: DataType = { name: 'Int32' };
+const F64: DataType = { name: 'Float64' };
+const B: DataType = { name: 'Boolean' };
+
+export const PG_CATALOG = 'pg_catalog';
+const FIRST_USER_OID = 16384;
+const PG_CATALOG_NAMESPACE_OID = 11;
+const PUBLIC_NAMESPACE_OID = 2200;
+const OWNER_OID = 10;
+
+function hashOid(kind: string, name: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of `${kind}\u0000${name}`) { h ^= ch.codePointAt(0)!; h = Math.imul(h, 0x01000193) >>> 0; }
+  return (h % (0x7fffffff - 0x1000000)) + 0x1000000;
+}
+
+/** A table's oid: 16384 + its catalog id. */
+export function pgTableOid(t: TableInfo): number { return FIRST_USER_OID + t.id; }
+
+/** A schema's (Strata database's) oid. */
+export function pgNamespaceOid(name: string): number {
+  if (name === PG_CATALOG) return PG_CATALOG_NAMESPACE_OID;
+  if (name === 'public') return PUBLIC_NAMESPACE_OID;
+  return hashOid('namespace', name);
+}
+
+/** PostgreSQL's base types: [oid, typname, typlen, typbyval, typcategory, typispreferred, typelem, typarray, typalign, typstorage, typcollation]. */
+type TypeRow = [number, string, number, boolean, string, boolean, number, number, string, string, number];
+const BASE_TYPES: TypeRow[] = [
+  [16, 'bool', 1, true, 'B', true, 0, 1000, 'c', 'p', 0],
+  [17, 'bytea', -1, false, 'U', false, 0, 1001, 'i', 'x', 0],
+  [18, 'char', 1, true, 'Z', false, 0, 1002, 'c', 'p', 0],
+  [19, 'name', 64, false, 'S', false, 18, 1003, 'c', 'p', 950],
+  [20, 'int8', 8, true, 'N', false, 0, 1016, 'd', 'p', 0],
+  [21, 'int2', 2, true, 'N', false, 0, 1005, 's', 'p', 0],
+  [23, 'int4', 4, true, 'N', false, 0, 1007, 'i', 'p', 0],
+  [24, 'regproc', 4, true, 'N', false, 0, 1008, 'i', 'p', 0],
+  [25, 'text', -1, false, 'S', true, 0, 1009, 'i', 'x', 100],
+  [26, 'oid', 4, true, 'N', true, 0, 1028, 'i', 'p', 0],
+  [114, 'json', -1, false, 'U', false, 0, 199, 'i', 'x', 0],
+  [700, 'float4', 4, true, 'N', false, 0, 1021, 'i', 'p', 0],
+  [701, 'float8', 8, true, 'N', true, 0, 1022, 'd', 'p', 0],
+  [1042, 'bpchar', -1, false, 'S', false, 0, 1014, 'i', 'x', 100],
+  [1043, 'varchar', -1, false, 'S', false, 0, 1015, 'i', 'x', 100],
+  [1082, 'date', 4, true, 'D', false, 0, 1182, 'i', 'p', 0],
+  [1083, 'time', 8, true, 'D', false, 0, 1183, 'd', 'p', 0],
+  [1114, 'timestamp', 8, true, 'D', false, 0, 1115, 'd', 'p', 0],
+  [1184, 'timestamptz', 8, true, 'D', true, 0, 1185, 'd', 'p', 0],
+  [1186, 'interval', 16, false, 'T', true, 0, 1187, 'd', 'p', 0],
+  [1700, 'numeric', -1, false, 'N', false, 0, 1231, 'i', 'm', 0],
+  [2205, 'regclass', 4, true, 'N', false, 0, 2210, 'i', 'p', 0],
+  [2206, 'regtype', 4, true, 'N', false, 0, 2211, 'i', 'p', 0],
+  [2950, 'uuid', 16, false, 'U', false, 0, 2951, 'c', 'p', 0],
+  [3802, 'jsonb', -1, false, 'U', false, 0, 3807, 'i', 'x', 0],
+  [4089, 'regnamespace', 4, true, 'N', false, 0, 4090, 'i', 'p', 0],
+];
+
+/** format_type's names of the base types (PostgreSQL's SQL spellings). */
+const FORMAT_NAMES: Record<number, string> = {
+  16: 'boolean', 17: 'bytea', 18: '"char"', 19: 'name', 20: 'bigint', 21: 'smallint', 23: 'integer', 24: 'regproc', 25: 'text',
+  26: 'oid', 114: 'json', 700: 'real', 701: 'double precision', 1042: 'character', 1043: 'character varying', 1082: 'date',
+  1083: 'time without time zone', 1114: 'timestamp without time zone', 1184: 'timestamp with time zone', 1186: 'interval',
+  1700: 'numeric', 2205: 'regclass', 2206: 'regtype', 2950: 'uuid', 3802: 'jsonb', 4089: 'regnamespace',
+};
+const ARRAY_OF = new Map<number, number>(BASE_TYPES.map((t) => [t[7], t[0]]));
+
+/**
+ * PostgreSQL's `format_type(oid, typmod)`: the SQL name of a type, with its
+ * modifier (`timestamp(3) without time zone`, `numeric(20,0)`), `[]` for
+ * arrays, `???` for an unknown oid.
+ */
+export function formatPgType(oid: number, typmod: number | null): string {
+  const elem = ARRAY_OF.get(oid);
+  if (elem !== undefined) return `${formatPgType(elem, typmod)}[]`;
+  const name = FORMAT_NAMES[oid];
+  if (name === undefined) return '???';
+  const mod = typmod ?? -1;
+  if (mod < 0) return name;
+  switch (oid) {
+    case 1083: case 1114: case 1184: return name.replace(/^(time(?:stamp)?)/, `$1(${mod})`);
+    case 1700: return mod >= 4 ? `numeric(${(mod - 4) >> 16},${(mod - 4) & 0xffff})` : name;
+    case 1042: case 1043: return mod >= 4 ? `${name}(${mod - 4})` : name;
+    default: return name;
+  }
+}
+
+/** The PostgreSQL type oid and typmod of a Strata type (the wire types the protocol plugin sends). */
+export function pgTypeOfDataType(t: DataType): { oid: number; typmod: number } {
+  switch (t.name) {
+    case 'Boolean': return { oid: 16, typmod: -1 };
+    case 'Int8': case 'Int16': case 'UInt8': return { oid: 21, typmod: -1 };
+    case 'Int32': case 'UInt16': return { oid: 23, typmod: -1 };
+    case 'Int64': case 'UInt32': return { oid: 20, typmod: -1 };
+    case 'UInt64': return { oid: 1700, typmod: ((20 << 16) | 0) + 4 };
+    case 'Decimal128': return { oid: 1700, typmod: (((t.precision ?? 38) << 16) | (t.scale ?? 0)) + 4 };
+    case 'Float32': return { oid: 700, typmod: -1 };
+    case 'Float64': return { oid: 701, typmod: -1 };
+    case 'Binary': return { oid: 17, typmod: -1 };
+    case 'Date': return { oid: 1082, typmod: -1 };
+    case 'TimestampSecond': return { oid: 1114, typmod: 0 };
+    case 'TimestampMillisecond': return { oid: 1114, typmod: 3 };
+    case 'TimestampMicrosecond': case 'TimestampNanosecond': return { oid: 1114, typmod: 6 };
+    case 'IntervalMonthDayNano': return { oid: 1186, typmod: -1 };
+    default: return { oid: 25, typmod: -1 };
+  }
+}
+
+/** Result and argument texts of pg_proc's functions, for pg_get_function_result / _arguments (filled when pg_proc is read). */
+const FUNCTION_TEXTS = new Map<number, { result: string; args: string }>();
+
+/** pg_get_function_result(oid) / pg_get_function_arguments(oid): the texts pg_proc recorded for the function, or NULL. */
+export function pgFunctionText(oid: number, part: 'result' | 'args'): string | null {
+  return FUNCTION_TEXTS.get(oid)?.[part] ?? null;
+}
+
+type Def = { columns: Array<[string, DataType]>; rows: (s: Session) => unknown[][] };
+
+/** A default's text as pg_get_expr shows it. */
+function defaultExpr(c: TableInfo['schema']['columns'][number]): string | null {
+  if (!c.default) return null;
+  if (c.default.fn) return c.default.fn;
+  const v = c.default.value;
+  if (v === null || v === undefined) return null;
+  return typeof v === 'string' ? `'${v.replace(/'/g, "''")}'::text` : String(v);
+}
+
+/** The pg_catalog tables, computed from the catalog and the function registry when read. */
+export function pgCatalogTables(catalog: Catalog, registry: FunctionRegistry, systemTableNames: () => string[]): Record<string, Def> {
+  const tables = () => catalog.listDatabases().flatMap((d) => catalog.listTables(d));
+  const namespaces = () => ['information_schema', ...catalog.listDatabases()].sort();
+  return {
+    // GreptimeDB's 17 columns; datacl (a text[] there) is text here: Strata has no array type, and it is always NULL.
+    // datlocprovider is PostgreSQL's code ('c' = libc), which psql's \l decodes (GreptimeDB stores 'libc').
+    pg_database: {
+      columns: [['oid', I32], ['datname', S], ['datdba', I32], ['encoding', I32], ['datlocprovider', S], ['datcollate', S], ['datctype', S],
+        ['datistemplate', B], ['datallowconn', B], ['datconnlimit', I32], ['datlastsysoid', I32], ['datfrozenxid', I32], ['datminmxid', I32],
+        ['dattablespace', I32], ['daticulocale', S], ['daticurules', S], ['datacl', S]],
+      rows: () => ['greptime', 'postgres'].map((name) => [hashOid('database', name), name, OWNER_OID, 6, 'c', 'en_US.UTF-8', 'en_US.UTF-8',
+        false, true, -1, 100000, 1, 1, 1663, null, null, null]),
+    },
+    pg_namespace: {
+      columns: [['oid', I32], ['nspname', S], ['nspowner', I32], ['nspacl', S], ['options', S]],
+      rows: () => namespaces().map((n) => [pgNamespaceOid(n), n, OWNER_OID, null, null]),
+    },
+    // GreptimeDB's 31 columns, in its order and types.
+    pg_class: {
+      columns: [['oid', I32], ['relname', S], ['relnamespace', I32], ['reltype', I32], ['reloftype', I32], ['relowner', I32], ['relam', I32],
+        ['relfilenode', I32], ['reltablespace', I32], ['relpages', I32], ['reltuples', F64], ['relallvisible', I32], ['reltoastrelid', I32],
+        ['relhasindex', B], ['relisshared', B], ['relpersistence', S], ['relkind', S], ['relnatts', I16], ['relchecks', I16], ['relhasrules', B],
+        ['relhastriggers', B], ['relhassubclass', B], ['relrowsecurity', B], ['relforcerowsecurity', B], ['relispopulated', B], ['relreplident', S],
+        ['relispartition', B], ['relrewrite', I32], ['relfrozenxid', I32], ['relminmxid', I32], ['relpartbound', S]],
+      rows: () => {
+        const row = (oid: number, name: string, ns: string, kind: string, natts: number) => [oid, name, pgNamespaceOid(ns), 0, null, OWNER_OID,
+          kind === 'r' ? 2 : 0, oid, 0, 1, 0, 0, 0, false, false, 'p', kind, natts, 0, false, false, false, false, false, true, 'd', false, null, 0, 0, ''];
+        return [
+          ...systemTableNames().map((n) => row(hashOid('information_schema', n), n, 'information_schema', 'v', 0)),
+          ...tables().map((t) => row(pgTableOid(t), t.name, t.database, 'r', t.schema.columns.length)),
+        ];
+      },
+    },
+    // PostgreSQL 16's columns.
+    pg_attribute: {
+      columns: [['attrelid', I32], ['attname', S], ['atttypid', I32], ['attlen', I16], ['attnum', I16], ['attcacheoff', I32], ['atttypmod', I32],
+        ['attndims', I16], ['attbyval', B], ['attalign', S], ['attstorage', S], ['attcompression', S], ['attnotnull', B], ['atthasdef', B],
+        ['atthasmissing', B], ['attidentity', S], ['attgenerated', S], ['attisdropped', B], ['attislocal', B], ['attinhcount', I16],
+        ['attstattarget', I16], ['attcollation', I32], ['attacl', S], ['attoptions', S], ['attfdwoptions', S], ['attmissingval', S]],
+      rows: () => tables().flatMap((t) => t.schema.columns.map((c, i) => {
+        const { oid, typmod } = pgTypeOfDataType(c.type);
+        const base = BASE_TYPES.find((x) => x[0] === oid)!;
+        return [pgTableOid(t), c.name, oid, base[2], i + 1, -1, typmod, 0, base[3], base[8], base[9], '', !c.nullable, !!c.default,
+          false, '', '', false, true, 0, -1, base[10], null, null, null, null];
+      })),
+    },
+    pg_attrdef: {
+      columns: [['oid', I32], ['adrelid', I32], ['adnum', I16], ['adbin', S]],
+      rows: () => tables().flatMap((t) => t.schema.columns.flatMap((c, i) => {
+        const text = defaultExpr(c);
+        return text === null ? [] : [[hashOid('attrdef', `${t.id}.${i}`), pgTableOid(t), i + 1, text]];
+      })),
+    },
+    // PostgreSQL's 32 columns for its base types; the I/O function oids (typinput ...) are 0: Strata has no such functions.
+    pg_type: {
+      columns: [['oid', I32], ['typname', S], ['typnamespace', I32], ['typowner', I32], ['typlen', I16], ['typbyval', B], ['typtype', S],
+        ['typcategory', S], ['typispreferred', B], ['typisdefined', B], ['typdelim', S], ['typrelid', I32], ['typsubscript', I32], ['typelem', I32],
+        ['typarray', I32], ['typinput', I32], ['typoutput', I32], ['typreceive', I32], ['typsend', I32], ['typmodin', I32], ['typmodout', I32],
+        ['typanalyze', I32], ['typalign', S], ['typstorage', S], ['typnotnull', B], ['typbasetype', I32], ['typtypmod', I32], ['typndims', I32],
+        ['typcollation', I32], ['typdefaultbin', S], ['typdefault', S], ['typacl', S]],
+      rows: () => BASE_TYPES.flatMap(([oid, name, len, byval, cat, pref, elem, arr, align, storage, coll]) => [
+        [oid, name, PG_CATALOG_NAMESPACE_OID, OWNER_OID, len, byval, 'b', cat, pref, true, ',', 0, 0, elem, arr, 0, 0, 0, 0, 0, 0, 0, align, storage, false, 0, -1, 0, coll, null, null, null],
+        [arr, `_${name}`, PG_CATALOG_NAMESPACE_OID, OWNER_OID, -1, false, 'b', 'A', false, true, ',', 0, 0, oid, 0, 0, 0, 0, 0, 0, 0, 0, align === 'd' ? 'd' : 'i', 'x', false, 0, -1, 0, coll, null, null, null],
+      ]).sort((a, b) => (a[0] as number) - (b[0] as number)),
+    },
+    pg_proc: {
+      columns: [['oid', I32], ['proname', S], ['pronamespace', I32], ['proowner', I32], ['prolang', I32], ['prokind', S], ['proretset', B],
+        ['provolatile', S], ['pronargs', I16], ['prorettype', I32], ['proargtypes', S], ['prosrc', S], ['description', S]],
+      rows: () => registry.list().map((e) => {
+        const fn = e.fn;
+        const oid = hashOid('function', fn.name);
+        const result = typeof fn.returnType === 'function' ? 'any' : formatPgType(pgTypeOfDataType(fn.returnType).oid, pgTypeOfDataType(fn.returnType).typmod);
+        const first = fn.signatures[0];
+        const args = first ? first.args.map((a) => argTypeText(a)).join(', ') + (first.variadic ? ', ...' : '') : '';
+        FUNCTION_TEXTS.set(oid, { result, args });
+        const kind = fn.kind === 'aggregate' ? 'a' : fn.kind === 'window' ? 'w' : 'f';
+        return [oid, fn.name, pgNamespaceOid(e.origin === 'built-in' ? PG_CATALOG : 'public'), OWNER_OID, 12, kind, false,
+          (fn.volatility ?? 'immutable') === 'immutable' ? 'i' : fn.volatility === 'stable' ? 's' : 'v', first?.args.length ?? 0, 0, '', fn.name, fn.description ?? null];
+      }),
+    },
+    pg_am: {
+      columns: [['oid', I32], ['amname', S], ['amhandler', S], ['amtype', S]],
+      rows: () => [[2, 'heap', 'heap_tableam_handler', 't'], [403, 'btree', 'bthandler', 'i']],
+    },
+    // The session's settings: its time zone and search path, and every SET variable.
+    pg_settings: {
+      columns: [['name', S], ['setting', S], ['unit', S], ['category', S], ['short_desc', S], ['extra_desc', S], ['context', S], ['vartype', S],
+        ['source', S], ['min_val', S], ['max_val', S], ['enumvals', S], ['boot_val', S], ['reset_val', S], ['sourcefile', S], ['sourceline', I32], ['pending_restart', B]],
+      rows: (s) => {
+        const m = new Map<string, string>([['client_encoding', 'UTF8'], ['DateStyle', 'ISO, MDY'], ['integer_datetimes', 'on'], ['IntervalStyle', 'postgres'],
+          ['max_identifier_length', '63'], ['search_path', s.database], ['server_encoding', 'UTF8'], ['standard_conforming_strings', 'on'], ['TimeZone', s.timezone]]);
+        for (const [k, v] of s.variables) if (![...m.keys()].some((x) => x.toLowerCase() === k.toLowerCase())) m.set(k, v);
+        return [...m.entries()].sort(([a], [b]) => a.toLowerCase().localeCompare(b.toLowerCase()))
+          .map(([k, v]) => [k, v, null, null, null, null, 'user', 'string', s.variables.has(k.toLowerCase()) ? 'session' : 'default', null, null, null, v, v, null, null, false]);
+      },
+    },
+    pg_index: {
+      columns: [['indexrelid', I32], ['indrelid', I32], ['indnatts', I16], ['indnkeyatts', I16], ['indisunique', B], ['indisprimary', B],
+        ['indisexclusion', B], ['indimmediate', B], ['indisclustered', B], ['indisvalid', B], ['indkey', S], ['indexprs', S], ['indpred', S]],
+      rows: () => [],
+    },
+    pg_description: { columns: [['objoid', I32], ['classoid', I32], ['objsubid', I32], ['description', S]], rows: () => [] },
+    pg_inherits: { columns: [['inhrelid', I32], ['inhparent', I32], ['inhseqno', I32], ['inhdetachpending', B]], rows: () => [] },
+    pg_constraint: {
+      columns: [['oid', I32], ['conname', S], ['connamespace', I32], ['contype', S], ['conrelid', I32], ['confrelid', I32], ['conkey', S], ['confkey', S]],
+      rows: () => [],
+    },
+  };
+}
+
+function argTypeText(a: string): string {
+  if (a === 'any' || a === 'numeric' || a === 'integer' || a === 'float' || a === 'string' || a === 'timestamp') {
+    return { any: 'any', numeric: 'numeric', integer: 'bigint', float: 'double precision', string: 'text', timestamp: 'timestamp without time zone' }[a]!;
+  }
+  const { oid, typmod } = pgTypeOfDataType({ name: a } as DataType);
+  return formatPgType(oid, typmod);
+}
