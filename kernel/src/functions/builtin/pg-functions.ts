@@ -52,7 +52,7 @@ export const pgFunctions: ScalarFunction[] = [
   }),
   columnar({
     name: 'format_type', description: "PostgreSQL's SQL name of a type oid with its modifier: format_type(1114, 3) = 'timestamp(3) without time zone'.",
-    signatures: [sig('integer', 'integer'), sig('integer', 'Null')], returnType: STR, nullHandling: 'custom',
+    signatures: [sig('integer', 'any')], returnType: STR, nullHandling: 'custom',
     body: ([oid, mod]) => mapRows(STR, oid!.length, [oid!, mod!], ([o, m]) => (o === null ? null : formatPgType(num(o), m === null ? null : num(m))), false),
   }),
   columnar({

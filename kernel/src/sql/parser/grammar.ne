@@ -44,13 +44,15 @@ const W_ANY = word('ANY');
 const W_SOME = word('SOME');
 const W_FOR = word('FOR');
 const W_PLACING = word('PLACING');
+// PostgreSQL's OPERATOR(pg_catalog.~): a plain identifier elsewhere, so only the word itself starts the form.
+const W_OPERATOR = word('OPERATOR');
 // The functions with SQL-standard keyword forms: TRIM(LEADING 'x' FROM s), SUBSTRING(s FROM 2 FOR 3),
 // POSITION('b' IN s), OVERLAY(s PLACING 'x' FROM 2 FOR 1). One terminal for all of them keeps
 // `primary` at one extra prediction; the form is checked against the name in sqlForm().
 const SQL_FORM_NAMES = new Set(['TRIM', 'SUBSTRING', 'POSITION', 'OVERLAY']);
 const W_SQLFORM = { test: (t: SqlToken) => t.type === 'IDENT' && SQL_FORM_NAMES.has(t.text.toUpperCase()), display: 'function name' };
 const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRITE', 'W_ONLY', 'W_COMMITTED', 'W_UNCOMMITTED',
-  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_SQLFORM']);
+  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_SQLFORM', 'W_OPERATOR']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
 // needs `has` at grammar build time: token types match by type, except the
@@ -252,8 +254,7 @@ cmp_op ->
   | "<" {% () => '<' %} | "<=" {% () => '<=' %} | ">" {% () => '>' %} | ">=" {% () => '>=' %}
   | "~" {% () => '~' %} | "~*" {% () => '~*' %} | "!~" {% () => '!~' %} | "!~*" {% () => '!~*' %}
 # PostgreSQL's explicit operator form (psql: c.relname OPERATOR(pg_catalog.~) '^(cpu)$').
-  | %IDENT "(" %IDENT "." cmp_op ")"
-      {% (d, _l, reject) => d[0].text.toLowerCase() !== 'operator' || d[2].text.toLowerCase() !== 'pg_catalog' ? reject : d[4] %}
+  | %W_OPERATOR "(" %IDENT "." cmp_op ")" {% (d, _l, reject) => d[2].text.toLowerCase() !== 'pg_catalog' ? reject : d[4] %}
 
 expr_pred ->
     expr_bor %NOT:? %BETWEEN expr_bor %AND expr_bor

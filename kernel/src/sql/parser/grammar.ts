@@ -208,13 +208,15 @@ const W_ANY = word('ANY');
 const W_SOME = word('SOME');
 const W_FOR = word('FOR');
 const W_PLACING = word('PLACING');
+// PostgreSQL's OPERATOR(pg_catalog.~): a plain identifier elsewhere, so only the word itself starts the form.
+const W_OPERATOR = word('OPERATOR');
 // The functions with SQL-standard keyword forms: TRIM(LEADING 'x' FROM s), SUBSTRING(s FROM 2 FOR 3),
 // POSITION('b' IN s), OVERLAY(s PLACING 'x' FROM 2 FOR 1). One terminal for all of them keeps
 // `primary` at one extra prediction; the form is checked against the name in sqlForm().
 const SQL_FORM_NAMES = new Set(['TRIM', 'SUBSTRING', 'POSITION', 'OVERLAY']);
 const W_SQLFORM = { test: (t: SqlToken) => t.type === 'IDENT' && SQL_FORM_NAMES.has(t.text.toUpperCase()), display: 'function name' };
 const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRITE', 'W_ONLY', 'W_COMMITTED', 'W_UNCOMMITTED',
-  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_SQLFORM']);
+  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_SQLFORM', 'W_OPERATOR']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
 // needs `has` at grammar build time: token types match by type, except the
@@ -445,7 +447,7 @@ const grammar: Grammar = {
     {"name": "cmp_op", "symbols": [{"literal":"~*"}], "postprocess": () => '~*'},
     {"name": "cmp_op", "symbols": [{"literal":"!~"}], "postprocess": () => '!~'},
     {"name": "cmp_op", "symbols": [{"literal":"!~*"}], "postprocess": () => '!~*'},
-    {"name": "cmp_op", "symbols": [(lexer.has("IDENT") ? {type: "IDENT"} : IDENT), {"literal":"("}, (lexer.has("IDENT") ? {type: "IDENT"} : IDENT), {"literal":"."}, "cmp_op", {"literal":")"}], "postprocess": (d, _l, reject) => d[0].text.toLowerCase() !== 'operator' || d[2].text.toLowerCase() !== 'pg_catalog' ? reject : d[4]},
+    {"name": "cmp_op", "symbols": [(lexer.has("W_OPERATOR") ? {type: "W_OPERATOR"} : W_OPERATOR), {"literal":"("}, (lexer.has("IDENT") ? {type: "IDENT"} : IDENT), {"literal":"."}, "cmp_op", {"literal":")"}], "postprocess": (d, _l, reject) => d[2].text.toLowerCase() !== 'pg_catalog' ? reject : d[4]},
     {"name": "expr_pred$ebnf$1", "symbols": [(lexer.has("NOT") ? {type: "NOT"} : NOT)], "postprocess": id},
     {"name": "expr_pred$ebnf$1", "symbols": [], "postprocess": () => null},
     {"name": "expr_pred", "symbols": ["expr_bor", "expr_pred$ebnf$1", (lexer.has("BETWEEN") ? {type: "BETWEEN"} : BETWEEN), "expr_bor", (lexer.has("AND") ? {type: "AND"} : AND), "expr_bor"], "postprocess": d => ({ kind: 'BetweenExpr', expr: d[0], low: d[3], high: d[5], not: notOf(d[1]), span: S(d) })},

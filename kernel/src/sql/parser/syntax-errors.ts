@@ -37,7 +37,8 @@ const EXPRESSION_STARTS = new Set([
 const MAX_LISTED = 8;
 const STRUCTURAL = new Set(["','", "')'", "'('", "'.'"]);
 const OPERATORS = new Set(["'*'", "'='", "'<=>'", "'::'", "'%'", "'/'", "'-'", "'+'", "'||'", "'>>'", "'<<'", "'&'", "'^'", "'|'", "'<'", "'<='",
-  "'>'", "'>='", "'<>'", "'!='", "'=='", "'~'", "'~*'", "'!~'", "'!~*'", 'AND', 'OR', 'XOR', 'DIV', 'IS', 'NOT', 'BETWEEN', 'IN', 'LIKE', 'ILIKE']);
+  "'>'", "'>='", "'<>'", "'!='", "'=='", "'~'", "'~*'", "'!~'", "'!~*'", 'AND', 'OR', 'XOR', 'DIV', 'IS', 'NOT', 'BETWEEN', 'IN', 'LIKE', 'ILIKE',
+  'COLLATE', 'OPERATOR']);
 /** Keywords listed first when expected, roughly in clause order. */
 const COMMON_KEYWORDS = ['SELECT', 'FROM', 'WHERE', 'GROUP', 'HAVING', 'ORDER', 'LIMIT', 'BY', 'AS', 'ON', 'JOIN', 'VALUES',
   'INSERT', 'CREATE', 'DROP', 'ALTER', 'SHOW', 'DESCRIBE', 'EXPLAIN', 'SET', 'USE', 'DELETE', 'WITH', 'TABLE', 'DATABASE'];
