@@ -12,7 +12,7 @@ import type { Session } from '../interfaces/session.js';
  *
  * ```
  *   pg_database   greptime (the catalog) and postgres, as GreptimeDB lists them
- *   pg_namespace  information_schema and every database (a PostgreSQL schema)
+ *   pg_namespace  pg_catalog, information_schema and every database (a PostgreSQL schema)
  *   pg_class      every table (relkind 'r') and information_schema table ('v')
  *   pg_attribute  their columns; pg_attrdef their defaults
  *   pg_type       PostgreSQL's base types (and their array types)
@@ -157,7 +157,8 @@ function defaultExpr(c: TableInfo['schema']['columns'][number]): string | null {
 /** The pg_catalog tables, computed from the catalog and the function registry when read. */
 export function pgCatalogTables(catalog: Catalog, registry: FunctionRegistry, systemTableNames: () => string[]): Record<string, Def> {
   const tables = () => catalog.listDatabases().flatMap((d) => catalog.listTables(d));
-  const namespaces = () => ['information_schema', ...catalog.listDatabases()].sort();
+  // pg_catalog is listed too (GreptimeDB lists only the databases): pg_type and pg_proc rows name it, as in PostgreSQL.
+  const namespaces = () => ['information_schema', PG_CATALOG, ...catalog.listDatabases()].sort();
   return {
     // GreptimeDB's 17 columns; datacl (a text[] there) is text here: Strata has no array type, and it is always NULL.
     // datlocprovider is PostgreSQL's code ('c' = libc), which psql's \l decodes (GreptimeDB stores 'libc').
