@@ -178,7 +178,7 @@ describe('PostgreSQL protocol end to end (real server, pg and psql clients)', fu
   const psql = (sql: string) => run('psql', ['-h', '127.0.0.1', '-p', String(s.pgPort), '-U', 'postgres', '-d', 'public', '-X', '-v', 'ON_ERROR_STOP=1', '-c', sql],
     { timeout: 20_000, env: { ...process.env, PGSSLMODE: 'prefer', PGCONNECT_TIMEOUT: '5' } });
 
-  it('works with psql: statements, \\dt and \\d answered, \\l refused cleanly', async () => {
+  it('works with psql: statements and the \\l, \\dn, \\dt, \\dt+, \\d, \\dv, \\di, \\df catalog commands; \\du refused cleanly', async () => {
     await psql('CREATE TABLE cli (host STRING, ts TIMESTAMP TIME INDEX, v DOUBLE, PRIMARY KEY (host))');
     const ins = await psql("INSERT INTO cli VALUES ('x', 1700000000000, 1.5), ('y', 1700000000500, 2)");
     expect(ins.stdout.trim()).to.equal('INSERT 0 2');
@@ -201,9 +201,30 @@ describe('PostgreSQL protocol end to end (real server, pg and psql clients)', fu
     expect(d.stdout).to.match(/^ v\s+\| double precision\s+\|/m);
     const missing = await psql('\\d nope').then((r) => r.stderr, (e: { stderr?: string }) => e.stderr);
     expect(missing).to.contain('Did not find any relation named "nope"');
-    const l = await psql('\\l').then(() => undefined, (e: { stderr?: string }) => e.stderr);
-    expect(l).to.match(/ERROR:\s+catalog query not supported/);
-    expect(l).to.match(/HINT:\s+Strata answers psql's \\dt and \\d name/);
+    // \l, \dn, \dt+, \dv, \df and \di read pg_catalog through the engine.
+    const l = await psql('\\l');
+    expect(l.stdout).to.match(/^ greptime\s+\| postgres \| UTF8\s+\|/m);
+    expect(l.stdout).to.match(/^ postgres\s+\| postgres \| UTF8\s+\|.*\| libc\s+\|/m);
+    await psql('CREATE DATABASE clidb');
+    const dn = await psql('\\dn');
+    expect(dn.stdout).to.match(/^ clidb\s+\| postgres$/m);
+    expect(dn.stdout).to.match(/^ public\s+\| postgres$/m);
+    expect(dn.stdout).to.not.match(/information_schema|pg_catalog/);
+    const dtPlus = await psql('\\dt+ cli');
+    expect(dtPlus.stdout).to.match(/Schema \| Name \| Type  \|  Owner   \| Persistence \| Access method \| Size \| Description/);
+    expect(dtPlus.stdout).to.match(/^ public\s+\| cli\s+\| table \| postgres \| permanent\s+\| heap\s+\|/m);
+    for (const cmd of ['\\dv', '\\di']) {
+      const r = await psql(cmd);
+      expect(r.stdout + r.stderr).to.contain('Did not find any relations.');
+    }
+    expect((await psql('\\df')).stdout).to.match(/List of functions[\s\S]*\(0 rows\)/);
+    const cat = await psql("SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid WHERE c.relname = 'cli' ORDER BY a.attnum");
+    expect(cat.stdout).to.match(/^ cli\s+\| ts\s+\| timestamp\(3\) without time zone$/m);
+    const version = await psql('SELECT version(), current_schema(), current_database()');
+    expect(version.stdout).to.match(/^ PostgreSQL 16\.3 Strata \S+\s+\| public\s+\| public$/m);
+    const unsupported = await psql('\\du').then(() => undefined, (e: { stderr?: string }) => e.stderr);
+    expect(unsupported).to.match(/ERROR:\s+catalog query not supported/);
+    expect(unsupported).to.match(/HINT:\s+Strata's pg_catalog has pg_database/);
     const err = await psql('SELECT * FROM nope').then(() => undefined, (e: { stderr?: string }) => e.stderr);
     expect(err).to.match(/ERROR:\s+Table not found/);
     const div = await run('psql', ['-h', '127.0.0.1', '-p', String(s.pgPort), '-U', 'postgres', '-d', 'public', '-X', '-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose', '-c', 'SELECT 1 / 0'],

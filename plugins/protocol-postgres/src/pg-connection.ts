@@ -423,7 +423,7 @@ export class PgConnection {
     } catch (err) {
       if (err instanceof PgProtocolError || err instanceof ConnectionClosed) throw err;
       const e = pgErrorOf(err);
-      this.sendError('ERROR', e.sqlState, e.message, e.sqlState === PG_WIRE_ERRORS.featureNotSupported && /pg_catalog|information_schema/i.test(e.message)
+      this.sendError('ERROR', e.sqlState, e.message, e.sqlState === PG_WIRE_ERRORS.featureNotSupported && /^catalog query not supported|pg_catalog|information_schema/i.test(e.message)
         ? 'Strata\'s pg_catalog has pg_database, pg_namespace, pg_class, pg_attribute, pg_type, pg_proc and pg_settings; or use SHOW DATABASES, SHOW TABLES, DESCRIBE TABLE t or SHOW CREATE TABLE t' : undefined);
       if (this.txStatus === 'T') this.txStatus = 'E';
       if (msg.type === 'Q') { this.readyForQuery(); await this.flush(); } else this.skipUntilSync = true;
