@@ -81,6 +81,7 @@ export interface TypeName extends NodeBase {
 export type Expr =
   | NumberLiteral
   | StringLiteral
+  | BinaryLiteral
   | BooleanLiteral
   | NullLiteral
   | IntervalLiteral
@@ -128,6 +129,12 @@ export interface NumberLiteral extends NodeBase {
 export interface StringLiteral extends NodeBase {
   readonly kind: 'StringLiteral';
   readonly value: string;
+}
+
+/** X'0A0B' or 0x0A0B: bytes written as hex digits (`hex` as written; decoded when bound). */
+export interface BinaryLiteral extends NodeBase {
+  readonly kind: 'BinaryLiteral';
+  readonly hex: string;
 }
 
 export interface BooleanLiteral extends NodeBase {

@@ -31,6 +31,7 @@ import {
 import { Executor, type OperatorMetrics } from './exec/executor.js';
 import { castColumn, castValue, compileExpr, likeToRegExp, type EvalContext } from './exec/expression-evaluator.js';
 import { parseSql } from './parser/parse-sql.js';
+import { convertInsertLiteral, isPlainInsertLiteral } from './insert-literals.js';
 import { toDataType } from './parser/type-names.js';
 import { Binder, type BinderEnv } from './plan/binder.js';
 import { explainLines, newField, schemaOf, type Field, type Plan } from './plan/logical-plan.js';
@@ -732,22 +733,32 @@ export class QueryEngine implements QueryService {
       const executor = this.executor(session, signal);
       const evalCtx: EvalContext = { timezone: session.timezone, signal, runPlan: (p) => executor.collect(p), exactTagPredicates: this.engine.exactTagPredicates === true };
       const data: unknown[][] = cols.map(() => []);
-      const types: DataType[] = cols.map(() => ({ name: 'Null' }));
       const dummy: Batch = { columns: [], numRows: 1 };
-      for (const row of st.source.rows) {
-        if (row.length !== cols.length) throw new InvalidArgumentsError(`INSERT has ${cols.length} columns but a row has ${row.length} values`);
+      const rows = st.source.rows;
+      for (const row of rows) if (row.length !== cols.length) throw new InvalidArgumentsError(`INSERT has ${cols.length} columns but a row has ${row.length} values`);
+      // As GreptimeDB: when every item is a plain literal, each is converted for its column by
+      // the literal rules (insert-literals.ts); otherwise every item is CAST to its column's type.
+      const literalRows = rows.every((row) => row.every((e) => isPlainInsertLiteral(e, sql)));
+      const parseQuotedNumbers = session.channel === 'mysql';
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r]!;
         for (let i = 0; i < row.length; i++) {
           const e = row[i]!;
+          if (e.kind === 'DefaultValue') { data[i]!.push(DEFAULT_MARK); continue; }
+          if (literalRows && e.kind !== 'Placeholder') {
+            data[i]!.push(convertInsertLiteral(e, sql, { column: cols[i]!, row: r + 1, timezone: session.timezone, parseQuotedNumbers }));
+            continue;
+          }
           let v: unknown; let ty: DataType;
-          if (e.kind === 'NumberLiteral') { v = e.isInteger ? BigInt(e.value) : Number(e.value); ty = e.isInteger ? I64 : { name: 'Float64' }; } else if (e.kind === 'StringLiteral') { v = e.value; ty = STR; } else if (e.kind === 'NullLiteral') { v = null; ty = { name: 'Null' }; } else if (e.kind === 'DefaultValue') { v = undefined; ty = { name: 'Null' }; } else {
+          if (e.kind === 'NumberLiteral') { v = e.isInteger ? BigInt(e.value) : Number(e.value); ty = e.isInteger ? I64 : { name: 'Float64' }; } else if (e.kind === 'StringLiteral') { v = e.value; ty = STR; } else if (e.kind === 'NullLiteral') { v = null; ty = { name: 'Null' }; } else {
+            // Placeholders too: a bound parameter is CAST (drivers send typed or text values).
             const b = binder.bindExpr(e, { scope: [], ctes: new Map() });
             const preparers: Array<(b: Batch) => Promise<void>> = [];
             const f = await compileExpr(b, new Map(), { ...evalCtx, preparers });
             for (const prep of preparers) await prep(dummy);
             v = valueAt(f(dummy), 0); ty = b.type;
           }
-          data[i]!.push(v === undefined ? DEFAULT_MARK : v === null ? null : castOne(v, ty, cols[i]!, session.timezone, cols[i]!.name));
-          void types;
+          data[i]!.push(v === null ? null : castOne(v, ty, cols[i]!, session.timezone, cols[i]!.name, r + 1));
         }
       }
       const n = st.source.rows.length;
@@ -952,13 +963,12 @@ function fillDefaults(c: ColumnSchema, vals: unknown[], table: string): Column {
   return columnFromValues(c.type, out);
 }
 
-function castOne(v: unknown, from: DataType, col: ColumnSchema, tz: string, name: string): unknown {
+/** An INSERT value that is not a plain literal: CAST to the column's type, as DataFusion's VALUES with the table schema does. */
+function castOne(v: unknown, from: DataType, col: ColumnSchema, tz: string, name: string, row: number): unknown {
   try {
-    const out = castValue(v, from, col.type, tz);
-    // Integer columns reject fractions silently truncated by casts only when the literal was a float: keep SQL cast semantics.
-    return out;
+    return castValue(v, from, col.type, tz);
   } catch (err) {
-    throw new InvalidArgumentsError(`column ${name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new InvalidArgumentsError(`column ${name} (row ${row}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }
 

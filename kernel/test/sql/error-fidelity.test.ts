@@ -34,9 +34,14 @@ describe('sql: error fidelity with GreptimeDB (cast errors, statuses)', function
   it('TRY_CAST still gives NULL, and an INSERT of a value that does not fit stays INVALID_ARGUMENTS (a statement error)', async () => {
     expect(await h.rows("SELECT TRY_CAST('x' AS INT), TRY_CAST(300 AS TINYINT)")).to.deep.equal([[null, null]]);
     await h.q('CREATE TABLE c (ts TIMESTAMP TIME INDEX, v INT)');
+    // All plain literals: the text is refused for a number column before any cast (GreptimeDB's ColumnTypeMismatch, 1004).
     const e = await failure("INSERT INTO c VALUES (1, 'abc')");
     expect([e.code, e.status]).to.deep.equal(['INVALID_ARGUMENTS', StatusCode.InvalidArguments]);
-    expect(e.message).to.contain("Cannot cast string 'abc' to value of Int32 type");
+    expect(e.message).to.contain("column v (row 1) is Int32 and cannot take the string 'abc'");
+    // With an expression among the values every value is CAST, and the cast error names the column.
+    const c = await failure("INSERT INTO c VALUES (now(), 'abc')");
+    expect([c.code, c.status]).to.deep.equal(['INVALID_ARGUMENTS', StatusCode.InvalidArguments]);
+    expect(c.message).to.contain("column v (row 1): Cast error: Cannot cast string 'abc' to value of Int32 type");
   });
 
   it('divide by zero, not-found, exists and syntax errors keep their GreptimeDB statuses', async () => {

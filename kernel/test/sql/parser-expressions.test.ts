@@ -80,10 +80,16 @@ describe('sql parser: expressions', () => {
       expect(n('-0')).to.include({ value: 0 });
     });
 
-    it('hex numbers; letters right after a number start a new token (as in GreptimeDB)', () => {
-      expect(exprOf('0xFF')).to.include({ kind: 'NumberLiteral', value: 255, isInteger: true, text: '255' });
-      expect(exprOf('0xFFFFFFFFFFFFFFFF')).to.include({ value: 18446744073709551615n });
+    it('0x and X\'..\' hex literals are binary; letters right after a number start a new token (as in GreptimeDB)', () => {
+      // sqlparser reads 0xFF as a HexStringLiteral, which DataFusion types Binary (not MySQL's number).
+      expect(exprOf('0xFF')).to.include({ kind: 'BinaryLiteral', hex: 'FF' });
+      expect(exprOf('0xFFFFFFFFFFFFFFFF')).to.include({ kind: 'BinaryLiteral', hex: 'FFFFFFFFFFFFFFFF' });
+      expect(exprOf("X'0a0B'")).to.include({ kind: 'BinaryLiteral', hex: '0a0B' });
+      expect(exprOf("x''")).to.include({ kind: 'BinaryLiteral', hex: '' });
       expect(exprOf('-0x10')).to.include({ kind: 'UnaryExpr' });
+      // A column named x followed by a string is still two tokens when spaced.
+      expect(shown("x || 'a'")).to.equal("(x || 'a')");
+      expect(exprOf("N'it''s'")).to.include({ kind: 'StringLiteral', value: "it's" });
       expect((selectOf('SELECT 1d').items[0] as ast.SelectExprItem).alias).to.equal('d');
       expect((exprOf('1e5') as ast.NumberLiteral).value).to.equal(100000);
       expect(shown('1.5+2')).to.equal('(1.5 + 2)');

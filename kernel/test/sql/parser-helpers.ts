@@ -64,6 +64,7 @@ export function show(e: ast.Expr): string {
   switch (e.kind) {
     case 'NumberLiteral': return e.text;
     case 'StringLiteral': return `'${e.value.replace(/'/g, "''")}'`;
+    case 'BinaryLiteral': return `X'${e.hex}'`;
     case 'BooleanLiteral': return e.value ? 'TRUE' : 'FALSE';
     case 'NullLiteral': return 'NULL';
     case 'IntervalLiteral': return `INTERVAL '${e.value}'${e.unit ? ` ${e.unit}` : ''}`;

@@ -30,6 +30,7 @@ describe('sql parser: INSERT fast path and speed', function () {
       "INSERT INTO public.t (a, \"B\", `c`) VALUES (?, $2, ?), (- 1, +1, 'x')",
       "INSERT INTO t (a, b) VALUES (now(), 1 + 2), (CAST('1' AS INT), (SELECT 1)), (-(3), CASE WHEN a THEN 1 END)",
       'INSERT INTO greptime.public.t VALUES (1)',
+      "INSERT INTO t VALUES (X'0A0B', x'', 0xff, N'n''s', \"dq\", (5), DATE '2024-01-01', INTERVAL '1' DAY, 'nan'::DOUBLE)",
     ];
     for (const sql of sqls) {
       const fast = parseOne(sql);
@@ -39,7 +40,7 @@ describe('sql parser: INSERT fast path and speed', function () {
   });
 
   it('long literal IN lists are folded into one token with the same AST, spans and placeholder numbers', () => {
-    const items = Array.from({ length: 40 }, (_, i) => (i % 5 === 0 ? `'s${i}'` : i % 7 === 0 ? '?' : i % 3 === 0 ? `-${i}` : String(i)));
+    const items = Array.from({ length: 40 }, (_, i) => (i % 5 === 0 ? `'s${i}'` : i % 7 === 0 ? '?' : i % 3 === 0 ? `-${i}` : i % 11 === 0 ? `X'0${i % 10}'` : String(i)));
     const sql = `SELECT ? AS p, a FROM t WHERE x NOT IN (${items.join(',\n ')}) AND y IN (1, 2) AND z = ?`;
     const folded = parseOne(sql);
     const unfolded = parseOne(sql, { fastInsert: false });

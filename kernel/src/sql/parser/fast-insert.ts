@@ -22,13 +22,14 @@ function isOp(t: SqlToken | undefined, text: string): boolean {
   return t !== undefined && t.type === 'OP' && t.text === text;
 }
 
-/** A literal value at `i` (number, -number, string, NULL, TRUE/FALSE, placeholder) and the index after it. */
+/** A literal value at `i` (number, -number, string, X'..' binary, NULL, TRUE/FALSE, placeholder) and the index after it. */
 export function literal(tokens: readonly SqlToken[], i: number): [ast.Expr, number] | undefined {
   const t = tokens[i];
   if (!t) return undefined;
   switch (t.type) {
     case 'NUMBER': return [g.numberFromToken(t), i + 1];
     case 'STRING': return [g.stringLiteral(t), i + 1];
+    case 'HEXSTRING': return [g.binaryLiteral(t), i + 1];
     case 'NULL': return [{ kind: 'NullLiteral', span: g.span(t) }, i + 1];
     case 'TRUE': return [{ kind: 'BooleanLiteral', value: true, span: g.span(t) }, i + 1];
     case 'FALSE': return [{ kind: 'BooleanLiteral', value: false, span: g.span(t) }, i + 1];

@@ -90,6 +90,7 @@ export function formatExpr(e: ast.Expr): string {
   switch (e.kind) {
     case 'NumberLiteral': return e.text;
     case 'StringLiteral': return formatString(e.value);
+    case 'BinaryLiteral': return `X'${e.hex}'`;
     case 'BooleanLiteral': return e.value ? 'TRUE' : 'FALSE';
     case 'NullLiteral': return 'NULL';
     case 'IntervalLiteral': return `INTERVAL ${formatString(e.value)}${e.unit ? ` ${e.unit}` : ''}`;

@@ -102,6 +102,18 @@ export function stringLiteral(t: SqlToken): ast.StringLiteral {
   return { kind: 'StringLiteral', value: t.value, span: span(t) };
 }
 
+export function binaryLiteral(t: SqlToken): ast.BinaryLiteral {
+  return { kind: 'BinaryLiteral', hex: t.value, span: span(t) };
+}
+
+/** The bytes of X'...' / 0x...: an even number of hex digits (an error names the literal, as GreptimeDB's does). */
+export function hexBytes(hex: string): Uint8Array {
+  const bad = /[^0-9a-fA-F]/.exec(hex);
+  if (bad) throw new SyntaxError(`Failed to parse hex literal X'${hex}': invalid character '${bad[0]}' at position ${bad.index}`);
+  if (hex.length % 2) throw new SyntaxError(`Failed to parse hex literal X'${hex}': odd number of digits`);
+  return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
 /** A type name node. Unknown names are reported after parsing (parse-sql.ts), not here: Earley completes `type` speculatively. */
 export function typeName(nameTokens: SqlToken[], args: ast.NumberLiteral[] | null, unsigned: SqlToken | null, all: unknown[]): ast.TypeName {
   const name = nameTokens.map((t) => (t.type === 'QIDENT' ? t.value : t.text).toUpperCase()).join(' ');

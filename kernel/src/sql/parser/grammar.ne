@@ -361,6 +361,7 @@ typed_literal_type -> %TIMESTAMP {% id %} | %DATE {% id %} | %TIME {% id %} | %D
 literal ->
     %NUMBER {% d => g.numberFromToken(d[0]) %}
   | %STRING {% d => g.stringLiteral(d[0]) %}
+  | %HEXSTRING {% d => g.binaryLiteral(d[0]) %}
   | %TRUE {% d => ({ kind: 'BooleanLiteral', value: true, span: S(d) }) %}
   | %FALSE {% d => ({ kind: 'BooleanLiteral', value: false, span: S(d) }) %}
   | %NULL {% d => ({ kind: 'NullLiteral', span: S(d) }) %}

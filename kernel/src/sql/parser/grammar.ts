@@ -50,6 +50,7 @@ declare var CURRENT_TIMESTAMP: any;
 declare var CURRENT_DATE: any;
 declare var CURRENT_TIME: any;
 declare var LOCALTIMESTAMP: any;
+declare var HEXSTRING: any;
 declare var CASE: any;
 declare var ELSE: any;
 declare var END: any;
@@ -553,6 +554,7 @@ const grammar: Grammar = {
     {"name": "typed_literal_type", "symbols": [(lexer.has("DATETIME") ? {type: "DATETIME"} : DATETIME)], "postprocess": id},
     {"name": "literal", "symbols": [(lexer.has("NUMBER") ? {type: "NUMBER"} : NUMBER)], "postprocess": d => g.numberFromToken(d[0])},
     {"name": "literal", "symbols": [(lexer.has("STRING") ? {type: "STRING"} : STRING)], "postprocess": d => g.stringLiteral(d[0])},
+    {"name": "literal", "symbols": [(lexer.has("HEXSTRING") ? {type: "HEXSTRING"} : HEXSTRING)], "postprocess": d => g.binaryLiteral(d[0])},
     {"name": "literal", "symbols": [(lexer.has("TRUE") ? {type: "TRUE"} : TRUE)], "postprocess": d => ({ kind: 'BooleanLiteral', value: true, span: S(d) })},
     {"name": "literal", "symbols": [(lexer.has("FALSE") ? {type: "FALSE"} : FALSE)], "postprocess": d => ({ kind: 'BooleanLiteral', value: false, span: S(d) })},
     {"name": "literal", "symbols": [(lexer.has("NULL") ? {type: "NULL"} : NULL)], "postprocess": d => ({ kind: 'NullLiteral', span: S(d) })},

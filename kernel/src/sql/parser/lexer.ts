@@ -97,13 +97,19 @@ function lexerRules(dialect: SqlDialect): moo.Rules {
     // Not trivia: an unclosed /* must be an error, not a silently dropped tail.
     UNTERMINATED_COMMENT: { match: /\/\*[^]*/, lineBreaks: true },
     ESTRING: { match: /[eE]'(?:[^'\\]|\\[^]|'')*'/, lineBreaks: true, value: (s: string) => decodeEscapeString(s.slice(2, -1)) },
+    // X'0A0B' is a binary (hex) literal in every dialect, as sqlparser reads it; N'...' a
+    // national string, which is a plain string here (the dialect's quoting rules apply inside).
+    HEXSTRING: { match: /[xX]'[^']*'/, lineBreaks: true, value: (s: string) => s.slice(2, -1) },
+    NSTRING: mysql
+      ? { match: /[nN]'(?:[^'\\]|\\[^]|'')*'/, lineBreaks: true, value: (s: string) => decodeMysqlString(s.slice(2, -1), "'") }
+      : { match: /[nN]'(?:[^']|'')*'/, lineBreaks: true, value: (s: string) => s.slice(2, -1).replace(/''/g, "'") },
     STRING: mysql
       ? { match: /'(?:[^'\\]|\\[^]|'')*'/, lineBreaks: true, value: (s: string) => decodeMysqlString(s.slice(1, -1), "'") }
       : { match: /'(?:[^']|'')*'/, lineBreaks: true, value: (s: string) => s.slice(1, -1).replace(/''/g, "'") },
-    // 0xFF is a number (its value is the decimal text; MySQL's numeric reading).
-    // As in GreptimeDB (sqlparser), letters right after a number start a new
-    // token: `1AND x` is `1 AND x`, `SELECT 1d` is `1 AS d`.
-    HEXNUMBER: { match: /0[xX][0-9a-fA-F]+(?![A-Za-z0-9_$])/, value: (s: string) => BigInt(s).toString() },
+    // 0x0A0B is a binary literal like X'0A0B' (sqlparser's HexStringLiteral, which DataFusion
+    // types Binary), not MySQL's number. As in GreptimeDB, letters right after a number start a
+    // new token: `1AND x` is `1 AND x`, `SELECT 1d` is `1 AS d`.
+    HEXNUMBER: { match: /0[xX][0-9a-fA-F]+(?![A-Za-z0-9_$])/, value: (s: string) => s.slice(2) },
     NUMBER: /(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?/,
     // MySQL: "..." is a string literal (GreptimeDB's MySQL protocol uses MySqlDialect).
     ...(mysql
@@ -138,7 +144,7 @@ const LEXERS: Record<SqlDialect, moo.Lexer> = {
   postgres: moo.compile(lexerRules('postgres')),
 };
 
-/** A lexed token (moo's token); `type` is IDENT, a keyword in upper case, STRING, NUMBER, QIDENT, OP, ... */
+/** A lexed token (moo's token); `type` is IDENT, a keyword in upper case, STRING, NUMBER, HEXSTRING (value: the hex digits), QIDENT, OP, ... */
 export interface SqlToken {
   type: string;
   /** Decoded value (strings unquoted/unescaped, identifiers as written). */
@@ -167,8 +173,8 @@ export function lexAll(text: string, dialect: SqlDialect = 'greptime', keepTrivi
     const t = lexer.next() as SqlToken | undefined;
     if (!t) break;
     if (!keepTrivia && (t.type === 'ws' || t.type === 'comment')) continue;
-    if (t.type === 'ESTRING' || t.type === 'DQSTRING') t.type = 'STRING';
-    else if (t.type === 'HEXNUMBER') t.type = 'NUMBER';
+    if (t.type === 'ESTRING' || t.type === 'DQSTRING' || t.type === 'NSTRING') t.type = 'STRING';
+    else if (t.type === 'HEXNUMBER') t.type = 'HEXSTRING';
     else if (t.type === 'BQIDENT') t.type = 'QIDENT';
     else if (t.type === 'IDENT' && isTrimSpec(t, out)) t.type = 'TRIM_SPEC';
     // trim(both.x ...): a qualified name after all.

@@ -13,6 +13,7 @@ export function tokenDescription(t: SqlToken): string {
     case 'QIDENT': return `identifier ${t.text}`;
     case 'NUMBER': return `number ${t.text}`;
     case 'STRING': return `string ${t.text.length > 40 ? `${t.text.slice(0, 37)}...` : t.text}`;
+    case 'HEXSTRING': return `binary literal ${t.text.length > 40 ? `${t.text.slice(0, 37)}...` : t.text}`;
     case 'PARAM': return `placeholder ${t.text}`;
     case 'SYSVAR': case 'USERVAR': return `variable ${t.text}`;
     case 'OP': return `'${t.text}'`;
@@ -29,7 +30,7 @@ export function tokenDescription(t: SqlToken): string {
 const NONRESERVED = new Set(NONRESERVED_KEYWORDS);
 /** Tokens that start an expression; collapsed into "an expression" when most of them are expected. */
 const EXPRESSION_STARTS = new Set([
-  'identifier', 'number', 'string', 'placeholder', 'variable', "'('", "'-'", "'+'", "'~'",
+  'identifier', 'number', 'string', 'binary literal', 'placeholder', 'variable', "'('", "'-'", "'+'", "'~'",
   'NOT', 'CASE', 'CAST', 'TRY_CAST', 'EXISTS', 'INTERVAL', 'TRUE', 'FALSE', 'NULL', 'EXTRACT',
   'CURRENT_TIMESTAMP', 'CURRENT_DATE', 'CURRENT_TIME', 'LOCALTIMESTAMP', 'LEFT', 'RIGHT',
   'TIMESTAMP', 'DATE', 'TIME', 'DATETIME',
@@ -53,6 +54,7 @@ function symbolName(sym: unknown): string | undefined {
     case 'IDENT': case 'QIDENT': return 'identifier';
     case 'NUMBER': return 'number';
     case 'STRING': return 'string';
+    case 'HEXSTRING': return 'binary literal';
     case 'PARAM': return 'placeholder';
     case 'SYSVAR': case 'USERVAR': return 'variable';
     case 'LITERAL_LIST': return "'('";

@@ -8,6 +8,7 @@ import { floorDiv, numericResult } from '../../functions/builtin/function-helper
 import { FAST_AGGREGATE, KEEPS_DECIMAL } from '../../functions/builtin/aggregate-functions.js';
 import type * as ast from '../ast.js';
 import { toDataType } from '../parser/type-names.js';
+import { hexBytes } from '../parser/grammar-support.js';
 import { parseTimestampNanos, zoneOffsetMs } from '../../functions/time-zone.js';
 import { castValue, parseInterval } from '../exec/expression-evaluator.js';
 import { parseDurationMs } from '../../catalog/store-catalog.js';
@@ -860,6 +861,7 @@ export class Binder {
         if (e.isInteger) return integerLiteral(BigInt(e.value));
         return { k: 'lit', value: Number(e.value), type: F64 };
       case 'StringLiteral': return { k: 'lit', value: e.value, type: STR };
+      case 'BinaryLiteral': return { k: 'lit', value: hexBytes(e.hex), type: { name: 'Binary' } };
       case 'BooleanLiteral': return { k: 'lit', value: e.value, type: BOOL };
       case 'NullLiteral': return { k: 'lit', value: null, type: NULL_T };
       case 'IntervalLiteral': return { k: 'lit', value: parseIntervalChecked(e.value, e.unit), type: INTERVAL_T };
