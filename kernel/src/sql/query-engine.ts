@@ -729,7 +729,11 @@ export class QueryEngine implements QueryService {
         for (let i = 0; i < row.length; i++) {
           const e = row[i]!;
           let v: unknown; let ty: DataType;
-          if (e.kind === 'NumberLiteral') { v = e.isInteger ? BigInt(e.value) : Number(e.value); ty = e.isInteger ? I64 : { name: 'Float64' }; } else if (e.kind === 'StringLiteral') { v = e.value; ty = STR; } else if (e.kind === 'NullLiteral') { v = null; ty = { name: 'Null' }; } else if (e.kind === 'DefaultValue') { v = undefined; ty = { name: 'Null' }; } else {
+          if (e.kind === 'NumberLiteral') { v = e.isInteger ? BigInt(e.value) : Number(e.value); ty = e.isInteger ? I64 : { name: 'Float64' }; } else if (e.kind === 'StringLiteral') { v = e.value; ty = STR; } else if (doubleQuotedValue(e, sql) !== undefined) {
+            // GreptimeDB reads a bare "text" in a VALUES row as the string 'text' (MySQL's double-quoted
+            // strings), as its aggregate/count.result does with insert into t values ("a", 1).
+            v = doubleQuotedValue(e, sql); ty = STR;
+          } else if (e.kind === 'NullLiteral') { v = null; ty = { name: 'Null' }; } else if (e.kind === 'DefaultValue') { v = undefined; ty = { name: 'Null' }; } else {
             const b = binder.bindExpr(e, { scope: [], ctes: new Map() });
             const preparers: Array<(b: Batch) => Promise<void>> = [];
             const f = await compileExpr(b, new Map(), { ...evalCtx, preparers });
@@ -1190,3 +1194,13 @@ function restrictToRegion(p: Plan, region: string): Plan {
 }
 
 export { schemaOf, batchFromArrow };
+
+/**
+ * The text of a VALUES item written as a bare double-quoted name ("a"), which an INSERT reads
+ * as a string; undefined for anything else (a backquoted or qualified name stays a column).
+ */
+function doubleQuotedValue(e: ast.Expr, sql: string): string | undefined {
+  if (e.kind !== 'ColumnRef' || !e.quoted || e.table !== undefined || e.database !== undefined) return undefined;
+  const text = sql.slice(e.span.start, e.span.end);
+  return text.length >= 2 && text.startsWith('"') && text.endsWith('"') ? e.name : undefined;
+}

@@ -109,6 +109,35 @@ describe('sql: GreptimeDB sqlness cases (sweep)', function () {
     });
   });
 
+  describe('function/arithmetic.result', () => {
+    it('clamp, clamp_min and clamp_max keep the common type; clamp refuses lo > hi', async () => {
+      const r = await h.q('SELECT CLAMP(10, 0, 1), CLAMP(-10, 0, 1), CLAMP(0.5, 0, 1), CLAMP(-0.5, 0, 1), CLAMP_MIN(10, 12), CLAMP_MIN(10.5, 10.4), CLAMP_MAX(10, 8), CLAMP_MAX(-5, -7), CLAMP(NULL, 0, 1)');
+      expect(r.types.slice(0, 4)).to.deep.equal(['Int64', 'Int64', 'Float64', 'Float64']);
+      expect(r.rows.map((x) => x.map(Number))).to.deep.equal([[1, 0, 0.5, 0, 12, 10.5, 8, -7, 0]]);
+      expect(r.rows[0]![8]).to.equal(null);
+      await fails('SELECT CLAMP(10, 1, 0)', 'less than or equal to the third arg');
+    });
+  });
+
+  describe('cte/cte.result, cte_in_cte.result', () => {
+    it('a WITH name given twice, or redefining an enclosing query\'s CTE, is refused as in DataFusion', async () => {
+      await fails('with cte1 as (select 42), cte1 as (select 42) select * FROM cte1', 'WITH query name "cte1" specified more than once');
+      await fails('with cte as (select 1 as j) select * from cte where j = (with cte as (select max(j) as j from cte) select j from cte)', 'specified more than once');
+      expect(await h.rows('with a as (select 1 as x), b as (select x + 1 as y from a) select * from a, b')).to.deep.equal([[1, 2]]);
+    });
+  });
+
+  describe('aggregate/count.result', () => {
+    it('CREATE TABLE takes a trailing comma; INSERT VALUES reads a bare "text" as a string', async () => {
+      await h.q("create table count_where_bug (`tag` String, ts TimestampMillisecond time index, num Int64, primary key (`tag`),\n) engine=mito with('append_mode'='true')");
+      await h.q('create table "HelloWorld" (a string, b timestamp time index)');
+      await h.q('insert into "HelloWorld" values ("a", 1) ,("b", 2)');
+      expect(await h.rows('select a, b from "HelloWorld" order by b')).to.deep.equal([['a', 1], ['b', 2]]);
+      // A backquoted name is still a column, so it is no field of an INSERT's VALUES.
+      await fails('insert into "HelloWorld" values (`a`, 3)', 'No field named a');
+    });
+  });
+
   describe('order/limit.result', () => {
     it('LIMIT and OFFSET take constant integer expressions; anything else is a plan error', async () => {
       await h.q('CREATE TABLE test (a TIMESTAMP TIME INDEX, b INTEGER)');

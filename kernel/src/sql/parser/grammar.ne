@@ -570,8 +570,10 @@ drop_database -> %DROP database_kw if_exists:? ident
   {% d => ({ kind: 'DropDatabase', name: g.identText(d[3]), ifExists: notOf(d[2]), span: S(d) }) %}
 use_stmt -> %USE ident {% d => ({ kind: 'Use', database: g.identText(d[1]), span: S(d) }) %}
 
-create_table -> %CREATE %TABLE if_not_exists:? object_name "(" table_element ("," table_element):* ")" table_tail:*
-  {% d => g.createTable({ name: d[3], ifNotExists: notOf(d[2]), elements: g.list(d[5], d[6]), tail: d[8], span: S(d) }) %}
+# A trailing comma after the last element is accepted, as GreptimeDB's parser does
+# (`PRIMARY KEY (tag),\n)` in its aggregate/count.result).
+create_table -> %CREATE %TABLE if_not_exists:? object_name "(" table_element ("," table_element):* ",":? ")" table_tail:*
+  {% d => g.createTable({ name: d[3], ifNotExists: notOf(d[2]), elements: g.list(d[5], d[6]), tail: d[9], span: S(d) }) %}
 create_table_like -> %CREATE %TABLE if_not_exists:? object_name %LIKE object_name
   {% d => ({ kind: 'CreateTableLike', name: d[3], ifNotExists: notOf(d[2]), source: d[5], span: S(d) }) %}
 table_element ->

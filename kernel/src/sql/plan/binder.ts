@@ -102,6 +102,8 @@ export class Binder {
       if (q.with.recursive) throw new UnsupportedError('WITH RECURSIVE is not supported (a CTE cannot refer to itself)');
       const m = new Map(outerCtes);
       for (const c of q.with.ctes) {
+        // As DataFusion: a name already visible (this WITH's or an enclosing query's) is refused, not shadowed.
+        if (m.has(c.name)) throw new PlanError(`WITH query name "${c.name}" specified more than once`);
         const b = this.bindQuery(c.query, m);
         m.set(c.name, { plan: b.plan, fields: b.fields.map((f, i) => ({ ...f, name: c.columns?.[i] ?? f.name })) });
       }
