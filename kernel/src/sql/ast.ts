@@ -312,6 +312,8 @@ export interface FunctionCall extends NodeBase {
   readonly args: readonly Expr[];
   readonly distinct: boolean;
   readonly orderBy?: readonly OrderByItem[];
+  /** `WITHIN GROUP (ORDER BY ...)` of an ordered-set aggregate (approx_percentile_cont(0.5) WITHIN GROUP (ORDER BY x)). */
+  readonly withinGroup?: readonly OrderByItem[];
   readonly filter?: Expr;
   readonly over?: WindowSpec;
   /** `IGNORE NULLS` / `RESPECT NULLS` written after the call (lag, lead, first_value, last_value, nth_value). */

@@ -1210,3 +1210,4 @@ function restrictToRegion(p: Plan, region: string): Plan {
 }
 
 export { schemaOf, batchFromArrow };
+

@@ -90,11 +90,11 @@ describe('sql: type fidelity with GreptimeDB (float text, division by zero, resu
         (3, 5, -5, 9223372036854775808, NULL, 'NaN'::FLOAT, NULL), (4, -8, 8, 18446744073709551615, 3.5, 0.5, -1.11)`);
     });
 
-    it('median keeps the argument type; an even count averages the middle two, truncated for integers and decimals', async () => {
+    it('median of integers is a DOUBLE (an even count keeps the .5), floats keep their type, decimals their scale (truncated)', async () => {
       const r = await h.q('SELECT median(v), median(i), median(u), median(d), median(f), CAST(median(x) AS STRING) FROM m');
-      expect(r.types.slice(0, 5)).to.deep.equal(['Int64', 'Int32', 'UInt64', 'Float64', 'Float32']);
-      // v: -8 1 2 5 -> (1 + 2) / 2 = 1; u: no overflow past 2^64; f: NaN sorts last; x: the middle of three.
-      expect(r.rows).to.deep.equal([[1n, 1, 4611686018427387905n, 2, 1.5, '1.00']]);
+      expect(r.types.slice(0, 5)).to.deep.equal(['Float64', 'Float64', 'Float64', 'Float64', 'Float32']);
+      // v: -8 1 2 5 -> (1 + 2) / 2 = 1.5; u: the middle pair summed without overflow past 2^64; f: NaN sorts last; x: the middle of three.
+      expect(r.rows).to.deep.equal([[1.5, 1.5, (2 + 2 ** 63) / 2, 2, 1.5, '1.00']]);
       expect(await h.rows('SELECT CAST(median(x) AS STRING) FROM m WHERE ts < 3')).to.deep.equal([['1.52']]);
       expect((await h.q('SELECT median(x) FROM m')).types).to.deep.equal(['Decimal128']);
       expect(await h.rows('SELECT median(i), median(v) FROM m WHERE ts IN (1, 3)')).to.deep.equal([[-2, 3]]);

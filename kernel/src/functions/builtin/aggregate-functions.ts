@@ -408,8 +408,8 @@ const approxDistinct: AggregateFunction<HllState> = {
  * A merging t-digest (Dunning), shaped like DataFusion's: at most about
  * `size` centroids (default 100), small at the tails, sorted by mean.
  * Values are buffered and folded in by `tdigestCompress`; two digests merge
- * by compressing their centroids together. Below `size` values every value
- * is its own centroid, so small inputs get the exact percentile.
+ * by compressing their centroids together. Estimates follow DataFusion's
+ * TDigest (same compression and interpolation), so results match GreptimeDB's.
  */
 export interface TDigestState { means: number[]; weights: number[]; buf: number[]; count: number; min: number; max: number; p: number | undefined; size: number }
 
@@ -430,9 +430,11 @@ function tdigestCompress(s: TDigestState): void {
 }
 
 /**
- * Replaces the centroids by weighted points merged left to right: a point
- * joins the current centroid while the weight so far stays within the k-th
- * centroid's quantile limit (kToQ), so tails keep small centroids.
+ * Replaces the centroids by weighted points merged left to right, as
+ * DataFusion's TDigest::merge_sorted_f64 / merge_digests do: a point joins the
+ * current centroid while the weight so far stays within the k-th centroid's
+ * quantile limit (kToQ), and each new centroid moves on to the next k, so tails
+ * keep small centroids and the middle ones grow.
  */
 function compressPoints(s: TDigestState, pts: Array<[number, number]>): void {
   pts.sort((x, y) => x[0] - y[0]);
@@ -441,46 +443,31 @@ function compressPoints(s: TDigestState, pts: Array<[number, number]>): void {
     let total = 0;
     for (const [, w] of pts) total += w;
     let k = 1;
-    let limit = kToQ(k, s.size) * total;
+    let limit = kToQ(k++, s.size) * total;
     let curMean = pts[0]![0]; let curW = pts[0]![1];
     let soFar = curW;
+    let sumToMerge = 0; let weightToMerge = 0;
     for (let i = 1; i < pts.length; i++) {
       const [m, w] = pts[i]!;
-      if (soFar + w <= limit) { curW += w; curMean += ((m - curMean) * w) / curW; } else {
+      soFar += w;
+      if (soFar <= limit) { sumToMerge += m * w; weightToMerge += w; } else {
+        if (weightToMerge > 0) { const sum = sumToMerge + curMean * curW; curW += weightToMerge; curMean = sum / curW; }
         means.push(curMean); weights.push(curW);
-        while (soFar + w > limit && k < s.size) { k++; limit = kToQ(k, s.size) * total; }
+        sumToMerge = 0; weightToMerge = 0;
+        limit = kToQ(k++, s.size) * total;
         curMean = m; curW = w;
       }
-      soFar += w;
     }
+    if (weightToMerge > 0) { const sum = sumToMerge + curMean * curW; curW += weightToMerge; curMean = sum / curW; }
     means.push(curMean); weights.push(curW);
   }
   s.means = means; s.weights = weights;
 }
 
-/** The value at quantile q: linear between centroid centres (centroid i centred at the rows it stands for), within [min, max]. */
+/** The value at quantile q: DataFusion's estimate over the compressed centroids. */
 function tdigestQuantile(s: TDigestState, q: number): number | null {
   tdigestCompress(s);
-  const n = s.means.length;
-  if (n === 0 || s.count === 0) return null;
-  if (n === 1) return s.means[0]!;
-  // Row positions 0..count-1; centroid i covers [start, start + w) and is centred at start + (w - 1) / 2.
-  const pos = q * (s.count - 1);
-  let start = 0;
-  let prevCentre = -Infinity; let prevMean = s.min;
-  for (let i = 0; i < n; i++) {
-    const w = s.weights[i]!;
-    const centre = start + (w - 1) / 2;
-    if (pos <= centre) {
-      if (i === 0) { if (pos <= 0) return s.min; return s.min + ((s.means[0]! - s.min) * pos) / Math.max(centre, 1e-12); }
-      return prevMean + ((s.means[i]! - prevMean) * (pos - prevCentre)) / (centre - prevCentre);
-    }
-    prevCentre = centre; prevMean = s.means[i]!;
-    start += w;
-  }
-  const last = s.count - 1;
-  if (pos >= last || last === prevCentre) return s.max;
-  return prevMean + ((s.max - prevMean) * (pos - prevCentre)) / (last - prevCentre);
+  return estimateQuantile(s.means, s.weights, s.count, s.min, s.max, q);
 }
 
 /** The percentile argument: a fraction between 0 and 1 (as DataFusion requires; 1.5 is an error, not 1.5%). */
@@ -493,9 +480,10 @@ function percentArg(name: string, args: readonly arrow.Vector[], rows: Uint32Arr
 
 const approxPercentileCont: AggregateFunction<TDigestState> = {
   kind: 'aggregate', name: 'approx_percentile_cont', signatures: [sig('numeric', 'float'), sig('numeric', 'float', 'integer')],
-  // Typed as its argument, as in DataFusion: an integer column gives an integer (the estimate truncated toward zero).
-  returnType: (a) => (isInteger(a[0]!) || a[0]!.name === 'Float32' ? a[0]! : F64),
-  description: 'Approximate percentile (t-digest of at most ~100 centroids, or the third argument; exact below that many values)',
+  // A DOUBLE (FLOAT for a FLOAT argument), as DataFusion since apache/datafusion#21074 and
+  // GreptimeDB's approx_percentile_cont.result (499.25 over an INT column).
+  returnType: (a) => (a[0]!.name === 'Float32' ? a[0]! : F64),
+  description: 'Approximate percentile (t-digest of at most ~100 centroids, or the third argument)',
   init: () => ({ means: [], weights: [], buf: [], count: 0, min: Infinity, max: -Infinity, p: undefined, size: 100 }),
   update(s, args, rows) {
     const c = col(args);
@@ -536,17 +524,136 @@ const approxPercentileCont: AggregateFunction<TDigestState> = {
 
 /**
  * approx_median(x): approx_percentile_cont(x, 0.5) on the same t-digest, typed
- * as its argument like it (an integer column gives an integer, truncated toward
- * zero when it falls between two values).
+ * like it (a DOUBLE, FLOAT for a FLOAT argument).
  */
 const approxMedian: AggregateFunction<TDigestState> = {
   ...approxPercentileCont,
   name: 'approx_median', signatures: [sig('numeric')],
-  description: 'Approximate median (t-digest of at most ~100 centroids; exact below that many values)',
+  description: 'Approximate median (t-digest of at most ~100 centroids)',
   init: () => ({ means: [], weights: [], buf: [], count: 0, min: Infinity, max: -Infinity, p: 0.5, size: 100 }),
-  // A double; the output column of an integer type truncates it toward zero.
   finalize: (s) => tdigestQuantile(s, 0.5),
 };
+
+/**
+ * approx_percentile_cont_with_weight(x, w, p) (or, as GreptimeDB writes it,
+ * approx_percentile_cont_with_weight(w, p) WITHIN GROUP (ORDER BY x)): each
+ * non-NULL x with a non-NULL weight w is a centroid of weight w in the same
+ * t-digest, and the estimate is DataFusion's (TDigest::estimate_quantile):
+ * find the centroid holding rank p * total weight, then interpolate within it
+ * by half the distance to its neighbours' means, clamped between them.
+ * Weights of 10:1, 20:2, 30:3, 40:4, 50:1 give 33.33... at p = 0.5.
+ */
+interface WeightedDigestState extends TDigestState { pts: Array<[number, number]> }
+const approxPercentileContWithWeight: AggregateFunction<WeightedDigestState> = {
+  kind: 'aggregate', name: 'approx_percentile_cont_with_weight', signatures: [sig('numeric', 'numeric', 'float')],
+  returnType: (a) => (a[0]!.name === 'Float32' ? a[0]! : F64),
+  description: 'Approximate weighted percentile (t-digest whose centroids are the (value, weight) pairs)',
+  init: () => ({ means: [], weights: [], buf: [], count: 0, min: Infinity, max: -Infinity, p: undefined, size: 100, pts: [] }),
+  update(s, args, rows) {
+    const c = col(args);
+    const w = col(args, 1);
+    if (s.p === undefined) {
+      const pc = col(args, 2);
+      const p = Number(valueAt(pc, rows ? (rows[0] ?? 0) : 0));
+      if (!(p >= 0 && p <= 1)) throw new InvalidArgumentsError(`approx_percentile_cont_with_weight: percentile must be between 0 and 1, got ${p}`);
+      s.p = p;
+    }
+    const d = c.data as ArrayLike<number | bigint>;
+    const dw = w.data as ArrayLike<number | bigint>;
+    forRows(c, rows, (i) => {
+      if (w.valid !== null && w.valid[i] !== 1) return;
+      const x = Number(d[i]); const wt = Number(dw[i]);
+      if (Number.isNaN(x) || !(wt > 0)) return;
+      s.pts.push([x, wt]); s.count += wt;
+      if (x < s.min) s.min = x;
+      if (x > s.max) s.max = x;
+      if (s.pts.length >= 10 * s.size) foldWeighted(s);
+    });
+    return s;
+  },
+  merge(a, b) {
+    const out: WeightedDigestState = { ...a, means: [...a.means, ...b.means], weights: [...a.weights, ...b.weights], pts: [...a.pts, ...b.pts],
+      count: a.count + b.count, min: Math.min(a.min, b.min), max: Math.max(a.max, b.max), p: a.p ?? b.p };
+    if (out.pts.length + out.means.length > 10 * out.size) foldWeighted(out);
+    return out;
+  },
+  finalize(s) {
+    foldWeighted(s);
+    return estimateQuantile(s.means, s.weights, s.count, s.min, s.max, s.p ?? 0.5);
+  },
+};
+
+/** Folds the weighted points into at most ~size centroids. */
+function foldWeighted(s: WeightedDigestState): void {
+  const pts: Array<[number, number]> = s.means.map((m, i) => [m, s.weights[i]!]);
+  for (const pt of s.pts) pts.push(pt);
+  s.pts = [];
+  compressPoints(s, pts);
+}
+
+/** DataFusion's TDigest::estimate_quantile over centroids sorted by mean. */
+function estimateQuantile(means: number[], weights: number[], count: number, min: number, max: number, q: number): number | null {
+  const n = means.length;
+  if (n === 0 || count === 0) return null;
+  if (q <= 0) return min;
+  if (q >= 1) return max;
+  const rank = q * count;
+  let pos: number; let t: number;
+  if (q > 0.5) {
+    pos = 0; t = count;
+    for (let k = n - 1; k >= 0; k--) { t -= weights[k]!; if (rank >= t) { pos = k; break; } }
+  } else {
+    pos = n - 1; t = 0;
+    for (let k = 0; k < n; k++) { if (rank < t + weights[k]!) { pos = k; break; } t += weights[k]!; }
+  }
+  let delta = 0; let lo = min; let hi = max;
+  if (n > 1) {
+    if (pos === 0) { delta = means[1]! - means[0]!; hi = means[1]!; }
+    else if (pos === n - 1) { delta = means[pos]! - means[pos - 1]!; lo = means[pos - 1]!; }
+    else { delta = (means[pos + 1]! - means[pos - 1]!) / 2; lo = means[pos - 1]!; hi = means[pos + 1]!; }
+  }
+  const value = means[pos]! + ((rank - t) / weights[pos]! - 0.5) * delta;
+  return Math.min(hi, Math.max(lo, value));
+}
+
+/**
+ * The regr_* family over (y, x) pairs where both are non-NULL, from the same
+ * co-moment state as covar/corr, with DataFusion's formulas (its RegrAccumulator):
+ * regr_slope = covar_pop / var_pop(x), regr_intercept = avg(y) - slope * avg(x),
+ * regr_r2 = covar_pop^2 / (var_pop(x) * var_pop(y)), regr_count, regr_avgx/avgy,
+ * regr_sxx/syy/sxy; NULL where DataFusion gives NULL: no pairs; fewer than two
+ * or a constant x for slope/intercept/r2, and a constant y for r2 too (DuckDB and
+ * PostgreSQL say 1 there; DataFusion, so GreptimeDB, says NULL).
+ */
+type RegrKind = 'slope' | 'intercept' | 'count' | 'r2' | 'avgx' | 'avgy' | 'sxx' | 'syy' | 'sxy';
+function regr(kind: RegrKind): AggregateFunction<CoState> {
+  // Arguments are (y, x); the co-moment state reads its first argument as x.
+  const base = coMoment(`regr_${kind}`, [], 'pop');
+  return {
+    ...base,
+    returnType: kind === 'count' ? U64 : F64,
+    description: `regr_${kind}(y, x) over the pairs where both are non-NULL`,
+    update: (s, args, rows, ctx) => base.update(s, [args[1]!, args[0]!], rows, ctx),
+    finalize(s) {
+      switch (kind) {
+        case 'count': return BigInt(s.n);
+        case 'avgx': return s.n === 0 ? null : s.mx;
+        case 'avgy': return s.n === 0 ? null : s.my;
+        case 'sxx': return s.n === 0 ? null : s.m2x;
+        case 'syy': return s.n === 0 ? null : s.m2y;
+        case 'sxy': return s.n === 0 ? null : s.c;
+        default: {
+          const cov = s.c / s.n; const varX = s.m2x / s.n; const varY = s.m2y / s.n;
+          if (s.n < 2 || varX === 0) return null;
+          const slope = cov / varX;
+          if (kind === 'slope') return slope;
+          if (kind === 'intercept') return s.my - slope * s.mx;
+          return varY === 0 ? null : (cov * cov) / (varX * varY);
+        }
+      }
+    },
+  };
+}
 
 // ---- string_agg, bool_and / bool_or, bit_and / bit_or / bit_xor
 
@@ -682,17 +789,18 @@ function percentile(name: string, aliases: string[], fixed?: number): AggregateF
 }
 
 /**
- * `median(x)` as DataFusion computes it: the result has the argument's type
- * (an integer median stays an integer, DECIMAL keeps its scale); with an even
- * count it is the mean of the two middle values, truncated toward zero for
- * integers and decimals ((2 + 5) / 2 = 3), (a + b) / 2 for floats. NaN sorts
- * after every number, as Arrow's total order puts it.
+ * `median(x)` as DataFusion computes it (since apache/datafusion#21988, which
+ * GreptimeDB's median.result shows): an integer argument gives a DOUBLE, so the
+ * mean of the two middle values of an even count keeps its .5 (median of
+ * 1, 2, 3, 4 is 2.5); floats keep their type; DECIMAL keeps its scale, the mean
+ * truncated toward zero. NaN sorts after every number, as Arrow's total order
+ * puts it.
  */
 interface MedianState { xs: Array<number | bigint>; t: DataType['name'] | undefined }
 const median: AggregateFunction<MedianState> & { [KEEPS_DECIMAL]: true } = {
   [KEEPS_DECIMAL]: true,
-  kind: 'aggregate', name: 'median', signatures: [sig('numeric')], returnType: sameAs(0),
-  description: 'Median (exact; the argument\'s type: an integer median is truncated toward zero)',
+  kind: 'aggregate', name: 'median', signatures: [sig('numeric')], returnType: (a) => (isInteger(a[0]!) ? F64 : a[0]!),
+  description: 'Median (exact; DOUBLE for an integer argument, else the argument\'s type)',
   init: () => ({ xs: [], t: undefined }),
   update(s, args, rows) {
     const c = col(args);
@@ -711,7 +819,9 @@ const median: AggregateFunction<MedianState> & { [KEEPS_DECIMAL]: true } = {
       // Int64/UInt64 as 64-bit arrays (their numeric sort), decimals (up to 128 bits) by comparison.
       const xs = t === 'Int64' ? BigInt64Array.from(s.xs as bigint[]).sort() : t === 'UInt64' ? BigUint64Array.from(s.xs as bigint[]).sort()
         : (s.xs as bigint[]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      return n % 2 === 1 ? xs[n >> 1]! : (xs[(n >> 1) - 1]! + xs[n >> 1]!) / 2n;
+      if (t === 'Decimal128') return n % 2 === 1 ? xs[n >> 1]! : (xs[(n >> 1) - 1]! + xs[n >> 1]!) / 2n;
+      // 64-bit integers: a DOUBLE, the middle pair summed exactly before halving.
+      return n % 2 === 1 ? Number(xs[n >> 1]!) : Number(xs[(n >> 1) - 1]! + xs[n >> 1]!) / 2;
     }
     // A Float64Array sorts numerically with NaN last.
     const xs = Float64Array.from(s.xs as number[]).sort();
@@ -719,7 +829,7 @@ const median: AggregateFunction<MedianState> & { [KEEPS_DECIMAL]: true } = {
     const sum = xs[(n >> 1) - 1]! + xs[n >> 1]!;
     if (t === 'Float64') return sum / 2;
     if (t === 'Float32') return Math.fround(sum / 2);
-    return Math.trunc(sum / 2);
+    return sum / 2;
   },
 };
 
@@ -765,6 +875,8 @@ function builtinAggregateList(): AggregateFunction<any>[] {
     approxDistinct,
     approxPercentileCont,
     approxMedian,
+    approxPercentileContWithWeight,
+    regr('slope'), regr('intercept'), regr('count'), regr('r2'), regr('avgx'), regr('avgy'), regr('sxx'), regr('syy'), regr('sxy'),
     stringAgg,
     boolAgg('bool_and'), boolAgg('bool_or'),
     bitAgg('bit_and'), bitAgg('bit_or'), bitAgg('bit_xor'),

@@ -525,6 +525,27 @@ export const conditionalFunctions: ScalarFunction[] = [
     name: 'least', nullHandling: 'custom', signatures: [variadic('any')], returnType: (a) => commonType(a),
     body: (args, ctx, rt) => mapRows(rt!, ctx.rowCount, args, (vals) => vals.reduce<unknown>((m, v) => (v === null ? m : m === null || (v as number) < (m as number) ? v : m), null), false),
   }),
+  // GreptimeDB's clamp family (function/arithmetic.result): typed as the common type of the
+  // arguments, so clamp(10, 0, 1) is 1 and clamp(0.5, 0, 1) 0.5; NULL in, NULL out.
+  columnar({
+    name: 'clamp', description: 'x limited to [lo, hi] (an error when lo > hi).',
+    signatures: [sig('numeric', 'numeric', 'numeric')], returnType: (a) => commonType(a),
+    body: (args, ctx, rt) => mapRows(rt!, ctx.rowCount, args, ([x, lo, hi]) => {
+      if (x === null || lo === null || hi === null) return null;
+      if ((lo as number) > (hi as number)) throw new InvalidArgumentsError(`clamp: the second arg should be less than or equal to the third arg, have: ${lo}, ${hi}`);
+      return (x as number) < (lo as number) ? lo : (x as number) > (hi as number) ? hi : x;
+    }, false),
+  }),
+  columnar({
+    name: 'clamp_min', description: 'x, or lo when x is below it.',
+    signatures: [sig('numeric', 'numeric')], returnType: (a) => commonType(a),
+    body: (args, ctx, rt) => mapRows(rt!, ctx.rowCount, args, ([x, lo]) => (x === null || lo === null ? null : (x as number) < (lo as number) ? lo : x), false),
+  }),
+  columnar({
+    name: 'clamp_max', description: 'x, or hi when x is above it.',
+    signatures: [sig('numeric', 'numeric')], returnType: (a) => commonType(a),
+    body: (args, ctx, rt) => mapRows(rt!, ctx.rowCount, args, ([x, hi]) => (x === null || hi === null ? null : (x as number) > (hi as number) ? hi : x), false),
+  }),
   columnar({
     name: 'if', nullHandling: 'custom', signatures: [sig('Boolean', 'any', 'any')], returnType: (a) => commonType([a[1]!, a[2]!]),
     body: (args, ctx, rt) => mapRows(rt!, ctx.rowCount, args, ([c, a, b]) => (c === true ? a : b), false),

@@ -120,11 +120,12 @@ export function formatExpr(e: ast.Expr): string {
       return e.syntax === '::' ? `(${formatExpr(e.expr)}::${typeSql(e.type)})` : `${e.syntax}(${formatExpr(e.expr)} AS ${typeSql(e.type)})`;
     case 'FunctionCall': {
       if (e.keywordForm) { const k = keywordForm(e); if (k !== undefined) return k; }
-      const plain = e.args.length === 0 && !e.distinct && !e.filter && !e.over && !e.orderBy?.length;
+      const plain = e.args.length === 0 && !e.distinct && !e.filter && !e.over && !e.orderBy?.length && !e.withinGroup?.length;
       const name = `${e.database !== undefined ? `${formatIdent(e.database)}.` : ''}${formatFunctionName(e.name, plain)}`;
       const args = e.args.map((a, i) => (i === 0 && e.database === undefined && e.name === 'trim' ? trimSource(a) : formatExpr(a))).join(', ');
       const order = e.orderBy?.length ? ` ORDER BY ${orderItems(e.orderBy)}` : '';
-      return `${name}(${e.distinct ? 'DISTINCT ' : ''}${args}${order})${e.nullTreatment ? ` ${e.nullTreatment}` : ''}${e.filter ? ` FILTER (WHERE ${formatExpr(e.filter)})` : ''}${e.over ? ` OVER ${windowSpec(e.over)}` : ''}`;
+      const within = e.withinGroup?.length ? ` WITHIN GROUP (ORDER BY ${orderItems(e.withinGroup)})` : '';
+      return `${name}(${e.distinct ? 'DISTINCT ' : ''}${args}${order})${within}${e.nullTreatment ? ` ${e.nullTreatment}` : ''}${e.filter ? ` FILTER (WHERE ${formatExpr(e.filter)})` : ''}${e.over ? ` OVER ${windowSpec(e.over)}` : ''}`;
     }
     case 'RangeExpr': {
       const inner = e.expr.kind === 'FunctionCall' ? formatExpr(e.expr) : `(${formatExpr(e.expr)})`;

@@ -46,13 +46,14 @@ const W_FOR = word('FOR');
 const W_PLACING = word('PLACING');
 // PostgreSQL's OPERATOR(pg_catalog.~): a plain identifier elsewhere, so only the word itself starts the form.
 const W_OPERATOR = word('OPERATOR');
+const W_WITHIN = word('WITHIN');
 // The functions with SQL-standard keyword forms: TRIM(LEADING 'x' FROM s), SUBSTRING(s FROM 2 FOR 3),
 // POSITION('b' IN s), OVERLAY(s PLACING 'x' FROM 2 FOR 1). One terminal for all of them keeps
 // `primary` at one extra prediction; the form is checked against the name in sqlForm().
 const SQL_FORM_NAMES = new Set(['TRIM', 'SUBSTRING', 'POSITION', 'OVERLAY']);
 const W_SQLFORM = { test: (t: SqlToken) => t.type === 'IDENT' && SQL_FORM_NAMES.has(t.text.toUpperCase()), display: 'function name' };
 const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRITE', 'W_ONLY', 'W_COMMITTED', 'W_UNCOMMITTED',
-  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_SQLFORM', 'W_OPERATOR']);
+  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_WITHIN', 'W_SQLFORM', 'W_OPERATOR']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
 // needs `has` at grammar build time: token types match by type, except the
@@ -378,11 +379,15 @@ when_clause -> %WHEN expr %THEN expr {% d => ({ when: d[1], then: d[3] }) %}
 # would otherwise parse both ways. Nor is `position(x IN (y))` (nor IN (SELECT ...)): that is
 # POSITION's keyword form, strpos(y, x).
 func_call ->
-    func_name "(" func_args ")" null_treatment:? filter_clause:? over_clause:?
+    func_name "(" func_args ")" within_group:? null_treatment:? filter_clause:? over_clause:?
       {% (d, _l, reject) => (!d[0].value.database && (d[0].value.name === 'any' || d[0].value.name === 'some') && d[2].args.length === 1 && d[2].args[0].kind === 'SubqueryExpr') ? reject
            : (!d[0].value.database && d[0].value.name.toLowerCase() === 'position' && d[2].args.length === 1 && positionIn(d[2].args[0])) ? reject
-           : ({ kind: 'FunctionCall', ...d[0].value, ...d[2], ...(d[4] ? { nullTreatment: d[4] } : {}), ...(d[5] ? { filter: d[5].value } : {}),
-                ...(d[6] ? { over: d[6] } : {}), span: S(d) }) %}
+           : ({ kind: 'FunctionCall', ...d[0].value, ...d[2], ...(d[4] ? { withinGroup: d[4] } : {}), ...(d[5] ? { nullTreatment: d[5] } : {}), ...(d[6] ? { filter: d[6].value } : {}),
+                ...(d[7] ? { over: d[7] } : {}), span: S(d) }) %}
+# Ordered-set aggregates: approx_percentile_cont(0.5) WITHIN GROUP (ORDER BY x). WITHIN stays an
+# identifier (it is no keyword in GreptimeDB); only `WITHIN GROUP (` after a call reads this way,
+# as `f(x) within` aliased and followed by GROUP BY has BY, never "(", after GROUP.
+within_group -> %W_WITHIN %GROUP "(" order_by_clause ")" {% d => d[3] %}
 null_treatment -> %W_IGNORE %NULLS {% () => 'IGNORE NULLS' %} | %W_RESPECT %NULLS {% () => 'RESPECT NULLS' %}
 func_name ->
     ident {% d => ({ value: { name: g.identText(d[0]) }, span: S(d) }) %}
@@ -488,7 +493,9 @@ limit_clause ->
   | %LIMIT limit_value "," limit_value {% d => ({ limit: d[3], offset: d[1], span: S(d) }) %}
   | %OFFSET limit_value {% d => ({ offset: d[1], span: S(d) }) %}
   | %OFFSET limit_value %LIMIT limit_value {% d => ({ limit: d[3], offset: d[1], span: S(d) }) %}
-limit_value -> %NUMBER {% d => g.numberFromToken(d[0]) %} | %PARAM {% d => placeholder(d[0]) %}
+# Any expression parses (LIMIT 2-1, as sqlparser reads it); the binder folds it to a constant
+# integer or rejects it (a column, a subquery, a float).
+limit_value -> expr {% id %}
 
 select ->
     %SELECT select_quant:? select_list from_clause:? where_clause:? group_by_clause:? having_clause:? align_clause:? window_clause:?
@@ -577,8 +584,10 @@ drop_database -> %DROP database_kw if_exists:? ident
   {% d => ({ kind: 'DropDatabase', name: g.identText(d[3]), ifExists: notOf(d[2]), span: S(d) }) %}
 use_stmt -> %USE ident {% d => ({ kind: 'Use', database: g.identText(d[1]), span: S(d) }) %}
 
-create_table -> %CREATE %TABLE if_not_exists:? object_name "(" table_element ("," table_element):* ")" table_tail:*
-  {% d => g.createTable({ name: d[3], ifNotExists: notOf(d[2]), elements: g.list(d[5], d[6]), tail: d[8], span: S(d) }) %}
+# A trailing comma after the last element is accepted, as GreptimeDB's parser does
+# (`PRIMARY KEY (tag),\n)` in its aggregate/count.result).
+create_table -> %CREATE %TABLE if_not_exists:? object_name "(" table_element ("," table_element):* ",":? ")" table_tail:*
+  {% d => g.createTable({ name: d[3], ifNotExists: notOf(d[2]), elements: g.list(d[5], d[6]), tail: d[9], span: S(d) }) %}
 create_table_like -> %CREATE %TABLE if_not_exists:? object_name %LIKE object_name
   {% d => ({ kind: 'CreateTableLike', name: d[3], ifNotExists: notOf(d[2]), source: d[5], span: S(d) }) %}
 table_element ->

@@ -56,6 +56,7 @@ declare var ELSE: any;
 declare var END: any;
 declare var WHEN: any;
 declare var THEN: any;
+declare var GROUP: any;
 declare var NULLS: any;
 declare var LEFT: any;
 declare var RIGHT: any;
@@ -67,7 +68,6 @@ declare var BY: any;
 declare var EXCLUDE: any;
 declare var CURRENT: any;
 declare var ROW: any;
-declare var GROUP: any;
 declare var TIES: any;
 declare var NO: any;
 declare var OTHERS: any;
@@ -211,13 +211,14 @@ const W_FOR = word('FOR');
 const W_PLACING = word('PLACING');
 // PostgreSQL's OPERATOR(pg_catalog.~): a plain identifier elsewhere, so only the word itself starts the form.
 const W_OPERATOR = word('OPERATOR');
+const W_WITHIN = word('WITHIN');
 // The functions with SQL-standard keyword forms: TRIM(LEADING 'x' FROM s), SUBSTRING(s FROM 2 FOR 3),
 // POSITION('b' IN s), OVERLAY(s PLACING 'x' FROM 2 FOR 1). One terminal for all of them keeps
 // `primary` at one extra prediction; the form is checked against the name in sqlForm().
 const SQL_FORM_NAMES = new Set(['TRIM', 'SUBSTRING', 'POSITION', 'OVERLAY']);
 const W_SQLFORM = { test: (t: SqlToken) => t.type === 'IDENT' && SQL_FORM_NAMES.has(t.text.toUpperCase()), display: 'function name' };
 const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRITE', 'W_ONLY', 'W_COMMITTED', 'W_UNCOMMITTED',
-  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_SQLFORM', 'W_OPERATOR']);
+  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_WITHIN', 'W_SQLFORM', 'W_OPERATOR']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
 // needs `has` at grammar build time: token types match by type, except the
@@ -572,16 +573,19 @@ const grammar: Grammar = {
     {"name": "case_expr$ebnf$3", "symbols": [], "postprocess": () => null},
     {"name": "case_expr", "symbols": [(lexer.has("CASE") ? {type: "CASE"} : CASE), "case_expr$ebnf$1", "case_expr$ebnf$2", "case_expr$ebnf$3", (lexer.has("END") ? {type: "END"} : END)], "postprocess": d => ({ kind: 'CaseExpr', ...(d[1] ? { operand: d[1] } : {}), whens: d[2], ...(d[3] ? { else: d[3][1] } : {}), span: S(d) })},
     {"name": "when_clause", "symbols": [(lexer.has("WHEN") ? {type: "WHEN"} : WHEN), "expr", (lexer.has("THEN") ? {type: "THEN"} : THEN), "expr"], "postprocess": d => ({ when: d[1], then: d[3] })},
-    {"name": "func_call$ebnf$1", "symbols": ["null_treatment"], "postprocess": id},
+    {"name": "func_call$ebnf$1", "symbols": ["within_group"], "postprocess": id},
     {"name": "func_call$ebnf$1", "symbols": [], "postprocess": () => null},
-    {"name": "func_call$ebnf$2", "symbols": ["filter_clause"], "postprocess": id},
+    {"name": "func_call$ebnf$2", "symbols": ["null_treatment"], "postprocess": id},
     {"name": "func_call$ebnf$2", "symbols": [], "postprocess": () => null},
-    {"name": "func_call$ebnf$3", "symbols": ["over_clause"], "postprocess": id},
+    {"name": "func_call$ebnf$3", "symbols": ["filter_clause"], "postprocess": id},
     {"name": "func_call$ebnf$3", "symbols": [], "postprocess": () => null},
-    {"name": "func_call", "symbols": ["func_name", {"literal":"("}, "func_args", {"literal":")"}, "func_call$ebnf$1", "func_call$ebnf$2", "func_call$ebnf$3"], "postprocess":  (d, _l, reject) => (!d[0].value.database && (d[0].value.name === 'any' || d[0].value.name === 'some') && d[2].args.length === 1 && d[2].args[0].kind === 'SubqueryExpr') ? reject
+    {"name": "func_call$ebnf$4", "symbols": ["over_clause"], "postprocess": id},
+    {"name": "func_call$ebnf$4", "symbols": [], "postprocess": () => null},
+    {"name": "func_call", "symbols": ["func_name", {"literal":"("}, "func_args", {"literal":")"}, "func_call$ebnf$1", "func_call$ebnf$2", "func_call$ebnf$3", "func_call$ebnf$4"], "postprocess":  (d, _l, reject) => (!d[0].value.database && (d[0].value.name === 'any' || d[0].value.name === 'some') && d[2].args.length === 1 && d[2].args[0].kind === 'SubqueryExpr') ? reject
         : (!d[0].value.database && d[0].value.name.toLowerCase() === 'position' && d[2].args.length === 1 && positionIn(d[2].args[0])) ? reject
-        : ({ kind: 'FunctionCall', ...d[0].value, ...d[2], ...(d[4] ? { nullTreatment: d[4] } : {}), ...(d[5] ? { filter: d[5].value } : {}),
-             ...(d[6] ? { over: d[6] } : {}), span: S(d) }) },
+        : ({ kind: 'FunctionCall', ...d[0].value, ...d[2], ...(d[4] ? { withinGroup: d[4] } : {}), ...(d[5] ? { nullTreatment: d[5] } : {}), ...(d[6] ? { filter: d[6].value } : {}),
+             ...(d[7] ? { over: d[7] } : {}), span: S(d) }) },
+    {"name": "within_group", "symbols": [(lexer.has("W_WITHIN") ? {type: "W_WITHIN"} : W_WITHIN), (lexer.has("GROUP") ? {type: "GROUP"} : GROUP), {"literal":"("}, "order_by_clause", {"literal":")"}], "postprocess": d => d[3]},
     {"name": "null_treatment", "symbols": [(lexer.has("W_IGNORE") ? {type: "W_IGNORE"} : W_IGNORE), (lexer.has("NULLS") ? {type: "NULLS"} : NULLS)], "postprocess": () => 'IGNORE NULLS'},
     {"name": "null_treatment", "symbols": [(lexer.has("W_RESPECT") ? {type: "W_RESPECT"} : W_RESPECT), (lexer.has("NULLS") ? {type: "NULLS"} : NULLS)], "postprocess": () => 'RESPECT NULLS'},
     {"name": "func_name", "symbols": ["ident"], "postprocess": d => ({ value: { name: g.identText(d[0]) }, span: S(d) })},
@@ -710,8 +714,7 @@ const grammar: Grammar = {
     {"name": "limit_clause", "symbols": [(lexer.has("LIMIT") ? {type: "LIMIT"} : LIMIT), "limit_value", {"literal":","}, "limit_value"], "postprocess": d => ({ limit: d[3], offset: d[1], span: S(d) })},
     {"name": "limit_clause", "symbols": [(lexer.has("OFFSET") ? {type: "OFFSET"} : OFFSET), "limit_value"], "postprocess": d => ({ offset: d[1], span: S(d) })},
     {"name": "limit_clause", "symbols": [(lexer.has("OFFSET") ? {type: "OFFSET"} : OFFSET), "limit_value", (lexer.has("LIMIT") ? {type: "LIMIT"} : LIMIT), "limit_value"], "postprocess": d => ({ limit: d[3], offset: d[1], span: S(d) })},
-    {"name": "limit_value", "symbols": [(lexer.has("NUMBER") ? {type: "NUMBER"} : NUMBER)], "postprocess": d => g.numberFromToken(d[0])},
-    {"name": "limit_value", "symbols": [(lexer.has("PARAM") ? {type: "PARAM"} : PARAM)], "postprocess": d => placeholder(d[0])},
+    {"name": "limit_value", "symbols": ["expr"], "postprocess": id},
     {"name": "select$ebnf$1", "symbols": ["select_quant"], "postprocess": id},
     {"name": "select$ebnf$1", "symbols": [], "postprocess": () => null},
     {"name": "select$ebnf$2", "symbols": ["from_clause"], "postprocess": id},
@@ -838,9 +841,11 @@ const grammar: Grammar = {
     {"name": "create_table$ebnf$2", "symbols": []},
     {"name": "create_table$ebnf$2$subexpression$1", "symbols": [{"literal":","}, "table_element"]},
     {"name": "create_table$ebnf$2", "symbols": ["create_table$ebnf$2", "create_table$ebnf$2$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
-    {"name": "create_table$ebnf$3", "symbols": []},
-    {"name": "create_table$ebnf$3", "symbols": ["create_table$ebnf$3", "table_tail"], "postprocess": (d) => d[0].concat([d[1]])},
-    {"name": "create_table", "symbols": [(lexer.has("CREATE") ? {type: "CREATE"} : CREATE), (lexer.has("TABLE") ? {type: "TABLE"} : TABLE), "create_table$ebnf$1", "object_name", {"literal":"("}, "table_element", "create_table$ebnf$2", {"literal":")"}, "create_table$ebnf$3"], "postprocess": d => g.createTable({ name: d[3], ifNotExists: notOf(d[2]), elements: g.list(d[5], d[6]), tail: d[8], span: S(d) })},
+    {"name": "create_table$ebnf$3", "symbols": [{"literal":","}], "postprocess": id},
+    {"name": "create_table$ebnf$3", "symbols": [], "postprocess": () => null},
+    {"name": "create_table$ebnf$4", "symbols": []},
+    {"name": "create_table$ebnf$4", "symbols": ["create_table$ebnf$4", "table_tail"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "create_table", "symbols": [(lexer.has("CREATE") ? {type: "CREATE"} : CREATE), (lexer.has("TABLE") ? {type: "TABLE"} : TABLE), "create_table$ebnf$1", "object_name", {"literal":"("}, "table_element", "create_table$ebnf$2", "create_table$ebnf$3", {"literal":")"}, "create_table$ebnf$4"], "postprocess": d => g.createTable({ name: d[3], ifNotExists: notOf(d[2]), elements: g.list(d[5], d[6]), tail: d[9], span: S(d) })},
     {"name": "create_table_like$ebnf$1", "symbols": ["if_not_exists"], "postprocess": id},
     {"name": "create_table_like$ebnf$1", "symbols": [], "postprocess": () => null},
     {"name": "create_table_like", "symbols": [(lexer.has("CREATE") ? {type: "CREATE"} : CREATE), (lexer.has("TABLE") ? {type: "TABLE"} : TABLE), "create_table_like$ebnf$1", "object_name", (lexer.has("LIKE") ? {type: "LIKE"} : LIKE), "object_name"], "postprocess": d => ({ kind: 'CreateTableLike', name: d[3], ifNotExists: notOf(d[2]), source: d[5], span: S(d) })},

@@ -103,6 +103,8 @@ export class Binder {
       if (q.with.recursive) throw new UnsupportedError('WITH RECURSIVE is not supported (a CTE cannot refer to itself)');
       const m = new Map(outerCtes);
       for (const c of q.with.ctes) {
+        // As DataFusion: a name already visible (this WITH's or an enclosing query's) is refused, not shadowed.
+        if (m.has(c.name)) throw new PlanError(`WITH query name "${c.name}" specified more than once`);
         const b = this.bindQuery(c.query, m);
         m.set(c.name, { plan: b.plan, fields: b.fields.map((f, i) => ({ ...f, name: c.columns?.[i] ?? f.name })) });
       }
@@ -128,8 +130,9 @@ export class Binder {
 
   private constInt(e: ast.Expr, what: string): number {
     const b = this.bindExpr(e, { scope: [], ctes: new Map() });
-    if (b.k !== 'lit' || (typeof b.value !== 'number' && typeof b.value !== 'bigint')) throw new PlanError(`${what} must be a constant integer`);
-    const n = Number(b.value);
+    const v = constIntValue(b);
+    if (v === undefined) throw new PlanError(`${what} must be a constant integer`);
+    const n = Number(v);
     if (!Number.isInteger(n) || n < 0) throw new PlanError(`${what} must be a non-negative integer, got ${n}`);
     return n;
   }
@@ -514,7 +517,8 @@ export class Binder {
     });
   }
 
-  private bindAggregate(a: ast.FunctionCall, ctx: Ctx, outName?: string): AggCall {
+  private bindAggregate(call: ast.FunctionCall, ctx: Ctx, outName?: string): AggCall {
+    const a = withinGroupCall(call);
     const fn = this.env.registry.lookup(a.name) as AggregateFunction<any>;
     const args = a.args.length === 1 && a.args[0]!.kind === 'Wildcard' ? [] : a.args.map((x) => this.bindExpr(x, ctx));
     for (const x of args) this.noAggregatesInside(x);
@@ -526,7 +530,7 @@ export class Binder {
       filter = filter ? { k: 'bin', op: 'AND', left: filter, right: notNull, type: BOOL } : notNull;
     }
     const orderBy = a.orderBy?.map((o) => ({ expr: this.bindExpr(o.expr, ctx), desc: o.desc, nullsFirst: o.nulls ? o.nulls === 'FIRST' : o.desc }));
-    return { fn, args: cargs, distinct: a.distinct, ...(filter ? { filter } : {}), ...(orderBy ? { orderBy } : {}), out: newField(outName ?? this.textOf(a), returnType) };
+    return { fn, args: cargs, distinct: a.distinct, ...(filter ? { filter } : {}), ...(orderBy ? { orderBy } : {}), out: newField(outName ?? this.textOf(call), returnType) };
   }
 
   /**
@@ -1379,7 +1383,7 @@ export function visitAst(e: ast.Expr, f: (e: ast.Expr) => boolean): void {
     case 'LikeExpr': v(e.expr); v(e.pattern); break;
     case 'CaseExpr': v(e.operand); for (const w of e.whens) { v(w.when); v(w.then); } v(e.else); break;
     case 'CastExpr': v(e.expr); break;
-    case 'FunctionCall': e.args.forEach(v); v(e.filter); e.orderBy?.forEach((o) => v(o.expr)); if (e.over) { e.over.partitionBy.forEach(v); e.over.orderBy.forEach((o) => v(o.expr)); } break;
+    case 'FunctionCall': e.args.forEach(v); v(e.filter); e.orderBy?.forEach((o) => v(o.expr)); e.withinGroup?.forEach((o) => v(o.expr)); if (e.over) { e.over.partitionBy.forEach(v); e.over.orderBy.forEach((o) => v(o.expr)); } break;
     case 'RangeExpr': v(e.expr); break;
     case 'RowExpr': e.items.forEach(v); break;
     default: break;
@@ -1443,4 +1447,61 @@ function frameBoundText(b: ast.FrameBound): string {
     case 'CurrentRow': return 'CURRENT ROW';
     default: return b.kind === 'Preceding' ? 'n PRECEDING' : 'n FOLLOWING';
   }
+}
+
+/**
+ * The value of a constant integer expression (LIMIT 2-1, OFFSET 10 * 2): integer literals
+ * under + - * / % and unary minus, as DataFusion folds them before checking LIMIT; undefined
+ * for anything else (a float, a column, a subquery).
+ */
+function constIntValue(b: BExpr): bigint | undefined {
+  switch (b.k) {
+    case 'lit': return typeof b.value === 'bigint' ? b.value : typeof b.value === 'number' && Number.isInteger(b.value) && isInteger(b.type) ? BigInt(b.value) : undefined;
+    case 'neg': { const x = constIntValue(b.arg); return x === undefined ? undefined : -x; }
+    case 'cast': return isInteger(b.type) ? constIntValue(b.arg) : undefined;
+    case 'bin': {
+      const l = constIntValue(b.left); const r = constIntValue(b.right);
+      if (l === undefined || r === undefined) return undefined;
+      switch (b.op) {
+        case '+': return l + r;
+        case '-': return l - r;
+        case '*': return l * r;
+        case '/': return r === 0n ? undefined : l / r;
+        case '%': return r === 0n ? undefined : l % r;
+        default: return undefined;
+      }
+    }
+    default: return undefined;
+  }
+}
+
+/** The ordered-set aggregates that take WITHIN GROUP (ORDER BY x), as DataFusion has them. */
+const WITHIN_GROUP_AGGREGATES: ReadonlySet<string> = new Set(['approx_percentile_cont', 'approx_percentile_cont_with_weight', 'percentile_cont']);
+
+/**
+ * A call with `WITHIN GROUP (ORDER BY x [DESC])` as the plain call DataFusion plans:
+ * `approx_percentile_cont(p) WITHIN GROUP (ORDER BY x)` is approx_percentile_cont(x, p),
+ * `approx_percentile_cont_with_weight(w, p) WITHIN GROUP (ORDER BY x)` is
+ * approx_percentile_cont_with_weight(x, w, p); DESC reads the percentile from the other
+ * end (p becomes 1 - p), so it must be a numeric literal.
+ */
+function withinGroupCall(a: ast.FunctionCall): ast.FunctionCall {
+  if (!a.withinGroup) return a;
+  const name = a.name.toLowerCase();
+  if (!WITHIN_GROUP_AGGREGATES.has(name)) throw new PlanError(`WITHIN GROUP is not supported for ${a.name}: only ${[...WITHIN_GROUP_AGGREGATES].join(', ')} take it`);
+  if (a.withinGroup.length !== 1) throw new PlanError(`${a.name} WITHIN GROUP takes exactly one ORDER BY expression, got ${a.withinGroup.length}`);
+  if (a.orderBy?.length || a.distinct) throw new PlanError(`${a.name} WITHIN GROUP takes neither DISTINCT nor ORDER BY inside its arguments`);
+  const item = a.withinGroup[0]!;
+  let args = a.args;
+  if (item.desc && args.length > 0) {
+    const at = name === 'approx_percentile_cont_with_weight' ? 1 : 0;
+    const p = args[at];
+    const value = p?.kind === 'NumberLiteral' ? Number(p.value) : undefined;
+    if (p === undefined || value === undefined || !Number.isFinite(value)) throw new PlanError(`${a.name} WITHIN GROUP (ORDER BY ... DESC) needs a numeric literal percentile`);
+    const q = 1 - value;
+    const flipped: ast.Expr = { kind: 'NumberLiteral', text: String(q), value: q, isInteger: false, span: p.span };
+    args = args.map((x, i) => (i === at ? flipped : x));
+  }
+  const { withinGroup: _w, ...rest } = a;
+  return { ...rest, args: [item.expr, ...args] };
 }
