@@ -100,12 +100,12 @@ describe('e2e: user functions (functions-example through SQL)', function () {
     const shown = await sql(query, "SHOW FUNCTIONS LIKE 'weighted%'") as string[][];
     expect(shown).to.deep.equal([['weighted_avg', 'aggregate', "plugin 'functions-example'"]]);
     const routines = await sql(query, "SELECT routine_name, routine_type, data_type, external_language, function_kind FROM information_schema.routines WHERE external_name LIKE '%functions-example%' ORDER BY routine_name") as string[][];
-    expect(routines.map((x) => x[0])).to.deep.equal(['c_to_f', 'clamp', 'ema', 'modified_rank', 'sliding_sum', 'weighted_avg']);
+    expect(routines.map((x) => x[0])).to.deep.equal(['c_to_f', 'clip', 'ema', 'modified_rank', 'sliding_sum', 'weighted_avg']);
     expect(routines[0]).to.deep.equal(['c_to_f', 'FUNCTION', 'float64', 'JAVASCRIPT', 'scalar']);
   });
 
-  it('scalar: c_to_f and clamp equal the built-in expressions on every row', async () => {
-    const got = await sql(query, 'SELECT c_to_f(v), v * 9 / 5 + 32, clamp(v, 10, 90), CASE WHEN v IS NULL THEN NULL ELSE least(greatest(v, 10), 90) END FROM m') as Array<Array<number | null>>;
+  it('scalar: c_to_f and clip equal the built-in expressions on every row', async () => {
+    const got = await sql(query, 'SELECT c_to_f(v), v * 9 / 5 + 32, clip(v, 10, 90), CASE WHEN v IS NULL THEN NULL ELSE least(greatest(v, 10), 90) END FROM m') as Array<Array<number | null>>;
     expect(got.length).to.equal(rows.length);
     for (const r of got) { expect(r[0]).to.equal(r[1]); expect(r[2]).to.equal(r[3]); }
   });
@@ -187,7 +187,7 @@ describe('e2e: user functions (functions-example through SQL)', function () {
     expect(r.status).to.equal(504);
     body = await r.json() as { code: number; error: string };
     expect(body.error).to.contain("function 'spin_checked'");
-    r = await post("SELECT clamp(v, 0, 10) FROM m WHERE host = 'h0' AND v IS NOT NULL LIMIT 1");
+    r = await post("SELECT clip(v, 0, 10) FROM m WHERE host = 'h0' AND v IS NOT NULL LIMIT 1");
     expect(r.status).to.equal(200);
     const ok = await r.json() as { output: Array<{ records: { rows: number[][] } }> };
     expect(ok.output[0]!.records.rows[0]![0]).to.be.within(0, 10);
@@ -214,9 +214,9 @@ describe('e2e: user functions — startup clashes', function () {
   }
 
   it('a pack function named like another pack\'s fails startup naming both plugins', async () => {
-    const other = defineFunctionPack({ name: 'other-pack', functions: [defineScalarFunction({ name: 'clamp', args: ['numeric'], returns: 'Float64', body: ([x]) => x!.float64().slice() })] });
+    const other = defineFunctionPack({ name: 'other-pack', functions: [defineScalarFunction({ name: 'clip', args: ['numeric'], returns: 'Float64', body: ([x]) => x!.float64().slice() })] });
     const msg = await startError(other);
-    expect(msg).to.contain("function 'clamp'").and.contain('other-pack').and.contain('functions-example');
+    expect(msg).to.contain("function 'clip'").and.contain('other-pack').and.contain('functions-example');
   });
 
   it('a pack function named like a built-in fails startup naming the built-in', async () => {
@@ -319,7 +319,7 @@ import { makeVector } from '${import.meta.resolve('apache-arrow')}';
     await server.start();
     try {
       const query = server.get(QUERY);
-      expect(await sql(query, 'SELECT cfg_clamp(5, 0, 1), cfg_c_to_f(100)')).to.deep.equal([[1, 212]]);
+      expect(await sql(query, 'SELECT cfg_clip(5, 0, 1), cfg_c_to_f(100)')).to.deep.equal([[1, 212]]);
       expect((await sql(query, "SHOW FUNCTIONS LIKE 'cfg_%'") as unknown[][]).length).to.equal(6);
       // A module written against the raw kernel interface (no SDK), from the data home's udfs directory.
       expect(await sql(query, "CREATE FUNCTION inc AS 'inc.mjs'")).to.equal(0);

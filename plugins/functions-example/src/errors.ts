@@ -2,7 +2,7 @@ import { InvalidArgumentsError } from '@strata/kernel';
 
 export { InvalidArgumentsError };
 
-/** `lo > hi` in a clamp call: the caller's input is wrong (status 1004, code INVALID_ARGUMENTS). */
+/** `lo > hi` in a clip call: the caller's input is wrong (status 1004, code INVALID_ARGUMENTS). */
 export function badBounds(row: number, lo: number, hi: number): InvalidArgumentsError {
   return new InvalidArgumentsError(`lower bound ${lo} is greater than upper bound ${hi} (row ${row + 1})`);
 }

@@ -4,13 +4,13 @@ import { badAlpha, badBounds } from './errors.js';
 import type { FunctionsExampleOptions } from './options.js';
 
 /**
- * `clamp(x, lo, hi)`: x limited to [lo, hi] as Float64. NULL in -> NULL out
+ * `clip(x, lo, hi)`: x limited to [lo, hi] as Float64. NULL in -> NULL out
  * (the default 'propagate' null handling masks those rows, so the loop does
  * not test validity). lo > hi is the caller's error (INVALID_ARGUMENTS).
  */
-export function clampFunction(prefix = '') {
+export function clipFunction(prefix = '') {
   return defineScalarFunction({
-    name: `${prefix}clamp`, args: ['numeric', 'numeric', 'numeric'], returns: 'Float64',
+    name: `${prefix}clip`, args: ['numeric', 'numeric', 'numeric'], returns: 'Float64',
     description: 'x limited to the closed interval [lo, hi]',
     body([x, lo, hi], out) {
       const xs = x!.float64(); const l = lo!.float64(); const h = hi!.float64();
@@ -127,7 +127,7 @@ export function modifiedRankFunction(prefix = '') {
 /** Every function of the pack, named with `prefix`. */
 export function exampleFunctions(opts: Pick<FunctionsExampleOptions, 'prefix' | 'emaAlpha'>): FunctionDefinition[] {
   return [
-    clampFunction(opts.prefix), cToFFunction(opts.prefix), weightedAvgFunction(opts.prefix),
+    clipFunction(opts.prefix), cToFFunction(opts.prefix), weightedAvgFunction(opts.prefix),
     emaFunction(opts.prefix, opts.emaAlpha), slidingSumFunction(opts.prefix), modifiedRankFunction(opts.prefix),
   ];
 }

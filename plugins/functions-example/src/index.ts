@@ -7,7 +7,7 @@ export * from './example-functions.js';
 export * from './errors.js';
 
 /**
- * `functions-example`: a function pack written with @strata/sdk — clamp and
+ * `functions-example`: a function pack written with @strata/sdk — clip and
  * c_to_f (scalar), weighted_avg (aggregate with mergeable state), ema,
  * sliding_sum and modified_rank (window). Each definition is bound to the
  * multi token FUNCTIONS with its origin; the 'functions' built-in registers
@@ -22,7 +22,7 @@ export default definePlugin({
   name: 'functions-example',
   kind: 'function',
   version: '0.1.0',
-  description: 'Example SQL functions: clamp, c_to_f, weighted_avg, ema, sliding_sum, modified_rank',
+  description: 'Example SQL functions: clip, c_to_f, weighted_avg, ema, sliding_sum, modified_rank',
   provides: [FUNCTIONS],
   options: functionsExampleOptions,
   register(ctx, opts) {

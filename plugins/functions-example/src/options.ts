@@ -5,7 +5,7 @@ export const functionsExampleOptions = o.object({
   prefix: o.string({
     default: '',
     pattern: /^([a-z][a-z0-9_]*)?$/,
-    description: "Prepended to every SQL function name (e.g. 'ex_' gives ex_clamp); empty keeps the plain names.",
+    description: "Prepended to every SQL function name (e.g. 'ex_' gives ex_clip); empty keeps the plain names.",
   }),
   emaAlpha: o.number({
     default: 0.5, min: Number.MIN_VALUE, max: 1,

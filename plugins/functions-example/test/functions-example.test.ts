@@ -47,19 +47,19 @@ describe('functions-example', function () {
   it('registers every function with the plugin as origin (prefix applied)', () => {
     const reg = server.get(FUNCTION_REGISTRY);
     const mine = reg.list().filter((e) => e.origin.includes('functions-example')).map((e) => `${e.fn.name}:${e.fn.kind}`).sort();
-    expect(mine).to.deep.equal(['ex_c_to_f:scalar', 'ex_clamp:scalar', 'ex_ema:window', 'ex_modified_rank:window', 'ex_sliding_sum:window', 'ex_weighted_avg:aggregate']);
+    expect(mine).to.deep.equal(['ex_c_to_f:scalar', 'ex_clip:scalar', 'ex_ema:window', 'ex_modified_rank:window', 'ex_sliding_sum:window', 'ex_weighted_avg:aggregate']);
   });
 
-  it('scalars: clamp and c_to_f over stored rows, NULL propagated', async () => {
-    expect(await sql(query, "SELECT ex_clamp(v, 0, 100), ex_c_to_f(v) FROM t WHERE host = 'a' ORDER BY ts")).to.deep.equal([[100, 302], [0, 23], [50, 122]]);
-    expect(await sql(query, "SELECT ex_clamp(v, 0, 100) FROM t WHERE host = 'b' ORDER BY ts")).to.deep.equal([[null], [10], [20]]);
+  it('scalars: clip and c_to_f over stored rows, NULL propagated', async () => {
+    expect(await sql(query, "SELECT ex_clip(v, 0, 100), ex_c_to_f(v) FROM t WHERE host = 'a' ORDER BY ts")).to.deep.equal([[100, 302], [0, 23], [50, 122]]);
+    expect(await sql(query, "SELECT ex_clip(v, 0, 100) FROM t WHERE host = 'b' ORDER BY ts")).to.deep.equal([[null], [10], [20]]);
   });
 
-  it('clamp with lo > hi is INVALID_ARGUMENTS naming the function', async () => {
+  it('clip with lo > hi is INVALID_ARGUMENTS naming the function', async () => {
     let err: { code?: string; message?: string } = {};
-    try { await sql(query, 'SELECT ex_clamp(v, 10, 0) FROM t'); } catch (e) { err = e as typeof err; }
+    try { await sql(query, 'SELECT ex_clip(v, 10, 0) FROM t'); } catch (e) { err = e as typeof err; }
     expect(err.code).to.equal('INVALID_ARGUMENTS');
-    expect(err.message).to.match(/function 'ex_clamp'.*lower bound 10 is greater than upper bound 0/);
+    expect(err.message).to.match(/function 'ex_clip'.*lower bound 10 is greater than upper bound 0/);
   });
 
   it('weighted_avg per group equals sum(v*w)/sum(w)', async () => {

@@ -27,8 +27,8 @@ export interface ScalarFunctionSpec extends FunctionSpecBase {
  * throws become a query error naming the function.
  *
  * @example
- * export const clamp = defineScalarFunction({
- *   name: 'clamp', args: ['numeric', 'numeric', 'numeric'], returns: 'Float64',
+ * export const clip = defineScalarFunction({
+ *   name: 'clip', args: ['numeric', 'numeric', 'numeric'], returns: 'Float64',
  *   body([x, lo, hi], out) {
  *     const xs = x.float64(), l = lo.float64(), h = hi.float64();
  *     const o = out.values as Float64Array;
