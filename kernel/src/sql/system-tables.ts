@@ -12,6 +12,7 @@ import { KERNEL_VERSION } from '../version.js';
 import { columnFromArrow, columnFromValues, type Batch } from './exec/column.js';
 import { newField, type Plan } from './plan/logical-plan.js';
 import { PG_CATALOG, pgCatalogTables } from './pg-catalog.js';
+import type { ProcessList } from './process-list.js';
 
 /** MySQL-style lower-case type name (SHOW COLUMNS, information_schema.columns data_type), as GreptimeDB shows it. */
 export function sqlTypeName(t: DataType): string {
@@ -152,6 +153,8 @@ export function showIndexRows(t: TableInfo): { columns: Array<{ name: string; ty
 
 type Def = { columns: Array<[string, DataType]>; rows: (s: Session) => unknown[][] | Promise<unknown[][]> };
 
+const IV: DataType = { name: 'IntervalMonthDayNano' };
+
 /**
  * `information_schema`: GreptimeDB's system views, computed from the catalog
  * and the engine when queried (schemata, tables, columns, engines,
@@ -164,10 +167,21 @@ export class SystemTables {
   /** Plugins' tables (QueryService.addSystemTable), by `database.name`. */
   private readonly providers = new Map<string, SystemTableProvider>();
 
-  constructor(private readonly catalog: Catalog, engine: StorageEngine, registry: FunctionRegistry, metrics?: Metrics) {
+  constructor(private readonly catalog: Catalog, engine: StorageEngine, registry: FunctionRegistry, metrics?: Metrics, processes?: ProcessList) {
     const tables = () => catalog.listDatabases().flatMap((d) => catalog.listTables(d));
     this.pgDefs = pgCatalogTables(catalog, registry, () => this.tableNames());
     this.defs = {
+      // The running statements (SHOW PROCESSLIST reads the same rows); the id is what KILL takes.
+      process_list: {
+        columns: [['id', S], ['catalog', S], ['schemas', S], ['query', S], ['client', S], ['frontend', S], ['start_timestamp', TS], ['elapsed_time', IV]],
+        rows: () => {
+          if (!processes) return [];
+          const now = Date.now();
+          return processes.list().map((p) => [processes.idOf(p), 'greptime', p.session.database, p.query,
+            `${p.session.channel}[${p.session.clientAddress ?? 'unknown client addr'}]`, processes.frontend, BigInt(p.startMs),
+            { months: 0, days: 0, nanos: BigInt(Math.max(0, now - p.startMs)) * 1_000_000n }]);
+        },
+      },
       schemata: {
         columns: [['catalog_name', S], ['schema_name', S], ['default_character_set_name', S], ['default_collation_name', S], ['sql_path', S], ['options', S]],
         rows: () => ['information_schema', ...catalog.listDatabases()].sort().map((d) => ['greptime', d, 'utf8', 'utf8_bin', null, databaseOptionsText(catalog, d)]),
@@ -269,6 +283,16 @@ export class SystemTables {
         rows: () => tables().flatMap((t) => t.regionIds.map((r, i) => ['greptime', t.database, t.name, `p${i}`, t.partition?.exprs[i] ?? null, (BigInt(t.id) << 32n) | BigInt(i)])),
       },
     };
+  }
+
+  /** The rows of a built-in `information_schema` table (SHOW ENGINES, SHOW PROCESSLIST read them). */
+  async rows(name: string, session: Session): Promise<unknown[][]> {
+    return this.defs[name]!.rows(session);
+  }
+
+  /** The column types of a built-in `information_schema` table. */
+  columnTypes(name: string): DataType[] {
+    return this.defs[name]!.columns.map(([, t]) => t);
   }
 
   /** Names of the `information_schema` tables, built-in and added. */
