@@ -167,5 +167,44 @@ describe('sql: the statements MySQL tools send (SHOW ENGINES, SHOW PROCESSLIST, 
       // A process id of another frontend names nothing here.
       expect((await h.q("KILL 'elsewhere:4001/1'")).affected).to.equal(0);
     });
+
+    it("has GreptimeDB's information_schema tables for MySQL tools, with its columns", async () => {
+      const names = (await h.q('SHOW TABLES FROM information_schema')).rows.map((r) => r[0]);
+      for (const t of ['check_constraints', 'cluster_info', 'collation_character_set_applicability', 'column_privileges', 'column_statistics', 'events', 'files',
+        'flows', 'global_status', 'optimizer_trace', 'parameters', 'procedure_info', 'process_list', 'profiling', 'referential_constraints', 'region_peers',
+        'schema_privileges', 'session_status', 'table_constraints', 'table_privileges', 'triggers', 'views']) expect(names, t).to.include(t);
+      const cols = async (t: string) => (await h.q(`SELECT * FROM information_schema.${t}`)).columns;
+      expect(await cols('table_constraints')).to.deep.equal(['constraint_catalog', 'constraint_schema', 'constraint_name', 'table_schema', 'table_name', 'constraint_type', 'enforced']);
+      expect(await cols('views')).to.deep.equal(['table_catalog', 'table_schema', 'table_name', 'view_definition', 'check_option', 'is_updatable', 'definer',
+        'security_type', 'character_set_client', 'collation_connection']);
+      expect(await cols('process_list')).to.deep.equal(['id', 'catalog', 'schemas', 'query', 'client', 'frontend', 'start_timestamp', 'elapsed_time']);
+      expect(await cols('referential_constraints')).to.have.length(11);
+      expect(await cols('events')).to.have.length(24);
+      expect(await cols('files')).to.have.length(38);
+      expect(await cols('parameters')).to.have.length(16);
+      expect(await cols('profiling')).to.have.length(18);
+      expect(await cols('triggers')).to.have.length(22);
+      const events = await h.q('SELECT * FROM information_schema.events');
+      expect(events.rows).to.deep.equal([]);
+      expect(events.types[8]).to.equal('TimestampMicrosecond');
+      expect(await h.rows("SELECT count(*) FROM information_schema.triggers WHERE trigger_schema = 'public'")).to.deep.equal([[0]]);
+    });
+
+    it('fills table_constraints, region_peers and cluster_info from the catalog, as GreptimeDB standalone does', async () => {
+      expect(await h.rows("SELECT * FROM information_schema.table_constraints WHERE table_schema = 'public' ORDER BY table_name, constraint_name")).to.deep.equal([
+        ['def', 'public', 'PRIMARY', 'public', 'm', 'PRIMARY KEY', 'YES'],
+        ['def', 'public', 'TIME INDEX', 'public', 'm', 'TIME INDEX', 'YES'],
+        ['def', 'public', 'TIME INDEX', 'public', 'n', 'TIME INDEX', 'YES'],
+      ]);
+      const peers = await h.q("SELECT table_name, region_id, peer_id, peer_addr, is_leader, status, down_seconds FROM information_schema.region_peers WHERE table_schema = 'public' ORDER BY table_name");
+      const stats = await h.q("SELECT region_id FROM information_schema.region_statistics ORDER BY region_id");
+      expect(peers.rows.map((r) => r[1])).to.deep.equal(stats.rows.map((r) => r[0]));
+      expect(peers.rows.map((r) => [r[0], r[2], r[3], r[4], r[5], r[6]])).to.deep.equal([['m', 0n, '', 'Yes', 'ALIVE', null], ['n', 0n, '', 'Yes', 'ALIVE', null]]);
+      const info = await h.q('SELECT peer_id, peer_type, peer_addr, version, total_cpu_millicores > 0, total_memory_bytes > 0, uptime FROM information_schema.cluster_info');
+      expect(info.rows).to.have.length(1);
+      expect(info.rows[0]!.slice(0, 6)).to.deep.equal([0n, 'STANDALONE', '', (await h.q('SELECT pkg_version FROM information_schema.build_info')).rows[0]![0], true, true]);
+      expect(String(info.rows[0]![6])).to.match(/^(\d+(days?|h|m|s|ms) ?)+$/);
+      expect(await h.rows('SELECT * FROM information_schema.collation_character_set_applicability')).to.deep.equal([['utf8_bin', 'utf8']]);
+    });
   });
 });
