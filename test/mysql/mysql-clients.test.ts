@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import * as arrow from 'apache-arrow';
 import mysql from 'mysql2/promise';
-import { authStaticPlugin } from '@strata/kernel';
+import { authStaticPlugin, FUNCTION_REGISTRY, type AsyncScalarFunction } from '@strata/kernel';
 import { prng, sendRaw, startSqlServer, type SqlServer } from '../protocol-support/sql-server.js';
 
 const run = promisify(execFile);
@@ -10,6 +11,28 @@ const run = promisify(execFile);
 async function errorOf(fn: () => Promise<unknown>): Promise<{ errno?: number; sqlState?: string; message?: string }> {
   try { await fn(); } catch (e) { return e as { errno?: number }; }
   throw new Error('expected an error');
+}
+
+/**
+ * wait_for_kill(x): x after `maxMs`, unless the statement is stopped first (then it rejects
+ * with the reason, as a well-behaved async function does): a slow statement bounded in time.
+ * `started` is called when a call begins.
+ */
+function waitForKill(maxMs: number, started: () => void): AsyncScalarFunction {
+  return {
+    kind: 'scalar', async: true, name: 'wait_for_kill', signatures: [{ args: ['numeric'] }], returnType: { name: 'Float64' },
+    invokeAsync([x], ctx) {
+      started();
+      return new Promise<arrow.Vector>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          ctx.signal?.removeEventListener('abort', onAbort);
+          resolve(arrow.makeVector(Float64Array.from({ length: ctx.rowCount }, (_, i) => Number(x!.get(i) ?? 0))));
+        }, maxMs);
+        const onAbort = () => { clearTimeout(timer); reject(ctx.signal!.reason); };
+        ctx.signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    },
+  };
 }
 
 describe('MySQL protocol end to end (real server, mysql2 and mariadb clients)', function () {
@@ -218,6 +241,66 @@ describe('MySQL protocol end to end (real server, mysql2 and mariadb clients)', 
       const [rows] = await healthy.query('SELECT count(*) AS n FROM cpu') as [Array<Record<string, unknown>>, unknown];
       expect(Number(rows[0]!.n)).to.equal(4);
     } finally { await healthy.end(); }
+  });
+
+  it('answers the catalog and admin statements tools send: SHOW ENGINES, SHOW [FULL] PROCESSLIST, DBeaver\'s information_schema reads', async () => {
+    const args = ['-h', '127.0.0.1', '-P', String(s.mysqlPort), '-u', 'root', '--protocol=TCP', '-t', 'public', '-e'];
+    const { stdout } = await run('mariadb', [...args, 'SHOW ENGINES; SHOW PROCESSLIST; SHOW FULL PROCESSLIST'], { timeout: 20_000 });
+    expect(stdout).to.match(/\|\s*Engine\s*\|\s*Support\s*\|\s*Comment\s*\|\s*Transactions\s*\|\s*XA\s*\|\s*Savepoints\s*\|/);
+    expect(stdout).to.match(/\|\s*mito\s*\|\s*DEFAULT\s*\|/);
+    expect(stdout).to.match(/\|\s*Id\s*\|\s*Catalog\s*\|\s*Query\s*\|\s*Elapsed Time\s*\|/);
+    expect(stdout).to.match(/\|\s*[^|\s]+\/\d+\s*\|\s*greptime\s*\|\s*SHOW PROCESSLIST\s*\|\s*00:00:00(\.\d+)?\s*\|/);
+    expect(stdout).to.match(/\|\s*Id\s*\|\s*Catalog\s*\|\s*Schema\s*\|\s*Client\s*\|\s*Frontend\s*\|\s*Start Time\s*\|\s*Elapsed Time\s*\|\s*Query\s*\|/);
+    expect(stdout).to.match(/\|\s*greptime\s*\|\s*public\s*\|\s*mysql\[127\.0\.0\.1:\d+\]\s*\|.*\|\s*SHOW FULL PROCESSLIST\s*\|/);
+
+    // What DBeaver reads when it opens a table: triggers (none) and the constraints with their columns.
+    const c = await connect();
+    try {
+      const [triggers, fields] = await c.execute('SELECT * FROM INFORMATION_SCHEMA.TRIGGERS WHERE EVENT_OBJECT_SCHEMA=? AND EVENT_OBJECT_TABLE=?', ['public', 'cpu']) as [unknown[], mysql.FieldPacket[]];
+      expect(triggers).to.deep.equal([]);
+      expect(fields.map((f) => f.name).slice(0, 7)).to.deep.equal(['trigger_catalog', 'trigger_schema', 'trigger_name', 'event_manipulation', 'event_object_catalog',
+        'event_object_schema', 'event_object_table']);
+      const [keys] = await c.query(`SELECT tc.CONSTRAINT_NAME, tc.CONSTRAINT_TYPE, kcu.COLUMN_NAME
+        FROM information_schema.TABLE_CONSTRAINTS tc JOIN information_schema.KEY_COLUMN_USAGE kcu
+          ON tc.TABLE_SCHEMA = kcu.TABLE_SCHEMA AND tc.TABLE_NAME = kcu.TABLE_NAME AND tc.CONSTRAINT_NAME = kcu.CONSTRAINT_NAME
+        WHERE tc.TABLE_SCHEMA = 'public' AND tc.TABLE_NAME = 'cpu' ORDER BY tc.CONSTRAINT_NAME`) as [Array<Record<string, unknown>>, unknown];
+      expect(keys.map((r) => [r.constraint_name, r.constraint_type, r.column_name])).to.deep.equal([['PRIMARY', 'PRIMARY KEY', 'host'], ['TIME INDEX', 'TIME INDEX', 'ts']]);
+    } finally { await c.end(); }
+  });
+
+  it('stops a running statement with KILL <process id> and with KILL QUERY <connection id> (the mysql client\'s Ctrl-C)', async () => {
+    let started!: () => void;
+    let running = new Promise<void>((r) => { started = r; });
+    s.server.get(FUNCTION_REGISTRY).register(waitForKill(20_000, () => started()), 'test');
+    const slowSql = 'SELECT wait_for_kill(usage_user) FROM cpu';
+    const a = await connect();
+    const b = await connect();
+    try {
+      const t0 = Date.now();
+      let slow = errorOf(() => a.query(slowSql));
+      await running;
+      const [list] = await b.query('SHOW PROCESSLIST') as [Array<Record<string, unknown>>, unknown];
+      const row = list.find((r) => r.Query === slowSql);
+      expect(row, JSON.stringify(list)).to.not.equal(undefined);
+      const [killed] = await b.query(`KILL '${String(row!.Id)}'`) as [mysql.ResultSetHeader, unknown];
+      expect(killed.affectedRows).to.equal(1);
+      const e = await slow;
+      expect([e.errno, e.sqlState], e.message).to.deep.equal([1317, '70100']);
+      expect(e.message).to.contain('was killed');
+
+      // The connection lives on; KILL QUERY with its connection id, from the mariadb client.
+      const [one] = await a.query('SELECT 1 AS one') as [Array<Record<string, unknown>>, unknown];
+      expect(Number(one[0]!.one)).to.equal(1);
+      running = new Promise<void>((r) => { started = r; });
+      slow = errorOf(() => a.query(slowSql));
+      await running;
+      const args = ['-h', '127.0.0.1', '-P', String(s.mysqlPort), '-u', 'root', '--protocol=TCP', 'public', '-e'];
+      await run('mariadb', [...args, `KILL QUERY ${a.threadId}`], { timeout: 20_000 });
+      expect((await slow).errno).to.equal(1317);
+      expect(Date.now() - t0).to.be.below(15_000);
+      const [after] = await b.query('SELECT query FROM information_schema.process_list') as [Array<Record<string, unknown>>, unknown];
+      expect(after.map((r) => r.query)).to.deep.equal(['SELECT query FROM information_schema.process_list']);
+    } finally { await a.end(); await b.end(); }
   });
 
   it('works with the mariadb command-line client', async () => {

@@ -13,6 +13,10 @@ export interface Session {
   /** An IANA name ('Asia/Shanghai') or an offset ('+08:00'); 'UTC' by default. */
   timezone: string;
   readonly user?: string;
+  /** The client's address (`127.0.0.1:50312`) when the protocol knows it; SHOW FULL PROCESSLIST shows it. */
+  readonly clientAddress?: string;
+  /** The protocol's connection id (MySQL's CONNECTION_ID()); `KILL QUERY n` finds the statement by it. */
+  readonly connectionId?: number;
   readonly variables: Map<string, string>;
   /** Bytes a single query of this session may hold in memory (0 = server default). */
   memoryLimitBytes: number;

@@ -563,6 +563,9 @@ export type Statement =
   | ShowVariablesStatement
   | ShowStatusStatement
   | ShowFunctionsStatement
+  | ShowEnginesStatement
+  | ShowProcessListStatement
+  | KillStatement
   | DescribeStatement
   | ExplainStatement
   | AdminStatement
@@ -791,6 +794,29 @@ export interface ShowStatusStatement extends StatementBase {
 export interface ShowFunctionsStatement extends StatementBase {
   readonly kind: 'ShowFunctions';
   readonly filter?: ShowFilter;
+}
+
+/** SHOW ENGINES (MySQL): the rows of information_schema.engines under MySQL's column names. */
+export interface ShowEnginesStatement extends StatementBase {
+  readonly kind: 'ShowEngines';
+}
+
+/** SHOW [FULL] PROCESSLIST: the running statements (information_schema.process_list), as GreptimeDB shows them. */
+export interface ShowProcessListStatement extends StatementBase {
+  readonly kind: 'ShowProcessList';
+  readonly full: boolean;
+}
+
+/**
+ * KILL: `KILL 'frontend/n'` or `KILL n` stops a running statement by its
+ * process id (target 'process'); `KILL QUERY n` stops what MySQL connection
+ * n is running (target 'query'); `KILL CONNECTION n` (target 'connection').
+ * `id` is the text as written (the string's value or the number's digits).
+ */
+export interface KillStatement extends StatementBase {
+  readonly kind: 'Kill';
+  readonly target: 'process' | 'query' | 'connection';
+  readonly id: string;
 }
 
 /** DESCRIBE|DESC [TABLE] t. */

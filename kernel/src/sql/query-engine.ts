@@ -41,6 +41,7 @@ import { functionNamesOf } from './plan/function-names.js';
 import { statementRegistry } from '../functions/function-registry.js';
 import { databaseOptionsText, showIndexRows, sqlTypeName, SystemTables, tableOptionEntries } from './system-tables.js';
 import { runTql } from '../promql/tql.js';
+import { ProcessList } from './process-list.js';
 
 const STR: DataType = { name: 'String' };
 const I64: DataType = { name: 'Int64' };
@@ -106,6 +107,8 @@ export class QueryEngine implements QueryService {
   private readonly schemaLocks = new Map<string, Promise<unknown>>();
   /** Optimized plans of repeated query statements. */
   private readonly plans = new PlanCache();
+  /** Running statements (SHOW PROCESSLIST, information_schema.process_list, KILL). */
+  private readonly processes = new ProcessList();
   /** Deadlines of running statements, by their abort signal. */
   private readonly deadlines = new WeakMap<AbortSignal, number>();
 
@@ -117,7 +120,7 @@ export class QueryEngine implements QueryService {
   constructor(readonly catalog: Catalog, readonly engine: StorageEngine, readonly registry: FunctionRegistry, private readonly logger?: Logger, metrics?: Metrics,
     private readonly limits: { memoryLimitBytes: number; timeoutMs: number } = { memoryLimitBytes: 0, timeoutMs: 0 },
     private readonly writes?: TableWrites) {
-    this.system = new SystemTables(catalog, engine, registry, metrics);
+    this.system = new SystemTables(catalog, engine, registry, metrics, this.processes);
     this.statementsTotal = metrics?.counter('strata_sql_statements_total', 'SQL statements run, by statement kind', ['kind']);
     this.statementErrors = metrics?.counter('strata_sql_statement_errors_total', 'SQL statements that failed, by error code', ['code']);
     this.planCacheHits = metrics?.counter('strata_sql_plan_cache_hits_total', 'queries that reused the optimized plan of an earlier run of the same statement');
@@ -155,46 +158,59 @@ export class QueryEngine implements QueryService {
     const t0 = options.timings ? performance.now() : 0;
     const statements = parseSql(sql, { dialect, cache: true });
     if (options.timings) options.timings.parseMs += performance.now() - t0;
-    for (const st of statements) {
-      const ac = new AbortController();
-      const onAbort = () => ac.abort(options.signal?.reason instanceof Error ? options.signal.reason : new CancelledError());
-      if (options.signal?.aborted) throw new CancelledError();
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      let timer: NodeJS.Timeout | undefined;
-      const timeoutMs = options.timeoutMs && options.timeoutMs > 0 ? options.timeoutMs : this.limits.timeoutMs;
-      if (timeoutMs > 0) {
-        timer = setTimeout(() => ac.abort(new DeadlineExceededError(`query exceeded its timeout of ${timeoutMs} ms`)), timeoutMs);
-        timer.unref?.();
-        this.deadlines.set(ac.signal, Date.now() + timeoutMs);
-      }
-      const cleanup = () => { clearTimeout(timer); options.signal?.removeEventListener('abort', onAbort); };
-      this.statementsTotal?.inc({ kind: st.kind });
-      try {
-        const out = await this.runStatement(st, sql, session, options.params ?? [], ac.signal, options.timings);
-        if (out.kind === 'records') {
-          const inner = out.batches;
-          const signal = ac.signal;
-          yield {
-            ...out,
-            batches: (async function* () {
-              try {
-                for await (const b of inner) {
-                  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledError();
-                  yield b;
-                }
-              } finally { cleanup(); }
-            })(),
-          };
-        } else {
-          cleanup();
-          yield out;
+    // A records output whose batches were never read when the consumer moved on (or gave up): it
+    // leaves the process list then; a started one leaves when its batches are drained or fail.
+    let unread: (() => void) | undefined;
+    try {
+      for (const st of statements) {
+        const ac = new AbortController();
+        const onAbort = () => ac.abort(options.signal?.reason instanceof Error ? options.signal.reason : new CancelledError());
+        if (options.signal?.aborted) throw new CancelledError();
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+        let timer: NodeJS.Timeout | undefined;
+        const timeoutMs = options.timeoutMs && options.timeoutMs > 0 ? options.timeoutMs : this.limits.timeoutMs;
+        if (timeoutMs > 0) {
+          timer = setTimeout(() => ac.abort(new DeadlineExceededError(`query exceeded its timeout of ${timeoutMs} ms`)), timeoutMs);
+          timer.unref?.();
+          this.deadlines.set(ac.signal, Date.now() + timeoutMs);
         }
-      } catch (err) {
-        cleanup();
-        this.statementErrors?.inc({ code: (err as { code?: string }).code ?? 'INTERNAL' });
-        if (ac.signal.aborted && ac.signal.reason instanceof Error && !(err instanceof DeadlineExceededError)) throw ac.signal.reason;
-        throw err;
+        const pid = this.processes.add(session, st.text, ac);
+        const cleanup = () => { clearTimeout(timer); options.signal?.removeEventListener('abort', onAbort); this.processes.remove(pid); };
+        this.statementsTotal?.inc({ kind: st.kind });
+        try {
+          const out = await this.runStatement(st, sql, session, options.params ?? [], ac.signal, options.timings);
+          if (out.kind === 'records') {
+            const inner = out.batches;
+            const signal = ac.signal;
+            let started = false;
+            unread = () => { if (!started) this.processes.remove(pid); };
+            yield {
+              ...out,
+              batches: (async function* () {
+                started = true;
+                try {
+                  for await (const b of inner) {
+                    if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledError();
+                    yield b;
+                  }
+                } finally { cleanup(); }
+              })(),
+            };
+            unread();
+            unread = undefined;
+          } else {
+            cleanup();
+            yield out;
+          }
+        } catch (err) {
+          cleanup();
+          this.statementErrors?.inc({ code: (err as { code?: string }).code ?? 'INTERNAL' });
+          if (ac.signal.aborted && ac.signal.reason instanceof Error && !(err instanceof DeadlineExceededError)) throw ac.signal.reason;
+          throw err;
+        }
       }
+    } finally {
+      unread?.();
     }
   }
 
@@ -446,6 +462,22 @@ export class QueryEngine implements QueryService {
         const rows = this.registry.list().map((e) => [e.fn.name, e.fn.kind, e.origin]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
         return this.filtered([{ name: 'Function', type: STR }, { name: 'Kind', type: STR }, { name: 'Origin', type: STR }], rows, st.filter, sql, session, params, signal);
       }
+      case 'ShowEngines': {
+        // MySQL's SHOW ENGINES columns over information_schema.engines.
+        const rows = await this.system.rows('engines', session);
+        return rowsOutput(['Engine', 'Support', 'Comment', 'Transactions', 'XA', 'Savepoints'].map((name) => ({ name, type: STR })), rows);
+      }
+      case 'ShowProcessList': {
+        // GreptimeDB's columns: Id, Catalog, Query, Elapsed Time; FULL adds Schema, Client, Frontend and Start Time.
+        const rows = await this.system.rows('process_list', session);
+        // process_list: 0 id, 1 catalog, 2 schemas, 3 query, 4 client, 5 frontend, 6 start_timestamp, 7 elapsed_time.
+        const cols: Array<[string, number]> = st.full
+          ? [['Id', 0], ['Catalog', 1], ['Schema', 2], ['Client', 4], ['Frontend', 5], ['Start Time', 6], ['Elapsed Time', 7], ['Query', 3]]
+          : [['Id', 0], ['Catalog', 1], ['Query', 3], ['Elapsed Time', 7]];
+        const types = this.system.columnTypes('process_list');
+        return rowsOutput(cols.map(([name, i]) => ({ name, type: types[i]! })), rows.map((r) => cols.map(([, i]) => r[i])));
+      }
+      case 'Kill': return affected(this.kill(st, signal));
       case 'Describe': {
         const sys = this.system.plan(st.table.database ?? session.database, st.table.name, st.table.name, session);
         if (sys) {
@@ -686,6 +718,23 @@ export class QueryEngine implements QueryService {
       default: throw new UnsupportedError(`unknown ADMIN function ${name} (flush_table, compact_table)`);
     }
     return rowsOutput([{ name: `${name}(${this.quote(arg.value)})`, type: { name: 'UInt64' } }], [[0n]]);
+  }
+
+  /**
+   * KILL: stops running statements through their AbortSignal; answers 1 when
+   * one was stopped, 0 when none ran under that id (as GreptimeDB does).
+   */
+  private kill(st: ast.KillStatement, self: AbortSignal): number {
+    switch (st.target) {
+      case 'connection':
+        throw new UnsupportedError(`KILL CONNECTION is not supported: the server does not close a client's connection from SQL; KILL QUERY ${st.id} stops the statement it runs`);
+      case 'query':
+        if (!/^\d+$/.test(st.id)) throw new InvalidArgumentsError(`KILL QUERY needs a connection id (an integer), got ${st.id}`);
+        return this.processes.killConnectionQuery(Number(st.id), self) > 0 ? 1 : 0;
+      case 'process':
+        if (!/^(?:[^/]+\/)?\d+$/.test(st.id)) throw new InvalidArgumentsError(`Invalid process id: ${st.id} (expected an id as SHOW PROCESSLIST shows it, such as '${this.processes.frontend}/12')`);
+        return this.processes.kill(st.id, self) ? 1 : 0;
+    }
   }
 
   private quote(s: string): string { return `'${s.replace(/'/g, "''")}'`; }

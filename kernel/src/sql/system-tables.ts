@@ -1,3 +1,4 @@
+import { cpus, hostname, totalmem } from 'node:os';
 import { dataTypeDisplayName, isInteger, type DataType } from '../data/data-types.js';
 import { GREPTIME_INDEX_TYPES, indexKindsOf } from '../data/column-index-options.js';
 import { formatDurationHuman, parseDurationMs } from '../catalog/store-catalog.js';
@@ -12,6 +13,7 @@ import { KERNEL_VERSION } from '../version.js';
 import { columnFromArrow, columnFromValues, type Batch } from './exec/column.js';
 import { newField, type Plan } from './plan/logical-plan.js';
 import { PG_CATALOG, pgCatalogTables } from './pg-catalog.js';
+import type { ProcessList } from './process-list.js';
 
 /** MySQL-style lower-case type name (SHOW COLUMNS, information_schema.columns data_type), as GreptimeDB shows it. */
 export function sqlTypeName(t: DataType): string {
@@ -152,6 +154,59 @@ export function showIndexRows(t: TableInfo): { columns: Array<{ name: string; ty
 
 type Def = { columns: Array<[string, DataType]>; rows: (s: Session) => unknown[][] | Promise<unknown[][]> };
 
+const IV: DataType = { name: 'IntervalMonthDayNano' };
+const strings = (...names: string[]): Array<[string, DataType]> => names.map((n) => [n, S]);
+/** A table GreptimeDB keeps for MySQL tools and leaves empty (no triggers, events, privileges, ... exist). */
+const empty = (columns: Array<[string, DataType]>): Def => ({ columns, rows: () => [] });
+
+/**
+ * GreptimeDB's information_schema tables that have MySQL's columns and no
+ * rows in a time-series database: MySQL tools (DBeaver, DataGrip, Navicat)
+ * query them when they browse a schema and take an empty answer, where a
+ * missing table is an error. Columns and types are GreptimeDB's (its
+ * `string_column` / `bigint_column` / `timestamp_micro_column`); `triggers`
+ * keeps MySQL's columns, as GreptimeDB's did before its trigger feature.
+ */
+const MYSQL_EMPTY_TABLES: Record<string, Def> = {
+  check_constraints: empty(strings('constraint_catalog', 'constraint_schema', 'constraint_name', 'check_clause')),
+  column_privileges: empty(strings('grantee', 'table_catalog', 'table_schema', 'table_name', 'column_name', 'privilege_type', 'is_grantable')),
+  column_statistics: empty(strings('schema_name', 'table_name', 'column_name', 'histogram')),
+  events: empty([...strings('event_catalog', 'event_schema', 'event_name', 'definer', 'time_zone', 'event_body', 'event_definition', 'event_type'),
+    ['execute_at', TS_US], ['interval_value', I], ['interval_field', S], ['sql_mode', S], ['starts', TS_US], ['ends', TS_US], ['status', S],
+    ['on_completion', S], ['created', TS_US], ['last_altered', TS_US], ['last_executed', TS_US], ['event_comment', S], ['originator', I],
+    ...strings('character_set_client', 'collation_connection', 'database_collation')]),
+  files: empty([['file_id', I], ...strings('file_name', 'file_type', 'tablespace_name', 'table_catalog', 'table_schema', 'table_name', 'logfile_group_name'),
+    ['logfile_group_number', I], ['engine', S], ['fulltext_keys', S], ...(['deleted_rows', 'update_count', 'free_extents', 'total_extents', 'extent_size',
+      'initial_size', 'maximum_size', 'autoextend_size'].map((n) => [n, I] as [string, DataType])),
+    ['creation_time', TS_US], ['last_update_time', TS_US], ['last_access_time', TS_US], ['recover_time', TS_US], ['transaction_counter', I],
+    ['version', S], ['row_format', S], ...(['table_rows', 'avg_row_length', 'data_length', 'max_data_length', 'index_length', 'data_free'].map((n) => [n, I] as [string, DataType])),
+    ['create_time', TS_US], ['update_time', TS_US], ['check_time', TS_US], ...strings('checksum', 'status', 'extra')]),
+  global_status: empty(strings('variable_name', 'variable_value')),
+  optimizer_trace: empty([['query', S], ['trace', S], ['missing_bytes_beyond_max_mem_size', I], ['insufficient_privileges', I]]),
+  parameters: empty([...strings('specific_catalog', 'specific_schema', 'specific_name'), ['ordinal_position', I], ...strings('parameter_mode', 'parameter_name', 'data_type'),
+    ['character_maximum_length', I], ['character_octet_length', I], ['numeric_precision', I], ['numeric_scale', I], ['datetime_precision', I],
+    ...strings('character_set_name', 'collation_name', 'dtd_identifier', 'routine_type')]),
+  profiling: empty([['query_id', I], ['seq', I], ['state', S], ...(['duration', 'cpu_user', 'cpu_system', 'context_voluntary', 'context_involuntary', 'block_ops_in',
+    'block_ops_out', 'messages_sent', 'messages_received', 'page_faults_major', 'page_faults_minor', 'swaps'].map((n) => [n, I] as [string, DataType])),
+  ['source_function', S], ['source_file', S], ['source_line', I]]),
+  referential_constraints: empty(strings('constraint_catalog', 'constraint_schema', 'constraint_name', 'unique_constraint_catalog', 'unique_constraint_schema',
+    'unique_constraint_name', 'match_option', 'update_rule', 'delete_rule', 'table_name', 'referenced_table_name')),
+  schema_privileges: empty(strings('grantee', 'table_catalog', 'table_schema', 'privilege_type', 'is_grantable')),
+  session_status: empty(strings('variable_name', 'variable_value')),
+  table_privileges: empty(strings('grantee', 'table_catalog', 'table_schema', 'table_name', 'privilege_type', 'is_grantable')),
+  triggers: empty([...strings('trigger_catalog', 'trigger_schema', 'trigger_name', 'event_manipulation', 'event_object_catalog', 'event_object_schema',
+    'event_object_table'), ['action_order', I], ...strings('action_condition', 'action_statement', 'action_orientation', 'action_timing',
+    'action_reference_old_table', 'action_reference_new_table', 'action_reference_old_row', 'action_reference_new_row'), ['created', TS_US],
+  ...strings('sql_mode', 'definer', 'character_set_client', 'collation_connection', 'database_collation')]),
+  // Strata has no views or flows: GreptimeDB's columns, no rows.
+  views: empty([...strings('table_catalog', 'table_schema', 'table_name', 'view_definition', 'check_option', 'is_updatable', 'definer', 'security_type',
+    'character_set_client', 'collation_connection')]),
+  flows: empty([['flow_name', S], ['flow_id', U32], ['state_size', U], ['table_catalog', S], ['flow_definition', S], ['comment', S], ['expire_after', I],
+    ['source_table_ids', S], ['sink_table_name', S], ['flownode_ids', S], ['options', S], ['created_time', TS], ['updated_time', TS],
+    ['last_execution_time', TS], ['source_table_names', S], ['flownode_addrs', S]]),
+  procedure_info: empty([['procedure_id', S], ['procedure_type', S], ['start_time', TS], ['end_time', TS], ['status', S], ['lock_keys', S]]),
+};
+
 /**
  * `information_schema`: GreptimeDB's system views, computed from the catalog
  * and the engine when queried (schemata, tables, columns, engines,
@@ -164,10 +219,48 @@ export class SystemTables {
   /** Plugins' tables (QueryService.addSystemTable), by `database.name`. */
   private readonly providers = new Map<string, SystemTableProvider>();
 
-  constructor(private readonly catalog: Catalog, engine: StorageEngine, registry: FunctionRegistry, metrics?: Metrics) {
+  constructor(private readonly catalog: Catalog, engine: StorageEngine, registry: FunctionRegistry, metrics?: Metrics, processes?: ProcessList) {
     const tables = () => catalog.listDatabases().flatMap((d) => catalog.listTables(d));
+    const startedAtMs = Date.now();
     this.pgDefs = pgCatalogTables(catalog, registry, () => this.tableNames());
     this.defs = {
+      ...MYSQL_EMPTY_TABLES,
+      // The running statements (SHOW PROCESSLIST reads the same rows); the id is what KILL takes.
+      process_list: {
+        columns: [['id', S], ['catalog', S], ['schemas', S], ['query', S], ['client', S], ['frontend', S], ['start_timestamp', TS], ['elapsed_time', IV]],
+        rows: () => {
+          if (!processes) return [];
+          const now = Date.now();
+          return processes.list().map((p) => [processes.idOf(p), 'greptime', p.session.database, p.query,
+            `${p.session.channel}[${p.session.clientAddress ?? 'unknown client addr'}]`, processes.frontend, BigInt(p.startMs),
+            { months: 0, days: 0, nanos: BigInt(Math.max(0, now - p.startMs)) * 1_000_000n }]);
+        },
+      },
+      // One STANDALONE peer, as GreptimeDB's standalone mode shows itself.
+      cluster_info: {
+        columns: [['peer_id', I], ['peer_type', S], ['peer_addr', S], ['peer_hostname', S], ['total_cpu_millicores', I], ['total_memory_bytes', I],
+          ['cpu_usage_millicores', I], ['memory_usage_bytes', I], ['version', S], ['git_commit', S], ['start_time', TS], ['uptime', S], ['active_time', S], ['node_status', S]],
+        rows: () => [[0n, 'STANDALONE', '', hostname(), BigInt(cpus().length * 1000), BigInt(totalmem()), 0n, BigInt(process.memoryUsage().rss),
+          KERNEL_VERSION, 'unknown', BigInt(startedAtMs), formatDurationHuman(Date.now() - startedAtMs), null, null]],
+      },
+      // Every region on peer 0, its leader, alive (GreptimeDB's standalone answer).
+      region_peers: {
+        columns: [['table_catalog', S], ['table_schema', S], ['table_name', S], ['region_id', U], ['peer_id', U], ['peer_addr', S], ['is_leader', S],
+          ['status', S], ['down_seconds', I]],
+        rows: () => tables().flatMap((t) => t.regionIds.map((_, i) => ['greptime', t.database, t.name, (BigInt(t.id) << 32n) | BigInt(i), 0n, '', 'Yes', 'ALIVE', null])),
+      },
+      // GreptimeDB's rows: a TIME INDEX constraint for every table, a PRIMARY one for tables with a primary key.
+      table_constraints: {
+        columns: strings('constraint_catalog', 'constraint_schema', 'constraint_name', 'table_schema', 'table_name', 'constraint_type', 'enforced'),
+        rows: () => tables().flatMap((t) => [
+          ['def', t.database, 'TIME INDEX', t.database, t.name, 'TIME INDEX', 'YES'],
+          ...(t.schema.primaryKey.length ? [['def', t.database, 'PRIMARY', t.database, t.name, 'PRIMARY KEY', 'YES']] : []),
+        ]),
+      },
+      collation_character_set_applicability: {
+        columns: strings('collation_name', 'character_set_name'),
+        rows: () => [['utf8_bin', 'utf8']],
+      },
       schemata: {
         columns: [['catalog_name', S], ['schema_name', S], ['default_character_set_name', S], ['default_collation_name', S], ['sql_path', S], ['options', S]],
         rows: () => ['information_schema', ...catalog.listDatabases()].sort().map((d) => ['greptime', d, 'utf8', 'utf8_bin', null, databaseOptionsText(catalog, d)]),
@@ -269,6 +362,16 @@ export class SystemTables {
         rows: () => tables().flatMap((t) => t.regionIds.map((r, i) => ['greptime', t.database, t.name, `p${i}`, t.partition?.exprs[i] ?? null, (BigInt(t.id) << 32n) | BigInt(i)])),
       },
     };
+  }
+
+  /** The rows of a built-in `information_schema` table (SHOW ENGINES, SHOW PROCESSLIST read them). */
+  async rows(name: string, session: Session): Promise<unknown[][]> {
+    return this.defs[name]!.rows(session);
+  }
+
+  /** The column types of a built-in `information_schema` table. */
+  columnTypes(name: string): DataType[] {
+    return this.defs[name]!.columns.map(([, t]) => t);
   }
 
   /** Names of the `information_schema` tables, built-in and added. */

@@ -92,8 +92,12 @@ export class MysqlConnection {
   private readonly closedPromise: Promise<void>;
   private resolveClosed!: () => void;
 
+  /** `address:port` of the client, shown in SHOW FULL PROCESSLIST. */
+  private readonly clientAddress: string;
+
   constructor(socket: net.Socket, private readonly deps: MysqlConnectionDeps) {
     this.socket = socket;
+    this.clientAddress = socket.remoteAddress?.includes(':') ? `[${socket.remoteAddress}]:${socket.remotePort}` : `${socket.remoteAddress ?? 'unknown'}:${socket.remotePort ?? 0}`;
     // Until authenticated, a client gets small packets only: a handshake response is tiny.
     this.framer = new PacketFramer(Math.min(HANDSHAKE_PACKET_BYTES, deps.options.maxPacketSize));
     this.closedPromise = new Promise((r) => { this.resolveClosed = r; });
@@ -338,7 +342,7 @@ export class MysqlConnection {
       return false;
     }
 
-    this.session = createSession({ channel: 'mysql', user, memoryLimitBytes: options.sessionMemoryLimit });
+    this.session = this.newSession(user);
     if (database) {
       try {
         this.initDatabase(database);
@@ -520,10 +524,17 @@ export class MysqlConnection {
       return false; // a failed change-user ends the connection, as in MySQL
     }
     this.statements.clear();
-    this.session = createSession({ channel: 'mysql', user, memoryLimitBytes: this.deps.options.sessionMemoryLimit });
+    this.session = this.newSession(user);
     if (database) this.initDatabase(database);
     this.sendOk();
     return true;
+  }
+
+  /** A fresh session; the connection id lets `KILL QUERY <id>` (the mysql client's Ctrl-C) find what it runs. */
+  private newSession(user: string): Session {
+    return createSession({
+      channel: 'mysql', user, memoryLimitBytes: this.deps.options.sessionMemoryLimit, clientAddress: this.clientAddress, connectionId: this.deps.connectionId,
+    });
   }
 
   /** Runs `;`-separated statements, one result set (or OK) each, with SERVER_MORE_RESULTS_EXISTS between them. */

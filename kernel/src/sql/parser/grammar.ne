@@ -47,13 +47,24 @@ const W_PLACING = word('PLACING');
 // PostgreSQL's OPERATOR(pg_catalog.~): a plain identifier elsewhere, so only the word itself starts the form.
 const W_OPERATOR = word('OPERATOR');
 const W_WITHIN = word('WITHIN');
+// MySQL's admin statements: SHOW ENGINES, SHOW [FULL] PROCESSLIST, KILL [QUERY | CONNECTION] id. The words stay
+// identifiers elsewhere (a column may be named `query`); `SHOW name` (a PostgreSQL-style variable) takes any
+// other identifier, so each SHOW text has exactly one parse.
+const W_ENGINES = word('ENGINES');
+const W_PROCESSLIST = word('PROCESSLIST');
+const W_KILL = word('KILL');
+const W_QUERY = word('QUERY');
+const W_CONNECTION = word('CONNECTION');
+const SHOW_WORDS = new Set(['ENGINES', 'PROCESSLIST']);
+const W_SHOWNAME = { test: (t: SqlToken) => t.type === 'IDENT' && !SHOW_WORDS.has(t.text.toUpperCase()), display: 'identifier' };
 // The functions with SQL-standard keyword forms: TRIM(LEADING 'x' FROM s), SUBSTRING(s FROM 2 FOR 3),
 // POSITION('b' IN s), OVERLAY(s PLACING 'x' FROM 2 FOR 1). One terminal for all of them keeps
 // `primary` at one extra prediction; the form is checked against the name in sqlForm().
 const SQL_FORM_NAMES = new Set(['TRIM', 'SUBSTRING', 'POSITION', 'OVERLAY']);
 const W_SQLFORM = { test: (t: SqlToken) => t.type === 'IDENT' && SQL_FORM_NAMES.has(t.text.toUpperCase()), display: 'function name' };
 const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRITE', 'W_ONLY', 'W_COMMITTED', 'W_UNCOMMITTED',
-  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_WITHIN', 'W_SQLFORM', 'W_OPERATOR']);
+  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_WITHIN', 'W_SQLFORM', 'W_OPERATOR',
+  'W_ENGINES', 'W_PROCESSLIST', 'W_KILL', 'W_QUERY', 'W_CONNECTION', 'W_SHOWNAME']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
 // needs `has` at grammar build time: token types match by type, except the
@@ -178,6 +189,7 @@ statement ->
   | describe_stmt {% id %}
   | explain_stmt {% id %}
   | admin_stmt {% id %}
+  | kill_stmt {% id %}
   | set_stmt {% id %}
   | create_function {% id %}
   | drop_function {% id %}
@@ -688,7 +700,9 @@ show_stmt ->
   | %SHOW %ALL {% d => ({ kind: 'ShowVariables', name: 'all', span: S(d) }) %}
   | %SHOW %TIME %ZONE {% d => ({ kind: 'ShowVariables', name: 'time_zone', span: S(d) }) %}
   | %SHOW %TRANSACTION %ISOLATION %LEVEL {% d => ({ kind: 'ShowVariables', name: 'transaction_isolation', span: S(d) }) %}
-  | %SHOW %IDENT {% d => ({ kind: 'ShowVariables', name: g.identText(d[1]), span: S(d) }) %}
+  | %SHOW %W_ENGINES {% d => ({ kind: 'ShowEngines', span: S(d) }) %}
+  | %SHOW %FULL:? %W_PROCESSLIST {% d => ({ kind: 'ShowProcessList', full: notOf(d[1]), span: S(d) }) %}
+  | %SHOW %W_SHOWNAME {% d => ({ kind: 'ShowVariables', name: g.identText(d[1]), span: S(d) }) %}
   | %SHOW %QIDENT {% d => ({ kind: 'ShowVariables', name: g.identText(d[1]), span: S(d) }) %}
 databases_kw -> %DATABASES | %SCHEMAS
 columns_kw -> %COLUMNS | %FIELDS
@@ -707,6 +721,14 @@ explain_stmt -> %EXPLAIN %ANALYZE:? %VERBOSE:? (%FORMAT ident):? statement
              statement: { ...d[4], text: '' }, span: S(d) }) %}
 
 admin_stmt -> %ADMIN func_call {% d => ({ kind: 'Admin', call: d[1], span: S(d) }) %}
+
+# KILL 'frontend/n' (GreptimeDB's process id) or KILL n; KILL QUERY n (MySQL: the statement of connection n);
+# KILL CONNECTION n (refused when run: the kernel cannot close a protocol's connection).
+kill_stmt ->
+    %W_KILL %STRING {% d => ({ kind: 'Kill', target: 'process', id: d[1].value, span: S(d) }) %}
+  | %W_KILL %NUMBER {% d => ({ kind: 'Kill', target: 'process', id: d[1].text, span: S(d) }) %}
+  | %W_KILL %W_QUERY %NUMBER {% d => ({ kind: 'Kill', target: 'query', id: d[2].text, span: S(d) }) %}
+  | %W_KILL %W_CONNECTION %NUMBER {% d => ({ kind: 'Kill', target: 'connection', id: d[2].text, span: S(d) }) %}
 
 # ---------------------------------------------------------------- SET
 

@@ -212,13 +212,24 @@ const W_PLACING = word('PLACING');
 // PostgreSQL's OPERATOR(pg_catalog.~): a plain identifier elsewhere, so only the word itself starts the form.
 const W_OPERATOR = word('OPERATOR');
 const W_WITHIN = word('WITHIN');
+// MySQL's admin statements: SHOW ENGINES, SHOW [FULL] PROCESSLIST, KILL [QUERY | CONNECTION] id. The words stay
+// identifiers elsewhere (a column may be named `query`); `SHOW name` (a PostgreSQL-style variable) takes any
+// other identifier, so each SHOW text has exactly one parse.
+const W_ENGINES = word('ENGINES');
+const W_PROCESSLIST = word('PROCESSLIST');
+const W_KILL = word('KILL');
+const W_QUERY = word('QUERY');
+const W_CONNECTION = word('CONNECTION');
+const SHOW_WORDS = new Set(['ENGINES', 'PROCESSLIST']);
+const W_SHOWNAME = { test: (t: SqlToken) => t.type === 'IDENT' && !SHOW_WORDS.has(t.text.toUpperCase()), display: 'identifier' };
 // The functions with SQL-standard keyword forms: TRIM(LEADING 'x' FROM s), SUBSTRING(s FROM 2 FOR 3),
 // POSITION('b' IN s), OVERLAY(s PLACING 'x' FROM 2 FOR 1). One terminal for all of them keeps
 // `primary` at one extra prediction; the form is checked against the name in sqlForm().
 const SQL_FORM_NAMES = new Set(['TRIM', 'SUBSTRING', 'POSITION', 'OVERLAY']);
 const W_SQLFORM = { test: (t: SqlToken) => t.type === 'IDENT' && SQL_FORM_NAMES.has(t.text.toUpperCase()), display: 'function name' };
 const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRITE', 'W_ONLY', 'W_COMMITTED', 'W_UNCOMMITTED',
-  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_WITHIN', 'W_SQLFORM', 'W_OPERATOR']);
+  'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_WITHIN', 'W_SQLFORM', 'W_OPERATOR',
+  'W_ENGINES', 'W_PROCESSLIST', 'W_KILL', 'W_QUERY', 'W_CONNECTION', 'W_SHOWNAME']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
 // needs `has` at grammar build time: token types match by type, except the
@@ -369,6 +380,7 @@ const grammar: Grammar = {
     {"name": "statement", "symbols": ["describe_stmt"], "postprocess": id},
     {"name": "statement", "symbols": ["explain_stmt"], "postprocess": id},
     {"name": "statement", "symbols": ["admin_stmt"], "postprocess": id},
+    {"name": "statement", "symbols": ["kill_stmt"], "postprocess": id},
     {"name": "statement", "symbols": ["set_stmt"], "postprocess": id},
     {"name": "statement", "symbols": ["create_function"], "postprocess": id},
     {"name": "statement", "symbols": ["drop_function"], "postprocess": id},
@@ -1025,7 +1037,11 @@ const grammar: Grammar = {
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("ALL") ? {type: "ALL"} : ALL)], "postprocess": d => ({ kind: 'ShowVariables', name: 'all', span: S(d) })},
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("TIME") ? {type: "TIME"} : TIME), (lexer.has("ZONE") ? {type: "ZONE"} : ZONE)], "postprocess": d => ({ kind: 'ShowVariables', name: 'time_zone', span: S(d) })},
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("TRANSACTION") ? {type: "TRANSACTION"} : TRANSACTION), (lexer.has("ISOLATION") ? {type: "ISOLATION"} : ISOLATION), (lexer.has("LEVEL") ? {type: "LEVEL"} : LEVEL)], "postprocess": d => ({ kind: 'ShowVariables', name: 'transaction_isolation', span: S(d) })},
-    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("IDENT") ? {type: "IDENT"} : IDENT)], "postprocess": d => ({ kind: 'ShowVariables', name: g.identText(d[1]), span: S(d) })},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("W_ENGINES") ? {type: "W_ENGINES"} : W_ENGINES)], "postprocess": d => ({ kind: 'ShowEngines', span: S(d) })},
+    {"name": "show_stmt$ebnf$18", "symbols": [(lexer.has("FULL") ? {type: "FULL"} : FULL)], "postprocess": id},
+    {"name": "show_stmt$ebnf$18", "symbols": [], "postprocess": () => null},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "show_stmt$ebnf$18", (lexer.has("W_PROCESSLIST") ? {type: "W_PROCESSLIST"} : W_PROCESSLIST)], "postprocess": d => ({ kind: 'ShowProcessList', full: notOf(d[1]), span: S(d) })},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("W_SHOWNAME") ? {type: "W_SHOWNAME"} : W_SHOWNAME)], "postprocess": d => ({ kind: 'ShowVariables', name: g.identText(d[1]), span: S(d) })},
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("QIDENT") ? {type: "QIDENT"} : QIDENT)], "postprocess": d => ({ kind: 'ShowVariables', name: g.identText(d[1]), span: S(d) })},
     {"name": "databases_kw", "symbols": [(lexer.has("DATABASES") ? {type: "DATABASES"} : DATABASES)]},
     {"name": "databases_kw", "symbols": [(lexer.has("SCHEMAS") ? {type: "SCHEMAS"} : SCHEMAS)]},
@@ -1055,6 +1071,10 @@ const grammar: Grammar = {
     {"name": "explain_stmt", "symbols": [(lexer.has("EXPLAIN") ? {type: "EXPLAIN"} : EXPLAIN), "explain_stmt$ebnf$1", "explain_stmt$ebnf$2", "explain_stmt$ebnf$3", "statement"], "postprocess":  d => ({ kind: 'Explain', analyze: notOf(d[1]), verbose: notOf(d[2]), ...(d[3] ? { format: g.identText(d[3][1]) } : {}),
         statement: { ...d[4], text: '' }, span: S(d) }) },
     {"name": "admin_stmt", "symbols": [(lexer.has("ADMIN") ? {type: "ADMIN"} : ADMIN), "func_call"], "postprocess": d => ({ kind: 'Admin', call: d[1], span: S(d) })},
+    {"name": "kill_stmt", "symbols": [(lexer.has("W_KILL") ? {type: "W_KILL"} : W_KILL), (lexer.has("STRING") ? {type: "STRING"} : STRING)], "postprocess": d => ({ kind: 'Kill', target: 'process', id: d[1].value, span: S(d) })},
+    {"name": "kill_stmt", "symbols": [(lexer.has("W_KILL") ? {type: "W_KILL"} : W_KILL), (lexer.has("NUMBER") ? {type: "NUMBER"} : NUMBER)], "postprocess": d => ({ kind: 'Kill', target: 'process', id: d[1].text, span: S(d) })},
+    {"name": "kill_stmt", "symbols": [(lexer.has("W_KILL") ? {type: "W_KILL"} : W_KILL), (lexer.has("W_QUERY") ? {type: "W_QUERY"} : W_QUERY), (lexer.has("NUMBER") ? {type: "NUMBER"} : NUMBER)], "postprocess": d => ({ kind: 'Kill', target: 'query', id: d[2].text, span: S(d) })},
+    {"name": "kill_stmt", "symbols": [(lexer.has("W_KILL") ? {type: "W_KILL"} : W_KILL), (lexer.has("W_CONNECTION") ? {type: "W_CONNECTION"} : W_CONNECTION), (lexer.has("NUMBER") ? {type: "NUMBER"} : NUMBER)], "postprocess": d => ({ kind: 'Kill', target: 'connection', id: d[2].text, span: S(d) })},
     {"name": "set_stmt$ebnf$1", "symbols": []},
     {"name": "set_stmt$ebnf$1$subexpression$1", "symbols": [{"literal":","}, "set_assignment"]},
     {"name": "set_stmt$ebnf$1", "symbols": ["set_stmt$ebnf$1", "set_stmt$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
