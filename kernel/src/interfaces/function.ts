@@ -45,6 +45,11 @@ export interface FunctionContext {
    */
   readonly deadlineAtMs?: number;
   /**
+   * When the statement started (ms since epoch): now(), current_date and
+   * current_time give this one instant for the whole statement.
+   */
+  readonly statementTimeMs?: number;
+  /**
    * Window functions evaluated by partition: the call said IGNORE NULLS (rows whose first
    * argument is NULL do not count). The binder allows it on lag and lead only; frame-based
    * window functions and aggregates over a window get their NULL rows left out by the

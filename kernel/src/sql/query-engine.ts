@@ -222,11 +222,11 @@ export class QueryEngine implements QueryService {
     };
   }
 
-  private executor(session: Session, signal: AbortSignal, metrics?: Map<Plan, OperatorMetrics>): Executor {
+  private executor(session: Session, signal: AbortSignal, metrics?: Map<Plan, OperatorMetrics>, statementTimeMs = Date.now()): Executor {
     const deadlineAtMs = this.deadlines.get(signal);
     const memoryLimitBytes = session.memoryLimitBytes > 0 ? session.memoryLimitBytes : this.limits.memoryLimitBytes;
     return new Executor({
-      engine: this.engine, timezone: session.timezone, signal, memoryLimitBytes,
+      engine: this.engine, timezone: session.timezone, signal, memoryLimitBytes, statementTimeMs,
       ...(metrics ? { metrics } : {}), ...(deadlineAtMs !== undefined ? { deadlineAtMs } : {}),
     });
   }
@@ -279,8 +279,10 @@ export class QueryEngine implements QueryService {
   }
 
   private async plan(q: ast.Query, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal, cache = false): Promise<{ plan: Plan; fields: Field[]; executor: Executor; evalCtx: EvalContext; metrics?: Map<Plan, OperatorMetrics> }> {
-    const executor = this.executor(session, signal);
-    const evalCtx: EvalContext = { timezone: session.timezone, signal, runPlan: (p) => executor.collect(p), exactTagPredicates: this.engine.exactTagPredicates === true };
+    // One instant per statement: now(), current_date and current_time folded here and evaluated later agree.
+    const statementTimeMs = Date.now();
+    const executor = this.executor(session, signal, undefined, statementTimeMs);
+    const evalCtx: EvalContext = { timezone: session.timezone, signal, statementTimeMs, runPlan: (p) => executor.collect(p), exactTagPredicates: this.engine.exactTagPredicates === true };
     // Plans of repeated statements are reused (see PlanCache for what makes one cacheable); with
     // function resolvers (stored scripts) the functions are resolved per statement, so no caching.
     const reg = this.registry;
@@ -779,8 +781,9 @@ export class QueryEngine implements QueryService {
     let batch: Batch;
     if (st.source.kind === 'Values') {
       const binder = new Binder(this.binderEnv(sql, session, params, await this.statementFunctions(st.source.rows, session)));
-      const executor = this.executor(session, signal);
-      const evalCtx: EvalContext = { timezone: session.timezone, signal, runPlan: (p) => executor.collect(p), exactTagPredicates: this.engine.exactTagPredicates === true };
+      const statementTimeMs = Date.now();
+      const executor = this.executor(session, signal, undefined, statementTimeMs);
+      const evalCtx: EvalContext = { timezone: session.timezone, signal, statementTimeMs, runPlan: (p) => executor.collect(p), exactTagPredicates: this.engine.exactTagPredicates === true };
       const data: unknown[][] = cols.map(() => []);
       const dummy: Batch = { columns: [], numRows: 1 };
       const rows = st.source.rows;

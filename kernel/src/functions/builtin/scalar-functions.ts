@@ -845,11 +845,14 @@ function tsResult(a: readonly DataType[], i: number): DataType {
 export const dateTimeFunctions: ScalarFunction[] = [
   columnar({
     name: 'now', aliases: ['current_timestamp', 'localtimestamp'], volatility: 'stable', signatures: [sig()], returnType: TS_MS,
-    body: (_a, ctx) => constantColumn(TS_MS, BigInt(Date.now()), ctx.rowCount),
+    body: (_a, ctx) => constantColumn(TS_MS, BigInt(ctx.statementTimeMs ?? Date.now()), ctx.rowCount),
   }),
   columnar({
     name: 'current_date', aliases: ['today'], volatility: 'stable', signatures: [sig()], returnType: { name: 'Date' },
-    body: (_a, ctx) => constantColumn({ name: 'Date' }, Math.floor((Date.now() + zoneOffsetMs(ctx.timezone, Date.now())) / MS_PER_DAY), ctx.rowCount),
+    body: (_a, ctx) => {
+      const ms = ctx.statementTimeMs ?? Date.now();
+      return constantColumn({ name: 'Date' }, Math.floor((ms + zoneOffsetMs(ctx.timezone, ms)) / MS_PER_DAY), ctx.rowCount);
+    },
   }),
   columnar({
     name: 'date_trunc', signatures: [sig('string', 'timestamp'), sig('string', 'Date'), sig('string', 'string')], returnType: (a) => tsResult(a, 1),
@@ -921,7 +924,7 @@ export const dateTimeFunctions: ScalarFunction[] = [
     name: 'current_time', description: 'The current time of day in the session time zone, as text HH:MM:SS[.fff].',
     volatility: 'stable', signatures: [sig()], returnType: STR,
     body: (_a, ctx) => {
-      const ms = Date.now();
+      const ms = ctx.statementTimeMs ?? Date.now();
       return constantColumn(STR, formatTimestampNanos(BigInt(ms) * 1_000_000n, ctx.timezone, chronoFractionDigits(BigInt(ms) * 1_000_000n)).slice(11), ctx.rowCount);
     },
   }),

@@ -26,6 +26,8 @@ export interface ExecOptions {
   readonly batchSize?: number;
   /** Wall-clock deadline (ms since epoch): checked between batches even when timers cannot fire. */
   readonly deadlineAtMs?: number;
+  /** When the statement started (ms since epoch): the one instant now() and friends give. */
+  readonly statementTimeMs?: number;
   /** Outer-column values when this executor runs a correlated subquery. */
   readonly outerRow?: ReadonlyMap<number, unknown>;
   /** Bytes the query's buffering operators (sort, join build, window, groups) may hold; 0 = no limit. */
@@ -362,6 +364,7 @@ export class Executor {
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.outerRow ? { outerRow: opts.outerRow } : {}),
       ...(opts.deadlineAtMs !== undefined ? { deadlineAtMs: opts.deadlineAtMs } : {}),
+      ...(opts.statementTimeMs !== undefined ? { statementTimeMs: opts.statementTimeMs } : {}),
       runPlan: (p, outer) => (outer ? new Executor({ ...this.opts, metrics: undefined, outerRow: outer, memory: { used: 0 } }).collect(p) : this.collect(p)),
     };
   }
@@ -396,6 +399,7 @@ export class Executor {
     return {
       rowCount: n, timezone: this.opts.timezone, ...(this.opts.signal ? { signal: this.opts.signal } : {}),
       ...(this.opts.deadlineAtMs !== undefined ? { deadlineAtMs: this.opts.deadlineAtMs } : {}),
+      ...(this.opts.statementTimeMs !== undefined ? { statementTimeMs: this.opts.statementTimeMs } : {}),
     } as FunctionContext;
   }
 

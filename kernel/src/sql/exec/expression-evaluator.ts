@@ -27,6 +27,8 @@ export interface EvalContext {
   readonly preparers?: Array<(b: Batch) => Promise<void>>;
   /** Wall-clock deadline of the statement, passed on to function bodies. */
   readonly deadlineAtMs?: number;
+  /** When the statement started (now() and friends read it), passed on to function bodies. */
+  readonly statementTimeMs?: number;
   /** The storage engine applies tag `=`/`in` scan predicates exactly (StorageEngine.exactTagPredicates). */
   readonly exactTagPredicates?: boolean;
 }
@@ -59,6 +61,7 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
         const fctx = {
           rowCount: b.numRows, timezone: ctx.timezone, ...(ctx.signal ? { signal: ctx.signal } : {}),
           ...(ctx.deadlineAtMs !== undefined ? { deadlineAtMs: ctx.deadlineAtMs } : {}),
+          ...(ctx.statementTimeMs !== undefined ? { statementTimeMs: ctx.statementTimeMs } : {}),
         } as FunctionContext;
         let out: Column;
         try {
@@ -314,6 +317,7 @@ function compileAsyncCall(fn: AsyncScalarFunction, args: readonly CompiledExpr[]
     const fctx = {
       rowCount: b.numRows, timezone: ctx.timezone, ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(ctx.deadlineAtMs !== undefined ? { deadlineAtMs: ctx.deadlineAtMs } : {}),
+      ...(ctx.statementTimeMs !== undefined ? { statementTimeMs: ctx.statementTimeMs } : {}),
     } as FunctionContext;
     let out: Column;
     try {
