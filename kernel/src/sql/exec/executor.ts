@@ -36,6 +36,9 @@ export interface ExecOptions {
   readonly memory?: { used: number };
 }
 
+/** Work (ms) a statement does between turns of the event loop (see Executor.breather). */
+const YIELD_AFTER_MS = 20;
+
 /** Approximate bytes a batch holds (typed arrays exactly, strings by length). */
 export function batchBytes(b: Batch): number {
   let n = 0;
@@ -384,6 +387,27 @@ export class Executor {
     }
   }
 
+  /** When this executor last let the event loop turn (see breather). */
+  private lastTurnMs = performance.now();
+
+  /** Whether the statement has worked YIELD_AFTER_MS since the event loop last turned. */
+  private dueForBreather(): boolean {
+    return performance.now() - this.lastTurnMs >= YIELD_AFTER_MS;
+  }
+
+  /**
+   * One turn of the event loop, then the deadline and cancel checks. Between
+   * batches a statement's work is a chain of microtasks, which timers and
+   * sockets never get between: a long query would hold back ingest
+   * acknowledgements, other clients' requests, a KILL and its own client's
+   * disconnect until it finished. Called where dueForBreather() says so.
+   */
+  private async breather(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.lastTurnMs = performance.now();
+    this.check();
+  }
+
   private check(): void {
     if (this.opts.deadlineAtMs !== undefined && Date.now() > this.opts.deadlineAtMs) throw new DeadlineExceededError('query exceeded its timeout');
     const s = this.opts.signal;
@@ -551,6 +575,7 @@ export class Executor {
       };
       for await (const rb of this.opts.engine.scan(r, req) as AsyncIterable<arrow.RecordBatch>) {
         this.check();
+        if (this.dueForBreather()) await this.breather();
         const fieldNames = rb.schema.fields.map((f) => f.name);
         const cols = names.map((n, i) => {
           const j = fieldNames.indexOf(n);
@@ -914,6 +939,7 @@ export class Executor {
     });
     for await (const b of this.run(p.left)) {
       this.check();
+      if (this.dueForBreather()) await this.breather();
       const kc = lkeys.map((f) => f(b));
       const keyOf = groupKeyFn(kc);
       let li: number[] = []; let ri: number[] = [];
@@ -927,6 +953,7 @@ export class Executor {
         if (li.length > 1_000_000 && !residual && !keepLeftUnmatched) {
           for (const j of ri) rightMatched[j] = 1;
           yield build(b, li, ri); li = []; ri = [];
+          if (this.dueForBreather()) await this.breather();
         }
       }
       let pairs = build(b, li, ri);
@@ -1202,6 +1229,7 @@ export class Executor {
     const finalCall = (c: number, st: unknown): unknown => (pickKey[c] ? (st as { v: unknown }).v : p.calls[c]!.agg.fn.finalize(st));
     for await (const b of this.run(p.input)) {
       this.check();
+      if (this.dueForBreather()) await this.breather();
       const ts = tsFn(b);
       const byCols = byFns.map((f) => f(b));
       const argCols = argFns.map((fs) => fs.map((f) => f(b)));
