@@ -629,7 +629,7 @@ function strftime(nanos: bigint, fmt: string, tz: string): string {
   const [H, M, S] = hms!.split(':');
   const ms = Number(floorDiv(nanos, 1_000_000n));
   const dow = new Date(ms + zoneOffsetMs(tz, ms)).getUTCDay();
-  return fmt.replace(/%(\.\d)?f|%\.3f|%[YmdHMSjaAbBeyzZsTFDRIpuwh%]/g, (tok) => {
+  return fmt.replace(/%(\.?\d)?f|%[YmdHMSjaAbBeyzZsTFDRIpuwh%]/g, (tok) => {
     switch (tok) {
       case '%Y': return Y!; case '%m': return m!; case '%d': return d!; case '%H': return H!; case '%M': return M!; case '%S': return S!;
       case '%F': return `${Y}-${m}-${d}`;
@@ -652,7 +652,8 @@ function strftime(nanos: bigint, fmt: string, tz: string): string {
       case '%%': return '%';
       case '%f': return frac!;
       case '%.3f': return `.${frac!.slice(0, 3)}`;
-      default: { const k = Number(tok.slice(2, 3)); return tok.startsWith('%.') ? `.${frac!.slice(0, k)}` : tok; }
+      // chrono: %.3f / %.6f / %.9f with a leading dot, %3f / %6f / %9f the digits alone.
+      default: return tok.startsWith('%.') ? `.${frac!.slice(0, Number(tok.slice(2, 3)))}` : frac!.slice(0, Number(tok.slice(1, 2)));
     }
   });
 }

@@ -873,7 +873,9 @@ export class Binder {
         if (e.type.name === 'INTERVAL') return { k: 'lit', value: parseIntervalChecked(e.value), type: INTERVAL_T };
         // TIMESTAMP '...' keeps every digit it is given (nanoseconds, as DataFusion types it); a
         // TIMESTAMP(p) column type without p means milliseconds, but a literal is not a column.
-        if (e.type.name === 'TIMESTAMP' && !e.type.args?.length) return this.cast({ k: 'lit', value: e.value, type: STR }, { name: 'TimestampNanosecond' });
+        // Like GreptimeDB, the text of a TIMESTAMP literal is trimmed and its inner runs of
+        // blanks read as one: TIMESTAMP '  2017-07-23    13:10:11 ' is 2017-07-23 13:10:11.
+        if (e.type.name === 'TIMESTAMP' && !e.type.args?.length) return this.cast({ k: 'lit', value: e.value.trim().split(/\s+/).join(' '), type: STR }, { name: 'TimestampNanosecond' });
         return this.cast({ k: 'lit', value: e.value, type: STR }, toDataType(e.type));
       }
       case 'ColumnRef': return this.resolveColumnRef(e, ctx);

@@ -1,0 +1,85 @@
+import { expect } from 'chai';
+import { SqlHarness } from '../support/sql-harness.js';
+
+/**
+ * Differences found by running GreptimeDB's own sqlness cases
+ * (tests/cases/standalone/common/...) against Strata, second sweep (timestamp,
+ * time zones, joins, ...); each describe names the case file whose expected
+ * output it checks.
+ */
+describe('sql: GreptimeDB sqlness cases (sweep 2)', function () {
+  this.timeout(20_000);
+  let h: SqlHarness;
+  beforeEach(async () => { h = await SqlHarness.start(); });
+  afterEach(async () => { await h.stop(); });
+  const fails = async (sql: string, text: string): Promise<void> => {
+    await h.q(sql).then(() => expect.fail(`should fail: ${sql}`), (e: Error & { code?: string }) => {
+      expect(e.code, e.message).to.be.a('string');
+      expect(e.message).to.contain(text);
+    });
+  };
+
+  describe('subquery/neumann.result', () => {
+    it('a correlated scalar subquery in WHERE over a comma join stays a filter above the join', async () => {
+      await h.q('CREATE TABLE students(id INTEGER, "name" VARCHAR, major VARCHAR, "year" INTEGER, ts TIMESTAMP TIME INDEX)');
+      await h.q('CREATE TABLE exams(sid INTEGER, course VARCHAR, curriculum VARCHAR, grade INTEGER, "year" INTEGER, ts TIMESTAMP TIME INDEX)');
+      await h.q(`INSERT INTO students VALUES (1, 'Mark', 'CS', 2017, 1), (2, 'Dirk', 'Physics', 2017, 2)`);
+      await h.q(`INSERT INTO exams VALUES (1, 'Database Systems', 'CS', 10, 2015, 1), (1, 'Graphics', 'CS', 9, 2016, 2),
+        (2, 'Database Systems', 'CS', 7, 2015, 3), (2, 'Graphics', 'CS', 7, 2016, 4)`);
+      expect(await h.rows(`SELECT s."name", e.course, e.grade FROM students s, exams e
+        WHERE s."id" = e.sid AND e.grade = (SELECT MAX(e2.grade) FROM exams e2 WHERE s."id" = e2.sid) ORDER BY "name", course`))
+        .to.deep.equal([['Dirk', 'Database Systems', 7], ['Dirk', 'Graphics', 7], ['Mark', 'Database Systems', 10]]);
+      // The same with an explicit JOIN ... ON and the correlated conjunct in WHERE.
+      expect(await h.rows(`SELECT s."name", e.course FROM students s JOIN exams e ON s."id" = e.sid
+        WHERE e.grade < (SELECT MAX(e2.grade) FROM exams e2 WHERE s."id" = e2.sid) ORDER BY "name", course`))
+        .to.deep.equal([['Mark', 'Graphics']]);
+    });
+  });
+
+  describe('insert/insert_select.result', () => {
+    it('INSERT ... SELECT refuses a float, decimal or boolean column into a timestamp column at planning', async () => {
+      await h.q('CREATE TABLE demo1(host STRING, cpu DOUBLE, memory DOUBLE, ts TIMESTAMP TIME INDEX)');
+      await h.q('CREATE TABLE demo2(host STRING, cpu DOUBLE, memory DOUBLE, ts TIMESTAMP TIME INDEX)');
+      await h.q(`INSERT INTO demo1(host, cpu, memory, ts) VALUES ('host1', 66.6, 1024, 1655276557000), ('host2', 88.8, 333.3, 1655276558000)`);
+      await fails('INSERT INTO demo2(ts) SELECT memory FROM demo1', 'Cannot automatically convert Float64 to Timestamp(Millisecond, None)');
+      await fails('INSERT INTO demo2(ts) SELECT cpu > 1 FROM demo1', 'Cannot automatically convert Boolean to Timestamp(Millisecond, None)');
+      await fails('INSERT INTO demo2(ts) SELECT CAST(memory AS DECIMAL(10, 2)) FROM demo1', 'Cannot automatically convert Decimal128(10, 2) to Timestamp(Millisecond, None)');
+      expect(await h.rows('SELECT count(*) FROM demo2')).to.deep.equal([[0]]);
+      // Integers (epoch values in the column's unit), strings and timestamps still go in.
+      await h.q('INSERT INTO demo2(ts) SELECT CAST(memory AS BIGINT) FROM demo1');
+      await h.q(`INSERT INTO demo2(ts) SELECT '2024-01-01 00:00:00'`);
+      await h.q('INSERT INTO demo2 SELECT * FROM demo1');
+      expect(await h.rows('SELECT count(*) FROM demo2')).to.deep.equal([[5]]);
+    });
+  });
+
+  describe('system/timezone.result', () => {
+    it('SET time_zone changes time_zone but not system_time_zone', async () => {
+      await h.q(`SET TIME_ZONE = '+8:00'`);
+      expect(await h.rows('SHOW VARIABLES time_zone')).to.deep.equal([['+08:00']]);
+      expect(await h.rows('SHOW VARIABLES system_time_zone')).to.deep.equal([['UTC']]);
+      expect(await h.rows('SELECT @@system_time_zone')).to.deep.equal([['UTC']]);
+    });
+
+    it('date_format understands chrono\'s %3f / %6f / %9f (digits without the dot) next to %.3f', async () => {
+      await h.q(`SET TIME_ZONE = '-8:00'`);
+      expect(await h.rows(`SELECT date_format(timestamp '2024-01-04 16:00:00.012345678+00:00', '%Y-%m-%d %H:%M:%S:%3f|%6f|%9f|%.3f|%f')`))
+        .to.deep.equal([['2024-01-04 08:00:00:012|012345|012345678|.012|012345678']]);
+    });
+  });
+
+  describe('timestamp/timestamp.result', () => {
+    it('a TIMESTAMP literal is trimmed and its inner blanks collapsed', async () => {
+      expect(await h.rows(`SELECT timestamp '    2017-07-23    13:10:11   ' = timestamp '2017-07-23 13:10:11'`)).to.deep.equal([[true]]);
+      expect(await h.rows(`SELECT CAST(timestamp '  2017-07-23 13:10:11  ' AS STRING)`)).to.deep.equal([['2017-07-23 13:10:11']]);
+    });
+
+    it('timestamps with signed years beyond 0000-9999 parse and print the way chrono does', async () => {
+      await h.q('CREATE TABLE tp (ts TIMESTAMP(6) TIME INDEX, cnt INT)');
+      await h.q(`INSERT INTO tp(ts, cnt) VALUES ('+100000-01-01 00:00:01.5Z', 3), ('-262144-01-01 00:00:00Z', 4), ('+262143-12-31 23:59:59.999999Z', 9), ('0900-01-01 00:00:00Z', 1)`);
+      expect(await h.rows('SELECT cnt, CAST(ts AS STRING) FROM tp ORDER BY ts')).to.deep.equal([
+        [4, '-262144-01-01 00:00:00'], [1, '0900-01-01 00:00:00'], [3, '+100000-01-01 00:00:01.5'], [9, '+262143-12-31 23:59:59.999999'],
+      ]);
+    });
+  });
+});
