@@ -82,4 +82,35 @@ describe('sql: GreptimeDB sqlness cases (sweep 2)', function () {
       ]);
     });
   });
+  describe('function/string/mysql_compat.result', () => {
+    it('LOCATE, ELT, FIELD, INSERT, SPACE and FORMAT(x, d) behave as MySQL\'s', async () => {
+      expect(await h.rows(`SELECT LOCATE('world', 'hello world'), LOCATE('xyz', 'hello world'), LOCATE('o', 'hello world', 6), LOCATE('', 'hello'), LOCATE('世', 'hello世界'), LOCATE(NULL, 'hello')`))
+        .to.deep.equal([[7, 0, 8, 1, 6, null]]);
+      expect(await h.rows(`SELECT ELT(2, 'a', 'b', 'c'), ELT(0, 'a', 'b'), ELT(4, 'a', 'b', 'c'), ELT(NULL, 'a')`)).to.deep.equal([['b', null, null, null]]);
+      // Strings compare as strings, integers exactly, anything mixed as DOUBLE ('12x' is 12).
+      expect(await h.rows(`SELECT FIELD('b', 'a', 'b', 'c'), FIELD('A', 'a', 'b'), FIELD(NULL, 'a'), FIELD(2, '02', 3), FIELD('2', '02', '3'),
+        FIELD(2, NULL, 2), FIELD(12, '12x', 3), FIELD(0, 'x', 1), FIELD(9007199254740993, 9007199254740992, 9007199254740993), FIELD(9007199254740993, 9007199254740992e0)`))
+        .to.deep.equal([[2, 0, 0, 1, 0, 2, 1, 1, 2, 1]]);
+      expect(await h.rows(`SELECT INSERT('Quadratic', 3, 4, 'What'), INSERT('Quadratic', 3, 100, 'What'), INSERT('Quadratic', 0, 4, 'What'), INSERT('hello', 1, 0, 'X'), INSERT('hello世界', 6, 1, 'の'), INSERT(NULL, 1, 1, 'X')`))
+        .to.deep.equal([['QuWhattic', 'QuWhat', 'Quadratic', 'Xhello', 'helloの界', null]]);
+      expect(await h.rows(`SELECT CONCAT('a', SPACE(3), 'b'), SPACE(-1), SPACE(NULL)`)).to.deep.equal([['a   b', '', null]]);
+      expect(await h.rows(`SELECT FORMAT(1234567.891, 2), FORMAT(1234567.891, 0), FORMAT(1234.5, 4), FORMAT(-1234567.891, 2), FORMAT(0.5, 2), FORMAT(123, 2), FORMAT(9007199254740993, 0), FORMAT(NULL, 2)`))
+        .to.deep.equal([['1,234,567.89', '1,234,568', '1,234.5000', '-1,234,567.89', '0.50', '123.00', '9,007,199,254,740,993', null]]);
+    });
+  });
+
+  describe('function/string/format.result', () => {
+    it('FORMAT(template, args...) fills {} in order and {name} from name/value arguments', async () => {
+      expect(await h.rows(`SELECT FORMAT('{} + {} = {}', 2, 3, 5), FORMAT('{first} {last}', 'first', 'John', 'last', 'Doe'), FORMAT('Boolean: {}, NULL: {}', true, NULL)`))
+        .to.deep.equal([['2 + 3 = 5', 'John Doe', 'Boolean: true, NULL: ']]);
+      expect(await h.rows(`SELECT FORMAT('Path: {{root}}/{dir}/file-{}.txt', 'dir', 'etc', 42), FORMAT('Config: {{db: "{db}", user: "{}"}}', 'admin', 'db', 'mydb'),
+        FORMAT('A:{} B:{} C:{}', 'first', 'second'), FORMAT('Named {x} and {y}', 'x', 'value1'), FORMAT('Position {} Named {name}', 'pos_val', 'name', 'named_val', 'extra')`))
+        .to.deep.equal([['Path: {root}/etc/file-42.txt', 'Config: {db: "mydb", user: "admin"}', 'A:first B:second C:{}', 'Named value1 and {y}', 'Position pos_val Named named_val']]);
+      await h.q('CREATE TABLE fc(salary DOUBLE, score DECIMAL(10,2), created_at TIMESTAMP, ts TIMESTAMP TIME INDEX)');
+      await h.q(`INSERT INTO fc VALUES (50000.0, 95.50, '2024-01-01 10:00:00', 1000)`);
+      await h.q(`SET time_zone = 'Asia/Shanghai'`);
+      expect(await h.rows(`SELECT FORMAT('{} {} {}', salary, score, created_at), concat(score, '|') FROM fc`))
+        .to.deep.equal([['50000 95.50 2024-01-01 18:00:00', '95.50|']]);
+    });
+  });
 });

@@ -393,6 +393,8 @@ func_name ->
     ident {% d => ({ value: { name: g.identText(d[0]) }, span: S(d) }) %}
   | %LEFT {% d => ({ value: { name: 'left' }, span: S(d) }) %}
   | %RIGHT {% d => ({ value: { name: 'right' }, span: S(d) }) %}
+  # MySQL's INSERT(str, pos, len, newstr): INSERT only starts a statement, never an expression.
+  | %INSERT {% d => ({ value: { name: 'insert' }, span: S(d) }) %}
   | ident "." ident {% d => ({ value: { database: g.identText(d[0]), name: g.identText(d[2]) }, span: S(d) }) %}
 func_args ->
     null {% () => ({ args: [], distinct: false }) %}

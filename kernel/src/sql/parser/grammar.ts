@@ -60,6 +60,7 @@ declare var GROUP: any;
 declare var NULLS: any;
 declare var LEFT: any;
 declare var RIGHT: any;
+declare var INSERT: any;
 declare var FILTER: any;
 declare var WHERE: any;
 declare var OVER: any;
@@ -108,7 +109,6 @@ declare var TO: any;
 declare var NOW: any;
 declare var CALENDAR: any;
 declare var WINDOW: any;
-declare var INSERT: any;
 declare var INTO: any;
 declare var TABLE: any;
 declare var DELETE: any;
@@ -591,6 +591,7 @@ const grammar: Grammar = {
     {"name": "func_name", "symbols": ["ident"], "postprocess": d => ({ value: { name: g.identText(d[0]) }, span: S(d) })},
     {"name": "func_name", "symbols": [(lexer.has("LEFT") ? {type: "LEFT"} : LEFT)], "postprocess": d => ({ value: { name: 'left' }, span: S(d) })},
     {"name": "func_name", "symbols": [(lexer.has("RIGHT") ? {type: "RIGHT"} : RIGHT)], "postprocess": d => ({ value: { name: 'right' }, span: S(d) })},
+    {"name": "func_name", "symbols": [(lexer.has("INSERT") ? {type: "INSERT"} : INSERT)], "postprocess": d => ({ value: { name: 'insert' }, span: S(d) })},
     {"name": "func_name", "symbols": ["ident", {"literal":"."}, "ident"], "postprocess": d => ({ value: { database: g.identText(d[0]), name: g.identText(d[2]) }, span: S(d) })},
     {"name": "func_args", "symbols": [], "postprocess": () => ({ args: [], distinct: false })},
     {"name": "func_args", "symbols": [{"literal":"*"}], "postprocess": d => ({ args: [{ kind: 'Wildcard', span: S(d) }], distinct: false })},

@@ -1056,13 +1056,18 @@ export class Binder {
       if (!ok) continue;
       // Scalar bodies see a DECIMAL as its unscaled bigint: they get one only when every numeric
       // argument has the same DECIMAL type and the result is that type (coalesce, greatest, nullif);
-      // otherwise DECIMAL arguments are read as Float64.
+      // otherwise DECIMAL arguments are read as Float64 — or as their text ('95.50', scale kept, as
+      // DataFusion's cast to Utf8 gives) where a text function takes any type (concat, format).
       if (fn.kind === 'scalar' && out.some((a) => a.type.name === 'Decimal128')) {
         const d = out.find((a) => a.type.name === 'Decimal128')!.type;
         const rt0 = typeof fn.returnType === 'function' ? fn.returnType(out.map((a) => a.type)) : fn.returnType;
         const same = out.every((a) => a.type.name === 'Null' || !isNumeric(a.type) || (a.type.name === 'Decimal128' && a.type.scale === d.scale && a.type.precision === d.precision));
         if (!same || rt0.name !== 'Decimal128' || rt0.scale !== d.scale) {
-          for (let i = 0; i < out.length; i++) if (out[i]!.type.name === 'Decimal128') out[i] = this.cast(out[i]!, F64);
+          for (let i = 0; i < out.length; i++) {
+            if (out[i]!.type.name !== 'Decimal128') continue;
+            const asText = rt0.name === 'String' && sig.args[Math.min(i, n - 1)] === 'any';
+            out[i] = this.cast(out[i]!, asText ? STR : F64);
+          }
         }
       }
       const first = VALUE_ARGS_UNIFIED.get(fn);
