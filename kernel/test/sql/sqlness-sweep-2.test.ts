@@ -113,4 +113,12 @@ describe('sql: GreptimeDB sqlness cases (sweep 2)', function () {
         .to.deep.equal([['50000 95.50 2024-01-01 18:00:00', '95.50|']]);
     });
   });
+  describe('function/string/regex.result, trim_pad.result', () => {
+    it('regexp_extract gives the first match or NULL; lpad/rpad count characters, not UTF-16 units', async () => {
+      expect(await h.rows(`SELECT regexp_extract('version 1.2.3', '\\d+\\.\\d+\\.\\d+'), regexp_extract('no match here', '\\d+'), regexp_extract(NULL, 'a')`))
+        .to.deep.equal([['1.2.3', null, null]]);
+      expect(await h.rows(`SELECT LPAD('🚀', 10, '★'), RPAD('café', 8, '•'), LPAD('🦆🦀🐧', 2, '*'), RPAD('test', 10, 'xy'), LPAD('test', 0, '*'), LPAD('ab', 5)`))
+        .to.deep.equal([['★★★★★★★★★🚀', 'café••••', '🦆🦀', 'testxyxyxy', '', '   ab']]);
+    });
+  });
 });

@@ -367,13 +367,19 @@ export const stringFunctions: ScalarFunction[] = [
     name: 'right', signatures: [sig('string', 'integer')], returnType: STR,
     body: (a) => mapRows(STR, a[0]!.length, a, ([s, k]) => { const c = [...str(s)]; const n = num(k); return (n >= 0 ? c.slice(Math.max(0, c.length - n)) : c.slice(-n)).join(''); }),
   }),
+  // Lengths count characters (code points), not UTF-16 units: lpad('🚀', 3, '★') is '★★🚀'.
   columnar({
     name: 'lpad', signatures: [sig('string', 'integer'), sig('string', 'integer', 'string')], returnType: STR,
-    body: (a) => mapRows(STR, a[0]!.length, a, ([s, k, p]) => { const n = num(k); const t = str(s); return t.length >= n ? t.slice(0, n) : t.padStart(n, p === undefined ? ' ' : str(p)); }),
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, k, p]) => pad(str(s), num(k), p === undefined ? ' ' : str(p), true)),
   }),
   columnar({
     name: 'rpad', signatures: [sig('string', 'integer'), sig('string', 'integer', 'string')], returnType: STR,
-    body: (a) => mapRows(STR, a[0]!.length, a, ([s, k, p]) => { const n = num(k); const t = str(s); return t.length >= n ? t.slice(0, n) : t.padEnd(n, p === undefined ? ' ' : str(p)); }),
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, k, p]) => pad(str(s), num(k), p === undefined ? ' ' : str(p), false)),
+  }),
+  columnar({
+    name: 'regexp_extract', description: "GreptimeDB's: the first match of the pattern in the text, NULL when none.",
+    signatures: [sig('string', 'string')], returnType: STR,
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, p]) => regexOf(str(p)).exec(str(s))?.[0] ?? null),
   }),
   columnar({ name: 'reverse', signatures: [sig('string')], returnType: STR, body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => [...str(v)].reverse().join('')) }),
   columnar({
@@ -586,6 +592,18 @@ function formatTemplate(t: string, vals: string[]): string {
     if (tok === '{}') return next < positional.length ? positional[next++]! : tok;
     return named.get(tok.slice(1, -1)) ?? tok;
   });
+}
+
+/** `s` padded (or cut) to `n` characters with `fill` repeated, on the left or the right. */
+function pad(s: string, n: number, fill: string, left: boolean): string {
+  const cps = [...s];
+  if (n <= 0) return '';
+  if (cps.length >= n) return cps.slice(0, n).join('');
+  const f = [...fill];
+  if (f.length === 0) return s;
+  const need = n - cps.length;
+  const padding = Array.from({ length: need }, (_, i) => f[i % f.length]).join('');
+  return left ? padding + s : s + padding;
 }
 
 function textOf(t: DataType, timezone: string): (v: unknown) => string {
