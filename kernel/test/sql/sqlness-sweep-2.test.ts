@@ -121,4 +121,21 @@ describe('sql: GreptimeDB sqlness cases (sweep 2)', function () {
         .to.deep.equal([['★★★★★★★★★🚀', 'café••••', '🦆🦀', 'testxyxyxy', '', '   ab']]);
     });
   });
+  describe('select/multi_column_reference.result', () => {
+    it('a db.table.column reference must name the table\'s database', async () => {
+      await h.q('CREATE SCHEMA s1');
+      await h.q('CREATE SCHEMA s2');
+      await h.q('CREATE TABLE s1.t1(a INT, b TIMESTAMP TIME INDEX)');
+      await h.q('CREATE TABLE s2.t1(a INT, b TIMESTAMP TIME INDEX)');
+      await h.q('INSERT INTO s1.t1 VALUES (1, 1)');
+      await h.q('INSERT INTO s2.t1 VALUES (2, 1)');
+      expect(await h.rows('SELECT s1.t1.a FROM s1.t1, s2.t1')).to.deep.equal([[1]]);
+      expect(await h.rows('SELECT s2.t1.a FROM s1.t1, s2.t1')).to.deep.equal([[2]]);
+      expect(await h.rows('SELECT s1.t1.a, s2.t1.a FROM s1.t1 JOIN s2.t1 ON s1.t1.b = s2.t1.b')).to.deep.equal([[1, 2]]);
+      await fails('SELECT s3.t1.a FROM s1.t1', 'No field named s3.t1.a');
+      // An alias has no database: db.alias.col still finds it, db.table.col no longer does.
+      expect(await h.rows('SELECT s1.t.a FROM s1.t1 t')).to.deep.equal([[1]]);
+      await fails('SELECT s1.t1.a FROM s1.t1 t', 'No field named s1.t1.a');
+    });
+  });
 });

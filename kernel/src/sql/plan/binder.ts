@@ -409,7 +409,11 @@ export class Binder {
         if (!this.env.catalog.databaseExists(database)) throw new DatabaseNotFoundError(database);
         const info = this.env.catalog.getTable(database, t.name.name);
         if (!info) throw new TableNotFoundError(`${database}.${t.name.name}`);
-        const fields = info.schema.columns.map((c) => newField(c.name, c.type, alias));
+        // Unaliased, the columns also answer to `db.table.col` (and only with this db).
+        const fields = info.schema.columns.map((c) => {
+          const f = newField(c.name, c.type, alias);
+          return t.alias ? f : { ...f, qualifierDatabase: database };
+        });
         return { plan: { k: 'scan', table: info, alias, fields, predicates: [] }, fields };
       }
       case 'DerivedTable': {
@@ -799,6 +803,8 @@ export class Binder {
       for (const f of scope) {
         if ((ci ? f.name.toLowerCase() : f.name) !== name) continue;
         if (ref.table && f.qualifier !== ref.table && !(ci && f.qualifier?.toLowerCase() === table)) continue;
+        // `db.t.col`: a table column of another database does not match (an alias has none).
+        if (ref.database && f.qualifierDatabase !== undefined && f.qualifierDatabase !== ref.database && !(ci && f.qualifierDatabase.toLowerCase() === ref.database.toLowerCase())) continue;
         if (hit === undefined) hit = f;
         else (many ??= [hit]).push(f);
       }
@@ -818,8 +824,9 @@ export class Binder {
 
   private resolveIn(ref: ast.ColumnRef, scope: readonly Field[]): Field {
     const f = this.lookup(ref, scope);
-    if (f === null) throw new PlanError(`Ambiguous reference to column ${ref.table ? `${ref.table}.` : ''}${ref.name} (qualify it with a table name)`);
-    if (f === undefined) throw new UnknownColumnError(`${ref.table ? `${ref.table}.` : ''}${ref.name}`, fieldNames(scope));
+    const shown = `${ref.database ? `${ref.database}.` : ''}${ref.table ? `${ref.table}.` : ''}${ref.name}`;
+    if (f === null) throw new PlanError(`Ambiguous reference to column ${shown} (qualify it with a table name)`);
+    if (f === undefined) throw new UnknownColumnError(shown, fieldNames(scope));
     return f;
   }
 
