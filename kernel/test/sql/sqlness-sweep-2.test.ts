@@ -138,4 +138,13 @@ describe('sql: GreptimeDB sqlness cases (sweep 2)', function () {
       await fails('SELECT s1.t1.a FROM s1.t1 t', 'No field named s1.t1.a');
     });
   });
+  describe('select/dummy.result', () => {
+    it('a trailing comma in the select list before FROM is accepted', async () => {
+      await h.q('CREATE TABLE test_unixtime(a INT, b TIMESTAMP_SEC TIME INDEX)');
+      await h.q('INSERT INTO test_unixtime VALUES (27, 27), (1, 1)');
+      expect(await h.rows('SELECT a, b, FROM test_unixtime WHERE a > 1')).to.deep.equal([[27, 27000]]);
+      expect(await h.rows('SELECT a, count(*), FROM test_unixtime GROUP BY a ORDER BY a')).to.deep.equal([[1, 1], [27, 1]]);
+      await fails('SELECT 1,', 'unexpected end of input');
+    });
+  });
 });
