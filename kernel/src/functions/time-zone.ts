@@ -83,7 +83,8 @@ export function localToUtcMs(tz: string, localMs: number): number {
  */
 export function parseTimestampNanos(text: string, tz = 'UTC'): bigint {
   const s = text.trim();
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2}|[+-]\d{2}|UTC)?$/i.exec(s);
+  // Years outside 0000-9999 carry a sign, as chrono writes them: +100000-01-01, -262144-01-01.
+  const m = /^([+-]\d{4,6}|\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2}|[+-]\d{2}|UTC)?$/i.exec(s);
   if (!m) {
     if (/^-?\d+$/.test(s)) return BigInt(s) * 1_000_000n;
     throw new InvalidArgumentsError(`invalid timestamp '${text}'`);
@@ -118,7 +119,9 @@ export function formatTimestampNanos(nanos: bigint, tz = 'UTC', fractionDigits =
   const sub = ((nanos % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n;
   const local = new Date(Math.floor(ms / 1000) * 1000 + zoneOffsetMs(tz, ms));
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  let out = `${p(local.getUTCFullYear(), 4)}-${p(local.getUTCMonth() + 1)}-${p(local.getUTCDate())} ${p(local.getUTCHours())}:${p(local.getUTCMinutes())}:${p(local.getUTCSeconds())}`;
+  const y = local.getUTCFullYear();
+  // chrono writes years past 9999 with a sign (+100000-01-01), as it does negative ones.
+  let out = `${y > 9999 ? '+' : ''}${y < 0 ? `-${p(-y, 4)}` : p(y, 4)}-${p(local.getUTCMonth() + 1)}-${p(local.getUTCDate())} ${p(local.getUTCHours())}:${p(local.getUTCMinutes())}:${p(local.getUTCSeconds())}`;
   if (fractionDigits < 0) {
     if (sub !== 0n) out += `.${String(sub).padStart(9, '0').replace(/0+$/, '')}`;
   } else if (fractionDigits > 0) {

@@ -238,7 +238,9 @@ export class QueryEngine implements QueryService {
     switch (n) {
       case 'version_comment': return 'Strata (GreptimeDB compatible)';
       case 'version': return `${MYSQL_VERSION}-strata-${KERNEL_VERSION}`;
-      case 'time_zone': case 'system_time_zone': return session.timezone;
+      case 'time_zone': return session.timezone;
+      // The server's zone, not the session's: SET time_zone leaves it alone (GreptimeDB: system/timezone.result).
+      case 'system_time_zone': return 'UTC';
       case 'autocommit': return 1n;
       case 'max_allowed_packet': return 134217728n;
       case 'sql_mode': return 'ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
@@ -818,6 +820,7 @@ export class QueryEngine implements QueryService {
     } else {
       const { plan, fields, executor } = await this.plan(st.source, sql, session, params, signal);
       if (fields.length !== cols.length) throw new InvalidArgumentsError(`INSERT has ${cols.length} columns but the SELECT returns ${fields.length}`);
+      fields.forEach((f, i) => checkInsertSelectType(f.type, cols[i]!));
       const batches = await executor.collect(plan);
       const all = batches.length ? concatBatches(fields.map((f) => f.type), batches) : emptyBatch(fields.map((f) => f.type));
       batch = { columns: all.columns.map((c, i) => castColumnChecked(c, cols[i]!, session.timezone)), numRows: all.numRows };
@@ -1022,6 +1025,28 @@ function castOne(v: unknown, from: DataType, col: ColumnSchema, tz: string, name
   } catch (err) {
     throw new InvalidArgumentsError(`column ${name} (row ${row}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+}
+
+/**
+ * INSERT ... SELECT casts each SELECT column to its target column the way DataFusion plans
+ * it (`Expr::cast_to`, Arrow's `can_cast_types` in the version GreptimeDB uses): a timestamp
+ * column takes timestamps, dates, strings and integers (epoch values in its unit), but not
+ * floats, decimals or booleans, which fail at planning as in GreptimeDB
+ * (tests/cases/standalone/common/insert/insert_select.result).
+ */
+function checkInsertSelectType(src: DataType, col: ColumnSchema): void {
+  if (!isTimestamp(col.type)) return;
+  if (isFloat(src) || src.name === 'Decimal128' || src.name === 'Boolean') {
+    throw new PlanError(`Error during planning: Cannot automatically convert ${dataFusionTypeName(src)} to ${dataFusionTypeName(col.type)}`);
+  }
+}
+
+/** DataFusion's Debug text of a type, as its planning errors show it: `Timestamp(Millisecond, None)`, `Float64`. */
+function dataFusionTypeName(t: DataType): string {
+  const m = /^Timestamp(Second|Millisecond|Microsecond|Nanosecond)$/.exec(t.name);
+  if (m) return `Timestamp(${m[1]}, None)`;
+  if (t.name === 'Decimal128') return `Decimal128(${t.precision ?? 38}, ${t.scale ?? 0})`;
+  return t.name;
 }
 
 function castColumnChecked(c: Column, col: ColumnSchema, tz: string): Column {

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DivideByZeroError, InvalidArgumentsError } from '../../errors/errors.js';
-import { isInteger, isTimestamp, timestampUnitsPerSecond, type DataType, type DataTypeName } from '../../data/data-types.js';
+import { isFloat, isInteger, isTimestamp, timestampUnitsPerSecond, type DataType, type DataTypeName } from '../../data/data-types.js';
 import type { FunctionContext, ScalarFunction } from '../../interfaces/function.js';
 import { constantColumn, isInterval, valueAt, type Column, type Interval } from '../../sql/exec/column.js';
 // A cycle (the evaluator imports addInterval from here), safe because castValue is only called at run time.
@@ -282,6 +282,83 @@ export const stringFunctions: ScalarFunction[] = [
     name: 'strpos', aliases: ['instr', 'position'], signatures: [sig('string', 'string')], returnType: I64,
     body: (a) => mapRows(I64, a[0]!.length, a, ([s, p]) => { const t = str(s); const i = t.indexOf(str(p)); return BigInt(i < 0 ? 0 : [...t.slice(0, i)].length + 1); }),
   }),
+  // MySQL's string functions, as GreptimeDB has them (function/string/mysql_compat.result).
+  columnar({
+    name: 'locate', description: 'LOCATE(substr, str[, pos]): the 1-based character position of substr in str at or after pos; 0 when absent.',
+    signatures: [sig('string', 'string'), sig('string', 'string', 'integer')], returnType: I64,
+    body: (a) => mapRows(I64, a[0]!.length, a, ([sub, s, pos]) => {
+      const cps = [...str(s)];
+      const start = pos === undefined ? 1 : num(pos);
+      if (start < 1 || start > cps.length + 1) return 0n;
+      const hay = cps.slice(start - 1).join('');
+      const i = hay.indexOf(str(sub));
+      return i < 0 ? 0n : BigInt(start + [...hay.slice(0, i)].length);
+    }),
+  }),
+  columnar({
+    name: 'elt', description: 'ELT(n, s1, s2, ...): the n-th string (from 1); NULL when n is out of range or NULL.',
+    nullHandling: 'custom', signatures: [variadic('integer', 'any')], returnType: STR,
+    body: ([n, ...args], ctx) => {
+      const text = args.map((x) => textOf(x.type, ctx.timezone));
+      return mapRows(STR, ctx.rowCount, [n!, ...args], ([k, ...vals]) => {
+        if (k === null) return null;
+        const i = num(k) - 1;
+        const v = i >= 0 && i < vals.length ? vals[i] : null;
+        return v === null || v === undefined ? null : text[i]!(v);
+      }, false);
+    },
+  }),
+  columnar({
+    name: 'field', description: 'FIELD(x, s1, s2, ...): the 1-based index of the first s equal to x; 0 when none (or x is NULL).',
+    nullHandling: 'custom', signatures: [variadic('any', 'any')], returnType: I64,
+    body: (args, ctx) => {
+      // MySQL's comparison: all strings compare as strings, all integers exactly, anything else as DOUBLE.
+      const kinds = args.filter((x) => x.type.name !== 'Null').map((x) => (x.type.name === 'String' ? 's' : isInteger(x.type) ? 'i' : 'd'));
+      const mode = kinds.every((k) => k === 's') ? 's' : kinds.every((k) => k === 'i') ? 'i' : 'd';
+      const key = (v: unknown): unknown => (mode === 's' ? str(v) : mode === 'i' ? BigInt(v as bigint) : typeof v === 'string' ? mysqlNumberPrefix(v) : Number(v));
+      const out = new BigInt64Array(ctx.rowCount);
+      for (let r = 0; r < ctx.rowCount; r++) {
+        const x = valueAt(args[0]!, r);
+        if (x === null) continue;
+        const kx = key(x);
+        for (let k = 1; k < args.length; k++) {
+          const v = valueAt(args[k]!, r);
+          if (v !== null && key(v) === kx) { out[r] = BigInt(k); break; }
+        }
+      }
+      return { type: I64, length: ctx.rowCount, data: out, valid: null };
+    },
+  }),
+  columnar({
+    name: 'insert', description: 'INSERT(str, pos, len, newstr): str with len characters from pos replaced by newstr; str itself when pos is out of range.',
+    signatures: [sig('string', 'integer', 'integer', 'string')], returnType: STR,
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, pos, len, t]) => {
+      const cps = [...str(s)];
+      const p = num(pos);
+      if (p < 1 || p > cps.length) return str(s);
+      const l = num(len);
+      const end = l < 0 || p - 1 + l > cps.length ? cps.length : p - 1 + l;
+      return cps.slice(0, p - 1).join('') + str(t) + cps.slice(end).join('');
+    }),
+  }),
+  columnar({
+    name: 'space', description: 'SPACE(n): n spaces (none for n <= 0).', signatures: [sig('integer')], returnType: STR,
+    body: ([n]) => mapRows(STR, n!.length, [n!], ([k]) => ' '.repeat(Math.max(0, num(k)))),
+  }),
+  columnar({
+    name: 'format',
+    description: "FORMAT(x, d): the number with thousands separators and d decimals (MySQL's); FORMAT(template, args...): {} and {name} placeholders filled (GreptimeDB's).",
+    nullHandling: 'custom', signatures: [sig('numeric', 'integer'), variadic('string', 'any')], returnType: STR,
+    body: ([x, ...rest], ctx) => {
+      if (x!.type.name !== 'String' && x!.type.name !== 'Null') {
+        const intX = isInteger(x!.type);
+        return mapRows(STR, ctx.rowCount, [x!, rest[0]!], ([v, d]) => formatNumber(v as number | bigint, Math.min(30, Math.max(0, num(d))), intX));
+      }
+      // Values print as GreptimeDB's Display does: floats shortest (50000, not 50000.0).
+      const text = rest.map((a) => (isFloat(a.type) ? (v: unknown) => String(v) : textOf(a.type, ctx.timezone)));
+      return mapRows(STR, ctx.rowCount, [x!, ...rest], ([t, ...vals]) => (t === null ? null : formatTemplate(str(t), vals.map((v, k) => (v === null ? '' : text[k]!(v))))), false);
+    },
+  }),
   columnar({
     name: 'left', signatures: [sig('string', 'integer')], returnType: STR,
     body: (a) => mapRows(STR, a[0]!.length, a, ([s, k]) => { const c = [...str(s)]; const n = num(k); return (n >= 0 ? c.slice(0, n) : c.slice(0, Math.max(0, c.length + n))).join(''); }),
@@ -290,13 +367,19 @@ export const stringFunctions: ScalarFunction[] = [
     name: 'right', signatures: [sig('string', 'integer')], returnType: STR,
     body: (a) => mapRows(STR, a[0]!.length, a, ([s, k]) => { const c = [...str(s)]; const n = num(k); return (n >= 0 ? c.slice(Math.max(0, c.length - n)) : c.slice(-n)).join(''); }),
   }),
+  // Lengths count characters (code points), not UTF-16 units: lpad('🚀', 3, '★') is '★★🚀'.
   columnar({
     name: 'lpad', signatures: [sig('string', 'integer'), sig('string', 'integer', 'string')], returnType: STR,
-    body: (a) => mapRows(STR, a[0]!.length, a, ([s, k, p]) => { const n = num(k); const t = str(s); return t.length >= n ? t.slice(0, n) : t.padStart(n, p === undefined ? ' ' : str(p)); }),
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, k, p]) => pad(str(s), num(k), p === undefined ? ' ' : str(p), true)),
   }),
   columnar({
     name: 'rpad', signatures: [sig('string', 'integer'), sig('string', 'integer', 'string')], returnType: STR,
-    body: (a) => mapRows(STR, a[0]!.length, a, ([s, k, p]) => { const n = num(k); const t = str(s); return t.length >= n ? t.slice(0, n) : t.padEnd(n, p === undefined ? ' ' : str(p)); }),
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, k, p]) => pad(str(s), num(k), p === undefined ? ' ' : str(p), false)),
+  }),
+  columnar({
+    name: 'regexp_extract', description: "GreptimeDB's: the first match of the pattern in the text, NULL when none.",
+    signatures: [sig('string', 'string')], returnType: STR,
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, p]) => regexOf(str(p)).exec(str(s))?.[0] ?? null),
   }),
   columnar({ name: 'reverse', signatures: [sig('string')], returnType: STR, body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => [...str(v)].reverse().join('')) }),
   columnar({
@@ -462,6 +545,67 @@ function trimChars(s: string, chars: string, left: boolean, right: boolean): str
  * How concat/concat_ws turn an argument of type `t` into text: the CAST to
  * STRING, as DataFusion casts their arguments to Utf8 ('-1.0' for a float).
  */
+/** The numeric prefix of text as MySQL reads it for a comparison ('12x' is 12, 'x' is 0). */
+function mysqlNumberPrefix(v: string): number {
+  const m = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(v);
+  return m ? Number(m[0]) : 0;
+}
+
+function withThousands(digits: string): string {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** MySQL's FORMAT(x, d) in the en_US locale: rounded half away from zero, `1,234,567.89`. */
+function formatNumber(v: number | bigint, d: number, integer: boolean): string {
+  if (integer) {
+    const b = BigInt(v);
+    const abs = b < 0n ? -b : b;
+    return `${b < 0n ? '-' : ''}${withThousands(String(abs))}${d > 0 ? `.${'0'.repeat(d)}` : ''}`;
+  }
+  const x = Number(v);
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  const m = 10 ** d;
+  const scaled = Math.abs(x) * m;
+  const rounded = (Math.sign(x) * (scaled - Math.floor(scaled) >= 0.5 ? Math.ceil(scaled) : Math.floor(scaled))) / m;
+  const [int, frac] = Math.abs(rounded).toFixed(d).split('.');
+  return `${rounded < 0 ? '-' : ''}${withThousands(int!)}${frac !== undefined ? `.${frac}` : ''}`;
+}
+
+/**
+ * GreptimeDB's FORMAT(template, args...): an argument that names a `{name}` placeholder takes
+ * the argument after it as that placeholder's value; the other arguments fill the `{}`
+ * placeholders in order. `{{` / `}}` are braces; a placeholder without a value stays as written.
+ */
+function formatTemplate(t: string, vals: string[]): string {
+  const re = /\{\{|\}\}|\{[A-Za-z_][A-Za-z0-9_]*\}|\{\}/g;
+  const names = new Set((t.match(re) ?? []).filter((x) => x.length > 2 && x !== '{{' && x !== '}}').map((x) => x.slice(1, -1)));
+  const named = new Map<string, string>();
+  const positional: string[] = [];
+  for (let k = 0; k < vals.length; k++) {
+    if (names.has(vals[k]!) && k + 1 < vals.length) { named.set(vals[k]!, vals[k + 1]!); k++; } else positional.push(vals[k]!);
+  }
+  let next = 0;
+  return t.replace(re, (tok) => {
+    if (tok === '{{') return '{';
+    if (tok === '}}') return '}';
+    if (tok === '{}') return next < positional.length ? positional[next++]! : tok;
+    return named.get(tok.slice(1, -1)) ?? tok;
+  });
+}
+
+/** `s` padded (or cut) to `n` characters with `fill` repeated, on the left or the right. */
+function pad(s: string, n: number, fill: string, left: boolean): string {
+  const cps = [...s];
+  if (n <= 0) return '';
+  if (cps.length >= n) return cps.slice(0, n).join('');
+  const f = [...fill];
+  if (f.length === 0) return s;
+  const need = n - cps.length;
+  const padding = Array.from({ length: need }, (_, i) => f[i % f.length]).join('');
+  return left ? padding + s : s + padding;
+}
+
 function textOf(t: DataType, timezone: string): (v: unknown) => string {
   if (t.name === 'String') return str;
   return (v) => String(castValue(v, t, STR, timezone));
@@ -629,7 +773,7 @@ function strftime(nanos: bigint, fmt: string, tz: string): string {
   const [H, M, S] = hms!.split(':');
   const ms = Number(floorDiv(nanos, 1_000_000n));
   const dow = new Date(ms + zoneOffsetMs(tz, ms)).getUTCDay();
-  return fmt.replace(/%(\.\d)?f|%\.3f|%[YmdHMSjaAbBeyzZsTFDRIpuwh%]/g, (tok) => {
+  return fmt.replace(/%(\.?\d)?f|%[YmdHMSjaAbBeyzZsTFDRIpuwh%]/g, (tok) => {
     switch (tok) {
       case '%Y': return Y!; case '%m': return m!; case '%d': return d!; case '%H': return H!; case '%M': return M!; case '%S': return S!;
       case '%F': return `${Y}-${m}-${d}`;
@@ -652,7 +796,8 @@ function strftime(nanos: bigint, fmt: string, tz: string): string {
       case '%%': return '%';
       case '%f': return frac!;
       case '%.3f': return `.${frac!.slice(0, 3)}`;
-      default: { const k = Number(tok.slice(2, 3)); return tok.startsWith('%.') ? `.${frac!.slice(0, k)}` : tok; }
+      // chrono: %.3f / %.6f / %.9f with a leading dot, %3f / %6f / %9f the digits alone.
+      default: return tok.startsWith('%.') ? `.${frac!.slice(0, Number(tok.slice(2, 3)))}` : frac!.slice(0, Number(tok.slice(1, 2)));
     }
   });
 }

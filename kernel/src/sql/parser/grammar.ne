@@ -405,6 +405,8 @@ func_name ->
     ident {% d => ({ value: { name: g.identText(d[0]) }, span: S(d) }) %}
   | %LEFT {% d => ({ value: { name: 'left' }, span: S(d) }) %}
   | %RIGHT {% d => ({ value: { name: 'right' }, span: S(d) }) %}
+  # MySQL's INSERT(str, pos, len, newstr): INSERT only starts a statement, never an expression.
+  | %INSERT {% d => ({ value: { name: 'insert' }, span: S(d) }) %}
   | ident "." ident {% d => ({ value: { database: g.identText(d[0]), name: g.identText(d[2]) }, span: S(d) }) %}
 func_args ->
     null {% () => ({ args: [], distinct: false }) %}
@@ -510,15 +512,20 @@ limit_clause ->
 limit_value -> expr {% id %}
 
 select ->
-    %SELECT select_quant:? select_list from_clause:? where_clause:? group_by_clause:? having_clause:? align_clause:? window_clause:?
-      {% d => ({ kind: 'Select', distinct: !!d[1] && d[1].distinct, ...(d[1]?.on ? { distinctOn: d[1].on } : {}), items: d[2], from: d[3] ?? [],
-                 ...(d[4] ? { where: d[4] } : {}), groupBy: d[5] ?? [], ...(d[6] ? { having: d[6] } : {}),
-                 ...(d[7] ? { align: d[7] } : {}), windows: d[8] ?? [], span: S(d) }) %}
+    %SELECT select_quant:? select_and_from where_clause:? group_by_clause:? having_clause:? align_clause:? window_clause:?
+      {% d => ({ kind: 'Select', distinct: !!d[1] && d[1].distinct, ...(d[1]?.on ? { distinctOn: d[1].on } : {}), items: d[2][0], from: d[2][1] ?? [],
+                 ...(d[3] ? { where: d[3] } : {}), groupBy: d[4] ?? [], ...(d[5] ? { having: d[5] } : {}),
+                 ...(d[6] ? { align: d[6] } : {}), windows: d[7] ?? [], span: S(d) }) %}
 
 select_quant ->
     %ALL {% () => ({ distinct: false }) %}
   | %DISTINCT {% () => ({ distinct: true }) %}
   | %DISTINCT %ON "(" expr_list ")" {% d => ({ distinct: true, on: d[3] }) %}
+# A trailing comma before FROM is accepted (`SELECT a, b, FROM t`), as GreptimeDB's parser does
+# (its select/dummy.result); FROM is a keyword, so the comma cannot start another item.
+select_and_from ->
+    select_list {% d => [d[0], null] %}
+  | select_list ",":? from_clause {% d => [d[0], d[2]] %}
 select_list -> select_item ("," select_item):* {% d => g.list(d[0], d[1]) %}
 select_item ->
     expr {% d => ({ kind: 'SelectExprItem', expr: d[0], span: S(d) }) %}

@@ -60,6 +60,7 @@ declare var GROUP: any;
 declare var NULLS: any;
 declare var LEFT: any;
 declare var RIGHT: any;
+declare var INSERT: any;
 declare var FILTER: any;
 declare var WHERE: any;
 declare var OVER: any;
@@ -108,7 +109,6 @@ declare var TO: any;
 declare var NOW: any;
 declare var CALENDAR: any;
 declare var WINDOW: any;
-declare var INSERT: any;
 declare var INTO: any;
 declare var TABLE: any;
 declare var DELETE: any;
@@ -603,6 +603,7 @@ const grammar: Grammar = {
     {"name": "func_name", "symbols": ["ident"], "postprocess": d => ({ value: { name: g.identText(d[0]) }, span: S(d) })},
     {"name": "func_name", "symbols": [(lexer.has("LEFT") ? {type: "LEFT"} : LEFT)], "postprocess": d => ({ value: { name: 'left' }, span: S(d) })},
     {"name": "func_name", "symbols": [(lexer.has("RIGHT") ? {type: "RIGHT"} : RIGHT)], "postprocess": d => ({ value: { name: 'right' }, span: S(d) })},
+    {"name": "func_name", "symbols": [(lexer.has("INSERT") ? {type: "INSERT"} : INSERT)], "postprocess": d => ({ value: { name: 'insert' }, span: S(d) })},
     {"name": "func_name", "symbols": ["ident", {"literal":"."}, "ident"], "postprocess": d => ({ value: { database: g.identText(d[0]), name: g.identText(d[2]) }, span: S(d) })},
     {"name": "func_args", "symbols": [], "postprocess": () => ({ args: [], distinct: false })},
     {"name": "func_args", "symbols": [{"literal":"*"}], "postprocess": d => ({ args: [{ kind: 'Wildcard', span: S(d) }], distinct: false })},
@@ -729,24 +730,26 @@ const grammar: Grammar = {
     {"name": "limit_value", "symbols": ["expr"], "postprocess": id},
     {"name": "select$ebnf$1", "symbols": ["select_quant"], "postprocess": id},
     {"name": "select$ebnf$1", "symbols": [], "postprocess": () => null},
-    {"name": "select$ebnf$2", "symbols": ["from_clause"], "postprocess": id},
+    {"name": "select$ebnf$2", "symbols": ["where_clause"], "postprocess": id},
     {"name": "select$ebnf$2", "symbols": [], "postprocess": () => null},
-    {"name": "select$ebnf$3", "symbols": ["where_clause"], "postprocess": id},
+    {"name": "select$ebnf$3", "symbols": ["group_by_clause"], "postprocess": id},
     {"name": "select$ebnf$3", "symbols": [], "postprocess": () => null},
-    {"name": "select$ebnf$4", "symbols": ["group_by_clause"], "postprocess": id},
+    {"name": "select$ebnf$4", "symbols": ["having_clause"], "postprocess": id},
     {"name": "select$ebnf$4", "symbols": [], "postprocess": () => null},
-    {"name": "select$ebnf$5", "symbols": ["having_clause"], "postprocess": id},
+    {"name": "select$ebnf$5", "symbols": ["align_clause"], "postprocess": id},
     {"name": "select$ebnf$5", "symbols": [], "postprocess": () => null},
-    {"name": "select$ebnf$6", "symbols": ["align_clause"], "postprocess": id},
+    {"name": "select$ebnf$6", "symbols": ["window_clause"], "postprocess": id},
     {"name": "select$ebnf$6", "symbols": [], "postprocess": () => null},
-    {"name": "select$ebnf$7", "symbols": ["window_clause"], "postprocess": id},
-    {"name": "select$ebnf$7", "symbols": [], "postprocess": () => null},
-    {"name": "select", "symbols": [(lexer.has("SELECT") ? {type: "SELECT"} : SELECT), "select$ebnf$1", "select_list", "select$ebnf$2", "select$ebnf$3", "select$ebnf$4", "select$ebnf$5", "select$ebnf$6", "select$ebnf$7"], "postprocess":  d => ({ kind: 'Select', distinct: !!d[1] && d[1].distinct, ...(d[1]?.on ? { distinctOn: d[1].on } : {}), items: d[2], from: d[3] ?? [],
-        ...(d[4] ? { where: d[4] } : {}), groupBy: d[5] ?? [], ...(d[6] ? { having: d[6] } : {}),
-        ...(d[7] ? { align: d[7] } : {}), windows: d[8] ?? [], span: S(d) }) },
+    {"name": "select", "symbols": [(lexer.has("SELECT") ? {type: "SELECT"} : SELECT), "select$ebnf$1", "select_and_from", "select$ebnf$2", "select$ebnf$3", "select$ebnf$4", "select$ebnf$5", "select$ebnf$6"], "postprocess":  d => ({ kind: 'Select', distinct: !!d[1] && d[1].distinct, ...(d[1]?.on ? { distinctOn: d[1].on } : {}), items: d[2][0], from: d[2][1] ?? [],
+        ...(d[3] ? { where: d[3] } : {}), groupBy: d[4] ?? [], ...(d[5] ? { having: d[5] } : {}),
+        ...(d[6] ? { align: d[6] } : {}), windows: d[7] ?? [], span: S(d) }) },
     {"name": "select_quant", "symbols": [(lexer.has("ALL") ? {type: "ALL"} : ALL)], "postprocess": () => ({ distinct: false })},
     {"name": "select_quant", "symbols": [(lexer.has("DISTINCT") ? {type: "DISTINCT"} : DISTINCT)], "postprocess": () => ({ distinct: true })},
     {"name": "select_quant", "symbols": [(lexer.has("DISTINCT") ? {type: "DISTINCT"} : DISTINCT), (lexer.has("ON") ? {type: "ON"} : ON), {"literal":"("}, "expr_list", {"literal":")"}], "postprocess": d => ({ distinct: true, on: d[3] })},
+    {"name": "select_and_from", "symbols": ["select_list"], "postprocess": d => [d[0], null]},
+    {"name": "select_and_from$ebnf$1", "symbols": [{"literal":","}], "postprocess": id},
+    {"name": "select_and_from$ebnf$1", "symbols": [], "postprocess": () => null},
+    {"name": "select_and_from", "symbols": ["select_list", "select_and_from$ebnf$1", "from_clause"], "postprocess": d => [d[0], d[2]]},
     {"name": "select_list$ebnf$1", "symbols": []},
     {"name": "select_list$ebnf$1$subexpression$1", "symbols": [{"literal":","}, "select_item"]},
     {"name": "select_list$ebnf$1", "symbols": ["select_list$ebnf$1", "select_list$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},

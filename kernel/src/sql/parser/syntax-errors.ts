@@ -32,7 +32,7 @@ const NONRESERVED = new Set(NONRESERVED_KEYWORDS);
 const EXPRESSION_STARTS = new Set([
   'identifier', 'number', 'string', 'binary literal', 'placeholder', 'variable', "'('", "'-'", "'+'", "'~'",
   'NOT', 'CASE', 'CAST', 'TRY_CAST', 'EXISTS', 'INTERVAL', 'TRUE', 'FALSE', 'NULL', 'EXTRACT',
-  'CURRENT_TIMESTAMP', 'CURRENT_DATE', 'CURRENT_TIME', 'LOCALTIMESTAMP', 'LEFT', 'RIGHT',
+  'CURRENT_TIMESTAMP', 'CURRENT_DATE', 'CURRENT_TIME', 'LOCALTIMESTAMP', 'LEFT', 'RIGHT', 'INSERT',
   'TIMESTAMP', 'DATE', 'TIME', 'DATETIME',
 ]);
 const MAX_LISTED = 8;

@@ -409,7 +409,11 @@ export class Binder {
         if (!this.env.catalog.databaseExists(database)) throw new DatabaseNotFoundError(database);
         const info = this.env.catalog.getTable(database, t.name.name);
         if (!info) throw new TableNotFoundError(`${database}.${t.name.name}`);
-        const fields = info.schema.columns.map((c) => newField(c.name, c.type, alias));
+        // Unaliased, the columns also answer to `db.table.col` (and only with this db).
+        const fields = info.schema.columns.map((c) => {
+          const f = newField(c.name, c.type, alias);
+          return t.alias ? f : { ...f, qualifierDatabase: database };
+        });
         return { plan: { k: 'scan', table: info, alias, fields, predicates: [] }, fields };
       }
       case 'DerivedTable': {
@@ -799,6 +803,8 @@ export class Binder {
       for (const f of scope) {
         if ((ci ? f.name.toLowerCase() : f.name) !== name) continue;
         if (ref.table && f.qualifier !== ref.table && !(ci && f.qualifier?.toLowerCase() === table)) continue;
+        // `db.t.col`: a table column of another database does not match (an alias has none).
+        if (ref.database && f.qualifierDatabase !== undefined && f.qualifierDatabase !== ref.database && !(ci && f.qualifierDatabase.toLowerCase() === ref.database.toLowerCase())) continue;
         if (hit === undefined) hit = f;
         else (many ??= [hit]).push(f);
       }
@@ -818,8 +824,9 @@ export class Binder {
 
   private resolveIn(ref: ast.ColumnRef, scope: readonly Field[]): Field {
     const f = this.lookup(ref, scope);
-    if (f === null) throw new PlanError(`Ambiguous reference to column ${ref.table ? `${ref.table}.` : ''}${ref.name} (qualify it with a table name)`);
-    if (f === undefined) throw new UnknownColumnError(`${ref.table ? `${ref.table}.` : ''}${ref.name}`, fieldNames(scope));
+    const shown = `${ref.database ? `${ref.database}.` : ''}${ref.table ? `${ref.table}.` : ''}${ref.name}`;
+    if (f === null) throw new PlanError(`Ambiguous reference to column ${shown} (qualify it with a table name)`);
+    if (f === undefined) throw new UnknownColumnError(shown, fieldNames(scope));
     return f;
   }
 
@@ -873,7 +880,9 @@ export class Binder {
         if (e.type.name === 'INTERVAL') return { k: 'lit', value: parseIntervalChecked(e.value), type: INTERVAL_T };
         // TIMESTAMP '...' keeps every digit it is given (nanoseconds, as DataFusion types it); a
         // TIMESTAMP(p) column type without p means milliseconds, but a literal is not a column.
-        if (e.type.name === 'TIMESTAMP' && !e.type.args?.length) return this.cast({ k: 'lit', value: e.value, type: STR }, { name: 'TimestampNanosecond' });
+        // Like GreptimeDB, the text of a TIMESTAMP literal is trimmed and its inner runs of
+        // blanks read as one: TIMESTAMP '  2017-07-23    13:10:11 ' is 2017-07-23 13:10:11.
+        if (e.type.name === 'TIMESTAMP' && !e.type.args?.length) return this.cast({ k: 'lit', value: e.value.trim().split(/\s+/).join(' '), type: STR }, { name: 'TimestampNanosecond' });
         return this.cast({ k: 'lit', value: e.value, type: STR }, toDataType(e.type));
       }
       case 'ColumnRef': return this.resolveColumnRef(e, ctx);
@@ -1054,13 +1063,18 @@ export class Binder {
       if (!ok) continue;
       // Scalar bodies see a DECIMAL as its unscaled bigint: they get one only when every numeric
       // argument has the same DECIMAL type and the result is that type (coalesce, greatest, nullif);
-      // otherwise DECIMAL arguments are read as Float64.
+      // otherwise DECIMAL arguments are read as Float64 — or as their text ('95.50', scale kept, as
+      // DataFusion's cast to Utf8 gives) where a text function takes any type (concat, format).
       if (fn.kind === 'scalar' && out.some((a) => a.type.name === 'Decimal128')) {
         const d = out.find((a) => a.type.name === 'Decimal128')!.type;
         const rt0 = typeof fn.returnType === 'function' ? fn.returnType(out.map((a) => a.type)) : fn.returnType;
         const same = out.every((a) => a.type.name === 'Null' || !isNumeric(a.type) || (a.type.name === 'Decimal128' && a.type.scale === d.scale && a.type.precision === d.precision));
         if (!same || rt0.name !== 'Decimal128' || rt0.scale !== d.scale) {
-          for (let i = 0; i < out.length; i++) if (out[i]!.type.name === 'Decimal128') out[i] = this.cast(out[i]!, F64);
+          for (let i = 0; i < out.length; i++) {
+            if (out[i]!.type.name !== 'Decimal128') continue;
+            const asText = rt0.name === 'String' && sig.args[Math.min(i, n - 1)] === 'any';
+            out[i] = this.cast(out[i]!, asText ? STR : F64);
+          }
         }
       }
       const first = VALUE_ARGS_UNIFIED.get(fn);

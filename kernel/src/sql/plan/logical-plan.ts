@@ -16,6 +16,8 @@ export interface Field {
   readonly type: DataType;
   /** The table (or alias) that qualifies it, for `t.col` resolution. */
   readonly qualifier?: string;
+  /** The database of an unaliased table's columns, for `db.t.col` resolution. */
+  readonly qualifierDatabase?: string;
   /** Hidden fields are carried for ORDER BY but not shown. */
   readonly hidden?: boolean;
   /** A JOIN ... USING column hidden behind its merged copy (still listed by `t.*`). */

@@ -130,9 +130,10 @@ function pushInto(p: Plan, preds: BExpr[], exactTags = false): Plan {
     const toLeft = preds.filter((e) => within(e, l) && !hasSubquery(e));
     const toRight = preds.filter((e) => !toLeft.includes(e) && within(e, r) && !hasSubquery(e));
     const rest = preds.filter((e) => !toLeft.includes(e) && !toRight.includes(e));
-    // Join keys and ON conditions are evaluated synchronously: conjuncts reading both sides
-    // through an async call stay a filter above the join.
-    const above = rest.filter(hasAsyncCall);
+    // Join keys and ON conditions are evaluated synchronously, batch-free: conjuncts reading
+    // both sides through an async call or a correlated subquery (both need a per-batch prepare
+    // step) stay a filter above the join.
+    const above = rest.filter((e) => hasAsyncCall(e) || hasCorrelatedSubquery(e));
     const into = rest.filter((e) => !above.includes(e));
     const { equi, rest: residual } = splitJoinCondition(and([...into, ...(p.on ? [p.on] : [])]), l, r);
     const join: Plan = {
@@ -167,6 +168,12 @@ function pushInto(p: Plan, preds: BExpr[], exactTags = false): Plan {
 function hasAsyncCall(e: BExpr): boolean {
   let found = false;
   mapExpr(e, (x) => { if (x.k === 'call' && isAsyncScalarFunction(x.fn)) found = true; return x; });
+  return found;
+}
+
+function hasCorrelatedSubquery(e: BExpr): boolean {
+  let found = false;
+  mapExpr(e, (x) => { if ((x.k === 'subquery' || x.k === 'insub' || x.k === 'exists') && x.outer?.length) found = true; return x; });
   return found;
 }
 
