@@ -254,6 +254,20 @@ export class DefaultPromqlService implements PromqlService {
       ...(r.signal ? { signal: r.signal } : {}),
     });
     const v = await ev.evaluate(expr);
+    const valueName = r.valueColumn ?? 'value';
+    if (v.type === 'string') {
+      // GreptimeDB answers a string literal at every step, as a String column.
+      const times = ev.times;
+      const table = new arrow.Table({
+        ts: arrow.makeVector({ type: new arrow.TimestampMillisecond(), data: BigInt64Array.from(times, (t) => BigInt(Math.round(t))) } as never),
+        [valueName]: utf8Runs([[v.value, times.length]], times.length),
+      });
+      return {
+        kind: 'records', schema: table.schema,
+        columns: [{ name: 'ts', type: { name: 'TimestampMillisecond' } }, { name: valueName, type: { name: 'String' } }],
+        batches: (async function* () { for (const b of table.batches) yield b; })(),
+      };
+    }
     // Columns straight from the series' typed arrays: one run per series (its
     // labels repeat over its rows), no object per row.
     const runs: Array<{ labels: Record<string, string>; t: ArrayLike<number>; v: ArrayLike<number>; present?: Uint8Array; count: number }> = [];
@@ -268,7 +282,6 @@ export class DefaultPromqlService implements PromqlService {
     if (v.type === 'scalar') addRun({}, ev.times, v.values);
     else if (v.type === 'vector') for (const s of sortSeries([...v.series])) addRun(labelsToObject(s.labels), ev.times, s.values, s.present);
     else if (v.type === 'matrix') for (const s of v.series) addRun(labelsToObject(s.labels), s.t, s.v);
-    else addRun({ value: v.value }, [r.endMs], [NaN]);
     let n = 0;
     for (const run of runs) n += run.count;
     const ts = new BigInt64Array(n);
@@ -281,14 +294,14 @@ export class DefaultPromqlService implements PromqlService {
         values[at++] = run.v[i]!;
       }
     }
-    const names = [...labelNames].filter((x) => x !== METRIC_NAME && x !== 'ts' && x !== 'value').sort();
+    const names = [...labelNames].filter((x) => x !== METRIC_NAME && x !== 'ts' && x !== valueName).sort();
     const cols: Record<string, arrow.Vector> = {};
     for (const name of names) cols[name] = utf8Runs(runs.map((run) => [run.labels[name] ?? null, run.count] as const), n);
     cols.ts = arrow.makeVector({ type: new arrow.TimestampMillisecond(), data: ts } as never);
-    cols.value = arrow.makeVector(values);
+    cols[valueName] = arrow.makeVector(values);
     const table = new arrow.Table(cols);
     const columns = [...names.map((name) => ({ name, type: { name: 'String' as const } })),
-      { name: 'ts', type: { name: 'TimestampMillisecond' as const } }, { name: 'value', type: { name: 'Float64' as const } }];
+      { name: 'ts', type: { name: 'TimestampMillisecond' as const } }, { name: valueName, type: { name: 'Float64' as const } }];
     return {
       kind: 'records', columns, schema: table.schema,
       batches: (async function* () { for (const b of table.batches) yield b; })(),

@@ -1,0 +1,74 @@
+import { expect } from 'chai';
+import { SqlHarness } from '../support/sql-harness.js';
+
+// Cases from GreptimeDB's sqlness suite (tests/cases/standalone/common/tql and .../promql),
+// run through the SQL entry point as a client would send them.
+describe('TQL: GreptimeDB sqlness cases', function () {
+  this.timeout(20_000);
+  let h: SqlHarness;
+
+  before(async () => {
+    h = await SqlHarness.start();
+    await h.all(`CREATE TABLE test(i DOUBLE, j TIMESTAMP TIME INDEX, k STRING PRIMARY KEY);
+      INSERT INTO test VALUES (1, 1, 'a'), (1, 1, 'b'), (2, 2, 'a');
+      CREATE TABLE metrics(val DOUBLE, ts TIMESTAMP TIME INDEX, host STRING PRIMARY KEY);
+      INSERT INTO metrics VALUES (10.0, '2024-01-01 00:00:00', 'host1'), (15.0, '2024-01-01 06:00:00', 'host1'),
+        (20.0, '2024-01-01 12:00:00', 'host1'), (25.0, '2024-01-01 18:00:00', 'host1'), (30.0, '2024-01-02 00:00:00', 'host1'),
+        (12.0, '2024-01-01 02:00:00', 'host2'), (18.0, '2024-01-01 08:00:00', 'host2'), (22.0, '2024-01-01 14:00:00', 'host2');
+      CREATE TABLE cased (\`Field_I\` DOUBLE, \`Ts_J\` TIMESTAMP TIME INDEX, \`Tag_K\` STRING PRIMARY KEY);
+      INSERT INTO cased VALUES (1, 1, 'a')`);
+  });
+  after(async () => { await h.stop(); });
+
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const times = async (sql: string) => (await h.rows(sql)).map((r) => iso(Number(r[r.length - 2])));
+
+  // tql/basic.result
+  it('start and end are SQL expressions: casts, interval arithmetic, date_trunc, now() - now()', async () => {
+    expect(await times(`TQL EVAL ('1970-01-01T00:00:00'::timestamp, '1970-01-01T00:00:00'::timestamp + '10 seconds'::interval, '5s') test{k="a"}`))
+      .to.deep.equal(['1970-01-01T00:00:05.000Z', '1970-01-01T00:00:10.000Z']);
+    expect(await times(`TQL EVAL (now() - now(), now() - (now() - '10 seconds'::interval), '5s') test{k="a"}`))
+      .to.deep.equal(['1970-01-01T00:00:05.000Z', '1970-01-01T00:00:10.000Z']);
+    expect(await h.rows(`TQL EVAL (date_trunc('day', '2024-01-02 00:00:00'::timestamp) - interval '1' day,
+      date_trunc('day', '2024-01-02 00:00:00'::timestamp), '4h') metrics{host="host1"}`))
+      .to.deep.equal([['host1', Date.UTC(2024, 0, 1), 10], ['host1', Date.UTC(2024, 0, 1, 12), 20], ['host1', Date.UTC(2024, 0, 2), 30]]);
+    expect(await times(`TQL EVAL ('2024-01-01 00:00:00'::timestamp + interval '12' hour, '2024-01-02 00:00:00'::timestamp - interval '6' hour, '6h', '6h') metrics{host="host2"}`))
+      .to.deep.equal(['2024-01-01T12:00:00.000Z', '2024-01-01T18:00:00.000Z']);
+  });
+
+  it('a parameter that is not a time is a clear error', async () => {
+    try { await h.rows(`TQL EVAL ('x'::timestamp + 1, 10, '5s') test`); expect.fail('no error'); } catch (e) { expect((e as Error).message).to.match(/TQL start|timestamp|cast|parse/i); }
+    try { await h.rows(`TQL EVAL (true, 10, '5s') test`); expect.fail('no error'); } catch (e) { expect((e as Error).message).to.match(/TQL start/); }
+  });
+
+  it('AS names the value column', async () => {
+    const a = await h.q(`TQL EVAL (0, 10, '5s') {__name__="test"} AS test_series`);
+    expect(a.columns).to.deep.equal(['k', 'ts', 'test_series']);
+    expect(a.rows.length).to.equal(4);
+    const c = await h.q(`TQL EVAL (0, 10, '5s') count by (k) (test) as c`);
+    expect(c.columns).to.deep.equal(['k', 'ts', 'c']);
+    expect(c.rows.map((r) => Number(r[2]))).to.deep.equal([1, 1, 1, 1]);
+  });
+
+  it('__schema__ and __database__ pick the database', async () => {
+    expect((await h.rows(`TQL EVAL (0, 10, '5s') test{__schema__="public"}`)).length).to.equal(4);
+    expect((await h.rows(`TQL EVAL (0, 10, '5s') test{__database__="public", k="a"}`)).map((r) => r[2])).to.deep.equal([2, 2]);
+    expect(await h.rows(`TQL EVAL (0, 10, '5s') test{__schema__="greptime_private"}`)).to.deep.equal([]);
+    expect(await h.rows(`TQL EVAL (0, 10, '5s') test{__database__="no_such_db"}`)).to.deep.equal([]);
+  });
+
+  it('__field__= naming no column is an error; the name is case-sensitive', async () => {
+    expect((await h.rows(`TQL EVAL (0, 10, '5s') cased{__field__="Field_I"}`)).length).to.equal(2);
+    try { await h.rows(`TQL EVAL (0, 10, '5s') cased{__field__="field_i"}`); expect.fail('no error'); } catch (e) {
+      expect((e as { code?: string }).code).to.equal('INVALID_ARGUMENTS');
+      expect((e as Error).message).to.contain('Cannot find column field_i');
+    }
+  });
+
+  // tql/literal_only.result
+  it('a string literal answers the string at every step', async () => {
+    const r = await h.q(`TQL EVAL (0, 10, '5s') "1+1"`);
+    expect(r.types).to.deep.equal(['TimestampMillisecond', 'String']);
+    expect(r.rows.map((x) => [Number(x[0]), x[1]])).to.deep.equal([[0, '1+1'], [5000, '1+1'], [10000, '1+1']]);
+  });
+});
