@@ -198,8 +198,9 @@ export async function runTql(st: sql.TqlStatement, ctx: TqlContext): Promise<Que
   const lookbackMs = st.lookback ? durationParam(st.lookback, 'lookback') : undefined;
   if (!(stepMs > 0)) throw new InvalidArgumentsError('TQL step must be positive');
   if (endMs < startMs) throw new InvalidArgumentsError('TQL end must not be before start');
-  // `TQL EVAL (...) <promql> AS name` names the value column, as in GreptimeDB.
-  const { query, alias } = splitAlias(st.query);
+  // `TQL EVAL (...) <promql> AS name` names the value column, and a comma may
+  // follow the parameters (`TQL EVAL (0, 30, '10s'), data < 1`), as in GreptimeDB.
+  const { query, alias } = splitAlias(st.query.replace(/^\s*,/, ''));
   const expr = parsePromql(query);
   if (st.command === 'EXPLAIN') {
     return planOutput([['logical_plan', [`PromqlEval: start=${startMs}ms end=${endMs}ms step=${stepMs}ms type=${typeOf(expr)}`, ...explainPromql(expr, '  ')].join('\n')]]);

@@ -71,4 +71,9 @@ describe('TQL: GreptimeDB sqlness cases', function () {
     expect(r.types).to.deep.equal(['TimestampMillisecond', 'String']);
     expect(r.rows.map((x) => [Number(x[0]), x[1]])).to.deep.equal([[0, '1+1'], [5000, '1+1'], [10000, '1+1']]);
   });
+
+  // tql/binary_operator.result
+  it('a comma may follow the parameters', async () => {
+    expect(await h.rows(`TQL EVAL (0, 10, '5s'), test{k="a"} + (1 < bool 2)`)).to.deep.equal([['a', 5000, 3], ['a', 10000, 3]]);
+  });
 });
