@@ -331,8 +331,10 @@ export class Evaluator {
     const rangeFn = RANGE_FUNCTIONS.get(f);
     if (rangeFn) {
       const matrixArg = f === 'quantile_over_time' ? e.args[1]! : e.args[0]!;
-      const paramArg = f === 'quantile_over_time' ? e.args[0] : f === 'predict_linear' ? e.args[1] : undefined;
+      const paramArg = f === 'quantile_over_time' ? e.args[0] : e.args[1];
       const param = paramArg ? await this.scalarValues(paramArg, grid) : undefined;
+      // double_exponential_smoothing / holt_winters: smoothing and trend factors.
+      const param2 = e.args[2] ? await this.scalarValues(e.args[2], grid) : undefined;
       const arg = await this.rangeArg(matrixArg, grid);
       const keepName = f === 'last_over_time';
       const builder = new SeriesBuilder(grid.n);
@@ -357,7 +359,7 @@ export class Evaluator {
           while (hi < len && st[hi]! <= end) hi++;
           if (hi <= lo) continue;
           w.lo = lo; w.hi = hi; w.rangeStartMs = start; w.rangeEndMs = end; w.evalMs = grid.times[i]!;
-          const r = rangeFn(w, param ? param[i]! : 0);
+          const r = rangeFn(w, param ? param[i]! : 0, param2 ? param2[i]! : 0);
           if (r === undefined) continue;
           out ??= builder.slot(labels);
           if (out.present[i]) throw new ExecutionError('vector cannot contain metrics with the same labelset');

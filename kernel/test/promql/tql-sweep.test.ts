@@ -76,4 +76,22 @@ describe('TQL: GreptimeDB sqlness cases', function () {
   it('a comma may follow the parameters', async () => {
     expect(await h.rows(`TQL EVAL (0, 10, '5s'), test{k="a"} + (1 < bool 2)`)).to.deep.equal([['a', 5000, 3], ['a', 10000, 3]]);
   });
+
+  // promql/functions.result (the window is [9.9s] so that it holds the same samples under
+  // Prometheus 2.x's closed windows as GreptimeDB's left-open [10s])
+  it('double_exponential_smoothing and its Prometheus 2.x name holt_winters', async () => {
+    await h.all(`CREATE TABLE prom_series (ts TIMESTAMP TIME INDEX, val DOUBLE, host STRING PRIMARY KEY);
+      INSERT INTO prom_series (ts, val, host) VALUES (0, 0.0, 'p'), (300, 10.0, 'p'), (600, 20.0, 'p'), (900, 30.0, 'p'), (1200, 40.0, 'p'),
+        (1500, 0.0, 'p'), (1800, 10.0, 'p'), (2100, 20.0, 'p'), (2400, 30.0, 'p'), (2700, 40.0, 'p'), (3000, 50.0, 'p')`);
+    expect(await h.rows(`TQL EVAL (10, 10, '1s') double_exponential_smoothing(prom_series[9900ms], 0.4 + 0.1, 0.1)`)).to.deep.equal([['p', 10000, 47.0806953125]]);
+    expect(await h.rows(`TQL EVAL (10, 10, '1s') holt_winters(prom_series[9900ms], 0.5, 0.1)`)).to.deep.equal([['p', 10000, 47.0806953125]]);
+    // fewer than two samples: no output
+    expect(await h.rows(`TQL EVAL (3, 3, '1s') holt_winters(prom_series[100ms], 0.5, 0.1)`)).to.deep.equal([]);
+    try { await h.rows(`TQL EVAL (10, 10, '1s') holt_winters(prom_series[9900ms], 1, 0.1)`); expect.fail('no error'); } catch (e) {
+      expect((e as Error).message).to.contain('invalid smoothing factor. Expected: 0 < sf < 1, got: 1');
+    }
+    try { await h.rows(`TQL EVAL (10, 10, '1s') holt_winters(prom_series[9900ms], 0.5, 0)`); expect.fail('no error'); } catch (e) {
+      expect((e as Error).message).to.contain('invalid trend factor. Expected: 0 < tf < 1, got: 0');
+    }
+  });
 });
