@@ -449,6 +449,21 @@ export class Evaluator {
         });
         return { type: 'vector', series: sorted, sorted: true };
       }
+      case 'sort_by_label': case 'sort_by_label_desc': {
+        // Prometheus 3 (GreptimeDB has it): order by the given labels in natural order
+        // (digit runs compared as numbers), ties by the whole label set.
+        const v = await this.vectorValue(e.args[0]!, grid);
+        const names = e.args.slice(1).map((a) => (a as { value: string }).value);
+        const sign = f === 'sort_by_label_desc' ? -1 : 1;
+        const sorted = [...v].sort((x, y) => {
+          for (const n of names) {
+            const c = naturalCompare(labelValue(x.labels, n), labelValue(y.labels, n));
+            if (c !== 0) return sign * c;
+          }
+          return sign * compareLabels(x.labels, y.labels);
+        });
+        return { type: 'vector', series: sorted, sorted: true };
+      }
       case 'absent': {
         const v = await this.vectorValue(e.args[0]!, grid);
         const inner = unwrapParens(e.args[0]!);
@@ -867,6 +882,23 @@ export function windowBounds(t: Float64Array, start: number, end: number): [numb
   let h2 = lo; let hiEnd = t.length;
   while (h2 < hiEnd) { const mid = (h2 + hiEnd) >> 1; if (t[mid]! <= end) h2 = mid + 1; else hiEnd = mid; }
   return [lo, h2];
+}
+
+/** Natural order (facette/natsort, as Prometheus's sort_by_label): runs of digits compare as numbers. */
+export function naturalCompare(a: string, b: string): number {
+  if (a === b) return 0;
+  const ca = a.match(/\d+|\D+/g) ?? []; const cb = b.match(/\d+|\D+/g) ?? [];
+  for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
+    const x = ca[i]!; const y = cb[i]!;
+    if (x === y) continue;
+    if (/^\d/.test(x) && /^\d/.test(y)) {
+      const nx = BigInt(x); const ny = BigInt(y);
+      if (nx !== ny) return nx < ny ? -1 : 1;
+      continue;
+    }
+    return x < y ? -1 : 1;
+  }
+  return ca.length - cb.length;
 }
 
 /** absent()'s output labels: the equality matchers (not __name__), unless a name is matched twice. */

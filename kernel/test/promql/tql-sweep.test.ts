@@ -1,5 +1,8 @@
 import { expect } from 'chai';
+import { Evaluator } from '../../src/promql/evaluator.js';
+import { parsePromql } from '../../src/promql/parse-promql.js';
 import { SqlHarness } from '../support/sql-harness.js';
+import { labelsObj, MemorySource, series } from './promql-test-helpers.js';
 
 // Cases from GreptimeDB's sqlness suite (tests/cases/standalone/common/tql and .../promql),
 // run through the SQL entry point as a client would send them.
@@ -93,5 +96,24 @@ describe('TQL: GreptimeDB sqlness cases', function () {
     try { await h.rows(`TQL EVAL (10, 10, '1s') holt_winters(prom_series[9900ms], 0.5, 0)`); expect.fail('no error'); } catch (e) {
       expect((e as Error).message).to.contain('invalid trend factor. Expected: 0 < tf < 1, got: 0');
     }
+  });
+
+  // promql/sort.result: sort_by_label orders by the given labels (natural order), then by all labels
+  it('sort_by_label and sort_by_label_desc', async () => {
+    const d = [
+      series({ __name__: 'm', idc: 'idc10', host: 'host1' }, [[0, 1]]),
+      series({ __name__: 'm', idc: 'idc2', host: 'host2' }, [[0, 2]]),
+      series({ __name__: 'm', idc: 'idc2', host: 'host1' }, [[0, 3]]),
+      series({ __name__: 'm', idc: 'idc1', host: 'host3' }, [[0, 4]]),
+    ];
+    const order = async (q: string) => {
+      const v = await new Evaluator(new MemorySource(d), { startMs: 0, endMs: 0, stepMs: 0 }).evaluate(parsePromql(q));
+      return v.type === 'vector' ? v.series.map((s) => { const o = labelsObj(s.labels); return `${o.idc}/${o.host}`; }) : [];
+    };
+    expect(await order('sort_by_label(m, "idc", "host")')).to.deep.equal(['idc1/host3', 'idc2/host1', 'idc2/host2', 'idc10/host1']);
+    expect(await order('sort_by_label_desc(m, "idc", "host")')).to.deep.equal(['idc10/host1', 'idc2/host2', 'idc2/host1', 'idc1/host3']);
+    // ties on the given labels fall back to the whole label set
+    expect(await order('sort_by_label(m, "idc")')).to.deep.equal(['idc1/host3', 'idc2/host1', 'idc2/host2', 'idc10/host1']);
+    expect((await h.rows(`TQL EVAL (0, 0, '5s') sort_by_label(test, "k")`)).length).to.equal(0);
   });
 });
