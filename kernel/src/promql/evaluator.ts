@@ -746,7 +746,8 @@ export class Evaluator {
     }
     if (op === 'count_values') {
       const label = (e.param as { value: string }).value;
-      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(label)) throw new ExecutionError(`invalid label name ${JSON.stringify(label)}`);
+      // Prometheus 3 accepts any non-empty UTF-8 label name here (count_values("v.name", ...)).
+      if (label === '') throw new ExecutionError(`invalid label name ${JSON.stringify(label)}`);
       const b = new SeriesBuilder(n);
       for (const key of order) {
         const g = groups.get(key)!;

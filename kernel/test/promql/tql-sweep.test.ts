@@ -116,4 +116,26 @@ describe('TQL: GreptimeDB sqlness cases', function () {
     expect(await order('sort_by_label(m, "idc")')).to.deep.equal(['idc1/host3', 'idc2/host1', 'idc2/host2', 'idc10/host1']);
     expect((await h.rows(`TQL EVAL (0, 0, '5s') sort_by_label(test, "k")`)).length).to.equal(0);
   });
+
+  // promql/string_identifier.result, promql/dotted_column_names.result: Prometheus 3 UTF-8 names
+  it('quoted label and metric names (Prometheus 3 UTF-8 names)', async () => {
+    await h.all(`CREATE TABLE promql_string_identifier (ts timestamp(3) time index, "service.name" STRING, host STRING, val BIGINT, PRIMARY KEY("service.name", host));
+      INSERT INTO promql_string_identifier VALUES (0, 'api-server', 'h1', 1), (5000, 'db', 'host2', 2);
+      CREATE TABLE "otel.m" ("ts.time" TIMESTAMP(3) TIME INDEX, "service.name" STRING, "Host" STRING, "v.val" DOUBLE, PRIMARY KEY ("service.name", "Host"));
+      INSERT INTO "otel.m" VALUES (0, 'a', 'h1', 1), (0, 'a', 'h2', 2), (0, 'b', 'h1', 3)`);
+    expect(await h.rows(`TQL EVAL (0, 10, '5s') promql_string_identifier{"service.name"="api-server"}`))
+      .to.deep.equal([['h1', 'api-server', 0, 1], ['h1', 'api-server', 5000, 1], ['h1', 'api-server', 10000, 1]]);
+    expect((await h.rows(`TQL EVAL (0, 10, '5s') {"promql_string_identifier"}`)).length).to.equal(5);
+    expect(await h.rows(`TQL EVAL (0, 10, '5s') sum by ("service.name") (promql_string_identifier)`)).to.deep.equal([
+      ['api-server', 0, 1], ['api-server', 5000, 1], ['api-server', 10000, 1], ['db', 5000, 2], ['db', 10000, 2]]);
+    expect(await h.rows(`TQL EVAL (0, 0, '5s') {"otel.m"} unless on("service.name") {"otel.m", "service.name"="b"}`))
+      .to.deep.equal([['h1', 'a', 0, 1], ['h2', 'a', 0, 2]]);
+    expect(await h.rows(`TQL EVAL (0, 0, '5s') sum without ("Host") ({"otel.m"})`)).to.deep.equal([['a', 0, 3], ['b', 0, 3]]);
+    expect(await h.rows(`TQL EVAL (0, 0, '5s') count_values by ("service.name") ("v.name", {"otel.m"})`))
+      .to.deep.equal([['a', '1', 0, 1], ['a', '2', 0, 1], ['b', '3', 0, 1]]);
+    for (const [q, msg] of [[`count_values("", {"otel.m"})`, 'invalid label name'], [`{"otel.m", "other"}`, 'metric name must not be set twice'], [`{"otel.m", __name__="x"}`, 'metric name must not be set twice'],
+      [`x{""="a"}`, 'invalid label name'], [`sum by ("") (x)`, 'invalid label name']] as const) {
+      try { await h.rows(`TQL EVAL (0, 0, '5s') ${q}`); expect.fail(`no error for ${q}`); } catch (e) { expect((e as Error).message).to.contain(msg); }
+    }
+  });
 });
