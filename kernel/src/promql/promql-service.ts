@@ -7,6 +7,7 @@ import type { QueryOutput } from '../interfaces/query.js';
 import { KERNEL_VERSION } from '../version.js';
 import type { LabelMatcher } from './ast.js';
 import { typeOf } from './check-promql.js';
+import type { Expr } from './ast.js';
 import { Evaluator, formatSampleValue, sortSeries, type EvalValue } from './evaluator.js';
 import { parseDurationText } from './grammar-support.js';
 import { labelsToObject, labelValue, METRIC_NAME } from './labels.js';
@@ -294,7 +295,10 @@ export class DefaultPromqlService implements PromqlService {
         values[at++] = run.v[i]!;
       }
     }
-    const names = [...labelNames].filter((x) => x !== METRIC_NAME && x !== 'ts' && x !== valueName).sort();
+    // GreptimeDB: the metric name is a column only when a selector names its metrics by regex or
+    // != (a union of tables, where it tells the rows apart); an equality selector's is implied.
+    const keepName = selectsByPattern(expr);
+    const names = [...labelNames].filter((x) => (keepName || x !== METRIC_NAME) && x !== 'ts' && x !== valueName).sort();
     const cols: Record<string, arrow.Vector> = {};
     for (const name of names) cols[name] = utf8Runs(runs.map((run) => [run.labels[name] ?? null, run.count] as const), n);
     cols.ts = arrow.makeVector({ type: new arrow.TimestampMillisecond(), data: ts } as never);
@@ -306,6 +310,19 @@ export class DefaultPromqlService implements PromqlService {
       kind: 'records', columns, schema: table.schema,
       batches: (async function* () { for (const b of table.batches) yield b; })(),
     };
+  }
+}
+
+/** Whether some selector of `e` picks its metrics other than by `__name__="..."` (regex, !=, no name). */
+function selectsByPattern(e: Expr): boolean {
+  switch (e.kind) {
+    case 'VectorSelector': return e.name === undefined;
+    case 'MatrixSelector': return selectsByPattern(e.selector);
+    case 'SubqueryExpr': case 'ParenExpr': case 'UnaryExpr': return selectsByPattern(e.expr);
+    case 'Call': return e.args.some(selectsByPattern);
+    case 'AggregateExpr': return selectsByPattern(e.expr);
+    case 'BinaryExpr': return selectsByPattern(e.lhs) || selectsByPattern(e.rhs);
+    default: return false;
   }
 }
 

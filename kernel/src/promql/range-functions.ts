@@ -80,11 +80,12 @@ function instantValue(w: Window, isRate: boolean): number | undefined {
   const { t, v, lo, hi } = w;
   if (hi - lo < 2) return undefined;
   const last = v[hi - 1]!; const prev = v[hi - 2]!;
-  let result = isRate && last < prev ? last : last - prev;
-  if (!isRate) return result;
+  const result = isRate && last < prev ? last : last - prev;
+  // Two samples in one millisecond (sub-millisecond tables) give no point, for idelta as for
+  // irate: Prometheus checks the interval before it divides.
   const interval = t[hi - 1]! - t[hi - 2]!;
   if (interval === 0) return undefined;
-  return result / (interval / 1000);
+  return isRate ? result / (interval / 1000) : result;
 }
 
 // kahanInc's results (no array allocated per sample on these hot loops).

@@ -98,7 +98,7 @@ async function timeParamOf(e: sql.Expr, ctx: TqlContext, what: string): Promise<
   } catch (err) {
     if (!ctx.evalConstant || !(err instanceof InvalidArgumentsError) || !/expected a unix timestamp/.test(err.message)) throw err;
   }
-  const { value, type } = await ctx.evalConstant(e);
+  const { value, type } = await ctx.evalConstant(pinNow(e, ctx.nowMs ?? Date.now()));
   if (value === null || value === undefined) throw new InvalidArgumentsError(`TQL ${what}: the expression is NULL`);
   const perUnit = NANOS_PER_UNIT[type.name];
   if (perUnit !== undefined && typeof value === 'bigint') return Number((value * perUnit) / 1_000n) / 1000;
@@ -112,6 +112,27 @@ async function timeParamOf(e: sql.Expr, ctx: TqlContext, what: string): Promise<
   if (typeof value === 'bigint' && /^U?Int/.test(type.name)) return Number(value) * 1000;
   if (typeof value === 'string') return timeParam({ kind: 'StringLiteral', value } as sql.Expr, ctx, what);
   throw new InvalidArgumentsError(`TQL ${what}: expected a timestamp, got ${type.name}`);
+}
+
+/**
+ * `e` with every now() / current_timestamp() replaced by one instant, so that
+ * `now() - now()` is zero: the statement's now, as DataFusion's now() is one
+ * value per statement.
+ */
+function pinNow(e: sql.Expr, nowMs: number): sql.Expr {
+  const visit = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(visit);
+    if (x === null || typeof x !== 'object') return x;
+    const o = x as { kind?: string; name?: string; args?: unknown[]; span?: sql.Span };
+    if (o.kind === 'FunctionCall' && /^(now|current_timestamp)$/i.test(o.name ?? '') && o.args?.length === 0) {
+      const span = o.span!;
+      return { kind: 'TypedLiteral', type: { kind: 'TypeName', name: 'TIMESTAMP', args: [3], unsigned: false, span }, value: new Date(nowMs).toISOString(), span };
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(o)) out[k] = k === 'span' ? v : visit(v);
+    return out;
+  };
+  return visit(e) as sql.Expr;
 }
 
 /** A TQL step/lookback in ms: seconds (number) or a duration ('15s', '1m', INTERVAL ...). */
@@ -192,6 +213,8 @@ export function splitAlias(text: string): { query: string; alias?: string } {
  */
 export async function runTql(st: sql.TqlStatement, ctx: TqlContext): Promise<QueryOutput> {
   // Without parameters: GreptimeDB's defaults, start = end = 0 and step 5m.
+  // One now() for the whole statement: start and end, every call in them.
+  ctx = { ...ctx, nowMs: ctx.nowMs ?? Date.now() };
   const startMs = st.start ? await timeParamOf(st.start, ctx, 'start') : 0;
   const endMs = st.end ? await timeParamOf(st.end, ctx, 'end') : 0;
   const stepMs = st.step ? durationParam(st.step, 'step') : 300_000;

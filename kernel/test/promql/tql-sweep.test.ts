@@ -138,4 +138,29 @@ describe('TQL: GreptimeDB sqlness cases', function () {
       try { await h.rows(`TQL EVAL (0, 0, '5s') ${q}`); expect.fail(`no error for ${q}`); } catch (e) { expect((e as Error).message).to.contain(msg); }
     }
   });
+
+  // promql/sub_millisecond_interval.result: two samples in one millisecond give no idelta, as no irate
+  it('idelta over two samples in the same millisecond gives no point', async () => {
+    await h.all(`CREATE TABLE sub_ms_interval (job STRING, \`value\` DOUBLE, ts TIMESTAMP(9) TIME INDEX, PRIMARY KEY(job));
+      INSERT INTO sub_ms_interval VALUES ('sub_ms', 999, 999999900), ('sub_ms', 10, 999999100), ('sub_ms', 13, 999999500), ('one_ms', 10, 998000000), ('one_ms', 13, 999000000)`);
+    expect(await h.rows(`TQL EVAL (1, 1, '1s') idelta(sub_ms_interval[5s])`)).to.deep.equal([['one_ms', 1000, 3]]);
+    expect(await h.rows(`TQL EVAL (1, 1, '1s') irate(sub_ms_interval[5s])`)).to.deep.equal([['one_ms', 1000, 3000]]);
+  });
+
+  // promql/metric_name_regex.result: a selector naming its metrics by regex or != keeps __name__ as a column
+  it('__name__ is a column when the metric is matched by regex or !=', async () => {
+    await h.all(`CREATE TABLE mnr_a (host STRING NULL, ts TIMESTAMP NOT NULL, greptime_value DOUBLE NULL, TIME INDEX (ts), PRIMARY KEY (host));
+      CREATE TABLE mnr_b (idc STRING NULL, ts TIMESTAMP NOT NULL, greptime_value DOUBLE NULL, TIME INDEX (ts), PRIMARY KEY (idc));
+      INSERT INTO mnr_a (ts, host, greptime_value) VALUES (0, 'host1', 1);
+      INSERT INTO mnr_b (ts, idc, greptime_value) VALUES (0, 'idc1', 5)`);
+    const all = await h.q(`TQL EVAL (0, 0, '1s') {__name__=~"mnr_[ab]"}`);
+    expect(all.columns).to.deep.equal(['__name__', 'host', 'idc', 'ts', 'value']);
+    expect(all.rows).to.deep.equal([['mnr_a', 'host1', null, 0, 1], ['mnr_b', null, 'idc1', 0, 5]]);
+    expect(await h.rows(`TQL EVAL (0, 0, '1s') count by (__name__) ({__name__=~"mnr_[ab]"})`)).to.deep.equal([['mnr_a', 0, 1], ['mnr_b', 0, 1]]);
+    expect(await h.rows(`TQL EVAL (0, 0, '1s') topk(1, {__name__=~"mnr_[ab]"})`)).to.deep.equal([['mnr_b', 'idc1', 0, 5]]);
+    expect(await h.rows(`TQL EVAL (0, 0, '1s') {__name__!="mnr_b", __name__=~"mnr_.*"}`)).to.deep.equal([['mnr_a', 'host1', 0, 1]]);
+    // an equality selector keeps the metric name out of the columns
+    expect((await h.q(`TQL EVAL (0, 0, '1s') {__name__="mnr_a"}`)).columns).to.deep.equal(['host', 'ts', 'value']);
+    expect((await h.q(`TQL EVAL (0, 0, '1s') mnr_a`)).columns).to.deep.equal(['host', 'ts', 'value']);
+  });
 });
