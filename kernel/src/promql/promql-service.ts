@@ -1,13 +1,12 @@
 import * as arrow from 'apache-arrow';
-import { CancelledError, DeadlineExceededError, StrataError, SyntaxError } from '../errors/errors.js';
+import { CancelledError, DeadlineExceededError, InvalidArgumentsError, StrataError, SyntaxError } from '../errors/errors.js';
 import type { Catalog } from '../interfaces/catalog.js';
 import type { StorageEngine } from '../interfaces/engine.js';
 import type { PromqlApiResponse, PromqlService, TqlRequest } from '../interfaces/promql.js';
 import type { QueryOutput } from '../interfaces/query.js';
 import { KERNEL_VERSION } from '../version.js';
-import type { LabelMatcher } from './ast.js';
+import type { Expr, LabelMatcher } from './ast.js';
 import { typeOf } from './check-promql.js';
-import type { Expr } from './ast.js';
 import { Evaluator, formatSampleValue, sortSeries, type EvalValue } from './evaluator.js';
 import { parseDurationText } from './grammar-support.js';
 import { labelsToObject, labelValue, METRIC_NAME } from './labels.js';
@@ -249,6 +248,10 @@ export class DefaultPromqlService implements PromqlService {
   /** `stats`, when given, collects what the selects read (TQL ANALYZE). */
   async evaluateTql(r: TqlRequest, stats?: SelectStats): Promise<QueryOutput> {
     const expr = parsePromql(r.query);
+    // As a range query: a range vector has no value per step (GreptimeDB, Prometheus).
+    if (r.startMs !== r.endMs && typeOf(expr) === 'matrix') {
+      throw new InvalidArgumentsError('invalid expression type "range vector" for range query, must be Scalar or instant Vector');
+    }
     const source = new StorageSeriesSource(this.catalog, this.engine, r.database, stats);
     const ev = new Evaluator(source, {
       startMs: r.startMs, endMs: r.endMs, stepMs: r.stepMs, lookbackMs: r.lookbackMs ?? this.options.lookbackMs ?? 300_000, ...this.limits(),

@@ -163,4 +163,13 @@ describe('TQL: GreptimeDB sqlness cases', function () {
     expect((await h.q(`TQL EVAL (0, 0, '1s') {__name__="mnr_a"}`)).columns).to.deep.equal(['host', 'ts', 'value']);
     expect((await h.q(`TQL EVAL (0, 0, '1s') mnr_a`)).columns).to.deep.equal(['host', 'ts', 'value']);
   });
+
+  // promql/range_vector_result.result: a range vector answers an instant TQL only
+  it('a range vector over several steps is an error; at one step it is the raw samples', async () => {
+    try { await h.rows(`TQL EVAL (0, 10, '5s') test[5s]`); expect.fail('no error'); } catch (e) {
+      expect((e as { code?: string }).code).to.equal('INVALID_ARGUMENTS');
+      expect((e as Error).message).to.contain('invalid expression type "range vector" for range query, must be Scalar or instant Vector');
+    }
+    expect(await h.rows(`TQL EVAL (10, 10, '5s') test{k="a"}[10s]`)).to.deep.equal([['a', 1, 1], ['a', 2, 2]]);
+  });
 });
