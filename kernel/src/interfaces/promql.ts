@@ -17,6 +17,8 @@ export interface TqlRequest {
   readonly query: string;
   readonly database: string;
   readonly signal?: AbortSignal;
+  /** Name of the value column (`TQL EVAL ... AS name`); `value` by default. */
+  readonly valueColumn?: string;
 }
 
 /**

@@ -33,8 +33,13 @@ export function typeOf(e: Expr): ValueType {
 const TYPE_NAMES: Record<ValueType, string> = { scalar: 'scalar', vector: 'instant vector', matrix: 'range vector', string: 'string' };
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+/** A label name as written: an identifier, or (Prometheus 3 UTF-8 names) any non-empty quoted UTF-8 string. */
+function validLabelName(name: string, quoted: boolean | undefined): boolean {
+  return quoted ? name.length > 0 && !name.includes('\u0000') : LABEL_NAME.test(name);
+}
+
 function labelNames(labels: readonly RawLabel[]): string[] {
-  for (const l of labels) if (!LABEL_NAME.test(l.name)) throw promqlError(l.pos, `invalid label name ${JSON.stringify(l.name)}`);
+  for (const l of labels) if (!validLabelName(l.name, l.quoted)) throw promqlError(l.pos, `invalid label name ${JSON.stringify(l.name)}`);
   return labels.map((l) => l.name);
 }
 
@@ -49,12 +54,20 @@ export function checkExpr(n: RawNode): Expr {
     case 'Selector': {
       const matchers: LabelMatcher[] = [];
       let name = n.name;
+      let quotedName = false;
       if (name !== undefined) matchers.push({ name: '__name__', op: '=', value: name });
       for (const m of n.matchers) {
-        if (!LABEL_NAME.test(m.name)) throw promqlError(m.pos, `invalid label name ${JSON.stringify(m.name)}`);
+        if (!validLabelName(m.name, m.quoted)) throw promqlError(m.pos, `invalid label name ${JSON.stringify(m.name)}`);
         if (m.value === '\u0000\u0000invalid') throw promqlError(m.pos, 'invalid escape sequence in string');
+        if (m.metricName) {
+          // {"name"}: the metric name, once, as Prometheus 3 reads it.
+          if (name !== undefined) throw promqlError(m.pos, `metric name must not be set twice: ${JSON.stringify(name)} or ${JSON.stringify(m.value)}`);
+          name = m.value; quotedName = true;
+          matchers.push({ name: '__name__', op: '=', value: m.value });
+          continue;
+        }
         if (m.name === '__name__') {
-          if (n.name !== undefined) throw promqlError(m.pos, `metric name must not be set twice: ${JSON.stringify(n.name)} or ${JSON.stringify(m.value)}`);
+          if (n.name !== undefined || quotedName) throw promqlError(m.pos, `metric name must not be set twice: ${JSON.stringify(n.name ?? name)} or ${JSON.stringify(m.value)}`);
           if (m.op === '=') name = m.value;
         }
         const op = m.op as MatchOp;

@@ -331,8 +331,10 @@ export class Evaluator {
     const rangeFn = RANGE_FUNCTIONS.get(f);
     if (rangeFn) {
       const matrixArg = f === 'quantile_over_time' ? e.args[1]! : e.args[0]!;
-      const paramArg = f === 'quantile_over_time' ? e.args[0] : f === 'predict_linear' ? e.args[1] : undefined;
+      const paramArg = f === 'quantile_over_time' ? e.args[0] : e.args[1];
       const param = paramArg ? await this.scalarValues(paramArg, grid) : undefined;
+      // double_exponential_smoothing / holt_winters: smoothing and trend factors.
+      const param2 = e.args[2] ? await this.scalarValues(e.args[2], grid) : undefined;
       const arg = await this.rangeArg(matrixArg, grid);
       const keepName = f === 'last_over_time';
       const builder = new SeriesBuilder(grid.n);
@@ -357,7 +359,7 @@ export class Evaluator {
           while (hi < len && st[hi]! <= end) hi++;
           if (hi <= lo) continue;
           w.lo = lo; w.hi = hi; w.rangeStartMs = start; w.rangeEndMs = end; w.evalMs = grid.times[i]!;
-          const r = rangeFn(w, param ? param[i]! : 0);
+          const r = rangeFn(w, param ? param[i]! : 0, param2 ? param2[i]! : 0);
           if (r === undefined) continue;
           out ??= builder.slot(labels);
           if (out.present[i]) throw new ExecutionError('vector cannot contain metrics with the same labelset');
@@ -444,6 +446,21 @@ export class Evaluator {
           if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : -1;
           if (Number.isNaN(b)) return 1;
           return desc ? b - a : a - b;
+        });
+        return { type: 'vector', series: sorted, sorted: true };
+      }
+      case 'sort_by_label': case 'sort_by_label_desc': {
+        // Prometheus 3 (GreptimeDB has it): order by the given labels in natural order
+        // (digit runs compared as numbers), ties by the whole label set.
+        const v = await this.vectorValue(e.args[0]!, grid);
+        const names = e.args.slice(1).map((a) => (a as { value: string }).value);
+        const sign = f === 'sort_by_label_desc' ? -1 : 1;
+        const sorted = [...v].sort((x, y) => {
+          for (const n of names) {
+            const c = naturalCompare(labelValue(x.labels, n), labelValue(y.labels, n));
+            if (c !== 0) return sign * c;
+          }
+          return sign * compareLabels(x.labels, y.labels);
         });
         return { type: 'vector', series: sorted, sorted: true };
       }
@@ -729,7 +746,8 @@ export class Evaluator {
     }
     if (op === 'count_values') {
       const label = (e.param as { value: string }).value;
-      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(label)) throw new ExecutionError(`invalid label name ${JSON.stringify(label)}`);
+      // Prometheus 3 accepts any non-empty UTF-8 label name here (count_values("v.name", ...)).
+      if (label === '') throw new ExecutionError(`invalid label name ${JSON.stringify(label)}`);
       const b = new SeriesBuilder(n);
       for (const key of order) {
         const g = groups.get(key)!;
@@ -865,6 +883,23 @@ export function windowBounds(t: Float64Array, start: number, end: number): [numb
   let h2 = lo; let hiEnd = t.length;
   while (h2 < hiEnd) { const mid = (h2 + hiEnd) >> 1; if (t[mid]! <= end) h2 = mid + 1; else hiEnd = mid; }
   return [lo, h2];
+}
+
+/** Natural order (facette/natsort, as Prometheus's sort_by_label): runs of digits compare as numbers. */
+export function naturalCompare(a: string, b: string): number {
+  if (a === b) return 0;
+  const ca = a.match(/\d+|\D+/g) ?? []; const cb = b.match(/\d+|\D+/g) ?? [];
+  for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
+    const x = ca[i]!; const y = cb[i]!;
+    if (x === y) continue;
+    if (/^\d/.test(x) && /^\d/.test(y)) {
+      const nx = BigInt(x); const ny = BigInt(y);
+      if (nx !== ny) return nx < ny ? -1 : 1;
+      continue;
+    }
+    return x < y ? -1 : 1;
+  }
+  return ca.length - cb.length;
 }
 
 /** absent()'s output labels: the equality matchers (not __name__), unless a name is matched twice. */

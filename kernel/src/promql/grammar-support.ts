@@ -7,7 +7,8 @@ import type { Pos } from './ast.js';
 
 type D = any[];
 
-export interface RawMatcher { name: string; op: string; value: string; pos: Pos }
+/** `quoted`: the name was written as a string (Prometheus 3 UTF-8 names); `metricName`: a lone `{"name"}`. */
+export interface RawMatcher { name: string; op: string; value: string; pos: Pos; quoted?: boolean; metricName?: boolean }
 export type RawNode =
   | { kind: 'NumberLiteral'; value: number; pos: Pos }
   | { kind: 'StringLiteral'; value: string; pos: Pos; error?: string }
@@ -21,7 +22,7 @@ export type RawNode =
   | { kind: 'Unary'; op: '-' | '+'; expr: RawNode; pos: Pos }
   | { kind: 'Paren'; expr: RawNode; pos: Pos };
 
-export interface RawLabel { name: string; pos: Pos }
+export interface RawLabel { name: string; pos: Pos; quoted?: boolean }
 export interface BinMod {
   bool: boolean;
   boolPos?: Pos;
@@ -29,7 +30,9 @@ export interface BinMod {
 }
 
 export const pos = (t: PromToken): Pos => ({ offset: t.offset, line: t.line, column: t.col });
-const label = (t: PromToken): RawLabel => ({ name: t.text, pos: pos(t) });
+/** A label name token's name: an identifier or keyword as written, a quoted string unquoted (`\u0000` if its escapes are bad). */
+function nameOf(t: PromToken): string { return t.type === 'STRING' ? unquote(t.text) ?? '\u0000' : t.text; }
+const label = (t: PromToken): RawLabel => ({ name: nameOf(t), pos: pos(t), ...(t.type === 'STRING' ? { quoted: true } : {}) });
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
 
@@ -179,7 +182,11 @@ export function matcher(d: D): RawMatcher {
   const n = d[0] as PromToken;
   const s = d[2] as PromToken;
   const v = unquote(s.text);
-  return { name: n.text, op: (d[1] as PromToken).text, value: v ?? '\u0000\u0000invalid', pos: pos(n) };
+  return { name: nameOf(n), op: (d[1] as PromToken).text, value: v ?? '\u0000\u0000invalid', pos: pos(n), ...(n.type === 'STRING' ? { quoted: true } : {}) };
+}
+export function metricNameMatcher(d: D): RawMatcher {
+  const s = d[0] as PromToken;
+  return { name: '__name__', op: '=', value: unquote(s.text) ?? '\u0000\u0000invalid', pos: pos(s), quoted: true, metricName: true };
 }
 export function grouping(d: D): { without: boolean; labels: RawLabel[] } {
   return { without: (d[0] as PromToken).type === 'WITHOUT', labels: (d[1] as PromToken[]).map(label) };

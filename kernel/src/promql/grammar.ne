@@ -63,6 +63,8 @@ primary -> %NUMBER {% g.number %}
 matchers -> "{" "}" {% g.matchersEmpty %} | "{" matcher_list ",":? "}" {% g.matchersList %}
 matcher_list -> matcher {% (d) => [d[0]] %} | matcher_list "," matcher {% (d) => [...d[0], d[2]] %}
 matcher -> label_name match_op %STRING {% g.matcher %}
+# Prometheus 3 UTF-8 names: a lone quoted string in braces is the metric name ({"otel.metric"}).
+  | %STRING {% g.metricNameMatcher %}
 match_op -> "=" {% id %} | "!=" {% id %} | "=~" {% id %} | "!~" {% id %}
 
 grouping -> %BY label_list {% g.grouping %} | %WITHOUT label_list {% g.grouping %}
@@ -71,5 +73,7 @@ label_names -> label_name {% (d) => [d[0]] %} | label_names "," label_name {% (d
 label_name -> %IDENT {% id %} | %AND {% id %} | %OR {% id %} | %UNLESS {% id %} | %ATAN2 {% id %} | %BY {% id %}
   | %WITHOUT {% id %} | %ON {% id %} | %IGNORING {% id %} | %GROUP_LEFT {% id %} | %GROUP_RIGHT {% id %}
   | %GROUP_LEFT_L {% id %} | %GROUP_RIGHT_L {% id %} | %BOOL {% id %} | %OFFSET {% id %}
+  # Prometheus 3 UTF-8 label names, quoted: {"service.name"="api"}, by ("service.name").
+  | %STRING {% id %}
 
 args -> expr {% (d) => [d[0]] %} | args "," expr {% (d) => [...d[0], d[2]] %}

@@ -142,6 +142,7 @@ const grammar: Grammar = {
     {"name": "matcher_list", "symbols": ["matcher"], "postprocess": (d) => [d[0]]},
     {"name": "matcher_list", "symbols": ["matcher_list", {"literal":","}, "matcher"], "postprocess": (d) => [...d[0], d[2]]},
     {"name": "matcher", "symbols": ["label_name", "match_op", (lexer.has("STRING") ? {type: "STRING"} : STRING)], "postprocess": g.matcher},
+    {"name": "matcher", "symbols": [(lexer.has("STRING") ? {type: "STRING"} : STRING)], "postprocess": g.metricNameMatcher},
     {"name": "match_op", "symbols": [{"literal":"="}], "postprocess": id},
     {"name": "match_op", "symbols": [{"literal":"!="}], "postprocess": id},
     {"name": "match_op", "symbols": [{"literal":"=~"}], "postprocess": id},
@@ -169,6 +170,7 @@ const grammar: Grammar = {
     {"name": "label_name", "symbols": [(lexer.has("GROUP_RIGHT_L") ? {type: "GROUP_RIGHT_L"} : GROUP_RIGHT_L)], "postprocess": id},
     {"name": "label_name", "symbols": [(lexer.has("BOOL") ? {type: "BOOL"} : BOOL)], "postprocess": id},
     {"name": "label_name", "symbols": [(lexer.has("OFFSET") ? {type: "OFFSET"} : OFFSET)], "postprocess": id},
+    {"name": "label_name", "symbols": [(lexer.has("STRING") ? {type: "STRING"} : STRING)], "postprocess": id},
     {"name": "args", "symbols": ["expr"], "postprocess": (d) => [d[0]]},
     {"name": "args", "symbols": ["args", {"literal":","}, "expr"], "postprocess": (d) => [...d[0], d[2]]}
   ],

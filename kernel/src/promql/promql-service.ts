@@ -1,11 +1,11 @@
 import * as arrow from 'apache-arrow';
-import { CancelledError, DeadlineExceededError, StrataError, SyntaxError } from '../errors/errors.js';
+import { CancelledError, DeadlineExceededError, InvalidArgumentsError, StrataError, SyntaxError } from '../errors/errors.js';
 import type { Catalog } from '../interfaces/catalog.js';
 import type { StorageEngine } from '../interfaces/engine.js';
 import type { PromqlApiResponse, PromqlService, TqlRequest } from '../interfaces/promql.js';
 import type { QueryOutput } from '../interfaces/query.js';
 import { KERNEL_VERSION } from '../version.js';
-import type { LabelMatcher } from './ast.js';
+import type { Expr, LabelMatcher } from './ast.js';
 import { typeOf } from './check-promql.js';
 import { Evaluator, formatSampleValue, sortSeries, type EvalValue } from './evaluator.js';
 import { parseDurationText } from './grammar-support.js';
@@ -248,12 +248,30 @@ export class DefaultPromqlService implements PromqlService {
   /** `stats`, when given, collects what the selects read (TQL ANALYZE). */
   async evaluateTql(r: TqlRequest, stats?: SelectStats): Promise<QueryOutput> {
     const expr = parsePromql(r.query);
+    // As a range query: a range vector has no value per step (GreptimeDB, Prometheus).
+    if (r.startMs !== r.endMs && typeOf(expr) === 'matrix') {
+      throw new InvalidArgumentsError('invalid expression type "range vector" for range query, must be Scalar or instant Vector');
+    }
     const source = new StorageSeriesSource(this.catalog, this.engine, r.database, stats);
     const ev = new Evaluator(source, {
       startMs: r.startMs, endMs: r.endMs, stepMs: r.stepMs, lookbackMs: r.lookbackMs ?? this.options.lookbackMs ?? 300_000, ...this.limits(),
       ...(r.signal ? { signal: r.signal } : {}),
     });
     const v = await ev.evaluate(expr);
+    const valueName = r.valueColumn ?? 'value';
+    if (v.type === 'string') {
+      // GreptimeDB answers a string literal at every step, as a String column.
+      const times = ev.times;
+      const table = new arrow.Table({
+        ts: arrow.makeVector({ type: new arrow.TimestampMillisecond(), data: BigInt64Array.from(times, (t) => BigInt(Math.round(t))) } as never),
+        [valueName]: utf8Runs([[v.value, times.length]], times.length),
+      });
+      return {
+        kind: 'records', schema: table.schema,
+        columns: [{ name: 'ts', type: { name: 'TimestampMillisecond' } }, { name: valueName, type: { name: 'String' } }],
+        batches: (async function* () { for (const b of table.batches) yield b; })(),
+      };
+    }
     // Columns straight from the series' typed arrays: one run per series (its
     // labels repeat over its rows), no object per row.
     const runs: Array<{ labels: Record<string, string>; t: ArrayLike<number>; v: ArrayLike<number>; present?: Uint8Array; count: number }> = [];
@@ -268,7 +286,6 @@ export class DefaultPromqlService implements PromqlService {
     if (v.type === 'scalar') addRun({}, ev.times, v.values);
     else if (v.type === 'vector') for (const s of sortSeries([...v.series])) addRun(labelsToObject(s.labels), ev.times, s.values, s.present);
     else if (v.type === 'matrix') for (const s of v.series) addRun(labelsToObject(s.labels), s.t, s.v);
-    else addRun({ value: v.value }, [r.endMs], [NaN]);
     let n = 0;
     for (const run of runs) n += run.count;
     const ts = new BigInt64Array(n);
@@ -281,18 +298,34 @@ export class DefaultPromqlService implements PromqlService {
         values[at++] = run.v[i]!;
       }
     }
-    const names = [...labelNames].filter((x) => x !== METRIC_NAME && x !== 'ts' && x !== 'value').sort();
+    // GreptimeDB: the metric name is a column only when a selector names its metrics by regex or
+    // != (a union of tables, where it tells the rows apart); an equality selector's is implied.
+    const keepName = selectsByPattern(expr);
+    const names = [...labelNames].filter((x) => (keepName || x !== METRIC_NAME) && x !== 'ts' && x !== valueName).sort();
     const cols: Record<string, arrow.Vector> = {};
     for (const name of names) cols[name] = utf8Runs(runs.map((run) => [run.labels[name] ?? null, run.count] as const), n);
     cols.ts = arrow.makeVector({ type: new arrow.TimestampMillisecond(), data: ts } as never);
-    cols.value = arrow.makeVector(values);
+    cols[valueName] = arrow.makeVector(values);
     const table = new arrow.Table(cols);
     const columns = [...names.map((name) => ({ name, type: { name: 'String' as const } })),
-      { name: 'ts', type: { name: 'TimestampMillisecond' as const } }, { name: 'value', type: { name: 'Float64' as const } }];
+      { name: 'ts', type: { name: 'TimestampMillisecond' as const } }, { name: valueName, type: { name: 'Float64' as const } }];
     return {
       kind: 'records', columns, schema: table.schema,
       batches: (async function* () { for (const b of table.batches) yield b; })(),
     };
+  }
+}
+
+/** Whether some selector of `e` picks its metrics other than by `__name__="..."` (regex, !=, no name). */
+function selectsByPattern(e: Expr): boolean {
+  switch (e.kind) {
+    case 'VectorSelector': return e.name === undefined;
+    case 'MatrixSelector': return selectsByPattern(e.selector);
+    case 'SubqueryExpr': case 'ParenExpr': case 'UnaryExpr': return selectsByPattern(e.expr);
+    case 'Call': return e.args.some(selectsByPattern);
+    case 'AggregateExpr': return selectsByPattern(e.expr);
+    case 'BinaryExpr': return selectsByPattern(e.lhs) || selectsByPattern(e.rhs);
+    default: return false;
   }
 }
 

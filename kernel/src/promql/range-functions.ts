@@ -2,6 +2,8 @@
 // Each takes the window's timestamps (ms) and values plus the window bounds
 // and returns a value or undefined (no output for this step).
 
+import { ExecutionError } from '../errors/errors.js';
+
 export interface Window {
   readonly t: Float64Array;
   readonly v: Float64Array;
@@ -35,7 +37,7 @@ export function counterResets(v: Float64Array): Int32Array {
   return out;
 }
 
-export type RangeFunction = (w: Window, param: number) => number | undefined;
+export type RangeFunction = (w: Window, param: number, param2?: number) => number | undefined;
 
 function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): number | undefined {
   const { t, v, lo, hi } = w;
@@ -78,11 +80,12 @@ function instantValue(w: Window, isRate: boolean): number | undefined {
   const { t, v, lo, hi } = w;
   if (hi - lo < 2) return undefined;
   const last = v[hi - 1]!; const prev = v[hi - 2]!;
-  let result = isRate && last < prev ? last : last - prev;
-  if (!isRate) return result;
+  const result = isRate && last < prev ? last : last - prev;
+  // Two samples in one millisecond (sub-millisecond tables) give no point, for idelta as for
+  // irate: Prometheus checks the interval before it divides.
   const interval = t[hi - 1]! - t[hi - 2]!;
   if (interval === 0) return undefined;
-  return result / (interval / 1000);
+  return isRate ? result / (interval / 1000) : result;
 }
 
 // kahanInc's results (no array allocated per sample on these hot loops).
@@ -232,4 +235,30 @@ export const RANGE_FUNCTIONS: ReadonlyMap<string, RangeFunction> = new Map<strin
   ['stddev_over_time', (w) => Math.sqrt(stdvar(w))],
   ['stdvar_over_time', stdvar],
   ['quantile_over_time', (w, q) => quantileOf(q, Array.from(w.v.subarray(w.lo, w.hi)))],
+  ['double_exponential_smoothing', doubleExponentialSmoothing],
+  // Prometheus 2.x's name for it (renamed in 3.0).
+  ['holt_winters', doubleExponentialSmoothing],
 ]);
+
+/**
+ * Holt's linear smoothing (Prometheus funcDoubleExponentialSmoothing): the
+ * smoothed value after the window's last sample, with smoothing factor `sf`
+ * and trend factor `tf`, both strictly between 0 and 1. No output for fewer
+ * than two samples.
+ */
+function doubleExponentialSmoothing(w: Window, sf: number, tf = 0): number | undefined {
+  // Go's %f, as Prometheus's message prints the factors.
+  if (!(sf > 0 && sf < 1)) throw new ExecutionError(`invalid smoothing factor. Expected: 0 < sf < 1, got: ${sf.toFixed(6)}`);
+  if (!(tf > 0 && tf < 1)) throw new ExecutionError(`invalid trend factor. Expected: 0 < tf < 1, got: ${tf.toFixed(6)}`);
+  if (w.hi - w.lo < 2) return undefined;
+  const v = w.v; const lo = w.lo;
+  let s0 = 0; let s1 = v[lo]!; let b = v[lo + 1]! - v[lo]!;
+  for (let i = lo + 1; i < w.hi; i++) {
+    const x = sf * v[i]!;
+    // calcTrendValue(i - 1, ...): the first trend is the initial difference.
+    if (i > lo + 1) b = tf * (s1 - s0) + (1 - tf) * b;
+    const y = (1 - sf) * (s1 + b);
+    s0 = s1; s1 = x + y;
+  }
+  return s1;
+}

@@ -1,6 +1,7 @@
 import type * as arrow from 'apache-arrow';
 import { isNumeric, isTimestamp, type DataTypeName, type TableSchema } from '../data/data-types.js';
 import type { Catalog, TableInfo } from '../interfaces/catalog.js';
+import { InvalidArgumentsError, StrataError } from '../errors/errors.js';
 import type { ScanMetrics, ScanPredicate, StorageEngine } from '../interfaces/engine.js';
 import type { LabelMatcher } from './ast.js';
 import { compareLabels, labelsFrom, labelsKey, METRIC_NAME, type Labels } from './labels.js';
@@ -45,6 +46,8 @@ export function newSelectStats(): SelectStats {
 
 /** The label GreptimeDB uses to pick a field column of a multi-field table. */
 export const FIELD_LABEL = '__field__';
+/** GreptimeDB's matchers that pick the database of the metric table (`=` only). */
+export const SCHEMA_LABELS: ReadonlySet<string> = new Set(['__schema__', '__database__']);
 /** Prometheus remote write's value column. */
 export const DEFAULT_VALUE_COLUMN = 'greptime_value';
 
@@ -119,7 +122,20 @@ export class StorageSeriesSource implements SeriesSource {
   metricTables(matchers: readonly LabelMatcher[]): MetricTable[] {
     const nameMatchers = matchers.filter((m) => m.name === METRIC_NAME);
     const eq = nameMatchers.find((m) => m.op === '=');
-    const candidates = eq ? [this.catalog.getTable(this.database, eq.value)].filter((t): t is TableInfo => !!t) : this.catalog.listTables(this.database);
+    // `__schema__="db"` / `__database__="db"` read another database (GreptimeDB); a database that does not exist selects nothing.
+    const dbs = new Set(matchers.filter((m) => SCHEMA_LABELS.has(m.name)).map((m) => {
+      if (m.op !== '=') throw new InvalidArgumentsError(`PromQL: only ${m.name}="<database>" is supported, not ${m.name}${m.op}`);
+      return m.value;
+    }));
+    if (dbs.size > 1) return [];
+    const database = dbs.size ? [...dbs][0]! : this.database;
+    let candidates: TableInfo[];
+    try {
+      candidates = eq ? [this.catalog.getTable(database, eq.value)].filter((t): t is TableInfo => !!t) : this.catalog.listTables(database);
+    } catch (err) {
+      if (dbs.size && err instanceof StrataError && err.code === 'DATABASE_NOT_FOUND') return [];
+      throw err;
+    }
     const out: MetricTable[] = [];
     for (const t of candidates) {
       if (!nameMatchers.every((m) => matches(m, t.name))) continue;
@@ -148,10 +164,14 @@ export class StorageSeriesSource implements SeriesSource {
     const tagSet = new Set(mt.tags);
     const fieldMatchers = matchers.filter((m) => m.name === FIELD_LABEL);
     let fields: string[];
+    // GreptimeDB: `__field__="x"` naming no field column of the table is an error (names are case-sensitive).
+    for (const m of fieldMatchers) {
+      if (m.op === '=' && !mt.fields.includes(m.value)) throw new InvalidArgumentsError(`Cannot find column ${m.value}`);
+    }
     if (fieldMatchers.length) fields = mt.fields.filter((f) => fieldMatchers.every((m) => matches(m, f)));
     else fields = [...mt.fields];
     if (!fields.length) return [];
-    const labelMatchers = matchers.filter((m) => m.name !== METRIC_NAME && m.name !== FIELD_LABEL);
+    const labelMatchers = matchers.filter((m) => m.name !== METRIC_NAME && m.name !== FIELD_LABEL && !SCHEMA_LABELS.has(m.name));
     const predicates: ScanPredicate[] = [];
     for (const m of labelMatchers) {
       if (!tagSet.has(m.name)) {

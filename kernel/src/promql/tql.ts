@@ -1,5 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { InvalidArgumentsError } from '../errors/errors.js';
+import type { DataType } from '../data/data-types.js';
 import type { Catalog } from '../interfaces/catalog.js';
 import type { StorageEngine } from '../interfaces/engine.js';
 import type { QueryOutput } from '../interfaces/query.js';
@@ -19,6 +20,12 @@ export interface TqlContext {
   readonly signal?: AbortSignal;
   /** For now() in the parameters (tests); Date.now() by default. */
   readonly nowMs?: number;
+  /**
+   * Evaluates a constant SQL expression (the SQL engine's binder and
+   * evaluator): parameters such as `date_trunc('day', '2024-01-02'::timestamp)
+   * - interval '1' day` that the simple forms below do not cover.
+   */
+  readonly evalConstant?: (e: sql.Expr) => Promise<{ value: unknown; type: DataType }>;
 }
 
 const UNIT_MS: Record<string, number> = {
@@ -74,6 +81,60 @@ function timeParam(e: sql.Expr, ctx: TqlContext, what: string): number {
   throw new InvalidArgumentsError(`TQL ${what}: expected a unix timestamp, an RFC 3339 string or now() +/- an interval`);
 }
 
+const NANOS_PER_UNIT: Record<string, bigint> = {
+  TimestampSecond: 1_000_000_000n, TimestampMillisecond: 1_000_000n, TimestampMicrosecond: 1_000n, TimestampNanosecond: 1n,
+};
+
+/**
+ * A start/end parameter in ms: the simple forms directly, anything else
+ * (casts, date_trunc, timestamp arithmetic) through the SQL evaluator, as
+ * GreptimeDB folds the parameters as SQL expressions. A timestamp is its
+ * instant, a number unix seconds, an interval (`now() - now()`) its length
+ * from the epoch, a string a unix-seconds or RFC 3339 text.
+ */
+async function timeParamOf(e: sql.Expr, ctx: TqlContext, what: string): Promise<number> {
+  try {
+    return timeParam(e, ctx, what);
+  } catch (err) {
+    if (!ctx.evalConstant || !(err instanceof InvalidArgumentsError) || !/expected a unix timestamp/.test(err.message)) throw err;
+  }
+  const { value, type } = await ctx.evalConstant(pinNow(e, ctx.nowMs ?? Date.now()));
+  if (value === null || value === undefined) throw new InvalidArgumentsError(`TQL ${what}: the expression is NULL`);
+  const perUnit = NANOS_PER_UNIT[type.name];
+  if (perUnit !== undefined && typeof value === 'bigint') return Number((value * perUnit) / 1_000n) / 1000;
+  if (type.name === 'Date' && typeof value === 'number') return value * 86_400_000;
+  if (type.name.startsWith('Interval') && typeof value === 'object' && 'nanos' in value) {
+    const iv = value as { months: number; days: number; nanos: bigint };
+    if (iv.months !== 0) throw new InvalidArgumentsError(`TQL ${what}: an interval of months has no fixed length`);
+    return iv.days * 86_400_000 + Number(iv.nanos) / 1e6;
+  }
+  if (typeof value === 'number' && /^(U?Int|Float)/.test(type.name)) return value * 1000;
+  if (typeof value === 'bigint' && /^U?Int/.test(type.name)) return Number(value) * 1000;
+  if (typeof value === 'string') return timeParam({ kind: 'StringLiteral', value } as sql.Expr, ctx, what);
+  throw new InvalidArgumentsError(`TQL ${what}: expected a timestamp, got ${type.name}`);
+}
+
+/**
+ * `e` with every now() / current_timestamp() replaced by one instant, so that
+ * `now() - now()` is zero: the statement's now, as DataFusion's now() is one
+ * value per statement.
+ */
+function pinNow(e: sql.Expr, nowMs: number): sql.Expr {
+  const visit = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(visit);
+    if (x === null || typeof x !== 'object') return x;
+    const o = x as { kind?: string; name?: string; args?: unknown[]; span?: sql.Span };
+    if (o.kind === 'FunctionCall' && /^(now|current_timestamp)$/i.test(o.name ?? '') && o.args?.length === 0) {
+      const span = o.span!;
+      return { kind: 'TypedLiteral', type: { kind: 'TypeName', name: 'TIMESTAMP', args: [3], unsigned: false, span }, value: new Date(nowMs).toISOString(), span };
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(o)) out[k] = k === 'span' ? v : visit(v);
+    return out;
+  };
+  return visit(e) as sql.Expr;
+}
+
 /** A TQL step/lookback in ms: seconds (number) or a duration ('15s', '1m', INTERVAL ...). */
 function durationParam(e: sql.Expr, what: string): number {
   switch (e.kind) {
@@ -127,6 +188,20 @@ function planOutput(rows: Array<[string, string]>): QueryOutput {
 }
 
 /**
+ * Splits a trailing `AS name` (a plain identifier, or one in double quotes or
+ * backticks) off the PromQL text. PromQL has no AS, so the text before it
+ * must still parse on its own; `foo and as` (a metric named `as`) keeps its
+ * meaning because the split only applies when the rest parses.
+ */
+export function splitAlias(text: string): { query: string; alias?: string } {
+  const m = /^([\s\S]*\S)\s+as\s+([A-Za-z_][A-Za-z0-9_]*|"[^"]+"|`[^`]+`)\s*$/i.exec(text);
+  if (!m) return { query: text };
+  try { parsePromql(m[1]!); } catch { return { query: text }; }
+  const name = m[2]!;
+  return { query: m[1]!, alias: /^["`]/.test(name) ? name.slice(1, -1) : name };
+}
+
+/**
  * Runs a parsed `TQL EVAL|EXPLAIN|ANALYZE (start, end, step[, lookback]) <promql>`.
  * EVAL answers one row per sample: the label columns (sorted, without
  * __name__), `ts` (TimestampMillisecond) and `value` (Float64). EXPLAIN
@@ -138,18 +213,23 @@ function planOutput(rows: Array<[string, string]>): QueryOutput {
  */
 export async function runTql(st: sql.TqlStatement, ctx: TqlContext): Promise<QueryOutput> {
   // Without parameters: GreptimeDB's defaults, start = end = 0 and step 5m.
-  const startMs = st.start ? timeParam(st.start, ctx, 'start') : 0;
-  const endMs = st.end ? timeParam(st.end, ctx, 'end') : 0;
+  // One now() for the whole statement: start and end, every call in them.
+  ctx = { ...ctx, nowMs: ctx.nowMs ?? Date.now() };
+  const startMs = st.start ? await timeParamOf(st.start, ctx, 'start') : 0;
+  const endMs = st.end ? await timeParamOf(st.end, ctx, 'end') : 0;
   const stepMs = st.step ? durationParam(st.step, 'step') : 300_000;
   const lookbackMs = st.lookback ? durationParam(st.lookback, 'lookback') : undefined;
   if (!(stepMs > 0)) throw new InvalidArgumentsError('TQL step must be positive');
   if (endMs < startMs) throw new InvalidArgumentsError('TQL end must not be before start');
-  const expr = parsePromql(st.query);
+  // `TQL EVAL (...) <promql> AS name` names the value column, and a comma may
+  // follow the parameters (`TQL EVAL (0, 30, '10s'), data < 1`), as in GreptimeDB.
+  const { query, alias } = splitAlias(st.query.replace(/^\s*,/, ''));
+  const expr = parsePromql(query);
   if (st.command === 'EXPLAIN') {
     return planOutput([['logical_plan', [`PromqlEval: start=${startMs}ms end=${endMs}ms step=${stepMs}ms type=${typeOf(expr)}`, ...explainPromql(expr, '  ')].join('\n')]]);
   }
   const service = new DefaultPromqlService(ctx.catalog, ctx.engine);
-  const request = { startMs, endMs, stepMs, query: st.query, database: ctx.database, ...(lookbackMs !== undefined ? { lookbackMs } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) };
+  const request = { startMs, endMs, stepMs, query, database: ctx.database, ...(alias !== undefined ? { valueColumn: alias } : {}), ...(lookbackMs !== undefined ? { lookbackMs } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) };
   if (st.command === 'ANALYZE') {
     // TQL ANALYZE and TQL EXPLAIN ANALYZE: run it, then the plan with what it read and where the time went.
     const stats = newSelectStats();

@@ -525,8 +525,17 @@ export class QueryEngine implements QueryService {
         });
         return affected(0);
       }
-      case 'Tql': return runTql(st, { catalog: this.catalog, engine: this.engine, database: session.database, signal });
+      case 'Tql': return runTql(st, { catalog: this.catalog, engine: this.engine, database: session.database, signal,
+        evalConstant: (e) => this.constantOf(e, sql, session) });
     }
+  }
+
+  /** A constant expression's value and type, evaluated as `SELECT <e>` would (TQL parameters). */
+  private async constantOf(e: ast.Expr, sql: string, session: Session): Promise<{ value: unknown; type: DataType }> {
+    const f = await compileExpr(new Binder(this.binderEnv(sql, session, [])).bindExpr(e, { scope: [], ctes: new Map() }), new Map(),
+      { timezone: session.timezone, runPlan: async () => [] });
+    const c = f({ columns: [], numRows: 1 });
+    return { value: valueAt(c, 0), type: c.type };
   }
 
   private constValue(e: ast.Expr, sql: string, session: Session): unknown {

@@ -356,7 +356,11 @@ describe('promql functions: every function on empty, NaN and Inf input', () => {
     const args = sig.args.map((t, i) => {
       if (t === 'matrix') return `${input}[1m]`;
       if (t === 'vector') return input;
-      if (t === 'scalar') return name === 'quantile_over_time' || name === 'histogram_quantile' ? '0.5' : name === 'clamp' && i === 2 ? '10' : '1';
+      if (t === 'scalar') {
+        // smoothing and trend factors must lie strictly between 0 and 1
+        return name === 'quantile_over_time' || name === 'histogram_quantile' || name === 'double_exponential_smoothing' || name === 'holt_winters' ? '0.5'
+          : name === 'clamp' && i === 2 ? '10' : '1';
+      }
       return name === 'label_replace' && i === 4 ? '"(.*)"' : '"x"';
     });
     if (!sig.args.some((a) => a === 'vector' || a === 'matrix')) return undefined;

@@ -128,8 +128,8 @@ describe('promql parser', () => {
 
   describe('errors carry positions', () => {
     const cases: Array<[string, number, number, RegExp]> = [
-      ['foo{', 1, 5, /unexpected end of input; expected "}", identifier$/],
-      ['sum by (', 1, 9, /unexpected end of input; expected "\)", identifier$/],
+      ['foo{', 1, 5, /unexpected end of input; expected "}", string, identifier$/],
+      ['sum by (', 1, 9, /unexpected end of input; expected "\)", identifier, string$/],
       ['foo +', 1, 6, /unexpected end of input; expected .*number/],
       ['foo bar', 1, 5, /unexpected identifier "bar"/],
       ['sum(foo', 1, 8, /unexpected end of input/],
