@@ -4,6 +4,7 @@ import type { DataType } from '../data/data-types.js';
 import type { Catalog } from '../interfaces/catalog.js';
 import type { StorageEngine } from '../interfaces/engine.js';
 import type { QueryOutput } from '../interfaces/query.js';
+import type { PromqlService } from '../interfaces/promql.js';
 import type * as sql from '../sql/ast.js';
 import type { Expr } from './ast.js';
 import { typeOf } from './check-promql.js';
@@ -26,6 +27,11 @@ export interface TqlContext {
    * - interval '1' day` that the simple forms below do not cover.
    */
   readonly evalConstant?: (e: sql.Expr) => Promise<{ value: unknown; type: DataType }>;
+  /**
+   * The server's PromQL service (the promql plugin's, with its lookbackDelta,
+   * subqueryStep and maxSamples); absent, one with the defaults.
+   */
+  readonly service?: PromqlService;
 }
 
 const UNIT_MS: Record<string, number> = {
@@ -228,7 +234,7 @@ export async function runTql(st: sql.TqlStatement, ctx: TqlContext): Promise<Que
   if (st.command === 'EXPLAIN') {
     return planOutput([['logical_plan', [`PromqlEval: start=${startMs}ms end=${endMs}ms step=${stepMs}ms type=${typeOf(expr)}`, ...explainPromql(expr, '  ')].join('\n')]]);
   }
-  const service = new DefaultPromqlService(ctx.catalog, ctx.engine);
+  const service = (ctx.service ?? new DefaultPromqlService(ctx.catalog, ctx.engine)) as DefaultPromqlService;
   const request = { startMs, endMs, stepMs, query, database: ctx.database, ...(alias !== undefined ? { valueColumn: alias } : {}), ...(lookbackMs !== undefined ? { lookbackMs } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) };
   if (st.command === 'ANALYZE') {
     // TQL ANALYZE and TQL EXPLAIN ANALYZE: run it, then the plan with what it read and where the time went.

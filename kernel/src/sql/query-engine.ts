@@ -16,6 +16,7 @@ import type { StorageEngine } from '../interfaces/engine.js';
 import type { FunctionRegistry } from '../interfaces/function.js';
 import type { Logger } from '../interfaces/logger.js';
 import type { Metrics } from '../interfaces/metrics.js';
+import type { PromqlService } from '../interfaces/promql.js';
 import type { ExecuteOptions, InsertRequest, QueryOutput, QueryService, QueryTimings, ResultColumn } from '../interfaces/query.js';
 import type { Session } from '../interfaces/session.js';
 import type { SystemTableProvider } from '../interfaces/system-table.js';
@@ -134,6 +135,9 @@ export class QueryEngine implements QueryService {
     const remove = this.system.add(provider);
     return () => { this.plans.clear(); remove(); };
   }
+
+  /** The server's PromQL service, for TQL (set by the query plugin; its options apply to TQL too). */
+  promql?: () => PromqlService | undefined;
 
   /** Plugins' ADMIN functions, by name. */
   private readonly adminFunctions = new Map<string, AdminFunction>();
@@ -525,8 +529,11 @@ export class QueryEngine implements QueryService {
         });
         return affected(0);
       }
-      case 'Tql': return runTql(st, { catalog: this.catalog, engine: this.engine, database: session.database, signal,
-        evalConstant: (e) => this.constantOf(e, sql, session) });
+      case 'Tql': {
+        const service = this.promql?.();
+        return runTql(st, { catalog: this.catalog, engine: this.engine, database: session.database, signal,
+          evalConstant: (e) => this.constantOf(e, sql, session), ...(service ? { service } : {}) });
+      }
     }
   }
 

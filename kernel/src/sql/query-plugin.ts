@@ -1,7 +1,7 @@
 import { registerBuiltinPlugin } from '../builtin/builtin-plugins.js';
 import { o } from '../options/option-schema.js';
 import { definePlugin } from '../plugin/plugin-definition.js';
-import { CATALOG, ENGINE, FUNCTION_REGISTRY, QUERY, TABLE_WRITES } from '../tokens.js';
+import { CATALOG, ENGINE, FUNCTION_REGISTRY, PROMQL, QUERY, TABLE_WRITES } from '../tokens.js';
 import { QueryEngine } from './query-engine.js';
 
 /** The 'query' built-in: SQL in, Arrow out, plus the ingest insert path. */
@@ -11,6 +11,8 @@ export const queryPlugin = definePlugin({
   description: 'SQL query engine (GreptimeDB dialect) and the insert path for ingest protocols',
   provides: [QUERY],
   requires: [CATALOG, ENGINE, FUNCTION_REGISTRY],
+  // TQL runs on the promql plugin's service (its lookbackDelta / maxSamples), looked up per statement.
+  optional: [PROMQL],
   options: o.object({
     memoryLimitBytes: o.bytes({
       default: '1GiB',
@@ -22,8 +24,10 @@ export const queryPlugin = definePlugin({
     }),
   }),
   register(ctx, opts) {
-    ctx.bind(QUERY, new QueryEngine(ctx.get(CATALOG), ctx.get(ENGINE), ctx.get(FUNCTION_REGISTRY), ctx.logger, ctx.metrics,
-      { memoryLimitBytes: opts.memoryLimitBytes, timeoutMs: opts.timeoutMs }, ctx.get(TABLE_WRITES)));
+    const engine = new QueryEngine(ctx.get(CATALOG), ctx.get(ENGINE), ctx.get(FUNCTION_REGISTRY), ctx.logger, ctx.metrics,
+      { memoryLimitBytes: opts.memoryLimitBytes, timeoutMs: opts.timeoutMs }, ctx.get(TABLE_WRITES));
+    engine.promql = () => ctx.tryGet(PROMQL);
+    ctx.bind(QUERY, engine);
   },
 });
 

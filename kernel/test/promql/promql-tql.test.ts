@@ -164,7 +164,7 @@ describe('promql over the SQL engine tables: PROMQL built-in and TQL', function 
 
 describe('promql built-in options', function () {
   this.timeout(20_000);
-  it('lookbackDelta and maxSamples apply to API queries; bad options are refused at startup', async () => {
+  it('lookbackDelta and maxSamples apply to API queries and TQL; bad options are refused at startup', async () => {
     const { StrataServer } = await import('../../src/server/strata-server.js');
     const { memoryPlugins } = await import('../support/memory-plugins.js');
     const { promqlPlugin } = await import('../../src/promql/promql-plugin.js');
@@ -186,6 +186,17 @@ describe('promql built-in options', function () {
       const big = await promql.handleApi('query', { query: 'count_over_time(g[1m]) + count_over_time(g[1m])', time: '30' }, { database: 'public' });
       expect(big.status).to.equal(422);
       expect((big.body as any).error).to.match(/too many samples/);
+      // TQL in SQL runs on the same service: the same lookback and sample limit (it used defaults: 5m, 50M).
+      const tql = async (q: string) => {
+        const rows: unknown[][] = [];
+        for await (const o of server.get(QUERY).execute(q, session)) if (o.kind === 'records') for await (const b of o.batches) for (const r of b) rows.push(Object.values(r.toJSON()));
+        return rows;
+      };
+      expect(await tql('TQL EVAL (30, 30, \'1s\') g')).to.have.length(1);
+      expect(await tql('TQL EVAL (41, 41, \'1s\') g')).to.have.length(0);
+      let tqlErr: Error | undefined;
+      try { await tql("TQL EVAL (30, 30, '1s') count_over_time(g[1m]) + count_over_time(g[1m])"); } catch (e) { tqlErr = e as Error; }
+      expect(tqlErr?.message).to.match(/too many samples/);
     } finally { await server.stop(); }
     let err: Error | undefined;
     try {
