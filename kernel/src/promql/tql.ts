@@ -3,7 +3,7 @@ import { InvalidArgumentsError } from '../errors/errors.js';
 import type { DataType } from '../data/data-types.js';
 import type { Catalog } from '../interfaces/catalog.js';
 import type { StorageEngine } from '../interfaces/engine.js';
-import type { QueryOutput } from '../interfaces/query.js';
+import type { QueryOutput, ResultColumn } from '../interfaces/query.js';
 import type { PromqlService } from '../interfaces/promql.js';
 import type * as sql from '../sql/ast.js';
 import type { Expr } from './ast.js';
@@ -257,4 +257,38 @@ export async function runTql(st: sql.TqlStatement, ctx: TqlContext): Promise<Que
     ]);
   }
   return service.evaluateTql(request);
+}
+
+/**
+ * A TQL EVAL as a relation (a CTE body, `WITH t AS (TQL EVAL ...)`): the
+ * result's columns in GreptimeDB's order, which column aliases follow by
+ * position. The time index comes first; a bare selector's other columns
+ * follow its table's column order (the value at the field column's place),
+ * anything computed gives the value and then the labels.
+ *
+ * @example
+ * // labels(ts, host, cpu): labels{host="a"} -> ts, host, value; avg_over_time(labels[30s]) -> ts, value, host
+ */
+export async function runTqlRelation(st: sql.TqlStatement, ctx: TqlContext): Promise<{ columns: ResultColumn[]; batches: arrow.RecordBatch[] }> {
+  const out = await runTql(st, ctx);
+  if (out.kind !== 'records') throw new InvalidArgumentsError('Only TQL EVAL is supported in CTEs');
+  const batches: arrow.RecordBatch[] = [];
+  for await (const b of out.batches) batches.push(b);
+  const cols = out.columns;
+  const valueCol = cols[cols.length - 1]!;
+  const labels = cols.filter((c) => c.name !== 'ts' && c !== valueCol);
+  let rest = [valueCol, ...labels];
+  const expr = parsePromql(splitAlias(st.query.replace(/^\s*,/, '')).query);
+  if (expr.kind === 'VectorSelector' && expr.name !== undefined) {
+    const table = ctx.catalog.getTable(ctx.database, expr.name);
+    if (table) {
+      const tableCols = table.schema.columns;
+      const field = tableCols.find((c) => c.semantic === 'field')?.name;
+      const pos = (name: string) => { const i = tableCols.findIndex((c) => c.name === name); return i < 0 ? tableCols.length : i; };
+      const at = (c: { name: string }) => (c === valueCol && field !== undefined ? pos(field) : pos(c.name));
+      rest = [...rest].sort((a, b) => at(a) - at(b));
+    }
+  }
+  const tsCol = cols.find((c) => c.name === 'ts')!;
+  return { columns: [tsCol, ...rest], batches };
 }

@@ -422,7 +422,9 @@ export interface CommonTableExpr extends NodeBase {
   readonly kind: 'CommonTableExpr';
   readonly name: string;
   readonly columns?: readonly string[];
-  readonly query: Query;
+  /** The body: a query, or (`name AS (TQL EVAL (...) <promql>)`) a TQL statement. */
+  readonly query?: Query;
+  readonly tql?: TqlStatement;
 }
 
 /** Set expressions. INTERSECT binds tighter than UNION/EXCEPT; all are left-associative. */

@@ -41,7 +41,7 @@ import { PlanCache } from './plan/plan-cache.js';
 import { functionNamesOf } from './plan/function-names.js';
 import { statementRegistry } from '../functions/function-registry.js';
 import { databaseOptionsText, showIndexRows, sqlTypeName, SystemTables, tableOptionEntries } from './system-tables.js';
-import { runTql } from '../promql/tql.js';
+import { runTql, runTqlRelation } from '../promql/tql.js';
 import { ProcessList } from './process-list.js';
 
 const STR: DataType = { name: 'String' };
@@ -292,13 +292,16 @@ export class QueryEngine implements QueryService {
     // Plans of repeated statements are reused (see PlanCache for what makes one cacheable); with
     // function resolvers (stored scripts) the functions are resolved per statement, so no caching.
     const reg = this.registry;
-    const useCache = cache && params.length === 0 && (!reg.resolve || (reg as { hasResolvers?: boolean }).hasResolvers === false);
+    // TQL CTE bodies run first: their columns (the series labels) depend on the data.
+    const tqlCtes = await this.runTqlCtes(q, sql, session, signal);
+    const useCache = tqlCtes.size === 0 && cache && params.length === 0 && (!reg.resolve || (reg as { hasResolvers?: boolean }).hasResolvers === false);
     const key = useCache ? `${session.database}\u0000${session.timezone}` : '';
     if (useCache) {
       const hit = this.plans.get(q, key, this.catalog, reg);
       if (hit) { this.planCacheHits?.inc(); return { plan: hit.plan, fields: hit.fields, executor, evalCtx }; }
     }
-    const binder = new Binder(this.binderEnv(sql, session, params, await this.statementFunctions(q, session)));
+    const env = this.binderEnv(sql, session, params, await this.statementFunctions(q, session));
+    const binder = new Binder(tqlCtes.size ? { ...env, tqlCte: (c) => tqlCtes.get(c) } : env);
     const bound = binder.bindQuery(q);
     const deps = useCache ? this.plans.inspect(q, bound.plan, reg) : undefined;
     const plan = await optimize(bound.plan, evalCtx);
@@ -535,6 +538,32 @@ export class QueryEngine implements QueryService {
           evalConstant: (e) => this.constantOf(e, sql, session), ...(service ? { service } : {}) });
       }
     }
+  }
+
+  /** Runs the TQL CTE bodies of `q` (`WITH t AS (TQL EVAL ...)`, nested queries too): each one's columns and batches. */
+  private async runTqlCtes(q: ast.Query, sql: string, session: Session, signal: AbortSignal): Promise<Map<ast.CommonTableExpr, { columns: ResultColumn[]; load: () => Batch[] }>> {
+    const found: ast.CommonTableExpr[] = [];
+    const visit = (n: unknown): void => {
+      if (n === null || typeof n !== 'object') return;
+      if (Array.isArray(n)) { for (const x of n) visit(x); return; }
+      const o = n as { kind?: unknown; tql?: unknown };
+      if (o.kind === 'CommonTableExpr' && o.tql) { found.push(n as ast.CommonTableExpr); return; }
+      for (const v of Object.values(n)) visit(v);
+    };
+    // A cheap test first: most statements have no TQL, and the walk is per statement.
+    if (/\btql\b/i.test(sql)) visit(q);
+    const service = this.promql?.();
+    const out = new Map<ast.CommonTableExpr, { columns: ResultColumn[]; load: () => Batch[] }>();
+    for (const c of found) {
+      const r = await runTqlRelation(c.tql!, { catalog: this.catalog, engine: this.engine, database: session.database, signal,
+        evalConstant: (e) => this.constantOf(e, c.tql!.text, session), ...(service ? { service } : {}) });
+      const batches: Batch[] = r.batches.map((rb) => ({
+        numRows: rb.numRows,
+        columns: r.columns.map((col) => columnFromArrow(rb.getChild(col.name)!, col.type)),
+      }));
+      out.set(c, { columns: r.columns, load: () => batches });
+    }
+    return out;
   }
 
   /** A constant expression's value and type, evaluated as `SELECT <e>` would (TQL parameters). */

@@ -244,7 +244,7 @@ function setExpr(b: ast.SetExpr, side: 'left' | 'right' | 'top'): string {
 export function formatQuery(q: ast.Query): string {
   const parts: string[] = [];
   if (q.with) {
-    parts.push(`WITH ${q.with.recursive ? 'RECURSIVE ' : ''}${q.with.ctes.map((c) => `${formatIdent(c.name)}${c.columns ? `(${c.columns.map(formatIdent).join(', ')})` : ''} AS (${formatQuery(c.query)})`).join(', ')}`);
+    parts.push(`WITH ${q.with.recursive ? 'RECURSIVE ' : ''}${q.with.ctes.map((c) => `${formatIdent(c.name)}${c.columns ? `(${c.columns.map(formatIdent).join(', ')})` : ''} AS (${c.tql ? c.tql.text : formatQuery(c.query!)})`).join(', ')}`);
   }
   parts.push(setExpr(q.body, 'top'));
   if (q.orderBy.length) parts.push(`ORDER BY ${orderItems(q.orderBy)}`);

@@ -27,6 +27,9 @@ const ALIAS_NAME = {
   display: 'identifier',
 };
 const UNIT = { test: (t: SqlToken) => UNITS.has(t.type), display: 'interval unit' };
+// A TQL statement as a CTE body: parse-sql.ts parses `TQL EVAL (...) <promql>`
+// inside `AS ( ... )` and folds its tokens into one TQL_BODY token.
+const W_TQLBODY = { test: (t: SqlToken) => t.type === 'TQL_BODY', display: 'TQL statement' };
 // Words that matter in one statement only (SET TRANSACTION ...) stay plain
 // identifiers in the lexer and are matched by text here.
 const word = (w: string) => ({ test: (t: SqlToken) => t.type === 'IDENT' && t.text.toUpperCase() === w, display: w });
@@ -64,7 +67,7 @@ const SQL_FORM_NAMES = new Set(['TRIM', 'SUBSTRING', 'POSITION', 'OVERLAY']);
 const W_SQLFORM = { test: (t: SqlToken) => t.type === 'IDENT' && SQL_FORM_NAMES.has(t.text.toUpperCase()), display: 'function name' };
 const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRITE', 'W_ONLY', 'W_COMMITTED', 'W_UNCOMMITTED',
   'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_WITHIN', 'W_SQLFORM', 'W_OPERATOR',
-  'W_ENGINES', 'W_PROCESSLIST', 'W_KILL', 'W_QUERY', 'W_CONNECTION', 'W_SHOWNAME']);
+  'W_ENGINES', 'W_PROCESSLIST', 'W_KILL', 'W_QUERY', 'W_CONNECTION', 'W_SHOWNAME', 'W_TQLBODY']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
 // needs `has` at grammar build time: token types match by type, except the
@@ -469,6 +472,8 @@ query -> with_clause:? set_expr order_by_clause:? limit_clause:? {% query %}
 with_clause -> %WITH %RECURSIVE:? cte ("," cte):* {% d => ({ kind: 'With', recursive: notOf(d[1]), ctes: g.list(d[2], d[3]), span: S(d) }) %}
 cte -> ident ("(" ident_names ")"):? %AS "(" query ")"
   {% d => ({ kind: 'CommonTableExpr', name: g.identText(d[0]), ...(d[1] ? { columns: d[1][1] } : {}), query: d[4], span: S(d) }) %}
+  | ident ("(" ident_names ")"):? %AS "(" %W_TQLBODY ")"
+  {% d => ({ kind: 'CommonTableExpr', name: g.identText(d[0]), ...(d[1] ? { columns: d[1][1] } : {}), tql: (d[4] as SqlToken & { tql: ast.TqlStatement }).tql, span: S(d) }) %}
 
 set_expr ->
     set_expr %UNION set_quant:? set_term {% setOp %}

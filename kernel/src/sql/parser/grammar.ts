@@ -192,6 +192,9 @@ const ALIAS_NAME = {
   display: 'identifier',
 };
 const UNIT = { test: (t: SqlToken) => UNITS.has(t.type), display: 'interval unit' };
+// A TQL statement as a CTE body: parse-sql.ts parses `TQL EVAL (...) <promql>`
+// inside `AS ( ... )` and folds its tokens into one TQL_BODY token.
+const W_TQLBODY = { test: (t: SqlToken) => t.type === 'TQL_BODY', display: 'TQL statement' };
 // Words that matter in one statement only (SET TRANSACTION ...) stay plain
 // identifiers in the lexer and are matched by text here.
 const word = (w: string) => ({ test: (t: SqlToken) => t.type === 'IDENT' && t.text.toUpperCase() === w, display: w });
@@ -229,7 +232,7 @@ const SQL_FORM_NAMES = new Set(['TRIM', 'SUBSTRING', 'POSITION', 'OVERLAY']);
 const W_SQLFORM = { test: (t: SqlToken) => t.type === 'IDENT' && SQL_FORM_NAMES.has(t.text.toUpperCase()), display: 'function name' };
 const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRITE', 'W_ONLY', 'W_COMMITTED', 'W_UNCOMMITTED',
   'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_WITHIN', 'W_SQLFORM', 'W_OPERATOR',
-  'W_ENGINES', 'W_PROCESSLIST', 'W_KILL', 'W_QUERY', 'W_CONNECTION', 'W_SHOWNAME']);
+  'W_ENGINES', 'W_PROCESSLIST', 'W_KILL', 'W_QUERY', 'W_CONNECTION', 'W_SHOWNAME', 'W_TQLBODY']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
 // needs `has` at grammar build time: token types match by type, except the
@@ -684,6 +687,10 @@ const grammar: Grammar = {
     {"name": "cte$ebnf$1", "symbols": ["cte$ebnf$1$subexpression$1"], "postprocess": id},
     {"name": "cte$ebnf$1", "symbols": [], "postprocess": () => null},
     {"name": "cte", "symbols": ["ident", "cte$ebnf$1", (lexer.has("AS") ? {type: "AS"} : AS), {"literal":"("}, "query", {"literal":")"}], "postprocess": d => ({ kind: 'CommonTableExpr', name: g.identText(d[0]), ...(d[1] ? { columns: d[1][1] } : {}), query: d[4], span: S(d) })},
+    {"name": "cte$ebnf$2$subexpression$1", "symbols": [{"literal":"("}, "ident_names", {"literal":")"}]},
+    {"name": "cte$ebnf$2", "symbols": ["cte$ebnf$2$subexpression$1"], "postprocess": id},
+    {"name": "cte$ebnf$2", "symbols": [], "postprocess": () => null},
+    {"name": "cte", "symbols": ["ident", "cte$ebnf$2", (lexer.has("AS") ? {type: "AS"} : AS), {"literal":"("}, (lexer.has("W_TQLBODY") ? {type: "W_TQLBODY"} : W_TQLBODY), {"literal":")"}], "postprocess": d => ({ kind: 'CommonTableExpr', name: g.identText(d[0]), ...(d[1] ? { columns: d[1][1] } : {}), tql: (d[4] as SqlToken & { tql: ast.TqlStatement }).tql, span: S(d) })},
     {"name": "set_expr$ebnf$1", "symbols": ["set_quant"], "postprocess": id},
     {"name": "set_expr$ebnf$1", "symbols": [], "postprocess": () => null},
     {"name": "set_expr", "symbols": ["set_expr", (lexer.has("UNION") ? {type: "UNION"} : UNION), "set_expr$ebnf$1", "set_term"], "postprocess": setOp},

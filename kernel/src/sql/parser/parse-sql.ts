@@ -260,6 +260,7 @@ function parseStatement(sql: string, tokens: SqlToken[], options: ParseSqlOption
       return { ...fast, span: stmtSpan, text };
     }
   }
+  tokens = foldTqlCtes(sql, tokens, options);
   const stmt = runParser(options.fastInsert === false ? tokens : foldLiteralLists(sql, tokens), options, text);
   return finish(sql, { ...stmt, span: stmtSpan, text } as ast.Statement, tokens);
 }
@@ -328,6 +329,44 @@ function asStrataError(err: unknown): StrataError {
 }
 
 interface Column { states: Array<{ rule: { symbols: unknown[] }; dot: number }> }
+
+/**
+ * `WITH name [(cols)] AS (TQL EVAL (...) <promql>)`: the PromQL is not SQL, so
+ * each TQL body is parsed here as a TQL statement would be (`parseTql`) and its
+ * tokens become one TQL_BODY token carrying it, which the grammar's `cte` rule
+ * takes. As GreptimeDB, only EVAL (EVALUATE) may be a CTE body.
+ */
+function foldTqlCtes(sql: string, tokens: SqlToken[], options: ParseSqlOptions): SqlToken[] {
+  let out: SqlToken[] | undefined;
+  let from = 0;
+  for (let i = 0; i + 2 < tokens.length; i++) {
+    const open = tokens[i + 1]!;
+    if (tokens[i]!.type !== 'AS' || open.type !== 'OP' || open.text !== '(' || tokens[i + 2]!.type !== 'TQL') continue;
+    let close = -1;
+    for (let j = i + 1, depth = 0; j < tokens.length; j++) {
+      const t = tokens[j]!;
+      if (t.type === 'OP' && t.text === '(') depth++;
+      else if (t.type === 'OP' && t.text === ')' && --depth === 0) { close = j; break; }
+    }
+    if (close < 0) continue;
+    const inner = tokens.slice(i + 2, close);
+    const first = inner[0]!;
+    if (inner[1]?.type !== 'EVAL' && inner[1]?.type !== 'EVALUATE') throw syntaxError(first.line, first.col, 'Only TQL EVAL is supported in CTEs');
+    const last = inner[inner.length - 1]!;
+    const span: ast.Span = { start: first.offset, end: last.offset + last.text.length, line: first.line, column: first.col };
+    const text = sql.slice(span.start, span.end);
+    const tql = parseTql(sql, inner, span, text, options) as ast.TqlStatement;
+    out ??= [];
+    for (let k = from; k < i + 2; k++) out.push(tokens[k]!);
+    out.push(Object.assign({ type: 'TQL_BODY', value: text, text, offset: span.start, line: first.line, col: first.col,
+      lineBreaks: text.split('\n').length - 1 }, { tql }));
+    from = close;
+    i = close - 1;
+  }
+  if (!out) return tokens;
+  for (let k = from; k < tokens.length; k++) out.push(tokens[k]!);
+  return out;
+}
 
 function parseTql(sql: string, tokens: SqlToken[], stmtSpan: ast.Span, text: string, options: ParseSqlOptions): ast.Statement {
   // TQL's PromQL tail is not SQL: only `TQL EVAL (start, end, step)` goes

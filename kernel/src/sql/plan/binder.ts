@@ -7,6 +7,7 @@ import { commonType as builtinCommonType, conditionalFunctions } from '../../fun
 import { floorDiv, numericResult } from '../../functions/builtin/function-helpers.js';
 import { FAST_AGGREGATE, KEEPS_DECIMAL } from '../../functions/builtin/aggregate-functions.js';
 import type * as ast from '../ast.js';
+import type { Batch } from '../exec/column.js';
 import { toDataType } from '../parser/type-names.js';
 import { hexBytes } from '../parser/grammar-support.js';
 import { parseTimestampNanos, zoneOffsetMs } from '../../functions/time-zone.js';
@@ -51,6 +52,12 @@ export interface BinderEnv {
   variable(name: string): unknown;
   /** Server version text for version(). */
   readonly version: string;
+  /**
+   * The result of a TQL CTE body (`name AS (TQL EVAL ...)`), run before
+   * binding because its columns (the series labels) depend on the data;
+   * absent where the statement does not support one.
+   */
+  tqlCte?(c: ast.CommonTableExpr): { columns: ReadonlyArray<{ name: string; type: DataType }>; load: () => Batch[] } | undefined;
 }
 
 /** Window functions that take IGNORE NULLS / RESPECT NULLS (DataFusion's set). */
@@ -105,7 +112,11 @@ export class Binder {
       for (const c of q.with.ctes) {
         // As DataFusion: a name already visible (this WITH's or an enclosing query's) is refused, not shadowed.
         if (m.has(c.name)) throw new PlanError(`WITH query name "${c.name}" specified more than once`);
-        const b = this.bindQuery(c.query, m);
+        const b = c.tql ? this.bindTqlCte(c) : this.bindQuery(c.query!, m);
+        // As DataFusion: fewer names rename the first columns; more is an error.
+        if (c.columns && c.columns.length > b.fields.length) {
+          throw new PlanError(`Source table contains ${b.fields.length} columns but ${c.columns.length} names given as column alias for "${c.name}"`);
+        }
         m.set(c.name, { plan: b.plan, fields: b.fields.map((f, i) => ({ ...f, name: c.columns?.[i] ?? f.name })) });
       }
       ctes = m;
@@ -119,6 +130,14 @@ export class Binder {
     }
     plan = this.applyLimit(plan, q);
     return { plan, fields };
+  }
+
+  /** A TQL CTE: its result, run before binding (see BinderEnv.tqlCte), read as a memory relation. */
+  private bindTqlCte(c: ast.CommonTableExpr): { plan: Plan; fields: Field[] } {
+    const r = this.env.tqlCte?.(c);
+    if (!r) throw new UnsupportedError(`TQL CTE "${c.name}" is not supported in this statement`);
+    const fields = r.columns.map((col) => newField(col.name, col.type, c.name));
+    return { plan: { k: 'memory', name: `tql.${c.name}`, fields, load: r.load }, fields };
   }
 
   private applyLimit(plan: Plan, q: ast.Query): Plan {
