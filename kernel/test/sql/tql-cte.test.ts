@@ -119,6 +119,9 @@ describe('sql: TQL CTEs (WITH t AS (TQL EVAL ...))', function () {
     await fails("WITH e AS (TQL EXPLAIN (0, 40, '10s') metric) SELECT * FROM e limit 1", 'Only TQL EVAL is supported in CTEs');
     await fails("WITH e AS (TQL ANALYZE (0, 40, '10s') metric) SELECT * FROM e limit 1", 'Only TQL EVAL is supported in CTEs');
     await fails("WITH e (a, b, c) AS (TQL EVAL (0, 40, '10s') metric) SELECT * FROM e", 'Source table contains 2 columns but 3 names given');
+    // The same for a SQL body (DataFusion); fewer names rename the first columns.
+    await fails('WITH e (a, b) AS (SELECT 1) SELECT * FROM e', 'Source table contains 1 columns but 2 names given');
+    expect((await h.q('WITH e (a) AS (SELECT 1, 2) SELECT * FROM e')).columns).to.deep.equal(['a', '2']);
     await fails("WITH e AS (TQL EVAL (0, 40) metric) SELECT * FROM e", 'TQL takes (start, end, step[, lookback])');
     await fails("WITH e AS (TQL EVAL (0, 40, '10s')) SELECT * FROM e", 'TQL needs a PromQL query');
     await fails("WITH e AS (TQL EVAL (0, 40, '10s') nosuch_metric +) SELECT * FROM e", 'PromQL parse error');
