@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { StrataServer, type PluginDefinition, seededRandom } from '@strata/kernel';
+import { StrataServer, type PluginDefinition, promqlPlugin, seededRandom } from '@strata/kernel';
 import engineLsm from '@strata/engine-lsm';
 import storeFs from '@strata/store-fs';
 import walLocal from '@strata/wal-local';
@@ -10,14 +10,18 @@ import protocolHttp, { ProtoWriter, snappyCompress } from '@strata/protocol-http
 /** One series of the data set: labels (with __name__) and [ms, value] samples; `stale` marks Prometheus stale markers. */
 export interface GenSeries { labels: Record<string, string>; samples: Array<[number, number]>; stale?: Set<number> }
 
-/** A real server: store-fs + wal-local + engine-lsm + kernel query/PromQL + protocol-http on 127.0.0.1:0. */
-export async function startPromqlServer(): Promise<{ url: string; server: StrataServer; close(): Promise<void> }> {
+/**
+ * A real server: store-fs + wal-local + engine-lsm + kernel query/PromQL + protocol-http on 127.0.0.1:0.
+ * `promql` sets the promql built-in's options, e.g. { windowStart: 'inclusive' }.
+ */
+export async function startPromqlServer(opts: { promql?: Record<string, unknown> } = {}): Promise<{ url: string; server: StrataServer; close(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'strata-e2e-promql-'));
   const server = await StrataServer.fromDefinitions([
     { definition: storeFs as PluginDefinition },
     { definition: walLocal as PluginDefinition },
     { definition: engineLsm as PluginDefinition },
     { definition: protocolHttp as PluginDefinition, options: { port: 0 } },
+    ...(opts.promql ? [{ definition: promqlPlugin as PluginDefinition, options: opts.promql }] : []),
   ], { dataHome: dir }, { logLevel: 'silent', processMetrics: false });
   try { await server.start(); } catch (err) { await rm(dir, { recursive: true, force: true }); throw err; }
   return {

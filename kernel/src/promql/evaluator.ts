@@ -24,7 +24,16 @@ export interface EvalOptions {
   readonly maxPointsPerSeries?: number;
   /** Most samples a query may hold at once, loaded plus per-step (Prometheus's --query.max-samples: 50M). */
   readonly maxSamples?: number;
+  /**
+   * Whether a sample exactly at a window's start counts: 'exclusive' (default) gives
+   * left-open windows `(t - range, t]` for range selectors, the lookback and subqueries,
+   * as GreptimeDB and Prometheus 3; 'inclusive' gives Prometheus 2.x's closed `[t - range, t]`.
+   */
+  readonly windowStart?: WindowStart;
 }
+
+/** Whether a window includes its start edge (see EvalOptions.windowStart). */
+export type WindowStart = 'exclusive' | 'inclusive';
 
 /** A series over the evaluation steps: `present[i]` says whether `values[i]` exists. */
 export interface StepSeries {
@@ -170,8 +179,10 @@ const TIME_FUNCTIONS: ReadonlyMap<string, (d: Date) => number> = new Map<string,
 
 /**
  * Evaluates a checked PromQL AST over the steps `start, start+step, ..., <= end`
- * with Prometheus 2.x semantics (closed lookback and range windows, stale
- * markers end a series, `__name__` dropped by arithmetic and most functions).
+ * with GreptimeDB's (Prometheus 3's) semantics: left-open lookback, range and
+ * subquery windows `(t - range, t]` (closed `[t - range, t]`, Prometheus 2.x, with
+ * `windowStart: 'inclusive'`), stale markers end a series, `__name__` dropped by
+ * arithmetic and most functions.
  * Every node evaluates all steps at once; series values live in typed arrays.
  *
  * @example
@@ -181,12 +192,15 @@ const TIME_FUNCTIONS: ReadonlyMap<string, (d: Date) => number> = new Map<string,
 export class Evaluator {
   private readonly lookbackMs: number;
   private readonly subqueryStepMs: number;
+  /** True for left-open windows: a sample at exactly t - range is outside. */
+  private readonly leftOpen: boolean;
   private readonly root: Grid;
   private samples = 0;
 
   constructor(private readonly source: SeriesSource, private readonly opts: EvalOptions) {
     this.lookbackMs = opts.lookbackMs ?? 300_000;
     this.subqueryStepMs = opts.subqueryStepMs ?? 60_000;
+    this.leftOpen = (opts.windowStart ?? 'exclusive') === 'exclusive';
     const stepMs = opts.startMs === opts.endMs ? 0 : opts.stepMs;
     this.root = makeGrid(opts.startMs, opts.endMs, stepMs);
     const max = opts.maxPointsPerSeries ?? 11_000;
@@ -206,7 +220,7 @@ export class Evaluator {
       const t = arg.effectiveTimes[0]!;
       const series: RawSeries[] = [];
       for (const s of arg.series) {
-        const [lo, hi] = windowBounds(s.t, t - arg.rangeMs, t);
+        const [lo, hi] = windowBounds(s.t, t - arg.rangeMs, t, this.leftOpen);
         if (hi > lo) series.push({ labels: s.labels, t: s.t.slice(lo, hi), v: s.v.slice(lo, hi) });
       }
       return { type: 'matrix', series };
@@ -270,6 +284,7 @@ export class Evaluator {
     const raw = await this.source.select(e.matchers, eff[0]! - this.lookbackMs, eff[grid.n - 1]!, this.opts.signal);
     this.account(raw.reduce((n, s) => n + s.t.length, 0) + raw.length * grid.n);
     const out: StepSeries[] = [];
+    const leftOpen = this.leftOpen;
     for (const s of raw) {
       const values = new Float64Array(grid.n);
       const present = new Uint8Array(grid.n);
@@ -279,7 +294,8 @@ export class Evaluator {
       for (let i = 0; i < grid.n; i++) {
         const t = eff[i]!;
         while (j + 1 < s.t.length && s.t[j + 1]! <= t) j++;
-        if (j < 0 || s.t[j]! < t - this.lookbackMs || s.stale?.[j]) continue;
+        const oldest = t - this.lookbackMs;
+        if (j < 0 || s.t[j]! < oldest || (leftOpen && s.t[j] === oldest) || s.stale?.[j]) continue;
         values[i] = s.v[j]!;
         sampleTimes[i] = s.t[j]!;
         present[i] = 1;
@@ -309,8 +325,9 @@ export class Evaluator {
     if (grid.n === 0) return { series: [], rangeMs: e.rangeMs, effectiveTimes: eff };
     const step = e.stepMs || this.subqueryStepMs;
     const from = eff[0]! - e.rangeMs;
+    // The first multiple of the step inside the window: after `from` when it is left-open.
     let start = step * Math.floor(from / step);
-    if (start < from) start += step;
+    if (start < from || (this.leftOpen && start === from)) start += step;
     const inner = makeGrid(start, eff[grid.n - 1]!, step);
     if (inner.n > 11_000 * 100) throw new ExecutionError('subquery has too many steps');
     const v = await this.eval(e.expr, inner);
@@ -343,6 +360,7 @@ export class Evaluator {
       const eff = arg.effectiveTimes;
       // rate/increase look for counter resets in every window: index them once per series.
       const indexResets = f === 'rate' || f === 'increase';
+      const leftOpen = this.leftOpen;
       for (const s of arg.series) {
         const labels = keepName ? s.labels : dropMetricName(s.labels);
         const st = s.t; const len = st.length;
@@ -354,7 +372,7 @@ export class Evaluator {
           const end = eff[i]!;
           const start = end - arg.rangeMs;
           if (i > 0 && end < eff[i - 1]!) { lo = 0; hi = 0; }
-          while (lo < len && st[lo]! < start) lo++;
+          while (lo < len && (st[lo]! < start || (leftOpen && st[lo] === start))) lo++;
           if (hi < lo) hi = lo;
           while (hi < len && st[hi]! <= end) hi++;
           if (hi <= lo) continue;
@@ -376,7 +394,7 @@ export class Evaluator {
       const out = { labels, values: new Float64Array(grid.n), present: new Uint8Array(grid.n) };
       for (let i = 0; i < grid.n; i++) {
         const end = arg.effectiveTimes[i]!;
-        const found = arg.series.some((s) => { const [lo, hi] = windowBounds(s.t, end - arg.rangeMs, end); return hi > lo; });
+        const found = arg.series.some((s) => { const [lo, hi] = windowBounds(s.t, end - arg.rangeMs, end, this.leftOpen); return hi > lo; });
         if (!found) { out.present[i] = 1; out.values[i] = 1; }
       }
       return { type: 'vector', series: out.present.some((x) => x) ? [out] : [] };
@@ -876,10 +894,13 @@ function withoutStale(s: RawSeries): RawSeries {
   return { labels: s.labels, t: Float64Array.from(keep, (i) => s.t[i]!), v: Float64Array.from(keep, (i) => s.v[i]!) };
 }
 
-/** Indices [lo, hi) of samples with start <= t <= end (Prometheus 2.x closed window). */
-export function windowBounds(t: Float64Array, start: number, end: number): [number, number] {
+/**
+ * Indices [lo, hi) of samples with start < t <= end (left-open, GreptimeDB / Prometheus 3),
+ * or start <= t <= end when `leftOpen` is false (Prometheus 2.x closed window).
+ */
+export function windowBounds(t: Float64Array, start: number, end: number, leftOpen = true): [number, number] {
   let lo = 0; let hi = t.length;
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (t[mid]! < start) lo = mid + 1; else hi = mid; }
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (t[mid]! < start || (leftOpen && t[mid] === start)) lo = mid + 1; else hi = mid; }
   let h2 = lo; let hiEnd = t.length;
   while (h2 < hiEnd) { const mid = (h2 + hiEnd) >> 1; if (t[mid]! <= end) h2 = mid + 1; else hiEnd = mid; }
   return [lo, h2];

@@ -24,10 +24,14 @@ export const promqlPlugin = definePlugin({
       default: 50_000_000, min: 1,
       description: "Most samples one query may hold (Prometheus's --query.max-samples); past it the query fails.",
     }),
+    windowStart: o.enum(['exclusive', 'inclusive'], {
+      default: 'exclusive',
+      description: "Whether a sample exactly at a window's start counts: 'exclusive' = left-open (t - range, t] for range selectors, the lookback and subqueries (GreptimeDB, Prometheus 3); 'inclusive' = closed [t - range, t] (Prometheus 2.x).",
+    }),
   }),
   register(ctx, opts) {
     ctx.bind(PROMQL, new DefaultPromqlService(ctx.get(CATALOG), ctx.get(ENGINE),
-      { lookbackMs: opts.lookbackDelta, subqueryStepMs: opts.subqueryStep, maxSamples: opts.maxSamples }));
+      { lookbackMs: opts.lookbackDelta, subqueryStepMs: opts.subqueryStep, maxSamples: opts.maxSamples, windowStart: opts.windowStart }));
   },
 });
 

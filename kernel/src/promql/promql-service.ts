@@ -7,7 +7,7 @@ import type { QueryOutput } from '../interfaces/query.js';
 import { KERNEL_VERSION } from '../version.js';
 import type { Expr, LabelMatcher } from './ast.js';
 import { typeOf } from './check-promql.js';
-import { Evaluator, formatSampleValue, sortSeries, type EvalValue } from './evaluator.js';
+import { Evaluator, formatSampleValue, sortSeries, type EvalValue, type WindowStart } from './evaluator.js';
 import { parseDurationText } from './grammar-support.js';
 import { labelsToObject, labelValue, METRIC_NAME } from './labels.js';
 import { parsePromql } from './parse-promql.js';
@@ -61,7 +61,7 @@ class EncodedData {
  * and answers the Prometheus HTTP API with Prometheus's JSON envelope.
  */
 export class DefaultPromqlService implements PromqlService {
-  constructor(private readonly catalog: Catalog, private readonly engine: StorageEngine, private readonly options: { lookbackMs?: number; subqueryStepMs?: number; maxSamples?: number } = {}) {}
+  constructor(private readonly catalog: Catalog, private readonly engine: StorageEngine, private readonly options: { lookbackMs?: number; subqueryStepMs?: number; maxSamples?: number; windowStart?: WindowStart } = {}) {}
 
   async handleApi(endpoint: string, params: Params, options: { database: string; signal?: AbortSignal }): Promise<PromqlApiResponse> {
     try {
@@ -98,8 +98,9 @@ export class DefaultPromqlService implements PromqlService {
     }
   }
 
-  private limits(): { subqueryStepMs?: number; maxSamples?: number } {
+  private limits(): { subqueryStepMs?: number; maxSamples?: number; windowStart?: WindowStart } {
     return {
+      ...(this.options.windowStart !== undefined ? { windowStart: this.options.windowStart } : {}),
       ...(this.options.subqueryStepMs !== undefined ? { subqueryStepMs: this.options.subqueryStepMs } : {}),
       ...(this.options.maxSamples !== undefined ? { maxSamples: this.options.maxSamples } : {}),
     };

@@ -45,11 +45,13 @@ describe('promql evaluator', () => {
     });
 
     it('counter resets add the value before the reset', async () => {
+      // The window (0s, 60s] is left-open: the sample at 0s is out; 10,2,7 at 20,40,60.
+      // 7 - 10 + 10 (the reset) = 7 over 40s, extrapolated 20s to the start: 7 * 60/40 = 10.5.
       const d = [series({ __name__: 'c' }, [[0, 5], [20, 10], [40, 2], [60, 7]])];
-      close((await instant(d, 'increase(c[1m])', 60) as Record<string, number>)['{}']!, 12);
-      close((await instant(d, 'rate(c[1m])', 60) as Record<string, number>)['{}']!, 0.2);
+      close((await instant(d, 'increase(c[1m])', 60) as Record<string, number>)['{}']!, 10.5);
+      close((await instant(d, 'rate(c[1m])', 60) as Record<string, number>)['{}']!, 0.175);
       expect(await instant(d, 'resets(c[1m])', 60)).to.deep.equal({ '{}': 1 });
-      expect(await instant(d, 'changes(c[1m])', 60)).to.deep.equal({ '{}': 3 });
+      expect(await instant(d, 'changes(c[1m])', 60)).to.deep.equal({ '{}': 2 });
     });
 
     it('a far window start extrapolates only half an interval', async () => {
@@ -86,9 +88,9 @@ describe('promql evaluator', () => {
       series({ __name__: 'x' }, [[0, 1], [60, 2], [120, NaN]], [120]),
       series({ __name__: 'y' }, [[0, 7]]),
     ];
-    it('an instant selector takes the newest sample within 5m (closed window)', async () => {
-      expect(await instant(d, 'y', 300)).to.deep.equal({ '{"__name__":"y"}': 7 });
-      expect(await instant(d, 'y', 301)).to.deep.equal({});
+    it('an instant selector takes the newest sample within 5m (left-open: exactly 5m old is too old)', async () => {
+      expect(await instant(d, 'y', 299)).to.deep.equal({ '{"__name__":"y"}': 7 });
+      expect(await instant(d, 'y', 300)).to.deep.equal({});
       expect(await instant(d, 'x', 100)).to.deep.equal({ '{"__name__":"x"}': 2 });
     });
     it('a stale marker ends the series at once', async () => {
@@ -306,16 +308,18 @@ describe('promql evaluator', () => {
       expect(await range(d, 'c', 0, 20, 10)).to.deep.equal({ '{"__name__":"c"}': [0, 10, 20] });
     });
     it('a subquery evaluates its inner expression on an aligned grid', async () => {
-      // inner c at 60,120,...: max over [t-5m, t] of c sampled every minute = the newest aligned minute
+      // inner c at 60,120,...: max over (t-5m, t] of c sampled every minute = the newest aligned minute
       expect(await range(d, 'max_over_time(c[5m:1m])', 90, 210, 60)).to.deep.equal({ '{}': [60, 120, 180] });
-      expect(await range(d, 'count_over_time(c[5m:1m])', 300, 300, 60)).to.deep.equal({ '{}': [6] });
+      // (0s, 300s]: 60, 120, ..., 300 (0s is the window's open start)
+      expect(await range(d, 'count_over_time(c[5m:1m])', 300, 300, 60)).to.deep.equal({ '{}': [5] });
       expect(await range(d, 'min_over_time(rate(c[1m])[2m:30s])', 300, 300, 60)).to.deep.equal({ '{}': [1] });
     });
     it('an instant query of a range selector returns raw samples', async () => {
       const ev = new Evaluator(new MemorySource(d), { startMs: 30_000, endMs: 30_000, stepMs: 0 });
       const v = await ev.evaluate(parsePromql('c[20s]'));
       expect(v.type).to.equal('matrix');
-      if (v.type === 'matrix') expect(Array.from(v.series[0]!.t)).to.deep.equal([10_000, 20_000, 30_000]);
+      // (10s, 30s]: the sample at 10s sits on the open start
+      if (v.type === 'matrix') expect(Array.from(v.series[0]!.t)).to.deep.equal([20_000, 30_000]);
     });
     it('pushes the needed time range to the source (lookback, range, offset)', async () => {
       const src = new MemorySource(d);
