@@ -55,7 +55,8 @@ describe('sql: TQL CTEs (WITH t AS (TQL EVAL ...))', function () {
       filtered AS (SELECT * FROM tql_data WHERE val > 5) SELECT count(*) FROM filtered`)).to.deep.equal([[2]]);
     const [[sum]] = await h.rows(`WITH tql_data (ts, val) AS (TQL EVAL (0, 40, '10s') rate(metric[20s])),
       filtered (ts, val) AS (SELECT * FROM tql_data WHERE val > 0) SELECT sum(val) FROM filtered`) as number[][];
-    expect(sum).to.be.closeTo(1.05, 1e-9);
+    // Current GreptimeDB's tql-cte.result: 0.7 with left-open windows (its older result, 1.05, had closed ones).
+    expect(sum).to.be.closeTo(0.7, 1e-9);
     expect(await h.rows(`WITH tql_agg(ts, summary) AS (TQL EVAL (0, 40, '10s') sum(labels{host=~"host.*"}))
       SELECT round(avg(summary)) as avg_sum FROM tql_agg`)).to.deep.equal([[1]]);
     expect(await h.rows(`WITH computed(ts, val) AS (TQL EVAL (0, 40, '10s') metric * 2 + 1)
