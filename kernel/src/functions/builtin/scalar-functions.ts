@@ -223,6 +223,10 @@ export const stringFunctions: ScalarFunction[] = [
     name: 'octet_length', signatures: [sig('string')], returnType: I64,
     body: ([s]) => mapRows(I64, s!.length, [s!], ([v]) => BigInt(Buffer.byteLength(str(v)))),
   }),
+  columnar({
+    name: 'bit_length', signatures: [sig('string')], returnType: I64,
+    body: ([s]) => mapRows(I64, s!.length, [s!], ([v]) => BigInt(Buffer.byteLength(str(v)) * 8)),
+  }),
   columnar({ name: 'lower', signatures: [sig('string')], returnType: STR, body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => str(v).toLowerCase()) }),
   columnar({ name: 'upper', signatures: [sig('string')], returnType: STR, body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => str(v).toUpperCase()) }),
   columnar({
@@ -268,7 +272,8 @@ export const stringFunctions: ScalarFunction[] = [
   }),
   columnar({
     name: 'replace', signatures: [sig('string', 'string', 'string')], returnType: STR,
-    body: (a) => mapRows(STR, a[0]!.length, a, ([s, f, t]) => str(s).split(str(f)).join(str(t))),
+    // An empty search string matches nowhere (DataFusion): the input comes back unchanged.
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, f, t]) => (str(f) === '' ? str(s) : str(s).split(str(f)).join(str(t)))),
   }),
   columnar({
     name: 'starts_with', signatures: [sig('string', 'string')], returnType: BOOL,
