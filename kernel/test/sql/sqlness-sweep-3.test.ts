@@ -19,4 +19,10 @@ describe('sql: sqlness sweep 3', function () {
   it('replace with an empty search string returns the input unchanged (function/string/replace)', async () => {
     expect(await h.rows("SELECT replace('hello world', '', 'xyz'), replace('aaa', 'aa', 'b')")).to.deep.equal([['hello world', 'ba']]);
   });
+
+  it('build() gives the build text as key: value lines (select/system)', async () => {
+    const [[text]] = await h.rows('SELECT build()') as [[string]];
+    expect(text.split('\n').map((l) => l.split(':')[0])).to.deep.equal(['branch', 'commit', 'commit short', 'dirty', 'version']);
+    expect(text).to.match(/^version: \d+\.\d+\.\d+$/m);
+  });
 });

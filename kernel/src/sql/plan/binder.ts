@@ -7,6 +7,7 @@ import { commonType as builtinCommonType, conditionalFunctions } from '../../fun
 import { floorDiv, numericResult } from '../../functions/builtin/function-helpers.js';
 import { FAST_AGGREGATE, KEEPS_DECIMAL } from '../../functions/builtin/aggregate-functions.js';
 import type * as ast from '../ast.js';
+import { KERNEL_VERSION } from '../../version.js';
 import { toDataType } from '../parser/type-names.js';
 import { hexBytes } from '../parser/grammar-support.js';
 import { parseTimestampNanos, zoneOffsetMs } from '../../functions/time-zone.js';
@@ -86,7 +87,7 @@ interface Ctx {
   readonly ctes: ReadonlyMap<string, { plan: Plan; fields: Field[] }>;
 }
 
-export const SPECIAL_NULLARY: ReadonlySet<string> = new Set(['database', 'current_database', 'schema', 'current_schema', 'version', 'user', 'current_user', 'session_user', 'connection_id', 'pg_backend_pid', 'current_role']);
+export const SPECIAL_NULLARY: ReadonlySet<string> = new Set(['database', 'current_database', 'schema', 'current_schema', 'version', 'build', 'user', 'current_user', 'session_user', 'connection_id', 'pg_backend_pid', 'current_role']);
 
 export class Binder {
   /** Scopes of enclosing queries (innermost last) and the outer columns each subquery reads. */
@@ -1029,6 +1030,8 @@ export class Binder {
       switch (name) {
         case 'database': case 'current_database': case 'schema': case 'current_schema': return { k: 'lit', value: this.env.session.database, type: STR };
         case 'version': return { k: 'lit', value: this.env.version, type: STR };
+        // GreptimeDB's build(): the build information as lines of `key: value`; Strata records no git state.
+        case 'build': return { k: 'lit', value: `branch: unknown\ncommit: unknown\ncommit short: unknown\ndirty: false\nversion: ${KERNEL_VERSION}`, type: STR };
         case 'user': case 'current_user': case 'session_user': case 'current_role': return { k: 'lit', value: this.env.session.user ?? 'greptime', type: STR };
         case 'connection_id': case 'pg_backend_pid': return { k: 'lit', value: BigInt(Number(this.env.session.id.replace(/\D/g, '')) || 0), type: I64 };
       }
