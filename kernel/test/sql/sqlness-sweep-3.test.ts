@@ -25,4 +25,27 @@ describe('sql: sqlness sweep 3', function () {
     expect(text.split('\n').map((l) => l.split(':')[0])).to.deep.equal(['branch', 'commit', 'commit short', 'dirty', 'version']);
     expect(text).to.match(/^version: \d+\.\d+\.\d+$/m);
   });
+
+  it('matches(text, query): terms, phrases, +must, -not, AND over OR, groups (select/matches)', async () => {
+    await h.q('CREATE TABLE fox (ts TIMESTAMP TIME INDEX, fox STRING)');
+    await h.q(`INSERT INTO fox VALUES (1, 'The quick brown fox jumps over the lazy dog'), (2, 'The             fox jumps over the lazy dog'),
+      (3, 'The quick brown     jumps over the lazy dog'), (4, 'The quick brown fox       over the lazy dog'),
+      (5, 'The quick brown fox jumps      the lazy dog'), (6, 'The quick brown fox jumps over          dog'),
+      (7, 'The quick brown fox jumps over the      dog')`);
+    const ids = async (q: string): Promise<number[]> =>
+      (await h.rows(`SELECT ts FROM fox WHERE matches(fox, '${q}') ORDER BY ts`)).map((r) => Number(r[0]));
+    expect(await ids('"fox jumps"')).to.deep.equal([1, 2, 5, 6, 7]);
+    expect(await ids('fox AND lazy')).to.deep.equal([1, 2, 4, 5]);
+    expect(await ids('-over -lazy')).to.deep.equal([]);
+    expect(await ids('(fox OR brown) AND quick')).to.deep.equal([1, 3, 4, 5, 6, 7]);
+    expect(await ids('quick brown fox +jumps')).to.deep.equal([1, 2, 3, 5, 6, 7]);
+    expect(await ids('fox AND +jumps AND -over')).to.deep.equal([5]);
+    expect(await ids('over -(fox AND jumps)')).to.deep.equal([3, 4]);
+    expect(await ids('over AND -(-(fox OR jumps))')).to.deep.equal([1, 2, 3, 4, 6, 7]);
+    expect(await h.rows("SELECT matches(NULL, 'a'), matches('Fox', 'fox')")).to.deep.equal([[null, false]]);
+    await h.q("SELECT matches(fox, '(fox') FROM fox").then(() => expect.fail('should fail'), (e: Error & { code?: string }) => {
+      expect(e.code).to.be.a('string');
+      expect(e.message).to.contain("')' is missing");
+    });
+  });
 });

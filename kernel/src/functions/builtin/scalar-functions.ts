@@ -5,6 +5,7 @@ import type { FunctionContext, ScalarFunction } from '../../interfaces/function.
 import { constantColumn, isInterval, valueAt, type Column, type Interval } from '../../sql/exec/column.js';
 // A cycle (the evaluator imports addInterval from here), safe because castValue is only called at run time.
 import { castValue } from '../../sql/exec/expression-evaluator.js';
+import { compileMatchQuery, type MatchPredicate } from './matches-query.js';
 import { checkTimeZone, fixedOffsetMs, formatTimestampNanos, localToUtcMs, parseTimestampNanos, zoneOffsetMs } from '../time-zone.js';
 import { binTimestamps, BOOL, bothValid, columnar, F64, floorDiv, fromNanos, I64, mapBool, mapFloat, mapFloat2, mapRows, num, sameAs, sig, STR, toNanos, U64, variadic } from './function-helpers.js';
 
@@ -212,6 +213,17 @@ function regexOf(p: string, flags = ''): RegExp {
   return r;
 }
 
+const matchQueries = new Map<string, MatchPredicate>();
+function matchQueryOf(q: string): MatchPredicate {
+  let m = matchQueries.get(q);
+  if (!m) {
+    m = compileMatchQuery(q);
+    if (matchQueries.size > 256) matchQueries.clear();
+    matchQueries.set(q, m);
+  }
+  return m;
+}
+
 const I32OrI64 = I64;
 
 export const stringFunctions: ScalarFunction[] = [
@@ -404,6 +416,11 @@ export const stringFunctions: ScalarFunction[] = [
   columnar({
     name: 'regexp_like', signatures: [sig('string', 'string'), sig('string', 'string', 'string')], returnType: BOOL,
     body: (a) => mapRows(BOOL, a[0]!.length, a, ([s, p, f]) => regexOf(str(p), f === undefined ? '' : str(f)).test(str(s))),
+  }),
+  columnar({
+    name: 'matches', description: "GreptimeDB's full-text query (terms, \"phrases\", +must, -not, AND, OR, parentheses) as substring tests.",
+    signatures: [sig('string', 'string')], returnType: BOOL,
+    body: (a) => mapRows(BOOL, a[0]!.length, a, ([s, q]) => matchQueryOf(str(q))(str(s))),
   }),
   columnar({
     name: 'regexp_match', description: 'The first match of the pattern (or of its first capture group), NULL when none.',
