@@ -48,4 +48,13 @@ describe('sql: sqlness sweep 3', function () {
       expect(e.message).to.contain("')' is missing");
     });
   });
+
+  it('ALTER TABLE t ALTER COLUMN c TYPE type changes a field column as MODIFY COLUMN does (alter/modify_col)', async () => {
+    await h.q('CREATE TABLE test(id INTEGER PRIMARY KEY, i INTEGER, j TIMESTAMP TIME INDEX, k BOOLEAN)');
+    await h.q('INSERT INTO test VALUES (1, 1, 1, false), (2, 2, 2, true)');
+    await h.q('ALTER TABLE test ALTER COLUMN I TYPE STRING');
+    expect(await h.rows('SELECT i FROM test ORDER BY j')).to.deep.equal([['1'], ['2']]);
+    await h.q('ALTER TABLE test ALTER k TYPE DATE').then(() => expect.fail('should fail'), (e: Error) => expect(e.message).to.contain('cannot be cast'));
+    await h.q('ALTER TABLE test ALTER COLUMN id TYPE STRING').then(() => expect.fail('should fail'), (e: Error) => expect(e.message).to.contain('only field columns'));
+  });
 });
