@@ -57,4 +57,16 @@ describe('sql: sqlness sweep 3', function () {
     await h.q('ALTER TABLE test ALTER k TYPE DATE').then(() => expect.fail('should fail'), (e: Error) => expect(e.message).to.contain('cannot be cast'));
     await h.q('ALTER TABLE test ALTER COLUMN id TYPE STRING').then(() => expect.fail('should fail'), (e: Error) => expect(e.message).to.contain('only field columns'));
   });
+
+  it('arrow_typeof prints Arrow type names and sees a DECIMAL as it is (types/decimal)', async () => {
+    expect(await h.rows("SELECT arrow_typeof('a'), arrow_typeof(CAST(1.5 AS DECIMAL(10, 2))), arrow_typeof(CAST('2020-01-01' AS DATE)), arrow_typeof(CAST(0 AS TIMESTAMP(3))), arrow_typeof(INTERVAL '1 day')"))
+      .to.deep.equal([['Utf8', 'Decimal128(10, 2)', 'Date32', 'Timestamp(Millisecond, None)', 'Interval(MonthDayNano)']]);
+  });
+
+  it('DECIMAL / integer keeps scale s + 4 (types/decimal/decimal_basic: 1.23 / 2 = 0.615000)', async () => {
+    await h.q('CREATE TABLE decimals(ts TIMESTAMP TIME INDEX, d DECIMAL(10, 2))');
+    await h.q("INSERT INTO decimals VALUES (1000, 1.23), (2000, 3.14), (3000, '123.45'), (4000, '1234.56')");
+    expect(await h.rows('SELECT CAST(d / 2 AS STRING), CAST(avg(d) OVER () AS STRING) FROM decimals ORDER BY ts'))
+      .to.deep.equal([['0.615000', '340.595000'], ['1.570000', '340.595000'], ['61.725000', '340.595000'], ['617.280000', '340.595000']]);
+  });
 });

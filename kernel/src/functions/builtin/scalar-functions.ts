@@ -224,6 +224,21 @@ function matchQueryOf(q: string): MatchPredicate {
   return m;
 }
 
+/** The Arrow DataType's display name, as DataFusion's arrow_typeof prints it. */
+export function arrowTypeName(t: DataType): string {
+  switch (t.name) {
+    case 'String': return 'Utf8';
+    case 'Date': return 'Date32';
+    case 'TimestampSecond': return 'Timestamp(Second, None)';
+    case 'TimestampMillisecond': return 'Timestamp(Millisecond, None)';
+    case 'TimestampMicrosecond': return 'Timestamp(Microsecond, None)';
+    case 'TimestampNanosecond': return 'Timestamp(Nanosecond, None)';
+    case 'IntervalMonthDayNano': return 'Interval(MonthDayNano)';
+    case 'Decimal128': return `Decimal128(${t.precision ?? 38}, ${t.scale ?? 0})`;
+    default: return t.name;
+  }
+}
+
 const I32OrI64 = I64;
 
 export const stringFunctions: ScalarFunction[] = [
@@ -1085,7 +1100,7 @@ export const dateTimeFunctions: ScalarFunction[] = [
   }),
   columnar({
     name: 'arrow_typeof', nullHandling: 'custom', signatures: [sig('any')], returnType: STR,
-    body: ([x], ctx) => constantColumn(STR, x!.type.name, ctx.rowCount),
+    body: ([x], ctx) => constantColumn(STR, arrowTypeName(x!.type), ctx.rowCount),
   }),
   columnar({
     name: 'current_time', description: 'The current time of day in the session time zone, as text HH:MM:SS[.fff].',

@@ -1068,7 +1068,8 @@ export class Binder {
       // argument has the same DECIMAL type and the result is that type (coalesce, greatest, nullif);
       // otherwise DECIMAL arguments are read as Float64 — or as their text ('95.50', scale kept, as
       // DataFusion's cast to Utf8 gives) where a text function takes any type (concat, format).
-      if (fn.kind === 'scalar' && out.some((a) => a.type.name === 'Decimal128')) {
+      // (arrow_typeof reads only the type: its argument stays as it is.)
+      if (fn.kind === 'scalar' && fn.name !== 'arrow_typeof' && out.some((a) => a.type.name === 'Decimal128')) {
         const d = out.find((a) => a.type.name === 'Decimal128')!.type;
         const rt0 = typeof fn.returnType === 'function' ? fn.returnType(out.map((a) => a.type)) : fn.returnType;
         const same = out.every((a) => a.type.name === 'Null' || !isNumeric(a.type) || (a.type.name === 'Decimal128' && a.type.scale === d.scale && a.type.precision === d.precision));
@@ -1335,7 +1336,8 @@ function decimalResult(op: BinaryOp, a: DataType, b: DataType): DataType {
   const cap = (p: number, s: number): DataType => ({ name: 'Decimal128', precision: Math.min(38, Math.max(p, 1)), scale: Math.min(s, 38) });
   switch (op) {
     case '*': return cap(p1 + p2 + 1, s1 + s2);
-    case '/': { const s = Math.min(38, Math.max(6, s1 + p2 + 1)); return cap(p1 - s1 + s2 + s, s); }
+    // Arrow's decimal division, which DataFusion's result type comes from: a fixed scale increment of 4.
+    case '/': { const s = Math.min(38, s1 + 4); return cap(p1 - s1 + s2 + s, s); }
     case '%': { const s = Math.max(s1, s2); return cap(Math.min(p1 - s1, p2 - s2) + s, s); }
     default: { const s = Math.max(s1, s2); return cap(Math.max(p1 - s1, p2 - s2) + s + 1, s); }
   }
