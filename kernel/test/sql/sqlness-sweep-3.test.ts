@@ -69,4 +69,23 @@ describe('sql: sqlness sweep 3', function () {
     expect(await h.rows('SELECT CAST(d / 2 AS STRING), CAST(avg(d) OVER () AS STRING) FROM decimals ORDER BY ts'))
       .to.deep.equal([['0.615000', '340.595000'], ['1.570000', '340.595000'], ['61.725000', '340.595000'], ['617.280000', '340.595000']]);
   });
+
+  it('information_schema is read-only: DDL and writes say so (information_schema/tables)', async () => {
+    const refused = async (sql: string, text: string): Promise<void> => {
+      await h.q(sql).then(() => expect.fail(`should fail: ${sql}`), (e: Error & { code?: string }) => {
+        expect(e.code, sql).to.equal('UNSUPPORTED');
+        expect(e.message).to.equal(text);
+      });
+    };
+    await h.q('USE information_schema');
+    const ro = 'Schema `information_schema` is read-only';
+    await refused('CREATE TABLE t (ts TIMESTAMP TIME INDEX)', ro);
+    await refused('DROP TABLE build_info', ro);
+    await refused('ALTER TABLE build_info ADD q STRING', ro);
+    await refused('TRUNCATE TABLE build_info', ro);
+    await refused("INSERT INTO build_info VALUES ('', '', '', '', '')", ro);
+    await refused('DELETE FROM build_info', 'Cannot change read-only table: build_info');
+    await h.q('USE public');
+    await refused('DROP SCHEMA information_schema', ro);
+  });
 });
