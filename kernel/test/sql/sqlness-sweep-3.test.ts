@@ -88,4 +88,10 @@ describe('sql: sqlness sweep 3', function () {
     await h.q('USE public');
     await refused('DROP SCHEMA information_schema', ro);
   });
+
+  it('DATE +/- interval moves by whole days, dropping the time part (types/interval)', async () => {
+    const rows = await h.rows(`SELECT CAST(DATE '2000-10-30' - INTERVAL '3 year 3 hours' AS STRING), CAST(DATE '2000-10-30' - INTERVAL '11 year 11 days 11 hours' AS STRING),
+      CAST(DATE '2000-10-30' + INTERVAL '25 hours' AS STRING), CAST(DATE '1960-01-01' - INTERVAL '1 day 1 hour' AS STRING)`);
+    expect(rows).to.deep.equal([['1997-10-30', '1989-10-19', '2000-10-31', '1959-12-31']]);
+  });
 });

@@ -775,7 +775,10 @@ function temporalArith(op: string, a: unknown, at: DataType, c: unknown, ct: Dat
   }
   const unitNs = out.name === 'Date' ? 86_400_000_000_000n : 1_000_000_000n / timestampUnitsPerSecond(out.name);
   if (isInterval(c) || isInterval(a)) {
-    const [tsv, tst, iv] = isInterval(c) ? [a, at, c] : [c, ct, a as Interval];
+    const [tsv, tst, iv0] = isInterval(c) ? [a, at, c] : [c, ct, a as Interval];
+    // A DATE moves by whole days only: the interval's time part counts its whole days (toward zero)
+    // and drops the rest, as Arrow's Date32 +/- MonthDayNano does ('2000-10-30' - '3 hours' stays 2000-10-30).
+    const iv = out.name === 'Date' ? { months: iv0.months, days: iv0.days + Number(iv0.nanos / 86_400_000_000_000n), nanos: 0n } : iv0;
     const n = addInterval(nanosOf(tsv, tst), iv, op === '-' ? -1 : 1);
     return out.name === 'Date' ? Number(n / unitNs) : n / unitNs;
   }
