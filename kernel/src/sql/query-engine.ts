@@ -355,6 +355,7 @@ export class QueryEngine implements QueryService {
   // ---------------------------------------------------------------- statements
 
   private async runStatement(st: ast.Statement, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal, timings?: QueryTimings): Promise<QueryOutput> {
+    refuseReadOnlySchemaWrite(st, session.database);
     switch (st.kind) {
       case 'QueryStatement': return this.runQuery(st.query, sql, session, params, signal, timings);
       case 'Insert': return affected(await this.insertStatement(st, sql, session, params, signal));
@@ -1333,3 +1334,17 @@ function restrictToRegion(p: Plan, region: string): Plan {
 
 export { schemaOf, batchFromArrow };
 
+/** GreptimeDB: information_schema is read-only; DDL and writes on it say so (not "Database not found"). */
+function refuseReadOnlySchemaWrite(st: ast.Statement, current: string): void {
+  const dbOf = (n: ast.ObjectName): string => n.database ?? current;
+  const RO = 'information_schema';
+  const schemaError = (): never => { throw new UnsupportedError(`Schema \`${RO}\` is read-only`); };
+  switch (st.kind) {
+    case 'DropDatabase': if (st.name === RO) schemaError(); break;
+    case 'CreateTable': case 'CreateTableLike': if (dbOf(st.name) === RO) schemaError(); break;
+    case 'AlterTable': case 'Truncate': case 'Insert': if (dbOf(st.table) === RO) schemaError(); break;
+    case 'DropTable': if (st.names.some((n) => dbOf(n) === RO)) schemaError(); break;
+    case 'Delete': if (dbOf(st.table) === RO) throw new UnsupportedError(`Cannot change read-only table: ${st.table.name}`); break;
+    default: break;
+  }
+}

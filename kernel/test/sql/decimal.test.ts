@@ -47,10 +47,10 @@ describe('sql: DECIMAL', function () {
       .to.deep.equal([['3.1001', '-0.9001', '2.200110', '-1.10', '3.30', '1.101'], ['5.7000', '-1.3000', '7.700000', '-2.20', '6.60', '2.201']]);
   });
 
-  it('divides at DataFusion\'s result scale, rounding half away from zero; / 0 is an error, as in DataFusion', async () => {
-    const r = await h.q("SELECT p / 3, CAST(p / 3 AS STRING) FROM d WHERE h = 'a' ORDER BY ts");
+  it('divides at Arrow\'s result scale (s1 + 4), truncating toward zero; / 0 is an error, as in DataFusion', async () => {
+    const r = await h.q("SELECT p / 3, CAST(p / 3 AS STRING), CAST(-p / 3 AS STRING), arrow_typeof(p / 3) FROM d WHERE h = 'a' ORDER BY ts");
     expect(r.types[0]).to.equal('Decimal128');
-    expect(r.rows.map((x) => x[1])).to.deep.equal(['0.3666666666666666666667', '0.7333333333333333333333']);
+    expect(r.rows.map((x) => x.slice(1))).to.deep.equal([['0.366666', '-0.366666', 'Decimal128(14, 6)'], ['0.733333', '-0.733333', 'Decimal128(14, 6)']]);
     for (const sql of ["SELECT p / CAST(0 AS DECIMAL(3, 0)) FROM d WHERE h = 'a'", "SELECT p % CAST(0 AS DECIMAL(3, 0)) FROM d WHERE h = 'a'"]) {
       await h.q(sql).then(() => expect.fail(`should fail: ${sql}`), (e: Error & { code?: string }) => {
         expect(e.code).to.equal('DIVIDE_BY_ZERO');

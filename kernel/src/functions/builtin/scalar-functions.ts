@@ -5,6 +5,7 @@ import type { FunctionContext, ScalarFunction } from '../../interfaces/function.
 import { constantColumn, isInterval, valueAt, type Column, type Interval } from '../../sql/exec/column.js';
 // A cycle (the evaluator imports addInterval from here), safe because castValue is only called at run time.
 import { castValue } from '../../sql/exec/expression-evaluator.js';
+import { compileMatchQuery, type MatchPredicate } from './matches-query.js';
 import { checkTimeZone, fixedOffsetMs, formatTimestampNanos, localToUtcMs, parseTimestampNanos, zoneOffsetMs } from '../time-zone.js';
 import { binTimestamps, BOOL, bothValid, columnar, F64, floorDiv, fromNanos, I64, mapBool, mapFloat, mapFloat2, mapRows, num, sameAs, sig, STR, toNanos, U64, variadic } from './function-helpers.js';
 
@@ -212,6 +213,32 @@ function regexOf(p: string, flags = ''): RegExp {
   return r;
 }
 
+const matchQueries = new Map<string, MatchPredicate>();
+function matchQueryOf(q: string): MatchPredicate {
+  let m = matchQueries.get(q);
+  if (!m) {
+    m = compileMatchQuery(q);
+    if (matchQueries.size > 256) matchQueries.clear();
+    matchQueries.set(q, m);
+  }
+  return m;
+}
+
+/** The Arrow DataType's display name, as DataFusion's arrow_typeof prints it. */
+export function arrowTypeName(t: DataType): string {
+  switch (t.name) {
+    case 'String': return 'Utf8';
+    case 'Date': return 'Date32';
+    case 'TimestampSecond': return 'Timestamp(Second, None)';
+    case 'TimestampMillisecond': return 'Timestamp(Millisecond, None)';
+    case 'TimestampMicrosecond': return 'Timestamp(Microsecond, None)';
+    case 'TimestampNanosecond': return 'Timestamp(Nanosecond, None)';
+    case 'IntervalMonthDayNano': return 'Interval(MonthDayNano)';
+    case 'Decimal128': return `Decimal128(${t.precision ?? 38}, ${t.scale ?? 0})`;
+    default: return t.name;
+  }
+}
+
 const I32OrI64 = I64;
 
 export const stringFunctions: ScalarFunction[] = [
@@ -222,6 +249,10 @@ export const stringFunctions: ScalarFunction[] = [
   columnar({
     name: 'octet_length', signatures: [sig('string')], returnType: I64,
     body: ([s]) => mapRows(I64, s!.length, [s!], ([v]) => BigInt(Buffer.byteLength(str(v)))),
+  }),
+  columnar({
+    name: 'bit_length', signatures: [sig('string')], returnType: I64,
+    body: ([s]) => mapRows(I64, s!.length, [s!], ([v]) => BigInt(Buffer.byteLength(str(v)) * 8)),
   }),
   columnar({ name: 'lower', signatures: [sig('string')], returnType: STR, body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => str(v).toLowerCase()) }),
   columnar({ name: 'upper', signatures: [sig('string')], returnType: STR, body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => str(v).toUpperCase()) }),
@@ -268,7 +299,8 @@ export const stringFunctions: ScalarFunction[] = [
   }),
   columnar({
     name: 'replace', signatures: [sig('string', 'string', 'string')], returnType: STR,
-    body: (a) => mapRows(STR, a[0]!.length, a, ([s, f, t]) => str(s).split(str(f)).join(str(t))),
+    // An empty search string matches nowhere (DataFusion): the input comes back unchanged.
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, f, t]) => (str(f) === '' ? str(s) : str(s).split(str(f)).join(str(t)))),
   }),
   columnar({
     name: 'starts_with', signatures: [sig('string', 'string')], returnType: BOOL,
@@ -399,6 +431,11 @@ export const stringFunctions: ScalarFunction[] = [
   columnar({
     name: 'regexp_like', signatures: [sig('string', 'string'), sig('string', 'string', 'string')], returnType: BOOL,
     body: (a) => mapRows(BOOL, a[0]!.length, a, ([s, p, f]) => regexOf(str(p), f === undefined ? '' : str(f)).test(str(s))),
+  }),
+  columnar({
+    name: 'matches', description: "GreptimeDB's full-text query (terms, \"phrases\", +must, -not, AND, OR, parentheses) as substring tests.",
+    signatures: [sig('string', 'string')], returnType: BOOL,
+    body: (a) => mapRows(BOOL, a[0]!.length, a, ([s, q]) => matchQueryOf(str(q))(str(s))),
   }),
   columnar({
     name: 'regexp_match', description: 'The first match of the pattern (or of its first capture group), NULL when none.',
@@ -1063,7 +1100,7 @@ export const dateTimeFunctions: ScalarFunction[] = [
   }),
   columnar({
     name: 'arrow_typeof', nullHandling: 'custom', signatures: [sig('any')], returnType: STR,
-    body: ([x], ctx) => constantColumn(STR, x!.type.name, ctx.rowCount),
+    body: ([x], ctx) => constantColumn(STR, arrowTypeName(x!.type), ctx.rowCount),
   }),
   columnar({
     name: 'current_time', description: 'The current time of day in the session time zone, as text HH:MM:SS[.fff].',

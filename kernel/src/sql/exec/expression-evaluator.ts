@@ -5,7 +5,7 @@ import { addInterval } from '../../functions/builtin/scalar-functions.js';
 import { formatTimestampNanos, parseTimestampNanos } from '../../functions/time-zone.js';
 import type { BExpr, Plan } from '../plan/logical-plan.js';
 import { formatFloat } from './float-text.js';
-import { checkPrecision, decimalFromNumber, decimalToNumber, divRound, formatDecimal, parseDecimal, pow10, rescale } from './decimal.js';
+import { checkPrecision, decimalFromNumber, decimalToNumber, formatDecimal, parseDecimal, pow10, rescale } from './decimal.js';
 import {
   allocData, columnFromArrow, columnToArrow, constantColumn, isBigIntType, isInterval, storageOf, takeColumn, valueAt,
   type Batch, type Column, type Interval,
@@ -677,7 +677,7 @@ function compileArithmetic(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: 
 /**
  * Exact arithmetic on unscaled decimals. The binder cast the operands so
  * that + - % see one scale and * gives the sum of the scales; / scales the
- * dividend up to the result's scale and rounds half away from zero.
+ * dividend up to the result's scale and truncates toward zero, as Arrow's kernel does.
  * Division or remainder by zero is an error, as for integers.
  */
 function compileDecimalArithmetic(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: CompiledExpr): CompiledExpr {
@@ -697,7 +697,7 @@ function compileDecimalArithmetic(e: Extract<BExpr, { k: 'bin' }>, l: CompiledEx
           case '+': v = a + c; break;
           case '-': v = a - c; break;
           case '*': v = a * c; break;
-          case '/': if (c === 0n) throw new DivideByZeroError(); v = divRound(a * shift, c); break;
+          case '/': if (c === 0n) throw new DivideByZeroError(); v = (a * shift) / c; break;
           case '%': if (c === 0n) throw new DivideByZeroError(); v = a % c; break;
           default: throw new ExecutionError(`operator ${op} is not defined for DECIMAL`);
         }
@@ -775,7 +775,10 @@ function temporalArith(op: string, a: unknown, at: DataType, c: unknown, ct: Dat
   }
   const unitNs = out.name === 'Date' ? 86_400_000_000_000n : 1_000_000_000n / timestampUnitsPerSecond(out.name);
   if (isInterval(c) || isInterval(a)) {
-    const [tsv, tst, iv] = isInterval(c) ? [a, at, c] : [c, ct, a as Interval];
+    const [tsv, tst, iv0] = isInterval(c) ? [a, at, c] : [c, ct, a as Interval];
+    // A DATE moves by whole days only: the interval's time part counts its whole days (toward zero)
+    // and drops the rest, as Arrow's Date32 +/- MonthDayNano does ('2000-10-30' - '3 hours' stays 2000-10-30).
+    const iv = out.name === 'Date' ? { months: iv0.months, days: iv0.days + Number(iv0.nanos / 86_400_000_000_000n), nanos: 0n } : iv0;
     const n = addInterval(nanosOf(tsv, tst), iv, op === '-' ? -1 : 1);
     return out.name === 'Date' ? Number(n / unitNs) : n / unitNs;
   }

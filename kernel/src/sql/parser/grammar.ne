@@ -50,6 +50,8 @@ const W_PLACING = word('PLACING');
 // PostgreSQL's OPERATOR(pg_catalog.~): a plain identifier elsewhere, so only the word itself starts the form.
 const W_OPERATOR = word('OPERATOR');
 const W_WITHIN = word('WITHIN');
+// ALTER TABLE t ALTER [COLUMN] c TYPE type: the SQL standard's (and PostgreSQL's) spelling of MODIFY COLUMN c type.
+const W_TYPE = word('TYPE');
 // MySQL's admin statements: SHOW ENGINES, SHOW [FULL] PROCESSLIST, KILL [QUERY | CONNECTION] id. The words stay
 // identifiers elsewhere (a column may be named `query`); `SHOW name` (a PostgreSQL-style variable) takes any
 // other identifier, so each SHOW text has exactly one parse.
@@ -67,7 +69,7 @@ const SQL_FORM_NAMES = new Set(['TRIM', 'SUBSTRING', 'POSITION', 'OVERLAY']);
 const W_SQLFORM = { test: (t: SqlToken) => t.type === 'IDENT' && SQL_FORM_NAMES.has(t.text.toUpperCase()), display: 'function name' };
 const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRITE', 'W_ONLY', 'W_COMMITTED', 'W_UNCOMMITTED',
   'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_WITHIN', 'W_SQLFORM', 'W_OPERATOR',
-  'W_ENGINES', 'W_PROCESSLIST', 'W_KILL', 'W_QUERY', 'W_CONNECTION', 'W_SHOWNAME', 'W_TQLBODY']);
+  'W_ENGINES', 'W_PROCESSLIST', 'W_KILL', 'W_QUERY', 'W_CONNECTION', 'W_SHOWNAME', 'W_TQLBODY', 'W_TYPE']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
 // needs `has` at grammar build time: token types match by type, except the
@@ -663,6 +665,8 @@ alter_action ->
   | %DROP %COLUMN:? if_exists:? ident {% d => ({ kind: 'DropColumn', name: g.identText(d[3]), ifExists: notOf(d[2]) }) %}
   | %MODIFY %COLUMN:? ident type null_spec:?
       {% d => ({ kind: 'ModifyColumn', name: g.identText(d[2]), type: d[3], ...(d[4] !== null ? { nullable: d[4] } : {}) }) %}
+  | %ALTER %COLUMN:? ident %W_TYPE type null_spec:?
+      {% d => ({ kind: 'ModifyColumn', name: g.identText(d[2]), type: d[4], ...(d[5] !== null ? { nullable: d[5] } : {}) }) %}
 # GreptimeDB: MODIFY COLUMN c SET DEFAULT v / DROP DEFAULT (UNSET DEFAULT in some releases);
 # ALTER [COLUMN] c SET DEFAULT v / DROP DEFAULT is the SQL standard's (and MySQL's) spelling.
   | column_change ident %SET %DEFAULT expr_add {% d => ({ kind: 'SetColumnDefault', name: g.identText(d[1]), default: d[4] }) %}

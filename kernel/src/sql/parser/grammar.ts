@@ -215,6 +215,8 @@ const W_PLACING = word('PLACING');
 // PostgreSQL's OPERATOR(pg_catalog.~): a plain identifier elsewhere, so only the word itself starts the form.
 const W_OPERATOR = word('OPERATOR');
 const W_WITHIN = word('WITHIN');
+// ALTER TABLE t ALTER [COLUMN] c TYPE type: the SQL standard's (and PostgreSQL's) spelling of MODIFY COLUMN c type.
+const W_TYPE = word('TYPE');
 // MySQL's admin statements: SHOW ENGINES, SHOW [FULL] PROCESSLIST, KILL [QUERY | CONNECTION] id. The words stay
 // identifiers elsewhere (a column may be named `query`); `SHOW name` (a PostgreSQL-style variable) takes any
 // other identifier, so each SHOW text has exactly one parse.
@@ -232,7 +234,7 @@ const SQL_FORM_NAMES = new Set(['TRIM', 'SUBSTRING', 'POSITION', 'OVERLAY']);
 const W_SQLFORM = { test: (t: SqlToken) => t.type === 'IDENT' && SQL_FORM_NAMES.has(t.text.toUpperCase()), display: 'function name' };
 const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRITE', 'W_ONLY', 'W_COMMITTED', 'W_UNCOMMITTED',
   'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_WITHIN', 'W_SQLFORM', 'W_OPERATOR',
-  'W_ENGINES', 'W_PROCESSLIST', 'W_KILL', 'W_QUERY', 'W_CONNECTION', 'W_SHOWNAME', 'W_TQLBODY']);
+  'W_ENGINES', 'W_PROCESSLIST', 'W_KILL', 'W_QUERY', 'W_CONNECTION', 'W_SHOWNAME', 'W_TQLBODY', 'W_TYPE']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
 // needs `has` at grammar build time: token types match by type, except the
@@ -941,31 +943,36 @@ const grammar: Grammar = {
     {"name": "alter_action$ebnf$7", "symbols": ["null_spec"], "postprocess": id},
     {"name": "alter_action$ebnf$7", "symbols": [], "postprocess": () => null},
     {"name": "alter_action", "symbols": [(lexer.has("MODIFY") ? {type: "MODIFY"} : MODIFY), "alter_action$ebnf$6", "ident", "type", "alter_action$ebnf$7"], "postprocess": d => ({ kind: 'ModifyColumn', name: g.identText(d[2]), type: d[3], ...(d[4] !== null ? { nullable: d[4] } : {}) })},
-    {"name": "alter_action", "symbols": ["column_change", "ident", (lexer.has("SET") ? {type: "SET"} : SET), (lexer.has("DEFAULT") ? {type: "DEFAULT"} : DEFAULT), "expr_add"], "postprocess": d => ({ kind: 'SetColumnDefault', name: g.identText(d[1]), default: d[4] })},
-    {"name": "alter_action", "symbols": ["column_change", "ident", (lexer.has("DROP") ? {type: "DROP"} : DROP), (lexer.has("DEFAULT") ? {type: "DEFAULT"} : DEFAULT)], "postprocess": d => ({ kind: 'DropColumnDefault', name: g.identText(d[1]) })},
     {"name": "alter_action$ebnf$8", "symbols": [(lexer.has("COLUMN") ? {type: "COLUMN"} : COLUMN)], "postprocess": id},
     {"name": "alter_action$ebnf$8", "symbols": [], "postprocess": () => null},
-    {"name": "alter_action", "symbols": [(lexer.has("MODIFY") ? {type: "MODIFY"} : MODIFY), "alter_action$ebnf$8", "ident", (lexer.has("UNSET") ? {type: "UNSET"} : UNSET), (lexer.has("DEFAULT") ? {type: "DEFAULT"} : DEFAULT)], "postprocess": d => ({ kind: 'DropColumnDefault', name: g.identText(d[2]) })},
-    {"name": "alter_action$ebnf$9", "symbols": [(lexer.has("COLUMN") ? {type: "COLUMN"} : COLUMN)], "postprocess": id},
+    {"name": "alter_action$ebnf$9", "symbols": ["null_spec"], "postprocess": id},
     {"name": "alter_action$ebnf$9", "symbols": [], "postprocess": () => null},
-    {"name": "alter_action$ebnf$10$subexpression$1", "symbols": [(lexer.has("WITH") ? {type: "WITH"} : WITH), "options"]},
-    {"name": "alter_action$ebnf$10", "symbols": ["alter_action$ebnf$10$subexpression$1"], "postprocess": id},
+    {"name": "alter_action", "symbols": [(lexer.has("ALTER") ? {type: "ALTER"} : ALTER), "alter_action$ebnf$8", "ident", (lexer.has("W_TYPE") ? {type: "W_TYPE"} : W_TYPE), "type", "alter_action$ebnf$9"], "postprocess": d => ({ kind: 'ModifyColumn', name: g.identText(d[2]), type: d[4], ...(d[5] !== null ? { nullable: d[5] } : {}) })},
+    {"name": "alter_action", "symbols": ["column_change", "ident", (lexer.has("SET") ? {type: "SET"} : SET), (lexer.has("DEFAULT") ? {type: "DEFAULT"} : DEFAULT), "expr_add"], "postprocess": d => ({ kind: 'SetColumnDefault', name: g.identText(d[1]), default: d[4] })},
+    {"name": "alter_action", "symbols": ["column_change", "ident", (lexer.has("DROP") ? {type: "DROP"} : DROP), (lexer.has("DEFAULT") ? {type: "DEFAULT"} : DEFAULT)], "postprocess": d => ({ kind: 'DropColumnDefault', name: g.identText(d[1]) })},
+    {"name": "alter_action$ebnf$10", "symbols": [(lexer.has("COLUMN") ? {type: "COLUMN"} : COLUMN)], "postprocess": id},
     {"name": "alter_action$ebnf$10", "symbols": [], "postprocess": () => null},
-    {"name": "alter_action", "symbols": [(lexer.has("MODIFY") ? {type: "MODIFY"} : MODIFY), "alter_action$ebnf$9", "ident", (lexer.has("SET") ? {type: "SET"} : SET), "index_kind", (lexer.has("INDEX") ? {type: "INDEX"} : INDEX), "alter_action$ebnf$10"], "postprocess": d => ({ kind: 'SetColumnIndex', name: g.identText(d[2]), index: d[4], options: d[6] ? d[6][1] : [], ...(d[6] ? { withClause: true } : {}) })},
+    {"name": "alter_action", "symbols": [(lexer.has("MODIFY") ? {type: "MODIFY"} : MODIFY), "alter_action$ebnf$10", "ident", (lexer.has("UNSET") ? {type: "UNSET"} : UNSET), (lexer.has("DEFAULT") ? {type: "DEFAULT"} : DEFAULT)], "postprocess": d => ({ kind: 'DropColumnDefault', name: g.identText(d[2]) })},
     {"name": "alter_action$ebnf$11", "symbols": [(lexer.has("COLUMN") ? {type: "COLUMN"} : COLUMN)], "postprocess": id},
     {"name": "alter_action$ebnf$11", "symbols": [], "postprocess": () => null},
-    {"name": "alter_action", "symbols": [(lexer.has("MODIFY") ? {type: "MODIFY"} : MODIFY), "alter_action$ebnf$11", "ident", (lexer.has("UNSET") ? {type: "UNSET"} : UNSET), "index_kind", (lexer.has("INDEX") ? {type: "INDEX"} : INDEX)], "postprocess": d => ({ kind: 'UnsetColumnIndex', name: g.identText(d[2]), index: d[4] })},
-    {"name": "alter_action$ebnf$12", "symbols": [(lexer.has("TO") ? {type: "TO"} : TO)], "postprocess": id},
+    {"name": "alter_action$ebnf$12$subexpression$1", "symbols": [(lexer.has("WITH") ? {type: "WITH"} : WITH), "options"]},
+    {"name": "alter_action$ebnf$12", "symbols": ["alter_action$ebnf$12$subexpression$1"], "postprocess": id},
     {"name": "alter_action$ebnf$12", "symbols": [], "postprocess": () => null},
-    {"name": "alter_action", "symbols": [(lexer.has("RENAME") ? {type: "RENAME"} : RENAME), "alter_action$ebnf$12", "object_name"], "postprocess": d => ({ kind: 'RenameTable', newName: d[2] })},
-    {"name": "alter_action$ebnf$13", "symbols": []},
-    {"name": "alter_action$ebnf$13$subexpression$1", "symbols": [{"literal":","}, "option"]},
-    {"name": "alter_action$ebnf$13", "symbols": ["alter_action$ebnf$13", "alter_action$ebnf$13$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
-    {"name": "alter_action", "symbols": [(lexer.has("SET") ? {type: "SET"} : SET), "option", "alter_action$ebnf$13"], "postprocess": d => ({ kind: 'SetOptions', options: g.list(d[1], d[2]) })},
-    {"name": "alter_action$ebnf$14", "symbols": []},
-    {"name": "alter_action$ebnf$14$subexpression$1", "symbols": [{"literal":","}, "option_key"]},
-    {"name": "alter_action$ebnf$14", "symbols": ["alter_action$ebnf$14", "alter_action$ebnf$14$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
-    {"name": "alter_action", "symbols": [(lexer.has("UNSET") ? {type: "UNSET"} : UNSET), "option_key", "alter_action$ebnf$14"], "postprocess": d => ({ kind: 'UnsetOptions', keys: g.list(d[1], d[2]) })},
+    {"name": "alter_action", "symbols": [(lexer.has("MODIFY") ? {type: "MODIFY"} : MODIFY), "alter_action$ebnf$11", "ident", (lexer.has("SET") ? {type: "SET"} : SET), "index_kind", (lexer.has("INDEX") ? {type: "INDEX"} : INDEX), "alter_action$ebnf$12"], "postprocess": d => ({ kind: 'SetColumnIndex', name: g.identText(d[2]), index: d[4], options: d[6] ? d[6][1] : [], ...(d[6] ? { withClause: true } : {}) })},
+    {"name": "alter_action$ebnf$13", "symbols": [(lexer.has("COLUMN") ? {type: "COLUMN"} : COLUMN)], "postprocess": id},
+    {"name": "alter_action$ebnf$13", "symbols": [], "postprocess": () => null},
+    {"name": "alter_action", "symbols": [(lexer.has("MODIFY") ? {type: "MODIFY"} : MODIFY), "alter_action$ebnf$13", "ident", (lexer.has("UNSET") ? {type: "UNSET"} : UNSET), "index_kind", (lexer.has("INDEX") ? {type: "INDEX"} : INDEX)], "postprocess": d => ({ kind: 'UnsetColumnIndex', name: g.identText(d[2]), index: d[4] })},
+    {"name": "alter_action$ebnf$14", "symbols": [(lexer.has("TO") ? {type: "TO"} : TO)], "postprocess": id},
+    {"name": "alter_action$ebnf$14", "symbols": [], "postprocess": () => null},
+    {"name": "alter_action", "symbols": [(lexer.has("RENAME") ? {type: "RENAME"} : RENAME), "alter_action$ebnf$14", "object_name"], "postprocess": d => ({ kind: 'RenameTable', newName: d[2] })},
+    {"name": "alter_action$ebnf$15", "symbols": []},
+    {"name": "alter_action$ebnf$15$subexpression$1", "symbols": [{"literal":","}, "option"]},
+    {"name": "alter_action$ebnf$15", "symbols": ["alter_action$ebnf$15", "alter_action$ebnf$15$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "alter_action", "symbols": [(lexer.has("SET") ? {type: "SET"} : SET), "option", "alter_action$ebnf$15"], "postprocess": d => ({ kind: 'SetOptions', options: g.list(d[1], d[2]) })},
+    {"name": "alter_action$ebnf$16", "symbols": []},
+    {"name": "alter_action$ebnf$16$subexpression$1", "symbols": [{"literal":","}, "option_key"]},
+    {"name": "alter_action$ebnf$16", "symbols": ["alter_action$ebnf$16", "alter_action$ebnf$16$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "alter_action", "symbols": [(lexer.has("UNSET") ? {type: "UNSET"} : UNSET), "option_key", "alter_action$ebnf$16"], "postprocess": d => ({ kind: 'UnsetOptions', keys: g.list(d[1], d[2]) })},
     {"name": "column_change$ebnf$1", "symbols": [(lexer.has("COLUMN") ? {type: "COLUMN"} : COLUMN)], "postprocess": id},
     {"name": "column_change$ebnf$1", "symbols": [], "postprocess": () => null},
     {"name": "column_change", "symbols": [(lexer.has("MODIFY") ? {type: "MODIFY"} : MODIFY), "column_change$ebnf$1"]},

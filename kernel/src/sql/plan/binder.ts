@@ -8,6 +8,7 @@ import { floorDiv, numericResult } from '../../functions/builtin/function-helper
 import { FAST_AGGREGATE, KEEPS_DECIMAL } from '../../functions/builtin/aggregate-functions.js';
 import type * as ast from '../ast.js';
 import type { Batch } from '../exec/column.js';
+import { KERNEL_VERSION } from '../../version.js';
 import { toDataType } from '../parser/type-names.js';
 import { hexBytes } from '../parser/grammar-support.js';
 import { parseTimestampNanos, zoneOffsetMs } from '../../functions/time-zone.js';
@@ -93,7 +94,7 @@ interface Ctx {
   readonly ctes: ReadonlyMap<string, { plan: Plan; fields: Field[] }>;
 }
 
-export const SPECIAL_NULLARY: ReadonlySet<string> = new Set(['database', 'current_database', 'schema', 'current_schema', 'version', 'user', 'current_user', 'session_user', 'connection_id', 'pg_backend_pid', 'current_role']);
+export const SPECIAL_NULLARY: ReadonlySet<string> = new Set(['database', 'current_database', 'schema', 'current_schema', 'version', 'build', 'user', 'current_user', 'session_user', 'connection_id', 'pg_backend_pid', 'current_role']);
 
 export class Binder {
   /** Scopes of enclosing queries (innermost last) and the outer columns each subquery reads. */
@@ -1048,6 +1049,8 @@ export class Binder {
       switch (name) {
         case 'database': case 'current_database': case 'schema': case 'current_schema': return { k: 'lit', value: this.env.session.database, type: STR };
         case 'version': return { k: 'lit', value: this.env.version, type: STR };
+        // GreptimeDB's build(): the build information as lines of `key: value`; Strata records no git state.
+        case 'build': return { k: 'lit', value: `branch: unknown\ncommit: unknown\ncommit short: unknown\ndirty: false\nversion: ${KERNEL_VERSION}`, type: STR };
         case 'user': case 'current_user': case 'session_user': case 'current_role': return { k: 'lit', value: this.env.session.user ?? 'greptime', type: STR };
         case 'connection_id': case 'pg_backend_pid': return { k: 'lit', value: BigInt(Number(this.env.session.id.replace(/\D/g, '')) || 0), type: I64 };
       }
@@ -1084,7 +1087,8 @@ export class Binder {
       // argument has the same DECIMAL type and the result is that type (coalesce, greatest, nullif);
       // otherwise DECIMAL arguments are read as Float64 — or as their text ('95.50', scale kept, as
       // DataFusion's cast to Utf8 gives) where a text function takes any type (concat, format).
-      if (fn.kind === 'scalar' && out.some((a) => a.type.name === 'Decimal128')) {
+      // (arrow_typeof reads only the type: its argument stays as it is.)
+      if (fn.kind === 'scalar' && fn.name !== 'arrow_typeof' && out.some((a) => a.type.name === 'Decimal128')) {
         const d = out.find((a) => a.type.name === 'Decimal128')!.type;
         const rt0 = typeof fn.returnType === 'function' ? fn.returnType(out.map((a) => a.type)) : fn.returnType;
         const same = out.every((a) => a.type.name === 'Null' || !isNumeric(a.type) || (a.type.name === 'Decimal128' && a.type.scale === d.scale && a.type.precision === d.precision));
@@ -1351,7 +1355,8 @@ function decimalResult(op: BinaryOp, a: DataType, b: DataType): DataType {
   const cap = (p: number, s: number): DataType => ({ name: 'Decimal128', precision: Math.min(38, Math.max(p, 1)), scale: Math.min(s, 38) });
   switch (op) {
     case '*': return cap(p1 + p2 + 1, s1 + s2);
-    case '/': { const s = Math.min(38, Math.max(6, s1 + p2 + 1)); return cap(p1 - s1 + s2 + s, s); }
+    // Arrow's decimal division, which DataFusion's result type comes from: a fixed scale increment of 4.
+    case '/': { const s = Math.min(38, s1 + 4); return cap(p1 - s1 + s2 + s, s); }
     case '%': { const s = Math.max(s1, s2); return cap(Math.min(p1 - s1, p2 - s2) + s, s); }
     default: { const s = Math.max(s1, s2); return cap(Math.max(p1 - s1, p2 - s2) + s + 1, s); }
   }
