@@ -7,12 +7,7 @@ describe('sql: database options (CREATE / ALTER DATABASE, templates for new tabl
   let h: SqlHarness;
   beforeEach(async () => { h = await SqlHarness.start(); });
   afterEach(async () => { await h.stop(); });
-  const fails = async (sql: string, text: string): Promise<void> => {
-    await h.q(sql).then(() => expect.fail(`should fail: ${sql}`), (e: Error & { code?: string }) => {
-      expect(e.code, e.message).to.be.a('string');
-      expect(e.message).to.contain(text);
-    });
-  };
+  const fails = (sql: string, text: string): Promise<void> => h.fails(sql, text);
   const options = async (db: string) => (await h.rows('SHOW FULL DATABASES')).find((r) => r[0] === db)?.[1];
   const createText = async (t: string) => String((await h.rows(`SHOW CREATE TABLE ${t}`))[0]![1]);
 

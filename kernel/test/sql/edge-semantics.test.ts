@@ -15,12 +15,7 @@ describe('sql: edge semantics (empty IN, invalid dates, cast ranges, LIKE ESCAPE
       ('x','2024-01-01 00:02:00',2,3.0,NULL),('x','2024-01-01 00:05:00',NULL,4.0,'A%C'),('y','2024-01-01 00:00:00',5,-1.0,'xyz')`);
   });
   afterEach(async () => { await h.stop(); });
-  const fails = async (sql: string, text: string): Promise<void> => {
-    await h.q(sql).then(() => expect.fail(`should fail: ${sql}`), (e: Error & { code?: string }) => {
-      expect(e.code, e.message).to.be.a('string');
-      expect(e.message).to.contain(text);
-    });
-  };
+  const fails = (sql: string, text: string): Promise<void> => h.fails(sql, text);
 
   it('x IN (empty subquery) is false and NOT IN true, also for a NULL x', async () => {
     expect(await h.rows('SELECT count(*) FROM t WHERE a NOT IN (SELECT a FROM t WHERE a > 100)')).to.deep.equal([[5]]);

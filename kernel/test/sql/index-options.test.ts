@@ -20,12 +20,7 @@ describe('sql: column index options (INVERTED / FULLTEXT / SKIPPING INDEX)', fun
   afterEach(async () => { await h.stop(); });
 
   const createText = async (t: string): Promise<string> => String((await h.rows(`SHOW CREATE TABLE ${t}`))[0]![1]);
-  const fails = async (sql: string, text: string, code = 'INVALID_ARGUMENTS'): Promise<void> => {
-    await h.q(sql).then(() => expect.fail(`should fail: ${sql}`), (e: Error & { code?: string }) => {
-      expect(e.code, e.message).to.equal(code);
-      expect(e.message).to.contain(text);
-    });
-  };
+  const fails = (sql: string, text: string, code = 'INVALID_ARGUMENTS'): Promise<void> => h.fails(sql, text, code);
   /** SHOW INDEX rows as [Key_name, Seq_in_index, Column_name, Index_type]. */
   const showIndex = async (t: string): Promise<unknown[][]> => (await h.rows(`SHOW INDEX FROM ${t}`)).map((r) => [r[2], r[3], r[4], r[10]]);
 

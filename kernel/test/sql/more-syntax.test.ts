@@ -15,13 +15,7 @@ describe('sql: more GreptimeDB syntax (SHOW TABLE STATUS, CREATE TABLE LIKE, DEF
     await h.q('CREATE TABLE t (k STRING, ts TIMESTAMP TIME INDEX, a BIGINT DEFAULT 7, b DOUBLE NOT NULL, PRIMARY KEY(k))');
   });
   afterEach(async () => { await h.stop(); });
-  const fails = async (sql: string, code: string, text: string | RegExp): Promise<void> => {
-    await h.q(sql).then(() => expect.fail(`should fail: ${sql}`), (e: Error & { code?: string }) => {
-      expect(e.code, e.message).to.equal(code);
-      if (typeof text === 'string') expect(e.message).to.contain(text);
-      else expect(e.message).to.match(text);
-    });
-  };
+  const fails = (sql: string, code: string, text: string | RegExp): Promise<void> => h.fails(sql, text, code);
 
   describe('SHOW TABLE STATUS', () => {
     const COLUMNS = ['Name', 'Engine', 'Version', 'Row_format', 'Rows', 'Avg_row_length', 'Data_length', 'Max_data_length', 'Index_length',

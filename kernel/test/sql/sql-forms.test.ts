@@ -18,12 +18,7 @@ describe('sql: SQL-standard call forms and DataFusion function semantics', funct
       ('d', 4000, 'Thomas', 10, 3)`);
   });
   afterEach(async () => { await h.stop(); });
-  const fails = async (sql: string, code: string, text: string): Promise<void> => {
-    await h.q(sql).then(() => expect.fail(`should fail: ${sql}`), (e: Error & { code?: string }) => {
-      expect(e.code, e.message).to.equal(code);
-      expect(e.message).to.contain(text);
-    });
-  };
+  const fails = (sql: string, code: string, text: string): Promise<void> => h.fails(sql, text, code);
 
   describe('keyword forms', () => {
     it('TRIM([BOTH | LEADING | TRAILING] [chars] FROM s) and TRIM(chars FROM s) are btrim / ltrim / rtrim / trim', async () => {

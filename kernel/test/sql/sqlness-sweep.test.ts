@@ -11,12 +11,7 @@ describe('sql: GreptimeDB sqlness cases (sweep)', function () {
   let h: SqlHarness;
   beforeEach(async () => { h = await SqlHarness.start(); });
   afterEach(async () => { await h.stop(); });
-  const fails = async (sql: string, text: string): Promise<void> => {
-    await h.q(sql).then(() => expect.fail(`should fail: ${sql}`), (e: Error & { code?: string }) => {
-      expect(e.code, e.message).to.be.a('string');
-      expect(e.message).to.contain(text);
-    });
-  };
+  const fails = (sql: string, text: string): Promise<void> => h.fails(sql, text);
   /** INSERT INTO `table` (value, ts) the numbers 0..n-1 (value k at ts k seconds). */
   const numbers = async (table: string, n: number, value = (k: number) => String(k)): Promise<void> => {
     await h.q(`INSERT INTO ${table} VALUES ${Array.from({ length: n }, (_, k) => `(${value(k)}, ${k * 1000})`).join(', ')}`);

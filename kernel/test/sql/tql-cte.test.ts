@@ -23,12 +23,7 @@ describe('sql: TQL CTEs (WITH t AS (TQL EVAL ...))', function () {
       ('1970-01-01 00:00:30', 'host2', 0.4), ('1970-01-01 00:00:40', 'host2', 0.5)`);
   });
   afterEach(async () => { await h.stop(); });
-  const fails = async (sql: string, text: string): Promise<void> => {
-    await h.q(sql).then(() => expect.fail(`should fail: ${sql}`), (e: Error & { code?: string }) => {
-      expect(e.code, e.message).to.be.a('string');
-      expect(e.message).to.contain(text);
-    });
-  };
+  const fails = (sql: string, text: string): Promise<void> => h.fails(sql, text);
   const ms = (r: unknown[][]) => r.map((row) => row.map((v) => (v instanceof Date ? v.getTime() : typeof v === 'bigint' ? Number(v) : v)));
 
   it('parses the body as a TQL statement, with one derivation', () => {

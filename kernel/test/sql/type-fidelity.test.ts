@@ -12,12 +12,7 @@ describe('sql: type fidelity with GreptimeDB (float text, division by zero, resu
   let h: SqlHarness;
   beforeEach(async () => { h = await SqlHarness.start(); });
   afterEach(async () => { await h.stop(); });
-  const fails = async (sql: string, code: string, text: string): Promise<void> => {
-    await h.q(sql).then(() => expect.fail(`should fail: ${sql}`), (e: Error & { code?: string }) => {
-      expect(e.code, e.message).to.equal(code);
-      expect(e.message).to.contain(text);
-    });
-  };
+  const fails = (sql: string, code: string, text: string): Promise<void> => h.fails(sql, text, code);
 
   describe('float to text (Arrow/ryu formatting)', () => {
     it('keeps ".0" on whole floats and switches to e-notation where Arrow does', async () => {

@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import { createSession, QUERY, StrataServer, type QueryOutput, type Session } from '../../src/index.js';
 import { memoryPlugins } from './memory-plugins.js';
 import type { MemoryObjectStore } from './memory-object-store.js';
@@ -46,6 +47,19 @@ export class SqlHarness {
   /** Rows with bigints turned into numbers when safe, for easy deep-equals. */
   async rows(sql: string): Promise<unknown[][]> {
     return (await this.q(sql)).rows.map((r) => r.map(plain));
+  }
+
+  /**
+   * Runs `sql`, which must fail with a typed error (one with a code: `code`
+   * when given) whose message contains `text` (or matches it).
+   */
+  async fails(sql: string, text: string | RegExp, code?: string): Promise<void> {
+    await this.q(sql).then(() => expect.fail(`should fail: ${sql}`), (e: Error & { code?: string }) => {
+      if (code !== undefined) expect(e.code, e.message).to.equal(code);
+      else expect(e.code, e.message).to.be.a('string');
+      if (typeof text === 'string') expect(e.message).to.contain(text);
+      else expect(e.message).to.match(text);
+    });
   }
 
   async stop(): Promise<void> { await this.server.stop(); }
