@@ -63,6 +63,9 @@ class EncodedData {
 export class DefaultPromqlService implements PromqlService {
   constructor(private readonly catalog: Catalog, private readonly engine: StorageEngine, private readonly options: { lookbackMs?: number; subqueryStepMs?: number; maxSamples?: number; windowStart?: WindowStart } = {}) {}
 
+  /** How far an instant selector looks back when a request does not say (lookbackDelta; 5 m by default). */
+  get defaultLookbackMs(): number { return this.options.lookbackMs ?? 300_000; }
+
   async handleApi(endpoint: string, params: Params, options: { database: string; signal?: AbortSignal }): Promise<PromqlApiResponse> {
     try {
       const data = await this.dispatch(endpoint.replace(/^\/+|\/+$/g, ''), params, options.database, options.signal);

@@ -154,16 +154,16 @@ function durationParam(e: sql.Expr, what: string): number {
 }
 
 /** A plan-like description of a PromQL expression, one node per line, for TQL EXPLAIN. */
-export function explainPromql(e: Expr, indent = ''): string[] {
-  const child = (x: Expr) => explainPromql(x, `${indent}  `);
+export function explainPromql(e: Expr, indent = '', lookbackMs = 300_000): string[] {
+  const child = (x: Expr) => explainPromql(x, `${indent}  `, lookbackMs);
   const mod = (o: number, at?: { kind: string; ms?: number }) =>
     `${o ? ` offset=${o}ms` : ''}${at ? ` @=${at.kind === 'time' ? `${at.ms}ms` : `${at.kind}()`}` : ''}`;
   switch (e.kind) {
     case 'NumberLiteral': return [`${indent}Literal: ${e.value}`];
     case 'StringLiteral': return [`${indent}Literal: ${JSON.stringify(e.value)}`];
-    case 'ParenExpr': return explainPromql(e.expr, indent);
+    case 'ParenExpr': return explainPromql(e.expr, indent, lookbackMs);
     case 'VectorSelector':
-      return [`${indent}InstantSelector: ${e.matchers.map((m) => `${m.name}${m.op}${JSON.stringify(m.value)}`).join(', ')}${mod(e.offsetMs, e.at)} lookback=5m`,
+      return [`${indent}InstantSelector: ${e.matchers.map((m) => `${m.name}${m.op}${JSON.stringify(m.value)}`).join(', ')}${mod(e.offsetMs, e.at)} lookback=${lookbackMs}ms`,
         `${indent}  SeriesScan: table=${e.name ?? '(every table matching __name__)'} time range + tag predicates pushed down`];
     case 'MatrixSelector':
       return [`${indent}RangeSelector: range=${e.rangeMs}ms${mod(e.selector.offsetMs, e.selector.at)}`,
@@ -231,10 +231,12 @@ export async function runTql(st: sql.TqlStatement, ctx: TqlContext): Promise<Que
   // follow the parameters (`TQL EVAL (0, 30, '10s'), data < 1`), as in GreptimeDB.
   const { query, alias } = splitAlias(st.query.replace(/^\s*,/, ''));
   const expr = parsePromql(query);
-  if (st.command === 'EXPLAIN') {
-    return planOutput([['logical_plan', [`PromqlEval: start=${startMs}ms end=${endMs}ms step=${stepMs}ms type=${typeOf(expr)}`, ...explainPromql(expr, '  ')].join('\n')]]);
-  }
   const service = (ctx.service ?? new DefaultPromqlService(ctx.catalog, ctx.engine)) as DefaultPromqlService;
+  // What instant selectors will look back: the statement's lookback, else the service's (the promql plugin's lookbackDelta).
+  const effectiveLookbackMs = lookbackMs ?? service.defaultLookbackMs;
+  if (st.command === 'EXPLAIN') {
+    return planOutput([['logical_plan', [`PromqlEval: start=${startMs}ms end=${endMs}ms step=${stepMs}ms type=${typeOf(expr)}`, ...explainPromql(expr, '  ', effectiveLookbackMs)].join('\n')]]);
+  }
   const request = { startMs, endMs, stepMs, query, database: ctx.database, ...(alias !== undefined ? { valueColumn: alias } : {}), ...(lookbackMs !== undefined ? { lookbackMs } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) };
   if (st.command === 'ANALYZE') {
     // TQL ANALYZE and TQL EXPLAIN ANALYZE: run it, then the plan with what it read and where the time went.
@@ -246,7 +248,7 @@ export async function runTql(st: sql.TqlStatement, ctx: TqlContext): Promise<Que
     const ms = performance.now() - t0;
     const sc = stats.scan;
     return planOutput([
-      ['logical_plan', [`PromqlEval: start=${startMs}ms end=${endMs}ms step=${stepMs}ms type=${typeOf(expr)}`, ...explainPromql(expr, '  ')].join('\n')],
+      ['logical_plan', [`PromqlEval: start=${startMs}ms end=${endMs}ms step=${stepMs}ms type=${typeOf(expr)}`, ...explainPromql(expr, '  ', effectiveLookbackMs)].join('\n')],
       ['analyze', [
         `output_rows=${rows} elapsed=${ms.toFixed(2)}ms steps=${Math.floor((endMs - startMs) / stepMs) + 1}`,
         `select: selectors=${stats.selects} tables=${stats.tablesScanned} series=${stats.series} samples=${stats.samples} elapsed=${stats.selectMs.toFixed(2)}ms`,

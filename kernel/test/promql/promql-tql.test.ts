@@ -197,6 +197,9 @@ describe('promql built-in options', function () {
       let tqlErr: Error | undefined;
       try { await tql("TQL EVAL (30, 30, '1s') count_over_time(g[1m]) + count_over_time(g[1m])"); } catch (e) { tqlErr = e as Error; }
       expect(tqlErr?.message).to.match(/too many samples/);
+      // TQL EXPLAIN shows the lookback the selectors will use (it printed 5m whatever the setting).
+      expect(JSON.stringify(await tql("TQL EXPLAIN (30, 30, '1s') g"))).to.contain('lookback=30000ms');
+      expect(JSON.stringify(await tql("TQL EXPLAIN (30, 30, '1s', '10s') g"))).to.contain('lookback=10000ms');
     } finally { await server.stop(); }
     let err: Error | undefined;
     try {
