@@ -375,7 +375,7 @@ export const stringFunctions: ScalarFunction[] = [
   }),
   columnar({
     name: 'space', description: 'SPACE(n): n spaces (none for n <= 0).', signatures: [sig('integer')], returnType: STR,
-    body: ([n]) => mapRows(STR, n!.length, [n!], ([k]) => ' '.repeat(Math.max(0, num(k)))),
+    body: ([n]) => mapRows(STR, n!.length, [n!], ([k]) => { const c = Math.max(0, num(k)); checkBuiltLength('space', c); return ' '.repeat(c); }),
   }),
   columnar({
     name: 'format',
@@ -416,7 +416,7 @@ export const stringFunctions: ScalarFunction[] = [
   columnar({ name: 'reverse', signatures: [sig('string')], returnType: STR, body: ([s]) => mapRows(STR, s!.length, [s!], ([v]) => [...str(v)].reverse().join('')) }),
   columnar({
     name: 'repeat', signatures: [sig('string', 'integer')], returnType: STR,
-    body: (a) => mapRows(STR, a[0]!.length, a, ([s, k]) => str(s).repeat(Math.max(0, num(k)))),
+    body: (a) => mapRows(STR, a[0]!.length, a, ([s, k]) => { const t = str(s), c = Math.max(0, num(k)); checkBuiltLength('repeat', t.length * c); return t.repeat(c); }),
   }),
   columnar({
     name: 'split_part', description: 'The n-th part of the text split by the delimiter (from 1; negative counts from the end).',
@@ -632,14 +632,22 @@ function formatTemplate(t: string, vals: string[]): string {
 }
 
 /** `s` padded (or cut) to `n` characters with `fill` repeated, on the left or the right. */
+/** Longest text lpad/rpad/repeat/space build, in characters (V8's own limit is ~2^29 UTF-16 units). */
+const MAX_BUILT_TEXT = 16_777_216;
+
+function checkBuiltLength(fn: string, n: number): void {
+  if (n > MAX_BUILT_TEXT) throw new InvalidArgumentsError(`${fn}: a result of ${n} characters is longer than the ${MAX_BUILT_TEXT} allowed`);
+}
+
 function pad(s: string, n: number, fill: string, left: boolean): string {
   const cps = [...s];
   if (n <= 0) return '';
   if (cps.length >= n) return cps.slice(0, n).join('');
   const f = [...fill];
   if (f.length === 0) return s;
+  checkBuiltLength(left ? 'lpad' : 'rpad', n);
   const need = n - cps.length;
-  const padding = Array.from({ length: need }, (_, i) => f[i % f.length]).join('');
+  const padding = fill.repeat(Math.floor(need / f.length)) + f.slice(0, need % f.length).join('');
   return left ? padding + s : s + padding;
 }
 
