@@ -41,9 +41,11 @@ describe('engine-lsm e2e: column defaults (manifest, restart, rows older than th
       await s.rows('ALTER TABLE m ADD COLUMN n BIGINT DEFAULT -42');
       await s.rows("ALTER TABLE m ADD COLUMN label STRING DEFAULT 'old'");
       await s.rows('ALTER TABLE m ADD COLUMN plain DOUBLE');
-      await s.rows("INSERT INTO m (host, ts, v, n, label) VALUES ('a', 3, 4.0, 7, 'new')");
-      const expected = [['a', 1, -42, 'old', null], ['a', 2, -42, 'old', null], ['a', 3, 7, 'new', null], ['b', 1, -42, 'old', null]];
-      const read = async () => s.rows('SELECT host, ts, n, label, plain FROM m ORDER BY host, ts');
+      // A timestamp default is a number in the schema but a bigint in the column.
+      await s.rows("ALTER TABLE m ADD COLUMN seen TIMESTAMP(3) DEFAULT '2024-01-02 03:04:05'");
+      await s.rows("INSERT INTO m (host, ts, v, n, label, seen) VALUES ('a', 3, 4.0, 7, 'new', 1000)");
+      const expected = [['a', 1, -42, 'old', null, 1704164645000], ['a', 2, -42, 'old', null, 1704164645000], ['a', 3, 7, 'new', null, 1000], ['b', 1, -42, 'old', null, 1704164645000]];
+      const read = async () => s.rows('SELECT host, ts, n, label, plain, seen FROM m ORDER BY host, ts');
       expect(await read()).to.deep.equal(expected);
       // Filters see the default too (the scan's own row filter must not drop the older rows).
       expect(await s.rows('SELECT count(*) FROM m WHERE n = -42')).to.deep.equal([[3]]);

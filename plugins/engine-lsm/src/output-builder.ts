@@ -119,8 +119,11 @@ export class OutputBuilder {
     let f = byName.get(c.name);
     if (!f || f.type.typeId !== c.type.typeId) {
       const ctor = typedCtor(c.type);
+      // Timestamps and 64-bit integers live in bigint arrays, whatever type the default value has.
+      const big = ctor === BigInt64Array || ctor === BigUint64Array;
+      const value = big && typeof c.fill !== 'bigint' ? BigInt(c.fill as number) : c.fill;
       f = ctor && !arrow.DataType.isBool(c.type)
-        ? arrow.makeVector(fixedData(c.type, ch.length, (new ctor(ch.length) as unknown as { fill(x: unknown): AnyTypedArray }).fill(c.fill), undefined, 0))
+        ? arrow.makeVector(fixedData(c.type, ch.length, (new ctor(ch.length) as unknown as { fill(x: unknown): AnyTypedArray }).fill(value), undefined, 0))
         : arrow.vectorFromArray(new Array<unknown>(ch.length).fill(c.fill) as never, c.type);
       byName.set(c.name, f);
     }
