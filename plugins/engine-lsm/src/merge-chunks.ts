@@ -58,6 +58,8 @@ export interface FieldTest {
   readonly op: '=' | '!=' | '<' | '<=' | '>' | '>=' | 'is not null';
   readonly kind: 'f64' | 'int' | 'big';
   readonly value?: number | bigint;
+  /** What rows of a chunk that predates the column read as (its default); absent = NULL. */
+  readonly fill?: number | bigint;
 }
 
 function storedAs(values: unknown, kind: FieldTest['kind']): boolean {
@@ -78,7 +80,8 @@ function storedAs(values: unknown, kind: FieldTest['kind']): boolean {
 export function rowFilterOf(tests: readonly FieldTest[]): RowFilter | undefined {
   if (tests.length === 0) return undefined;
   let lastChunk: Chunk | undefined;
-  // Per test, for the current chunk: the column's values, 'absent' (the chunk predates the column: all NULL),
+  // Per test, for the current chunk: the column's values, 'absent' (the chunk predates the column and its
+  // default, or NULL, fails the test),
   // or 'skip' (a layout not read here: the test passes every row).
   type Col = { values: ArrayLike<number | bigint>; bitmap: Uint8Array | null; offset: number };
   let cols: Array<Col | 'absent' | 'skip'> = [];
@@ -100,7 +103,8 @@ export function rowFilterOf(tests: readonly FieldTest[]): RowFilter | undefined 
       lastChunk = chunk;
       cols = tests.map((t) => {
         const vec = chunk.column(t.column);
-        if (!vec) return 'absent';
+        // A chunk older than the column reads it as its default (or NULL): one value for every row.
+        if (!vec) return t.fill !== undefined && pass(t, t.fill) ? 'skip' : 'absent';
         if (vec.data.length !== 1) return 'skip';
         const d = vec.data[0]!;
         const values = d.values as unknown;

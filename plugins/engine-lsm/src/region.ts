@@ -961,18 +961,21 @@ function fieldTestsOf(preds: readonly ScanPredicate[], schema: TableSchema): Fie
   const out: FieldTest[] = [];
   for (const p of preds) {
     const c = schema.columns.find((x) => x.name === p.column);
-    // Files that predate a column with a default read it as the default, which the filter does not know: the engine's filter decides.
-    if (!c || c.semantic !== 'field' || (c.default?.value !== undefined && c.default.value !== null)) continue;
+    if (!c || c.semantic !== 'field') continue;
     const t = c.type.name;
     const kind: FieldTest['kind'] | undefined = t === 'Float64' ? 'f64'
       : t === 'Int8' || t === 'Int16' || t === 'Int32' || t === 'UInt8' || t === 'UInt16' || t === 'UInt32' ? 'int'
       : t === 'Int64' || t === 'UInt64' ? 'big' : undefined;
     if (!kind) continue;
-    if (p.op === 'is not null') { out.push({ column: p.column, op: p.op, kind }); continue; }
+    // Rows of files that predate the column read as its default: the filter tests that value for them.
+    const d = convertValue(c.default?.value, toArrowType(c.type));
+    const fill = kind === 'big' ? (typeof d === 'bigint' ? d : typeof d === 'number' ? BigInt(d) : undefined) : typeof d === 'number' ? d : undefined;
+    const withFill = fill !== undefined ? { fill } : {};
+    if (p.op === 'is not null') { out.push({ column: p.column, op: p.op, kind, ...withFill }); continue; }
     if (p.op !== '=' && p.op !== '!=' && p.op !== '<' && p.op !== '<=' && p.op !== '>' && p.op !== '>=') continue;
     const v = p.value;
     const ok = kind === 'f64' ? typeof v === 'number' : kind === 'int' ? typeof v === 'number' && Number.isInteger(v) : typeof v === 'bigint';
-    if (ok) out.push({ column: p.column, op: p.op, kind, value: v as number | bigint });
+    if (ok) out.push({ column: p.column, op: p.op, kind, value: v as number | bigint, ...withFill });
   }
   return out;
 }
