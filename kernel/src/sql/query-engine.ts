@@ -293,15 +293,16 @@ export class QueryEngine implements QueryService {
     // function resolvers (stored scripts) the functions are resolved per statement, so no caching.
     const reg = this.registry;
     // TQL CTE bodies run first: their columns (the series labels) depend on the data.
-    const tqlCtes = await this.runTqlCtes(q, sql, session, signal);
-    const useCache = tqlCtes.size === 0 && cache && params.length === 0 && (!reg.resolve || (reg as { hasResolvers?: boolean }).hasResolvers === false);
+    // (A cheap test first: most statements have no TQL, and this is the per-statement path.)
+    const tqlCtes = /\btql\b/i.test(sql) ? await this.runTqlCtes(q, sql, session, signal) : undefined;
+    const useCache = !tqlCtes?.size && cache && params.length === 0 && (!reg.resolve || (reg as { hasResolvers?: boolean }).hasResolvers === false);
     const key = useCache ? `${session.database}\u0000${session.timezone}` : '';
     if (useCache) {
       const hit = this.plans.get(q, key, this.catalog, reg);
       if (hit) { this.planCacheHits?.inc(); return { plan: hit.plan, fields: hit.fields, executor, evalCtx }; }
     }
     const env = this.binderEnv(sql, session, params, await this.statementFunctions(q, session));
-    const binder = new Binder(tqlCtes.size ? { ...env, tqlCte: (c) => tqlCtes.get(c) } : env);
+    const binder = new Binder(tqlCtes?.size ? { ...env, tqlCte: (c) => tqlCtes.get(c) } : env);
     const bound = binder.bindQuery(q);
     const deps = useCache ? this.plans.inspect(q, bound.plan, reg) : undefined;
     const plan = await optimize(bound.plan, evalCtx);
@@ -551,8 +552,7 @@ export class QueryEngine implements QueryService {
       if (o.kind === 'CommonTableExpr' && o.tql) { found.push(n as ast.CommonTableExpr); return; }
       for (const v of Object.values(n)) visit(v);
     };
-    // A cheap test first: most statements have no TQL, and the walk is per statement.
-    if (/\btql\b/i.test(sql)) visit(q);
+    visit(q);
     const service = this.promql?.();
     const out = new Map<ast.CommonTableExpr, { columns: ResultColumn[]; load: () => Batch[] }>();
     for (const c of found) {
