@@ -752,6 +752,7 @@ function nanosOf(v: unknown, t: DataType): bigint {
  */
 function scaleInterval(a: Interval, k: number, divide: boolean): Interval {
   if (divide && k === 0) throw new DivideByZeroError();
+  if (!Number.isFinite(k)) throw new ExecutionError(`cannot ${divide ? 'divide' : 'multiply'} an interval by ${k}`);
   const f = divide ? 1 / k : k;
   const months = a.months * f;
   const m = Math.trunc(months);
