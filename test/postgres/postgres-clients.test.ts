@@ -66,6 +66,10 @@ describe('PostgreSQL protocol end to end (real server, pg and psql clients)', fu
       }
       const div = await errorOf(() => c.query('SELECT cnt / 0 FROM cpu'));
       expect([div.code, div.message]).to.deep.equal(['P0000', 'Divide by zero error']); // GreptimeDB: EngineExecuteQuery -> P0000
+      // A query's own mistake over pg_catalog keeps its SQLSTATE (it was relabelled "catalog query not supported").
+      const catalogTypo = await errorOf(() => c.query('SELECT nspnmae FROM pg_catalog.pg_namespace'));
+      expect(catalogTypo.code).to.equal('P0000');
+      expect(catalogTypo.message).to.match(/^No field named nspnmae/);
     } finally { await c.end(); }
   });
 

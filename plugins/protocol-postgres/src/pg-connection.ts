@@ -575,7 +575,10 @@ export class PgConnection {
         : { kind: 'records', columns: out.columns, batches: out.batches[Symbol.asyncIterator]() };
     } catch (err) {
       if (ctl.signal.aborted) throw new PgStatementError('canceling statement due to user request', PG_WIRE_ERRORS.queryCanceled, { cause: err });
-      if (/pg_catalog\.|information_schema\./i.test(sql)) {
+      // A catalog table or construct Strata lacks (unknown table, unparsed syntax, an untyped failure) is "not supported"; any other
+      // failure in a catalog query (a division by zero, a bad cast) keeps its own SQLSTATE.
+      const code = (err as { code?: string }).code;
+      if ((code === undefined || code === 'TABLE_NOT_FOUND' || code === 'UNSUPPORTED' || code === 'DATABASE_NOT_FOUND' || code === 'INVALID_SYNTAX') && /pg_catalog\.|information_schema\./i.test(sql)) {
         throw new PgStatementError(`catalog query not supported by Strata: ${pgErrorOf(err).message}`, PG_WIRE_ERRORS.featureNotSupported, { cause: err });
       }
       throw err;
