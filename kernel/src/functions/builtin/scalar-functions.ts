@@ -946,7 +946,12 @@ const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', '
  * %B %h %j, %F, and time fields %H %M %S %T %.f, which a DATE ignores), or undefined when it
  * does not match.
  */
-function parseDateFormat(text: string, fmt: string): number | undefined {
+/** Compiled to_date formats: the pattern and the fields its groups hold, built once per format text. */
+const dateFormats = new Map<string, { re: RegExp; fields: string[] }>();
+
+function compileDateFormat(fmt: string): { re: RegExp; fields: string[] } {
+  let hit = dateFormats.get(fmt);
+  if (hit) return hit;
   const fields: string[] = [];
   let re = '';
   for (let i = 0; i < fmt.length; i++) {
@@ -968,7 +973,15 @@ function parseDateFormat(text: string, fmt: string): number | undefined {
       default: throw new InvalidArgumentsError(`to_date: unsupported format specifier '%${spec ?? ''}' in '${fmt}'`);
     }
   }
-  const m = new RegExp(`^\\s*${re}\\s*$`).exec(text);
+  hit = { re: new RegExp(`^\\s*${re}\\s*$`), fields };
+  if (dateFormats.size >= 256) dateFormats.clear();
+  dateFormats.set(fmt, hit);
+  return hit;
+}
+
+function parseDateFormat(text: string, fmt: string): number | undefined {
+  const { re, fields } = compileDateFormat(fmt);
+  const m = re.exec(text);
   if (!m) return undefined;
   let y: number | undefined; let mo = 1; let d = 1; let doy: number | undefined;
   fields.forEach((f, k) => {
