@@ -220,3 +220,18 @@ export function toArrowSchema(s: TableSchema): arrow.Schema {
   return new arrow.Schema(s.columns.map((c) =>
     new arrow.Field(c.name, toArrowType(c.type), c.nullable, new Map([[SEMANTIC_METADATA_KEY, c.semantic]]))));
 }
+
+/** A type as Arrow and DataFusion print it (arrow_typeof, planning errors): Utf8, Date32, Timestamp(Millisecond, None), ... */
+export function arrowTypeName(t: DataType): string {
+  switch (t.name) {
+    case 'String': return 'Utf8';
+    case 'Date': return 'Date32';
+    case 'TimestampSecond': return 'Timestamp(Second, None)';
+    case 'TimestampMillisecond': return 'Timestamp(Millisecond, None)';
+    case 'TimestampMicrosecond': return 'Timestamp(Microsecond, None)';
+    case 'TimestampNanosecond': return 'Timestamp(Nanosecond, None)';
+    case 'IntervalMonthDayNano': return 'Interval(MonthDayNano)';
+    case 'Decimal128': return `Decimal128(${t.precision ?? 38}, ${t.scale ?? 0})`;
+    default: return t.name;
+  }
+}

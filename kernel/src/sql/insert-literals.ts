@@ -24,7 +24,7 @@
 //   'text'           | INTERVAL                    | error (2000): write INTERVAL '...'
 //   TRUE / FALSE     | BOOLEAN only                | else error (1004)
 //   X'0A0B' / 0x0A0B | BINARY (STRING if UTF-8)    | else error (1004)
-import { dataTypeDisplayName, isFloat, isInteger, isTimestamp, type ColumnSchema, type DataType } from '../data/data-types.js';
+import { dataTypeDisplayName, isFloat, isInteger, isTimestamp, timestampUnitsPerSecond, type ColumnSchema, type DataType } from '../data/data-types.js';
 import { InvalidArgumentsError, StrataError, SyntaxError } from '../errors/errors.js';
 import type * as ast from './ast.js';
 import { checkPrecision, parseDecimal, formatDecimal } from './exec/decimal.js';
@@ -130,7 +130,6 @@ const FLOAT_TEXT = /^[+-]?(?:inf|infinity|nan|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)
 /** Timestamps chrono can represent (GreptimeDB's Timestamp::is_overflow), in seconds. */
 const TIMESTAMP_MIN_SECONDS = -8334601228800n; // -262143-01-01T00:00:00
 const TIMESTAMP_MAX_SECONDS = 8210266876799n; // +262142-12-31T23:59:59
-const UNITS_PER_SECOND: Record<string, bigint> = { TimestampSecond: 1n, TimestampMillisecond: 1000n, TimestampMicrosecond: 1_000_000n, TimestampNanosecond: 1_000_000_000n };
 
 function integerValue(text: string, t: InsertLiteralTarget): number | bigint {
   const [lo, hi] = INT_BOUNDS[t.column.type.name]!;
@@ -146,7 +145,7 @@ function floatValue(text: string, t: InsertLiteralTarget): number {
 }
 
 function timestampValue(raw: bigint, text: string, t: InsertLiteralTarget): bigint {
-  const per = UNITS_PER_SECOND[t.column.type.name]!;
+  const per = timestampUnitsPerSecond(t.column.type.name);
   const seconds = raw / per;
   if (seconds < TIMESTAMP_MIN_SECONDS || seconds > TIMESTAMP_MAX_SECONDS) {
     throw new InvalidArgumentsError(`${where(t)}: timestamp ${text} overflows ${typeName(t)} (years -262143 to 262142)`);

@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import {
-  dataTypeDisplayName, fromArrowType, toArrowType, isInteger, isFloat, isTimestamp, timestampUnitsPerSecond, validateTableSchema,
+  arrowTypeName, dataTypeDisplayName, fromArrowType, toArrowType, isInteger, isFloat, isTimestamp, timestampUnitsPerSecond, validateTableSchema,
   type ColumnIndexOptions, type ColumnSchema, type DataType, type TableSchema,
 } from '../data/data-types.js';
 import {
@@ -1083,18 +1083,11 @@ function castOne(v: unknown, from: DataType, col: ColumnSchema, tz: string, name
 function checkInsertSelectType(src: DataType, col: ColumnSchema): void {
   if (!isTimestamp(col.type)) return;
   if (isFloat(src) || src.name === 'Decimal128' || src.name === 'Boolean') {
-    throw new PlanError(`Error during planning: Cannot automatically convert ${dataFusionTypeName(src)} to ${dataFusionTypeName(col.type)}`);
+    throw new PlanError(`Error during planning: Cannot automatically convert ${arrowTypeName(src)} to ${arrowTypeName(col.type)}`);
   }
 }
 
 /** DataFusion's Debug text of a type, as its planning errors show it: `Timestamp(Millisecond, None)`, `Float64`. */
-function dataFusionTypeName(t: DataType): string {
-  const m = /^Timestamp(Second|Millisecond|Microsecond|Nanosecond)$/.exec(t.name);
-  if (m) return `Timestamp(${m[1]}, None)`;
-  if (t.name === 'Decimal128') return `Decimal128(${t.precision ?? 38}, ${t.scale ?? 0})`;
-  return t.name;
-}
-
 function castColumnChecked(c: Column, col: ColumnSchema, tz: string): Column {
   try { return castColumn(c, col.type, tz); } catch (err) {
     throw new InvalidArgumentsError(`column ${col.name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DivideByZeroError, InvalidArgumentsError } from '../../errors/errors.js';
-import { isFloat, isInteger, isTimestamp, timestampUnitsPerSecond, type DataType, type DataTypeName } from '../../data/data-types.js';
+import { arrowTypeName, isFloat, isInteger, isTimestamp, timestampUnitsPerSecond, type DataType, type DataTypeName } from '../../data/data-types.js';
 import type { FunctionContext, ScalarFunction } from '../../interfaces/function.js';
 import { constantColumn, isInterval, valueAt, type Column, type Interval } from '../../sql/exec/column.js';
 // A cycle (the evaluator imports addInterval from here), safe because castValue is only called at run time.
@@ -222,21 +222,6 @@ function matchQueryOf(q: string): MatchPredicate {
     matchQueries.set(q, m);
   }
   return m;
-}
-
-/** The Arrow DataType's display name, as DataFusion's arrow_typeof prints it. */
-export function arrowTypeName(t: DataType): string {
-  switch (t.name) {
-    case 'String': return 'Utf8';
-    case 'Date': return 'Date32';
-    case 'TimestampSecond': return 'Timestamp(Second, None)';
-    case 'TimestampMillisecond': return 'Timestamp(Millisecond, None)';
-    case 'TimestampMicrosecond': return 'Timestamp(Microsecond, None)';
-    case 'TimestampNanosecond': return 'Timestamp(Nanosecond, None)';
-    case 'IntervalMonthDayNano': return 'Interval(MonthDayNano)';
-    case 'Decimal128': return `Decimal128(${t.precision ?? 38}, ${t.scale ?? 0})`;
-    default: return t.name;
-  }
 }
 
 const I32OrI64 = I64;
