@@ -862,7 +862,7 @@ export class QueryEngine implements QueryService {
         }
       }
       const n = st.source.rows.length;
-      batch = { columns: cols.map((c, i) => fillDefaults(c, data[i]!, t.name)), numRows: n };
+      batch = { columns: cols.map((c, i) => fillDefaults(c, data[i]!, t.name, statementTimeMs)), numRows: n };
     } else {
       const { plan, fields, executor } = await this.plan(st.source, sql, session, params, signal);
       if (fields.length !== cols.length) throw new InvalidArgumentsError(`INSERT has ${cols.length} columns but the SELECT returns ${fields.length}`);
@@ -1054,11 +1054,13 @@ export class QueryEngine implements QueryService {
 const DEFAULT_MARK = Symbol('default');
 
 /** A VALUES column with DEFAULT items filled from the column's default (NULL without one; an error for a NOT NULL column without one). */
-function fillDefaults(c: ColumnSchema, vals: unknown[], table: string): Column {
+function fillDefaults(c: ColumnSchema, vals: unknown[], table: string, statementTimeMs: number): Column {
+  // A now() default is the statement's one instant, in the column's unit.
+  const fnValue = c.default?.fn && isTimestamp(c.type) ? BigInt(statementTimeMs) * timestampUnitsPerSecond(c.type.name) / 1000n : null;
   const out = vals.map((v) => {
     if (v !== DEFAULT_MARK) return v;
     if (c.default === undefined && !c.nullable) throw new InvalidArgumentsError(`column ${c.name} of ${table} is NOT NULL and has no default: DEFAULT cannot fill it`);
-    if (c.default?.fn) return c.type.name.startsWith('Timestamp') ? BigInt(Date.now()) * ({ TimestampSecond: 1n, TimestampMillisecond: 1_000n, TimestampMicrosecond: 1_000_000n, TimestampNanosecond: 1_000_000_000n } as Record<string, bigint>)[c.type.name]! / 1000n : null;
+    if (c.default?.fn) return fnValue;
     return c.default?.value ?? null;
   });
   return columnFromValues(c.type, out);
