@@ -61,6 +61,8 @@ export interface BenchOptions {
   walSyncMode: 'always' | 'interval' | 'none';
   /** Strata's load path (default http). */
   protocol: LoadProtocol;
+  /** Run the Strata server under `--cpu-prof`, writing the profile here (each type's timed window is in the results JSON). */
+  strataCpuProfDir?: string;
 }
 
 export interface SystemResult {
@@ -237,7 +239,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
         }
       }
     }
-    peers.push(new StrataPeer({ root: opts.strataRoot, workDir, walSyncMode: opts.walSyncMode }));
+    peers.push(new StrataPeer({
+      root: opts.strataRoot, workDir, walSyncMode: opts.walSyncMode,
+      ...(opts.strataCpuProfDir ? { nodeArgs: ['--cpu-prof', '--cpu-prof-interval=50', `--cpu-prof-dir=${opts.strataCpuProfDir}`] } : {}),
+    }));
 
     for (const peer of peers) {
       if (Date.now() > deadlineMs) {

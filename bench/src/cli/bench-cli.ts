@@ -37,6 +37,9 @@ options:
   --strata-root DIR  repository whose kernel/dist/src/cli/bin.js runs (default: this checkout)
   --results DIR      where JSON/SVG/Markdown go (default bench/results)
   --keep             keep the temp work dir (data dirs and logs)
+  --strata-cpu-prof DIR  run the Strata server under --cpu-prof, profile written to DIR
+                     on exit; each query type's timed window (monotonic us) is in
+                     the results JSON as timedWindowUs
 `;
 
 async function main(): Promise<void> {
@@ -44,7 +47,7 @@ async function main(): Promise<void> {
     allowPositionals: true,
     options: {
       hosts: { type: 'string' }, hours: { type: 'string' }, full: { type: 'boolean' }, seed: { type: 'string' },
-      protocol: { type: 'string' }, workers: { type: 'string' }, batch: { type: 'string' }, queries: { type: 'string' }, repeats: { type: 'string' }, warmups: { type: 'string' },
+      protocol: { type: 'string' }, workers: { type: 'string' }, batch: { type: 'string' }, queries: { type: 'string' }, repeats: { type: 'string' }, warmups: { type: 'string' }, 'strata-cpu-prof': { type: 'string' },
       types: { type: 'string' }, peers: { type: 'boolean' }, prometheus: { type: 'boolean' }, 'no-prometheus': { type: 'boolean' }, 'no-duckdb': { type: 'boolean' }, 'sql-insert': { type: 'boolean' },
       'wal-sync': { type: 'string' }, 'time-limit': { type: 'string' }, 'strata-root': { type: 'string' },
       results: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
@@ -89,6 +92,7 @@ async function main(): Promise<void> {
     keepWorkDir: Boolean(values.keep),
     walSyncMode: walSync,
     protocol,
+    ...(values['strata-cpu-prof'] ? { strataCpuProfDir: resolve(values['strata-cpu-prof']) } : {}),
   });
   process.stdout.write('\n' + renderTextReport(results) + '\n');
   const files = await writeResults(results, resolve(values.results ?? resolve(repoRoot, 'bench/results')));

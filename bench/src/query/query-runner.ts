@@ -1,6 +1,11 @@
 import type { CpuQuery, QueryType } from '../tsbs/tsbs-cpu-queries.js';
 import { median } from '../util/process-stats.js';
 
+/** CLOCK_MONOTONIC in microseconds: the time base of `--cpu-prof` samples in any process on this machine. */
+function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
 /** Something the runner can send a query to. */
 export interface QueryTarget {
   name: string;
@@ -19,6 +24,11 @@ export interface TargetQueryResult {
   minMs: number;
   maxMs: number;
   timedRuns: number;
+  /**
+   * Where the timed runs fell on the monotonic clock, in microseconds (the
+   * clock V8's CPU profiles use), to cut a server profile to them.
+   */
+  timedWindowUs?: [number, number];
   /** Row count of each instance's answer. */
   rows: number[];
   /** First failure: an error, or an answer that was empty (or disagreed with the reference on emptiness). */
@@ -102,6 +112,7 @@ export async function runQueries(
           times.push(warmMs);
           r.note = `slower than ${slowMs / 1000} s: one run of one instance`;
         }
+        const windowStart = monotonicUs();
         for (let i = 0; i < instances.length; i++) {
           const q = instances[i]!;
           let rows = slow ? warmRows : 0;
@@ -121,6 +132,7 @@ export async function runQueries(
           }
           if (slow) break;
         }
+        r.timedWindowUs = [windowStart, monotonicUs()];
       } catch (err) {
         r.error = (err as Error).message.slice(0, 400);
       }
