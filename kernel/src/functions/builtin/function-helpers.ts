@@ -17,6 +17,14 @@ export const BOOL: DataType = { name: 'Boolean' };
 export const sameAs = (i = 0): ReturnTypeRule => (a) => a[i] ?? { name: 'Null' };
 
 /**
+ * The executor-column body of a built-in made with `columnar`: the
+ * expression evaluator calls it directly, skipping the Arrow vectors the
+ * registry contract (`invoke`) converts to and from. Other functions (user
+ * functions, plugins) have none and go through `invoke`.
+ */
+export const COLUMNAR_INVOKE: unique symbol = Symbol('strata.columnarInvoke');
+
+/**
  * Defines a scalar built-in whose body works on executor columns; the
  * registry contract (Arrow vectors in and out) is kept by converting at
  * the edge (zero-copy for fixed-width types).
@@ -26,15 +34,24 @@ export function columnar(def: Omit<ScalarFunction, 'kind' | 'invoke'> & {
   ret?: (args: Column[]) => DataType;
 }): ScalarFunction {
   const { body, ret, ...rest } = def;
-  return {
+  const onColumns = (cols: Column[], ctx: FunctionContext): Column => {
+    const rt = ret ? ret(cols) : typeof def.returnType === 'function' ? def.returnType(cols.map((c) => c.type)) : def.returnType;
+    return body(cols, ctx, rt);
+  };
+  const fn: ScalarFunction & { [COLUMNAR_INVOKE]?: typeof onColumns } = {
     kind: 'scalar',
     ...rest,
     invoke(args: readonly arrow.Vector[], ctx: FunctionContext): arrow.Vector {
-      const cols = args.map((a) => columnFromArrow(a));
-      const rt = ret ? ret(cols) : typeof def.returnType === 'function' ? def.returnType(cols.map((c) => c.type)) : def.returnType;
-      return columnToArrow(body(cols, ctx, rt));
+      return columnToArrow(onColumns(args.map((a) => columnFromArrow(a)), ctx));
     },
   };
+  // Hidden from enumeration, so copies made with spread ({ ...fn, name }) fall back to `invoke`.
+  Object.defineProperty(fn, COLUMNAR_INVOKE, { value: onColumns, enumerable: false });
+  return fn;
+}
+
+export function columnarInvoke(fn: ScalarFunction): ((cols: Column[], ctx: FunctionContext) => Column) | undefined {
+  return (fn as { [COLUMNAR_INVOKE]?: (cols: Column[], ctx: FunctionContext) => Column })[COLUMNAR_INVOKE];
 }
 
 /** Row-wise map over columns with NULL propagation; `f` sees JS values. */

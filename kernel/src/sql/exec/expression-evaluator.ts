@@ -2,6 +2,7 @@ import { isTimestamp, timestampUnitsPerSecond, type DataType, type DataTypeName 
 import { CastError, DivideByZeroError, ExecutionError, InvalidArgumentsError, PlanError } from '../../errors/errors.js';
 import { isAsyncScalarFunction, type AsyncScalarFunction, type FunctionContext } from '../../interfaces/function.js';
 import { addInterval } from '../../functions/builtin/scalar-functions.js';
+import { columnarInvoke } from '../../functions/builtin/function-helpers.js';
 import { formatTimestampNanos, parseTimestampNanos } from '../../functions/time-zone.js';
 import type { BExpr, Plan } from '../plan/logical-plan.js';
 import { formatFloat } from './float-text.js';
@@ -33,6 +34,9 @@ export interface EvalContext {
   readonly exactTagPredicates?: boolean;
 }
 
+/** The last broadcast column of each literal node (see compileExpr's 'lit'). */
+const literalColumns = new WeakMap<BExpr, Column>();
+
 /** A compiled expression: batch in, column out. */
 export type CompiledExpr = (b: Batch) => Column;
 
@@ -47,15 +51,22 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
       return (b) => b.columns[pos]!;
     }
     case 'lit': {
-      // Batches mostly share one size: reuse the broadcast column (and so its Arrow vector).
-      let last: Column | undefined;
-      return (b) => (last && last.length === b.numRows ? last : (last = constantColumn(e.type, e.value, b.numRows)));
+      // Batches mostly share one size: reuse the broadcast column (and so its Arrow vector),
+      // across runs too, since a cached plan keeps its literal nodes (columns are never written).
+      return (b) => {
+        const last = literalColumns.get(e);
+        if (last && last.length === b.numRows) return last;
+        const c = constantColumn(e.type, e.value, b.numRows);
+        literalColumns.set(e, c);
+        return c;
+      };
     }
     case 'call': {
       const args = await Promise.all(e.args.map((a) => compileExpr(a, layout, ctx)));
       if (isAsyncScalarFunction(e.fn)) return compileAsyncCall(e.fn, args, e.type, ctx);
       const fn = e.fn;
       const propagate = fn.nullHandling !== 'custom';
+      const direct = columnarInvoke(fn);
       return (b) => {
         const cols = args.map((a) => a(b));
         const fctx = {
@@ -65,7 +76,13 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
         } as FunctionContext;
         let out: Column;
         try {
-          out = columnFromArrow(fn.invoke(cols.map(columnToArrow), fctx), e.type);
+          if (direct) {
+            // A built-in's column body: no Arrow vectors in between (same columns, same result).
+            out = direct(cols, fctx);
+            if (out.type.name !== e.type.name) out = columnFromArrow(columnToArrow(out), e.type);
+          } else {
+            out = columnFromArrow(fn.invoke(cols.map(columnToArrow), fctx), e.type);
+          }
         } catch (err) {
           if (err instanceof Error && 'code' in err) throw err;
           throw new ExecutionError(`function ${fn.name} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

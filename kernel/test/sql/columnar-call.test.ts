@@ -1,0 +1,45 @@
+import { expect } from 'chai';
+import { columnar, F64 } from '../../src/functions/builtin/function-helpers.js';
+import { compileExpr } from '../../src/sql/exec/expression-evaluator.js';
+import { valueAt, type Column } from '../../src/sql/exec/column.js';
+import type { BExpr } from '../../src/sql/plan/logical-plan.js';
+
+const ctx = { timezone: 'UTC', runPlan: async () => [] };
+
+function twice(): ReturnType<typeof columnar> {
+  return columnar({
+    name: 'twice_test', signatures: [{ args: ['Float64'] }], returnType: F64, volatility: 'immutable',
+    body: ([x]) => {
+      const d = new Float64Array(x!.length);
+      for (let i = 0; i < d.length; i++) d[i] = 2 * (x!.data as Float64Array)[i]!;
+      return { type: F64, length: x!.length, data: d, valid: x!.valid };
+    },
+  });
+}
+
+const input: Column = { type: F64, length: 3, data: new Float64Array([1, 2, 3]), valid: new Uint8Array([1, 0, 1]) };
+const call = (fn: ReturnType<typeof columnar>): BExpr => ({ k: 'call', fn, args: [{ k: 'col', id: 1, type: F64, name: 'x' }], type: F64 });
+
+describe('sql: built-in column functions called without Arrow', () => {
+  it('the evaluator calls a columnar built-in on its columns, not through invoke', async () => {
+    const fn = twice();
+    let invoked = 0;
+    const viaArrow = fn.invoke.bind(fn);
+    (fn as { invoke: typeof fn.invoke }).invoke = (args, c) => { invoked++; return viaArrow(args, c); };
+    const f = await compileExpr(call(fn), new Map([[1, 0]]), ctx);
+    const out = f({ columns: [input], numRows: 3 });
+    expect(invoked).to.equal(0);
+    expect([0, 1, 2].map((i) => valueAt(out, i))).to.deep.equal([2, null, 6]);
+  });
+
+  it('a copy made with spread (an alias) has no column body and goes through invoke with the same answer', async () => {
+    const alias = { ...twice(), name: 'twice_alias' };
+    let invoked = 0;
+    const viaArrow = alias.invoke.bind(alias);
+    alias.invoke = (args, c) => { invoked++; return viaArrow(args, c); };
+    const f = await compileExpr(call(alias), new Map([[1, 0]]), ctx);
+    const out = f({ columns: [input], numRows: 3 });
+    expect(invoked).to.equal(1);
+    expect([0, 1, 2].map((i) => valueAt(out, i))).to.deep.equal([2, null, 6]);
+  });
+});
