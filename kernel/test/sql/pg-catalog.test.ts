@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createSession } from '../../src/index.js';
-import { formatPgType } from '../../src/sql/pg-catalog.js';
+import { formatPgType, PG_TYPE_OIDS, pgDefaultText, pgTypeName, pgTypeOfDataType } from '../../src/index.js';
 import { pgSizePretty } from '../../src/functions/builtin/pg-functions.js';
 import { SqlHarness } from '../support/sql-harness.js';
 
@@ -86,5 +86,24 @@ WHERE c.relkind IN ('r','p','') AND n.nspname <> 'pg_catalog' AND n.nspname !~ '
     expect(formatPgType(1016, -1)).to.equal('bigint[]');
     expect(formatPgType(99999, -1)).to.equal('???');
     expect([10239n, 10240n, 1048575n, 10n * 1024n * 1024n * 1024n].map(pgSizePretty)).to.deep.equal(['10239 bytes', '10 kB', '1024 kB', '10 GB']);
+  });
+
+  it('owns the PostgreSQL type of every Strata type: oid, typmod and typlen (RowDescription), name and default text', () => {
+    const names = ['Boolean', 'Int8', 'Int16', 'UInt8', 'Int32', 'UInt16', 'Int64', 'UInt32', 'UInt64', 'Float32', 'Float64', 'String', 'Binary', 'Date',
+      'TimestampSecond', 'TimestampMillisecond', 'TimestampMicrosecond', 'TimestampNanosecond', 'IntervalMonthDayNano', 'Null'] as const;
+    expect(Object.fromEntries(names.map((n) => { const t = pgTypeOfDataType({ name: n }); return [n, [t.oid, t.typmod, t.typlen]]; }))).to.deep.equal({
+      Boolean: [16, -1, 1], Int8: [21, -1, 2], Int16: [21, -1, 2], UInt8: [21, -1, 2], Int32: [23, -1, 4], UInt16: [23, -1, 4], Int64: [20, -1, 8],
+      UInt32: [20, -1, 8], UInt64: [1700, (20 << 16) + 4, -1], Float32: [700, -1, 4], Float64: [701, -1, 8], String: [25, -1, -1], Binary: [17, -1, -1],
+      Date: [1082, -1, 4], TimestampSecond: [1114, 0, 8], TimestampMillisecond: [1114, 3, 8], TimestampMicrosecond: [1114, 6, 8],
+      TimestampNanosecond: [1114, 6, 8], IntervalMonthDayNano: [1186, -1, 16], Null: [25, -1, -1],
+    });
+    expect(pgTypeOfDataType({ name: 'Decimal128', precision: 10, scale: 2 })).to.deep.equal({ oid: PG_TYPE_OIDS.numeric, typmod: (10 << 16) + 2 + 4, typlen: -1 });
+    expect(names.map((n) => pgTypeName({ name: n }))).to.deep.equal(['boolean', 'smallint', 'smallint', 'smallint', 'integer', 'integer', 'bigint', 'bigint',
+      'numeric(20,0)', 'real', 'double precision', 'text', 'bytea', 'date', 'timestamp(0) without time zone', 'timestamp(3) without time zone',
+      'timestamp(6) without time zone', 'timestamp(6) without time zone', 'interval', 'unknown']);
+    expect(pgTypeName({ name: 'Decimal128', precision: 10, scale: 2 })).to.equal('numeric(10,2)');
+    const col = (d: object | undefined) => ({ name: 'c', type: { name: 'String' as const }, semantic: 'field' as const, nullable: true, ...(d ? { default: d } : {}) });
+    expect([col(undefined), col({ value: "it's" }), col({ value: 1.5 }), col({ value: null }), col({ fn: 'current_timestamp()' })].map((c) => pgDefaultText(c as never)))
+      .to.deep.equal([null, "'it''s'::text", '1.5', null, 'current_timestamp()']);
   });
 });

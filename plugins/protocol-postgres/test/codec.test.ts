@@ -3,12 +3,12 @@ import { StatusCode } from '@strata/kernel';
 import { PG_SQLSTATE_OF_STATUS, PgProtocolError, pgErrorOf } from '../src/errors.js';
 import { MessageFramer, MessageReader, MessageWriter } from '../src/message-codec.js';
 import { commandTag } from '../src/pg-connection.js';
-import { decodeParam, intervalText, Oid, writeNumericBinary } from '../src/pg-types.js';
+import { decodeParam, intervalText, writeNumericBinary } from '../src/pg-types.js';
 import { md5PasswordHash, ScramServer } from '../src/scram.js';
 import { splitStatements } from '../src/sql-splitter.js';
 import { localAnswer } from '../src/local-answers.js';
-import { attributeRows, psqlDescribeQuery, pgTypeName } from '../src/psql-describe.js';
-import { createSession } from '@strata/kernel';
+import { attributeRows, psqlDescribeQuery } from '../src/psql-describe.js';
+import { createSession, PG_TYPE_OIDS as Oid, pgTypeName } from '@strata/kernel';
 
 describe('protocol-postgres codecs', () => {
   it('writes typed messages with patched lengths and reads them back', () => {
