@@ -17,6 +17,6 @@ export {
 } from '../functions/time-zone.js';
 // PostgreSQL's view of Strata's types and objects (pg_catalog), shared with protocol-postgres.
 export {
-  PG_TYPE_OIDS, PG_FIRST_USER_OID, formatPgType, pgTypeOfDataType, pgTypeName, pgDefaultText, pgTableOid, pgNamespaceOid,
+  PG_TYPE_OIDS, PG_FIRST_USER_OID, formatPgType, pgTypeOfDataType, pgTypeName, pgDefaultText, pgTableOid, pgNamespaceOid, pgFunctionOid,
   type PgType,
 } from './pg-catalog.js';

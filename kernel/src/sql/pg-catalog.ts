@@ -1,6 +1,6 @@
 import type { ColumnSchema, DataType } from '../data/data-types.js';
 import type { Catalog, TableInfo } from '../interfaces/catalog.js';
-import type { ArgType, FunctionRegistry } from '../interfaces/function.js';
+import type { ArgType, FunctionDefinition, FunctionRegistry } from '../interfaces/function.js';
 import type { Session } from '../interfaces/session.js';
 
 /**
@@ -168,12 +168,39 @@ export function pgDefaultText(c: ColumnSchema): string | null {
   return typeof v === 'string' ? `'${v.replace(/'/g, "''")}'::text` : String(v);
 }
 
-/** Result and argument texts of pg_proc's functions, for pg_get_function_result / _arguments (filled when pg_proc is read). */
-const FUNCTION_TEXTS = new Map<number, { result: string; args: string }>();
+/** A function's pg_proc oid: a stable hash of its name. */
+export function pgFunctionOid(name: string): number { return hashOid('function', name); }
 
-/** pg_get_function_result(oid) / pg_get_function_arguments(oid): the texts pg_proc recorded for the function, or NULL. */
-export function pgFunctionText(oid: number, part: 'result' | 'args'): string | null {
-  return FUNCTION_TEXTS.get(oid)?.[part] ?? null;
+/** What pg_get_function_result and pg_get_function_arguments show for a function (its first signature). */
+export interface PgFunctionTexts { readonly result: string; readonly args: string }
+
+export function pgFunctionTexts(fn: FunctionDefinition): PgFunctionTexts {
+  const rt = typeof fn.returnType === 'function' ? undefined : pgTypeOfDataType(fn.returnType);
+  const result = rt ? formatPgType(rt.oid, rt.typmod) : 'any';
+  const first = fn.signatures[0];
+  const args = first ? first.args.map((a) => argTypeText(a)).join(', ') + (first.variadic ? ', ...' : '') : '';
+  return { result, args };
+}
+
+/**
+ * pg_get_function_result / pg_get_function_arguments over the functions of
+ * `registry`, derived from it when asked (pg_proc need not have been read):
+ * a lookup by pg_proc oid, undefined for an oid that names no function.
+ * Build one per call: it sees the registry as it is then.
+ */
+export function pgFunctionTextLookup(registry: FunctionRegistry): (oid: number) => PgFunctionTexts | undefined {
+  let byOid: Map<number, FunctionDefinition> | undefined;
+  const texts = new Map<number, PgFunctionTexts>();
+  return (oid) => {
+    const known = texts.get(oid);
+    if (known) return known;
+    byOid ??= new Map(registry.list().map((e) => [pgFunctionOid(e.fn.name), e.fn]));
+    const fn = byOid.get(oid);
+    if (!fn) return undefined;
+    const t = pgFunctionTexts(fn);
+    texts.set(oid, t);
+    return t;
+  };
 }
 
 type Def = { columns: Array<[string, DataType]>; rows: (s: Session) => unknown[][] };
@@ -250,13 +277,9 @@ export function pgCatalogTables(catalog: Catalog, registry: FunctionRegistry, sy
         ['provolatile', S], ['pronargs', I16], ['prorettype', I32], ['proargtypes', S], ['prosrc', S], ['description', S]],
       rows: () => registry.list().map((e) => {
         const fn = e.fn;
-        const oid = hashOid('function', fn.name);
-        const result = typeof fn.returnType === 'function' ? 'any' : formatPgType(pgTypeOfDataType(fn.returnType).oid, pgTypeOfDataType(fn.returnType).typmod);
         const first = fn.signatures[0];
-        const args = first ? first.args.map((a) => argTypeText(a)).join(', ') + (first.variadic ? ', ...' : '') : '';
-        FUNCTION_TEXTS.set(oid, { result, args });
         const kind = fn.kind === 'aggregate' ? 'a' : fn.kind === 'window' ? 'w' : 'f';
-        return [oid, fn.name, pgNamespaceOid(e.origin === 'built-in' ? PG_CATALOG : 'public'), OWNER_OID, 12, kind, false,
+        return [pgFunctionOid(fn.name), fn.name, pgNamespaceOid(e.origin === 'built-in' ? PG_CATALOG : 'public'), OWNER_OID, 12, kind, false,
           (fn.volatility ?? 'immutable') === 'immutable' ? 'i' : fn.volatility === 'stable' ? 's' : 'v', first?.args.length ?? 0, 0, '', fn.name, fn.description ?? null];
       }),
     },

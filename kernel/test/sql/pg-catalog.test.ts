@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createSession } from '../../src/index.js';
+import { createSession, FUNCTION_REGISTRY, pgFunctionOid, type ScalarFunction } from '../../src/index.js';
 import { formatPgType, PG_TYPE_OIDS, pgDefaultText, pgTypeName, pgTypeOfDataType } from '../../src/index.js';
 import { pgSizePretty } from '../../src/functions/builtin/pg-functions.js';
 import { SqlHarness } from '../support/sql-harness.js';
@@ -105,5 +105,26 @@ WHERE c.relkind IN ('r','p','') AND n.nspname <> 'pg_catalog' AND n.nspname !~ '
     const col = (d: object | undefined) => ({ name: 'c', type: { name: 'String' as const }, semantic: 'field' as const, nullable: true, ...(d ? { default: d } : {}) });
     expect([col(undefined), col({ value: "it's" }), col({ value: 1.5 }), col({ value: null }), col({ fn: 'current_timestamp()' })].map((c) => pgDefaultText(c as never)))
       .to.deep.equal([null, "'it''s'::text", '1.5', null, 'current_timestamp()']);
+  });
+
+  it('pg_get_function_result / _arguments derive from the registry: no pg_proc read needed, new and dropped functions seen', async () => {
+    const fresh = await SqlHarness.start();
+    try {
+      fresh.session = createSession({ channel: 'postgres' });
+      const registry = fresh.server.get(FUNCTION_REGISTRY);
+      const fn: ScalarFunction = {
+        kind: 'scalar', name: 'h3_scaled', signatures: [{ args: ['Float64', 'Int32'] }], returnType: { name: 'Decimal128', precision: 12, scale: 3 },
+        invoke: () => { throw new Error('not called'); },
+      };
+      registry.register(fn, 'test');
+      const [abs, scaled, nope] = [pgFunctionOid('abs'), pgFunctionOid('h3_scaled'), pgFunctionOid('h3_nope')];
+      // No statement of this server has read pg_proc.
+      expect(await fresh.rows(`SELECT pg_get_function_result(${abs}), pg_get_function_arguments(${abs}), pg_get_function_result(${scaled}),
+        pg_get_function_arguments(${scaled}), pg_get_function_identity_arguments(${scaled}), pg_get_function_result(${nope})`))
+        .to.deep.equal([['any', 'numeric', 'numeric(12,3)', 'double precision, integer', 'double precision, integer', null]]);
+      expect(await fresh.rows(`SELECT p.proname, pg_get_function_result(p.oid) FROM pg_proc p WHERE p.proname = 'h3_scaled'`)).to.deep.equal([['h3_scaled', 'numeric(12,3)']]);
+      registry.unregister('h3_scaled');
+      expect(await fresh.rows(`SELECT pg_get_function_result(${scaled})`)).to.deep.equal([[null]]);
+    } finally { await fresh.stop(); }
   });
 });

@@ -1,8 +1,8 @@
 import type { DataType } from '../../data/data-types.js';
 import { InvalidArgumentsError } from '../../errors/errors.js';
-import type { ScalarFunction, Signature } from '../../interfaces/function.js';
+import type { FunctionRegistry, ScalarFunction, Signature } from '../../interfaces/function.js';
 import { constantColumn } from '../../sql/exec/column.js';
-import { formatPgType, pgFunctionText } from '../../sql/pg-catalog.js';
+import { formatPgType, pgFunctionTextLookup } from '../../sql/pg-catalog.js';
 import { BOOL, I64, STR, columnar, mapRows, num, sig } from './function-helpers.js';
 
 const I32: DataType = { name: 'Int32' };
@@ -64,10 +64,6 @@ export const pgFunctions: ScalarFunction[] = [
     name: 'pg_size_pretty', description: "A byte count in PostgreSQL's units: pg_size_pretty(10240) = '10 kB'.", signatures: [sig('integer')], returnType: STR,
     body: ([n]) => mapRows(STR, n!.length, [n!], ([v]) => pgSizePretty(BigInt(v as bigint | number))),
   }),
-  ...([['pg_get_function_result', 'result'], ['pg_get_function_arguments', 'args'], ['pg_get_function_identity_arguments', 'args']] as const).map(([name, part]) => columnar({
-    name, description: `The ${part === 'result' ? 'result type' : 'argument types'} of a pg_proc function.`, signatures: [sig('integer')], returnType: STR,
-    body: ([oid]) => mapRows(STR, oid!.length, [oid!], ([v]) => pgFunctionText(num(v), part)),
-  })),
   columnar({
     name: 'array_to_string', description: 'Joins an array: Strata has no array type, so only a NULL array (NULL) is accepted.',
     signatures: [sig('any', 'string'), sig('any', 'string', 'string')], returnType: STR, nullHandling: 'custom',
@@ -77,3 +73,20 @@ export const pgFunctions: ScalarFunction[] = [
     }, false),
   }),
 ];
+
+/**
+ * pg_get_function_result / pg_get_function_arguments /
+ * pg_get_function_identity_arguments over pg_proc oids: derived from
+ * `registry` (the registry they are registered in) on each call, so they
+ * answer whether or not pg_proc has been read, and see functions added or
+ * dropped since.
+ */
+export function pgFunctionTextFunctions(registry: FunctionRegistry): ScalarFunction[] {
+  return ([['pg_get_function_result', 'result'], ['pg_get_function_arguments', 'args'], ['pg_get_function_identity_arguments', 'args']] as const).map(([name, part]) => columnar({
+    name, description: `The ${part === 'result' ? 'result type' : 'argument types'} of a pg_proc function.`, signatures: [sig('integer')], returnType: STR,
+    body: ([oid]) => {
+      const texts = pgFunctionTextLookup(registry);
+      return mapRows(STR, oid!.length, [oid!], ([v]) => texts(num(v))?.[part] ?? null);
+    },
+  }));
+}
