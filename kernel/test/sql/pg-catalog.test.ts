@@ -47,6 +47,8 @@ WHERE c.relkind IN ('r','p','') AND n.nspname <> 'pg_catalog' AND n.nspname !~ '
     expect(dn).to.deep.equal([['other', 'postgres'], ['public', 'postgres']]);
     const l = await h.rows(`SELECT d.datname, pg_catalog.pg_encoding_to_char(d.encoding), pg_catalog.array_to_string(d.datacl, E'\\n') FROM pg_catalog.pg_database d ORDER BY 1`);
     expect(l).to.deep.equal([['greptime', 'UTF8', null], ['postgres', 'UTF8', null]]);
+    expect(await h.rows(`SELECT pg_encoding_to_char(e) FROM (SELECT 6 AS e UNION ALL SELECT 0 UNION ALL SELECT NULL UNION ALL SELECT 99) t ORDER BY e NULLS LAST`))
+      .to.deep.equal([['SQL_ASCII'], ['UTF8'], [''], [null]]);
     expect(await h.rows(`SELECT has_schema_privilege('public', 'USAGE'), obj_description(2200, 'pg_namespace'), pg_my_temp_schema(), 'x'::pg_catalog.text, 'a' COLLATE "C" = 'a'`))
       .to.deep.equal([[true, null, 0, 'x', true]]);
   });

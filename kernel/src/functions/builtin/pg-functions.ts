@@ -1,7 +1,7 @@
 import type { DataType } from '../../data/data-types.js';
 import { InvalidArgumentsError } from '../../errors/errors.js';
 import type { FunctionRegistry, ScalarFunction, Signature } from '../../interfaces/function.js';
-import { constantColumn } from '../../sql/exec/column.js';
+import { constantColumn, type Column } from '../../sql/exec/column.js';
 import { formatPgType, pgFunctionTextLookup } from '../../sql/pg-catalog.js';
 import { BOOL, I64, STR, columnar, mapRows, num, sig } from './function-helpers.js';
 
@@ -10,6 +10,18 @@ const I32: DataType = { name: 'Int32' };
 /** A function that answers the same value for every row, whatever its arguments (PostgreSQL's privilege checks, description lookups). */
 function constant(name: string, signatures: Signature[], type: DataType, value: unknown, description: string): ScalarFunction {
   return columnar({ name, signatures, returnType: type, nullHandling: 'custom', description, body: (_a, ctx) => constantColumn(type, value, ctx.rowCount) });
+}
+
+/** PostgreSQL's names of the encodings Strata reports (pg_database.encoding is 6, UTF8); '' for others, as PostgreSQL answers. */
+function encodingName(e: number): string { return e === 6 ? 'UTF8' : e === 0 ? 'SQL_ASCII' : ''; }
+
+/** pg_encoding_to_char over a column of encoding numbers, in one pass (NULL stays NULL). */
+function encodingNames(c: Column): Column {
+  const n = c.length;
+  const d = c.data as ArrayLike<number | bigint | null>;
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = encodingName(Number(d[i]));
+  return { type: STR, length: n, data: out, valid: c.valid ? c.valid.slice() : null };
 }
 
 /** PostgreSQL's pg_size_pretty: bytes below 10 kB, then kB, MB, GB, TB, PB, each rounded half up. */
@@ -48,7 +60,7 @@ export const pgFunctions: ScalarFunction[] = [
     .map((name) => constant(name, [sig('integer'), sig('integer', 'string')], I64, null, 'Relation size on disk: NULL (see information_schema.tables / region_statistics).')),
   columnar({
     name: 'pg_encoding_to_char', description: 'The name of an encoding number (6 is UTF8).', signatures: [sig('integer')], returnType: STR,
-    body: ([e]) => mapRows(STR, e!.length, [e!], ([v]) => ({ 0: 'SQL_ASCII', 6: 'UTF8' } as Record<number, string>)[num(v)] ?? ''),
+    body: ([e]) => encodingNames(e!),
   }),
   columnar({
     name: 'format_type', description: "PostgreSQL's SQL name of a type oid with its modifier: format_type(1114, 3) = 'timestamp(3) without time zone'.",
