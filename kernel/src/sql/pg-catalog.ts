@@ -17,6 +17,7 @@ import type { Session } from '../interfaces/session.js';
  *   pg_attribute  their columns; pg_attrdef their defaults
  *   pg_type       PostgreSQL's base types (and their array types)
  *   pg_proc       the SQL functions: built-ins in pg_catalog, plugins' in public
+ *   pg_roles      the session's user (Strata has no roles); pg_auth_members empty
  *   pg_am, pg_settings; pg_index, pg_description, pg_inherits ... empty
  * ```
  *
@@ -31,6 +32,7 @@ const I16: DataType = { name: 'Int16' };
 const I32: DataType = { name: 'Int32' };
 const F64: DataType = { name: 'Float64' };
 const B: DataType = { name: 'Boolean' };
+const TS: DataType = { name: 'TimestampMicrosecond' };
 
 export const PG_CATALOG = 'pg_catalog';
 /** PostgreSQL's first user oid: a table's oid is this plus its catalog id. */
@@ -44,6 +46,12 @@ function hashOid(kind: string, name: string): number {
   for (const ch of `${kind}\u0000${name}`) { h ^= ch.codePointAt(0)!; h = Math.imul(h, 0x01000193) >>> 0; }
   return (h % (0x7fffffff - 0x1000000)) + 0x1000000;
 }
+
+/** The owner every object reports (pg_get_userbyid answers its name for any oid). */
+const OWNER_NAME = 'postgres';
+
+/** A role's oid: 10 for postgres (the owner of every object, as in PostgreSQL), a stable hash of the name for other users. */
+export function pgRoleOid(name: string): number { return name === OWNER_NAME ? OWNER_OID : hashOid('role', name); }
 
 /** A table's oid: 16384 + its catalog id. */
 export function pgTableOid(t: TableInfo): number { return PG_FIRST_USER_OID + t.id; }
@@ -282,6 +290,21 @@ export function pgCatalogTables(catalog: Catalog, registry: FunctionRegistry, sy
         return [pgFunctionOid(fn.name), fn.name, pgNamespaceOid(e.origin === 'built-in' ? PG_CATALOG : 'public'), OWNER_OID, 12, kind, false,
           (fn.volatility ?? 'immutable') === 'immutable' ? 'i' : fn.volatility === 'stable' ? 's' : 'v', first?.args.length ?? 0, 0, '', fn.name, fn.description ?? null];
       }),
+    },
+    // PostgreSQL 16's columns. Strata has no roles: the session's user is the one row (GreptimeDB's pg_roles comes from
+    // its auth provider). No superuser, role or replication rights are claimed; any user may CREATE DATABASE, so rolcreatedb.
+    pg_roles: {
+      columns: [['rolname', S], ['rolsuper', B], ['rolinherit', B], ['rolcreaterole', B], ['rolcreatedb', B], ['rolcanlogin', B], ['rolreplication', B],
+        ['rolconnlimit', I32], ['rolpassword', S], ['rolvaliduntil', TS], ['rolbypassrls', B], ['rolconfig', S], ['oid', I32]],
+      rows: (s) => {
+        const user = s.user ?? OWNER_NAME;
+        return [[user, false, true, false, true, true, false, -1, '********', null, false, null, pgRoleOid(user)]];
+      },
+    },
+    // No role is a member of another.
+    pg_auth_members: {
+      columns: [['oid', I32], ['roleid', I32], ['member', I32], ['grantor', I32], ['admin_option', B], ['inherit_option', B], ['set_option', B]],
+      rows: () => [],
     },
     pg_am: {
       columns: [['oid', I32], ['amname', S], ['amhandler', S], ['amtype', S]],

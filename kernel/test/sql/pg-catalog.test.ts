@@ -129,4 +129,26 @@ WHERE c.relkind IN ('r','p','') AND n.nspname <> 'pg_catalog' AND n.nspname !~ '
       expect(await fresh.rows(`SELECT pg_get_function_result(${scaled})`)).to.deep.equal([[null]]);
     } finally { await fresh.stop(); }
   });
+
+  it("lists the session's user in pg_roles, without superuser rights, so psql 16's \\du runs", async () => {
+    const saved = h.session;
+    h.session = createSession({ channel: 'postgres', user: 'alice' });
+    try {
+      // psql 16's \du (psql 15 adds an ARRAY(...) of memberships, which protocol-postgres answers; see psql-describe.ts).
+      expect(await h.rows(`SELECT r.rolname, r.rolsuper, r.rolinherit,
+  r.rolcreaterole, r.rolcreatedb, r.rolcanlogin,
+  r.rolconnlimit, r.rolvaliduntil
+, r.rolreplication
+, r.rolbypassrls
+FROM pg_catalog.pg_roles r
+WHERE r.rolname !~ '^pg_'
+ORDER BY 1;`)).to.deep.equal([['alice', false, true, false, true, true, -1, null, false, false]]);
+      const [[oid]] = await h.rows("SELECT oid FROM pg_roles WHERE rolname = 'alice'") as [[number]];
+      expect(oid).to.be.a('number').and.not.equal(10);
+      expect(await h.rows('SELECT rolpassword, rolconfig FROM pg_catalog.pg_roles')).to.deep.equal([['********', null]]);
+      expect(await h.rows('SELECT count(*) FROM pg_catalog.pg_auth_members')).to.deep.equal([[0]]);
+      h.session = createSession({ channel: 'postgres', user: 'postgres' });
+      expect(await h.rows('SELECT rolname, oid, rolsuper FROM pg_roles')).to.deep.equal([['postgres', 10, false]]);
+    } finally { h.session = saved; }
+  });
 });

@@ -13,7 +13,7 @@ import type { PostgresOptions } from './options.js';
 import { columnWriter, decodeParam, type ColumnWriter } from './pg-types.js';
 import { md5PasswordHash, ScramServer } from './scram.js';
 import { splitStatements } from './sql-splitter.js';
-import { ATTRIBUTE_COLUMNS, VERBOSE_ATTRIBUTE_COLUMNS, attributeRows, psqlDescribeQuery, RELINFO_COLUMNS, RELINFO_ROW } from './psql-describe.js';
+import { ATTRIBUTE_COLUMNS, VERBOSE_ATTRIBUTE_COLUMNS, attributeRows, psqlDescribeQuery, RELINFO_COLUMNS, RELINFO_ROW, withoutRoleMembershipArray } from './psql-describe.js';
 
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
@@ -424,7 +424,7 @@ export class PgConnection {
       if (err instanceof PgProtocolError || err instanceof ConnectionClosed) throw err;
       const e = pgErrorOf(err);
       this.sendError('ERROR', e.sqlState, e.message, e.sqlState === PG_WIRE_ERRORS.featureNotSupported && /^catalog query not supported|pg_catalog|information_schema/i.test(e.message)
-        ? 'Strata\'s pg_catalog has pg_database, pg_namespace, pg_class, pg_attribute, pg_type, pg_proc and pg_settings; or use SHOW DATABASES, SHOW TABLES, DESCRIBE TABLE t or SHOW CREATE TABLE t' : undefined);
+        ? 'Strata\'s pg_catalog has pg_database, pg_namespace, pg_class, pg_attribute, pg_type, pg_proc, pg_roles and pg_settings; or use SHOW DATABASES, SHOW TABLES, DESCRIBE TABLE t or SHOW CREATE TABLE t' : undefined);
       if (this.txStatus === 'T') this.txStatus = 'E';
       if (msg.type === 'Q') { this.readyForQuery(); await this.flush(); } else this.skipUntilSync = true;
       return true;
@@ -563,7 +563,7 @@ export class PgConnection {
     this.running = ctl;
     const signal = AbortSignal.any([ctl.signal, this.connectionAbort.signal]);
     try {
-      const it = this.deps.query.execute(sql, this.session, {
+      const it = this.deps.query.execute(withoutRoleMembershipArray(sql) ?? sql, this.session, {
         params: portal.params, signal, timeoutMs: statementTimeoutMs(this.session) ?? (this.deps.options.queryTimeout || undefined),
       })[Symbol.asyncIterator]();
       const first = await it.next();

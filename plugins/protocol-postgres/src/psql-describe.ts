@@ -56,3 +56,20 @@ export function attributeRows(t: TableInfo, verbose = false): Array<Array<string
     return row;
   });
 }
+
+/**
+ * psql up to 15 lists a role's memberships in `\du` / `\dg` with an array
+ * constructor, which Strata's SQL (no array type) does not parse:
+ * `ARRAY(SELECT b.rolname FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles b
+ * ON (m.roleid = b.oid) WHERE m.member = r.oid) as memberof`. pg_auth_members has
+ * no rows (Strata has no role membership), so that array is always empty: it
+ * becomes its text form `'{}'` and the rest of the query (pg_roles) runs in the
+ * engine. psql 16 sends no such column. Returns the query to run, or undefined
+ * when `sql` has no such array.
+ */
+export function withoutRoleMembershipArray(sql: string): string | undefined {
+  const out = sql.replace(ROLE_MEMBERSHIP_ARRAY, "'{}'");
+  return out === sql ? undefined : out;
+}
+
+const ROLE_MEMBERSHIP_ARRAY = /ARRAY\(\s*SELECT\s+b\.rolname\s+FROM\s+pg_catalog\.pg_auth_members\s+m\s+JOIN\s+pg_catalog\.pg_roles\s+b\s+ON\s+\(\s*m\.roleid\s*=\s*b\.oid\s*\)\s+WHERE\s+m\.member\s*=\s*r\.oid\s*\)/gi;
