@@ -182,7 +182,7 @@ describe('PostgreSQL protocol end to end (real server, pg and psql clients)', fu
   const psql = (sql: string) => run('psql', ['-h', '127.0.0.1', '-p', String(s.pgPort), '-U', 'postgres', '-d', 'public', '-X', '-v', 'ON_ERROR_STOP=1', '-c', sql],
     { timeout: 20_000, env: { ...process.env, PGSSLMODE: 'prefer', PGCONNECT_TIMEOUT: '5' } });
 
-  it('works with psql: statements and the \\l, \\dn, \\dt, \\dt+, \\d, \\dv, \\di, \\df catalog commands; \\du refused cleanly', async () => {
+  it('works with psql: statements and the \\l, \\dn, \\dt, \\dt+, \\d, \\dv, \\di, \\df catalog commands; other catalog queries refused cleanly', async () => {
     await psql('CREATE TABLE cli (host STRING, ts TIMESTAMP TIME INDEX, v DOUBLE, PRIMARY KEY (host))');
     const ins = await psql("INSERT INTO cli VALUES ('x', 1700000000000, 1.5), ('y', 1700000000500, 2)");
     expect(ins.stdout.trim()).to.equal('INSERT 0 2');
@@ -226,7 +226,7 @@ describe('PostgreSQL protocol end to end (real server, pg and psql clients)', fu
     expect(cat.stdout).to.match(/^ cli\s+\| ts\s+\| timestamp\(3\) without time zone$/m);
     const version = await psql('SELECT version(), current_schema(), current_database()');
     expect(version.stdout).to.match(/^ PostgreSQL 16\.3 Strata \S+\s+\| public\s+\| public$/m);
-    const unsupported = await psql('\\du').then(() => undefined, (e: { stderr?: string }) => e.stderr);
+    const unsupported = await psql('SELECT * FROM pg_catalog.pg_stat_activity').then(() => undefined, (e: { stderr?: string }) => e.stderr);
     expect(unsupported).to.match(/ERROR:\s+catalog query not supported/);
     expect(unsupported).to.match(/HINT:\s+Strata's pg_catalog has pg_database/);
     const err = await psql('SELECT * FROM nope').then(() => undefined, (e: { stderr?: string }) => e.stderr);
@@ -234,6 +234,21 @@ describe('PostgreSQL protocol end to end (real server, pg and psql clients)', fu
     const div = await run('psql', ['-h', '127.0.0.1', '-p', String(s.pgPort), '-U', 'postgres', '-d', 'public', '-X', '-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose', '-c', 'SELECT 1 / 0'],
       { timeout: 20_000, env: { ...process.env, PGSSLMODE: 'prefer', PGCONNECT_TIMEOUT: '5' } }).then(() => undefined, (e: { stderr?: string }) => e.stderr);
     expect(div).to.match(/ERROR:\s+P0000: Divide by zero error/);
+  });
+
+  it("lists the connected user with psql's \\du and \\dg: no superuser claimed, no memberships", async () => {
+    const du = await psql('\\du');
+    expect(du.stdout).to.match(/List of roles/);
+    expect(du.stdout).to.match(/^ Role name \| Attributes \| Member of\s*$/m);
+    expect(du.stdout).to.match(/^ postgres\s+\| Create DB\s+\| \{\}\s*$/m);
+    expect(du.stdout).to.not.match(/Superuser/);
+    expect(du.stdout.trim().split('\n')).to.have.length(4); // title, header, rule, one role
+    const duPlus = await psql('\\du+ post*');
+    expect(duPlus.stdout).to.match(/^ Role name \| Attributes \| Member of \| Description\s*$/m);
+    expect(duPlus.stdout).to.match(/^ postgres\s+\| Create DB\s+\| \{\}\s+\|\s*$/m);
+    const none = await psql('\\dg nobody');
+    expect(none.stdout).to.match(/^ Role name \| Attributes \| Member of\s*$/m);
+    expect(none.stdout).to.not.contain('postgres');
   });
 });
 
@@ -252,6 +267,10 @@ describe('PostgreSQL protocol end to end with auth-static users', function () {
         const { stdout } = await run('psql', ['-h', '127.0.0.1', '-p', String(s.pgPort), '-U', 'alice', '-d', 'public', '-X', '-t', '-c', 'SELECT 41 + 1'],
           { timeout: 20_000, env: { ...process.env, PGPASSWORD: 's3cret', PGSSLMODE: 'require' } });
         expect(stdout.trim()).to.equal('42');
+        // \du lists the authenticated user; auth-static grants no superuser rights, so none are shown.
+        const du = await run('psql', ['-h', '127.0.0.1', '-p', String(s.pgPort), '-U', 'alice', '-d', 'public', '-X', '-c', '\\du'],
+          { timeout: 20_000, env: { ...process.env, PGPASSWORD: 's3cret', PGSSLMODE: 'require' } });
+        expect(du.stdout).to.match(/^ alice\s+\| Create DB\s+\| \{\}\s*$/m);
       } finally { await s.close(); }
     });
   }

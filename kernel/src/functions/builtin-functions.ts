@@ -1,10 +1,15 @@
-import type { FunctionDefinition } from '../interfaces/function.js';
+import type { FunctionDefinition, FunctionRegistry } from '../interfaces/function.js';
 import { builtinAggregateFunctions } from './builtin/aggregate-functions.js';
-import { pgFunctions } from './builtin/pg-functions.js';
+import { pgFunctions, pgFunctionTextFunctions } from './builtin/pg-functions.js';
 import { builtinScalarFunctions } from './builtin/scalar-functions.js';
 import { builtinWindowFunctions } from './builtin/window-functions.js';
 
-/** Every built-in function (scalar, aggregate, window), registered through the same registry as plugin functions. */
-export function builtinFunctions(): FunctionDefinition[] {
-  return [...builtinScalarFunctions(), ...pgFunctions, ...builtinAggregateFunctions(), ...builtinWindowFunctions()];
+/**
+ * Every built-in function (scalar, aggregate, window), registered through the
+ * same registry as plugin functions. `registry` is the registry they go into:
+ * the functions that describe other functions (pg_get_function_result and
+ * friends) read it, and are left out without one.
+ */
+export function builtinFunctions(registry?: FunctionRegistry): FunctionDefinition[] {
+  return [...builtinScalarFunctions(), ...pgFunctions, ...(registry ? pgFunctionTextFunctions(registry) : []), ...builtinAggregateFunctions(), ...builtinWindowFunctions()];
 }

@@ -38,7 +38,7 @@ export const functionsPlugin = definePlugin({
   }),
   async register(ctx, opts) {
     const registry = new DefaultFunctionRegistry();
-    for (const fn of builtinFunctions()) registry.register(fn, 'built-in');
+    for (const fn of builtinFunctions(registry)) registry.register(fn, 'built-in');
     // Plugin functions are guarded: whatever they throw becomes a query error naming them.
     ctx.getAll(FUNCTIONS).forEach((fn, i) => registry.register(typeof fn === 'object' && fn !== null ? guardFunction(fn) : fn, originOf(fn, i)));
     if (opts.runtimeFunctions) {

@@ -15,3 +15,8 @@ export {
   parseTimestampNanos, formatTimestampNanos, zoneOffsetMs, checkTimeZone, isValidTimeZone, localToUtcMs,
   dateTimeParts, formatDateTime, formatDate, epochMicrosOf, type DateTimeParts,
 } from '../functions/time-zone.js';
+// PostgreSQL's view of Strata's types and objects (pg_catalog), shared with protocol-postgres.
+export {
+  PG_TYPE_OIDS, PG_FIRST_USER_OID, formatPgType, pgTypeOfDataType, pgTypeName, pgDefaultText, pgTableOid, pgNamespaceOid, pgFunctionOid,
+  type PgType,
+} from './pg-catalog.js';

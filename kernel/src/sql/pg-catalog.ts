@@ -1,6 +1,6 @@
-import type { DataType } from '../data/data-types.js';
+import type { ColumnSchema, DataType } from '../data/data-types.js';
 import type { Catalog, TableInfo } from '../interfaces/catalog.js';
-import type { FunctionRegistry } from '../interfaces/function.js';
+import type { ArgType, FunctionDefinition, FunctionRegistry } from '../interfaces/function.js';
 import type { Session } from '../interfaces/session.js';
 
 /**
@@ -17,6 +17,7 @@ import type { Session } from '../interfaces/session.js';
  *   pg_attribute  their columns; pg_attrdef their defaults
  *   pg_type       PostgreSQL's base types (and their array types)
  *   pg_proc       the SQL functions: built-ins in pg_catalog, plugins' in public
+ *   pg_roles      the session's user (Strata has no roles); pg_auth_members empty
  *   pg_am, pg_settings; pg_index, pg_description, pg_inherits ... empty
  * ```
  *
@@ -31,9 +32,11 @@ const I16: DataType = { name: 'Int16' };
 const I32: DataType = { name: 'Int32' };
 const F64: DataType = { name: 'Float64' };
 const B: DataType = { name: 'Boolean' };
+const TS: DataType = { name: 'TimestampMicrosecond' };
 
 export const PG_CATALOG = 'pg_catalog';
-const FIRST_USER_OID = 16384;
+/** PostgreSQL's first user oid: a table's oid is this plus its catalog id. */
+export const PG_FIRST_USER_OID = 16384;
 const PG_CATALOG_NAMESPACE_OID = 11;
 const PUBLIC_NAMESPACE_OID = 2200;
 const OWNER_OID = 10;
@@ -44,8 +47,14 @@ function hashOid(kind: string, name: string): number {
   return (h % (0x7fffffff - 0x1000000)) + 0x1000000;
 }
 
+/** The owner every object reports (pg_get_userbyid answers its name for any oid). */
+const OWNER_NAME = 'postgres';
+
+/** A role's oid: 10 for postgres (the owner of every object, as in PostgreSQL), a stable hash of the name for other users. */
+export function pgRoleOid(name: string): number { return name === OWNER_NAME ? OWNER_OID : hashOid('role', name); }
+
 /** A table's oid: 16384 + its catalog id. */
-export function pgTableOid(t: TableInfo): number { return FIRST_USER_OID + t.id; }
+export function pgTableOid(t: TableInfo): number { return PG_FIRST_USER_OID + t.id; }
 
 /** A schema's (Strata database's) oid. */
 export function pgNamespaceOid(name: string): number {
@@ -54,43 +63,57 @@ export function pgNamespaceOid(name: string): number {
   return hashOid('namespace', name);
 }
 
+/**
+ * The PostgreSQL type oids Strata speaks: pg_type's rows, RowDescription's
+ * type oids and the Bind parameter types the protocol plugin decodes. The
+ * kernel owns them; protocol-postgres imports them.
+ */
+export const PG_TYPE_OIDS = {
+  bool: 16, bytea: 17, char: 18, name: 19, int8: 20, int2: 21, int4: 23, regproc: 24, text: 25, oid: 26, json: 114,
+  float4: 700, float8: 701, unknown: 705, bpchar: 1042, varchar: 1043, date: 1082, time: 1083, timestamp: 1114,
+  timestamptz: 1184, interval: 1186, numeric: 1700, regclass: 2205, regtype: 2206, uuid: 2950, jsonb: 3802, regnamespace: 4089,
+} as const;
+const T = PG_TYPE_OIDS;
+
 /** PostgreSQL's base types: [oid, typname, typlen, typbyval, typcategory, typispreferred, typelem, typarray, typalign, typstorage, typcollation]. */
 type TypeRow = [number, string, number, boolean, string, boolean, number, number, string, string, number];
 const BASE_TYPES: TypeRow[] = [
-  [16, 'bool', 1, true, 'B', true, 0, 1000, 'c', 'p', 0],
-  [17, 'bytea', -1, false, 'U', false, 0, 1001, 'i', 'x', 0],
-  [18, 'char', 1, true, 'Z', false, 0, 1002, 'c', 'p', 0],
-  [19, 'name', 64, false, 'S', false, 18, 1003, 'c', 'p', 950],
-  [20, 'int8', 8, true, 'N', false, 0, 1016, 'd', 'p', 0],
-  [21, 'int2', 2, true, 'N', false, 0, 1005, 's', 'p', 0],
-  [23, 'int4', 4, true, 'N', false, 0, 1007, 'i', 'p', 0],
-  [24, 'regproc', 4, true, 'N', false, 0, 1008, 'i', 'p', 0],
-  [25, 'text', -1, false, 'S', true, 0, 1009, 'i', 'x', 100],
-  [26, 'oid', 4, true, 'N', true, 0, 1028, 'i', 'p', 0],
-  [114, 'json', -1, false, 'U', false, 0, 199, 'i', 'x', 0],
-  [700, 'float4', 4, true, 'N', false, 0, 1021, 'i', 'p', 0],
-  [701, 'float8', 8, true, 'N', true, 0, 1022, 'd', 'p', 0],
-  [1042, 'bpchar', -1, false, 'S', false, 0, 1014, 'i', 'x', 100],
-  [1043, 'varchar', -1, false, 'S', false, 0, 1015, 'i', 'x', 100],
-  [1082, 'date', 4, true, 'D', false, 0, 1182, 'i', 'p', 0],
-  [1083, 'time', 8, true, 'D', false, 0, 1183, 'd', 'p', 0],
-  [1114, 'timestamp', 8, true, 'D', false, 0, 1115, 'd', 'p', 0],
-  [1184, 'timestamptz', 8, true, 'D', true, 0, 1185, 'd', 'p', 0],
-  [1186, 'interval', 16, false, 'T', true, 0, 1187, 'd', 'p', 0],
-  [1700, 'numeric', -1, false, 'N', false, 0, 1231, 'i', 'm', 0],
-  [2205, 'regclass', 4, true, 'N', false, 0, 2210, 'i', 'p', 0],
-  [2206, 'regtype', 4, true, 'N', false, 0, 2211, 'i', 'p', 0],
-  [2950, 'uuid', 16, false, 'U', false, 0, 2951, 'c', 'p', 0],
-  [3802, 'jsonb', -1, false, 'U', false, 0, 3807, 'i', 'x', 0],
-  [4089, 'regnamespace', 4, true, 'N', false, 0, 4090, 'i', 'p', 0],
+  [T.bool, 'bool', 1, true, 'B', true, 0, 1000, 'c', 'p', 0],
+  [T.bytea, 'bytea', -1, false, 'U', false, 0, 1001, 'i', 'x', 0],
+  [T.char, 'char', 1, true, 'Z', false, 0, 1002, 'c', 'p', 0],
+  [T.name, 'name', 64, false, 'S', false, 18, 1003, 'c', 'p', 950],
+  [T.int8, 'int8', 8, true, 'N', false, 0, 1016, 'd', 'p', 0],
+  [T.int2, 'int2', 2, true, 'N', false, 0, 1005, 's', 'p', 0],
+  [T.int4, 'int4', 4, true, 'N', false, 0, 1007, 'i', 'p', 0],
+  [T.regproc, 'regproc', 4, true, 'N', false, 0, 1008, 'i', 'p', 0],
+  [T.text, 'text', -1, false, 'S', true, 0, 1009, 'i', 'x', 100],
+  [T.oid, 'oid', 4, true, 'N', true, 0, 1028, 'i', 'p', 0],
+  [T.json, 'json', -1, false, 'U', false, 0, 199, 'i', 'x', 0],
+  [T.float4, 'float4', 4, true, 'N', false, 0, 1021, 'i', 'p', 0],
+  [T.float8, 'float8', 8, true, 'N', true, 0, 1022, 'd', 'p', 0],
+  [T.bpchar, 'bpchar', -1, false, 'S', false, 0, 1014, 'i', 'x', 100],
+  [T.varchar, 'varchar', -1, false, 'S', false, 0, 1015, 'i', 'x', 100],
+  [T.date, 'date', 4, true, 'D', false, 0, 1182, 'i', 'p', 0],
+  [T.time, 'time', 8, true, 'D', false, 0, 1183, 'd', 'p', 0],
+  [T.timestamp, 'timestamp', 8, true, 'D', false, 0, 1115, 'd', 'p', 0],
+  [T.timestamptz, 'timestamptz', 8, true, 'D', true, 0, 1185, 'd', 'p', 0],
+  [T.interval, 'interval', 16, false, 'T', true, 0, 1187, 'd', 'p', 0],
+  [T.numeric, 'numeric', -1, false, 'N', false, 0, 1231, 'i', 'm', 0],
+  [T.regclass, 'regclass', 4, true, 'N', false, 0, 2210, 'i', 'p', 0],
+  [T.regtype, 'regtype', 4, true, 'N', false, 0, 2211, 'i', 'p', 0],
+  [T.uuid, 'uuid', 16, false, 'U', false, 0, 2951, 'c', 'p', 0],
+  [T.jsonb, 'jsonb', -1, false, 'U', false, 0, 3807, 'i', 'x', 0],
+  [T.regnamespace, 'regnamespace', 4, true, 'N', false, 0, 4090, 'i', 'p', 0],
 ];
+const BASE_TYPE_BY_OID = new Map<number, TypeRow>(BASE_TYPES.map((t) => [t[0], t]));
 
 /** format_type's names of the base types (PostgreSQL's SQL spellings). */
 const FORMAT_NAMES: Record<number, string> = {
-  16: 'boolean', 17: 'bytea', 18: '"char"', 19: 'name', 20: 'bigint', 21: 'smallint', 23: 'integer', 24: 'regproc', 25: 'text',
-  26: 'oid', 114: 'json', 700: 'real', 701: 'double precision', 1042: 'character', 1043: 'character varying', 1082: 'date',
-  1083: 'time without time zone', 1114: 'timestamp without time zone', 1184: 'timestamp with time zone', 1186: 'interval',
-  1700: 'numeric', 2205: 'regclass', 2206: 'regtype', 2950: 'uuid', 3802: 'jsonb', 4089: 'regnamespace',
+  [T.bool]: 'boolean', [T.bytea]: 'bytea', [T.char]: '"char"', [T.name]: 'name', [T.int8]: 'bigint', [T.int2]: 'smallint', [T.int4]: 'integer',
+  [T.regproc]: 'regproc', [T.text]: 'text', [T.oid]: 'oid', [T.json]: 'json', [T.float4]: 'real', [T.float8]: 'double precision',
+  [T.bpchar]: 'character', [T.varchar]: 'character varying', [T.date]: 'date', [T.time]: 'time without time zone',
+  [T.timestamp]: 'timestamp without time zone', [T.timestamptz]: 'timestamp with time zone', [T.interval]: 'interval', [T.numeric]: 'numeric',
+  [T.regclass]: 'regclass', [T.regtype]: 'regtype', [T.uuid]: 'uuid', [T.jsonb]: 'jsonb', [T.regnamespace]: 'regnamespace',
 };
 const ARRAY_OF = new Map<number, number>(BASE_TYPES.map((t) => [t[7], t[0]]));
 
@@ -107,52 +130,88 @@ export function formatPgType(oid: number, typmod: number | null): string {
   const mod = typmod ?? -1;
   if (mod < 0) return name;
   switch (oid) {
-    case 1083: case 1114: case 1184: return name.replace(/^(time(?:stamp)?)/, `$1(${mod})`);
-    case 1700: return mod >= 4 ? `numeric(${(mod - 4) >> 16},${(mod - 4) & 0xffff})` : name;
-    case 1042: case 1043: return mod >= 4 ? `${name}(${mod - 4})` : name;
+    case T.time: case T.timestamp: case T.timestamptz: return name.replace(/^(time(?:stamp)?)/, `$1(${mod})`);
+    case T.numeric: return mod >= 4 ? `numeric(${(mod - 4) >> 16},${(mod - 4) & 0xffff})` : name;
+    case T.bpchar: case T.varchar: return mod >= 4 ? `${name}(${mod - 4})` : name;
     default: return name;
   }
 }
 
-/** The PostgreSQL type oid and typmod of a Strata type (the wire types the protocol plugin sends). */
-export function pgTypeOfDataType(t: DataType): { oid: number; typmod: number } {
-  switch (t.name) {
-    case 'Boolean': return { oid: 16, typmod: -1 };
-    case 'Int8': case 'Int16': case 'UInt8': return { oid: 21, typmod: -1 };
-    case 'Int32': case 'UInt16': return { oid: 23, typmod: -1 };
-    case 'Int64': case 'UInt32': return { oid: 20, typmod: -1 };
-    case 'UInt64': return { oid: 1700, typmod: ((20 << 16) | 0) + 4 };
-    case 'Decimal128': return { oid: 1700, typmod: (((t.precision ?? 38) << 16) | (t.scale ?? 0)) + 4 };
-    case 'Float32': return { oid: 700, typmod: -1 };
-    case 'Float64': return { oid: 701, typmod: -1 };
-    case 'Binary': return { oid: 17, typmod: -1 };
-    case 'Date': return { oid: 1082, typmod: -1 };
-    case 'TimestampSecond': return { oid: 1114, typmod: 0 };
-    case 'TimestampMillisecond': return { oid: 1114, typmod: 3 };
-    case 'TimestampMicrosecond': case 'TimestampNanosecond': return { oid: 1114, typmod: 6 };
-    case 'IntervalMonthDayNano': return { oid: 1186, typmod: -1 };
-    default: return { oid: 25, typmod: -1 };
-  }
+/** A PostgreSQL type: its oid, typmod (-1: none) and pg_type.typlen (-1: variable length). */
+export interface PgType { readonly oid: number; readonly typmod: number; readonly typlen: number }
+
+function pgType(oid: number, typmod = -1): PgType { return { oid, typmod, typlen: BASE_TYPE_BY_OID.get(oid)![2] }; }
+const PG_TYPE_OF: Partial<Record<DataType['name'], PgType>> = {
+  Boolean: pgType(T.bool), Int8: pgType(T.int2), Int16: pgType(T.int2), UInt8: pgType(T.int2), Int32: pgType(T.int4), UInt16: pgType(T.int4),
+  Int64: pgType(T.int8), UInt32: pgType(T.int8), UInt64: pgType(T.numeric, ((20 << 16) | 0) + 4), Float32: pgType(T.float4),
+  Float64: pgType(T.float8), Binary: pgType(T.bytea), Date: pgType(T.date), TimestampSecond: pgType(T.timestamp, 0),
+  TimestampMillisecond: pgType(T.timestamp, 3), TimestampMicrosecond: pgType(T.timestamp, 6), TimestampNanosecond: pgType(T.timestamp, 6),
+  IntervalMonthDayNano: pgType(T.interval),
+};
+const TEXT_TYPE = pgType(T.text);
+
+/**
+ * The PostgreSQL type of a Strata type: what pg_attribute records and what
+ * the protocol plugin sends in RowDescription (Strings, and the Null type,
+ * travel as text; Decimal128 as numeric with its precision and scale).
+ */
+export function pgTypeOfDataType(t: DataType): PgType {
+  if (t.name === 'Decimal128') return { oid: T.numeric, typmod: (((t.precision ?? 38) << 16) | (t.scale ?? 0)) + 4, typlen: -1 };
+  return PG_TYPE_OF[t.name] ?? TEXT_TYPE;
 }
 
-/** Result and argument texts of pg_proc's functions, for pg_get_function_result / _arguments (filled when pg_proc is read). */
-const FUNCTION_TEXTS = new Map<number, { result: string; args: string }>();
-
-/** pg_get_function_result(oid) / pg_get_function_arguments(oid): the texts pg_proc recorded for the function, or NULL. */
-export function pgFunctionText(oid: number, part: 'result' | 'args'): string | null {
-  return FUNCTION_TEXTS.get(oid)?.[part] ?? null;
+/** PostgreSQL's spelling of a Strata type, as format_type shows it (`timestamp(3) without time zone`); the Null type is `unknown`. */
+export function pgTypeName(t: DataType): string {
+  if (t.name === 'Null') return 'unknown';
+  const { oid, typmod } = pgTypeOfDataType(t);
+  return formatPgType(oid, typmod);
 }
 
-type Def = { columns: Array<[string, DataType]>; rows: (s: Session) => unknown[][] };
-
-/** A default's text as pg_get_expr shows it. */
-function defaultExpr(c: TableInfo['schema']['columns'][number]): string | null {
+/** A column default as pg_get_expr shows it (`'x'::text`, `1.5`, `current_timestamp()`), or NULL. */
+export function pgDefaultText(c: ColumnSchema): string | null {
   if (!c.default) return null;
   if (c.default.fn) return c.default.fn;
   const v = c.default.value;
   if (v === null || v === undefined) return null;
   return typeof v === 'string' ? `'${v.replace(/'/g, "''")}'::text` : String(v);
 }
+
+/** A function's pg_proc oid: a stable hash of its name. */
+export function pgFunctionOid(name: string): number { return hashOid('function', name); }
+
+/** What pg_get_function_result and pg_get_function_arguments show for a function (its first signature). */
+export interface PgFunctionTexts { readonly result: string; readonly args: string }
+
+export function pgFunctionTexts(fn: FunctionDefinition): PgFunctionTexts {
+  const rt = typeof fn.returnType === 'function' ? undefined : pgTypeOfDataType(fn.returnType);
+  const result = rt ? formatPgType(rt.oid, rt.typmod) : 'any';
+  const first = fn.signatures[0];
+  const args = first ? first.args.map((a) => argTypeText(a)).join(', ') + (first.variadic ? ', ...' : '') : '';
+  return { result, args };
+}
+
+/**
+ * pg_get_function_result / pg_get_function_arguments over the functions of
+ * `registry`, derived from it when asked (pg_proc need not have been read):
+ * a lookup by pg_proc oid, undefined for an oid that names no function.
+ * Build one per call: it sees the registry as it is then.
+ */
+export function pgFunctionTextLookup(registry: FunctionRegistry): (oid: number) => PgFunctionTexts | undefined {
+  let byOid: Map<number, FunctionDefinition> | undefined;
+  const texts = new Map<number, PgFunctionTexts>();
+  return (oid) => {
+    const known = texts.get(oid);
+    if (known) return known;
+    byOid ??= new Map(registry.list().map((e) => [pgFunctionOid(e.fn.name), e.fn]));
+    const fn = byOid.get(oid);
+    if (!fn) return undefined;
+    const t = pgFunctionTexts(fn);
+    texts.set(oid, t);
+    return t;
+  };
+}
+
+type Def = { columns: Array<[string, DataType]>; rows: (s: Session) => unknown[][] };
 
 /** The pg_catalog tables, computed from the catalog and the function registry when read. */
 export function pgCatalogTables(catalog: Catalog, registry: FunctionRegistry, systemTableNames: () => string[]): Record<string, Def> {
@@ -197,7 +256,7 @@ export function pgCatalogTables(catalog: Catalog, registry: FunctionRegistry, sy
         ['attstattarget', I16], ['attcollation', I32], ['attacl', S], ['attoptions', S], ['attfdwoptions', S], ['attmissingval', S]],
       rows: () => tables().flatMap((t) => t.schema.columns.map((c, i) => {
         const { oid, typmod } = pgTypeOfDataType(c.type);
-        const base = BASE_TYPES.find((x) => x[0] === oid)!;
+        const base = BASE_TYPE_BY_OID.get(oid)!;
         return [pgTableOid(t), c.name, oid, base[2], i + 1, -1, typmod, 0, base[3], base[8], base[9], '', !c.nullable, !!c.default,
           false, '', '', false, true, 0, -1, base[10], null, null, null, null];
       })),
@@ -205,7 +264,7 @@ export function pgCatalogTables(catalog: Catalog, registry: FunctionRegistry, sy
     pg_attrdef: {
       columns: [['oid', I32], ['adrelid', I32], ['adnum', I16], ['adbin', S]],
       rows: () => tables().flatMap((t) => t.schema.columns.flatMap((c, i) => {
-        const text = defaultExpr(c);
+        const text = pgDefaultText(c);
         return text === null ? [] : [[hashOid('attrdef', `${t.id}.${i}`), pgTableOid(t), i + 1, text]];
       })),
     },
@@ -226,15 +285,26 @@ export function pgCatalogTables(catalog: Catalog, registry: FunctionRegistry, sy
         ['provolatile', S], ['pronargs', I16], ['prorettype', I32], ['proargtypes', S], ['prosrc', S], ['description', S]],
       rows: () => registry.list().map((e) => {
         const fn = e.fn;
-        const oid = hashOid('function', fn.name);
-        const result = typeof fn.returnType === 'function' ? 'any' : formatPgType(pgTypeOfDataType(fn.returnType).oid, pgTypeOfDataType(fn.returnType).typmod);
         const first = fn.signatures[0];
-        const args = first ? first.args.map((a) => argTypeText(a)).join(', ') + (first.variadic ? ', ...' : '') : '';
-        FUNCTION_TEXTS.set(oid, { result, args });
         const kind = fn.kind === 'aggregate' ? 'a' : fn.kind === 'window' ? 'w' : 'f';
-        return [oid, fn.name, pgNamespaceOid(e.origin === 'built-in' ? PG_CATALOG : 'public'), OWNER_OID, 12, kind, false,
+        return [pgFunctionOid(fn.name), fn.name, pgNamespaceOid(e.origin === 'built-in' ? PG_CATALOG : 'public'), OWNER_OID, 12, kind, false,
           (fn.volatility ?? 'immutable') === 'immutable' ? 'i' : fn.volatility === 'stable' ? 's' : 'v', first?.args.length ?? 0, 0, '', fn.name, fn.description ?? null];
       }),
+    },
+    // PostgreSQL 16's columns. Strata has no roles: the session's user is the one row (GreptimeDB's pg_roles comes from
+    // its auth provider). No superuser, role or replication rights are claimed; any user may CREATE DATABASE, so rolcreatedb.
+    pg_roles: {
+      columns: [['rolname', S], ['rolsuper', B], ['rolinherit', B], ['rolcreaterole', B], ['rolcreatedb', B], ['rolcanlogin', B], ['rolreplication', B],
+        ['rolconnlimit', I32], ['rolpassword', S], ['rolvaliduntil', TS], ['rolbypassrls', B], ['rolconfig', S], ['oid', I32]],
+      rows: (s) => {
+        const user = s.user ?? OWNER_NAME;
+        return [[user, false, true, false, true, true, false, -1, '********', null, false, null, pgRoleOid(user)]];
+      },
+    },
+    // No role is a member of another.
+    pg_auth_members: {
+      columns: [['oid', I32], ['roleid', I32], ['member', I32], ['grantor', I32], ['admin_option', B], ['inherit_option', B], ['set_option', B]],
+      rows: () => [],
     },
     pg_am: {
       columns: [['oid', I32], ['amname', S], ['amhandler', S], ['amtype', S]],
@@ -266,10 +336,15 @@ export function pgCatalogTables(catalog: Catalog, registry: FunctionRegistry, sy
   };
 }
 
-function argTypeText(a: string): string {
-  if (a === 'any' || a === 'numeric' || a === 'integer' || a === 'float' || a === 'string' || a === 'timestamp') {
-    return { any: 'any', numeric: 'numeric', integer: 'bigint', float: 'double precision', string: 'text', timestamp: 'timestamp without time zone' }[a]!;
-  }
+/** The PostgreSQL names of the argument type families. */
+const ARG_FAMILY_NAMES: Partial<Record<ArgType, string>> = {
+  any: 'any', numeric: 'numeric', integer: 'bigint', float: 'double precision', string: 'text', timestamp: 'timestamp without time zone',
+};
+
+/** An argument type (a family or a Strata type) as pg_get_function_arguments shows it; decimals without their precision. */
+function argTypeText(a: ArgType): string {
+  const family = ARG_FAMILY_NAMES[a];
+  if (family !== undefined) return family;
   const { oid, typmod } = pgTypeOfDataType({ name: a } as DataType);
   return formatPgType(oid, typmod);
 }

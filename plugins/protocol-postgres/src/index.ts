@@ -9,7 +9,7 @@ export { PgConnection, commandTag } from './pg-connection.js';
 export { PG_SQLSTATE_OF_STATUS, PG_WIRE_ERRORS, PgProtocolError, PgStatementError, pgErrorOf } from './errors.js';
 export { ScramServer, scramKeys, md5PasswordHash } from './scram.js';
 export { MessageFramer, MessageReader, MessageWriter } from './message-codec.js';
-export { Oid, pgTypeOf, decodeParam } from './pg-types.js';
+export { decodeParam } from './pg-types.js';
 export { splitStatements } from './sql-splitter.js';
 export { localAnswer } from './local-answers.js';
 

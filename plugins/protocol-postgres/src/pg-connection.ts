@@ -3,17 +3,17 @@ import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import * as arrow from 'apache-arrow';
 import {
-  AuthError, createSession, DatabaseNotFoundError,
+  AuthError, createSession, DatabaseNotFoundError, PG_TYPE_OIDS, pgTableOid, pgTypeOfDataType,
   type Catalog, type Logger, type QueryService, type ResultColumn, type Session, type UserProvider,
 } from '@strata/kernel';
 import { PG_WIRE_ERRORS, PgProtocolError, PgStatementError, pgErrorOf } from './errors.js';
 import { applySet, localAnswer, REPORTED_SETTINGS, settings, type LocalAnswer } from './local-answers.js';
 import { MessageFramer, MessageReader, MessageWriter, type FrontendMessage } from './message-codec.js';
 import type { PostgresOptions } from './options.js';
-import { columnWriter, decodeParam, Oid, pgTypeOf, type ColumnWriter } from './pg-types.js';
+import { columnWriter, decodeParam, type ColumnWriter } from './pg-types.js';
 import { md5PasswordHash, ScramServer } from './scram.js';
 import { splitStatements } from './sql-splitter.js';
-import { ATTRIBUTE_COLUMNS, VERBOSE_ATTRIBUTE_COLUMNS, attributeRows, psqlDescribeQuery, RELINFO_COLUMNS, RELINFO_ROW, tableOid } from './psql-describe.js';
+import { ATTRIBUTE_COLUMNS, VERBOSE_ATTRIBUTE_COLUMNS, attributeRows, psqlDescribeQuery, RELINFO_COLUMNS, RELINFO_ROW, withoutRoleMembershipArray } from './psql-describe.js';
 
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
@@ -424,7 +424,7 @@ export class PgConnection {
       if (err instanceof PgProtocolError || err instanceof ConnectionClosed) throw err;
       const e = pgErrorOf(err);
       this.sendError('ERROR', e.sqlState, e.message, e.sqlState === PG_WIRE_ERRORS.featureNotSupported && /^catalog query not supported|pg_catalog|information_schema/i.test(e.message)
-        ? 'Strata\'s pg_catalog has pg_database, pg_namespace, pg_class, pg_attribute, pg_type, pg_proc and pg_settings; or use SHOW DATABASES, SHOW TABLES, DESCRIBE TABLE t or SHOW CREATE TABLE t' : undefined);
+        ? 'Strata\'s pg_catalog has pg_database, pg_namespace, pg_class, pg_attribute, pg_type, pg_proc, pg_roles and pg_settings; or use SHOW DATABASES, SHOW TABLES, DESCRIBE TABLE t or SHOW CREATE TABLE t' : undefined);
       if (this.txStatus === 'T') this.txStatus = 'E';
       if (msg.type === 'Q') { this.readyForQuery(); await this.flush(); } else this.skipUntilSync = true;
       return true;
@@ -497,7 +497,7 @@ export class PgConnection {
       const stmt = this.statements.get(name);
       if (!stmt) throw new PgStatementError(`prepared statement "${name}" does not exist`, PG_WIRE_ERRORS.invalidStatementName);
       this.out.begin('t').int16(stmt.paramTypes.length);
-      for (const t of stmt.paramTypes) this.out.int32(t === 0 ? Oid.text : t);
+      for (const t of stmt.paramTypes) this.out.int32(t === 0 ? PG_TYPE_OIDS.text : t);
       this.out.end();
       if (stmt.described === undefined) stmt.described = await this.probeColumns(stmt);
       if (stmt.described) this.rowDescription(stmt.described, []); else this.out.begin('n').end();
@@ -543,9 +543,9 @@ export class PgConnection {
   private rowDescription(columns: readonly ResultColumn[], formats: readonly number[]): void {
     const w = this.out.begin('T').int16(columns.length);
     columns.forEach((c, i) => {
-      const t = pgTypeOf(c.type);
+      const t = pgTypeOfDataType(c.type);
       const f = formats.length === 0 ? 0 : formats.length === 1 ? formats[0]! : (formats[i] ?? 0);
-      w.cstr(c.name).int32(0).int16(0).int32(t.oid).int16(t.size).int32(-1).int16(f);
+      w.cstr(c.name).int32(0).int16(0).int32(t.oid).int16(t.typlen).int32(-1).int16(f);
     });
     w.end();
   }
@@ -563,7 +563,7 @@ export class PgConnection {
     this.running = ctl;
     const signal = AbortSignal.any([ctl.signal, this.connectionAbort.signal]);
     try {
-      const it = this.deps.query.execute(sql, this.session, {
+      const it = this.deps.query.execute(withoutRoleMembershipArray(sql) ?? sql, this.session, {
         params: portal.params, signal, timeoutMs: statementTimeoutMs(this.session) ?? (this.deps.options.queryTimeout || undefined),
       })[Symbol.asyncIterator]();
       const first = await it.next();
@@ -619,10 +619,10 @@ export class PgConnection {
     const tables = catalog.listTables(this.session.database);
     if (q.kind === 'lookup') {
       const rows = tables.filter((t) => q.pattern.test(t.name)).sort((a, b) => a.name.localeCompare(b.name))
-        .map((t) => [String(tableOid(t)), this.session.database, t.name]);
+        .map((t) => [String(pgTableOid(t)), this.session.database, t.name]);
       return stringRecords(['oid', 'nspname', 'relname'], rows);
     }
-    const table = tables.find((t) => tableOid(t) === q.oid);
+    const table = tables.find((t) => pgTableOid(t) === q.oid);
     if (!table) return undefined;
     if (q.kind === 'relinfo') return stringRecords(RELINFO_COLUMNS, [RELINFO_ROW]);
     if (q.kind === 'attributes') return stringRecords(q.verbose ? VERBOSE_ATTRIBUTE_COLUMNS : ATTRIBUTE_COLUMNS, attributeRows(table, q.verbose));

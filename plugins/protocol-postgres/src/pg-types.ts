@@ -1,33 +1,7 @@
 import type * as arrow from 'apache-arrow';
-import type { DataType } from '@strata/kernel';
+import { dateTimeParts, decimalText, epochMicrosOf, formatDate, formatDateTime, PG_TYPE_OIDS as Oid, type DataType, type DateTimeParts } from '@strata/kernel';
 import { PgStatementError } from './errors.js';
 import type { MessageWriter } from './message-codec.js';
-import { dateTimeParts, decimalText, epochMicrosOf, formatDate, formatDateTime, type DateTimeParts } from '@strata/kernel';
-
-/** Type OIDs of pg_type that Strata speaks. */
-export const Oid = {
-  bool: 16, bytea: 17, int8: 20, int2: 21, int4: 23, text: 25, oid: 26, json: 114, float4: 700, float8: 701, unknown: 705,
-  bpchar: 1042, varchar: 1043, date: 1082, time: 1083, timestamp: 1114, timestamptz: 1184, interval: 1186, numeric: 1700, uuid: 2950,
-} as const;
-
-/** The OID and pg_type.typlen of a Strata type as it appears in RowDescription. */
-export function pgTypeOf(t: DataType): { oid: number; size: number } {
-  switch (t.name) {
-    case 'Boolean': return { oid: Oid.bool, size: 1 };
-    case 'Int8': case 'Int16': case 'UInt8': return { oid: Oid.int2, size: 2 };
-    case 'Int32': case 'UInt16': return { oid: Oid.int4, size: 4 };
-    case 'Int64': case 'UInt32': return { oid: Oid.int8, size: 8 };
-    case 'UInt64': case 'Decimal128': return { oid: Oid.numeric, size: -1 };
-    case 'Float32': return { oid: Oid.float4, size: 4 };
-    case 'Float64': return { oid: Oid.float8, size: 8 };
-    case 'Binary': return { oid: Oid.bytea, size: -1 };
-    case 'Date': return { oid: Oid.date, size: 4 };
-    case 'TimestampSecond': case 'TimestampMillisecond': case 'TimestampMicrosecond': case 'TimestampNanosecond':
-      return { oid: Oid.timestamp, size: 8 };
-    case 'IntervalMonthDayNano': return { oid: Oid.interval, size: 16 };
-    case 'String': case 'Null': default: return { oid: Oid.text, size: -1 };
-  }
-}
 
 /** The shortest decimal text that reads back as the same float32. */
 export function float32Text(v: number): string {

@@ -1,4 +1,4 @@
-import type { ColumnSchema, DataType, TableInfo } from '@strata/kernel';
+import { PG_FIRST_USER_OID, pgDefaultText, pgTypeName, type TableInfo } from '@strata/kernel';
 
 /**
  * psql's `\d name`, answered from the catalog. psql 15/16 sends a fixed
@@ -13,17 +13,14 @@ import type { ColumnSchema, DataType, TableInfo } from '@strata/kernel';
  *   4. any other pg_catalog query naming '<oid>'                                      -> no rows
  * ```
  *
- * A table's pseudo oid is 16384 + its catalog id (PostgreSQL's first user oid).
+ * A table's oid is the kernel's (pgTableOid: 16384 + its catalog id), as in pg_class;
+ * type names and defaults are the kernel's too (pgTypeName, pgDefaultText).
  */
 export type PsqlDescribeQuery =
   | { readonly kind: 'lookup'; readonly pattern: RegExp }
   | { readonly kind: 'relinfo'; readonly oid: number }
   | { readonly kind: 'attributes'; readonly oid: number; readonly verbose: boolean }
   | { readonly kind: 'empty'; readonly oid: number };
-
-const FIRST_USER_OID = 16384;
-
-export function tableOid(t: TableInfo): number { return FIRST_USER_OID + t.id; }
 
 /** Recognises the queries of psql's `\d name`, or undefined. */
 export function psqlDescribeQuery(sql: string): PsqlDescribeQuery | undefined {
@@ -36,32 +33,10 @@ export function psqlDescribeQuery(sql: string): PsqlDescribeQuery | undefined {
   const oidMatch = /(?:c\.oid|a\.attrelid|relid|inhrelid|conrelid|polrelid|stxrelid|prrelid|tgrelid|ev_class|indrelid|inhparent|attrelid)\s*=\s*'?(\d+)'?/i.exec(sql);
   if (!oidMatch) return undefined;
   const oid = Number(oidMatch[1]);
-  if (oid < FIRST_USER_OID) return undefined;
+  if (oid < PG_FIRST_USER_OID) return undefined;
   if (/^\s*SELECT\s+c\.relchecks,\s*c\.relkind/i.test(sql)) return { kind: 'relinfo', oid };
   if (/^\s*SELECT\s+a\.attname,/i.test(sql) && /pg_catalog\.pg_attribute\s+a/i.test(sql)) return { kind: 'attributes', oid, verbose: /a\.attstorage/i.test(sql) };
   return { kind: 'empty', oid };
-}
-
-/** PostgreSQL's spelling of a Strata type (format_type). */
-export function pgTypeName(t: DataType): string {
-  switch (t.name) {
-    case 'Boolean': return 'boolean';
-    case 'Int8': case 'Int16': case 'UInt8': return 'smallint';
-    case 'Int32': case 'UInt16': return 'integer';
-    case 'Int64': case 'UInt32': return 'bigint';
-    case 'UInt64': return 'numeric(20,0)';
-    case 'Float32': return 'real';
-    case 'Float64': return 'double precision';
-    case 'String': return 'text';
-    case 'Binary': return 'bytea';
-    case 'Date': return 'date';
-    case 'TimestampSecond': return 'timestamp(0) without time zone';
-    case 'TimestampMillisecond': return 'timestamp(3) without time zone';
-    case 'TimestampMicrosecond': case 'TimestampNanosecond': return 'timestamp(6) without time zone';
-    case 'IntervalMonthDayNano': return 'interval';
-    case 'Decimal128': return `numeric(${t.precision ?? 38},${t.scale ?? 0})`;
-    case 'Null': return 'unknown';
-  }
 }
 
 /** The relinfo row psql reads (15 columns): a plain heap table without indexes, rules or triggers. */
@@ -73,19 +48,28 @@ export const ATTRIBUTE_COLUMNS = ['attname', 'format_type', 'pg_get_expr', 'attn
 /** `\d+` adds storage, compression, statistics target and the column comment. */
 export const VERBOSE_ATTRIBUTE_COLUMNS = [...ATTRIBUTE_COLUMNS, 'attstorage', 'attcompression', 'attstattarget', 'col_description'];
 
-function defaultText(c: ColumnSchema): string | null {
-  if (!c.default) return null;
-  if (c.default.fn) return c.default.fn;
-  const v = c.default.value;
-  if (v === null || v === undefined) return null;
-  return typeof v === 'string' ? `'${v.replace(/'/g, "''")}'::text` : String(v);
-}
-
 /** One attribute row per column, in table order. */
 export function attributeRows(t: TableInfo, verbose = false): Array<Array<string | null>> {
   return t.schema.columns.map((c) => {
-    const row: Array<string | null> = [c.name, pgTypeName(c.type), defaultText(c), c.nullable ? 'f' : 't', null, '', ''];
+    const row: Array<string | null> = [c.name, pgTypeName(c.type), pgDefaultText(c), c.nullable ? 'f' : 't', null, '', ''];
     if (verbose) row.push(['String', 'Binary'].includes(c.type.name) ? 'x' : 'p', '', null, c.comment ?? null);
     return row;
   });
 }
+
+/**
+ * psql up to 15 lists a role's memberships in `\du` / `\dg` with an array
+ * constructor, which Strata's SQL (no array type) does not parse:
+ * `ARRAY(SELECT b.rolname FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles b
+ * ON (m.roleid = b.oid) WHERE m.member = r.oid) as memberof`. pg_auth_members has
+ * no rows (Strata has no role membership), so that array is always empty: it
+ * becomes its text form `'{}'` and the rest of the query (pg_roles) runs in the
+ * engine. psql 16 sends no such column. Returns the query to run, or undefined
+ * when `sql` has no such array.
+ */
+export function withoutRoleMembershipArray(sql: string): string | undefined {
+  const out = sql.replace(ROLE_MEMBERSHIP_ARRAY, "'{}'");
+  return out === sql ? undefined : out;
+}
+
+const ROLE_MEMBERSHIP_ARRAY = /ARRAY\(\s*SELECT\s+b\.rolname\s+FROM\s+pg_catalog\.pg_auth_members\s+m\s+JOIN\s+pg_catalog\.pg_roles\s+b\s+ON\s+\(\s*m\.roleid\s*=\s*b\.oid\s*\)\s+WHERE\s+m\.member\s*=\s*r\.oid\s*\)/gi;

@@ -3,12 +3,12 @@ import { StatusCode } from '@strata/kernel';
 import { PG_SQLSTATE_OF_STATUS, PgProtocolError, pgErrorOf } from '../src/errors.js';
 import { MessageFramer, MessageReader, MessageWriter } from '../src/message-codec.js';
 import { commandTag } from '../src/pg-connection.js';
-import { decodeParam, intervalText, Oid, writeNumericBinary } from '../src/pg-types.js';
+import { decodeParam, intervalText, writeNumericBinary } from '../src/pg-types.js';
 import { md5PasswordHash, ScramServer } from '../src/scram.js';
 import { splitStatements } from '../src/sql-splitter.js';
 import { localAnswer } from '../src/local-answers.js';
-import { attributeRows, psqlDescribeQuery, pgTypeName } from '../src/psql-describe.js';
-import { createSession } from '@strata/kernel';
+import { attributeRows, psqlDescribeQuery, withoutRoleMembershipArray } from '../src/psql-describe.js';
+import { createSession, PG_TYPE_OIDS as Oid, pgTypeName } from '@strata/kernel';
 
 describe('protocol-postgres codecs', () => {
   it('writes typed messages with patched lengths and reads them back', () => {
@@ -134,5 +134,31 @@ describe('protocol-postgres codecs', () => {
     }, true);
     expect(rows.map((r) => r.slice(0, 4))).to.deep.equal([['host', 'text', null, 'f'], ['ts', 'timestamp(3) without time zone', null, 't'], ['v', 'double precision', '1.5', 'f']]);
     expect(rows[0]).to.have.length(11);
+  });
+
+  it("turns psql 15's role-membership ARRAY(...) in \\du into an empty array's text; other queries are left alone", () => {
+    const du15 = `SELECT r.rolname, r.rolsuper, r.rolinherit,
+  r.rolcreaterole, r.rolcreatedb, r.rolcanlogin,
+  r.rolconnlimit, r.rolvaliduntil,
+  ARRAY(SELECT b.rolname
+        FROM pg_catalog.pg_auth_members m
+        JOIN pg_catalog.pg_roles b ON (m.roleid = b.oid)
+        WHERE m.member = r.oid) as memberof
+, r.rolreplication
+, r.rolbypassrls
+FROM pg_catalog.pg_roles r
+WHERE r.rolname !~ '^pg_'
+ORDER BY 1;`;
+    expect(withoutRoleMembershipArray(du15)).to.equal(`SELECT r.rolname, r.rolsuper, r.rolinherit,
+  r.rolcreaterole, r.rolcreatedb, r.rolcanlogin,
+  r.rolconnlimit, r.rolvaliduntil,
+  '{}' as memberof
+, r.rolreplication
+, r.rolbypassrls
+FROM pg_catalog.pg_roles r
+WHERE r.rolname !~ '^pg_'
+ORDER BY 1;`);
+    expect(withoutRoleMembershipArray('SELECT r.rolname FROM pg_catalog.pg_roles r')).to.equal(undefined);
+    expect(withoutRoleMembershipArray("SELECT 'ARRAY(SELECT 1)'")).to.equal(undefined);
   });
 });

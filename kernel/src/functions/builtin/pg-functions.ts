@@ -1,8 +1,8 @@
 import type { DataType } from '../../data/data-types.js';
 import { InvalidArgumentsError } from '../../errors/errors.js';
-import type { ScalarFunction, Signature } from '../../interfaces/function.js';
-import { constantColumn } from '../../sql/exec/column.js';
-import { formatPgType, pgFunctionText } from '../../sql/pg-catalog.js';
+import type { FunctionRegistry, ScalarFunction, Signature } from '../../interfaces/function.js';
+import { constantColumn, type Column } from '../../sql/exec/column.js';
+import { formatPgType, pgFunctionTextLookup } from '../../sql/pg-catalog.js';
 import { BOOL, I64, STR, columnar, mapRows, num, sig } from './function-helpers.js';
 
 const I32: DataType = { name: 'Int32' };
@@ -10,6 +10,18 @@ const I32: DataType = { name: 'Int32' };
 /** A function that answers the same value for every row, whatever its arguments (PostgreSQL's privilege checks, description lookups). */
 function constant(name: string, signatures: Signature[], type: DataType, value: unknown, description: string): ScalarFunction {
   return columnar({ name, signatures, returnType: type, nullHandling: 'custom', description, body: (_a, ctx) => constantColumn(type, value, ctx.rowCount) });
+}
+
+/** PostgreSQL's names of the encodings Strata reports (pg_database.encoding is 6, UTF8); '' for others, as PostgreSQL answers. */
+function encodingName(e: number): string { return e === 6 ? 'UTF8' : e === 0 ? 'SQL_ASCII' : ''; }
+
+/** pg_encoding_to_char over a column of encoding numbers, in one pass (NULL stays NULL). */
+function encodingNames(c: Column): Column {
+  const n = c.length;
+  const d = c.data as ArrayLike<number | bigint | null>;
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = encodingName(Number(d[i]));
+  return { type: STR, length: n, data: out, valid: c.valid ? c.valid.slice() : null };
 }
 
 /** PostgreSQL's pg_size_pretty: bytes below 10 kB, then kB, MB, GB, TB, PB, each rounded half up. */
@@ -48,7 +60,7 @@ export const pgFunctions: ScalarFunction[] = [
     .map((name) => constant(name, [sig('integer'), sig('integer', 'string')], I64, null, 'Relation size on disk: NULL (see information_schema.tables / region_statistics).')),
   columnar({
     name: 'pg_encoding_to_char', description: 'The name of an encoding number (6 is UTF8).', signatures: [sig('integer')], returnType: STR,
-    body: ([e]) => mapRows(STR, e!.length, [e!], ([v]) => ({ 0: 'SQL_ASCII', 6: 'UTF8' } as Record<number, string>)[num(v)] ?? ''),
+    body: ([e]) => encodingNames(e!),
   }),
   columnar({
     name: 'format_type', description: "PostgreSQL's SQL name of a type oid with its modifier: format_type(1114, 3) = 'timestamp(3) without time zone'.",
@@ -64,10 +76,6 @@ export const pgFunctions: ScalarFunction[] = [
     name: 'pg_size_pretty', description: "A byte count in PostgreSQL's units: pg_size_pretty(10240) = '10 kB'.", signatures: [sig('integer')], returnType: STR,
     body: ([n]) => mapRows(STR, n!.length, [n!], ([v]) => pgSizePretty(BigInt(v as bigint | number))),
   }),
-  ...([['pg_get_function_result', 'result'], ['pg_get_function_arguments', 'args'], ['pg_get_function_identity_arguments', 'args']] as const).map(([name, part]) => columnar({
-    name, description: `The ${part === 'result' ? 'result type' : 'argument types'} of a pg_proc function.`, signatures: [sig('integer')], returnType: STR,
-    body: ([oid]) => mapRows(STR, oid!.length, [oid!], ([v]) => pgFunctionText(num(v), part)),
-  })),
   columnar({
     name: 'array_to_string', description: 'Joins an array: Strata has no array type, so only a NULL array (NULL) is accepted.',
     signatures: [sig('any', 'string'), sig('any', 'string', 'string')], returnType: STR, nullHandling: 'custom',
@@ -77,3 +85,20 @@ export const pgFunctions: ScalarFunction[] = [
     }, false),
   }),
 ];
+
+/**
+ * pg_get_function_result / pg_get_function_arguments /
+ * pg_get_function_identity_arguments over pg_proc oids: derived from
+ * `registry` (the registry they are registered in) on each call, so they
+ * answer whether or not pg_proc has been read, and see functions added or
+ * dropped since.
+ */
+export function pgFunctionTextFunctions(registry: FunctionRegistry): ScalarFunction[] {
+  return ([['pg_get_function_result', 'result'], ['pg_get_function_arguments', 'args'], ['pg_get_function_identity_arguments', 'args']] as const).map(([name, part]) => columnar({
+    name, description: `The ${part === 'result' ? 'result type' : 'argument types'} of a pg_proc function.`, signatures: [sig('integer')], returnType: STR,
+    body: ([oid]) => {
+      const texts = pgFunctionTextLookup(registry);
+      return mapRows(STR, oid!.length, [oid!], ([v]) => texts(num(v))?.[part] ?? null);
+    },
+  }));
+}
