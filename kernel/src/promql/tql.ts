@@ -209,13 +209,15 @@ export function splitAlias(text: string): { query: string; alias?: string } {
 
 /**
  * Runs a parsed `TQL EVAL|EXPLAIN|ANALYZE (start, end, step[, lookback]) <promql>`.
- * EVAL answers one row per sample: the label columns (sorted, without
- * __name__), `ts` (TimestampMillisecond) and `value` (Float64). EXPLAIN
- * shows the evaluation tree; ANALYZE runs it and adds row count and time.
+ * EVAL answers in GreptimeDB's shape: the time index, tag and value columns
+ * named and ordered as GreptimeDB's planner does (tql-shape.ts), one row per
+ * series and step. EXPLAIN shows the evaluation tree; ANALYZE runs it and
+ * adds row count and time.
  *
  * @example
  * const [st] = parseSql("TQL EVAL (0, 600, '60s') sum(rate(http_requests_total[5m]))");
  * const out = await runTql(st as ast.TqlStatement, { catalog, engine, database: 'public' });
+ * // columns: ts, sum(prom_rate(greptime_timestamp_range,greptime_value,greptime_timestamp,Int64(300000))) ...
  */
 export async function runTql(st: sql.TqlStatement, ctx: TqlContext): Promise<QueryOutput> {
   // Without parameters: GreptimeDB's defaults, start = end = 0 and step 5m.
@@ -262,35 +264,17 @@ export async function runTql(st: sql.TqlStatement, ctx: TqlContext): Promise<Que
 }
 
 /**
- * A TQL EVAL as a relation (a CTE body, `WITH t AS (TQL EVAL ...)`): the
- * result's columns in GreptimeDB's order, which column aliases follow by
- * position. The time index comes first; a bare selector's other columns
- * follow its table's column order (the value at the field column's place),
- * anything computed gives the value and then the labels.
+ * A TQL EVAL as a relation (a CTE body, `WITH t AS (TQL EVAL ...)`): the same
+ * columns, in the same order, as the statement answers on its own, which
+ * column aliases rename by position (GreptimeDB: a TQL CTE is tabular too).
  *
  * @example
- * // labels(ts, host, cpu): labels{host="a"} -> ts, host, value; avg_over_time(labels[30s]) -> ts, value, host
+ * // labels(ts, host, cpu): labels{host="host1"} -> ts, host, cpu; avg_over_time(labels[30s]) -> ts, prom_avg_over_time(ts_range,cpu), host
  */
 export async function runTqlRelation(st: sql.TqlStatement, ctx: TqlContext): Promise<{ columns: ResultColumn[]; batches: arrow.RecordBatch[] }> {
   const out = await runTql(st, ctx);
   if (out.kind !== 'records') throw new InvalidArgumentsError('Only TQL EVAL is supported in CTEs');
   const batches: arrow.RecordBatch[] = [];
   for await (const b of out.batches) batches.push(b);
-  const cols = out.columns;
-  const valueCol = cols[cols.length - 1]!;
-  const labels = cols.filter((c) => c.name !== 'ts' && c !== valueCol);
-  let rest = [valueCol, ...labels];
-  const expr = parsePromql(splitAlias(st.query.replace(/^\s*,/, '')).query);
-  if (expr.kind === 'VectorSelector' && expr.name !== undefined) {
-    const table = ctx.catalog.getTable(ctx.database, expr.name);
-    if (table) {
-      const tableCols = table.schema.columns;
-      const field = tableCols.find((c) => c.semantic === 'field')?.name;
-      const pos = (name: string) => { const i = tableCols.findIndex((c) => c.name === name); return i < 0 ? tableCols.length : i; };
-      const at = (c: { name: string }) => (c === valueCol && field !== undefined ? pos(field) : pos(c.name));
-      rest = [...rest].sort((a, b) => at(a) - at(b));
-    }
-  }
-  const tsCol = cols.find((c) => c.name === 'ts')!;
-  return { columns: [tsCol, ...rest], batches };
+  return { columns: [...out.columns], batches };
 }
