@@ -1,3 +1,4 @@
+import type { Expr } from '../promql/ast.js';
 import type { QueryOutput } from './query.js';
 
 /** A Prometheus HTTP API answer: HTTP status and the JSON body (Prometheus's envelope). */
@@ -23,6 +24,8 @@ export interface TqlRequest {
    * expression applied to it, e.g. `sum(prom_rate(ts_range,val,ts,Int64(60000)))`).
    */
   readonly valueColumn?: string;
+  /** `query` already parsed (TQL parses it once for EXPLAIN and `AS`); parsed from `query` when absent. */
+  readonly expr?: Expr;
 }
 
 /**

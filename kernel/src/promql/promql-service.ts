@@ -254,11 +254,12 @@ export class DefaultPromqlService implements PromqlService {
    * Evaluates a TQL statement into GreptimeDB's shape (see tql-shape.ts):
    * columns named and ordered as GreptimeDB's planner names them, a value
    * column per field of a multi-field table (the expression is evaluated once
-   * per field position), rows in GreptimeDB's order. `stats`, when given,
-   * collects what the selects read (TQL ANALYZE).
+   * per field position), rows in GreptimeDB's order. `r.expr`, when given, is
+   * `r.query` already parsed. `stats`, when given, collects what the selects
+   * read (TQL ANALYZE).
    */
   async evaluateTql(r: TqlRequest, stats?: SelectStats): Promise<QueryOutput> {
-    const expr = parsePromql(r.query);
+    const expr = r.expr ?? parsePromql(r.query);
     // As a range query: a range vector has no value per step (GreptimeDB, Prometheus).
     if (r.startMs !== r.endMs && typeOf(expr) === 'matrix') {
       throw new InvalidArgumentsError('invalid expression type "range vector" for range query, must be Scalar or instant Vector');

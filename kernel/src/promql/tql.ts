@@ -194,17 +194,25 @@ function planOutput(rows: Array<[string, string]>): QueryOutput {
 }
 
 /**
- * Splits a trailing `AS name` (a plain identifier, or one in double quotes or
- * backticks) off the PromQL text. PromQL has no AS, so the text before it
- * must still parse on its own; `foo and as` (a metric named `as`) keeps its
- * meaning because the split only applies when the rest parses.
+ * The PromQL of a TQL statement, parsed once: a comma may follow the
+ * parameters (`TQL EVAL (0, 30, '10s'), data < 1`), and a trailing `AS name`
+ * (a plain identifier, or one in double quotes or backticks) names the value
+ * column, as in GreptimeDB. PromQL has no AS, so the text before it must
+ * parse on its own; `foo and as` (a metric named `as`) keeps its meaning
+ * because the split only applies when the rest parses.
  */
-export function splitAlias(text: string): { query: string; alias?: string } {
+export function parseTqlQuery(text: string): { query: string; alias?: string; expr: Expr } {
+  text = text.replace(/^\s*,/, '');
   const m = /^([\s\S]*\S)\s+as\s+([A-Za-z_][A-Za-z0-9_]*|"[^"]+"|`[^`]+`)\s*$/i.exec(text);
-  if (!m) return { query: text };
-  try { parsePromql(m[1]!); } catch { return { query: text }; }
-  const name = m[2]!;
-  return { query: m[1]!, alias: /^["`]/.test(name) ? name.slice(1, -1) : name };
+  if (m) {
+    let expr: Expr | undefined;
+    try { expr = parsePromql(m[1]!); } catch { /* not an alias: the whole text is the query */ }
+    if (expr) {
+      const name = m[2]!;
+      return { query: m[1]!, alias: /^["`]/.test(name) ? name.slice(1, -1) : name, expr };
+    }
+  }
+  return { query: text, expr: parsePromql(text) };
 }
 
 /**
@@ -229,17 +237,14 @@ export async function runTql(st: sql.TqlStatement, ctx: TqlContext): Promise<Que
   const lookbackMs = st.lookback ? durationParam(st.lookback, 'lookback') : undefined;
   if (!(stepMs > 0)) throw new InvalidArgumentsError('TQL step must be positive');
   if (endMs < startMs) throw new InvalidArgumentsError('TQL end must not be before start');
-  // `TQL EVAL (...) <promql> AS name` names the value column, and a comma may
-  // follow the parameters (`TQL EVAL (0, 30, '10s'), data < 1`), as in GreptimeDB.
-  const { query, alias } = splitAlias(st.query.replace(/^\s*,/, ''));
-  const expr = parsePromql(query);
+  const { query, alias, expr } = parseTqlQuery(st.query);
   const service = (ctx.service ?? new DefaultPromqlService(ctx.catalog, ctx.engine)) as DefaultPromqlService;
   // What instant selectors will look back: the statement's lookback, else the service's (the promql plugin's lookbackDelta).
   const effectiveLookbackMs = lookbackMs ?? service.defaultLookbackMs;
   if (st.command === 'EXPLAIN') {
     return planOutput([['logical_plan', [`PromqlEval: start=${startMs}ms end=${endMs}ms step=${stepMs}ms type=${typeOf(expr)}`, ...explainPromql(expr, '  ', effectiveLookbackMs)].join('\n')]]);
   }
-  const request = { startMs, endMs, stepMs, query, database: ctx.database, ...(alias !== undefined ? { valueColumn: alias } : {}), ...(lookbackMs !== undefined ? { lookbackMs } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) };
+  const request = { startMs, endMs, stepMs, query, expr, database: ctx.database, ...(alias !== undefined ? { valueColumn: alias } : {}), ...(lookbackMs !== undefined ? { lookbackMs } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) };
   if (st.command === 'ANALYZE') {
     // TQL ANALYZE and TQL EXPLAIN ANALYZE: run it, then the plan with what it read and where the time went.
     const stats = newSelectStats();

@@ -124,6 +124,21 @@ describe('promql over the SQL engine tables: PROMQL built-in and TQL', function 
     await h.all('DROP TABLE esc');
   });
 
+  it('TQL parses its PromQL once: evaluateTql takes the parsed AST and does not read the text again', async () => {
+    const { parsePromql } = await import('../../src/promql/parse-promql.js');
+    const { parseTqlQuery } = await import('../../src/promql/tql.js');
+    const promql = h.server.get(PROMQL);
+    const out = await promql.evaluateTql({ startMs: 0, endMs: 0, stepMs: 1000, database: 'public', query: 'not ( promql', expr: parsePromql('1 + 1') });
+    expect((await drain(out)).rows.map((r) => r.map(plain))).to.deep.equal([[0, 2]]);
+    // the comma after the parameters and `AS name` come off the text; the AST is the one parse
+    const q = parseTqlQuery(', sum(http_requests_total) as total');
+    expect(q.query.trim()).to.equal('sum(http_requests_total)');
+    expect(q.alias).to.equal('total');
+    expect(q.expr.kind).to.equal('AggregateExpr');
+    // a metric named `as`: the text before it does not parse alone, so it is no alias
+    expect(parseTqlQuery('foo and as').alias).to.equal(undefined);
+  });
+
   it('bad TQL parameters and PromQL are errors', async () => {
     let err: Error | undefined;
     try { await tql("TQL EVAL (0, 10, '0s') up"); } catch (e) { err = e as Error; }
