@@ -101,7 +101,8 @@ describe('e2e promql: Prometheus HTTP API over remote-written data', function ()
     expect(res.status, JSON.stringify(body)).to.equal(200);
     const records = body.output[0].records;
     expect(records.schema.column_schemas).to.deep.equal([
-      { name: 'code', data_type: 'String' }, { name: 'ts', data_type: 'TimestampMillisecond' }, { name: 'value', data_type: 'Float64' },
+      { name: 'code', data_type: 'String' }, { name: 'greptime_timestamp', data_type: 'TimestampMillisecond' },
+      { name: 'sum(prom_increase(greptime_timestamp_range,greptime_value,greptime_timestamp,Int64(300000)))', data_type: 'Float64' },
     ]);
     expect(records.rows.map((r: unknown[]) => [r[0], r[1]])).to.deep.equal([
       ['200', start * 1000], ['200', start * 1000 + 60_000], ['200', start * 1000 + 120_000],
@@ -134,5 +135,14 @@ describe('e2e promql: Prometheus HTTP API over remote-written data', function ()
     ]);
     const ts = await promGet(api, 'query', { query: 'timestamp(weather{city="oslo", __field__="temp"})', time: String((t + 30_000) / 1000) });
     expect(ts.body.data.result[0].value[1]).to.equal(String(t / 1000));
+    // GreptimeDB's /v1/promql answers in TQL's shape: the fields side by side (the API above gives a series per field),
+    // fields first since the nanosecond time index is cast to ms, the integer field keeps its type
+    const at = String((t + 30_000) / 1000);
+    const frame = await (await fetch(`${base}/v1/promql?${new URLSearchParams({ query: 'weather', start: at, end: at, step: '1s', db: 'public' })}`)).json() as any;
+    expect(frame.output[0].records.schema.column_schemas).to.deep.equal([
+      { name: 'temp', data_type: 'Float64' }, { name: 'humidity', data_type: 'Int64' },
+      { name: 'city', data_type: 'String' }, { name: 'greptime_timestamp', data_type: 'TimestampMillisecond' },
+    ]);
+    expect(frame.output[0].records.rows).to.deep.equal([[-3.25, 60, 'oslo', t + 30_000], [12, 82, 'paris', t + 30_000]]);
   });
 });

@@ -20,13 +20,15 @@ describe('e2e promql: TQL EVAL through /v1/sql', function () {
     return { status: r.status, body: await r.json() };
   }
 
-  it('returns the values query_range returns, as rows of labels, ts, value', async () => {
+  it('returns the values query_range returns, as rows of labels, time, value in GreptimeDB shape', async () => {
     const start = t0 / 1000 + 600; const end = start + 300;
     const q = 'sum by (code) (rate(http_requests_total[5m]))';
     const r = await sql(`TQL EVAL (${start}, ${end}, '60s') ${q}`);
     expect(r.status, JSON.stringify(r.body)).to.equal(200);
     const records = r.body.output[0].records;
-    expect(records.schema.column_schemas.map((c: { name: string }) => c.name)).to.deep.equal(['code', 'ts', 'value']);
+    // GreptimeDB's names: the grouping labels, the table's time index, the aggregate of the function of the field
+    expect(records.schema.column_schemas.map((c: { name: string }) => c.name)).to.deep.equal(
+      ['code', 'greptime_timestamp', 'sum(prom_rate(greptime_timestamp_range,greptime_value,greptime_timestamp,Int64(300000)))']);
     const api = await promGet(`${url}/v1/prometheus`, 'query_range', { query: q, start: String(start), end: String(end), step: '60' });
     const expected: unknown[][] = [];
     for (const s of api.body.data.result) for (const [t, v] of s.values) expected.push([s.metric.code, t * 1000, Number(v)]);

@@ -1,3 +1,4 @@
+import type { Expr } from '../promql/ast.js';
 import type { QueryOutput } from './query.js';
 
 /** A Prometheus HTTP API answer: HTTP status and the JSON body (Prometheus's envelope). */
@@ -17,8 +18,14 @@ export interface TqlRequest {
   readonly query: string;
   readonly database: string;
   readonly signal?: AbortSignal;
-  /** Name of the value column (`TQL EVAL ... AS name`); `value` by default. */
+  /**
+   * Name of the value column (`TQL EVAL ... AS name`); by default the
+   * columns are named as GreptimeDB names them (the field column, or the
+   * expression applied to it, e.g. `sum(prom_rate(ts_range,val,ts,Int64(60000)))`).
+   */
   readonly valueColumn?: string;
+  /** `query` already parsed (TQL parses it once for EXPLAIN and `AS`); parsed from `query` when absent. */
+  readonly expr?: Expr;
 }
 
 /**
@@ -38,6 +45,10 @@ export interface PromqlService {
    */
   handleApi(endpoint: string, params: Readonly<Record<string, string | readonly string[] | undefined>>,
     options: { readonly database: string; readonly signal?: AbortSignal }): Promise<PromqlApiResponse>;
-  /** Evaluates `TQL EVAL (start, end, step) <query>`: one row per sample, label columns, `ts`, `value`. */
+  /**
+   * Evaluates `TQL EVAL (start, end, step) <query>` in GreptimeDB's shape:
+   * the time index, tag and value columns named and ordered as GreptimeDB's
+   * planner does (docs/promql.md#tql-columns), one row per series and step.
+   */
   evaluateTql(request: TqlRequest): Promise<QueryOutput>;
 }

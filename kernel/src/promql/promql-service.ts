@@ -1,18 +1,19 @@
-import * as arrow from 'apache-arrow';
 import { CancelledError, DeadlineExceededError, InvalidArgumentsError, StrataError, SyntaxError } from '../errors/errors.js';
 import type { Catalog } from '../interfaces/catalog.js';
 import type { StorageEngine } from '../interfaces/engine.js';
 import type { PromqlApiResponse, PromqlService, TqlRequest } from '../interfaces/promql.js';
 import type { QueryOutput } from '../interfaces/query.js';
 import { KERNEL_VERSION } from '../version.js';
-import type { Expr, LabelMatcher } from './ast.js';
+import type { LabelMatcher } from './ast.js';
 import { typeOf } from './check-promql.js';
-import { Evaluator, formatSampleValue, sortSeries, type EvalValue, type WindowStart } from './evaluator.js';
+import { Evaluator, formatSampleValue, type EvalValue, type WindowStart } from './evaluator.js';
 import { parseDurationText } from './grammar-support.js';
 import { labelsToObject, labelValue, METRIC_NAME } from './labels.js';
 import { parsePromql } from './parse-promql.js';
 import { matrixDataJson, rangeDataJson, scalarRangeDataJson, successJson, vectorDataJson } from './json-encode.js';
 import { FIELD_LABEL, matches, StorageSeriesSource, type SelectStats } from './series-source.js';
+import { tqlOutput } from './tql-output.js';
+import { tqlShape } from './tql-shape.js';
 
 type Params = Readonly<Record<string, string | readonly string[] | undefined>>;
 
@@ -249,109 +250,34 @@ export class DefaultPromqlService implements PromqlService {
     return out;
   }
 
-  /** `stats`, when given, collects what the selects read (TQL ANALYZE). */
+  /**
+   * Evaluates a TQL statement into GreptimeDB's shape (see tql-shape.ts):
+   * columns named and ordered as GreptimeDB's planner names them, a value
+   * column per field of a multi-field table (the expression is evaluated once
+   * per field position), rows in GreptimeDB's order. `r.expr`, when given, is
+   * `r.query` already parsed. `stats`, when given, collects what the selects
+   * read (TQL ANALYZE).
+   */
   async evaluateTql(r: TqlRequest, stats?: SelectStats): Promise<QueryOutput> {
-    const expr = parsePromql(r.query);
+    const expr = r.expr ?? parsePromql(r.query);
     // As a range query: a range vector has no value per step (GreptimeDB, Prometheus).
     if (r.startMs !== r.endMs && typeOf(expr) === 'matrix') {
       throw new InvalidArgumentsError('invalid expression type "range vector" for range query, must be Scalar or instant Vector');
     }
-    const source = new StorageSeriesSource(this.catalog, this.engine, r.database, stats);
-    const ev = new Evaluator(source, {
-      startMs: r.startMs, endMs: r.endMs, stepMs: r.stepMs, lookbackMs: r.lookbackMs ?? this.options.lookbackMs ?? 300_000, ...this.limits(),
-      ...(r.signal ? { signal: r.signal } : {}),
-    });
-    const v = await ev.evaluate(expr);
-    const valueName = r.valueColumn ?? 'value';
-    if (v.type === 'string') {
-      // GreptimeDB answers a string literal at every step, as a String column.
-      const times = ev.times;
-      const table = new arrow.Table({
-        ts: arrow.makeVector({ type: new arrow.TimestampMillisecond(), data: BigInt64Array.from(times, (t) => BigInt(Math.round(t))) } as never),
-        [valueName]: utf8Runs([[v.value, times.length]], times.length),
+    const shape = tqlShape(expr, new StorageSeriesSource(this.catalog, this.engine, r.database), r.valueColumn);
+    const slots: EvalValue[] = [];
+    let times: Float64Array = new Float64Array(0);
+    for (let slot = 0; slot < Math.max(shape.fields.length, 1); slot++) {
+      const source = new StorageSeriesSource(this.catalog, this.engine, r.database, stats, { fieldSlot: slot });
+      const ev = new Evaluator(source, {
+        startMs: r.startMs, endMs: r.endMs, stepMs: r.stepMs, lookbackMs: r.lookbackMs ?? this.options.lookbackMs ?? 300_000, ...this.limits(),
+        ...(r.signal ? { signal: r.signal } : {}),
       });
-      return {
-        kind: 'records', schema: table.schema,
-        columns: [{ name: 'ts', type: { name: 'TimestampMillisecond' } }, { name: valueName, type: { name: 'String' } }],
-        batches: (async function* () { for (const b of table.batches) yield b; })(),
-      };
+      slots.push(await ev.evaluate(expr));
+      times = ev.times;
     }
-    // Columns straight from the series' typed arrays: one run per series (its
-    // labels repeat over its rows), no object per row.
-    const runs: Array<{ labels: Record<string, string>; t: ArrayLike<number>; v: ArrayLike<number>; present?: Uint8Array; count: number }> = [];
-    const labelNames = new Set<string>();
-    const addRun = (labels: Record<string, string>, t: ArrayLike<number>, vals: ArrayLike<number>, present?: Uint8Array) => {
-      let count = t.length;
-      if (present) { count = 0; for (let i = 0; i < present.length; i++) count += present[i]!; }
-      if (!count) return;
-      for (const n of Object.keys(labels)) labelNames.add(n);
-      runs.push({ labels, t, v: vals, ...(present ? { present } : {}), count });
-    };
-    if (v.type === 'scalar') addRun({}, ev.times, v.values);
-    else if (v.type === 'vector') for (const s of sortSeries([...v.series])) addRun(labelsToObject(s.labels), ev.times, s.values, s.present);
-    else if (v.type === 'matrix') for (const s of v.series) addRun(labelsToObject(s.labels), s.t, s.v);
-    let n = 0;
-    for (const run of runs) n += run.count;
-    const ts = new BigInt64Array(n);
-    const values = new Float64Array(n);
-    let at = 0;
-    for (const run of runs) {
-      for (let i = 0; i < run.t.length; i++) {
-        if (run.present && !run.present[i]) continue;
-        ts[at] = BigInt(Math.round(run.t[i]!));
-        values[at++] = run.v[i]!;
-      }
-    }
-    // GreptimeDB: the metric name is a column only when a selector names its metrics by regex or
-    // != (a union of tables, where it tells the rows apart); an equality selector's is implied.
-    const keepName = selectsByPattern(expr);
-    const names = [...labelNames].filter((x) => (keepName || x !== METRIC_NAME) && x !== 'ts' && x !== valueName).sort();
-    const cols: Record<string, arrow.Vector> = {};
-    for (const name of names) cols[name] = utf8Runs(runs.map((run) => [run.labels[name] ?? null, run.count] as const), n);
-    cols.ts = arrow.makeVector({ type: new arrow.TimestampMillisecond(), data: ts } as never);
-    cols[valueName] = arrow.makeVector(values);
-    const table = new arrow.Table(cols);
-    const columns = [...names.map((name) => ({ name, type: { name: 'String' as const } })),
-      { name: 'ts', type: { name: 'TimestampMillisecond' as const } }, { name: valueName, type: { name: 'Float64' as const } }];
-    return {
-      kind: 'records', columns, schema: table.schema,
-      batches: (async function* () { for (const b of table.batches) yield b; })(),
-    };
+    return tqlOutput(shape, slots, times);
   }
-}
-
-/** Whether some selector of `e` picks its metrics other than by `__name__="..."` (regex, !=, no name). */
-function selectsByPattern(e: Expr): boolean {
-  switch (e.kind) {
-    case 'VectorSelector': return e.name === undefined;
-    case 'MatrixSelector': return selectsByPattern(e.selector);
-    case 'SubqueryExpr': case 'ParenExpr': case 'UnaryExpr': return selectsByPattern(e.expr);
-    case 'Call': return e.args.some(selectsByPattern);
-    case 'AggregateExpr': return selectsByPattern(e.expr);
-    case 'BinaryExpr': return selectsByPattern(e.lhs) || selectsByPattern(e.rhs);
-    default: return false;
-  }
-}
-
-/** A Utf8 vector of `n` rows given as runs of one value (null = absent label): each value encoded once. */
-function utf8Runs(runs: ReadonlyArray<readonly [string | null, number]>, n: number): arrow.Vector {
-  const enc = new TextEncoder();
-  const encoded = runs.map(([value]) => (value === null ? undefined : enc.encode(value)));
-  let bytes = 0;
-  let nulls = 0;
-  runs.forEach(([, count], i) => { const e = encoded[i]; if (e) bytes += e.length * count; else nulls += count; });
-  const offsets = new Int32Array(n + 1);
-  const data = new Uint8Array(bytes);
-  const validity = nulls ? new Uint8Array((n + 7) >> 3) : undefined;
-  let row = 0; let pos = 0;
-  runs.forEach(([, count], i) => {
-    const e = encoded[i];
-    for (let k = 0; k < count; k++, row++) {
-      if (e) { data.set(e, pos); pos += e.length; if (validity) validity[row >> 3]! |= 1 << (row & 7); }
-      offsets[row + 1] = pos;
-    }
-  });
-  return arrow.makeVector(arrow.makeData({ type: new arrow.Utf8(), length: n, nullCount: nulls, valueOffsets: offsets, data, ...(validity ? { nullBitmap: validity } : {}) }));
 }
 
 function parse(q: string) {

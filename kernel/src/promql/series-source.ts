@@ -61,6 +61,40 @@ export function matches(m: LabelMatcher, value: string): boolean {
   }
 }
 
+/**
+ * The field columns a selector picks, as GreptimeDB's planner picks them for
+ * TQL: `=` and `=~` matchers add fields (all of them when none does), `!=` and
+ * `!~` remove fields, and `=`/`!=` naming no field column is an error. The
+ * fields keep the table's column order.
+ *
+ * @example
+ * selectTqlFields(['a', 'b', 'c'], [{ name: '__field__', op: '=', value: 'a' }, { name: '__field__', op: '=', value: 'c' }]) // ['a', 'c']
+ */
+export function selectTqlFields(fields: readonly string[], matchers: readonly LabelMatcher[]): string[] {
+  const fieldMatchers = matchers.filter((m) => m.name === FIELD_LABEL);
+  if (!fieldMatchers.length) return [...fields];
+  const known = new Set(fields);
+  const chosen = new Set<string>();
+  const removed = new Set<string>();
+  for (const m of fieldMatchers) {
+    if ((m.op === '=' || m.op === '!=') && !known.has(m.value)) throw new InvalidArgumentsError(`Cannot find column ${m.value}`);
+    if (m.op === '=') chosen.add(m.value);
+    else if (m.op === '!=') removed.add(m.value);
+    else for (const f of fields) if (m.re!.test(f)) (m.op === '=~' ? chosen : removed).add(f);
+  }
+  return fields.filter((f) => (chosen.size === 0 || chosen.has(f)) && !removed.has(f));
+}
+
+/** How a StorageSeriesSource reads. */
+export interface StorageSeriesSourceOptions {
+  /**
+   * TQL: read only the field at this place among each selector's fields
+   * (GreptimeDB's `__field__` rules, see selectTqlFields), so no series
+   * carries `__field__`; a table with fewer fields gives no series.
+   */
+  readonly fieldSlot?: number;
+}
+
 /** A table seen as a metric: its tag (label) columns, time index and value columns. */
 export interface MetricTable {
   readonly table: TableInfo;
@@ -116,7 +150,7 @@ export class StorageSeriesSource implements SeriesSource {
    *   the engine's scan counters plus series, samples and time spent.
    */
   constructor(private readonly catalog: Catalog, private readonly engine: StorageEngine, private readonly database: string,
-    private readonly stats?: SelectStats) {}
+    private readonly stats?: SelectStats, private readonly options: StorageSeriesSourceOptions = {}) {}
 
   /** The metric tables whose name passes the `__name__` matchers. */
   metricTables(matchers: readonly LabelMatcher[]): MetricTable[] {
@@ -161,16 +195,25 @@ export class StorageSeriesSource implements SeriesSource {
   }
 
   private async selectTable(mt: MetricTable, matchers: readonly LabelMatcher[], minMs: number, maxMs: number, signal?: AbortSignal): Promise<RawSeries[]> {
-    const tagSet = new Set(mt.tags);
+    const slot = this.options.fieldSlot;
+    if (slot !== undefined) {
+      // TQL: one field per evaluation, picked by its place among the selected ones (GreptimeDB's columns side by side).
+      const chosen = selectTqlFields(mt.fields, matchers)[slot];
+      return chosen === undefined ? [] : this.selectFields(mt, [chosen], matchers, minMs, maxMs, signal);
+    }
     const fieldMatchers = matchers.filter((m) => m.name === FIELD_LABEL);
-    let fields: string[];
     // GreptimeDB: `__field__="x"` naming no field column of the table is an error (names are case-sensitive).
     for (const m of fieldMatchers) {
       if (m.op === '=' && !mt.fields.includes(m.value)) throw new InvalidArgumentsError(`Cannot find column ${m.value}`);
     }
-    if (fieldMatchers.length) fields = mt.fields.filter((f) => fieldMatchers.every((m) => matches(m, f)));
-    else fields = [...mt.fields];
+    const fields = fieldMatchers.length ? mt.fields.filter((f) => fieldMatchers.every((m) => matches(m, f))) : [...mt.fields];
+    return this.selectFields(mt, fields, matchers, minMs, maxMs, signal);
+  }
+
+  /** The series of `fields` of one table (several fields: a series per field, labelled with `__field__`). */
+  private async selectFields(mt: MetricTable, fields: readonly string[], matchers: readonly LabelMatcher[], minMs: number, maxMs: number, signal?: AbortSignal): Promise<RawSeries[]> {
     if (!fields.length) return [];
+    const tagSet = new Set(mt.tags);
     const labelMatchers = matchers.filter((m) => m.name !== METRIC_NAME && m.name !== FIELD_LABEL && !SCHEMA_LABELS.has(m.name));
     const predicates: ScanPredicate[] = [];
     for (const m of labelMatchers) {

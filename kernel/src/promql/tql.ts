@@ -194,28 +194,38 @@ function planOutput(rows: Array<[string, string]>): QueryOutput {
 }
 
 /**
- * Splits a trailing `AS name` (a plain identifier, or one in double quotes or
- * backticks) off the PromQL text. PromQL has no AS, so the text before it
- * must still parse on its own; `foo and as` (a metric named `as`) keeps its
- * meaning because the split only applies when the rest parses.
+ * The PromQL of a TQL statement, parsed once: a comma may follow the
+ * parameters (`TQL EVAL (0, 30, '10s'), data < 1`), and a trailing `AS name`
+ * (a plain identifier, or one in double quotes or backticks) names the value
+ * column, as in GreptimeDB. PromQL has no AS, so the text before it must
+ * parse on its own; `foo and as` (a metric named `as`) keeps its meaning
+ * because the split only applies when the rest parses.
  */
-export function splitAlias(text: string): { query: string; alias?: string } {
+export function parseTqlQuery(text: string): { query: string; alias?: string; expr: Expr } {
+  text = text.replace(/^\s*,/, '');
   const m = /^([\s\S]*\S)\s+as\s+([A-Za-z_][A-Za-z0-9_]*|"[^"]+"|`[^`]+`)\s*$/i.exec(text);
-  if (!m) return { query: text };
-  try { parsePromql(m[1]!); } catch { return { query: text }; }
-  const name = m[2]!;
-  return { query: m[1]!, alias: /^["`]/.test(name) ? name.slice(1, -1) : name };
+  if (m) {
+    let expr: Expr | undefined;
+    try { expr = parsePromql(m[1]!); } catch { /* not an alias: the whole text is the query */ }
+    if (expr) {
+      const name = m[2]!;
+      return { query: m[1]!, alias: /^["`]/.test(name) ? name.slice(1, -1) : name, expr };
+    }
+  }
+  return { query: text, expr: parsePromql(text) };
 }
 
 /**
  * Runs a parsed `TQL EVAL|EXPLAIN|ANALYZE (start, end, step[, lookback]) <promql>`.
- * EVAL answers one row per sample: the label columns (sorted, without
- * __name__), `ts` (TimestampMillisecond) and `value` (Float64). EXPLAIN
- * shows the evaluation tree; ANALYZE runs it and adds row count and time.
+ * EVAL answers in GreptimeDB's shape: the time index, tag and value columns
+ * named and ordered as GreptimeDB's planner does (tql-shape.ts), one row per
+ * series and step. EXPLAIN shows the evaluation tree; ANALYZE runs it and
+ * adds row count and time.
  *
  * @example
  * const [st] = parseSql("TQL EVAL (0, 600, '60s') sum(rate(http_requests_total[5m]))");
  * const out = await runTql(st as ast.TqlStatement, { catalog, engine, database: 'public' });
+ * // columns: ts, sum(prom_rate(greptime_timestamp_range,greptime_value,greptime_timestamp,Int64(300000))) ...
  */
 export async function runTql(st: sql.TqlStatement, ctx: TqlContext): Promise<QueryOutput> {
   // Without parameters: GreptimeDB's defaults, start = end = 0 and step 5m.
@@ -227,17 +237,14 @@ export async function runTql(st: sql.TqlStatement, ctx: TqlContext): Promise<Que
   const lookbackMs = st.lookback ? durationParam(st.lookback, 'lookback') : undefined;
   if (!(stepMs > 0)) throw new InvalidArgumentsError('TQL step must be positive');
   if (endMs < startMs) throw new InvalidArgumentsError('TQL end must not be before start');
-  // `TQL EVAL (...) <promql> AS name` names the value column, and a comma may
-  // follow the parameters (`TQL EVAL (0, 30, '10s'), data < 1`), as in GreptimeDB.
-  const { query, alias } = splitAlias(st.query.replace(/^\s*,/, ''));
-  const expr = parsePromql(query);
+  const { query, alias, expr } = parseTqlQuery(st.query);
   const service = (ctx.service ?? new DefaultPromqlService(ctx.catalog, ctx.engine)) as DefaultPromqlService;
   // What instant selectors will look back: the statement's lookback, else the service's (the promql plugin's lookbackDelta).
   const effectiveLookbackMs = lookbackMs ?? service.defaultLookbackMs;
   if (st.command === 'EXPLAIN') {
     return planOutput([['logical_plan', [`PromqlEval: start=${startMs}ms end=${endMs}ms step=${stepMs}ms type=${typeOf(expr)}`, ...explainPromql(expr, '  ', effectiveLookbackMs)].join('\n')]]);
   }
-  const request = { startMs, endMs, stepMs, query, database: ctx.database, ...(alias !== undefined ? { valueColumn: alias } : {}), ...(lookbackMs !== undefined ? { lookbackMs } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) };
+  const request = { startMs, endMs, stepMs, query, expr, database: ctx.database, ...(alias !== undefined ? { valueColumn: alias } : {}), ...(lookbackMs !== undefined ? { lookbackMs } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) };
   if (st.command === 'ANALYZE') {
     // TQL ANALYZE and TQL EXPLAIN ANALYZE: run it, then the plan with what it read and where the time went.
     const stats = newSelectStats();
@@ -262,35 +269,17 @@ export async function runTql(st: sql.TqlStatement, ctx: TqlContext): Promise<Que
 }
 
 /**
- * A TQL EVAL as a relation (a CTE body, `WITH t AS (TQL EVAL ...)`): the
- * result's columns in GreptimeDB's order, which column aliases follow by
- * position. The time index comes first; a bare selector's other columns
- * follow its table's column order (the value at the field column's place),
- * anything computed gives the value and then the labels.
+ * A TQL EVAL as a relation (a CTE body, `WITH t AS (TQL EVAL ...)`): the same
+ * columns, in the same order, as the statement answers on its own, which
+ * column aliases rename by position (GreptimeDB: a TQL CTE is tabular too).
  *
  * @example
- * // labels(ts, host, cpu): labels{host="a"} -> ts, host, value; avg_over_time(labels[30s]) -> ts, value, host
+ * // labels(ts, host, cpu): labels{host="host1"} -> ts, host, cpu; avg_over_time(labels[30s]) -> ts, prom_avg_over_time(ts_range,cpu), host
  */
 export async function runTqlRelation(st: sql.TqlStatement, ctx: TqlContext): Promise<{ columns: ResultColumn[]; batches: arrow.RecordBatch[] }> {
   const out = await runTql(st, ctx);
   if (out.kind !== 'records') throw new InvalidArgumentsError('Only TQL EVAL is supported in CTEs');
   const batches: arrow.RecordBatch[] = [];
   for await (const b of out.batches) batches.push(b);
-  const cols = out.columns;
-  const valueCol = cols[cols.length - 1]!;
-  const labels = cols.filter((c) => c.name !== 'ts' && c !== valueCol);
-  let rest = [valueCol, ...labels];
-  const expr = parsePromql(splitAlias(st.query.replace(/^\s*,/, '')).query);
-  if (expr.kind === 'VectorSelector' && expr.name !== undefined) {
-    const table = ctx.catalog.getTable(ctx.database, expr.name);
-    if (table) {
-      const tableCols = table.schema.columns;
-      const field = tableCols.find((c) => c.semantic === 'field')?.name;
-      const pos = (name: string) => { const i = tableCols.findIndex((c) => c.name === name); return i < 0 ? tableCols.length : i; };
-      const at = (c: { name: string }) => (c === valueCol && field !== undefined ? pos(field) : pos(c.name));
-      rest = [...rest].sort((a, b) => at(a) - at(b));
-    }
-  }
-  const tsCol = cols.find((c) => c.name === 'ts')!;
-  return { columns: [tsCol, ...rest], batches };
+  return { columns: [...out.columns], batches };
 }

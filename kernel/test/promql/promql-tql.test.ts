@@ -27,12 +27,12 @@ describe('promql over the SQL engine tables: PROMQL built-in and TQL', function 
     return { columns: r.columns, rows: r.rows.map((row) => row.map(plain)) };
   };
 
-  it('TQL EVAL returns label columns, ts and value per step', async () => {
+  it('TQL EVAL answers in GreptimeDB shape: the time index, the value named after the function, the tags', async () => {
     const r = await tql("TQL EVAL (60, 120, '30s') rate(http_requests_total{job=\"api\"}[1m])");
-    expect(r.columns).to.deep.equal(['instance', 'job', 'ts', 'value']);
+    expect(r.columns).to.deep.equal(['greptime_timestamp', 'prom_rate(greptime_timestamp_range,greptime_value,greptime_timestamp,Int64(60000))', 'job', 'instance']);
     expect(r.rows).to.deep.equal([
-      ['a', 'api', 60000, 1], ['a', 'api', 90000, 1], ['a', 'api', 120000, 1],
-      ['b', 'api', 60000, 2], ['b', 'api', 90000, 2], ['b', 'api', 120000, 2],
+      [60000, 1, 'api', 'a'], [90000, 1, 'api', 'a'], [120000, 1, 'api', 'a'],
+      [60000, 2, 'api', 'b'], [90000, 2, 'api', 'b'], [120000, 2, 'api', 'b'],
     ]);
   });
 
@@ -43,24 +43,29 @@ describe('promql over the SQL engine tables: PROMQL built-in and TQL', function 
     expect(s.rows).to.deep.equal([[60000, 4], [120000, 4]]);
     // a NULL tag is an absent label; it is a series of its own
     const nul = await tql("TQL EVAL (30, 30, 1) http_requests_total{job=\"web\", instance=\"\"}");
-    expect(nul.rows).to.deep.equal([['web', 30000, 8]]);
-    // a label some series lack is a null in its column
+    expect(nul.rows).to.deep.equal([['web', null, 8, 30000]]);
+    // a label some series lack is a null in its column (and sorts first, as GreptimeDB's NULLS FIRST)
     const mixed = await tql("TQL EVAL (0, 30, 30) http_requests_total{job=\"web\"}");
-    expect(mixed.columns).to.deep.equal(['instance', 'job', 'ts', 'value']);
-    expect(mixed.rows).to.deep.equal([['c', 'web', 0, 5], ['c', 'web', 30000, 5], [null, 'web', 0, 7], [null, 'web', 30000, 8]]);
+    expect(mixed.columns).to.deep.equal(['job', 'instance', 'greptime_value', 'greptime_timestamp']);
+    expect(mixed.rows).to.deep.equal([['web', null, 7, 0], ['web', null, 8, 30000], ['web', 'c', 5, 0], ['web', 'c', 5, 30000]]);
     const lb = await tql("TQL EVAL (120, 120, '1s', '1m') count(http_requests_total)");
     expect(lb.rows).to.deep.equal([[120000, 2]]);
   });
 
-  it('a multi-field table: every field by default, chosen with __field__', async () => {
+  it('a multi-field table: the fields side by side, chosen with __field__', async () => {
     const r = await tql('TQL EVAL (60, 60, 1) multi{__field__="mem"}');
-    expect(r.rows).to.deep.equal([['h1', 60000, 100], ['h2', 60000, 200]]);
-    // without __field__ every numeric field is a series of its own, labelled with its field
+    expect(r.columns).to.deep.equal(['mem', 'host', 'ts']);
+    expect(r.rows).to.deep.equal([[100, 'h1', 60000], [200, 'h2', 60000]]);
+    // without __field__ every numeric field is a column of its own, in the table's order
     const all = await tql('TQL EVAL (60, 60, 1) multi');
-    expect(all.columns).to.deep.equal(['__field__', 'host', 'ts', 'value']);
-    expect(all.rows).to.deep.equal([['cpu', 'h1', 60000, 0.5], ['cpu', 'h2', 60000, 0.25], ['mem', 'h1', 60000, 100], ['mem', 'h2', 60000, 200]]);
+    expect(all.columns).to.deep.equal(['host', 'cpu', 'mem', 'ts']);
+    expect(all.rows).to.deep.equal([['h1', 0.5, 100, 60000], ['h2', 0.25, 200, 60000]]);
+    // an aggregation applies to each field; __field__ is no label to group by (GreptimeDB ignores unknown labels)
     const byField = await tql('TQL EVAL (60, 60, 1) sum by (__field__) (multi{__field__=~"cpu|mem"})');
-    expect(byField.rows).to.deep.equal([['cpu', 60000, 0.75], ['mem', 60000, 300]]);
+    expect(byField.columns).to.deep.equal(['ts', 'sum(multi.cpu)', 'sum(multi.mem)']);
+    expect(byField.rows).to.deep.equal([[60000, 0.75, 300]]);
+    // several `=` matchers add fields (GreptimeDB), where the Prometheus API needs every matcher to hold
+    expect((await tql('TQL EVAL (60, 60, 1) multi{__field__="cpu", __field__="mem"}')).columns).to.deep.equal(['cpu', 'mem', 'host', 'ts']);
   });
 
   it('TQL EXPLAIN and ANALYZE describe the evaluation', async () => {
@@ -117,6 +122,21 @@ describe('promql over the SQL engine tables: PROMQL built-in and TQL', function 
     const raw = await promql.handleApi('query', { query: 'esc{k="z"}[2m]', time: '60' }, { database: 'public' });
     expect(JSON.parse(raw.json!).data).to.deep.equal({ resultType: 'matrix', result: [{ metric: { __name__: 'esc', k: 'z' }, values: [[0, '2000000000000000000000']] }] });
     await h.all('DROP TABLE esc');
+  });
+
+  it('TQL parses its PromQL once: evaluateTql takes the parsed AST and does not read the text again', async () => {
+    const { parsePromql } = await import('../../src/promql/parse-promql.js');
+    const { parseTqlQuery } = await import('../../src/promql/tql.js');
+    const promql = h.server.get(PROMQL);
+    const out = await promql.evaluateTql({ startMs: 0, endMs: 0, stepMs: 1000, database: 'public', query: 'not ( promql', expr: parsePromql('1 + 1') });
+    expect((await drain(out)).rows.map((r) => r.map(plain))).to.deep.equal([[0, 2]]);
+    // the comma after the parameters and `AS name` come off the text; the AST is the one parse
+    const q = parseTqlQuery(', sum(http_requests_total) as total');
+    expect(q.query.trim()).to.equal('sum(http_requests_total)');
+    expect(q.alias).to.equal('total');
+    expect(q.expr.kind).to.equal('AggregateExpr');
+    // a metric named `as`: the text before it does not parse alone, so it is no alias
+    expect(parseTqlQuery('foo and as').alias).to.equal(undefined);
   });
 
   it('bad TQL parameters and PromQL are errors', async () => {

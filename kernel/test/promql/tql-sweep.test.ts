@@ -24,7 +24,8 @@ describe('TQL: GreptimeDB sqlness cases', function () {
   after(async () => { await h.stop(); });
 
   const iso = (ms: number) => new Date(ms).toISOString();
-  const times = async (sql: string) => (await h.rows(sql)).map((r) => iso(Number(r[r.length - 2])));
+  // a selector over test(i, j, k) or metrics(val, ts, host) keeps the table's column order: the time is second
+  const times = async (sql: string) => (await h.rows(sql)).map((r) => iso(Number(r[1])));
 
   // tql/basic.result
   it('start and end are SQL expressions: casts, interval arithmetic, date_trunc, now() - now()', async () => {
@@ -34,7 +35,7 @@ describe('TQL: GreptimeDB sqlness cases', function () {
       .to.deep.equal(['1970-01-01T00:00:05.000Z', '1970-01-01T00:00:10.000Z']);
     expect(await h.rows(`TQL EVAL (date_trunc('day', '2024-01-02 00:00:00'::timestamp) - interval '1' day,
       date_trunc('day', '2024-01-02 00:00:00'::timestamp), '4h') metrics{host="host1"}`))
-      .to.deep.equal([['host1', Date.UTC(2024, 0, 1), 10], ['host1', Date.UTC(2024, 0, 1, 12), 20], ['host1', Date.UTC(2024, 0, 2), 30]]);
+      .to.deep.equal([[10, Date.UTC(2024, 0, 1), 'host1'], [20, Date.UTC(2024, 0, 1, 12), 'host1'], [30, Date.UTC(2024, 0, 2), 'host1']]);
     expect(await times(`TQL EVAL ('2024-01-01 00:00:00'::timestamp + interval '12' hour, '2024-01-02 00:00:00'::timestamp - interval '6' hour, '6h', '6h') metrics{host="host2"}`))
       .to.deep.equal(['2024-01-01T12:00:00.000Z', '2024-01-01T18:00:00.000Z']);
   });
@@ -46,16 +47,16 @@ describe('TQL: GreptimeDB sqlness cases', function () {
 
   it('AS names the value column', async () => {
     const a = await h.q(`TQL EVAL (0, 10, '5s') {__name__="test"} AS test_series`);
-    expect(a.columns).to.deep.equal(['k', 'ts', 'test_series']);
+    expect(a.columns).to.deep.equal(['test_series', 'k', 'j']);
     expect(a.rows.length).to.equal(4);
     const c = await h.q(`TQL EVAL (0, 10, '5s') count by (k) (test) as c`);
-    expect(c.columns).to.deep.equal(['k', 'ts', 'c']);
-    expect(c.rows.map((r) => Number(r[2]))).to.deep.equal([1, 1, 1, 1]);
+    expect(c.columns).to.deep.equal(['c', 'k', 'j']);
+    expect(c.rows.map((r) => Number(r[0]))).to.deep.equal([1, 1, 1, 1]);
   });
 
   it('__schema__ and __database__ pick the database', async () => {
     expect((await h.rows(`TQL EVAL (0, 10, '5s') test{__schema__="public"}`)).length).to.equal(4);
-    expect((await h.rows(`TQL EVAL (0, 10, '5s') test{__database__="public", k="a"}`)).map((r) => r[2])).to.deep.equal([2, 2]);
+    expect((await h.rows(`TQL EVAL (0, 10, '5s') test{__database__="public", k="a"}`)).map((r) => r[0])).to.deep.equal([2, 2]);
     expect(await h.rows(`TQL EVAL (0, 10, '5s') test{__schema__="greptime_private"}`)).to.deep.equal([]);
     expect(await h.rows(`TQL EVAL (0, 10, '5s') test{__database__="no_such_db"}`)).to.deep.equal([]);
   });
@@ -86,8 +87,8 @@ describe('TQL: GreptimeDB sqlness cases', function () {
     await h.all(`CREATE TABLE prom_series (ts TIMESTAMP TIME INDEX, val DOUBLE, host STRING PRIMARY KEY);
       INSERT INTO prom_series (ts, val, host) VALUES (0, 0.0, 'p'), (300, 10.0, 'p'), (600, 20.0, 'p'), (900, 30.0, 'p'), (1200, 40.0, 'p'),
         (1500, 0.0, 'p'), (1800, 10.0, 'p'), (2100, 20.0, 'p'), (2400, 30.0, 'p'), (2700, 40.0, 'p'), (3000, 50.0, 'p')`);
-    expect(await h.rows(`TQL EVAL (10, 10, '1s') double_exponential_smoothing(prom_series[9900ms], 0.4 + 0.1, 0.1)`)).to.deep.equal([['p', 10000, 47.0806953125]]);
-    expect(await h.rows(`TQL EVAL (10, 10, '1s') holt_winters(prom_series[9900ms], 0.5, 0.1)`)).to.deep.equal([['p', 10000, 47.0806953125]]);
+    expect(await h.rows(`TQL EVAL (10, 10, '1s') double_exponential_smoothing(prom_series[9900ms], 0.4 + 0.1, 0.1)`)).to.deep.equal([[10000, 47.0806953125, 'p']]);
+    expect(await h.rows(`TQL EVAL (10, 10, '1s') holt_winters(prom_series[9900ms], 0.5, 0.1)`)).to.deep.equal([[10000, 47.0806953125, 'p']]);
     // fewer than two samples: no output
     expect(await h.rows(`TQL EVAL (3, 3, '1s') holt_winters(prom_series[100ms], 0.5, 0.1)`)).to.deep.equal([]);
     try { await h.rows(`TQL EVAL (10, 10, '1s') holt_winters(prom_series[9900ms], 1, 0.1)`); expect.fail('no error'); } catch (e) {
@@ -124,15 +125,15 @@ describe('TQL: GreptimeDB sqlness cases', function () {
       CREATE TABLE "otel.m" ("ts.time" TIMESTAMP(3) TIME INDEX, "service.name" STRING, "Host" STRING, "v.val" DOUBLE, PRIMARY KEY ("service.name", "Host"));
       INSERT INTO "otel.m" VALUES (0, 'a', 'h1', 1), (0, 'a', 'h2', 2), (0, 'b', 'h1', 3)`);
     expect(await h.rows(`TQL EVAL (0, 10, '5s') promql_string_identifier{"service.name"="api-server"}`))
-      .to.deep.equal([['h1', 'api-server', 0, 1], ['h1', 'api-server', 5000, 1], ['h1', 'api-server', 10000, 1]]);
+      .to.deep.equal([[0, 'api-server', 'h1', 1], [5000, 'api-server', 'h1', 1], [10000, 'api-server', 'h1', 1]]);
     expect((await h.rows(`TQL EVAL (0, 10, '5s') {"promql_string_identifier"}`)).length).to.equal(5);
     expect(await h.rows(`TQL EVAL (0, 10, '5s') sum by ("service.name") (promql_string_identifier)`)).to.deep.equal([
       ['api-server', 0, 1], ['api-server', 5000, 1], ['api-server', 10000, 1], ['db', 5000, 2], ['db', 10000, 2]]);
     expect(await h.rows(`TQL EVAL (0, 0, '5s') {"otel.m"} unless on("service.name") {"otel.m", "service.name"="b"}`))
-      .to.deep.equal([['h1', 'a', 0, 1], ['h2', 'a', 0, 2]]);
+      .to.deep.equal([[0, 'a', 'h1', 1], [0, 'a', 'h2', 2]]);
     expect(await h.rows(`TQL EVAL (0, 0, '5s') sum without ("Host") ({"otel.m"})`)).to.deep.equal([['a', 0, 3], ['b', 0, 3]]);
     expect(await h.rows(`TQL EVAL (0, 0, '5s') count_values by ("service.name") ("v.name", {"otel.m"})`))
-      .to.deep.equal([['a', '1', 0, 1], ['a', '2', 0, 1], ['b', '3', 0, 1]]);
+      .to.deep.equal([[1, 'a', 0, '1'], [1, 'a', 0, '2'], [1, 'b', 0, '3']]);
     for (const [q, msg] of [[`count_values("", {"otel.m"})`, 'invalid label name'], [`{"otel.m", "other"}`, 'metric name must not be set twice'], [`{"otel.m", __name__="x"}`, 'metric name must not be set twice'],
       [`x{""="a"}`, 'invalid label name'], [`sum by ("") (x)`, 'invalid label name']] as const) {
       try { await h.rows(`TQL EVAL (0, 0, '5s') ${q}`); expect.fail(`no error for ${q}`); } catch (e) { expect((e as Error).message).to.contain(msg); }
@@ -143,8 +144,8 @@ describe('TQL: GreptimeDB sqlness cases', function () {
   it('idelta over two samples in the same millisecond gives no point', async () => {
     await h.all(`CREATE TABLE sub_ms_interval (job STRING, \`value\` DOUBLE, ts TIMESTAMP(9) TIME INDEX, PRIMARY KEY(job));
       INSERT INTO sub_ms_interval VALUES ('sub_ms', 999, 999999900), ('sub_ms', 10, 999999100), ('sub_ms', 13, 999999500), ('one_ms', 10, 998000000), ('one_ms', 13, 999000000)`);
-    expect(await h.rows(`TQL EVAL (1, 1, '1s') idelta(sub_ms_interval[5s])`)).to.deep.equal([['one_ms', 1000, 3]]);
-    expect(await h.rows(`TQL EVAL (1, 1, '1s') irate(sub_ms_interval[5s])`)).to.deep.equal([['one_ms', 1000, 3000]]);
+    expect(await h.rows(`TQL EVAL (1, 1, '1s') idelta(sub_ms_interval[5s])`)).to.deep.equal([[1000, 3, 'one_ms']]);
+    expect(await h.rows(`TQL EVAL (1, 1, '1s') irate(sub_ms_interval[5s])`)).to.deep.equal([[1000, 3000, 'one_ms']]);
   });
 
   // promql/metric_name_regex.result: a selector naming its metrics by regex or != keeps __name__ as a column
@@ -154,14 +155,15 @@ describe('TQL: GreptimeDB sqlness cases', function () {
       INSERT INTO mnr_a (ts, host, greptime_value) VALUES (0, 'host1', 1);
       INSERT INTO mnr_b (ts, idc, greptime_value) VALUES (0, 'idc1', 5)`);
     const all = await h.q(`TQL EVAL (0, 0, '1s') {__name__=~"mnr_[ab]"}`);
-    expect(all.columns).to.deep.equal(['__name__', 'host', 'idc', 'ts', 'value']);
-    expect(all.rows).to.deep.equal([['mnr_a', 'host1', null, 0, 1], ['mnr_b', null, 'idc1', 0, 5]]);
+    expect(all.columns).to.deep.equal(['greptime_value', 'host', 'idc', '__name__', 'ts']);
+    // rows by the tag columns in order, an absent label first (NULLS FIRST)
+    expect(all.rows).to.deep.equal([[5, null, 'idc1', 'mnr_b', 0], [1, 'host1', null, 'mnr_a', 0]]);
     expect(await h.rows(`TQL EVAL (0, 0, '1s') count by (__name__) ({__name__=~"mnr_[ab]"})`)).to.deep.equal([['mnr_a', 0, 1], ['mnr_b', 0, 1]]);
-    expect(await h.rows(`TQL EVAL (0, 0, '1s') topk(1, {__name__=~"mnr_[ab]"})`)).to.deep.equal([['mnr_b', 'idc1', 0, 5]]);
-    expect(await h.rows(`TQL EVAL (0, 0, '1s') {__name__!="mnr_b", __name__=~"mnr_.*"}`)).to.deep.equal([['mnr_a', 'host1', 0, 1]]);
+    expect(await h.rows(`TQL EVAL (0, 0, '1s') topk(1, {__name__=~"mnr_[ab]"})`)).to.deep.equal([[5, null, 'idc1', 'mnr_b', 0]]);
+    expect(await h.rows(`TQL EVAL (0, 0, '1s') {__name__!="mnr_b", __name__=~"mnr_.*"}`)).to.deep.equal([[1, 'host1', 'mnr_a', 0]]);
     // an equality selector keeps the metric name out of the columns
-    expect((await h.q(`TQL EVAL (0, 0, '1s') {__name__="mnr_a"}`)).columns).to.deep.equal(['host', 'ts', 'value']);
-    expect((await h.q(`TQL EVAL (0, 0, '1s') mnr_a`)).columns).to.deep.equal(['host', 'ts', 'value']);
+    expect((await h.q(`TQL EVAL (0, 0, '1s') {__name__="mnr_a"}`)).columns).to.deep.equal(['host', 'ts', 'greptime_value']);
+    expect((await h.q(`TQL EVAL (0, 0, '1s') mnr_a`)).columns).to.deep.equal(['host', 'ts', 'greptime_value']);
   });
 
   // promql/range_vector_result.result: a range vector answers an instant TQL only
@@ -170,6 +172,6 @@ describe('TQL: GreptimeDB sqlness cases', function () {
       expect((e as { code?: string }).code).to.equal('INVALID_ARGUMENTS');
       expect((e as Error).message).to.contain('invalid expression type "range vector" for range query, must be Scalar or instant Vector');
     }
-    expect(await h.rows(`TQL EVAL (10, 10, '5s') test{k="a"}[10s]`)).to.deep.equal([['a', 1, 1], ['a', 2, 2]]);
+    expect(await h.rows(`TQL EVAL (10, 10, '5s') test{k="a"}[10s]`)).to.deep.equal([[1, 1, 'a'], [2, 2, 'a']]);
   });
 });

@@ -36,9 +36,9 @@ describe('sql: TQL CTEs (WITH t AS (TQL EVAL ...))', function () {
     expect(derivations).to.equal(1);
   });
 
-  it('without aliases: ts and the value; with aliases: renamed by position', async () => {
+  it('without aliases: the columns of the TQL answer (ts, val); with aliases: renamed by position', async () => {
     const a = await h.q("WITH tql as (TQL EVAL (0, 40, '10s') metric) SELECT * FROM tql");
-    expect(a.columns).to.deep.equal(['ts', 'value']);
+    expect(a.columns).to.deep.equal(['ts', 'val']);
     expect(ms(a.rows)).to.deep.equal([[0, 0], [10000, 8], [20000, 8], [30000, 2], [40000, 3]]);
     const b = await h.q("WITH tql (the_timestamp, the_value) as (TQL EVAL (0, 40, '10s') metric) SELECT * FROM tql");
     expect(b.columns).to.deep.equal(['the_timestamp', 'the_value']);
@@ -68,11 +68,11 @@ describe('sql: TQL CTEs (WITH t AS (TQL EVAL ...))', function () {
       .to.deep.equal([[0, 0, null], [10000, 8, 0], [20000, 8, 8], [30000, 2, 8], [40000, 3, 2]]);
   });
 
-  it('a bare selector keeps its table column order (ts, host, value); label columns answer by name', async () => {
+  it('a bare selector keeps its table column order (ts, host, cpu); label columns answer by name', async () => {
     const r = await h.q(`WITH host_metrics AS (TQL EVAL (0, 40, '10s') labels{host="host1"}) SELECT host_metrics.ts, host_metrics.host FROM host_metrics`);
     expect(r.columns).to.deep.equal(['ts', 'host']);
     expect(ms(r.rows)).to.deep.equal([[0, 'host1'], [10000, 'host1'], [20000, 'host1'], [30000, 'host1'], [40000, 'host1']]);
-    expect((await h.q(`WITH m AS (TQL EVAL (0, 40, '10s') labels{host="host1"}) SELECT * FROM m`)).columns).to.deep.equal(['ts', 'host', 'value']);
+    expect((await h.q(`WITH m AS (TQL EVAL (0, 40, '10s') labels{host="host1"}) SELECT * FROM m`)).columns).to.deep.equal(['ts', 'host', 'cpu']);
     // Two TQL CTEs joined: label_data(ts, host, cpu) names the value cpu.
     expect(await h.rows(`WITH metric_data(ts, val) AS (TQL EVAL (0, 40, '10s') metric),
       label_data(ts, host, cpu) AS (TQL EVAL (0, 40, '10s') labels{host="host2"})
@@ -80,7 +80,9 @@ describe('sql: TQL CTEs (WITH t AS (TQL EVAL ...))', function () {
       .to.deep.equal([[0, 0.2], [8, 0.9], [8, 0.7]]);
   });
 
-  it('a computed result gives ts, value, then labels (GreptimeDB), so aliases follow that order', async () => {
+  it('a function gives ts, value, then labels (GreptimeDB), so aliases follow that order', async () => {
+    expect((await h.q("WITH t AS (TQL EVAL (0, 40, '10s') avg_over_time(labels[30s])) SELECT * FROM t LIMIT 1")).columns)
+      .to.deep.equal(['ts', 'prom_avg_over_time(ts_range,cpu)', 'host']);
     // As GreptimeDB's sqlness case: (ts, host, cpu) over avg_over_time names the value host and the label cpu.
     const r = await h.rows(`WITH tql_summary(ts, host, cpu) AS (TQL EVAL (0, 40, '10s') avg_over_time(labels[30s]))
       SELECT t.ts, t.cpu as avg_value, l.host FROM tql_summary t
@@ -107,7 +109,7 @@ describe('sql: TQL CTEs (WITH t AS (TQL EVAL ...))', function () {
   });
 
   it('EXPLAIN shows the TQL CTE as a memory relation', async () => {
-    const r = await h.q("EXPLAIN WITH t AS (TQL EVAL (0, 40, '10s') metric) SELECT * FROM t WHERE value > 5");
+    const r = await h.q("EXPLAIN WITH t AS (TQL EVAL (0, 40, '10s') metric) SELECT * FROM t WHERE val > 5");
     expect(JSON.stringify(r.rows)).to.contain('tql.t');
   });
 
