@@ -6,6 +6,7 @@ export * from './errors/errors.js';
 export * from './options/option-schema.js';
 export * from './data/data-types.js';
 export * from './data/arrow-build.js';
+export * from './data/arrow-ipc.js';
 export { indexKindsOf, DEFAULT_INDEX_GRANULARITY, DEFAULT_INDEX_FALSE_POSITIVE_RATE, GREPTIME_INDEX_TYPES } from './data/column-index-options.js';
 export * from './interfaces/store.js';
 export * from './interfaces/wal.js';
