@@ -51,6 +51,7 @@ export { toDataType, isKnownTypeName } from './sql/parser/type-names.js';
 export { formatExpr, formatQuery, formatIdent, formatString } from './sql/parser/format-sql.js';
 export * as ast from './sql/ast.js';
 export { decimalText, formatDecimal } from './sql/exec/decimal.js';
+export { castVector, castScalar, type CastOptions } from './sql/exec/cast-vector.js';
 export { inject, injectable } from 'tsyringe';
 export * from './sql/index.js';
 export * from './promql/index.js';
