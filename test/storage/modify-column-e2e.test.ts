@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
 import { startLsmSqlServer, type LsmSqlServer } from './support/sql-server.js';
 
@@ -29,6 +32,43 @@ describe('e2e storage: MODIFY COLUMN reads old rows as the new type', function (
     expect(await rows('SELECT id, i FROM test ORDER BY id')).to.deep.equal([[1, 1], [2, 2], [3, null], [4, 40], [5, null]]);
     await rows('ALTER TABLE test MODIFY COLUMN k DOUBLE');
     expect(await rows('SELECT id, k FROM test ORDER BY id')).to.deep.equal([[1, 0], [2, 1], [3, 1], [4, 0], [5, 1]]);
+  });
+
+  it('old text reads as CAST reads it (inf, -Infinity, NaN, 1e20, \' 12 \', not a number): memtable, SSTs, after a restart', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'strata-e2e-modify-text-'));
+    let s = await startLsmSqlServer('modify-text', {}, dir);
+    try {
+      const texts = ['inf', '-Infinity', 'NaN', '1e20', ' 12 ', 'twelve'];
+      const values = (base: number) => texts.map((t, i) => `(${base + i}, ${base + i}, '${t}')`).join(', ');
+      await s.rows('CREATE TABLE ft (id INT PRIMARY KEY, ts TIMESTAMP TIME INDEX, v STRING)');
+      // Ids 1-6 end up in an SST, ids 11-16 in the memtable that the ALTER freezes.
+      await s.rows(`INSERT INTO ft VALUES ${values(1)}`);
+      await s.rows("ADMIN flush_table('ft')");
+      await s.rows(`INSERT INTO ft VALUES ${values(11)}`);
+      // What CAST (TRY_CAST: NULL instead of an error) makes of the same text, per target type.
+      const targets = ['DOUBLE', 'BIGINT', 'BOOLEAN'];
+      const cast = new Map<string, unknown[][]>();
+      for (const t of targets) cast.set(t, await s.rows(`SELECT id, TRY_CAST(v AS ${t}) FROM ft ORDER BY id`));
+      const doubles = [Infinity, -Infinity, NaN, 1e20, 12, null];
+      expect(cast.get('DOUBLE')).to.deep.equal([...doubles.map((d, i) => [1 + i, d]), ...doubles.map((d, i) => [11 + i, d])]);
+      const read = () => s.rows('SELECT id, v FROM ft ORDER BY id');
+
+      await s.rows('ALTER TABLE ft MODIFY COLUMN v DOUBLE');
+      expect(await read(), 'SST and frozen memtable').to.deep.equal(cast.get('DOUBLE'));
+      await s.rows("ADMIN flush_table('ft')");
+      expect(await read(), 'both flushed').to.deep.equal(cast.get('DOUBLE'));
+      await s.stop();
+      s = await startLsmSqlServer('modify-text', {}, dir);
+      expect(await read(), 'after a restart').to.deep.equal(cast.get('DOUBLE'));
+      // Each read casts from the type the rows were written in (as GreptimeDB's compat reader does).
+      for (const t of targets.slice(1)) {
+        await s.rows(`ALTER TABLE ft MODIFY COLUMN v ${t}`);
+        expect(await read(), t).to.deep.equal(cast.get(t));
+      }
+    } finally {
+      await s.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses type changes without a value-by-value meaning', async () => {

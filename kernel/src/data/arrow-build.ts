@@ -72,6 +72,8 @@ export function recordBatchOf(schema: arrow.Schema, children: readonly arrow.Dat
  * buffer (`SELECT v, v AS w` returns one vector twice) came out shorter than
  * its header says, and no reader could open it. Buffers that overlap one met
  * before are copied; a batch without such sharing is returned as is.
+ * Writers call `batchesToIpc` (arrow-ipc.ts), which applies this to every
+ * batch, rather than apache-arrow's writers.
  */
 export function withUnsharedBuffers(batch: arrow.RecordBatch): arrow.RecordBatch {
   const seen = new Map<ArrayBufferLike, Array<[number, number]>>();

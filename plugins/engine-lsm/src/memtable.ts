@@ -4,7 +4,7 @@ import { OP_DELETE, type Chunk } from './chunk.js';
 import { grow, type AnyTypedArray } from './growable.js';
 import { seriesKeyOf } from './series-key.js';
 import { TagInterner } from './tag-interner.js';
-import { boolVector, convertValue, isValidAt, jsVector, packValidity, storageOf, typedVector, type Storage } from './vectors.js';
+import { boolVector, castToType, defaultValueOf, isValidAt, jsVector, packValidity, storageOf, typedVector, type Storage } from './vectors.js';
 import { InvalidArgumentsError } from './errors.js';
 
 /** One field column of a memtable: a growable typed array (or JS array) plus validity. */
@@ -28,16 +28,20 @@ class FieldColumn {
   /** Appends `n` rows at `at` from `vec` (or nulls/default when absent). */
   append(vec: arrow.Vector | undefined, at: number, n: number): void {
     const st = this.storage;
+    // A vector of another type (a WAL entry written before ALTER TABLE ... MODIFY COLUMN,
+    // replayed after it) converts as CAST does; a value it cannot convert is NULL, never an
+    // error: a throwing entry in the WAL would fail every replay.
+    if (vec) vec = castToType(vec, this.arrowType);
     if (st.kind === 'js') {
       const arr = this.values as unknown[];
-      if (!vec) { const d = this.schema.default?.value ?? null; for (let i = 0; i < n; i++) arr[at + i] = d; return; }
-      for (let i = 0; i < n; i++) arr[at + i] = convertValue(vec.get(i), this.arrowType);
+      if (!vec) { const d = defaultValueOf(this.schema); for (let i = 0; i < n; i++) arr[at + i] = d; return; }
+      for (let i = 0; i < n; i++) arr[at + i] = vec.get(i);
       return;
     }
     this.values = grow(this.values as AnyTypedArray, at + n);
     const dst = this.values as AnyTypedArray;
     if (!vec) {
-      const dv = this.schema.default?.value;
+      const dv = defaultValueOf(this.schema);
       if (dv === undefined || dv === null) { this.markNulls(at, n); return; }
       const x = st.kind === 'typed' && st.big ? BigInt(dv as never) : Number(dv);
       for (let i = 0; i < n; i++) (dst as unknown as unknown[])[at + i] = x;
@@ -50,20 +54,18 @@ class FieldColumn {
       if (d0.nullCount > 0) this.copyValidity(d0, at, n);
       return;
     }
-    // Slow path: a different but widenable type (an integer into a Float64 column...).
+    // Slow path: a Bool column, or a vector in several chunks (of the column's type by now).
     const big = st.kind === 'typed' && st.big;
     for (let i = 0; i < n; i++) {
       const v = vec.get(i);
       if (v === null || v === undefined) { this.markNulls(at + i, 1); (dst as unknown as unknown[])[at + i] = big ? 0n : 0; continue; }
       let x: number | bigint;
       if (big) {
-        // Conversions never throw: a value that is not an integer becomes null
-        // (a throwing entry in the WAL would fail every replay).
         const num = typeof v === 'bigint' ? undefined : Math.trunc(Number(v));
         if (num !== undefined && !Number.isFinite(num)) { this.markNulls(at + i, 1); (dst as unknown as unknown[])[at + i] = 0n; continue; }
         x = typeof v === 'bigint' ? v : BigInt(num!);
       } else if (st.kind === 'bool') x = v ? 1 : 0;
-      else x = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : Number(v);
+      else x = Number(v);
       (dst as unknown as unknown[])[at + i] = x;
       if (this.valid) this.ensureValid(at + i + 1)[at + i] = 1;
     }

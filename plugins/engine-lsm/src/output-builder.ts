@@ -2,7 +2,7 @@ import * as arrow from 'apache-arrow';
 import { fixedData, recordBatchOf } from '@strata/kernel';
 import { OP_COLUMN, PK_COLUMN, type Chunk } from './chunk.js';
 import type { AnyTypedArray } from './growable.js';
-import { convertValue, isValidAt, packValidity, utf8Vector } from './vectors.js';
+import { castToType, isValidAt, packValidity, sameValueType, utf8Vector } from './vectors.js';
 
 /** One output column: its name and Arrow type (from the region's current schema). */
 export interface OutputColumn {
@@ -23,7 +23,8 @@ export interface OutputColumn {
  * Collects row ranges of chunks and turns them into Arrow record batches,
  * copying typed-array ranges with `set` (no per-row objects). Columns a chunk
  * lacks (added after it was written) come out as their `fill` value (the
- * default) or null; a type that changed is converted value by value.
+ * default) or null; a column whose type changed since (MODIFY COLUMN) is cast
+ * to the current type as SQL CAST does, unconvertible values reading as NULL.
  */
 export class OutputBuilder {
   private segChunk: Chunk[] = [];
@@ -110,10 +111,15 @@ export class OutputBuilder {
     return fixedData(type, n, (d.values as AnyTypedArray).subarray(d.offset + a, d.offset + a + n), undefined, 0);
   }
 
-  /** Chunk `ch`'s column `c`, or a constant column of `c.fill` when the chunk predates it and it has one. */
+  /**
+   * Chunk `ch`'s column `c` as `c.type` (cast once per chunk when the chunk
+   * holds an older type), or a constant column of `c.fill` when the chunk
+   * predates the column and it has one.
+   */
   private columnOf(ch: Chunk, c: OutputColumn): arrow.Vector | undefined {
     const v = ch.column(c.name);
-    if (v || c.fill === undefined || c.fill === null) return v;
+    if (v) return sameValueType(v.type, c.type) ? v : castColumnOf(ch, c, v);
+    if (c.fill === undefined || c.fill === null) return v;
     let byName = filled.get(ch);
     if (!byName) { byName = new Map(); filled.set(ch, byName); }
     let f = byName.get(c.name);
@@ -211,11 +217,11 @@ export class OutputBuilder {
       && v.data[0]!.dictionary?.type.typeId === arrow.Type.Utf8 && v.data[0]!.dictionary.data.length === 1))) {
       return gatherDictionary(sources, { segStart: this.segStart, segEnd: this.segEnd }, n);
     }
-    // Slow path: value by value with conversion.
+    // Slow path: value by value (the sources are of the output type: see columnOf).
     const builder = arrow.makeBuilder({ type, nullValues: [null, undefined] });
     for (let s = 0; s < sources.length; s++) {
       const v = sources[s];
-      for (let i = this.segStart[s]!; i < this.segEnd[s]!; i++) builder.append((v ? convertValue(v.get(i), type) : null) as never);
+      for (let i = this.segStart[s]!; i < this.segEnd[s]!; i++) builder.append((v ? v.get(i) : null) as never);
     }
     return builder.finish().flush();
   }
@@ -223,6 +229,19 @@ export class OutputBuilder {
 
 /** Constant columns standing in for columns a chunk predates, by chunk (they live as long as it). */
 const filled = new WeakMap<Chunk, Map<string, arrow.Vector>>();
+
+/** Columns of a chunk cast to a later type of theirs, by chunk (a chunk appears in many segments). */
+const cast = new WeakMap<Chunk, Map<string, arrow.Vector>>();
+
+function castColumnOf(ch: Chunk, c: OutputColumn, v: arrow.Vector): arrow.Vector {
+  let byName = cast.get(ch);
+  if (!byName) { byName = new Map(); cast.set(ch, byName); }
+  const hit = byName.get(c.name);
+  if (hit && sameValueType(hit.type, c.type)) return hit;
+  const out = castToType(v, c.type);
+  byName.set(c.name, out);
+  return out;
+}
 
 /**
  * A String tag from the chunks' tagBytes: every row of a segment belongs to

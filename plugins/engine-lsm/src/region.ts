@@ -17,7 +17,7 @@ import { OutputBuilder, type OutputColumn } from './output-builder.js';
 import { encodeKeyPart } from './series-key.js';
 import type { ParquetEncoderPool } from './parquet-encoder.js';
 import { candidateRowGroups, candidateRowRanges, encodeParquet, prepareSst, SstChunk, SstSeries, SstSource, tsOf, type FileIndex, type FileMeta, type SstFetch, type SstFileCache, type SstLayout } from './sst.js';
-import { convertValue } from './vectors.js';
+import { defaultValueOf } from './vectors.js';
 import { decodeWalPayload, encodeWalPayload } from './wal-codec.js';
 
 /** What a region needs from its engine. */
@@ -500,7 +500,7 @@ export class Region {
       const isTag = schema.primaryKey.includes(name);
       const type = toArrowType(c.type);
       // Rows written before the column was added read as its literal default (fields; tags stay NULL).
-      const fill = isTag ? undefined : convertValue(c.default?.value, type);
+      const fill = isTag ? undefined : defaultValueOf(c);
       return { name, type, isTime: name === schema.timeIndex, isTag, ...(fill !== null && fill !== undefined ? { fill } : {}) };
     });
   }
@@ -968,7 +968,7 @@ function fieldTestsOf(preds: readonly ScanPredicate[], schema: TableSchema): Fie
       : t === 'Int64' || t === 'UInt64' ? 'big' : undefined;
     if (!kind) continue;
     // Rows of files that predate the column read as its default: the filter tests that value for them.
-    const d = convertValue(c.default?.value, toArrowType(c.type));
+    const d = defaultValueOf(c);
     const fill = kind === 'big' ? (typeof d === 'bigint' ? d : typeof d === 'number' ? BigInt(d) : undefined) : typeof d === 'number' ? d : undefined;
     const withFill = fill !== undefined ? { fill } : {};
     if (p.op === 'is not null') { out.push({ column: p.column, op: p.op, kind, ...withFill }); continue; }

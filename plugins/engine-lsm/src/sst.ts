@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { recordBatchOf, withUnsharedBuffers, type ColumnSchema, type IndexProvider, type ScanPredicate, type TableSchema } from '@strata/kernel';
+import { batchesToIpc, recordBatchOf, type ColumnSchema, type IndexProvider, type ScanPredicate, type TableSchema } from '@strata/kernel';
 import { OP_COLUMN, OP_DELETE, PK_COLUMN, type Chunk } from './chunk.js';
 import { CorruptionError } from './errors.js';
 import type { ChunkSource } from './merge-chunks.js';
@@ -488,9 +488,8 @@ export function prepareSst(table: arrow.Table, schema: TableSchema, rowGroupRows
       (ext[p.name] ??= {})[c.name] = Buffer.from(b.finish()).toString('base64');
     }
   }
-  // Columns sharing a buffer would be written short (see withUnsharedBuffers): an SST keeps what it is given.
   const encoded = dictionaryEncodeTags(table, schema);
-  const ipc = arrow.tableToIPC(new arrow.Table(encoded.schema, encoded.batches.map(withUnsharedBuffers)), 'stream');
+  const ipc = batchesToIpc(encoded.schema, encoded.batches, { format: 'stream' });
   return {
     ipc, rows: n, minTs, maxTs, hasDeletes, seriesCount: series,
     index: { version: 1, rowGroups, tags, ...(Object.keys(tagRows).length ? { tagRows } : {}), ...(Object.keys(ext).length ? { ext } : {}) },
@@ -628,7 +627,7 @@ async function writeParquetStreamed(ipc: Uint8Array, props: PW.WriterProperties,
       const b = slices[next];
       if (!b) { ctrl.close(); return; }
       slices[next++] = undefined as unknown as arrow.RecordBatch; // let the slice's views go once sent
-      const t = pw.Table.fromIPCStream(arrow.tableToIPC(new arrow.Table(input.schema, [b]), 'stream'));
+      const t = pw.Table.fromIPCStream(batchesToIpc(input.schema, [b], { format: 'stream' }));
       try { for (const rb of t.recordBatches()) ctrl.enqueue(rb); } finally { t.free(); }
     },
   });

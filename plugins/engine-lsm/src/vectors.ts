@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import type { DataType } from '@strata/kernel';
+import { castScalar, castVector, fromArrowType, isTimestamp, type ColumnSchema, type DataType } from '@strata/kernel';
 import type { AnyTypedArray, TypedArrayCtor } from './growable.js';
 
 /** How a column's values are held in memtables and gathered into Arrow. */
@@ -69,52 +69,88 @@ export function utf8Vector(offsets: Int32Array, bytes: Uint8Array, n: number, va
 }
 
 /**
- * Converts a JS value read from one Arrow type into what a builder of `type`
- * accepts: rows written before ALTER TABLE ... MODIFY COLUMN are read as the
- * new type. A value the new type cannot hold (text that is not a number, a
- * number out of the type's range) reads as NULL, as GreptimeDB's cast does,
- * never as 0 or a wrapped number.
+ * True when vectors of Arrow types `a` and `b` hold the same values: equal
+ * types (a timestamp's zone aside), or a dictionary of one (SSTs keep String
+ * tags as dictionaries). Called per column and segment on scans, so it
+ * compares the few parameters itself (`arrow.util.compareTypes` costs
+ * ~0.35 µs a call).
  */
-export function convertValue(v: unknown, type: arrow.DataType): unknown {
-  if (v === null || v === undefined) return null;
-  switch (type.typeId) {
-    case arrow.Type.Int: {
-      const t = type as arrow.Int;
-      let x: bigint;
-      if (typeof v === 'bigint') x = v;
-      else if (typeof v === 'boolean') x = v ? 1n : 0n;
-      else if (typeof v === 'string') { if (!/^\s*[+-]?\d+\s*$/.test(v)) return null; x = BigInt(v.trim()); }
-      else { const n = Number(v); if (!Number.isFinite(n)) return null; x = BigInt(Math.trunc(n)); }
-      const bits = BigInt(t.bitWidth);
-      const [lo, hi] = t.isSigned ? [-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n] : [0n, (1n << bits) - 1n];
-      if (x < lo || x > hi) return null;
-      return t.bitWidth === 64 ? x : Number(x);
+export function sameValueType(a: arrow.DataType, b: arrow.DataType): boolean {
+  if (a === b) return true;
+  if (a.typeId !== b.typeId) {
+    if (arrow.DataType.isDictionary(a)) return sameValueType((a as arrow.Dictionary).dictionary, b);
+    if (arrow.DataType.isDictionary(b)) return sameValueType(a, (b as arrow.Dictionary).dictionary);
+    return false;
+  }
+  switch (a.typeId) {
+    case arrow.Type.Int: return (a as arrow.Int).bitWidth === (b as arrow.Int).bitWidth && (a as arrow.Int).isSigned === (b as arrow.Int).isSigned;
+    case arrow.Type.Float: return (a as arrow.Float).precision === (b as arrow.Float).precision;
+    case arrow.Type.Timestamp: return (a as arrow.Timestamp).unit === (b as arrow.Timestamp).unit;
+    case arrow.Type.Date: return (a as arrow.Date_).unit === (b as arrow.Date_).unit;
+    case arrow.Type.Decimal: {
+      const x = a as arrow.Decimal, y = b as arrow.Decimal;
+      return x.precision === y.precision && x.scale === y.scale && x.bitWidth === y.bitWidth;
     }
-    case arrow.Type.Float: {
-      if (typeof v === 'number') return v;
-      if (typeof v === 'boolean') return v ? 1 : 0;
-      if (typeof v === 'string' && !/^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(v)) return null;
-      const n = Number(v);
-      return Number.isNaN(n) ? null : n;
-    }
-    case arrow.Type.Utf8: case arrow.Type.LargeUtf8: return typeof v === 'string' ? v : String(v);
-    case arrow.Type.Bool: {
-      if (typeof v === 'boolean') return v;
-      if (typeof v === 'string') { const s = v.trim().toLowerCase(); return s === 'true' ? true : s === 'false' ? false : null; }
-      return Number(v) !== 0;
-    }
-    case arrow.Type.Timestamp: {
-      const n = typeof v === 'number' ? v : Number(v);
-      return Number.isFinite(n) ? n : null;
-    }
-    default: return v;
+    case arrow.Type.Utf8: case arrow.Type.LargeUtf8: case arrow.Type.Binary: case arrow.Type.LargeBinary: case arrow.Type.Bool: case arrow.Type.Null:
+      return true;
+    default: return arrow.util.compareTypes(a, b);
   }
 }
 
-/** A vector of `type` from JS values (slow path: non-primitive types). */
+/**
+ * `v` as a vector of `type`, for rows written before ALTER TABLE ... MODIFY
+ * COLUMN (in SSTs, frozen memtables, or WAL entries replayed after it). The
+ * values convert as SQL `CAST` converts them (the kernel's `castVector`, so
+ * `'inf'` reads as Infinity and `' 12 '` as 12, as `CAST` gives them), and a
+ * value the new type cannot hold (text that is not a number, a number out of
+ * range) reads as NULL, as GreptimeDB's compat reader casts (Arrow's safe
+ * cast), never as 0 or a wrapped number, and never failing the scan.
+ */
+export function castToType(v: arrow.Vector, type: arrow.DataType): arrow.Vector {
+  return sameValueType(v.type, type) ? v : castVector(v, fromArrowType(type), { onError: 'null' });
+}
+
+/**
+ * Column `c`'s literal default, the value rows that predate the column read
+ * as, in the executor's representation of `c.type` (bigints for 64-bit
+ * integers and timestamps, in the column's unit). The kernel stores a
+ * default already cast to its column's type, but a MODIFY COLUMN leaves it in
+ * the old one: such a value is cast as the column's old rows are (NULL where
+ * CAST would fail).
+ */
+export function defaultValueOf(c: ColumnSchema): unknown {
+  const v = c.default?.value;
+  if (v === null || v === undefined) return null;
+  const held = typeHolding(v);
+  return held === undefined || representationFits(v, c.type) ? v : castScalar(v, held, c.type, { onError: 'null' });
+}
+
+/** True when `v` is a value of type `t` in the executor's representation. */
+function representationFits(v: unknown, t: DataType): boolean {
+  switch (typeof v) {
+    case 'string': return t.name === 'String';
+    case 'boolean': return t.name === 'Boolean';
+    case 'bigint': return t.name === 'Int64' || t.name === 'UInt64' || t.name === 'Decimal128' || isTimestamp(t);
+    case 'number': return ['Int8', 'Int16', 'Int32', 'UInt8', 'UInt16', 'UInt32', 'Float32', 'Float64', 'Date'].includes(t.name);
+    default: return true;
+  }
+}
+
+/** The type whose values are JS values like `v` (what a default kept from before a MODIFY COLUMN was). */
+function typeHolding(v: unknown): DataType | undefined {
+  switch (typeof v) {
+    case 'string': return { name: 'String' };
+    case 'boolean': return { name: 'Boolean' };
+    case 'bigint': return { name: 'Int64' };
+    case 'number': return { name: 'Float64' };
+    default: return undefined;
+  }
+}
+
+/** A vector of `type` from JS values already of that type (as `get` returns them; slow path: non-primitive types). */
 export function jsVector(type: arrow.DataType, values: readonly unknown[]): arrow.Vector {
   const b = arrow.makeBuilder({ type, nullValues: [null, undefined] });
-  for (const v of values) b.append(convertValue(v, type) as never);
+  for (const v of values) b.append(v as never);
   return b.finish().toVector();
 }
 

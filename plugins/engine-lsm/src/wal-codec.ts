@@ -1,4 +1,5 @@
 import * as arrow from 'apache-arrow';
+import { batchesToIpcPieces } from '@strata/kernel';
 import { CorruptionError } from './errors.js';
 
 const MAGIC = 0x53; // 'S'
@@ -10,14 +11,10 @@ const VERSION = 1;
  * from a delete without decoding the rows.
  */
 export function encodeWalPayload(op: number, schemaVersion: number, batch: arrow.RecordBatch): Uint8Array {
-  // The IPC stream's pieces are copied once, straight after the header: tableToIPC would
-  // join them into a buffer of their own first, one more payload-sized allocation per
-  // write, and on the ingest path those allocations set the pace of full GCs.
-  const writer = new arrow.RecordBatchStreamWriter();
-  writer.write(batch);
-  writer.finish();
-  const parts = (writer as unknown as { _sink?: { _values?: unknown } })._sink?._values;
-  const pieces: Uint8Array[] = Array.isArray(parts) && parts.every((p) => p instanceof Uint8Array) ? parts : [writer.toUint8Array(true)];
+  // The IPC stream's pieces are copied once, straight after the header: joining them
+  // first would be one more payload-sized allocation per write, and on the ingest path
+  // those allocations set the pace of full GCs.
+  const pieces = batchesToIpcPieces(batch.schema, [batch], { format: 'stream' });
   let length = 0;
   for (const p of pieces) length += p.byteLength;
   const out = new Uint8Array(8 + length);

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { TableSchema } from '@strata/kernel';
-import { batchOf, cpuSchema, harness, scanRows } from './support/fixtures.js';
+import { defaultEngineLsmOptions, LsmEngine } from '../src/index.js';
+import { batchOf, cpuSchema, harness, scanRows, silentLogger } from './support/fixtures.js';
 
 const R = '4096_0';
 const HOUR = 3_600_000;
@@ -128,6 +129,46 @@ describe('engine-lsm: compaction, TTL, alter, external readers', function () {
     let err: unknown;
     try { await engine.alterRegion(R, { ...s2, version: 3, primaryKey: ['host'], columns: s2.columns.map((c) => (c.name === 'region' ? { ...c, semantic: 'field' as const } : c)) }); } catch (e) { err = e; }
     expect((err as { code?: string }).code).to.equal('INVALID_ARGUMENTS');
+  });
+
+  it('a field whose type changed reads as CAST converts it: WAL replay after a crash, compaction, a stale default', async () => {
+    const texts = ['inf', '-Infinity', 'NaN', '1e20', ' 12 ', 'twelve'];
+    const doubles = [Infinity, -Infinity, NaN, 1e20, 12, null];
+    const col = (name: string, t: 'String' | 'Float64') => ({ name, type: { name: t }, semantic: 'field' as const, nullable: true });
+    const base = cpuSchema();
+    const s1: TableSchema = { ...base, columns: [...base.columns.filter((c) => c.name === 'host' || c.name === 'ts'), col('v', 'String')], primaryKey: ['host'] };
+    const s2: TableSchema = { ...s1, version: 2, columns: [...s1.columns.filter((c) => c.name !== 'v'), col('v', 'Float64')] };
+    const rows = texts.map((v, i) => ({ host: 'a', ts: i + 1, v }));
+    const want = doubles.map((v, i) => ({ host: 'a', ts: i + 1, v }));
+
+    // Written as text, never flushed; the process dies; the region reopens with the column a DOUBLE.
+    const h = harness();
+    await h.engine.createRegion(R, s1);
+    await h.engine.write(R, batchOf(s1, rows));
+    const crashed = new LsmEngine(h.wal, h.store, defaultEngineLsmOptions({ compaction: { enabled: false } }), silentLogger);
+    await crashed.openRegion(R, s2);
+    expect(await scanRows(crashed, R), 'replayed into the memtable').to.deep.equal(want);
+    await crashed.flush(R);
+    expect(await scanRows(crashed, R), 'flushed').to.deep.equal(want);
+    await crashed.stop();
+
+    // An SST of text rewritten by compaction in the new type.
+    const { engine } = harness({ compaction: { enabled: false, windowMs: '1h', filesPerWindowMax: 2 } });
+    await engine.createRegion(R, s1);
+    await engine.write(R, batchOf(s1, rows.slice(0, 3)));
+    await engine.flush(R);
+    await engine.write(R, batchOf(s1, rows.slice(3)));
+    await engine.flush(R);
+    await engine.alterRegion(R, s2);
+    await engine.compact(R);
+    expect(engine.stats(R).sstFiles).to.equal(1);
+    expect(await scanRows(engine, R), 'compacted').to.deep.equal(want);
+
+    // A default set while the column was text, kept through MODIFY COLUMN, fills older rows as CAST converts it.
+    const s3: TableSchema = { ...s2, version: 3, columns: [...s2.columns, { ...col('d', 'String'), default: { value: '-inf' } }] };
+    await engine.alterRegion(R, s3);
+    await engine.alterRegion(R, { ...s3, version: 4, columns: s3.columns.map((c) => (c.name === 'd' ? { ...c, type: { name: 'Float64' } } : c)) });
+    expect((await scanRows(engine, R, { projection: ['ts', 'd'] })).map((r) => r.d)).to.deep.equal(texts.map(() => -Infinity));
   });
 
   it('adding a tag column keeps old series apart from new ones', async () => {

@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { FlightDataError } from './errors.js';
-import { withUnsharedBuffers } from '@strata/kernel';
+import { batchesToIpc } from '@strata/kernel';
 
 /**
  * One Arrow IPC message as Flight carries it: `dataHeader` is the Message
@@ -16,7 +16,7 @@ export interface IpcMessage {
 const CONTINUATION = 0xffffffff;
 
 /**
- * Splits an Arrow IPC stream (as RecordBatchStreamWriter writes it) into its
+ * Splits an Arrow IPC stream (as batchesToIpc writes it) into its
  * messages, without copying: each message is
  *
  *   [0xFFFFFFFF][int32 metadata length][Message flatbuffer, padded][body]
@@ -48,7 +48,7 @@ export function* splitIpcStream(bytes: Uint8Array): Generator<IpcMessage> {
 
 /** The schema as one IPC message (FlightData data_header with an empty body). */
 export function schemaMessage(schema: arrow.Schema): IpcMessage {
-  const bytes = arrow.tableToIPC(new arrow.Table(schema), 'stream');
+  const bytes = batchesToIpc(schema, [], { format: 'stream' });
   for (const m of splitIpcStream(bytes)) if (m.headerType === arrow.MessageHeader.Schema) return m;
   throw new FlightDataError('schema did not encode');
 }
@@ -60,11 +60,8 @@ export function schemaMessage(schema: arrow.Schema): IpcMessage {
  * dictionary in IPC stream terms, which readers accept.
  */
 export function recordBatchMessages(batch: arrow.RecordBatch): IpcMessage[] {
-  const writer = new arrow.RecordBatchStreamWriter();
-  writer.write(withUnsharedBuffers(batch));
-  writer.finish();
   const out: IpcMessage[] = [];
-  for (const m of splitIpcStream(writer.toUint8Array(true))) if (m.headerType !== arrow.MessageHeader.Schema) out.push(m);
+  for (const m of splitIpcStream(batchesToIpc(batch.schema, [batch], { format: 'stream' }))) if (m.headerType !== arrow.MessageHeader.Schema) out.push(m);
   return out;
 }
 

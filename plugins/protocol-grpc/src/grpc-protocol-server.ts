@@ -1,9 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import * as arrow from 'apache-arrow';
 import {
-  AuthError, createSession, InvalidArgumentsError, UnsupportedError,
+  AuthError, batchesToIpc, createSession, InvalidArgumentsError, UnsupportedError,
   type ListenAddress, type Logger, type ProtocolServer, type QueryService, type Session, type UserInfo, type UserProvider,
-  withUnsharedBuffers,
 } from '@strata/kernel';
 import { FlightDataError, toServiceError } from './errors.js';
 import {
@@ -282,8 +281,8 @@ export class GrpcProtocolServer implements ProtocolServer {
       for await (const out of this.deps.query.execute(sql, session, { signal: ac.signal, timeoutMs: this.timeoutMs(call) })) {
         if (out.kind === 'affected') { affected += out.affectedRows; continue; }
         const batches: arrow.RecordBatch[] = [];
-        for await (const b of out.batches) batches.push(withUnsharedBuffers(b));
-        ipc = arrow.tableToIPC(new arrow.Table(out.schema, batches), 'stream');
+        for await (const b of out.batches) batches.push(b);
+        ipc = batchesToIpc(out.schema, batches, { format: 'stream' });
       }
       return { affected, ipc };
     }

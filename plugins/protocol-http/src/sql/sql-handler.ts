@@ -1,8 +1,7 @@
 import * as arrow from 'apache-arrow';
 import {
-  createSession, dataTypeDisplayName, DeadlineExceededError, InvalidArgumentsError, parseDurationMs,
+  batchesToIpc, createSession, dataTypeDisplayName, DeadlineExceededError, InvalidArgumentsError, parseDurationMs,
   type QueryOutput, type QueryService, type QueryTimings, type ResultColumn, type Session,
-  withUnsharedBuffers,
 } from '@strata/kernel';
 import { csvCellEncoder, jsonCellEncoder, type CellEncoder } from './result-encoders.js';
 
@@ -153,5 +152,5 @@ export function encodeArrow(outputs: readonly CollectedOutput[], ipc: 'file' | '
   if (outputs.length > 1) throw new InvalidArgumentsError('cannot output multi-statements result in arrow format');
   const o = outputs[0];
   if (!o || o.kind === 'affected') return new Uint8Array(0);
-  return arrow.tableToIPC(new arrow.Table(o.schema, o.batches.map(withUnsharedBuffers)), ipc);
+  return batchesToIpc(o.schema, o.batches, { format: ipc });
 }
