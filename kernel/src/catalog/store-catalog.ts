@@ -8,6 +8,7 @@ import { regionIdOf, type StorageEngine } from '../interfaces/engine.js';
 import type { Logger } from '../interfaces/logger.js';
 import type { ObjectStore } from '../interfaces/store.js';
 import { parseWithBigInts, stringifyWithBigInts } from '../util/bigint-json.js';
+import { castScalar } from '../sql/exec/cast-vector.js';
 
 /** The object key of the catalog snapshot. */
 export const CATALOG_KEY = 'catalog/catalog.json';
@@ -336,7 +337,17 @@ function applyChange(s: TableSchema, change: AlterTableChange, table: string): T
       if (!c) throw new ColumnNotFoundError(change.name, table);
       if (c.semantic !== 'field') throw new InvalidArgumentsError(`${table}: only field columns can change type ('${change.name}' is a ${c.semantic === 'tag' ? 'PRIMARY KEY' : 'TIME INDEX'} column)`);
       if (!castableColumnType(c.type, change.type)) throw new InvalidArgumentsError(`${table}: column '${change.name}' cannot be cast automatically to type '${change.type.name}' (from ${c.type.name})`);
-      return { ...s, columns: s.columns.map((x) => (x.name === change.name ? { ...x, type: change.type } : x)), version };
+      // A literal default changes type with its column (later writes that leave the column out
+      // get a value of the new type); one the new type cannot hold refuses the change.
+      let def = c.default;
+      if (def && def.fn === undefined && def.value !== null && def.value !== undefined) {
+        const value = castScalar(def.value, c.type, change.type, { onError: 'null' });
+        if (value === null) {
+          throw new InvalidArgumentsError(`${table}: the default of column '${change.name}' (${String(def.value)}) cannot be cast to type '${change.type.name}'; change or drop the default first (MODIFY COLUMN ${change.name} DROP DEFAULT)`);
+        }
+        def = { ...def, value };
+      }
+      return { ...s, columns: s.columns.map((x) => (x.name === change.name ? { ...x, type: change.type, ...(def ? { default: def } : {}) } : x)), version };
     }
     case 'set-default': {
       const c = s.columns.find((x) => x.name === change.name);

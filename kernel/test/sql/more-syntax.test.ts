@@ -227,6 +227,28 @@ describe('sql: more GreptimeDB syntax (SHOW TABLE STATUS, CREATE TABLE LIKE, DEF
     });
   });
 
+  describe('MODIFY COLUMN c <type> with a default', () => {
+    it('casts the default with the column, so later writes that leave it out get the new type', async () => {
+      await h.q("ALTER TABLE t ADD COLUMN s STRING DEFAULT ' 12 '");
+      await h.q('ALTER TABLE t MODIFY COLUMN s DOUBLE');
+      expect(String((await h.q('SHOW CREATE TABLE t')).rows[0]![1])).to.contain('"s" DOUBLE NULL DEFAULT 12');
+      await h.q("INSERT INTO t (k, ts, b) VALUES ('z', 9, 1)");
+      const r = await h.q("SELECT s FROM t WHERE k = 'z'");
+      expect(r.rows).to.deep.equal([[12]]);
+      expect(r.types[0]).to.equal('Float64');
+    });
+
+    it('refuses the change when the new type cannot hold the default, and changes nothing', async () => {
+      await h.q("ALTER TABLE t ADD COLUMN s STRING DEFAULT 'twelve'");
+      await fails('ALTER TABLE t MODIFY COLUMN s DOUBLE', 'INVALID_ARGUMENTS', "the default of column 's' (twelve) cannot be cast to type 'Float64'");
+      expect(String((await h.q('SHOW CREATE TABLE t')).rows[0]![1])).to.contain('"s" STRING NULL DEFAULT \'twelve\'');
+      await h.q('ALTER TABLE t MODIFY COLUMN s DROP DEFAULT');
+      await h.q('ALTER TABLE t MODIFY COLUMN s DOUBLE');
+      await h.q("INSERT INTO t (k, ts, b) VALUES ('z', 9, 1)");
+      expect(await h.rows("SELECT s FROM t WHERE k = 'z'")).to.deep.equal([[null]]);
+    });
+  });
+
   describe('SHOW VARIABLES name', () => {
     it("answers one column named after the variable, upper-cased, as GreptimeDB does", async () => {
       await h.q("SET time_zone = '+08:00'");
