@@ -8,7 +8,7 @@ import type { BExpr, Plan } from '../plan/logical-plan.js';
 import { formatFloat } from './float-text.js';
 import { checkPrecision, decimalFromNumber, decimalToNumber, formatDecimal, parseDecimal, pow10, rescale } from './decimal.js';
 import {
-  allocData, columnFromArrow, columnToArrow, constantColumn, isBigIntType, isInterval, storageOf, takeColumn, valueAt,
+  allocData, columnFromArrow, columnToArrow, constantColumn, isBigIntType, isInterval, storageOf, takeColumn, utf8ChunksOf, valueAt,
   type Batch, type Column, type Interval,
 } from './column.js';
 
@@ -492,6 +492,11 @@ export function hasHighUnit(s: string): boolean { return HIGH_UNIT.test(s); }
 export function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
   if (!HIGH_UNIT.test(a) || !HIGH_UNIT.test(b)) return a < b ? -1 : 1;
+  return compareCodePoints(a, b);
+}
+
+/** Two strings in code point order by their UTF-16 units: surrogates moved above U+E000..U+FFFF. */
+function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
   while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
@@ -541,49 +546,16 @@ function compileBinary(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: Comp
     };
   }
   if (['=', '<>', '<', '<=', '>', '>='].includes(op)) {
-    const test = op === '=' ? (c: number) => c === 0 : op === '<>' ? (c: number) => c !== 0 : op === '<' ? (c: number) => c < 0
-      : op === '<=' ? (c: number) => c <= 0 : op === '>' ? (c: number) => c > 0 : (c: number) => c >= 0;
-    const rightLit = e.right.k === 'lit' ? e.right.value : undefined;
+    // A String column against a string constant (on either side): see stringConstantComparison.
+    const cop = op as ComparisonOp;
+    const strConst = e.right.k === 'lit' && typeof e.right.value === 'string' ? { value: e.right.value, column: l, op: cop }
+      : e.left.k === 'lit' && typeof e.left.value === 'string' ? { value: e.left.value, column: r, op: FLIPPED[cop] } : undefined;
+    const general = compileComparison(e, l, r);
+    if (!strConst) return general;
+    const cmp = stringConstantComparison(strConst.value, strConst.op);
     return (b) => {
-      const x = l(b);
-      const n = b.numRows;
-      const d = new Uint8Array(n);
-      // Fast path: typed column vs constant.
-      if (rightLit !== undefined && rightLit !== null && storageOf(x.type.name) !== 'js' && x.type.name !== 'Boolean') {
-        const xs = x.data as Float64Array;
-        const bigCol = typeof xs[0] === 'bigint' || x.data instanceof BigInt64Array || x.data instanceof BigUint64Array;
-        // A fraction, an infinity or NaN against 64-bit integers takes the general path (no bigint equals it).
-        const frac = bigCol && typeof rightLit === 'number' && !Number.isInteger(rightLit);
-        const c = bigCol ? (typeof rightLit === 'bigint' ? rightLit : frac ? 0n : BigInt(Math.trunc(Number(rightLit)))) : Number(rightLit);
-        // NaN sorts above every number and equals itself (DataFusion's float order); a NaN
-        // constant takes the general path, a NaN value passes > and >= below.
-        if (!frac && c === c) {
-          switch (op) {
-            case '=': for (let i = 0; i < n; i++) d[i] = xs[i] === c ? 1 : 0; break;
-            case '<>': for (let i = 0; i < n; i++) d[i] = xs[i] !== c ? 1 : 0; break;
-            case '<': for (let i = 0; i < n; i++) d[i] = xs[i]! < (c as number) ? 1 : 0; break;
-            case '<=': for (let i = 0; i < n; i++) d[i] = xs[i]! <= (c as number) ? 1 : 0; break;
-            case '>': for (let i = 0; i < n; i++) { const v = xs[i]!; d[i] = v > (c as number) || v !== v ? 1 : 0; } break;
-            case '>=': for (let i = 0; i < n; i++) { const v = xs[i]!; d[i] = v >= (c as number) || v !== v ? 1 : 0; } break;
-          }
-          return { type: BOOL, length: n, data: d, valid: x.valid };
-        }
-      }
-      // Fast path: string column = / <> constant (tag filters), with a one-entry cache for runs.
-      if (typeof rightLit === 'string' && x.type.name === 'String' && (op === '=' || op === '<>')) {
-        const xs = x.data as unknown[];
-        const eq = op === '=' ? 1 : 0;
-        for (let i = 0; i < n; i++) d[i] = (xs[i] === rightLit ? eq : 1 - eq);
-        return { type: BOOL, length: n, data: d, valid: x.valid };
-      }
-      const y = r(b);
-      let valid: Uint8Array | null = null;
-      for (let i = 0; i < n; i++) {
-        const a = valueAt(x, i); const c = valueAt(y, i);
-        if (a === null || c === null) { valid ??= new Uint8Array(n).fill(1); valid[i] = 0; continue; }
-        d[i] = test(compareValues(a, c)) ? 1 : 0;
-      }
-      return { type: BOOL, length: n, data: d, valid };
+      const x = strConst.column(b);
+      return x.type.name === 'String' ? cmp(x) : general(b);
     };
   }
   if (op === '||') {
@@ -619,6 +591,117 @@ function compileBinary(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: Comp
   }
   if (NUMERIC_OPS.has(op)) return compileArithmetic(e, l, r);
   throw new ExecutionError(`unsupported operator ${op}`);
+}
+
+/** `=`, `<>`, `<`, `<=`, `>`, `>=` (a String column against a string constant: stringConstantComparison); a typed column against a constant has a fast path. */
+function compileComparison(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: CompiledExpr): CompiledExpr {
+  const op = e.op;
+  const test = op === '=' ? (c: number) => c === 0 : op === '<>' ? (c: number) => c !== 0 : op === '<' ? (c: number) => c < 0
+    : op === '<=' ? (c: number) => c <= 0 : op === '>' ? (c: number) => c > 0 : (c: number) => c >= 0;
+  const rightLit = e.right.k === 'lit' ? e.right.value : undefined;
+  return (b) => {
+    const x = l(b);
+    const n = b.numRows;
+    const d = new Uint8Array(n);
+    // Fast path: typed column vs constant.
+    if (rightLit !== undefined && rightLit !== null && storageOf(x.type.name) !== 'js' && x.type.name !== 'Boolean') {
+      const xs = x.data as Float64Array;
+      const bigCol = typeof xs[0] === 'bigint' || x.data instanceof BigInt64Array || x.data instanceof BigUint64Array;
+      // A fraction, an infinity or NaN against 64-bit integers takes the general path (no bigint equals it).
+      const frac = bigCol && typeof rightLit === 'number' && !Number.isInteger(rightLit);
+      const c = bigCol ? (typeof rightLit === 'bigint' ? rightLit : frac ? 0n : BigInt(Math.trunc(Number(rightLit)))) : Number(rightLit);
+      // NaN sorts above every number and equals itself (DataFusion's float order); a NaN
+      // constant takes the general path, a NaN value passes > and >= below.
+      if (!frac && c === c) {
+        switch (op) {
+          case '=': for (let i = 0; i < n; i++) d[i] = xs[i] === c ? 1 : 0; break;
+          case '<>': for (let i = 0; i < n; i++) d[i] = xs[i] !== c ? 1 : 0; break;
+          case '<': for (let i = 0; i < n; i++) d[i] = xs[i]! < (c as number) ? 1 : 0; break;
+          case '<=': for (let i = 0; i < n; i++) d[i] = xs[i]! <= (c as number) ? 1 : 0; break;
+          case '>': for (let i = 0; i < n; i++) { const v = xs[i]!; d[i] = v > (c as number) || v !== v ? 1 : 0; } break;
+          case '>=': for (let i = 0; i < n; i++) { const v = xs[i]!; d[i] = v >= (c as number) || v !== v ? 1 : 0; } break;
+        }
+        return { type: BOOL, length: n, data: d, valid: x.valid };
+      }
+    }
+    const y = r(b);
+    let valid: Uint8Array | null = null;
+    for (let i = 0; i < n; i++) {
+      const a = valueAt(x, i); const c = valueAt(y, i);
+      if (a === null || c === null) { valid ??= new Uint8Array(n).fill(1); valid[i] = 0; continue; }
+      d[i] = test(compareValues(a, c)) ? 1 : 0;
+    }
+    return { type: BOOL, length: n, data: d, valid };
+  };
+}
+
+type ComparisonOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
+
+/** `constant op x` is `x FLIPPED[op] constant`. */
+const FLIPPED: Record<ComparisonOp, ComparisonOp> = { '=': '=', '<>': '<>', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+
+/** Which outcomes make `op` true: bit 0 less, bit 1 equal, bit 2 greater. */
+const OUTCOMES: Record<ComparisonOp, number> = { '=': 0b010, '<>': 0b101, '<': 0b001, '<=': 0b011, '>': 0b100, '>=': 0b110 };
+
+const utf8Encoder = new TextEncoder();
+
+/** A lone surrogate (one not in a pair), which TextEncoder would write as U+FFFD. */
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
+
+/**
+ * `x op 'constant'` for a String column x, in compareStrings' order (UTF-8 byte order),
+ * the constant prepared once. = and <> use ===. For the others, a column that has its UTF-8
+ * bytes (utf8ChunksOf: a scan's columns, function results) is compared byte by byte, no JS
+ * string touched; any other column with JS `<` when the constant has no code unit at or
+ * above U+D800 (that is compareStrings' order then), else with compareStrings' unit-by-unit
+ * rule without its per-row checks. A NULL value gives NULL (x's validity).
+ */
+function stringConstantComparison(constant: string, op: ComparisonOp): (x: Column) => Column {
+  const outcomes = OUTCOMES[op];
+  const bytesOk = !LONE_SURROGATE.test(constant);
+  const cb = utf8Encoder.encode(constant);
+  const cl = cb.length;
+  const plain = !hasHighUnit(constant);
+  return (x) => {
+    const n = x.length;
+    const d = new Uint8Array(n);
+    const xs = x.data as unknown[];
+    if (op === '=' || op === '<>') {
+      // === on strings beats a byte loop: it compares lengths (and often identities) first.
+      const eq = op === '=' ? 1 : 0;
+      for (let i = 0; i < n; i++) d[i] = xs[i] === constant ? eq : 1 - eq;
+      return { type: BOOL, length: n, data: d, valid: x.valid };
+    }
+    const chunks = bytesOk ? utf8ChunksOf(x) : undefined;
+    if (chunks) {
+      for (const ch of chunks) {
+        const offsets = ch.offsets; const bytes = ch.bytes; const row = ch.row;
+        for (let i = 0; i < ch.length; i++) {
+          const a = offsets[i]!; const len = offsets[i + 1]! - a;
+          const m = len < cl ? len : cl;
+          let k = 0;
+          while (k < m && bytes[a + k] === cb[k]) k++;
+          const c = k < m ? bytes[a + k]! - cb[k]! : len - cl;
+          d[row + i] = (outcomes >> (c < 0 ? 0 : c === 0 ? 1 : 2)) & 1;
+        }
+      }
+      return { type: BOOL, length: n, data: d, valid: x.valid };
+    }
+    if (plain) {
+      for (let i = 0; i < n; i++) {
+        const v = xs[i];
+        if (typeof v === 'string') d[i] = (outcomes >> (v === constant ? 1 : v < constant ? 0 : 2)) & 1;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const v = xs[i];
+        if (typeof v !== 'string') continue;
+        const c = v === constant ? 0 : compareCodePoints(v, constant);
+        d[i] = (outcomes >> (c < 0 ? 0 : c === 0 ? 1 : 2)) & 1;
+      }
+    }
+    return { type: BOOL, length: n, data: d, valid: x.valid };
+  };
 }
 
 function textOf(v: unknown, t: DataType, tz: string): string {
