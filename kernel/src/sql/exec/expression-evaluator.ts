@@ -245,6 +245,9 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
       // Parts whose values were prepared per batch (correlated subqueries, async calls) are
       // looked up by batch, so such a CASE evaluates every part on the whole batch instead.
       const selective = !needsPreparedBatch(e);
+      // When no part can fail, evaluating every part on the whole batch and picking per row gives
+      // the same answer without copying columns for row subsets.
+      if (cannotFail(e)) return compileWholeBatchCase(e, whens, els, ctx.timezone);
       // Only the columns the CASE reads are copied for a subset of rows; the others stay as they are, unread.
       const ids = new Set<number>();
       columnIdsOf(e, ids);
@@ -285,6 +288,103 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
       const a = await compileExpr(e.arg, layout, ctx);
       return (b) => castColumn(a(b), e.type, ctx.timezone, e.try);
     }
+  }
+}
+
+/**
+ * CASE with every part evaluated on the whole batch (for CASEs none of whose parts can fail):
+ * row i takes the first WHEN that is true there, else ELSE, else NULL. A THEN no row takes is
+ * not evaluated, nor a WHEN once every row has its answer.
+ */
+function compileWholeBatchCase(e: Extract<BExpr, { k: 'case' }>, whens: ReadonlyArray<{ when: CompiledExpr; result: CompiledExpr }>,
+  els: CompiledExpr | undefined, timezone: string): CompiledExpr {
+  const t = e.type;
+  const elseAt = whens.length;
+  return (b) => {
+    const n = b.numRows;
+    // The branch that answers each row: a WHEN's index, elseAt for ELSE, -1 for none (NULL).
+    const branch = new Int32Array(n).fill(-1);
+    let open = n;
+    for (let w = 0; w < whens.length && open > 0; w++) {
+      const c = whens[w]!.when(b);
+      const cd = c.data as Uint8Array; const cv = c.valid;
+      for (let i = 0; i < n; i++) {
+        if (branch[i] === -1 && cd[i] !== 0 && (cv === null || cv[i] !== 0)) { branch[i] = w; open--; }
+      }
+    }
+    const used = new Uint8Array(whens.length + 1);
+    for (let i = 0; i < n; i++) {
+      if (branch[i] === -1 && els) branch[i] = elseAt;
+      if (branch[i]! >= 0) used[branch[i]!] = 1;
+    }
+    const results: Array<Column | undefined> = [];
+    for (let w = 0; w <= elseAt; w++) results.push(used[w] ? (w === elseAt ? els! : whens[w]!.result)(b) : undefined);
+    const data = allocData(t.name, n);
+    const dst = data as unknown[];
+    const js = storageOf(t.name) === 'js';
+    let valid: Uint8Array | null = null;
+    const nullAt = (i: number) => { valid ??= new Uint8Array(n).fill(1); valid[i] = 0; };
+    // A result already of the CASE's type is copied as stored; any other is cast value by value.
+    const same = results.map((r) => r !== undefined && r.type.name === t.name && (t.name !== 'Decimal128' || sameDecimal(r.type, t)));
+    for (let i = 0; i < n; i++) {
+      const w = branch[i]!;
+      if (w < 0) { nullAt(i); continue; }
+      const r = results[w]!;
+      if (r.valid !== null && r.valid[i] === 0) { nullAt(i); continue; }
+      if (same[w]) {
+        const v = (r.data as unknown[])[i];
+        if (js && (v === null || v === undefined)) nullAt(i); else dst[i] = v;
+        continue;
+      }
+      const v = castValue(valueAt(r, i), r.type, t, timezone);
+      if (v === null) { nullAt(i); continue; }
+      dst[i] = t.name === 'Boolean' ? (v ? 1 : 0) : v;
+    }
+    return { type: t, length: n, data, valid };
+  };
+}
+
+/** Integer types that fit a double exactly (their casts to Int64 and to floats cannot fail). */
+const SMALL_INTS = new Set(['Int8', 'Int16', 'Int32', 'UInt8', 'UInt16', 'UInt32']);
+const FLOATS = new Set(['Float32', 'Float64']);
+const NUMBERS = new Set([...SMALL_INTS, 'Int64', 'UInt64', ...FLOATS]);
+
+/**
+ * True when evaluating `e` can raise no error whatever the row values: column references,
+ * constants, comparisons, AND/OR/NOT, IS, IN, LIKE, negation, float arithmetic, integer and
+ * decimal + - *, casts that always succeed (numbers to floats, small integers to Int64,
+ * numbers and booleans to text) and CASEs of those. Conservative: any function call,
+ * subquery, division or remainder of integers or decimals, shift, temporal arithmetic or
+ * other cast is taken as able to fail.
+ */
+function cannotFail(e: BExpr): boolean {
+  switch (e.k) {
+    case 'col': case 'lit': case 'outer': return true;
+    case 'not': case 'is': case 'neg': return cannotFail(e.arg);
+    case 'in': return cannotFail(e.arg) && e.list.every(cannotFail);
+    case 'like': return cannotFail(e.arg) && cannotFail(e.pattern);
+    case 'case': return e.whens.every((w) => cannotFail(w.when) && cannotFail(w.then)) && (e.else === undefined || cannotFail(e.else));
+    case 'cast': {
+      if (!cannotFail(e.arg)) return false;
+      const from = e.arg.type; const to = e.type;
+      if (from.name === to.name) return to.name !== 'Decimal128' || sameDecimal(from, to);
+      if (FLOATS.has(to.name)) return NUMBERS.has(from.name) || from.name === 'Decimal128' || from.name === 'Boolean';
+      if (to.name === 'Int64') return SMALL_INTS.has(from.name);
+      if (to.name === 'String') return NUMBERS.has(from.name) || from.name === 'Boolean';
+      return false;
+    }
+    case 'bin': {
+      if (!cannotFail(e.left) || !cannotFail(e.right)) return false;
+      switch (e.op) {
+        case 'AND': case 'OR': case '=': case '<>': case '<': case '<=': case '>': case '>=': return true;
+        case '+': case '-': case '*':
+          return NUMBERS.has(e.type.name) || e.type.name === 'Decimal128';
+        case '/': case '%':
+          return FLOATS.has(e.type.name);
+        default: return false;
+      }
+    }
+    case 'call': case 'subquery': case 'exists': case 'insub': return false;
   }
 }
 
