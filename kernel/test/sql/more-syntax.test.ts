@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { FUNCTION_REGISTRY, type WindowFunction } from '../../src/index.js';
 import { SqlHarness } from '../support/sql-harness.js';
 
 /**
@@ -136,6 +137,28 @@ describe('sql: more GreptimeDB syntax (SHOW TABLE STATUS, CREATE TABLE LIKE, DEF
       expect(await col('nth_value(a, 2) IGNORE NULLS OVER (ORDER BY ts)')).to.deep.equal([null, null, null, 40, 40, 40]);
       expect(await col('nth_value(a, 2) OVER (ORDER BY ts)')).to.deep.equal([null, null, null, null, null, null]);
       expect(await col('last_value(a) IGNORE NULLS OVER (ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW)')).to.deep.equal([null, 10, 10, 10, 40, 40]);
+    });
+
+    it("a plugin's frame function under one of those names sees the frame's non-NULL rows and the current row", async () => {
+      // Not the built-in nth_value, so the window operator hands it the rows rather than picking one itself.
+      const registry = h.server.get(FUNCTION_REGISTRY);
+      registry.unregister('nth_value');
+      const frameText: WindowFunction = {
+        kind: 'window', name: 'nth_value', signatures: [{ args: ['any', 'integer'] }], returnType: { name: 'String' }, evaluation: 'frame',
+        evaluateFrame(args, start, end, row) {
+          const vals: string[] = [];
+          for (let j = start; j < end; j++) vals.push(String(args[0]!.get(j)));
+          return `${vals.join(',')}|${String(args[0]!.get(row))}`;
+        },
+      };
+      registry.register(frameText, 'test');
+      // a by ts: 10, NULL, NULL, 40, NULL, 60
+      expect(await col('nth_value(a, 1) IGNORE NULLS OVER (ORDER BY ts ROWS BETWEEN 1 PRECEDING AND 2 FOLLOWING)'))
+        .to.deep.equal(['10|10', '10,40|null', '40|null', '40,60|40', '40,60|null', '60|60']);
+      expect(await col('nth_value(a, 1) IGNORE NULLS OVER (ORDER BY ts ROWS BETWEEN 1 PRECEDING AND 2 FOLLOWING EXCLUDE CURRENT ROW)'))
+        .to.deep.equal(['|10', '10,40|null', '40|null', '60|40', '40,60|null', '|60']);
+      expect(await col('nth_value(a, 1) OVER (ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)'))
+        .to.deep.equal(['10|10', '10,null|null', 'null,null|null', 'null,40|40', '40,null|null', 'null,60|60']);
     });
 
     it('as aggregates, first_value / last_value IGNORE NULLS skip NULL values', async () => {

@@ -71,6 +71,15 @@ describe('sql: type fidelity with GreptimeDB (float text, division by zero, resu
       await fails('SELECT CASE WHEN v > 100 THEN 1 WHEN 12 / v > 1 THEN 2 END FROM n', 'DIVIDE_BY_ZERO', 'Divide by zero error');
     });
 
+    it('CASE whose parts cannot fail answers the same (NULL WHENs fall through; no ELSE is NULL)', async () => {
+      // v, i, d by ts: 6, 0, NULL
+      expect(await h.rows(`SELECT CASE WHEN d <> 0 THEN 12 / d WHEN d = 0 THEN -1.5 END,
+        CASE WHEN v > 0 THEN v * 2 WHEN v = 0 THEN v - 1 ELSE 99 END,
+        CASE WHEN i IS NULL THEN 'none' WHEN i > 3 THEN 'big' ELSE CAST(i AS STRING) END,
+        CASE WHEN d > 1 THEN d > 5 WHEN d >= 0 THEN NULL ELSE false END FROM n ORDER BY ts`))
+        .to.deep.equal([[2, 12, 'big', true], [-1.5, -1, '0', null], [null, 99, 'none', false]]);
+    });
+
     it('float division by zero stays IEEE: inf, -inf, NaN', async () => {
       expect(await h.rows('SELECT d / 0, -d / 0, d % 0, 1.0 / 0 FROM n ORDER BY ts')).to.deep.equal([
         [Infinity, -Infinity, NaN, Infinity], [NaN, NaN, NaN, Infinity], [null, null, null, Infinity],

@@ -337,9 +337,42 @@ function decimalColumn(v: arrow.Vector, t: DataType, n: number): Column {
 }
 
 /**
+ * The UTF-8 text behind rows [row, row + length) of a String column: row
+ * row + i is bytes[offsets[i] .. offsets[i + 1]) (empty for a NULL).
+ */
+export interface Utf8Chunk {
+  readonly row: number;
+  readonly length: number;
+  readonly offsets: Int32Array;
+  readonly bytes: Uint8Array;
+}
+
+const utf8Chunks = new WeakMap<Column, readonly Utf8Chunk[]>();
+
+/**
+ * The UTF-8 bytes of a String column made from, or already turned into, an
+ * Arrow Utf8 vector (a scan's columns, function results), so a comparison
+ * can work on bytes (UTF-8 byte order is the order of compareStrings) rather
+ * than on JS strings; undefined for other columns.
+ */
+export function utf8ChunksOf(c: Column): readonly Utf8Chunk[] | undefined {
+  return utf8Chunks.get(c);
+}
+
+function chunksOfData(data: readonly arrow.Data[]): Utf8Chunk[] {
+  const chunks: Utf8Chunk[] = [];
+  let row = 0;
+  for (const d of data) {
+    chunks.push({ row, length: d.length, offsets: d.valueOffsets as Int32Array, bytes: d.values as Uint8Array });
+    row += d.length;
+  }
+  return chunks;
+}
+
+/**
  * Decodes a Utf8 vector straight from its offsets and bytes; a value whose
  * bytes equal the previous row's reuses that string (tag columns come in long
- * runs, since scans are sorted by series).
+ * runs, since scans are sorted by series). The column keeps the bytes too (utf8ChunksOf).
  */
 function utf8Column(v: arrow.Vector, t: DataType, n: number): Column {
   const out = new Array<unknown>(n);
@@ -366,7 +399,9 @@ function utf8Column(v: arrow.Vector, t: DataType, n: number): Column {
     }
     off += d.length;
   }
-  return { type: t, length: n, data: out, valid };
+  const col: Column = { type: t, length: n, data: out, valid };
+  utf8Chunks.set(col, chunksOfData(v.data));
+  return col;
 }
 
 function fromArrowValue(t: DataType, x: unknown): unknown {
@@ -438,7 +473,11 @@ export function columnToArrow(c: Column): arrow.Vector {
 const arrowCache = new WeakMap<Column, arrow.Vector>();
 
 function columnToArrowUncached(c: Column): arrow.Vector {
-  if (c.type.name === 'String') return utf8Vector(c);
+  if (c.type.name === 'String') {
+    const v = utf8Vector(c);
+    if (!utf8Chunks.has(c)) utf8Chunks.set(c, chunksOfData(v.data));
+    return v;
+  }
   const at = toArrowType(c.type);
   const nullBitmap = c.valid ? packBits(c.valid) : undefined;
   const s = storageOf(c.type.name);

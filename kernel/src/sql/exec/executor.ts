@@ -11,6 +11,7 @@ import {
 } from './column.js';
 import { compareValues, compileExpr, hasHighUnit, keyOfValue, type CompiledExpr, type EvalContext } from './expression-evaluator.js';
 import { FAST_AGGREGATE, type FastAggregateKind } from '../../functions/builtin/aggregate-functions.js';
+import { builtinWindowFunctions } from '../../functions/builtin/window-functions.js';
 import { rescale } from './decimal.js';
 import type { DataType } from '../../data/data-types.js';
 
@@ -35,6 +36,9 @@ export interface ExecOptions {
   /** Shared across the executors of one statement (subqueries). */
   readonly memory?: { used: number };
 }
+
+/** The built-in nth_value: with IGNORE NULLS or EXCLUDE the window operator picks its row itself (see evalWindowPartition). */
+const NTH_VALUE = builtinWindowFunctions().find((f) => f.name === 'nth_value');
 
 /** Work (ms) a statement does between turns of the event loop (see Executor.breather). */
 const YIELD_AFTER_MS = 20;
@@ -1029,9 +1033,6 @@ export class Executor {
     const okeys = ocols.map((c) => takeColumn(c, part));
     const fctx: FunctionContext = call.ignoreNulls ? { ...this.fctx(m), ignoreNulls: true } : this.fctx(m);
     const fn = call.fn;
-    // IGNORE NULLS for frame functions and aggregates: their frames leave out rows whose first argument is NULL.
-    const nonNull = call.ignoreNulls && args[0] ? args[0] : undefined;
-    const keep = (rows: Uint32Array): Uint32Array => nonNull ? rows.filter((j) => valueAt(nonNull, j) !== null) : rows;
     if (fn.kind === 'window' && fn.evaluation === 'partition') {
       const v = (fn as WindowFunction).evaluatePartition!(args.map(columnToArrow), okeys.map(columnToArrow), fctx);
       const c = columnFromArrow(v);
@@ -1058,6 +1059,13 @@ export class Executor {
     const ngroups = gStart.length;
     const peersEnd = (i: number): number => gEnd[grp[i]!]!;
     const peersStart = (i: number): number => gStart[grp[i]!]!;
+    // RANGE with an offset searches the order key's non-NULL keys, which form one sorted run [keysStart, keysEnd).
+    const rangeKey = okeys[0];
+    let keysStart = 0; let keysEnd = m;
+    if (rangeKey && frame?.units === 'range') {
+      while (keysStart < m && valueAt(rangeKey, keysStart) === null) keysStart++;
+      while (keysEnd > keysStart && valueAt(rangeKey, keysEnd - 1) === null) keysEnd--;
+    }
     const bounds = (i: number): [number, number] => {
       if (!frame) return call.orderBy.length ? [0, peersEnd(i)] : [0, m];
       const off = (b: typeof frame.start, isStart: boolean): number => {
@@ -1075,7 +1083,7 @@ export class Executor {
               return isStart ? gStart[g]! : gEnd[g]!;
             }
             // RANGE with offset: by the (single, numeric or timestamp) order key, found by binary search.
-            const k = okeys[0];
+            const k = rangeKey;
             if (!k) return isStart ? 0 : m;
             const desc = call.orderBy[0]!.desc;
             const cur = valueAt(k, i);
@@ -1088,13 +1096,9 @@ export class Executor {
               if (b.offsetNanos !== undefined) throw new ExecutionError('an INTERVAL frame offset needs a timestamp ORDER BY key');
               target = (cur as number) + (desc ? -sign : sign) * (b.offset ?? 0);
             }
-            // Non-NULL keys form one sorted run [ns, ne).
-            let ns = 0; let ne = m;
-            while (ns < m && valueAt(k, ns) === null) ns++;
-            while (ne > ns && valueAt(k, ne - 1) === null) ne--;
             // Rows "before" target in sort order: key < target (asc) or key > target (desc).
             const before = (j: number, strict: boolean) => { const c = compareValues(valueAt(k, j), target) * (desc ? -1 : 1); return strict ? c < 0 : c <= 0; };
-            let lo = ns; let hi = ne;
+            let lo = keysStart; let hi = keysEnd;
             while (lo < hi) { const mid = (lo + hi) >> 1; if (before(mid, isStart)) lo = mid + 1; else hi = mid; }
             return lo;
           }
@@ -1104,37 +1108,104 @@ export class Executor {
     };
     const out = new Array<unknown>(m);
     const exclude = frame?.exclude;
-    // EXCLUDE: the frame's rows minus the current row, its peer group, or its peers but itself.
-    const frameRows = (i: number, s: number, e: number): Uint32Array => {
-      const xa = exclude === 'current' ? i : peersStart(i);
-      const xb = exclude === 'current' ? i + 1 : peersEnd(i);
+    // The rows a frame may hold, in order: all of them, or with IGNORE NULLS those whose first
+    // argument is not NULL. rank[j] counts them before row j, so the frame rows [s, e) keep
+    // kept[rank[s] .. rank[e]), and row j is kept when rank[j + 1] > rank[j]. Built once per
+    // partition, so each row's frame is a few subarrays, never a list built row by row.
+    const nonNull = call.ignoreNulls && args[0] ? args[0] : undefined;
+    const rank = new Int32Array(m + 1);
+    let kept: Uint32Array;
+    if (nonNull) {
       const rows: number[] = [];
-      for (let j = s; j < e; j++) if (j < xa || j >= xb || (exclude === 'ties' && j === i)) rows.push(j);
-      return Uint32Array.from(rows);
+      for (let j = 0; j < m; j++) { rank[j] = rows.length; if (valueAt(nonNull, j) !== null) rows.push(j); }
+      rank[m] = rows.length;
+      kept = Uint32Array.from(rows);
+    } else {
+      kept = new Uint32Array(m);
+      for (let j = 0; j < m; j++) { kept[j] = j; rank[j] = j; }
+      rank[m] = m;
+    }
+    // Row i's frame [s, e) as runs [runs[2r], runs[2r + 1]) of positions in `kept`, in row order:
+    // one run, or with EXCLUDE the part before the excluded rows, the current row itself
+    // (EXCLUDE TIES keeps it) and the part after them.
+    const runs = new Int32Array(6);
+    const frameRuns = (i: number, s: number, e: number): number => {
+      if (!exclude) { runs[0] = rank[s]!; runs[1] = rank[e]!; return 1; }
+      const xa = Math.min(e, Math.max(s, exclude === 'current' ? i : peersStart(i)));
+      const xb = Math.min(e, Math.max(s, exclude === 'current' ? i + 1 : peersEnd(i)));
+      let r = 0;
+      runs[r++] = rank[s]!; runs[r++] = rank[xa]!;
+      if (exclude === 'ties' && i >= s && i < e) { runs[r++] = rank[i]!; runs[r++] = rank[i + 1]!; }
+      runs[r++] = rank[xb]!; runs[r++] = rank[e]!;
+      return r >> 1;
     };
     if (fn.kind === 'window') {
+      const wf = fn as WindowFunction;
       const vecs = args.map(columnToArrow);
+      if (!exclude && !nonNull) {
+        for (let i = 0; i < m; i++) { const [s, e] = bounds(i); out[i] = wf.evaluateFrame!(vecs, s, Math.max(s, e), i, fctx); }
+        return out;
+      }
+      if (fn === NTH_VALUE) {
+        // nth_value(x, n): the n-th row the frame keeps, counted across its runs.
+        const x = args[0]!;
+        const n = m > 0 ? Number(valueAt(args[1]!, 0)) : 0;
+        for (let i = 0; i < m; i++) {
+          const [s, e] = bounds(i);
+          const r = frameRuns(i, s, Math.max(s, e));
+          let left = n; let v: unknown = null;
+          for (let k = 0; k < r && left >= 1; k++) {
+            const a = runs[2 * k]!; const len = runs[2 * k + 1]! - a;
+            if (left <= len) { v = valueAt(x, kept[a + left - 1]!); break; }
+            left -= len;
+          }
+          out[i] = v;
+        }
+        return out;
+      }
+      if (!exclude) {
+        // Any other frame function with IGNORE NULLS: the kept rows gathered once, then every
+        // row (for the current one) after them; a frame is then a range of the kept rows.
+        const all = new Uint32Array(kept.length + m);
+        all.set(kept);
+        for (let j = 0; j < m; j++) all[kept.length + j] = j;
+        const gathered = args.map((c) => columnToArrow(takeColumn(c, all)));
+        for (let i = 0; i < m; i++) {
+          const [s, e] = bounds(i);
+          const e1 = Math.max(s, e);
+          out[i] = wf.evaluateFrame!(gathered, rank[s]!, rank[e1]!, kept.length + i, fctx);
+        }
+        return out;
+      }
       for (let i = 0; i < m; i++) {
+        // With EXCLUDE the frame's rows are gathered, then the current row after them: the frame
+        // is [0, k) of the gathered arguments and the current row is at k.
         const [s, e] = bounds(i);
-        if (exclude || nonNull) {
-          // The frame's remaining rows gathered, then the current row after them: the frame is
-          // [0, k) of the gathered arguments and the current row is at k.
-          const rows = keep(exclude ? frameRows(i, s, Math.max(s, e)) : Uint32Array.from({ length: Math.max(0, e - s) }, (_, k) => s + k));
-          const take = [...rows, i];
-          out[i] = (fn as WindowFunction).evaluateFrame!(args.map((c) => columnToArrow(takeColumn(c, take))), 0, rows.length, rows.length, fctx);
-        } else out[i] = (fn as WindowFunction).evaluateFrame!(vecs, s, Math.max(s, e), i, fctx);
+        const r = frameRuns(i, s, Math.max(s, e));
+        const take: number[] = [];
+        for (let k = 0; k < r; k++) for (let p = runs[2 * k]!; p < runs[2 * k + 1]!; p++) take.push(kept[p]!);
+        const k = take.length;
+        take.push(i);
+        out[i] = wf.evaluateFrame!(args.map((c) => columnToArrow(takeColumn(c, take))), 0, k, k, fctx);
       }
       return out;
     }
     const agg = fn as AggregateFunction<any>;
     const vecs = args.map(columnToArrow);
+    // Folds row i's frame into a state, a run at a time (update folds rows in order, so runs
+    // one after the other are the same as their concatenation).
+    const fold = (st: unknown, i: number, s: number, e: number): unknown => {
+      const r = frameRuns(i, s, e);
+      for (let k = 0; k < r; k++) {
+        const a = runs[2 * k]!; const b = runs[2 * k + 1]!;
+        if (b > a) st = agg.update(st, vecs, kept.subarray(a, b), fctx);
+      }
+      return st;
+    };
     if (exclude) {
       for (let i = 0; i < m; i++) {
         const [s, e] = bounds(i);
-        const rows = keep(frameRows(i, s, Math.max(s, e)));
-        let st = agg.init();
-        if (rows.length) st = agg.update(st, vecs, rows, fctx);
-        out[i] = agg.finalize(st);
+        out[i] = agg.finalize(fold(agg.init(), i, s, Math.max(s, e)));
       }
       return out;
     }
@@ -1144,15 +1215,13 @@ export class Executor {
       const [s, e0] = bounds(i);
       const e = Math.max(s, e0);
       if (s === 0 && runStart === 0 && e >= runEnd) {
-        if (e > runEnd) running = agg.update(running, vecs, keep(Uint32Array.from({ length: e - runEnd }, (_, k) => runEnd + k)), fctx);
+        if (rank[e]! > rank[runEnd]!) running = agg.update(running, vecs, kept.subarray(rank[runEnd]!, rank[e]!), fctx);
         runEnd = e;
       } else if (s === 0) {
         running = agg.init(); runStart = 0; runEnd = e;
-        if (e > 0) running = agg.update(running, vecs, keep(Uint32Array.from({ length: e }, (_, k) => k)), fctx);
+        if (rank[e]! > 0) running = agg.update(running, vecs, kept.subarray(0, rank[e]!), fctx);
       } else {
-        let st = agg.init();
-        if (e > s) st = agg.update(st, vecs, keep(Uint32Array.from({ length: e - s }, (_, k) => s + k)), fctx);
-        out[i] = agg.finalize(st);
+        out[i] = agg.finalize(fold(agg.init(), i, s, e));
         continue;
       }
       out[i] = agg.finalize(running);

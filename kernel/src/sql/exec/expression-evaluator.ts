@@ -8,7 +8,7 @@ import type { BExpr, Plan } from '../plan/logical-plan.js';
 import { formatFloat } from './float-text.js';
 import { checkPrecision, decimalFromNumber, decimalToNumber, formatDecimal, parseDecimal, pow10, rescale } from './decimal.js';
 import {
-  allocData, columnFromArrow, columnToArrow, constantColumn, isBigIntType, isInterval, storageOf, takeColumn, valueAt,
+  allocData, columnFromArrow, columnToArrow, constantColumn, isBigIntType, isInterval, storageOf, takeColumn, utf8ChunksOf, valueAt,
   type Batch, type Column, type Interval,
 } from './column.js';
 
@@ -245,6 +245,9 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
       // Parts whose values were prepared per batch (correlated subqueries, async calls) are
       // looked up by batch, so such a CASE evaluates every part on the whole batch instead.
       const selective = !needsPreparedBatch(e);
+      // When no part can fail, evaluating every part on the whole batch and picking per row gives
+      // the same answer without copying columns for row subsets.
+      if (cannotFail(e)) return compileWholeBatchCase(e, whens, els, ctx.timezone);
       // Only the columns the CASE reads are copied for a subset of rows; the others stay as they are, unread.
       const ids = new Set<number>();
       columnIdsOf(e, ids);
@@ -285,6 +288,103 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
       const a = await compileExpr(e.arg, layout, ctx);
       return (b) => castColumn(a(b), e.type, ctx.timezone, e.try);
     }
+  }
+}
+
+/**
+ * CASE with every part evaluated on the whole batch (for CASEs none of whose parts can fail):
+ * row i takes the first WHEN that is true there, else ELSE, else NULL. A THEN no row takes is
+ * not evaluated, nor a WHEN once every row has its answer.
+ */
+function compileWholeBatchCase(e: Extract<BExpr, { k: 'case' }>, whens: ReadonlyArray<{ when: CompiledExpr; result: CompiledExpr }>,
+  els: CompiledExpr | undefined, timezone: string): CompiledExpr {
+  const t = e.type;
+  const elseAt = whens.length;
+  return (b) => {
+    const n = b.numRows;
+    // The branch that answers each row: a WHEN's index, elseAt for ELSE, -1 for none (NULL).
+    const branch = new Int32Array(n).fill(-1);
+    let open = n;
+    for (let w = 0; w < whens.length && open > 0; w++) {
+      const c = whens[w]!.when(b);
+      const cd = c.data as Uint8Array; const cv = c.valid;
+      for (let i = 0; i < n; i++) {
+        if (branch[i] === -1 && cd[i] !== 0 && (cv === null || cv[i] !== 0)) { branch[i] = w; open--; }
+      }
+    }
+    const used = new Uint8Array(whens.length + 1);
+    for (let i = 0; i < n; i++) {
+      if (branch[i] === -1 && els) branch[i] = elseAt;
+      if (branch[i]! >= 0) used[branch[i]!] = 1;
+    }
+    const results: Array<Column | undefined> = [];
+    for (let w = 0; w <= elseAt; w++) results.push(used[w] ? (w === elseAt ? els! : whens[w]!.result)(b) : undefined);
+    const data = allocData(t.name, n);
+    const dst = data as unknown[];
+    const js = storageOf(t.name) === 'js';
+    let valid: Uint8Array | null = null;
+    const nullAt = (i: number) => { valid ??= new Uint8Array(n).fill(1); valid[i] = 0; };
+    // A result already of the CASE's type is copied as stored; any other is cast value by value.
+    const same = results.map((r) => r !== undefined && r.type.name === t.name && (t.name !== 'Decimal128' || sameDecimal(r.type, t)));
+    for (let i = 0; i < n; i++) {
+      const w = branch[i]!;
+      if (w < 0) { nullAt(i); continue; }
+      const r = results[w]!;
+      if (r.valid !== null && r.valid[i] === 0) { nullAt(i); continue; }
+      if (same[w]) {
+        const v = (r.data as unknown[])[i];
+        if (js && (v === null || v === undefined)) nullAt(i); else dst[i] = v;
+        continue;
+      }
+      const v = castValue(valueAt(r, i), r.type, t, timezone);
+      if (v === null) { nullAt(i); continue; }
+      dst[i] = t.name === 'Boolean' ? (v ? 1 : 0) : v;
+    }
+    return { type: t, length: n, data, valid };
+  };
+}
+
+/** Integer types that fit a double exactly (their casts to Int64 and to floats cannot fail). */
+const SMALL_INTS = new Set(['Int8', 'Int16', 'Int32', 'UInt8', 'UInt16', 'UInt32']);
+const FLOATS = new Set(['Float32', 'Float64']);
+const NUMBERS = new Set([...SMALL_INTS, 'Int64', 'UInt64', ...FLOATS]);
+
+/**
+ * True when evaluating `e` can raise no error whatever the row values: column references,
+ * constants, comparisons, AND/OR/NOT, IS, IN, LIKE, negation, float arithmetic, integer and
+ * decimal + - *, casts that always succeed (numbers to floats, small integers to Int64,
+ * numbers and booleans to text) and CASEs of those. Conservative: any function call,
+ * subquery, division or remainder of integers or decimals, shift, temporal arithmetic or
+ * other cast is taken as able to fail.
+ */
+function cannotFail(e: BExpr): boolean {
+  switch (e.k) {
+    case 'col': case 'lit': case 'outer': return true;
+    case 'not': case 'is': case 'neg': return cannotFail(e.arg);
+    case 'in': return cannotFail(e.arg) && e.list.every(cannotFail);
+    case 'like': return cannotFail(e.arg) && cannotFail(e.pattern);
+    case 'case': return e.whens.every((w) => cannotFail(w.when) && cannotFail(w.then)) && (e.else === undefined || cannotFail(e.else));
+    case 'cast': {
+      if (!cannotFail(e.arg)) return false;
+      const from = e.arg.type; const to = e.type;
+      if (from.name === to.name) return to.name !== 'Decimal128' || sameDecimal(from, to);
+      if (FLOATS.has(to.name)) return NUMBERS.has(from.name) || from.name === 'Decimal128' || from.name === 'Boolean';
+      if (to.name === 'Int64') return SMALL_INTS.has(from.name);
+      if (to.name === 'String') return NUMBERS.has(from.name) || from.name === 'Boolean';
+      return false;
+    }
+    case 'bin': {
+      if (!cannotFail(e.left) || !cannotFail(e.right)) return false;
+      switch (e.op) {
+        case 'AND': case 'OR': case '=': case '<>': case '<': case '<=': case '>': case '>=': return true;
+        case '+': case '-': case '*':
+          return NUMBERS.has(e.type.name) || e.type.name === 'Decimal128';
+        case '/': case '%':
+          return FLOATS.has(e.type.name);
+        default: return false;
+      }
+    }
+    case 'call': case 'subquery': case 'exists': case 'insub': return false;
   }
 }
 
@@ -492,6 +592,11 @@ export function hasHighUnit(s: string): boolean { return HIGH_UNIT.test(s); }
 export function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
   if (!HIGH_UNIT.test(a) || !HIGH_UNIT.test(b)) return a < b ? -1 : 1;
+  return compareCodePoints(a, b);
+}
+
+/** Two strings in code point order by their UTF-16 units: surrogates moved above U+E000..U+FFFF. */
+function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
   while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
@@ -541,49 +646,16 @@ function compileBinary(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: Comp
     };
   }
   if (['=', '<>', '<', '<=', '>', '>='].includes(op)) {
-    const test = op === '=' ? (c: number) => c === 0 : op === '<>' ? (c: number) => c !== 0 : op === '<' ? (c: number) => c < 0
-      : op === '<=' ? (c: number) => c <= 0 : op === '>' ? (c: number) => c > 0 : (c: number) => c >= 0;
-    const rightLit = e.right.k === 'lit' ? e.right.value : undefined;
+    // A String column against a string constant (on either side): see stringConstantComparison.
+    const cop = op as ComparisonOp;
+    const strConst = e.right.k === 'lit' && typeof e.right.value === 'string' ? { value: e.right.value, column: l, op: cop }
+      : e.left.k === 'lit' && typeof e.left.value === 'string' ? { value: e.left.value, column: r, op: FLIPPED[cop] } : undefined;
+    const general = compileComparison(e, l, r);
+    if (!strConst) return general;
+    const cmp = stringConstantComparison(strConst.value, strConst.op);
     return (b) => {
-      const x = l(b);
-      const n = b.numRows;
-      const d = new Uint8Array(n);
-      // Fast path: typed column vs constant.
-      if (rightLit !== undefined && rightLit !== null && storageOf(x.type.name) !== 'js' && x.type.name !== 'Boolean') {
-        const xs = x.data as Float64Array;
-        const bigCol = typeof xs[0] === 'bigint' || x.data instanceof BigInt64Array || x.data instanceof BigUint64Array;
-        // A fraction, an infinity or NaN against 64-bit integers takes the general path (no bigint equals it).
-        const frac = bigCol && typeof rightLit === 'number' && !Number.isInteger(rightLit);
-        const c = bigCol ? (typeof rightLit === 'bigint' ? rightLit : frac ? 0n : BigInt(Math.trunc(Number(rightLit)))) : Number(rightLit);
-        // NaN sorts above every number and equals itself (DataFusion's float order); a NaN
-        // constant takes the general path, a NaN value passes > and >= below.
-        if (!frac && c === c) {
-          switch (op) {
-            case '=': for (let i = 0; i < n; i++) d[i] = xs[i] === c ? 1 : 0; break;
-            case '<>': for (let i = 0; i < n; i++) d[i] = xs[i] !== c ? 1 : 0; break;
-            case '<': for (let i = 0; i < n; i++) d[i] = xs[i]! < (c as number) ? 1 : 0; break;
-            case '<=': for (let i = 0; i < n; i++) d[i] = xs[i]! <= (c as number) ? 1 : 0; break;
-            case '>': for (let i = 0; i < n; i++) { const v = xs[i]!; d[i] = v > (c as number) || v !== v ? 1 : 0; } break;
-            case '>=': for (let i = 0; i < n; i++) { const v = xs[i]!; d[i] = v >= (c as number) || v !== v ? 1 : 0; } break;
-          }
-          return { type: BOOL, length: n, data: d, valid: x.valid };
-        }
-      }
-      // Fast path: string column = / <> constant (tag filters), with a one-entry cache for runs.
-      if (typeof rightLit === 'string' && x.type.name === 'String' && (op === '=' || op === '<>')) {
-        const xs = x.data as unknown[];
-        const eq = op === '=' ? 1 : 0;
-        for (let i = 0; i < n; i++) d[i] = (xs[i] === rightLit ? eq : 1 - eq);
-        return { type: BOOL, length: n, data: d, valid: x.valid };
-      }
-      const y = r(b);
-      let valid: Uint8Array | null = null;
-      for (let i = 0; i < n; i++) {
-        const a = valueAt(x, i); const c = valueAt(y, i);
-        if (a === null || c === null) { valid ??= new Uint8Array(n).fill(1); valid[i] = 0; continue; }
-        d[i] = test(compareValues(a, c)) ? 1 : 0;
-      }
-      return { type: BOOL, length: n, data: d, valid };
+      const x = strConst.column(b);
+      return x.type.name === 'String' ? cmp(x) : general(b);
     };
   }
   if (op === '||') {
@@ -619,6 +691,117 @@ function compileBinary(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: Comp
   }
   if (NUMERIC_OPS.has(op)) return compileArithmetic(e, l, r);
   throw new ExecutionError(`unsupported operator ${op}`);
+}
+
+/** `=`, `<>`, `<`, `<=`, `>`, `>=` (a String column against a string constant: stringConstantComparison); a typed column against a constant has a fast path. */
+function compileComparison(e: Extract<BExpr, { k: 'bin' }>, l: CompiledExpr, r: CompiledExpr): CompiledExpr {
+  const op = e.op;
+  const test = op === '=' ? (c: number) => c === 0 : op === '<>' ? (c: number) => c !== 0 : op === '<' ? (c: number) => c < 0
+    : op === '<=' ? (c: number) => c <= 0 : op === '>' ? (c: number) => c > 0 : (c: number) => c >= 0;
+  const rightLit = e.right.k === 'lit' ? e.right.value : undefined;
+  return (b) => {
+    const x = l(b);
+    const n = b.numRows;
+    const d = new Uint8Array(n);
+    // Fast path: typed column vs constant.
+    if (rightLit !== undefined && rightLit !== null && storageOf(x.type.name) !== 'js' && x.type.name !== 'Boolean') {
+      const xs = x.data as Float64Array;
+      const bigCol = typeof xs[0] === 'bigint' || x.data instanceof BigInt64Array || x.data instanceof BigUint64Array;
+      // A fraction, an infinity or NaN against 64-bit integers takes the general path (no bigint equals it).
+      const frac = bigCol && typeof rightLit === 'number' && !Number.isInteger(rightLit);
+      const c = bigCol ? (typeof rightLit === 'bigint' ? rightLit : frac ? 0n : BigInt(Math.trunc(Number(rightLit)))) : Number(rightLit);
+      // NaN sorts above every number and equals itself (DataFusion's float order); a NaN
+      // constant takes the general path, a NaN value passes > and >= below.
+      if (!frac && c === c) {
+        switch (op) {
+          case '=': for (let i = 0; i < n; i++) d[i] = xs[i] === c ? 1 : 0; break;
+          case '<>': for (let i = 0; i < n; i++) d[i] = xs[i] !== c ? 1 : 0; break;
+          case '<': for (let i = 0; i < n; i++) d[i] = xs[i]! < (c as number) ? 1 : 0; break;
+          case '<=': for (let i = 0; i < n; i++) d[i] = xs[i]! <= (c as number) ? 1 : 0; break;
+          case '>': for (let i = 0; i < n; i++) { const v = xs[i]!; d[i] = v > (c as number) || v !== v ? 1 : 0; } break;
+          case '>=': for (let i = 0; i < n; i++) { const v = xs[i]!; d[i] = v >= (c as number) || v !== v ? 1 : 0; } break;
+        }
+        return { type: BOOL, length: n, data: d, valid: x.valid };
+      }
+    }
+    const y = r(b);
+    let valid: Uint8Array | null = null;
+    for (let i = 0; i < n; i++) {
+      const a = valueAt(x, i); const c = valueAt(y, i);
+      if (a === null || c === null) { valid ??= new Uint8Array(n).fill(1); valid[i] = 0; continue; }
+      d[i] = test(compareValues(a, c)) ? 1 : 0;
+    }
+    return { type: BOOL, length: n, data: d, valid };
+  };
+}
+
+type ComparisonOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
+
+/** `constant op x` is `x FLIPPED[op] constant`. */
+const FLIPPED: Record<ComparisonOp, ComparisonOp> = { '=': '=', '<>': '<>', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+
+/** Which outcomes make `op` true: bit 0 less, bit 1 equal, bit 2 greater. */
+const OUTCOMES: Record<ComparisonOp, number> = { '=': 0b010, '<>': 0b101, '<': 0b001, '<=': 0b011, '>': 0b100, '>=': 0b110 };
+
+const utf8Encoder = new TextEncoder();
+
+/** A lone surrogate (one not in a pair), which TextEncoder would write as U+FFFD. */
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
+
+/**
+ * `x op 'constant'` for a String column x, in compareStrings' order (UTF-8 byte order),
+ * the constant prepared once. = and <> use ===. For the others, a column that has its UTF-8
+ * bytes (utf8ChunksOf: a scan's columns, function results) is compared byte by byte, no JS
+ * string touched; any other column with JS `<` when the constant has no code unit at or
+ * above U+D800 (that is compareStrings' order then), else with compareStrings' unit-by-unit
+ * rule without its per-row checks. A NULL value gives NULL (x's validity).
+ */
+function stringConstantComparison(constant: string, op: ComparisonOp): (x: Column) => Column {
+  const outcomes = OUTCOMES[op];
+  const bytesOk = !LONE_SURROGATE.test(constant);
+  const cb = utf8Encoder.encode(constant);
+  const cl = cb.length;
+  const plain = !hasHighUnit(constant);
+  return (x) => {
+    const n = x.length;
+    const d = new Uint8Array(n);
+    const xs = x.data as unknown[];
+    if (op === '=' || op === '<>') {
+      // === on strings beats a byte loop: it compares lengths (and often identities) first.
+      const eq = op === '=' ? 1 : 0;
+      for (let i = 0; i < n; i++) d[i] = xs[i] === constant ? eq : 1 - eq;
+      return { type: BOOL, length: n, data: d, valid: x.valid };
+    }
+    const chunks = bytesOk ? utf8ChunksOf(x) : undefined;
+    if (chunks) {
+      for (const ch of chunks) {
+        const offsets = ch.offsets; const bytes = ch.bytes; const row = ch.row;
+        for (let i = 0; i < ch.length; i++) {
+          const a = offsets[i]!; const len = offsets[i + 1]! - a;
+          const m = len < cl ? len : cl;
+          let k = 0;
+          while (k < m && bytes[a + k] === cb[k]) k++;
+          const c = k < m ? bytes[a + k]! - cb[k]! : len - cl;
+          d[row + i] = (outcomes >> (c < 0 ? 0 : c === 0 ? 1 : 2)) & 1;
+        }
+      }
+      return { type: BOOL, length: n, data: d, valid: x.valid };
+    }
+    if (plain) {
+      for (let i = 0; i < n; i++) {
+        const v = xs[i];
+        if (typeof v === 'string') d[i] = (outcomes >> (v === constant ? 1 : v < constant ? 0 : 2)) & 1;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const v = xs[i];
+        if (typeof v !== 'string') continue;
+        const c = v === constant ? 0 : compareCodePoints(v, constant);
+        d[i] = (outcomes >> (c < 0 ? 0 : c === 0 ? 1 : 2)) & 1;
+      }
+    }
+    return { type: BOOL, length: n, data: d, valid: x.valid };
+  };
 }
 
 function textOf(v: unknown, t: DataType, tz: string): string {
