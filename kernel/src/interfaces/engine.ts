@@ -45,6 +45,14 @@ export interface ScanRequest {
   readonly seriesRowSelector?: 'last_row';
   /** Rows per batch the caller would like (default engine-specific, e.g. 8192). */
   readonly batchSize?: number;
+  /**
+   * The caller reads String tag (primary key) columns dictionary-encoded as
+   * well as plain: the engine may return them as Arrow
+   * `Dictionary<Int32, Utf8>` (a batch's distinct values once, an index per
+   * row), which spares building and decoding every row's bytes when a scan
+   * returns many rows of few series. An engine may ignore it.
+   */
+  readonly dictionaryTags?: boolean;
   readonly signal?: AbortSignal;
   /** Filled by the engine when given: rows and files it read and pruned (EXPLAIN ANALYZE). */
   readonly metrics?: ScanMetrics;

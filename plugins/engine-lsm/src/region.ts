@@ -493,7 +493,7 @@ export class Region {
     try { await this.deps.store.deleteMany(ids.flatMap((id) => [this.sstKey(id), this.indexKey(id)])); } catch (err) { this.log.warn({ err }, 'deleting SSTs failed'); }
   }
 
-  private outputColumns(names: readonly string[] | undefined, schema: TableSchema): OutputColumn[] {
+  private outputColumns(names: readonly string[] | undefined, schema: TableSchema, dictionaryTags = false): OutputColumn[] {
     return (names ?? schema.columns.map((c) => c.name)).map((name) => {
       const c = schema.columns.find((x) => x.name === name);
       if (!c) throw new ColumnNotFoundError(name, this.id);
@@ -501,7 +501,10 @@ export class Region {
       const type = toArrowType(c.type);
       // Rows written before the column was added read as its literal default (fields; tags stay NULL).
       const fill = isTag ? undefined : convertValue(c.default?.value, type);
-      return { name, type, isTime: name === schema.timeIndex, isTag, ...(fill !== null && fill !== undefined ? { fill } : {}) };
+      return {
+        name, type, isTime: name === schema.timeIndex, isTag, ...(fill !== null && fill !== undefined ? { fill } : {}),
+        ...(dictionaryTags && isTag && c.type.name === 'String' ? { dictionary: true } : {}),
+      };
     });
   }
 
@@ -509,7 +512,7 @@ export class Region {
   scan(req: ScanRequest): AsyncIterable<arrow.RecordBatch> {
     this.checkOpen();
     const schema = this.schema;
-    const cols = this.outputColumns(req.projection, schema);
+    const cols = this.outputColumns(req.projection, schema, req.dictionaryTags);
     const self = this;
     return (async function* () {
       // The snapshot is taken when iteration starts, so a scan that is never

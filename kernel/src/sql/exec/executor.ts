@@ -570,6 +570,8 @@ export class Executor {
         ...(p.limit !== undefined ? { limit: remaining } : {}),
         ...(p.seriesRowSelector ? { seriesRowSelector: p.seriesRowSelector } : {}),
         batchSize: this.batchSize,
+        // columnFromArrow takes dictionary-encoded strings (each distinct value decoded once per batch).
+        dictionaryTags: true,
         ...(this.opts.signal ? { signal: this.opts.signal } : {}),
         metrics,
       };
