@@ -165,10 +165,27 @@ export function columnFromValues(type: DataType, values: ArrayLike<unknown>): Co
 /** A column of n copies of one value. */
 export function constantColumn(type: DataType, value: unknown, n: number): Column {
   const data = allocData(type.name, n);
-  if (value === null || value === undefined) return { type, length: n, data, valid: new Uint8Array(n) };
-  const v = type.name === 'Boolean' ? (value ? 1 : 0) : type.name === 'Decimal128' ? coerceDecimal(value, type.scale ?? 0) : coerceValue(type.name, value);
-  (data as { fill(v: unknown): unknown }).fill(v);
-  return { type, length: n, data, valid: null };
+  let c: Column;
+  if (value === null || value === undefined) c = { type, length: n, data, valid: new Uint8Array(n) };
+  else {
+    const v = type.name === 'Boolean' ? (value ? 1 : 0) : type.name === 'Decimal128' ? coerceDecimal(value, type.scale ?? 0) : coerceValue(type.name, value);
+    (data as { fill(v: unknown): unknown }).fill(v);
+    c = { type, length: n, data, valid: null };
+  }
+  constants.add(c);
+  return c;
+}
+
+/** Columns made by constantColumn (columns are never written after they are made). */
+const constants = new WeakSet<Column>();
+
+/**
+ * True when every row of `c` is known to hold one value (a literal
+ * broadcast to the batch): function bodies that need a constant argument
+ * can skip checking each row. False says nothing.
+ */
+export function isConstantColumn(c: Column): boolean {
+  return constants.has(c);
 }
 
 /** Gathers rows by index (a new column). */
