@@ -84,4 +84,37 @@ describe('sql: aggregate fast paths', function () {
       .to.deep.equal([[0, 3, 2, 11, 5.5, 1, 10], [60_000, 2, 2, -1, -0.5, -3, 2]]);
     expect(await h.rows('SELECT count(*), sum(v), min(v), max(v) FROM p WHERE v > 100')).to.deep.equal([[0, null, null, null]]);
   });
+  it('starts a new group run where only NULL-ness changes, and keeps NaN, empty strings and repeated values apart', async () => {
+    // Groups are found once per run of equal values; a NULL row's stored value (0) equals its neighbours'.
+    await h.q('CREATE TABLE runs (host STRING, ts TIMESTAMP(3) TIME INDEX, i INT, b BIGINT, d DOUBLE, s STRING, t TIMESTAMP(9), PRIMARY KEY (host))');
+    const pattern: Array<[number | null, string | null]> = [[0, ''], [null, null], [0, ''], [null, null], [null, null], [0, ''], [1, 'x'], [0, ''], [null, '']];
+    const rows: string[] = [];
+    for (const host of ['a', 'b']) {
+      pattern.forEach(([x, str], k) => {
+        const lit = x === null ? 'NULL' : String(x);
+        rows.push(`('${host}', ${k}, ${lit}, ${lit}, ${x === null ? 'NULL' : x === 1 ? "'NaN'::DOUBLE" : lit}, ${str === null ? 'NULL' : `'${str}'`}, ${lit})`);
+      });
+    }
+    await h.q(`INSERT INTO runs VALUES ${rows.join(', ')}`);
+    for (const col of ['i', 'b', 't']) {
+      // Arrow gives nanosecond timestamps back as float milliseconds.
+      const one = col === 't' ? 0.000001 : 1;
+      expect(await h.rows(`SELECT ${col}, count(*) FROM runs GROUP BY ${col} ORDER BY ${col} NULLS LAST`), col).to.deep.equal([[0, 8], [one, 2], [null, 8]]);
+      expect(await h.rows(`SELECT host, ${col}, count(*) FROM runs GROUP BY host, ${col} ORDER BY host, ${col} NULLS LAST`), col)
+        .to.deep.equal([['a', 0, 4], ['a', one, 1], ['a', null, 4], ['b', 0, 4], ['b', one, 1], ['b', null, 4]]);
+      expect(await h.rows(`SELECT ${col}, count(*) FROM runs GROUP BY ${col} ORDER BY ${col} DESC NULLS LAST LIMIT 2`), col).to.deep.equal([[one, 2], [0, 8]]);
+    }
+    expect((await h.rows('SELECT d, count(*) FROM runs GROUP BY d ORDER BY d NULLS LAST')).map(([v, c]) => [Number.isNaN(v) ? 'NaN' : v, c]))
+      .to.deep.equal([[0, 8], ['NaN', 2], [null, 8]]);
+    expect(await h.rows('SELECT s, count(*) FROM runs GROUP BY s ORDER BY s NULLS LAST')).to.deep.equal([['', 10], ['x', 2], [null, 6]]);
+    // Columns without NULLs: strings, timestamps, doubles.
+    expect(await h.rows('SELECT host, count(*) FROM runs GROUP BY host ORDER BY host')).to.deep.equal([['a', 9], ['b', 9]]);
+    expect(await h.rows('SELECT ts, count(*) FROM runs GROUP BY ts ORDER BY ts')).to.deep.equal(pattern.map((_p, k) => [k, 2]));
+    expect((await h.rows('SELECT coalesce(d, 5) AS c, count(*) FROM runs GROUP BY c ORDER BY c')).map(([v, c]) => [Number.isNaN(v) ? 'NaN' : v, c]))
+      .to.deep.equal([[0, 8], [5, 8], ['NaN', 2]]);
+    expect(await h.rows('SELECT i, s, count(*) FROM runs GROUP BY i, s ORDER BY i NULLS LAST, s NULLS LAST'))
+      .to.deep.equal([[0, '', 8], [1, 'x', 2], [null, '', 2], [null, null, 6]]);
+    expect(await h.rows('SELECT host, i, s, count(*) FROM runs GROUP BY host, i, s ORDER BY host, i NULLS LAST, s NULLS LAST'))
+      .to.deep.equal([['a', 0, '', 4], ['a', 1, 'x', 1], ['a', null, '', 1], ['a', null, null, 3], ['b', 0, '', 4], ['b', 1, 'x', 1], ['b', null, '', 1], ['b', null, null, 3]]);
+  });
 });
