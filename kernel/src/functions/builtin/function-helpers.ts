@@ -26,15 +26,27 @@ export function columnar(def: Omit<ScalarFunction, 'kind' | 'invoke'> & {
   ret?: (args: Column[]) => DataType;
 }): ScalarFunction {
   const { body, ret, ...rest } = def;
-  return {
-    kind: 'scalar',
-    ...rest,
-    invoke(args: readonly arrow.Vector[], ctx: FunctionContext): arrow.Vector {
-      const cols = args.map((a) => columnFromArrow(a));
-      const rt = ret ? ret(cols) : typeof def.returnType === 'function' ? def.returnType(cols.map((c) => c.type)) : def.returnType;
-      return columnToArrow(body(cols, ctx, rt));
-    },
+  const onColumns = (cols: Column[], ctx: FunctionContext): Column => {
+    const rt = ret ? ret(cols) : typeof def.returnType === 'function' ? def.returnType(cols.map((c) => c.type)) : def.returnType;
+    return body(cols, ctx, rt);
   };
+  const invoke = (args: readonly arrow.Vector[], ctx: FunctionContext): arrow.Vector => columnToArrow(onColumns(args.map((a) => columnFromArrow(a)), ctx));
+  columnBodies.set(invoke, onColumns);
+  return { kind: 'scalar', ...rest, invoke };
+}
+
+/** The column-level bodies of `columnar` functions, by their `invoke`. */
+const columnBodies = new WeakMap<ScalarFunction['invoke'], (args: Column[], ctx: FunctionContext) => Column>();
+
+/**
+ * The body behind a scalar function's `invoke` when `columnar` made it: the
+ * executor calls it with its columns as they are, where `invoke` would turn
+ * each argument into an Arrow vector and the result back (a String argument,
+ * even a literal, means encoding every row). Keyed by the `invoke` function,
+ * so a copy of a built-in with its own `invoke` goes through that.
+ */
+export function columnBodyOf(invoke: ScalarFunction['invoke']): ((args: Column[], ctx: FunctionContext) => Column) | undefined {
+  return columnBodies.get(invoke);
 }
 
 /** Row-wise map over columns with NULL propagation; `f` sees JS values. */

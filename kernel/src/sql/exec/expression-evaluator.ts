@@ -2,6 +2,7 @@ import { isTimestamp, timestampUnitsPerSecond, type DataType, type DataTypeName 
 import { CastError, DivideByZeroError, ExecutionError, InvalidArgumentsError, PlanError } from '../../errors/errors.js';
 import { isAsyncScalarFunction, type AsyncScalarFunction, type FunctionContext } from '../../interfaces/function.js';
 import { addInterval } from '../../functions/builtin/scalar-functions.js';
+import { columnBodyOf } from '../../functions/builtin/function-helpers.js';
 import { formatTimestampNanos, parseTimestampNanos } from '../../functions/time-zone.js';
 import type { BExpr, Plan } from '../plan/logical-plan.js';
 import { formatFloat } from './float-text.js';
@@ -56,6 +57,7 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
       if (isAsyncScalarFunction(e.fn)) return compileAsyncCall(e.fn, args, e.type, ctx);
       const fn = e.fn;
       const propagate = fn.nullHandling !== 'custom';
+      const direct = columnBodyOf(fn.invoke);
       return (b) => {
         const cols = args.map((a) => a(b));
         const fctx = {
@@ -65,7 +67,14 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
         } as FunctionContext;
         let out: Column;
         try {
-          out = columnFromArrow(fn.invoke(cols.map(columnToArrow), fctx), e.type);
+          if (direct) {
+            // A built-in's own body on the executor's columns (no Arrow round trip); a result of
+            // another type than planned is converted as one from invoke would be.
+            out = direct(cols, fctx);
+            if (out.type.name !== e.type.name) out = columnFromArrow(columnToArrow(out), e.type);
+          } else {
+            out = columnFromArrow(fn.invoke(cols.map(columnToArrow), fctx), e.type);
+          }
         } catch (err) {
           if (err instanceof Error && 'code' in err) throw err;
           throw new ExecutionError(`function ${fn.name} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
