@@ -53,6 +53,14 @@ export interface ScanRequest {
    * returns many rows of few series. An engine may ignore it.
    */
   readonly dictionaryTags?: boolean;
+  /**
+   * The caller does not need the rows in (primary key, ts) order (it
+   * aggregates them): the engine may return data that does not overlap in
+   * time (files of different time windows) one part after another, each in
+   * its own order, instead of merging it all series by series. Duplicates and
+   * deletes are still resolved. An engine may ignore it.
+   */
+  readonly unordered?: boolean;
   readonly signal?: AbortSignal;
   /** Filled by the engine when given: rows and files it read and pruned (EXPLAIN ANALYZE). */
   readonly metrics?: ScanMetrics;

@@ -117,4 +117,13 @@ describe('sql: aggregate fast paths', function () {
     expect(await h.rows('SELECT host, i, s, count(*) FROM runs GROUP BY host, i, s ORDER BY host, i NULLS LAST, s NULLS LAST'))
       .to.deep.equal([['a', 0, '', 4], ['a', 1, 'x', 1], ['a', null, '', 1], ['a', null, null, 3], ['b', 0, '', 4], ['b', 1, 'x', 1], ['b', null, '', 1], ['b', null, null, 3]]);
   });
+  it('lets the scans below an aggregate return rows in any order, and asks for dictionary-encoded tags', async () => {
+    const engine = h.mem.engine;
+    await h.rows("SELECT date_trunc('minute', ts) AS m, host, avg(v) FROM ns WHERE v > 0 GROUP BY m, host");
+    expect(engine.lastScan?.unordered).to.equal(true);
+    expect(engine.lastScan?.dictionaryTags).to.equal(true);
+    await h.rows('SELECT host, v FROM ns WHERE v > 0 LIMIT 3');
+    expect(engine.lastScan?.unordered).to.equal(undefined);
+    expect(engine.lastScan?.dictionaryTags).to.equal(true);
+  });
 });

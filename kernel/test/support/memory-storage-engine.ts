@@ -57,6 +57,8 @@ export class MemoryStorageEngine implements StorageEngine {
   readonly name = 'memory';
   private readonly open = new Set<RegionId>();
   scans = 0;
+  /** The last scan request (tests check the hints the executor gives). */
+  lastScan: ScanRequest | undefined;
 
   constructor(readonly durable: Map<RegionId, RegionData> = new Map()) {}
 
@@ -128,6 +130,7 @@ export class MemoryStorageEngine implements StorageEngine {
   async *scan(id: RegionId, req: ScanRequest): AsyncIterable<arrow.RecordBatch> {
     const r = this.region(id);
     this.scans++;
+    this.lastScan = req;
     const s = r.schema;
     const ti = s.columns.findIndex((c) => c.name === s.timeIndex);
     const pk = s.primaryKey.map((n) => s.columns.findIndex((c) => c.name === n));

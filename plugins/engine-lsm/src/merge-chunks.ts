@@ -162,6 +162,10 @@ interface Piece { chunk: Chunk; start: number; end: number; prio: number; partia
  */
 export async function* mergeChunks(sources: readonly ChunkSource[], o: MergeOptions): AsyncGenerator<arrow.RecordBatch> {
   const builder = new OutputBuilder(o.columns, o.internal);
+  // One source's chunks come one after another: query batches then end where a chunk does, so
+  // that typed columns can be views of its buffers (OutputBuilder.take). Several sources
+  // interleave series by series, and SST writing takes what it is given.
+  const aligned = !o.internal && sources.length === 1;
   const filter = o.rowFilter && !o.lastRow && !o.internal ? o.rowFilter : undefined;
   const out: RowSink = filter
     ? { add: (chunk, start, end, series) => filter(chunk, start, end, (s, e) => builder.add(chunk, s, e, series)) }
@@ -198,7 +202,7 @@ export async function* mergeChunks(sources: readonly ChunkSource[], o: MergeOpti
       if (o.seriesFilter && !o.seriesFilter((name) => first.chunk.tagValue(name, first.start))) continue;
       emitSeries(pieces, ord++, out, o);
       while (builder.rows >= o.batchSize || returned + builder.rows >= limit) {
-        const b = builder.take(Math.min(o.batchSize, limit - returned));
+        const b = builder.take(Math.min(o.batchSize, limit - returned), aligned);
         if (!b) break;
         returned += b.numRows;
         if (o.metrics) o.metrics.rowsReturned += b.numRows;
@@ -206,8 +210,14 @@ export async function* mergeChunks(sources: readonly ChunkSource[], o: MergeOpti
         if (returned >= limit) return;
       }
     }
-    const b = builder.take(limit - returned);
-    if (b) { if (o.metrics) o.metrics.rowsReturned += b.numRows; yield b; }
+    for (;;) {
+      const b = builder.take(Math.min(o.batchSize, limit - returned), aligned);
+      if (!b) break;
+      returned += b.numRows;
+      if (o.metrics) o.metrics.rowsReturned += b.numRows;
+      yield b;
+      if (returned >= limit) return;
+    }
   } finally {
     for (const s of sources) s.close?.();
   }

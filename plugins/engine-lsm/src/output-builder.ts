@@ -55,9 +55,26 @@ export class OutputBuilder {
     this.rows += end - start;
   }
 
-  /** Builds a batch of the first `max` rows added (all by default) and keeps the rest. */
-  take(max = Infinity): arrow.RecordBatch | undefined {
+  /**
+   * Builds a batch of the first `max` rows added (all by default) and keeps
+   * the rest. With `chunkAligned`, when the rows of the first chunk come back
+   * to back and rows of other chunks follow, the batch is those rows alone
+   * (fewer than `max`): its typed columns are then views of the chunk's
+   * buffers (see view), where a batch spanning two chunks is copied, and the
+   * next batch starts at a chunk's start too. Meant for a merge of one source,
+   * whose chunks come one after another; callers take until undefined.
+   */
+  take(max = Infinity, chunkAligned = false): arrow.RecordBatch | undefined {
     if (this.rows === 0) return undefined;
+    if (chunkAligned && this.segChunk.length > 1 && this.segChunk[this.segChunk.length - 1] !== this.segChunk[0]) {
+      const first = this.segChunk[0]!;
+      let k = 1;
+      while (k < this.segChunk.length && this.segChunk[k] === first && this.segStart[k] === this.segEnd[k - 1]) k++;
+      if (this.segChunk[k] !== first) {
+        const rows = this.segEnd[k - 1]! - this.segStart[0]!;
+        if (rows < max) max = rows;
+      }
+    }
     let rest: { c: Chunk[]; a: number[]; b: number[]; s: number[] } | undefined;
     if (this.rows > max) {
       let acc = 0, k = 0;

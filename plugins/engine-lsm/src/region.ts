@@ -138,6 +138,23 @@ class OnceSource implements ChunkSource {
   async next(): Promise<Chunk | undefined> { if (this.done) return undefined; this.done = true; return this.chunk; }
 }
 
+/**
+ * Indexes of sources grouped so that no two groups overlap in time (spans are
+ * inclusive [min, max]; overlap is transitive within a group), groups in time
+ * order, each group's indexes ascending (the sources' priority order).
+ */
+export function timeDisjointGroups(spans: ReadonlyArray<readonly [bigint, bigint]>): number[][] {
+  const order = spans.map((_s, i) => i).sort((a, b) => (spans[a]![0] < spans[b]![0] ? -1 : spans[a]![0] > spans[b]![0] ? 1 : a - b));
+  const groups: number[][] = [];
+  let end: bigint | undefined;
+  for (const i of order) {
+    const [lo, hi] = spans[i]!;
+    if (end !== undefined && lo <= end) { groups[groups.length - 1]!.push(i); if (hi > end) end = hi; } else { groups.push([i]); end = hi; }
+  }
+  for (const g of groups) g.sort((a, b) => a - b);
+  return groups;
+}
+
 /** A file's last-row cache as a merge source: partial, it holds one row per series. */
 class LastRowSource implements ChunkSource {
   private i = 0;
@@ -526,6 +543,8 @@ export class Region {
       const ids = files.map((f) => f.id);
       self.acquire(ids);
       const sources: ChunkSource[] = [];
+      // Each source's time span (inclusive), for unordered scans.
+      const spans: Array<readonly [bigint, bigint]> = [];
       try {
         const start = req.timeRange?.start, end = req.timeRange?.end;
         const empty = start !== undefined && end !== undefined && start >= end;
@@ -560,12 +579,14 @@ export class Region {
           const noDeletes = f.hasDeletes === false; // (absent in a manifest: assume deletes)
           sources.push(new SstSource(prio, self.sstFetch(f, index), rgs, schema.primaryKey, schema.timeIndex,
             self.deps.options.rowGroupRows, f.columns.filter((c) => wanted.has(c) && !(noDeletes && c === OP_COLUMN)), files.length > 8 ? 1 : 4, sel, series, noDeletes));
+          spans.push([tsOf(f, 'minTs'), tsOf(f, 'maxTs')]);
         }
         for (const mem of mems) {
           prio++;
           if (mem.length === 0 || mem.minTs === undefined) continue;
           if ((start !== undefined && mem.maxTs! < start) || (end !== undefined && mem.minTs >= end) || empty) continue;
           sources.push(new OnceSource(prio, mem.snapshot(schema.primaryKey)));
+          spans.push([mem.minTs, mem.maxTs!]);
         }
         const opts: MergeOptions = {
           columns: cols, internal: false, batchSize: req.batchSize ?? self.deps.options.scanBatchRows,
@@ -577,7 +598,23 @@ export class Region {
         };
         // Field predicates drop rows before their columns are gathered (high-cpu's `usage_user > 90`).
         const rowFilter = req.seriesRowSelector === 'last_row' ? undefined : rowFilterOf(fieldTestsOf(allPreds, schema));
-        yield* mergeChunks(sources, rowFilter ? { ...opts, rowFilter } : opts);
+        const merge = rowFilter ? { ...opts, rowFilter } : opts;
+        if (req.unordered && req.seriesRowSelector !== 'last_row' && sources.length > 1) {
+          // Sources whose time spans do not overlap hold no common (series, ts), so nothing
+          // to deduplicate between them: each group of overlapping ones is merged on its own
+          // and the groups follow one another. A group of one file reads it in its own order,
+          // its batches views of the decoded row groups (no k-way merge, no copy).
+          let left = req.limit ?? Infinity;
+          for (const group of timeDisjointGroups(spans)) {
+            for await (const b of mergeChunks(group.map((i) => sources[i]!), Number.isFinite(left) ? { ...merge, limit: left } : merge)) {
+              left -= b.numRows;
+              yield b;
+            }
+            if (left <= 0) break;
+          }
+          return;
+        }
+        yield* mergeChunks(sources, merge);
       } finally {
         // A scan stopped early (limit, consumer break) leaves sources undrained: release their files.
         for (const s of sources) s.close?.();

@@ -402,6 +402,8 @@ export class Executor {
   private readonly memory: { used: number };
   /** Aggregates right below an ORDER BY <group column> LIMIT k (set by sort before it runs its input). */
   private readonly topKHints = new Map<Plan, { group: number; desc: boolean; k: number }>();
+  /** Scans feeding an aggregate (set by it before it runs its input): their row order does not matter. */
+  private readonly unorderedScans = new Set<Plan>();
 
   constructor(private readonly opts: ExecOptions) {
     this.batchSize = opts.batchSize ?? 8192;
@@ -616,6 +618,7 @@ export class Executor {
         batchSize: this.batchSize,
         // columnFromArrow takes dictionary-encoded strings (each distinct value decoded once per batch).
         dictionaryTags: true,
+        ...(this.unorderedScans.has(p) ? { unordered: true } : {}),
         ...(this.opts.signal ? { signal: this.opts.signal } : {}),
         metrics,
       };
@@ -709,8 +712,20 @@ export class Executor {
     }
   }
 
+  /** Scans below a chain of filter/project/alias. */
+  private scansBelow(p: Plan): Array<Extract<Plan, { k: 'scan' }>> {
+    switch (p.k) {
+      case 'scan': return [p];
+      case 'filter': case 'project': case 'alias': return this.scansBelow(p.input);
+      default: return [];
+    }
+  }
+
   private async *aggregate(p: Extract<Plan, { k: 'aggregate' }>): AsyncGenerator<Batch> {
     this.check();
+    // Groups do not depend on the order rows come in (ordered aggregates sort, first/last_value
+    // compare their keys): the scans may return time windows one after another.
+    for (const s of this.scansBelow(p.input)) this.unorderedScans.add(s);
     const layout = layoutOf(schemaOf(p.input));
     const groupFns = await Promise.all(p.groups.map((g) => compileExpr(g.expr, layout, this.evalCtx)));
     // first_value/last_value(x ORDER BY k) keep the best (key, value) per group while streaming
