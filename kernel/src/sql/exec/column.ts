@@ -32,6 +32,43 @@ export interface Column {
   readonly data: ColumnData;
   /** 1 = valid, 0 = NULL; null means no NULLs. */
   readonly valid: Uint8Array | null;
+  /**
+   * A String column read from dictionary-encoded Arrow (tags from a scan):
+   * row i's value is `values[codes[i]]` where valid. Its `data` is then built
+   * only when something reads it, so operators that can work on the codes
+   * (grouping) never make a per-row array. Equal values may have different
+   * codes (a dictionary may repeat a value), never the reverse.
+   */
+  readonly dict?: DictionaryCodes;
+}
+
+/** Codes of a dictionary-encoded column into its distinct values (see Column.dict). */
+export interface DictionaryCodes {
+  readonly codes: Int32Array;
+  readonly values: readonly unknown[];
+}
+
+/** The value at row i of a column, reading a dictionary-encoded one's codes (no per-row array made); null for NULL. */
+export function dictValueAt(c: Column, i: number): unknown {
+  if (c.valid !== null && c.valid[i] === 0) return null;
+  const d = c.dict;
+  if (d === undefined) return valueAt(c, i);
+  return d.values[d.codes[i]!] ?? null;
+}
+
+/** A String column over dictionary codes whose per-row array is made on first read of `data`. */
+class DictionaryColumn implements Column {
+  private rows: unknown[] | undefined;
+  constructor(readonly type: DataType, readonly length: number, readonly valid: Uint8Array | null, readonly dict: DictionaryCodes) {}
+  get data(): unknown[] {
+    if (this.rows) return this.rows;
+    const { codes, values } = this.dict;
+    const n = this.length; const valid = this.valid;
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) out[i] = valid !== null && valid[i] === 0 ? null : values[codes[i]!] ?? null;
+    this.rows = out;
+    return out;
+  }
 }
 
 /** A batch of rows: columns of equal length (names live in the plan's schema). */
@@ -315,6 +352,18 @@ const utf8 = new TextDecoder();
 
 /** A dictionary-encoded string vector: each chunk's dictionary decoded once, rows share its strings. */
 function dictionaryColumn(v: arrow.Vector, t: DataType, n: number): Column {
+  if (v.data.length === 1 && v.data[0]!.values instanceof Int32Array && v.data[0]!.dictionary) {
+    // One chunk: its codes as they are (Arrow JS keeps values sliced to the chunk), rows made on demand.
+    const d = v.data[0]!;
+    const values = utf8Column(d.dictionary!, t, d.dictionary!.length).data as unknown[];
+    let valid: Uint8Array | null = null;
+    if (d.nullCount > 0 && d.nullBitmap) {
+      valid = new Uint8Array(n).fill(1);
+      const bm = d.nullBitmap;
+      for (let i = 0; i < n; i++) { const j = d.offset + i; if (((bm[j >> 3]! >> (j & 7)) & 1) === 0) valid[i] = 0; }
+    }
+    return new DictionaryColumn(t, n, valid, { codes: (d.values as Int32Array).subarray(0, n), values });
+  }
   const out = new Array<unknown>(n);
   let valid: Uint8Array | null = null;
   let off = 0;

@@ -6,7 +6,7 @@ import {
   exprRefs, schemaOf, type AggCall, type BExpr, type Field, type Plan, type RangeCall, type SortKey, type WinCall,
 } from '../plan/logical-plan.js';
 import {
-  allocData, batchFromArrow, coerceDecimal, columnFromArrow, columnFromValues, columnToArrow, concatBatches, constantColumn, emptyBatch, sliceBatch, takeBatch,
+  allocData, batchFromArrow, coerceDecimal, columnFromArrow, dictValueAt, columnFromValues, columnToArrow, concatBatches, constantColumn, emptyBatch, sliceBatch, takeBatch,
   takeColumn, takeColumnNullable, valueAt, type Batch, type Column,
 } from './column.js';
 import { compareValues, compileExpr, hasHighUnit, keyOfValue, type CompiledExpr, type EvalContext } from './expression-evaluator.js';
@@ -157,6 +157,8 @@ function bucketRows(gid: Int32Array, n: number, ngroups: number, mask: Uint8Arra
  */
 function markChanges(c: Column, n: number, chg: Uint8Array): void {
   const valid = c.valid;
+  // Dictionary-encoded strings: their codes, not a per-row array of strings.
+  if (c.dict !== undefined) { markChangesOf(c.dict.codes, valid, n, chg); return; }
   const d = c.data;
   if (d instanceof BigInt64Array) {
     // Two int32 halves per value: no bigint per row.
@@ -190,34 +192,35 @@ function markChangesOf(d: ArrayLike<unknown>, valid: Uint8Array | null, n: numbe
 
 /**
  * The dense code of row i's value of one group column (NULL included),
- * stable for the operator's lifetime through `dict`. 64-bit values
- * (nanosecond timestamps are beyond 2^53) are keyed by their distance from a
- * base, the high half of the first value the operator saw: exact as a number
+ * stable for the operator's lifetime through `dict`; called where a run of
+ * equal values starts. A dictionary-encoded column is keyed by its value
+ * (its per-row array is never made). 64-bit values, read from `d32` (the
+ * column as int32 halves; nanosecond timestamps are beyond 2^53), are keyed
+ * by their distance from a base, the high half of the first value the operator saw: exact as a number
  * while the high halves are within 2^20 of it; values farther away (rare) get
  * a string key, which no number key can equal.
  */
-function coderOf(c: Column, dict: Map<unknown, number>, bases: Array<number | undefined>, k: number, nullCodes: number[]): (i: number) => number {
-  const valid = c.valid;
-  const code = (key: unknown): number => { let x = dict.get(key); if (x === undefined) { x = dict.size; dict.set(key, x); } return x; };
-  const nullCode = (): number => (nullCodes[k] ??= code(NULL_KEY));
-  if (c.data instanceof BigInt64Array) {
-    const big = c.data;
-    const d32 = new Int32Array(big.buffer, big.byteOffset, big.length * 2);
-    return (i) => {
-      if (valid !== null && valid[i] === 0) return nullCode();
-      const hi = d32[2 * i + 1]!; const lo = d32[2 * i]!;
-      let b = bases[k];
-      if (b === undefined) bases[k] = b = hi;
-      return code(hi - b < 1048576 && b - hi < 1048576 ? (hi - b) * 4294967296 + (lo >>> 0) : `${big[i]}n`);
-    };
+function codeAt(c: Column, d32: Int32Array | undefined, i: number, dict: Map<unknown, number>, bases: Array<number | undefined>, k: number, nullCodes: number[]): number {
+  let key: unknown;
+  if (c.valid !== null && c.valid[i] === 0) {
+    const nc = nullCodes[k];
+    if (nc !== undefined) return nc;
+    key = NULL_KEY;
+  } else if (c.dict !== undefined) {
+    key = c.dict.values[c.dict.codes[i]!] ?? null;
+  } else if (d32 !== undefined) {
+    const hi = d32[2 * i + 1]!;
+    let b = bases[k];
+    if (b === undefined) bases[k] = b = hi;
+    key = hi - b < 1048576 && b - hi < 1048576 ? (hi - b) * 4294967296 + (d32[2 * i]! >>> 0) : `${(c.data as BigInt64Array)[i]}n`;
+  } else {
+    const v = (c.data as ArrayLike<unknown>)[i];
+    key = typeof v === 'string' || typeof v === 'number' || (!(c.data instanceof BigUint64Array) && !Array.isArray(c.data)) ? v : keyOfValue(v);
   }
-  const d = c.data as ArrayLike<unknown>;
-  const plain = !(c.data instanceof BigUint64Array) && !Array.isArray(c.data);
-  return (i) => {
-    if (valid !== null && valid[i] === 0) return nullCode();
-    const v = d[i];
-    return code(plain || typeof v === 'string' || typeof v === 'number' ? v : keyOfValue(v));
-  };
+  let x = dict.get(key);
+  if (x === undefined) { x = dict.size; dict.set(key, x); }
+  if (key === NULL_KEY) nullCodes[k] = x;
+  return x;
 }
 
 /** Row runs of one group each: run r is rows [start[r], start[r + 1]) (the last ends at the batch end) of group[r] (-1: skipped). */
@@ -240,7 +243,7 @@ class GroupTopK {
   skips(col: Column, i: number, c: number, nullCode: number | undefined): boolean {
     if (c >= this.decided.length) { const d = new Uint8Array(Math.max(c + 1, this.decided.length * 2)); d.set(this.decided); this.decided = d; }
     let st = this.decided[c]!;
-    if (st === 0) { st = c === nullCode ? 1 : this.offer(valueAt(col, i)); this.decided[c] = st; }
+    if (st === 0) { st = c === nullCode ? 1 : this.offer(dictValueAt(col, i)); this.decided[c] = st; }
     return st === 2;
   }
 
@@ -795,7 +798,8 @@ export class Executor {
       chg.fill(0, 0, n);
       chg[0] = 1;
       for (const c of gcols) markChanges(c, n, chg);
-      const coders = gcols.map((c, k) => coderOf(c, dicts[k]!, bases, k, nullCodes));
+      // 64-bit columns (timestamps) as int32 halves: keys without a bigint per run.
+      const halves = gcols.map((c) => (c.dict === undefined && c.data instanceof BigInt64Array ? new Int32Array(c.data.buffer, c.data.byteOffset, n * 2) : undefined));
       const tk = topK?.group;
       let count = 0;
       for (let i = 0; i < n; i++) {
@@ -804,16 +808,16 @@ export class Executor {
         let key: unknown;
         let skipped = false;
         if (gcols.length === 1) {
-          key = coders[0]!(i);
+          key = codeAt(gcols[0]!, halves[0], i, dicts[0]!, bases, 0, nullCodes);
           if (tk === 0) skipped = topKFilter!.skips(gcols[0]!, i, key as number, nullCodes[0]);
         } else if (gcols.length === 2) {
-          const x = coders[0]!(i); const y = coders[1]!(i);
+          const x = codeAt(gcols[0]!, halves[0], i, dicts[0]!, bases, 0, nullCodes); const y = codeAt(gcols[1]!, halves[1], i, dicts[1]!, bases, 1, nullCodes);
           if (tk !== undefined) skipped = topKFilter!.skips(gcols[tk]!, i, tk === 0 ? x : y, nullCodes[tk]);
           key = x < 67_108_864 && y < 67_108_864 ? x * 67_108_864 + y : `${x},${y}`;
         } else {
           let k = '';
           for (let c = 0; c < gcols.length; c++) {
-            const x = coders[c]!(i);
+            const x = codeAt(gcols[c]!, halves[c], i, dicts[c]!, bases, c, nullCodes);
             if (c === tk) skipped = topKFilter!.skips(gcols[tk]!, i, x, nullCodes[tk]);
             k += `${x},`;
           }
@@ -838,7 +842,7 @@ export class Executor {
     const newGroup = (t: Table, key: unknown, gcols: readonly Column[], i: number): number => {
       const g = t.keys.size;
       t.keys.set(key, g);
-      for (let c = 0; c < gcols.length; c++) t.groupVals[c]!.push(valueAt(gcols[c]!, i));
+      for (let c = 0; c < gcols.length; c++) t.groupVals[c]!.push(dictValueAt(gcols[c]!, i));
       for (let a = 0; a < p.aggs.length; a++) { if (!fastKinds[a]) t.states[a]!.push(initOf(a)); t.distinct[a]?.push(new Set()); }
       this.reserve(64 + 48 * (gcols.length + p.aggs.length));
       return g;

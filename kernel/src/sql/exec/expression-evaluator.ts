@@ -48,9 +48,18 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
       return (b) => b.columns[pos]!;
     }
     case 'lit': {
-      // Batches mostly share one size: reuse the broadcast column (and so its Arrow vector).
-      let last: Column | undefined;
-      return (b) => (last && last.length === b.numRows ? last : (last = constantColumn(e.type, e.value, b.numRows)));
+      // Batches mostly share a few sizes (full batches, a file's last row-group slice): reuse the
+      // broadcast column of each (and so its Arrow vector).
+      const bySize = new Map<number, Column>();
+      return (b) => {
+        let c = bySize.get(b.numRows);
+        if (!c) {
+          if (bySize.size >= 8) bySize.clear();
+          c = constantColumn(e.type, e.value, b.numRows);
+          bySize.set(b.numRows, c);
+        }
+        return c;
+      };
     }
     case 'call': {
       const args = await Promise.all(e.args.map((a) => compileExpr(a, layout, ctx)));
