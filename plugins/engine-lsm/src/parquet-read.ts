@@ -1058,6 +1058,8 @@ function deltaInt64(b: Uint8Array, pos: number, n: number, out: Int32Array, at: 
   out[2 * at] = lo; out[2 * at + 1] = hi;
   const per = h.blockSize / h.miniblocks;
   const tmp = new Int32Array(per);
+  // The page as aligned words, made at its first miniblock wider than 32 bits.
+  let words: Uint32Array | undefined;
   let k = 1;
   while (k < n) {
     let ml, mh;
@@ -1099,7 +1101,7 @@ function deltaInt64(b: Uint8Array, pos: number, n: number, out: Int32Array, at: 
         acc64[0] = lo; acc64[1] = hi;
         if (w === 0) steady64(cnt, ml, mh, out, 2 * (at + k));
         else if (w <= 32) { unpackBits(b, pos, w, cnt, tmp, 0); narrow64(tmp, cnt, ml, mh, out, 2 * (at + k)); }
-        else wide64(b, pos, w, cnt, ml, mh, out, 2 * (at + k), from - k);
+        else { words ??= pageWords(b); wide64(words, pos * 8, w, cnt, ml, mh, out, 2 * (at + k), from - k); }
         lo = acc64[0]!; hi = acc64[1]! | 0;
       }
       k += cnt;
@@ -1146,27 +1148,34 @@ function narrow64(tmp: Int32Array, cnt: number, ml: number, mh: number, out: Int
   acc64[0] = l >>> 0; acc64[1] = h;
 }
 
-/** Aligned little-endian words of a wide miniblock (its bytes need not be 4-byte aligned in the page). */
-let wideWords = new Uint32Array(256);
+/** A page's bytes copied to aligned words for wide64 (its miniblocks need not be 4-byte aligned in the page). */
+let wideWords = new Uint32Array(1024);
+let wideBytes = new Uint8Array(wideWords.buffer);
 
 /**
- * A miniblock of `cnt` deltas of `w` > 32 bits from byte `pos`: adds
- * minDelta (ml, mh) + each to the value in acc64 and writes values from
- * index `first` on at out[o..] (lo, hi int32 pairs). The miniblock is copied
- * to aligned words first, so each delta is three word reads and shifts.
+ * The page `b` as little-endian words in wideWords (valid until the next
+ * call). Room for three words past its end: wide64 reads them for a page's
+ * last value, whose bits it then masks off, so what they hold never matters.
  */
-function wide64(b: Uint8Array, pos: number, w: number, cnt: number, ml: number, mh: number, out: Int32Array, o: number, first: number): void {
-  const nbytes = (cnt * w + 7) >> 3;
-  const need = (nbytes >> 2) + 3;
-  if (wideWords.length < need) wideWords = new Uint32Array(need * 2);
-  const words = wideWords;
-  words[need - 3] = 0; words[need - 2] = 0; words[need - 1] = 0;
-  new Uint8Array(words.buffer, 0, nbytes).set(b.subarray(pos, pos + nbytes));
+function pageWords(b: Uint8Array): Uint32Array {
+  const need = (b.length >> 2) + 4;
+  if (wideWords.length < need) { wideWords = new Uint32Array(need * 2); wideBytes = new Uint8Array(wideWords.buffer); }
+  wideBytes.set(b);
+  return wideWords;
+}
+
+/**
+ * A miniblock of `cnt` deltas of `w` > 32 bits from bit `base` of `words`
+ * (the page, see pageWords): adds minDelta (ml, mh) + each to the value in
+ * acc64 and writes values from index `first` on at out[o..] (lo, hi int32
+ * pairs). Each delta is three aligned word reads and shifts.
+ */
+function wide64(words: Uint32Array, base: number, w: number, cnt: number, ml: number, mh: number, out: Int32Array, o: number, first: number): void {
   let l = acc64[0]! | 0, h = acc64[1]! | 0;
   const m = ml | 0, mhi = mh | 0;
   const hmask = w === 64 ? -1 : (1 << (w - 32)) - 1;
   for (let i = 0; i < cnt; i++) {
-    const bit = i * w;
+    const bit = base + i * w;
     const j = bit >>> 5, sh = bit & 31;
     const w0 = words[j]! | 0, w1 = words[j + 1]! | 0;
     let pl: number, ph: number;
