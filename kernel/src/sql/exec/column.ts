@@ -461,27 +461,43 @@ function packBits(valid: Uint8Array): Uint8Array {
 
 const utf8Encoder = new TextEncoder();
 
-/** Builds a Utf8 vector from JS strings; runs of one string are encoded once. */
+/**
+ * Builds a Utf8 vector from JS strings: ASCII text is written a code unit a
+ * byte (most tags and names), other text with encodeInto, straight into the
+ * one growing buffer; a value equal to the previous row's copies its bytes.
+ */
 function utf8Vector(c: Column): arrow.Vector {
   const n = c.length;
   const vals = c.data as unknown[];
   const offsets = new Int32Array(n + 1);
-  let cap = Math.max(16, n * 8);
-  let bytes = new Uint8Array(cap);
+  let bytes = new Uint8Array(Math.max(16, n * 8));
   let pos = 0;
   let prev: unknown = undefined;
-  let prevBytes: Uint8Array = new Uint8Array(0);
+  let prevStart = 0; let prevLen = 0;
+  const room = (k: number): void => {
+    if (pos + k <= bytes.length) return;
+    const nb = new Uint8Array(Math.max(bytes.length * 2, pos + k));
+    nb.set(bytes.subarray(0, pos));
+    bytes = nb;
+  };
   for (let i = 0; i < n; i++) {
     offsets[i] = pos;
     if (c.valid !== null && c.valid[i] === 0) continue;
     const v = vals[i];
-    if (v !== prev) { prevBytes = utf8Encoder.encode(typeof v === 'string' ? v : String(v)); prev = v; }
-    if (pos + prevBytes.length > cap) {
-      cap = Math.max(cap * 2, pos + prevBytes.length);
-      const nb = new Uint8Array(cap); nb.set(bytes.subarray(0, pos)); bytes = nb;
+    if (v === prev) {
+      room(prevLen);
+      bytes.copyWithin(pos, prevStart, prevStart + prevLen);
+      pos += prevLen;
+      continue;
     }
-    bytes.set(prevBytes, pos);
-    pos += prevBytes.length;
+    const str = typeof v === 'string' ? v : String(v);
+    const len = str.length;
+    room(3 * len);
+    let k = 0;
+    for (; k < len; k++) { const u = str.charCodeAt(k); if (u >= 0x80) break; bytes[pos + k] = u; }
+    const written = k === len ? len : utf8Encoder.encodeInto(str, bytes.subarray(pos)).written;
+    prev = v; prevStart = pos; prevLen = written;
+    pos += written;
   }
   offsets[n] = pos;
   const nullBitmap = c.valid ? packBits(c.valid) : undefined;
