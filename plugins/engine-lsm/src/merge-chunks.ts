@@ -185,9 +185,8 @@ export async function* mergeChunks(sources: readonly ChunkSource[], o: MergeOpti
       for (const c of cursors) {
         if (c.key !== minKey) continue;
         for (;;) {
-          const ch = c.chunk, s = c.pos, p = ch.pk[s]!;
-          let e = s + 1;
-          while (e < ch.length && ch.pk[e] === p) e++;
+          const ch = c.chunk, s = c.pos;
+          const e = seriesEnd(ch.pk, s, ch.length);
           pieces.push({ chunk: ch, start: s, end: e, prio: c.source.priority, partial: !!c.source.partial });
           if (e < ch.length) { c.pos = e; c.key = ch.keyAt(e); break; }
           if (!(await c.load())) { c.pos = -1; exhausted = true; break; }
@@ -221,6 +220,21 @@ export async function* mergeChunks(sources: readonly ChunkSource[], o: MergeOpti
   } finally {
     for (const s of sources) s.close?.();
   }
+}
+
+/**
+ * The end of the run of pk[s]'s series in pk[s..n) (pk is non-decreasing):
+ * galloping, then a binary search, so a series of r rows costs O(log r)
+ * reads instead of r.
+ */
+export function seriesEnd(pk: Int32Array, s: number, n: number): number {
+  const p = pk[s]!;
+  // pk[a] is p; gallop to the first probe that is not (or the end), then halve: pk[b] is not p, or b = n.
+  let a = s, step = 1;
+  while (a + step < n && pk[a + step] === p) { a += step; step *= 2; }
+  let b = Math.min(a + step, n);
+  while (b - a > 1) { const m = (a + b) >>> 1; if (pk[m] === p) a = m; else b = m; }
+  return b;
 }
 
 function lowerBound(ts: BigInt64Array, a: number, b: number, t: bigint): number {
