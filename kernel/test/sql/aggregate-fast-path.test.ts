@@ -126,4 +126,20 @@ describe('sql: aggregate fast paths', function () {
     expect(engine.lastScan?.unordered).to.equal(undefined);
     expect(engine.lastScan?.dictionaryTags).to.equal(true);
   });
+  it('finds every run in long batches: runs of 1 to 40 rows, at every alignment', async () => {
+    await h.q('CREATE TABLE longruns (host STRING, ts TIMESTAMP(3) TIME INDEX, g INT, PRIMARY KEY (host))');
+    const want = new Map<number, number>();
+    const values: string[] = [];
+    let row = 0;
+    for (let run = 0; run < 400; run++) {
+      const len = 1 + ((run * 7919) % 40);
+      const g = run % 13;
+      for (let k = 0; k < len; k++, row++) values.push(`('a', ${row}, ${g})`);
+      want.set(g, (want.get(g) ?? 0) + len);
+    }
+    await h.q(`INSERT INTO longruns VALUES ${values.join(', ')}`);
+    const got = await h.rows('SELECT g, count(*) FROM longruns GROUP BY g ORDER BY g');
+    expect(got).to.deep.equal([...want].sort((x, y) => x[0] - y[0]));
+    expect(await h.rows('SELECT count(*) FROM (SELECT g, ts FROM longruns GROUP BY g, ts)')).to.deep.equal([[row]]);
+  });
 });

@@ -778,6 +778,14 @@ export class Executor {
 
     // Scratch of assign (used before the next batch comes): row change flags, run starts and groups.
     let chg = new Uint8Array(0);
+    let chg32 = new Uint32Array(0);
+    /** The first row from j on whose flag is set (n when none): four flags a word where they are all clear. */
+    const nextChange = (j: number, n: number): number => {
+      while (j < n && (j & 3) !== 0 && chg[j] === 0) j++;
+      while (j + 4 <= n && chg32[j >> 2] === 0) j += 4;
+      while (j < n && chg[j] === 0) j++;
+      return j;
+    };
     let runStart = new Int32Array(0);
     let runGroup = new Int32Array(0);
     /**
@@ -786,7 +794,10 @@ export class Executor {
      * column's value changes, so keys are built and looked up once per run.
      */
     const assign = (t: Table, gcols: readonly Column[], n: number, create: boolean): GroupRuns => {
-      if (runStart.length < n + 1) { runStart = new Int32Array(n + 1); runGroup = new Int32Array(n + 1); chg = new Uint8Array(n + 1); }
+      if (runStart.length < n + 1) {
+        runStart = new Int32Array(n + 1); runGroup = new Int32Array(n + 1);
+        chg32 = new Uint32Array((n >> 2) + 1); chg = new Uint8Array(chg32.buffer);
+      }
       if (n === 0) return { start: runStart, group: runGroup, count: 0 };
       if (gcols.length === 0) {
         let g = t.keys.get(EMPTY_KEY);
@@ -802,8 +813,7 @@ export class Executor {
       const halves = gcols.map((c) => (c.dict === undefined && c.data instanceof BigInt64Array ? new Int32Array(c.data.buffer, c.data.byteOffset, n * 2) : undefined));
       const tk = topK?.group;
       let count = 0;
-      for (let i = 0; i < n; i++) {
-        if (chg[i] === 0) continue;
+      for (let i = 0; i < n; i = nextChange(i + 1, n)) {
         runStart[count] = i;
         let key: unknown;
         let skipped = false;
