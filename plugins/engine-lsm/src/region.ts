@@ -16,6 +16,7 @@ import type { EngineLsmOptions } from './options.js';
 import { OutputBuilder, type OutputColumn } from './output-builder.js';
 import { encodeKeyPart } from './series-key.js';
 import type { ParquetEncoderPool } from './parquet-encoder.js';
+import type { PageStore } from './parquet-read.js';
 import { candidateRowGroups, candidateRowRanges, encodeParquet, prepareSst, SstChunk, SstSeries, SstSource, tsOf, type FileIndex, type FileMeta, type SstFetch, type SstFileCache, type SstLayout } from './sst.js';
 import { convertValue } from './vectors.js';
 import { decodeWalPayload, encodeWalPayload } from './wal-codec.js';
@@ -35,6 +36,8 @@ export interface RegionDeps {
   readonly sstFiles?: SstFileCache;
   /** Fetched SST column chunks shared by every region's scans; absent = every scan reads the store. */
   readonly sstChunks?: SstChunkCache;
+  /** Decompressed pages of row groups read whole, shared by every region's scans (keyed by SST key and page offset). */
+  readonly sstPages?: SstChunkCache;
 }
 
 /**
@@ -416,8 +419,18 @@ export class Region {
       const read = async (offset: number, length: number): Promise<Uint8Array> => {
         try { return await store.get(key, { offset, length }); } catch (err) { throw storageFailure(`reading SST ${f.id}`, err); }
       };
+      const pageCache = cached ? this.deps.sstPages : undefined;
+      const pages: PageStore | undefined = pageCache && {
+        get: (offset) => {
+          const b = pageCache.get(key, offset);
+          if (b) pageCache.hits++; else pageCache.misses++;
+          return b;
+        },
+        // Only page bytes (offsets >= 0), not a small read's decoded values (they stay with the opened file).
+        put: (offset, bytes) => { if (offset >= 0) pageCache.set(key, offset, bytes); },
+      };
       return {
-        kind: 'ranged', size: f.bytes, layout, ...(files ? { cache: { files, key } } : {}),
+        kind: 'ranged', size: f.bytes, layout, ...(files ? { cache: { files, key } } : {}), ...(pages ? { pages } : {}),
         async get(offset: number, length: number) {
           const tiles = chunks ? tilingChunks(layout, offset, length) : undefined;
           if (!chunks || !tiles) return read(offset, length);
@@ -500,6 +513,7 @@ export class Region {
       this.fetches.delete(id);
       this.deps.sstFiles?.invalidate(this.sstKey(id));
       this.deps.sstChunks?.invalidatePrefix(`${this.sstKey(id)}@`);
+      this.deps.sstPages?.invalidatePrefix(`${this.sstKey(id)}@`);
       for (const k of [...this.lastRows.keys()]) if (k.startsWith(`${id}@`)) this.lastRows.delete(k);
       for (const k of [...this.seriesCache.keys()]) if (k.startsWith(`${id}@`)) this.seriesCache.delete(k);
       if (this.refs.has(id)) this.retired.add(id); else now.push(id); }
@@ -889,6 +903,7 @@ export class Region {
     this.closed = true;
     this.deps.sstFiles?.invalidatePrefix(`${this.prefix}/sst/`);
     this.deps.sstChunks?.invalidatePrefix(`${this.prefix}/sst/`);
+    this.deps.sstPages?.invalidatePrefix(`${this.prefix}/sst/`);
   }
 
   async drop(): Promise<void> {

@@ -337,6 +337,33 @@ describe('engine-lsm: scans of SSTs through the JS reader', function () {
     expect(after).to.have.length(first.length);
   });
 
+  it('a repeated scan of whole row groups decompresses no page again (the engine page cache); removed files leave it', async () => {
+    const { engine, s, full } = await tenHostSst();
+    const pages = engine.sstPages!;
+    expect(pages, 'on by default').to.not.equal(undefined);
+    const first = await scanRows(engine, R, { unordered: true });
+    expect(first).to.deep.equal(full);
+    expect(pages.bytes, 'pages kept').to.be.greaterThan(0);
+    const before = parquetReadInfo().pagesDecompressed;
+    expect(await scanRows(engine, R, { unordered: true })).to.deep.equal(first);
+    // A narrower projection is served from the same pages.
+    expect(await scanRows(engine, R, { projection: ['ts', 'usage'] })).to.deep.equal(full.map((r) => ({ ts: r.ts, usage: r.usage })));
+    expect(parquetReadInfo().pagesDecompressed - before, 'no page decompressed').to.equal(0);
+    expect(pages.hits).to.be.greaterThan(0);
+    // Compaction replaces the file: its pages go, answers stay.
+    await engine.write(R, batchOf(s, [{ host: 'host_4', region: 'r1', ts: 6000, usage: -1, cnt: 0n }]));
+    await engine.flush(R);
+    await engine.compact(R);
+    expect(pages.bytes, 'pages of the removed files dropped').to.equal(0);
+    const after = await scanRows(engine, R);
+    expect(after.find((r) => r.host === 'host_4' && r.ts === 6000)?.usage).to.equal(-1);
+    expect(after).to.have.length(full.length);
+    await engine.stop();
+    const off = harness({ sstPageCacheBytes: '0' });
+    expect(off.engine.sstPages).to.equal(undefined);
+    await off.engine.stop();
+  });
+
   it('a small read of a series an earlier read decoded takes those rows (any time window); another series decodes', async () => {
     for (const keep of [true, false]) {
       const { engine, full } = await tenHostSst(keep ? {} : { sstMetaCacheBytes: '0' });
