@@ -54,6 +54,8 @@ export interface BenchOptions {
   /** Also load the rows into Strata with SQL INSERT (table cpu_sql). */
   sqlInsert: boolean;
   strataRoot: string;
+  /** Directory for Strata's V8 CPU profile (node --cpu-prof), or undefined. */
+  cpuProfDir?: string;
   resultsDir: string;
   timeLimitMs: number;
   queryTypes: QueryType[];
@@ -237,7 +239,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
         }
       }
     }
-    peers.push(new StrataPeer({ root: opts.strataRoot, workDir, walSyncMode: opts.walSyncMode }));
+    peers.push(new StrataPeer({
+      root: opts.strataRoot, workDir, walSyncMode: opts.walSyncMode,
+      ...(opts.cpuProfDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] } : {}),
+    }));
 
     for (const peer of peers) {
       if (Date.now() > deadlineMs) {

@@ -35,6 +35,7 @@ options:
   --wal-sync M       Strata WAL syncMode: always (default) | interval | none
   --time-limit MIN   hard bound of the run (default 15)
   --strata-root DIR  repository whose kernel/dist/src/cli/bin.js runs (default: this checkout)
+  --cpu-prof DIR     run Strata under node --cpu-prof, profiles into DIR (written when it stops)
   --results DIR      where JSON/SVG/Markdown go (default bench/results)
   --keep             keep the temp work dir (data dirs and logs)
 `;
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
       protocol: { type: 'string' }, workers: { type: 'string' }, batch: { type: 'string' }, queries: { type: 'string' }, repeats: { type: 'string' }, warmups: { type: 'string' },
       types: { type: 'string' }, peers: { type: 'boolean' }, prometheus: { type: 'boolean' }, 'no-prometheus': { type: 'boolean' }, 'no-duckdb': { type: 'boolean' }, 'sql-insert': { type: 'boolean' },
       'wal-sync': { type: 'string' }, 'time-limit': { type: 'string' }, 'strata-root': { type: 'string' },
-      results: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'cpu-prof': { type: 'string' }, results: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   const mode = positionals[0] as BenchMode | undefined;
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
     duckdb: !values['no-duckdb'],
     sqlInsert: Boolean(values['sql-insert']),
     strataRoot: resolve(values['strata-root'] ?? repoRoot),
+    ...(values['cpu-prof'] ? { cpuProfDir: resolve(values['cpu-prof']) } : {}),
     resultsDir: resolve(values.results ?? resolve(repoRoot, 'bench/results')),
     timeLimitMs: int(values['time-limit'], 15, 'time-limit') * 60_000,
     queryTypes: types,
