@@ -142,4 +142,16 @@ describe('sql: aggregate fast paths', function () {
     expect(got).to.deep.equal([...want].sort((x, y) => x[0] - y[0]));
     expect(await h.rows('SELECT count(*) FROM (SELECT g, ts FROM longruns GROUP BY g, ts)')).to.deep.equal([[row]]);
   });
+  it('sorts 64-bit keys past 2^53 exactly (halves compared), NULLs where asked, ties by the next key', async () => {
+    await h.q('CREATE TABLE big (ts TIMESTAMP(3) TIME INDEX, v BIGINT, w INT)');
+    const vs: Array<bigint | null> = [2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n, 2n ** 53n, -1n, 0n, null, 2n ** 32n, 2n ** 32n - 1n, -(2n ** 32n), 2n ** 31n, -(2n ** 31n) - 1n, 2n ** 53n + 1n];
+    await h.q(`INSERT INTO big VALUES ${vs.map((v, i) => `(${i}, ${v === null ? 'NULL' : v}, ${i % 3})`).join(', ')}`);
+    const asText = async (sql: string): Promise<string[]> => (await h.q(sql)).rows.map((r) => String(r[0]));
+    const sorted = vs.filter((v): v is bigint => v !== null).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String);
+    expect(await asText('SELECT CAST(v AS STRING) FROM big ORDER BY v')).to.deep.equal([...sorted, 'null']);
+    expect(await asText('SELECT CAST(v AS STRING) FROM big ORDER BY v DESC')).to.deep.equal(['null', ...[...sorted].reverse()]);
+    expect(await asText('SELECT CAST(v AS STRING) FROM big ORDER BY v NULLS FIRST LIMIT 3')).to.deep.equal(['null', ...sorted.slice(0, 2)]);
+    // Equal keys (2^53 + 1 twice) fall to the next key.
+    expect((await h.q('SELECT w FROM big WHERE v = 9007199254740993 ORDER BY v, w DESC')).rows.map((r) => r[0])).to.deep.equal([2, 0]);
+  });
 });

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DivideByZeroError, InvalidArgumentsError } from '../../errors/errors.js';
 import { arrowTypeName, isFloat, isInteger, isTimestamp, timestampUnitsPerSecond, type DataType, type DataTypeName } from '../../data/data-types.js';
 import type { FunctionContext, ScalarFunction } from '../../interfaces/function.js';
-import { constantColumn, isConstantColumn, isInterval, valueAt, type Column, type Interval } from '../../sql/exec/column.js';
+import { constantColumn, dictValueAt, isConstantColumn, isInterval, valueAt, type Column, type Interval } from '../../sql/exec/column.js';
 // A cycle (the evaluator imports addInterval from here), safe because castValue is only called at run time.
 import { castValue } from '../../sql/exec/expression-evaluator.js';
 import { compileMatchQuery, type MatchPredicate } from './matches-query.js';
@@ -988,7 +988,7 @@ const FIXED_UNITS_MS: Record<string, number> = { second: 1000, minute: 60_000, h
 /** date_trunc on a typed timestamp column with a constant unit of fixed length in a fixed-offset zone: integer arithmetic, no per-row objects. */
 function fastTrunc(u: Column, ts: Column, tz: string, rt: DataType): Column | undefined {
   if (!isTimestamp(ts.type) || rt.name !== ts.type.name || u.length === 0 || (u.valid && u.valid[0] === 0)) return undefined;
-  const unit = String(valueAt(u, 0)).toLowerCase().replace(/s$/, '');
+  const unit = String(dictValueAt(u, 0)).toLowerCase().replace(/s$/, '');
   const ms = FIXED_UNITS_MS[unit];
   const off = fixedOffsetMs(tz);
   if (ms === undefined || off === undefined) return undefined;

@@ -33,7 +33,8 @@ export interface Column {
   /** 1 = valid, 0 = NULL; null means no NULLs. */
   readonly valid: Uint8Array | null;
   /**
-   * A String column read from dictionary-encoded Arrow (tags from a scan):
+   * A String column read from dictionary-encoded Arrow (tags from a scan),
+   * or a string literal broadcast to a batch (one value, codes all 0):
    * row i's value is `values[codes[i]]` where valid. Its `data` is then built
    * only when something reads it, so operators that can work on the codes
    * (grouping) never make a per-row array. Equal values may have different
@@ -201,8 +202,14 @@ export function columnFromValues(type: DataType, values: ArrayLike<unknown>): Co
 
 /** A column of n copies of one value. */
 export function constantColumn(type: DataType, value: unknown, n: number): Column {
-  const data = allocData(type.name, n);
   let c: Column;
+  if (type.name === 'String' && typeof value === 'string') {
+    // One value for every row: codes (all 0) into it; a per-row array only if something reads `data`.
+    c = new DictionaryColumn(type, n, null, { codes: new Int32Array(n), values: [value] });
+    constants.add(c);
+    return c;
+  }
+  const data = allocData(type.name, n);
   if (value === null || value === undefined) c = { type, length: n, data, valid: new Uint8Array(n) };
   else {
     const v = type.name === 'Boolean' ? (value ? 1 : 0) : type.name === 'Decimal128' ? coerceDecimal(value, type.scale ?? 0) : coerceValue(type.name, value);

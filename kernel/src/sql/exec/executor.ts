@@ -378,9 +378,19 @@ function makeComparator(cols: readonly Column[], keys: readonly SortKey[]): (a: 
   // String keys without a code unit >= U+D800 compare with plain `<` (the same order as
   // compareStrings there); one pass here instead of a check per comparison.
   const plain = cols.map((c) => c.type.name === 'String' && !Array.prototype.some.call(c.data, (v: unknown) => typeof v === 'string' && hasHighUnit(v)));
+  // 64-bit keys (timestamps) compared on their int32 halves: no bigint per comparison.
+  const halves = cols.map((c) => (c.dict === undefined && c.data instanceof BigInt64Array ? new Int32Array(c.data.buffer, c.data.byteOffset, c.length * 2) : undefined));
   return (a, b) => {
     for (let k = 0; k < cols.length; k++) {
       const c = cols[k]!;
+      const h = halves[k];
+      if (h !== undefined && (c.valid === null || (c.valid[a] === 1 && c.valid[b] === 1))) {
+        const ha = h[2 * a + 1]!, hb = h[2 * b + 1]!;
+        const la = h[2 * a]! >>> 0, lb = h[2 * b]! >>> 0;
+        const r = ha !== hb ? (ha < hb ? -1 : 1) : la !== lb ? (la < lb ? -1 : 1) : 0;
+        if (r !== 0) return keys[k]!.desc ? -r : r;
+        continue;
+      }
       const x = valueAt(c, a); const y = valueAt(c, b);
       if (x === null || y === null) {
         if (x === y) continue;
