@@ -56,7 +56,11 @@ export interface RegionDeps {
  * const cache = new SstChunkCache(64 * 2 ** 20);
  */
 export class SstChunkCache {
-  private readonly entries = new Map<string, Uint8Array>();
+  /** Entries by object key, then offset: a lookup hashes the caller's (reused) key string and a number. */
+  private readonly byKey = new Map<string, Map<number, CacheEntry>>();
+  /** Entries by their last use (a counter), least recent first. */
+  private readonly lru = new Map<number, CacheEntry>();
+  private ticks = 0;
   /** Cached chunks per underlying buffer. */
   private readonly buffers = new Map<ArrayBufferLike, number>();
   private total = 0;
@@ -68,42 +72,51 @@ export class SstChunkCache {
   get bytes(): number { return this.total; }
 
   get(key: string, offset: number): Uint8Array | undefined {
-    const k = `${key}@${offset}`;
-    const b = this.entries.get(k);
-    if (b) { this.entries.delete(k); this.entries.set(k, b); }
-    return b;
+    const e = this.byKey.get(key)?.get(offset);
+    if (!e) return undefined;
+    this.lru.delete(e.tick);
+    e.tick = ++this.ticks;
+    this.lru.set(e.tick, e);
+    return e.bytes;
   }
 
   set(key: string, offset: number, bytes: Uint8Array): void {
     // A buffer bigger than an eighth of the cache would push out too much of it.
     if (bytes.buffer.byteLength * 8 > this.bytesMax) return;
-    const k = `${key}@${offset}`;
-    const old = this.entries.get(k);
-    if (old) this.drop(k, old);
-    this.entries.set(k, bytes);
+    let m = this.byKey.get(key);
+    if (!m) { m = new Map(); this.byKey.set(key, m); }
+    const old = m.get(offset);
+    if (old) { this.drop(old); if (!this.byKey.has(key)) this.byKey.set(key, m); }
+    const e: CacheEntry = { key, offset, bytes, tick: ++this.ticks };
+    m.set(offset, e);
+    this.lru.set(e.tick, e);
     const n = this.buffers.get(bytes.buffer) ?? 0;
     if (n === 0) this.total += bytes.buffer.byteLength;
     this.buffers.set(bytes.buffer, n + 1);
-    for (const [ek, eb] of this.entries) {
+    for (const x of this.lru.values()) {
       if (this.total <= this.bytesMax) break;
-      this.drop(ek, eb);
+      this.drop(x);
     }
   }
 
-  private drop(k: string, b: Uint8Array): void {
-    this.entries.delete(k);
-    const n = (this.buffers.get(b.buffer) ?? 1) - 1;
-    if (n > 0) this.buffers.set(b.buffer, n);
-    else { this.buffers.delete(b.buffer); this.total -= b.buffer.byteLength; }
+  private drop(e: CacheEntry): void {
+    this.lru.delete(e.tick);
+    const m = this.byKey.get(e.key);
+    if (m?.get(e.offset) === e) { m.delete(e.offset); if (m.size === 0) this.byKey.delete(e.key); }
+    const n = (this.buffers.get(e.bytes.buffer) ?? 1) - 1;
+    if (n > 0) this.buffers.set(e.bytes.buffer, n);
+    else { this.buffers.delete(e.bytes.buffer); this.total -= e.bytes.buffer.byteLength; }
   }
 
-  /** Drops the chunks of objects whose key starts with `prefix` (one file's key, or a region's SST folder). */
+  /** Drops the chunks of objects whose `key@` starts with `prefix` (one file's key and '@', or a region's SST folder). */
   invalidatePrefix(prefix: string): void {
-    for (const [k, b] of this.entries) if (k.startsWith(prefix)) this.drop(k, b);
+    for (const [k, m] of [...this.byKey]) if (`${k}@`.startsWith(prefix)) for (const e of [...m.values()]) this.drop(e);
   }
 
-  clear(): void { this.entries.clear(); this.buffers.clear(); this.total = 0; }
+  clear(): void { this.byKey.clear(); this.lru.clear(); this.buffers.clear(); this.total = 0; }
 }
+
+interface CacheEntry { readonly key: string; readonly offset: number; readonly bytes: Uint8Array; tick: number }
 
 /** A file's column chunks as [offset, length], sorted by offset (memoized per layout). */
 const sortedChunks = new WeakMap<SstLayout, ReadonlyArray<readonly [number, number]>>();
