@@ -6,7 +6,7 @@ import {
   exprRefs, schemaOf, type AggCall, type BExpr, type Field, type Plan, type RangeCall, type SortKey, type WinCall,
 } from '../plan/logical-plan.js';
 import {
-  allocData, batchFromArrow, coerceDecimal, columnFromArrow, dictValueAt, columnFromValues, columnToArrow, concatBatches, constantColumn, emptyBatch, sliceBatch, takeBatch,
+  allocData, batchFromArrow, coerceDecimal, columnFromArrow, columnFromValues, columnToArrow, concatBatches, constantColumn, dictValueAt, emptyBatch, sliceBatch, takeBatch,
   takeColumn, takeColumnNullable, valueAt, type Batch, type Column,
 } from './column.js';
 import { compareValues, compileExpr, hasHighUnit, keyOfValue, type CompiledExpr, type EvalContext } from './expression-evaluator.js';
@@ -196,9 +196,10 @@ function markChangesOf(d: ArrayLike<unknown>, valid: Uint8Array | null, n: numbe
  * equal values starts. A dictionary-encoded column is keyed by its value
  * (its per-row array is never made). 64-bit values, read from `d32` (the
  * column as int32 halves; nanosecond timestamps are beyond 2^53), are keyed
- * by their distance from a base, the high half of the first value the operator saw: exact as a number
- * while the high halves are within 2^20 of it; values farther away (rare) get
- * a string key, which no number key can equal.
+ * by their distance from a base, the high half of the first value the
+ * operator saw: exact as a number while the high halves are within 2^20 of
+ * it; values farther away (rare) get a string key, which no number key can
+ * equal.
  */
 function codeAt(c: Column, d32: Int32Array | undefined, i: number, dict: Map<unknown, number>, bases: Array<number | undefined>, k: number, nullCodes: number[]): number {
   let key: unknown;
