@@ -54,6 +54,8 @@ export interface BenchOptions {
   /** Also load the rows into Strata with SQL INSERT (table cpu_sql). */
   sqlInsert: boolean;
   strataRoot: string;
+  /** Directory for Strata's V8 CPU profile (node --cpu-prof), or undefined. */
+  cpuProfDir?: string;
   resultsDir: string;
   timeLimitMs: number;
   queryTypes: QueryType[];
@@ -61,8 +63,6 @@ export interface BenchOptions {
   walSyncMode: 'always' | 'interval' | 'none';
   /** Strata's load path (default http). */
   protocol: LoadProtocol;
-  /** Run the Strata server under `--cpu-prof`, writing the profile here (each type's timed window is in the results JSON). */
-  strataCpuProfDir?: string;
 }
 
 export interface SystemResult {
@@ -241,7 +241,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     }
     peers.push(new StrataPeer({
       root: opts.strataRoot, workDir, walSyncMode: opts.walSyncMode,
-      ...(opts.strataCpuProfDir ? { nodeArgs: ['--cpu-prof', '--cpu-prof-interval=50', `--cpu-prof-dir=${opts.strataCpuProfDir}`] } : {}),
+      ...(opts.cpuProfDir ? { nodeArgs: ['--cpu-prof', '--cpu-prof-interval=50', `--cpu-prof-dir=${opts.cpuProfDir}`] } : {}),
     }));
 
     for (const peer of peers) {

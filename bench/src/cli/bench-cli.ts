@@ -35,11 +35,11 @@ options:
   --wal-sync M       Strata WAL syncMode: always (default) | interval | none
   --time-limit MIN   hard bound of the run (default 15)
   --strata-root DIR  repository whose kernel/dist/src/cli/bin.js runs (default: this checkout)
+  --cpu-prof DIR     run Strata under node --cpu-prof (50 us sampling), profiles into DIR
+                     (written when it stops); each query type's timed window (monotonic
+                     us, the profiles' time base) is in the results JSON as timedWindowUs
   --results DIR      where JSON/SVG/Markdown go (default bench/results)
   --keep             keep the temp work dir (data dirs and logs)
-  --strata-cpu-prof DIR  run the Strata server under --cpu-prof, profile written to DIR
-                     on exit; each query type's timed window (monotonic us) is in
-                     the results JSON as timedWindowUs
 `;
 
 async function main(): Promise<void> {
@@ -47,10 +47,10 @@ async function main(): Promise<void> {
     allowPositionals: true,
     options: {
       hosts: { type: 'string' }, hours: { type: 'string' }, full: { type: 'boolean' }, seed: { type: 'string' },
-      protocol: { type: 'string' }, workers: { type: 'string' }, batch: { type: 'string' }, queries: { type: 'string' }, repeats: { type: 'string' }, warmups: { type: 'string' }, 'strata-cpu-prof': { type: 'string' },
+      protocol: { type: 'string' }, workers: { type: 'string' }, batch: { type: 'string' }, queries: { type: 'string' }, repeats: { type: 'string' }, warmups: { type: 'string' },
       types: { type: 'string' }, peers: { type: 'boolean' }, prometheus: { type: 'boolean' }, 'no-prometheus': { type: 'boolean' }, 'no-duckdb': { type: 'boolean' }, 'sql-insert': { type: 'boolean' },
       'wal-sync': { type: 'string' }, 'time-limit': { type: 'string' }, 'strata-root': { type: 'string' },
-      results: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'cpu-prof': { type: 'string' }, results: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   const mode = positionals[0] as BenchMode | undefined;
@@ -86,13 +86,13 @@ async function main(): Promise<void> {
     duckdb: !values['no-duckdb'],
     sqlInsert: Boolean(values['sql-insert']),
     strataRoot: resolve(values['strata-root'] ?? repoRoot),
+    ...(values['cpu-prof'] ? { cpuProfDir: resolve(values['cpu-prof']) } : {}),
     resultsDir: resolve(values.results ?? resolve(repoRoot, 'bench/results')),
     timeLimitMs: int(values['time-limit'], 15, 'time-limit') * 60_000,
     queryTypes: types,
     keepWorkDir: Boolean(values.keep),
     walSyncMode: walSync,
     protocol,
-    ...(values['strata-cpu-prof'] ? { strataCpuProfDir: resolve(values['strata-cpu-prof']) } : {}),
   });
   process.stdout.write('\n' + renderTextReport(results) + '\n');
   const files = await writeResults(results, resolve(values.results ?? resolve(repoRoot, 'bench/results')));

@@ -45,6 +45,22 @@ export interface ScanRequest {
   readonly seriesRowSelector?: 'last_row';
   /** Rows per batch the caller would like (default engine-specific, e.g. 8192). */
   readonly batchSize?: number;
+  /**
+   * The caller reads String tag (primary key) columns dictionary-encoded as
+   * well as plain: the engine may return them as Arrow
+   * `Dictionary<Int32, Utf8>` (a batch's distinct values once, an index per
+   * row), which spares building and decoding every row's bytes when a scan
+   * returns many rows of few series. An engine may ignore it.
+   */
+  readonly dictionaryTags?: boolean;
+  /**
+   * The caller does not need the rows in (primary key, ts) order (it
+   * aggregates them): the engine may return data that does not overlap in
+   * time (files of different time windows) one part after another, each in
+   * its own order, instead of merging it all series by series. Duplicates and
+   * deletes are still resolved. An engine may ignore it.
+   */
+  readonly unordered?: boolean;
   readonly signal?: AbortSignal;
   /** Filled by the engine when given: rows and files it read and pruned (EXPLAIN ANALYZE). */
   readonly metrics?: ScanMetrics;

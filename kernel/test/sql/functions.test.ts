@@ -5,6 +5,8 @@ import {
   type AggregateFunction, type ScalarFunction, type WindowFunction,
 } from '../../src/index.js';
 import { memoryPlugins } from '../support/memory-plugins.js';
+import { columnBodyOf } from '../../src/functions/builtin/function-helpers.js';
+import { columnFromArrow, valueAt } from '../../src/sql/exec/column.js';
 import { SqlHarness } from '../support/sql-harness.js';
 
 const ctx = (n: number) => ({ rowCount: n, timezone: 'UTC' });
@@ -69,6 +71,43 @@ describe('functions: registry', () => {
       }
       expect(out).to.deep.equal([6, 3]);
       expect(seenDeadline).to.be.a('number');
+    } finally { await s.stop(); }
+  });
+});
+
+describe('functions: built-ins called on executor columns', () => {
+  it('a columnar built-in exposes its body, which gives what invoke gives', () => {
+    const upper = registry().lookup('upper') as ScalarFunction;
+    const body = columnBodyOf(upper.invoke)!;
+    expect(body).to.be.a('function');
+    const col = columnFromArrow(str(['ab', null, 'é']));
+    const out = body([col], ctx(3));
+    expect(Array.from({ length: 3 }, (_, i) => valueAt(out, i))).to.deep.equal(['AB', null, 'É']);
+    expect(columnBodyOf(((a) => a[0]!) as ScalarFunction['invoke'])).to.equal(undefined);
+  });
+
+  it('a plugin copy of a built-in with its own invoke is called through that invoke', async () => {
+    const upper = registry().lookup('upper') as ScalarFunction;
+    let calls = 0;
+    const loud: ScalarFunction = { ...upper, name: 'loud', aliases: [], invoke(args, c) { calls++; return upper.invoke(args, c); } };
+    expect(columnBodyOf(loud.invoke)).to.equal(undefined);
+    const same: ScalarFunction = { ...upper, name: 'same_upper', aliases: [] };
+    const plugin = definePlugin({ name: 'functions-loud', kind: 'function', provides: [FUNCTIONS], register(c) { c.bind(FUNCTIONS, loud); c.bind(FUNCTIONS, same); } });
+    const s = await StrataServer.fromDefinitions([...memoryPlugins().plugins, { definition: plugin }], {}, { logLevel: 'silent', processMetrics: false });
+    await s.start();
+    try {
+      const session = createSession({ channel: 'internal' });
+      const run = async (sql: string): Promise<unknown[][]> => {
+        const rows: unknown[][] = [];
+        for await (const o of s.get(QUERY).execute(sql, session, {})) {
+          if (o.kind === 'records') for await (const b of o.batches) for (let i = 0; i < b.numRows; i++) rows.push(b.schema.fields.map((_f, j) => b.getChildAt(j)!.get(i)));
+        }
+        return rows;
+      };
+      await run('CREATE TABLE words (ts TIMESTAMP TIME INDEX, w STRING)');
+      await run("INSERT INTO words VALUES (1, 'ab'), (2, NULL), (3, 'cd')");
+      expect(await run('SELECT loud(w), same_upper(w) FROM words ORDER BY ts')).to.deep.equal([['AB', 'AB'], [null, null], ['CD', 'CD']]);
+      expect(calls).to.be.greaterThan(0);
     } finally { await s.stop(); }
   });
 });

@@ -1,11 +1,35 @@
-import type * as arrow from 'apache-arrow';
+import * as arrow from 'apache-arrow';
 import {
   RegionNotFoundError, type RegionId, type RegionStats, type ScanPredicate, type ScanRequest, type StorageEngine, type TableSchema,
 } from '../../src/index.js';
-import { batchFromArrow, batchToArrow, columnFromValues, valueAt } from '../../src/sql/exec/column.js';
+import { batchFromArrow, batchToArrow, columnFromValues, columnToArrow, valueAt } from '../../src/sql/exec/column.js';
 import { compareStrings } from '../../src/sql/exec/expression-evaluator.js';
 
 interface RegionData { schema: TableSchema; rows: Map<string, unknown[]>; seq: number }
+
+/**
+ * String tags dictionary-encoded, as ScanRequest.dictionaryTags allows. The
+ * dictionary holds each value twice and odd rows use the second copy: equal
+ * values with different codes, which a reader of dictionaries must handle.
+ * Null rows get code 0.
+ */
+function dictionaryVector(values: ReadonlyArray<string | null>): arrow.Vector {
+  const distinct = [...new Set(values.filter((v): v is string => v !== null))];
+  const index = new Map(distinct.map((v, i) => [v, i]));
+  const codes = new Int32Array(values.length);
+  const bitmap = new Uint8Array(((values.length + 63) >> 6) << 3);
+  let nulls = 0;
+  values.forEach((v, i) => {
+    if (v === null) { nulls++; return; }
+    bitmap[i >> 3]! |= 1 << (i & 7);
+    codes[i] = index.get(v)! + (i % 2) * distinct.length;
+  });
+  const dictionary = arrow.vectorFromArray([...distinct, ...distinct], new arrow.Utf8());
+  return arrow.makeVector(arrow.makeData({
+    type: new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()), length: values.length, data: codes,
+    nullCount: nulls, ...(nulls ? { nullBitmap: bitmap } : {}), dictionary,
+  }));
+}
 
 function keyOf(v: unknown): string {
   return typeof v === 'bigint' ? `${v}n` : JSON.stringify(v ?? null);
@@ -57,6 +81,8 @@ export class MemoryStorageEngine implements StorageEngine {
   readonly name = 'memory';
   private readonly open = new Set<RegionId>();
   scans = 0;
+  /** The last scan request (tests check the hints the executor gives). */
+  lastScan: ScanRequest | undefined;
 
   constructor(readonly durable: Map<RegionId, RegionData> = new Map()) {}
 
@@ -128,6 +154,7 @@ export class MemoryStorageEngine implements StorageEngine {
   async *scan(id: RegionId, req: ScanRequest): AsyncIterable<arrow.RecordBatch> {
     const r = this.region(id);
     this.scans++;
+    this.lastScan = req;
     const s = r.schema;
     const ti = s.columns.findIndex((c) => c.name === s.timeIndex);
     const pk = s.primaryKey.map((n) => s.columns.findIndex((c) => c.name === n));
@@ -156,7 +183,15 @@ export class MemoryStorageEngine implements StorageEngine {
       if (req.signal?.aborted) return;
       const part = rows.slice(off, off + size);
       const cols = proj.map((ci) => columnFromValues(s.columns[ci]!.type, part.map((row) => row[ci] ?? null)));
-      yield batchToArrow({ columns: cols, numRows: part.length }, proj.map((ci) => s.columns[ci]!.name));
+      const names = proj.map((ci) => s.columns[ci]!.name);
+      const isDictTag = (ci: number): boolean => !!req.dictionaryTags && s.columns[ci]!.type.name === 'String' && s.primaryKey.includes(s.columns[ci]!.name);
+      if (proj.some(isDictTag)) {
+        const vecs: Record<string, arrow.Vector> = {};
+        proj.forEach((ci, k) => { vecs[names[k]!] = isDictTag(ci) ? dictionaryVector(part.map((row) => row[ci] ?? null) as Array<string | null>) : columnToArrow(cols[k]!); });
+        yield new arrow.Table(vecs).batches[0]!;
+      } else {
+        yield batchToArrow({ columns: cols, numRows: part.length }, names);
+      }
       await Promise.resolve();
     }
   }

@@ -35,6 +35,7 @@ export class LsmEngine implements StorageEngine {
       ...(options.encodeInWorkers ? { encoder: sharedEncoderPool(options.flushConcurrency + options.compactionConcurrency) } : {}),
       ...(options.sstMetaCacheBytes > 0 ? { sstFiles: new SstFileCache(options.sstMetaCacheBytes) } : {}),
       ...(options.sstChunkCacheBytes > 0 ? { sstChunks: new SstChunkCache(options.sstChunkCacheBytes) } : {}),
+      ...(options.sstPageCacheBytes > 0 ? { sstPages: new SstChunkCache(options.sstPageCacheBytes) } : {}),
     };
   }
 
@@ -76,6 +77,7 @@ export class LsmEngine implements StorageEngine {
     this.regions.clear();
     this.deps.sstFiles?.clear();
     this.deps.sstChunks?.clear();
+    this.deps.sstPages?.clear();
   }
 
   /** The opened-SST cache shared by scans (absent when sstMetaCacheBytes is 0). */
@@ -83,6 +85,9 @@ export class LsmEngine implements StorageEngine {
 
   /** The SST column-chunk cache shared by scans (absent when sstChunkCacheBytes is 0). */
   get sstChunks(): SstChunkCache | undefined { return this.deps.sstChunks; }
+
+  /** The decompressed-page cache of whole row-group reads (absent when sstPageCacheBytes is 0). */
+  get sstPages(): SstChunkCache | undefined { return this.deps.sstPages; }
 
   private region(id: RegionId): Region {
     const r = this.regions.get(id);

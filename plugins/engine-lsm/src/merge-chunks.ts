@@ -162,6 +162,10 @@ interface Piece { chunk: Chunk; start: number; end: number; prio: number; partia
  */
 export async function* mergeChunks(sources: readonly ChunkSource[], o: MergeOptions): AsyncGenerator<arrow.RecordBatch> {
   const builder = new OutputBuilder(o.columns, o.internal);
+  // One source's chunks come one after another: query batches then end where a chunk does, so
+  // that typed columns can be views of its buffers (OutputBuilder.take). Several sources
+  // interleave series by series, and SST writing takes what it is given.
+  const aligned = !o.internal && sources.length === 1;
   const filter = o.rowFilter && !o.lastRow && !o.internal ? o.rowFilter : undefined;
   const out: RowSink = filter
     ? { add: (chunk, start, end, series) => filter(chunk, start, end, (s, e) => builder.add(chunk, s, e, series)) }
@@ -181,9 +185,8 @@ export async function* mergeChunks(sources: readonly ChunkSource[], o: MergeOpti
       for (const c of cursors) {
         if (c.key !== minKey) continue;
         for (;;) {
-          const ch = c.chunk, s = c.pos, p = ch.pk[s]!;
-          let e = s + 1;
-          while (e < ch.length && ch.pk[e] === p) e++;
+          const ch = c.chunk, s = c.pos;
+          const e = seriesEnd(ch.pk, s, ch.length);
           pieces.push({ chunk: ch, start: s, end: e, prio: c.source.priority, partial: !!c.source.partial });
           if (e < ch.length) { c.pos = e; c.key = ch.keyAt(e); break; }
           if (!(await c.load())) { c.pos = -1; exhausted = true; break; }
@@ -198,7 +201,7 @@ export async function* mergeChunks(sources: readonly ChunkSource[], o: MergeOpti
       if (o.seriesFilter && !o.seriesFilter((name) => first.chunk.tagValue(name, first.start))) continue;
       emitSeries(pieces, ord++, out, o);
       while (builder.rows >= o.batchSize || returned + builder.rows >= limit) {
-        const b = builder.take(Math.min(o.batchSize, limit - returned));
+        const b = builder.take(Math.min(o.batchSize, limit - returned), aligned);
         if (!b) break;
         returned += b.numRows;
         if (o.metrics) o.metrics.rowsReturned += b.numRows;
@@ -206,11 +209,32 @@ export async function* mergeChunks(sources: readonly ChunkSource[], o: MergeOpti
         if (returned >= limit) return;
       }
     }
-    const b = builder.take(limit - returned);
-    if (b) { if (o.metrics) o.metrics.rowsReturned += b.numRows; yield b; }
+    for (;;) {
+      const b = builder.take(Math.min(o.batchSize, limit - returned), aligned);
+      if (!b) break;
+      returned += b.numRows;
+      if (o.metrics) o.metrics.rowsReturned += b.numRows;
+      yield b;
+      if (returned >= limit) return;
+    }
   } finally {
     for (const s of sources) s.close?.();
   }
+}
+
+/**
+ * The end of the run of pk[s]'s series in pk[s..n) (pk is non-decreasing):
+ * galloping, then a binary search, so a series of r rows costs O(log r)
+ * reads instead of r.
+ */
+export function seriesEnd(pk: Int32Array, s: number, n: number): number {
+  const p = pk[s]!;
+  // pk[a] is p; gallop to the first probe that is not (or the end), then halve: pk[b] is not p, or b = n.
+  let a = s, step = 1;
+  while (a + step < n && pk[a + step] === p) { a += step; step *= 2; }
+  let b = Math.min(a + step, n);
+  while (b - a > 1) { const m = (a + b) >>> 1; if (pk[m] === p) a = m; else b = m; }
+  return b;
 }
 
 function lowerBound(ts: BigInt64Array, a: number, b: number, t: bigint): number {

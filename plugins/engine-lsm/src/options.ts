@@ -28,6 +28,15 @@ export const engineLsmOptionsShape = {
    * recently used dropped first, dropped with their file. '0' turns it off.
    */
   sstChunkCacheBytes: o.bytes({ default: '64MiB', description: "Fetched SST column chunks kept for later scans, by size ('0' = off)." }),
+  /**
+   * Decompressed pages of SST row groups that scans read whole (a scan of
+   * most of a file), kept between scans as GreptimeDB's page cache keeps a
+   * row group's uncompressed pages: a repeated large scan decompresses
+   * nothing (still encoded: decoding them is the scan's work). Least recently
+   * used dropped first, dropped with their file; small reads keep theirs with
+   * the opened file (sstMetaCacheBytes). '0' turns it off.
+   */
+  sstPageCacheBytes: o.bytes({ default: '64MiB', description: "Decompressed pages of SST row groups read whole, kept for later scans, by size ('0' = off)." }),
   scanBatchRows: o.integer({ default: 8192, min: 1, description: 'Rows per scan batch when the request does not say.' }),
   flushConcurrency: o.integer({ default: 1, min: 1, description: 'Memtable flushes running at once, across regions.' }),
   compactionConcurrency: o.integer({ default: 1, min: 1, description: 'Compactions running at once, across regions.' }),

@@ -12,6 +12,11 @@ export interface OutputColumn {
   /** A primary-key column: constant within a series, so String tags can be built once per series run. */
   readonly isTag?: boolean;
   /**
+   * A String tag output as Arrow `Dictionary<Int32, Utf8>`: each batch's
+   * distinct values once and an index per row (ScanRequest.dictionaryTags).
+   */
+  readonly dictionary?: boolean;
+  /**
    * The value of rows whose chunk predates the column (it was added by ALTER
    * after they were written): the column's literal default, as GreptimeDB's
    * compat reader fills it; absent = NULL.
@@ -35,7 +40,7 @@ export class OutputBuilder {
   private readonly schema: arrow.Schema;
 
   constructor(readonly columns: readonly OutputColumn[], readonly internal: boolean) {
-    const fields = columns.map((c) => new arrow.Field(c.name, c.type, true));
+    const fields = columns.map((c) => new arrow.Field(c.name, c.dictionary ? new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()) : c.type, true));
     if (internal) fields.push(new arrow.Field(OP_COLUMN, new arrow.Uint8(), false), new arrow.Field(PK_COLUMN, new arrow.Int32(), false));
     this.schema = new arrow.Schema(fields);
   }
@@ -51,9 +56,26 @@ export class OutputBuilder {
     this.rows += end - start;
   }
 
-  /** Builds a batch of the first `max` rows added (all by default) and keeps the rest. */
-  take(max = Infinity): arrow.RecordBatch | undefined {
+  /**
+   * Builds a batch of the first `max` rows added (all by default) and keeps
+   * the rest. With `chunkAligned`, when the rows of the first chunk come back
+   * to back and rows of other chunks follow, the batch is those rows alone
+   * (fewer than `max`): its typed columns are then views of the chunk's
+   * buffers (see view), where a batch spanning two chunks is copied, and the
+   * next batch starts at a chunk's start too. Meant for a merge of one source,
+   * whose chunks come one after another; callers take until undefined.
+   */
+  take(max = Infinity, chunkAligned = false): arrow.RecordBatch | undefined {
     if (this.rows === 0) return undefined;
+    if (chunkAligned && this.segChunk.length > 1 && this.segChunk[this.segChunk.length - 1] !== this.segChunk[0]) {
+      const first = this.segChunk[0]!;
+      let k = 1;
+      while (k < this.segChunk.length && this.segChunk[k] === first && this.segStart[k] === this.segEnd[k - 1]) k++;
+      if (this.segChunk[k] !== first) {
+        const rows = this.segEnd[k - 1]! - this.segStart[0]!;
+        if (rows < max) max = rows;
+      }
+    }
     let rest: { c: Chunk[]; a: number[]; b: number[]; s: number[] } | undefined;
     if (this.rows > max) {
       let acc = 0, k = 0;
@@ -73,7 +95,10 @@ export class OutputBuilder {
     for (let s = 1; s < this.segChunk.length && contiguous; s++) {
       contiguous = this.segChunk[s] === this.segChunk[0] && this.segStart[s] === this.segEnd[s - 1];
     }
-    const children: arrow.Data[] = this.columns.map((c) => this.gather(c, n, contiguous));
+    const fields = this.schema.fields;
+    const children: arrow.Data[] = this.columns.map((c, i) => (c.dictionary
+      ? gatherTagDictionary(c.name, fields[i]!.type as arrow.Dictionary<arrow.Utf8, arrow.Int32>, this.segChunk, this.segStart, this.segEnd, n)
+      : this.gather(c, n, contiguous)));
     if (this.internal) {
       const op = new Uint8Array(n), pk = new Int32Array(n);
       let pos = 0;
@@ -295,6 +320,57 @@ function gatherTagRuns(name: string, chunks: readonly Chunk[], starts: readonly 
     for (let t = 0; t < k; t++) { bpos += len; offsets[++pos] = bpos; }
   }
   return utf8Vector(offsets, bytes, n, valid).data[0]!;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * A String tag as dictionary-encoded data: every row of a segment belongs to
+ * one series (see OutputBuilder.add), so the value is looked up once per
+ * series run and the run's indexes are one fill. The dictionary holds the
+ * batch's distinct values (tag bytes from the chunk where it has them).
+ */
+function gatherTagDictionary(name: string, type: arrow.Dictionary<arrow.Utf8, arrow.Int32>, chunks: readonly Chunk[], starts: readonly number[],
+  ends: readonly number[], n: number): arrow.Data {
+  const indexes = new Int32Array(n);
+  const codes = new Map<string, number>();
+  const entries: Uint8Array[] = [];
+  let valid: Uint8Array | undefined;
+  let pos = 0;
+  for (let s = 0; s < chunks.length; s++) {
+    const ch = chunks[s]!, a = starts[s]!, b = ends[s]!;
+    const oneSeries = ch.pk[a] === ch.pk[b - 1];
+    for (let i = a; i < b;) {
+      let j = b;
+      if (!oneSeries) { j = i + 1; while (j < b && ch.pk[j] === ch.pk[i]) j++; }
+      const v = ch.tagValue(name, i);
+      if (v === null || v === undefined) {
+        valid ??= new Uint8Array(n).fill(1);
+        valid.fill(0, pos, pos + j - i);
+      } else {
+        const key = typeof v === 'string' ? v : String(v);
+        let code = codes.get(key);
+        if (code === undefined) {
+          code = entries.length;
+          codes.set(key, code);
+          entries.push(ch.tagBytes?.(name, i) ?? utf8.encode(key));
+        }
+        if (code !== 0) indexes.fill(code, pos, pos + j - i);
+      }
+      pos += j - i;
+      i = j;
+    }
+  }
+  let total = 0;
+  for (const e of entries) total += e.length;
+  const offsets = new Int32Array(entries.length + 1);
+  const bytes = new Uint8Array(total);
+  let bpos = 0;
+  for (let k = 0; k < entries.length; k++) { bytes.set(entries[k]!, bpos); bpos += entries[k]!.length; offsets[k + 1] = bpos; }
+  const dictionary = utf8Vector(offsets, bytes, entries.length);
+  if (!valid) return arrow.makeData({ type, length: n, data: indexes, nullCount: 0, dictionary });
+  const { bitmap, nullCount } = packValidity(valid, n);
+  return arrow.makeData({ type, length: n, data: indexes, nullBitmap: nullCount ? bitmap : undefined, nullCount, dictionary });
 }
 
 /** Utf8 output from dictionary-encoded sources (tags read back from SSTs): copies each row's bytes. */

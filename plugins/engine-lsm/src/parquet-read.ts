@@ -1025,6 +1025,11 @@ function deltaInt32(b: Uint8Array, pos: number, n: number, out: Int32Array, at: 
       if (pos + ((per * w) >> 3) > b.length) throw new ThriftError('delta miniblock runs past its page');
       if (w === 0 && k + cnt <= from) {
         v = (v + ((Math.imul(minDelta | 0, cnt)) | 0)) | 0; // a run of equal deltas before the rows wanted: no writes
+      } else if (w === 0) {
+        // Every delta is minDelta (__pk_id within a series: 0).
+        const o = at + k;
+        if ((minDelta | 0) === 0) out.fill(v, o, o + cnt);
+        else { const md32 = minDelta | 0; for (let i = 0; i < cnt; i++) { v = (v + md32) | 0; out[o + i] = v; } }
       } else {
         unpackBits(b, pos, w, cnt, tmp, 0);
         for (let i = 0; i < cnt; i++) { v = (v + minDelta + (tmp[i]! >>> 0)) | 0; out[at + k + i] = v; }
@@ -1053,6 +1058,8 @@ function deltaInt64(b: Uint8Array, pos: number, n: number, out: Int32Array, at: 
   out[2 * at] = lo; out[2 * at + 1] = hi;
   const per = h.blockSize / h.miniblocks;
   const tmp = new Int32Array(per);
+  // The page as aligned words, made at its first miniblock wider than 32 bits.
+  let words: Uint32Array | undefined;
   let k = 1;
   while (k < n) {
     let ml, mh;
@@ -1089,21 +1096,12 @@ function deltaInt64(b: Uint8Array, pos: number, n: number, out: Int32Array, at: 
         const carry = Math.floor(s / TWO32);
         lo = s - carry * TWO32;
         hi = (hi + Math.imul(mh, cnt) + carry) | 0;
-      } else if (w <= 32) {
-        unpackBits(b, pos, w, cnt, tmp, 0);
-        const o = 2 * (at + k);
-        for (let i = 0; i < cnt; i++) {
-          let s = lo + ml + (tmp[i]! >>> 0);
-          let carry = 0;
-          if (s >= TWO32) { s -= TWO32; carry = 1; if (s >= TWO32) { s -= TWO32; carry = 2; } }
-          lo = s;
-          hi = (hi + mh + carry) | 0;
-          out[o + 2 * i] = lo | 0;
-          out[o + 2 * i + 1] = hi;
-        }
       } else {
+        // 64-bit values past ±2^52 (nanosecond timestamps): int32 halves and carries.
         acc64[0] = lo; acc64[1] = hi;
-        wide64(b, pos * 8, w, cnt, ml, mh, out, 2 * (at + k), from - k);
+        if (w === 0) steady64(cnt, ml, mh, out, 2 * (at + k));
+        else if (w <= 32) { unpackBits(b, pos, w, cnt, tmp, 0); narrow64(tmp, cnt, ml, mh, out, 2 * (at + k)); }
+        else { words ??= pageWords(b); wide64(words, pos * 8, w, cnt, ml, mh, out, 2 * (at + k), from - k); }
         lo = acc64[0]!; hi = acc64[1]! | 0;
       }
       k += cnt;
@@ -1112,30 +1110,87 @@ function deltaInt64(b: Uint8Array, pos: number, n: number, out: Int32Array, at: 
   }
 }
 
-/** The running value of wide64 as [lo (unsigned 32), hi (signed 32)]. */
+/** The running value of steady64/narrow64/wide64 as [lo (unsigned 32), hi (signed 32)]. */
 const acc64 = new Float64Array(2);
 
 /**
- * A miniblock of `cnt` deltas of `w` > 32 bits from bit `base`: adds
- * minDelta (ml, mh) + each to the value in acc64 and writes values from
- * index `first` on at out[o..] (lo, hi int32 pairs). Its own function so V8
- * optimizes the loop on its own.
+ * `cnt` values that each add minDelta (ml unsigned, mh signed halves) to the
+ * value in acc64, written at out[o..] as (lo, hi) int32 pairs: a miniblock of
+ * bit width 0 (line-protocol timestamps a steady 10 s apart). Integer ops
+ * only; a carry out of the low half is an unsigned compare.
  */
-function wide64(b: Uint8Array, base: number, w: number, cnt: number, ml: number, mh: number, out: Int32Array, o: number, first: number): void {
-  let lo = acc64[0]!, hi = acc64[1]! | 0;
+function steady64(cnt: number, ml: number, mh: number, out: Int32Array, o: number): void {
+  let l = acc64[0]! | 0, h = acc64[1]! | 0;
+  const m = ml | 0, mhi = mh | 0;
+  for (let i = 0; i < cnt; i++) {
+    const s = (l + m) | 0;
+    h = (h + mhi + ((s >>> 0) < (l >>> 0) ? 1 : 0)) | 0;
+    l = s;
+    out[o + 2 * i] = l;
+    out[o + 2 * i + 1] = h;
+  }
+  acc64[0] = l >>> 0; acc64[1] = h;
+}
+
+/** As steady64, each value adding minDelta plus its unpacked delta tmp[i] (≤ 32 bits, unsigned). */
+function narrow64(tmp: Int32Array, cnt: number, ml: number, mh: number, out: Int32Array, o: number): void {
+  let l = acc64[0]! | 0, h = acc64[1]! | 0;
+  const m = ml | 0, mhi = mh | 0;
+  for (let i = 0; i < cnt; i++) {
+    const s1 = (l + m) | 0;
+    const c1 = (s1 >>> 0) < (l >>> 0) ? 1 : 0;
+    const s2 = (s1 + tmp[i]!) | 0;
+    h = (h + mhi + c1 + ((s2 >>> 0) < (s1 >>> 0) ? 1 : 0)) | 0;
+    l = s2;
+    out[o + 2 * i] = l;
+    out[o + 2 * i + 1] = h;
+  }
+  acc64[0] = l >>> 0; acc64[1] = h;
+}
+
+/** A page's bytes copied to aligned words for wide64 (its miniblocks need not be 4-byte aligned in the page). */
+let wideWords = new Uint32Array(1024);
+let wideBytes = new Uint8Array(wideWords.buffer);
+
+/**
+ * The page `b` as little-endian words in wideWords (valid until the next
+ * call). Room for three words past its end: wide64 reads them for a page's
+ * last value, whose bits it then masks off, so what they hold never matters.
+ */
+function pageWords(b: Uint8Array): Uint32Array {
+  const need = (b.length >> 2) + 4;
+  if (wideWords.length < need) { wideWords = new Uint32Array(need * 2); wideBytes = new Uint8Array(wideWords.buffer); }
+  wideBytes.set(b);
+  return wideWords;
+}
+
+/**
+ * A miniblock of `cnt` deltas of `w` > 32 bits from bit `base` of `words`
+ * (the page, see pageWords): adds minDelta (ml, mh) + each to the value in
+ * acc64 and writes values from index `first` on at out[o..] (lo, hi int32
+ * pairs). Each delta is three aligned word reads and shifts.
+ */
+function wide64(words: Uint32Array, base: number, w: number, cnt: number, ml: number, mh: number, out: Int32Array, o: number, first: number): void {
+  let l = acc64[0]! | 0, h = acc64[1]! | 0;
+  const m = ml | 0, mhi = mh | 0;
   const hmask = w === 64 ? -1 : (1 << (w - 32)) - 1;
   for (let i = 0; i < cnt; i++) {
     const bit = base + i * w;
-    const pl = bits32At(b, bit) >>> 0;
-    const ph = bits32At(b, bit + 32) & hmask;
-    let s = lo + ml + pl;
-    let carry = 0;
-    if (s >= TWO32) { s -= TWO32; carry = 1; if (s >= TWO32) { s -= TWO32; carry = 2; } }
-    lo = s;
-    hi = (hi + mh + ph + carry) | 0;
-    if (i >= first) { out[o + 2 * i] = lo | 0; out[o + 2 * i + 1] = hi; }
+    const j = bit >>> 5, sh = bit & 31;
+    const w0 = words[j]! | 0, w1 = words[j + 1]! | 0;
+    let pl: number, ph: number;
+    if (sh === 0) { pl = w0; ph = w1 & hmask; } else {
+      pl = (w0 >>> sh) | (w1 << (32 - sh));
+      ph = ((w1 >>> sh) | ((words[j + 2]! | 0) << (32 - sh))) & hmask;
+    }
+    const s1 = (l + m) | 0;
+    const c1 = (s1 >>> 0) < (l >>> 0) ? 1 : 0;
+    const s2 = (s1 + pl) | 0;
+    h = (h + mhi + ph + c1 + ((s2 >>> 0) < (s1 >>> 0) ? 1 : 0)) | 0;
+    l = s2;
+    if (i >= first) { out[o + 2 * i] = l; out[o + 2 * i + 1] = h; }
   }
-  acc64[0] = lo; acc64[1] = hi;
+  acc64[0] = l >>> 0; acc64[1] = h;
 }
 
 /** A zigzag varint of up to 64 bits as [lo (unsigned 32), hi (signed 32), next pos]. */

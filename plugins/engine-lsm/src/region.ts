@@ -16,6 +16,7 @@ import type { EngineLsmOptions } from './options.js';
 import { OutputBuilder, type OutputColumn } from './output-builder.js';
 import { encodeKeyPart } from './series-key.js';
 import type { ParquetEncoderPool } from './parquet-encoder.js';
+import type { PageStore } from './parquet-read.js';
 import { candidateRowGroups, candidateRowRanges, encodeParquet, prepareSst, SstChunk, SstSeries, SstSource, tsOf, type FileIndex, type FileMeta, type SstFetch, type SstFileCache, type SstLayout } from './sst.js';
 import { defaultValueOf } from './vectors.js';
 import { decodeWalPayload, encodeWalPayload } from './wal-codec.js';
@@ -35,6 +36,8 @@ export interface RegionDeps {
   readonly sstFiles?: SstFileCache;
   /** Fetched SST column chunks shared by every region's scans; absent = every scan reads the store. */
   readonly sstChunks?: SstChunkCache;
+  /** Decompressed pages of row groups read whole, shared by every region's scans (keyed by SST key and page offset). */
+  readonly sstPages?: SstChunkCache;
 }
 
 /**
@@ -53,7 +56,11 @@ export interface RegionDeps {
  * const cache = new SstChunkCache(64 * 2 ** 20);
  */
 export class SstChunkCache {
-  private readonly entries = new Map<string, Uint8Array>();
+  /** Entries by object key, then offset: a lookup hashes the caller's (reused) key string and a number. */
+  private readonly byKey = new Map<string, Map<number, CacheEntry>>();
+  /** Entries by their last use (a counter), least recent first. */
+  private readonly lru = new Map<number, CacheEntry>();
+  private ticks = 0;
   /** Cached chunks per underlying buffer. */
   private readonly buffers = new Map<ArrayBufferLike, number>();
   private total = 0;
@@ -65,42 +72,51 @@ export class SstChunkCache {
   get bytes(): number { return this.total; }
 
   get(key: string, offset: number): Uint8Array | undefined {
-    const k = `${key}@${offset}`;
-    const b = this.entries.get(k);
-    if (b) { this.entries.delete(k); this.entries.set(k, b); }
-    return b;
+    const e = this.byKey.get(key)?.get(offset);
+    if (!e) return undefined;
+    this.lru.delete(e.tick);
+    e.tick = ++this.ticks;
+    this.lru.set(e.tick, e);
+    return e.bytes;
   }
 
   set(key: string, offset: number, bytes: Uint8Array): void {
     // A buffer bigger than an eighth of the cache would push out too much of it.
     if (bytes.buffer.byteLength * 8 > this.bytesMax) return;
-    const k = `${key}@${offset}`;
-    const old = this.entries.get(k);
-    if (old) this.drop(k, old);
-    this.entries.set(k, bytes);
+    let m = this.byKey.get(key);
+    if (!m) { m = new Map(); this.byKey.set(key, m); }
+    const old = m.get(offset);
+    if (old) { this.drop(old); if (!this.byKey.has(key)) this.byKey.set(key, m); }
+    const e: CacheEntry = { key, offset, bytes, tick: ++this.ticks };
+    m.set(offset, e);
+    this.lru.set(e.tick, e);
     const n = this.buffers.get(bytes.buffer) ?? 0;
     if (n === 0) this.total += bytes.buffer.byteLength;
     this.buffers.set(bytes.buffer, n + 1);
-    for (const [ek, eb] of this.entries) {
+    for (const x of this.lru.values()) {
       if (this.total <= this.bytesMax) break;
-      this.drop(ek, eb);
+      this.drop(x);
     }
   }
 
-  private drop(k: string, b: Uint8Array): void {
-    this.entries.delete(k);
-    const n = (this.buffers.get(b.buffer) ?? 1) - 1;
-    if (n > 0) this.buffers.set(b.buffer, n);
-    else { this.buffers.delete(b.buffer); this.total -= b.buffer.byteLength; }
+  private drop(e: CacheEntry): void {
+    this.lru.delete(e.tick);
+    const m = this.byKey.get(e.key);
+    if (m?.get(e.offset) === e) { m.delete(e.offset); if (m.size === 0) this.byKey.delete(e.key); }
+    const n = (this.buffers.get(e.bytes.buffer) ?? 1) - 1;
+    if (n > 0) this.buffers.set(e.bytes.buffer, n);
+    else { this.buffers.delete(e.bytes.buffer); this.total -= e.bytes.buffer.byteLength; }
   }
 
-  /** Drops the chunks of objects whose key starts with `prefix` (one file's key, or a region's SST folder). */
+  /** Drops the chunks of objects whose `key@` starts with `prefix` (one file's key and '@', or a region's SST folder). */
   invalidatePrefix(prefix: string): void {
-    for (const [k, b] of this.entries) if (k.startsWith(prefix)) this.drop(k, b);
+    for (const [k, m] of [...this.byKey]) if (`${k}@`.startsWith(prefix)) for (const e of [...m.values()]) this.drop(e);
   }
 
-  clear(): void { this.entries.clear(); this.buffers.clear(); this.total = 0; }
+  clear(): void { this.byKey.clear(); this.lru.clear(); this.buffers.clear(); this.total = 0; }
 }
+
+interface CacheEntry { readonly key: string; readonly offset: number; readonly bytes: Uint8Array; tick: number }
 
 /** A file's column chunks as [offset, length], sorted by offset (memoized per layout). */
 const sortedChunks = new WeakMap<SstLayout, ReadonlyArray<readonly [number, number]>>();
@@ -136,6 +152,23 @@ class OnceSource implements ChunkSource {
   private done = false;
   constructor(readonly priority: number, private readonly chunk: Chunk) {}
   async next(): Promise<Chunk | undefined> { if (this.done) return undefined; this.done = true; return this.chunk; }
+}
+
+/**
+ * Indexes of sources grouped so that no two groups overlap in time (spans are
+ * inclusive [min, max]; overlap is transitive within a group), groups in time
+ * order, each group's indexes ascending (the sources' priority order).
+ */
+export function timeDisjointGroups(spans: ReadonlyArray<readonly [bigint, bigint]>): number[][] {
+  const order = spans.map((_s, i) => i).sort((a, b) => (spans[a]![0] < spans[b]![0] ? -1 : spans[a]![0] > spans[b]![0] ? 1 : a - b));
+  const groups: number[][] = [];
+  let end: bigint | undefined;
+  for (const i of order) {
+    const [lo, hi] = spans[i]!;
+    if (end !== undefined && lo <= end) { groups[groups.length - 1]!.push(i); if (hi > end) end = hi; } else { groups.push([i]); end = hi; }
+  }
+  for (const g of groups) g.sort((a, b) => a - b);
+  return groups;
 }
 
 /** A file's last-row cache as a merge source: partial, it holds one row per series. */
@@ -399,8 +432,18 @@ export class Region {
       const read = async (offset: number, length: number): Promise<Uint8Array> => {
         try { return await store.get(key, { offset, length }); } catch (err) { throw storageFailure(`reading SST ${f.id}`, err); }
       };
+      const pageCache = cached ? this.deps.sstPages : undefined;
+      const pages: PageStore | undefined = pageCache && {
+        get: (offset) => {
+          const b = pageCache.get(key, offset);
+          if (b) pageCache.hits++; else pageCache.misses++;
+          return b;
+        },
+        // Only page bytes (offsets >= 0), not a small read's decoded values (they stay with the opened file).
+        put: (offset, bytes) => { if (offset >= 0) pageCache.set(key, offset, bytes); },
+      };
       return {
-        kind: 'ranged', size: f.bytes, layout, ...(files ? { cache: { files, key } } : {}),
+        kind: 'ranged', size: f.bytes, layout, ...(files ? { cache: { files, key } } : {}), ...(pages ? { pages } : {}),
         async get(offset: number, length: number) {
           const tiles = chunks ? tilingChunks(layout, offset, length) : undefined;
           if (!chunks || !tiles) return read(offset, length);
@@ -483,6 +526,7 @@ export class Region {
       this.fetches.delete(id);
       this.deps.sstFiles?.invalidate(this.sstKey(id));
       this.deps.sstChunks?.invalidatePrefix(`${this.sstKey(id)}@`);
+      this.deps.sstPages?.invalidatePrefix(`${this.sstKey(id)}@`);
       for (const k of [...this.lastRows.keys()]) if (k.startsWith(`${id}@`)) this.lastRows.delete(k);
       for (const k of [...this.seriesCache.keys()]) if (k.startsWith(`${id}@`)) this.seriesCache.delete(k);
       if (this.refs.has(id)) this.retired.add(id); else now.push(id); }
@@ -493,7 +537,7 @@ export class Region {
     try { await this.deps.store.deleteMany(ids.flatMap((id) => [this.sstKey(id), this.indexKey(id)])); } catch (err) { this.log.warn({ err }, 'deleting SSTs failed'); }
   }
 
-  private outputColumns(names: readonly string[] | undefined, schema: TableSchema): OutputColumn[] {
+  private outputColumns(names: readonly string[] | undefined, schema: TableSchema, dictionaryTags = false): OutputColumn[] {
     return (names ?? schema.columns.map((c) => c.name)).map((name) => {
       const c = schema.columns.find((x) => x.name === name);
       if (!c) throw new ColumnNotFoundError(name, this.id);
@@ -501,7 +545,10 @@ export class Region {
       const type = toArrowType(c.type);
       // Rows written before the column was added read as its literal default (fields; tags stay NULL).
       const fill = isTag ? undefined : defaultValueOf(c);
-      return { name, type, isTime: name === schema.timeIndex, isTag, ...(fill !== null && fill !== undefined ? { fill } : {}) };
+      return {
+        name, type, isTime: name === schema.timeIndex, isTag, ...(fill !== null && fill !== undefined ? { fill } : {}),
+        ...(dictionaryTags && isTag && c.type.name === 'String' ? { dictionary: true } : {}),
+      };
     });
   }
 
@@ -509,7 +556,7 @@ export class Region {
   scan(req: ScanRequest): AsyncIterable<arrow.RecordBatch> {
     this.checkOpen();
     const schema = this.schema;
-    const cols = this.outputColumns(req.projection, schema);
+    const cols = this.outputColumns(req.projection, schema, req.dictionaryTags);
     const self = this;
     return (async function* () {
       // The snapshot is taken when iteration starts, so a scan that is never
@@ -523,6 +570,8 @@ export class Region {
       const ids = files.map((f) => f.id);
       self.acquire(ids);
       const sources: ChunkSource[] = [];
+      // Each source's time span (inclusive), for unordered scans.
+      const spans: Array<readonly [bigint, bigint]> = [];
       try {
         const start = req.timeRange?.start, end = req.timeRange?.end;
         const empty = start !== undefined && end !== undefined && start >= end;
@@ -557,12 +606,14 @@ export class Region {
           const noDeletes = f.hasDeletes === false; // (absent in a manifest: assume deletes)
           sources.push(new SstSource(prio, self.sstFetch(f, index), rgs, schema.primaryKey, schema.timeIndex,
             self.deps.options.rowGroupRows, f.columns.filter((c) => wanted.has(c) && !(noDeletes && c === OP_COLUMN)), files.length > 8 ? 1 : 4, sel, series, noDeletes));
+          spans.push([tsOf(f, 'minTs'), tsOf(f, 'maxTs')]);
         }
         for (const mem of mems) {
           prio++;
           if (mem.length === 0 || mem.minTs === undefined) continue;
           if ((start !== undefined && mem.maxTs! < start) || (end !== undefined && mem.minTs >= end) || empty) continue;
           sources.push(new OnceSource(prio, mem.snapshot(schema.primaryKey)));
+          spans.push([mem.minTs, mem.maxTs!]);
         }
         const opts: MergeOptions = {
           columns: cols, internal: false, batchSize: req.batchSize ?? self.deps.options.scanBatchRows,
@@ -574,7 +625,23 @@ export class Region {
         };
         // Field predicates drop rows before their columns are gathered (high-cpu's `usage_user > 90`).
         const rowFilter = req.seriesRowSelector === 'last_row' ? undefined : rowFilterOf(fieldTestsOf(allPreds, schema));
-        yield* mergeChunks(sources, rowFilter ? { ...opts, rowFilter } : opts);
+        const merge = rowFilter ? { ...opts, rowFilter } : opts;
+        if (req.unordered && req.seriesRowSelector !== 'last_row' && sources.length > 1) {
+          // Sources whose time spans do not overlap hold no common (series, ts), so nothing
+          // to deduplicate between them: each group of overlapping ones is merged on its own
+          // and the groups follow one another. A group of one file reads it in its own order,
+          // its batches views of the decoded row groups (no k-way merge, no copy).
+          let left = req.limit ?? Infinity;
+          for (const group of timeDisjointGroups(spans)) {
+            for await (const b of mergeChunks(group.map((i) => sources[i]!), Number.isFinite(left) ? { ...merge, limit: left } : merge)) {
+              left -= b.numRows;
+              yield b;
+            }
+            if (left <= 0) break;
+          }
+          return;
+        }
+        yield* mergeChunks(sources, merge);
       } finally {
         // A scan stopped early (limit, consumer break) leaves sources undrained: release their files.
         for (const s of sources) s.close?.();
@@ -849,6 +916,7 @@ export class Region {
     this.closed = true;
     this.deps.sstFiles?.invalidatePrefix(`${this.prefix}/sst/`);
     this.deps.sstChunks?.invalidatePrefix(`${this.prefix}/sst/`);
+    this.deps.sstPages?.invalidatePrefix(`${this.prefix}/sst/`);
   }
 
   async drop(): Promise<void> {

@@ -422,7 +422,9 @@ const READ_BATCH_ROWS = 8192;
 export type SstFetch =
   | { readonly kind: 'ranged'; readonly size: number; readonly layout: SstLayout; get(offset: number, length: number): Promise<Uint8Array>;
     /** Where the opened file (parsed footer) is kept between scans, under `key`; absent: opened for this source only. */
-    readonly cache?: { readonly files: SstFileCache; readonly key: string } }
+    readonly cache?: { readonly files: SstFileCache; readonly key: string };
+    /** Decompressed pages of row groups read whole, kept between scans (the engine's page cache); absent: none kept. */
+    readonly pages?: PageStore }
   | { readonly kind: 'whole'; load(): Promise<Uint8Array> };
 
 /** An SST ready to encode: its rows as Arrow IPC (tags as dictionaries) and its index. */
@@ -1091,8 +1093,10 @@ export class SstSource implements ChunkSource {
     }
     const { leaves, schema } = this.jsPlan;
     const out: arrow.RecordBatch[] = [];
-    const layout = (this.fetch as Extract<SstFetch, { kind: 'ranged' }>).layout;
-    const pages = sel ? opened.pageStore : undefined;
+    const ranged = this.fetch as Extract<SstFetch, { kind: 'ranged' }>;
+    const layout = ranged.layout;
+    // Small reads keep their pages with the opened file; row groups read whole, in the engine's page cache.
+    const pages = sel ? opened.pageStore : ranged.pages;
     for (const rg of rgs) {
       const rows = footer.rowGroups[rg]?.rows ?? 0;
       const ranges: Array<readonly [number, number]> = sel ? sel.map(([o, l]) => [o, Math.min(rows, o + l)] as const).filter(([a, b]) => a < b) : [[0, rows]];
@@ -1103,7 +1107,6 @@ export class SstSource implements ChunkSource {
         if (off !== c.start || len !== c.length) throw new CorruptionError(`SST layout of column '${footer.leaves[li]!.name}' disagrees with its footer`);
         const bytes = opened.blob.view(c.start, c.start + c.length);
         if (!bytes) throw new UnsupportedParquet('column chunk was not prefetched');
-        // Small reads (row ranges from the tag index) keep their decompressed pages; full scans do not churn them.
         return decodeColumnRanges(footer, rg, li, bytes, ranges, pages);
       });
       const dicts = new Map<DecodedColumn, arrow.Vector>();

@@ -36,6 +36,7 @@ function randomTable(c: Case): arrow.Table {
   let ts = -5_000_000_000_000_000_000n + BigInt(Math.floor(r() * 1e9));
   let ms = 1_700_000_000_000;
   let lp = 1_451_606_400_000_000_000n;
+  let jit = 1_451_606_400_000_000_000n;
   return new arrow.Table({
     host: arrow.vectorFromArray(Array.from({ length: n }, () => (nul() ? null : pick(hosts))), new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32())),
     ts_ms: typed(new arrow.TimestampMillisecond(), BigInt64Array, (i) => { if (r() < 0.05) ms -= 86_400_000; ms += 10_000; return BigInt(ms + (i % 3)); }),
@@ -43,6 +44,8 @@ function randomTable(c: Case): arrow.Table {
     ts_ns: typed(new arrow.TimestampNanosecond(), BigInt64Array, () => { ts = BigInt.asIntN(64, ts + big(40, true)); return ts; }),
     // Line-protocol time: ns since the epoch (past 2^53), a steady 10 s step with jumps back between series.
     ts_lp: typed(new arrow.TimestampNanosecond(), BigInt64Array, () => { if (r() < 0.01) lp -= 86_400_000_000_000n; lp += 10_000_000_000n; return lp; }),
+    // The same with up to ~1 ms of jitter: miniblocks of narrow deltas (≤ 32 bits) over a minimum delta past 2^32.
+    ts_jit: typed(new arrow.TimestampNanosecond(), BigInt64Array, () => { jit += 10_000_000_000n + BigInt(Math.floor(r() * 1_000_000)); return jit; }),
     i8: typed(new arrow.Int8(), Int8Array, () => Math.floor(r() * 256) - 128),
     i16: typed(new arrow.Int16(), Int16Array, () => Math.floor(r() * 65536) - 32768),
     i32: typed(new arrow.Int32(), Int32Array, () => (r() < 0.1 ? pick([-2147483648, 2147483647, 0]) : Math.floor(r() * 1000))),
@@ -72,7 +75,7 @@ function write(t: arrow.Table, c: Case): Uint8Array {
     .setWriterVersion(c.v2 ? pw.WriterVersion.V2 : pw.WriterVersion.V1);
   for (const f of t.schema.fields) {
     if (tags.includes(f.name) || f.name === 's' || f.name === 'bin') b = b.setColumnDictionaryEnabled(f.name, true);
-    else if (['ts_ms', 'ts_us', 'ts_ns', 'ts_lp', 'i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64', 'd'].includes(f.name)) b = b.setColumnEncoding(f.name, pw.Encoding.DELTA_BINARY_PACKED);
+    else if (['ts_ms', 'ts_us', 'ts_ns', 'ts_lp', 'ts_jit', 'i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64', 'd'].includes(f.name)) b = b.setColumnEncoding(f.name, pw.Encoding.DELTA_BINARY_PACKED);
     else if (f.name === 'f32' || f.name === 'f64' || f.name === 'nan') b = b.setColumnEncoding(f.name, pw.Encoding.BYTE_STREAM_SPLIT);
   }
   return pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(t, 'stream')), b.build());
@@ -332,6 +335,33 @@ describe('engine-lsm: scans of SSTs through the JS reader', function () {
     const after = await scanRows(engine, R, q);
     expect(after.find((r) => r.ts === 6000)?.usage).to.equal(-1);
     expect(after).to.have.length(first.length);
+  });
+
+  it('a repeated scan of whole row groups decompresses no page again (the engine page cache); removed files leave it', async () => {
+    const { engine, s, full } = await tenHostSst();
+    const pages = engine.sstPages!;
+    expect(pages, 'on by default').to.not.equal(undefined);
+    const first = await scanRows(engine, R, { unordered: true });
+    expect(first).to.deep.equal(full);
+    expect(pages.bytes, 'pages kept').to.be.greaterThan(0);
+    const before = parquetReadInfo().pagesDecompressed;
+    expect(await scanRows(engine, R, { unordered: true })).to.deep.equal(first);
+    // A narrower projection is served from the same pages.
+    expect(await scanRows(engine, R, { projection: ['ts', 'usage'] })).to.deep.equal(full.map((r) => ({ ts: r.ts, usage: r.usage })));
+    expect(parquetReadInfo().pagesDecompressed - before, 'no page decompressed').to.equal(0);
+    expect(pages.hits).to.be.greaterThan(0);
+    // Compaction replaces the file: its pages go, answers stay.
+    await engine.write(R, batchOf(s, [{ host: 'host_4', region: 'r1', ts: 6000, usage: -1, cnt: 0n }]));
+    await engine.flush(R);
+    await engine.compact(R);
+    expect(pages.bytes, 'pages of the removed files dropped').to.equal(0);
+    const after = await scanRows(engine, R);
+    expect(after.find((r) => r.host === 'host_4' && r.ts === 6000)?.usage).to.equal(-1);
+    expect(after).to.have.length(full.length);
+    await engine.stop();
+    const off = harness({ sstPageCacheBytes: '0' });
+    expect(off.engine.sstPages).to.equal(undefined);
+    await off.engine.stop();
   });
 
   it('a small read of a series an earlier read decoded takes those rows (any time window); another series decodes', async () => {

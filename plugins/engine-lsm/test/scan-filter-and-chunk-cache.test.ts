@@ -128,4 +128,25 @@ describe('engine-lsm: SST column chunks cached between scans (SstChunkCache)', f
     cache.clear();
     expect(cache.bytes).to.equal(0);
   });
+
+  it('a chunk read again is kept over chunks not read since; a file key and its folder are invalidated by prefix', () => {
+    const cache = new SstChunkCache(1000);
+    cache.set('r/sst/f1', 0, new Uint8Array(100));
+    cache.set('r/sst/f1', 100, new Uint8Array(100));
+    cache.set('r/sst/f2', 0, new Uint8Array(100));
+    cache.set('q/sst/f3', 0, new Uint8Array(100));
+    expect(cache.get('r/sst/f1', 0)).to.not.equal(undefined); // now the most recent
+    for (let i = 0; i < 6; i++) cache.set('fill', i, new Uint8Array(100));
+    cache.set('fill', 6, new Uint8Array(100)); // 1100 bytes: the least recent goes (f1@100)
+    expect(cache.get('r/sst/f1', 100)).to.equal(undefined);
+    expect(cache.get('r/sst/f1', 0)).to.not.equal(undefined);
+    expect(cache.get('r/sst/f2', 0)).to.not.equal(undefined);
+    cache.invalidatePrefix('r/sst/f1@');
+    expect(cache.get('r/sst/f1', 0)).to.equal(undefined);
+    expect(cache.get('r/sst/f2', 0)).to.not.equal(undefined);
+    cache.invalidatePrefix('r/sst/');
+    expect(cache.get('r/sst/f2', 0)).to.equal(undefined);
+    expect(cache.get('q/sst/f3', 0)).to.not.equal(undefined);
+    expect(cache.bytes).to.equal(800);
+  });
 });

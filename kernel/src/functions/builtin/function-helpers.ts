@@ -16,13 +16,6 @@ export const BOOL: DataType = { name: 'Boolean' };
 /** Return type = type of argument i. */
 export const sameAs = (i = 0): ReturnTypeRule => (a) => a[i] ?? { name: 'Null' };
 
-/**
- * The executor-column body of a built-in made with `columnar`: the
- * expression evaluator calls it directly, skipping the Arrow vectors the
- * registry contract (`invoke`) converts to and from. Other functions (user
- * functions, plugins) have none and go through `invoke`.
- */
-export const COLUMNAR_INVOKE: unique symbol = Symbol('strata.columnarInvoke');
 
 /**
  * Defines a scalar built-in whose body works on executor columns; the
@@ -38,20 +31,23 @@ export function columnar(def: Omit<ScalarFunction, 'kind' | 'invoke'> & {
     const rt = ret ? ret(cols) : typeof def.returnType === 'function' ? def.returnType(cols.map((c) => c.type)) : def.returnType;
     return body(cols, ctx, rt);
   };
-  const fn: ScalarFunction & { [COLUMNAR_INVOKE]?: typeof onColumns } = {
-    kind: 'scalar',
-    ...rest,
-    invoke(args: readonly arrow.Vector[], ctx: FunctionContext): arrow.Vector {
-      return columnToArrow(onColumns(args.map((a) => columnFromArrow(a)), ctx));
-    },
-  };
-  // Hidden from enumeration, so copies made with spread ({ ...fn, name }) fall back to `invoke`.
-  Object.defineProperty(fn, COLUMNAR_INVOKE, { value: onColumns, enumerable: false });
-  return fn;
+  const invoke = (args: readonly arrow.Vector[], ctx: FunctionContext): arrow.Vector => columnToArrow(onColumns(args.map((a) => columnFromArrow(a)), ctx));
+  columnBodies.set(invoke, onColumns);
+  return { kind: 'scalar', ...rest, invoke };
 }
 
-export function columnarInvoke(fn: ScalarFunction): ((cols: Column[], ctx: FunctionContext) => Column) | undefined {
-  return (fn as { [COLUMNAR_INVOKE]?: (cols: Column[], ctx: FunctionContext) => Column })[COLUMNAR_INVOKE];
+/** The column-level bodies of `columnar` functions, by their `invoke`. */
+const columnBodies = new WeakMap<ScalarFunction['invoke'], (args: Column[], ctx: FunctionContext) => Column>();
+
+/**
+ * The body behind a scalar function's `invoke` when `columnar` made it: the
+ * executor calls it with its columns as they are, where `invoke` would turn
+ * each argument into an Arrow vector and the result back (a String argument,
+ * even a literal, means encoding every row). Keyed by the `invoke` function,
+ * so a copy of a built-in with its own `invoke` goes through that.
+ */
+export function columnBodyOf(invoke: ScalarFunction['invoke']): ((args: Column[], ctx: FunctionContext) => Column) | undefined {
+  return columnBodies.get(invoke);
 }
 
 /** Row-wise map over columns with NULL propagation; `f` sees JS values. */
@@ -149,13 +145,16 @@ export function numericResult(a: DataType, b: DataType): DataType {
 }
 
 const TWO32 = 4294967296;
+const SIGN = -2147483648;
 
 /**
  * floor((v + offset) / step) * step - offset for every slot of a 64-bit
  * timestamp array (date_trunc, date_bin), without a bigint per row:
  * nanosecond timestamps are beyond 2^53, so each value is read as (hi, lo)
- * int32 halves and binned relative to a nearby bin start B (exact in doubles
- * while |v - B| < 2^52); B moves only when a value is far from it.
+ * int32 halves. Sorted timestamps mostly fall in the previous row's bin,
+ * which is tested with int32 comparisons alone; a new bin is worked out
+ * relative to a nearby bin start B (exact in doubles while |v - B| < 2^52),
+ * and B moves (one bigint division) only when a value is far from it.
  */
 export function binTimestamps(src: BigInt64Array, step: bigint, offset: bigint): BigInt64Array {
   const n = src.length;
@@ -168,26 +167,42 @@ export function binTimestamps(src: BigInt64Array, step: bigint, offset: bigint):
   }
   const src32 = new Int32Array(src.buffer, src.byteOffset, n * 2);
   const out32 = new Int32Array(out.buffer, out.byteOffset, n * 2);
-  let bhi = 0; let blo = 0; let based = false;
-  // The bin of the previous row, [r0, r0 + step) relative to B, and its output halves:
-  // sorted timestamps mostly fall in the previous row's bin.
-  let r0 = 0; let olo = 0; let ohi = 0; let have = false;
-  for (let i = 0; i < n; i++) {
-    const lo = src32[2 * i]! >>> 0; const hi = src32[2 * i + 1]!;
-    if (!based || hi - bhi >= 1048576 || bhi - hi >= 1048576) {
-      const b = floorDiv(src[i]! + offset, step) * step - offset;
-      bhi = Number(b >> 32n); blo = Number(b & 0xffffffffn); based = true; have = false;
-    }
-    const delta = (hi - bhi) * TWO32 + (lo - blo); // v - B, exact
-    if (!have || delta < r0 || delta >= r0 + stepN) {
-      let r = Math.floor(delta / stepN) * stepN;
-      if (r > delta) r -= stepN; else if (r + stepN <= delta) r += stepN;
-      const total = blo + r;
-      const carry = Math.floor(total / TWO32);
-      r0 = r; olo = (total - carry * TWO32) | 0; ohi = bhi + carry; have = true;
-    }
-    out32[2 * i] = olo;
-    out32[2 * i + 1] = ohi;
+  for (let i = 0; i < n;) {
+    const b = floorDiv(src[i]! + offset, step) * step - offset;
+    const j = binRun(src32, out32, i, n, Number(BigInt.asIntN(32, b >> 32n)), Number(b & 0xffffffffn), stepN);
+    // No progress: the bin start lies outside the int64 range (it wraps, as the bigint path's does).
+    if (j === i) { out[i] = b; i++; } else i = j;
   }
   return out;
+}
+
+/**
+ * binTimestamps from row i on while values are within 2^52 of the bin start
+ * B = (bhi, blo: high half signed, low half unsigned); returns the row it
+ * stopped at. Kept apart from the bigint code so V8 optimizes the loop alone.
+ */
+function binRun(src32: Int32Array, out32: Int32Array, i: number, n: number, bhi: number, blo: number, stepN: number): number {
+  // The current bin [s, e) as int32 halves, low halves xor SIGN so that signed order is
+  // unsigned order; (ol, oh) is what its rows get. Empty until the first row.
+  let sh = 1, sl = 0, eh = 0, el = 0, ol = 0, oh = 0;
+  for (; i < n; i++) {
+    const hi = src32[2 * i + 1]!, lw = src32[2 * i]!;
+    const lx = lw ^ SIGN;
+    if (hi < sh || (hi === sh && lx < sl) || hi > eh || (hi === eh && lx >= el)) {
+      const dh = hi - bhi;
+      if (dh >= 1048576 || dh <= -1048576) break;
+      const delta = dh * TWO32 + ((lw >>> 0) - blo); // v - B, exact
+      let r = Math.floor(delta / stepN) * stepN;
+      if (r > delta) r -= stepN; else if (r + stepN <= delta) r += stepN;
+      // The bin's start and end (a bin ending past the int64 range wraps: its rows then always recompute).
+      const s = blo + r, e = s + stepN;
+      const cs = Math.floor(s / TWO32), ce = Math.floor(e / TWO32);
+      ol = (s - cs * TWO32) | 0; oh = (bhi + cs) | 0;
+      sh = oh; sl = ol ^ SIGN;
+      eh = (bhi + ce) | 0; el = ((e - ce * TWO32) | 0) ^ SIGN;
+    }
+    out32[2 * i] = ol;
+    out32[2 * i + 1] = oh;
+  }
+  return i;
 }

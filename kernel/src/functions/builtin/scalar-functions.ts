@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DivideByZeroError, InvalidArgumentsError } from '../../errors/errors.js';
 import { arrowTypeName, isFloat, isInteger, isTimestamp, timestampUnitsPerSecond, type DataType, type DataTypeName } from '../../data/data-types.js';
 import type { FunctionContext, ScalarFunction } from '../../interfaces/function.js';
-import { constantColumn, isInterval, valueAt, type Column, type Interval } from '../../sql/exec/column.js';
+import { constantColumn, dictValueAt, isConstantColumn, isInterval, valueAt, type Column, type Interval } from '../../sql/exec/column.js';
 // A cycle (the evaluator imports addInterval from here), safe because castValue is only called at run time.
 import { castValue } from '../../sql/exec/expression-evaluator.js';
 import { compileMatchQuery, type MatchPredicate } from './matches-query.js';
@@ -988,11 +988,11 @@ const FIXED_UNITS_MS: Record<string, number> = { second: 1000, minute: 60_000, h
 /** date_trunc on a typed timestamp column with a constant unit of fixed length in a fixed-offset zone: integer arithmetic, no per-row objects. */
 function fastTrunc(u: Column, ts: Column, tz: string, rt: DataType): Column | undefined {
   if (!isTimestamp(ts.type) || rt.name !== ts.type.name || u.length === 0 || (u.valid && u.valid[0] === 0)) return undefined;
-  const unit = String(valueAt(u, 0)).toLowerCase().replace(/s$/, '');
+  const unit = String(dictValueAt(u, 0)).toLowerCase().replace(/s$/, '');
   const ms = FIXED_UNITS_MS[unit];
   const off = fixedOffsetMs(tz);
   if (ms === undefined || off === undefined) return undefined;
-  for (let i = 1; i < u.length; i++) if (valueAt(u, i) !== valueAt(u, 0)) return undefined;
+  if (!isConstantColumn(u)) for (let i = 1; i < u.length; i++) if (valueAt(u, i) !== valueAt(u, 0)) return undefined;
   const per = Number(1_000_000_000n / timestampUnitsPerSecond(ts.type.name)) / 1e6; // ms per unit
   const stepUnits = BigInt(Math.round(ms / per));
   const offUnits = BigInt(Math.round(off / per));
@@ -1005,12 +1005,12 @@ function fastBin(iv: Column, ts: Column, origin: Column | undefined, rt: DataTyp
   if (!isTimestamp(ts.type) || rt.name !== ts.type.name || iv.length === 0) return undefined;
   const i0 = valueAt(iv, 0) as Interval | null;
   if (!i0 || i0.months !== 0) return undefined;
-  for (let i = 1; i < iv.length; i++) { const x = valueAt(iv, i) as Interval | null; if (!x || x.days !== i0.days || x.nanos !== i0.nanos || x.months !== 0) return undefined; }
+  if (!isConstantColumn(iv)) for (let i = 1; i < iv.length; i++) { const x = valueAt(iv, i) as Interval | null; if (!x || x.days !== i0.days || x.nanos !== i0.nanos || x.months !== 0) return undefined; }
   let org = 0n;
   if (origin) {
     if (origin.type.name !== ts.type.name || origin.valid) return undefined;
     const o = origin.data as BigInt64Array;
-    for (let i = 1; i < o.length; i++) if (o[i] !== o[0]) return undefined;
+    if (!isConstantColumn(origin)) for (let i = 1; i < o.length; i++) if (o[i] !== o[0]) return undefined;
     org = o.length ? o[0]! : 0n;
   }
   const unit = 1_000_000_000n / timestampUnitsPerSecond(ts.type.name);

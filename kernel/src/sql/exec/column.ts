@@ -32,6 +32,44 @@ export interface Column {
   readonly data: ColumnData;
   /** 1 = valid, 0 = NULL; null means no NULLs. */
   readonly valid: Uint8Array | null;
+  /**
+   * A String column read from dictionary-encoded Arrow (tags from a scan),
+   * or a string literal broadcast to a batch (one value, codes all 0):
+   * row i's value is `values[codes[i]]` where valid. Its `data` is then built
+   * only when something reads it, so operators that can work on the codes
+   * (grouping) never make a per-row array. Equal values may have different
+   * codes (a dictionary may repeat a value), never the reverse.
+   */
+  readonly dict?: DictionaryCodes;
+}
+
+/** Codes of a dictionary-encoded column into its distinct values (see Column.dict). */
+export interface DictionaryCodes {
+  readonly codes: Int32Array;
+  readonly values: readonly unknown[];
+}
+
+/** The value at row i of a column, reading a dictionary-encoded one's codes (no per-row array made); null for NULL. */
+export function dictValueAt(c: Column, i: number): unknown {
+  if (c.valid !== null && c.valid[i] === 0) return null;
+  const d = c.dict;
+  if (d === undefined) return valueAt(c, i);
+  return d.values[d.codes[i]!] ?? null;
+}
+
+/** A String column over dictionary codes whose per-row array is made on first read of `data`. */
+class DictionaryColumn implements Column {
+  private rows: unknown[] | undefined;
+  constructor(readonly type: DataType, readonly length: number, readonly valid: Uint8Array | null, readonly dict: DictionaryCodes) {}
+  get data(): unknown[] {
+    if (this.rows) return this.rows;
+    const { codes, values } = this.dict;
+    const n = this.length; const valid = this.valid;
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) out[i] = valid !== null && valid[i] === 0 ? null : values[codes[i]!] ?? null;
+    this.rows = out;
+    return out;
+  }
 }
 
 /** A batch of rows: columns of equal length (names live in the plan's schema). */
@@ -164,11 +202,34 @@ export function columnFromValues(type: DataType, values: ArrayLike<unknown>): Co
 
 /** A column of n copies of one value. */
 export function constantColumn(type: DataType, value: unknown, n: number): Column {
+  let c: Column;
+  if (type.name === 'String' && typeof value === 'string') {
+    // One value for every row: codes (all 0) into it; a per-row array only if something reads `data`.
+    c = new DictionaryColumn(type, n, null, { codes: new Int32Array(n), values: [value] });
+    constants.add(c);
+    return c;
+  }
   const data = allocData(type.name, n);
-  if (value === null || value === undefined) return { type, length: n, data, valid: new Uint8Array(n) };
-  const v = type.name === 'Boolean' ? (value ? 1 : 0) : type.name === 'Decimal128' ? coerceDecimal(value, type.scale ?? 0) : coerceValue(type.name, value);
-  (data as { fill(v: unknown): unknown }).fill(v);
-  return { type, length: n, data, valid: null };
+  if (value === null || value === undefined) c = { type, length: n, data, valid: new Uint8Array(n) };
+  else {
+    const v = type.name === 'Boolean' ? (value ? 1 : 0) : type.name === 'Decimal128' ? coerceDecimal(value, type.scale ?? 0) : coerceValue(type.name, value);
+    (data as { fill(v: unknown): unknown }).fill(v);
+    c = { type, length: n, data, valid: null };
+  }
+  constants.add(c);
+  return c;
+}
+
+/** Columns made by constantColumn (columns are never written after they are made). */
+const constants = new WeakSet<Column>();
+
+/**
+ * True when every row of `c` is known to hold one value (a literal
+ * broadcast to the batch): function bodies that need a constant argument
+ * can skip checking each row. False says nothing.
+ */
+export function isConstantColumn(c: Column): boolean {
+  return constants.has(c);
 }
 
 /** Gathers rows by index (a new column). */
@@ -298,6 +359,18 @@ const utf8 = new TextDecoder();
 
 /** A dictionary-encoded string vector: each chunk's dictionary decoded once, rows share its strings. */
 function dictionaryColumn(v: arrow.Vector, t: DataType, n: number): Column {
+  if (v.data.length === 1 && v.data[0]!.values instanceof Int32Array && v.data[0]!.dictionary) {
+    // One chunk: its codes as they are (Arrow JS keeps values sliced to the chunk), rows made on demand.
+    const d = v.data[0]!;
+    const values = utf8Column(d.dictionary!, t, d.dictionary!.length).data as unknown[];
+    let valid: Uint8Array | null = null;
+    if (d.nullCount > 0 && d.nullBitmap) {
+      valid = new Uint8Array(n).fill(1);
+      const bm = d.nullBitmap;
+      for (let i = 0; i < n; i++) { const j = d.offset + i; if (((bm[j >> 3]! >> (j & 7)) & 1) === 0) valid[i] = 0; }
+    }
+    return new DictionaryColumn(t, n, valid, { codes: (d.values as Int32Array).subarray(0, n), values });
+  }
   const out = new Array<unknown>(n);
   let valid: Uint8Array | null = null;
   let off = 0;
@@ -430,27 +503,43 @@ function packBits(valid: Uint8Array): Uint8Array {
 
 const utf8Encoder = new TextEncoder();
 
-/** Builds a Utf8 vector from JS strings; runs of one string are encoded once. */
+/**
+ * Builds a Utf8 vector from JS strings: ASCII text is written a code unit a
+ * byte (most tags and names), other text with encodeInto, straight into the
+ * one growing buffer; a value equal to the previous row's copies its bytes.
+ */
 function utf8Vector(c: Column): arrow.Vector {
   const n = c.length;
   const vals = c.data as unknown[];
   const offsets = new Int32Array(n + 1);
-  let cap = Math.max(16, n * 8);
-  let bytes = new Uint8Array(cap);
+  let bytes = new Uint8Array(Math.max(16, n * 8));
   let pos = 0;
   let prev: unknown = undefined;
-  let prevBytes: Uint8Array = new Uint8Array(0);
+  let prevStart = 0; let prevLen = 0;
+  const room = (k: number): void => {
+    if (pos + k <= bytes.length) return;
+    const nb = new Uint8Array(Math.max(bytes.length * 2, pos + k));
+    nb.set(bytes.subarray(0, pos));
+    bytes = nb;
+  };
   for (let i = 0; i < n; i++) {
     offsets[i] = pos;
     if (c.valid !== null && c.valid[i] === 0) continue;
     const v = vals[i];
-    if (v !== prev) { prevBytes = utf8Encoder.encode(typeof v === 'string' ? v : String(v)); prev = v; }
-    if (pos + prevBytes.length > cap) {
-      cap = Math.max(cap * 2, pos + prevBytes.length);
-      const nb = new Uint8Array(cap); nb.set(bytes.subarray(0, pos)); bytes = nb;
+    if (v === prev) {
+      room(prevLen);
+      bytes.copyWithin(pos, prevStart, prevStart + prevLen);
+      pos += prevLen;
+      continue;
     }
-    bytes.set(prevBytes, pos);
-    pos += prevBytes.length;
+    const str = typeof v === 'string' ? v : String(v);
+    const len = str.length;
+    room(3 * len);
+    let k = 0;
+    for (; k < len; k++) { const u = str.charCodeAt(k); if (u >= 0x80) break; bytes[pos + k] = u; }
+    const written = k === len ? len : utf8Encoder.encodeInto(str, bytes.subarray(pos)).written;
+    prev = v; prevStart = pos; prevLen = written;
+    pos += written;
   }
   offsets[n] = pos;
   const nullBitmap = c.valid ? packBits(c.valid) : undefined;

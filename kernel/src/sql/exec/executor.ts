@@ -6,7 +6,7 @@ import {
   exprRefs, schemaOf, type AggCall, type BExpr, type Field, type Plan, type RangeCall, type SortKey, type WinCall,
 } from '../plan/logical-plan.js';
 import {
-  allocData, batchFromArrow, coerceDecimal, columnFromArrow, columnFromValues, columnToArrow, concatBatches, constantColumn, emptyBatch, sliceBatch, takeBatch,
+  allocData, batchFromArrow, coerceDecimal, columnFromArrow, columnFromValues, columnToArrow, concatBatches, constantColumn, dictValueAt, emptyBatch, sliceBatch, takeBatch,
   takeColumn, takeColumnNullable, valueAt, type Batch, type Column,
 } from './column.js';
 import { compareValues, compileExpr, hasHighUnit, keyOfValue, type CompiledExpr, type EvalContext } from './expression-evaluator.js';
@@ -152,46 +152,84 @@ function bucketRows(gid: Int32Array, n: number, ngroups: number, mask: Uint8Arra
 }
 
 /**
- * Dense codes for one group column's values (NULL included), stable for the
- * operator's lifetime through `dict`. A value equal to the previous row's
- * reuses its code without a lookup (scans are sorted by series and time).
- * 64-bit values (nanosecond timestamps are beyond 2^53) are keyed by their
- * distance from a base, the high half of the first value the operator saw:
- * exact as a number while the high halves are within 2^20 of it; values
- * farther away (rare) get a string key, which no number key can equal.
+ * Sets chg[i] to 1 (i >= 1) where row i of `c` differs from row i - 1
+ * (two NULLs are equal; a value under a NULL is not looked at). Scans come
+ * sorted by series and time, so group columns hold long runs of one value:
+ * the aggregate finds a group once per run, not per row. A difference may be
+ * reported where values are equal (NaN, equal strings or byte arrays held
+ * twice): the run's group is then looked up again, which is only slower.
  */
-function columnCodes(c: Column, n: number, dict: Map<unknown, number>, bases: Array<number | undefined>, k: number, nullCodes: number[]): Int32Array {
-  const out = new Int32Array(n);
+function markChanges(c: Column, n: number, chg: Uint8Array): void {
   const valid = c.valid;
-  const code = (key: unknown): number => { let x = dict.get(key); if (x === undefined) { x = dict.size; dict.set(key, x); } return x; };
-  const nullCode = (): number => (nullCodes[k] ??= code(NULL_KEY));
-  if (c.data instanceof BigInt64Array) {
-    const d32 = new Int32Array(c.data.buffer, c.data.byteOffset, c.data.length * 2);
-    const big = c.data;
-    let lh = 0; let ll = 0; let lc = -1;
-    for (let i = 0; i < n; i++) {
-      if (valid !== null && valid[i] === 0) { out[i] = nullCode(); continue; }
-      const hi = d32[2 * i + 1]!; const lo = d32[2 * i]!;
-      if (lc >= 0 && hi === lh && lo === ll) { out[i] = lc; continue; }
-      let b = bases[k];
-      if (b === undefined) bases[k] = b = hi;
-      lc = code(hi - b < 1048576 && b - hi < 1048576 ? (hi - b) * 4294967296 + (lo >>> 0) : `${big[i]}n`);
-      lh = hi; ll = lo; out[i] = lc;
+  // Dictionary-encoded strings: their codes, not a per-row array of strings.
+  if (c.dict !== undefined) { markChangesOf(c.dict.codes, valid, n, chg); return; }
+  const d = c.data;
+  if (d instanceof BigInt64Array) {
+    // Two int32 halves per value: no bigint per row.
+    const d32 = new Int32Array(d.buffer, d.byteOffset, n * 2);
+    if (valid === null) {
+      for (let i = 1; i < n; i++) if (d32[2 * i] !== d32[2 * i - 2] || d32[2 * i + 1] !== d32[2 * i - 1]) chg[i] = 1;
+    } else {
+      for (let i = 1; i < n; i++) {
+        const v = valid[i]!;
+        if (v !== valid[i - 1] || (v === 1 && (d32[2 * i] !== d32[2 * i - 2] || d32[2 * i + 1] !== d32[2 * i - 1]))) chg[i] = 1;
+      }
     }
-    return out;
+    return;
   }
-  const d = c.data as ArrayLike<unknown>;
-  const plain = !(c.data instanceof BigUint64Array) && !Array.isArray(c.data);
-  let lv: unknown = NO_KEY; let lc = -1;
-  for (let i = 0; i < n; i++) {
-    if (valid !== null && valid[i] === 0) { out[i] = nullCode(); continue; }
-    const v = d[i];
-    if (v === lv) { out[i] = lc; continue; }
-    lc = code(plain || typeof v === 'string' || typeof v === 'number' ? v : keyOfValue(v));
-    lv = v; out[i] = lc;
-  }
-  return out;
+  if (d instanceof Float64Array) { markChangesOf(d, valid, n, chg); return; }
+  if (Array.isArray(d)) { markChangesOf(d, valid, n, chg); return; }
+  markChangesOf(d as ArrayLike<unknown>, valid, n, chg);
 }
+
+/** markChanges over one kind of array (a call site per kind keeps the loads monomorphic). */
+function markChangesOf(d: ArrayLike<unknown>, valid: Uint8Array | null, n: number, chg: Uint8Array): void {
+  if (valid === null) {
+    for (let i = 1; i < n; i++) if (d[i] !== d[i - 1]) chg[i] = 1;
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const v = valid[i]!;
+    if (v !== valid[i - 1] || (v === 1 && d[i] !== d[i - 1])) chg[i] = 1;
+  }
+}
+
+/**
+ * The dense code of row i's value of one group column (NULL included),
+ * stable for the operator's lifetime through `dict`; called where a run of
+ * equal values starts. A dictionary-encoded column is keyed by its value
+ * (its per-row array is never made). 64-bit values, read from `d32` (the
+ * column as int32 halves; nanosecond timestamps are beyond 2^53), are keyed
+ * by their distance from a base, the high half of the first value the
+ * operator saw: exact as a number while the high halves are within 2^20 of
+ * it; values farther away (rare) get a string key, which no number key can
+ * equal.
+ */
+function codeAt(c: Column, d32: Int32Array | undefined, i: number, dict: Map<unknown, number>, bases: Array<number | undefined>, k: number, nullCodes: number[]): number {
+  let key: unknown;
+  if (c.valid !== null && c.valid[i] === 0) {
+    const nc = nullCodes[k];
+    if (nc !== undefined) return nc;
+    key = NULL_KEY;
+  } else if (c.dict !== undefined) {
+    key = c.dict.values[c.dict.codes[i]!] ?? null;
+  } else if (d32 !== undefined) {
+    const hi = d32[2 * i + 1]!;
+    let b = bases[k];
+    if (b === undefined) bases[k] = b = hi;
+    key = hi - b < 1048576 && b - hi < 1048576 ? (hi - b) * 4294967296 + (d32[2 * i]! >>> 0) : `${(c.data as BigInt64Array)[i]}n`;
+  } else {
+    const v = (c.data as ArrayLike<unknown>)[i];
+    key = typeof v === 'string' || typeof v === 'number' || (!(c.data instanceof BigUint64Array) && !Array.isArray(c.data)) ? v : keyOfValue(v);
+  }
+  let x = dict.get(key);
+  if (x === undefined) { x = dict.size; dict.set(key, x); }
+  if (key === NULL_KEY) nullCodes[k] = x;
+  return x;
+}
+
+/** Row runs of one group each: run r is rows [start[r], start[r + 1]) (the last ends at the batch end) of group[r] (-1: skipped). */
+interface GroupRuns { readonly start: Int32Array; readonly group: Int32Array; readonly count: number }
 
 /**
  * For ORDER BY <group column> LIMIT k right above an aggregate: tracks the k
@@ -206,20 +244,12 @@ class GroupTopK {
 
   constructor(private readonly hint: { readonly desc: boolean; readonly k: number }) {}
 
-  /** Rows to skip (1) for this batch. */
-  decide(col: Column, codes: Int32Array, n: number, nullCode: number | undefined): Uint8Array {
-    const skip = new Uint8Array(n);
-    let lastCode = -1; let lastSkip = 0;
-    for (let i = 0; i < n; i++) {
-      const c = codes[i]!;
-      if (c === lastCode) { skip[i] = lastSkip; continue; }
-      if (c >= this.decided.length) { const d = new Uint8Array(Math.max(c + 1, this.decided.length * 2)); d.set(this.decided); this.decided = d; }
-      let st = this.decided[c]!;
-      if (st === 0) { st = c === nullCode ? 1 : this.offer(valueAt(col, i)); this.decided[c] = st; }
-      lastCode = c; lastSkip = st === 2 ? 1 : 0;
-      skip[i] = lastSkip;
-    }
-    return skip;
+  /** Whether rows whose group column has value code `c` (row i of col) are skipped. */
+  skips(col: Column, i: number, c: number, nullCode: number | undefined): boolean {
+    if (c >= this.decided.length) { const d = new Uint8Array(Math.max(c + 1, this.decided.length * 2)); d.set(this.decided); this.decided = d; }
+    let st = this.decided[c]!;
+    if (st === 0) { st = c === nullCode ? 1 : this.offer(dictValueAt(col, i)); this.decided[c] = st; }
+    return st === 2;
   }
 
   /** 1 when v is among the k best so far (and is now tracked), 2 otherwise. */
@@ -250,38 +280,56 @@ class GroupedAccumulator {
     const c = new Float64Array(cap); c.set(this.cnt); this.cnt = c;
   }
 
-  /** Folds every row with gid >= 0 into its group; `col` is the argument (none for count(*)). */
-  update(gid: Int32Array, n: number, ngroups: number, col: Column | undefined): void {
+  /**
+   * Folds the rows of every run with a group (>= 0) into it; `col` is the
+   * argument (none for count(*)). Rows are added in order, one group's state
+   * held in a local per run, so sums come out as a row-by-row fold would.
+   */
+  update(runs: GroupRuns, n: number, ngroups: number, col: Column | undefined): void {
     this.ensure(ngroups);
     const val = this.val; const cnt = this.cnt;
     const valid = col?.valid ?? null;
+    const { start, group, count } = runs;
     if (this.kind === 'count') {
-      for (let i = 0; i < n; i++) { const g = gid[i]!; if (g >= 0 && (valid === null || valid[i] === 1)) cnt[g]!++; }
+      for (let r = 0; r < count; r++) {
+        const g = group[r]!;
+        if (g < 0) continue;
+        const s = start[r]!; const e = r + 1 < count ? start[r + 1]! : n;
+        if (valid === null) { cnt[g]! += e - s; continue; }
+        let c = 0;
+        for (let i = s; i < e; i++) c += valid[i]!;
+        cnt[g]! += c;
+      }
       return;
     }
     const d = col!.data as Float64Array;
-    switch (this.kind) {
-      case 'sum': case 'avg':
-        for (let i = 0; i < n; i++) { const g = gid[i]!; if (g >= 0 && (valid === null || valid[i] === 1)) { val[g]! += d[i]!; cnt[g]!++; } }
-        return;
-      case 'min':
-        for (let i = 0; i < n; i++) {
-          const g = gid[i]!;
-          if (g < 0 || (valid !== null && valid[i] === 0)) continue;
-          const x = d[i]!;
-          // NaN is the largest float (DataFusion): any number replaces it as the minimum.
-          if (cnt[g] === 0 || x < val[g]! || val[g] !== val[g]) val[g] = x;
-          cnt[g]!++;
-        }
-        return;
-      case 'max':
-        for (let i = 0; i < n; i++) {
-          const g = gid[i]!;
-          if (g < 0 || (valid !== null && valid[i] === 0)) continue;
-          const x = d[i]!;
-          if (cnt[g] === 0 || x > val[g]! || x !== x) val[g] = x;
-          cnt[g]!++;
-        }
+    for (let r = 0; r < count; r++) {
+      const g = group[r]!;
+      if (g < 0) continue;
+      const s = start[r]!; const e = r + 1 < count ? start[r + 1]! : n;
+      let v = val[g]!; let c = cnt[g]!;
+      switch (this.kind) {
+        case 'sum': case 'avg':
+          if (valid === null) { for (let i = s; i < e; i++) v += d[i]!; c += e - s; } else for (let i = s; i < e; i++) if (valid[i] === 1) { v += d[i]!; c++; }
+          break;
+        case 'min':
+          for (let i = s; i < e; i++) {
+            if (valid !== null && valid[i] === 0) continue;
+            const x = d[i]!;
+            // NaN is the largest float (DataFusion): any number replaces it as the minimum.
+            if (c === 0 || x < v || v !== v) v = x;
+            c++;
+          }
+          break;
+        case 'max':
+          for (let i = s; i < e; i++) {
+            if (valid !== null && valid[i] === 0) continue;
+            const x = d[i]!;
+            if (c === 0 || x > v || x !== x) v = x;
+            c++;
+          }
+      }
+      val[g] = v; cnt[g] = c;
     }
   }
 
@@ -335,9 +383,19 @@ function makeComparator(cols: readonly Column[], keys: readonly SortKey[]): (a: 
   // String keys without a code unit >= U+D800 compare with plain `<` (the same order as
   // compareStrings there); one pass here instead of a check per comparison.
   const plain = cols.map((c) => c.type.name === 'String' && !Array.prototype.some.call(c.data, (v: unknown) => typeof v === 'string' && hasHighUnit(v)));
+  // 64-bit keys (timestamps) compared on their int32 halves: no bigint per comparison.
+  const halves = cols.map((c) => (c.dict === undefined && c.data instanceof BigInt64Array ? new Int32Array(c.data.buffer, c.data.byteOffset, c.length * 2) : undefined));
   return (a, b) => {
     for (let k = 0; k < cols.length; k++) {
       const c = cols[k]!;
+      const h = halves[k];
+      if (h !== undefined && (c.valid === null || (c.valid[a] === 1 && c.valid[b] === 1))) {
+        const ha = h[2 * a + 1]!, hb = h[2 * b + 1]!;
+        const la = h[2 * a]! >>> 0, lb = h[2 * b]! >>> 0;
+        const r = ha !== hb ? (ha < hb ? -1 : 1) : la !== lb ? (la < lb ? -1 : 1) : 0;
+        if (r !== 0) return keys[k]!.desc ? -r : r;
+        continue;
+      }
       const x = valueAt(c, a); const y = valueAt(c, b);
       if (x === null || y === null) {
         if (x === y) continue;
@@ -362,6 +420,8 @@ export class Executor {
   private readonly memory: { used: number };
   /** Aggregates right below an ORDER BY <group column> LIMIT k (set by sort before it runs its input). */
   private readonly topKHints = new Map<Plan, { group: number; desc: boolean; k: number }>();
+  /** Scans feeding an aggregate (set by it before it runs its input): their row order does not matter. */
+  private readonly unorderedScans = new Set<Plan>();
 
   constructor(private readonly opts: ExecOptions) {
     this.batchSize = opts.batchSize ?? 8192;
@@ -574,6 +634,9 @@ export class Executor {
         ...(p.limit !== undefined ? { limit: remaining } : {}),
         ...(p.seriesRowSelector ? { seriesRowSelector: p.seriesRowSelector } : {}),
         batchSize: this.batchSize,
+        // columnFromArrow takes dictionary-encoded strings (each distinct value decoded once per batch).
+        dictionaryTags: true,
+        ...(this.unorderedScans.has(p) ? { unordered: true } : {}),
         ...(this.opts.signal ? { signal: this.opts.signal } : {}),
         metrics,
       };
@@ -667,8 +730,20 @@ export class Executor {
     }
   }
 
+  /** Scans below a chain of filter/project/alias. */
+  private scansBelow(p: Plan): Array<Extract<Plan, { k: 'scan' }>> {
+    switch (p.k) {
+      case 'scan': return [p];
+      case 'filter': case 'project': case 'alias': return this.scansBelow(p.input);
+      default: return [];
+    }
+  }
+
   private async *aggregate(p: Extract<Plan, { k: 'aggregate' }>): AsyncGenerator<Batch> {
     this.check();
+    // Groups do not depend on the order rows come in (ordered aggregates sort, first/last_value
+    // compare their keys): the scans may return time windows one after another.
+    for (const s of this.scansBelow(p.input)) this.unorderedScans.add(s);
     const layout = layoutOf(schemaOf(p.input));
     const groupFns = await Promise.all(p.groups.map((g) => compileExpr(g.expr, layout, this.evalCtx)));
     // first_value/last_value(x ORDER BY k) keep the best (key, value) per group while streaming
@@ -716,46 +791,83 @@ export class Executor {
     const topKFilter = topK ? new GroupTopK(topK) : undefined;
     const nullCodes: number[] = [];
 
-    /** Group id per row (-1: skipped by the top-k filter); new groups are added to t. */
-    const assign = (t: Table, gcols: readonly Column[], n: number, create: boolean): Int32Array => {
-      const gid = new Int32Array(n);
+    // Scratch of assign (used before the next batch comes): row change flags, run starts and groups.
+    let chg = new Uint8Array(0);
+    let chg32 = new Uint32Array(0);
+    /** The first row from j on whose flag is set (n when none): four flags a word where they are all clear. */
+    const nextChange = (j: number, n: number): number => {
+      while (j < n && (j & 3) !== 0 && chg[j] === 0) j++;
+      while (j + 4 <= n && chg32[j >> 2] === 0) j += 4;
+      while (j < n && chg[j] === 0) j++;
+      return j;
+    };
+    let runStart = new Int32Array(0);
+    let runGroup = new Int32Array(0);
+    /**
+     * The batch's rows as runs of one group each (group -1: skipped by the
+     * top-k filter); new groups are added to t. A run ends where any group
+     * column's value changes, so keys are built and looked up once per run.
+     */
+    const assign = (t: Table, gcols: readonly Column[], n: number, create: boolean): GroupRuns => {
+      if (runStart.length < n + 1) {
+        runStart = new Int32Array(n + 1); runGroup = new Int32Array(n + 1);
+        chg32 = new Uint32Array((n >> 2) + 1); chg = new Uint8Array(chg32.buffer);
+      }
+      if (n === 0) return { start: runStart, group: runGroup, count: 0 };
       if (gcols.length === 0) {
         let g = t.keys.get(EMPTY_KEY);
         if (g === undefined) { if (!create) throw new ExecutionError('aggregate: unknown group (executor bug)'); g = newGroup(t, EMPTY_KEY, gcols, 0); }
-        gid.fill(g);
-        return gid;
+        runStart[0] = 0; runGroup[0] = g;
+        return { start: runStart, group: runGroup, count: 1 };
       }
       while (dicts.length < gcols.length) dicts.push(new Map());
-      const codes = gcols.map((c, k) => columnCodes(c, n, dicts[k]!, bases, k, nullCodes));
-      const skip = topKFilter?.decide(gcols[topK!.group]!, codes[topK!.group]!, n, nullCodes[topK!.group]);
-      const c0 = codes[0]!; const c1 = codes.length === 2 ? codes[1]! : c0;
-      // Runs of equal codes are common (scans come sorted by series): the key is built and
-      // looked up only where a run starts.
-      let la = -1; let lb = -1;
-      let lastG = -1;
-      for (let i = 0; i < n; i++) {
-        if (skip !== undefined && skip[i] === 1) { gid[i] = -1; continue; }
-        const a = c0[i]!; const b = c1[i]!;
-        if (a === la && b === lb && codes.length <= 2) { gid[i] = lastG; continue; }
+      chg.fill(0, 0, n);
+      chg[0] = 1;
+      for (const c of gcols) markChanges(c, n, chg);
+      // 64-bit columns (timestamps) as int32 halves: keys without a bigint per run.
+      const halves = gcols.map((c) => (c.dict === undefined && c.data instanceof BigInt64Array ? new Int32Array(c.data.buffer, c.data.byteOffset, n * 2) : undefined));
+      const tk = topK?.group;
+      let count = 0;
+      for (let i = 0; i < n; i = nextChange(i + 1, n)) {
+        runStart[count] = i;
         let key: unknown;
-        if (codes.length === 1) key = a;
-        else if (codes.length === 2) key = a < 67_108_864 && b < 67_108_864 ? a * 67_108_864 + b : `${a},${b}`;
-        else { let k = ''; for (let c = 0; c < codes.length; c++) k += `${codes[c]![i]},`; key = k; }
-        la = a; lb = b;
+        let skipped = false;
+        if (gcols.length === 1) {
+          key = codeAt(gcols[0]!, halves[0], i, dicts[0]!, bases, 0, nullCodes);
+          if (tk === 0) skipped = topKFilter!.skips(gcols[0]!, i, key as number, nullCodes[0]);
+        } else if (gcols.length === 2) {
+          const x = codeAt(gcols[0]!, halves[0], i, dicts[0]!, bases, 0, nullCodes); const y = codeAt(gcols[1]!, halves[1], i, dicts[1]!, bases, 1, nullCodes);
+          if (tk !== undefined) skipped = topKFilter!.skips(gcols[tk]!, i, tk === 0 ? x : y, nullCodes[tk]);
+          key = x < 67_108_864 && y < 67_108_864 ? x * 67_108_864 + y : `${x},${y}`;
+        } else {
+          let k = '';
+          for (let c = 0; c < gcols.length; c++) {
+            const x = codeAt(gcols[c]!, halves[c], i, dicts[c]!, bases, c, nullCodes);
+            if (c === tk) skipped = topKFilter!.skips(gcols[tk]!, i, x, nullCodes[tk]);
+            k += `${x},`;
+          }
+          key = k;
+        }
+        if (skipped) { runGroup[count++] = -1; continue; }
         let g = t.keys.get(key);
         if (g === undefined) {
           if (!create) throw new ExecutionError('aggregate: unknown group (executor bug)');
           g = newGroup(t, key, gcols, i);
         }
-        gid[i] = g;
-        lastG = g;
+        runGroup[count++] = g;
       }
+      return { start: runStart, group: runGroup, count };
+    };
+    /** Group id per row of runs (-1: skipped). */
+    const gidOf = (runs: GroupRuns, n: number): Int32Array => {
+      const gid = new Int32Array(n);
+      for (let r = 0; r < runs.count; r++) gid.fill(runs.group[r]!, runs.start[r]!, r + 1 < runs.count ? runs.start[r + 1]! : n);
       return gid;
     };
     const newGroup = (t: Table, key: unknown, gcols: readonly Column[], i: number): number => {
       const g = t.keys.size;
       t.keys.set(key, g);
-      for (let c = 0; c < gcols.length; c++) t.groupVals[c]!.push(valueAt(gcols[c]!, i));
+      for (let c = 0; c < gcols.length; c++) t.groupVals[c]!.push(dictValueAt(gcols[c]!, i));
       for (let a = 0; a < p.aggs.length; a++) { if (!fastKinds[a]) t.states[a]!.push(initOf(a)); t.distinct[a]?.push(new Set()); }
       this.reserve(64 + 48 * (gcols.length + p.aggs.length));
       return g;
@@ -764,14 +876,16 @@ export class Executor {
     const consume = (t: Table, b: Batch) => {
       const n = b.numRows;
       const gcols = groupFns.map((f) => f(b));
-      const gid = assign(t, gcols, n, true);
+      const runs = assign(t, gcols, n, true);
       const ngroups = t.keys.size;
+      let rowGroups: Int32Array | undefined;
       let unmasked: { counts: Uint32Array; rows: Uint32Array } | undefined;
       for (let a = 0; a < p.aggs.length; a++) {
         const agg = p.aggs[a]!;
         if (agg.orderBy?.length && !isPick[a]) continue;
         const fast = t.fast[a];
-        if (fast) { fast.update(gid, n, ngroups, argFns[a]!.length ? argFns[a]![0]!(b) : undefined); continue; }
+        if (fast) { fast.update(runs, n, ngroups, argFns[a]!.length ? argFns[a]![0]!(b) : undefined); continue; }
+        const gid = rowGroups ??= gidOf(runs, n);
         if (isPick[a]) {
           const kc = orderFns[a]![0]!(b);
           const vc = argFns[a]![0]!(b);
@@ -872,7 +986,7 @@ export class Executor {
           const vecs = argCols.map(columnToArrow);
           const byGroup = new Map<number, number[]>();
           const fc = filterFns[a] ? filterFns[a]!(sorted) : undefined;
-          const sgid = assign(final, sg, sorted.numRows, false);
+          const sgid = gidOf(assign(final, sg, sorted.numRows, false), sorted.numRows);
           // DISTINCT with ORDER BY (string_agg(DISTINCT x, ',' ORDER BY x)): the first row of each
           // distinct argument list in sort order goes in; rows whose value (first argument) is NULL are
           // skipped, as in the unordered DISTINCT path.

@@ -2,7 +2,7 @@ import { isTimestamp, timestampUnitsPerSecond, type DataType, type DataTypeName 
 import { CastError, DivideByZeroError, ExecutionError, InvalidArgumentsError, PlanError } from '../../errors/errors.js';
 import { isAsyncScalarFunction, type AsyncScalarFunction, type FunctionContext } from '../../interfaces/function.js';
 import { addInterval } from '../../functions/builtin/scalar-functions.js';
-import { columnarInvoke } from '../../functions/builtin/function-helpers.js';
+import { columnBodyOf } from '../../functions/builtin/function-helpers.js';
 import { formatTimestampNanos, parseTimestampNanos } from '../../functions/time-zone.js';
 import type { BExpr, Plan } from '../plan/logical-plan.js';
 import { formatFloat } from './float-text.js';
@@ -34,8 +34,8 @@ export interface EvalContext {
   readonly exactTagPredicates?: boolean;
 }
 
-/** The last broadcast column of each literal node (see compileExpr's 'lit'). */
-const literalColumns = new WeakMap<BExpr, Column>();
+/** The broadcast columns of each literal node, by batch size (see compileExpr's 'lit'). */
+const literalColumns = new WeakMap<BExpr, Map<number, Column>>();
 
 /** A compiled expression: batch in, column out. */
 export type CompiledExpr = (b: Batch) => Column;
@@ -51,13 +51,19 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
       return (b) => b.columns[pos]!;
     }
     case 'lit': {
-      // Batches mostly share one size: reuse the broadcast column (and so its Arrow vector),
-      // across runs too, since a cached plan keeps its literal nodes (columns are never written).
+      // Batches mostly share a few sizes (full batches, a file's last row-group slice): reuse the
+      // broadcast column of each (and so its Arrow vector), across runs too, since a cached plan
+      // keeps its literal nodes (columns are never written).
+      let bySize = literalColumns.get(e);
+      if (!bySize) { bySize = new Map(); literalColumns.set(e, bySize); }
+      const sizes = bySize;
       return (b) => {
-        const last = literalColumns.get(e);
-        if (last && last.length === b.numRows) return last;
-        const c = constantColumn(e.type, e.value, b.numRows);
-        literalColumns.set(e, c);
+        let c = sizes.get(b.numRows);
+        if (!c) {
+          if (sizes.size >= 8) sizes.clear();
+          c = constantColumn(e.type, e.value, b.numRows);
+          sizes.set(b.numRows, c);
+        }
         return c;
       };
     }
@@ -66,7 +72,7 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
       if (isAsyncScalarFunction(e.fn)) return compileAsyncCall(e.fn, args, e.type, ctx);
       const fn = e.fn;
       const propagate = fn.nullHandling !== 'custom';
-      const direct = columnarInvoke(fn);
+      const direct = columnBodyOf(fn.invoke);
       return (b) => {
         const cols = args.map((a) => a(b));
         const fctx = {
@@ -77,7 +83,8 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
         let out: Column;
         try {
           if (direct) {
-            // A built-in's column body: no Arrow vectors in between (same columns, same result).
+            // A built-in's own body on the executor's columns (no Arrow round trip); a result of
+            // another type than planned is converted as one from invoke would be.
             out = direct(cols, fctx);
             if (out.type.name !== e.type.name) out = columnFromArrow(columnToArrow(out), e.type);
           } else {
