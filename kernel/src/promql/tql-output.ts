@@ -48,6 +48,9 @@ export function tqlOutput(shape: TqlShape, slots: readonly EvalValue[], times: F
   const keepName = shape.tags.includes(METRIC_NAME);
   const known = new Set(shape.tags);
   const rest = new Set<string>();
+  // A label named like the time or a value column (label_replace can make one) is left out, not repeated.
+  for (const f of shape.fields) known.add(f);
+  known.add(shape.time);
   for (const e of entries) for (const [name] of e.labels) if (!known.has(name) && (keepName || name !== METRIC_NAME)) rest.add(name);
   const columns: ResultColumn[] = [];
   const children: arrow.Data[] = [];
@@ -62,7 +65,7 @@ export function tqlOutput(shape: TqlShape, slots: readonly EvalValue[], times: F
       columns.push({ name: shape.time, type: { name: 'TimestampMillisecond' } });
       children.push(fixedData(new arrow.TimestampMillisecond(), n, ts));
     } else if (c.k === 'tag') {
-      tagColumn(c.name);
+      if (c.name !== shape.time && !shape.fields.includes(c.name)) tagColumn(c.name); // (label_replace onto the time's name)
     } else if (c.k === 'rest') {
       for (const name of [...rest].sort()) tagColumn(name);
     } else {

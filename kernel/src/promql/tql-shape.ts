@@ -141,6 +141,7 @@ export function tqlShape(expr: Expr, env: ShapeEnv, alias?: string): TqlShape {
   const s = new ShapePlanner(env).shape(expr);
   if (alias === undefined) return s;
   if (s.fields.length !== 1) throw new InvalidArgumentsError(`TQL: AS names one value column, but the result has ${s.fields.length}`);
+  if (alias === s.time || s.tags.includes(alias)) throw new InvalidArgumentsError(`TQL: AS ${alias} names a column the result already has (the time index or a label); choose another name`);
   return { ...s, fields: [alias], refs: [alias], layout: fieldsTagsTime(s.tags, 1) };
 }
 

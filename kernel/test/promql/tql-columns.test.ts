@@ -35,6 +35,16 @@ describe('TQL columns in GreptimeDB shape (sqlness cases)', function () {
     return r;
   };
 
+  it('no answer repeats a column name: AS naming a label or the time index is refused, a label named like a column is left out', async () => {
+    await h.all(`CREATE TABLE test(i DOUBLE, j TIMESTAMP TIME INDEX, k STRING PRIMARY KEY);
+      INSERT INTO test VALUES (1, 0, 'a'), (2, 5000, 'b')`);
+    await h.fails(`TQL EVAL (0, 10, '5s') test AS k`, 'AS k names a column the result already has', 'INVALID_ARGUMENTS');
+    await h.fails(`TQL EVAL (0, 10, '5s') test AS j`, 'AS j names a column the result already has', 'INVALID_ARGUMENTS');
+    const r = await tql(`TQL EVAL (5, 5, '1s') label_replace(test, "j", "$1", "k", "(.*)")`);
+    expect(new Set(r.columns).size, r.columns.join(',')).to.equal(r.columns.length);
+    expect(r.columns.filter((c) => c === 'j')).to.have.length(1);
+  });
+
   // tql/basic.result
   it('a selector keeps its table column order; AS, __field__ and a projected time index put the values first', async () => {
     await h.all(`CREATE TABLE test(i DOUBLE, j TIMESTAMP TIME INDEX, k STRING PRIMARY KEY);

@@ -563,7 +563,7 @@ export class PgConnection {
     this.running = ctl;
     const signal = AbortSignal.any([ctl.signal, this.connectionAbort.signal]);
     try {
-      const it = this.deps.query.execute(withoutRoleMembershipArray(sql) ?? sql, this.session, {
+      const it = this.deps.query.execute((sql.includes('pg_auth_members') ? withoutRoleMembershipArray(sql) : undefined) ?? sql, this.session, {
         params: portal.params, signal, timeoutMs: statementTimeoutMs(this.session) ?? (this.deps.options.queryTimeout || undefined),
       })[Symbol.asyncIterator]();
       const first = await it.next();
