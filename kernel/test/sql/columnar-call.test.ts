@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { columnar, F64 } from '../../src/functions/builtin/function-helpers.js';
+import { columnar, F64, STR } from '../../src/functions/builtin/function-helpers.js';
 import { compileExpr } from '../../src/sql/exec/expression-evaluator.js';
 import { valueAt, type Column } from '../../src/sql/exec/column.js';
 import type { BExpr } from '../../src/sql/plan/logical-plan.js';
@@ -30,5 +30,18 @@ describe('sql: built-in column functions', () => {
     const out = f({ columns: [input], numRows: 3 });
     expect(invoked).to.equal(1);
     expect([0, 1, 2].map((i) => valueAt(out, i))).to.deep.equal([2, null, 6]);
+  });
+
+  it('NULLs of an argument applied to a dictionary-encoded result keep its values (a spread lost them)', async () => {
+    // Returns its String argument as is: a string literal is broadcast as a dictionary column.
+    const pick = columnar({
+      name: 'pick_test', signatures: [{ args: ['Float64', 'String'] }], returnType: STR, volatility: 'immutable',
+      body: ([, s]) => s!,
+    });
+    const e: BExpr = { k: 'call', fn: pick, args: [{ k: 'col', id: 1, type: F64, name: 'x' }, { k: 'lit', value: 'v', type: STR }], type: STR };
+    const f = await compileExpr(e, new Map([[1, 0]]), ctx);
+    const out = f({ columns: [input], numRows: 3 });
+    expect([0, 1, 2].map((i) => valueAt(out, i))).to.deep.equal(['v', null, 'v']);
+    expect(out.data, 'rows readable through data').to.have.length(3);
   });
 });

@@ -72,6 +72,15 @@ class DictionaryColumn implements Column {
   }
 }
 
+/**
+ * `c` with another validity bitmap. A spread (`{ ...c, valid }`) would lose a
+ * dictionary column's rows, which live behind its `data` getter.
+ */
+export function withValid(c: Column, valid: Uint8Array | null): Column {
+  if (c instanceof DictionaryColumn) return new DictionaryColumn(c.type, c.length, valid, c.dict);
+  return { ...c, valid };
+}
+
 /** A batch of rows: columns of equal length (names live in the plan's schema). */
 export interface Batch {
   readonly columns: readonly Column[];

@@ -8,7 +8,7 @@ import type { BExpr, Plan } from '../plan/logical-plan.js';
 import { formatFloat } from './float-text.js';
 import { checkPrecision, decimalFromNumber, decimalToNumber, formatDecimal, parseDecimal, pow10, rescale } from './decimal.js';
 import {
-  allocData, columnFromArrow, columnToArrow, constantColumn, isBigIntType, isInterval, storageOf, takeColumn, utf8ChunksOf, valueAt,
+  allocData, withValid, columnFromArrow, columnToArrow, constantColumn, isBigIntType, isInterval, storageOf, takeColumn, utf8ChunksOf, valueAt,
   type Batch, type Column, type Interval,
 } from './column.js';
 
@@ -98,7 +98,7 @@ export async function compileExpr(e: BExpr, layout: ReadonlyMap<number, number>,
         if (propagate && cols.some((c) => c.valid)) {
           const valid = out.valid ? out.valid.slice() : new Uint8Array(out.length).fill(1);
           for (const c of cols) if (c.valid) for (let i = 0; i < valid.length; i++) valid[i]! &= c.valid[i]!;
-          out = { ...out, valid };
+          out = withValid(out, valid);
         }
         return out;
       };
@@ -457,7 +457,7 @@ function compileAsyncCall(fn: AsyncScalarFunction, args: readonly CompiledExpr[]
     if (propagate && cols.some((c) => c.valid)) {
       const valid = out.valid ? out.valid.slice() : new Uint8Array(out.length).fill(1);
       for (const c of cols) if (c.valid) for (let i = 0; i < valid.length; i++) valid[i]! &= c.valid[i]!;
-      out = { ...out, valid };
+      out = withValid(out, valid);
     }
     results.set(b, out);
   });
