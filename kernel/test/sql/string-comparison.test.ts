@@ -52,11 +52,14 @@ describe('sql: string column against a string constant (UTF-8 byte order)', () =
     ['one Arrow chunk', () => columnFromArrow(vector())],
     ['two Arrow chunks', () => columnFromArrow(arrow.vectorFromArray(values.slice(0, 9), new arrow.Utf8()).concat(arrow.vectorFromArray(values.slice(9), new arrow.Utf8())))],
     ['a sliced Arrow chunk', () => columnFromArrow(arrow.vectorFromArray(['pad', 'ding', ...values], new arrow.Utf8()).slice(2))],
+    // Scanned tags: dictionary codes, each distinct value decided once.
+    ['dictionary codes', () => columnFromArrow(arrow.vectorFromArray(values, new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32())))],
   ];
 
   it('has the bytes where it should (so both ways are tested)', () => {
     expect(utf8ChunksOf(forms[0]![1]())).to.equal(undefined);
-    for (const [, make] of forms.slice(1)) expect(utf8ChunksOf(make())).to.be.an('array');
+    for (const [, make] of forms.slice(1, 4)) expect(utf8ChunksOf(make())).to.be.an('array');
+    expect(forms[4]![1]().dict, 'the dictionary form keeps its codes').to.not.equal(undefined);
     expect(utf8ChunksOf(forms[2]![1]())).to.have.length(2);
   });
 

@@ -769,9 +769,24 @@ function stringConstantComparison(constant: string, op: ComparisonOp): (x: Colum
   const cb = utf8Encoder.encode(constant);
   const cl = cb.length;
   const plain = !hasHighUnit(constant);
+  /** The outcome bit for one string, as the loops below decide it. */
+  const one = (v: string): number => {
+    if (op === '=') return v === constant ? 1 : 0;
+    if (op === '<>') return v === constant ? 0 : 1;
+    const c = v === constant ? 0 : plain ? (v < constant ? -1 : 1) : compareCodePoints(v, constant);
+    return (outcomes >> (c < 0 ? 0 : c === 0 ? 1 : 2)) & 1;
+  };
   return (x) => {
     const n = x.length;
     const d = new Uint8Array(n);
+    if (x.dict) {
+      // Dictionary codes (scanned tags, broadcast literals): decide each distinct value once.
+      const { codes, values } = x.dict;
+      const hit = new Uint8Array(values.length);
+      for (let k = 0; k < values.length; k++) { const v = values[k]; if (typeof v === 'string') hit[k] = one(v); }
+      for (let i = 0; i < n; i++) d[i] = hit[codes[i]!]!;
+      return { type: BOOL, length: n, data: d, valid: x.valid };
+    }
     const xs = x.data as unknown[];
     if (op === '=' || op === '<>') {
       // === on strings beats a byte loop: it compares lengths (and often identities) first.
