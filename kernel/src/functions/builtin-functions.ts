@@ -8,8 +8,8 @@ import { builtinWindowFunctions } from './builtin/window-functions.js';
  * Every built-in function (scalar, aggregate, window), registered through the
  * same registry as plugin functions. `registry` is the registry they go into:
  * the functions that describe other functions (pg_get_function_result and
- * friends) read it, and are left out without one.
+ * friends) read it.
  */
-export function builtinFunctions(registry?: FunctionRegistry): FunctionDefinition[] {
-  return [...builtinScalarFunctions(), ...pgFunctions, ...(registry ? pgFunctionTextFunctions(registry) : []), ...builtinAggregateFunctions(), ...builtinWindowFunctions()];
+export function builtinFunctions(registry: FunctionRegistry): FunctionDefinition[] {
+  return [...builtinScalarFunctions(), ...pgFunctions, ...pgFunctionTextFunctions(registry), ...builtinAggregateFunctions(), ...builtinWindowFunctions()];
 }

@@ -15,7 +15,7 @@ const str = (xs: Array<string | null>) => arrow.vectorFromArray(xs, new arrow.Ut
 
 function registry() {
   const r = new DefaultFunctionRegistry();
-  for (const f of builtinFunctions()) r.register(f, 'built-in');
+  for (const f of builtinFunctions(r)) r.register(f, 'built-in');
   return r;
 }
 

@@ -15,7 +15,7 @@ const ctx = (n: number) => ({ rowCount: n, timezone: 'UTC' });
 
 function registry(): DefaultFunctionRegistry {
   const r = new DefaultFunctionRegistry();
-  for (const f of builtinFunctions()) r.register(f, 'built-in');
+  for (const f of builtinFunctions(r)) r.register(f, 'built-in');
   return r;
 }
 
