@@ -200,7 +200,22 @@ function instantiate(template: Template, sql: string, tokens: readonly SqlToken[
     return x === template.statements[0] ? out : Object.freeze(out);
   };
   const st = copy(template.statements[0]) as ast.Statement & { text: string };
+  const tq = (template.statements[0] as ast.QueryStatement).query;
+  shapeOrigins.set(copies.get(tq) as object, tq);
   return [{ ...st, text: sql.slice(st.span.start, st.span.end) }];
+}
+
+/** Query nodes made from a shape's template -> the template's query node. */
+const shapeOrigins = new WeakMap<object, object>();
+
+/**
+ * The query node that `q` was copied from when its text was parsed from the
+ * parse of an earlier text of the same shape (the same tokens but for the
+ * contents of string literals); undefined otherwise. What depends only on a
+ * query's structure (node kinds, names) can be kept per shape under it.
+ */
+export function shapeOrigin(q: ast.Query): object | undefined {
+  return shapeOrigins.get(q);
 }
 
 function deepFreeze(node: unknown): void {

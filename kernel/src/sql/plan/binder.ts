@@ -69,10 +69,54 @@ function bexprKey(e: BExpr): string {
   return JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'function' ? undefined : v));
 }
 
-/** A structural key of an AST expression (ignores positions). */
+/**
+ * A structural key of an AST expression (ignores positions and how a call was
+ * written: keywordForm, as TRIM(LEADING 'x' FROM s) is ltrim(s, 'x')). The
+ * binder asks for the key of every sub-expression it binds in an aggregate's
+ * scope, so keys of frozen nodes (every cached parse) are kept: each node's
+ * key is built once from its children's.
+ */
 export function exprKey(e: unknown): string {
-  // keywordForm only says how a call was written (TRIM(LEADING 'x' FROM s) is ltrim(s, 'x')).
-  return JSON.stringify(e, (k, v) => (k === 'span' || k === 'keywordForm' ? undefined : typeof v === 'bigint' ? `${v}n` : v));
+  return keyOf(e) ?? 'null';
+}
+
+const exprKeys = new WeakMap<object, string>();
+
+/** JSON text of a value with span/keywordForm left out and bigints as `"<digits>n"`; undefined where JSON has no value. */
+function keyOf(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string': return JSON.stringify(v);
+    case 'number': return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean': return v ? 'true' : 'false';
+    case 'bigint': return `"${v}n"`;
+    case 'object': {
+      if (v === null) return 'null';
+      const hit = exprKeys.get(v);
+      if (hit !== undefined) return hit;
+      let s: string;
+      if (Array.isArray(v)) {
+        s = '[';
+        for (let i = 0; i < v.length; i++) s += (i ? ',' : '') + (keyOf(v[i]) ?? 'null');
+        s += ']';
+      } else {
+        s = '{';
+        let first = true;
+        const rec = v as Record<string, unknown>;
+        for (const k in rec) {
+          if (k === 'span' || k === 'keywordForm') continue;
+          const x = keyOf(rec[k]);
+          if (x === undefined) continue;
+          s += (first ? '' : ',') + JSON.stringify(k) + ':' + x;
+          first = false;
+        }
+        s += '}';
+      }
+      // Only frozen nodes are immutable; an unfrozen tree (an uncached parse) is keyed afresh.
+      if (Object.isFrozen(v)) exprKeys.set(v, s);
+      return s;
+    }
+    default: return undefined;
+  }
 }
 
 interface Ctx {

@@ -75,8 +75,26 @@ function children(e: BExpr): BExpr[] {
   }
 }
 
+/**
+ * Whether folding can change `e`: some node has only literal children (or
+ * none, like now()), or a subquery plan is optimized. Most expressions have
+ * nothing to fold; they skip foldExpr's async walk, which copies every node.
+ */
+function needsFold(e: BExpr): boolean {
+  switch (e.k) {
+    case 'lit': case 'col': case 'outer': return false;
+    case 'subquery': case 'insub': case 'exists': return true;
+    default: {
+      const cs = children(e);
+      let allLit = true;
+      for (const c of cs) if (c.k !== 'lit') { allLit = false; break; }
+      return allLit || cs.some(needsFold);
+    }
+  }
+}
+
 async function foldPlan(p: Plan, ctx: EvalContext): Promise<Plan> {
-  const f = (e: BExpr) => foldExpr(e, ctx);
+  const f = (e: BExpr): BExpr | Promise<BExpr> => (needsFold(e) ? foldExpr(e, ctx) : e);
   switch (p.k) {
     case 'scan': case 'memory': return p;
     case 'values': return { ...p, rows: await Promise.all(p.rows.map((r) => Promise.all(r.map(f)))) };
@@ -86,7 +104,11 @@ async function foldPlan(p: Plan, ctx: EvalContext): Promise<Plan> {
       if (pred.k === 'lit' && pred.value === true) return input;
       return { k: 'filter', input, pred };
     }
-    case 'project': return { k: 'project', input: await foldPlan(p.input, ctx), exprs: await Promise.all(p.exprs.map(async (e) => ({ expr: await f(e.expr), out: e.out }))) };
+    case 'project': {
+      const input = await foldPlan(p.input, ctx);
+      const exprs = p.exprs.some((e) => needsFold(e.expr)) ? await Promise.all(p.exprs.map(async (e) => ({ expr: await f(e.expr), out: e.out }))) : p.exprs;
+      return { k: 'project', input, exprs };
+    }
     case 'aggregate': return { ...p, input: await foldPlan(p.input, ctx) };
     case 'window': return { ...p, input: await foldPlan(p.input, ctx) };
     case 'sort': return { ...p, input: await foldPlan(p.input, ctx) };

@@ -1,6 +1,7 @@
 import type { Catalog, TableInfo } from '../../interfaces/catalog.js';
 import { isAsyncScalarFunction, type FunctionDefinition, type FunctionRegistry } from '../../interfaces/function.js';
 import type * as ast from '../ast.js';
+import { shapeOrigin } from '../parser/parse-sql.js';
 import { SPECIAL_NULLARY } from './binder.js';
 import type { Field, Plan } from './logical-plan.js';
 
@@ -41,7 +42,7 @@ const SESSION_NAMES = new Set([...SPECIAL_NULLARY, 'current_timestamp', 'localti
  */
 export class PlanCache {
   private readonly entries = new WeakMap<ast.Query, Map<string, Entry>>();
-  private readonly astOk = new WeakMap<ast.Query, readonly string[] | null>();
+  private readonly astOk = new WeakMap<object, readonly string[] | null>();
   private epoch = 0;
   private readonly entryEpoch = new WeakMap<Entry, number>();
 
@@ -58,7 +59,9 @@ export class PlanCache {
 
   /** The function names of `q` when its AST allows caching, else null (memoized per statement). */
   private cacheableNames(q: ast.Query): readonly string[] | null {
-    let r = this.astOk.get(q);
+    // Kinds and function names are the same for every text of one shape (only string contents differ).
+    const memo = shapeOrigin(q) ?? q;
+    let r = this.astOk.get(memo);
     if (r !== undefined) return r;
     const names = new Set<string>();
     const ok = everyNode(q, SKIP_AST_KEYS, (rec) => {
@@ -73,7 +76,7 @@ export class PlanCache {
       return !(kind === 'ColumnRef' && typeof rec.name === 'string' && !rec.table && SESSION_NAMES.has(rec.name.toLowerCase()));
     });
     r = ok ? [...names] : null;
-    this.astOk.set(q, r);
+    this.astOk.set(memo, r);
     return r;
   }
 
@@ -120,9 +123,12 @@ export class PlanCache {
   }
 }
 
-/** Keys not walked: source spans (AST); tables, functions and types (plan: fixed objects, checked where met). */
+/**
+ * Keys not walked: source spans (AST); tables, functions and types (plan: fixed
+ * objects, checked where met), and output fields (ids, names and types only).
+ */
 const SKIP_AST_KEYS = new Set(['span']);
-const SKIP_PLAN_KEYS = new Set(['table', 'fn', 'type']);
+const SKIP_PLAN_KEYS = new Set(['table', 'fn', 'type', 'fields', 'out', 'tsOut']);
 
 /**
  * Calls `test` on every object node reachable from `root` (arrays walked
