@@ -249,6 +249,21 @@ export class OpenSst {
     this.keep(key, rows, rows.size);
   }
 
+  /**
+   * Drops kept pages and rows, least recently used first, until `bytes` are
+   * freed or none are left; returns the bytes freed (the caller accounts them:
+   * onGrow is not told).
+   */
+  trimPages(bytes: number): number {
+    let freed = 0;
+    for (const [k, v] of this.pages) {
+      if (freed >= bytes) break;
+      const vs = sizeOfKept(v);
+      this.pages.delete(k); this.pageBytes -= vs; freed += vs;
+    }
+    return freed;
+  }
+
   private keep(key: number | string, value: Uint8Array | ByteEntries | DecodedRows, size: number): void {
     if (this.freed || size * 4 > this.pagesMax) return;
     let delta = size;
@@ -394,6 +409,13 @@ export class SstFileCache {
   }
 
   private evict(): void {
+    if (this.total <= this.bytesMax) return;
+    // Kept pages go first, least recently used file first: getting a page back costs one
+    // decompression, getting a footer back a fetch and a parse (and the file's pages with it).
+    for (const o of this.ready.values()) {
+      if (this.total <= this.bytesMax) return;
+      this.total -= o.trimPages(this.total - this.bytesMax);
+    }
     for (const [k, o] of this.ready) {
       if (this.total <= this.bytesMax) return;
       this.ready.delete(k);

@@ -79,6 +79,32 @@ describe('engine-lsm: opened SSTs (parsed footers) cached between scans', functi
     await h.engine.stop();
   });
 
+  it('over budget, kept pages go before footers: point reads of many series keep every file open', async () => {
+    // 8 files of 40 series; each point read keeps its pages and decoded rows in the file (a
+    // quarter of the cache per file), so together they outgrow the cache: pages are dropped,
+    // least recently used file first, and no footer is fetched and parsed again.
+    const h = harness({ sstMetaCacheBytes: '1MiB' });
+    const s = cpuSchema();
+    await h.engine.createRegion(R, s);
+    for (let k = 0; k < 8; k++) { await h.engine.write(R, batchOf(s, rows(40, k * 60, k * 60 + 60, k))); await h.engine.flush(R); }
+    const cache = h.engine.sstFiles!;
+    const point = (host: number) => scanRows(h.engine, R, { predicates: [{ column: 'host', op: '=', value: `h${host}` }] });
+    let grown = 0;
+    for (let round = 0; round < 2; round++) {
+      for (let host = 0; host < 40; host++) {
+        const got = await point(host);
+        expect(got, `h${host}`).to.have.length(8 * 60);
+        expect(got.every((r) => r.host === `h${host}`)).to.equal(true);
+        grown = Math.max(grown, cache.bytes);
+      }
+    }
+    expect(cache.opens, 'each file opened once').to.equal(8);
+    expect(cache.size).to.equal(8);
+    expect(cache.bytes).to.be.at.most(1024 * 1024);
+    expect(grown, 'the kept pages filled the cache').to.be.greaterThan(900 * 1024);
+    await h.engine.stop();
+  });
+
   it('stays within sstMetaCacheBytes (least recently used closed), a scan stopped early releases its files, and 0 turns it off', async () => {
     const h = harness({ sstMetaCacheBytes: '1B' });
     const s = cpuSchema();
