@@ -33,12 +33,12 @@ export class ParquetEncoderPool {
   /** Lets the pool grow to `size` workers (engines with more concurrency). */
   ensure(size: number): void { if (size > this.size) this.size = size; }
 
-  encode(ipc: Uint8Array, schema: TableSchema, rowGroupRows: number): Promise<Result> {
+  encode(ipc: Uint8Array, schema: TableSchema, rowGroupRows: number, dataPageBytes: number): Promise<Result> {
     let slot: Slot;
     try {
       slot = this.slot();
     } catch {
-      return encodeParquet(ipc, schema, rowGroupRows); // no workers here: encode inline
+      return encodeParquet(ipc, schema, rowGroupRows, dataPageBytes); // no workers here: encode inline
     }
     const id = ++this.ids;
     return new Promise<Result>((resolve, reject) => {
@@ -47,7 +47,7 @@ export class ParquetEncoderPool {
       if (slot.idle) { clearTimeout(slot.idle); slot.idle = undefined; }
       slot.pending.set(id, { resolve, reject });
       const own = ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength ? ipc : ipc.slice();
-      slot.worker.postMessage({ id, ipc: own, schema, rowGroupRows }, [own.buffer as ArrayBuffer]);
+      slot.worker.postMessage({ id, ipc: own, schema, rowGroupRows, dataPageBytes }, [own.buffer as ArrayBuffer]);
     });
   }
 

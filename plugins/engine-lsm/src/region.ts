@@ -395,8 +395,8 @@ export class Region {
   private async writeFile(table: arrow.Table, schema: TableSchema, maxSequence: number, level: number): Promise<FileMeta> {
     const prepared = prepareSst(table, schema, this.deps.options.rowGroupRows, this.deps.indexProviders);
     const { bytes, layout } = this.deps.encoder
-      ? await this.deps.encoder.encode(prepared.ipc, schema, this.deps.options.rowGroupRows)
-      : await encodeParquet(prepared.ipc, schema, this.deps.options.rowGroupRows);
+      ? await this.deps.encoder.encode(prepared.ipc, schema, this.deps.options.rowGroupRows, this.deps.options.dataPageBytes)
+      : await encodeParquet(prepared.ipc, schema, this.deps.options.rowGroupRows, this.deps.options.dataPageBytes);
     const w = { ...prepared, bytes };
     const id = randomUUID();
     try {

@@ -3,7 +3,8 @@ import { expect } from 'chai';
 import * as arrow from 'apache-arrow';
 import { ParquetEncoderPool } from '../src/parquet-encoder.js';
 import { pw } from '../src/parquet.js';
-import { encodeParquet } from '../src/sst.js';
+import { ParquetFooter, initParquetRead } from '../src/parquet-read.js';
+import { DEFAULT_DATA_PAGE_BYTES, encodeParquet } from '../src/sst.js';
 import { batchOf, cpuSchema } from './support/fixtures.js';
 
 function ipcOf(n: number): Uint8Array {
@@ -27,6 +28,28 @@ describe('engine-lsm: SST encoding (parquet-wasm fed one row group at a time, en
     // Same rows as the one-shot writer (whose properties differ, so compare rows, not bytes).
     const ref = arrow.tableFromIPC(pw.readParquet(whole).intoIPCStream());
     expect(back.toArray().map((r) => r.toJSON())).to.deep.equal(ref.toArray().map((r) => r.toJSON()));
+  });
+
+  it('cuts data pages at dataPageBytes: a float column of one row group in pages of about that many encoded bytes', async () => {
+    await initParquetRead();
+    const pagesOf = async (pageBytes: number, viaPool: boolean) => {
+      const ipc = ipcOf(40_000); // the pool takes its buffer
+      const pool = new ParquetEncoderPool(1, 1000);
+      const { bytes } = viaPool ? await pool.encode(ipc, cpuSchema(), 65_536, pageBytes) : await encodeParquet(ipc, cpuSchema(), 65_536, pageBytes);
+      const footer = ParquetFooter.parse(bytes, 0);
+      const leaf = footer.leaves.findIndex((l) => l.name === 'usage');
+      const back = arrow.tableFromIPC(pw.readParquet(bytes).intoIPCStream());
+      expect(back.getChild('usage')!.get(39_999)).to.equal(39_999 / 3);
+      return footer.pageLocations(0, leaf)!;
+    };
+    // 40,000 float64 values are 320,000 bytes: pages of 32 KiB are 4,096 rows (the limit is checked
+    // every 1,024 rows; arrow-rs also cuts one at its 20,000-row cap). 1 MiB pages stop at that cap.
+    const small = await pagesOf(32 * 1024, false);
+    expect(small.length).to.be.within(9, 11);
+    const rowsOf = (pages: ReadonlyArray<{ firstRow: number }>) => pages.map((p, i) => (pages[i + 1]?.firstRow ?? 40_000) - p.firstRow);
+    for (const n of rowsOf(small)) expect(n).to.be.at.most(8192);
+    expect(await pagesOf(32 * 1024, true), 'the encoder threads get the setting too').to.deep.equal(small);
+    expect(rowsOf(await pagesOf(1024 * 1024, false))).to.deep.equal([20_000, 20_000]);
   });
 
   it('keeps parquet-wasm memory (which never shrinks) well below encoding the whole table at once', async () => {
@@ -64,17 +87,17 @@ describe('engine-lsm: SST encoding (parquet-wasm fed one row group at a time, en
 
   it('retires a worker idle for idleMs and starts a new one for the next encode', async () => {
     const pool = new ParquetEncoderPool(1, 100);
-    const first = await pool.encode(ipcOf(300), cpuSchema(), 100);
+    const first = await pool.encode(ipcOf(300), cpuSchema(), 100, DEFAULT_DATA_PAGE_BYTES);
     expect(first.layout.chunks).to.have.length(3);
     expect(pool.workers).to.equal(1);
     await new Promise((r) => setTimeout(r, 400));
     expect(pool.workers).to.equal(0);
-    const again = await pool.encode(ipcOf(300), cpuSchema(), 100);
+    const again = await pool.encode(ipcOf(300), cpuSchema(), 100, DEFAULT_DATA_PAGE_BYTES);
     expect(Buffer.from(again.bytes).equals(Buffer.from(first.bytes))).to.equal(true);
     expect(pool.workers).to.equal(1);
     // Work arriving before the timer fires keeps the worker.
     await new Promise((r) => setTimeout(r, 50));
-    await pool.encode(ipcOf(10), cpuSchema(), 100);
+    await pool.encode(ipcOf(10), cpuSchema(), 100, DEFAULT_DATA_PAGE_BYTES);
     await new Promise((r) => setTimeout(r, 60));
     expect(pool.workers).to.equal(1);
     await new Promise((r) => setTimeout(r, 300));
