@@ -11,7 +11,7 @@ import { parseDurationText } from './grammar-support.js';
 import { labelsToObject, labelValue, METRIC_NAME } from './labels.js';
 import { parsePromql } from './parse-promql.js';
 import { matrixDataJson, rangeDataJson, scalarRangeDataJson, successJson, vectorDataJson } from './json-encode.js';
-import { FIELD_LABEL, matches, StorageSeriesSource, type SelectStats } from './series-source.js';
+import { FIELD_LABEL, matches, StorageSeriesSource, TqlReads, type SelectStats } from './series-source.js';
 import { tqlOutput } from './tql-output.js';
 import { tqlShape } from './tql-shape.js';
 
@@ -254,7 +254,8 @@ export class DefaultPromqlService implements PromqlService {
    * Evaluates a TQL statement into GreptimeDB's shape (see tql-shape.ts):
    * columns named and ordered as GreptimeDB's planner names them, a value
    * column per field of a multi-field table (the expression is evaluated once
-   * per field position), rows in GreptimeDB's order. `r.expr`, when given, is
+   * per field position, over one read of each table per distinct selector
+   * and time range), rows in GreptimeDB's order. `r.expr`, when given, is
    * `r.query` already parsed. `stats`, when given, collects what the selects
    * read (TQL ANALYZE).
    */
@@ -267,14 +268,17 @@ export class DefaultPromqlService implements PromqlService {
     const shape = tqlShape(expr, new StorageSeriesSource(this.catalog, this.engine, r.database), r.valueColumn);
     const slots: EvalValue[] = [];
     let times: Float64Array = new Float64Array(0);
+    // The slots share their reads: each table is scanned once per distinct selector, for all its fields.
+    const reads = new TqlReads();
     for (let slot = 0; slot < Math.max(shape.fields.length, 1); slot++) {
-      const source = new StorageSeriesSource(this.catalog, this.engine, r.database, stats, { fieldSlot: slot });
+      const source = new StorageSeriesSource(this.catalog, this.engine, r.database, stats, { fieldSlot: slot, reads });
       const ev = new Evaluator(source, {
         startMs: r.startMs, endMs: r.endMs, stepMs: r.stepMs, lookbackMs: r.lookbackMs ?? this.options.lookbackMs ?? 300_000, ...this.limits(),
         ...(r.signal ? { signal: r.signal } : {}),
       });
       slots.push(await ev.evaluate(expr));
       times = ev.times;
+      reads.release(slot);
     }
     return tqlOutput(shape, slots, times);
   }

@@ -1,7 +1,7 @@
 import type * as arrow from 'apache-arrow';
 import { isNumeric, isTimestamp, type DataTypeName, type TableSchema } from '../data/data-types.js';
 import type { Catalog, TableInfo } from '../interfaces/catalog.js';
-import { InvalidArgumentsError, StrataError } from '../errors/errors.js';
+import { InternalError, InvalidArgumentsError, StrataError } from '../errors/errors.js';
 import type { ScanMetrics, ScanPredicate, StorageEngine } from '../interfaces/engine.js';
 import type { LabelMatcher } from './ast.js';
 import { compareLabels, labelsFrom, labelsKey, METRIC_NAME, type Labels } from './labels.js';
@@ -29,9 +29,11 @@ export interface SeriesSource {
 
 /** What the selects of one query read (TQL ANALYZE). */
 export interface SelectStats {
-  /** Selector evaluations (each may scan several tables). */
+  /** Selector evaluations (each may scan several tables; TQL evaluates a selector once per field position). */
   selects: number;
+  /** Table reads: TQL's field positions share one read of a table per distinct selector and time range. */
   tablesScanned: number;
+  /** Series and samples those reads loaded, every field counted once. */
   series: number;
   samples: number;
   selectMs: number;
@@ -93,6 +95,70 @@ export interface StorageSeriesSourceOptions {
    * carries `__field__`; a table with fewer fields gives no series.
    */
   readonly fieldSlot?: number;
+  /**
+   * TQL: the reads shared by the field slots of one evaluation. A table is
+   * then scanned once per distinct (selector, time range) for all its
+   * selected fields, and each slot takes its own field's series from it.
+   * Without it each slot scans for its own field.
+   */
+  readonly reads?: TqlReads;
+}
+
+/** One table read: per series (in scan order), its series per field read (undefined: no sample of that field). */
+type FieldRead = Array<Array<RawSeries | undefined>>;
+
+/**
+ * The table reads of one TQL evaluation, shared by its field slots (see
+ * DefaultPromqlService.evaluateTql): slot 0 scans a table for every field
+ * its selector picks, slots 1..n-1 take their fields from that scan. Keyed
+ * by table, matchers and time range, so the same selector twice over the
+ * same range (`m / m`) is read once too.
+ *
+ * ```
+ * slot 0: select(m) ──▶ scan m (fields a, b, c) ──▶ cache ──▶ a's series
+ * slot 1: select(m) ─────────────────────────────▶ cache ──▶ b's series
+ * slot 2: select(m) ─────────────────────────────▶ cache ──▶ c's series
+ * ```
+ *
+ * The series are shared, not copied: readers must not change them (the
+ * evaluator does not). `release(slot)` lets go of a slot's series once that
+ * slot is evaluated, so the reads shrink as the evaluation proceeds.
+ *
+ * @example
+ * const reads = new TqlReads();
+ * for (let slot = 0; slot < n; slot++) {
+ *   await evaluate(new StorageSeriesSource(catalog, engine, db, stats, { fieldSlot: slot, reads }));
+ *   reads.release(slot);
+ * }
+ */
+export class TqlReads {
+  private readonly entries = new Map<string, { readonly read: Promise<FieldRead>; rows?: FieldRead }>();
+  private readonly released = new Set<number>();
+
+  /** The read for `key`, started with `read` the first time it is asked for. */
+  get(key: string, read: () => Promise<FieldRead>): Promise<FieldRead> {
+    let e = this.entries.get(key);
+    if (!e) {
+      const entry: { read: Promise<FieldRead>; rows?: FieldRead } = { read: read().then((rows) => { entry.rows = rows; return rows; }) };
+      this.entries.set(key, entry);
+      e = entry;
+    }
+    return e.read;
+  }
+
+  /** Whether `release(slot)` was called: asking for that slot again is a Strata bug. */
+  isReleased(slot: number): boolean { return this.released.has(slot); }
+
+  /** Drops every read's series for field position `slot` (a slot asks for them no more once it is evaluated). */
+  release(slot: number): void {
+    this.released.add(slot);
+    for (const e of this.entries.values()) for (const r of e.rows ?? []) r[slot] = undefined;
+  }
+}
+
+/** A cache key for a matcher list; their order does not change what they select. */
+function matchersKey(matchers: readonly LabelMatcher[]): string {
+  return JSON.stringify(matchers.map((m) => [m.name, m.op, m.value]).sort());
 }
 
 /** A table seen as a metric: its tag (label) columns, time index and value columns. */
@@ -185,7 +251,6 @@ export class StorageSeriesSource implements SeriesSource {
     for (const mt of this.metricTables(matchers)) {
       const series = await this.selectTable(mt, matchers, minMs, maxMs, signal);
       for (const s of series) out.push(s);
-      if (this.stats) { this.stats.tablesScanned++; this.stats.series += series.length; for (const s of series) this.stats.samples += s.t.length; }
     }
     // Prometheus's selects return series sorted by labels; order-sensitive
     // steps (topk/bottomk ties, instant vector order) then match it.
@@ -198,8 +263,21 @@ export class StorageSeriesSource implements SeriesSource {
     const slot = this.options.fieldSlot;
     if (slot !== undefined) {
       // TQL: one field per evaluation, picked by its place among the selected ones (GreptimeDB's columns side by side).
-      const chosen = selectTqlFields(mt.fields, matchers)[slot];
-      return chosen === undefined ? [] : this.selectFields(mt, [chosen], matchers, minMs, maxMs, signal);
+      const fields = selectTqlFields(mt.fields, matchers);
+      if (slot >= fields.length) return [];
+      const reads = this.options.reads;
+      if (!reads) {
+        const rows = await this.readFields(mt, [fields[slot]!], matchers, minMs, maxMs, false, signal);
+        this.count(rows);
+        return present(rows, 0);
+      }
+      if (reads.isReleased(slot)) throw new InternalError(`TQL: field slot ${slot} read again after it was released`);
+      // Every slot reads the same fields, so one scan of all of them serves each slot.
+      const key = `${mt.table.id}\u0000${matchersKey(matchers)}\u0000${minMs}\u0000${maxMs}`;
+      let scanned = false;
+      const rows = await reads.get(key, () => { scanned = true; return this.readFields(mt, fields, matchers, minMs, maxMs, false, signal); });
+      if (scanned) this.count(rows);
+      return present(rows, slot);
     }
     const fieldMatchers = matchers.filter((m) => m.name === FIELD_LABEL);
     // GreptimeDB: `__field__="x"` naming no field column of the table is an error (names are case-sensitive).
@@ -207,11 +285,28 @@ export class StorageSeriesSource implements SeriesSource {
       if (m.op === '=' && !mt.fields.includes(m.value)) throw new InvalidArgumentsError(`Cannot find column ${m.value}`);
     }
     const fields = fieldMatchers.length ? mt.fields.filter((f) => fieldMatchers.every((m) => matches(m, f))) : [...mt.fields];
-    return this.selectFields(mt, fields, matchers, minMs, maxMs, signal);
+    const rows = await this.readFields(mt, fields, matchers, minMs, maxMs, fields.length > 1, signal);
+    this.count(rows);
+    const out: RawSeries[] = [];
+    for (const r of rows) for (const s of r) if (s) out.push(s);
+    return out;
   }
 
-  /** The series of `fields` of one table (several fields: a series per field, labelled with `__field__`). */
-  private async selectFields(mt: MetricTable, fields: readonly string[], matchers: readonly LabelMatcher[], minMs: number, maxMs: number, signal?: AbortSignal): Promise<RawSeries[]> {
+  /** Adds one table read to the stats (what was loaded, whichever slots use it). */
+  private count(rows: FieldRead): void {
+    if (!this.stats) return;
+    this.stats.tablesScanned++;
+    for (const r of rows) for (const s of r) if (s) { this.stats.series++; this.stats.samples += s.t.length; }
+  }
+
+  /**
+   * Scans `fields` of one table: per series (in scan order), a series per
+   * field, undefined where that field has no sample in the range. With
+   * `fieldLabel`, each carries its field's name as `__field__` (the
+   * Prometheus API's several series per row); TQL puts fields side by side
+   * instead, so its series have none.
+   */
+  private async readFields(mt: MetricTable, fields: readonly string[], matchers: readonly LabelMatcher[], minMs: number, maxMs: number, fieldLabel: boolean, signal?: AbortSignal): Promise<FieldRead> {
     if (!fields.length) return [];
     const tagSet = new Set(mt.tags);
     const labelMatchers = matchers.filter((m) => m.name !== METRIC_NAME && m.name !== FIELD_LABEL && !SCHEMA_LABELS.has(m.name));
@@ -266,9 +361,9 @@ export class StorageSeriesSource implements SeriesSource {
             const key = labelsKey(labelsFrom(rec));
             let b = builders.get(key);
             if (!b) {
-              // Several fields of one row are several series: each carries its field name as __field__.
+              // Several fields of one row are several series (the Prometheus API: each carries its field name as __field__).
               b = fields.map((f) => ({
-                labels: labelsFrom({ ...rec, [METRIC_NAME]: mt.table.name, ...(fields.length > 1 ? { [FIELD_LABEL]: f } : {}) }),
+                labels: labelsFrom({ ...rec, [METRIC_NAME]: mt.table.name, ...(fieldLabel ? { [FIELD_LABEL]: f } : {}) }),
                 t: [], v: [], stale: [], count: 0,
               }));
               builders.set(key, b);
@@ -283,10 +378,12 @@ export class StorageSeriesSource implements SeriesSource {
         }
       }
     }
-    const out: RawSeries[] = [];
+    const out: FieldRead = [];
     for (const key of order) {
+      const row: Array<RawSeries | undefined> = [];
+      out.push(row);
       for (const b of builders.get(key)!) {
-        if (!b.count) continue;
+        if (!b.count) { row.push(undefined); continue; }
         // The times are this select's own arrays (a view is fine); values may
         // be views of the engine's buffers, so they are always copied.
         const t = concat(b.t, b.count);
@@ -298,14 +395,21 @@ export class StorageSeriesSource implements SeriesSource {
         if (!sorted) {
           // Regions are scanned one after another; a series normally lives in one region, but keep time order regardless.
           const idx = Array.from(t.keys()).sort((a, c) => t[a]! - t[c]!);
-          out.push({ labels: b.labels, t: Float64Array.from(idx, (i) => t[i]!), v: Float64Array.from(idx, (i) => v[i]!), ...(stale ? { stale: Uint8Array.from(idx, (i) => stale![i]!) } : {}) });
+          row.push({ labels: b.labels, t: Float64Array.from(idx, (i) => t[i]!), v: Float64Array.from(idx, (i) => v[i]!), ...(stale ? { stale: Uint8Array.from(idx, (i) => stale![i]!) } : {}) });
         } else {
-          out.push({ labels: b.labels, t, v, ...(stale ? { stale } : {}) });
+          row.push({ labels: b.labels, t, v, ...(stale ? { stale } : {}) });
         }
       }
     }
     return out;
   }
+}
+
+/** Field position `f` of each series that has samples of it. */
+function present(rows: FieldRead, f: number): RawSeries[] {
+  const out: RawSeries[] = [];
+  for (const r of rows) { const s = r[f]; if (s) out.push(s); }
+  return out;
 }
 
 interface Builder { labels: Labels; t: Float64Array[]; v: Float64Array[]; stale: number[]; count: number }

@@ -3,7 +3,7 @@ import * as arrow from 'apache-arrow';
 import type { Catalog, TableInfo } from '../../src/interfaces/catalog.js';
 import type { ScanRequest, StorageEngine } from '../../src/interfaces/engine.js';
 import { parsePromql } from '../../src/promql/parse-promql.js';
-import { StorageSeriesSource } from '../../src/promql/series-source.js';
+import { newSelectStats, StorageSeriesSource, TqlReads } from '../../src/promql/series-source.js';
 import { compareLabels, labelsFrom } from '../../src/promql/labels.js';
 import { labelsObj } from './promql-test-helpers.js';
 
@@ -28,7 +28,7 @@ function fixture(tables: TableInfo[], batches: Record<string, arrow.RecordBatch[
   const engine = {
     async *scan(region: string, req: ScanRequest) { requests.push({ region, req }); yield* batches[region] ?? []; },
   } as unknown as StorageEngine;
-  return { source: new StorageSeriesSource(catalog, engine, 'public'), requests };
+  return { source: new StorageSeriesSource(catalog, engine, 'public'), requests, catalog, engine };
 }
 
 const dict = (values: Array<string | null>) => arrow.vectorFromArray(values, new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()));
@@ -59,6 +59,45 @@ describe('promql StorageSeriesSource', () => {
       [{ __name__: 'cpu', dc: 'x', host: 'a' }, [1000, 2000], [1, 2]],
       [{ __name__: 'cpu', dc: 'x', host: 'b' }, [1000], [3]],
     ]);
+  });
+
+  it('TQL field slots sharing their reads scan a table once per selector and time range, each slot taking its field', async () => {
+    const rb = new arrow.Table({
+      host: utf8(['a', 'a', 'b']),
+      ts: arrow.vectorFromArray([1000n, 2000n, 1000n], new arrow.TimestampMillisecond()),
+      x: arrow.vectorFromArray([1, 2, 3], new arrow.Float64()),
+      y: arrow.vectorFromArray([10, null, null], new arrow.Float64()),
+      z: arrow.vectorFromArray([100, 200, 300], new arrow.Float64()),
+    }).batches[0]!;
+    const { requests, catalog, engine } = fixture([table('m', ['host'], ['x', 'y', 'z'])], { m_0: [rb] });
+    const reads = new TqlReads();
+    const stats = newSelectStats();
+    const slot = (i: number) => new StorageSeriesSource(catalog, engine, 'public', stats, { fieldSlot: i, reads });
+    const show = (ss: Awaited<ReturnType<StorageSeriesSource['select']>>) => ss.map((s) => [labelsObj(s.labels), Array.from(s.t), Array.from(s.v)]);
+    const m = matchersOf('m');
+    // the matchers in another order are the same selector
+    const swapped = matchersOf('m{__field__=~".*"}');
+    expect(show(await slot(0).select(m, 0, 3000))).to.deep.equal([
+      [{ __name__: 'm', host: 'a' }, [1000, 2000], [1, 2]], [{ __name__: 'm', host: 'b' }, [1000], [3]],
+    ]);
+    expect(requests.map((r) => r.req.projection)).to.deep.equal([['host', 'ts', 'x', 'y', 'z']]);
+    reads.release(0);
+    // slot 1 (y): host b has no y sample, so no series
+    expect(show(await slot(1).select(m, 0, 3000))).to.deep.equal([[{ __name__: 'm', host: 'a' }, [1000], [10]]]);
+    expect(show(await slot(2).select([...m].reverse(), 0, 3000))).to.deep.equal([
+      [{ __name__: 'm', host: 'a' }, [1000, 2000], [100, 200]], [{ __name__: 'm', host: 'b' }, [1000], [300]],
+    ]);
+    expect(requests).to.have.length(1);
+    // another time range, another selector: a scan each
+    await slot(2).select(m, 0, 1500);
+    await slot(2).select(swapped, 0, 3000);
+    expect(requests).to.have.length(3);
+    // stats count each table read once, with all its fields: 3 reads of 5 series each (this engine ignores the time range)
+    expect([stats.selects, stats.tablesScanned, stats.series, stats.samples]).to.deep.equal([5, 3, 15, 21]);
+    // a released slot is not read again (its series are gone)
+    let err: (Error & { code?: string }) | undefined;
+    try { await slot(0).select(m, 0, 3000); } catch (e) { err = e as Error; }
+    expect(err?.code).to.equal('INTERNAL');
   });
 
   it('a matcher on a label the table lacks sees the empty string; a non-empty = skips the table without scanning', async () => {

@@ -68,6 +68,56 @@ describe('promql over the SQL engine tables: PROMQL built-in and TQL', function 
     expect((await tql('TQL EVAL (60, 60, 1) multi{__field__="cpu", __field__="mem"}')).columns).to.deep.equal(['cpu', 'mem', 'host', 'ts']);
   });
 
+  it('a multi-field table is scanned once per distinct selector, not once per field', async () => {
+    await h.all(`CREATE TABLE three (host STRING, a DOUBLE, b DOUBLE, c DOUBLE, ts TIMESTAMP TIME INDEX, PRIMARY KEY (host));
+      INSERT INTO three VALUES ('h1', 1, 10, 100, 0), ('h1', 2, 20, 200, 30000), ('h1', 3, 30, 300, 60000),
+        ('h2', 4, 40, 400, 0), ('h2', NULL, 50, 500, 30000), ('h2', 6, NULL, 600, 60000)`);
+    const engine = h.mem.engine;
+    /** The answer and how many region scans it took (the table has one region). */
+    const counted = async (text: string) => {
+      const before = engine.scans;
+      const r = await tql(text);
+      return { ...r, scans: engine.scans - before };
+    };
+    try {
+      const plain3 = await counted("TQL EVAL (0, 60, '30s') three");
+      expect(plain3.scans).to.equal(1);
+      expect(engine.lastScan?.projection).to.deep.equal(['host', 'ts', 'a', 'b', 'c']);
+      expect(plain3.columns).to.deep.equal(['host', 'a', 'b', 'c', 'ts']);
+      // a NULL field is no sample: the lookback fills it from the row before
+      expect(plain3.rows).to.deep.equal([
+        ['h1', 1, 10, 100, 0], ['h1', 2, 20, 200, 30000], ['h1', 3, 30, 300, 60000],
+        ['h2', 4, 40, 400, 0], ['h2', 4, 50, 500, 30000], ['h2', 6, 50, 600, 60000],
+      ]);
+      // the window (0s, 60s]: h1 (3, 30, 300), h2 (6, 50, 600)
+      const agg = await counted("TQL EVAL (60, 60, '30s') sum(max_over_time(three[1m]))");
+      expect(agg.scans).to.equal(1);
+      expect(agg.columns).to.deep.equal(['ts', 'sum(prom_max_over_time(ts_range,a))', 'sum(prom_max_over_time(ts_range,b))', 'sum(prom_max_over_time(ts_range,c))']);
+      expect(agg.rows).to.deep.equal([[60000, 9, 80, 900]]);
+      // the same selector twice over the same time range is read once; two different ones twice
+      const same = await counted("TQL EVAL (0, 60, '30s') three / three");
+      expect(same.scans).to.equal(1);
+      expect(same.rows.map((r) => r.slice(2))).to.deep.equal(Array(6).fill([1, 1, 1]));
+      const two = await counted("TQL EVAL (60, 60, '30s') three{__field__=\"a\"} + three{__field__=\"c\"}");
+      expect(two.scans).to.equal(2);
+      expect(two.rows).to.deep.equal([['h1', 60000, 303], ['h2', 60000, 606]]);
+      const shifted = await counted("TQL EVAL (60, 60, '30s') three - three offset 30s");
+      expect(shifted.scans).to.equal(2);
+      expect(shifted.rows).to.deep.equal([['h1', 60000, 1, 10, 100], ['h2', 60000, 2, 0, 100]]);
+      // TQL ANALYZE counts the tables actually read
+      const analyze = await counted("TQL ANALYZE (0, 60, '30s') sum(three)");
+      expect(analyze.scans).to.equal(1);
+      expect(String(analyze.rows[1]![1])).to.match(/select: selectors=3 tables=1 series=6 samples=16 /);
+      expect(String(analyze.rows[1]![1])).to.match(/scan: rows_scanned=6 rows_returned=6 /);
+      // the Prometheus API reads every field in one scan as before, a series per field
+      const api = await h.server.get(PROMQL).handleApi('query', { query: 'three{host="h1"}', time: '60' }, { database: 'public' });
+      expect(JSON.parse(api.json!).data.result.map((s: { metric: Record<string, string>; value: unknown[] }) => [s.metric.__field__, s.value[1]]))
+        .to.deep.equal([['a', '3'], ['b', '30'], ['c', '300']]);
+    } finally {
+      await h.all('DROP TABLE three');
+    }
+  });
+
   it('TQL EXPLAIN and ANALYZE describe the evaluation', async () => {
     const e = await tql("TQL EXPLAIN (0, 100, '10s') sum by (job) (rate(http_requests_total[5m]))");
     expect(e.columns).to.deep.equal(['plan_type', 'plan']);
