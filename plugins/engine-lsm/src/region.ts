@@ -599,7 +599,7 @@ export class Region {
         const wantedAll = new Set([...cols.map((c) => c.name), ...schema.primaryKey, schema.timeIndex, OP_COLUMN, PK_COLUMN]);
         const wantedWithSeries = new Set(wantedAll);
         for (const k of schema.primaryKey) if (!cols.some((c) => c.name === k) || schema.columns.find((c) => c.name === k)!.type.name === 'String') wantedWithSeries.delete(k);
-        // The scan's share of the page cache, and the stored bytes of the row groups it reads
+        // The scan's share of the page cache, and the page bytes of the row groups it reads
         // whole (what would go through the page cache), to decide below whether it admits any.
         const admission: PageAdmission = { bytes: self.deps.sstPages ? Math.floor(self.deps.sstPages.bytesMax * SCAN_PAGE_CACHE_SHARE) : 0 };
         let wholeReadBytes = 0;
@@ -624,16 +624,15 @@ export class Region {
           const wanted = series ? wantedWithSeries : wantedAll;
           const noDeletes = f.hasDeletes === false; // (absent in a manifest: assume deletes)
           const columns = f.columns.filter((c) => wanted.has(c) && !(noDeletes && c === OP_COLUMN));
-          if (index.layout && admission.bytes > 0) wholeReadBytes += wholeReadStoredBytes(index.layout, rgs, sel, columns);
+          if (index.layout && admission.bytes > 0) wholeReadBytes += wholeReadPageBytes(index.layout, rgs, sel, columns);
           sources.push(new SstSource(prio, self.sstFetch(f, index), rgs, schema.primaryKey, schema.timeIndex,
             self.deps.options.rowGroupRows, columns, files.length > 8 ? 1 : 4, sel, series, noDeletes, false, admission));
           spans.push([tsOf(f, 'minTs'), tsOf(f, 'maxTs')]);
         }
-        // Decompressed pages are at least as big as stored ones: a scan whose stored bytes alone
-        // exceed its share would only fill the share with its first pages and read on past
-        // them. It adds nothing (no copies, nothing of other queries pushed out), as bulk reads
-        // do in PostgreSQL (a ring, not shared buffers) and RocksDB (fill_cache off). A scan
-        // with a LIMIT may stop long before: it is held to its share only.
+        // A scan whose pages exceed its share would only fill the share with its first pages
+        // and read on past them: it adds nothing (no copies, nothing of other queries pushed
+        // out), as bulk reads do in PostgreSQL (a ring, not shared buffers) and RocksDB
+        // (fill_cache off). A scan with a LIMIT may stop long before: it is held to its share only.
         if (req.limit === undefined && wholeReadBytes > admission.bytes) admission.bytes = 0;
         for (const mem of mems) {
           prio++;
@@ -1056,17 +1055,20 @@ export const SMALL_READ_SERIES_TABLE_MAX = 10_000;
 export const SCAN_PAGE_CACHE_SHARE = 0.5;
 
 /**
- * Stored (compressed) bytes of the column chunks a scan reads whole in one
- * file: its row groups without a row selection, its columns (from the
- * file's layout). A lower bound of the decompressed pages it puts through
- * the page cache.
+ * Decompressed bytes of the column chunks a scan reads whole in one file
+ * (its row groups without a row selection, its columns): what it puts
+ * through the page cache, from the file's layout. For a file whose layout
+ * has no decompressed sizes (written before they were recorded), the stored
+ * sizes, a lower bound.
  */
-export function wholeReadStoredBytes(layout: SstLayout, rowGroups: readonly number[],
+export function wholeReadPageBytes(layout: SstLayout, rowGroups: readonly number[],
   selections: ReadonlyMap<number, unknown> | undefined, columns: readonly string[]): number {
   const at = columns.map((c) => layout.columns.indexOf(c)).filter((i) => i >= 0);
   let total = 0;
   for (const rg of rowGroups) {
     if (selections?.has(rg)) continue;
+    const sizes = layout.decompressed?.[rg];
+    if (sizes) { for (const i of at) total += sizes[i] ?? 0; continue; }
     const chunks = layout.chunks[rg];
     if (chunks) for (const i of at) total += chunks[i]?.[1] ?? 0;
   }

@@ -57,6 +57,13 @@ export interface SstLayout {
   readonly chunks: ReadonlyArray<ReadonlyArray<readonly [number, number]>>;
   /** Where the column data ends: page indexes and the footer follow. */
   readonly dataEnd: number;
+  /**
+   * Per row group, per column (as `chunks`), the chunk's size decompressed
+   * (Parquet's total_uncompressed_size: its pages and their headers), so a
+   * scan knows before reading what it would put through the page cache.
+   * Absent in files written before it was recorded.
+   */
+  readonly decompressed?: ReadonlyArray<ReadonlyArray<number>>;
 }
 
 /** A Blob look-alike over bytes already in memory (never fails). */
@@ -81,15 +88,18 @@ export async function parquetLayout(bytes: Uint8Array): Promise<SstLayout> {
     let off = 4;
     let columns: string[] = [];
     const chunks: Array<Array<[number, number]>> = [];
+    const decompressed: number[][] = [];
     for (let rg = 0; rg < md.numRowGroups(); rg++) {
       const cols = md.rowGroup(rg).columns();
       if (rg === 0) columns = cols.map((c) => (c.columnPath() as unknown as string[]).join('.'));
       const row: Array<[number, number]> = [];
-      for (const c of cols) { const len = Number(c.compressedSize()); row.push([off, len]); off += len; }
+      const sizes: number[] = [];
+      for (const c of cols) { const len = Number(c.compressedSize()); row.push([off, len]); off += len; sizes.push(Number(c.uncompressedSize())); }
       chunks.push(row);
+      decompressed.push(sizes);
     }
     if (off > bytes.length - 8) throw new CorruptionError(`SST layout runs past the footer (${off} > ${bytes.length - 8})`);
-    return { columns, chunks, dataEnd: off };
+    return { columns, chunks, dataEnd: off, decompressed };
   } finally {
     f.free();
   }
