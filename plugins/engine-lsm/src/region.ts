@@ -1048,9 +1048,9 @@ export const SMALL_READ_SERIES_TABLE_MAX = 10_000;
  * The part of the page cache (`sstPageCacheBytes`) one scan may hold: pages
  * it finds there and pages it adds both count, so one scan never pushes out
  * more than this of what other queries keep, and a scan repeated finds the
- * same pages again rather than taking the cache over bit by bit. Half keeps a
- * repeated large scan whole in the default 64 MiB (the TSBS double-groupby
- * reads about 15 MB of pages).
+ * same pages again rather than taking the cache over bit by bit. Half, not
+ * PostgreSQL's quarter, leaves room for the repeated large scans the cache is
+ * for (TSBS double-groupby's).
  */
 export const SCAN_PAGE_CACHE_SHARE = 0.5;
 
