@@ -42,7 +42,9 @@ export const engineLsmOptionsShape = {
    * row group's uncompressed pages: a repeated large scan decompresses
    * nothing (still encoded: decoding them is the scan's work). Least recently
    * used dropped first, dropped with their file; small reads keep theirs with
-   * the opened file (sstMetaCacheBytes). '0' turns it off.
+   * the opened file (sstMetaCacheBytes). One scan holds at most half of it
+   * (pages found and pages added), and a scan whose pages exceed that adds
+   * none, so a scan bigger than the cache pushes out nothing. '0' turns it off.
    */
   sstPageCacheBytes: o.bytes({ default: '64MiB', description: "Decompressed pages of SST row groups read whole, kept for later scans, by size ('0' = off)." }),
   scanBatchRows: o.integer({ default: 8192, min: 1, description: 'Rows per scan batch when the request does not say.' }),

@@ -524,6 +524,13 @@ class ColumnState {
 export interface PageStore {
   get(offset: number): Uint8Array | undefined;
   put(offset: number, bytes: Uint8Array): void;
+  /**
+   * Whether a page of `size` decompressed bytes just decompressed is to be
+   * kept: when false the page is neither copied out of the decompression
+   * buffer nor handed to `put` (a scan past its page-cache admission budget
+   * pays nothing for pages it would not keep). Absent: every page is kept.
+   */
+  admit?(size: number): boolean;
   /** A byte-array dictionary page, parsed (shared: never added to). */
   getDictionary?(offset: number): ByteEntries | undefined;
   putDictionary?(offset: number, entries: ByteEntries): void;
@@ -535,7 +542,7 @@ function pageData(pages: PageStore | undefined, offset: number, codec: number, p
   const hit = pages.get(offset);
   if (hit && hit.length === size) return hit;
   const data = decompress(codec, payload, size);
-  pages.put(offset, data.slice()); // out of the reused wasm buffer
+  if (pages.admit?.(size) !== false) pages.put(offset, data.slice()); // out of the reused wasm buffer
   return data;
 }
 

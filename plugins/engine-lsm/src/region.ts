@@ -17,7 +17,7 @@ import { OutputBuilder, type OutputColumn } from './output-builder.js';
 import { encodeKeyPart } from './series-key.js';
 import type { ParquetEncoderPool } from './parquet-encoder.js';
 import type { PageStore } from './parquet-read.js';
-import { candidateRowGroups, candidateRowRanges, encodeParquet, prepareSst, SstChunk, SstSeries, SstSource, tsOf, type FileIndex, type FileMeta, type SstFetch, type SstFileCache, type SstLayout } from './sst.js';
+import { candidateRowGroups, candidateRowRanges, encodeParquet, prepareSst, SstChunk, SstSeries, SstSource, tsOf, type FileIndex, type FileMeta, type PageAdmission, type SstFetch, type SstFileCache, type SstLayout } from './sst.js';
 import { defaultValueOf } from './vectors.js';
 import { decodeWalPayload, encodeWalPayload } from './wal-codec.js';
 
@@ -64,12 +64,21 @@ export class SstChunkCache {
   /** Cached chunks per underlying buffer. */
   private readonly buffers = new Map<ArrayBufferLike, number>();
   private total = 0;
+  /** Lookups answered (counted by the reader: a ranged read whose chunks were all here, a page found). */
   hits = 0;
+  /** Lookups not answered (counted as hits are). */
   misses = 0;
+  /** Entries dropped to make room (least recently used first); not those dropped with their file. */
+  evictions = 0;
+  /** Entries offered and not added: a buffer too big for the cache, or a page past its scan's admission budget. */
+  declined = 0;
   constructor(readonly bytesMax: number) {}
 
   /** Memory the cached chunks hold (their buffers, each counted once). */
   get bytes(): number { return this.total; }
+
+  /** Whether a buffer of this size may be kept: one over an eighth of the cache would push out too much of it. */
+  fits(bufferBytes: number): boolean { return bufferBytes * 8 <= this.bytesMax; }
 
   get(key: string, offset: number): Uint8Array | undefined {
     const e = this.byKey.get(key)?.get(offset);
@@ -81,8 +90,7 @@ export class SstChunkCache {
   }
 
   set(key: string, offset: number, bytes: Uint8Array): void {
-    // A buffer bigger than an eighth of the cache would push out too much of it.
-    if (bytes.buffer.byteLength * 8 > this.bytesMax) return;
+    if (!this.fits(bytes.buffer.byteLength)) { this.declined++; return; }
     let m = this.byKey.get(key);
     if (!m) { m = new Map(); this.byKey.set(key, m); }
     const old = m.get(offset);
@@ -96,6 +104,7 @@ export class SstChunkCache {
     for (const x of this.lru.values()) {
       if (this.total <= this.bytesMax) break;
       this.drop(x);
+      this.evictions++;
     }
   }
 
@@ -433,15 +442,21 @@ export class Region {
         try { return await store.get(key, { offset, length }); } catch (err) { throw storageFailure(`reading SST ${f.id}`, err); }
       };
       const pageCache = cached ? this.deps.sstPages : undefined;
-      const pages: PageStore | undefined = pageCache && {
+      // One read's view of the page cache: what it finds and what it adds are charged to its admission.
+      const pages = pageCache && ((admission: PageAdmission): PageStore => ({
         get: (offset) => {
           const b = pageCache.get(key, offset);
-          if (b) pageCache.hits++; else pageCache.misses++;
+          if (b) { pageCache.hits++; admission.bytes -= b.length; } else pageCache.misses++;
           return b;
+        },
+        admit: (size) => {
+          if (size > admission.bytes || !pageCache.fits(size)) { pageCache.declined++; return false; }
+          admission.bytes -= size;
+          return true;
         },
         // Only page bytes (offsets >= 0), not a small read's decoded values (they stay with the opened file).
         put: (offset, bytes) => { if (offset >= 0) pageCache.set(key, offset, bytes); },
-      };
+      }));
       return {
         kind: 'ranged', size: f.bytes, layout, ...(files ? { cache: { files, key } } : {}), ...(pages ? { pages } : {}),
         async get(offset: number, length: number) {
@@ -584,6 +599,10 @@ export class Region {
         const wantedAll = new Set([...cols.map((c) => c.name), ...schema.primaryKey, schema.timeIndex, OP_COLUMN, PK_COLUMN]);
         const wantedWithSeries = new Set(wantedAll);
         for (const k of schema.primaryKey) if (!cols.some((c) => c.name === k) || schema.columns.find((c) => c.name === k)!.type.name === 'String') wantedWithSeries.delete(k);
+        // The scan's share of the page cache, and the page bytes of the row groups it reads
+        // whole (what would go through the page cache), to decide below whether it admits any.
+        const admission: PageAdmission = { bytes: self.deps.sstPages ? Math.floor(self.deps.sstPages.bytesMax * SCAN_PAGE_CACHE_SHARE) : 0 };
+        let wholeReadBytes = 0;
         let prio = 0;
         for (const f of files) {
           prio++;
@@ -604,10 +623,17 @@ export class Region {
           const series = await self.seriesOf(f, index, (!sel?.size && 2 * rgs.length >= f.rowGroups) || f.seriesCount <= SMALL_READ_SERIES_TABLE_MAX);
           const wanted = series ? wantedWithSeries : wantedAll;
           const noDeletes = f.hasDeletes === false; // (absent in a manifest: assume deletes)
+          const columns = f.columns.filter((c) => wanted.has(c) && !(noDeletes && c === OP_COLUMN));
+          if (index.layout && admission.bytes > 0) wholeReadBytes += wholeReadPageBytes(index.layout, rgs, sel, columns);
           sources.push(new SstSource(prio, self.sstFetch(f, index), rgs, schema.primaryKey, schema.timeIndex,
-            self.deps.options.rowGroupRows, f.columns.filter((c) => wanted.has(c) && !(noDeletes && c === OP_COLUMN)), files.length > 8 ? 1 : 4, sel, series, noDeletes));
+            self.deps.options.rowGroupRows, columns, files.length > 8 ? 1 : 4, sel, series, noDeletes, false, admission));
           spans.push([tsOf(f, 'minTs'), tsOf(f, 'maxTs')]);
         }
+        // A scan whose pages exceed its share would only fill the share with its first pages
+        // and read on past them: it adds nothing (no copies, nothing of other queries pushed
+        // out), as bulk reads do in PostgreSQL (a ring, not shared buffers) and RocksDB
+        // (fill_cache off). A scan with a LIMIT may stop long before: it is held to its share only.
+        if (req.limit === undefined && wholeReadBytes > admission.bytes) admission.bytes = 0;
         for (const mem of mems) {
           prio++;
           if (mem.length === 0 || mem.minTs === undefined) continue;
@@ -1017,6 +1043,37 @@ function overlapClosure(seed: FileMeta[], all: FileMeta[]): FileMeta[] {
 
 /** Small reads build a file's series table when it has at most this many series. */
 export const SMALL_READ_SERIES_TABLE_MAX = 10_000;
+
+/**
+ * The part of the page cache (`sstPageCacheBytes`) one scan may hold: pages
+ * it finds there and pages it adds both count, so one scan never pushes out
+ * more than this of what other queries keep, and a scan repeated finds the
+ * same pages again rather than taking the cache over bit by bit. Half, not
+ * PostgreSQL's quarter, leaves room for the repeated large scans the cache is
+ * for (TSBS double-groupby's).
+ */
+export const SCAN_PAGE_CACHE_SHARE = 0.5;
+
+/**
+ * Decompressed bytes of the column chunks a scan reads whole in one file
+ * (its row groups without a row selection, its columns): what it puts
+ * through the page cache, from the file's layout. For a file whose layout
+ * has no decompressed sizes (written before they were recorded), the stored
+ * sizes, a lower bound.
+ */
+export function wholeReadPageBytes(layout: SstLayout, rowGroups: readonly number[],
+  selections: ReadonlyMap<number, unknown> | undefined, columns: readonly string[]): number {
+  const at = columns.map((c) => layout.columns.indexOf(c)).filter((i) => i >= 0);
+  let total = 0;
+  for (const rg of rowGroups) {
+    if (selections?.has(rg)) continue;
+    const sizes = layout.decompressed?.[rg];
+    if (sizes) { for (const i of at) total += sizes[i] ?? 0; continue; }
+    const chunks = layout.chunks[rg];
+    if (chunks) for (const i of at) total += chunks[i]?.[1] ?? 0;
+  }
+  return total;
+}
 
 /** A series-level filter for tag predicates (rows of a series share their tags). */
 /**

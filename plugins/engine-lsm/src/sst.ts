@@ -57,6 +57,13 @@ export interface SstLayout {
   readonly chunks: ReadonlyArray<ReadonlyArray<readonly [number, number]>>;
   /** Where the column data ends: page indexes and the footer follow. */
   readonly dataEnd: number;
+  /**
+   * Per row group, per column (as `chunks`), the chunk's size decompressed
+   * (Parquet's total_uncompressed_size: its pages and their headers), so a
+   * scan knows before reading what it would put through the page cache.
+   * Absent in files written before it was recorded.
+   */
+  readonly decompressed?: ReadonlyArray<ReadonlyArray<number>>;
 }
 
 /** A Blob look-alike over bytes already in memory (never fails). */
@@ -81,15 +88,18 @@ export async function parquetLayout(bytes: Uint8Array): Promise<SstLayout> {
     let off = 4;
     let columns: string[] = [];
     const chunks: Array<Array<[number, number]>> = [];
+    const decompressed: number[][] = [];
     for (let rg = 0; rg < md.numRowGroups(); rg++) {
       const cols = md.rowGroup(rg).columns();
       if (rg === 0) columns = cols.map((c) => (c.columnPath() as unknown as string[]).join('.'));
       const row: Array<[number, number]> = [];
-      for (const c of cols) { const len = Number(c.compressedSize()); row.push([off, len]); off += len; }
+      const sizes: number[] = [];
+      for (const c of cols) { const len = Number(c.compressedSize()); row.push([off, len]); off += len; sizes.push(Number(c.uncompressedSize())); }
       chunks.push(row);
+      decompressed.push(sizes);
     }
     if (off > bytes.length - 8) throw new CorruptionError(`SST layout runs past the footer (${off} > ${bytes.length - 8})`);
-    return { columns, chunks, dataEnd: off };
+    return { columns, chunks, dataEnd: off, decompressed };
   } finally {
     f.free();
   }
@@ -445,9 +455,28 @@ export type SstFetch =
   | { readonly kind: 'ranged'; readonly size: number; readonly layout: SstLayout; get(offset: number, length: number): Promise<Uint8Array>;
     /** Where the opened file (parsed footer) is kept between scans, under `key`; absent: opened for this source only. */
     readonly cache?: { readonly files: SstFileCache; readonly key: string };
-    /** Decompressed pages of row groups read whole, kept between scans (the engine's page cache); absent: none kept. */
-    readonly pages?: PageStore }
+    /**
+     * The engine's page cache (decompressed pages of row groups read whole,
+     * kept between scans) for this file, as one read with this admission
+     * budget sees it; absent: none kept.
+     */
+    pages?(admission: PageAdmission): PageStore }
   | { readonly kind: 'whole'; load(): Promise<Uint8Array> };
+
+/**
+ * What one read may hold of the engine's page cache, in decompressed bytes,
+ * shared by all the SST sources of a scan. Pages the read finds in the cache
+ * and pages it adds both count, so a scan never holds more than it was given;
+ * once spent, the read still uses the pages it finds but adds none (and copies
+ * none out of the decompression buffer). `{ bytes: 0 }` adds nothing, as
+ * RocksDB's `fill_cache = false`: reads whose result is kept elsewhere (a
+ * file's series table, its last rows) and scans too big for the cache.
+ *
+ * @example
+ * const admission: PageAdmission = { bytes: cache.bytesMax / 2 };
+ * new SstSource(1, fetch, rgs, pk, ts, rowGroupRows, cols, 4, undefined, undefined, false, false, admission);
+ */
+export interface PageAdmission { bytes: number }
 
 /** An SST ready to encode: its rows as Arrow IPC (tags as dictionaries) and its index. */
 export interface PreparedSst {
@@ -1045,7 +1074,9 @@ export class SstSource implements ChunkSource {
     /** The file has no delete markers (FileMeta.hasDeletes false): `__op_type` may be left out of `columns`. */
     private readonly noDeletes = false,
     /** Chunks for keys and tags only (SstSeries.read): the time index may be left out too. */
-    private readonly keysOnly = false) {}
+    private readonly keysOnly = false,
+    /** What this read may hold of the engine's page cache (shared by a scan's sources); by default it adds nothing. */
+    private readonly admission: PageAdmission = { bytes: 0 }) {}
 
   async next(): Promise<Chunk | undefined> {
     while (this.queue.length === 0) {
@@ -1111,6 +1142,8 @@ export class SstSource implements ChunkSource {
   /** This source reads through parquet-wasm (the JS reader met something it does not handle). */
   private slow = false;
   private jsPlan: JsPlan | undefined;
+  /** The engine's page cache as this read sees it (made on the first whole row-group read). */
+  private cachePages: PageStore | undefined;
 
   /**
    * Reads row groups with the JS Parquet reader (parquet-read.ts): each
@@ -1129,8 +1162,9 @@ export class SstSource implements ChunkSource {
     const out: arrow.RecordBatch[] = [];
     const ranged = this.fetch as Extract<SstFetch, { kind: 'ranged' }>;
     const layout = ranged.layout;
-    // Small reads keep their pages with the opened file; row groups read whole, in the engine's page cache.
-    const pages = sel ? opened.pageStore : ranged.pages;
+    // Small reads keep their pages with the opened file; row groups read whole, in the engine's
+    // page cache (as far as this read's admission budget goes).
+    const pages = sel ? opened.pageStore : (this.cachePages ??= ranged.pages?.(this.admission));
     for (const rg of rgs) {
       const rows = footer.rowGroups[rg]?.rows ?? 0;
       const ranges: Array<readonly [number, number]> = sel ? sel.map(([o, l]) => [o, Math.min(rows, o + l)] as const).filter(([a, b]) => a < b) : [[0, rows]];
