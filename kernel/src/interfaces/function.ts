@@ -139,6 +139,16 @@ export interface AggregateFunction<S = unknown> extends FunctionBase {
   /** Folds rows `rows` (indexes into the vectors) into `state`; returns the new state. */
   update(state: S, args: readonly arrow.Vector[], rows: Uint32Array | null, ctx: FunctionContext): S;
   merge(state: S, other: S): S;
+  /**
+   * Optional, for window frames that slide (`ROWS BETWEEN 10 PRECEDING AND
+   * CURRENT ROW`): takes `rows` back out of the state. They are rows folded
+   * in earlier, the oldest still in it, in the order they were folded in.
+   * With it a window folds each row in once and takes it out once; without
+   * it, each row's frame is folded anew. With it, `finalize` must leave the
+   * state as it was (it is called on a state that is updated further).
+   * DataFusion's `retract_batch`.
+   */
+  retract?(state: S, args: readonly arrow.Vector[], rows: Uint32Array | null, ctx: FunctionContext): S;
   finalize(state: S): unknown;
   serialize?(state: S): Uint8Array;
   deserialize?(bytes: Uint8Array): S;

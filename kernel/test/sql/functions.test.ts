@@ -195,6 +195,40 @@ describe('functions: window built-ins', () => {
   });
 });
 
+describe('functions: aggregates over sliding window frames (retract)', () => {
+  it('an aggregate with retract folds each row in once and takes it out once; one without is folded per frame; same answers', async () => {
+    const h = await SqlHarness.start();
+    try {
+      let folded = 0; let taken = 0;
+      const rowSum = (withRetract: boolean): AggregateFunction<{ s: number }> => ({
+        kind: 'aggregate', name: withRetract ? 'rsum' : 'nsum', signatures: [{ args: ['numeric'] }], returnType: { name: 'Float64' },
+        init: () => ({ s: 0 }),
+        update(st, args, rows) { const c = columnFromArrow(args[0]!); for (const i of rows!) { folded++; const v = valueAt(c, i); if (v !== null) st.s += Number(v); } return st; },
+        merge: (a, b) => ({ s: a.s + b.s }),
+        ...(withRetract ? { retract(st: { s: number }, args: readonly arrow.Vector[], rows: Uint32Array | null) { const c = columnFromArrow(args[0]!); for (const i of rows!) { taken++; const v = valueAt(c, i); if (v !== null) st.s -= Number(v); } return st; } } : {}),
+        finalize: (st) => st.s,
+      });
+      const reg = h.server.get(FUNCTION_REGISTRY);
+      reg.register(rowSum(true), 'test');
+      reg.register(rowSum(false), 'test');
+      await h.q('CREATE TABLE w (ts TIMESTAMP TIME INDEX, v DOUBLE)');
+      await h.q(`INSERT INTO w VALUES ${Array.from({ length: 20 }, (_, i) => `(${i}, ${i % 7 === 3 ? 'NULL' : i * 2})`).join(', ')}`);
+      const frame = 'OVER (ORDER BY ts ROWS BETWEEN 3 PRECEDING AND 1 FOLLOWING)';
+      const expected = Array.from({ length: 20 }, (_, i) => {
+        let t = 0; for (let j = Math.max(0, i - 3); j <= Math.min(19, i + 1); j++) if (j % 7 !== 3) t += j * 2;
+        return [t];
+      });
+      expect(await h.rows(`SELECT rsum(v) ${frame} FROM w ORDER BY ts`)).to.deep.equal(expected);
+      // 20 rows in, and out: all but the last 4 leave a later frame (the frame of row 19 holds 16..19).
+      expect([folded, taken]).to.deep.equal([20, 16]);
+      folded = 0; taken = 0;
+      expect(await h.rows(`SELECT nsum(v) ${frame} FROM w ORDER BY ts`)).to.deep.equal(expected);
+      expect(taken).to.equal(0);
+      expect(folded, 'each frame folded anew').to.be.greaterThan(60);
+    } finally { await h.stop(); }
+  });
+});
+
 describe('functions: every scalar built-in through SQL', function () {
   this.timeout(20_000);
   let h: SqlHarness;

@@ -35,6 +35,38 @@ function forRows(c: Column, rows: Uint32Array | null, f: (i: number) => void): v
 
 const col = (args: readonly arrow.Vector[], i = 0): Column => columnFromArrow(args[i]!);
 
+/**
+ * A float sum that values can be taken back out of: finite values in a
+ * Neumaier-compensated sum (so 1e16 + 1 - 1e16 is 1, not 0), NaN and
+ * infinities counted apart (so a frame that an Infinity has left sums its
+ * finite values again).
+ */
+interface FloatSum { f: number; c: number; nan: number; pinf: number; ninf: number }
+const floatSum = (): FloatSum => ({ f: 0, c: 0, nan: 0, pinf: 0, ninf: 0 });
+function addFloat(s: FloatSum, x: number, sign: 1 | -1): void {
+  if (!Number.isFinite(x)) {
+    if (x !== x) s.nan += sign; else if (x > 0) s.pinf += sign; else s.ninf += sign;
+    return;
+  }
+  const y = sign * x;
+  const t = s.f + y;
+  s.c += Math.abs(s.f) >= Math.abs(y) ? (s.f - t) + y : (y - t) + s.f;
+  s.f = t;
+}
+function floatSumValue(s: FloatSum): number {
+  if (s.nan > 0 || (s.pinf > 0 && s.ninf > 0)) return NaN;
+  if (s.pinf > 0) return Infinity;
+  if (s.ninf > 0) return -Infinity;
+  // Past the float range the compensation means nothing (it would turn Infinity into NaN).
+  return Number.isFinite(s.f) ? s.f + s.c : s.f;
+}
+function mergeFloat(a: FloatSum, b: FloatSum): FloatSum {
+  const s = { ...a };
+  addFloat(s, b.f, 1);
+  s.c += b.c; s.nan += b.nan; s.pinf += b.pinf; s.ninf += b.ninf;
+  return s;
+}
+
 interface CountState { n: bigint }
 const count: AggregateFunction<CountState> & { [FAST_AGGREGATE]: FastAggregateKind } = {
   [FAST_AGGREGATE]: 'count',
@@ -50,10 +82,16 @@ const count: AggregateFunction<CountState> & { [FAST_AGGREGATE]: FastAggregateKi
     return s;
   },
   merge: (a, b) => ({ n: a.n + b.n }),
+  retract(s, args, rows, ctx) {
+    const taken = count.update({ n: 0n }, args, rows, ctx);
+    s.n -= taken.n;
+    return s;
+  },
   finalize: (s) => s.n,
 };
 
-interface SumState { f: number; i: bigint; any: boolean; float: boolean }
+/** `n`: non-NULL values folded in; floats in `f` (see FloatSum), integers and decimals exactly in `i`. */
+interface SumState { f: FloatSum; i: bigint; n: number; float: boolean }
 const sumReturn = (a: readonly DataType[]): DataType => {
   const t = a[0]!;
   // DataFusion: sum(DECIMAL(p, s)) is DECIMAL(min(38, p + 10), s).
@@ -66,27 +104,33 @@ const sumReturn = (a: readonly DataType[]): DataType => {
 const sum: AggregateFunction<SumState> & { [FAST_AGGREGATE]: FastAggregateKind } = {
   [FAST_AGGREGATE]: 'sum',
   kind: 'aggregate', name: 'sum', signatures: [sig('numeric')], returnType: sumReturn,
-  init: () => ({ f: 0, i: 0n, any: false, float: false }),
-  update(s, args, rows) {
-    const c = col(args);
-    const d = c.data as ArrayLike<number | bigint>;
-    if (c.type.name === 'Decimal128' || c.data instanceof BigInt64Array || c.data instanceof BigUint64Array) {
-      // Decimals are unscaled bigints of one scale: their sum is exact.
-      forRows(c, rows, (i) => { s.i += d[i] as bigint; s.any = true; });
-    } else if (isFloat(c.type)) {
-      s.float = true;
-      forRows(c, rows, (i) => { s.f += d[i] as number; s.any = true; });
-    } else {
-      forRows(c, rows, (i) => { s.i += BigInt(d[i] as number); s.any = true; });
-    }
-    return s;
-  },
-  merge: (a, b) => ({ f: a.f + b.f, i: a.i + b.i, any: a.any || b.any, float: a.float || b.float }),
-  finalize: (s) => (!s.any ? null : s.float ? s.f + Number(s.i) : s.i),
+  init: () => ({ f: floatSum(), i: 0n, n: 0, float: false }),
+  update: (s, args, rows) => sumRows(s, args, rows, 1),
+  retract: (s, args, rows) => sumRows(s, args, rows, -1),
+  merge: (a, b) => ({ f: mergeFloat(a.f, b.f), i: a.i + b.i, n: a.n + b.n, float: a.float || b.float }),
+  finalize: (s) => (s.n === 0 ? null : s.float ? floatSumValue(s.f) + Number(s.i) : s.i),
 };
 
+function sumRows(s: SumState, args: readonly arrow.Vector[], rows: Uint32Array | null, sign: 1 | -1): SumState {
+  const c = col(args);
+  const d = c.data as ArrayLike<number | bigint>;
+  if (c.type.name === 'Decimal128' || c.data instanceof BigInt64Array || c.data instanceof BigUint64Array) {
+    // Decimals are unscaled bigints of one scale: their sum is exact.
+    if (sign === 1) forRows(c, rows, (i) => { s.i += d[i] as bigint; s.n++; });
+    else forRows(c, rows, (i) => { s.i -= d[i] as bigint; s.n--; });
+  } else if (isFloat(c.type)) {
+    s.float = true;
+    forRows(c, rows, (i) => { addFloat(s.f, d[i] as number, sign); s.n += sign; });
+  } else if (sign === 1) {
+    forRows(c, rows, (i) => { s.i += BigInt(d[i] as number); s.n++; });
+  } else {
+    forRows(c, rows, (i) => { s.i -= BigInt(d[i] as number); s.n--; });
+  }
+  return s;
+}
+
 /** `dsum`/`scale`: the exact sum of a DECIMAL argument's unscaled values. */
-interface AvgState { sum: number; n: number; dsum?: bigint; scale?: number }
+interface AvgState { sum: FloatSum; n: number; dsum?: bigint; scale?: number }
 /** DataFusion: avg(DECIMAL(p, s)) is DECIMAL(min(38, p + 4), min(38, s + 4)). */
 const avgReturn = (a: readonly DataType[]): DataType => {
   const t = a[0]!;
@@ -95,32 +139,36 @@ const avgReturn = (a: readonly DataType[]): DataType => {
 const avg: AggregateFunction<AvgState> & { [FAST_AGGREGATE]: FastAggregateKind } = {
   [FAST_AGGREGATE]: 'avg',
   kind: 'aggregate', name: 'avg', aliases: ['mean'], signatures: [sig('numeric')], returnType: avgReturn,
-  init: () => ({ sum: 0, n: 0 }),
-  update(s, args, rows) {
-    const c = col(args);
-    const d = c.data as ArrayLike<number | bigint>;
-    if (c.type.name === 'Decimal128') {
-      s.scale = c.type.scale ?? 0;
-      let t = s.dsum ?? 0n;
-      forRows(c, rows, (i) => { t += d[i] as bigint; s.n++; });
-      s.dsum = t;
-      return s;
-    }
-    forRows(c, rows, (i) => { s.sum += Number(d[i]); s.n++; });
-    return s;
-  },
+  init: () => ({ sum: floatSum(), n: 0 }),
+  update: (s, args, rows) => avgRows(s, args, rows, 1),
+  retract: (s, args, rows) => avgRows(s, args, rows, -1),
   merge: (a, b) => ({
-    sum: a.sum + b.sum, n: a.n + b.n,
+    sum: mergeFloat(a.sum, b.sum), n: a.n + b.n,
     ...(a.dsum !== undefined || b.dsum !== undefined ? { dsum: (a.dsum ?? 0n) + (b.dsum ?? 0n), scale: a.scale ?? b.scale ?? 0 } : {}),
   }),
   finalize(s) {
     if (s.n === 0) return null;
-    if (s.dsum === undefined) return s.sum / s.n;
+    if (s.dsum === undefined) return floatSumValue(s.sum) / s.n;
     // The unscaled mean at the result scale (4 more digits), rounded half away from zero.
     const from = s.scale ?? 0;
     return divRound(s.dsum * pow10(Math.min(38, from + 4) - from), BigInt(s.n));
   },
 };
+
+function avgRows(s: AvgState, args: readonly arrow.Vector[], rows: Uint32Array | null, sign: 1 | -1): AvgState {
+  const c = col(args);
+  const d = c.data as ArrayLike<number | bigint>;
+  if (c.type.name === 'Decimal128') {
+    s.scale = c.type.scale ?? 0;
+    let t = s.dsum ?? 0n;
+    if (sign === 1) forRows(c, rows, (i) => { t += d[i] as bigint; s.n++; });
+    else forRows(c, rows, (i) => { t -= d[i] as bigint; s.n--; });
+    s.dsum = t;
+    return s;
+  }
+  forRows(c, rows, (i) => { addFloat(s.sum, Number(d[i]), sign); s.n += sign; });
+  return s;
+}
 
 interface ExtState { v: unknown }
 function extreme(name: 'min' | 'max'): AggregateFunction<ExtState> & { [FAST_AGGREGATE]: FastAggregateKind } {
@@ -145,8 +193,12 @@ function extreme(name: 'min' | 'max'): AggregateFunction<ExtState> & { [FAST_AGG
   };
 }
 
-/** Welford's online variance; merged with Chan's formula. */
-interface VarState { n: number; mean: number; m2: number }
+/**
+ * Welford's online variance over the finite values, merged with Chan's
+ * formula and taken back out in reverse (retract); `odd` counts NaN and
+ * infinite values (any makes the result NaN, as folding them in does).
+ */
+interface VarState { n: number; mean: number; m2: number; odd?: number }
 function variance(name: string, aliases: string[], pop: boolean, sqrt: boolean): AggregateFunction<VarState> {
   return {
     kind: 'aggregate', name, aliases, signatures: [sig('numeric')], returnType: F64,
@@ -156,6 +208,7 @@ function variance(name: string, aliases: string[], pop: boolean, sqrt: boolean):
       const d = c.data as ArrayLike<number | bigint>;
       forRows(c, rows, (i) => {
         const x = Number(d[i]);
+        if (!Number.isFinite(x)) { s.odd = (s.odd ?? 0) + 1; return; }
         s.n++;
         const delta = x - s.mean;
         s.mean += delta / s.n;
@@ -163,16 +216,34 @@ function variance(name: string, aliases: string[], pop: boolean, sqrt: boolean):
       });
       return s;
     },
+    retract(s, args, rows) {
+      const c = col(args);
+      const d = c.data as ArrayLike<number | bigint>;
+      forRows(c, rows, (i) => {
+        const x = Number(d[i]);
+        if (!Number.isFinite(x)) { s.odd = (s.odd ?? 0) - 1; return; }
+        if (s.n <= 1) { s.n = 0; s.mean = 0; s.m2 = 0; return; }
+        const delta = x - s.mean;
+        s.n--;
+        s.mean -= delta / s.n;
+        s.m2 -= delta * (x - s.mean);
+      });
+      return s;
+    },
     merge(a, b) {
-      if (a.n === 0) return { ...b };
-      if (b.n === 0) return { ...a };
+      const odd = (a.odd ?? 0) + (b.odd ?? 0);
+      const o = odd ? { odd } : {};
+      if (a.n === 0) return { n: b.n, mean: b.mean, m2: b.m2, ...o };
+      if (b.n === 0) return { n: a.n, mean: a.mean, m2: a.m2, ...o };
       const n = a.n + b.n;
       const delta = b.mean - a.mean;
-      return { n, mean: a.mean + (delta * b.n) / n, m2: a.m2 + b.m2 + (delta * delta * a.n * b.n) / n };
+      return { n, mean: a.mean + (delta * b.n) / n, m2: a.m2 + b.m2 + (delta * delta * a.n * b.n) / n, ...o };
     },
     finalize(s) {
-      const d = pop ? s.n : s.n - 1;
-      if (d <= 0) return pop && s.n === 1 ? 0 : null;
+      const total = s.n + (s.odd ?? 0);
+      const d = pop ? total : total - 1;
+      if (d <= 0) return pop && total === 1 ? 0 : null;
+      if (s.odd) return NaN;
       const v = Math.max(0, s.m2 / d);
       return sqrt ? Math.sqrt(v) : v;
     },

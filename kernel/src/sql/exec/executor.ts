@@ -1323,6 +1323,44 @@ export class Executor {
       }
       return out;
     }
+    const fast = (agg as { [FAST_AGGREGATE]?: FastAggregateKind })[FAST_AGGREGATE];
+    if ((fast === 'min' || fast === 'max') && args.length === 1) {
+      // Sliding min/max: a deque of kept positions whose values only worsen from front to back,
+      // so the front is the frame's extreme. Each row enters and leaves it once.
+      const x = args[0]!;
+      const sign = fast === 'min' ? 1 : -1;
+      const q = new Int32Array(kept.length); let qh = 0; let qt = 0;
+      let a = 0; let b = 0;
+      for (let i = 0; i < m; i++) {
+        const [s, e0] = bounds(i);
+        const ra = rank[s]!; const rb = rank[Math.max(s, e0)]!;
+        if (ra < a || rb < b || ra >= b) { qh = qt = 0; a = b = ra; } // moved back, or past every row held: start over
+        for (; b < rb; b++) {
+          const v = valueAt(x, kept[b]!);
+          if (v === null) continue;
+          while (qt > qh && sign * compareValues(valueAt(x, kept[q[qt - 1]!]!), v) > 0) qt--;
+          q[qt++] = b;
+        }
+        a = ra;
+        while (qt > qh && q[qh]! < a) qh++;
+        out[i] = qt > qh ? valueAt(x, kept[q[qh]!]!) : null;
+      }
+      return out;
+    }
+    if (agg.retract) {
+      // Sliding frames: one state; the rows entering a frame are folded in, those leaving it taken out.
+      let st = agg.init(); let a = 0; let b = 0;
+      for (let i = 0; i < m; i++) {
+        const [s, e0] = bounds(i);
+        const ra = rank[s]!; const rb = rank[Math.max(s, e0)]!;
+        if (ra < a || rb < b || (ra >= b && b > a)) { st = agg.init(); a = b = ra; } // moved back, or past every row held
+        if (ra > b) a = b = ra;
+        if (rb > b) { st = agg.update(st, vecs, kept.subarray(b, rb), fctx); b = rb; }
+        if (ra > a) { st = agg.retract(st, vecs, kept.subarray(a, ra), fctx); a = ra; }
+        out[i] = agg.finalize(st);
+      }
+      return out;
+    }
     // Running frames (start fixed at 0) reuse one growing state.
     let running: unknown; let runEnd = 0; let runStart = -1;
     for (let i = 0; i < m; i++) {
