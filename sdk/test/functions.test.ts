@@ -163,6 +163,21 @@ describe('sdk: defineAggregateFunction', () => {
     expect(all.finalize(all.update(all.init(), [f64n([1, null, 3])], null, ctx(3)))).to.equal(3n);
   });
 
+  it('passes retract through (NULL rows skipped as in update, errors named), and leaves it out when the spec has none', () => {
+    const spec = { name: 'msum', args: ['Float64'] as const, returns: 'Float64' as const, init: () => ({ s: 0 }),
+      update(st: { s: number }, [x]: readonly { float64(): Float64Array }[], rows: Uint32Array) { for (const i of rows) st.s += x!.float64()[i]!; },
+      merge: (a: { s: number }, b: { s: number }) => ({ s: a.s + b.s }), finalize: (st: { s: number }) => st.s };
+    const msum = defineAggregateFunction<{ s: number }>({ ...spec, args: ['Float64'], retract(st, [x], rows) { for (const i of rows) st.s -= x!.float64()[i]!; } });
+    const v = [f64n([1, null, 3, 4])];
+    let st = msum.update(msum.init(), v, null, ctx(4));
+    expect(msum.finalize(st)).to.equal(8);
+    st = msum.retract!(st, v, Uint32Array.of(0, 1), ctx(4));
+    expect(msum.finalize(st), 'the NULL row is not taken out').to.equal(7);
+    const bad = defineAggregateFunction<{ s: number }>({ ...spec, args: ['Float64'], retract() { throw new Error('nope'); } });
+    expect(() => bad.retract!(bad.init(), v, Uint32Array.of(0), ctx(4))).to.throw(/msum.*retract.*nope/);
+    expect(defineAggregateFunction<{ s: number }>({ ...spec, args: ['Float64'] }).retract).to.equal(undefined);
+  });
+
   it('checks states and final values, and names the function in errors', () => {
     const bad = defineAggregateFunction<number>({ name: 'bad_agg', args: ['Float64'], returns: 'Float64', init: () => undefined as unknown as number, update: () => 0, merge: (a) => a, finalize: () => 'x' });
     expect(() => bad.init()).to.throw(/function 'bad_agg' returned undefined from init; expected a state/);

@@ -27,6 +27,14 @@ export interface AggregateFunctionSpec<S> extends FunctionSpecBase {
   update(state: S, args: readonly ArgColumn[], rows: Uint32Array, ctx: UdfContext): S | void;
   /** Combines two partial states; may reuse `a`. */
   merge(a: S, b: S): S | void;
+  /**
+   * Optional, for window frames that slide: takes `rows` (folded in earlier,
+   * the oldest still in the state, in the order they were folded in) back out
+   * of `state`. With it `sum_like(x) OVER (ROWS BETWEEN 1000 PRECEDING AND
+   * CURRENT ROW)` folds each row in once and out once; without it each row's
+   * frame is folded anew. `finalize` must then leave the state unchanged.
+   */
+  retract?(state: S, args: readonly ArgColumn[], rows: Uint32Array, ctx: UdfContext): S | void;
   /** The value of the group (null for SQL NULL). */
   finalize(state: S): unknown;
   /** Bytes of a state (default: tagged JSON; see serializeState). */
@@ -83,7 +91,7 @@ export function defineAggregateFunction<S>(spec: AggregateFunctionSpec<S>): Aggr
     if (s === undefined) throw new ExecutionError(`function '${name}' returned undefined from ${phase}; expected a state (an object, array or value; not undefined)`);
     return s as S;
   };
-  const { init, update, merge, finalize } = spec;
+  const { init, update, merge, finalize, retract } = spec;
   const serialize = spec.serialize ?? serializeState;
   const deserialize = spec.deserialize ?? ((b: Uint8Array) => deserializeState<S>(b));
   let updateCalls = 0;
@@ -103,6 +111,17 @@ export function defineAggregateFunction<S>(spec: AggregateFunctionSpec<S>): Aggr
       const r = guard(name, 'update', () => update(state, args, sel, udfContext(name, fixedReturn ?? { name: 'Null' }, ctx)));
       return r === undefined ? state : r;
     },
+    ...(retract ? {
+      retract(state: S, vecs: readonly arrow.Vector[], rows: Uint32Array | null, ctx: FunctionContext): S {
+        if ((++updateCalls & 63) === 0 || rows === null || rows.length > 4096) checkTimeout(name, ctx);
+        const args = vecs.map(readArg);
+        let sel = rows ?? allRows(args[0]?.length ?? ctx.rowCount);
+        if (skipNulls) sel = nonNullRows(args, sel);
+        if (sel.length === 0) return state;
+        const r = guard(name, 'retract', () => retract(state, args, sel, udfContext(name, fixedReturn ?? { name: 'Null' }, ctx)));
+        return r === undefined ? state : r;
+      },
+    } : {}),
     merge(a: S, b: S): S {
       const r = guard(name, 'merge', () => merge(a, b));
       return r === undefined ? a : r;
