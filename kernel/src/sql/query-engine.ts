@@ -8,7 +8,7 @@ import {
   skippingIndexOptions, withoutIndexKind,
 } from '../data/column-index-options.js';
 import {
-  CancelledError, ColumnNotFoundError, DatabaseNotFoundError, DeadlineExceededError, InvalidArgumentsError, PlanError,
+  CancelledError, ColumnNotFoundError, DatabaseNotFoundError, DeadlineExceededError, InvalidArgumentsError, PlanError, RegionNotFoundError,
   TableNotFoundError, UnsupportedError, ColumnAlreadyExistsError,
 } from '../errors/errors.js';
 import type { AlterTableChange, Catalog, PartitionRule, TableInfo } from '../interfaces/catalog.js';
@@ -757,15 +757,32 @@ export class QueryEngine implements QueryService {
       const shown = args.map((a) => (typeof a === 'string' ? this.quote(a) : String(a))).join(', ');
       return rowsOutput([{ name: `${name}(${shown})`, type }], [[typeof v === 'string' ? v : BigInt(v)]]);
     }
-    if (name !== 'flush_table' && name !== 'compact_table') throw new UnsupportedError(`unknown ADMIN function ${name} (${['flush_table', 'compact_table', ...this.adminFunctions.keys()].join(', ')})`);
+    const fn = name.toLowerCase();
+    if (fn === 'flush_region' || fn === 'compact_region') {
+      // By GreptimeDB's region id: table id << 32 | region number (information_schema.partitions'
+      // greptime_partition_id, region_statistics' region_id).
+      const arg = st.call.args[0];
+      if (st.call.args.length !== 1 || !arg) throw new InvalidArgumentsError(`ADMIN ${name} takes one region id`);
+      const binder = new Binder(this.binderEnv(sql, session, []));
+      const f = await compileExpr(binder.bindExpr(arg, { scope: [], ctes: new Map() }), new Map(), { timezone: session.timezone, runPlan: async () => [] });
+      const v = valueAt(f({ columns: [], numRows: 1 }), 0);
+      if (typeof v !== 'bigint' && !(typeof v === 'number' && Number.isInteger(v))) throw new InvalidArgumentsError(`ADMIN ${name} needs a region id (an integer), got ${v === null ? 'NULL' : String(v)}`);
+      const id = BigInt(v);
+      const tableId = Number(id >> 32n); const number = Number(id & 0xffffffffn);
+      const region = this.catalog.listDatabases().flatMap((d) => this.catalog.listTables(d)).find((t) => t.id === tableId)?.regionIds[number];
+      if (id < 0n || region === undefined) throw new RegionNotFoundError(String(id));
+      if (fn === 'flush_region') await this.engine.flush(region); else await this.engine.compact(region);
+      return rowsOutput([{ name: `${name}(${id})`, type: { name: 'UInt64' } }], [[0n]]);
+    }
+    if (fn !== 'flush_table' && fn !== 'compact_table') throw new UnsupportedError(`unknown ADMIN function ${name} (${['flush_table', 'compact_table', 'flush_region', 'compact_region', ...this.adminFunctions.keys()].join(', ')})`);
     const arg = st.call.args[0];
     if (!arg || arg.kind !== 'StringLiteral') throw new InvalidArgumentsError(`ADMIN ${name} needs a table name string`);
     const parts = arg.value.split('.');
     const t = this.table({ kind: 'ObjectName', name: parts[parts.length - 1]!, ...(parts.length > 1 ? { database: parts[parts.length - 2]! } : {}), span: st.span }, session);
-    switch (name) {
+    switch (fn) {
       case 'flush_table': for (const r of t.regionIds) await this.engine.flush(r); break;
       case 'compact_table': for (const r of t.regionIds) await this.engine.compact(r); break;
-      default: throw new UnsupportedError(`unknown ADMIN function ${name} (flush_table, compact_table)`);
+      default: throw new UnsupportedError(`unknown ADMIN function ${name} (flush_table, compact_table, flush_region, compact_region)`);
     }
     return rowsOutput([{ name: `${name}(${this.quote(arg.value)})`, type: { name: 'UInt64' } }], [[0n]]);
   }
