@@ -176,6 +176,11 @@ function pushInto(p: Plan, preds: BExpr[], exactTags = false): Plan {
     const inner: Plan = { ...p, input: pushInto(p.input, down, exactTags) };
     return keep.length ? { k: 'filter', input: inner, pred: and(keep)! } : inner;
   }
+  if (p.k === 'filter') {
+    // Past a filter already placed (a subquery's or a view's own WHERE): both must hold, in
+    // either order, so the outer conjuncts go on down to the scan; this filter stays above them.
+    return { ...p, input: pushInto(p.input, preds, exactTags) };
+  }
   if (p.k === 'scan') {
     // Conjuncts that became the scan's time range are not evaluated again: the
     // engine's time range is exact (ScanRequest), so re-checking ts per row is waste;
