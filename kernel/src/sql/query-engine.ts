@@ -9,9 +9,9 @@ import {
 } from '../data/column-index-options.js';
 import {
   CancelledError, ColumnNotFoundError, DatabaseNotFoundError, DeadlineExceededError, InvalidArgumentsError, PlanError, RegionNotFoundError,
-  TableNotFoundError, UnsupportedError, ColumnAlreadyExistsError,
+  TableAlreadyExistsError, TableNotFoundError, UnsupportedError, ColumnAlreadyExistsError,
 } from '../errors/errors.js';
-import type { AlterTableChange, Catalog, PartitionRule, TableInfo } from '../interfaces/catalog.js';
+import type { AlterTableChange, Catalog, PartitionRule, TableInfo, ViewInfo } from '../interfaces/catalog.js';
 import type { StorageEngine } from '../interfaces/engine.js';
 import type { FunctionRegistry } from '../interfaces/function.js';
 import type { Logger } from '../interfaces/logger.js';
@@ -304,7 +304,7 @@ export class QueryEngine implements QueryService {
     const env = this.binderEnv(sql, session, params, await this.statementFunctions(q, session));
     const binder = new Binder(tqlCtes?.size ? { ...env, tqlCte: (c) => tqlCtes.get(c) } : env);
     const bound = binder.bindQuery(q);
-    const deps = useCache ? this.plans.inspect(q, bound.plan, reg) : undefined;
+    const deps = useCache ? this.plans.inspect(q, bound.plan, reg, binder.views) : undefined;
     const plan = await optimize(bound.plan, evalCtx);
     await this.prunePartitions(plan);
     if (deps) this.plans.put(q, key, deps, plan, bound.fields);
@@ -398,12 +398,36 @@ export class QueryEngine implements QueryService {
       case 'DropTable': {
         for (const n of st.names) {
           const db = n.database ?? session.database;
+          if (this.catalog.getView?.(db, n.name)) throw new InvalidArgumentsError(`${db}.${n.name} is a view, not a table: DROP VIEW drops it`);
           await this.catalog.dropTable(db, n.name, { ifExists: st.ifExists });
         }
         return affected(0);
       }
+      case 'CreateView': await this.createView(st, session); return affected(0);
+      case 'DropView': {
+        for (const n of st.names) {
+          const db = n.database ?? session.database;
+          if (this.catalog.getTable(db, n.name)) throw new InvalidArgumentsError(`${db}.${n.name} is a table, not a view: DROP TABLE drops it`);
+          if (this.catalog.dropView) await this.catalog.dropView(db, n.name, { ifExists: st.ifExists });
+          else if (!st.ifExists) throw new TableNotFoundError(`${db}.${n.name}`);
+        }
+        return affected(0);
+      }
+      case 'ShowViews': {
+        const db = st.database ?? session.database;
+        if (db !== 'information_schema' && !this.catalog.databaseExists(db)) throw new DatabaseNotFoundError(db);
+        const rows = this.viewsOf(db).map((v) => [v.name]);
+        return this.filtered([{ name: 'Views', type: STR }], rows, st.filter, sql, session, params, signal);
+      }
+      case 'ShowCreateView': {
+        const db = st.view.database ?? session.database;
+        const v = this.catalog.getView?.(db, st.view.name);
+        // GreptimeDB's message names the view as written.
+        if (!v) throw new TableNotFoundError(st.view.database ? `${db}.${st.view.name}` : st.view.name, 'View');
+        return rowsOutput([{ name: 'View', type: STR }, { name: 'Create View', type: STR }], [[v.name, v.definition]]);
+      }
       case 'Truncate': {
-        const t = this.table(st.table, session);
+        const t = this.table(st.table, session, 'TRUNCATE');
         for (const r of t.regionIds) await this.engine.truncate(r);
         return affected(0);
       }
@@ -418,7 +442,9 @@ export class QueryEngine implements QueryService {
         const db = st.database ?? session.database;
         const names = db === 'information_schema' ? this.system.tableNames() : (this.catalog.databaseExists(db) ? this.catalog.listTables(db).map((t) => t.name) : (() => { throw new DatabaseNotFoundError(db); })());
         const added = db === 'information_schema' ? [] : this.system.providerNames(db);
-        const rows = [...names, ...added].sort().map((n) => (st.full ? [n, db === 'information_schema' || added.includes(n) ? 'LOCAL TEMPORARY' : 'BASE TABLE'] : [n]));
+        const views = new Set(this.viewsOf(db).map((v) => v.name));
+        const type = (n: string) => (db === 'information_schema' || added.includes(n) ? 'LOCAL TEMPORARY' : views.has(n) ? 'VIEW' : 'BASE TABLE');
+        const rows = [...names, ...added, ...views].sort().map((n) => (st.full ? [n, type(n)] : [n]));
         const cols = st.full ? [{ name: 'Tables', type: STR }, { name: 'Table_type', type: STR }] : [{ name: 'Tables', type: STR }];
         return this.filtered(cols, rows, st.filter, sql, session, params, signal);
       }
@@ -428,15 +454,30 @@ export class QueryEngine implements QueryService {
         return this.filtered(columns, rows, st.filter, sql, session, params, signal);
       }
       case 'ShowCreateTable': {
+        // MySQL answers SHOW CREATE TABLE of a view with the view's columns (mysqldump relies on it).
+        const v = this.catalog.getView?.(st.table.database ?? session.database, st.table.name);
+        if (v) return rowsOutput([{ name: 'View', type: STR }, { name: 'Create View', type: STR }], [[v.name, v.definition]]);
         const t = this.table(st.table, session);
         return rowsOutput([{ name: 'Table', type: STR }, { name: 'Create Table', type: STR }], [[t.name, showCreateTable(t)]]);
       }
       case 'ShowColumns': {
-        const t = this.table(st.table, session);
         const names = st.full
           ? ['Field', 'Type', 'Collation', 'Null', 'Key', 'Default', 'Comment', 'Privileges', 'Extra', 'Greptime_type']
           : ['Field', 'Type', 'Null', 'Key', 'Default', 'Extra', 'Greptime_type'];
         const cols = names.map((n) => ({ name: n, type: STR }));
+        const view = this.catalog.getView?.(st.table.database ?? session.database, st.table.name);
+        if (view) {
+          // A view's columns as its query gives them now (in its order): no keys, no defaults.
+          const rows = this.viewFields(view, session).map((f) => {
+            const v: Record<string, string> = {
+              Field: f.name, Type: sqlTypeName(f.type), Collation: f.type.name === 'String' ? 'utf8_bin' : '', Null: 'YES', Key: '', Default: '', Comment: '',
+              Privileges: 'select', Extra: '', Greptime_type: dataTypeDisplayName(f.type),
+            };
+            return names.map((n) => v[n]!);
+          });
+          return this.filtered(cols, rows, st.filter, sql, session, params, signal);
+        }
+        const t = this.table(st.table, session);
         const rows = [...t.schema.columns].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)).map((c) => {
           const v: Record<string, string> = {
             Field: c.name, Type: sqlTypeName(c.type), Collation: c.type.name === 'String' ? 'utf8_bin' : '', Null: c.nullable ? 'YES' : 'NO',
@@ -492,6 +533,12 @@ export class QueryEngine implements QueryService {
       }
       case 'Kill': return affected(this.kill(st, signal));
       case 'Describe': {
+        const view = this.catalog.getView?.(st.table.database ?? session.database, st.table.name);
+        if (view || st.view) {
+          if (!view) throw new TableNotFoundError(st.table.database ? `${st.table.database}.${st.table.name}` : st.table.name, 'View');
+          const rows = this.viewFields(view, session).map((f) => [f.name, dataTypeDisplayName(f.type), '', 'YES', '', 'FIELD']);
+          return rowsOutput(['Column', 'Type', 'Key', 'Null', 'Default', 'Semantic Type'].map((n) => ({ name: n, type: STR })), rows);
+        }
         const sys = this.system.plan(st.table.database ?? session.database, st.table.name, st.table.name, session);
         if (sys) {
           const rows = schemaOf(sys).map((f) => [f.name, dataTypeDisplayName(f.type), '', 'YES', '', 'FIELD']);
@@ -603,12 +650,53 @@ export class QueryEngine implements QueryService {
     return rowsOutput(cols, idx.map((i) => rows[i]!));
   }
 
-  private table(n: ast.ObjectName, session: Session): TableInfo {
+  /** The table `n` names; a view there is refused with `what` (the statement) in the message. */
+  private table(n: ast.ObjectName, session: Session, what = 'this statement'): TableInfo {
     const db = n.database ?? session.database;
     if (!this.catalog.databaseExists(db)) throw new DatabaseNotFoundError(db);
     const t = this.catalog.getTable(db, n.name);
-    if (!t) throw new TableNotFoundError(`${db}.${n.name}`);
+    if (!t) {
+      if (this.catalog.getView?.(db, n.name)) throw new InvalidArgumentsError(`${db}.${n.name} is a view, not a table: ${what} works on tables only (a view holds no data of its own)`);
+      throw new TableNotFoundError(`${db}.${n.name}`);
+    }
     return t;
+  }
+
+  /** The views of a database (information_schema has none). */
+  private viewsOf(db: string): ViewInfo[] {
+    return db === 'information_schema' || !this.catalog.listViews || !this.catalog.databaseExists(db) ? [] : this.catalog.listViews(db);
+  }
+
+  /** A view's columns as its query gives them now (DESCRIBE, SHOW COLUMNS); fails as reading the view would. */
+  private viewFields(view: ViewInfo, session: Session): Field[] {
+    return new Binder(this.binderEnv(view.query, session, [])).bindViewQuery(view).fields;
+  }
+
+  /**
+   * CREATE VIEW: the query is bound as it will be where the view is read (its
+   * text parsed again, names resolved in the view's database), so a query that
+   * does not plan, or a definition that reaches the view itself through other
+   * views, is refused here. The catalog keeps the text, not the plan.
+   */
+  private async createView(st: ast.CreateViewStatement, session: Session): Promise<void> {
+    if (st.orReplace && st.ifNotExists) throw new InvalidArgumentsError('Create Or Replace and If Not Exist cannot be used together');
+    if (!this.catalog.createView || !this.catalog.getView) throw new UnsupportedError('CREATE VIEW is not supported by this catalog');
+    const db = st.name.database ?? session.database;
+    const name = st.name.name;
+    if (!this.catalog.databaseExists(db)) throw new DatabaseNotFoundError(db);
+    // GreptimeDB: a table of the name is an error even with IF NOT EXISTS or OR REPLACE.
+    if (this.catalog.getTable(db, name)) throw new TableAlreadyExistsError(`${db}.${name}`);
+    if (st.ifNotExists && this.catalog.getView(db, name)) return;
+    const dialect = session.channel === 'mysql' ? 'mysql' : session.channel === 'postgres' ? 'postgres' : 'greptime';
+    const query = st.text.slice(st.query.span.start - st.span.start, st.query.span.end - st.span.start);
+    const candidate: ViewInfo = { id: 0, database: db, name, query, dialect, definition: st.text, createdAtMs: 0 };
+    const fields = new Binder(this.binderEnv(query, session, [])).bindViewQuery(candidate, false).fields;
+    if (st.columns && st.columns.length !== fields.length) throw new InvalidArgumentsError(`Expect ${fields.length} columns for view ${name}, but found ${st.columns.length}`);
+    const names = st.columns ?? fields.map((f) => f.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup !== undefined) throw new InvalidArgumentsError(`view ${db}.${name} would have two columns named ${dup}: name them apart (AS, or a column list after the view's name)`);
+    await this.catalog.createView(db, name, { query, dialect, definition: st.text, ...(st.columns ? { columns: st.columns } : {}) },
+      { orReplace: st.orReplace, ifNotExists: st.ifNotExists });
   }
 
   // ---------------------------------------------------------------- DDL
@@ -691,7 +779,7 @@ export class QueryEngine implements QueryService {
 
   private async alterTable(st: ast.AlterTableStatement, session: Session): Promise<void> {
     const db = st.table.database ?? session.database;
-    let t = this.table(st.table, session);
+    let t = this.table(st.table, session, 'ALTER TABLE');
     for (const a of st.actions) {
       let change: AlterTableChange;
       switch (a.kind) {
@@ -836,7 +924,7 @@ export class QueryEngine implements QueryService {
   // ---------------------------------------------------------------- INSERT / DELETE
 
   private async insertStatement(st: ast.InsertStatement, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<number> {
-    const t = this.table(st.table, session);
+    const t = this.table(st.table, session, 'INSERT');
     const names = st.columns ? st.columns.map((c) => c.value) : t.schema.columns.map((c) => c.name);
     const cols = names.map((n) => {
       const c = t.schema.columns.find((x) => x.name === n) ?? t.schema.columns.find((x) => x.name.toLowerCase() === n.toLowerCase());
@@ -945,7 +1033,7 @@ export class QueryEngine implements QueryService {
   }
 
   private async deleteStatement(st: ast.DeleteStatement, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<number> {
-    const t = this.table(st.table, session);
+    const t = this.table(st.table, session, 'DELETE');
     if (t.schema.options.appendMode) throw new InvalidArgumentsError(`DELETE is not allowed under append mode (table ${t.database}.${t.name} has append_mode = 'true')`);
     const keyCols = [...t.schema.primaryKey, t.schema.timeIndex];
     const span = st.span;
@@ -1355,7 +1443,8 @@ function refuseReadOnlySchemaWrite(st: ast.Statement, current: string): void {
     case 'DropDatabase': if (st.name === RO) schemaError(); break;
     case 'CreateTable': case 'CreateTableLike': if (dbOf(st.name) === RO) schemaError(); break;
     case 'AlterTable': case 'Truncate': case 'Insert': if (dbOf(st.table) === RO) schemaError(); break;
-    case 'DropTable': if (st.names.some((n) => dbOf(n) === RO)) schemaError(); break;
+    case 'DropTable': case 'DropView': if (st.names.some((n) => dbOf(n) === RO)) schemaError(); break;
+    case 'CreateView': if (dbOf(st.name) === RO) schemaError(); break;
     case 'Delete': if (dbOf(st.table) === RO) throw new UnsupportedError(`Cannot change read-only table: ${st.table.name}`); break;
     default: break;
   }

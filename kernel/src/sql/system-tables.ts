@@ -198,7 +198,7 @@ const MYSQL_EMPTY_TABLES: Record<string, Def> = {
     'event_object_table'), ['action_order', I], ...strings('action_condition', 'action_statement', 'action_orientation', 'action_timing',
     'action_reference_old_table', 'action_reference_new_table', 'action_reference_old_row', 'action_reference_new_row'), ['created', TS_US],
   ...strings('sql_mode', 'definer', 'character_set_client', 'collation_connection', 'database_collation')]),
-  // Strata has no views or flows: GreptimeDB's columns, no rows.
+  // Strata has no flows: GreptimeDB's columns, no rows. (views: columns here, rows from the catalog in SystemTables.)
   views: empty([...strings('table_catalog', 'table_schema', 'table_name', 'view_definition', 'check_option', 'is_updatable', 'definer', 'security_type',
     'character_set_client', 'collation_connection')]),
   flows: empty([['flow_name', S], ['flow_id', U32], ['state_size', U], ['table_catalog', S], ['flow_definition', S], ['comment', S], ['expire_after', I],
@@ -223,8 +223,14 @@ export class SystemTables {
     const tables = () => catalog.listDatabases().flatMap((d) => catalog.listTables(d));
     const startedAtMs = Date.now();
     this.pgDefs = pgCatalogTables(catalog, registry, () => this.tableNames());
+    const views = () => catalog.listViews ? catalog.listDatabases().flatMap((d) => catalog.listViews!(d)) : [];
     this.defs = {
       ...MYSQL_EMPTY_TABLES,
+      // GreptimeDB's rows: the CREATE statement as written, never updatable.
+      views: {
+        columns: MYSQL_EMPTY_TABLES.views!.columns,
+        rows: () => views().map((v) => ['greptime', v.database, v.name, v.definition, 'NONE', 'NO', '', 'DEFINER', 'utf8', 'utf8_bin']),
+      },
       // The running statements (SHOW PROCESSLIST reads the same rows); the id is what KILL takes.
       process_list: {
         columns: [['id', S], ['catalog', S], ['schemas', S], ['query', S], ['client', S], ['frontend', S], ['start_timestamp', TS], ['elapsed_time', IV]],
@@ -286,6 +292,8 @@ export class SystemTables {
                 t.engine, 11n, 'Fixed', BigInt(rows), 0n, null, BigInt(t.createdAtMs) * 1000n, null, null, 'utf8_bin', 0n,
                 tableOptionEntries(t).map(([k, v]) => `${k}=${v}`).join(' '), t.comment ?? null, 'N'];
             }),
+            ...views().map((v) => ['greptime', v.database, v.name, 'VIEW', v.id, 0n, 0n, 0n, 0n, 0n, null, 11n, 'Fixed', 0n, 0n, null,
+              BigInt(v.createdAtMs) * 1000n, null, null, 'utf8_bin', 0n, '', null, 'N']),
           ];
         },
       },
