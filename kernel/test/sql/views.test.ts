@@ -222,6 +222,18 @@ describe('sql: views', function () {
     expect(await h.rows(sql2)).to.deep.equal([[4]]);
   });
 
+  it('VIEW and VIEWS stay plain names outside the view statements', async () => {
+    await h.q('CREATE TABLE view (ts TIMESTAMP TIME INDEX, views INT)');
+    await h.q('INSERT INTO view VALUES (1, 2)');
+    expect(await h.rows('SELECT views FROM view')).to.deep.equal([[2]]);
+    expect(await h.rows('DESC view')).to.have.length(2);
+    await h.q('CREATE VIEW views AS SELECT views AS view FROM view');
+    expect(await h.rows('SELECT view FROM views')).to.deep.equal([[2]]);
+    expect(await h.rows('DESC VIEW views')).to.deep.equal([['view', 'Int32', '', 'YES', '', 'FIELD']]);
+    await h.q('DROP VIEW views');
+    await h.q('DROP TABLE view');
+  });
+
   it('views persist across a restart, with their dialect', async () => {
     const own = h.session;
     h.session = createSession({ channel: 'mysql' });
