@@ -40,7 +40,7 @@ import { optimize } from './plan/optimizer.js';
 import { PlanCache } from './plan/plan-cache.js';
 import { functionNamesOf } from './plan/function-names.js';
 import { statementRegistry } from '../functions/function-registry.js';
-import { databaseOptionsText, showIndexRows, sqlTypeName, SystemTables, tableOptionEntries } from './system-tables.js';
+import { databaseOptionEntries, databaseOptionsText, showIndexRows, sqlTypeName, SystemTables, tableOptionEntries } from './system-tables.js';
 import { runTql, runTqlRelation } from '../promql/tql.js';
 import { ProcessList } from './process-list.js';
 
@@ -426,6 +426,14 @@ export class QueryEngine implements QueryService {
         const db = st.database ?? session.database;
         const { columns, rows } = this.tableStatus(db);
         return this.filtered(columns, rows, st.filter, sql, session, params, signal);
+      }
+      case 'ShowCreateDatabase': {
+        const db = st.database;
+        if (db !== 'information_schema' && !this.catalog.databaseExists(db)) throw new DatabaseNotFoundError(db);
+        const name = /^[A-Za-z_][A-Za-z0-9_]*$/.test(db) ? db : `"${db.replace(/"/g, '""')}"`;
+        const opts = databaseOptionEntries(this.catalog, db).map(([k, v]) => `  ${/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : `'${k.replace(/'/g, "''")}'`} = '${v.replace(/'/g, "''")}'`);
+        const text = `CREATE DATABASE IF NOT EXISTS ${name}${opts.length ? `\nWITH(\n${opts.join(',\n')}\n)` : ''}`;
+        return rowsOutput([{ name: 'Database', type: STR }, { name: 'Create Database', type: STR }], [[db, text]]);
       }
       case 'ShowCreateTable': {
         const t = this.table(st.table, session);

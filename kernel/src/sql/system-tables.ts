@@ -73,12 +73,17 @@ export function tableOptionEntries(t: TableInfo): Array<[string, string]> {
 
 /** A database's options as GreptimeDB shows them in SHOW FULL DATABASES (`ttl='7days'`). */
 export function databaseOptionsText(catalog: Catalog, database: string): string {
+  return databaseOptionEntries(catalog, database).map(([k, v]) => `${k}='${v}'`).join(' ');
+}
+
+/** A database's options sorted by key, the ttl in GreptimeDB's humantime form. */
+export function databaseOptionEntries(catalog: Catalog, database: string): Array<[string, string]> {
   const opts = catalog.databaseOptions?.(database) ?? {};
   return Object.entries(opts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => {
     let value = v;
     if (k === 'ttl') { try { const ms = parseDurationMs(v); if (ms !== undefined) value = formatDurationHuman(ms); } catch { /* shown as given */ } }
-    return `${k}='${value}'`;
-  }).join(' ');
+    return [k, value];
+  });
 }
 
 /**

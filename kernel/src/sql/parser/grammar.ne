@@ -701,6 +701,7 @@ show_stmt ->
   | %SHOW %FULL:? %TABLES (from_in ident):? show_filter:?
       {% d => ({ kind: 'ShowTables', full: notOf(d[1]), ...(d[3] ? { database: g.identText(d[3][1]) } : {}), ...showFilter(d[4]), span: S(d) }) %}
   | %SHOW %CREATE %TABLE object_name {% d => ({ kind: 'ShowCreateTable', table: d[3], span: S(d) }) %}
+  | %SHOW %CREATE database_kw ident {% d => ({ kind: 'ShowCreateDatabase', database: g.identText(d[3]), span: S(d) }) %}
   | %SHOW %TABLE %STATUS (from_in ident):? show_filter:?
       {% d => ({ kind: 'ShowTableStatus', ...(d[3] ? { database: g.identText(d[3][1]) } : {}), ...showFilter(d[4]), span: S(d) }) %}
   | %SHOW %FULL:? columns_kw from_in object_name (from_in ident):? show_filter:?

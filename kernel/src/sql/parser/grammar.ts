@@ -1017,6 +1017,7 @@ const grammar: Grammar = {
     {"name": "show_stmt$ebnf$5", "symbols": [], "postprocess": () => null},
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "show_stmt$ebnf$3", (lexer.has("TABLES") ? {type: "TABLES"} : TABLES), "show_stmt$ebnf$4", "show_stmt$ebnf$5"], "postprocess": d => ({ kind: 'ShowTables', full: notOf(d[1]), ...(d[3] ? { database: g.identText(d[3][1]) } : {}), ...showFilter(d[4]), span: S(d) })},
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("CREATE") ? {type: "CREATE"} : CREATE), (lexer.has("TABLE") ? {type: "TABLE"} : TABLE), "object_name"], "postprocess": d => ({ kind: 'ShowCreateTable', table: d[3], span: S(d) })},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("CREATE") ? {type: "CREATE"} : CREATE), "database_kw", "ident"], "postprocess": d => ({ kind: 'ShowCreateDatabase', database: g.identText(d[3]), span: S(d) })},
     {"name": "show_stmt$ebnf$6$subexpression$1", "symbols": ["from_in", "ident"]},
     {"name": "show_stmt$ebnf$6", "symbols": ["show_stmt$ebnf$6$subexpression$1"], "postprocess": id},
     {"name": "show_stmt$ebnf$6", "symbols": [], "postprocess": () => null},
