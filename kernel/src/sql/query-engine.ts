@@ -705,11 +705,11 @@ export class QueryEngine implements QueryService {
       switch (a.kind) {
         case 'AddColumn': {
           if (a.ifNotExists && t.schema.columns.some((c) => c.name === a.column.name)) continue;
-          // Columns go at the end; a FIRST/AFTER kept silently would send positional INSERTs to the wrong columns.
-          if (a.position) throw new UnsupportedError(`ALTER TABLE ... ADD COLUMN ${a.column.name} ${a.position.kind === 'First' ? 'FIRST' : `AFTER ${a.position.column}`} is not supported: new columns are added last`);
           const binder = new Binder(this.binderEnv('', session, []));
           const col = this.columnSchema(a.column, binder, '\u0000', a.column.primaryKey ? [a.column.name] : [], session);
-          change = { kind: 'add-columns', columns: [col] };
+          // FIRST / AFTER col place it in the column order (SELECT *, positional INSERT), as GreptimeDB.
+          const at = a.position ? (a.position.kind === 'First' ? 'first' as const : { after: a.position.column }) : undefined;
+          change = { kind: 'add-columns', columns: [col], ...(at ? { at } : {}) };
           break;
         }
         case 'DropColumn':
