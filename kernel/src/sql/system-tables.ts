@@ -159,6 +159,25 @@ const strings = (...names: string[]): Array<[string, DataType]> => names.map((n)
 /** A table GreptimeDB keeps for MySQL tools and leaves empty (no triggers, events, privileges, ... exist). */
 const empty = (columns: Array<[string, DataType]>): Def => ({ columns, rows: () => [] });
 
+/** A region id as GreptimeDB builds it: table id in the high 32 bits, region number in the low. */
+const regionIdOf = (t: TableInfo, regionNumber: number): bigint => (BigInt(t.id) << 32n) | BigInt(regionNumber);
+const METRIC_ENGINE_COMMENT = 'Storage engine for observability scenarios, which is adept at handling a large number of small tables, making it particularly suitable for cloud-native monitoring';
+
+/** information_schema.partitions' 26 columns, GreptimeDB's (src/catalog/src/system_schema/information_schema/partitions.rs). */
+export const PARTITIONS_COLUMNS: Array<[string, DataType]> = [
+  ...strings('table_catalog', 'table_schema', 'table_name', 'partition_name', 'subpartition_name'), ['partition_ordinal_position', I],
+  ['subpartition_ordinal_position', I], ...strings('partition_method', 'subpartition_method', 'partition_expression', 'subpartition_expression',
+    'partition_description'), ...(['table_rows', 'avg_row_length', 'data_length', 'max_data_length', 'index_length', 'data_free']
+    .map((n) => [n, I] as [string, DataType])), ['create_time', TS_US], ['update_time', TS_US], ['check_time', TS_US], ['checksum', I],
+  ...strings('partition_comment', 'nodegroup', 'tablespace_name'), ['greptime_partition_id', U],
+];
+
+/** information_schema.region_statistics' 13 columns, GreptimeDB's (region_statistics.rs). */
+export const REGION_STATISTICS_COLUMNS: Array<[string, DataType]> = [
+  ['region_id', U], ['table_id', U32], ['region_number', U32], ...(['region_rows', 'written_bytes_since_open', 'disk_size', 'memtable_size',
+    'manifest_size', 'sst_size', 'sst_num', 'index_size'].map((n) => [n, U] as [string, DataType])), ['engine', S], ['region_role', S],
+];
+
 /**
  * GreptimeDB's information_schema tables that have MySQL's columns and no
  * rows in a time-series database: MySQL tools (DBeaver, DataGrip, Navicat)
@@ -247,7 +266,7 @@ export class SystemTables {
       region_peers: {
         columns: [['table_catalog', S], ['table_schema', S], ['table_name', S], ['region_id', U], ['peer_id', U], ['peer_addr', S], ['is_leader', S],
           ['status', S], ['down_seconds', I]],
-        rows: () => tables().flatMap((t) => t.regionIds.map((_, i) => ['greptime', t.database, t.name, (BigInt(t.id) << 32n) | BigInt(i), 0n, '', 'Yes', 'ALIVE', null])),
+        rows: () => tables().flatMap((t) => t.regionIds.map((_, i) => ['greptime', t.database, t.name, regionIdOf(t, i), 0n, '', 'Yes', 'ALIVE', null])),
       },
       // GreptimeDB's rows: a TIME INDEX constraint for every table, a PRIMARY one for tables with a primary key.
       table_constraints: {
@@ -303,15 +322,21 @@ export class SystemTables {
           c.default ? (c.default.fn ?? String(c.default.value)) : null, c.nullable, c.comment ?? null)))
           .concat(this.visibleProviders().flatMap((p) => p.columns.map((c, i) => columnRow(p.database, p.name, c.name, i, c.type, 'field', null, true, null)))),
       },
+      // GreptimeDB's two engines (information_memory_table.rs): tables may name either (ENGINE=metric is kept
+      // as written); both write through the configured storage engine, named in mito's comment.
       engines: {
-        columns: [['engine', S], ['support', S], ['comment', S], ['transactions', S], ['xa', S], ['savepoints', S]],
-        rows: () => [['mito', 'DEFAULT', `Storage engine for time-series data (${engine.name})`, 'NO', 'NO', 'NO']],
+        columns: strings('engine', 'support', 'comment', 'transactions', 'xa', 'savepoints'),
+        rows: () => [
+          ['mito', 'DEFAULT', `Storage engine for time-series data (${engine.name})`, 'NO', 'NO', 'NO'],
+          ['metric', 'YES', METRIC_ENGINE_COMMENT, 'NO', 'NO', 'NO'],
+        ],
       },
       region_statistics: {
-        columns: [['region_id', U], ['table_id', U], ['region_number', U], ['region_rows', U], ['disk_size', U], ['memtable_size', U], ['manifest_size', U], ['sst_size', U], ['sst_num', U], ['index_size', U], ['engine', S], ['region_role', S]],
+        columns: REGION_STATISTICS_COLUMNS,
         rows: () => tables().flatMap((t) => t.regionIds.map((r, i) => {
           const st = safeStats(engine, r);
-          return [(BigInt(t.id) << 32n) | BigInt(i), BigInt(t.id), BigInt(i), BigInt(st.rows), BigInt(st.sstBytes + st.memtableBytes), BigInt(st.memtableBytes), 0n, BigInt(st.sstBytes), BigInt(st.sstFiles), 0n, 'mito', 'Leader'];
+          return [regionIdOf(t, i), t.id, i, BigInt(st.rows), null, BigInt(st.sstBytes + st.memtableBytes), BigInt(st.memtableBytes), 0n,
+            BigInt(st.sstBytes), BigInt(st.sstFiles), 0n, t.engine, 'Leader'];
         })),
       },
       build_info: {
@@ -358,8 +383,13 @@ export class SystemTables {
         },
       },
       partitions: {
-        columns: [['table_catalog', S], ['table_schema', S], ['table_name', S], ['partition_name', S], ['partition_expression', S], ['greptime_partition_id', U]],
-        rows: () => tables().flatMap((t) => t.regionIds.map((r, i) => ['greptime', t.database, t.name, `p${i}`, t.partition?.exprs[i] ?? null, (BigInt(t.id) << 32n) | BigInt(i)])),
+        columns: PARTITIONS_COLUMNS,
+        rows: () => tables().flatMap((t) => t.regionIds.map((r, i) => {
+          const st = safeStats(engine, r);
+          return ['greptime', t.database, t.name, `p${i}`, null, BigInt(i + 1), null, 'RANGE', null, t.partition?.exprs[i] ?? null, null, null,
+            BigInt(st.rows), st.rows > 0 ? BigInt(Math.floor((st.sstBytes + st.memtableBytes) / st.rows)) : 0n, BigInt(st.sstBytes), null, null, null,
+            BigInt(t.createdAtMs) * 1000n, null, null, null, null, null, null, regionIdOf(t, i)];
+        })),
       },
     };
   }
