@@ -178,6 +178,16 @@ export const REGION_STATISTICS_COLUMNS: Array<[string, DataType]> = [
     'manifest_size', 'sst_size', 'sst_num', 'index_size'].map((n) => [n, U] as [string, DataType])), ['engine', S], ['region_role', S],
 ];
 
+/** information_schema.routines' 31 columns, MySQL's as GreptimeDB keeps them (information_memory_table.rs). */
+export const ROUTINES_COLUMNS: Array<[string, DataType]> = [
+  ...strings('specific_name', 'routine_catalog', 'routine_schema', 'routine_name', 'routine_type', 'data_type'),
+  ...(['character_maximum_length', 'character_octet_length', 'numeric_precision', 'numeric_scale', 'datetime_precision']
+    .map((n) => [n, I] as [string, DataType])),
+  ...strings('character_set_name', 'collation_name', 'dtd_identifier', 'routine_body', 'routine_definition', 'external_name', 'external_language',
+    'parameter_style', 'is_deterministic', 'sql_data_access', 'sql_path', 'security_type'), ['created', TS_US], ['last_altered', TS_US],
+  ...strings('sql_mode', 'routine_comment', 'definer', 'character_set_client', 'collation_connection', 'database_collation'),
+];
+
 /**
  * GreptimeDB's information_schema tables that have MySQL's columns and no
  * rows in a time-series database: MySQL tools (DBeaver, DataGrip, Navicat)
@@ -347,13 +357,19 @@ export class SystemTables {
         columns: [['function_name', S], ['function_type', S], ['origin', S], ['description', S]],
         rows: () => registry.list().map((e) => [e.fn.name, e.fn.kind, e.origin, e.fn.description ?? '']),
       },
-      // MySQL's ROUTINES columns (subset) for every SQL function; data_type is empty when a rule derives it from the arguments.
+      // GreptimeDB's routines (MySQL's 31 columns, information_memory_table.rs). GreptimeDB has no stored
+      // routines and answers none; Strata lists its SQL functions, built-in and added, as MySQL lists stored
+      // functions. data_type is empty when a rule derives it from the arguments; the kind (scalar, aggregate,
+      // window) is information_schema.functions' function_type.
       routines: {
-        columns: [['specific_name', S], ['routine_catalog', S], ['routine_schema', S], ['routine_name', S], ['routine_type', S], ['data_type', S],
-          ['routine_body', S], ['external_name', S], ['external_language', S], ['is_deterministic', S], ['routine_comment', S], ['function_kind', S]],
-        rows: () => registry.list().map((e) => [e.fn.name, 'def', 'public', e.fn.name, 'FUNCTION',
-          typeof e.fn.returnType === 'function' ? '' : dataTypeDisplayName(e.fn.returnType).toLowerCase(), 'EXTERNAL', e.origin,
-          e.origin === 'built-in' ? 'BUILTIN' : 'JAVASCRIPT', (e.fn.volatility ?? 'immutable') === 'immutable' ? 'YES' : 'NO', e.fn.description ?? '', e.fn.kind]),
+        columns: ROUTINES_COLUMNS,
+        rows: () => registry.list().map((e) => {
+          const dataType = typeof e.fn.returnType === 'function' ? '' : dataTypeDisplayName(e.fn.returnType).toLowerCase();
+          return [e.fn.name, 'def', 'public', e.fn.name, 'FUNCTION', dataType, null, null, null, null, null, null, null, dataType,
+            'EXTERNAL', null, e.origin, e.origin === 'built-in' ? 'BUILTIN' : 'JAVASCRIPT', 'SQL',
+            (e.fn.volatility ?? 'immutable') === 'immutable' ? 'YES' : 'NO', 'NO SQL', null, 'INVOKER', null, null, '', e.fn.description ?? '', '',
+            'utf8', 'utf8_bin', 'utf8_bin'];
+        }),
       },
       character_sets: {
         columns: [['character_set_name', S], ['default_collate_name', S], ['description', S], ['maxlen', I]],

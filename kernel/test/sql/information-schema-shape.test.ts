@@ -20,6 +20,13 @@ const SHAPES: Record<string, string> = {
   // region_statistics.rs (docs: reference/sql/information-schema/region-statistics, version 1.0).
   region_statistics: 'region_id:UInt64 table_id:UInt32 region_number:UInt32 region_rows:UInt64 written_bytes_since_open:UInt64 '
     + 'disk_size:UInt64 memtable_size:UInt64 manifest_size:UInt64 sst_size:UInt64 sst_num:UInt64 index_size:UInt64 engine:String region_role:String',
+  // information_memory_table.rs ROUTINES: MySQL's 31 columns.
+  routines: 'specific_name:String routine_catalog:String routine_schema:String routine_name:String routine_type:String data_type:String '
+    + 'character_maximum_length:Int64 character_octet_length:Int64 numeric_precision:Int64 numeric_scale:Int64 datetime_precision:Int64 '
+    + 'character_set_name:String collation_name:String dtd_identifier:String routine_body:String routine_definition:String '
+    + 'external_name:String external_language:String parameter_style:String is_deterministic:String sql_data_access:String '
+    + 'sql_path:String security_type:String created:TimestampMicrosecond last_altered:TimestampMicrosecond sql_mode:String '
+    + 'routine_comment:String definer:String character_set_client:String collation_connection:String database_collation:String',
   // tables.rs: 24 columns.
   tables: 'table_catalog:String table_schema:String table_name:String table_type:String table_id:UInt32 data_length:UInt64 '
     + 'max_data_length:UInt64 index_length:UInt64 max_index_length:UInt64 avg_row_length:UInt64 engine:String version:UInt64 '
@@ -123,6 +130,13 @@ describe('kernel: information_schema in GreptimeDB\'s shape', function () {
 
   it('engines lists GreptimeDB\'s mito (default) and metric', async () => {
     expect((await h.rows('SELECT engine, support, transactions FROM information_schema.engines'))).to.deep.equal([['mito', 'DEFAULT', 'NO'], ['metric', 'YES', 'NO']]);
+  });
+
+  it('routines lists the SQL functions in MySQL\'s columns; information_schema.functions has their kind', async () => {
+    const r = await h.rows("SELECT routine_catalog, routine_schema, routine_type, data_type, dtd_identifier, routine_body, external_language, "
+      + "is_deterministic, character_set_client FROM information_schema.routines WHERE routine_name = 'abs'");
+    expect(r).to.deep.equal([['def', 'public', 'FUNCTION', '', '', 'EXTERNAL', 'BUILTIN', 'YES', 'utf8']]);
+    expect(await h.rows("SELECT function_type FROM information_schema.functions WHERE function_name = 'avg'")).to.deep.equal([['aggregate']]);
   });
 
   it('triggers keeps MySQL\'s columns, which DBeaver and DataGrip filter on', async () => {
