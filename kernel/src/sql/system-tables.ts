@@ -227,12 +227,12 @@ const MYSQL_EMPTY_TABLES: Record<string, Def> = {
     'event_object_table'), ['action_order', I], ...strings('action_condition', 'action_statement', 'action_orientation', 'action_timing',
     'action_reference_old_table', 'action_reference_new_table', 'action_reference_old_row', 'action_reference_new_row'), ['created', TS_US],
   ...strings('sql_mode', 'definer', 'character_set_client', 'collation_connection', 'database_collation')]),
-  // Strata has no views or flows: GreptimeDB's columns, no rows.
+  // Strata has no views or flows: GreptimeDB's columns (views.rs, flows.rs), no rows.
   views: empty([...strings('table_catalog', 'table_schema', 'table_name', 'view_definition', 'check_option', 'is_updatable', 'definer', 'security_type',
     'character_set_client', 'collation_connection')]),
   flows: empty([['flow_name', S], ['flow_id', U32], ['state_size', U], ['table_catalog', S], ['flow_definition', S], ['comment', S], ['expire_after', I],
     ['source_table_ids', S], ['sink_table_name', S], ['flownode_ids', S], ['options', S], ['created_time', TS], ['updated_time', TS],
-    ['last_execution_time', TS], ['source_table_names', S], ['flownode_addrs', S]]),
+    ['last_execution_time', TS], ['source_table_names', S]]),
   procedure_info: empty([['procedure_id', S], ['procedure_type', S], ['start_time', TS], ['end_time', TS], ['status', S], ['lock_keys', S]]),
 };
 
@@ -387,17 +387,21 @@ export class SystemTables {
         rows: () => tables().flatMap(keyColumnUsageRows),
       },
       runtime_metrics: {
-        columns: [['metric_name', S], ['value', { name: 'Float64' }], ['labels', S], ['node', S], ['node_type', S], ['timestamp', TS]],
+        // GreptimeDB's runtime_metrics.rs: a standalone server leaves peer_addr NULL and names its peer_type STANDALONE.
+        columns: [['metric_name', S], ['value', { name: 'Float64' }], ['labels', S], ['peer_addr', S], ['peer_type', S], ['timestamp', TS]],
         rows: async () => {
           if (!metrics) return [];
           const now = BigInt(Date.now());
           const all = await metrics.registry.getMetricsAsJSON();
           return all.flatMap((m) => m.values.map((v) => [
             (v as { metricName?: string }).metricName ?? m.name, Number(v.value),
-            Object.entries(v.labels ?? {}).map(([k, x]) => `${k}=${String(x)}`).join(', '), 'standalone', 'standalone', now,
+            Object.entries(v.labels ?? {}).map(([k, x]) => `${k}=${String(x)}`).join(', '), null, 'STANDALONE', now,
           ]));
         },
       },
+      // GreptimeDB's partitions.rs, MySQL's 25 columns and greptime_partition_id (the region id): one row per
+      // region, p0, p1, ... in region order; partition_method RANGE as GreptimeDB gives for every row. Where
+      // GreptimeDB leaves the sizes NULL, Strata gives the region's rows and bytes from the engine.
       partitions: {
         columns: PARTITIONS_COLUMNS,
         rows: () => tables().flatMap((t) => t.regionIds.map((r, i) => {

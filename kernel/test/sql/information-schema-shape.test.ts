@@ -27,6 +27,12 @@ const SHAPES: Record<string, string> = {
     + 'external_name:String external_language:String parameter_style:String is_deterministic:String sql_data_access:String '
     + 'sql_path:String security_type:String created:TimestampMicrosecond last_altered:TimestampMicrosecond sql_mode:String '
     + 'routine_comment:String definer:String character_set_client:String collation_connection:String database_collation:String',
+  // runtime_metrics.rs.
+  runtime_metrics: 'metric_name:String value:Float64 labels:String peer_addr:String peer_type:String timestamp:TimestampMillisecond',
+  // flows.rs.
+  flows: 'flow_name:String flow_id:UInt32 state_size:UInt64 table_catalog:String flow_definition:String comment:String expire_after:Int64 '
+    + 'source_table_ids:String sink_table_name:String flownode_ids:String options:String created_time:TimestampMillisecond '
+    + 'updated_time:TimestampMillisecond last_execution_time:TimestampMillisecond source_table_names:String',
   // tables.rs: 24 columns.
   tables: 'table_catalog:String table_schema:String table_name:String table_type:String table_id:UInt32 data_length:UInt64 '
     + 'max_data_length:UInt64 index_length:UInt64 max_index_length:UInt64 avg_row_length:UInt64 engine:String version:UInt64 '
@@ -130,6 +136,11 @@ describe('kernel: information_schema in GreptimeDB\'s shape', function () {
 
   it('engines lists GreptimeDB\'s mito (default) and metric', async () => {
     expect((await h.rows('SELECT engine, support, transactions FROM information_schema.engines'))).to.deep.equal([['mito', 'DEFAULT', 'NO'], ['metric', 'YES', 'NO']]);
+  });
+
+  it('runtime_metrics: a standalone server leaves peer_addr NULL and names its peer_type STANDALONE', async () => {
+    const r = await h.rows('SELECT DISTINCT peer_addr, peer_type FROM information_schema.runtime_metrics');
+    expect(r).to.deep.equal([[null, 'STANDALONE']]);
   });
 
   it('routines lists the SQL functions in MySQL\'s columns; information_schema.functions has their kind', async () => {
