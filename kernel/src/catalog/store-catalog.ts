@@ -396,11 +396,21 @@ function applyChange(s: TableSchema, change: AlterTableChange, table: string): T
     case 'add-columns': {
       const cols: ColumnSchema[] = [...s.columns];
       const pk = [...s.primaryKey];
+      // Where the columns go: only the column order changes (SELECT *, positional INSERT);
+      // engines read and write columns by name.
+      let at = cols.length;
+      if (change.at === 'first') at = 0;
+      else if (change.at) {
+        const after = change.at.after;
+        const i = cols.findIndex((x) => x.name === after);
+        if (i < 0) throw new ColumnNotFoundError(after, table);
+        at = i + 1;
+      }
       for (const c of change.columns) {
         if (cols.some((x) => x.name === c.name)) throw new ColumnAlreadyExistsError(c.name, table);
         if (c.semantic === 'timestamp') throw new InvalidArgumentsError(`${table}: cannot add a second TIME INDEX column '${c.name}'`);
         if (!c.nullable && c.default === undefined) throw new InvalidArgumentsError(`${table}: a NOT NULL column '${c.name}' needs a DEFAULT to be added to an existing table`);
-        cols.push(c);
+        cols.splice(at++, 0, c);
         if (c.semantic === 'tag') pk.push(c.name);
       }
       return { ...s, columns: cols, primaryKey: pk, version };

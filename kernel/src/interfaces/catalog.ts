@@ -51,7 +51,8 @@ export interface ViewInfo {
 
 /** A schema change for ALTER TABLE. */
 export type AlterTableChange =
-  | { readonly kind: 'add-columns'; readonly columns: TableSchema['columns'] }
+  /** `at`: where the columns go (ADD COLUMN ... FIRST | AFTER col); absent, after the last. */
+  | { readonly kind: 'add-columns'; readonly columns: TableSchema['columns']; readonly at?: 'first' | { readonly after: string } }
   | { readonly kind: 'drop-columns'; readonly names: readonly string[] }
   | { readonly kind: 'modify-column'; readonly name: string; readonly type: TableSchema['columns'][number]['type'] }
   /** A column's default for later writes (`default` absent: dropped); rows already written keep their values. */

@@ -563,6 +563,7 @@ export type Statement =
   | ShowDatabasesStatement
   | ShowTablesStatement
   | ShowCreateTableStatement
+  | ShowCreateDatabaseStatement
   | ShowTableStatusStatement
   | ShowColumnsStatement
   | ShowIndexStatement
@@ -786,6 +787,12 @@ export interface ShowTablesStatement extends StatementBase {
   readonly full: boolean;
   readonly database?: string;
   readonly filter?: ShowFilter;
+}
+
+/** `SHOW CREATE DATABASE db` (GreptimeDB: `CREATE DATABASE IF NOT EXISTS db` and its options). */
+export interface ShowCreateDatabaseStatement extends StatementBase {
+  readonly kind: 'ShowCreateDatabase';
+  readonly database: string;
 }
 
 export interface ShowCreateTableStatement extends StatementBase {

@@ -40,7 +40,7 @@ import { optimize } from './plan/optimizer.js';
 import { PlanCache } from './plan/plan-cache.js';
 import { functionNamesOf } from './plan/function-names.js';
 import { statementRegistry } from '../functions/function-registry.js';
-import { databaseOptionsText, showIndexRows, sqlTypeName, SystemTables, tableOptionEntries } from './system-tables.js';
+import { databaseOptionEntries, databaseOptionsText, showIndexRows, sqlTypeName, SystemTables, tableOptionEntries } from './system-tables.js';
 import { runTql, runTqlRelation } from '../promql/tql.js';
 import { ProcessList } from './process-list.js';
 
@@ -453,6 +453,14 @@ export class QueryEngine implements QueryService {
         const { columns, rows } = this.tableStatus(db);
         return this.filtered(columns, rows, st.filter, sql, session, params, signal);
       }
+      case 'ShowCreateDatabase': {
+        const db = st.database;
+        if (db !== 'information_schema' && !this.catalog.databaseExists(db)) throw new DatabaseNotFoundError(db);
+        const name = /^[A-Za-z_][A-Za-z0-9_]*$/.test(db) ? db : `"${db.replace(/"/g, '""')}"`;
+        const opts = databaseOptionEntries(this.catalog, db).map(([k, v]) => `  ${/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : `'${k.replace(/'/g, "''")}'`} = '${v.replace(/'/g, "''")}'`);
+        const text = `CREATE DATABASE IF NOT EXISTS ${name}${opts.length ? `\nWITH(\n${opts.join(',\n')}\n)` : ''}`;
+        return rowsOutput([{ name: 'Database', type: STR }, { name: 'Create Database', type: STR }], [[db, text]]);
+      }
       case 'ShowCreateTable': {
         // MySQL answers SHOW CREATE TABLE of a view with the view's columns (mysqldump relies on it).
         const v = this.catalog.getView?.(st.table.database ?? session.database, st.table.name);
@@ -785,11 +793,11 @@ export class QueryEngine implements QueryService {
       switch (a.kind) {
         case 'AddColumn': {
           if (a.ifNotExists && t.schema.columns.some((c) => c.name === a.column.name)) continue;
-          // Columns go at the end; a FIRST/AFTER kept silently would send positional INSERTs to the wrong columns.
-          if (a.position) throw new UnsupportedError(`ALTER TABLE ... ADD COLUMN ${a.column.name} ${a.position.kind === 'First' ? 'FIRST' : `AFTER ${a.position.column}`} is not supported: new columns are added last`);
           const binder = new Binder(this.binderEnv('', session, []));
           const col = this.columnSchema(a.column, binder, '\u0000', a.column.primaryKey ? [a.column.name] : [], session);
-          change = { kind: 'add-columns', columns: [col] };
+          // FIRST / AFTER col place it in the column order (SELECT *, positional INSERT), as GreptimeDB.
+          const at = a.position ? (a.position.kind === 'First' ? 'first' as const : { after: a.position.column }) : undefined;
+          change = { kind: 'add-columns', columns: [col], ...(at ? { at } : {}) };
           break;
         }
         case 'DropColumn':

@@ -719,6 +719,7 @@ show_stmt ->
   | %SHOW %CREATE %W_VIEW object_name {% d => ({ kind: 'ShowCreateView', view: d[3], span: S(d) }) %}
   | %SHOW %W_VIEWS (from_in ident):? show_filter:?
       {% d => ({ kind: 'ShowViews', ...(d[2] ? { database: g.identText(d[2][1]) } : {}), ...showFilter(d[3]), span: S(d) }) %}
+  | %SHOW %CREATE database_kw ident {% d => ({ kind: 'ShowCreateDatabase', database: g.identText(d[3]), span: S(d) }) %}
   | %SHOW %TABLE %STATUS (from_in ident):? show_filter:?
       {% d => ({ kind: 'ShowTableStatus', ...(d[3] ? { database: g.identText(d[3][1]) } : {}), ...showFilter(d[4]), span: S(d) }) %}
   | %SHOW %FULL:? columns_kw from_in object_name (from_in ident):? show_filter:?

@@ -1046,6 +1046,7 @@ const grammar: Grammar = {
     {"name": "show_stmt$ebnf$7", "symbols": ["show_filter"], "postprocess": id},
     {"name": "show_stmt$ebnf$7", "symbols": [], "postprocess": () => null},
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("W_VIEWS") ? {type: "W_VIEWS"} : W_VIEWS), "show_stmt$ebnf$6", "show_stmt$ebnf$7"], "postprocess": d => ({ kind: 'ShowViews', ...(d[2] ? { database: g.identText(d[2][1]) } : {}), ...showFilter(d[3]), span: S(d) })},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("CREATE") ? {type: "CREATE"} : CREATE), "database_kw", "ident"], "postprocess": d => ({ kind: 'ShowCreateDatabase', database: g.identText(d[3]), span: S(d) })},
     {"name": "show_stmt$ebnf$8$subexpression$1", "symbols": ["from_in", "ident"]},
     {"name": "show_stmt$ebnf$8", "symbols": ["show_stmt$ebnf$8$subexpression$1"], "postprocess": id},
     {"name": "show_stmt$ebnf$8", "symbols": [], "postprocess": () => null},
