@@ -69,6 +69,19 @@ describe('sql: views', function () {
     expect(await h.rows("SELECT h, u FROM w WHERE h = 'b' AND t >= '1970-01-01 00:00:02'")).to.deep.equal([['b', 95]]);
   });
 
+  it("an outer condition that can fail is not pushed below the subquery's or view's own WHERE", async () => {
+    await h.q('CREATE TABLE dz (ts TIMESTAMP TIME INDEX, k BIGINT)');
+    await h.q('INSERT INTO dz VALUES (1, 0), (2, 2), (3, 20)');
+    await h.fails('SELECT 10 / k FROM dz', 'Divide by zero', 'DIVIDE_BY_ZERO');
+    // The inner WHERE (an expression: not a scan predicate) removes k = 0 first; the division
+    // (able to fail) stays above it, the time comparison (unable to) still reaches the scan.
+    expect(await h.rows('SELECT k FROM (SELECT * FROM dz WHERE k * 1 <> 0) s WHERE 10 / k >= 1 ORDER BY ts')).to.deep.equal([[2]]);
+    await h.q('CREATE VIEW nz AS SELECT * FROM dz WHERE k * 1 <> 0');
+    expect(await h.rows('SELECT k FROM nz WHERE 10 / k >= 1')).to.deep.equal([[2]]);
+    const plan = String((await h.q('EXPLAIN SELECT k FROM nz WHERE 10 / k >= 1 AND ts > 1')).rows[0]![1]);
+    expect(plan).to.contain('time_range=[2, +inf)');
+  });
+
   it('CREATE OR REPLACE and IF NOT EXISTS, as GreptimeDB (show_create.sql)', async () => {
     await h.q('CREATE VIEW v1 AS SELECT host FROM cpu');
     await h.fails('CREATE VIEW v1 AS SELECT host FROM cpu', 'View already exists: public.v1', 'TABLE_ALREADY_EXISTS');
