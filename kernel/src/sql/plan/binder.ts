@@ -580,13 +580,6 @@ export class Binder {
   }
 
   /**
-   * A view read as a derived table: its query text parsed (cached) and bound
-   * here, in the view's database and against its own text (select items are
-   * named after it), so predicates on the view reach the scans under it as
-   * they reach those of any subquery. A table or column the query reads that
-   * is gone fails here, naming the view.
-   */
-  /**
    * A view's query bound as a read of the view binds it (CREATE VIEW checks a
    * new definition so; DESCRIBE lists the columns). `annotate` false leaves
    * errors as they are (a view being created is not yet anyone's to name).
@@ -595,6 +588,13 @@ export class Binder {
     return this.bindView(view, view.name, undefined, annotate);
   }
 
+  /**
+   * A view read as a derived table: its query text parsed (cached) and bound
+   * here, in the view's database and against its own text (select items are
+   * named after it), so predicates on the view reach the scans under it as
+   * they reach those of any subquery. A table or column the query reads that
+   * is gone fails here, naming the view.
+   */
   private bindView(view: ViewInfo, alias: string, aliasColumns?: readonly string[], annotate = true): { plan: Plan; fields: Field[] } {
     const key = `${view.database}.${view.name}`;
     const scope = this.viewScope;
