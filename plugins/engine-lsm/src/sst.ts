@@ -1,6 +1,7 @@
 import * as arrow from 'apache-arrow';
 import { batchesToIpc, recordBatchOf, type ColumnSchema, type IndexProvider, type ScanPredicate, type TableSchema } from '@strata/kernel';
 import { OP_COLUMN, OP_DELETE, PK_COLUMN, type Chunk } from './chunk.js';
+import { noCacheAdmission, type CacheAdmission, type ScanAdmission } from './cache-admission.js';
 import { CorruptionError } from './errors.js';
 import type { ChunkSource } from './merge-chunks.js';
 import type * as PW from 'parquet-wasm/node';
@@ -460,23 +461,8 @@ export type SstFetch =
      * kept between scans) for this file, as one read with this admission
      * budget sees it; absent: none kept.
      */
-    pages?(admission: PageAdmission): PageStore }
+    pages?(admission: CacheAdmission): PageStore }
   | { readonly kind: 'whole'; load(): Promise<Uint8Array> };
-
-/**
- * What one read may hold of the engine's page cache, in decompressed bytes,
- * shared by all the SST sources of a scan. Pages the read finds in the cache
- * and pages it adds both count, so a scan never holds more than it was given;
- * once spent, the read still uses the pages it finds but adds none (and copies
- * none out of the decompression buffer). `{ bytes: 0 }` adds nothing, as
- * RocksDB's `fill_cache = false`: reads whose result is kept elsewhere (a
- * file's series table, its last rows) and scans too big for the cache.
- *
- * @example
- * const admission: PageAdmission = { bytes: cache.bytesMax / 2 };
- * new SstSource(1, fetch, rgs, pk, ts, rowGroupRows, cols, 4, undefined, undefined, false, false, admission);
- */
-export interface PageAdmission { bytes: number }
 
 /** An SST ready to encode: its rows as Arrow IPC (tags as dictionaries) and its index. */
 export interface PreparedSst {
@@ -1075,8 +1061,8 @@ export class SstSource implements ChunkSource {
     private readonly noDeletes = false,
     /** Chunks for keys and tags only (SstSeries.read): the time index may be left out too. */
     private readonly keysOnly = false,
-    /** What this read may hold of the engine's page cache (shared by a scan's sources); by default it adds nothing. */
-    private readonly admission: PageAdmission = { bytes: 0 }) {}
+    /** What this read may hold of the engine's caches (shared by a scan's sources); by default it adds nothing. */
+    private readonly admission: ScanAdmission = noCacheAdmission()) {}
 
   async next(): Promise<Chunk | undefined> {
     while (this.queue.length === 0) {
@@ -1164,7 +1150,7 @@ export class SstSource implements ChunkSource {
     const layout = ranged.layout;
     // Small reads keep their pages with the opened file; row groups read whole, in the engine's
     // page cache (as far as this read's admission budget goes).
-    const pages = sel ? opened.pageStore : (this.cachePages ??= ranged.pages?.(this.admission));
+    const pages = sel ? opened.pageStore : (this.cachePages ??= ranged.pages?.(this.admission.pages));
     for (const rg of rgs) {
       const rows = footer.rowGroups[rg]?.rows ?? 0;
       const ranges: Array<readonly [number, number]> = sel ? sel.map(([o, l]) => [o, Math.min(rows, o + l)] as const).filter(([a, b]) => a < b) : [[0, rows]];

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import * as arrow from 'apache-arrow';
 import { parquetReadInfo } from '../src/parquet-read.js';
-import { SCAN_PAGE_CACHE_SHARE, wholeReadPageBytes } from '../src/region.js';
+import { SCAN_CACHE_SHARE } from '../src/cache-admission.js';
+import { wholeReadPageBytes } from '../src/region.js';
 import type { SstLayout } from '../src/sst.js';
 import { cpuSchema, harness, scanRows } from './support/fixtures.js';
 
@@ -84,7 +85,7 @@ describe('engine-lsm: page cache admission (a scan holds at most its share of ss
     expect(first.result).to.have.length(want.rows);
     expect(first.result.reduce((a, r) => a + (r.usage as number), 0)).to.equal(want.usage);
     expect(first.bytes, 'a small scan keeps its pages').to.be.greaterThan(0);
-    expect(first.bytes).to.be.at.most(CACHE_BYTES * SCAN_PAGE_CACHE_SHARE);
+    expect(first.bytes).to.be.at.most(CACHE_BYTES * SCAN_CACHE_SHARE);
     // The file's series table is read once and kept: its pages are offered and declined.
     expect(first.declined, 'the series-table read adds no page').to.be.greaterThan(0);
     const warm = await delta(pages, () => scanRows(engine, R, recent));
@@ -115,7 +116,7 @@ describe('engine-lsm: page cache admission (a scan holds at most its share of ss
     const { engine, pages } = await table();
     await scanRows(engine, R, recent);
     const hot = pages.bytes;
-    const share = Math.floor(CACHE_BYTES * SCAN_PAGE_CACHE_SHARE);
+    const share = Math.floor(CACHE_BYTES * SCAN_CACHE_SHARE);
     // A limit past the table: the scan reads it all, but is judged by what it holds, not up front.
     const first = await delta(pages, () => aggregate(engine, 1_000_000));
     expect(first.result).to.deep.equal(expected(OLD[0], RECENT[1]));
