@@ -474,12 +474,13 @@ export class Region {
       }));
       return {
         kind: 'ranged', size: f.bytes, layout, ...(files ? { cache: { files, key } } : {}), ...(pages ? { pages } : {}),
-        async get(offset: number, length: number) {
+        async get(offset: number, length: number, admission?: CacheAdmission) {
           const tiles = chunks ? tilingChunks(layout, offset, length) : undefined;
           if (!chunks || !tiles) return read(offset, length);
           const got = tiles.map(([o]) => chunks.get(key, o));
           if (got.every((b) => b !== undefined)) {
-            chunks.hits++;
+            // What a scan finds counts against its share as what it adds does.
+            chunks.hit(admission, length);
             if (got.length === 1) return got[0]!;
             // Chunks cached from one earlier read of this range lie back to back in its buffer: a view, no copy.
             const first = got[0]!;
@@ -496,7 +497,9 @@ export class Region {
           }
           chunks.misses++;
           const bytes = await read(offset, length);
-          if (bytes.length === length) {
+          // Kept as far as the read's admission allows (a scan past its share, or too big for it,
+          // adds nothing: no copies, nothing of other queries pushed out).
+          if (bytes.length === length && chunks.admit(admission, length)) {
             // Views of the read's buffer when the cache can hold all of it, else copies (a view
             // would keep the whole buffer alive for one chunk).
             const views = bytes.buffer.byteLength * 8 <= chunks.bytesMax;
@@ -614,10 +617,11 @@ export class Region {
         const wantedAll = new Set([...cols.map((c) => c.name), ...schema.primaryKey, schema.timeIndex, OP_COLUMN, PK_COLUMN]);
         const wantedWithSeries = new Set(wantedAll);
         for (const k of schema.primaryKey) if (!cols.some((c) => c.name === k) || schema.columns.find((c) => c.name === k)!.type.name === 'String') wantedWithSeries.delete(k);
-        // The scan's share of each cache, and what it would put through them (the page bytes
-        // of the row groups it reads whole), to decide below whether it admits any.
-        const admission: ScanAdmission = { pages: scanCacheAdmission(self.deps.sstPages?.bytesMax), chunks: { bytes: 0 } };
-        let wholeReadBytes = 0;
+        // The scan's share of each cache, and what it would put through each, to decide below
+        // whether it admits any: the decompressed bytes of the row groups it reads whole (the
+        // page cache), the compressed bytes its ranged reads fetch (the chunk cache).
+        const admission: ScanAdmission = { pages: scanCacheAdmission(self.deps.sstPages?.bytesMax), chunks: scanCacheAdmission(self.deps.sstChunks?.bytesMax) };
+        let wholeReadBytes = 0, fetchBytes = 0;
         let prio = 0;
         for (const f of files) {
           prio++;
@@ -640,12 +644,15 @@ export class Region {
           const noDeletes = f.hasDeletes === false; // (absent in a manifest: assume deletes)
           const columns = f.columns.filter((c) => wanted.has(c) && !(noDeletes && c === OP_COLUMN));
           if (index.layout && admission.pages.bytes > 0) wholeReadBytes += wholeReadPageBytes(index.layout, rgs, sel, columns);
-          sources.push(new SstSource(prio, self.sstFetch(f, index), rgs, schema.primaryKey, schema.timeIndex,
-            self.deps.options.rowGroupRows, columns, files.length > 8 ? 1 : 4, sel, series, noDeletes, false, admission));
+          const source = new SstSource(prio, self.sstFetch(f, index), rgs, schema.primaryKey, schema.timeIndex,
+            self.deps.options.rowGroupRows, columns, files.length > 8 ? 1 : 4, sel, series, noDeletes, false, admission);
+          if (admission.chunks.bytes > 0) fetchBytes += source.fetchBytes;
+          sources.push(source);
           spans.push([tsOf(f, 'minTs'), tsOf(f, 'maxTs')]);
         }
         // Bigger than its share: adds nothing; with a LIMIT: held to its share (settleCacheAdmission).
         settleCacheAdmission(admission.pages, wholeReadBytes, req.limit !== undefined);
+        settleCacheAdmission(admission.chunks, fetchBytes, req.limit !== undefined);
         for (const mem of mems) {
           prio++;
           if (mem.length === 0 || mem.minTs === undefined) continue;
