@@ -16,7 +16,7 @@ import { parseTimestampNanos, zoneOffsetMs } from '../../functions/time-zone.js'
 import { castValue, parseInterval } from '../exec/expression-evaluator.js';
 import { parseDurationMs } from '../../catalog/store-catalog.js';
 import {
-  newField, schemaOf, type OuterRef, type AggCall, type BExpr, type BinaryOp, type Field, type FrameSpec, type Plan, type RangeCall, type SortKey, type WinCall,
+  newField, newFieldId, schemaOf, type OuterRef, type AggCall, type BExpr, type BinaryOp, type Field, type FrameSpec, type Plan, type RangeCall, type SortKey, type WinCall,
 } from './logical-plan.js';
 
 const BOOL: DataType = { name: 'Boolean' };
@@ -502,10 +502,10 @@ export class Binder {
         const info = this.env.catalog.getTable(database, t.name.name);
         if (!info) throw new TableNotFoundError(`${database}.${t.name.name}`);
         // Unaliased, the columns also answer to `db.table.col` (and only with this db).
-        const fields = info.schema.columns.map((c) => {
-          const f = newField(c.name, c.type, alias);
-          return t.alias ? f : { ...f, qualifierDatabase: database };
-        });
+        // (Built as literals, not spread copies: a wide table's scan makes one per column per statement.)
+        const fields: Field[] = t.alias
+          ? info.schema.columns.map((c) => ({ id: newFieldId(), name: c.name, type: c.type, qualifier: alias }))
+          : info.schema.columns.map((c) => ({ id: newFieldId(), name: c.name, type: c.type, qualifier: alias, qualifierDatabase: database }));
         return { plan: { k: 'scan', table: info, alias, fields, predicates: [] }, fields };
       }
       case 'DerivedTable': {
