@@ -43,6 +43,7 @@ import { statementRegistry } from '../functions/function-registry.js';
 import { databaseOptionEntries, databaseOptionsText, showIndexRows, sqlTypeName, SystemTables, tableOptionEntries } from './system-tables.js';
 import { runTql, runTqlRelation } from '../promql/tql.js';
 import { ProcessList } from './process-list.js';
+import { pgSettings } from './pg-catalog.js';
 
 const STR: DataType = { name: 'String' };
 const I64: DataType = { name: 'Int64' };
@@ -52,7 +53,7 @@ const I64: DataType = { name: 'Int64' };
  * `PostgreSQL 16.3 ...`, MySQL ones `8.4.2-...`; others get the bare version.
  */
 function versionText(session: Session): string {
-  if (session.channel === 'postgres') return `PostgreSQL 16.3 Strata ${KERNEL_VERSION}`;
+  if (session.channel === 'postgres') return `PostgreSQL ${pgSettings(session).get('server_version')} Strata ${KERNEL_VERSION}`;
   if (session.channel === 'mysql') return `${MYSQL_VERSION}-strata-${KERNEL_VERSION}`;
   return KERNEL_VERSION;
 }
@@ -512,6 +513,12 @@ export class QueryEngine implements QueryService {
           return rowsOutput([{ name: st.name.toUpperCase(), type: STR }], [[String(v)]]);
         }
         if (st.name && st.name !== 'all') {
+          // PostgreSQL sessions: the settings the protocol reports at startup (server_version, search_path, TimeZone, ...).
+          if (session.channel === 'postgres') {
+            const want = st.name.replace(/ /g, '_').toLowerCase();
+            const hit = [...pgSettings(session)].find(([k]) => k.toLowerCase() === want);
+            if (hit) return rowsOutput([{ name: hit[0], type: STR }], [[hit[1]]]);
+          }
           const v = this.variable(st.name.replace(/ /g, '_'), session) ?? (st.name === 'timezone' ? session.timezone : st.name === 'transaction isolation level' ? 'read committed' : '');
           return rowsOutput([{ name: st.name, type: STR }], [[String(v)]]);
         }

@@ -6,6 +6,7 @@ import type { Session } from '../../interfaces/session.js';
 import { commonType as builtinCommonType, conditionalFunctions } from '../../functions/builtin/scalar-functions.js';
 import { floorDiv, numericResult } from '../../functions/builtin/function-helpers.js';
 import { FAST_AGGREGATE, KEEPS_DECIMAL } from '../../functions/builtin/aggregate-functions.js';
+import { PG_SESSION_FUNCTIONS } from '../../functions/builtin/pg-functions.js';
 import type * as ast from '../ast.js';
 import type { Batch } from '../exec/column.js';
 import { KERNEL_VERSION } from '../../version.js';
@@ -1132,6 +1133,8 @@ export class Binder {
         return { k: 'case', whens: whens.map((w) => ({ when: w.when, then: this.coerceTo(w.then, type) })), ...(els ? { else: this.coerceTo(els, type) } : {}), type };
       }
       case 'CastExpr': {
+        // PostgreSQL's text -> oid lookup ('cpu'::regclass); on an integer (c.oid::regclass) it is the oid itself.
+        if (e.type.name === 'REGCLASS') return this.bindPgSessionCall('regclass', [e.expr], ctx, e.type.name);
         const a = this.bindExpr(e.expr, ctx);
         return this.cast(a, toDataType(e.type), e.syntax === 'TRY_CAST');
       }
@@ -1160,6 +1163,30 @@ export class Binder {
     }
   }
 
+  /**
+   * A PostgreSQL session function (current_setting, set_config, to_regclass, the
+   * `::regclass` cast; see PG_SESSION_FUNCTIONS), evaluated here on constant
+   * arguments: the value is planned as a literal.
+   */
+  private bindPgSessionCall(name: string, args: readonly ast.Expr[], ctx: Ctx, castType?: string): BExpr {
+    const fn = PG_SESSION_FUNCTIONS.get(name)!;
+    const what = castType ? `type ${castType.toLowerCase()}` : `${name}()`;
+    if (this.env.session.channel !== 'postgres') throw new PlanError(`${what} exists in PostgreSQL sessions only`);
+    if (args.length < fn.minArgs || args.length > fn.maxArgs) throw new PlanError(`${name}() takes ${fn.minArgs === fn.maxArgs ? fn.minArgs : `${fn.minArgs} or ${fn.maxArgs}`} arguments, got ${args.length}`);
+    const bound = args.map((a) => this.bindExpr(a, ctx));
+    // An integer expression cast to regclass is an oid already.
+    if (castType && bound[0]!.k !== 'lit' && isInteger(bound[0]!.type)) return this.cast(bound[0]!, fn.returnType, false);
+    const values = bound.map((b) => {
+      if (b.k !== 'lit') throw new UnsupportedError(`${what} takes a constant (a literal or a parameter) in Strata`);
+      return b.value;
+    });
+    const value = fn.evaluate(values.map((v) => (v === undefined ? null : v)), {
+      session: this.env.session, catalog: this.env.catalog,
+      systemTableExists: (schema, table) => this.env.systemTable(schema, table, table) !== undefined,
+    });
+    return { k: 'lit', value, type: fn.returnType };
+  }
+
   private bindCall(e: ast.FunctionCall, ctx: Ctx): BExpr {
     const name = e.name;
     if (SPECIAL_NULLARY.has(name) && e.args.length === 0) {
@@ -1172,6 +1199,7 @@ export class Binder {
         case 'connection_id': case 'pg_backend_pid': return { k: 'lit', value: BigInt(Number(this.env.session.id.replace(/\D/g, '')) || 0), type: I64 };
       }
     }
+    if (this.env.session.channel === 'postgres' && PG_SESSION_FUNCTIONS.has(name)) return this.bindPgSessionCall(name, e.args, ctx);
     const fn = this.env.registry.lookup(name);
     if (!fn && ['rollup', 'cube', 'grouping'].includes(name.toLowerCase())) throw new UnsupportedError(`GROUP BY ${name.toUpperCase()}(...) is not supported: use UNION ALL of GROUP BYs`);
     if (!fn) throw new PlanError(`Invalid function '${name}' (not a built-in or registered function)`);

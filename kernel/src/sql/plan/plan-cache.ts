@@ -3,6 +3,7 @@ import { isAsyncScalarFunction, type FunctionDefinition, type FunctionRegistry }
 import type * as ast from '../ast.js';
 import { shapeOrigin } from '../parser/parse-sql.js';
 import { SPECIAL_NULLARY } from './binder.js';
+import { PG_SESSION_FUNCTIONS } from '../../functions/builtin/pg-functions.js';
 import type { Field, Plan } from './logical-plan.js';
 
 /** What a cached plan depends on besides its key. */
@@ -30,7 +31,7 @@ const UNCACHEABLE_AST = new Set(['SessionVariable', 'Placeholder', 'SubqueryExpr
 /** Bound-plan kinds that run or read something at plan time (subqueries, system-table snapshots, correlation). */
 const UNCACHEABLE_PLAN = new Set(['memory', 'subquery', 'insub', 'exists', 'outer']);
 /** Bare names the binder turns into session- or time-dependent values. */
-const SESSION_NAMES = new Set([...SPECIAL_NULLARY, 'current_timestamp', 'localtimestamp', 'current_date', 'current_time', 'now', 'today']);
+const SESSION_NAMES = new Set([...SPECIAL_NULLARY, ...PG_SESSION_FUNCTIONS.keys(), 'current_timestamp', 'localtimestamp', 'current_date', 'current_time', 'now', 'today']);
 
 /**
  * Optimized plans of repeated queries (dashboards, benchmarks), so a repeat
@@ -76,6 +77,8 @@ export class PlanCache {
       const kind = rec.kind;
       if (typeof kind !== 'string') return true;
       if (UNCACHEABLE_AST.has(kind)) return false;
+      // `'cpu'::regclass` is looked up in the catalog when bound.
+      if (kind === 'TypeName' && rec.name === 'REGCLASS') return false;
       if (kind === 'FunctionCall' && typeof rec.name === 'string') {
         const n = rec.name.toLowerCase();
         if (SESSION_NAMES.has(n)) return false;
