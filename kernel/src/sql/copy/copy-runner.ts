@@ -255,7 +255,8 @@ export class CopyRunner {
     try {
       for await (const raw of source) {
         throwIfAborted(signal);
-        const out = raw instanceof arrow.RecordBatch ? this.fromArrow(t, file, raw, firstRow) : this.fromText(t, file, raw, firstRow);
+        // (by the format's kind: a plugin's RecordBatch may come from another copy of apache-arrow)
+        const out = f.kind === 'arrow' ? this.fromArrow(t, file, raw as arrow.RecordBatch, firstRow) : this.fromText(t, file, raw as TextBatch, firstRow);
         firstRow += raw.numRows;
         const filtered = filterTime(t, out, range);
         if (filtered.batch.numRows) yield filtered;
