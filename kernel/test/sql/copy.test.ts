@@ -119,8 +119,10 @@ describe('COPY (csv, json)', function () {
   it('a bad value fails with the file and row and imports nothing of that file', async () => {
     await h.q('CREATE TABLE t (ts TIMESTAMP TIME INDEX, v DOUBLE)');
     const file = path.join(dir, 'bad.csv');
-    await writeFile(file, 'ts,v\n1000,1\n2000,2\n3000,abc\n');
-    await h.fails(`COPY t FROM '${file}' WITH (FORMAT = 'csv')`, `COPY file ${file}, row 3: column v: Cast error`, 'COPY_FILE_INVALID');
+    // 20,000 good rows (several 8,192-row batches, all kept in memory) before the bad one
+    const good = Array.from({ length: 20_000 }, (_, i) => `${i},${i}`).join('\n');
+    await writeFile(file, `ts,v\n${good}\n30000,abc\n`);
+    await h.fails(`COPY t FROM '${file}' WITH (FORMAT = 'csv')`, `COPY file ${file}, row 20001: column v: Cast error`, 'COPY_FILE_INVALID');
     expect(await h.rows('SELECT count(*) FROM t')).to.deep.equal([[0]]);
     const json = path.join(dir, 'bad.json');
     await writeFile(json, '{"ts":1000,"v":1}\n{"ts":2000,"v":"x"}\n');

@@ -145,7 +145,15 @@ async function* readCsv(path: string, options: { batchRows: number; signal: Abor
       if (first) { if (s.charCodeAt(0) === 0xfeff) s = s.slice(1); first = false; }
       const at = parse(s, false);
       carry = at < s.length ? s.slice(at) : '';
-      if (rows >= options.batchRows) { yield { names: names!, columns: cols, numRows: rows }; cols = names!.map(() => []); rows = 0; }
+      // A 1 MiB chunk holds tens of thousands of rows: hand them on batchRows at a time.
+      if (rows >= options.batchRows) {
+        let at = 0;
+        for (; rows - at >= options.batchRows; at += options.batchRows) {
+          yield { names: names!, columns: cols.map((c) => c.slice(at, at + options.batchRows)), numRows: options.batchRows };
+        }
+        cols = cols.map((c) => c.slice(at));
+        rows -= at;
+      }
     }
     if (carry.length) parse(carry, true);
     if (!names) throw new CopyFileError(path, 'the file is empty: a CSV file needs a header row');
@@ -233,9 +241,12 @@ async function* readJson(path: string, options: { batchRows: number; signal: Abo
       throwIfAborted(options.signal);
       const s = carry + chunk;
       let at = 0;
-      for (let nl = s.indexOf('\n'); nl >= 0; nl = s.indexOf('\n', at)) { take(s.slice(at, nl)); at = nl + 1; }
+      for (let nl = s.indexOf('\n'); nl >= 0; nl = s.indexOf('\n', at)) {
+        take(s.slice(at, nl));
+        at = nl + 1;
+        if (rows >= options.batchRows) yield flush();
+      }
       carry = s.slice(at);
-      if (rows >= options.batchRows) yield flush();
     }
     if (carry.trim() !== '') take(carry);
     if (rows > 0) yield flush();
