@@ -236,6 +236,77 @@ describe('PostgreSQL protocol end to end (real server, pg and psql clients)', fu
     expect(div).to.match(/ERROR:\s+P0000: Divide by zero error/);
   });
 
+  it('answers the catalog functions and casts drivers send (pgjdbc getTables, version probes, pg_dump set_config); SHOW agrees with the startup ParameterStatus', async () => {
+    const reported = new Map<string, string>();
+    const c = new pg.Client({ host: '127.0.0.1', port: s.pgPort, user: 'postgres', database: 'public' });
+    (c as unknown as { connection: NodeJS.EventEmitter }).connection.on('parameterStatus', (m: { parameterName: string; parameterValue: string }) => reported.set(m.parameterName, m.parameterValue));
+    await c.connect();
+    try {
+      await c.query('CREATE TABLE jdbc_t (host STRING, ts TIMESTAMP TIME INDEX, v DOUBLE, PRIMARY KEY (host))');
+      // pgjdbc PgDatabaseMetaData.getTables (DBeaver's and DataGrip's generic JDBC navigator run it): classoid = 'pg_class'::regclass.
+      const tables = await c.query(`SELECT NULL AS TABLE_CAT, n.nspname AS TABLE_SCHEM, c.relname AS TABLE_NAME,
+        CASE n.nspname ~ '^pg_' OR n.nspname = 'information_schema' WHEN true THEN CASE WHEN n.nspname = 'pg_catalog' OR n.nspname = 'information_schema'
+          THEN CASE c.relkind WHEN 'r' THEN 'SYSTEM TABLE' WHEN 'v' THEN 'SYSTEM VIEW' WHEN 'i' THEN 'SYSTEM INDEX' ELSE NULL END
+          WHEN n.nspname = 'pg_toast' THEN CASE c.relkind WHEN 'r' THEN 'SYSTEM TOAST TABLE' WHEN 'i' THEN 'SYSTEM TOAST INDEX' ELSE NULL END
+          ELSE CASE c.relkind WHEN 'r' THEN 'TEMPORARY TABLE' WHEN 'p' THEN 'TEMPORARY TABLE' WHEN 'i' THEN 'TEMPORARY INDEX' WHEN 'S' THEN 'TEMPORARY SEQUENCE' WHEN 'v' THEN 'TEMPORARY VIEW' ELSE NULL END END
+        WHEN false THEN CASE c.relkind WHEN 'r' THEN 'TABLE' WHEN 'p' THEN 'PARTITIONED TABLE' WHEN 'i' THEN 'INDEX' WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW'
+          WHEN 'c' THEN 'TYPE' WHEN 'f' THEN 'FOREIGN TABLE' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE NULL END ELSE NULL END AS TABLE_TYPE, d.description AS REMARKS,
+        '' as TYPE_CAT, '' as TYPE_SCHEM, '' as TYPE_NAME, '' AS SELF_REFERENCING_COL_NAME, '' AS REF_GENERATION
+        FROM pg_catalog.pg_namespace n, pg_catalog.pg_class c
+        LEFT JOIN pg_catalog.pg_description d ON (c.oid = d.objoid AND d.objsubid = 0 and d.classoid = 'pg_class'::regclass)
+        WHERE c.relnamespace = n.oid AND c.relname LIKE $1 AND (false OR ( c.relkind IN ('r','p') AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' ))
+        ORDER BY TABLE_TYPE,TABLE_SCHEM,TABLE_NAME`, ['jdbc%']);
+      expect(tables.rows).to.deep.equal([{ table_cat: null, table_schem: 'public', table_name: 'jdbc_t', table_type: 'TABLE', remarks: null,
+        type_cat: '', type_schem: '', type_name: '', self_referencing_col_name: '', ref_generation: '' }]);
+      // Grafana / DataGrip column lookups by relation: WHERE a.attrelid = 't'::regclass, also with the name as a parameter.
+      for (const q of [{ text: "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS t FROM pg_catalog.pg_attribute a WHERE a.attrelid = 'jdbc_t'::regclass AND a.attnum > 0 ORDER BY a.attnum" },
+        { text: 'SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS t FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 ORDER BY a.attnum', values: ['jdbc_t'] }]) {
+        expect((await c.query(q)).rows).to.deep.equal([{ attname: 'host', t: 'text' }, { attname: 'ts', t: 'timestamp(3) without time zone' }, { attname: 'v', t: 'double precision' }]);
+      }
+      // An unknown relation is PostgreSQL's error, also inside a pg_catalog query (not "catalog query not supported").
+      for (const sql of ["SELECT 'nope'::regclass", "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = 'nope'::regclass"]) {
+        const e = await errorOf(() => c.query(sql));
+        expect([e.code, e.message]).to.deep.equal(['42P01', 'relation "nope" does not exist']);
+      }
+      const oids = await c.query("SELECT to_regclass('jdbc_t') AS a, 'jdbc_t'::regclass::oid AS b, c.oid AS c, to_regclass('nope') AS n FROM pg_catalog.pg_class c WHERE c.relname = 'jdbc_t'");
+      expect(oids.rows[0]!.a).to.equal(oids.rows[0]!.c);
+      expect(oids.rows[0]!.b).to.equal(oids.rows[0]!.c);
+      expect(oids.rows[0]!.n).to.equal(null);
+      // Version probes (postgres-checkup, pg-exporter, postgres.js): current_setting('server_version_num')::int; the same value as reported at startup.
+      const v = await c.query("SELECT current_setting('server_version_num')::int AS num, current_setting('server_version') AS version, pg_catalog.pg_is_in_recovery() AS rec");
+      expect(reported.get('server_version')).to.equal('16.3');
+      expect(v.rows).to.deep.equal([{ num: 160003, version: reported.get('server_version'), rec: false }]);
+      for (const name of ['server_version', 'server_version_num', 'search_path', 'standard_conforming_strings', 'TimeZone', 'client_encoding']) {
+        const shown = (await c.query(`SHOW ${name}`)).rows[0]!;
+        const [value] = Object.values(shown);
+        expect(value, name).to.equal((await c.query('SELECT current_setting($1) AS s', [name])).rows[0]!.s);
+        if (reported.has(name)) expect(value, name).to.equal(reported.get(name));
+      }
+      expect((await c.query('SHOW search_path')).rows[0]!.search_path).to.equal('public');
+      // pg_dump's preamble: SELECT pg_catalog.set_config('search_path', '', false); then SHOW sees it.
+      expect((await c.query("SELECT pg_catalog.set_config('search_path', '', false) AS s")).rows).to.deep.equal([{ s: '' }]);
+      expect((await c.query('SHOW search_path')).rows[0]!.search_path).to.equal('');
+      expect((await c.query("SELECT current_schemas(false) AS a, current_schemas(true) AS b, quote_ident('My Table') AS q")).rows)
+        .to.deep.equal([{ a: '{public}', b: '{public,pg_catalog}', q: '"My Table"' }]);
+    } finally { await c.end(); }
+  });
+
+  it("psql: \\d on a table, SERVER_VERSION_NUM from startup equals current_setting, and ::regclass in a typed query", async () => {
+    await psql('CREATE TABLE IF NOT EXISTS regt (host STRING, ts TIMESTAMP TIME INDEX, PRIMARY KEY (host))');
+    const d = await psql('\\d regt');
+    expect(d.stdout).to.contain('Table "public.regt"');
+    expect(d.stdout).to.match(/^ host\s+\| text\s+\|/m);
+    // psql sets SERVER_VERSION_NUM from the ParameterStatus server_version; the SQL function must agree with it.
+    const echoed = (await psql('\\echo :SERVER_VERSION_NUM')).stdout.trim();
+    const t = await run('psql', ['-h', '127.0.0.1', '-p', String(s.pgPort), '-U', 'postgres', '-d', 'public', '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c',
+      "SELECT current_setting('server_version_num'), 'regt'::regclass = (SELECT oid FROM pg_catalog.pg_class WHERE relname = 'regt'), to_regclass('nope') IS NULL"],
+    { timeout: 20_000, env: { ...process.env, PGSSLMODE: 'prefer', PGCONNECT_TIMEOUT: '5' } });
+    expect(t.stdout.trim()).to.equal(`${echoed}|t|t`);
+    expect(echoed).to.equal('160003');
+    const missing = await psql("SELECT * FROM pg_catalog.pg_attribute WHERE attrelid = 'nope'::regclass").then(() => undefined, (e: { stderr?: string }) => e.stderr);
+    expect(missing).to.match(/ERROR:\s+relation "nope" does not exist/);
+  });
+
   it("lists the connected user with psql's \\du and \\dg: no superuser claimed, no memberships", async () => {
     const du = await psql('\\du');
     expect(du.stdout).to.match(/List of roles/);

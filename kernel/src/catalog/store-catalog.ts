@@ -3,7 +3,7 @@ import {
   ColumnAlreadyExistsError, ColumnNotFoundError, CorruptionError, DatabaseAlreadyExistsError, DatabaseNotFoundError,
   InvalidArgumentsError, TableAlreadyExistsError, TableNotFoundError, UnsupportedError,
 } from '../errors/errors.js';
-import type { AlterTableChange, Catalog, PartitionRule, TableInfo } from '../interfaces/catalog.js';
+import type { AlterTableChange, Catalog, PartitionRule, TableInfo, ViewInfo } from '../interfaces/catalog.js';
 import { regionIdOf, type StorageEngine } from '../interfaces/engine.js';
 import type { Logger } from '../interfaces/logger.js';
 import type { ObjectStore } from '../interfaces/store.js';
@@ -23,6 +23,8 @@ interface CatalogFile {
   readonly nextTableId: number;
   readonly databases: DatabaseEntry[];
   readonly tables: TableInfo[];
+  /** Absent in snapshots written before views existed. */
+  readonly views?: ViewInfo[];
 }
 
 /** JSON with bigints (column defaults may be timestamps) kept exact. */
@@ -30,7 +32,7 @@ const toJson = (v: unknown): string => stringifyWithBigInts(v, 1);
 const fromJson = parseWithBigInts;
 
 /**
- * The catalog: databases and tables, kept in memory and persisted as one
+ * The catalog: databases, tables and views, kept in memory and persisted as one
  * JSON snapshot in the object store after every change (`put` is atomic, so
  * a crash leaves the old or the new catalog, never a torn one). Engine
  * regions are created before the snapshot that names them is written and
@@ -47,12 +49,15 @@ const fromJson = parseWithBigInts;
 export class StoreCatalog implements Catalog {
   private databases = new Map<string, DatabaseEntry>();
   private tables = new Map<string, Map<string, TableInfo>>();
+  /** Views by database; a database's tables and views share one name space. */
+  private views = new Map<string, Map<string, ViewInfo>>();
   private nextTableId = FIRST_TABLE_ID;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly store: ObjectStore, private readonly engine: StorageEngine, private readonly logger?: Logger) {
     this.databases.set('public', { name: 'public', createdAtMs: Date.now(), options: {} });
     this.tables.set('public', new Map());
+    this.views.set('public', new Map());
   }
 
   /** Reads the snapshot (if any) and opens every table's regions in the engine. */
@@ -71,15 +76,27 @@ export class StoreCatalog implements Catalog {
       }
       this.databases.clear();
       this.tables.clear();
-      for (const d of file.databases) { this.databases.set(d.name, d); this.tables.set(d.name, new Map()); }
+      this.views.clear();
+      for (const d of file.databases) { this.databases.set(d.name, d); this.tables.set(d.name, new Map()); this.views.set(d.name, new Map()); }
       for (const t of file.tables) {
         const db = this.tables.get(t.database);
         if (!db) throw new CorruptionError(`catalog snapshot: table ${t.database}.${t.name} belongs to a missing database`);
         db.set(t.name, t);
       }
-      this.nextTableId = Math.max(file.nextTableId, ...file.tables.map((t) => t.id + 1), FIRST_TABLE_ID);
+      const views = file.views ?? [];
+      for (const v of views) {
+        // Checked where written (createView) and again here, where it is read back.
+        if (typeof v?.query !== 'string' || typeof v.definition !== 'string' || typeof v.name !== 'string') {
+          throw new CorruptionError(`catalog snapshot: view ${String(v?.database)}.${String(v?.name)} has no query text`);
+        }
+        const db = this.views.get(v.database);
+        if (!db) throw new CorruptionError(`catalog snapshot: view ${v.database}.${v.name} belongs to a missing database`);
+        if (this.tables.get(v.database)!.has(v.name)) throw new CorruptionError(`catalog snapshot: ${v.database}.${v.name} is both a table and a view`);
+        db.set(v.name, v);
+      }
+      this.nextTableId = Math.max(file.nextTableId, ...file.tables.map((t) => t.id + 1), ...views.map((v) => v.id + 1), FIRST_TABLE_ID);
     }
-    if (!this.databases.has('public')) { this.databases.set('public', { name: 'public', createdAtMs: Date.now(), options: {} }); this.tables.set('public', new Map()); }
+    if (!this.databases.has('public')) { this.databases.set('public', { name: 'public', createdAtMs: Date.now(), options: {} }); this.tables.set('public', new Map()); this.views.set('public', new Map()); }
     for (const db of this.tables.values()) {
       for (const t of db.values()) {
         const regionSchema = regionSchemaOf(t.schema, this.databases.get(t.database)?.options);
@@ -106,6 +123,7 @@ export class StoreCatalog implements Catalog {
       format: 'strata-catalog', version: 1, nextTableId: this.nextTableId,
       databases: [...this.databases.values()],
       tables: [...this.tables.values()].flatMap((m) => [...m.values()]),
+      views: [...this.views.values()].flatMap((m) => [...m.values()]),
     };
     await this.store.put(CATALOG_KEY, Buffer.from(toJson(file), 'utf8'));
   }
@@ -124,7 +142,8 @@ export class StoreCatalog implements Catalog {
       }
       this.databases.set(name, { name, createdAtMs: Date.now(), options: options?.options ?? {} });
       this.tables.set(name, new Map());
-      try { await this.persist(); } catch (err) { this.databases.delete(name); this.tables.delete(name); throw err; }
+      this.views.set(name, new Map());
+      try { await this.persist(); } catch (err) { this.databases.delete(name); this.tables.delete(name); this.views.delete(name); throw err; }
       return true;
     });
   }
@@ -160,11 +179,18 @@ export class StoreCatalog implements Catalog {
         throw new DatabaseNotFoundError(name);
       }
       const dropped = [...tables.values()];
+      // Its views go with it.
       this.databases.delete(name);
       this.tables.delete(name);
+      this.views.delete(name);
       await this.persist();
       for (const t of dropped) for (const r of t.regionIds) await this.engine.dropRegion(r);
-      if (name === 'public') { this.databases.set('public', { name: 'public', createdAtMs: Date.now(), options: {} }); this.tables.set('public', new Map()); await this.persist(); }
+      if (name === 'public') {
+        this.databases.set('public', { name: 'public', createdAtMs: Date.now(), options: {} });
+        this.tables.set('public', new Map());
+        this.views.set('public', new Map());
+        await this.persist();
+      }
       return true;
     });
   }
@@ -194,6 +220,8 @@ export class StoreCatalog implements Catalog {
         if (options?.ifNotExists) return existing;
         throw new TableAlreadyExistsError(`${database}.${name}`);
       }
+      // A view's name is taken even with IF NOT EXISTS (there is no table to hand back).
+      if (this.views.get(database)?.has(name)) throw new TableAlreadyExistsError(`${database}.${name}`, 'View');
       validateTableSchema(schema, `${database}.${name}`);
       const partition = options?.partition;
       if (partition) {
@@ -234,6 +262,7 @@ export class StoreCatalog implements Catalog {
       const full = `${database}.${name}`;
       if (change.kind === 'rename') {
         if (db.has(change.newName)) throw new TableAlreadyExistsError(`${database}.${change.newName}`);
+        if (this.views.get(database)?.has(change.newName)) throw new TableAlreadyExistsError(`${database}.${change.newName}`, 'View');
         const renamed: TableInfo = { ...t, name: change.newName };
         db.delete(name);
         db.set(change.newName, renamed);
@@ -266,6 +295,59 @@ export class StoreCatalog implements Catalog {
       db.delete(name);
       try { await this.persist(); } catch (err) { db.set(name, t); throw err; }
       for (const r of t.regionIds) await this.engine.dropRegion(r);
+      return true;
+    });
+  }
+
+  listViews(database: string): ViewInfo[] {
+    const db = this.views.get(database);
+    if (!db) throw new DatabaseNotFoundError(database);
+    return [...db.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  getView(database: string, name: string): ViewInfo | undefined {
+    return this.views.get(database)?.get(name);
+  }
+
+  createView(database: string, name: string, view: Pick<ViewInfo, 'query' | 'columns' | 'dialect' | 'definition'>,
+    options?: { orReplace?: boolean; ifNotExists?: boolean }): Promise<ViewInfo> {
+    return this.serialize(async () => {
+      const db = this.views.get(database);
+      if (!db) throw new DatabaseNotFoundError(database);
+      if (!name) throw new InvalidArgumentsError('view name is empty');
+      // GreptimeDB: a table of the name is an error even with OR REPLACE or IF NOT EXISTS.
+      if (this.tables.get(database)?.has(name)) throw new TableAlreadyExistsError(`${database}.${name}`);
+      const existing = db.get(name);
+      if (existing && !options?.orReplace) {
+        if (options?.ifNotExists) return existing;
+        throw new TableAlreadyExistsError(`${database}.${name}`, 'View');
+      }
+      if (typeof view.query !== 'string' || !view.query.trim()) throw new InvalidArgumentsError(`view ${database}.${name} has no query`);
+      // A replaced view keeps its id (GreptimeDB replaces the view's info under the same table id).
+      const info: ViewInfo = {
+        id: existing?.id ?? this.nextTableId++, database, name, query: view.query, ...(view.columns?.length ? { columns: [...view.columns] } : {}),
+        dialect: view.dialect, definition: view.definition, createdAtMs: Date.now(),
+      };
+      db.set(name, info);
+      try { await this.persist(); } catch (err) { if (existing) db.set(name, existing); else db.delete(name); throw err; }
+      return info;
+    });
+  }
+
+  dropView(database: string, name: string, options?: { ifExists?: boolean }): Promise<boolean> {
+    return this.serialize(async () => {
+      const db = this.views.get(database);
+      if (!db) {
+        if (options?.ifExists) return false;
+        throw new DatabaseNotFoundError(database);
+      }
+      const v = db.get(name);
+      if (!v) {
+        if (options?.ifExists) return false;
+        throw new TableNotFoundError(`${database}.${name}`);
+      }
+      db.delete(name);
+      try { await this.persist(); } catch (err) { db.set(name, v); throw err; }
       return true;
     });
   }
@@ -314,11 +396,21 @@ function applyChange(s: TableSchema, change: AlterTableChange, table: string): T
     case 'add-columns': {
       const cols: ColumnSchema[] = [...s.columns];
       const pk = [...s.primaryKey];
+      // Where the columns go: only the column order changes (SELECT *, positional INSERT);
+      // engines read and write columns by name.
+      let at = cols.length;
+      if (change.at === 'first') at = 0;
+      else if (change.at) {
+        const after = change.at.after;
+        const i = cols.findIndex((x) => x.name === after);
+        if (i < 0) throw new ColumnNotFoundError(after, table);
+        at = i + 1;
+      }
       for (const c of change.columns) {
         if (cols.some((x) => x.name === c.name)) throw new ColumnAlreadyExistsError(c.name, table);
         if (c.semantic === 'timestamp') throw new InvalidArgumentsError(`${table}: cannot add a second TIME INDEX column '${c.name}'`);
         if (!c.nullable && c.default === undefined) throw new InvalidArgumentsError(`${table}: a NOT NULL column '${c.name}' needs a DEFAULT to be added to an existing table`);
-        cols.push(c);
+        cols.splice(at++, 0, c);
         if (c.semantic === 'tag') pk.push(c.name);
       }
       return { ...s, columns: cols, primaryKey: pk, version };

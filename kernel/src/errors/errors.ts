@@ -187,13 +187,15 @@ export class DatabaseAlreadyExistsError extends StrataError {
   }
 }
 
+/** A table (or, with `kind` 'View', a view: GreptimeDB's "View not found", same status) that does not exist. */
 export class TableNotFoundError extends StrataError {
-  constructor(readonly table: string) { super('TABLE_NOT_FOUND', StatusCode.TableNotFound, `Table not found: ${table}`); }
+  constructor(readonly table: string, kind: 'Table' | 'View' = 'Table') { super('TABLE_NOT_FOUND', StatusCode.TableNotFound, `${kind} not found: ${table}`); }
 }
 
+/** A name already taken by a table (or, with `kind` 'View', by a view: GreptimeDB's "View already exists", same status). */
 export class TableAlreadyExistsError extends StrataError {
-  constructor(readonly table: string) {
-    super('TABLE_ALREADY_EXISTS', StatusCode.TableAlreadyExists, `Table already exists: ${table}`);
+  constructor(readonly table: string, kind: 'Table' | 'View' = 'Table') {
+    super('TABLE_ALREADY_EXISTS', StatusCode.TableAlreadyExists, `${kind} already exists: ${table}`);
   }
 }
 

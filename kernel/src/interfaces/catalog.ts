@@ -21,9 +21,38 @@ export interface TableInfo {
   readonly comment?: string;
 }
 
+/**
+ * A view as the catalog keeps it: the text of its query, not a plan. A query
+ * that reads the view parses that text again (the parse is cached) and binds
+ * it as a derived table, so the optimizer pushes predicates into it as into
+ * any subquery, and changes to the tables under it show at once (or fail
+ * clearly, when a table or column it reads is gone).
+ *
+ * @example
+ * // CREATE VIEW cpu_busy (h, v) AS SELECT host, usage FROM cpu WHERE usage > 90
+ * { id: 1030, database: 'public', name: 'cpu_busy', query: 'SELECT host, usage FROM cpu WHERE usage > 90',
+ *   columns: ['h', 'v'], dialect: 'greptime', definition: 'CREATE VIEW cpu_busy (h, v) AS SELECT ...', createdAtMs: 1764000000000 }
+ */
+export interface ViewInfo {
+  /** From the same sequence as table ids (GreptimeDB's views are tables of type VIEW). */
+  readonly id: number;
+  readonly database: string;
+  readonly name: string;
+  /** The query after AS, as written; unqualified names in it are read in `database`. */
+  readonly query: string;
+  /** The column list of `CREATE VIEW v (a, b) AS ...`: the names of the query's columns, in order. */
+  readonly columns?: readonly string[];
+  /** The SQL dialect the query was written in (MySQL reads "x" as a string, the others as a name). */
+  readonly dialect: 'greptime' | 'mysql' | 'postgres';
+  /** The whole CREATE statement as written (SHOW CREATE VIEW, information_schema.views.view_definition). */
+  readonly definition: string;
+  readonly createdAtMs: number;
+}
+
 /** A schema change for ALTER TABLE. */
 export type AlterTableChange =
-  | { readonly kind: 'add-columns'; readonly columns: TableSchema['columns'] }
+  /** `at`: where the columns go (ADD COLUMN ... FIRST | AFTER col); absent, after the last. */
+  | { readonly kind: 'add-columns'; readonly columns: TableSchema['columns']; readonly at?: 'first' | { readonly after: string } }
   | { readonly kind: 'drop-columns'; readonly names: readonly string[] }
   | { readonly kind: 'modify-column'; readonly name: string; readonly type: TableSchema['columns'][number]['type'] }
   /** A column's default for later writes (`default` absent: dropped); rows already written keep their values. */
@@ -61,4 +90,20 @@ export interface Catalog {
     options?: { ifNotExists?: boolean; partition?: PartitionRule; engine?: string; comment?: string }): Promise<TableInfo>;
   alterTable(database: string, name: string, change: AlterTableChange): Promise<TableInfo>;
   dropTable(database: string, name: string, options?: { ifExists?: boolean }): Promise<boolean>;
+  /**
+   * Views (see ViewInfo). Optional: a catalog without them has none, and
+   * refuses CREATE VIEW. A database's tables and views share one name space.
+   */
+  listViews?(database: string): ViewInfo[];
+  getView?(database: string, name: string): ViewInfo | undefined;
+  /**
+   * Creates (or with `orReplace` replaces) a view; with `ifNotExists` an
+   * existing view is kept and returned. A table of the name is an error
+   * either way (TableAlreadyExistsError), as is an existing view without
+   * either option (TableAlreadyExistsError of kind 'View'). The caller has
+   * checked the query (it binds).
+   */
+  createView?(database: string, name: string, view: Pick<ViewInfo, 'query' | 'columns' | 'dialect' | 'definition'>,
+    options?: { orReplace?: boolean; ifNotExists?: boolean }): Promise<ViewInfo>;
+  dropView?(database: string, name: string, options?: { ifExists?: boolean }): Promise<boolean>;
 }

@@ -555,10 +555,15 @@ export type Statement =
   | CreateTableLikeStatement
   | AlterTableStatement
   | DropTableStatement
+  | CreateViewStatement
+  | DropViewStatement
+  | ShowViewsStatement
+  | ShowCreateViewStatement
   | TruncateStatement
   | ShowDatabasesStatement
   | ShowTablesStatement
   | ShowCreateTableStatement
+  | ShowCreateDatabaseStatement
   | ShowTableStatusStatement
   | ShowColumnsStatement
   | ShowIndexStatement
@@ -744,6 +749,41 @@ export interface DropTableStatement extends StatementBase {
   readonly ifExists: boolean;
 }
 
+/**
+ * `CREATE [OR REPLACE] VIEW [IF NOT EXISTS] [db.]name [(a, b, ...)] AS query`
+ * (GreptimeDB's; OR REPLACE with IF NOT EXISTS is refused when run, as there).
+ */
+export interface CreateViewStatement extends StatementBase {
+  readonly kind: 'CreateView';
+  readonly name: ObjectName;
+  readonly orReplace: boolean;
+  readonly ifNotExists: boolean;
+  /** The column list: names for the query's columns, in order. */
+  readonly columns?: readonly string[];
+  /** The query after AS; its span locates its text in the statement's source. */
+  readonly query: Query;
+}
+
+/** `DROP VIEW [IF EXISTS] name [, name ...]`. */
+export interface DropViewStatement extends StatementBase {
+  readonly kind: 'DropView';
+  readonly names: readonly ObjectName[];
+  readonly ifExists: boolean;
+}
+
+/** `SHOW VIEWS [FROM|IN db] [LIKE 'p' | WHERE expr]`: one column, `Views`. */
+export interface ShowViewsStatement extends StatementBase {
+  readonly kind: 'ShowViews';
+  readonly database?: string;
+  readonly filter?: ShowFilter;
+}
+
+/** `SHOW CREATE VIEW name`: columns View and Create View (the statement as written). */
+export interface ShowCreateViewStatement extends StatementBase {
+  readonly kind: 'ShowCreateView';
+  readonly view: ObjectName;
+}
+
 export interface TruncateStatement extends StatementBase {
   readonly kind: 'Truncate';
   readonly table: ObjectName;
@@ -765,6 +805,12 @@ export interface ShowTablesStatement extends StatementBase {
   readonly full: boolean;
   readonly database?: string;
   readonly filter?: ShowFilter;
+}
+
+/** `SHOW CREATE DATABASE db` (GreptimeDB: `CREATE DATABASE IF NOT EXISTS db` and its options). */
+export interface ShowCreateDatabaseStatement extends StatementBase {
+  readonly kind: 'ShowCreateDatabase';
+  readonly database: string;
 }
 
 export interface ShowCreateTableStatement extends StatementBase {
@@ -843,6 +889,8 @@ export interface KillStatement extends StatementBase {
 export interface DescribeStatement extends StatementBase {
   readonly kind: 'Describe';
   readonly table: ObjectName;
+  /** `DESCRIBE VIEW name`: the name must be a view's. */
+  readonly view?: boolean;
 }
 
 /** EXPLAIN [ANALYZE] [VERBOSE] [FORMAT x] statement. */

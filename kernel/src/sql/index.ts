@@ -17,6 +17,7 @@ export {
 } from '../functions/time-zone.js';
 // PostgreSQL's view of Strata's types and objects (pg_catalog), shared with protocol-postgres.
 export {
-  PG_TYPE_OIDS, PG_FIRST_USER_OID, formatPgType, pgTypeOfDataType, pgTypeName, pgDefaultText, pgTableOid, pgNamespaceOid, pgFunctionOid,
-  type PgType,
+  PG_TYPE_OIDS, PG_FIRST_USER_OID, PG_SERVER_VERSION, formatPgType, pgTypeOfDataType, pgTypeName, pgDefaultText, pgTableOid, pgNamespaceOid, pgFunctionOid,
+  pgSettings, pgVersionNum, type PgType,
 } from './pg-catalog.js';
+export { RelationNotFoundError } from '../functions/builtin/pg-functions.js';

@@ -310,17 +310,12 @@ export function pgCatalogTables(catalog: Catalog, registry: FunctionRegistry, sy
       columns: [['oid', I32], ['amname', S], ['amhandler', S], ['amtype', S]],
       rows: () => [[2, 'heap', 'heap_tableam_handler', 't'], [403, 'btree', 'bthandler', 'i']],
     },
-    // The session's settings: its time zone and search path, and every SET variable.
+    // The session's settings (pgSettings: what SHOW and current_setting answer), and every SET variable.
     pg_settings: {
       columns: [['name', S], ['setting', S], ['unit', S], ['category', S], ['short_desc', S], ['extra_desc', S], ['context', S], ['vartype', S],
         ['source', S], ['min_val', S], ['max_val', S], ['enumvals', S], ['boot_val', S], ['reset_val', S], ['sourcefile', S], ['sourceline', I32], ['pending_restart', B]],
-      rows: (s) => {
-        const m = new Map<string, string>([['client_encoding', 'UTF8'], ['DateStyle', 'ISO, MDY'], ['integer_datetimes', 'on'], ['IntervalStyle', 'postgres'],
-          ['max_identifier_length', '63'], ['search_path', s.database], ['server_encoding', 'UTF8'], ['standard_conforming_strings', 'on'], ['TimeZone', s.timezone]]);
-        for (const [k, v] of s.variables) if (![...m.keys()].some((x) => x.toLowerCase() === k.toLowerCase())) m.set(k, v);
-        return [...m.entries()].sort(([a], [b]) => a.toLowerCase().localeCompare(b.toLowerCase()))
-          .map(([k, v]) => [k, v, null, null, null, null, 'user', 'string', s.variables.has(k.toLowerCase()) ? 'session' : 'default', null, null, null, v, v, null, null, false]);
-      },
+      rows: (s) => [...pgSettings(s).entries()].sort(([a], [b]) => a.toLowerCase().localeCompare(b.toLowerCase()))
+        .map(([k, v]) => [k, v, null, null, null, null, 'user', 'string', s.variables.has(k.toLowerCase()) ? 'session' : 'default', null, null, null, v, v, null, null, false]),
     },
     pg_index: {
       columns: [['indexrelid', I32], ['indrelid', I32], ['indnatts', I16], ['indnkeyatts', I16], ['indisunique', B], ['indisprimary', B],
@@ -347,4 +342,123 @@ function argTypeText(a: ArgType): string {
   if (family !== undefined) return family;
   const { oid, typmod } = pgTypeOfDataType({ name: a } as DataType);
   return formatPgType(oid, typmod);
+}
+
+/** The PostgreSQL version Strata reports: ParameterStatus server_version, SHOW server_version, version(). */
+export const PG_SERVER_VERSION = '16.3';
+
+/** PostgreSQL's server_version_num of a version text: '16.3' is 160003 (major * 10000 + minor since PostgreSQL 10). */
+export function pgVersionNum(version: string): string {
+  const [major = 16, minor = 0] = version.split(/[.\s-]/).map(Number);
+  return String((Number.isFinite(major) ? major : 16) * 10000 + (Number.isFinite(minor) ? minor : 0));
+}
+
+/** PostgreSQL's quote_ident: the name as is when it is a plain lower-case identifier and no reserved word, else in double quotes. */
+export function pgQuoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) && !PG_RESERVED_WORDS.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+/** PostgreSQL 16's reserved keywords (and its type/function-name ones), which quote_ident quotes. */
+const PG_RESERVED_WORDS = new Set(('all analyse analyze and any array as asc asymmetric authorization binary both case cast check collate collation '
+  + 'column concurrently constraint create cross current_catalog current_date current_role current_schema current_time current_timestamp '
+  + 'current_user default deferrable desc distinct do else end except false fetch for foreign freeze from full grant group having ilike in '
+  + 'initially inner intersect into is isnull join lateral leading left like limit localtime localtimestamp natural not notnull null offset on '
+  + 'only or order outer overlaps placing primary references returning right select session_user similar some symmetric system_user table '
+  + 'tablesample then to trailing true union unique user using variadic verbose when where window with').split(' '));
+
+/**
+ * The settings a PostgreSQL session reports, by PostgreSQL's spelling of
+ * their names: what the protocol plugin sends as ParameterStatus at
+ * startup and answers to SHOW, and what pg_settings and current_setting()
+ * read, so they agree. A session variable (SET x = y) overrides a default;
+ * `server_version` is set in the session only by a protocol reporting
+ * another version than PG_SERVER_VERSION. `search_path` is the session's
+ * database, the one schema Strata resolves unqualified names in (GreptimeDB
+ * answers `SHOW search_path` the same way).
+ */
+export function pgSettings(session: Session): Map<string, string> {
+  const get = (name: string) => session.variables.get(name);
+  const version = get('server_version') ?? PG_SERVER_VERSION;
+  const m = new Map<string, string>([
+    ['server_version', version], ['server_version_num', pgVersionNum(version)],
+    ['server_encoding', 'UTF8'], ['client_encoding', 'UTF8'], ['DateStyle', 'ISO, MDY'], ['IntervalStyle', 'postgres'],
+    ['TimeZone', session.timezone], ['integer_datetimes', 'on'], ['standard_conforming_strings', 'on'],
+    ['application_name', ''], ['is_superuser', 'on'], ['session_authorization', session.user ?? ''],
+    ['transaction_isolation', 'read committed'], ['default_transaction_read_only', 'off'], ['search_path', pgQuoteIdent(session.database)],
+    ['max_identifier_length', '63'], ['extra_float_digits', '1'], ['lc_collate', 'C'], ['lc_ctype', 'C'],
+    ['statement_timeout', '0'], ['in_hot_standby', 'off'],
+  ]);
+  const canonical = new Map([...m.keys()].map((k) => [k.toLowerCase(), k]));
+  for (const [k, v] of session.variables) {
+    if (k.startsWith('@')) continue; // MySQL user variables
+    const name = canonical.get(k.toLowerCase()) ?? k;
+    if (name === 'server_version_num' || name === 'TimeZone') continue; // derived from server_version / the session's zone
+    m.set(name, v);
+  }
+  m.set('server_version_num', pgVersionNum(m.get('server_version')!));
+  return m;
+}
+
+/** One setting of pgSettings, its name in any case; undefined when there is none. */
+export function pgSetting(session: Session, name: string): string | undefined {
+  const want = name.toLowerCase();
+  for (const [k, v] of pgSettings(session)) if (k.toLowerCase() === want) return v;
+  return undefined;
+}
+
+/**
+ * current_schemas(include_implicit) as PostgreSQL's text form of the name[]
+ * it returns (Strata has no array type): the schemas unqualified names are
+ * looked up in, in order. That is the session's database and then, when
+ * implicit schemas are asked for, pg_catalog (an unqualified `pg_class`
+ * reads pg_catalog unless the database has a table of that name). GreptimeDB
+ * answers `{public}` and `{public,information_schema,pg_catalog,greptime_private}`
+ * whatever the schema; Strata has no greptime_private and does not look
+ * information_schema up unqualified.
+ */
+export function pgCurrentSchemas(session: Session, implicit: boolean): string {
+  return pgArrayText(implicit ? [session.database, PG_CATALOG] : [session.database]);
+}
+
+/** PostgreSQL's text output of a text[]: `{a,b}`, elements with separators, quotes, spaces or braces in double quotes. */
+export function pgArrayText(items: readonly string[]): string {
+  return `{${items.map((s) => (s === '' || /[{},"\\\s]/.test(s) || s.toUpperCase() === 'NULL' ? `"${s.replace(/[\\"]/g, '\\$&')}"` : s)).join(',')}}`;
+}
+
+/**
+ * PostgreSQL's own oids of the catalogs clients name in casts (`classoid =
+ * 'pg_class'::regclass` against pg_description); pg_roles and pg_settings,
+ * views with no fixed oid in PostgreSQL, get a stable hash.
+ */
+const PG_CATALOG_TABLE_OIDS: Record<string, number> = {
+  pg_type: 1247, pg_attribute: 1249, pg_proc: 1255, pg_class: 1259, pg_auth_members: 1261, pg_database: 1262, pg_am: 2601, pg_attrdef: 2604,
+  pg_constraint: 2606, pg_description: 2609, pg_index: 2610, pg_inherits: 2611, pg_namespace: 2615,
+  pg_roles: hashOid('pg_catalog', 'pg_roles'), pg_settings: hashOid('pg_catalog', 'pg_settings'),
+};
+
+/** The oid of a pg_catalog table, or undefined. */
+export function pgCatalogTableOid(name: string): number | undefined { return Object.hasOwn(PG_CATALOG_TABLE_OIDS, name) ? PG_CATALOG_TABLE_OIDS[name] : undefined; }
+
+/** An information_schema table's oid, as pg_class lists it. */
+export function pgSystemTableOid(name: string): number { return hashOid('information_schema', name); }
+
+/**
+ * Splits a relation name as PostgreSQL's regclass input does: dot-separated
+ * parts, each a double-quoted identifier (kept as written, `""` for a quote)
+ * or a plain one (folded to lower case). Undefined for a malformed name.
+ */
+export function pgQualifiedName(text: string): Array<{ name: string; quoted: boolean }> | undefined {
+  const parts: Array<{ name: string; quoted: boolean }> = [];
+  const re = /\s*(?:"((?:[^"]|"")*)"|([^".\s]+))\s*(\.|$)/y;
+  let at = 0;
+  while (at < text.length) {
+    re.lastIndex = at;
+    const m = re.exec(text);
+    if (!m) return undefined;
+    parts.push(m[1] !== undefined ? { name: m[1].replace(/""/g, '"'), quoted: true } : { name: m[2]!, quoted: false });
+    at = re.lastIndex;
+    if (m[3] === '' ) break;
+    if (at >= text.length) return undefined; // a trailing dot
+  }
+  return parts.length >= 1 && parts.length <= 3 ? parts : undefined;
 }

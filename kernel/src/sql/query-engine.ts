@@ -9,9 +9,9 @@ import {
 } from '../data/column-index-options.js';
 import {
   CancelledError, ColumnNotFoundError, DatabaseNotFoundError, DeadlineExceededError, InvalidArgumentsError, PlanError, RegionNotFoundError,
-  TableNotFoundError, UnsupportedError, ColumnAlreadyExistsError,
+  TableAlreadyExistsError, TableNotFoundError, UnsupportedError, ColumnAlreadyExistsError,
 } from '../errors/errors.js';
-import type { AlterTableChange, Catalog, PartitionRule, TableInfo } from '../interfaces/catalog.js';
+import type { AlterTableChange, Catalog, PartitionRule, TableInfo, ViewInfo } from '../interfaces/catalog.js';
 import type { StorageEngine } from '../interfaces/engine.js';
 import type { FunctionRegistry } from '../interfaces/function.js';
 import type { Logger } from '../interfaces/logger.js';
@@ -40,9 +40,10 @@ import { optimize } from './plan/optimizer.js';
 import { PlanCache } from './plan/plan-cache.js';
 import { functionNamesOf } from './plan/function-names.js';
 import { statementRegistry } from '../functions/function-registry.js';
-import { databaseOptionsText, showIndexRows, sqlTypeName, SystemTables, tableOptionEntries } from './system-tables.js';
+import { databaseOptionEntries, databaseOptionsText, showIndexRows, sqlTypeName, SystemTables, tableOptionEntries } from './system-tables.js';
 import { runTql, runTqlRelation } from '../promql/tql.js';
 import { ProcessList } from './process-list.js';
+import { pgSettings } from './pg-catalog.js';
 import { CopyRunner } from './copy/copy-runner.js';
 import type { CopyFormat } from '../interfaces/copy-format.js';
 
@@ -54,7 +55,7 @@ const I64: DataType = { name: 'Int64' };
  * `PostgreSQL 16.3 ...`, MySQL ones `8.4.2-...`; others get the bare version.
  */
 function versionText(session: Session): string {
-  if (session.channel === 'postgres') return `PostgreSQL 16.3 Strata ${KERNEL_VERSION}`;
+  if (session.channel === 'postgres') return `PostgreSQL ${pgSettings(session).get('server_version')} Strata ${KERNEL_VERSION}`;
   if (session.channel === 'mysql') return `${MYSQL_VERSION}-strata-${KERNEL_VERSION}`;
   return KERNEL_VERSION;
 }
@@ -321,7 +322,7 @@ export class QueryEngine implements QueryService {
     const env = this.binderEnv(sql, session, params, await this.statementFunctions(q, session));
     const binder = new Binder(tqlCtes?.size ? { ...env, tqlCte: (c) => tqlCtes.get(c) } : env);
     const bound = binder.bindQuery(q);
-    const deps = useCache ? this.plans.inspect(q, bound.plan, reg) : undefined;
+    const deps = useCache ? this.plans.inspect(q, bound.plan, reg, binder.views) : undefined;
     const plan = await optimize(bound.plan, evalCtx);
     await this.prunePartitions(plan);
     if (deps) this.plans.put(q, key, deps, plan, bound.fields);
@@ -415,12 +416,36 @@ export class QueryEngine implements QueryService {
       case 'DropTable': {
         for (const n of st.names) {
           const db = n.database ?? session.database;
+          if (this.catalog.getView?.(db, n.name)) throw new InvalidArgumentsError(`${db}.${n.name} is a view, not a table: DROP VIEW drops it`);
           await this.catalog.dropTable(db, n.name, { ifExists: st.ifExists });
         }
         return affected(0);
       }
+      case 'CreateView': await this.createView(st, session); return affected(0);
+      case 'DropView': {
+        for (const n of st.names) {
+          const db = n.database ?? session.database;
+          if (this.catalog.getTable(db, n.name)) throw new InvalidArgumentsError(`${db}.${n.name} is a table, not a view: DROP TABLE drops it`);
+          if (this.catalog.dropView) await this.catalog.dropView(db, n.name, { ifExists: st.ifExists });
+          else if (!st.ifExists) throw new TableNotFoundError(`${db}.${n.name}`);
+        }
+        return affected(0);
+      }
+      case 'ShowViews': {
+        const db = st.database ?? session.database;
+        if (db !== 'information_schema' && !this.catalog.databaseExists(db)) throw new DatabaseNotFoundError(db);
+        const rows = this.viewsOf(db).map((v) => [v.name]);
+        return this.filtered([{ name: 'Views', type: STR }], rows, st.filter, sql, session, params, signal);
+      }
+      case 'ShowCreateView': {
+        const db = st.view.database ?? session.database;
+        const v = this.catalog.getView?.(db, st.view.name);
+        // GreptimeDB's message names the view as written.
+        if (!v) throw new TableNotFoundError(st.view.database ? `${db}.${st.view.name}` : st.view.name, 'View');
+        return rowsOutput([{ name: 'View', type: STR }, { name: 'Create View', type: STR }], [[v.name, v.definition]]);
+      }
       case 'Truncate': {
-        const t = this.table(st.table, session);
+        const t = this.table(st.table, session, 'TRUNCATE');
         for (const r of t.regionIds) await this.engine.truncate(r);
         return affected(0);
       }
@@ -435,7 +460,9 @@ export class QueryEngine implements QueryService {
         const db = st.database ?? session.database;
         const names = db === 'information_schema' ? this.system.tableNames() : (this.catalog.databaseExists(db) ? this.catalog.listTables(db).map((t) => t.name) : (() => { throw new DatabaseNotFoundError(db); })());
         const added = db === 'information_schema' ? [] : this.system.providerNames(db);
-        const rows = [...names, ...added].sort().map((n) => (st.full ? [n, db === 'information_schema' || added.includes(n) ? 'LOCAL TEMPORARY' : 'BASE TABLE'] : [n]));
+        const views = new Set(this.viewsOf(db).map((v) => v.name));
+        const type = (n: string) => (db === 'information_schema' || added.includes(n) ? 'LOCAL TEMPORARY' : views.has(n) ? 'VIEW' : 'BASE TABLE');
+        const rows = [...names, ...added, ...views].sort().map((n) => (st.full ? [n, type(n)] : [n]));
         const cols = st.full ? [{ name: 'Tables', type: STR }, { name: 'Table_type', type: STR }] : [{ name: 'Tables', type: STR }];
         return this.filtered(cols, rows, st.filter, sql, session, params, signal);
       }
@@ -444,16 +471,39 @@ export class QueryEngine implements QueryService {
         const { columns, rows } = this.tableStatus(db);
         return this.filtered(columns, rows, st.filter, sql, session, params, signal);
       }
+      case 'ShowCreateDatabase': {
+        const db = st.database;
+        if (db !== 'information_schema' && !this.catalog.databaseExists(db)) throw new DatabaseNotFoundError(db);
+        const name = /^[A-Za-z_][A-Za-z0-9_]*$/.test(db) ? db : `"${db.replace(/"/g, '""')}"`;
+        const opts = databaseOptionEntries(this.catalog, db).map(([k, v]) => `  ${/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : `'${k.replace(/'/g, "''")}'`} = '${v.replace(/'/g, "''")}'`);
+        const text = `CREATE DATABASE IF NOT EXISTS ${name}${opts.length ? `\nWITH(\n${opts.join(',\n')}\n)` : ''}`;
+        return rowsOutput([{ name: 'Database', type: STR }, { name: 'Create Database', type: STR }], [[db, text]]);
+      }
       case 'ShowCreateTable': {
+        // MySQL answers SHOW CREATE TABLE of a view with the view's columns (mysqldump relies on it).
+        const v = this.catalog.getView?.(st.table.database ?? session.database, st.table.name);
+        if (v) return rowsOutput([{ name: 'View', type: STR }, { name: 'Create View', type: STR }], [[v.name, v.definition]]);
         const t = this.table(st.table, session);
         return rowsOutput([{ name: 'Table', type: STR }, { name: 'Create Table', type: STR }], [[t.name, showCreateTable(t)]]);
       }
       case 'ShowColumns': {
-        const t = this.table(st.table, session);
         const names = st.full
           ? ['Field', 'Type', 'Collation', 'Null', 'Key', 'Default', 'Comment', 'Privileges', 'Extra', 'Greptime_type']
           : ['Field', 'Type', 'Null', 'Key', 'Default', 'Extra', 'Greptime_type'];
         const cols = names.map((n) => ({ name: n, type: STR }));
+        const view = this.catalog.getView?.(st.table.database ?? session.database, st.table.name);
+        if (view) {
+          // A view's columns as its query gives them now (in its order): no keys, no defaults.
+          const rows = this.viewFields(view, session).map((f) => {
+            const v: Record<string, string> = {
+              Field: f.name, Type: sqlTypeName(f.type), Collation: f.type.name === 'String' ? 'utf8_bin' : '', Null: 'YES', Key: '', Default: '', Comment: '',
+              Privileges: 'select', Extra: '', Greptime_type: dataTypeDisplayName(f.type),
+            };
+            return names.map((n) => v[n]!);
+          });
+          return this.filtered(cols, rows, st.filter, sql, session, params, signal);
+        }
+        const t = this.table(st.table, session);
         const rows = [...t.schema.columns].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)).map((c) => {
           const v: Record<string, string> = {
             Field: c.name, Type: sqlTypeName(c.type), Collation: c.type.name === 'String' ? 'utf8_bin' : '', Null: c.nullable ? 'YES' : 'NO',
@@ -480,6 +530,12 @@ export class QueryEngine implements QueryService {
           return rowsOutput([{ name: st.name.toUpperCase(), type: STR }], [[String(v)]]);
         }
         if (st.name && st.name !== 'all') {
+          // PostgreSQL sessions: the settings the protocol reports at startup (server_version, search_path, TimeZone, ...).
+          if (session.channel === 'postgres') {
+            const want = st.name.replace(/ /g, '_').toLowerCase();
+            const hit = [...pgSettings(session)].find(([k]) => k.toLowerCase() === want);
+            if (hit) return rowsOutput([{ name: hit[0], type: STR }], [[hit[1]]]);
+          }
           const v = this.variable(st.name.replace(/ /g, '_'), session) ?? (st.name === 'timezone' ? session.timezone : st.name === 'transaction isolation level' ? 'read committed' : '');
           return rowsOutput([{ name: st.name, type: STR }], [[String(v)]]);
         }
@@ -509,6 +565,12 @@ export class QueryEngine implements QueryService {
       }
       case 'Kill': return affected(this.kill(st, signal));
       case 'Describe': {
+        const view = this.catalog.getView?.(st.table.database ?? session.database, st.table.name);
+        if (view || st.view) {
+          if (!view) throw new TableNotFoundError(st.table.database ? `${st.table.database}.${st.table.name}` : st.table.name, 'View');
+          const rows = this.viewFields(view, session).map((f) => [f.name, dataTypeDisplayName(f.type), '', 'YES', '', 'FIELD']);
+          return rowsOutput(['Column', 'Type', 'Key', 'Null', 'Default', 'Semantic Type'].map((n) => ({ name: n, type: STR })), rows);
+        }
         const sys = this.system.plan(st.table.database ?? session.database, st.table.name, st.table.name, session);
         if (sys) {
           const rows = schemaOf(sys).map((f) => [f.name, dataTypeDisplayName(f.type), '', 'YES', '', 'FIELD']);
@@ -621,12 +683,53 @@ export class QueryEngine implements QueryService {
     return rowsOutput(cols, idx.map((i) => rows[i]!));
   }
 
-  private table(n: ast.ObjectName, session: Session): TableInfo {
+  /** The table `n` names; a view there is refused with `what` (the statement) in the message. */
+  private table(n: ast.ObjectName, session: Session, what = 'this statement'): TableInfo {
     const db = n.database ?? session.database;
     if (!this.catalog.databaseExists(db)) throw new DatabaseNotFoundError(db);
     const t = this.catalog.getTable(db, n.name);
-    if (!t) throw new TableNotFoundError(`${db}.${n.name}`);
+    if (!t) {
+      if (this.catalog.getView?.(db, n.name)) throw new InvalidArgumentsError(`${db}.${n.name} is a view, not a table: ${what} works on tables only (a view holds no data of its own)`);
+      throw new TableNotFoundError(`${db}.${n.name}`);
+    }
     return t;
+  }
+
+  /** The views of a database (information_schema has none). */
+  private viewsOf(db: string): ViewInfo[] {
+    return db === 'information_schema' || !this.catalog.listViews || !this.catalog.databaseExists(db) ? [] : this.catalog.listViews(db);
+  }
+
+  /** A view's columns as its query gives them now (DESCRIBE, SHOW COLUMNS); fails as reading the view would. */
+  private viewFields(view: ViewInfo, session: Session): Field[] {
+    return new Binder(this.binderEnv(view.query, session, [])).bindViewQuery(view).fields;
+  }
+
+  /**
+   * CREATE VIEW: the query is bound as it will be where the view is read (its
+   * text parsed again, names resolved in the view's database), so a query that
+   * does not plan, or a definition that reaches the view itself through other
+   * views, is refused here. The catalog keeps the text, not the plan.
+   */
+  private async createView(st: ast.CreateViewStatement, session: Session): Promise<void> {
+    if (st.orReplace && st.ifNotExists) throw new InvalidArgumentsError('Create Or Replace and If Not Exist cannot be used together');
+    if (!this.catalog.createView || !this.catalog.getView) throw new UnsupportedError('CREATE VIEW is not supported by this catalog');
+    const db = st.name.database ?? session.database;
+    const name = st.name.name;
+    if (!this.catalog.databaseExists(db)) throw new DatabaseNotFoundError(db);
+    // GreptimeDB: a table of the name is an error even with IF NOT EXISTS or OR REPLACE.
+    if (this.catalog.getTable(db, name)) throw new TableAlreadyExistsError(`${db}.${name}`);
+    if (st.ifNotExists && this.catalog.getView(db, name)) return;
+    const dialect = session.channel === 'mysql' ? 'mysql' : session.channel === 'postgres' ? 'postgres' : 'greptime';
+    const query = st.text.slice(st.query.span.start - st.span.start, st.query.span.end - st.span.start);
+    const candidate: ViewInfo = { id: 0, database: db, name, query, dialect, definition: st.text, createdAtMs: 0 };
+    const fields = new Binder(this.binderEnv(query, session, [])).bindViewQuery(candidate, false).fields;
+    if (st.columns && st.columns.length !== fields.length) throw new InvalidArgumentsError(`Expect ${fields.length} columns for view ${name}, but found ${st.columns.length}`);
+    const names = st.columns ?? fields.map((f) => f.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup !== undefined) throw new InvalidArgumentsError(`view ${db}.${name} would have two columns named ${dup}: name them apart (AS, or a column list after the view's name)`);
+    await this.catalog.createView(db, name, { query, dialect, definition: st.text, ...(st.columns ? { columns: st.columns } : {}) },
+      { orReplace: st.orReplace, ifNotExists: st.ifNotExists });
   }
 
   // ---------------------------------------------------------------- DDL
@@ -709,17 +812,17 @@ export class QueryEngine implements QueryService {
 
   private async alterTable(st: ast.AlterTableStatement, session: Session): Promise<void> {
     const db = st.table.database ?? session.database;
-    let t = this.table(st.table, session);
+    let t = this.table(st.table, session, 'ALTER TABLE');
     for (const a of st.actions) {
       let change: AlterTableChange;
       switch (a.kind) {
         case 'AddColumn': {
           if (a.ifNotExists && t.schema.columns.some((c) => c.name === a.column.name)) continue;
-          // Columns go at the end; a FIRST/AFTER kept silently would send positional INSERTs to the wrong columns.
-          if (a.position) throw new UnsupportedError(`ALTER TABLE ... ADD COLUMN ${a.column.name} ${a.position.kind === 'First' ? 'FIRST' : `AFTER ${a.position.column}`} is not supported: new columns are added last`);
           const binder = new Binder(this.binderEnv('', session, []));
           const col = this.columnSchema(a.column, binder, '\u0000', a.column.primaryKey ? [a.column.name] : [], session);
-          change = { kind: 'add-columns', columns: [col] };
+          // FIRST / AFTER col place it in the column order (SELECT *, positional INSERT), as GreptimeDB.
+          const at = a.position ? (a.position.kind === 'First' ? 'first' as const : { after: a.position.column }) : undefined;
+          change = { kind: 'add-columns', columns: [col], ...(at ? { at } : {}) };
           break;
         }
         case 'DropColumn':
@@ -854,7 +957,7 @@ export class QueryEngine implements QueryService {
   // ---------------------------------------------------------------- INSERT / DELETE
 
   private async insertStatement(st: ast.InsertStatement, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<number> {
-    const t = this.table(st.table, session);
+    const t = this.table(st.table, session, 'INSERT');
     const names = st.columns ? st.columns.map((c) => c.value) : t.schema.columns.map((c) => c.name);
     const cols = names.map((n) => {
       const c = t.schema.columns.find((x) => x.name === n) ?? t.schema.columns.find((x) => x.name.toLowerCase() === n.toLowerCase());
@@ -963,7 +1066,7 @@ export class QueryEngine implements QueryService {
   }
 
   private async deleteStatement(st: ast.DeleteStatement, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal): Promise<number> {
-    const t = this.table(st.table, session);
+    const t = this.table(st.table, session, 'DELETE');
     if (t.schema.options.appendMode) throw new InvalidArgumentsError(`DELETE is not allowed under append mode (table ${t.database}.${t.name} has append_mode = 'true')`);
     const keyCols = [...t.schema.primaryKey, t.schema.timeIndex];
     const span = st.span;
@@ -1376,7 +1479,8 @@ function refuseReadOnlySchemaWrite(st: ast.Statement, current: string): void {
     case 'Copy':
       if (st.direction === 'from' && (st.target.kind === 'table' ? dbOf(st.target.table) : st.target.kind === 'database' ? st.target.database : '') === RO) schemaError();
       break;
-    case 'DropTable': if (st.names.some((n) => dbOf(n) === RO)) schemaError(); break;
+    case 'DropTable': case 'DropView': if (st.names.some((n) => dbOf(n) === RO)) schemaError(); break;
+    case 'CreateView': if (dbOf(st.name) === RO) schemaError(); break;
     case 'Delete': if (dbOf(st.table) === RO) throw new UnsupportedError(`Cannot change read-only table: ${st.table.name}`); break;
     default: break;
   }

@@ -73,12 +73,17 @@ export function tableOptionEntries(t: TableInfo): Array<[string, string]> {
 
 /** A database's options as GreptimeDB shows them in SHOW FULL DATABASES (`ttl='7days'`). */
 export function databaseOptionsText(catalog: Catalog, database: string): string {
+  return databaseOptionEntries(catalog, database).map(([k, v]) => `${k}='${v}'`).join(' ');
+}
+
+/** A database's options sorted by key, the ttl in GreptimeDB's humantime form. */
+export function databaseOptionEntries(catalog: Catalog, database: string): Array<[string, string]> {
   const opts = catalog.databaseOptions?.(database) ?? {};
   return Object.entries(opts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => {
     let value = v;
     if (k === 'ttl') { try { const ms = parseDurationMs(v); if (ms !== undefined) value = formatDurationHuman(ms); } catch { /* shown as given */ } }
-    return `${k}='${value}'`;
-  }).join(' ');
+    return [k, value];
+  });
 }
 
 /**
@@ -159,6 +164,35 @@ const strings = (...names: string[]): Array<[string, DataType]> => names.map((n)
 /** A table GreptimeDB keeps for MySQL tools and leaves empty (no triggers, events, privileges, ... exist). */
 const empty = (columns: Array<[string, DataType]>): Def => ({ columns, rows: () => [] });
 
+/** A region id as GreptimeDB builds it: table id in the high 32 bits, region number in the low. */
+const regionIdOf = (t: TableInfo, regionNumber: number): bigint => (BigInt(t.id) << 32n) | BigInt(regionNumber);
+const METRIC_ENGINE_COMMENT = 'Storage engine for observability scenarios, which is adept at handling a large number of small tables, making it particularly suitable for cloud-native monitoring';
+
+/** information_schema.partitions' 26 columns, GreptimeDB's (src/catalog/src/system_schema/information_schema/partitions.rs). */
+export const PARTITIONS_COLUMNS: Array<[string, DataType]> = [
+  ...strings('table_catalog', 'table_schema', 'table_name', 'partition_name', 'subpartition_name'), ['partition_ordinal_position', I],
+  ['subpartition_ordinal_position', I], ...strings('partition_method', 'subpartition_method', 'partition_expression', 'subpartition_expression',
+    'partition_description'), ...(['table_rows', 'avg_row_length', 'data_length', 'max_data_length', 'index_length', 'data_free']
+    .map((n) => [n, I] as [string, DataType])), ['create_time', TS_US], ['update_time', TS_US], ['check_time', TS_US], ['checksum', I],
+  ...strings('partition_comment', 'nodegroup', 'tablespace_name'), ['greptime_partition_id', U],
+];
+
+/** information_schema.region_statistics' 13 columns, GreptimeDB's (region_statistics.rs). */
+export const REGION_STATISTICS_COLUMNS: Array<[string, DataType]> = [
+  ['region_id', U], ['table_id', U32], ['region_number', U32], ...(['region_rows', 'written_bytes_since_open', 'disk_size', 'memtable_size',
+    'manifest_size', 'sst_size', 'sst_num', 'index_size'].map((n) => [n, U] as [string, DataType])), ['engine', S], ['region_role', S],
+];
+
+/** information_schema.routines' 31 columns, MySQL's as GreptimeDB keeps them (information_memory_table.rs). */
+export const ROUTINES_COLUMNS: Array<[string, DataType]> = [
+  ...strings('specific_name', 'routine_catalog', 'routine_schema', 'routine_name', 'routine_type', 'data_type'),
+  ...(['character_maximum_length', 'character_octet_length', 'numeric_precision', 'numeric_scale', 'datetime_precision']
+    .map((n) => [n, I] as [string, DataType])),
+  ...strings('character_set_name', 'collation_name', 'dtd_identifier', 'routine_body', 'routine_definition', 'external_name', 'external_language',
+    'parameter_style', 'is_deterministic', 'sql_data_access', 'sql_path', 'security_type'), ['created', TS_US], ['last_altered', TS_US],
+  ...strings('sql_mode', 'routine_comment', 'definer', 'character_set_client', 'collation_connection', 'database_collation'),
+];
+
 /**
  * GreptimeDB's information_schema tables that have MySQL's columns and no
  * rows in a time-series database: MySQL tools (DBeaver, DataGrip, Navicat)
@@ -198,12 +232,12 @@ const MYSQL_EMPTY_TABLES: Record<string, Def> = {
     'event_object_table'), ['action_order', I], ...strings('action_condition', 'action_statement', 'action_orientation', 'action_timing',
     'action_reference_old_table', 'action_reference_new_table', 'action_reference_old_row', 'action_reference_new_row'), ['created', TS_US],
   ...strings('sql_mode', 'definer', 'character_set_client', 'collation_connection', 'database_collation')]),
-  // Strata has no views or flows: GreptimeDB's columns, no rows.
+  // Strata has no flows: GreptimeDB's columns (views.rs, flows.rs), no rows. (views: columns here, rows from the catalog in SystemTables.)
   views: empty([...strings('table_catalog', 'table_schema', 'table_name', 'view_definition', 'check_option', 'is_updatable', 'definer', 'security_type',
     'character_set_client', 'collation_connection')]),
   flows: empty([['flow_name', S], ['flow_id', U32], ['state_size', U], ['table_catalog', S], ['flow_definition', S], ['comment', S], ['expire_after', I],
     ['source_table_ids', S], ['sink_table_name', S], ['flownode_ids', S], ['options', S], ['created_time', TS], ['updated_time', TS],
-    ['last_execution_time', TS], ['source_table_names', S], ['flownode_addrs', S]]),
+    ['last_execution_time', TS], ['source_table_names', S]]),
   procedure_info: empty([['procedure_id', S], ['procedure_type', S], ['start_time', TS], ['end_time', TS], ['status', S], ['lock_keys', S]]),
 };
 
@@ -223,8 +257,14 @@ export class SystemTables {
     const tables = () => catalog.listDatabases().flatMap((d) => catalog.listTables(d));
     const startedAtMs = Date.now();
     this.pgDefs = pgCatalogTables(catalog, registry, () => this.tableNames());
+    const views = () => catalog.listViews ? catalog.listDatabases().flatMap((d) => catalog.listViews!(d)) : [];
     this.defs = {
       ...MYSQL_EMPTY_TABLES,
+      // GreptimeDB's rows: the CREATE statement as written, never updatable.
+      views: {
+        columns: MYSQL_EMPTY_TABLES.views!.columns,
+        rows: () => views().map((v) => ['greptime', v.database, v.name, v.definition, 'NONE', 'NO', '', 'DEFINER', 'utf8', 'utf8_bin']),
+      },
       // The running statements (SHOW PROCESSLIST reads the same rows); the id is what KILL takes.
       process_list: {
         columns: [['id', S], ['catalog', S], ['schemas', S], ['query', S], ['client', S], ['frontend', S], ['start_timestamp', TS], ['elapsed_time', IV]],
@@ -247,7 +287,7 @@ export class SystemTables {
       region_peers: {
         columns: [['table_catalog', S], ['table_schema', S], ['table_name', S], ['region_id', U], ['peer_id', U], ['peer_addr', S], ['is_leader', S],
           ['status', S], ['down_seconds', I]],
-        rows: () => tables().flatMap((t) => t.regionIds.map((_, i) => ['greptime', t.database, t.name, (BigInt(t.id) << 32n) | BigInt(i), 0n, '', 'Yes', 'ALIVE', null])),
+        rows: () => tables().flatMap((t) => t.regionIds.map((_, i) => ['greptime', t.database, t.name, regionIdOf(t, i), 0n, '', 'Yes', 'ALIVE', null])),
       },
       // GreptimeDB's rows: a TIME INDEX constraint for every table, a PRIMARY one for tables with a primary key.
       table_constraints: {
@@ -286,6 +326,8 @@ export class SystemTables {
                 t.engine, 11n, 'Fixed', BigInt(rows), 0n, null, BigInt(t.createdAtMs) * 1000n, null, null, 'utf8_bin', 0n,
                 tableOptionEntries(t).map(([k, v]) => `${k}=${v}`).join(' '), t.comment ?? null, 'N'];
             }),
+            ...views().map((v) => ['greptime', v.database, v.name, 'VIEW', v.id, 0n, 0n, 0n, 0n, 0n, null, 11n, 'Fixed', 0n, 0n, null,
+              BigInt(v.createdAtMs) * 1000n, null, null, 'utf8_bin', 0n, '', null, 'N']),
           ];
         },
       },
@@ -303,15 +345,21 @@ export class SystemTables {
           c.default ? (c.default.fn ?? String(c.default.value)) : null, c.nullable, c.comment ?? null)))
           .concat(this.visibleProviders().flatMap((p) => p.columns.map((c, i) => columnRow(p.database, p.name, c.name, i, c.type, 'field', null, true, null)))),
       },
+      // GreptimeDB's two engines (information_memory_table.rs): tables may name either (ENGINE=metric is kept
+      // as written); both write through the configured storage engine, named in mito's comment.
       engines: {
-        columns: [['engine', S], ['support', S], ['comment', S], ['transactions', S], ['xa', S], ['savepoints', S]],
-        rows: () => [['mito', 'DEFAULT', `Storage engine for time-series data (${engine.name})`, 'NO', 'NO', 'NO']],
+        columns: strings('engine', 'support', 'comment', 'transactions', 'xa', 'savepoints'),
+        rows: () => [
+          ['mito', 'DEFAULT', `Storage engine for time-series data (${engine.name})`, 'NO', 'NO', 'NO'],
+          ['metric', 'YES', METRIC_ENGINE_COMMENT, 'NO', 'NO', 'NO'],
+        ],
       },
       region_statistics: {
-        columns: [['region_id', U], ['table_id', U], ['region_number', U], ['region_rows', U], ['disk_size', U], ['memtable_size', U], ['manifest_size', U], ['sst_size', U], ['sst_num', U], ['index_size', U], ['engine', S], ['region_role', S]],
+        columns: REGION_STATISTICS_COLUMNS,
         rows: () => tables().flatMap((t) => t.regionIds.map((r, i) => {
           const st = safeStats(engine, r);
-          return [(BigInt(t.id) << 32n) | BigInt(i), BigInt(t.id), BigInt(i), BigInt(st.rows), BigInt(st.sstBytes + st.memtableBytes), BigInt(st.memtableBytes), 0n, BigInt(st.sstBytes), BigInt(st.sstFiles), 0n, 'mito', 'Leader'];
+          return [regionIdOf(t, i), t.id, i, BigInt(st.rows), null, BigInt(st.sstBytes + st.memtableBytes), BigInt(st.memtableBytes), 0n,
+            BigInt(st.sstBytes), BigInt(st.sstFiles), 0n, t.engine, 'Leader'];
         })),
       },
       build_info: {
@@ -322,13 +370,19 @@ export class SystemTables {
         columns: [['function_name', S], ['function_type', S], ['origin', S], ['description', S]],
         rows: () => registry.list().map((e) => [e.fn.name, e.fn.kind, e.origin, e.fn.description ?? '']),
       },
-      // MySQL's ROUTINES columns (subset) for every SQL function; data_type is empty when a rule derives it from the arguments.
+      // GreptimeDB's routines (MySQL's 31 columns, information_memory_table.rs). GreptimeDB has no stored
+      // routines and answers none; Strata lists its SQL functions, built-in and added, as MySQL lists stored
+      // functions. data_type is empty when a rule derives it from the arguments; the kind (scalar, aggregate,
+      // window) is information_schema.functions' function_type.
       routines: {
-        columns: [['specific_name', S], ['routine_catalog', S], ['routine_schema', S], ['routine_name', S], ['routine_type', S], ['data_type', S],
-          ['routine_body', S], ['external_name', S], ['external_language', S], ['is_deterministic', S], ['routine_comment', S], ['function_kind', S]],
-        rows: () => registry.list().map((e) => [e.fn.name, 'def', 'public', e.fn.name, 'FUNCTION',
-          typeof e.fn.returnType === 'function' ? '' : dataTypeDisplayName(e.fn.returnType).toLowerCase(), 'EXTERNAL', e.origin,
-          e.origin === 'built-in' ? 'BUILTIN' : 'JAVASCRIPT', (e.fn.volatility ?? 'immutable') === 'immutable' ? 'YES' : 'NO', e.fn.description ?? '', e.fn.kind]),
+        columns: ROUTINES_COLUMNS,
+        rows: () => registry.list().map((e) => {
+          const dataType = typeof e.fn.returnType === 'function' ? '' : dataTypeDisplayName(e.fn.returnType).toLowerCase();
+          return [e.fn.name, 'def', 'public', e.fn.name, 'FUNCTION', dataType, null, null, null, null, null, null, null, dataType,
+            'EXTERNAL', null, e.origin, e.origin === 'built-in' ? 'BUILTIN' : 'JAVASCRIPT', 'SQL',
+            (e.fn.volatility ?? 'immutable') === 'immutable' ? 'YES' : 'NO', 'NO SQL', null, 'INVOKER', null, null, '', e.fn.description ?? '', '',
+            'utf8', 'utf8_bin', 'utf8_bin'];
+        }),
       },
       character_sets: {
         columns: [['character_set_name', S], ['default_collate_name', S], ['description', S], ['maxlen', I]],
@@ -346,20 +400,29 @@ export class SystemTables {
         rows: () => tables().flatMap(keyColumnUsageRows),
       },
       runtime_metrics: {
-        columns: [['metric_name', S], ['value', { name: 'Float64' }], ['labels', S], ['node', S], ['node_type', S], ['timestamp', TS]],
+        // GreptimeDB's runtime_metrics.rs: a standalone server leaves peer_addr NULL and names its peer_type STANDALONE.
+        columns: [['metric_name', S], ['value', { name: 'Float64' }], ['labels', S], ['peer_addr', S], ['peer_type', S], ['timestamp', TS]],
         rows: async () => {
           if (!metrics) return [];
           const now = BigInt(Date.now());
           const all = await metrics.registry.getMetricsAsJSON();
           return all.flatMap((m) => m.values.map((v) => [
             (v as { metricName?: string }).metricName ?? m.name, Number(v.value),
-            Object.entries(v.labels ?? {}).map(([k, x]) => `${k}=${String(x)}`).join(', '), 'standalone', 'standalone', now,
+            Object.entries(v.labels ?? {}).map(([k, x]) => `${k}=${String(x)}`).join(', '), null, 'STANDALONE', now,
           ]));
         },
       },
+      // GreptimeDB's partitions.rs, MySQL's 25 columns and greptime_partition_id (the region id): one row per
+      // region, p0, p1, ... in region order; partition_method RANGE as GreptimeDB gives for every row. Where
+      // GreptimeDB leaves the sizes NULL, Strata gives the region's rows and bytes from the engine.
       partitions: {
-        columns: [['table_catalog', S], ['table_schema', S], ['table_name', S], ['partition_name', S], ['partition_expression', S], ['greptime_partition_id', U]],
-        rows: () => tables().flatMap((t) => t.regionIds.map((r, i) => ['greptime', t.database, t.name, `p${i}`, t.partition?.exprs[i] ?? null, (BigInt(t.id) << 32n) | BigInt(i)])),
+        columns: PARTITIONS_COLUMNS,
+        rows: () => tables().flatMap((t) => t.regionIds.map((r, i) => {
+          const st = safeStats(engine, r);
+          return ['greptime', t.database, t.name, `p${i}`, null, BigInt(i + 1), null, 'RANGE', null, t.partition?.exprs[i] ?? null, null, null,
+            BigInt(st.rows), st.rows > 0 ? BigInt(Math.floor((st.sstBytes + st.memtableBytes) / st.rows)) : 0n, BigInt(st.sstBytes), null, null, null,
+            BigInt(t.createdAtMs) * 1000n, null, null, null, null, null, null, regionIdOf(t, i)];
+        })),
       },
     };
   }

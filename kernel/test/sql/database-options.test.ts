@@ -43,6 +43,18 @@ describe('sql: database options (CREATE / ALTER DATABASE, templates for new tabl
     expect(await options('d')).to.equal("compaction.twcs.time_window='1h'");
   });
 
+  it("SHOW CREATE DATABASE prints GreptimeDB's statement: options sorted, ttl in humantime, dotted keys quoted", async () => {
+    // GreptimeDB: tests/cases/standalone/common/alter/alter_database.result.
+    await h.q('CREATE DATABASE plain');
+    expect(await h.q('SHOW CREATE DATABASE plain')).to.deep.include({ columns: ['Database', 'Create Database'], rows: [['plain', 'CREATE DATABASE IF NOT EXISTS plain']] });
+    await h.q("CREATE DATABASE opts WITH (ttl = '90m')");
+    await h.q("ALTER DATABASE opts SET 'compaction.twcs.time_window' = '2h'");
+    expect(await h.rows('SHOW CREATE SCHEMA opts')).to.deep.equal([['opts', "CREATE DATABASE IF NOT EXISTS opts\nWITH(\n  'compaction.twcs.time_window' = '2h',\n  ttl = '1h 30m'\n)"]]);
+    await h.q("ALTER DATABASE opts UNSET 'ttl', 'compaction.twcs.time_window'");
+    expect(await h.rows('SHOW CREATE DATABASE opts')).to.deep.equal([['opts', 'CREATE DATABASE IF NOT EXISTS opts']]);
+    await h.fails('SHOW CREATE DATABASE nope', 'Database not found: nope', 'DATABASE_NOT_FOUND');
+  });
+
   it('append_mode, merge_mode, skip_wal and memtable.* are templates: a new table takes them unless it sets its own', async () => {
     await h.q("CREATE DATABASE d WITH (append_mode = 'true', skip_wal = 'true', ttl = '7d')");
     await h.q('CREATE TABLE d.a (ts TIMESTAMP TIME INDEX, v DOUBLE)');

@@ -200,11 +200,17 @@ describe('sql: DDL that GreptimeDB refuses is refused, not kept and ignored', fu
     expect((await h.rows('SHOW CREATE TABLE a'))[0]![1]).to.contain("ttl = '7days'");
   });
 
-  it('refuses ADD COLUMN ... FIRST / AFTER (columns are added last)', async () => {
+  it('ADD COLUMN ... FIRST / AFTER col places the column (SELECT *, DESC, positional INSERT), as GreptimeDB', async () => {
     await h.q('CREATE TABLE t (i INT, j TIMESTAMP TIME INDEX)');
-    await fails('ALTER TABLE t ADD COLUMN n INT FIRST', 'UNSUPPORTED', 'ADD COLUMN n FIRST is not supported');
-    await fails('ALTER TABLE t ADD COLUMN n INT AFTER i', 'UNSUPPORTED', 'ADD COLUMN n AFTER i is not supported');
-    expect((await h.q('SELECT * FROM t')).columns).to.deep.equal(['i', 'j']);
+    await h.q('INSERT INTO t VALUES (1, 2)');
+    await h.q('ALTER TABLE t ADD COLUMN n INT FIRST');
+    await h.q('ALTER TABLE t ADD COLUMN y INT AFTER j, ADD COLUMN z INT AFTER i');
+    expect((await h.q('SELECT * FROM t')).columns).to.deep.equal(['n', 'i', 'z', 'j', 'y']);
+    expect((await h.rows('DESC TABLE t')).map((r) => r[0])).to.deep.equal(['n', 'i', 'z', 'j', 'y']);
+    await h.q('INSERT INTO t VALUES (7, 8, 9, 10, 11)');
+    expect(await h.rows('SELECT * FROM t ORDER BY j')).to.deep.equal([[null, 1, null, 2, null], [7, 8, 9, 10, 11]]);
+    await fails('ALTER TABLE t ADD COLUMN w INT AFTER nope', 'TABLE_COLUMN_NOT_FOUND', 'nope');
+    expect((await h.q('SELECT * FROM t')).columns).to.have.length(5);
   });
 
   it('SHOW CREATE TABLE output runs again to the same table (quotes in defaults, timestamp defaults)', async () => {

@@ -72,7 +72,7 @@ describe('kernel: table write notifications (TABLE_WRITES) and plugin ADMIN func
     remove();
     let msg = '';
     try { await h.q("ADMIN echo_args('a')"); } catch (err) { msg = (err as Error).message; }
-    expect(msg).to.match(/unknown ADMIN function echo_args \(flush_table, compact_table, hello\)/);
+    expect(msg).to.match(/unknown ADMIN function echo_args \(flush_table, compact_table, flush_region, compact_region, hello\)/);
     await h.q('CREATE TABLE t (ts TIMESTAMP TIME INDEX)');
     expect((await h.q("ADMIN flush_table('t')")).rows).to.deep.equal([[0n]]);
   });

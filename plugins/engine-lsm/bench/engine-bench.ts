@@ -108,7 +108,7 @@ async function main(): Promise<void> {
 
   // 4b. A region with small memtables flushes several overlapping SSTs, then
   // compaction merges them: bytes per row after compaction.
-  const small = new LsmEngine(new MemoryWal(), store, defaultEngineLsmOptions({ memtableBytesMax: '16MiB', compaction: { enabled: false, windowMs: '1d' } }), silentLogger);
+  const small = new LsmEngine(new MemoryWal(), store, defaultEngineLsmOptions({ memtableBytesMax: '16MiB', compaction: { enabled: false, windowMs: '1d' }, ...(process.env.BENCH_PAGE_BYTES ? { dataPageBytes: process.env.BENCH_PAGE_BYTES } : {}) }), silentLogger);
   await small.createRegion('2_0', schema);
   for (const b of batches) await small.write('2_0', b);
   await small.flush('2_0');

@@ -15,10 +15,9 @@
  * (default 400), BENCH_HOT_HOSTS (default 50), BENCH_POINTS (default 1000),
  * BENCH_ROUNDS (default 5).
  */
-import * as arrow from 'apache-arrow';
 import { defaultEngineLsmOptions, LsmEngine } from '../src/index.js';
 import { parquetReadInfo } from '../src/parquet-read.js';
-import { cpuSchema, FIELDS, rnd, TAGS } from './tsbs-cpu-schema.js';
+import { cpuBatches, cpuSchema, FIELDS } from './tsbs-cpu-schema.js';
 import { MemoryStore } from '../test/support/memory-store.js';
 import { MemoryWal } from '../test/support/memory-wal.js';
 import { silentLogger } from '../test/support/fixtures.js';
@@ -28,25 +27,6 @@ const BIG_HOSTS = Number(process.env.BENCH_BIG_HOSTS ?? 400), HOT_HOSTS = Number
 const POINTS = Number(process.env.BENCH_POINTS ?? 1000), ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const T0 = 1_700_000_000_000;
 const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-
-function* batches(hosts: number): Generator<arrow.RecordBatch> {
-  const state = new Float64Array(hosts * FIELDS.length).map(() => Math.floor(rnd() * 100));
-  const B = 10_000, total = hosts * POINTS;
-  for (let s = 0; s < total; s += B) {
-    const n = Math.min(B, total - s);
-    const cols: Record<string, arrow.Vector> = {};
-    TAGS.forEach((t, ti) => { cols[t] = arrow.vectorFromArray(Array.from({ length: n }, (_, i) => ti === 0 ? `host_${(s + i) % hosts}` : `${t}_${((s + i) % hosts) % (ti + 2)}`), new arrow.Utf8()); });
-    const ts = new BigInt64Array(n);
-    for (let i = 0; i < n; i++) ts[i] = BigInt(T0 + Math.floor((s + i) / hosts) * 10_000);
-    cols.ts = arrow.makeVector({ type: new arrow.TimestampMillisecond(), data: ts });
-    FIELDS.forEach((f, fi) => {
-      const v = new Float64Array(n);
-      for (let i = 0; i < n; i++) { const k = ((s + i) % hosts) * FIELDS.length + fi; const x = Math.min(100, Math.max(0, state[k]! + Math.floor(rnd() * 5) - 2)); state[k] = x; v[i] = x; }
-      cols[f] = arrow.makeVector(v);
-    });
-    yield new arrow.Table(cols).batches[0]!;
-  }
-}
 
 /** Counters of the page cache (evictions and declined are read by name: older builds have none). */
 function counters(engine: LsmEngine): Record<string, number> {
@@ -82,7 +62,7 @@ async function main(): Promise<void> {
   }), silentLogger);
   for (const [region, hosts] of [['hot', HOT_HOSTS], ['big', BIG_HOSTS]] as const) {
     await engine.createRegion(region, cpuSchema);
-    for (const b of batches(hosts)) await engine.write(region, b);
+    for (const b of cpuBatches(hosts, POINTS, T0)) await engine.write(region, b);
     await engine.flush(region);
     const st = engine.stats(region);
     console.log(`${region}: ${st.rows} rows, ${st.sstFiles} SST, ${(st.sstBytes / 2 ** 20).toFixed(1)} MiB stored`);

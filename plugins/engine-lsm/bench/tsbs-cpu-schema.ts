@@ -1,3 +1,4 @@
+import * as arrow from 'apache-arrow';
 import type { TableSchema } from '@strata/kernel';
 
 /** TSBS cpu-only's ten host tags and ten usage fields, as the engine benches write them. */
@@ -17,3 +18,27 @@ export const cpuSchema: TableSchema = {
 let seed = 42;
 /** A repeatable pseudo-random number in [0, 1] (the same sequence in every run). */
 export const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+
+/**
+ * `points` rows of each of `hosts` hosts, 10 s apart from `t0` (ms), in
+ * batches of 10,000: each host's fields a random walk in [0, 100], its other
+ * tags derived from its number.
+ */
+export function* cpuBatches(hosts: number, points: number, t0: number): Generator<arrow.RecordBatch> {
+  const state = new Float64Array(hosts * FIELDS.length).map(() => Math.floor(rnd() * 100));
+  const B = 10_000, total = hosts * points;
+  for (let s = 0; s < total; s += B) {
+    const n = Math.min(B, total - s);
+    const cols: Record<string, arrow.Vector> = {};
+    TAGS.forEach((t, ti) => { cols[t] = arrow.vectorFromArray(Array.from({ length: n }, (_, i) => ti === 0 ? `host_${(s + i) % hosts}` : `${t}_${((s + i) % hosts) % (ti + 2)}`), new arrow.Utf8()); });
+    const ts = new BigInt64Array(n);
+    for (let i = 0; i < n; i++) ts[i] = BigInt(t0 + Math.floor((s + i) / hosts) * 10_000);
+    cols.ts = arrow.makeVector({ type: new arrow.TimestampMillisecond(), data: ts });
+    FIELDS.forEach((f, fi) => {
+      const v = new Float64Array(n);
+      for (let i = 0; i < n; i++) { const k = ((s + i) % hosts) * FIELDS.length + fi; const x = Math.min(100, Math.max(0, state[k]! + Math.floor(rnd() * 5) - 2)); state[k] = x; v[i] = x; }
+      cols[f] = arrow.makeVector(v);
+    });
+    yield new arrow.Table(cols).batches[0]!;
+  }
+}

@@ -33,7 +33,11 @@ export const engineLsmOptionsShape = {
   /**
    * Fetched SST column chunks (compressed, as stored) kept between scans, so
    * a repeated small query reads nothing from the object store; least
-   * recently used dropped first, dropped with their file. '0' turns it off.
+   * recently used dropped first, dropped with their file. One scan holds at
+   * most half of it (chunks found and chunks added), and a scan whose fetches
+   * exceed that (known from the file layouts before it reads) adds none, so a
+   * scan bigger than the cache pushes out nothing (see the README's Cache
+   * admission). '0' turns it off.
    */
   sstChunkCacheBytes: o.bytes({ default: '64MiB', description: "Fetched SST column chunks kept for later scans, by size ('0' = off)." }),
   /**

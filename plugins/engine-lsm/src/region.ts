@@ -17,9 +17,10 @@ import { OutputBuilder, type OutputColumn } from './output-builder.js';
 import { encodeKeyPart } from './series-key.js';
 import type { ParquetEncoderPool } from './parquet-encoder.js';
 import type { PageStore } from './parquet-read.js';
-import { candidateRowGroups, candidateRowRanges, encodeParquet, prepareSst, SstChunk, SstSeries, SstSource, tsOf, type FileIndex, type FileMeta, type PageAdmission, type SstFetch, type SstFileCache, type SstLayout } from './sst.js';
+import { candidateRowGroups, candidateRowRanges, encodeParquet, prepareSst, SstChunk, SstSeries, SstSource, tsOf, type FileIndex, type FileMeta, type SstFetch, type SstFileCache, type SstLayout } from './sst.js';
 import { defaultValueOf } from './vectors.js';
 import { decodeWalPayload, encodeWalPayload } from './wal-codec.js';
+import { scanCacheAdmission, settleCacheAdmission, type CacheAdmission, type ScanAdmission } from './cache-admission.js';
 
 /** What a region needs from its engine. */
 export interface RegionDeps {
@@ -64,7 +65,7 @@ export class SstChunkCache {
   /** Cached chunks per underlying buffer. */
   private readonly buffers = new Map<ArrayBufferLike, number>();
   private total = 0;
-  /** Lookups answered (counted by the reader: a ranged read whose chunks were all here, a page found). */
+  /** Lookups answered (counted by the reader: a ranged read whose chunks were all here, a page found; see `hit`). */
   hits = 0;
   /** Lookups not answered (counted as hits are). */
   misses = 0;
@@ -79,6 +80,24 @@ export class SstChunkCache {
 
   /** Whether a buffer of this size may be kept: one over an eighth of the cache would push out too much of it. */
   fits(bufferBytes: number): boolean { return bufferBytes * 8 <= this.bytesMax; }
+
+  /** Counts a lookup answered for a scan; what it found (`bytes`) counts against the scan's admission. */
+  hit(admission: CacheAdmission | undefined, bytes: number): void {
+    this.hits++;
+    if (admission) admission.bytes -= bytes;
+  }
+
+  /**
+   * Whether a scan may add `bytes` it just read (charged to its admission
+   * when it may; counted as declined when not): not past its budget, and (when
+   * given) `bufferBytes` fit the cache. Asked before any copy is made. No
+   * admission: nothing is added.
+   */
+  admit(admission: CacheAdmission | undefined, bytes: number, bufferBytes = 0): boolean {
+    if (!admission || bytes > admission.bytes || !this.fits(bufferBytes)) { this.declined++; return false; }
+    admission.bytes -= bytes;
+    return true;
+  }
 
   get(key: string, offset: number): Uint8Array | undefined {
     const e = this.byKey.get(key)?.get(offset);
@@ -443,28 +462,25 @@ export class Region {
       };
       const pageCache = cached ? this.deps.sstPages : undefined;
       // One read's view of the page cache: what it finds and what it adds are charged to its admission.
-      const pages = pageCache && ((admission: PageAdmission): PageStore => ({
+      const pages = pageCache && ((admission: CacheAdmission): PageStore => ({
         get: (offset) => {
           const b = pageCache.get(key, offset);
-          if (b) { pageCache.hits++; admission.bytes -= b.length; } else pageCache.misses++;
+          if (b) pageCache.hit(admission, b.length); else pageCache.misses++;
           return b;
         },
-        admit: (size) => {
-          if (size > admission.bytes || !pageCache.fits(size)) { pageCache.declined++; return false; }
-          admission.bytes -= size;
-          return true;
-        },
+        admit: (size) => pageCache.admit(admission, size, size),
         // Only page bytes (offsets >= 0), not a small read's decoded values (they stay with the opened file).
         put: (offset, bytes) => { if (offset >= 0) pageCache.set(key, offset, bytes); },
       }));
       return {
         kind: 'ranged', size: f.bytes, layout, ...(files ? { cache: { files, key } } : {}), ...(pages ? { pages } : {}),
-        async get(offset: number, length: number) {
+        async get(offset: number, length: number, admission?: CacheAdmission) {
           const tiles = chunks ? tilingChunks(layout, offset, length) : undefined;
           if (!chunks || !tiles) return read(offset, length);
           const got = tiles.map(([o]) => chunks.get(key, o));
           if (got.every((b) => b !== undefined)) {
-            chunks.hits++;
+            // What a scan finds counts against its share as what it adds does.
+            chunks.hit(admission, length);
             if (got.length === 1) return got[0]!;
             // Chunks cached from one earlier read of this range lie back to back in its buffer: a view, no copy.
             const first = got[0]!;
@@ -481,7 +497,9 @@ export class Region {
           }
           chunks.misses++;
           const bytes = await read(offset, length);
-          if (bytes.length === length) {
+          // Kept as far as the read's admission allows (a scan past its share, or too big for it,
+          // adds nothing: no copies, nothing of other queries pushed out).
+          if (bytes.length === length && chunks.admit(admission, length)) {
             // Views of the read's buffer when the cache can hold all of it, else copies (a view
             // would keep the whole buffer alive for one chunk).
             const views = bytes.buffer.byteLength * 8 <= chunks.bytesMax;
@@ -599,10 +617,11 @@ export class Region {
         const wantedAll = new Set([...cols.map((c) => c.name), ...schema.primaryKey, schema.timeIndex, OP_COLUMN, PK_COLUMN]);
         const wantedWithSeries = new Set(wantedAll);
         for (const k of schema.primaryKey) if (!cols.some((c) => c.name === k) || schema.columns.find((c) => c.name === k)!.type.name === 'String') wantedWithSeries.delete(k);
-        // The scan's share of the page cache, and the page bytes of the row groups it reads
-        // whole (what would go through the page cache), to decide below whether it admits any.
-        const admission: PageAdmission = { bytes: self.deps.sstPages ? Math.floor(self.deps.sstPages.bytesMax * SCAN_PAGE_CACHE_SHARE) : 0 };
-        let wholeReadBytes = 0;
+        // The scan's share of each cache, and what it would put through each, to decide below
+        // whether it admits any: the decompressed bytes of the row groups it reads whole (the
+        // page cache), the compressed bytes its ranged reads fetch (the chunk cache).
+        const admission: ScanAdmission = { pages: scanCacheAdmission(self.deps.sstPages?.bytesMax), chunks: scanCacheAdmission(self.deps.sstChunks?.bytesMax) };
+        let wholeReadBytes = 0, fetchBytes = 0;
         let prio = 0;
         for (const f of files) {
           prio++;
@@ -624,16 +643,16 @@ export class Region {
           const wanted = series ? wantedWithSeries : wantedAll;
           const noDeletes = f.hasDeletes === false; // (absent in a manifest: assume deletes)
           const columns = f.columns.filter((c) => wanted.has(c) && !(noDeletes && c === OP_COLUMN));
-          if (index.layout && admission.bytes > 0) wholeReadBytes += wholeReadPageBytes(index.layout, rgs, sel, columns);
-          sources.push(new SstSource(prio, self.sstFetch(f, index), rgs, schema.primaryKey, schema.timeIndex,
-            self.deps.options.rowGroupRows, columns, files.length > 8 ? 1 : 4, sel, series, noDeletes, false, admission));
+          if (index.layout && admission.pages.bytes > 0) wholeReadBytes += wholeReadPageBytes(index.layout, rgs, sel, columns);
+          const source = new SstSource(prio, self.sstFetch(f, index), rgs, schema.primaryKey, schema.timeIndex,
+            self.deps.options.rowGroupRows, columns, files.length > 8 ? 1 : 4, sel, series, noDeletes, false, admission);
+          if (admission.chunks.bytes > 0) fetchBytes += source.fetchBytes;
+          sources.push(source);
           spans.push([tsOf(f, 'minTs'), tsOf(f, 'maxTs')]);
         }
-        // A scan whose pages exceed its share would only fill the share with its first pages
-        // and read on past them: it adds nothing (no copies, nothing of other queries pushed
-        // out), as bulk reads do in PostgreSQL (a ring, not shared buffers) and RocksDB
-        // (fill_cache off). A scan with a LIMIT may stop long before: it is held to its share only.
-        if (req.limit === undefined && wholeReadBytes > admission.bytes) admission.bytes = 0;
+        // Bigger than its share: adds nothing; with a LIMIT: held to its share (settleCacheAdmission).
+        settleCacheAdmission(admission.pages, wholeReadBytes, req.limit !== undefined);
+        settleCacheAdmission(admission.chunks, fetchBytes, req.limit !== undefined);
         for (const mem of mems) {
           prio++;
           if (mem.length === 0 || mem.minTs === undefined) continue;
@@ -1043,16 +1062,6 @@ function overlapClosure(seed: FileMeta[], all: FileMeta[]): FileMeta[] {
 
 /** Small reads build a file's series table when it has at most this many series. */
 export const SMALL_READ_SERIES_TABLE_MAX = 10_000;
-
-/**
- * The part of the page cache (`sstPageCacheBytes`) one scan may hold: pages
- * it finds there and pages it adds both count, so one scan never pushes out
- * more than this of what other queries keep, and a scan repeated finds the
- * same pages again rather than taking the cache over bit by bit. Half, not
- * PostgreSQL's quarter, leaves room for the repeated large scans the cache is
- * for (TSBS double-groupby's).
- */
-export const SCAN_PAGE_CACHE_SHARE = 0.5;
 
 /**
  * Decompressed bytes of the column chunks a scan reads whole in one file

@@ -1,6 +1,7 @@
 import * as arrow from 'apache-arrow';
 import { batchesToIpc, recordBatchOf, type ColumnSchema, type IndexProvider, type ScanPredicate, type TableSchema } from '@strata/kernel';
 import { OP_COLUMN, OP_DELETE, PK_COLUMN, type Chunk } from './chunk.js';
+import { noCacheAdmission, type CacheAdmission, type ScanAdmission } from './cache-admission.js';
 import { CorruptionError } from './errors.js';
 import type { ChunkSource } from './merge-chunks.js';
 import type * as PW from 'parquet-wasm/node';
@@ -450,9 +451,56 @@ export const sstReads = { js: 0, wasm: 0, kept: 0 };
  */
 const READ_BATCH_ROWS = 8192;
 
+/**
+ * The row groups a source reads together, in order: up to `perRead` at a
+ * time, a row group with a row selection on its own (`rowGroups` in order).
+ */
+export function readGroups(rowGroups: readonly number[], perRead: number,
+  selections: ReadonlyMap<number, unknown> | undefined): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < rowGroups.length;) {
+    let rgs = rowGroups.slice(i, i + perRead);
+    const firstSel = rgs.findIndex((rg) => selections?.has(rg));
+    if (firstSel === 0) rgs = rgs.slice(0, 1); else if (firstSel > 0) rgs = rgs.slice(0, firstSel);
+    i += rgs.length;
+    out.push(rgs);
+  }
+  return out;
+}
+
+/**
+ * The byte ranges ([offset, length]) one read of row groups `rgs` fetches:
+ * the chunks of `columns` (undefined: all). parquet-wasm coalesces requests
+ * whose gap is under 1 MiB (like object_store), so ranges are merged the
+ * same way (each of its reads then falls inside one prefetched range); a
+ * merged range is a run of whole chunks, the gaps' chunks included.
+ */
+export function fetchRanges(layout: SstLayout, rgs: readonly number[], columns: readonly string[] | undefined): Array<[number, number]> {
+  const want = columns ? new Set(columns) : undefined;
+  const ranges: Array<[number, number]> = [];
+  for (const rg of rgs) {
+    const row = layout.chunks[rg]!;
+    layout.columns.forEach((c, i) => { if (!want || want.has(c)) ranges.push([row[i]![0], row[i]![1]]); });
+  }
+  ranges.sort((x, y) => x[0] - y[0]);
+  const merged: Array<[number, number]> = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] - (last[0] + last[1]) <= COALESCE_GAP_BYTES) last[1] = Math.max(last[1], r[0] + r[1] - last[0]); else merged.push([r[0], r[1]]);
+  }
+  return merged;
+}
+
 /** How an SST is fetched: ranged reads with a layout, or the whole object. */
 export type SstFetch =
-  | { readonly kind: 'ranged'; readonly size: number; readonly layout: SstLayout; get(offset: number, length: number): Promise<Uint8Array>;
+  | { readonly kind: 'ranged'; readonly size: number; readonly layout: SstLayout;
+    /**
+     * Bytes [offset, offset + length) of the file. A range of whole column
+     * chunks goes through the engine's chunk cache: found there, it is charged
+     * to `admission`; fetched, it is added only as far as `admission` allows
+     * (absent: nothing added).
+     */
+    get(offset: number, length: number, admission?: CacheAdmission): Promise<Uint8Array>;
     /** Where the opened file (parsed footer) is kept between scans, under `key`; absent: opened for this source only. */
     readonly cache?: { readonly files: SstFileCache; readonly key: string };
     /**
@@ -460,23 +508,8 @@ export type SstFetch =
      * kept between scans) for this file, as one read with this admission
      * budget sees it; absent: none kept.
      */
-    pages?(admission: PageAdmission): PageStore }
+    pages?(admission: CacheAdmission): PageStore }
   | { readonly kind: 'whole'; load(): Promise<Uint8Array> };
-
-/**
- * What one read may hold of the engine's page cache, in decompressed bytes,
- * shared by all the SST sources of a scan. Pages the read finds in the cache
- * and pages it adds both count, so a scan never holds more than it was given;
- * once spent, the read still uses the pages it finds but adds none (and copies
- * none out of the decompression buffer). `{ bytes: 0 }` adds nothing, as
- * RocksDB's `fill_cache = false`: reads whose result is kept elsewhere (a
- * file's series table, its last rows) and scans too big for the cache.
- *
- * @example
- * const admission: PageAdmission = { bytes: cache.bytesMax / 2 };
- * new SstSource(1, fetch, rgs, pk, ts, rowGroupRows, cols, 4, undefined, undefined, false, false, admission);
- */
-export interface PageAdmission { bytes: number }
 
 /** An SST ready to encode: its rows as Arrow IPC (tags as dictionaries) and its index. */
 export interface PreparedSst {
@@ -1057,16 +1090,18 @@ function jsPlanOf(footer: ParquetFooter, columns: readonly string[] | undefined)
  */
 export class SstSource implements ChunkSource {
   private queue: Chunk[] = [];
-  private nextRg = 0;
+  /** The row groups of each read, in order (see readGroups), and the next one. */
+  private readonly reads: ReadonlyArray<number[]>;
+  private nextRead = 0;
   /** A whole-object read's file (owned). */
   private file: PW.ParquetFile | undefined;
   /** A ranged read's opened file (shared through the cache; released on close). */
   private opened: OpenSst | undefined;
 
-  constructor(readonly priority: number, private readonly fetch: SstFetch, private readonly rowGroups: readonly number[],
+  constructor(readonly priority: number, private readonly fetch: SstFetch, rowGroups: readonly number[],
     private readonly pkNames: readonly string[], private readonly timeIndex: string, private readonly rowGroupRows: number,
     /** Columns to decode (undefined = all); Parquet is columnar, so unread columns cost nothing. */
-    private readonly columns: readonly string[] | undefined, private readonly rowGroupsPerRead = 4,
+    private readonly columns: readonly string[] | undefined, rowGroupsPerRead = 4,
     /** Rows to read of some row groups ([offset, limit] pairs, from candidateRowRanges); others are read whole. */
     private readonly selections?: ReadonlyMap<number, ReadonlyArray<readonly [number, number]>>,
     /** The file's series: chunks take keys and tags from it. */
@@ -1075,18 +1110,33 @@ export class SstSource implements ChunkSource {
     private readonly noDeletes = false,
     /** Chunks for keys and tags only (SstSeries.read): the time index may be left out too. */
     private readonly keysOnly = false,
-    /** What this read may hold of the engine's page cache (shared by a scan's sources); by default it adds nothing. */
-    private readonly admission: PageAdmission = { bytes: 0 }) {}
+    /** What this read may hold of the engine's caches (shared by a scan's sources); by default it adds nothing. */
+    private readonly admission: ScanAdmission = noCacheAdmission()) {
+    this.reads = readGroups(rowGroups, rowGroupsPerRead, selections);
+  }
+
+  /**
+   * Bytes this source fetches if read to the end: its ranged reads, from the
+   * file's layout (what it puts through the chunk cache). An upper bound:
+   * small reads an earlier query decoded are not fetched again. 0 for a
+   * whole-object read (not cached).
+   */
+  get fetchBytes(): number {
+    if (this.fetch.kind !== 'ranged') return 0;
+    let total = 0;
+    for (const rgs of this.reads) {
+      if (this.selections?.get(rgs[0]!)?.length === 0) continue;
+      for (const [, length] of fetchRanges(this.fetch.layout, rgs, this.columns)) total += length;
+    }
+    return total;
+  }
 
   async next(): Promise<Chunk | undefined> {
     while (this.queue.length === 0) {
-      if (this.nextRg >= this.rowGroups.length) { this.close(); return undefined; }
-      let rgs = this.rowGroups.slice(this.nextRg, this.nextRg + this.rowGroupsPerRead);
-      // A row group with a row selection is read on its own.
-      const firstSel = rgs.findIndex((rg) => this.selections?.has(rg));
-      if (firstSel === 0) rgs = rgs.slice(0, 1); else if (firstSel > 0) rgs = rgs.slice(0, firstSel);
-      this.nextRg += rgs.length;
-      const sel = firstSel === 0 ? this.selections!.get(rgs[0]!)! : undefined;
+      if (this.nextRead >= this.reads.length) { this.close(); return undefined; }
+      const rgs = this.reads[this.nextRead++]!;
+      // (A row group with a row selection is read on its own.)
+      const sel = this.selections?.get(rgs[0]!);
       if (sel && sel.length === 0) continue;
       // A small read an earlier query decoded (kept with the opened file) is taken as it is.
       let keptKey: string | undefined;
@@ -1164,7 +1214,7 @@ export class SstSource implements ChunkSource {
     const layout = ranged.layout;
     // Small reads keep their pages with the opened file; row groups read whole, in the engine's
     // page cache (as far as this read's admission budget goes).
-    const pages = sel ? opened.pageStore : (this.cachePages ??= ranged.pages?.(this.admission));
+    const pages = sel ? opened.pageStore : (this.cachePages ??= ranged.pages?.(this.admission.pages));
     for (const rg of rgs) {
       const rows = footer.rowGroups[rg]?.rows ?? 0;
       const ranges: Array<readonly [number, number]> = sel ? sel.map(([o, l]) => [o, Math.min(rows, o + l)] as const).filter(([a, b]) => a < b) : [[0, rows]];
@@ -1217,22 +1267,8 @@ export class SstSource implements ChunkSource {
       return [];
     }
     if (!(await this.open())) return [];
-    // The column chunks this read decodes. parquet-wasm coalesces requests whose
-    // gap is under 1 MiB (like object_store), so ranges are merged the same
-    // way: each of its reads then falls inside one prefetched range.
-    const want = this.columns ? new Set(this.columns) : undefined;
-    const ranges: Array<[number, number]> = [];
-    for (const rg of rgs) {
-      const row = f.layout.chunks[rg]!;
-      f.layout.columns.forEach((c, i) => { if (!want || want.has(c)) ranges.push([row[i]![0], row[i]![1]]); });
-    }
-    ranges.sort((x, y) => x[0] - y[0]);
-    const merged: Array<[number, number]> = [];
-    for (const r of ranges) {
-      const last = merged[merged.length - 1];
-      if (last && r[0] - (last[0] + last[1]) <= COALESCE_GAP_BYTES) last[1] = Math.max(last[1], r[0] + r[1] - last[0]); else merged.push([r[0], r[1]]);
-    }
-    const got = await Promise.all(merged.map(([o, l]) => f.get(o, l)));
+    const merged = fetchRanges(f.layout, rgs, this.columns);
+    const got = await Promise.all(merged.map(([o, l]) => f.get(o, l, this.admission.chunks)));
     const opened = this.opened;
     if (!opened) throw new CorruptionError('SST source closed while reading');
     return merged.map(([o], i) => opened.blob.add(o, got[i]!));

@@ -1,68 +1,18 @@
 import { expect } from 'chai';
-import * as arrow from 'apache-arrow';
 import { parquetReadInfo } from '../src/parquet-read.js';
-import { SCAN_PAGE_CACHE_SHARE, wholeReadPageBytes } from '../src/region.js';
+import { SCAN_CACHE_SHARE } from '../src/cache-admission.js';
+import { wholeReadPageBytes } from '../src/region.js';
 import type { SstLayout } from '../src/sst.js';
-import { cpuSchema, harness, scanRows } from './support/fixtures.js';
+import { scanRows } from './support/fixtures.js';
+import { aggregate, expected, OLD, R, RECENT, recent, twoFileTable } from './support/two-file-table.js';
 
-const R = '4096_0';
-const HOSTS = 40;
-/** Timestamps (x 10 ms) of the old file and of the recent one. */
-const OLD = [0, 1500] as const, RECENT = [1500, 1600] as const;
 const CACHE_BYTES = 512 * 1024;
-
-/** Rows t in [from, to) of every host, as one batch (typed arrays, not row objects: 60k rows). */
-function batch(from: number, to: number): arrow.RecordBatch {
-  const n = (to - from) * HOSTS;
-  const host: string[] = [], region: string[] = [];
-  const ts = new BigInt64Array(n), usage = new Float64Array(n), cnt = new BigInt64Array(n);
-  let i = 0;
-  for (let t = from; t < to; t++) {
-    for (let h = 0; h < HOSTS; h++, i++) {
-      host.push(`host_${h}`); region.push(`r${h % 3}`);
-      ts[i] = BigInt(t * 10); usage[i] = ((h * 31 + t) % 97) + 0.5; cnt[i] = BigInt(t * HOSTS + h);
-    }
-  }
-  return new arrow.Table({
-    host: arrow.vectorFromArray(host, new arrow.Utf8()), region: arrow.vectorFromArray(region, new arrow.Utf8()),
-    ts: arrow.makeVector({ type: new arrow.TimestampMillisecond(), data: ts }),
-    usage: arrow.makeVector(usage), cnt: arrow.makeVector(cnt),
-  }).batches[0]!;
-}
-
-/** Sums a full-table aggregate would compute, of rows t in [from, to). */
-function expected(from: number, to: number): { rows: number; usage: number; cnt: bigint } {
-  let usage = 0, cnt = 0n;
-  for (let t = from; t < to; t++) for (let h = 0; h < HOSTS; h++) { usage += ((h * 31 + t) % 97) + 0.5; cnt += BigInt(t * HOSTS + h); }
-  return { rows: (to - from) * HOSTS, usage, cnt };
-}
 
 /** An engine with a small page cache and one region of two SSTs: 60k old rows (about 1 MiB of pages), 4k recent ones. */
 async function table(opts: Record<string, unknown> = {}) {
-  const h = harness({ rowGroupRows: 4096, sstPageCacheBytes: String(CACHE_BYTES), ...opts });
-  const { engine } = h;
-  await engine.createRegion(R, cpuSchema());
-  await engine.write(R, batch(...OLD));
-  await engine.flush(R);
-  await engine.write(R, batch(...RECENT));
-  await engine.flush(R);
-  expect(engine.stats(R).sstFiles).to.equal(2);
+  const { engine } = await twoFileTable({ sstPageCacheBytes: String(CACHE_BYTES), ...opts });
   return { engine, pages: engine.sstPages! };
 }
-
-/** A full-table aggregate's scan: unordered, every field; returns the sums. */
-async function aggregate(engine: Awaited<ReturnType<typeof table>>['engine'], limit?: number) {
-  let rows = 0, usage = 0, cnt = 0n;
-  for await (const b of engine.scan(R, { projection: ['ts', 'usage', 'cnt'], unordered: true, ...(limit !== undefined ? { limit } : {}) })) {
-    rows += b.numRows;
-    const u = b.getChild('usage')!, c = b.getChild('cnt')!;
-    for (let i = 0; i < b.numRows; i++) { usage += u.get(i) as number; cnt += c.get(i) as bigint; }
-  }
-  return { rows, usage, cnt };
-}
-
-/** The dashboard query: the recent window, every column (reads the recent SST's row groups whole). */
-const recent = { timeRange: { start: BigInt(RECENT[0] * 10), end: BigInt(RECENT[1] * 10) } };
 
 /** What the counters moved by while `f` ran. */
 async function delta<T>(pages: { hits: number; misses: number; evictions: number; declined: number; bytes: number }, f: () => Promise<T>) {
@@ -84,7 +34,7 @@ describe('engine-lsm: page cache admission (a scan holds at most its share of ss
     expect(first.result).to.have.length(want.rows);
     expect(first.result.reduce((a, r) => a + (r.usage as number), 0)).to.equal(want.usage);
     expect(first.bytes, 'a small scan keeps its pages').to.be.greaterThan(0);
-    expect(first.bytes).to.be.at.most(CACHE_BYTES * SCAN_PAGE_CACHE_SHARE);
+    expect(first.bytes).to.be.at.most(CACHE_BYTES * SCAN_CACHE_SHARE);
     // The file's series table is read once and kept: its pages are offered and declined.
     expect(first.declined, 'the series-table read adds no page').to.be.greaterThan(0);
     const warm = await delta(pages, () => scanRows(engine, R, recent));
@@ -115,7 +65,7 @@ describe('engine-lsm: page cache admission (a scan holds at most its share of ss
     const { engine, pages } = await table();
     await scanRows(engine, R, recent);
     const hot = pages.bytes;
-    const share = Math.floor(CACHE_BYTES * SCAN_PAGE_CACHE_SHARE);
+    const share = Math.floor(CACHE_BYTES * SCAN_CACHE_SHARE);
     // A limit past the table: the scan reads it all, but is judged by what it holds, not up front.
     const first = await delta(pages, () => aggregate(engine, 1_000_000));
     expect(first.result).to.deep.equal(expected(OLD[0], RECENT[1]));

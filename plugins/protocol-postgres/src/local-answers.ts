@@ -1,4 +1,4 @@
-import { InvalidArgumentsError, type Session } from '@strata/kernel';
+import { InvalidArgumentsError, PG_SERVER_VERSION, pgSettings, type Session } from '@strata/kernel';
 import { isValidTimeZone } from '@strata/kernel';
 
 /**
@@ -23,24 +23,20 @@ export type LocalAnswer =
   | { readonly kind: 'reset'; readonly name: string | 'all'; readonly tag: string }
   | { readonly kind: 'records'; readonly columns: readonly string[]; readonly rows: ReadonlyArray<ReadonlyArray<string | null>> };
 
-/** Settings reported at startup (ParameterStatus) and answered to SHOW. */
+/**
+ * Settings reported at startup (ParameterStatus) and answered to SHOW: the
+ * kernel's pgSettings, which pg_settings and current_setting() read too, so
+ * every way of asking agrees. A `serverVersion` other than the kernel's is
+ * kept in the session (see recordServerVersion).
+ */
 export function settings(session: Session, serverVersion: string): Map<string, string> {
-  const [major = 16, minor = 0] = serverVersion.split(/[.\s-]/).map(Number);
-  const m = new Map<string, string>([
-    ['server_version', serverVersion], ['server_version_num', String(major * 10000 + (Number.isFinite(minor) ? minor : 0))],
-    ['server_encoding', 'UTF8'], ['client_encoding', 'UTF8'], ['DateStyle', 'ISO, MDY'], ['IntervalStyle', 'postgres'],
-    ['TimeZone', session.timezone], ['integer_datetimes', 'on'], ['standard_conforming_strings', 'on'],
-    ['application_name', ''], ['is_superuser', 'on'], ['session_authorization', session.user ?? ''],
-    ['transaction_isolation', 'read committed'], ['default_transaction_read_only', 'off'], ['search_path', '"$user", public'],
-    ['max_identifier_length', '63'], ['extra_float_digits', '1'], ['lc_collate', 'C'], ['lc_ctype', 'C'],
-    ['statement_timeout', '0'], ['in_hot_standby', 'off'],
-  ]);
-  for (const [k, v] of session.variables) {
-    const known = [...m.keys()].find((x) => x.toLowerCase() === k);
-    m.set(known ?? k, v);
-  }
-  m.set('TimeZone', session.timezone);
-  return m;
+  recordServerVersion(session, serverVersion);
+  return pgSettings(session);
+}
+
+/** Keeps a configured server_version other than the kernel's in the session, where pgSettings (and version()) read it. */
+export function recordServerVersion(session: Session, serverVersion: string): void {
+  if (serverVersion !== PG_SERVER_VERSION && session.variables.get('server_version') !== serverVersion) session.variables.set('server_version', serverVersion);
 }
 
 /** The ParameterStatus names sent at startup, as PostgreSQL sends them. */

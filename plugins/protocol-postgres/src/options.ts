@@ -1,4 +1,4 @@
-import { o, type Infer } from '@strata/kernel';
+import { o, PG_SERVER_VERSION, type Infer } from '@strata/kernel';
 
 /** Options of the `protocol-postgres` plugin (see README.md for the table). */
 export const postgresOptions = o.object({
@@ -16,7 +16,7 @@ export const postgresOptions = o.object({
     description: "How passwords are checked when a user provider is bound ('password' = cleartext). Without a provider every user is trusted.",
   }),
   scramIterations: o.integer({ default: 4096, min: 1, description: 'PBKDF2 iterations of SCRAM-SHA-256.' }),
-  serverVersion: o.string({ default: '16.3', description: 'server_version reported to clients (drivers parse it for features).' }),
+  serverVersion: o.string({ default: PG_SERVER_VERSION, description: 'server_version reported to clients (drivers parse it for features); SHOW, current_setting() and version() give the same.' }),
   tls: o.object({
     mode: o.enum(['disable', 'prefer', 'require'] as const, { default: 'disable', description: "'prefer' accepts SSLRequest; 'require' refuses clients that do not upgrade." }),
     certPath: o.string({ optional: true, description: 'PEM certificate chain file.' }),

@@ -3,11 +3,11 @@ import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import * as arrow from 'apache-arrow';
 import {
-  AuthError, createSession, DatabaseNotFoundError, PG_TYPE_OIDS, pgTableOid, pgTypeOfDataType,
+  AuthError, createSession, DatabaseNotFoundError, PG_TYPE_OIDS, pgTableOid, pgTypeOfDataType, RelationNotFoundError,
   type Catalog, type Logger, type QueryService, type ResultColumn, type Session, type UserProvider,
 } from '@strata/kernel';
 import { PG_WIRE_ERRORS, PgProtocolError, PgStatementError, pgErrorOf } from './errors.js';
-import { applySet, localAnswer, REPORTED_SETTINGS, settings, type LocalAnswer } from './local-answers.js';
+import { applySet, localAnswer, recordServerVersion, REPORTED_SETTINGS, settings, type LocalAnswer } from './local-answers.js';
 import { MessageFramer, MessageReader, MessageWriter, type FrontendMessage } from './message-codec.js';
 import type { PostgresOptions } from './options.js';
 import { columnWriter, decodeParam, type ColumnWriter } from './pg-types.js';
@@ -578,7 +578,8 @@ export class PgConnection {
       // A catalog table or construct Strata lacks (unknown table, unparsed syntax, an untyped failure) is "not supported"; any other
       // failure in a catalog query (a division by zero, a bad cast) keeps its own SQLSTATE.
       const code = (err as { code?: string }).code;
-      if ((code === undefined || code === 'TABLE_NOT_FOUND' || code === 'UNSUPPORTED' || code === 'DATABASE_NOT_FOUND' || code === 'INVALID_SYNTAX') && /pg_catalog\.|information_schema\./i.test(sql)) {
+      // `'nope'::regclass` is the query's own mistake: PostgreSQL's 42P01 "relation ... does not exist", kept.
+      if (!(err instanceof RelationNotFoundError) && (code === undefined || code === 'TABLE_NOT_FOUND' || code === 'UNSUPPORTED' || code === 'DATABASE_NOT_FOUND' || code === 'INVALID_SYNTAX') && /pg_catalog\.|information_schema\./i.test(sql)) {
         throw new PgStatementError(`catalog query not supported by Strata: ${pgErrorOf(err).message}`, PG_WIRE_ERRORS.featureNotSupported, { cause: err });
       }
       throw err;
@@ -598,7 +599,7 @@ export class PgConnection {
         return { kind: 'command', tag: 'SET' };
       }
       case 'reset':
-        if (a.name === 'all') { this.session.variables.clear(); this.session.timezone = 'UTC'; } else {
+        if (a.name === 'all') { this.session.variables.clear(); this.session.timezone = 'UTC'; recordServerVersion(this.session, this.deps.options.serverVersion); } else {
           this.session.variables.delete(a.name);
           if (a.name === 'timezone') this.session.timezone = 'UTC';
         }

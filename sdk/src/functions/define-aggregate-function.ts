@@ -95,33 +95,26 @@ export function defineAggregateFunction<S>(spec: AggregateFunctionSpec<S>): Aggr
   const serialize = spec.serialize ?? serializeState;
   const deserialize = spec.deserialize ?? ((b: Uint8Array) => deserializeState<S>(b));
   let updateCalls = 0;
+  // update and retract: the rows (non-NULL ones unless nullHandling is custom) folded in or taken out.
+  const rowsHook = (phase: 'update' | 'retract', body: NonNullable<AggregateFunctionSpec<S>['retract']>) =>
+    (state: S, vecs: readonly arrow.Vector[], rows: Uint32Array | null, ctx: FunctionContext): S => {
+      // Runs once per group per batch: check the deadline on big calls and every 64th call, not on each.
+      if ((++updateCalls & 63) === 0 || rows === null || rows.length > 4096) checkTimeout(name, ctx);
+      const args = vecs.map(readArg);
+      let sel = rows ?? allRows(args[0]?.length ?? ctx.rowCount);
+      if (skipNulls) sel = nonNullRows(args, sel);
+      if (sel.length === 0) return state;
+      const r = guard(name, phase, () => body(state, args, sel, udfContext(name, fixedReturn ?? { name: 'Null' }, ctx)));
+      return r === undefined ? state : r;
+    };
   return {
     kind: 'aggregate', name, signatures, returnType: rule,
     ...(spec.description !== undefined ? { description: spec.description } : {}),
     ...(spec.aliases ? { aliases: [...spec.aliases] } : {}),
     volatility: spec.volatility ?? 'immutable',
     init: () => checkState(guard(name, 'init', () => init()), 'init'),
-    update(state: S, vecs: readonly arrow.Vector[], rows: Uint32Array | null, ctx: FunctionContext): S {
-      // update runs once per group per batch: check the deadline on big calls and every 64th call, not on each.
-      if ((++updateCalls & 63) === 0 || rows === null || rows.length > 4096) checkTimeout(name, ctx);
-      const args = vecs.map(readArg);
-      let sel = rows ?? allRows(args[0]?.length ?? ctx.rowCount);
-      if (skipNulls) sel = nonNullRows(args, sel);
-      if (sel.length === 0) return state;
-      const r = guard(name, 'update', () => update(state, args, sel, udfContext(name, fixedReturn ?? { name: 'Null' }, ctx)));
-      return r === undefined ? state : r;
-    },
-    ...(retract ? {
-      retract(state: S, vecs: readonly arrow.Vector[], rows: Uint32Array | null, ctx: FunctionContext): S {
-        if ((++updateCalls & 63) === 0 || rows === null || rows.length > 4096) checkTimeout(name, ctx);
-        const args = vecs.map(readArg);
-        let sel = rows ?? allRows(args[0]?.length ?? ctx.rowCount);
-        if (skipNulls) sel = nonNullRows(args, sel);
-        if (sel.length === 0) return state;
-        const r = guard(name, 'retract', () => retract(state, args, sel, udfContext(name, fixedReturn ?? { name: 'Null' }, ctx)));
-        return r === undefined ? state : r;
-      },
-    } : {}),
+    update: rowsHook('update', update),
+    ...(retract ? { retract: rowsHook('retract', retract) } : {}),
     merge(a: S, b: S): S {
       const r = guard(name, 'merge', () => merge(a, b));
       return r === undefined ? a : r;

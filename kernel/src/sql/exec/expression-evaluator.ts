@@ -364,7 +364,7 @@ const NUMBERS = new Set([...SMALL_INTS, 'Int64', 'UInt64', ...FLOATS]);
  * subquery, division or remainder of integers or decimals, shift, temporal arithmetic or
  * other cast is taken as able to fail.
  */
-function cannotFail(e: BExpr): boolean {
+export function cannotFail(e: BExpr): boolean {
   switch (e.k) {
     case 'col': case 'lit': case 'outer': return true;
     case 'not': case 'is': case 'neg': return cannotFail(e.arg);

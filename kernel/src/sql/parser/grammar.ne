@@ -58,11 +58,14 @@ const W_TYPE = word('TYPE');
 const W_ENGINES = word('ENGINES');
 const W_PROCESSLIST = word('PROCESSLIST');
 const W_KILL = word('KILL');
+// Views (GreptimeDB's CREATE/DROP VIEW, SHOW VIEWS, SHOW CREATE VIEW, DESC VIEW): plain identifiers elsewhere.
+const W_VIEW = word('VIEW');
+const W_VIEWS = word('VIEWS');
 const W_QUERY = word('QUERY');
 const W_CONNECTION = word('CONNECTION');
 // GreptimeDB's COPY (export/import): a plain identifier elsewhere, so a column or table may be named `copy`.
 const W_COPY = word('COPY');
-const SHOW_WORDS = new Set(['ENGINES', 'PROCESSLIST']);
+const SHOW_WORDS = new Set(['ENGINES', 'PROCESSLIST', 'VIEWS']);
 const W_SHOWNAME = { test: (t: SqlToken) => t.type === 'IDENT' && !SHOW_WORDS.has(t.text.toUpperCase()), display: 'identifier' };
 // The functions with SQL-standard keyword forms: TRIM(LEADING 'x' FROM s), SUBSTRING(s FROM 2 FOR 3),
 // POSITION('b' IN s), OVERLAY(s PLACING 'x' FROM 2 FOR 1). One terminal for all of them keeps
@@ -71,7 +74,8 @@ const SQL_FORM_NAMES = new Set(['TRIM', 'SUBSTRING', 'POSITION', 'OVERLAY']);
 const W_SQLFORM = { test: (t: SqlToken) => t.type === 'IDENT' && SQL_FORM_NAMES.has(t.text.toUpperCase()), display: 'function name' };
 const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRITE', 'W_ONLY', 'W_COMMITTED', 'W_UNCOMMITTED',
   'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_WITHIN', 'W_SQLFORM', 'W_OPERATOR',
-  'W_ENGINES', 'W_PROCESSLIST', 'W_KILL', 'W_QUERY', 'W_CONNECTION', 'W_SHOWNAME', 'W_TQLBODY', 'W_TYPE', 'W_COPY']);
+  'W_ENGINES', 'W_PROCESSLIST', 'W_KILL', 'W_QUERY', 'W_CONNECTION', 'W_SHOWNAME', 'W_TQLBODY', 'W_TYPE',
+  'W_VIEW', 'W_VIEWS', 'W_COPY']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
 // needs `has` at grammar build time: token types match by type, except the
@@ -191,6 +195,8 @@ statement ->
   | alter_table {% id %}
   | alter_database {% id %}
   | drop_table {% id %}
+  | create_view {% id %}
+  | drop_view {% id %}
   | truncate_stmt {% id %}
   | show_stmt {% id %}
   | describe_stmt {% id %}
@@ -695,6 +701,15 @@ null_spec -> %NULL {% () => true %} | %NOT %NULL {% () => false %}
 
 drop_table -> %DROP %TABLE if_exists:? object_name ("," object_name):*
   {% d => ({ kind: 'DropTable', names: g.list(d[3], d[4]), ifExists: notOf(d[2]), span: S(d) }) %}
+# ---------------------------------------------------------------- views
+
+# The query is any query (SELECT, set operations, WITH, VALUES); its span gives its text.
+create_view -> %CREATE (%OR %REPLACE):? %W_VIEW if_not_exists:? object_name ("(" ident_names ")"):? %AS query
+  {% d => ({ kind: 'CreateView', name: d[4], orReplace: notOf(d[1]), ifNotExists: notOf(d[3]), ...(d[5] ? { columns: d[5][1] } : {}),
+             query: d[7], span: S(d) }) %}
+drop_view -> %DROP %W_VIEW if_exists:? object_name ("," object_name):*
+  {% d => ({ kind: 'DropView', names: g.list(d[3], d[4]), ifExists: notOf(d[2]), span: S(d) }) %}
+
 truncate_stmt -> %TRUNCATE %TABLE:? object_name {% d => ({ kind: 'Truncate', table: d[2], span: S(d) }) %}
 
 # ---------------------------------------------------------------- SHOW / DESCRIBE / EXPLAIN / ADMIN
@@ -704,6 +719,10 @@ show_stmt ->
   | %SHOW %FULL:? %TABLES (from_in ident):? show_filter:?
       {% d => ({ kind: 'ShowTables', full: notOf(d[1]), ...(d[3] ? { database: g.identText(d[3][1]) } : {}), ...showFilter(d[4]), span: S(d) }) %}
   | %SHOW %CREATE %TABLE object_name {% d => ({ kind: 'ShowCreateTable', table: d[3], span: S(d) }) %}
+  | %SHOW %CREATE %W_VIEW object_name {% d => ({ kind: 'ShowCreateView', view: d[3], span: S(d) }) %}
+  | %SHOW %W_VIEWS (from_in ident):? show_filter:?
+      {% d => ({ kind: 'ShowViews', ...(d[2] ? { database: g.identText(d[2][1]) } : {}), ...showFilter(d[3]), span: S(d) }) %}
+  | %SHOW %CREATE database_kw ident {% d => ({ kind: 'ShowCreateDatabase', database: g.identText(d[3]), span: S(d) }) %}
   | %SHOW %TABLE %STATUS (from_in ident):? show_filter:?
       {% d => ({ kind: 'ShowTableStatus', ...(d[3] ? { database: g.identText(d[3][1]) } : {}), ...showFilter(d[4]), span: S(d) }) %}
   | %SHOW %FULL:? columns_kw from_in object_name (from_in ident):? show_filter:?
@@ -733,6 +752,7 @@ show_filter ->
   | %WHERE expr {% d => ({ kind: 'Where', expr: d[1] }) %}
 
 describe_stmt -> describe_kw %TABLE:? object_name {% d => ({ kind: 'Describe', table: d[2], span: S(d) }) %}
+  | describe_kw %W_VIEW object_name {% d => ({ kind: 'Describe', table: d[2], view: true, span: S(d) }) %}
 describe_kw -> %DESCRIBE | %DESC
 
 explain_stmt -> %EXPLAIN %ANALYZE:? %VERBOSE:? (%FORMAT ident):? statement

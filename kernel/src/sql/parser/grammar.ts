@@ -135,6 +135,7 @@ declare var SET: any;
 declare var UNSET: any;
 declare var RENAME: any;
 declare var AFTER: any;
+declare var REPLACE: any;
 declare var TRUNCATE: any;
 declare var SHOW: any;
 declare var TABLES: any;
@@ -160,7 +161,6 @@ declare var FORMAT: any;
 declare var ADMIN: any;
 declare var NAMES: any;
 declare var LOCAL: any;
-declare var REPLACE: any;
 declare var FUNCTION: any;
 declare var RETURNS: any;
 declare var LANGUAGE: any;
@@ -223,11 +223,14 @@ const W_TYPE = word('TYPE');
 const W_ENGINES = word('ENGINES');
 const W_PROCESSLIST = word('PROCESSLIST');
 const W_KILL = word('KILL');
+// Views (GreptimeDB's CREATE/DROP VIEW, SHOW VIEWS, SHOW CREATE VIEW, DESC VIEW): plain identifiers elsewhere.
+const W_VIEW = word('VIEW');
+const W_VIEWS = word('VIEWS');
 const W_QUERY = word('QUERY');
 const W_CONNECTION = word('CONNECTION');
 // GreptimeDB's COPY (export/import): a plain identifier elsewhere, so a column or table may be named `copy`.
 const W_COPY = word('COPY');
-const SHOW_WORDS = new Set(['ENGINES', 'PROCESSLIST']);
+const SHOW_WORDS = new Set(['ENGINES', 'PROCESSLIST', 'VIEWS']);
 const W_SHOWNAME = { test: (t: SqlToken) => t.type === 'IDENT' && !SHOW_WORDS.has(t.text.toUpperCase()), display: 'identifier' };
 // The functions with SQL-standard keyword forms: TRIM(LEADING 'x' FROM s), SUBSTRING(s FROM 2 FOR 3),
 // POSITION('b' IN s), OVERLAY(s PLACING 'x' FROM 2 FOR 1). One terminal for all of them keeps
@@ -236,7 +239,8 @@ const SQL_FORM_NAMES = new Set(['TRIM', 'SUBSTRING', 'POSITION', 'OVERLAY']);
 const W_SQLFORM = { test: (t: SqlToken) => t.type === 'IDENT' && SQL_FORM_NAMES.has(t.text.toUpperCase()), display: 'function name' };
 const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRITE', 'W_ONLY', 'W_COMMITTED', 'W_UNCOMMITTED',
   'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_WITHIN', 'W_SQLFORM', 'W_OPERATOR',
-  'W_ENGINES', 'W_PROCESSLIST', 'W_KILL', 'W_QUERY', 'W_CONNECTION', 'W_SHOWNAME', 'W_TQLBODY', 'W_TYPE', 'W_COPY']);
+  'W_ENGINES', 'W_PROCESSLIST', 'W_KILL', 'W_QUERY', 'W_CONNECTION', 'W_SHOWNAME', 'W_TQLBODY', 'W_TYPE',
+  'W_VIEW', 'W_VIEWS', 'W_COPY']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
 // needs `has` at grammar build time: token types match by type, except the
@@ -382,6 +386,8 @@ const grammar: Grammar = {
     {"name": "statement", "symbols": ["alter_table"], "postprocess": id},
     {"name": "statement", "symbols": ["alter_database"], "postprocess": id},
     {"name": "statement", "symbols": ["drop_table"], "postprocess": id},
+    {"name": "statement", "symbols": ["create_view"], "postprocess": id},
+    {"name": "statement", "symbols": ["drop_view"], "postprocess": id},
     {"name": "statement", "symbols": ["truncate_stmt"], "postprocess": id},
     {"name": "statement", "symbols": ["show_stmt"], "postprocess": id},
     {"name": "statement", "symbols": ["describe_stmt"], "postprocess": id},
@@ -1003,6 +1009,22 @@ const grammar: Grammar = {
     {"name": "drop_table$ebnf$2$subexpression$1", "symbols": [{"literal":","}, "object_name"]},
     {"name": "drop_table$ebnf$2", "symbols": ["drop_table$ebnf$2", "drop_table$ebnf$2$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
     {"name": "drop_table", "symbols": [(lexer.has("DROP") ? {type: "DROP"} : DROP), (lexer.has("TABLE") ? {type: "TABLE"} : TABLE), "drop_table$ebnf$1", "object_name", "drop_table$ebnf$2"], "postprocess": d => ({ kind: 'DropTable', names: g.list(d[3], d[4]), ifExists: notOf(d[2]), span: S(d) })},
+    {"name": "create_view$ebnf$1$subexpression$1", "symbols": [(lexer.has("OR") ? {type: "OR"} : OR), (lexer.has("REPLACE") ? {type: "REPLACE"} : REPLACE)]},
+    {"name": "create_view$ebnf$1", "symbols": ["create_view$ebnf$1$subexpression$1"], "postprocess": id},
+    {"name": "create_view$ebnf$1", "symbols": [], "postprocess": () => null},
+    {"name": "create_view$ebnf$2", "symbols": ["if_not_exists"], "postprocess": id},
+    {"name": "create_view$ebnf$2", "symbols": [], "postprocess": () => null},
+    {"name": "create_view$ebnf$3$subexpression$1", "symbols": [{"literal":"("}, "ident_names", {"literal":")"}]},
+    {"name": "create_view$ebnf$3", "symbols": ["create_view$ebnf$3$subexpression$1"], "postprocess": id},
+    {"name": "create_view$ebnf$3", "symbols": [], "postprocess": () => null},
+    {"name": "create_view", "symbols": [(lexer.has("CREATE") ? {type: "CREATE"} : CREATE), "create_view$ebnf$1", (lexer.has("W_VIEW") ? {type: "W_VIEW"} : W_VIEW), "create_view$ebnf$2", "object_name", "create_view$ebnf$3", (lexer.has("AS") ? {type: "AS"} : AS), "query"], "postprocess":  d => ({ kind: 'CreateView', name: d[4], orReplace: notOf(d[1]), ifNotExists: notOf(d[3]), ...(d[5] ? { columns: d[5][1] } : {}),
+        query: d[7], span: S(d) }) },
+    {"name": "drop_view$ebnf$1", "symbols": ["if_exists"], "postprocess": id},
+    {"name": "drop_view$ebnf$1", "symbols": [], "postprocess": () => null},
+    {"name": "drop_view$ebnf$2", "symbols": []},
+    {"name": "drop_view$ebnf$2$subexpression$1", "symbols": [{"literal":","}, "object_name"]},
+    {"name": "drop_view$ebnf$2", "symbols": ["drop_view$ebnf$2", "drop_view$ebnf$2$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "drop_view", "symbols": [(lexer.has("DROP") ? {type: "DROP"} : DROP), (lexer.has("W_VIEW") ? {type: "W_VIEW"} : W_VIEW), "drop_view$ebnf$1", "object_name", "drop_view$ebnf$2"], "postprocess": d => ({ kind: 'DropView', names: g.list(d[3], d[4]), ifExists: notOf(d[2]), span: S(d) })},
     {"name": "truncate_stmt$ebnf$1", "symbols": [(lexer.has("TABLE") ? {type: "TABLE"} : TABLE)], "postprocess": id},
     {"name": "truncate_stmt$ebnf$1", "symbols": [], "postprocess": () => null},
     {"name": "truncate_stmt", "symbols": [(lexer.has("TRUNCATE") ? {type: "TRUNCATE"} : TRUNCATE), "truncate_stmt$ebnf$1", "object_name"], "postprocess": d => ({ kind: 'Truncate', table: d[2], span: S(d) })},
@@ -1020,47 +1042,55 @@ const grammar: Grammar = {
     {"name": "show_stmt$ebnf$5", "symbols": [], "postprocess": () => null},
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "show_stmt$ebnf$3", (lexer.has("TABLES") ? {type: "TABLES"} : TABLES), "show_stmt$ebnf$4", "show_stmt$ebnf$5"], "postprocess": d => ({ kind: 'ShowTables', full: notOf(d[1]), ...(d[3] ? { database: g.identText(d[3][1]) } : {}), ...showFilter(d[4]), span: S(d) })},
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("CREATE") ? {type: "CREATE"} : CREATE), (lexer.has("TABLE") ? {type: "TABLE"} : TABLE), "object_name"], "postprocess": d => ({ kind: 'ShowCreateTable', table: d[3], span: S(d) })},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("CREATE") ? {type: "CREATE"} : CREATE), (lexer.has("W_VIEW") ? {type: "W_VIEW"} : W_VIEW), "object_name"], "postprocess": d => ({ kind: 'ShowCreateView', view: d[3], span: S(d) })},
     {"name": "show_stmt$ebnf$6$subexpression$1", "symbols": ["from_in", "ident"]},
     {"name": "show_stmt$ebnf$6", "symbols": ["show_stmt$ebnf$6$subexpression$1"], "postprocess": id},
     {"name": "show_stmt$ebnf$6", "symbols": [], "postprocess": () => null},
     {"name": "show_stmt$ebnf$7", "symbols": ["show_filter"], "postprocess": id},
     {"name": "show_stmt$ebnf$7", "symbols": [], "postprocess": () => null},
-    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("TABLE") ? {type: "TABLE"} : TABLE), (lexer.has("STATUS") ? {type: "STATUS"} : STATUS), "show_stmt$ebnf$6", "show_stmt$ebnf$7"], "postprocess": d => ({ kind: 'ShowTableStatus', ...(d[3] ? { database: g.identText(d[3][1]) } : {}), ...showFilter(d[4]), span: S(d) })},
-    {"name": "show_stmt$ebnf$8", "symbols": [(lexer.has("FULL") ? {type: "FULL"} : FULL)], "postprocess": id},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("W_VIEWS") ? {type: "W_VIEWS"} : W_VIEWS), "show_stmt$ebnf$6", "show_stmt$ebnf$7"], "postprocess": d => ({ kind: 'ShowViews', ...(d[2] ? { database: g.identText(d[2][1]) } : {}), ...showFilter(d[3]), span: S(d) })},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("CREATE") ? {type: "CREATE"} : CREATE), "database_kw", "ident"], "postprocess": d => ({ kind: 'ShowCreateDatabase', database: g.identText(d[3]), span: S(d) })},
+    {"name": "show_stmt$ebnf$8$subexpression$1", "symbols": ["from_in", "ident"]},
+    {"name": "show_stmt$ebnf$8", "symbols": ["show_stmt$ebnf$8$subexpression$1"], "postprocess": id},
     {"name": "show_stmt$ebnf$8", "symbols": [], "postprocess": () => null},
-    {"name": "show_stmt$ebnf$9$subexpression$1", "symbols": ["from_in", "ident"]},
-    {"name": "show_stmt$ebnf$9", "symbols": ["show_stmt$ebnf$9$subexpression$1"], "postprocess": id},
+    {"name": "show_stmt$ebnf$9", "symbols": ["show_filter"], "postprocess": id},
     {"name": "show_stmt$ebnf$9", "symbols": [], "postprocess": () => null},
-    {"name": "show_stmt$ebnf$10", "symbols": ["show_filter"], "postprocess": id},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("TABLE") ? {type: "TABLE"} : TABLE), (lexer.has("STATUS") ? {type: "STATUS"} : STATUS), "show_stmt$ebnf$8", "show_stmt$ebnf$9"], "postprocess": d => ({ kind: 'ShowTableStatus', ...(d[3] ? { database: g.identText(d[3][1]) } : {}), ...showFilter(d[4]), span: S(d) })},
+    {"name": "show_stmt$ebnf$10", "symbols": [(lexer.has("FULL") ? {type: "FULL"} : FULL)], "postprocess": id},
     {"name": "show_stmt$ebnf$10", "symbols": [], "postprocess": () => null},
-    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "show_stmt$ebnf$8", "columns_kw", "from_in", "object_name", "show_stmt$ebnf$9", "show_stmt$ebnf$10"], "postprocess": d => ({ kind: 'ShowColumns', full: notOf(d[1]), table: withDb(d[4], d[5]), ...showFilter(d[6]), span: S(d) })},
     {"name": "show_stmt$ebnf$11$subexpression$1", "symbols": ["from_in", "ident"]},
     {"name": "show_stmt$ebnf$11", "symbols": ["show_stmt$ebnf$11$subexpression$1"], "postprocess": id},
     {"name": "show_stmt$ebnf$11", "symbols": [], "postprocess": () => null},
     {"name": "show_stmt$ebnf$12", "symbols": ["show_filter"], "postprocess": id},
     {"name": "show_stmt$ebnf$12", "symbols": [], "postprocess": () => null},
-    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "index_kw", "from_in", "object_name", "show_stmt$ebnf$11", "show_stmt$ebnf$12"], "postprocess": d => ({ kind: 'ShowIndex', table: withDb(d[3], d[4]), ...showFilter(d[5]), span: S(d) })},
-    {"name": "show_stmt$ebnf$13", "symbols": ["scope_kw"], "postprocess": id},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "show_stmt$ebnf$10", "columns_kw", "from_in", "object_name", "show_stmt$ebnf$11", "show_stmt$ebnf$12"], "postprocess": d => ({ kind: 'ShowColumns', full: notOf(d[1]), table: withDb(d[4], d[5]), ...showFilter(d[6]), span: S(d) })},
+    {"name": "show_stmt$ebnf$13$subexpression$1", "symbols": ["from_in", "ident"]},
+    {"name": "show_stmt$ebnf$13", "symbols": ["show_stmt$ebnf$13$subexpression$1"], "postprocess": id},
     {"name": "show_stmt$ebnf$13", "symbols": [], "postprocess": () => null},
     {"name": "show_stmt$ebnf$14", "symbols": ["show_filter"], "postprocess": id},
     {"name": "show_stmt$ebnf$14", "symbols": [], "postprocess": () => null},
-    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "show_stmt$ebnf$13", (lexer.has("VARIABLES") ? {type: "VARIABLES"} : VARIABLES), "show_stmt$ebnf$14"], "postprocess": d => ({ kind: 'ShowVariables', ...(d[1] ? { scope: d[1] } : {}), ...showFilter(d[3]), span: S(d) })},
-    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("VARIABLES") ? {type: "VARIABLES"} : VARIABLES), "var_name"], "postprocess": d => ({ kind: 'ShowVariables', name: d[2], variablesKeyword: true, span: S(d) })},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "index_kw", "from_in", "object_name", "show_stmt$ebnf$13", "show_stmt$ebnf$14"], "postprocess": d => ({ kind: 'ShowIndex', table: withDb(d[3], d[4]), ...showFilter(d[5]), span: S(d) })},
     {"name": "show_stmt$ebnf$15", "symbols": ["scope_kw"], "postprocess": id},
     {"name": "show_stmt$ebnf$15", "symbols": [], "postprocess": () => null},
     {"name": "show_stmt$ebnf$16", "symbols": ["show_filter"], "postprocess": id},
     {"name": "show_stmt$ebnf$16", "symbols": [], "postprocess": () => null},
-    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "show_stmt$ebnf$15", (lexer.has("STATUS") ? {type: "STATUS"} : STATUS), "show_stmt$ebnf$16"], "postprocess": d => ({ kind: 'ShowStatus', ...(d[1] ? { scope: d[1] } : {}), ...showFilter(d[3]), span: S(d) })},
-    {"name": "show_stmt$ebnf$17", "symbols": ["show_filter"], "postprocess": id},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "show_stmt$ebnf$15", (lexer.has("VARIABLES") ? {type: "VARIABLES"} : VARIABLES), "show_stmt$ebnf$16"], "postprocess": d => ({ kind: 'ShowVariables', ...(d[1] ? { scope: d[1] } : {}), ...showFilter(d[3]), span: S(d) })},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("VARIABLES") ? {type: "VARIABLES"} : VARIABLES), "var_name"], "postprocess": d => ({ kind: 'ShowVariables', name: d[2], variablesKeyword: true, span: S(d) })},
+    {"name": "show_stmt$ebnf$17", "symbols": ["scope_kw"], "postprocess": id},
     {"name": "show_stmt$ebnf$17", "symbols": [], "postprocess": () => null},
-    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("FUNCTIONS") ? {type: "FUNCTIONS"} : FUNCTIONS), "show_stmt$ebnf$17"], "postprocess": d => ({ kind: 'ShowFunctions', ...showFilter(d[2]), span: S(d) })},
+    {"name": "show_stmt$ebnf$18", "symbols": ["show_filter"], "postprocess": id},
+    {"name": "show_stmt$ebnf$18", "symbols": [], "postprocess": () => null},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "show_stmt$ebnf$17", (lexer.has("STATUS") ? {type: "STATUS"} : STATUS), "show_stmt$ebnf$18"], "postprocess": d => ({ kind: 'ShowStatus', ...(d[1] ? { scope: d[1] } : {}), ...showFilter(d[3]), span: S(d) })},
+    {"name": "show_stmt$ebnf$19", "symbols": ["show_filter"], "postprocess": id},
+    {"name": "show_stmt$ebnf$19", "symbols": [], "postprocess": () => null},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("FUNCTIONS") ? {type: "FUNCTIONS"} : FUNCTIONS), "show_stmt$ebnf$19"], "postprocess": d => ({ kind: 'ShowFunctions', ...showFilter(d[2]), span: S(d) })},
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("ALL") ? {type: "ALL"} : ALL)], "postprocess": d => ({ kind: 'ShowVariables', name: 'all', span: S(d) })},
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("TIME") ? {type: "TIME"} : TIME), (lexer.has("ZONE") ? {type: "ZONE"} : ZONE)], "postprocess": d => ({ kind: 'ShowVariables', name: 'time_zone', span: S(d) })},
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("TRANSACTION") ? {type: "TRANSACTION"} : TRANSACTION), (lexer.has("ISOLATION") ? {type: "ISOLATION"} : ISOLATION), (lexer.has("LEVEL") ? {type: "LEVEL"} : LEVEL)], "postprocess": d => ({ kind: 'ShowVariables', name: 'transaction_isolation', span: S(d) })},
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("W_ENGINES") ? {type: "W_ENGINES"} : W_ENGINES)], "postprocess": d => ({ kind: 'ShowEngines', span: S(d) })},
-    {"name": "show_stmt$ebnf$18", "symbols": [(lexer.has("FULL") ? {type: "FULL"} : FULL)], "postprocess": id},
-    {"name": "show_stmt$ebnf$18", "symbols": [], "postprocess": () => null},
-    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "show_stmt$ebnf$18", (lexer.has("W_PROCESSLIST") ? {type: "W_PROCESSLIST"} : W_PROCESSLIST)], "postprocess": d => ({ kind: 'ShowProcessList', full: notOf(d[1]), span: S(d) })},
+    {"name": "show_stmt$ebnf$20", "symbols": [(lexer.has("FULL") ? {type: "FULL"} : FULL)], "postprocess": id},
+    {"name": "show_stmt$ebnf$20", "symbols": [], "postprocess": () => null},
+    {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), "show_stmt$ebnf$20", (lexer.has("W_PROCESSLIST") ? {type: "W_PROCESSLIST"} : W_PROCESSLIST)], "postprocess": d => ({ kind: 'ShowProcessList', full: notOf(d[1]), span: S(d) })},
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("W_SHOWNAME") ? {type: "W_SHOWNAME"} : W_SHOWNAME)], "postprocess": d => ({ kind: 'ShowVariables', name: g.identText(d[1]), span: S(d) })},
     {"name": "show_stmt", "symbols": [(lexer.has("SHOW") ? {type: "SHOW"} : SHOW), (lexer.has("QIDENT") ? {type: "QIDENT"} : QIDENT)], "postprocess": d => ({ kind: 'ShowVariables', name: g.identText(d[1]), span: S(d) })},
     {"name": "databases_kw", "symbols": [(lexer.has("DATABASES") ? {type: "DATABASES"} : DATABASES)]},
@@ -1079,6 +1109,7 @@ const grammar: Grammar = {
     {"name": "describe_stmt$ebnf$1", "symbols": [(lexer.has("TABLE") ? {type: "TABLE"} : TABLE)], "postprocess": id},
     {"name": "describe_stmt$ebnf$1", "symbols": [], "postprocess": () => null},
     {"name": "describe_stmt", "symbols": ["describe_kw", "describe_stmt$ebnf$1", "object_name"], "postprocess": d => ({ kind: 'Describe', table: d[2], span: S(d) })},
+    {"name": "describe_stmt", "symbols": ["describe_kw", (lexer.has("W_VIEW") ? {type: "W_VIEW"} : W_VIEW), "object_name"], "postprocess": d => ({ kind: 'Describe', table: d[2], view: true, span: S(d) })},
     {"name": "describe_kw", "symbols": [(lexer.has("DESCRIBE") ? {type: "DESCRIBE"} : DESCRIBE)]},
     {"name": "describe_kw", "symbols": [(lexer.has("DESC") ? {type: "DESC"} : DESC)]},
     {"name": "explain_stmt$ebnf$1", "symbols": [(lexer.has("ANALYZE") ? {type: "ANALYZE"} : ANALYZE)], "postprocess": id},

@@ -32,7 +32,7 @@ const UNSIGNED: ReadonlyMap<string, DataTypeName> = new Map<string, DataTypeName
 ]);
 
 /** Names the parser accepts but toDataType does not map (no kernel type yet). */
-const PARSE_ONLY: ReadonlySet<string> = new Set(['TIME']);
+const PARSE_ONLY: ReadonlySet<string> = new Set(['TIME', 'REGCLASS']); // REGCLASS: a cast the binder answers (PostgreSQL's relation lookup)
 
 /** True for every type name (upper-case, as TypeName.name) the parser accepts. */
 export function isKnownTypeName(name: string): boolean {

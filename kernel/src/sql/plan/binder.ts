@@ -1,21 +1,23 @@
 import { isFloat, isInteger, isNumeric, isTimestamp, type DataType } from '../../data/data-types.js';
-import { DatabaseNotFoundError, PlanError, TableNotFoundError, UnknownColumnError, UnsupportedError } from '../../errors/errors.js';
-import type { Catalog } from '../../interfaces/catalog.js';
+import { DatabaseNotFoundError, PlanError, StrataError, TableNotFoundError, UnknownColumnError, UnsupportedError } from '../../errors/errors.js';
+import type { Catalog, ViewInfo } from '../../interfaces/catalog.js';
 import type { AggregateFunction, ArgType, AsyncScalarFunction, FunctionDefinition, FunctionRegistry, ScalarFunction, WindowFunction } from '../../interfaces/function.js';
 import type { Session } from '../../interfaces/session.js';
 import { commonType as builtinCommonType, conditionalFunctions } from '../../functions/builtin/scalar-functions.js';
 import { floorDiv, numericResult } from '../../functions/builtin/function-helpers.js';
 import { FAST_AGGREGATE, KEEPS_DECIMAL } from '../../functions/builtin/aggregate-functions.js';
+import { PG_SESSION_FUNCTIONS } from '../../functions/builtin/pg-functions.js';
 import type * as ast from '../ast.js';
 import type { Batch } from '../exec/column.js';
 import { KERNEL_VERSION } from '../../version.js';
 import { toDataType } from '../parser/type-names.js';
+import { parseSql } from '../parser/parse-sql.js';
 import { hexBytes } from '../parser/grammar-support.js';
 import { parseTimestampNanos, zoneOffsetMs } from '../../functions/time-zone.js';
 import { castValue, parseInterval } from '../exec/expression-evaluator.js';
 import { parseDurationMs } from '../../catalog/store-catalog.js';
 import {
-  newField, schemaOf, type OuterRef, type AggCall, type BExpr, type BinaryOp, type Field, type FrameSpec, type Plan, type RangeCall, type SortKey, type WinCall,
+  newField, newFieldId, schemaOf, type OuterRef, type AggCall, type BExpr, type BinaryOp, type Field, type FrameSpec, type Plan, type RangeCall, type SortKey, type WinCall,
 } from './logical-plan.js';
 
 const BOOL: DataType = { name: 'Boolean' };
@@ -138,13 +140,38 @@ interface Ctx {
   readonly ctes: ReadonlyMap<string, { plan: Plan; fields: Field[] }>;
 }
 
+/**
+ * The views a statement reads, shared by the binders of its view bodies:
+ * `stack` holds the views being expanded (a view that reaches itself is an
+ * error, not a loop), `used` every view read with the query it was bound
+ * from (the plan cache checks both; see PlanCache.inspect).
+ */
+export interface ViewScope {
+  readonly stack: string[];
+  readonly used: Array<{ readonly info: ViewInfo; readonly query: ast.Query }>;
+}
+
+/** The query of a view, parsed from its text (cached: the same frozen AST each time). */
+export function viewQuery(view: ViewInfo): ast.Query {
+  const statements = parseSql(view.query, { dialect: view.dialect, cache: true });
+  const st = statements[0];
+  if (statements.length !== 1 || st?.kind !== 'QueryStatement') throw new PlanError(`view ${view.database}.${view.name} does not hold one query: ${view.query}`);
+  return st.query;
+}
+
+/** Errors already told which view they come from (the innermost one says it). */
+const viewErrors = new WeakSet<Error>();
+
 export const SPECIAL_NULLARY: ReadonlySet<string> = new Set(['database', 'current_database', 'schema', 'current_schema', 'version', 'build', 'user', 'current_user', 'session_user', 'connection_id', 'pg_backend_pid', 'current_role']);
 
 export class Binder {
   /** Scopes of enclosing queries (innermost last) and the outer columns each subquery reads. */
   private readonly outerScopes: Array<{ scope: readonly Field[]; refs: Map<number, Field> }> = [];
 
-  constructor(private readonly env: BinderEnv) {}
+  constructor(private readonly env: BinderEnv, private readonly viewScope: ViewScope = { stack: [], used: [] }) {}
+
+  /** The views this binder (and the binders of their bodies) read, with their queries. */
+  get views(): ViewScope['used'] { return this.viewScope.used; }
 
   // ---------------------------------------------------------------- queries
 
@@ -471,13 +498,15 @@ export class Binder {
         if (sys) return this.aliased(sys, schemaOf(sys), alias, t.alias?.columns, true);
         if (database.toLowerCase() === 'information_schema') throw new TableNotFoundError(`information_schema.${t.name.name}`);
         if (!this.env.catalog.databaseExists(database)) throw new DatabaseNotFoundError(database);
+        const view = this.env.catalog.getView?.(database, t.name.name);
+        if (view) return this.bindView(view, alias, t.alias?.columns);
         const info = this.env.catalog.getTable(database, t.name.name);
         if (!info) throw new TableNotFoundError(`${database}.${t.name.name}`);
         // Unaliased, the columns also answer to `db.table.col` (and only with this db).
-        const fields = info.schema.columns.map((c) => {
-          const f = newField(c.name, c.type, alias);
-          return t.alias ? f : { ...f, qualifierDatabase: database };
-        });
+        // (Built as literals, not spread copies: a wide table's scan makes one per column per statement.)
+        const fields: Field[] = t.alias
+          ? info.schema.columns.map((c) => ({ id: newFieldId(), name: c.name, type: c.type, qualifier: alias }))
+          : info.schema.columns.map((c) => ({ id: newFieldId(), name: c.name, type: c.type, qualifier: alias, qualifierDatabase: database }));
         return { plan: { k: 'scan', table: info, alias, fields, predicates: [] }, fields };
       }
       case 'DerivedTable': {
@@ -549,6 +578,51 @@ export class Binder {
       exprs.push({ expr: col(g), out: g });
     }
     return { plan: { k: 'project', input: plan, exprs }, fields };
+  }
+
+  /**
+   * A view's query bound as a read of the view binds it (CREATE VIEW checks a
+   * new definition so; DESCRIBE lists the columns). `annotate` false leaves
+   * errors as they are (a view being created is not yet anyone's to name).
+   */
+  bindViewQuery(view: ViewInfo, annotate = true): { plan: Plan; fields: Field[] } {
+    return this.bindView(view, view.name, undefined, annotate);
+  }
+
+  /**
+   * A view read as a derived table: its query text parsed (cached) and bound
+   * here, in the view's database and against its own text (select items are
+   * named after it), so predicates on the view reach the scans under it as
+   * they reach those of any subquery. A table or column the query reads that
+   * is gone fails here, naming the view.
+   */
+  private bindView(view: ViewInfo, alias: string, aliasColumns?: readonly string[], annotate = true): { plan: Plan; fields: Field[] } {
+    const key = `${view.database}.${view.name}`;
+    const scope = this.viewScope;
+    if (scope.stack.includes(key)) throw new PlanError(`view ${key} refers to itself: ${[...scope.stack.slice(scope.stack.indexOf(key)), key].join(' -> ')}`);
+    let b: { plan: Plan; fields: Field[] };
+    scope.stack.push(key);
+    try {
+      const query = viewQuery(view);
+      scope.used.push({ info: view, query });
+      const own = this.env.session;
+      const session = own.database === view.database ? own : Object.assign(Object.create(own) as typeof own, { database: view.database });
+      const { tqlCte: _outer, ...env } = this.env;
+      b = new Binder({ ...env, session, text: view.query, params: [] }, scope).bindQuery(query);
+      if (view.columns && view.columns.length !== b.fields.length) {
+        throw new PlanError(`view ${key} names ${view.columns.length} columns but its query gives ${b.fields.length}`);
+      }
+    } catch (err) {
+      if (err instanceof StrataError && !viewErrors.has(err) && annotate) {
+        viewErrors.add(err);
+        err.message += ` (in view ${key}, defined as: ${view.query}; CREATE OR REPLACE VIEW redefines it)`;
+      }
+      throw err;
+    } finally {
+      scope.stack.pop();
+    }
+    const names = b.fields.map((f, i) => aliasColumns?.[i] ?? view.columns?.[i] ?? f.name);
+    return this.aliased(b.plan, b.fields, alias, names);
   }
 
   private aliased(plan: Plan, fields: readonly Field[], alias: string, columns?: readonly string[], keepName = false): { plan: Plan; fields: Field[] } {
@@ -1059,6 +1133,8 @@ export class Binder {
         return { k: 'case', whens: whens.map((w) => ({ when: w.when, then: this.coerceTo(w.then, type) })), ...(els ? { else: this.coerceTo(els, type) } : {}), type };
       }
       case 'CastExpr': {
+        // PostgreSQL's text -> oid lookup ('cpu'::regclass); on an integer (c.oid::regclass) it is the oid itself.
+        if (e.type.name === 'REGCLASS') return this.bindPgSessionCall('regclass', [e.expr], ctx, e.type.name);
         const a = this.bindExpr(e.expr, ctx);
         return this.cast(a, toDataType(e.type), e.syntax === 'TRY_CAST');
       }
@@ -1087,6 +1163,30 @@ export class Binder {
     }
   }
 
+  /**
+   * A PostgreSQL session function (current_setting, set_config, to_regclass, the
+   * `::regclass` cast; see PG_SESSION_FUNCTIONS), evaluated here on constant
+   * arguments: the value is planned as a literal.
+   */
+  private bindPgSessionCall(name: string, args: readonly ast.Expr[], ctx: Ctx, castType?: string): BExpr {
+    const fn = PG_SESSION_FUNCTIONS.get(name)!;
+    const what = castType ? `type ${castType.toLowerCase()}` : `${name}()`;
+    if (this.env.session.channel !== 'postgres') throw new PlanError(`${what} exists in PostgreSQL sessions only`);
+    if (args.length < fn.minArgs || args.length > fn.maxArgs) throw new PlanError(`${name}() takes ${fn.minArgs === fn.maxArgs ? fn.minArgs : `${fn.minArgs} or ${fn.maxArgs}`} arguments, got ${args.length}`);
+    const bound = args.map((a) => this.bindExpr(a, ctx));
+    // An integer expression cast to regclass is an oid already.
+    if (castType && bound[0]!.k !== 'lit' && isInteger(bound[0]!.type)) return this.cast(bound[0]!, fn.returnType, false);
+    const values = bound.map((b) => {
+      if (b.k !== 'lit') throw new UnsupportedError(`${what} takes a constant (a literal or a parameter) in Strata`);
+      return b.value;
+    });
+    const value = fn.evaluate(values.map((v) => (v === undefined ? null : v)), {
+      session: this.env.session, catalog: this.env.catalog,
+      systemTableExists: (schema, table) => this.env.systemTable(schema, table, table) !== undefined,
+    });
+    return { k: 'lit', value, type: fn.returnType };
+  }
+
   private bindCall(e: ast.FunctionCall, ctx: Ctx): BExpr {
     const name = e.name;
     if (SPECIAL_NULLARY.has(name) && e.args.length === 0) {
@@ -1099,6 +1199,7 @@ export class Binder {
         case 'connection_id': case 'pg_backend_pid': return { k: 'lit', value: BigInt(Number(this.env.session.id.replace(/\D/g, '')) || 0), type: I64 };
       }
     }
+    if (this.env.session.channel === 'postgres' && PG_SESSION_FUNCTIONS.has(name)) return this.bindPgSessionCall(name, e.args, ctx);
     const fn = this.env.registry.lookup(name);
     if (!fn && ['rollup', 'cube', 'grouping'].includes(name.toLowerCase())) throw new UnsupportedError(`GROUP BY ${name.toUpperCase()}(...) is not supported: use UNION ALL of GROUP BYs`);
     if (!fn) throw new PlanError(`Invalid function '${name}' (not a built-in or registered function)`);

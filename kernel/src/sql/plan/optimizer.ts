@@ -2,7 +2,7 @@ import { isTimestamp } from '../../data/data-types.js';
 import type { ScanPredicate } from '../../interfaces/engine.js';
 import { isAsyncScalarFunction } from '../../interfaces/function.js';
 import { valueAt } from '../exec/column.js';
-import { compileExpr, type EvalContext } from '../exec/expression-evaluator.js';
+import { cannotFail, compileExpr, type EvalContext } from '../exec/expression-evaluator.js';
 import { splitJoinCondition } from './binder.js';
 import { exprRefs, exprToString, mapExpr, newField, schemaOf, type BExpr, type Field, type Plan } from './logical-plan.js';
 
@@ -173,6 +173,16 @@ function pushInto(p: Plan, preds: BExpr[], exactTags = false): Plan {
       if (!hasSubquery(c) && [...exprRefs(c)].every((id) => passthrough.has(id))) down.push(mapExpr(c, (x) => (x.k === 'col' ? passthrough.get(x.id) ?? x : x)));
       else keep.push(c);
     }
+    const inner: Plan = { ...p, input: pushInto(p.input, down, exactTags) };
+    return keep.length ? { k: 'filter', input: inner, pred: and(keep)! } : inner;
+  }
+  if (p.k === 'filter') {
+    // Past a filter already placed (a subquery's or a view's own WHERE): both must hold, so the
+    // outer conjuncts go on down to the scan, this filter above them. Only those that cannot
+    // fail: `(... WHERE k <> 0) WHERE 10 / k > 1` must not divide the rows the inner WHERE
+    // removed, so a conjunct that can raise an error stays above, seeing only the rows it kept.
+    const down = preds.filter(cannotFail);
+    const keep = preds.filter((x) => !cannotFail(x));
     const inner: Plan = { ...p, input: pushInto(p.input, down, exactTags) };
     return keep.length ? { k: 'filter', input: inner, pred: and(keep)! } : inner;
   }

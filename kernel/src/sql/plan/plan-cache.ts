@@ -1,14 +1,21 @@
-import type { Catalog, TableInfo } from '../../interfaces/catalog.js';
+import type { Catalog, TableInfo, ViewInfo } from '../../interfaces/catalog.js';
 import { isAsyncScalarFunction, type FunctionDefinition, type FunctionRegistry } from '../../interfaces/function.js';
 import type * as ast from '../ast.js';
 import { shapeOrigin } from '../parser/parse-sql.js';
 import { SPECIAL_NULLARY } from './binder.js';
+import { PG_SESSION_FUNCTIONS } from '../../functions/builtin/pg-functions.js';
 import type { Field, Plan } from './logical-plan.js';
 
 /** What a cached plan depends on besides its key. */
 export interface Dependencies {
   /** The catalog tables the plan scans, as they were when it was planned. */
   readonly tables: ReadonlyArray<{ readonly database: string; readonly name: string; readonly info: TableInfo }>;
+  /**
+   * The views the statement reads (nested ones too), as they were when it was
+   * planned: CREATE OR REPLACE VIEW or DROP VIEW makes new catalog objects, so
+   * the identity check misses, as it does for the tables under them.
+   */
+  readonly views: ReadonlyArray<{ readonly database: string; readonly name: string; readonly info: ViewInfo }>;
   /** The functions the statement names, as the registry resolved them. */
   readonly functions: ReadonlyArray<readonly [string, FunctionDefinition | undefined]>;
 }
@@ -24,7 +31,7 @@ const UNCACHEABLE_AST = new Set(['SessionVariable', 'Placeholder', 'SubqueryExpr
 /** Bound-plan kinds that run or read something at plan time (subqueries, system-table snapshots, correlation). */
 const UNCACHEABLE_PLAN = new Set(['memory', 'subquery', 'insub', 'exists', 'outer']);
 /** Bare names the binder turns into session- or time-dependent values. */
-const SESSION_NAMES = new Set([...SPECIAL_NULLARY, 'current_timestamp', 'localtimestamp', 'current_date', 'current_time', 'now', 'today']);
+const SESSION_NAMES = new Set([...SPECIAL_NULLARY, ...PG_SESSION_FUNCTIONS.keys(), 'current_timestamp', 'localtimestamp', 'current_date', 'current_time', 'now', 'today']);
 
 /**
  * Optimized plans of repeated queries (dashboards, benchmarks), so a repeat
@@ -34,7 +41,8 @@ const SESSION_NAMES = new Set([...SPECIAL_NULLARY, 'current_timestamp', 'localti
  * nothing else: no parameters, session variables, subqueries, system tables,
  * or functions other than immutable registry functions; a hit is used only
  * while the catalog still returns the very TableInfo objects the plan was
- * built from and the registry the same function objects.
+ * built from (and the ViewInfo objects of the views it read) and the registry
+ * the same function objects.
  *
  * @example
  * const hit = cache.get(q, key, catalog, registry);
@@ -53,6 +61,7 @@ export class PlanCache {
     const e = this.entries.get(q)?.get(key);
     if (!e || this.entryEpoch.get(e) !== this.epoch) return undefined;
     for (const t of e.tables) if (catalog.getTable(t.database, t.name) !== t.info) return undefined;
+    for (const v of e.views) if (catalog.getView?.(v.database, v.name) !== v.info) return undefined;
     for (const [name, fn] of e.functions) if (registry.lookup(name) !== fn) return undefined;
     return { plan: e.plan, fields: e.fields };
   }
@@ -68,6 +77,8 @@ export class PlanCache {
       const kind = rec.kind;
       if (typeof kind !== 'string') return true;
       if (UNCACHEABLE_AST.has(kind)) return false;
+      // `'cpu'::regclass` is looked up in the catalog when bound.
+      if (kind === 'TypeName' && rec.name === 'REGCLASS') return false;
       if (kind === 'FunctionCall' && typeof rec.name === 'string') {
         const n = rec.name.toLowerCase();
         if (SESSION_NAMES.has(n)) return false;
@@ -82,11 +93,20 @@ export class PlanCache {
 
   /**
    * What a plan bound from `q` depends on, when it may be cached (call with
-   * the bound plan, before optimizing); undefined when it may not.
+   * the bound plan, before optimizing); undefined when it may not. `views`
+   * are the views the binder expanded, with the queries it bound from their
+   * text: their ASTs are held to the same rules as `q`'s.
    */
-  inspect(q: ast.Query, bound: Plan, registry: FunctionRegistry): Dependencies | undefined {
-    const names = this.cacheableNames(q);
-    if (!names) return undefined;
+  inspect(q: ast.Query, bound: Plan, registry: FunctionRegistry,
+    views: ReadonlyArray<{ readonly info: ViewInfo; readonly query: ast.Query }> = []): Dependencies | undefined {
+    const own = this.cacheableNames(q);
+    if (!own) return undefined;
+    const names = new Set(own);
+    for (const v of views) {
+      const inView = this.cacheableNames(v.query);
+      if (!inView) return undefined;
+      for (const n of inView) names.add(n);
+    }
     const functions: Array<readonly [string, FunctionDefinition | undefined]> = [];
     for (const n of names) {
       const fn = registry.lookup(n);
@@ -109,7 +129,7 @@ export class PlanCache {
       }
       return true;
     });
-    return ok ? { tables, functions } : undefined;
+    return ok ? { tables, functions, views: views.map((v) => ({ database: v.info.database, name: v.info.name, info: v.info })) } : undefined;
   }
 
   /** Keeps the optimized `plan` of `q` under `key`, valid while `deps` hold. */
