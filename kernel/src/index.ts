@@ -21,6 +21,7 @@ export * from './interfaces/function.js';
 export * from './interfaces/coprocessor.js';
 export * from './interfaces/system-table.js';
 export * from './interfaces/admin-function.js';
+export * from './interfaces/copy-format.js';
 export * from './interfaces/table-write.js';
 export * from './interfaces/trigger.js';
 export * from './interfaces/logger.js';

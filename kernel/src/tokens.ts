@@ -1,6 +1,7 @@
 import { multiToken, token } from './di/token.js';
 import type { Catalog } from './interfaces/catalog.js';
 import type { Coprocessor, ScriptService } from './interfaces/coprocessor.js';
+import type { CopyFormat } from './interfaces/copy-format.js';
 import type { StorageEngine } from './interfaces/engine.js';
 import type { FunctionDefinition, FunctionRegistry } from './interfaces/function.js';
 import type { IndexProvider } from './interfaces/index-provider.js';
@@ -46,3 +47,5 @@ export const PROTOCOL = multiToken<ProtocolServer>('strata.protocol');
 export const INDEX = multiToken<IndexProvider>('strata.index');
 export const FUNCTIONS = multiToken<FunctionDefinition>('strata.functions');
 export const COPROCESSOR = multiToken<Coprocessor>('strata.coprocessor');
+/** File formats for COPY beyond the built-in CSV and JSON lines (engine-lsm provides Parquet). */
+export const COPY_FORMAT = multiToken<CopyFormat>('strata.copy-format');

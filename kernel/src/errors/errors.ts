@@ -217,6 +217,24 @@ export class RegionNotFoundError extends StrataError {
   constructor(readonly region: string) { super('REGION_NOT_FOUND', StatusCode.RegionNotFound, `Region not found: ${region}`); }
 }
 
+/**
+ * A COPY FROM source file that cannot be read into the table: not of the
+ * format, a bad value, a missing required column. Names the file, and the
+ * row (1-based, header excluded) when the fault is in one row.
+ */
+export class CopyFileError extends StrataError {
+  constructor(readonly file: string, detail: string, readonly row?: number, opts?: Opts) {
+    super('COPY_FILE_INVALID', StatusCode.InvalidArguments, `COPY file ${file}${row !== undefined ? `, row ${row}` : ''}: ${detail}`, { ...opts, origin: 'input' });
+  }
+}
+
+/** A COPY path (file or directory) that does not exist or cannot be opened on the server. */
+export class CopyFileNotFoundError extends StrataError {
+  constructor(readonly file: string, opts?: Opts) {
+    super('COPY_FILE_NOT_FOUND', StatusCode.InvalidArguments, `COPY file not found: ${file}`, { ...opts, origin: 'input' });
+  }
+}
+
 // ---- storage / server ----
 
 export class StorageError extends StrataError {
@@ -292,6 +310,8 @@ export const ERROR_CODES: ReadonlyArray<{ code: string; status: StatusCode; fix:
   { code: 'PLUGIN_LIFECYCLE', status: StatusCode.IllegalState, fix: "Read the cause; the plugin's README lists what it needs (ports, directories)." },
   { code: 'UNSUPPORTED', status: StatusCode.Unsupported, fix: 'The statement or feature is not supported; rewrite it.' },
   { code: 'INVALID_ARGUMENTS', status: StatusCode.InvalidArguments, fix: 'Fix the named argument.' },
+  { code: 'COPY_FILE_INVALID', status: StatusCode.InvalidArguments, fix: 'The named COPY FROM file (and row) cannot be read into the table: check FORMAT matches the file, fix the value, or change the column type; nothing of that file was imported.' },
+  { code: 'COPY_FILE_NOT_FOUND', status: StatusCode.InvalidArguments, fix: 'The COPY path does not exist or cannot be opened on the server (paths are server-local); fix the path or its permissions.' },
   { code: 'INTERNAL', status: StatusCode.Internal, fix: 'A Strata bug: please report it with the log line.' },
   { code: 'ILLEGAL_STATE', status: StatusCode.IllegalState, fix: 'The component is not in a state to serve the request (e.g. stopped); retry after it starts.' },
   { code: 'DEADLINE_EXCEEDED', status: StatusCode.DeadlineExceeded, fix: 'Raise the timeout or narrow the query.' },

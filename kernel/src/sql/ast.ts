@@ -581,7 +581,25 @@ export type Statement =
   | CreateFunctionStatement
   | DropFunctionStatement
   | TqlStatement
-  | TransactionStatement;
+  | TransactionStatement
+  | CopyStatement;
+
+/**
+ * GreptimeDB's COPY: `COPY [db.]tbl TO|FROM 'path' WITH (FORMAT = 'csv', ...)`,
+ * `COPY (SELECT ...) TO 'path' ...` and `COPY DATABASE db TO|FROM 'dir/' ...`.
+ * Option keys are lower-cased; `connection` holds the CONNECTION (...) entries.
+ */
+export interface CopyStatement extends StatementBase {
+  readonly kind: 'Copy';
+  readonly target:
+    | { readonly kind: 'table'; readonly table: ObjectName }
+    | { readonly kind: 'query'; readonly query: Query }
+    | { readonly kind: 'database'; readonly database: string };
+  readonly direction: 'to' | 'from';
+  readonly location: string;
+  readonly options: readonly OptionEntry[];
+  readonly connection: readonly OptionEntry[];
+}
 
 /** A query used as a statement (SELECT, VALUES, set operations, WITH ...). */
 export interface QueryStatement extends StatementBase {

@@ -44,6 +44,8 @@ import { databaseOptionEntries, databaseOptionsText, showIndexRows, sqlTypeName,
 import { runTql, runTqlRelation } from '../promql/tql.js';
 import { ProcessList } from './process-list.js';
 import { pgSettings } from './pg-catalog.js';
+import { CopyRunner } from './copy/copy-runner.js';
+import type { CopyFormat } from '../interfaces/copy-format.js';
 
 const STR: DataType = { name: 'String' };
 const I64: DataType = { name: 'Int64' };
@@ -136,6 +138,21 @@ export class QueryEngine implements QueryService {
     const remove = this.system.add(provider);
     return () => { this.plans.clear(); remove(); };
   }
+
+  /** Plugins' COPY formats (COPY_FORMAT; set by the query plugin). CSV and JSON lines are built in. */
+  copyFormats: () => readonly CopyFormat[] = () => [];
+
+  /** COPY's runner (public for tests: `copy.bufferCellsMax`). */
+  readonly copy = new CopyRunner({
+    catalog: () => this.catalog,
+    formats: () => this.copyFormats(),
+    table: (n, session) => this.table(n, session),
+    query: async (q, session, signal) => {
+      const { plan, fields, executor } = await this.plan(q, '', session, [], signal);
+      return { fields: fields.map((f) => ({ name: f.name, type: f.type })), batches: executor.run(plan) };
+    },
+    write: (t, names, batch, session) => this.writeRows(t, names, batch, session),
+  });
 
   /** The server's PromQL service, for TQL (set by the query plugin; its options apply to TQL too). */
   promql?: () => PromqlService | undefined;
@@ -596,6 +613,7 @@ export class QueryEngine implements QueryService {
         });
         return affected(0);
       }
+      case 'Copy': return affected(await this.copy.run(st, session, signal));
       case 'Tql': {
         const service = this.promql?.();
         return runTql(st, { catalog: this.catalog, engine: this.engine, database: session.database, signal,
@@ -1458,6 +1476,9 @@ function refuseReadOnlySchemaWrite(st: ast.Statement, current: string): void {
     case 'DropDatabase': if (st.name === RO) schemaError(); break;
     case 'CreateTable': case 'CreateTableLike': if (dbOf(st.name) === RO) schemaError(); break;
     case 'AlterTable': case 'Truncate': case 'Insert': if (dbOf(st.table) === RO) schemaError(); break;
+    case 'Copy':
+      if (st.direction === 'from' && (st.target.kind === 'table' ? dbOf(st.target.table) : st.target.kind === 'database' ? st.target.database : '') === RO) schemaError();
+      break;
     case 'DropTable': case 'DropView': if (st.names.some((n) => dbOf(n) === RO)) schemaError(); break;
     case 'CreateView': if (dbOf(st.name) === RO) schemaError(); break;
     case 'Delete': if (dbOf(st.table) === RO) throw new UnsupportedError(`Cannot change read-only table: ${st.table.name}`); break;

@@ -1,7 +1,7 @@
 import { registerBuiltinPlugin } from '../builtin/builtin-plugins.js';
 import { o } from '../options/option-schema.js';
 import { definePlugin } from '../plugin/plugin-definition.js';
-import { CATALOG, ENGINE, FUNCTION_REGISTRY, PROMQL, QUERY, TABLE_WRITES } from '../tokens.js';
+import { CATALOG, COPY_FORMAT, ENGINE, FUNCTION_REGISTRY, PROMQL, QUERY, TABLE_WRITES } from '../tokens.js';
 import { QueryEngine } from './query-engine.js';
 
 /** The 'query' built-in: SQL in, Arrow out, plus the ingest insert path. */
@@ -12,7 +12,8 @@ export const queryPlugin = definePlugin({
   provides: [QUERY],
   requires: [CATALOG, ENGINE, FUNCTION_REGISTRY],
   // TQL runs on the promql plugin's service (its lookbackDelta / maxSamples), looked up per statement.
-  optional: [PROMQL],
+  // COPY's file formats beyond CSV and JSON lines (engine-lsm provides Parquet).
+  optional: [PROMQL, COPY_FORMAT],
   options: o.object({
     memoryLimitBytes: o.bytes({
       default: '1GiB',
@@ -27,6 +28,7 @@ export const queryPlugin = definePlugin({
     const engine = new QueryEngine(ctx.get(CATALOG), ctx.get(ENGINE), ctx.get(FUNCTION_REGISTRY), ctx.logger, ctx.metrics,
       { memoryLimitBytes: opts.memoryLimitBytes, timeoutMs: opts.timeoutMs }, ctx.get(TABLE_WRITES));
     engine.promql = () => ctx.tryGet(PROMQL);
+    engine.copyFormats = () => ctx.getAll(COPY_FORMAT);
     ctx.bind(QUERY, engine);
   },
 });

@@ -10,6 +10,8 @@ import walLocal from '@strata/wal-local';
 export interface LsmSqlServer {
   /** The rows of every result of `sql` as arrays of values (bigints as numbers). */
   rows(sql: string): Promise<unknown[][]>;
+  /** The affected-row count of the last output of `sql` (DML, DDL, COPY). */
+  affected(sql: string): Promise<number>;
   /** EXPLAIN [ANALYZE] output lines joined. */
   explain(sql: string, analyze?: boolean): Promise<string>;
   stop(): Promise<void>;
@@ -42,8 +44,14 @@ export async function startLsmSqlServer(name: string, engineOptions: Record<stri
     }
     return out;
   };
+  const affected = async (sql: string): Promise<number> => {
+    let n = -1;
+    for await (const o of q.execute(sql, session)) n = o.kind === 'affected' ? o.affectedRows : -1;
+    return n;
+  };
   return {
     rows,
+    affected,
     explain: async (sql, analyze = false) => (await rows(`EXPLAIN ${analyze ? 'ANALYZE ' : ''}${sql}`)).map((r) => r.join(' ')).join('\n'),
     async stop() { await server.stop(); if (!dataHome) await rm(dir, { recursive: true, force: true }); },
   };

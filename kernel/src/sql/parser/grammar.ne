@@ -63,6 +63,8 @@ const W_VIEW = word('VIEW');
 const W_VIEWS = word('VIEWS');
 const W_QUERY = word('QUERY');
 const W_CONNECTION = word('CONNECTION');
+// GreptimeDB's COPY (export/import): a plain identifier elsewhere, so a column or table may be named `copy`.
+const W_COPY = word('COPY');
 const SHOW_WORDS = new Set(['ENGINES', 'PROCESSLIST', 'VIEWS']);
 const W_SHOWNAME = { test: (t: SqlToken) => t.type === 'IDENT' && !SHOW_WORDS.has(t.text.toUpperCase()), display: 'identifier' };
 // The functions with SQL-standard keyword forms: TRIM(LEADING 'x' FROM s), SUBSTRING(s FROM 2 FOR 3),
@@ -73,7 +75,7 @@ const W_SQLFORM = { test: (t: SqlToken) => t.type === 'IDENT' && SQL_FORM_NAMES.
 const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRITE', 'W_ONLY', 'W_COMMITTED', 'W_UNCOMMITTED',
   'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_WITHIN', 'W_SQLFORM', 'W_OPERATOR',
   'W_ENGINES', 'W_PROCESSLIST', 'W_KILL', 'W_QUERY', 'W_CONNECTION', 'W_SHOWNAME', 'W_TQLBODY', 'W_TYPE',
-  'W_VIEW', 'W_VIEWS']);
+  'W_VIEW', 'W_VIEWS', 'W_COPY']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
 // needs `has` at grammar build time: token types match by type, except the
@@ -206,6 +208,7 @@ statement ->
   | drop_function {% id %}
   | tql_head {% id %}
   | transaction_stmt {% id %}
+  | copy_stmt {% id %}
 
 # ---------------------------------------------------------------- names
 
@@ -765,6 +768,21 @@ kill_stmt ->
   | %W_KILL %NUMBER {% d => ({ kind: 'Kill', target: 'process', id: d[1].text, span: S(d) }) %}
   | %W_KILL %W_QUERY %NUMBER {% d => ({ kind: 'Kill', target: 'query', id: d[2].text, span: S(d) }) %}
   | %W_KILL %W_CONNECTION %NUMBER {% d => ({ kind: 'Kill', target: 'connection', id: d[2].text, span: S(d) }) %}
+
+# ---------------------------------------------------------------- COPY
+
+# GreptimeDB's COPY: COPY [db.]tbl TO | FROM 'path' [WITH] (k = v, ...) [CONNECTION (k = v, ...)],
+# COPY (query) TO 'path' ..., COPY DATABASE db TO | FROM 'dir/' .... Options are checked when run.
+copy_stmt ->
+    %W_COPY object_name copy_direction %STRING copy_with:? copy_connection:?
+      {% d => ({ kind: 'Copy', target: { kind: 'table', table: d[1] }, direction: d[2], location: d[3].value, options: d[4] ?? [], connection: d[5] ?? [], span: S(d) }) %}
+  | %W_COPY "(" query ")" %TO %STRING copy_with:? copy_connection:?
+      {% d => ({ kind: 'Copy', target: { kind: 'query', query: d[2] }, direction: 'to', location: d[5].value, options: d[6] ?? [], connection: d[7] ?? [], span: S(d) }) %}
+  | %W_COPY database_kw ident copy_direction %STRING copy_with:? copy_connection:?
+      {% d => ({ kind: 'Copy', target: { kind: 'database', database: g.identText(d[2]) }, direction: d[3], location: d[4].value, options: d[5] ?? [], connection: d[6] ?? [], span: S(d) }) %}
+copy_direction -> %TO {% () => 'to' %} | %FROM {% () => 'from' %}
+copy_with -> %WITH:? options {% d => d[1] %}
+copy_connection -> %W_CONNECTION options {% d => d[1] %}
 
 # ---------------------------------------------------------------- SET
 

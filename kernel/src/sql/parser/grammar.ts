@@ -228,6 +228,8 @@ const W_VIEW = word('VIEW');
 const W_VIEWS = word('VIEWS');
 const W_QUERY = word('QUERY');
 const W_CONNECTION = word('CONNECTION');
+// GreptimeDB's COPY (export/import): a plain identifier elsewhere, so a column or table may be named `copy`.
+const W_COPY = word('COPY');
 const SHOW_WORDS = new Set(['ENGINES', 'PROCESSLIST', 'VIEWS']);
 const W_SHOWNAME = { test: (t: SqlToken) => t.type === 'IDENT' && !SHOW_WORDS.has(t.text.toUpperCase()), display: 'identifier' };
 // The functions with SQL-standard keyword forms: TRIM(LEADING 'x' FROM s), SUBSTRING(s FROM 2 FOR 3),
@@ -238,7 +240,7 @@ const W_SQLFORM = { test: (t: SqlToken) => t.type === 'IDENT' && SQL_FORM_NAMES.
 const CUSTOM_TERMINALS = new Set(['NAME', 'ALIAS_NAME', 'UNIT', 'W_READ', 'W_WRITE', 'W_ONLY', 'W_COMMITTED', 'W_UNCOMMITTED',
   'W_REPEATABLE', 'W_SERIALIZABLE', 'W_CHARACTERISTICS', 'W_IGNORE', 'W_RESPECT', 'W_ANY', 'W_SOME', 'W_FOR', 'W_PLACING', 'W_WITHIN', 'W_SQLFORM', 'W_OPERATOR',
   'W_ENGINES', 'W_PROCESSLIST', 'W_KILL', 'W_QUERY', 'W_CONNECTION', 'W_SHOWNAME', 'W_TQLBODY', 'W_TYPE',
-  'W_VIEW', 'W_VIEWS']);
+  'W_VIEW', 'W_VIEWS', 'W_COPY']);
 
 // The real token source is a per-parse adapter (parse-sql.ts); nearley only
 // needs `has` at grammar build time: token types match by type, except the
@@ -397,6 +399,7 @@ const grammar: Grammar = {
     {"name": "statement", "symbols": ["drop_function"], "postprocess": id},
     {"name": "statement", "symbols": ["tql_head"], "postprocess": id},
     {"name": "statement", "symbols": ["transaction_stmt"], "postprocess": id},
+    {"name": "statement", "symbols": ["copy_stmt"], "postprocess": id},
     {"name": "ident", "symbols": [(lexer.has("NAME") ? {type: "NAME"} : NAME)], "postprocess": id},
     {"name": "bare_alias", "symbols": [(lexer.has("ALIAS_NAME") ? {type: "ALIAS_NAME"} : ALIAS_NAME)], "postprocess": id},
     {"name": "interval_unit", "symbols": [(lexer.has("UNIT") ? {type: "UNIT"} : UNIT)], "postprocess": id},
@@ -1123,6 +1126,27 @@ const grammar: Grammar = {
     {"name": "kill_stmt", "symbols": [(lexer.has("W_KILL") ? {type: "W_KILL"} : W_KILL), (lexer.has("NUMBER") ? {type: "NUMBER"} : NUMBER)], "postprocess": d => ({ kind: 'Kill', target: 'process', id: d[1].text, span: S(d) })},
     {"name": "kill_stmt", "symbols": [(lexer.has("W_KILL") ? {type: "W_KILL"} : W_KILL), (lexer.has("W_QUERY") ? {type: "W_QUERY"} : W_QUERY), (lexer.has("NUMBER") ? {type: "NUMBER"} : NUMBER)], "postprocess": d => ({ kind: 'Kill', target: 'query', id: d[2].text, span: S(d) })},
     {"name": "kill_stmt", "symbols": [(lexer.has("W_KILL") ? {type: "W_KILL"} : W_KILL), (lexer.has("W_CONNECTION") ? {type: "W_CONNECTION"} : W_CONNECTION), (lexer.has("NUMBER") ? {type: "NUMBER"} : NUMBER)], "postprocess": d => ({ kind: 'Kill', target: 'connection', id: d[2].text, span: S(d) })},
+    {"name": "copy_stmt$ebnf$1", "symbols": ["copy_with"], "postprocess": id},
+    {"name": "copy_stmt$ebnf$1", "symbols": [], "postprocess": () => null},
+    {"name": "copy_stmt$ebnf$2", "symbols": ["copy_connection"], "postprocess": id},
+    {"name": "copy_stmt$ebnf$2", "symbols": [], "postprocess": () => null},
+    {"name": "copy_stmt", "symbols": [(lexer.has("W_COPY") ? {type: "W_COPY"} : W_COPY), "object_name", "copy_direction", (lexer.has("STRING") ? {type: "STRING"} : STRING), "copy_stmt$ebnf$1", "copy_stmt$ebnf$2"], "postprocess": d => ({ kind: 'Copy', target: { kind: 'table', table: d[1] }, direction: d[2], location: d[3].value, options: d[4] ?? [], connection: d[5] ?? [], span: S(d) })},
+    {"name": "copy_stmt$ebnf$3", "symbols": ["copy_with"], "postprocess": id},
+    {"name": "copy_stmt$ebnf$3", "symbols": [], "postprocess": () => null},
+    {"name": "copy_stmt$ebnf$4", "symbols": ["copy_connection"], "postprocess": id},
+    {"name": "copy_stmt$ebnf$4", "symbols": [], "postprocess": () => null},
+    {"name": "copy_stmt", "symbols": [(lexer.has("W_COPY") ? {type: "W_COPY"} : W_COPY), {"literal":"("}, "query", {"literal":")"}, (lexer.has("TO") ? {type: "TO"} : TO), (lexer.has("STRING") ? {type: "STRING"} : STRING), "copy_stmt$ebnf$3", "copy_stmt$ebnf$4"], "postprocess": d => ({ kind: 'Copy', target: { kind: 'query', query: d[2] }, direction: 'to', location: d[5].value, options: d[6] ?? [], connection: d[7] ?? [], span: S(d) })},
+    {"name": "copy_stmt$ebnf$5", "symbols": ["copy_with"], "postprocess": id},
+    {"name": "copy_stmt$ebnf$5", "symbols": [], "postprocess": () => null},
+    {"name": "copy_stmt$ebnf$6", "symbols": ["copy_connection"], "postprocess": id},
+    {"name": "copy_stmt$ebnf$6", "symbols": [], "postprocess": () => null},
+    {"name": "copy_stmt", "symbols": [(lexer.has("W_COPY") ? {type: "W_COPY"} : W_COPY), "database_kw", "ident", "copy_direction", (lexer.has("STRING") ? {type: "STRING"} : STRING), "copy_stmt$ebnf$5", "copy_stmt$ebnf$6"], "postprocess": d => ({ kind: 'Copy', target: { kind: 'database', database: g.identText(d[2]) }, direction: d[3], location: d[4].value, options: d[5] ?? [], connection: d[6] ?? [], span: S(d) })},
+    {"name": "copy_direction", "symbols": [(lexer.has("TO") ? {type: "TO"} : TO)], "postprocess": () => 'to'},
+    {"name": "copy_direction", "symbols": [(lexer.has("FROM") ? {type: "FROM"} : FROM)], "postprocess": () => 'from'},
+    {"name": "copy_with$ebnf$1", "symbols": [(lexer.has("WITH") ? {type: "WITH"} : WITH)], "postprocess": id},
+    {"name": "copy_with$ebnf$1", "symbols": [], "postprocess": () => null},
+    {"name": "copy_with", "symbols": ["copy_with$ebnf$1", "options"], "postprocess": d => d[1]},
+    {"name": "copy_connection", "symbols": [(lexer.has("W_CONNECTION") ? {type: "W_CONNECTION"} : W_CONNECTION), "options"], "postprocess": d => d[1]},
     {"name": "set_stmt$ebnf$1", "symbols": []},
     {"name": "set_stmt$ebnf$1$subexpression$1", "symbols": [{"literal":","}, "set_assignment"]},
     {"name": "set_stmt$ebnf$1", "symbols": ["set_stmt$ebnf$1", "set_stmt$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},

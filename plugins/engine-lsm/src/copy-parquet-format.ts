@@ -1,0 +1,112 @@
+import * as arrow from 'apache-arrow';
+import { open, type FileHandle } from 'node:fs/promises';
+import { CancelledError, CopyFileError, type CopyFormat } from '@strata/kernel';
+import { pw } from './parquet.js';
+
+/**
+ * COPY's Parquet format (`COPY t TO 'f.parquet'`, GreptimeDB's default
+ * FORMAT), provided here because engine-lsm already carries parquet-wasm
+ * (arrow-rs) for its SSTs: the kernel stays free of wasm and a second copy
+ * of the module is not loaded.
+ *
+ * Reading goes one row group at a time through a Blob-like view of the file
+ * whose reads happen in JS (a failing read inside parquet-wasm's own Blob
+ * reader is an uncatchable wasm panic; see PrefetchedBlob in sst.ts), after
+ * checking the PAR1 magic so a file of another format is a clear error.
+ * Writing streams the batches through transformParquetStream (zstd, row
+ * groups of 122,880 rows as DuckDB writes them), never the whole table.
+ */
+export const parquetCopyFormat: CopyFormat = {
+  name: 'parquet',
+  extension: 'parquet',
+
+  async *read(path, { batchRows, signal }) {
+    const fh = await open(path, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      const magic = async (at: number): Promise<string> => { const b = Buffer.alloc(4); await fh.read(b, 0, 4, at); return b.toString('latin1'); };
+      if (size < 12 || await magic(0) !== 'PAR1' || await magic(size - 4) !== 'PAR1') throw new CopyFileError(path, 'is not a Parquet file (no PAR1 magic at its start and end)');
+      let file: Awaited<ReturnType<typeof pw.ParquetFile.fromFile>>;
+      try { file = await pw.ParquetFile.fromFile(fileBlob(fh, size) as unknown as Blob); } catch (err) {
+        throw new CopyFileError(path, `is not a readable Parquet file: ${errorText(err)}`, undefined, { cause: err });
+      }
+      try {
+        const groups = file.metadata().numRowGroups();
+        for (let g = 0; g < groups; g++) {
+          if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledError();
+          let ipc: Uint8Array;
+          try {
+            const t = await file.read({ rowGroups: [g], batchSize: batchRows });
+            try { ipc = t.intoIPCStream(); } finally { try { t.free(); } catch { /* consumed by intoIPCStream */ } }
+          } catch (err) {
+            throw new CopyFileError(path, `row group ${g} cannot be decoded: ${errorText(err)}`, undefined, { cause: err });
+          }
+          for (const b of arrow.tableFromIPC(ipc).batches) if (b.numRows) yield b;
+        }
+      } finally {
+        file.free();
+      }
+    } finally {
+      await fh.close();
+    }
+  },
+
+  async write(path, schema, batches, { signal }) {
+    const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.ZSTD).setMaxRowGroupSize(122_880).setCreatedBy('strata COPY').build();
+    const it = batches[Symbol.asyncIterator]();
+    const first = await it.next();
+    const fh = await open(path, 'w');
+    try {
+      if (first.done) {
+        // No batch, no schema for the stream writer: an empty file is written whole.
+        await fh.write(pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(new arrow.Table(schema), 'stream')), props));
+        return;
+      }
+      let pending: arrow.RecordBatch | undefined = first.value;
+      const input = new ReadableStream({
+        async pull(ctrl) {
+          if (signal.aborted) { ctrl.error(signal.reason instanceof Error ? signal.reason : new CancelledError()); return; }
+          const b: arrow.RecordBatch | undefined = pending ?? (await it.next()).value;
+          pending = undefined;
+          if (!b) { ctrl.close(); return; }
+          const t = pw.Table.fromIPCStream(arrow.tableToIPC(new arrow.Table(schema, [b]), 'stream'));
+          try { for (const rb of t.recordBatches()) ctrl.enqueue(rb); } finally { t.free(); }
+        },
+      });
+      for await (const part of (await pw.transformParquetStream(input, props)) as unknown as AsyncIterable<Uint8Array>) await fh.write(part);
+      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledError();
+    } finally {
+      await fh.close();
+    }
+  },
+};
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The Blob subset parquet-wasm reads through (size, slice, arrayBuffer), served by positional reads of an open file. */
+function fileBlob(fh: FileHandle, size: number, from = 0, to = size): { size: number; slice(start?: number, end?: number): ReturnType<typeof fileBlob>; arrayBuffer(): Promise<ArrayBuffer> } {
+  return {
+    size: to - from,
+    slice(start = 0, end = to - from) {
+      const len = to - from;
+      const a = Math.max(0, start < 0 ? len + start : Math.min(start, len));
+      const b = Math.max(a, end < 0 ? len + end : Math.min(end, len));
+      return fileBlob(fh, size, from + a, from + b);
+    },
+    async arrayBuffer() {
+      const buf = new Uint8Array(to - from);
+      // A failed read returns zeros: the decode then reports an error instead of panicking inside wasm.
+      try {
+        let at = 0;
+        while (at < buf.length) {
+          const { bytesRead } = await fh.read(buf, at, buf.length - at, from + at);
+          if (bytesRead === 0) break;
+          at += bytesRead;
+        }
+      } catch { /* zeros */ }
+      return buf.buffer;
+    },
+  };
+}
