@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { open, type FileHandle } from 'node:fs/promises';
-import { CancelledError, CopyFileError, type CopyFormat } from '@strata/kernel';
+import { batchesToIpc, CancelledError, CopyFileError, type CopyFormat } from '@strata/kernel';
 import { pw } from './parquet.js';
 
 /**
@@ -59,7 +59,7 @@ export const parquetCopyFormat: CopyFormat = {
     try {
       if (first.done) {
         // No batch, no schema for the stream writer: an empty file is written whole.
-        await fh.write(pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(new arrow.Table(schema), 'stream')), props));
+        await fh.write(pw.writeParquet(pw.Table.fromIPCStream(batchesToIpc(schema, [], { format: 'stream' })), props));
         return;
       }
       let pending: arrow.RecordBatch | undefined = first.value;
@@ -69,7 +69,7 @@ export const parquetCopyFormat: CopyFormat = {
           const b: arrow.RecordBatch | undefined = pending ?? (await it.next()).value;
           pending = undefined;
           if (!b) { ctrl.close(); return; }
-          const t = pw.Table.fromIPCStream(arrow.tableToIPC(new arrow.Table(schema, [b]), 'stream'));
+          const t = pw.Table.fromIPCStream(batchesToIpc(schema, [b], { format: 'stream' }));
           try { for (const rb of t.recordBatches()) ctrl.enqueue(rb); } finally { t.free(); }
         },
       });
