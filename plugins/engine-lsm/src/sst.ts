@@ -686,17 +686,19 @@ function toDictionary(v: arrow.Vector): arrow.Vector {
   return arrow.makeVector(arrow.makeData({ type, length: n, data: ids, dictionary: dict, nullCount: nulls, ...(nulls ? { nullBitmap: bitmap } : {}) }));
 }
 
-/** Encodes prepared rows as Parquet (CPU-bound: runs in a worker thread when the engine has them). */
 /**
  * Bytes of encoded values per Parquet data page (a limit the writer checks
- * every 1,024 rows). A small read decompresses and decodes whole pages, so
- * the page is what reading one series' rows of a file costs: arrow-rs's 1 MiB
- * (in practice its 20,000-row cap) made a 720-row read of a float column
- * decompress 20,480 rows. 32 KiB pages (about 4,700 float64 rows) cut the CPU
- * of the TSBS-style point queries (a new host and window each) by about a fifth
- * for about 8% more bytes on disk (7.0 -> 7.6 B/row on the bench data).
+ * every 1,024 rows): arrow-rs's 1 MiB, which for 8-byte values stops at its
+ * 20,000-row cap first. A small read decompresses and decodes whole pages, so
+ * a 720-row read of one series in a file decodes 20,480 rows of a float
+ * column; 32 KiB pages (about 4,700 float64 rows) cut the CPU of TSBS-style
+ * point queries on uncached data by about a fifth, but cost 7.6 against 7.0
+ * B/row on the bench data, over VictoriaMetrics' 7.1-7.4 in some runs (the
+ * issue 4 target): so the default stays, and `dataPageBytes` is the knob.
  */
-export const DEFAULT_DATA_PAGE_BYTES = 32 * 1024;
+export const DEFAULT_DATA_PAGE_BYTES = 1024 * 1024;
+
+/** Encodes prepared rows as Parquet (CPU-bound: runs in a worker thread when the engine has them). */
 
 export async function encodeParquet(ipc: Uint8Array, schema: TableSchema, rowGroupRows: number, dataPageBytes = DEFAULT_DATA_PAGE_BYTES): Promise<{ bytes: Uint8Array; layout: SstLayout }> {
   const bytes = await writeParquetStreamed(ipc, writerProperties(schema, rowGroupRows, dataPageBytes), rowGroupRows);
