@@ -20,7 +20,7 @@ const GUARDED = Symbol.for('strata.function.guarded');
 
 const HOOKS: Record<string, readonly string[]> = {
   scalar: ['invoke', 'invokeAsync'],
-  aggregate: ['init', 'update', 'merge', 'retract', 'finalize', 'serialize', 'deserialize'],
+  aggregate: ['init', 'update', 'merge', 'retract', 'canRetract', 'finalize', 'serialize', 'deserialize'],
   window: ['evaluatePartition', 'evaluateFrame'],
 };
 

@@ -149,6 +149,12 @@ export interface AggregateFunction<S = unknown> extends FunctionBase {
    * DataFusion's `retract_batch`.
    */
   retract?(state: S, args: readonly arrow.Vector[], rows: Uint32Array | null, ctx: FunctionContext): S;
+  /**
+   * Optional, with retract: false when rows can no longer be taken out of
+   * this state exactly (a float sum that overflowed to Infinity); the window
+   * then folds the frame anew into a fresh state. Absent: always true.
+   */
+  canRetract?(state: S): boolean;
   finalize(state: S): unknown;
   serialize?(state: S): Uint8Array;
   deserialize?(bytes: Uint8Array): S;

@@ -229,6 +229,25 @@ describe('functions: aggregates over sliding window frames (retract)', () => {
   });
 });
 
+describe('functions: sliding window frames where taking rows out is not exact', () => {
+  it('variance after a large value leaves the frame, and a float sum that overflowed, equal a fresh fold of each frame', async () => {
+    const h = await SqlHarness.start();
+    try {
+      await h.q('CREATE TABLE big (ts TIMESTAMP TIME INDEX, x DOUBLE)');
+      await h.q('INSERT INTO big VALUES (1, 1e9), (2, 0), (3, 1), (4, 2), (5, 3), (6, 4)');
+      // Welford run backwards gave 0, 2.4e-7, ... here (the 1e9 left behind its rounding).
+      expect((await h.rows('SELECT var_samp(x) OVER (ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM big ORDER BY ts')).slice(2).flat()).to.deep.equal([0.5, 0.5, 0.5, 0.5]);
+      const sd = (await h.rows('SELECT stddev_pop(x) OVER (ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM big ORDER BY ts'))[3]![0] as number;
+      expect(sd).to.be.closeTo(Math.sqrt(2 / 3), 1e-12);
+      await h.q('CREATE TABLE ovf (ts TIMESTAMP TIME INDEX, x DOUBLE)');
+      await h.q('INSERT INTO ovf VALUES (1, 1e308), (2, 1e308), (3, 1), (4, 2), (5, 1e16), (6, 1), (7, 1), (8, 1)');
+      // Two 1e308 overflow to Infinity; once one has left, the frames sum finitely again.
+      expect((await h.rows('SELECT sum(x) OVER (ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), avg(x) OVER (ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM ovf ORDER BY ts')))
+        .to.deep.equal([[1e308, 1e308], [Infinity, Infinity], [1e308, 5e307], [3, 1.5], [1e16 + 2, (1e16 + 2) / 2], [1e16 + 1, (1e16 + 1) / 2], [2, 1], [2, 1]]);
+    } finally { await h.stop(); }
+  });
+});
+
 describe('functions: every scalar built-in through SQL', function () {
   this.timeout(20_000);
   let h: SqlHarness;

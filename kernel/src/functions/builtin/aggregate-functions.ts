@@ -41,8 +41,12 @@ const col = (args: readonly arrow.Vector[], i = 0): Column => columnFromArrow(ar
  * infinities counted apart (so a frame that an Infinity has left sums its
  * finite values again).
  */
-interface FloatSum { f: number; c: number; nan: number; pinf: number; ninf: number }
-const floatSum = (): FloatSum => ({ f: 0, c: 0, nan: 0, pinf: 0, ninf: 0 });
+interface FloatSum {
+  f: number; c: number; nan: number; pinf: number; ninf: number;
+  /** Finite values summed past the float range: the sum is Infinity now and nothing can be taken out of it (canRetract). */
+  overflowed: boolean;
+}
+const floatSum = (): FloatSum => ({ f: 0, c: 0, nan: 0, pinf: 0, ninf: 0, overflowed: false });
 function addFloat(s: FloatSum, x: number, sign: 1 | -1): void {
   if (!Number.isFinite(x)) {
     if (x !== x) s.nan += sign; else if (x > 0) s.pinf += sign; else s.ninf += sign;
@@ -50,6 +54,7 @@ function addFloat(s: FloatSum, x: number, sign: 1 | -1): void {
   }
   const y = sign * x;
   const t = s.f + y;
+  if (!Number.isFinite(t) && Number.isFinite(s.f)) s.overflowed = true;
   s.c += Math.abs(s.f) >= Math.abs(y) ? (s.f - t) + y : (y - t) + s.f;
   s.f = t;
 }
@@ -64,6 +69,7 @@ function mergeFloat(a: FloatSum, b: FloatSum): FloatSum {
   const s = { ...a };
   addFloat(s, b.f, 1);
   s.c += b.c; s.nan += b.nan; s.pinf += b.pinf; s.ninf += b.ninf;
+  s.overflowed ||= b.overflowed;
   return s;
 }
 
@@ -107,6 +113,7 @@ const sum: AggregateFunction<SumState> & { [FAST_AGGREGATE]: FastAggregateKind }
   init: () => ({ f: floatSum(), i: 0n, n: 0, float: false }),
   update: (s, args, rows) => sumRows(s, args, rows, 1),
   retract: (s, args, rows) => sumRows(s, args, rows, -1),
+  canRetract: (s) => !s.f.overflowed,
   merge: (a, b) => ({ f: mergeFloat(a.f, b.f), i: a.i + b.i, n: a.n + b.n, float: a.float || b.float }),
   finalize: (s) => (s.n === 0 ? null : s.float ? floatSumValue(s.f) + Number(s.i) : s.i),
 };
@@ -142,6 +149,7 @@ const avg: AggregateFunction<AvgState> & { [FAST_AGGREGATE]: FastAggregateKind }
   init: () => ({ sum: floatSum(), n: 0 }),
   update: (s, args, rows) => avgRows(s, args, rows, 1),
   retract: (s, args, rows) => avgRows(s, args, rows, -1),
+  canRetract: (s) => !s.sum.overflowed,
   merge: (a, b) => ({
     sum: mergeFloat(a.sum, b.sum), n: a.n + b.n,
     ...(a.dsum !== undefined || b.dsum !== undefined ? { dsum: (a.dsum ?? 0n) + (b.dsum ?? 0n), scale: a.scale ?? b.scale ?? 0 } : {}),
@@ -195,8 +203,10 @@ function extreme(name: 'min' | 'max'): AggregateFunction<ExtState> & { [FAST_AGG
 
 /**
  * Welford's online variance over the finite values, merged with Chan's
- * formula and taken back out in reverse (retract); `odd` counts NaN and
- * infinite values (any makes the result NaN, as folding them in does).
+ * formula; `odd` counts NaN and infinite values (any makes the result NaN,
+ * as folding them in does). No retract: Welford run backwards loses the
+ * small values that remain once a large one has left a sliding frame
+ * (1e9, 0, 1: var_samp of (0, 1) came out 0), so sliding frames fold anew.
  */
 interface VarState { n: number; mean: number; m2: number; odd?: number }
 function variance(name: string, aliases: string[], pop: boolean, sqrt: boolean): AggregateFunction<VarState> {
@@ -213,20 +223,6 @@ function variance(name: string, aliases: string[], pop: boolean, sqrt: boolean):
         const delta = x - s.mean;
         s.mean += delta / s.n;
         s.m2 += delta * (x - s.mean);
-      });
-      return s;
-    },
-    retract(s, args, rows) {
-      const c = col(args);
-      const d = c.data as ArrayLike<number | bigint>;
-      forRows(c, rows, (i) => {
-        const x = Number(d[i]);
-        if (!Number.isFinite(x)) { s.odd = (s.odd ?? 0) - 1; return; }
-        if (s.n <= 1) { s.n = 0; s.mean = 0; s.m2 = 0; return; }
-        const delta = x - s.mean;
-        s.n--;
-        s.mean -= delta / s.n;
-        s.m2 -= delta * (x - s.mean);
       });
       return s;
     },

@@ -1355,6 +1355,7 @@ export class Executor {
         const ra = rank[s]!; const rb = rank[Math.max(s, e0)]!;
         if (ra < a || rb < b || (ra >= b && b > a)) { st = agg.init(); a = b = ra; } // moved back, or past every row held
         if (ra > b) a = b = ra;
+        if (ra > a && agg.canRetract && !agg.canRetract(st)) { st = agg.init(); a = b = ra; } // folded anew
         if (rb > b) { st = agg.update(st, vecs, kept.subarray(b, rb), fctx); b = rb; }
         if (ra > a) { st = agg.retract(st, vecs, kept.subarray(a, ra), fctx); a = ra; }
         out[i] = agg.finalize(st);
