@@ -34,7 +34,7 @@ import { castColumn, castValue, compileExpr, likeToRegExp, type EvalContext } fr
 import { parseSql } from './parser/parse-sql.js';
 import { convertInsertLiteral, isPlainInsertLiteral } from './insert-literals.js';
 import { toDataType } from './parser/type-names.js';
-import { Binder, type BinderEnv } from './plan/binder.js';
+import { Binder, viewQuery, type BinderEnv } from './plan/binder.js';
 import { explainLines, newField, schemaOf, type Field, type Plan } from './plan/logical-plan.js';
 import { optimize } from './plan/optimizer.js';
 import { PlanCache } from './plan/plan-cache.js';
@@ -297,9 +297,38 @@ export class QueryEngine implements QueryService {
   private async statementFunctions(node: object, session: Session): Promise<FunctionRegistry> {
     const reg = this.registry;
     if (!reg.resolve || (reg as { hasResolvers?: boolean }).hasResolvers === false) return reg;
-    const missing = [...functionNamesOf(node)].filter((n) => reg.lookup(n) === undefined);
+    const names = functionNamesOf(node);
+    // The bodies of the views it reads (and of the views they read) call functions too.
+    for (const q of this.viewBodies(node, session.database)) for (const n of functionNamesOf(q)) names.add(n);
+    const missing = [...names].filter((n) => reg.lookup(n) === undefined);
     if (missing.length === 0) return reg;
     return statementRegistry(reg, await reg.resolve(missing, session));
+  }
+
+  /** The queries of the views `node` names, and of the views those name, each once. */
+  private viewBodies(node: object, database: string): ast.Query[] {
+    const getView = this.catalog.getView?.bind(this.catalog);
+    if (!getView) return [];
+    const out: ast.Query[] = [];
+    const seen = new Set<string>();
+    const visit = (x: unknown, db: string): void => {
+      if (typeof x !== 'object' || x === null) return;
+      if (Array.isArray(x)) { for (const v of x) visit(v, db); return; }
+      const rec = x as Record<string, unknown>;
+      if (rec.kind === 'NamedTable') {
+        const ref = rec as unknown as ast.NamedTableRef;
+        const vdb = ref.name.database ?? db;
+        const key = `${vdb}.${ref.name.name}`;
+        const view = seen.has(key) ? undefined : getView(vdb, ref.name.name);
+        if (view) {
+          seen.add(key);
+          try { const q = viewQuery(view); out.push(q); visit(q, view.database); } catch { /* binding reports it */ }
+        }
+      }
+      for (const k in rec) if (k !== 'span') visit(rec[k], db);
+    };
+    visit(node, database);
+    return out;
   }
 
   private async plan(q: ast.Query, sql: string, session: Session, params: readonly unknown[], signal: AbortSignal, cache = false): Promise<{ plan: Plan; fields: Field[]; executor: Executor; evalCtx: EvalContext; metrics?: Map<Plan, OperatorMetrics> }> {
@@ -723,7 +752,7 @@ export class QueryEngine implements QueryService {
     const dialect = session.channel === 'mysql' ? 'mysql' : session.channel === 'postgres' ? 'postgres' : 'greptime';
     const query = st.text.slice(st.query.span.start - st.span.start, st.query.span.end - st.span.start);
     const candidate: ViewInfo = { id: 0, database: db, name, query, dialect, definition: st.text, createdAtMs: 0 };
-    const fields = new Binder(this.binderEnv(query, session, [])).bindViewQuery(candidate, false).fields;
+    const fields = new Binder(this.binderEnv(query, session, [], await this.statementFunctions(st.query, session))).bindViewQuery(candidate, false).fields;
     if (st.columns && st.columns.length !== fields.length) throw new InvalidArgumentsError(`Expect ${fields.length} columns for view ${name}, but found ${st.columns.length}`);
     const names = st.columns ?? fields.map((f) => f.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);

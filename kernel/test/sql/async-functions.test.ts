@@ -105,6 +105,13 @@ describe('sql: async scalar functions and function resolvers', function () {
     const remove = registry().addResolver!(resolver);
     expect(await h.rows("SELECT triple(v), abs(v) FROM m WHERE host = 'c'")).to.deep.equal([[15, 5]]);
     expect(asked).to.deep.equal(['triple']);
+    // a view's body calls it too: resolved at CREATE VIEW and when a query (or a view over the view) reads it
+    await h.q('CREATE VIEW tv AS SELECT host, triple(v) AS t FROM m');
+    await h.q('CREATE VIEW tv2 AS SELECT t FROM tv');
+    expect(await h.rows("SELECT t FROM tv WHERE host = 'c'")).to.deep.equal([[15]]);
+    expect(await h.rows('SELECT max(t) FROM tv2')).to.deep.equal(await h.rows('SELECT max(v) * 3 FROM m'));
+    await h.q('DROP VIEW tv2, tv');
+    asked.length = 0; asked.push('triple');
     // a registered function of the same name takes precedence over the resolver
     scripts.set('public.abs', slowDouble('abs'));
     expect(await h.rows("SELECT abs(-v) FROM m WHERE host = 'c'")).to.deep.equal([[5]]);
