@@ -67,6 +67,15 @@ describe('COPY (csv, json)', function () {
     const file = path.join(dir, 't.json');
     await h.q(`COPY t TO '${file}' WITH (FORMAT = 'json')`);
     expect(await readFile(file, 'utf8')).to.equal('{"ts":"1970-01-01 00:00:01","s":"a\\"b","n":9007199254740993}\n{"ts":"1970-01-01 00:00:02"}\n');
+    // Booleans bare, as arrow-json and DuckDB write and read them; and back in.
+    await h.q('CREATE TABLE bt (ts TIMESTAMP TIME INDEX, b BOOLEAN)');
+    await h.q('INSERT INTO bt VALUES (1000, true), (2000, false)');
+    const bfile = path.join(dir, 'bt.json');
+    await h.q(`COPY bt TO '${bfile}' WITH (FORMAT = 'json')`);
+    expect(await readFile(bfile, 'utf8')).to.equal('{"ts":"1970-01-01 00:00:01","b":true}\n{"ts":"1970-01-01 00:00:02","b":false}\n');
+    await h.q('TRUNCATE TABLE bt');
+    await h.q(`COPY bt FROM '${bfile}' WITH (FORMAT = 'json')`);
+    expect(await h.rows('SELECT b FROM bt ORDER BY ts')).to.deep.equal([[true], [false]]);
   });
 
   it('exports only START_TIME <= ts < END_TIME (GreptimeDB copy_to_fs)', async () => {

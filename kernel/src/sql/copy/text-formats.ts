@@ -271,7 +271,7 @@ async function writeJson(file: FileHandle, fields: ReadonlyArray<{ name: string;
         const v = texts[j]![i];
         if (v === null || v === undefined) continue;
         if (s.length > 1) s += ',';
-        s += keys[j]! + (bare[j] && /^-?\d/.test(v) ? v : JSON.stringify(v));
+        s += keys[j]! + (bare[j] && (/^-?\d/.test(v) || v === 'true' || v === 'false') ? v : JSON.stringify(v));
       }
       lines[i] = s + '}';
     }
