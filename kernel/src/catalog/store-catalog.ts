@@ -309,7 +309,7 @@ export class StoreCatalog implements Catalog {
     return this.views.get(database)?.get(name);
   }
 
-  createView(database: string, name: string, view: Pick<ViewInfo, 'query' | 'columns' | 'dialect' | 'definition'>,
+  createView(database: string, name: string, view: Pick<ViewInfo, 'query' | 'columns' | 'queryColumns' | 'dialect' | 'definition'>,
     options?: { orReplace?: boolean; ifNotExists?: boolean }): Promise<ViewInfo> {
     return this.serialize(async () => {
       const db = this.views.get(database);
@@ -326,6 +326,7 @@ export class StoreCatalog implements Catalog {
       // A replaced view keeps its id (GreptimeDB replaces the view's info under the same table id).
       const info: ViewInfo = {
         id: existing?.id ?? this.nextTableId++, database, name, query: view.query, ...(view.columns?.length ? { columns: [...view.columns] } : {}),
+        ...(view.queryColumns?.length ? { queryColumns: [...view.queryColumns] } : {}),
         dialect: view.dialect, definition: view.definition, createdAtMs: Date.now(),
       };
       db.set(name, info);

@@ -42,6 +42,13 @@ export interface ViewInfo {
   readonly query: string;
   /** The column list of `CREATE VIEW v (a, b) AS ...`: the names of the query's columns, in order. */
   readonly columns?: readonly string[];
+  /**
+   * The names of the query's own columns when the view was created: a view
+   * keeps those columns (as PostgreSQL and GreptimeDB fix a view's columns at
+   * creation), so `SELECT *` over a table that gains a column later gives the
+   * view no new column. Absent in views saved before it was recorded.
+   */
+  readonly queryColumns?: readonly string[];
   /** The SQL dialect the query was written in (MySQL reads "x" as a string, the others as a name). */
   readonly dialect: 'greptime' | 'mysql' | 'postgres';
   /** The whole CREATE statement as written (SHOW CREATE VIEW, information_schema.views.view_definition). */
@@ -103,7 +110,7 @@ export interface Catalog {
    * either option (TableAlreadyExistsError of kind 'View'). The caller has
    * checked the query (it binds).
    */
-  createView?(database: string, name: string, view: Pick<ViewInfo, 'query' | 'columns' | 'dialect' | 'definition'>,
+  createView?(database: string, name: string, view: Pick<ViewInfo, 'query' | 'columns' | 'queryColumns' | 'dialect' | 'definition'>,
     options?: { orReplace?: boolean; ifNotExists?: boolean }): Promise<ViewInfo>;
   dropView?(database: string, name: string, options?: { ifExists?: boolean }): Promise<boolean>;
 }

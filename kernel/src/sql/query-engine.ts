@@ -757,7 +757,7 @@ export class QueryEngine implements QueryService {
     const names = st.columns ?? fields.map((f) => f.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup !== undefined) throw new InvalidArgumentsError(`view ${db}.${name} would have two columns named ${dup}: name them apart (AS, or a column list after the view's name)`);
-    await this.catalog.createView(db, name, { query, dialect, definition: st.text, ...(st.columns ? { columns: st.columns } : {}) },
+    await this.catalog.createView(db, name, { query, dialect, definition: st.text, ...(st.columns ? { columns: st.columns } : {}), queryColumns: fields.map((f) => f.name) },
       { orReplace: st.orReplace, ifNotExists: st.ifNotExists });
   }
 

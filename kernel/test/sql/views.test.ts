@@ -160,6 +160,21 @@ describe('sql: views', function () {
     expect(await h.rows('SELECT * FROM vv')).to.deep.equal([['n', 2]]);
   });
 
+  it('a view keeps the columns its query had when created: SELECT * over a table that gains columns gives no new one', async () => {
+    await h.q('CREATE VIEW star AS SELECT * FROM cpu');
+    await h.q('CREATE VIEW named (h, t, u) AS SELECT * FROM cpu');
+    const before = await h.rows('SELECT * FROM star ORDER BY ts');
+    await h.q('ALTER TABLE cpu ADD COLUMN extra DOUBLE');
+    await h.q('ALTER TABLE cpu ADD COLUMN first_col DOUBLE FIRST');
+    expect((await h.q('SELECT * FROM star')).columns).to.deep.equal(['host', 'ts', 'usage']);
+    expect(await h.rows('SELECT * FROM star ORDER BY ts')).to.deep.equal(before);
+    expect((await h.q('SELECT * FROM named')).columns).to.deep.equal(['h', 't', 'u']);
+    expect(await h.rows('SELECT * FROM named ORDER BY t')).to.deep.equal(before);
+    expect((await h.q('SELECT * FROM cpu')).columns).to.deep.equal(['first_col', 'host', 'ts', 'usage', 'extra']);
+    await h.q('ALTER TABLE cpu DROP COLUMN usage');
+    await h.fails('SELECT * FROM star', /view public\.star reads column usage, which its query no longer gives/, 'PLAN_QUERY');
+  });
+
   it('SHOW VIEWS [LIKE | WHERE], SHOW CREATE VIEW, DESC VIEW and SHOW COLUMNS', async () => {
     await h.q('CREATE VIEW cpu_monitor AS SELECT usage, host, ts FROM cpu');
     await h.q('CREATE VIEW memory_monitor (m, h) AS SELECT used, host FROM mem');

@@ -609,6 +609,19 @@ export class Binder {
       const session = own.database === view.database ? own : Object.assign(Object.create(own) as typeof own, { database: view.database });
       const { tqlCte: _outer, ...env } = this.env;
       b = new Binder({ ...env, session, text: view.query, params: [] }, scope).bindQuery(query);
+      // The view's columns are those its query had at creation (a `*` over a table that gained
+      // columns since gives no more), found again by name.
+      const fixed = view.queryColumns;
+      if (fixed && (fixed.length !== b.fields.length || fixed.some((n, i) => b.fields[i]!.name !== n))) {
+        const visible = b.fields;
+        const picked = fixed.map((n) => {
+          const f = visible.find((x) => x.name === n);
+          if (!f) throw new PlanError(`view ${key} reads column ${n}, which its query no longer gives`);
+          return f;
+        });
+        const out = picked.map((f) => newField(f.name, f.type));
+        b = { plan: { k: 'project', input: b.plan, exprs: picked.map((f, i) => ({ expr: { k: 'col', id: f.id, type: f.type, name: f.name } as BExpr, out: out[i]! })) }, fields: out };
+      }
       if (view.columns && view.columns.length !== b.fields.length) {
         throw new PlanError(`view ${key} names ${view.columns.length} columns but its query gives ${b.fields.length}`);
       }
