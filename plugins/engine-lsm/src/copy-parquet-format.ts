@@ -54,29 +54,45 @@ export const parquetCopyFormat: CopyFormat = {
   async write(path, schema, batches, { signal }) {
     const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.ZSTD).setMaxRowGroupSize(122_880).setCreatedBy('strata COPY').build();
     const it = batches[Symbol.asyncIterator]();
-    const first = await it.next();
-    const fh = await open(path, 'w');
+    let done = false;
+    let fh: FileHandle | undefined;
     try {
+      const first = await it.next();
+      done = first.done === true;
+      fh = await open(path, 'w');
       if (first.done) {
         // No batch, no schema for the stream writer: an empty file is written whole.
         await fh.write(pw.writeParquet(pw.Table.fromIPCStream(batchesToIpc(schema, [], { format: 'stream' })), props));
         return;
       }
       let pending: arrow.RecordBatch | undefined = first.value;
+      // parquet-wasm ends its output quietly when the input stream errors, so a failure of the
+      // rows is kept here and thrown after the writer stops: the file is never taken as complete.
+      let failure: unknown;
       const input = new ReadableStream({
         async pull(ctrl) {
-          if (signal.aborted) { ctrl.error(signal.reason instanceof Error ? signal.reason : new CancelledError()); return; }
-          const b: arrow.RecordBatch | undefined = pending ?? (await it.next()).value;
-          pending = undefined;
-          if (!b) { ctrl.close(); return; }
-          const t = pw.Table.fromIPCStream(batchesToIpc(schema, [b], { format: 'stream' }));
-          try { for (const rb of t.recordBatches()) ctrl.enqueue(rb); } finally { t.free(); }
+          try {
+            if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledError();
+            let b = pending;
+            pending = undefined;
+            if (!b) { const r = await it.next(); done = r.done === true; b = r.value; }
+            if (!b) { ctrl.close(); return; }
+            const t = pw.Table.fromIPCStream(batchesToIpc(schema, [b], { format: 'stream' }));
+            try { for (const rb of t.recordBatches()) ctrl.enqueue(rb); } finally { t.free(); }
+          } catch (err) {
+            failure ??= err;
+            ctrl.close();
+          }
         },
       });
-      for await (const part of (await pw.transformParquetStream(input, props)) as unknown as AsyncIterable<Uint8Array>) await fh.write(part);
+      const out = fh;
+      for await (const part of (await pw.transformParquetStream(input, props)) as unknown as AsyncIterable<Uint8Array>) await out.write(part);
+      if (failure !== undefined) throw failure;
       if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledError();
     } finally {
-      await fh.close();
+      await fh?.close();
+      // Stopped early: close the rows' source (the engine's scan releases its files).
+      if (!done) await it.return?.().catch(() => undefined);
     }
   },
 };

@@ -215,6 +215,9 @@ export class OpenSst {
   /** Memory this holds: footer, page indexes and their parsed forms, and kept pages. */
   get bytes(): number { return this.baseBytes + this.pageBytes; }
 
+  /** The part of `bytes` that is kept pages and rows (what trimPages can free). */
+  get keptBytes(): number { return this.pageBytes; }
+
   /**
    * Decompressed pages kept for later small reads of this file (a repeated
    * dashboard query then decompresses nothing); undefined when not cached.
@@ -421,17 +424,22 @@ export class SstFileCache {
 
   private evict(): void {
     if (this.total <= this.bytesMax) return;
-    // Kept pages go first, least recently used file first: getting a page back costs one
-    // decompression, getting a footer back a fetch and a parse (and the file's pages with it).
-    for (const o of this.ready.values()) {
-      if (this.total <= this.bytesMax) return;
-      this.total -= o.trimPages(this.total - this.bytesMax);
-    }
+    // Kept pages go before footers (getting a page back costs one decompression, a footer a
+    // fetch and a parse), least recently used file first. But when the footers alone are over
+    // the budget, files must close anyway: close the least recently used ones first, so the
+    // pages of the files that stay are not dropped for nothing.
+    let kept = 0;
+    for (const o of this.ready.values()) kept += o.keptBytes;
     for (const [k, o] of this.ready) {
-      if (this.total <= this.bytesMax) return;
+      if (this.total - kept <= this.bytesMax) break;
+      kept -= o.keptBytes;
       this.ready.delete(k);
       this.entries.delete(k);
       this.drop(o);
+    }
+    for (const o of this.ready.values()) {
+      if (this.total <= this.bytesMax) return;
+      this.total -= o.trimPages(this.total - this.bytesMax);
     }
   }
 }
@@ -754,7 +762,7 @@ function writerProperties(schema: TableSchema, rowGroupRows: number, dataPageByt
     .setCompression(pw.Compression.ZSTD)
     .setDictionaryEnabled(false)
     .setMaxRowGroupSize(rowGroupRows)
-    .setDataPageSizeLimit(dataPageBytes)
+    .setDataPageSizeLimit(Math.max(1024, dataPageBytes)) // '0' or '1B' would make a page per write batch: 1 KiB at least
     .setCreatedBy('strata engine-lsm')
     // Page-level min/max (the column index) only for the time index: nothing
     // reads it for tags or fields, and it cost ~0.6 % of a TSBS file. Chunk

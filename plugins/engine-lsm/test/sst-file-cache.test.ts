@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { OpenSst, parquetLayout, SstFileCache } from '../src/sst.js';
 import { batchOf, cpuSchema, harness, scanRows } from './support/fixtures.js';
 
 const R = '5120_0';
@@ -102,6 +103,35 @@ describe('engine-lsm: opened SSTs (parsed footers) cached between scans', functi
     expect(cache.size).to.equal(8);
     expect(cache.bytes).to.be.at.most(1024 * 1024);
     expect(grown, 'the kept pages filled the cache').to.be.greaterThan(900 * 1024);
+    await h.engine.stop();
+  });
+
+  it('over budget because of footers, closes the least recently used file first and leaves the pages of the files that stay', async () => {
+    // Found in review: the pages-first pass dropped the most recent file's pages, then closed the
+    // oldest file anyway. Budget 2.5 footers: A (oldest, no pages), B (pages), then C opened.
+    const s = cpuSchema();
+    const h = harness({ sstMetaCacheBytes: '0' });
+    await h.engine.createRegion(R, s);
+    for (let k = 0; k < 3; k++) { await h.engine.write(R, batchOf(s, rows(50, k * 40, k * 40 + 40, k))); await h.engine.flush(R); }
+    const keys = [...h.store.objects.keys()].filter((k) => k.endsWith('.parquet'));
+    expect(keys).to.have.length(3);
+    const opener = async (k: string) => {
+      const bytes = h.store.objects.get(k)!;
+      const layout = await parquetLayout(bytes);
+      return () => OpenSst.open(bytes.length, layout, async (o, l) => bytes.subarray(o, o + l));
+    };
+    const [fa, fb, fc] = await Promise.all(keys.map(opener));
+    const base = (await fa!()).bytes;
+    const cache = new SstFileCache(Math.floor(base * 2.5));
+    const a = await cache.acquire('a', fa!); a.release();
+    const b = await cache.acquire('b', fb!);
+    for (const off of [4, 5000, 9000]) b.pageStore!.put(off, new Uint8Array(Math.floor(base / 10)));
+    b.release();
+    const c = await cache.acquire('c', fc!); c.release();
+    expect(a.freed, 'A closed').to.equal(true);
+    expect([4, 5000, 9000].map((o) => b.pageStore?.get(o) !== undefined), "B's pages kept").to.deep.equal([true, true, true]);
+    expect(cache.bytes).to.be.at.most(cache.bytesMax);
+    expect(cache.size).to.equal(2);
     await h.engine.stop();
   });
 

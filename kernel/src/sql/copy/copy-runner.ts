@@ -187,6 +187,10 @@ export class CopyRunner {
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
+    } finally {
+      // A writer that stopped early (an error, KILL) leaves the query's scan open: close it, so the
+      // engine releases the files it holds.
+      await counted.return(undefined).catch(() => undefined);
     }
     return rows;
   }
