@@ -27,9 +27,14 @@ export const parquetCopyFormat: CopyFormat = {
       const magic = async (at: number): Promise<string> => { const b = Buffer.alloc(4); await fh.read(b, 0, 4, at); return b.toString('latin1'); };
       if (size < 12 || await magic(0) !== 'PAR1' || await magic(size - 4) !== 'PAR1') throw new CopyFileError(path, 'is not a Parquet file (no PAR1 magic at its start and end)');
       let file: Awaited<ReturnType<typeof pw.ParquetFile.fromFile>>;
-      try { file = await pw.ParquetFile.fromFile(fileBlob(fh, size) as unknown as Blob); } catch (err) {
+      // A read that fails or comes up short is noted here (the reader sees zeros) and fails the import.
+      const reads: ReadState = {};
+      const readFailed = (): void => { if (reads.failed) throw new CopyFileError(path, `could not be read whole: ${reads.failed}`); };
+      try { file = await pw.ParquetFile.fromFile(fileBlob(fh, size, reads) as unknown as Blob); } catch (err) {
+        readFailed();
         throw new CopyFileError(path, `is not a readable Parquet file: ${errorText(err)}`, undefined, { cause: err });
       }
+      readFailed();
       try {
         const groups = file.metadata().numRowGroups();
         for (let g = 0; g < groups; g++) {
@@ -37,6 +42,7 @@ export const parquetCopyFormat: CopyFormat = {
           let ipc: Uint8Array;
           try {
             const t = await file.read({ rowGroups: [g], batchSize: batchRows });
+            readFailed();
             try { ipc = t.intoIPCStream(); } finally { try { t.free(); } catch { /* consumed by intoIPCStream */ } }
           } catch (err) {
             throw new CopyFileError(path, `row group ${g} cannot be decoded: ${errorText(err)}`, undefined, { cause: err });
@@ -101,27 +107,31 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Set when a read of the file failed or came up short (the file changed while read). */
+interface ReadState { failed?: string }
+
 /** The Blob subset parquet-wasm reads through (size, slice, arrayBuffer), served by positional reads of an open file. */
-function fileBlob(fh: FileHandle, size: number, from = 0, to = size): { size: number; slice(start?: number, end?: number): ReturnType<typeof fileBlob>; arrayBuffer(): Promise<ArrayBuffer> } {
+function fileBlob(fh: FileHandle, size: number, reads: ReadState, from = 0, to = size): { size: number; slice(start?: number, end?: number): ReturnType<typeof fileBlob>; arrayBuffer(): Promise<ArrayBuffer> } {
   return {
     size: to - from,
     slice(start = 0, end = to - from) {
       const len = to - from;
       const a = Math.max(0, start < 0 ? len + start : Math.min(start, len));
       const b = Math.max(a, end < 0 ? len + end : Math.min(end, len));
-      return fileBlob(fh, size, from + a, from + b);
+      return fileBlob(fh, size, reads, from + a, from + b);
     },
     async arrayBuffer() {
       const buf = new Uint8Array(to - from);
-      // A failed read returns zeros: the decode then reports an error instead of panicking inside wasm.
+      // A failed read returns zeros (a rejection would panic inside wasm) and is noted in `reads`:
+      // the import fails after the call, whatever the zeros decoded to.
       try {
         let at = 0;
         while (at < buf.length) {
           const { bytesRead } = await fh.read(buf, at, buf.length - at, from + at);
-          if (bytesRead === 0) break;
+          if (bytesRead === 0) { reads.failed ??= `${buf.length - at} bytes missing at offset ${from + at} (the file is shorter than when opened)`; break; }
           at += bytesRead;
         }
-      } catch { /* zeros */ }
+      } catch (err) { reads.failed ??= errorText(err); }
       return buf.buffer;
     },
   };
