@@ -174,17 +174,23 @@ function csvField(v: string | null, delim: string): string {
 async function writeCsv(file: FileHandle, fields: ReadonlyArray<{ name: string; type: DataType }>, batches: AsyncIterable<Batch>, options: { signal: AbortSignal; delimiter: string }): Promise<number> {
   const d = options.delimiter;
   await file.write(fields.map((f) => csvField(f.name, d)).join(d) + '\n');
+  return writeLines(file, batches, options.signal, (texts, i) => {
+    let s = csvField(texts[0]![i]!, d);
+    for (let j = 1; j < texts.length; j++) s += d + csvField(texts[j]![i]!, d);
+    return s;
+  });
+}
+
+/** Writes each batch's rows as lines (`line` builds row i from the columns' texts), one write per batch; the row count. */
+async function writeLines(file: FileHandle, batches: AsyncIterable<Batch>, signal: AbortSignal,
+  line: (texts: ReadonlyArray<ReadonlyArray<string | null | undefined>>, i: number) => string): Promise<number> {
   let total = 0;
   for await (const b of batches) {
-    throwIfAborted(options.signal);
+    throwIfAborted(signal);
     if (b.numRows === 0) continue;
     const texts = b.columns.map((c) => textOfColumn(c, b.numRows));
     const lines = new Array<string>(b.numRows);
-    for (let i = 0; i < b.numRows; i++) {
-      let s = csvField(texts[0]![i]!, d);
-      for (let j = 1; j < texts.length; j++) s += d + csvField(texts[j]![i]!, d);
-      lines[i] = s;
-    }
+    for (let i = 0; i < b.numRows; i++) lines[i] = line(texts, i);
     await file.write(lines.join('\n') + '\n');
     total += b.numRows;
   }
@@ -259,26 +265,16 @@ async function writeJson(file: FileHandle, fields: ReadonlyArray<{ name: string;
   const keys = fields.map((f) => JSON.stringify(f.name) + ':');
   // Numbers and booleans bare (Int64 digits exact); NaN and infinities, which JSON cannot spell, as strings.
   const bare = fields.map((f) => isInteger(f.type) || isFloat(f.type) || f.type.name === 'Boolean');
-  let total = 0;
-  for await (const b of batches) {
-    throwIfAborted(options.signal);
-    if (b.numRows === 0) continue;
-    const texts = b.columns.map((c) => textOfColumn(c, b.numRows));
-    const lines = new Array<string>(b.numRows);
-    for (let i = 0; i < b.numRows; i++) {
-      let s = '{';
-      for (let j = 0; j < texts.length; j++) {
-        const v = texts[j]![i];
-        if (v === null || v === undefined) continue;
-        if (s.length > 1) s += ',';
-        s += keys[j]! + (bare[j] && (/^-?\d/.test(v) || v === 'true' || v === 'false') ? v : JSON.stringify(v));
-      }
-      lines[i] = s + '}';
+  return writeLines(file, batches, options.signal, (texts, i) => {
+    let s = '{';
+    for (let j = 0; j < texts.length; j++) {
+      const v = texts[j]![i];
+      if (v === null || v === undefined) continue;
+      if (s.length > 1) s += ',';
+      s += keys[j]! + (bare[j] && (/^-?\d/.test(v) || v === 'true' || v === 'false') ? v : JSON.stringify(v));
     }
-    await file.write(lines.join('\n') + '\n');
-    total += b.numRows;
-  }
-  return total;
+    return s + '}';
+  });
 }
 
 export const CSV_FORMAT: TextCopyFormat = { name: 'csv', extension: 'csv', readText: readCsv, writeText: writeCsv };
