@@ -10,7 +10,7 @@ import type { CopyFormat } from '../../interfaces/copy-format.js';
 import type { Session } from '../../interfaces/session.js';
 import type * as ast from '../ast.js';
 import { batchToArrow, columnFromArrow, columnFromValues, takeBatch, valueAt, type Batch, type Column } from '../exec/column.js';
-import { castValue } from '../exec/expression-evaluator.js';
+import { castColumn, castValue } from '../exec/expression-evaluator.js';
 import { CSV_FORMAT, JSON_FORMAT, hexToBytes, type TextBatch, type TextCopyFormat } from './text-formats.js';
 
 /** What COPY needs from the query engine. */
@@ -168,7 +168,7 @@ export class CopyRunner {
     let rows = 0;
     const counted = (async function* () {
       for await (const b of src.batches) {
-        if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledError();
+        throwIfAborted(signal);
         rows += b.numRows;
         yield b;
       }
@@ -288,23 +288,18 @@ export class CopyRunner {
 
   private fromText(t: TableInfo, file: string, b: TextBatch, firstRow: number): { names: string[]; batch: Batch } {
     const cols = this.matchColumns(t, file, b.names);
-    const STR: DataType = { name: 'String' };
     const columns = cols.map(({ source, column }) => {
       const vals = b.columns[source]!;
-      if (column.type.name === 'String') return columnFromValues(column.type, vals.length === b.numRows ? vals : padded(vals, b.numRows));
-      const out = new Array<unknown>(b.numRows);
+      const text = vals.length === b.numRows ? vals : padded(vals, b.numRows);
+      if (column.type.name !== 'Binary') return converted(file, column, columnFromValues({ name: 'String' }, text), firstRow, '');
+      // Binary columns are written as hex (not CAST's text form).
+      const out = new Array<Uint8Array | null>(b.numRows);
       for (let i = 0; i < b.numRows; i++) {
-        const v = vals[i];
+        const v = text[i];
         if (v === null || v === undefined) { out[i] = null; continue; }
-        if (column.type.name === 'Binary') {
-          const bytes = hexToBytes(v);
-          if (!bytes) throw new CopyFileError(file, `column ${column.name}: '${clip(v)}' is not hex (Binary columns are written as hex)`, firstRow + i);
-          out[i] = bytes;
-          continue;
-        }
-        try { out[i] = castValue(v, STR, column.type, 'UTC'); } catch (err) {
-          throw new CopyFileError(file, `column ${column.name}: ${(err as Error).message}`, firstRow + i, { cause: err });
-        }
+        const bytes = hexToBytes(v);
+        if (!bytes) throw new CopyFileError(file, `column ${column.name}: '${clip(v)}' is not hex (Binary columns are written as hex)`, firstRow + i);
+        out[i] = bytes;
       }
       return columnFromValues(column.type, out);
     });
@@ -318,14 +313,7 @@ export class CopyRunner {
       try { src = columnFromArrow(rb.getChildAt(source)!); } catch (err) {
         throw new CopyFileError(file, `column ${column.name}: the file's type ${String(rb.schema.fields[source]!.type)} is not supported`, undefined, { cause: err });
       }
-      if (src.type.name === column.type.name && (column.type.name !== 'Decimal128' || (src.type.scale === column.type.scale && src.type.precision === column.type.precision))) return src;
-      const out = new Array<unknown>(rb.numRows);
-      for (let i = 0; i < rb.numRows; i++) {
-        try { out[i] = castValue(valueAt(src, i), src.type, column.type, 'UTC'); } catch (err) {
-          throw new CopyFileError(file, `column ${column.name} (${src.type.name} in the file, ${column.type.name} in ${t.name}): ${(err as Error).message}`, firstRow + i, { cause: err });
-        }
-      }
-      return columnFromValues(column.type, out);
+      return converted(file, column, src, firstRow, ` (${src.type.name} in the file, ${column.type.name} in ${t.name})`);
     });
     return this.checked(t, file, cols.map((c) => c.column), columns, rb.numRows, firstRow);
   }
@@ -344,6 +332,23 @@ export class CopyRunner {
 }
 
 let tmpSeq = 0;
+
+/**
+ * A file's column as the table column's type, converted as CAST converts
+ * (castColumn); a value it cannot convert fails the file at that value's row,
+ * with CAST's message.
+ */
+function converted(file: string, column: ColumnSchema, src: Column, firstRow: number, what: string): Column {
+  const out = castColumn(src, column.type, 'UTC', true);
+  if (out === src || out.valid === null) return out;
+  for (let i = 0; i < src.length; i++) {
+    if (out.valid[i] === 1 || (src.valid !== null && src.valid[i] === 0)) continue;
+    let message = 'cannot be converted';
+    try { castValue(valueAt(src, i), src.type, column.type, 'UTC'); } catch (err) { message = (err as Error).message; }
+    throw new CopyFileError(file, `column ${column.name}${what}: ${message}`, firstRow + i);
+  }
+  return out;
+}
 
 function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledError();
