@@ -18,7 +18,7 @@
  */
 import type { ByteRange } from '@strata/kernel';
 import { defaultEngineLsmOptions, LsmEngine } from '../src/index.js';
-import { cpuBatches, cpuSchema, FIELDS } from './tsbs-cpu-schema.js';
+import { aggregateScan, cpuBatches, cpuSchema, FIELDS } from './tsbs-cpu-schema.js';
 import { MemoryStore } from '../test/support/memory-store.js';
 import { MemoryWal } from '../test/support/memory-wal.js';
 import { silentLogger } from '../test/support/fixtures.js';
@@ -28,7 +28,6 @@ const GET_MS = Number(process.env.BENCH_GET_MS ?? 2);
 const BIG_HOSTS = Number(process.env.BENCH_BIG_HOSTS ?? 400), HOT_HOSTS = Number(process.env.BENCH_HOT_HOSTS ?? 50);
 const POINTS = Number(process.env.BENCH_POINTS ?? 1000), ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const T0 = 1_700_000_000_000;
-const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
 /** The in-memory store with a round trip per ranged get (whole-object gets, at startup, are not delayed). */
 class SlowStore extends MemoryStore {
@@ -52,14 +51,7 @@ interface Run { wall: number; cpu: number; gets: number }
 /** Runs one scan (an aggregate's: unordered, a field summed) and prints it. */
 async function run(engine: LsmEngine, store: MemoryStore, label: string, region: string, projection: string[]): Promise<Run> {
   const before = counters(engine, store);
-  const t = performance.now(), c = cpuMs();
-  let rows = 0, sum = 0;
-  for await (const b of engine.scan(region, { projection, unordered: true })) {
-    rows += b.numRows;
-    const v = b.getChild('usage_user')!.data[0]!.values as Float64Array;
-    for (let i = 0; i < v.length; i++) sum += v[i]!;
-  }
-  const wall = performance.now() - t, cpu = cpuMs() - c;
+  const { rows, sum, wall, cpu } = await aggregateScan(engine, region, projection);
   const after = counters(engine, store);
   const d = (k: string) => after[k]! - before[k]!;
   console.log(`${label.padEnd(14)} ${String(rows).padStart(7)} rows  wall ${wall.toFixed(1).padStart(6)} ms  cpu ${cpu.toFixed(1).padStart(6)} ms  `

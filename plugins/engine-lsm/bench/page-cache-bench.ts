@@ -17,7 +17,7 @@
  */
 import { defaultEngineLsmOptions, LsmEngine } from '../src/index.js';
 import { parquetReadInfo } from '../src/parquet-read.js';
-import { cpuBatches, cpuSchema, FIELDS } from './tsbs-cpu-schema.js';
+import { aggregateScan, cpuBatches, cpuSchema, FIELDS } from './tsbs-cpu-schema.js';
 import { MemoryStore } from '../test/support/memory-store.js';
 import { MemoryWal } from '../test/support/memory-wal.js';
 import { silentLogger } from '../test/support/fixtures.js';
@@ -26,7 +26,6 @@ const CACHE = process.env.BENCH_PAGE_CACHE ?? '16MiB';
 const BIG_HOSTS = Number(process.env.BENCH_BIG_HOSTS ?? 400), HOT_HOSTS = Number(process.env.BENCH_HOT_HOSTS ?? 50);
 const POINTS = Number(process.env.BENCH_POINTS ?? 1000), ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const T0 = 1_700_000_000_000;
-const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
 /** Counters of the page cache (evictions and declined are read by name: older builds have none). */
 function counters(engine: LsmEngine): Record<string, number> {
@@ -37,15 +36,7 @@ function counters(engine: LsmEngine): Record<string, number> {
 /** Runs one scan and prints it; returns its CPU ms and the pages it decompressed. */
 async function run(engine: LsmEngine, label: string, region: string, projection: string[]): Promise<{ cpu: number; pages: number }> {
   const before = counters(engine), pages = parquetReadInfo().pagesDecompressed;
-  const t = performance.now(), c = cpuMs();
-  let rows = 0, sum = 0;
-  // An aggregate's scan: unordered, the fields summed batch by batch.
-  for await (const b of engine.scan(region, { projection, unordered: true })) {
-    rows += b.numRows;
-    const v = b.getChild('usage_user')!.data[0]!.values as Float64Array;
-    for (let i = 0; i < v.length; i++) sum += v[i]!;
-  }
-  const wall = performance.now() - t, cpu = cpuMs() - c;
+  const { rows, sum, wall, cpu } = await aggregateScan(engine, region, projection);
   const after = counters(engine);
   const d = (k: string) => after[k]! - before[k]!;
   console.log(`${label.padEnd(14)} ${String(rows).padStart(7)} rows  wall ${wall.toFixed(1).padStart(6)} ms  cpu ${cpu.toFixed(1).padStart(6)} ms  `

@@ -1,5 +1,6 @@
 import * as arrow from 'apache-arrow';
 import type { TableSchema } from '@strata/kernel';
+import type { LsmEngine } from '../src/index.js';
 
 /** TSBS cpu-only's ten host tags and ten usage fields, as the engine benches write them. */
 export const TAGS = ['hostname', 'region', 'datacenter', 'rack', 'os', 'arch', 'team', 'service', 'service_version', 'service_environment'];
@@ -41,4 +42,23 @@ export function* cpuBatches(hosts: number, points: number, t0: number): Generato
     });
     yield new arrow.Table(cols).batches[0]!;
   }
+}
+
+/** CPU ms of this process so far (user + system). */
+export const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+
+/**
+ * One scan as an aggregate runs it (unordered, usage_user summed batch by
+ * batch): its rows, the sum (printed, so the work is not optimized away),
+ * wall and CPU ms.
+ */
+export async function aggregateScan(engine: LsmEngine, region: string, projection: string[]): Promise<{ rows: number; sum: number; wall: number; cpu: number }> {
+  const t = performance.now(), c = cpuMs();
+  let rows = 0, sum = 0;
+  for await (const b of engine.scan(region, { projection, unordered: true })) {
+    rows += b.numRows;
+    const v = b.getChild('usage_user')!.data[0]!.values as Float64Array;
+    for (let i = 0; i < v.length; i++) sum += v[i]!;
+  }
+  return { rows, sum, wall: performance.now() - t, cpu: cpuMs() - c };
 }
