@@ -6,7 +6,7 @@ import {
   exprRefs, schemaOf, type AggCall, type BExpr, type Field, type Plan, type RangeCall, type SortKey, type WinCall,
 } from '../plan/logical-plan.js';
 import {
-  allocData, batchFromArrow, coerceDecimal, columnFromArrow, columnFromValues, columnToArrow, concatBatches, constantColumn, dictValueAt, emptyBatch, sliceBatch, takeBatch,
+  allocData, coerceDecimal, columnFromArrow, columnFromValues, columnToArrow, concatBatches, constantColumn, dictValueAt, emptyBatch, sliceBatch, takeBatch,
   takeColumn, takeColumnNullable, valueAt, type Batch, type Column,
 } from './column.js';
 import { compareValues, compileExpr, hasHighUnit, keyOfValue, type CompiledExpr, type EvalContext } from './expression-evaluator.js';
