@@ -176,6 +176,9 @@ describe('sdk: defineAggregateFunction', () => {
     const bad = defineAggregateFunction<{ s: number }>({ ...spec, args: ['Float64'], retract() { throw new Error('nope'); } });
     expect(() => bad.retract!(bad.init(), v, Uint32Array.of(0), ctx(4))).to.throw(/msum.*retract.*nope/);
     expect(defineAggregateFunction<{ s: number }>({ ...spec, args: ['Float64'] }).retract).to.equal(undefined);
+    const guarded = defineAggregateFunction<{ s: number }>({ ...spec, args: ['Float64'], retract() {}, canRetract: (st) => Number.isFinite(st.s) });
+    expect(guarded.canRetract!({ s: 1 })).to.equal(true);
+    expect(guarded.canRetract!({ s: Infinity })).to.equal(false);
   });
 
   it('checks states and final values, and names the function in errors', () => {

@@ -35,6 +35,8 @@ export interface AggregateFunctionSpec<S> extends FunctionSpecBase {
    * frame is folded anew. `finalize` must then leave the state unchanged.
    */
   retract?(state: S, args: readonly ArgColumn[], rows: Uint32Array, ctx: UdfContext): S | void;
+  /** With retract: false when rows can no longer be taken out of `state` exactly (the window then folds the frame anew). */
+  canRetract?(state: S): boolean;
   /** The value of the group (null for SQL NULL). */
   finalize(state: S): unknown;
   /** Bytes of a state (default: tagged JSON; see serializeState). */
@@ -91,7 +93,7 @@ export function defineAggregateFunction<S>(spec: AggregateFunctionSpec<S>): Aggr
     if (s === undefined) throw new ExecutionError(`function '${name}' returned undefined from ${phase}; expected a state (an object, array or value; not undefined)`);
     return s as S;
   };
-  const { init, update, merge, finalize, retract } = spec;
+  const { init, update, merge, finalize, retract, canRetract } = spec;
   const serialize = spec.serialize ?? serializeState;
   const deserialize = spec.deserialize ?? ((b: Uint8Array) => deserializeState<S>(b));
   let updateCalls = 0;
@@ -115,6 +117,7 @@ export function defineAggregateFunction<S>(spec: AggregateFunctionSpec<S>): Aggr
     init: () => checkState(guard(name, 'init', () => init()), 'init'),
     update: rowsHook('update', update),
     ...(retract ? { retract: rowsHook('retract', retract) } : {}),
+    ...(retract && canRetract ? { canRetract: (state: S) => guard(name, 'canRetract', () => canRetract(state)) === true } : {}),
     merge(a: S, b: S): S {
       const r = guard(name, 'merge', () => merge(a, b));
       return r === undefined ? a : r;
